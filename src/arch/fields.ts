@@ -1,0 +1,254 @@
+/**
+ * Field tables: every SMMUv3 structure (STE, CD, command, event record, register) is declared
+ * once as a list of fields (name, dword, bit range, encoding). Encode, decode, pretty-print and
+ * validation are all derived from that table, so a bit position is written in exactly one place.
+ *
+ * Values are bigint at this edge: structures are 64-bit words and a JS number would silently
+ * lose bits above 2^53. Hot paths (walks, TLB lookups) do not use these codecs.
+ *
+ * Address fields (`addr: true`) hold the address itself: bits [hi:lo] are stored in place and the
+ * low bits are zero, so S1ContextPtr = 0x8000_1000 reads back as 0x8000_1000, not as a shifted
+ * index. This is how the architecture names them ("S1ContextPtr[55:6]").
+ */
+
+export interface FieldSpec {
+  /** Architecture name, e.g. `S1ContextPtr`, `CERROR`, `S2T0SZ`. */
+  readonly name: string;
+  /** Which 64-bit word of the structure (0-based). Registers use dword 0. */
+  readonly dword: number;
+  /** Lowest bit (inclusive) within the dword. */
+  readonly lo: number;
+  /** Highest bit (inclusive) within the dword. */
+  readonly hi: number;
+  /** The value is an address with bits [hi:lo] kept in place (low bits zero). */
+  readonly addr?: boolean;
+  /** Named encodings for pretty printing (unnamed values print as numbers). */
+  readonly enum?: Readonly<Record<number, string>>;
+  /** One-line meaning, shown by `decode`. */
+  readonly doc?: string;
+}
+
+export type FieldValues = Record<string, bigint>;
+export type FieldInput = Readonly<Record<string, bigint | number | boolean | undefined>>;
+
+export interface FieldError {
+  readonly code: 'UNKNOWN_FIELD' | 'VALUE_TOO_WIDE' | 'MISALIGNED_ADDRESS' | 'NEGATIVE' | 'NOT_INTEGER';
+  readonly field: string;
+  readonly message: string;
+}
+
+export interface DecodedField {
+  readonly spec: FieldSpec;
+  readonly value: bigint;
+  /** Enum name if the field has one for this value. */
+  readonly name: string | undefined;
+}
+
+export class StructCodec {
+  readonly name: string;
+  readonly dwords: number;
+  readonly fields: readonly FieldSpec[];
+  /** Bits covered by some field, per dword: encode(decode(raw)) == raw & definedMask. */
+  readonly definedMask: readonly bigint[];
+  readonly #byName: ReadonlyMap<string, FieldSpec>;
+
+  constructor(name: string, dwords: number, fields: readonly FieldSpec[]) {
+    this.name = name;
+    this.dwords = dwords;
+    this.fields = fields;
+    const byName = new Map<string, FieldSpec>();
+    const masks = new Array<bigint>(dwords).fill(0n);
+    for (const f of fields) {
+      if (byName.has(f.name)) throw new Error(`Cannot define ${name}: field "${f.name}" is declared twice`);
+      if (f.dword < 0 || f.dword >= dwords) throw new Error(`Cannot define ${name}.${f.name}: dword ${f.dword} out of range`);
+      if (f.lo < 0 || f.hi > 63 || f.lo > f.hi) throw new Error(`Cannot define ${name}.${f.name}: bad bit range [${f.hi}:${f.lo}]`);
+      const m = fieldMask(f);
+      if (((masks[f.dword] ?? 0n) & m) !== 0n) throw new Error(`Cannot define ${name}.${f.name}: overlaps another field`);
+      masks[f.dword] = (masks[f.dword] ?? 0n) | m;
+      byName.set(f.name, f);
+    }
+    this.#byName = byName;
+    this.definedMask = masks;
+  }
+
+  field(name: string): FieldSpec {
+    const f = this.#byName.get(name);
+    if (f === undefined) throw new Error(`Unknown field "${name}" in ${this.name}${suggest(name, [...this.#byName.keys()])}`);
+    return f;
+  }
+
+  has(name: string): boolean {
+    return this.#byName.has(name);
+  }
+
+  /** Read one field from raw dwords. Missing dwords read as zero. */
+  get(raw: readonly bigint[], name: string): bigint {
+    return extract(raw, this.field(name));
+  }
+
+  /** Return a copy of `raw` with one field replaced. */
+  with(raw: readonly bigint[], name: string, value: bigint | number | boolean): bigint[] {
+    const out = this.normalise(raw);
+    const f = this.field(name);
+    const err = checkValue(f, toBig(value));
+    if (err) throw new RangeError(`Cannot set ${this.name}.${name}: ${err.message}`);
+    insert(out, f, toBig(value));
+    return out;
+  }
+
+  /** All fields, by name (zero-valued fields included). */
+  decode(raw: readonly bigint[]): FieldValues {
+    const out: FieldValues = {};
+    for (const f of this.fields) out[f.name] = extract(raw, f);
+    return out;
+  }
+
+  /** Fields in table order with enum names, for printing. */
+  describe(raw: readonly bigint[]): DecodedField[] {
+    return this.fields.map((spec) => {
+      const value = extract(raw, spec);
+      return { spec, value, name: spec.enum?.[Number(value)] };
+    });
+  }
+
+  /** Collect every problem with a field assignment instead of throwing on the first. */
+  validate(values: FieldInput): FieldError[] {
+    const errors: FieldError[] = [];
+    for (const [name, v] of Object.entries(values)) {
+      if (v === undefined) continue;
+      const f = this.#byName.get(name);
+      if (f === undefined) {
+        errors.push({ code: 'UNKNOWN_FIELD', field: name, message: `${this.name} has no field "${name}"${suggest(name, [...this.#byName.keys()])}` });
+        continue;
+      }
+      if (typeof v === 'number' && !Number.isSafeInteger(v)) {
+        errors.push({ code: 'NOT_INTEGER', field: name, message: `${name} must be an integer below 2^53 (use a hex string for larger values), got ${v}` });
+        continue;
+      }
+      const err = checkValue(f, toBig(v));
+      if (err) errors.push(err);
+    }
+    return errors;
+  }
+
+  /** Build raw dwords from named fields; unnamed fields are zero. Throws on invalid input. */
+  encode(values: FieldInput, base?: readonly bigint[]): bigint[] {
+    const errors = this.validate(values);
+    if (errors.length > 0) throw new RangeError(`Cannot encode ${this.name}: ${errors.map((e) => e.message).join('; ')}`);
+    const out = this.normalise(base ?? []);
+    for (const [name, v] of Object.entries(values)) {
+      if (v === undefined) continue;
+      insert(out, this.field(name), toBig(v));
+    }
+    return out;
+  }
+
+  /** Pad/trim to `dwords` words, each masked to 64 bits. */
+  normalise(raw: readonly bigint[]): bigint[] {
+    const out = new Array<bigint>(this.dwords);
+    for (let i = 0; i < this.dwords; i++) out[i] = BigInt.asUintN(64, raw[i] ?? 0n);
+    return out;
+  }
+
+  /** Multi-line human-readable dump: one field per line, non-zero fields only unless `all`. */
+  format(raw: readonly bigint[], opts: { all?: boolean } = {}): string {
+    const lines: string[] = [];
+    for (const d of this.describe(raw)) {
+      if (!opts.all && d.value === 0n && d.name === undefined) continue;
+      lines.push(formatField(d));
+    }
+    return lines.join('\n');
+  }
+}
+
+export function formatField(d: DecodedField): string {
+  const f = d.spec;
+  const pos = f.lo === f.hi ? `dw${f.dword}[${f.lo}]` : `dw${f.dword}[${f.hi}:${f.lo}]`;
+  const width = f.hi - f.lo + 1;
+  const val = f.addr || width > 8 ? `0x${d.value.toString(16)}` : d.value.toString();
+  return `${f.name.padEnd(16)} ${pos.padEnd(13)} ${val}${d.name !== undefined ? ` (${d.name})` : ''}${f.doc ? `  ${f.doc}` : ''}`;
+}
+
+export function fieldMask(f: FieldSpec): bigint {
+  return ((1n << BigInt(f.hi - f.lo + 1)) - 1n) << BigInt(f.lo);
+}
+
+function extract(raw: readonly bigint[], f: FieldSpec): bigint {
+  const w = BigInt.asUintN(64, raw[f.dword] ?? 0n);
+  const m = fieldMask(f);
+  return f.addr ? w & m : (w & m) >> BigInt(f.lo);
+}
+
+function insert(out: bigint[], f: FieldSpec, v: bigint): void {
+  const m = fieldMask(f);
+  const placed = f.addr ? v & m : (v << BigInt(f.lo)) & m;
+  out[f.dword] = ((out[f.dword] ?? 0n) & ~m) | placed;
+}
+
+function checkValue(f: FieldSpec, v: bigint): FieldError | undefined {
+  if (v < 0n) return { code: 'NEGATIVE', field: f.name, message: `${f.name} must not be negative` };
+  if (f.addr) {
+    if ((v & ((1n << BigInt(f.lo)) - 1n)) !== 0n) {
+      return { code: 'MISALIGNED_ADDRESS', field: f.name, message: `${f.name} = 0x${v.toString(16)} must be aligned to ${1n << BigInt(f.lo)} bytes (bits [${f.lo - 1}:0] are not stored)` };
+    }
+    if (v >> BigInt(f.hi + 1) !== 0n) {
+      return { code: 'VALUE_TOO_WIDE', field: f.name, message: `${f.name} = 0x${v.toString(16)} does not fit in bits [${f.hi}:${f.lo}]` };
+    }
+    return undefined;
+  }
+  if (v >> BigInt(f.hi - f.lo + 1) !== 0n) {
+    return { code: 'VALUE_TOO_WIDE', field: f.name, message: `${f.name} = 0x${v.toString(16)} does not fit in ${f.hi - f.lo + 1} bits` };
+  }
+  return undefined;
+}
+
+function toBig(v: bigint | number | boolean): bigint {
+  if (typeof v === 'boolean') return v ? 1n : 0n;
+  return typeof v === 'bigint' ? v : BigInt(v);
+}
+
+/** `" (did you mean \"X\"?)"` when a known name is within edit distance 2, else "". */
+export function suggest(name: string, known: readonly string[]): string {
+  const best = closest(name, known);
+  return best === undefined ? '' : ` (did you mean "${best}"?)`;
+}
+
+export function closest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  const lower = name.toLowerCase();
+  for (const k of known) {
+    const d = editDistance(lower, k.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  }
+  const limit = Math.max(2, Math.floor(name.length / 3));
+  return bestD <= limit ? best : undefined;
+}
+
+export function editDistance(a: string, b: string): number {
+  const prev = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] ?? 0;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j] ?? 0;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      prev[j] = Math.min(up + 1, (prev[j - 1] ?? 0) + 1, diag + cost);
+      diag = up;
+    }
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** Fixed-width lower-case hex with 0x, for goldens and logs: hex64(0x10n) = '0x0000000000000010'. */
+export function hex64(v: bigint): string {
+  return `0x${BigInt.asUintN(64, v).toString(16).padStart(16, '0')}`;
+}
+
+export function hex32(v: bigint | number): string {
+  return `0x${(typeof v === 'bigint' ? BigInt.asUintN(32, v) : BigInt(v >>> 0)).toString(16).padStart(8, '0')}`;
+}

@@ -1,0 +1,169 @@
+/**
+ * Sparse little-endian physical memory over the full 64-bit address space.
+ *
+ * Only touched 4 KiB pages exist. A read of a page that was never backed returns `undefined`
+ * (bigint API) or `false` (hot-path API): the SMMU turns that into an external abort
+ * (F_WALK_EABT, F_STE_FETCH, F_CD_FETCH, CERROR_ABT), so it must never look like zeros.
+ *
+ * Addresses: the bigint API accepts any 64-bit address. Pages are keyed by the page number
+ * (address >> 12), which is below 2^52 and therefore exact as a JS number. The hot-path API
+ * (`readU64Parts`) takes a number address that must be a safe integer (< 2^53): physical
+ * addresses are at most 52 bits (OAS) in every profile, so walks never need bigint.
+ */
+
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+const PAGE_MASK_BIG = BigInt(PAGE_SIZE - 1);
+
+export class MemoryCapError extends RangeError {
+  readonly code = 'MEMORY_CAP';
+  constructor(capBytes: number, address: bigint) {
+    super(
+      `Cannot back memory at 0x${address.toString(16)}: the scenario would use more than ${capBytes} bytes of backed memory (raise the memory cap or use fewer pages)`,
+    );
+  }
+}
+
+export interface SparseMemoryOptions {
+  /** Maximum number of backed bytes (rounded up to whole pages). Default 256 MiB. */
+  readonly maxBackedBytes?: number;
+}
+
+export class SparseMemory {
+  readonly #pages = new Map<number, Uint8Array>();
+  readonly #views = new Map<number, DataView>();
+  readonly maxBackedBytes: number;
+
+  constructor(opts: SparseMemoryOptions = {}) {
+    this.maxBackedBytes = opts.maxBackedBytes ?? 256 * 1024 * 1024;
+  }
+
+  /** Number of backed bytes (whole pages). */
+  get backedBytes(): number {
+    return this.#pages.size * PAGE_SIZE;
+  }
+
+  /** Page numbers that are backed, ascending (for deterministic dumps). */
+  backedPages(): number[] {
+    return [...this.#pages.keys()].sort((a, b) => a - b);
+  }
+
+  isBacked(pa: bigint): boolean {
+    return this.#pages.has(pageNumber(pa));
+  }
+
+  /** Back [pa, pa+size) with zero pages (existing contents are kept). */
+  back(pa: bigint, size: number): void {
+    if (size <= 0) return;
+    const first = pageNumber(pa);
+    const last = pageNumber(BigInt.asUintN(64, pa + BigInt(size - 1)));
+    for (let p = first; p <= last; p++) this.#page(p, true);
+  }
+
+  /** Remove backing: later reads of these pages abort. */
+  unback(pa: bigint, size: number): void {
+    if (size <= 0) return;
+    const first = pageNumber(pa);
+    const last = pageNumber(BigInt.asUintN(64, pa + BigInt(size - 1)));
+    for (let p = first; p <= last; p++) {
+      this.#pages.delete(p);
+      this.#views.delete(p);
+    }
+  }
+
+  /** 64-bit little-endian read; `undefined` when the page was never backed. Must be 8-byte aligned. */
+  read64(pa: bigint): bigint | undefined {
+    checkAligned(pa, 8);
+    const v = this.#views.get(pageNumber(pa));
+    if (v === undefined) return undefined;
+    return v.getBigUint64(Number(pa & PAGE_MASK_BIG), true);
+  }
+
+  read32(pa: bigint): number | undefined {
+    checkAligned(pa, 4);
+    const v = this.#views.get(pageNumber(pa));
+    if (v === undefined) return undefined;
+    return v.getUint32(Number(pa & PAGE_MASK_BIG), true);
+  }
+
+  /** Backs the page if needed. */
+  write64(pa: bigint, value: bigint): void {
+    checkAligned(pa, 8);
+    const p = pageNumber(pa);
+    this.#page(p, true);
+    (this.#views.get(p) as DataView).setBigUint64(Number(pa & PAGE_MASK_BIG), BigInt.asUintN(64, value), true);
+  }
+
+  write32(pa: bigint, value: number): void {
+    checkAligned(pa, 4);
+    const p = pageNumber(pa);
+    this.#page(p, true);
+    (this.#views.get(p) as DataView).setUint32(Number(pa & PAGE_MASK_BIG), value >>> 0, true);
+  }
+
+  /** Read `n` consecutive 64-bit words (an STE, CD, command or event record). Undefined if any word is unbacked. */
+  readWords(pa: bigint, n: number): bigint[] | undefined {
+    const out: bigint[] = [];
+    for (let i = 0; i < n; i++) {
+      const w = this.read64(pa + BigInt(8 * i));
+      if (w === undefined) return undefined;
+      out.push(w);
+    }
+    return out;
+  }
+
+  writeWords(pa: bigint, words: readonly bigint[]): void {
+    words.forEach((w, i) => this.write64(pa + BigInt(8 * i), w));
+  }
+
+  /**
+   * Hot-path descriptor read without bigint: writes the low and high 32-bit halves of the
+   * 64-bit word at `pa` into out[0], out[1]. Returns false (out untouched) when unbacked.
+   * `pa` must be a safe integer and 8-byte aligned (the walker guarantees both).
+   */
+  readU64Parts(pa: number, out: Uint32Array): boolean {
+    const page = Math.floor(pa / PAGE_SIZE);
+    const v = this.#views.get(page);
+    if (v === undefined) return false;
+    const off = pa - page * PAGE_SIZE;
+    out[0] = v.getUint32(off, true);
+    out[1] = v.getUint32(off + 4, true);
+    return true;
+  }
+
+  /** Hot-path write of a 64-bit word given as halves (used by HTTU AF/dirty updates). */
+  writeU64Parts(pa: number, lo: number, hi: number): void {
+    const page = Math.floor(pa / PAGE_SIZE);
+    this.#page(page, true);
+    const v = this.#views.get(page) as DataView;
+    const off = pa - page * PAGE_SIZE;
+    v.setUint32(off, lo >>> 0, true);
+    v.setUint32(off + 4, hi >>> 0, true);
+  }
+
+  isBackedNumber(pa: number): boolean {
+    return this.#pages.has(Math.floor(pa / PAGE_SIZE));
+  }
+
+  #page(p: number, create: boolean): Uint8Array | undefined {
+    let page = this.#pages.get(p);
+    if (page === undefined && create) {
+      if ((this.#pages.size + 1) * PAGE_SIZE > this.maxBackedBytes) {
+        throw new MemoryCapError(this.maxBackedBytes, BigInt(p) << BigInt(PAGE_SHIFT));
+      }
+      page = new Uint8Array(PAGE_SIZE);
+      this.#pages.set(p, page);
+      this.#views.set(p, new DataView(page.buffer));
+    }
+    return page;
+  }
+}
+
+function pageNumber(pa: bigint): number {
+  // Exact: a 64-bit address has a page number below 2^52.
+  return Number(BigInt.asUintN(64, pa) >> BigInt(PAGE_SHIFT));
+}
+
+function checkAligned(pa: bigint, n: number): void {
+  if ((pa & BigInt(n - 1)) !== 0n) throw new RangeError(`Cannot access 0x${pa.toString(16)}: not ${n}-byte aligned`);
+}
