@@ -78,3 +78,16 @@ t.test('allocator is deterministic, aligned, backed and reuses freed blocks', as
   small.alloc(0x2000);
   t.throws(() => small.alloc(8), /exhausted/);
 });
+
+t.test('the hot-path page cache never outlives unback', async (t) => {
+  const m = new SparseMemory();
+  m.write64(0x7000n, 5n);
+  const p = new Uint32Array(2);
+  t.equal(m.readU64Parts(0x7000, p), true);
+  t.equal(p[0], 5);
+  m.unback(0x7000n, 8);
+  t.equal(m.readU64Parts(0x7000, p), false, 'cached page dropped with its backing');
+  m.write64(0x7000n, 9n);
+  t.equal(m.readU64Parts(0x7000, p), true);
+  t.equal(p[0], 9, 'a re-backed page is a new page');
+});

@@ -33,6 +33,10 @@ export class SparseMemory {
   readonly #pages = new Map<number, Uint8Array>();
   readonly #views = new Map<number, DataView>();
   readonly maxBackedBytes: number;
+  // One-entry page cache for the walk hot path: consecutive descriptor reads usually hit the
+  // same table page, and the Map lookup dominated a nested TLB miss (bench/translate.bench.ts).
+  #lastPage = -1;
+  #lastView: DataView | undefined;
 
   constructor(opts: SparseMemoryOptions = {}) {
     this.maxBackedBytes = opts.maxBackedBytes ?? 256 * 1024 * 1024;
@@ -69,6 +73,8 @@ export class SparseMemory {
       this.#pages.delete(p);
       this.#views.delete(p);
     }
+    this.#lastPage = -1;
+    this.#lastView = undefined;
   }
 
   /** 64-bit little-endian read; `undefined` when the page was never backed. Must be 8-byte aligned. */
@@ -123,8 +129,15 @@ export class SparseMemory {
    */
   readU64Parts(pa: number, out: Uint32Array): boolean {
     const page = Math.floor(pa / PAGE_SIZE);
-    const v = this.#views.get(page);
-    if (v === undefined) return false;
+    let v: DataView | undefined;
+    if (page === this.#lastPage) {
+      v = this.#lastView as DataView;
+    } else {
+      v = this.#views.get(page);
+      if (v === undefined) return false;
+      this.#lastPage = page;
+      this.#lastView = v;
+    }
     const off = pa - page * PAGE_SIZE;
     out[0] = v.getUint32(off, true);
     out[1] = v.getUint32(off + 4, true);

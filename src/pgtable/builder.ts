@@ -1,0 +1,261 @@
+/**
+ * io-pgtable-like builder: turns mappings into real VMSAv8-64 translation tables in SparseMemory,
+ * for stage 1 (one TTBx range) or stage 2 (with concatenated start tables, §5.2 S2SL0).
+ *
+ * Block mappings are used where size and alignment allow (4K: L1/L2, 16K: L2, 64K: L2 and L1 with
+ * 52-bit OA) unless `pageOnly`. Raw overrides plant any value at any slot (illegal encodings).
+ */
+import { PageAllocator } from '../memory/page-allocator.ts';
+import { type SparseMemory } from '../memory/sparse-memory.ts';
+import { blockAllowed, levelShift, sl0ForLevel, startLevelS1, startLevelS2 } from '../arch/ttd.ts';
+import {
+  type GranuleBytes, type S1LeafAttrs, type S2LeafAttrs, type TableAttrs, decodeOA, gShiftOf, psEncoding, s1Leaf, s2Leaf,
+  tableDesc, tg0Encoding, tg1Encoding, withTableAttrs,
+} from './descriptors.ts';
+
+/** What the builder needs of memory: SparseMemory, or a view of it (e.g. IPA space, see ipaView). */
+export interface TableMemory {
+  read64(addr: bigint): bigint | undefined;
+  write64(addr: bigint, value: bigint): void;
+  back(addr: bigint, size: number): void;
+}
+
+/** Memory seen through an address translation (nested tables live at IPAs): `toPa(ipa)`. */
+export function ipaView(mem: SparseMemory, toPa: (ipa: bigint) => bigint): TableMemory {
+  return {
+    read64: (a) => mem.read64(toPa(a)),
+    write64: (a, v) => mem.write64(toPa(a), v),
+    back: (a, size) => {
+      for (let off = 0; off < size; off += 4096) mem.back(toPa(a + BigInt(off)), Math.min(4096, size - off));
+    },
+  };
+}
+
+export type TableAlloc = PageAllocator | ((size: number, level: number, va: bigint) => bigint);
+
+export interface BuilderOptions {
+  stage: 1 | 2;
+  granule: GranuleBytes;
+  /** Input address size in bits: 64 - TxSZ (stage 1) or 64 - S2T0SZ (stage 2). */
+  iaBits: number;
+  /** Output address size (IPS / S2PS) in bits. Default 48. */
+  oaBits?: number;
+  /** Stage 2: start level (default: as stage 1 would, no concatenation). Concatenation up to 16 tables. */
+  startLevel?: number;
+  mem: TableMemory;
+  alloc: TableAlloc;
+}
+
+export interface MapOptions {
+  /** Only level-3 pages. */
+  pageOnly?: boolean;
+  /** Force the leaf level (size and alignment must fit). */
+  level?: number;
+}
+
+export type LeafAttrs = S1LeafAttrs & S2LeafAttrs;
+
+/** Address of the descriptor for `va` at `level` in the table at `tableBase` (tests use this). */
+export function descriptorAddress(tableBase: bigint, level: number, va: bigint, granule: GranuleBytes, startLevel: number, iaBits: number): bigint {
+  const g = gShiftOf(granule);
+  const shift = levelShift(g, level);
+  const bits = level === startLevel ? iaBits - shift : g - 3;
+  const idx = (BigInt.asUintN(64, va) >> BigInt(shift)) & ((1n << BigInt(bits)) - 1n);
+  return tableBase + idx * 8n;
+}
+
+export class PageTableBuilder {
+  readonly stage: 1 | 2;
+  readonly granule: GranuleBytes;
+  readonly iaBits: number;
+  readonly oaBits: number;
+  readonly startLevel: number;
+  readonly ttb: bigint;
+  readonly mem: TableMemory;
+  readonly #alloc: TableAlloc;
+  readonly #g: number;
+
+  constructor(o: BuilderOptions) {
+    this.stage = o.stage;
+    this.granule = o.granule;
+    this.iaBits = o.iaBits;
+    this.oaBits = o.oaBits ?? 48;
+    this.mem = o.mem;
+    this.#alloc = o.alloc;
+    this.#g = gShiftOf(o.granule);
+    const natural = startLevelS1(this.#g, o.iaBits);
+    let start = natural;
+    if (o.stage === 2) {
+      // Without DS, 16K cannot start at level 0: concatenate level-1 tables instead (§5.2 S2SL0).
+      if (startLevelS2(this.#g, sl0ForLevel(this.#g, start)) !== start) start++;
+      if (o.startLevel !== undefined) start = o.startLevel;
+      if (startLevelS2(this.#g, sl0ForLevel(this.#g, start)) !== start) {
+        throw new RangeError(`Cannot build ${o.granule / 1024}K stage-2 tables starting at level ${start}: no S2SL0 encoding for it`);
+      }
+    }
+    const excess = o.iaBits - levelShift(this.#g, start) - (this.#g - 3);
+    if (natural < 0 || start < natural || excess > 4 || start > 3) {
+      throw new RangeError(`Cannot build ${o.granule / 1024}K stage-${o.stage} tables for ${o.iaBits}-bit input at start level ${start} (natural start ${natural}; at most 16 concatenated tables)`);
+    }
+    this.startLevel = start;
+    this.ttb = this.#newTable(this.#tableBytes(start), start, 0n);
+  }
+
+  #tableBytes(level: number): number {
+    if (level !== this.startLevel) return this.granule;
+    return 2 ** (this.iaBits - levelShift(this.#g, level)) * 8;
+  }
+
+  #newTable(size: number, level: number, va: bigint): bigint {
+    const bytes = Math.max(size, 64);
+    const addr = this.#alloc instanceof PageAllocator ? this.#alloc.alloc(bytes, bytes) : this.#alloc(bytes, level, va);
+    this.mem.back(addr, bytes);
+    for (let a = 0; a < bytes; a += 8) this.mem.write64(addr + BigInt(a), 0n);
+    return addr;
+  }
+
+  #slot(table: bigint, level: number, va: bigint): bigint {
+    return descriptorAddress(table, level, va, this.granule, this.startLevel, this.iaBits);
+  }
+
+  /** Block size in bytes at `level`. */
+  blockSize(level: number): bigint {
+    return 1n << BigInt(levelShift(this.#g, level));
+  }
+
+  #leaf(oa: bigint, level: number, a: LeafAttrs): bigint {
+    return this.stage === 1 ? s1Leaf(oa, level, this.granule, a) : s2Leaf(oa, level, this.granule, a);
+  }
+
+  /** Map [va, va+size) → [pa, pa+size). Throws if any part is already mapped. */
+  map(va: bigint, pa: bigint, size: bigint, attrs: LeafAttrs = {}, opts: MapOptions = {}): void {
+    const gran = BigInt(this.granule);
+    if ((va | pa | size) % gran !== 0n || size <= 0n) {
+      throw new RangeError(`Cannot map 0x${va.toString(16)} -> 0x${pa.toString(16)} size 0x${size.toString(16)}: not ${this.granule}-byte aligned`);
+    }
+    let off = 0n;
+    while (off < size) {
+      const level = this.#chooseLevel(va + off, pa + off, size - off, opts);
+      this.#placeLeaf(level, va + off, this.#leaf(pa + off, level, attrs), false);
+      off += this.blockSize(level);
+    }
+  }
+
+  #chooseLevel(va: bigint, pa: bigint, left: bigint, opts: MapOptions): number {
+    if (opts.level !== undefined) return opts.level;
+    if (opts.pageOnly) return 3;
+    for (let l = Math.max(this.startLevel, 1); l < 3; l++) {
+      const bs = this.blockSize(l);
+      if (blockAllowed(this.#g, l, this.oaBits >= 52) && va % bs === 0n && pa % bs === 0n && left >= bs) return l;
+    }
+    return 3;
+  }
+
+  /** Find or create the table path down to `level`; write `value` at the slot for `va`. */
+  #placeLeaf(level: number, va: bigint, value: bigint, overwrite: boolean): bigint {
+    let table = this.ttb;
+    for (let l = this.startLevel; l < level; l++) {
+      const slot = this.#slot(table, l, va);
+      const d = this.mem.read64(slot) ?? 0n;
+      if ((d & 1n) === 0n) {
+        const next = this.#newTable(this.granule, l + 1, va);
+        this.mem.write64(slot, tableDesc(next, this.granule));
+        table = next;
+      } else if ((d & 3n) === 3n) {
+        table = decodeOA(d, this.granule);
+      } else {
+        throw new RangeError(`Cannot place a level-${level} entry for 0x${va.toString(16)}: a level-${l} block already maps it`);
+      }
+    }
+    const slot = this.#slot(table, level, va);
+    if (!overwrite && ((this.mem.read64(slot) ?? 0n) & 1n) === 1n) {
+      throw new RangeError(`Cannot map 0x${va.toString(16)} at level ${level}: already mapped`);
+    }
+    this.mem.write64(slot, value);
+    return slot;
+  }
+
+  /** Plant a raw descriptor value at the level-`level` slot for `va` (creating tables above it). */
+  setRaw(level: number, va: bigint, value: bigint): bigint {
+    return this.#placeLeaf(level, va, BigInt.asUintN(64, value), true);
+  }
+
+  /** Slot address for `va` at `level`, following existing tables; undefined if the path stops earlier. */
+  descAddr(level: number, va: bigint): bigint | undefined {
+    let table = this.ttb;
+    for (let l = this.startLevel; l < level; l++) {
+      const d = this.mem.read64(this.#slot(table, l, va)) ?? 0n;
+      if ((d & 3n) !== 3n) return undefined;
+      table = decodeOA(d, this.granule);
+    }
+    return this.#slot(table, level, va);
+  }
+
+  /** Set APTable/XNTable/PXNTable on the table descriptor at `level` for `va` (it must exist). */
+  setTableAttrs(level: number, va: bigint, a: TableAttrs): void {
+    const slot = this.descAddr(level, va);
+    const d = slot === undefined ? undefined : this.mem.read64(slot);
+    if (slot === undefined || d === undefined || (d & 3n) !== 3n || level === 3) {
+      throw new RangeError(`Cannot set table attributes at level ${level} for 0x${va.toString(16)}: no table descriptor there`);
+    }
+    this.mem.write64(slot, withTableAttrs(d, a));
+  }
+
+  /** Clear leaf entries covering [va, va+size); `freeTables` frees tables left empty. */
+  unmap(va: bigint, size: bigint, opts: { freeTables?: boolean } = {}): void {
+    let cur = va;
+    const end = va + size;
+    while (cur < end) {
+      const path: Array<{ slot: bigint; table: bigint; level: number }> = [];
+      let table = this.ttb;
+      let step = BigInt(this.granule);
+      for (let l = this.startLevel; l <= 3; l++) {
+        const slot = this.#slot(table, l, cur);
+        path.push({ slot, table, level: l });
+        const d = this.mem.read64(slot) ?? 0n;
+        step = this.blockSize(l);
+        if ((d & 1n) === 0n) break;
+        if (l < 3 && (d & 3n) === 3n) {
+          table = decodeOA(d, this.granule);
+          continue;
+        }
+        if (cur % step !== 0n || cur + step > end) {
+          throw new RangeError(`Cannot unmap 0x${cur.toString(16)}..0x${end.toString(16)}: it splits a level-${l} block (unmap the whole block)`);
+        }
+        this.mem.write64(slot, 0n);
+        if (opts.freeTables) this.#freeEmpty(path);
+        break;
+      }
+      cur = (cur / step + 1n) * step;
+    }
+  }
+
+  #freeEmpty(path: Array<{ slot: bigint; table: bigint; level: number }>): void {
+    for (let i = path.length - 1; i > 0; i--) {
+      const { table, level } = path[i] as { table: bigint; level: number };
+      for (let a = 0n; a < BigInt(this.granule); a += 8n) if ((this.mem.read64(table + a) ?? 0n) !== 0n) return;
+      this.mem.write64((path[i - 1] as { slot: bigint }).slot, 0n);
+      if (this.#alloc instanceof PageAllocator) this.#alloc.free(table, this.granule);
+      void level;
+    }
+  }
+
+  /** CD fields for this range as TTB0 (half 0) or TTB1 (half 1). */
+  cdFields(half: 0 | 1 = 0): Record<string, bigint> {
+    const tsz = BigInt(64 - this.iaBits);
+    return half === 0
+      ? { T0SZ: tsz, TG0: BigInt(tg0Encoding(this.granule)), TTB0: this.ttb, IPS: BigInt(psEncoding(this.oaBits)) }
+      : { T1SZ: tsz, TG1: BigInt(tg1Encoding(this.granule)), TTB1: this.ttb, IPS: BigInt(psEncoding(this.oaBits)) };
+  }
+
+  /** STE stage-2 fields: S2T0SZ, S2SL0, S2TG, S2PS, S2TTB. */
+  vtcrFields(): { S2T0SZ: bigint; S2SL0: bigint; S2TG: bigint; S2PS: bigint; S2TTB: bigint } {
+    return {
+      S2T0SZ: BigInt(64 - this.iaBits),
+      S2SL0: BigInt(sl0ForLevel(this.#g, this.startLevel)),
+      S2TG: BigInt(tg0Encoding(this.granule)),
+      S2PS: BigInt(psEncoding(this.oaBits)),
+      S2TTB: this.ttb,
+    };
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Driver-like bring-up of an SmmuDevice (what Linux's arm_smmu_device_reset does, §3.5, §6.3):
+ * allocate the stream table and the queues, program the base registers, enable the CMDQ,
+ * invalidate all configuration and TLB state, enable the EVTQ, then SMMUEN, checking each
+ * CR0ACK. Plus helpers the scenario engine uses: `installSte` and `submitCommands`.
+ *
+ * Defaults: sidBits = 8 for a linear table (a full 16-bit linear table is 4 MiB of zeroed
+ * memory), profile SIDSIZE for 2-level; SPLIT = 8 (Linux); RECINVSID = 1 (Linux sets it).
+ */
+import { encodeCommand } from '../arch/command.ts';
+import { L1STD } from '../arch/l1std.ts';
+import { CMDQ_BASE, CR0, CR1, CR2, EVENTQ_BASE, IRQ_CTRL, REG, STRTAB_BASE, STRTAB_BASE_CFG } from '../arch/registers.ts';
+import type { PageAllocator } from '../memory/page-allocator.ts';
+import type { CmdqResult } from './cmdq.ts';
+import type { SmmuDevice } from './device.ts';
+
+export interface BootOptions {
+  strtab: 'linear' | '2level';
+  sidBits?: number;
+  split?: number;
+  cmdqLog2: number;
+  evtqLog2: number;
+  recinvsid?: boolean;
+}
+
+export interface BootInfo {
+  strtabBase: bigint;
+  cmdqBase: bigint;
+  evtqBase: bigint;
+  /** Result of the initial CFGI_ALL / TLBI / CMD_SYNC batch. */
+  init: CmdqResult;
+}
+
+interface BootState {
+  alloc: PageAllocator;
+  twoLevel: boolean;
+  split: number;
+  sidBits: number;
+  strtabBase: bigint;
+}
+
+const states = new WeakMap<SmmuDevice, BootState>();
+
+const one = (v: bigint[]): bigint => v[0] ?? 0n;
+
+function enable(dev: SmmuDevice, bits: Record<string, number>): void {
+  const cur = CR0.decode([dev.readReg(REG.CR0)]);
+  const next = one(CR0.encode({ ...cur, ...bits }));
+  dev.writeReg(REG.CR0, next);
+  if (dev.readReg(REG.CR0ACK) !== next) throw new Error(`Cannot boot SMMU: CR0ACK 0x${dev.readReg(REG.CR0ACK).toString(16)} did not follow CR0 0x${next.toString(16)}`);
+}
+
+export function bootSmmu(dev: SmmuDevice, alloc: PageAllocator, opts: BootOptions): BootInfo {
+  const p = dev.profile;
+  const twoLevel = opts.strtab === '2level';
+  if (twoLevel && p.stLevel !== 1) throw new Error('Cannot boot SMMU with a 2-level stream table: IDR0.ST_LEVEL=0');
+  const sidBits = Math.min(opts.sidBits ?? (twoLevel ? p.sidSize : Math.min(8, p.sidSize)), p.sidSize);
+  const split = opts.split ?? 8;
+  if (opts.cmdqLog2 > p.cmdqs || opts.evtqLog2 > p.eventqs) throw new Error(`Cannot boot SMMU: queue size exceeds IDR1.CMDQS=${p.cmdqs}/EVENTQS=${p.eventqs}`);
+
+  let strtabBase: bigint;
+  if (twoLevel) {
+    const bytes = 8 * 2 ** Math.max(0, sidBits - split);
+    strtabBase = alloc.alloc(bytes, Math.max(64, bytes));
+  } else {
+    const bytes = 64 * 2 ** sidBits;
+    strtabBase = alloc.alloc(bytes, bytes);
+  }
+  const cmdqBytes = 16 * 2 ** opts.cmdqLog2;
+  const cmdqBase = alloc.alloc(cmdqBytes, Math.max(32, cmdqBytes));
+  const evtqBytes = 32 * 2 ** opts.evtqLog2;
+  const evtqBase = alloc.alloc(evtqBytes, Math.max(32, evtqBytes));
+
+  dev.writeReg(REG.CR0, 0n);
+  dev.writeReg(REG.CR1, one(CR1.encode({ QUEUE_IC: 1, QUEUE_OC: 1, QUEUE_SH: 3, TABLE_IC: 1, TABLE_OC: 1, TABLE_SH: 3 })));
+  dev.writeReg(REG.CR2, one(CR2.encode({ RECINVSID: (opts.recinvsid ?? true) ? 1 : 0 })));
+  dev.writeReg(REG.STRTAB_BASE, one(STRTAB_BASE.encode({ ADDR: strtabBase, RA: 1 })));
+  dev.writeReg(REG.STRTAB_BASE_CFG, one(STRTAB_BASE_CFG.encode({ FMT: twoLevel ? 1 : 0, LOG2SIZE: sidBits, SPLIT: twoLevel ? split : 0 })));
+  dev.writeReg(REG.CMDQ_BASE, one(CMDQ_BASE.encode({ ADDR: cmdqBase, LOG2SIZE: opts.cmdqLog2, RA: 1 })));
+  dev.writeReg(REG.CMDQ_PROD, 0n);
+  dev.writeReg(REG.CMDQ_CONS, 0n);
+  dev.writeReg(REG.EVENTQ_BASE, one(EVENTQ_BASE.encode({ ADDR: evtqBase, LOG2SIZE: opts.evtqLog2, WA: 1 })));
+  dev.writeReg(REG.EVENTQ_PROD, 0n);
+  dev.writeReg(REG.EVENTQ_CONS, 0n);
+  dev.writeReg(REG.IRQ_CTRL, one(IRQ_CTRL.encode({ GERROR_IRQEN: 1, EVENTQ_IRQEN: 1 })));
+
+  enable(dev, { CMDQEN: 1 });
+  const inv: bigint[][] = [encodeCommand('CFGI_STE_RANGE', { Range: 31 })];
+  if (p.s1p && p.hyp) inv.push(encodeCommand('TLBI_EL2_ALL', {}));
+  inv.push(encodeCommand('TLBI_NSNH_ALL', {}));
+  inv.push(encodeCommand('CMD_SYNC', { CS: 0 }));
+  const init = submitCommands(dev, inv);
+  enable(dev, { EVENTQEN: 1 });
+  enable(dev, { SMMUEN: 1 });
+  states.set(dev, { alloc, twoLevel, split, sidBits, strtabBase });
+  return { strtabBase, cmdqBase, evtqBase, init };
+}
+
+/** Write an STE into the stream table (creating the L2 table on demand for 2-level). Returns its address. */
+export function installSte(dev: SmmuDevice, sid: number, dwords: readonly bigint[]): bigint {
+  const st = states.get(dev);
+  if (st === undefined) throw new Error('Cannot install STE: the device was not booted with bootSmmu');
+  if (sid >= 2 ** st.sidBits) throw new RangeError(`Cannot install STE for StreamID 0x${sid.toString(16)}: the stream table covers ${st.sidBits} bits`);
+  let addr: bigint;
+  if (st.twoLevel) {
+    const l1Addr = st.strtabBase + BigInt(Math.floor(sid / 2 ** st.split) * 8);
+    let desc = dev.mem.read64(l1Addr) ?? 0n;
+    if (L1STD.get([desc], 'Span') === 0n) {
+      const bytes = 64 * 2 ** st.split;
+      const l2 = st.alloc.alloc(bytes, bytes);
+      desc = one(L1STD.encode({ Span: st.split + 1, L2Ptr: l2 }));
+      dev.mem.write64(l1Addr, desc);
+    }
+    addr = L1STD.get([desc], 'L2Ptr') + BigInt((sid % 2 ** st.split) * 64);
+  } else {
+    addr = st.strtabBase + BigInt(sid * 64);
+  }
+  for (let i = 0; i < 8; i++) dev.mem.write64(addr + BigInt(8 * i), dwords[i] ?? 0n);
+  return addr;
+}
+
+/**
+ * Write commands at PROD (handling wrap) and publish them with one PROD write. A batch larger
+ * than the free space is split: each chunk is published once the queue has room (if the queue
+ * stops consuming, the remaining commands are not written and the last result is returned).
+ */
+export function submitCommands(dev: SmmuDevice, cmds: readonly (readonly bigint[])[]): CmdqResult {
+  const ptr = dev.cmdq.ptr();
+  const base = dev.cmdq.base();
+  let i = 0;
+  let last: CmdqResult | undefined;
+  const executed: CmdqResult['executed'] = [];
+  const syncs: CmdqResult['syncs'] = [];
+  do {
+    const prod = dev.readReg(REG.CMDQ_PROD);
+    const cons = dev.readReg(REG.CMDQ_CONS);
+    const used = (ptr.norm(prod) - ptr.norm(cons) + 2 * ptr.size) % (2 * ptr.size);
+    const free = ptr.size - used;
+    if (free === 0 && last !== undefined) break;
+    let wr = ptr.norm(prod);
+    const take = Math.min(free, cmds.length - i);
+    for (let k = 0; k < take; k++, i++) {
+      const c = cmds[i] ?? [];
+      const slot = base + BigInt((wr % ptr.size) * 16);
+      dev.mem.write64(slot, c[0] ?? 0n);
+      dev.mem.write64(slot + 8n, c[1] ?? 0n);
+      wr = (wr + 1) % (2 * ptr.size);
+    }
+    const r = dev.writeReg(REG.CMDQ_PROD, (prod & ~BigInt(2 * ptr.size - 1)) | BigInt(wr));
+    if (r === undefined) throw new Error('Cannot submit commands: CMDQ_PROD write had no effect');
+    executed.push(...r.executed);
+    syncs.push(...r.syncs);
+    last = r;
+    if (r.error !== 'CERROR_NONE' || r.stalled) break;
+  } while (i < cmds.length);
+  return { ...(last as CmdqResult), executed, syncs };
+}

@@ -1,0 +1,174 @@
+/**
+ * ILLEGAL-structure checks: `steIllegal` (C_BAD_STE, §5.2.2 SteIllegal, errata B.1) and
+ * `cdIllegal` (C_BAD_CD, §5.4.2 CdIllegal, errata B.2). Each returns the reason for the first
+ * rule that fails, or undefined. Callers have already handled STE.V=0 / Config=0b0xx.
+ *
+ * Deliberately not checked (see the report / errata B.1 last bullet): RES0 bits in general,
+ * Secure/Realm-only fields, MPAM/VMS (no MPAM in any profile), permission indirection/overlay
+ * (S2PIE/S2POE/CD.PIE: no such feature), VMSAv9-128 (no D128), AArch32 stage-2/stage-1
+ * formats beyond rejecting them when TTF lacks AArch32, DPT (EATS=0b11 with IDR3.DPT=1).
+ */
+import { PS_BITS } from '../arch/ste.ts';
+import type { FieldValues } from '../arch/fields.ts';
+import { type SmmuProfile, profileIas } from './profile.ts';
+
+const GRAN: Readonly<Record<number, number>> = { 4096: 12, 16384: 14, 65536: 16 };
+
+export function granuleSupported(p: SmmuProfile, bytes: number): boolean {
+  return (bytes === 4096 && p.granules.includes('4k')) || (bytes === 16384 && p.granules.includes('16k')) || (bytes === 65536 && p.granules.includes('64k'));
+}
+
+/** Effective PS/IPS in bits: 0b111 (56 bits) is reserved in v3.1-v3.3 and behaves as 0b110; capped at OAS. */
+export function effectivePs(p: SmmuProfile, field: bigint): number {
+  const enc = Math.min(Number(field), 6);
+  return Math.min(PS_BITS[enc] ?? 48, p.oas);
+}
+
+const n = (v: FieldValues, name: string): number => Number(v[name] ?? 0n);
+
+/**
+ * Stage-2 start level consistency (Arm ARM AArch64.S2InconsistentSL): with start level sl the
+ * walk resolves between (3-sl)*stride+granuleBits+1 and that plus stride-1+4 (16 concatenated
+ * tables) input bits.
+ */
+export function s2StartLevel(tgBytes: number, sl0: number, sl0_2: number): number | undefined {
+  if (sl0_2 !== 0) return undefined; // level -1 / level 3 start (S2SL0_2) not modelled
+  if (tgBytes === 4096) return sl0 === 3 ? undefined : 2 - sl0;
+  return 3 - sl0; // 16K: 0..3 → L3..L0; 64K: 0..2 → L3..L1 (3 reserved, checked by caller)
+}
+
+export function s2Inconsistent(tgBytes: number, t0sz: number, startLevel: number): boolean {
+  const gb = GRAN[tgBytes] ?? 12;
+  const stride = gb - 3;
+  const min = (3 - startLevel) * stride + gb + 1;
+  const max = min + stride - 1 + 4;
+  const ias = 64 - t0sz;
+  return ias < min || ias > max;
+}
+
+export function steIllegal(ste: FieldValues, p: SmmuProfile): string | undefined {
+  const config = n(ste, 'Config');
+  const s1 = (config & 1) !== 0;
+  const s2 = (config & 2) !== 0;
+  if (s1 && !p.s1p) return 'Config enables stage 1 but IDR0.S1P=0';
+  if (s2 && !p.s2p) return 'Config enables stage 2 but IDR0.S2P=0';
+  // EATS (§5.2, errata row 5), only with ATS and not for bypass.
+  if (p.ats && config !== 4) {
+    const eats = n(ste, 'EATS');
+    if (eats === 2 && !(config === 7 && n(ste, 'S2S') === 0)) return 'EATS=0b10 (split-stage ATS) requires Config=0b111 and S2S=0';
+    if (eats === 1 && s2 && n(ste, 'S2S') === 1) return 'EATS=0b01 with stage 2 and S2S=1';
+  }
+  // STRW is used only when stage 1 is on and stage 2 off; it is RES0 (not checked) when
+  // IDR0.HYP=0 (§5.2 STRW).
+  if (s1 && !s2 && p.hyp) {
+    const strw = n(ste, 'STRW');
+    if (strw === 1 || strw === 3) return `STRW=0b${strw.toString(2).padStart(2, '0')} is reserved`;
+  }
+  if (s1) {
+    if (n(ste, 'S1STALLD') === 1 && p.stallModel !== 0) return 'S1STALLD=1 with IDR0.STALL_MODEL!=0b00';
+    if (p.ssidSize !== 0) {
+      const cdmax = n(ste, 'S1CDMax');
+      if (cdmax > p.ssidSize) return `S1CDMax=${cdmax} > IDR1.SSIDSIZE=${p.ssidSize}`;
+      const fmt = n(ste, 'S1Fmt');
+      if (cdmax !== 0 && (fmt === 1 || fmt === 2) && !p.cd2l) return 'S1Fmt selects a 2-level CD table but IDR0.CD2L=0';
+    }
+    const limit = s2 ? profileIas(p) : p.oas;
+    const ptr = ste['S1ContextPtr'] ?? 0n;
+    if (ptr >> BigInt(limit) !== 0n) return `S1ContextPtr 0x${ptr.toString(16)} is outside the ${s2 ? 'IAS' : 'OAS'} (${limit} bits)`;
+  }
+  if (s2) {
+    const s2s = n(ste, 'S2S');
+    if (s2s === 1 && p.stallModel === 1) return 'S2S=1 with IDR0.STALL_MODEL=0b01 (stall not supported)';
+    if (s2s === 0 && p.stallModel === 2) return 'S2S=0 with IDR0.STALL_MODEL=0b10 (stall forced)';
+    const aa64 = n(ste, 'S2AA64');
+    if (aa64 === 1 && (p.ttf & 2) === 0) return 'S2AA64=1 but IDR0.TTF lacks AArch64';
+    if (aa64 === 0 && (p.ttf & 1) === 0) return 'S2AA64=0 but IDR0.TTF lacks AArch32';
+    if ((n(ste, 'S2HA') === 1 || n(ste, 'S2HD') === 1) && (aa64 === 0 || p.httu === 0)) return 'S2HA/S2HD=1 but IDR0.HTTU=0 or an AArch32 stage 2';
+    if (n(ste, 'S2HD') === 1 && p.httu === 1) return 'S2HD=1 but IDR0.HTTU=0b01 (Access flag only)';
+    // S2HAFT is RES0 (not checked) unless HTTU=0b11.
+    if (n(ste, 'S2HAFT') === 1 && n(ste, 'S2HA') === 0 && p.httu === 3) return 'S2HAFT=1 with S2HA=0';
+    if (aa64 === 0 && p.fwb && n(ste, 'S2FWB') === 1) return 'S2FWB=1 with an AArch32 stage 2';
+    const tgField = n(ste, 'S2TG');
+    const tg = tgField === 0 ? 4096 : tgField === 1 ? 65536 : tgField === 2 ? 16384 : 0;
+    if (tg === 0) return 'S2TG=0b11 is reserved';
+    if (!granuleSupported(p, tg)) return `S2TG selects a ${tg / 1024}KB granule the SMMU does not support`;
+    const ds = n(ste, 'S2DS') === 1 && p.ds;
+    const ps = effectivePs(p, ste['S2PS'] ?? 0n);
+    const ttb = ste['S2TTB'] ?? 0n;
+    if (ttb >> BigInt(ps) !== 0n) return `S2TTB 0x${ttb.toString(16)} is outside the effective S2PS (${ps} bits)`;
+    if (tg !== 65536 && !ds && ttb >> 48n !== 0n) return `S2TTB 0x${ttb.toString(16)} is above 48 bits with a ${tg / 1024}KB granule and S2DS=0`;
+    const ias = profileIas(p);
+    const maxIpa = ias > 48 && !(tg === 65536 || ds) ? 48 : ias;
+    const t0sz = n(ste, 'S2T0SZ');
+    const minT0sz = Math.max(64 - maxIpa, tg === 65536 || ds ? 12 : 16);
+    const maxT0sz = p.stt ? (tg === 65536 ? 47 : 48) : 39;
+    if (t0sz < minT0sz || t0sz > maxT0sz) return `S2T0SZ=${t0sz} outside [${minT0sz}, ${maxT0sz}]`;
+    const sl0 = n(ste, 'S2SL0');
+    const start = s2StartLevel(tg, sl0, n(ste, 'S2SL0_2'));
+    if (start === undefined || (tg === 65536 && sl0 === 3) || (tg === 16384 && sl0 === 3 && !ds)) return `S2SL0=${sl0} is reserved for a ${tg / 1024}KB granule`;
+    if (s2Inconsistent(tg, t0sz, start)) return `S2SL0=${sl0} (start level ${start}) is inconsistent with S2T0SZ=${t0sz} and a ${tg / 1024}KB granule`;
+    const endi = n(ste, 'S2ENDI');
+    if ((p.ttendian === 2 && endi === 1) || (p.ttendian === 3 && endi === 0)) return `S2ENDI=${endi} not supported by IDR0.TTENDIAN`;
+  }
+  // S2VMID is used (IgnoreSTES2VMID false) by stage-2 STEs and by stage-1-only EL1 streams on
+  // an SMMU with stage 2 (§5.2.2).
+  const strwUnused = !p.s1p || !p.hyp || s2;
+  const vmidUsed = p.s2p && (s2 || strwUnused || n(ste, 'STRW') === 0);
+  if (vmidUsed && !p.vmid16 && n(ste, 'S2VMID') > 0xff) return 'S2VMID[15:8]!=0 with IDR0.VMID16=0';
+  return undefined;
+}
+
+export type StreamWorld = 'EL1' | 'EL2' | 'EL2-E2H';
+
+export interface CdCheckContext {
+  ste: FieldValues;
+  world: StreamWorld;
+  /** Stage 2 is enabled for the stream (nested). */
+  s2: boolean;
+}
+
+/** Which CD halves are in use (EPDx effective value; §5.4, errata B.2 last bullet). */
+export function cdHalves(cd: FieldValues, world: StreamWorld): { h0: boolean; h1: boolean } {
+  // any-EL2 (non-E2H): EPDx are IGNORED with effective value 0 and the TTB1 half is RES0 (no
+  // upper VA range). EL1 and any-EL2-E2H streams may disable either half with EPDx (§5.4 EPD0).
+  if (world === 'EL2') return { h0: true, h1: false };
+  return { h0: n(cd, 'EPD0') === 0, h1: n(cd, 'EPD1') === 0 };
+}
+
+export function cdIllegal(cd: FieldValues, ctx: CdCheckContext, p: SmmuProfile): string | undefined {
+  if (n(cd, 'V') === 0) return 'CD.V=0';
+  const s = n(cd, 'S');
+  if (s === 1 && n(ctx.ste, 'S1STALLD') === 1) return 'CD.S=1 with STE.S1STALLD=1';
+  if (s === 1 && p.stallModel === 1) return 'CD.S=1 with IDR0.STALL_MODEL=0b01';
+  if (s === 0 && p.stallModel === 2) return 'CD.S=0 with IDR0.STALL_MODEL=0b10 (stall forced)';
+  if (p.termModel && n(cd, 'A') === 0) return 'CD.A=0 with IDR0.TERM_MODEL=1';
+  const { h0, h1 } = cdHalves(cd, ctx.world);
+  const endi = n(cd, 'ENDI');
+  if ((h0 || h1) && ((p.ttendian === 2 && endi === 1) || (p.ttendian === 3 && endi === 0))) return `CD.ENDI=${endi} not supported by IDR0.TTENDIAN`;
+  const aa64 = n(cd, 'AA64');
+  if (aa64 === 0 && ((p.ttf & 1) === 0 || ctx.world === 'EL2-E2H')) return 'CD.AA64=0 but AArch32 tables are not supported here';
+  if (aa64 === 1 && ((p.ttf & 2) === 0 || (ctx.s2 && n(ctx.ste, 'S2AA64') === 0))) return 'CD.AA64=1 but AArch64 tables are not supported here';
+  if (n(cd, 'HA') === 1 && p.httu < 1) return 'CD.HA=1 but IDR0.HTTU=0';
+  if (n(cd, 'HD') === 1 && p.httu < 2) return 'CD.HD=1 but IDR0.HTTU<0b10';
+  // CD.HAFT is RES0 (not checked) unless HTTU=0b11 (§5.4 HAFT).
+  if (n(cd, 'HAFT') === 1 && n(cd, 'HA') === 0 && p.httu === 3) return 'CD.HAFT=1 with CD.HA=0';
+  // ASID is IGNORED for StreamWorld any-EL2 (§5.4 ASID, CdIllegal).
+  if (ctx.world !== 'EL2' && !p.asid16 && n(cd, 'ASID') > 0xff) return 'CD.ASID[15:8]!=0 with IDR0.ASID16=0';
+  const ips = effectivePs(p, cd['IPS'] ?? 0n);
+  const ds = n(cd, 'DS') === 1 && p.ds;
+  for (const half of [0, 1] as const) {
+    if (half === 0 ? !h0 : !h1) continue;
+    const tgField = n(cd, `TG${half}`);
+    const tg = half === 0 ? ({ 0: 4096, 1: 65536, 2: 16384 } as Record<number, number>)[tgField] : ({ 1: 16384, 2: 4096, 3: 65536 } as Record<number, number>)[tgField];
+    if (tg === undefined) return `CD.TG${half}=0b${tgField.toString(2).padStart(2, '0')} is reserved`;
+    if (!granuleSupported(p, tg)) return `CD.TG${half} selects a ${tg / 1024}KB granule the SMMU does not support`;
+    const tsz = n(cd, `T${half}SZ`);
+    const minTsz = p.vax >= 1 && (tg === 65536 || ds) ? 12 : 16;
+    const maxTsz = p.stt ? (tg === 65536 ? 47 : 48) : 39;
+    if (tsz < minTsz || tsz > maxTsz) return `CD.T${half}SZ=${tsz} outside [${minTsz}, ${maxTsz}]`;
+    const ttb = cd[`TTB${half}`] ?? 0n;
+    if (ttb >> BigInt(ips) !== 0n) return `CD.TTB${half} 0x${ttb.toString(16)} is outside the effective IPS (${ips} bits)`;
+    if (tg !== 65536 && !ds && ttb >> 48n !== 0n) return `CD.TTB${half} 0x${ttb.toString(16)} is above 48 bits with a ${tg / 1024}KB granule and DS=0`;
+  }
+  return undefined;
+}

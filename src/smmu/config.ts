@@ -1,0 +1,251 @@
+/**
+ * Configuration lookup for one transaction (§3.3, §5.1-5.4, §7.3): stream table → STE →
+ * (SubstreamID rules) → CD table → CD, with the event each failure produces, in the priority
+ * order of §7.3.22 (errata B.9): C_BAD_STREAMID > F_STE_FETCH > C_BAD_STE > C_BAD_SUBSTREAMID >
+ * F_STREAM_DISABLED > stage-2 fault on the CD fetch > F_CD_FETCH > C_BAD_CD.
+ *
+ * Structures are read through the ConfigCache: with policy 'max' a changed STE/CD stays
+ * invisible until the matching CFGI.
+ */
+import { CD, L1CD } from '../arch/cd.ts';
+import type { EventName } from '../arch/event.ts';
+import type { FieldInput, FieldValues } from '../arch/fields.ts';
+import { L1STD } from '../arch/l1std.ts';
+import { CR2, REG, STRTAB_BASE, STRTAB_BASE_CFG } from '../arch/registers.ts';
+import { STE } from '../arch/ste.ts';
+import type { SparseMemory } from '../memory/sparse-memory.ts';
+import type { ConfigCache } from './cfgcache.ts';
+import { type StreamWorld, cdIllegal, steIllegal } from './config-checks.ts';
+import { profileIas } from './profile.ts';
+import type { RegFile } from './regfile.ts';
+import type { S2FetchResult, TranslationFault } from './translate-types.ts';
+
+export interface EventSpec {
+  name: EventName;
+  fields: FieldInput;
+  /** Why (for traces and tests); not part of the record. */
+  reason: string;
+  /** False when the architecture says not to record it (C_BAD_STREAMID with RECINVSID=0). */
+  record: boolean;
+  /** A stage-2 fault on a CD fetch: subject to STE.S2R like any other stage-2 fault. */
+  s2Fault?: TranslationFault;
+  /** The STE in force (for s2Fault: STE.S2R and the PRIVCFG/INSTCFG overrides). */
+  ste?: FieldValues;
+}
+
+export type ConfigOutcome =
+  | { kind: 'fault'; event: EventSpec }
+  | { kind: 'abort-silent'; reason: string }
+  | { kind: 'bypass'; reason: 'ste'; ste: FieldValues }
+  | {
+      kind: 'translate';
+      ste: FieldValues;
+      /** Decoded CD, or undefined when stage 1 is bypassed (Config=0b110, or S1DSS=0b01). */
+      cd: FieldValues | undefined;
+      world: StreamWorld;
+    };
+
+export interface ConfigContext {
+  regs: RegFile;
+  mem: SparseMemory;
+  cache: ConfigCache;
+  /** Translate a CD-table IPA through stage 2 (nested CD fetch), for the STE given. */
+  s2Fetch(ste: FieldValues, ipa: bigint): S2FetchResult;
+}
+
+const n = (v: FieldValues, name: string): number => Number(v[name] ?? 0n);
+
+/** Stream table geometry from STRTAB_BASE(_CFG) (§6.3.24-25). */
+export interface StrtabGeometry {
+  twoLevel: boolean;
+  log2size: number;
+  split: number;
+  base: bigint;
+}
+
+export function strtabGeometry(regs: RegFile): StrtabGeometry {
+  const cfg = [regs.get(REG.STRTAB_BASE_CFG)];
+  const p = regs.profile;
+  const fmt = Number(STRTAB_BASE_CFG.get(cfg, 'FMT'));
+  // FMT reserved values behave as linear; without ST_LEVEL the field is RES0.
+  const twoLevel = fmt === 1 && p.stLevel === 1;
+  const log2size = Number(STRTAB_BASE_CFG.get(cfg, 'LOG2SIZE'));
+  const rawSplit = Number(STRTAB_BASE_CFG.get(cfg, 'SPLIT'));
+  const split = rawSplit === 6 || rawSplit === 8 || rawSplit === 10 ? rawSplit : 6; // others behave as 6
+  const addr = STRTAB_BASE.get([regs.get(REG.STRTAB_BASE)], 'ADDR');
+  // Effective base alignment: linear → table size; 2-level → max(64 B, L1 size) (§6.3.24).
+  const alignLog2 = twoLevel ? Math.max(6, Math.max(0, log2size - split) + 3) : log2size + 6;
+  return { twoLevel, log2size, split, base: addr & ~((1n << BigInt(alignLog2)) - 1n) };
+}
+
+export function l1IndexOf(g: StrtabGeometry, sid: number): number | undefined {
+  return g.twoLevel ? Math.floor(sid / 2 ** g.split) : undefined;
+}
+
+function fault(name: EventName, fields: FieldInput, reason: string, record = true): ConfigOutcome {
+  return { kind: 'fault', event: { name, fields, reason, record } };
+}
+
+/** Find, fetch and check the STE for `sid` (does not look at the SubstreamID). */
+export function lookupSte(ctx: ConfigContext, sid: number): { ste: FieldValues } | { out: ConfigOutcome } {
+  const { regs, mem, cache } = ctx;
+  const p = regs.profile;
+  const recinvsid = CR2.get([regs.get(REG.CR2)], 'RECINVSID') === 1n;
+  const badSid = (why: string): { out: ConfigOutcome } => ({ out: fault('C_BAD_STREAMID', { StreamID: sid }, why, recinvsid) });
+  const g = strtabGeometry(regs);
+  const sidBits = Math.min(g.log2size, p.sidSize);
+  if (sid >= 2 ** sidBits) return badSid(`StreamID 0x${sid.toString(16)} >= 2^${sidBits}`);
+  let raw = cache.getSte(sid);
+  if (raw === undefined) {
+    let steAddr: bigint;
+    if (g.twoLevel) {
+      const l1 = Math.floor(sid / 2 ** g.split);
+      let desc = cache.getL1std(l1);
+      if (desc === undefined) {
+        const l1Addr = g.base + BigInt(l1 * 8);
+        desc = mem.read64(l1Addr);
+        if (desc === undefined) return { out: fault('F_STE_FETCH', { StreamID: sid, FetchAddr: l1Addr }, `L1STD fetch abort at 0x${l1Addr.toString(16)}`) };
+      }
+      const span = Number(L1STD.get([desc], 'Span'));
+      // Span 0 invalid, 12-31 reserved (behave as 0), > SPLIT+1 out of range (§5.1, errata B.10).
+      if (span === 0 || span > 11) return badSid(`L1STD[${l1}].Span=${span} is invalid`);
+      if (span > g.split + 1) return badSid(`L1STD[${l1}].Span=${span} > SPLIT+1=${g.split + 1}`);
+      const l2Index = sid % 2 ** g.split;
+      if (l2Index >= 2 ** (span - 1)) return badSid(`StreamID 0x${sid.toString(16)} is beyond L1STD[${l1}].Span=${span} (${2 ** (span - 1)} STEs)`);
+      cache.putL1std(l1, desc);
+      const l2 = L1STD.get([desc], 'L2Ptr') & ~((1n << BigInt(6 + span - 1)) - 1n);
+      steAddr = l2 + BigInt(l2Index * 64);
+    } else {
+      steAddr = g.base + BigInt(sid * 64);
+    }
+    const words = mem.readWords(steAddr, 8);
+    if (words === undefined) return { out: fault('F_STE_FETCH', { StreamID: sid, FetchAddr: steAddr }, `STE fetch abort at 0x${steAddr.toString(16)}`) };
+    raw = words;
+  } else {
+    raw = [...raw];
+  }
+  const ste = STE.decode(raw);
+  if (n(ste, 'V') === 0) return { out: fault('C_BAD_STE', { StreamID: sid }, 'STE.V=0') };
+  const config = n(ste, 'Config');
+  if ((config & 4) === 0) {
+    cache.putSte(sid, raw);
+    return { out: { kind: 'abort-silent', reason: `STE.Config=0b${config.toString(2).padStart(3, '0')} (abort)` } };
+  }
+  const ill = steIllegal(ste, p);
+  if (ill !== undefined) return { out: fault('C_BAD_STE', { StreamID: sid }, ill) };
+  cache.putSte(sid, raw);
+  return { ste };
+}
+
+export function streamWorld(ste: FieldValues, regs: RegFile): StreamWorld {
+  // Stage 2 on → NS-EL1; STRW is RES0 without IDR0.HYP (§5.2 STRW).
+  if ((n(ste, 'Config') & 2) !== 0 || !regs.profile.hyp || n(ste, 'STRW') !== 2) return 'EL1';
+  return CR2.get([regs.get(REG.CR2)], 'E2H') === 1n ? 'EL2-E2H' : 'EL2';
+}
+
+/** Full configuration lookup for a transaction. SMMUEN=0 handling (GBPA) is the device's. */
+export function resolveConfig(ctx: ConfigContext, sid: number, ssid: number | undefined): ConfigOutcome {
+  const found = lookupSte(ctx, sid);
+  if ('out' in found) return found.out;
+  const ste = found.ste;
+  const p = ctx.regs.profile;
+  const config = n(ste, 'Config');
+  const s1 = (config & 1) !== 0;
+  const world = streamWorld(ste, ctx.regs);
+  const cdmax = p.ssidSize === 0 ? 0 : n(ste, 'S1CDMax'); // S1CDMax IGNORED when SSIDSIZE=0
+  const badSsid = (why: string, id: number): ConfigOutcome => fault('C_BAD_SUBSTREAMID', { StreamID: sid, SubstreamID: id }, why);
+  if (ssid !== undefined) {
+    if (p.ssidSize === 0) return badSsid('SubstreamID on an SMMU with IDR1.SSIDSIZE=0', ssid);
+    if (!s1) return badSsid('SubstreamID with stage 1 disabled', ssid);
+    if (cdmax === 0) return badSsid('SubstreamID with STE.S1CDMax=0 (substreams disabled)', ssid);
+    if (ssid >= 2 ** cdmax) return badSsid(`SubstreamID 0x${ssid.toString(16)} >= 2^S1CDMax (${2 ** cdmax})`, ssid);
+  }
+  if (config === 4) return { kind: 'bypass', reason: 'ste', ste };
+  if (!s1) return { kind: 'translate', ste, cd: undefined, world };
+  let cdIndex = 0;
+  if (cdmax !== 0) {
+    const s1dss = n(ste, 'S1DSS');
+    if (ssid === undefined) {
+      // S1DSS=0b11 is reserved and behaves as 0b00 (errata row 3).
+      if (s1dss === 0 || s1dss === 3) return fault('F_STREAM_DISABLED', { StreamID: sid }, 'no SubstreamID and S1DSS=terminate');
+      if (s1dss === 1) return { kind: 'translate', ste, cd: undefined, world };
+    } else {
+      if (s1dss === 2 && ssid === 0) return fault('F_STREAM_DISABLED', { StreamID: sid }, 'SubstreamID 0 with S1DSS=SUBSTREAM0 (CD 0 is reserved for non-substream traffic)');
+      cdIndex = ssid;
+    }
+  }
+  const cd = fetchCd(ctx, sid, ssid, ste, cdmax, cdIndex);
+  if ('out' in cd) return cd.out;
+  const ill = cdIllegal(cd.cd, { ste, world, s2: (config & 2) !== 0 }, p);
+  if (ill !== undefined) return fault('C_BAD_CD', { StreamID: sid, ...ssidFields(ssid) }, ill);
+  ctx.cache.putCd(sid, cdIndex, cd.raw);
+  return { kind: 'translate', ste, cd: cd.cd, world };
+}
+
+export function ssidFields(ssid: number | undefined): FieldInput {
+  return ssid === undefined ? { SSV: 0 } : { SSV: 1, SubstreamID: ssid };
+}
+
+/** L2 CD-table split: S1Fmt 0b01 → 64 CDs (4 KB), 0b10 → 1024 CDs (64 KB) per L2 table (§5.2). */
+export function cdSplit(s1fmt: number): number | undefined {
+  return s1fmt === 1 ? 6 : s1fmt === 2 ? 10 : undefined;
+}
+
+function fetchCd(
+  ctx: ConfigContext, sid: number, ssid: number | undefined, ste: FieldValues, cdmax: number, index: number,
+): { cd: FieldValues; raw: bigint[] } | { out: ConfigOutcome } {
+  const cached = ctx.cache.getCd(sid, index);
+  if (cached !== undefined) return { cd: CD.decode(cached), raw: cached };
+  const nested = (n(ste, 'Config') & 2) !== 0;
+  const hdr = { StreamID: sid, ...ssidFields(ssid) };
+  // Every CD-table address is an IPA when stage 2 is on (§3.3.2): translate it first.
+  const fetch = (ipa: bigint, count: number): { words: bigint[] } | { out: ConfigOutcome } => {
+    let pa = ipa;
+    if (nested) {
+      const r = ctx.s2Fetch(ste, ipa);
+      if (!r.ok) return { out: cdS2Fault(r.fault, hdr, ipa, ste) };
+      pa = r.pa;
+    }
+    const words = ctx.mem.readWords(pa, count);
+    if (words === undefined) return { out: fault('F_CD_FETCH', { ...hdr, FetchAddr: pa & ~7n }, `CD fetch abort at 0x${pa.toString(16)}`) };
+    return { words };
+  };
+  const ptr = ste['S1ContextPtr'] ?? 0n;
+  const split = cdmax === 0 ? undefined : cdSplit(n(ste, 'S1Fmt'));
+  let cdAddr: bigint;
+  if (cdmax === 0) {
+    cdAddr = ptr; // S1Fmt IGNORED: the pointer addresses one CD
+  } else if (split === undefined) {
+    cdAddr = (ptr & ~((1n << BigInt(cdmax + 6)) - 1n)) + BigInt(index * 64);
+  } else {
+    const l1Index = Math.floor(index / 2 ** split);
+    let desc = ctx.cache.getL1cd(sid, l1Index);
+    if (desc === undefined) {
+      const l1Entries = 2 ** Math.max(0, cdmax - split);
+      const l1Base = ptr & ~((1n << BigInt(Math.max(6, Math.log2(l1Entries) + 3))) - 1n);
+      const got = fetch(l1Base + BigInt(l1Index * 8), 1);
+      if ('out' in got) return got;
+      desc = got.words[0] ?? 0n;
+    }
+    const id = ssid ?? 0;
+    if (L1CD.get([desc], 'V') === 0n) return { out: fault('C_BAD_SUBSTREAMID', { StreamID: sid, SubstreamID: id }, `L1CD[${l1Index}].V=0`) };
+    const l2 = L1CD.get([desc], 'L2Ptr');
+    const limit = nested ? profileIas(ctx.regs.profile) : ctx.regs.profile.oas;
+    if (l2 >> BigInt(limit) !== 0n) return { out: fault('C_BAD_SUBSTREAMID', { StreamID: sid, SubstreamID: id }, `L1CD[${l1Index}].L2Ptr out of range`) };
+    ctx.cache.putL1cd(sid, l1Index, desc);
+    cdAddr = l2 + BigInt((index % 2 ** split) * 64);
+  }
+  const got = fetch(cdAddr, 8);
+  if ('out' in got) return got;
+  return { cd: CD.decode(got.words), raw: got.words };
+}
+
+/** A stage-2 fault on a CD-table fetch: CLASS=CD, S2=1, IPA = the CD address (§7.3.13). */
+function cdS2Fault(f: TranslationFault, hdr: FieldInput, ipa: bigint, ste: FieldValues): ConfigOutcome {
+  const fields: FieldInput = { ...hdr, S2: 1, CLASS: 0 };
+  if (f.type === 'F_WALK_EABT') {
+    return { kind: 'fault', event: { name: 'F_WALK_EABT', fields: { ...fields, FetchAddr: (f.fetchAddr ?? 0n) & ~7n }, reason: 'stage-2 walk abort on CD fetch', record: true, s2Fault: f, ste } };
+  }
+  const withIpa: FieldInput = { ...fields, IPA: ipa & ~0xfffn };
+  return { kind: 'fault', event: { name: f.type, fields: withIpa, reason: `stage-2 ${f.type} on CD fetch at IPA 0x${ipa.toString(16)}`, record: true, s2Fault: f, ste } };
+}

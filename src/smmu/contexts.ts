@@ -1,0 +1,62 @@
+/**
+ * Build the walker's S1Context / S2Context from decoded (and already checked) CD / STE fields
+ * (§5.2, §5.4), applying the effective-value rules: EPDx per StreamWorld, IPS/S2PS capped at
+ * OAS, 8-bit ASID/VMID when the profile lacks 16-bit support, HTTU only as far as implemented.
+ */
+import { TG0_GRANULE, TG1_GRANULE } from '../arch/cd.ts';
+import type { FieldValues } from '../arch/fields.ts';
+import { cdHalves, effectivePs, type StreamWorld } from './config-checks.ts';
+import type { SmmuProfile } from './profile.ts';
+import type { Granule, S1Context, S2Context } from './translate-types.ts';
+
+const n = (v: FieldValues, name: string): number => Number(v[name] ?? 0n);
+const b = (v: FieldValues, name: string): boolean => (v[name] ?? 0n) !== 0n;
+
+export function buildS2Context(ste: FieldValues, p: SmmuProfile): S2Context {
+  const tgField = n(ste, 'S2TG');
+  const tg = (tgField === 1 ? 65536 : tgField === 2 ? 16384 : 4096) as Granule;
+  return {
+    vmid: p.vmid16 ? n(ste, 'S2VMID') : n(ste, 'S2VMID') & 0xff,
+    ttb: ste['S2TTB'] ?? 0n,
+    t0sz: n(ste, 'S2T0SZ'),
+    sl0: n(ste, 'S2SL0'),
+    tg,
+    psBits: effectivePs(p, ste['S2PS'] ?? 0n),
+    affd: b(ste, 'S2AFFD'),
+    ptw: b(ste, 'S2PTW'),
+    ha: b(ste, 'S2HA') && p.httu >= 1,
+    // {HD,HA} = 0b10 is reserved and behaves as 0b00 (§5.2 S2HD, §5.4 HA).
+    hd: b(ste, 'S2HD') && b(ste, 'S2HA') && p.httu >= 2,
+  };
+}
+
+export function buildS1Context(cd: FieldValues, ste: FieldValues, world: StreamWorld, p: SmmuProfile, nested: boolean): S1Context {
+  const { h0, h1 } = cdHalves(cd, world);
+  const el2 = world !== 'EL1';
+  // Stage-1 entries of an EL1 stream are tagged with STE.S2VMID when stage 2 is implemented.
+  const vmid = el2 || !p.s2p ? 0 : p.vmid16 ? n(ste, 'S2VMID') : n(ste, 'S2VMID') & 0xff;
+  const ips = effectivePs(p, cd['IPS'] ?? 0n);
+  return {
+    asid: p.asid16 ? n(cd, 'ASID') : n(cd, 'ASID') & 0xff,
+    vmid,
+    el2,
+    t0sz: n(cd, 'T0SZ'),
+    tg0: (TG0_GRANULE[n(cd, 'TG0')] ?? 4096) as Granule,
+    ttb0: cd['TTB0'] ?? 0n,
+    epd0: !h0,
+    t1sz: n(cd, 'T1SZ'),
+    tg1: (TG1_GRANULE[n(cd, 'TG1')] ?? 4096) as Granule,
+    ttb1: cd['TTB1'] ?? 0n,
+    epd1: !h1,
+    ipsBits: nested ? Math.min(ips, Math.max(p.oas, (p.ttf & 1) !== 0 ? 40 : 0)) : ips,
+    tbi0: b(cd, 'TBI0'),
+    tbi1: b(cd, 'TBI1'),
+    affd: b(cd, 'AFFD'),
+    ha: b(cd, 'HA') && p.httu >= 1,
+    hd: b(cd, 'HD') && b(cd, 'HA') && p.httu >= 2,
+    wxn: b(cd, 'WXN'),
+    uwxn: b(cd, 'UWXN'),
+    pan: b(cd, 'PAN'),
+    ds: b(cd, 'DS') && p.ds,
+  };
+}

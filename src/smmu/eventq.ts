@@ -1,0 +1,154 @@
+/**
+ * Event queue (§7.2, §7.4, §3.5): 32-byte records written to the in-memory ring at
+ * EVENTQ_BASE, in order, one record per faulting transaction.
+ *
+ * - Disabled queue (EVENTQEN=0) or active EVENTQ_ABT_ERR: non-stall records are discarded.
+ * - Full queue: the record is discarded and EVENTQ_PROD.OVFLG toggles, once, only if no overflow
+ *   is pending (OVFLG == CONS.OVACKFLG); software acknowledges by copying OVFLG into
+ *   CONS.OVACKFLG. No GERROR (errata B.11; QEMU's EVENTQ_ABT_ERR here is a deviation).
+ * - Stall records are never discarded for lack of space: they are held and written when
+ *   software frees a slot (§3.12.2).
+ * - A record write to unbacked memory: GERROR.EVENTQ_ABT_ERR, record lost.
+ * - Interrupt: an edge on the empty→non-empty transition only, when EVENTQ_IRQEN=1 (§3.18.2).
+ * - Merging (§7.3.1): only when the profile enables it and STE.MEV=1: a record identical to the
+ *   newest unconsumed one (InputAddr[11:0] ignored for translation-type events) is dropped.
+ */
+import { EVENTQ_BASE, EVENTQ_CONS, EVENTQ_PROD, GERROR_BIT, IDR1, IRQ_CTRL, REG } from '../arch/registers.ts';
+import type { SparseMemory } from '../memory/sparse-memory.ts';
+import { QueuePtr, type RegFile } from './regfile.ts';
+
+export type EventOutcome = 'written' | 'discarded-disabled' | 'discarded-overflow' | 'discarded-abort' | 'merged' | 'held';
+
+/** Event types whose InputAddr[11:0] is ignored when merging (errata row 27). */
+const ADDR_LOW_IGNORED = new Set([0x07, 0x0b, 0x10, 0x11, 0x12, 0x13, 0x20]);
+const OVFLG = 1n << 31n;
+
+export class EventQueue {
+  readonly #regs: RegFile;
+  readonly #mem: SparseMemory;
+  readonly #held: bigint[][] = [];
+  /** Count of interrupt edges signalled (observable; wired IRQ or MSI). */
+  irqEdges = 0;
+  /** Outcome of every record offered, in order (for tests and traces). */
+  readonly log: Array<{ type: number; outcome: EventOutcome }> = [];
+
+  constructor(regs: RegFile, mem: SparseMemory) {
+    this.#regs = regs;
+    this.#mem = mem;
+  }
+
+  ptr(): QueuePtr {
+    const base = this.#regs.get(REG.EVENTQ_BASE);
+    const max = Number(IDR1.get([this.#regs.get(REG.IDR1)], 'EVENTQS'));
+    return new QueuePtr(Math.min(Number(EVENTQ_BASE.get([base], 'LOG2SIZE')), max));
+  }
+
+  base(): bigint {
+    const p = this.ptr();
+    const addr = EVENTQ_BASE.get([this.#regs.get(REG.EVENTQ_BASE)], 'ADDR');
+    // Effective base is aligned to the larger of the queue size and 32 bytes (§6.3.29).
+    const align = BigInt(Math.max(32, 32 * p.size));
+    return addr & ~(align - 1n);
+  }
+
+  /** Offer one record (4 dwords). `mev` = STE.MEV of the stream; `stall` = a Stall=1 record. */
+  record(raw: readonly bigint[], opts: { mev?: boolean; stall?: boolean } = {}): EventOutcome {
+    const outcome = this.#record(raw, opts);
+    this.log.push({ type: Number((raw[0] ?? 0n) & 0xffn), outcome });
+    return outcome;
+  }
+
+  #record(raw: readonly bigint[], opts: { mev?: boolean; stall?: boolean }): EventOutcome {
+    if (!this.#regs.cr0('EVENTQEN') || this.#regs.isGerrorActive(GERROR_BIT.EVENTQ_ABT_ERR)) {
+      if (opts.stall) {
+        this.#held.push([...raw]);
+        return 'held';
+      }
+      return 'discarded-disabled';
+    }
+    const p = this.ptr();
+    const prod = this.#regs.get(REG.EVENTQ_PROD);
+    const cons = this.#regs.get(REG.EVENTQ_CONS);
+    if (opts.mev && this.#regs.profile.mergeEvents && !opts.stall && !p.empty(prod, cons)) {
+      const lastIdx = (p.index(prod) + p.size - 1) % p.size;
+      const last = this.#mem.readWords(this.base() + BigInt(lastIdx * 32), 4);
+      if (last !== undefined && sameForMerge(last, raw)) return 'merged';
+    }
+    if (p.full(prod, cons)) {
+      if (opts.stall) {
+        this.#held.push([...raw]);
+        return 'held';
+      }
+      // Overflow: toggle OVFLG only if no overflow is already pending (§7.4).
+      if ((prod & OVFLG) === (cons & OVFLG)) this.#regs.set(REG.EVENTQ_PROD, prod ^ OVFLG);
+      return 'discarded-overflow';
+    }
+    return this.#write(raw, p, prod, cons);
+  }
+
+  #write(raw: readonly bigint[], p: QueuePtr, prod: bigint, cons: bigint): EventOutcome {
+    const slot = this.base() + BigInt(p.index(prod) * 32);
+    if (!this.#mem.isBacked(slot)) {
+      this.#regs.raiseGerror(GERROR_BIT.EVENTQ_ABT_ERR);
+      return 'discarded-abort';
+    }
+    for (let i = 0; i < 4; i++) this.#mem.write64(slot + BigInt(8 * i), raw[i] ?? 0n);
+    const wasEmpty = p.empty(prod, cons);
+    const keep = prod & ~BigInt(2 * p.size - 1);
+    this.#regs.set(REG.EVENTQ_PROD, keep | BigInt(p.inc(prod)));
+    if (wasEmpty && IRQ_CTRL.get([this.#regs.get(REG.IRQ_CTRLACK)], 'EVENTQ_IRQEN') === 1n) this.irqEdges++;
+    return 'written';
+  }
+
+  /** Software moved CONS (or re-enabled the queue): write held stall records that now fit. */
+  flushHeld(): void {
+    while (this.#held.length > 0 && this.#regs.cr0('EVENTQEN') && !this.#regs.isGerrorActive(GERROR_BIT.EVENTQ_ABT_ERR)) {
+      const p = this.ptr();
+      const prod = this.#regs.get(REG.EVENTQ_PROD);
+      const cons = this.#regs.get(REG.EVENTQ_CONS);
+      if (p.full(prod, cons)) return;
+      const rec = this.#held.shift() as bigint[];
+      this.#write(rec, p, prod, cons);
+    }
+  }
+
+  get heldCount(): number {
+    return this.#held.length;
+  }
+
+  /** Read new records like software does, advancing CONS (OVACKFLG is left unchanged). */
+  drain(): Array<{ raw: bigint[] }> {
+    const out: Array<{ raw: bigint[] }> = [];
+    if (this.#regs.get(REG.EVENTQ_BASE) === 0n) return out;
+    const p = this.ptr();
+    let cons = this.#regs.get(REG.EVENTQ_CONS);
+    const prod = this.#regs.get(REG.EVENTQ_PROD);
+    while (!p.empty(prod, cons)) {
+      const raw = this.#mem.readWords(this.base() + BigInt(p.index(cons) * 32), 4) ?? [0n, 0n, 0n, 0n];
+      out.push({ raw });
+      cons = (cons & ~BigInt(2 * p.size - 1)) | BigInt(p.inc(cons));
+    }
+    this.#regs.set(REG.EVENTQ_CONS, cons);
+    this.flushHeld();
+    return out;
+  }
+
+  /** Overflow pending: PROD.OVFLG != CONS.OVACKFLG. */
+  overflowPending(): boolean {
+    return EVENTQ_PROD.get([this.#regs.get(REG.EVENTQ_PROD)], 'OVFLG') !== EVENTQ_CONS.get([this.#regs.get(REG.EVENTQ_CONS)], 'OVACKFLG');
+  }
+}
+
+function sameForMerge(a: readonly bigint[], b: readonly bigint[]): boolean {
+  const type = Number((b[0] ?? 0n) & 0xffn);
+  for (let i = 0; i < 4; i++) {
+    let x = a[i] ?? 0n;
+    let y = b[i] ?? 0n;
+    if (i === 2 && ADDR_LOW_IGNORED.has(type)) {
+      x &= ~0xfffn;
+      y &= ~0xfffn;
+    }
+    if (x !== y) return false;
+  }
+  return true;
+}

@@ -1,0 +1,142 @@
+/**
+ * Implementation profile: what the emulated SMMU advertises in IDR0-5/IIDR/AIDR, the
+ * IMPLEMENTATION DEFINED choices it makes, and fault injection. Every IMPDEF choice is a named
+ * setting here so that a hardware trace can be compared under the profile of its part.
+ *
+ * Default: a nesting-capable SMMUv3.2-like part. IIDR = Implementer 0x43B (the Arm JEP106 code
+ * used by Arm's own SMMUs), ProductID 0x5C3 (an unused value chosen for "smmu-conform emulator",
+ * so host errata tables keyed on MMU-600 0x483 / MMU-700 0x487 never match), Variant 0, Revision 0.
+ * AIDR = 0x02 (ArchMajorRev 0 = SMMUv3, ArchMinorRev 2 = v3.2).
+ */
+import { AIDR, IDR0, IDR1, IDR2, IDR3, IDR4, IDR5, IIDR, oasEncoding } from '../arch/registers.ts';
+
+export type Granule = '4k' | '16k' | '64k';
+
+export interface SmmuProfile {
+  readonly name: string;
+  // IDR0
+  readonly s1p: boolean;
+  readonly s2p: boolean;
+  /** TTF: 1 AArch32 only, 2 AArch64 only, 3 both. */
+  readonly ttf: 1 | 2 | 3;
+  readonly cohacc: boolean;
+  readonly btm: boolean;
+  /** HTTU: 0 none, 1 AF, 2 AF+dirty, 3 AF+dirty+HAFT. */
+  readonly httu: 0 | 1 | 2 | 3;
+  readonly hyp: boolean;
+  readonly ats: boolean;
+  readonly asid16: boolean;
+  readonly msi: boolean;
+  readonly sev: boolean;
+  readonly pri: boolean;
+  readonly vmid16: boolean;
+  readonly cd2l: boolean;
+  /** TTENDIAN: 0 mixed, 2 LE only, 3 BE only. */
+  readonly ttendian: 0 | 2 | 3;
+  /** STALL_MODEL: 0 stall+terminate, 1 terminate only, 2 stall forced. */
+  readonly stallModel: 0 | 1 | 2;
+  /** TERM_MODEL: 1 = terminated transactions always abort (CD.A must be 1). */
+  readonly termModel: boolean;
+  /** ST_LEVEL: 0 linear only, 1 2-level supported. */
+  readonly stLevel: 0 | 1;
+  // IDR1
+  readonly sidSize: number;
+  readonly ssidSize: number;
+  readonly priqs: number;
+  readonly eventqs: number;
+  readonly cmdqs: number;
+  readonly attrTypesOvr: boolean;
+  // IDR3
+  readonly ril: boolean;
+  readonly fwb: boolean;
+  readonly stt: boolean;
+  readonly bbml: 0 | 1 | 2;
+  // IDR5
+  readonly oas: 32 | 36 | 40 | 42 | 44 | 48 | 52;
+  readonly granules: readonly Granule[];
+  /** IDR5.DS: 52-bit addresses with 4K/16K granules. */
+  readonly ds: boolean;
+  /** IDR5.VAX: 0 48-bit VA, 1 52-bit VA. */
+  readonly vax: 0 | 1;
+  readonly stallMax: number;
+  // identification
+  readonly iidr: { implementer: number; revision: number; variant: number; productId: number };
+  readonly aidr: { major: number; minor: number };
+  // IMPLEMENTATION DEFINED behaviour
+  /** Non-zero RES0 bits in a command (§4.1.5): 'ill' raises CERROR_ILL, 'ignore' ignores them. */
+  readonly cmdRes0: 'ill' | 'ignore';
+  /** Reset value of SMMU_GBPA.ABORT (IMPLEMENTATION DEFINED, §6.3.14): true = default-deny while SMMUEN=0. */
+  readonly gbpaAbortReset: boolean;
+  /** A wired CMD_SYNC completion interrupt exists (asserted for CS=SIG_IRQ regardless of MSIAddress, §4.7.3). */
+  readonly wiredIrq: boolean;
+  /** Merge identical events when STE.MEV=1 (§7.3.1). Off by default: one transaction, one record. */
+  readonly mergeEvents: boolean;
+  // fault injection
+  /**
+   * The CMDQ stops making progress once this many commands have been consumed since reset
+   * (bootSmmu's own invalidation batch counts; use `dev.cmdq.stallAfter(n)` to inject relative
+   * to now). CONS then stays behind PROD, so a host CMD_SYNC poll times out.
+   */
+  readonly cmdqStallAt?: number;
+  /** StreamIDs whose devices never complete an ATS invalidation (CMD_SYNC → CERROR_ATC_INV_SYNC). */
+  readonly atcInvNeverCompletes: readonly number[];
+}
+
+export const DEFAULT_PROFILE: SmmuProfile = {
+  name: 'smmuv3.2-nesting',
+  s1p: true, s2p: true, ttf: 2, cohacc: true, btm: false, httu: 0, hyp: true, ats: true, asid16: true,
+  msi: true, sev: true, pri: false, vmid16: true, cd2l: true, ttendian: 0, stallModel: 0, termModel: false, stLevel: 1,
+  sidSize: 16, ssidSize: 20, priqs: 0, eventqs: 19, cmdqs: 19, attrTypesOvr: true,
+  ril: true, fwb: true, stt: false, bbml: 0,
+  oas: 48, granules: ['4k', '16k', '64k'], ds: false, vax: 0, stallMax: 64,
+  iidr: { implementer: 0x43b, revision: 0, variant: 0, productId: 0x5c3 },
+  aidr: { major: 0, minor: 2 },
+  cmdRes0: 'ill',
+  gbpaAbortReset: false,
+  wiredIrq: false,
+  mergeEvents: false,
+  atcInvNeverCompletes: [],
+};
+
+export function makeProfile(over: Partial<SmmuProfile> = {}): SmmuProfile {
+  const p: SmmuProfile = { ...DEFAULT_PROFILE, ...over };
+  if (!p.s1p && !p.s2p) throw new RangeError('Cannot build SMMU profile: at least one of s1p and s2p must be set');
+  if (p.sidSize < 0 || p.sidSize > 32) throw new RangeError(`Cannot build SMMU profile: sidSize ${p.sidSize} out of range 0..32`);
+  if (p.ssidSize < 0 || p.ssidSize > 20) throw new RangeError(`Cannot build SMMU profile: ssidSize ${p.ssidSize} out of range 0..20`);
+  return p;
+}
+
+/** IAS = MAX(40 if AArch32 tables, OAS if AArch64 tables) (§3.4). */
+export function profileIas(p: SmmuProfile): number {
+  return Math.max((p.ttf & 1) !== 0 ? 40 : 0, (p.ttf & 2) !== 0 ? p.oas : 0);
+}
+
+export interface IdRegs {
+  idr0: bigint; idr1: bigint; idr2: bigint; idr3: bigint; idr4: bigint; idr5: bigint; iidr: bigint; aidr: bigint;
+}
+
+/** Raw ID register values for the profile (what hw_info hands to userspace). */
+export function profileToIdRegs(p: SmmuProfile): IdRegs {
+  const b = (x: boolean): number => (x ? 1 : 0);
+  const one = (c: { encode(v: Record<string, number>): bigint[] }, v: Record<string, number>): bigint => c.encode(v)[0] ?? 0n;
+  return {
+    idr0: one(IDR0, {
+      S2P: b(p.s2p), S1P: b(p.s1p), TTF: p.ttf, COHACC: b(p.cohacc), BTM: b(p.btm), HTTU: p.httu, HYP: b(p.hyp),
+      ATS: b(p.ats), ASID16: b(p.asid16), MSI: b(p.msi), SEV: b(p.sev), PRI: b(p.pri), VMID16: b(p.vmid16),
+      CD2L: b(p.cd2l), TTENDIAN: p.ttendian, STALL_MODEL: p.stallModel, TERM_MODEL: b(p.termModel), ST_LEVEL: p.stLevel,
+    }),
+    idr1: one(IDR1, {
+      SIDSIZE: p.sidSize, SSIDSIZE: p.ssidSize, PRIQS: p.priqs, EVENTQS: p.eventqs, CMDQS: p.cmdqs,
+      ATTR_TYPES_OVR: b(p.attrTypesOvr),
+    }),
+    idr2: one(IDR2, {}),
+    idr3: one(IDR3, { FWB: b(p.fwb), STT: b(p.stt), RIL: b(p.ril), BBML: p.bbml }),
+    idr4: one(IDR4, {}),
+    idr5: one(IDR5, {
+      OAS: oasEncoding(p.oas), GRAN4K: b(p.granules.includes('4k')), GRAN16K: b(p.granules.includes('16k')),
+      GRAN64K: b(p.granules.includes('64k')), DS: b(p.ds), VAX: p.vax, STALL_MAX: p.stallModel === 1 ? 0 : p.stallMax,
+    }),
+    iidr: one(IIDR, { Implementer: p.iidr.implementer, Revision: p.iidr.revision, Variant: p.iidr.variant, ProductID: p.iidr.productId }),
+    aidr: one(AIDR, { ArchMajorRev: p.aidr.major, ArchMinorRev: p.aidr.minor }),
+  };
+}

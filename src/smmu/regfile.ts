@@ -1,0 +1,174 @@
+/**
+ * SMMUv3 register file (Non-secure page 0 + page 1): storage plus the architected write rules
+ * (§6.3). Side effects that reach other parts of the device (consuming the CMDQ on a PROD write,
+ * resuming after a GERRORN ack) are done by SmmuDevice; this file only decides what a register
+ * holds after a write.
+ *
+ * Write rules implemented (SMMUv3.2 behaviour):
+ * - CR0 → CR0ACK immediately (the update completes before the next access); unimplemented
+ *   enables (PRIQEN without PRI, ATSCHK without ATS) are RES0.
+ * - IRQ_CTRL → IRQ_CTRLACK immediately.
+ * - GBPA: only a write with UPDATE=1 changes the fields; UPDATE then reads 0 (done at once).
+ *   Reset value of ABORT is the profile's `gbpaAbortReset` (IMPLEMENTATION DEFINED, §6.3.14).
+ *   A write with UPDATE=0 is IGNORED (the only v3.2+ behaviour).
+ * - GERROR is RO; GERRORN is RW. Active errors = GERROR ^ GERRORN (§6.3.17).
+ * - STRTAB_BASE/_CFG: writes IGNORED while SMMUEN (or its ACK) is 1 (§6.3.24, §6.3.25, v3.2+).
+ * - CMDQ_BASE IGNORED while CMDQEN=1; CMDQ_CONS RO while CMDQEN=1 (§6.3.26, §6.3.28).
+ * - EVENTQ_BASE IGNORED while EVENTQEN=1; EVENTQ_PROD RO while EVENTQEN=1 (§6.3.29, §6.3.30).
+ */
+import {
+  CR0, EVENTQ_CONS_PAGE0, EVENTQ_PROD_PAGE0, GBPA, REG, REG64,
+} from '../arch/registers.ts';
+import { type SmmuProfile, profileToIdRegs } from './profile.ts';
+
+const M32 = 0xffff_ffffn;
+
+/** Map a page-0 alias to the page-1 register it stands for. */
+export function canonicalOffset(offset: number): number {
+  if (offset === EVENTQ_PROD_PAGE0) return REG.EVENTQ_PROD;
+  if (offset === EVENTQ_CONS_PAGE0) return REG.EVENTQ_CONS;
+  return offset;
+}
+
+const WRITABLE = new Set<number>([
+  REG.CR0, REG.CR1, REG.CR2, REG.GBPA, REG.IRQ_CTRL, REG.GERRORN, REG.GERROR_IRQ_CFG0, REG.GERROR_IRQ_CFG1,
+  REG.GERROR_IRQ_CFG2, REG.STRTAB_BASE, REG.STRTAB_BASE_CFG, REG.CMDQ_BASE, REG.CMDQ_PROD, REG.CMDQ_CONS,
+  REG.EVENTQ_BASE, REG.EVENTQ_PROD, REG.EVENTQ_CONS, REG.EVENTQ_IRQ_CFG0, REG.EVENTQ_IRQ_CFG1, REG.EVENTQ_IRQ_CFG2,
+]);
+
+/** Bits software can set per register (others RES0, stored as zero). */
+function writeMask(offset: number, p: SmmuProfile): bigint {
+  const oasMask = (1n << BigInt(p.oas)) - 1n;
+  switch (offset) {
+    case REG.CR0: return 0b1101n | (p.pri ? 0b10n : 0n) | (p.ats ? 0b1_0000n : 0n);
+    case REG.CR1: return 0xfffn;
+    case REG.CR2: return 0b111n | (p.ats ? 0b1000n : 0n);
+    case REG.GBPA: return 0x801f_3f1fn;
+    case REG.IRQ_CTRL: return 0b101n | (p.pri ? 0b10n : 0n);
+    case REG.GERRORN: return 0x7fdn;
+    case REG.GERROR_IRQ_CFG0: case REG.EVENTQ_IRQ_CFG0: return oasMask & ~3n;
+    case REG.GERROR_IRQ_CFG1: case REG.EVENTQ_IRQ_CFG1: return M32;
+    case REG.GERROR_IRQ_CFG2: case REG.EVENTQ_IRQ_CFG2: return 0x3fn;
+    case REG.STRTAB_BASE: return (oasMask & ~0x3fn) | (1n << 62n);
+    case REG.STRTAB_BASE_CFG: return 0x3_07ffn;
+    case REG.CMDQ_BASE: case REG.EVENTQ_BASE: return (oasMask & ~0x1fn) | 0x1fn | (1n << 62n);
+    case REG.CMDQ_PROD: return 0xf_ffffn;
+    case REG.CMDQ_CONS: return 0x7f0f_ffffn;
+    case REG.EVENTQ_PROD: case REG.EVENTQ_CONS: return 0x800f_ffffn;
+    default: return 0n;
+  }
+}
+
+export class RegFile {
+  readonly profile: SmmuProfile;
+  readonly #v = new Map<number, bigint>();
+
+  constructor(profile: SmmuProfile) {
+    this.profile = profile;
+    const id = profileToIdRegs(profile);
+    this.#v.set(REG.IDR0, id.idr0);
+    this.#v.set(REG.IDR1, id.idr1);
+    this.#v.set(REG.IDR2, id.idr2);
+    this.#v.set(REG.IDR3, id.idr3);
+    this.#v.set(REG.IDR4, id.idr4);
+    this.#v.set(REG.IDR5, id.idr5);
+    this.#v.set(REG.IIDR, id.iidr);
+    this.#v.set(REG.AIDR, id.aidr);
+    if (profile.gbpaAbortReset) this.#v.set(REG.GBPA, 1n << 20n);
+  }
+
+  get(offset: number): bigint {
+    return this.#v.get(canonicalOffset(offset)) ?? 0n;
+  }
+
+  /** Set a register directly (device-internal updates: CONS, GERROR, EVENTQ_PROD, ...). */
+  set(offset: number, value: bigint): void {
+    this.#v.set(canonicalOffset(offset), BigInt.asUintN(REG64.has(offset) ? 64 : 32, value));
+  }
+
+  isWritable(offset: number): boolean {
+    return WRITABLE.has(canonicalOffset(offset));
+  }
+
+  /**
+   * Apply a software write with the architected masking and guards. Returns false when the
+   * write was IGNORED (guarded register, RO register, unknown offset).
+   */
+  softwareWrite(offset: number, value: bigint): boolean {
+    const o = canonicalOffset(offset);
+    if (!WRITABLE.has(o)) return false;
+    const v = BigInt.asUintN(REG64.has(o) ? 64 : 32, value) & writeMask(o, this.profile);
+    switch (o) {
+      case REG.CR0:
+        this.#v.set(REG.CR0, v);
+        this.#v.set(REG.CR0ACK, v);
+        return true;
+      case REG.IRQ_CTRL:
+        this.#v.set(REG.IRQ_CTRL, v);
+        this.#v.set(REG.IRQ_CTRLACK, v);
+        return true;
+      case REG.GBPA:
+        if (GBPA.get([v], 'UPDATE') === 0n) return false;
+        this.#v.set(REG.GBPA, v & ~(1n << 31n));
+        return true;
+      case REG.STRTAB_BASE:
+      case REG.STRTAB_BASE_CFG:
+        if (this.smmuEnabled()) return false;
+        break;
+      case REG.CMDQ_BASE:
+        if (this.cr0('CMDQEN')) return false;
+        break;
+      case REG.CMDQ_CONS:
+        if (this.cr0('CMDQEN')) return false;
+        break;
+      case REG.EVENTQ_BASE:
+      case REG.EVENTQ_PROD:
+        if (this.cr0('EVENTQEN')) return false;
+        break;
+      default:
+        break;
+    }
+    this.#v.set(o, v);
+    return true;
+  }
+
+  cr0(name: 'SMMUEN' | 'EVENTQEN' | 'CMDQEN' | 'PRIQEN' | 'ATSCHK'): boolean {
+    return CR0.get([this.get(REG.CR0ACK)], name) === 1n;
+  }
+
+  smmuEnabled(): boolean {
+    return this.cr0('SMMUEN') || CR0.get([this.get(REG.CR0)], 'SMMUEN') === 1n;
+  }
+
+  /** Active global errors (GERROR ^ GERRORN). */
+  activeGerror(): bigint {
+    return this.get(REG.GERROR) ^ this.get(REG.GERRORN);
+  }
+
+  /** Activate a global error: toggle its GERROR bit unless it is already active (§7.5). */
+  raiseGerror(bit: bigint): boolean {
+    if ((this.activeGerror() & bit) !== 0n) return false;
+    this.set(REG.GERROR, this.get(REG.GERROR) ^ bit);
+    return true;
+  }
+
+  isGerrorActive(bit: bigint): boolean {
+    return (this.activeGerror() & bit) !== 0n;
+  }
+}
+
+/** Queue pointer arithmetic for a ring of 2^log2 entries: index bits plus the wrap bit. */
+export class QueuePtr {
+  constructor(readonly log2: number) {}
+  get size(): number { return 2 ** this.log2; }
+  /** Index + wrap (bits [log2:0]) of a raw PROD/CONS value. */
+  norm(raw: bigint): number { return Number(raw & BigInt(2 * this.size - 1)); }
+  index(raw: bigint): number { return Number(raw & BigInt(this.size - 1)); }
+  wrap(raw: bigint): number { return Number((raw >> BigInt(this.log2)) & 1n); }
+  empty(prod: bigint, cons: bigint): boolean { return this.norm(prod) === this.norm(cons); }
+  full(prod: bigint, cons: bigint): boolean {
+    return this.index(prod) === this.index(cons) && this.wrap(prod) !== this.wrap(cons);
+  }
+  /** Next index+wrap value. */
+  inc(raw: bigint): number { return (this.norm(raw) + 1) % (2 * this.size); }
+}

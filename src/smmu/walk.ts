@@ -1,0 +1,414 @@
+/**
+ * One-stage VMSAv8-64 table walks (Arm ARM D8; SMMUv3 §3.4, §7.3.12–7.3.16, §7.3.22 priority).
+ *
+ * Numbers only: input addresses are < 2^53 (stage 1 uses the "VA key", see tlb.ts), PAs/IPAs
+ * ≤ 52 bits. Faults are returned as TranslationFault objects (allocated only on failure); a
+ * successful walk writes into a caller-owned scratch object.
+ *
+ * Fault priority within a walk (§7.3.22, errata B.9): input range → per level F_WALK_EABT,
+ * F_TRANSLATION, F_ADDR_SIZE (table and leaf output addresses) → F_ACCESS → F_PERMISSION on the
+ * combined hierarchical permissions of the final descriptor.
+ */
+import * as ttd from '../arch/ttd.ts';
+import * as tlbMod from './tlb.ts';
+import type { LeafEntry } from './tlb.ts';
+import type { FaultClass, FaultType, S1Context, S2Context, TranslateEnv, TranslationFault } from './translate-types.ts';
+
+// Imported bindings are copied once into locals: under some loaders (tsx's CJS interop) every
+// use of an imported name is a getter call, which dominated the walk profile.
+const {
+  afBit, alignDown, apTable, blockAllowed, dbmBit, descOA, granuleShift, isTableOrPage, isValid, levelShift, nGBit,
+  pxnBit, pxnTable, s1AP, s2AP, s2MemAttr, s2XN, startLevelS1, startLevelS2, uxnBit, uxnTable,
+} = ttd;
+const { tagOf } = tlbMod;
+const KIND_S2_LEAF = tlbMod.Kind.S2Leaf;
+const KIND_S2_WALK = tlbMod.Kind.S2Walk;
+const KIND_NH_WALK = tlbMod.Kind.NhWalk;
+const KIND_EL2_WALK = tlbMod.Kind.El2Walk;
+
+/** 2^i for i in 0..64 (array lookup instead of Math.pow on the hot path). */
+export const POW2 = new Float64Array(65).map((_, i) => 2 ** i);
+
+// Contexts are treated as immutable: the bigint table bases are converted once per context object.
+let memoS2: S2Context | undefined;
+/** Values derived from the last S2Context seen (memoS2). */
+const s2d = { ttb: 0, g: 12, ia: 0, iaLimit: 0, start: 0, psLimit: 0, lpa52: false, leafTag: 0, walkTag: 0 };
+
+function deriveS2(s2: S2Context): void {
+  memoS2 = s2;
+  const g = granuleShift(s2.tg);
+  s2d.ttb = Number(s2.ttb);
+  s2d.g = g;
+  s2d.ia = 64 - s2.t0sz;
+  s2d.iaLimit = POW2[s2d.ia] ?? Infinity;
+  // A reserved SL0 is C_BAD_STE (the device checks); start at level 0 if one gets here.
+  s2d.start = startLevelS2(g, s2.sl0) ?? 0;
+  s2d.psLimit = POW2[s2.psBits] ?? Infinity;
+  s2d.lpa52 = s2.psBits >= 52;
+  s2d.leafTag = tagOf(KIND_S2_LEAF, s2.vmid, 0);
+  s2d.walkTag = tagOf(KIND_S2_WALK, s2.vmid, 0);
+}
+let memoS1: S1Context | undefined;
+let memoS1Ttb0 = 0;
+let memoS1Ttb1 = 0;
+
+// Permission mask bits: privileged R/W/X, unprivileged R/W/X.
+export const PERM_PR = 1;
+export const PERM_PW = 2;
+export const PERM_PX = 4;
+export const PERM_UR = 8;
+export const PERM_UW = 16;
+export const PERM_UX = 32;
+export const PERM_ALL = 63;
+
+/** Permission bits a request needs. InD=1 needs execute only (execute-only memory is legal). */
+export function needMask(read: boolean, write: boolean, instruction: boolean, privileged: boolean): number {
+  const m = (instruction ? PERM_PX : read ? PERM_PR : 0) | (write ? PERM_PW : 0);
+  return privileged ? m : m * 8;
+}
+
+export function mkFault(type: FaultType, s2: boolean, cls: FaultClass, level: number, ipa: number, fetchAddr: number, ttrnw?: boolean): TranslationFault {
+  const f: TranslationFault = { type, s2, class: cls, level };
+  if (ipa >= 0) f.ipa = BigInt(ipa);
+  if (fetchAddr >= 0) f.fetchAddr = BigInt(fetchAddr);
+  if (ttrnw !== undefined) f.ttrnw = ttrnw;
+  return f;
+}
+
+/** Result of a successful single-stage walk or S2 lookup. */
+export interface StageOut {
+  /** Output address of the input address (not the page base). */
+  oa: number;
+  sizeLog2: number;
+  level: number;
+  perm: number;
+  global: boolean;
+  device: boolean;
+  /** DBM=1 page still clean under HD: a later write must walk again (to set the dirty state). */
+  dirtyPending: boolean;
+}
+
+export function newStageOut(): StageOut {
+  return { oa: 0, sizeLog2: 0, level: 0, perm: 0, global: false, device: false, dirtyPending: false };
+}
+
+const scratch = new Uint32Array(2);
+
+function s2PermMask(lo: number, hi: number): number {
+  const ap = s2AP(lo);
+  let m = 0;
+  if (ap & 1) m |= PERM_PR | PERM_UR;
+  if (ap & 2) m |= PERM_PW | PERM_UW;
+  // XN[1:0] (FEAT_XNX): 00 both, 01 EL0 only, 10 none, 11 EL1 only.
+  const xn = s2XN(hi);
+  if (xn === 0 || xn === 3) m |= PERM_PX;
+  if (xn === 0 || xn === 1) m |= PERM_UX;
+  return m;
+}
+
+/**
+ * Stage-2 translation of `ipa` for a purpose (CD fetch, S1 table walk, or the transaction input):
+ * S2 TLB, then a walk. `need` are the permission bits to check; `walkAccess` marks CD/table-walk
+ * accesses for S2PTW (errata row 12: Device at S2 → stage-2 F_PERMISSION).
+ */
+export function stage2(env: TranslateEnv, s2: S2Context, ipa: number, cls: FaultClass, need: number, walkAccess: boolean, out: StageOut): TranslationFault | undefined {
+  const tlb = env.tlb;
+  const trace = env.trace;
+  const cache = tlb !== undefined && tlb.enabled;
+  if (s2 !== memoS2) deriveS2(s2);
+  const d = s2d;
+  const tag = d.leafTag;
+  if (cache) {
+    const e = tlb.lookupLeaf(tag, ipa);
+    if (e !== undefined && !(e.dirtyPending && (need & (PERM_PW | PERM_UW)) !== 0)) {
+      tlb.hits++;
+      if (trace !== undefined) trace.tlbHit('s2', ipa, e.s2Level);
+      out.oa = e.out + (ipa - e.base);
+      out.sizeLog2 = e.sizeLog2;
+      out.level = e.s2Level;
+      out.perm = e.s2Perm;
+      out.global = false;
+      out.device = e.device;
+      out.dirtyPending = e.dirtyPending;
+      return s2Checks(s2, ipa, cls, need, walkAccess, out);
+    }
+    tlb.misses++;
+  }
+  const g = d.g;
+  const b = g - 3;
+  const ia = d.ia;
+  const start = d.start;
+  if (ipa >= d.iaLimit) return mkFault('F_TRANSLATION', true, cls, start, ipa, -1);
+  let level = start;
+  let table = d.ttb;
+  if (cache) {
+    for (let l = 2; l >= start; l--) {
+      const w = tlb.lookupWalk(d.walkTag, l, ipa);
+      if (w !== undefined) {
+        if (trace !== undefined) trace.tlbHit('walk-s2', ipa, l);
+        level = l + 1;
+        table = w.next;
+        break;
+      }
+    }
+  }
+  const psLimit = d.psLimit;
+  const aHi = Math.floor(ipa / 4294967296);
+  const aLo = ipa >>> 0;
+  const lpa52 = d.lpa52;
+  for (;;) {
+    const shift = levelShift(g, level);
+    // Start level: all remaining input bits index the (possibly concatenated) table.
+    const idxBits = level === start ? ia - shift : b;
+    const idx = tableIndex(aHi, aLo, ipa, shift, idxBits);
+    const pa = table + idx * 8;
+    if (!env.mem.readU64Parts(pa, scratch)) {
+      if (trace !== undefined) trace.fetch(2, level, pa, -1, undefined, undefined, 'abort');
+      return mkFault('F_WALK_EABT', true, cls, level, ipa, pa);
+    }
+    let lo = scratch[0] as number;
+    const hi = scratch[1] as number;
+    if (!isValid(lo)) {
+      if (trace !== undefined) trace.fetch(2, level, pa, -1, lo, hi, 'invalid');
+      return mkFault('F_TRANSLATION', true, cls, level, ipa, -1);
+    }
+    if (level < 3 && isTableOrPage(lo)) {
+      const next = descOA(lo, hi, g);
+      if (next >= psLimit) {
+        if (trace !== undefined) trace.fetch(2, level, pa, -1, lo, hi, 'fault: F_ADDR_SIZE');
+        return mkFault('F_ADDR_SIZE', true, cls, level, ipa, -1);
+      }
+      if (trace !== undefined) trace.fetch(2, level, pa, -1, lo, hi, 'table');
+      if (cache) {
+        tlb.insertWalk(tagOf(KIND_S2_WALK, s2.vmid, 0), {
+          base: alignDown(ipa, shift), sizeLog2: shift, level, next, apTable: 0, pxnTable: false, uxnTable: false, granule: s2.tg,
+        });
+      }
+      table = next;
+      level++;
+      continue;
+    }
+    // Leaf: page at level 3 (0b11), block at 0-2 (0b01) where the granule allows it.
+    if (level === 3 ? !isTableOrPage(lo) : !blockAllowed(g, level, lpa52)) {
+      if (trace !== undefined) trace.fetch(2, level, pa, -1, lo, hi, 'reserved');
+      return mkFault('F_TRANSLATION', true, cls, level, ipa, -1);
+    }
+    const base = alignDown(descOA(lo, hi, g), shift);
+    if (base >= psLimit) {
+      if (trace !== undefined) trace.fetch(2, level, pa, -1, lo, hi, 'fault: F_ADDR_SIZE');
+      return mkFault('F_ADDR_SIZE', true, cls, level, ipa, -1);
+    }
+    let newLo = lo;
+    if (!afBit(lo)) {
+      if (s2.ha) newLo |= 0x400;
+      else if (!s2.affd) {
+        if (trace !== undefined) trace.fetch(2, level, pa, -1, lo, hi, 'fault: F_ACCESS');
+        return mkFault('F_ACCESS', true, cls, level, ipa, -1);
+      }
+    }
+    // HTTU dirty state (S2HD): a write to a DBM=1 page that lacks write permission sets S2AP[1].
+    let dirtyPending = false;
+    if (s2.hd && dbmBit(hi) && (lo & 0x80) === 0) {
+      if ((need & (PERM_PW | PERM_UW)) !== 0) newLo |= 0x80;
+      else dirtyPending = true;
+    }
+    if (newLo !== lo) {
+      lo = newLo >>> 0;
+      env.mem.writeU64Parts(pa, lo, hi);
+      if (trace !== undefined) trace.hardwareUpdate(2, pa, lo, hi);
+    }
+    if (trace !== undefined) trace.fetch(2, level, pa, -1, lo, hi, level === 3 ? 'page' : 'block');
+    out.oa = base + lowBits(aHi, aLo, shift);
+    out.sizeLog2 = shift;
+    out.level = level;
+    out.perm = s2PermMask(lo, hi);
+    out.global = false;
+    out.device = (s2MemAttr(lo) & 0xc) === 0;
+    out.dirtyPending = dirtyPending;
+    if (cache) {
+      const e: LeafEntry = {
+        base: alignDown(ipa, shift), sizeLog2: shift, out: base, ipa: -1, s1Perm: PERM_ALL, s2Perm: out.perm, device: out.device,
+        s1Level: -1, s2Level: level, s1Granule: 0, s2Granule: s2.tg, dirtyPending,
+      };
+      tlb.insertLeaf(tag, e);
+    }
+    return s2Checks(s2, ipa, cls, need, walkAccess, out);
+  }
+}
+
+function s2Checks(s2: S2Context, ipa: number, cls: FaultClass, need: number, walkAccess: boolean, out: StageOut): TranslationFault | undefined {
+  // S2PTW (errata row 12): a CD fetch or S1 walk to stage-2 Device memory is a stage-2 permission fault.
+  if (walkAccess && s2.ptw && out.device) return mkFault('F_PERMISSION', true, cls, out.level, ipa, -1, true);
+  if ((out.perm & need) !== need) return mkFault('F_PERMISSION', true, cls, out.level, ipa, -1, cls === 'TT' ? (need & (PERM_PW | PERM_UW)) === 0 : undefined);
+  return undefined;
+}
+
+/**
+ * Bits [shift+bits-1:shift] of the address given as 32-bit halves (int ops: no float division or
+ * fmod per level). Falls back to float arithmetic for widths only a bad context can produce.
+ */
+function tableIndex(aHi: number, aLo: number, addr: number, shift: number, bits: number): number {
+  if (bits > 30) return Math.floor(addr / (POW2[shift] as number)) % (POW2[bits] as number);
+  const mask = (1 << bits) - 1;
+  return shift >= 32 ? (aHi >>> (shift - 32)) & mask : ((aLo >>> shift) | (aHi << (32 - shift))) & mask;
+}
+
+/** Address bits [shift-1:0] (the offset within a page/block) from the 32-bit halves. */
+function lowBits(aHi: number, aLo: number, shift: number): number {
+  if (shift < 32) return (aLo & ((1 << shift) - 1)) >>> 0;
+  return (aHi & ((1 << (shift - 32)) - 1)) * 4294967296 + aLo;
+}
+
+/** Hierarchical and leaf stage-1 permissions for EL1&0 (Arm ARM D8.4). */
+function s1PermMask(s1: S1Context, lo: number, hi: number, apT: number, pxnT: boolean, uxnT: boolean): number {
+  let ap = s1AP(lo);
+  if (apT & 1) ap &= 2; // APTable[0]: no EL0 access below
+  if (apT & 2) ap |= 2; // APTable[1]: read-only below
+  const el0 = (ap & 1) !== 0;
+  const ro = (ap & 2) !== 0;
+  let m = 0;
+  const panBlock = s1.pan && el0; // PAN: privileged data access to EL0-accessible memory faults
+  if (!panBlock) m |= PERM_PR | (ro ? 0 : PERM_PW);
+  if (el0) m |= PERM_UR | (ro ? 0 : PERM_UW);
+  const writable = !ro; // writable at EL1 (and at EL0 if el0)
+  const wxn = s1.wxn && writable;
+  // Privileged execute-never for memory writable at EL0.
+  if (!pxnBit(hi) && !pxnT && !(el0 && !ro) && !wxn) m |= PERM_PX;
+  if (!uxnBit(hi) && !uxnT && !wxn) m |= PERM_UX;
+  return m;
+}
+
+/** Scratch for the S2 translation of stage-1 descriptor addresses. */
+const descOut = newStageOut();
+
+/**
+ * Stage-1 walk of `va` (VA key: VA[51:0] + VA[55]·2^52) in half `half` (0 = TTB0, 1 = TTB1).
+ * With `s2`, the table addresses are IPAs translated by stage 2 (CLASS=TT faults).
+ * Caller did the input-range/EPD checks. On success `out.oa` is the output (IPA if nested).
+ */
+export function walkS1(env: TranslateEnv, s1: S1Context, s2: S2Context | undefined, half: number, va: number, need: number, out: StageOut): TranslationFault | undefined {
+  const tlb = env.tlb;
+  const trace = env.trace;
+  const cache = tlb !== undefined && tlb.enabled;
+  const tsz = half ? s1.t1sz : s1.t0sz;
+  const granule = half ? s1.tg1 : s1.tg0;
+  const g = granuleShift(granule);
+  const b = g - 3;
+  const ia = 64 - tsz;
+  const start = startLevelS1(g, ia);
+  const walkTag = s1.el2 ? tagOf(KIND_EL2_WALK, 0, s1.asid) : tagOf(KIND_NH_WALK, s1.vmid, s1.asid);
+  let level = start;
+  if (s1 !== memoS1) {
+    memoS1 = s1;
+    memoS1Ttb0 = Number(s1.ttb0);
+    memoS1Ttb1 = Number(s1.ttb1);
+  }
+  let table = half ? memoS1Ttb1 : memoS1Ttb0;
+  let apT = 0;
+  let pxnT = false;
+  let uxnT = false;
+  if (cache) {
+    for (let l = 2; l >= start; l--) {
+      const w = tlb.lookupWalk(walkTag, l, va);
+      if (w !== undefined && w.granule === granule) {
+        if (trace !== undefined) trace.tlbHit('walk-s1', va, l);
+        level = l + 1;
+        table = w.next;
+        apT = w.apTable;
+        pxnT = w.pxnTable;
+        uxnT = w.uxnTable;
+        break;
+      }
+    }
+  }
+  const ipsLimit = (POW2[s1.ipsBits] as number);
+  const lpa52 = s1.ipsBits >= 52;
+  const aHi = Math.floor(va / 4294967296) & 0xfffff;
+  const aLo = va >>> 0;
+  const vaLow = aHi * 4294967296 + aLo;
+  for (;;) {
+    const shift = levelShift(g, level);
+    const idxBits = level === start ? ia - shift : b;
+    const idx = tableIndex(aHi, aLo, vaLow, shift, idxBits);
+    const descAddr = table + idx * 8;
+    let pa = descAddr;
+    let ipa = -1;
+    if (s2 !== undefined) {
+      ipa = descAddr;
+      const f = stage2(env, s2, descAddr, 'TT', PERM_PR, true, descOut);
+      if (f !== undefined) return f;
+      pa = descOut.oa;
+    }
+    if (!env.mem.readU64Parts(pa, scratch)) {
+      if (trace !== undefined) trace.fetch(1, level, pa, ipa, undefined, undefined, 'abort');
+      return mkFault('F_WALK_EABT', false, 'TT', level, -1, pa);
+    }
+    let lo = scratch[0] as number;
+    const hi = scratch[1] as number;
+    if (!isValid(lo)) {
+      if (trace !== undefined) trace.fetch(1, level, pa, ipa, lo, hi, 'invalid');
+      return mkFault('F_TRANSLATION', false, 'IN', level, -1, -1);
+    }
+    if (level < 3 && isTableOrPage(lo)) {
+      const next = descOA(lo, hi, g);
+      if (next >= ipsLimit) {
+        if (trace !== undefined) trace.fetch(1, level, pa, ipa, lo, hi, 'fault: F_ADDR_SIZE');
+        return mkFault('F_ADDR_SIZE', false, 'IN', level, -1, -1);
+      }
+      if (trace !== undefined) trace.fetch(1, level, pa, ipa, lo, hi, 'table');
+      apT |= apTable(hi);
+      pxnT ||= pxnTable(hi);
+      uxnT ||= uxnTable(hi);
+      if (cache) {
+        tlb.insertWalk(walkTag, { base: alignDown(va, shift), sizeLog2: shift, level, next, apTable: apT, pxnTable: pxnT, uxnTable: uxnT, granule });
+      }
+      table = next;
+      level++;
+      continue;
+    }
+    if (level === 3 ? !isTableOrPage(lo) : !blockAllowed(g, level, lpa52)) {
+      if (trace !== undefined) trace.fetch(1, level, pa, ipa, lo, hi, 'reserved');
+      return mkFault('F_TRANSLATION', false, 'IN', level, -1, -1);
+    }
+    const base = alignDown(descOA(lo, hi, g), shift);
+    if (base >= ipsLimit) {
+      if (trace !== undefined) trace.fetch(1, level, pa, ipa, lo, hi, 'fault: F_ADDR_SIZE');
+      return mkFault('F_ADDR_SIZE', false, 'IN', level, -1, -1);
+    }
+    let newLo = lo;
+    if (!afBit(lo)) {
+      if (s1.ha) newLo |= 0x400;
+      else if (!s1.affd) {
+        if (trace !== undefined) trace.fetch(1, level, pa, ipa, lo, hi, 'fault: F_ACCESS');
+        return mkFault('F_ACCESS', false, 'IN', level, -1, -1);
+      }
+    }
+    // HTTU dirty state (CD.HD): a write that AP[2]=1 alone would deny, to a DBM=1 page, clears AP[2]
+    // (not when APTable makes the page read-only).
+    let dirtyPending = false;
+    if (s1.hd && dbmBit(hi) && (lo & 0x80) !== 0 && (apT & 2) === 0) {
+      if ((need & (PERM_PW | PERM_UW)) === 0) dirtyPending = true;
+      else if ((s1PermMask(s1, lo & ~0x80, hi, apT, pxnT, uxnT) & need) === need) newLo &= ~0x80;
+    }
+    if (newLo !== lo) {
+      // HTTU writes the descriptor: under stage 2 that write needs S2 write permission (TTRnW=0).
+      if (s2 !== undefined && (descOut.perm & PERM_PW) === 0) {
+        if (trace !== undefined) trace.fetch(1, level, pa, ipa, lo, hi, 'fault: F_PERMISSION');
+        return mkFault('F_PERMISSION', true, 'TT', level, ipa, -1, false);
+      }
+      lo = newLo >>> 0;
+      env.mem.writeU64Parts(pa, lo, hi);
+      if (trace !== undefined) trace.hardwareUpdate(1, pa, lo, hi);
+    }
+    if (trace !== undefined) trace.fetch(1, level, pa, ipa, lo, hi, level === 3 ? 'page' : 'block');
+    out.oa = base + lowBits(aHi, aLo, shift);
+    out.sizeLog2 = shift;
+    out.level = level;
+    out.perm = s1PermMask(s1, lo, hi, apT, pxnT, uxnT);
+    out.global = !nGBit(lo);
+    out.device = false;
+    out.dirtyPending = dirtyPending;
+    return undefined;
+  }
+}
+
