@@ -130,7 +130,9 @@ const GERROR_FIELDS = [
 export const GERROR = reg('SMMU_GERROR', GERROR_FIELDS);
 export const GERRORN = reg('SMMU_GERRORN', GERROR_FIELDS.slice());
 /** GERROR bit masks, for XOR arithmetic. */
-export const GERROR_BIT = { CMDQ_ERR: 1n << 0n, EVENTQ_ABT_ERR: 1n << 2n, MSI_CMDQ_ABT_ERR: 1n << 4n, SFM_ERR: 1n << 8n } as const;
+export const GERROR_BIT = {
+  CMDQ_ERR: 1n << 0n, EVENTQ_ABT_ERR: 1n << 2n, MSI_CMDQ_ABT_ERR: 1n << 4n, MSI_EVENTQ_ABT_ERR: 1n << 5n, MSI_GERROR_ABT_ERR: 1n << 7n, SFM_ERR: 1n << 8n,
+} as const;
 
 const IRQ_CFG0 = (n: string): StructCodec => reg(n, [f('ADDR', 55, 2, { addr: true })]);
 const IRQ_CFG1 = (n: string): StructCodec => reg(n, [f('DATA', 31, 0)]);

@@ -44,8 +44,13 @@ export class PageAllocator {
       this.#next = addr + sz;
     }
     if (this.#mem !== undefined) {
-      this.#mem.back(addr, Number(sz));
-      for (let a = addr; a < addr + sz; a += 8n) this.#mem.write64(a, 0n);
+      if ((addr & 7n) === 0n) {
+        // Whole-page zero-fill: same pages, same contents as the word loop below.
+        this.#mem.zero(addr, Number((sz + 7n) & ~7n));
+      } else {
+        this.#mem.back(addr, Number(sz));
+        for (let a = addr; a < addr + sz; a += 8n) this.#mem.write64(a, 0n);
+      }
     }
     return addr;
   }

@@ -91,3 +91,71 @@ t.test('the hot-path page cache never outlives unback', async (t) => {
   t.equal(m.readU64Parts(0x7000, p), true);
   t.equal(p[0], 9, 'a re-backed page is a new page');
 });
+
+t.test('zero(pa, size) equals back + zero write64 over the range (property)', async (t) => {
+  const fc = (await import('fast-check')).default;
+  const dump = (m: SparseMemory): string => m.backedPages().map((p) => {
+    const words: string[] = [];
+    for (let o = 0n; o < 4096n; o += 8n) words.push((m.read64((BigInt(p) << 12n) + o) ?? 0n).toString(16));
+    return `${p}:${words.join(',')}`;
+  }).join(';');
+  fc.assert(fc.property(
+    fc.integer({ min: 0, max: 4 * 512 }), fc.integer({ min: 0, max: 3 * 512 }), fc.array(fc.integer({ min: 0, max: 5 * 512 - 1 }), { maxLength: 12 }),
+    (word, words, dirty) => {
+      const base = 0x4000_0000n;
+      const a = new SparseMemory();
+      const b = new SparseMemory();
+      for (const d of dirty) {
+        a.write64(base + BigInt(8 * d), 0xdead_beefn + BigInt(d));
+        b.write64(base + BigInt(8 * d), 0xdead_beefn + BigInt(d));
+      }
+      const pa = base + BigInt(8 * word);
+      a.zero(pa, 8 * words);
+      if (words > 0) b.back(pa, 8 * words);
+      for (let i = 0; i < words; i++) b.write64(pa + BigInt(8 * i), 0n);
+      return dump(a) === dump(b);
+    },
+  ), { numRuns: 200 });
+  const m = new SparseMemory();
+  t.throws(() => m.zero(0x1004n, 8), RangeError, 'misaligned start');
+  t.throws(() => m.zero(0x1000n, 12), RangeError, 'size not a multiple of 8');
+  const capped = new SparseMemory({ maxBackedBytes: 4096 });
+  t.throws(() => capped.zero(0x1ff8n, 16), { code: 'MEMORY_CAP' }, 'the cap applies to zeroed pages');
+  const hi = new SparseMemory();
+  hi.write64(0xffff_ffff_ffff_e008n, 7n);
+  hi.zero(0xffff_ffff_ffff_e000n, 0x2000);
+  t.equal(hi.read64(0xffff_ffff_ffff_e008n), 0n, 'pages above 2^53 are zeroed too');
+  t.equal(hi.backedPages().length, 2);
+});
+
+t.test('bigint accessors agree with the hot-path halves around the page cache', async (t) => {
+  const m = new SparseMemory();
+  const p = new Uint32Array(2);
+  m.write64(0x9000n, 0x1111_2222_3333_4444n);
+  m.write64(0xa000n, 0x5555_6666_7777_8888n);
+  t.equal(m.read64(0x9000n), 0x1111_2222_3333_4444n);
+  m.writeU64Parts(0x9008, 1, 2);
+  t.equal(m.read64(0x9008n), 0x2_0000_0001n);
+  m.unback(0x9000n, 4096);
+  t.equal(m.read64(0x9000n), undefined, 'no stale page after unback');
+  m.write64(0x9010n, -1n);
+  t.equal(m.read64(0x9010n), 0xffff_ffff_ffff_ffffn, 'values are taken modulo 2^64');
+  t.equal(m.readU64Parts(0x9010, p), true);
+  t.same([p[0], p[1]], [0xffff_ffff, 0xffff_ffff]);
+  t.throws(() => m.write64(0x9004n, 0n), /not 8-byte aligned/);
+  t.equal(m.read64(-0x1000n), undefined, 'negative addresses wrap to the top page, unbacked');
+  m.write64(-8n, 3n);
+  t.equal(m.read64(0xffff_ffff_ffff_fff8n), 3n);
+});
+
+t.test('allocator zero-fills a reused block and odd sizes like the word loop', async (t) => {
+  const m = new SparseMemory();
+  const a = new PageAllocator(0x8000_0000n, 0x9000_0000n, m);
+  const x = a.alloc(4096);
+  m.write64(x + 0xff8n, 42n);
+  a.free(x, 4096);
+  t.equal(a.alloc(4096), x);
+  t.equal(m.read64(x + 0xff8n), 0n, 'reused block is zeroed again');
+  const odd = a.alloc(12, 8);
+  t.equal(m.read64(odd + 8n), 0n, 'the last partial word is zeroed, as the word loop did');
+});

@@ -14,6 +14,7 @@
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 const PAGE_MASK_BIG = BigInt(PAGE_SIZE - 1);
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
 export class MemoryCapError extends RangeError {
   readonly code = 'MEMORY_CAP';
@@ -64,6 +65,26 @@ export class SparseMemory {
     for (let p = first; p <= last; p++) this.#page(p, true);
   }
 
+  /**
+   * Back [pa, pa+size) and set it to zero: the same result as `back` followed by zero `write64`s
+   * over the range, whole pages at a time. `pa` and `size` must be 8-byte multiples.
+   */
+  zero(pa: bigint, size: number): void {
+    if (size <= 0) return;
+    checkAligned(pa, 8);
+    if (size % 8 !== 0) throw new RangeError(`Cannot zero ${size} bytes at 0x${pa.toString(16)}: not a multiple of 8`);
+    this.back(pa, size);
+    const first = pageNumber(pa);
+    const last = pageNumber(BigInt.asUintN(64, pa + BigInt(size - 1)));
+    const startOff = Number(pa & PAGE_MASK_BIG);
+    for (let p = first, done = 0; p <= last; p++) {
+      const from = p === first ? startOff : 0;
+      const to = Math.min(PAGE_SIZE, from + (size - done));
+      (this.#pages.get(p) as Uint8Array).fill(0, from, to);
+      done += to - from;
+    }
+  }
+
   /** Remove backing: later reads of these pages abort. */
   unback(pa: bigint, size: number): void {
     if (size <= 0) return;
@@ -79,6 +100,15 @@ export class SparseMemory {
 
   /** 64-bit little-endian read; `undefined` when the page was never backed. Must be 8-byte aligned. */
   read64(pa: bigint): bigint | undefined {
+    if (pa >= 0n && pa <= MAX_SAFE_BIG) {
+      // Fast path (every real PA/IPA): number arithmetic, no intermediate bigints.
+      const n = Number(pa);
+      if (n % 8 !== 0) checkAligned(pa, 8);
+      const page = Math.floor(n / PAGE_SIZE);
+      const v = page === this.#lastPage ? this.#lastView : this.#views.get(page);
+      if (v === undefined) return undefined;
+      return v.getBigUint64(n - page * PAGE_SIZE, true);
+    }
     checkAligned(pa, 8);
     const v = this.#views.get(pageNumber(pa));
     if (v === undefined) return undefined;
@@ -94,6 +124,14 @@ export class SparseMemory {
 
   /** Backs the page if needed. */
   write64(pa: bigint, value: bigint): void {
+    if (pa >= 0n && pa <= MAX_SAFE_BIG) {
+      const n = Number(pa);
+      if (n % 8 !== 0) checkAligned(pa, 8);
+      const page = Math.floor(n / PAGE_SIZE);
+      const v = page === this.#lastPage ? (this.#lastView as DataView) : this.#viewFor(page);
+      v.setBigUint64(n - page * PAGE_SIZE, BigInt.asUintN(64, value), true);
+      return;
+    }
     checkAligned(pa, 8);
     const p = pageNumber(pa);
     this.#page(p, true);
@@ -147,8 +185,7 @@ export class SparseMemory {
   /** Hot-path write of a 64-bit word given as halves (used by HTTU AF/dirty updates). */
   writeU64Parts(pa: number, lo: number, hi: number): void {
     const page = Math.floor(pa / PAGE_SIZE);
-    this.#page(page, true);
-    const v = this.#views.get(page) as DataView;
+    const v = page === this.#lastPage ? (this.#lastView as DataView) : this.#viewFor(page);
     const off = pa - page * PAGE_SIZE;
     v.setUint32(off, lo >>> 0, true);
     v.setUint32(off + 4, hi >>> 0, true);
@@ -156,6 +193,18 @@ export class SparseMemory {
 
   isBackedNumber(pa: number): boolean {
     return this.#pages.has(Math.floor(pa / PAGE_SIZE));
+  }
+
+  /** The page's view, backing it if needed; remembered as the one-entry cache. */
+  #viewFor(p: number): DataView {
+    let v = this.#views.get(p);
+    if (v === undefined) {
+      this.#page(p, true);
+      v = this.#views.get(p) as DataView;
+    }
+    this.#lastPage = p;
+    this.#lastView = v;
+    return v;
   }
 
   #page(p: number, create: boolean): Uint8Array | undefined {

@@ -176,6 +176,19 @@ export class PageTableBuilder {
   }
 
   /** Plant a raw descriptor value at the level-`level` slot for `va` (creating tables above it). */
+  /** Size of the leaf (page or block) that maps `va`, or undefined when `va` is unmapped. */
+  leafSizeAt(va: bigint): bigint | undefined {
+    for (let l = this.startLevel; l <= 3; l++) {
+      const slot = this.descAddr(l, va);
+      if (slot === undefined) return undefined;
+      const d = this.mem.read64(slot) ?? 0n;
+      if ((d & 1n) === 0n) return undefined;
+      if (l < 3 && (d & 3n) === 3n) continue;
+      return this.blockSize(l);
+    }
+    return undefined;
+  }
+
   setRaw(level: number, va: bigint, value: bigint): bigint {
     return this.#placeLeaf(level, va, BigInt.asUintN(64, value), true);
   }

@@ -21,6 +21,8 @@ export interface BootOptions {
   cmdqLog2: number;
   evtqLog2: number;
   recinvsid?: boolean;
+  /** SMMU_CR2.E2H=1 (a VHE host, as Linux sets it with ARM_SMMU_FEAT_E2H); ignored without IDR0.HYP (§6.3.12). */
+  e2h?: boolean;
 }
 
 export interface BootInfo {
@@ -73,7 +75,7 @@ export function bootSmmu(dev: SmmuDevice, alloc: PageAllocator, opts: BootOption
 
   dev.writeReg(REG.CR0, 0n);
   dev.writeReg(REG.CR1, one(CR1.encode({ QUEUE_IC: 1, QUEUE_OC: 1, QUEUE_SH: 3, TABLE_IC: 1, TABLE_OC: 1, TABLE_SH: 3 })));
-  dev.writeReg(REG.CR2, one(CR2.encode({ RECINVSID: (opts.recinvsid ?? true) ? 1 : 0 })));
+  dev.writeReg(REG.CR2, one(CR2.encode({ RECINVSID: (opts.recinvsid ?? true) ? 1 : 0, E2H: opts.e2h === true && p.hyp ? 1 : 0 })));
   dev.writeReg(REG.STRTAB_BASE, one(STRTAB_BASE.encode({ ADDR: strtabBase, RA: 1 })));
   dev.writeReg(REG.STRTAB_BASE_CFG, one(STRTAB_BASE_CFG.encode({ FMT: twoLevel ? 1 : 0, LOG2SIZE: sidBits, SPLIT: twoLevel ? split : 0 })));
   dev.writeReg(REG.CMDQ_BASE, one(CMDQ_BASE.encode({ ADDR: cmdqBase, LOG2SIZE: opts.cmdqLog2, RA: 1 })));

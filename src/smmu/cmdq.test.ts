@@ -172,7 +172,8 @@ t.test('illegal field values: reserved range-TLBI encodings, PRI_RESP Resp=0b11,
   const cases: Array<[string, Partial<SmmuProfile>, bigint[]]> = [
     ['TG!=0 with NUM=SCALE=TTL=0', {}, cmd('TLBI_NH_VA', { VMID: 1, ASID: 1, TG: 1, Address: 0x1000n })],
     ['TLBI_S2_IPA TG!=0 with NUM=SCALE=TTL=0', {}, cmd('TLBI_S2_IPA', { VMID: 1, TG: 3, Address: 0x10000n })],
-    ['TG=16K TTL=0b01 without DS', {}, cmd('TLBI_NH_VAA', { VMID: 1, TG: 2, TTL: 1, NUM: 1, Address: 0x4000n })],
+    // TTL=0b01 is treated as 0b00 (§4.4.1.1): ILLEGAL only as the single-granule form (NUM=0, SCALE=0).
+    ['TG=16K TTL=0b01 without DS, NUM=0 SCALE=0', {}, cmd('TLBI_NH_VAA', { VMID: 1, TG: 2, TTL: 1, Address: 0x4000n })],
     ['PRI_RESP Resp=0b11', { pri: true }, cmd('PRI_RESP', { StreamID: 1, Resp: 3 })],
     ['ATC_INV Size=53', {}, cmd('ATC_INV', { StreamID: 1, Size: 53 })],
   ];
@@ -190,9 +191,10 @@ t.test('emulator-models §7.5: RES0 fields follow the profile policy', (t) => {
   t.match(r.errorReason, /RES0/);
   const ign = mkKit({ profile: { cmdRes0: 'ignore' } });
   t.equal(submitCommands(ign.dev, [withRes0(cmd('CFGI_STE', { StreamID: 1, Leaf: 1 }))]).error, 'CERROR_NONE');
-  // Range fields are RES0 without RIL; SSV is RES0 without substreams.
+  // Range fields are RES0 without RIL.
   t.equal(submitCommands(mkKit({ profile: { ril: false } }).dev, [cmd('TLBI_NH_VA', { VMID: 1, NUM: 1, TG: 1, Address: 0x1000n })]).error, 'CERROR_ILL');
-  t.equal(submitCommands(mkKit({ profile: { ssidSize: 0 } }).dev, [cmd('ATC_INV', { StreamID: 1, SSV: 1 })]).error, 'CERROR_ILL');
+  // §4.2/§4.1.7: SSV=1 with SSIDSIZE=0 is CONSTRAINED UNPREDICTABLE (as SSV=0 or no effect), never CERROR_ILL.
+  t.equal(submitCommands(mkKit({ profile: { ssidSize: 0 } }).dev, [cmd('ATC_INV', { StreamID: 1, SSV: 1 }), cmd('PREFETCH_CONFIG', { StreamID: 1, SSV: 1, SubstreamID: 3 })]).error, 'CERROR_NONE');
   // Out-of-range StreamID is not an error (§4.1.7).
   t.equal(submitCommands(mkKit().dev, [cmd('CFGI_STE', { StreamID: 0xffff_ffff, Leaf: 1 })]).error, 'CERROR_NONE');
   t.end();

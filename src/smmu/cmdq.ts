@@ -11,13 +11,17 @@
  * commands of features the profile lacks; CMD_SYNC CS=0b11; PRI_RESP Resp=0b11; the reserved
  * range-TLBI encodings; ATC_INV Size>52 (an allowed IMPDEF choice); and, when the profile's
  * `cmdRes0` is 'ill', any non-zero bit the command does not define, NUM/SCALE/TG/TTL/TTL128 with
- * IDR3.RIL=0, SCALE[5] with IDR5.DS=0 and SSV with SSIDSIZE=0 (the field is then RES0).
- * Not CERROR_ILL (§4.1.7, §4.4): out-of-range StreamID/SubstreamID, upper ASID/VMID bits.
+ * IDR3.RIL=0, SCALE[5] with IDR5.DS=0, NUM/SCALE/TTL/TTL128 with TG=0 and TTL128 with TTL=0
+ * (§4.4.1.1), the TLBI_NH_* VMID without stage 2 (§4.4.2) and PA/IPA field bits [55:52] in
+ * v3.1-v3.3 (§4.1.6). With 'ignore', cmd-exec.ts treats
+ * those fields as zero.
+ * Not CERROR_ILL (§4.1.7, §4.2, §4.4): out-of-range StreamID/SubstreamID, SSV=1 with IDR1.SSIDSIZE=0
+ * (CONSTRAINED UNPREDICTABLE: acts as SSV=0 or has no effect; here no effect), upper ASID/VMID bits.
  */
 import { CERROR, CERROR_NAME, COMMANDS, type DecodedCommand, decodeCommand } from '../arch/command.ts';
 import { CMDQ_BASE, CMDQ_CONS, GERROR_BIT, IDR1, REG } from '../arch/registers.ts';
 import type { SparseMemory } from '../memory/sparse-memory.ts';
-import type { SmmuProfile } from './profile.ts';
+import { type SmmuProfile, commandPaBits } from './profile.ts';
 import { QueuePtr, type RegFile } from './regfile.ts';
 
 export type CerrorName = 'CERROR_NONE' | 'CERROR_ILL' | 'CERROR_ABT' | 'CERROR_ATC_INV_SYNC';
@@ -80,8 +84,12 @@ export function illegalReason(cmd: DecodedCommand, raw: readonly bigint[], p: Sm
   if (op === 0x40 && f('Size') > 52n) return `ATC_INV Size=${f('Size')} > 52`;
   if (RANGE_TLBI.has(op) && p.ril) {
     const tg = f('TG');
-    if (tg !== 0n && f('NUM') === 0n && f('SCALE') === 0n && f('TTL') === 0n) return `${cmd.name} TG!=0 with NUM=0, SCALE=0, TTL=0 is reserved`;
-    if (!p.ds && tg === 2n && f('TTL') === 1n) return `${cmd.name} TG=16KB with TTL=0b01 requires IDR5.DS`;
+    // With IDR5.DS=0, TG=16KB and TTL=0b01 is reserved and treated as TTL=0b00 (§4.4.1.1 TTL
+    // table), so it is ILLEGAL only as the single-granule NUM=0, SCALE=0 form.
+    const ttl = !p.ds && tg === 2n && f('TTL') === 1n ? 0n : f('TTL');
+    if (tg !== 0n && f('NUM') === 0n && f('SCALE') === 0n && ttl === 0n) {
+      return f('TTL') === 0n ? `${cmd.name} TG!=0 with NUM=0, SCALE=0, TTL=0 is reserved` : `${cmd.name} TG=16KB with TTL=0b01 (treated as 0b00 without IDR5.DS) and NUM=0, SCALE=0 is reserved`;
+    }
   }
   if (p.cmdRes0 === 'ill') {
     const codec = COMMANDS.get(op)?.codec;
@@ -95,7 +103,14 @@ export function illegalReason(cmd: DecodedCommand, raw: readonly bigint[], p: Sm
       return `${cmd.name} range fields are RES0 without IDR3.RIL`;
     }
     if (RANGE_TLBI.has(op) && !p.ds && (f('SCALE') & 0x20n) !== 0n) return `${cmd.name} SCALE[5] is RES0 without IDR5.DS`;
-    if (p.ssidSize === 0 && f('SSV') !== 0n) return `${cmd.name} SSV is RES0 when IDR1.SSIDSIZE=0`;
+    if (RANGE_TLBI.has(op) && p.ril && f('TG') === 0n && (f('NUM') | f('SCALE') | f('TTL') | f('TTL128')) !== 0n) return `${cmd.name} NUM/SCALE/TTL/TTL128 are RES0 with TG=0`;
+    if (RANGE_TLBI.has(op) && p.ril && f('TTL') === 0n && f('TTL128') !== 0n) return `${cmd.name} TTL128 is RES0 with TTL=0`;
+    // IPA/PA fields: bits above commandPaBits are RES0 (§4.1.6).
+    const paTop = BigInt(commandPaBits(p));
+    if (op === 0x2a && f('Address') >> paTop !== 0n) return `${cmd.name} Address bits [55:${paTop}] are RES0`;
+    if (op === 0x46 && f('MSIAddr') >> paTop !== 0n) return `${cmd.name} MSIAddr bits [55:${paTop}] are RES0`;
+    // VMID of TLBI_NH_* is RES0 without stage 2 (§4.4.2).
+    if (op >= 0x10 && op <= 0x13 && !p.s2p && f('VMID') !== 0n) return `${cmd.name} VMID is RES0 without stage 2 (IDR0.S2P=0)`;
   }
   return undefined;
 }

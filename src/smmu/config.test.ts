@@ -276,6 +276,35 @@ t.test('F_STE_FETCH: unbacked L1STD and unbacked STE, FetchAddr recorded', (t) =
   t.end();
 });
 
+t.test('§3.4.3: an STE address above the OAS (L1STD.L2Ptr) gives F_STE_FETCH even if that memory is backed', (t) => {
+  const k = mkKit({ profile: { oas: 40 }, boot: { strtab: '2level', split: 6, sidBits: 10 } });
+  const base = STRTAB_BASE.get([k.dev.readReg(REG.STRTAB_BASE)], 'ADDR');
+  const l2 = 1n << 41n;
+  k.mem.writeWords(l2 + 64n, STE.encode({ V: 1, Config: 4 }));
+  k.mem.write64(base + 8n, l2 | 7n);
+  expectEvent(t, k, req(65), 'F_STE_FETCH', { StreamID: 65, FetchAddr: l2 + 64n }, 'out-of-range STE address');
+  t.end();
+});
+
+t.test('§3.4: SMMUEN=0 bypass with an input above the OAS aborts without an event', (t) => {
+  const k = mkKit();
+  k.dev.writeReg(REG.CR0, one(CR0.encode({ SMMUEN: 0 }, [k.dev.readReg(REG.CR0)])));
+  t.same(k.dev.transaction(req(7, { iova: (1n << 48n) - 4096n })).kind, 'translated');
+  const r = k.dev.transaction(req(7, { iova: 1n << 48n }));
+  t.ok(r.kind === 'aborted' && r.silent, 'aborted silently');
+  t.equal(events(k.dev).length, 0);
+  t.end();
+});
+
+t.test('§3.4: stage-1 bypass (S1DSS=0b01) with IAS 40 > OAS 36: checked against the IAS, then truncated to the OAS', (t) => {
+  const k = mkKit({ profile: { ttf: 3, oas: 36 } });
+  installSte(k.dev, 1, steS1({ S1ContextPtr: 0x1000_0000n, S1CDMax: 2, S1DSS: 1 }));
+  t.same(k.dev.transaction(req(1, { iova: (1n << 37n) | 0x1000n })), { kind: 'translated', pa: 0x1000n, stages: 'bypass' });
+  const r = k.dev.transaction(req(1, { iova: 1n << 40n }));
+  t.same(r.kind === 'aborted' && r.event, 'F_ADDR_SIZE', 'above the IAS: F_ADDR_SIZE');
+  t.end();
+});
+
 t.test('F_CD_FETCH: unbacked CD, FetchAddr recorded', (t) => {
   const k = mkKit();
   installSte(k.dev, 1, steS1({ S1ContextPtr: 0x6600_0040n }));
@@ -310,7 +339,7 @@ t.test('nested CD fetch through stage 2: S2 fault → S2=1 CLASS=CD IPA=CD addre
 t.test('event priority: C_BAD_STE before C_BAD_SUBSTREAMID; C_BAD_SUBSTREAMID before CD fetch', (t) => {
   const k = mkKit();
   installSte(k.dev, 1, steS1({ S1ContextPtr: CDP, STRW: 1 }));
-  expectEvent(t, k, req(1, { ssid: 9 }), 'C_BAD_STE', { StreamID: 1 }, 'ILLEGAL STE wins over bad SSID');
+  expectEvent(t, k, req(1, { ssid: 9 }), 'C_BAD_STE', { StreamID: 1, SSV: 1, SubstreamID: 9 }, 'ILLEGAL STE wins over bad SSID (SSV=1, §7.3.5)');
   installSte(k.dev, 2, steS1({ S1ContextPtr: 0x6600_0000n }));
   expectEvent(t, k, req(2, { ssid: 9 }), 'C_BAD_SUBSTREAMID', { StreamID: 2, SubstreamID: 9 }, 'bad SSID wins over an unbacked CD');
   t.end();
@@ -322,6 +351,12 @@ t.test('PRIVCFG/INSTCFG overrides: events report post-override PnU/InD; InD=0 on
   expectEvent(t, k, req(1, { iova: 0x7000n, access: 'write' }), 'F_TRANSLATION', { StreamID: 1, SSV: 0, PnU: 1, InD: 0, RnW: 0, CLASS: 2, InputAddr: 0x7000n }, 'write: InD forced 0');
   const k2 = s1Kit({ ste: { PRIVCFG: 2, INSTCFG: 2 } });
   expectEvent(t, k2, req(1, { iova: 0x7000n, access: 'exec', privileged: true }), 'F_TRANSLATION', { StreamID: 1, SSV: 0, PnU: 0, InD: 0, RnW: 1, CLASS: 2, InputAddr: 0x7000n }, 'exec → unprivileged data');
+  t.end();
+});
+
+t.test('§5.2 PRIVCFG/INSTCFG are RES0 without IDR1.ATTR_PERMS_OVR: the incoming PnU/InD are used', (t) => {
+  const k = s1Kit({ profile: { attrPermsOvr: false }, ste: { PRIVCFG: 3, INSTCFG: 3 } });
+  expectEvent(t, k, req(1, { iova: 0x7000n }), 'F_TRANSLATION', { StreamID: 1, SSV: 0, PnU: 0, InD: 0, RnW: 1, CLASS: 2, InputAddr: 0x7000n }, 'overrides ignored');
   t.end();
 });
 
@@ -382,5 +417,23 @@ t.test('nested: stage-2 walk abort on the CD fetch → F_WALK_EABT S2=1 CLASS=CD
   k2.mem.write64(l1, one(L1CD.encode({ V: 1, L2Ptr: 0x4900_0000n })));
   installSte(k2.dev, 1, steNested(s2, { S1ContextPtr: 0x4800_0000n, S1CDMax: 6, S1Fmt: 1 }));
   expectEvent(t, k2, req(1, { ssid: 3 }), 'F_TRANSLATION', { StreamID: 1, SSV: 1, SubstreamID: 3, S2: 1, CLASS: 0, RnW: 1, InputAddr: 0x1000n, IPA: 0x4900_0000n }, 'L1CD read via S2; L2 CD IPA unmapped');
+  t.end();
+});
+
+t.test('§7.3 SSV, §7.3.3-7.3.5: C_BAD_STREAMID, F_STE_FETCH and C_BAD_STE record SSV=1 and the SubstreamID', (t) => {
+  const k = mkKit({ boot: { sidBits: 4 } });
+  expectEvent(t, k, req(16, { ssid: 3 }), 'C_BAD_STREAMID', { StreamID: 16, SSV: 1, SubstreamID: 3 }, 'C_BAD_STREAMID with SubstreamID');
+  installSte(k.dev, 1, STE.encode({ V: 0, Config: 4 }));
+  expectEvent(t, k, req(1, { ssid: 3 }), 'C_BAD_STE', { StreamID: 1, SSV: 1, SubstreamID: 3 }, 'C_BAD_STE (V=0) with SubstreamID');
+  // The raw record: dw0 = StreamID << 32 | SubstreamID << 12 | SSV << 11 | type.
+  k.dev.transaction(req(1, { ssid: 3 }));
+  t.equal(k.dev.drainEvents()[0]?.raw[0], 0x0000_0001_0000_3804n, 'C_BAD_STE dw0');
+  installSte(k.dev, 2, steS1({ S1ContextPtr: CDP, EATS: 2 }));
+  expectEvent(t, k, req(2, { ssid: 0x41 }), 'C_BAD_STE', { StreamID: 2, SSV: 1, SubstreamID: 0x41 }, 'C_BAD_STE (ILLEGAL) with SubstreamID');
+  expectEvent(t, k, req(1), 'C_BAD_STE', { StreamID: 1, SSV: 0 }, 'no SubstreamID: SSV=0');
+  const f = mkKit({ boot: { strtab: '2level', split: 6, sidBits: 10 } });
+  const base = STRTAB_BASE.get([f.dev.readReg(REG.STRTAB_BASE)], 'ADDR');
+  f.mem.write64(base + 8n, 0x7700_0000n | 7n); // L1STD[1] → unbacked L2
+  expectEvent(t, f, req(65, { ssid: 5 }), 'F_STE_FETCH', { StreamID: 65, SSV: 1, SubstreamID: 5, FetchAddr: 0x7700_0040n }, 'F_STE_FETCH with SubstreamID');
   t.end();
 });

@@ -86,12 +86,17 @@ function fault(name: EventName, fields: FieldInput, reason: string, record = tru
   return { kind: 'fault', event: { name, fields, reason, record } };
 }
 
-/** Find, fetch and check the STE for `sid` (does not look at the SubstreamID). */
-export function lookupSte(ctx: ConfigContext, sid: number): { ste: FieldValues } | { out: ConfigOutcome } {
+/**
+ * Find, fetch and check the STE for `sid`. The SubstreamID is not checked here, only reported:
+ * C_BAD_STREAMID, F_STE_FETCH and C_BAD_STE carry SSV and the transaction's SubstreamID (§7.3
+ * common fields, §7.3.3-7.3.5 layouts).
+ */
+export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste: FieldValues } | { out: ConfigOutcome } {
   const { regs, mem, cache } = ctx;
   const p = regs.profile;
   const recinvsid = CR2.get([regs.get(REG.CR2)], 'RECINVSID') === 1n;
-  const badSid = (why: string): { out: ConfigOutcome } => ({ out: fault('C_BAD_STREAMID', { StreamID: sid }, why, recinvsid) });
+  const hdr: FieldInput = { StreamID: sid, ...ssidFields(ssid) };
+  const badSid = (why: string): { out: ConfigOutcome } => ({ out: fault('C_BAD_STREAMID', hdr, why, recinvsid) });
   const g = strtabGeometry(regs);
   const sidBits = Math.min(g.log2size, p.sidSize);
   if (sid >= 2 ** sidBits) return badSid(`StreamID 0x${sid.toString(16)} >= 2^${sidBits}`);
@@ -104,7 +109,7 @@ export function lookupSte(ctx: ConfigContext, sid: number): { ste: FieldValues }
       if (desc === undefined) {
         const l1Addr = g.base + BigInt(l1 * 8);
         desc = mem.read64(l1Addr);
-        if (desc === undefined) return { out: fault('F_STE_FETCH', { StreamID: sid, FetchAddr: l1Addr }, `L1STD fetch abort at 0x${l1Addr.toString(16)}`) };
+        if (desc === undefined) return { out: fault('F_STE_FETCH', { ...hdr, FetchAddr: l1Addr }, `L1STD fetch abort at 0x${l1Addr.toString(16)}`) };
       }
       const span = Number(L1STD.get([desc], 'Span'));
       // Span 0 invalid, 12-31 reserved (behave as 0), > SPLIT+1 out of range (§5.1, errata B.10).
@@ -118,21 +123,22 @@ export function lookupSte(ctx: ConfigContext, sid: number): { ste: FieldValues }
     } else {
       steAddr = g.base + BigInt(sid * 64);
     }
-    const words = mem.readWords(steAddr, 8);
-    if (words === undefined) return { out: fault('F_STE_FETCH', { StreamID: sid, FetchAddr: steAddr }, `STE fetch abort at 0x${steAddr.toString(16)}`) };
+    // An STE address above the OAS (from L1STD.L2Ptr) gives F_STE_FETCH rather than truncation (§3.4.3 note 5).
+    const words = steAddr >> BigInt(p.oas) !== 0n ? undefined : mem.readWords(steAddr, 8);
+    if (words === undefined) return { out: fault('F_STE_FETCH', { ...hdr, FetchAddr: steAddr }, `STE fetch abort at 0x${steAddr.toString(16)}`) };
     raw = words;
   } else {
     raw = [...raw];
   }
   const ste = STE.decode(raw);
-  if (n(ste, 'V') === 0) return { out: fault('C_BAD_STE', { StreamID: sid }, 'STE.V=0') };
+  if (n(ste, 'V') === 0) return { out: fault('C_BAD_STE', hdr, 'STE.V=0') };
   const config = n(ste, 'Config');
   if ((config & 4) === 0) {
     cache.putSte(sid, raw);
     return { out: { kind: 'abort-silent', reason: `STE.Config=0b${config.toString(2).padStart(3, '0')} (abort)` } };
   }
   const ill = steIllegal(ste, p);
-  if (ill !== undefined) return { out: fault('C_BAD_STE', { StreamID: sid }, ill) };
+  if (ill !== undefined) return { out: fault('C_BAD_STE', hdr, ill) };
   cache.putSte(sid, raw);
   return { ste };
 }
@@ -145,7 +151,7 @@ export function streamWorld(ste: FieldValues, regs: RegFile): StreamWorld {
 
 /** Full configuration lookup for a transaction. SMMUEN=0 handling (GBPA) is the device's. */
 export function resolveConfig(ctx: ConfigContext, sid: number, ssid: number | undefined): ConfigOutcome {
-  const found = lookupSte(ctx, sid);
+  const found = lookupSte(ctx, sid, ssid);
   if ('out' in found) return found.out;
   const ste = found.ste;
   const p = ctx.regs.profile;

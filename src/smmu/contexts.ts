@@ -7,7 +7,8 @@ import { TG0_GRANULE, TG1_GRANULE } from '../arch/cd.ts';
 import type { FieldValues } from '../arch/fields.ts';
 import { cdHalves, effectivePs, type StreamWorld } from './config-checks.ts';
 import type { SmmuProfile } from './profile.ts';
-import type { Granule, S1Context, S2Context } from './translate-types.ts';
+import type { TransactionRequest } from './device.ts';
+import type { Granule, S1Context, S2Context, TranslationRequest } from './translate-types.ts';
 
 const n = (v: FieldValues, name: string): number => Number(v[name] ?? 0n);
 const b = (v: FieldValues, name: string): boolean => (v[name] ?? 0n) !== 0n;
@@ -36,10 +37,13 @@ export function buildS1Context(cd: FieldValues, ste: FieldValues, world: StreamW
   // Stage-1 entries of an EL1 stream are tagged with STE.S2VMID when stage 2 is implemented.
   const vmid = el2 || !p.s2p ? 0 : p.vmid16 ? n(ste, 'S2VMID') : n(ste, 'S2VMID') & 0xff;
   const ips = effectivePs(p, cd['IPS'] ?? 0n);
+  // CD.ASID is IGNORED for StreamWorld any-EL2 without E2H: its entries are not ASID-tagged (§5.4 ASID).
+  const noAsid = world === 'EL2';
   return {
-    asid: p.asid16 ? n(cd, 'ASID') : n(cd, 'ASID') & 0xff,
+    asid: noAsid ? 0 : p.asid16 ? n(cd, 'ASID') : n(cd, 'ASID') & 0xff,
     vmid,
     el2,
+    ...(noAsid ? { el2NoAsid: true } : {}),
     t0sz: n(cd, 'T0SZ'),
     tg0: (TG0_GRANULE[n(cd, 'TG0')] ?? 4096) as Granule,
     ttb0: cd['TTB0'] ?? 0n,
@@ -59,4 +63,21 @@ export function buildS1Context(cd: FieldValues, ste: FieldValues, world: StreamW
     pan: b(cd, 'PAN'),
     ds: b(cd, 'DS') && p.ds,
   };
+}
+
+/**
+ * The transaction as translated and reported: STE.PRIVCFG / INSTCFG overrides applied (0b01
+ * reserved, behaves as 0b00); InD is always 0 for writes (§5.2, §7.3, errata row 26). Incoming
+ * PnU defaults to Unprivileged (PCIe without a PASID prefix, §13.7). Applied only with
+ * IDR1.ATTR_PERMS_OVR=1.
+ */
+export function requestAfterOverrides(req: TransactionRequest, ste: FieldValues | undefined, p: SmmuProfile): TranslationRequest {
+  // Without IDR1.ATTR_PERMS_OVR both fields are RES0 and the incoming attributes are used (§5.2).
+  const use = ste !== undefined && p.attrPermsOvr;
+  const privcfg = use ? n(ste, 'PRIVCFG') : 0;
+  const instcfg = use ? n(ste, 'INSTCFG') : 0;
+  const write = req.access === 'write';
+  const privileged = privcfg === 2 ? false : privcfg === 3 ? true : (req.privileged ?? false);
+  const instruction = !write && (instcfg === 2 ? false : instcfg === 3 ? true : req.access === 'exec');
+  return { iova: BigInt.asUintN(64, req.iova), read: !write, write, instruction, privileged };
 }

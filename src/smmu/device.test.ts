@@ -89,3 +89,21 @@ t.test('nested translation: CD and S1 tables fetched through stage 2', (t) => {
   t.equal(events(k.dev).length, 1, 'one record');
   t.end();
 });
+
+t.test('§3.4: stage 1 bypassed (STE.Config=0b110): an input above the IAS records F_ADDR_SIZE, S2=0, CLASS=IN (no CD.R gate)', (t) => {
+  const k = mkKit();
+  const root = table(k.alloc);
+  mapPage(k.mem, k.alloc, root, 0x4000_0000n, 0x8800_0000n, 2);
+  installSte(k.dev, 0x20, steS2(root));
+  const iova = 0x1_0000_4000_0000n; // above the 48-bit IAS
+  const r = k.dev.transaction({ sid: 0x20, iova, access: 'read' });
+  t.same(r.kind === 'aborted' && [r.event, r.recorded], ['F_ADDR_SIZE', true]);
+  const got = events(k.dev);
+  t.equal(got.length, 1);
+  t.same(got[0]?.fields, eventInfo('F_ADDR_SIZE').codec.decode(encodeEvent('F_ADDR_SIZE', { StreamID: 0x20, SSV: 0, S2: 0, CLASS: 2, RnW: 1, InputAddr: iova })));
+  // STE.S2R=0 does not gate it either: it is a stage-1 fault.
+  installSte(k.dev, 0x21, steS2(root, { S2R: 0 }));
+  const q = k.dev.transaction({ sid: 0x21, iova, access: 'read' });
+  t.same(q.kind === 'aborted' && q.recorded, true);
+  t.end();
+});

@@ -1,7 +1,7 @@
 /**
  * SmmuDevice: the SMMUv3 as software sees it. Registers (readReg/writeReg), the command queue
- * consumed synchronously on CMDQ_PROD writes, the event queue, the stream/CD tables read from
- * SparseMemory through the config cache, and `transaction()` for client traffic.
+ * consumed synchronously on CMDQ_PROD writes (commands executed by cmd-exec.ts), the event queue,
+ * the stream/CD tables read from SparseMemory through the config cache, and `transaction()`.
  *
  * One transaction produces at most one event record (§7.2). Translation faults are recorded
  * unless CD.R=0 (stage 1) / STE.S2R=0 (stage 2); F_WALK_EABT is always recorded; stalled
@@ -14,16 +14,18 @@ import type { FieldInput, FieldValues } from '../arch/fields.ts';
 import { GBPA, REG } from '../arch/registers.ts';
 import type { SparseMemory } from '../memory/sparse-memory.ts';
 import { ConfigCache } from './cfgcache.ts';
+import { type StallAction, type CommandTarget, executeCommand } from './cmd-exec.ts';
 import { type CmdqResult, CommandQueue, type CommandSink } from './cmdq.ts';
-import { type ConfigContext, type EventSpec, l1IndexOf, resolveConfig, ssidFields, strtabGeometry, cdSplit } from './config.ts';
-import { buildS1Context, buildS2Context } from './contexts.ts';
-import { EventQueue } from './eventq.ts';
+import { type ConfigContext, type EventSpec, resolveConfig, ssidFields } from './config.ts';
+import { buildS1Context, buildS2Context, requestAfterOverrides } from './contexts.ts';
+import { type EventOutcome, EventQueue } from './eventq.ts';
+import { MSI_ABT_BIT, type MsiRecord, sendMsi } from './msi.ts';
 import { type SmmuProfile, makeProfile, profileIas } from './profile.ts';
 import { RegFile, canonicalOffset } from './regfile.ts';
 import { STALLABLE, StallTable } from './stall.ts';
 import { Tlb } from './tlb.ts';
 import { translate, translateS2Fetch } from './translate.ts';
-import type { CachePolicy, TlbiParams, TranslateEnv, TranslationFault, TranslationRequest } from './translate-types.ts';
+import type { CachePolicy, TranslateEnv, TranslationFault, TranslationRequest } from './translate-types.ts';
 import type { WalkTrace } from './walk-trace.ts';
 
 export type Access = 'read' | 'write' | 'exec';
@@ -61,7 +63,8 @@ export type RegWriteEffect = CmdqResult;
 export interface StallCompletion {
   sid: number;
   stag: number;
-  action: 'retry' | 'terminate' | 'stall_term';
+  /** 'requeue': the stall record could not be written (queue not writable); the transaction was retried once it was (§7.2.1). */
+  action: StallAction;
   result: TransactionResult;
 }
 
@@ -73,7 +76,7 @@ export interface SmmuDeviceOptions {
 
 const n = (v: FieldValues | undefined, name: string): number => Number(v?.[name] ?? 0n);
 
-export class SmmuDevice implements CommandSink {
+export class SmmuDevice implements CommandSink, CommandTarget {
   readonly profile: SmmuProfile;
   readonly mem: SparseMemory;
   readonly regs: RegFile;
@@ -86,9 +89,13 @@ export class SmmuDevice implements CommandSink {
   readonly stallCompletions: StallCompletion[] = [];
   /** PRI_RESP commands consumed (no page-request model; recorded for observation). */
   readonly priResponses: DecodedCommand[] = [];
+  /** Register-configured MSIs sent (event queue, GERROR), in order (§3.18.2). */
+  readonly msis: MsiRecord[] = [];
   /** Injected: StreamIDs whose ATS invalidations never complete. */
   readonly atcInvNeverCompletes: Set<number>;
   readonly #ctx: ConfigContext;
+  /** Stalled transactions whose stall record was not written (queue not writable), oldest first. */
+  readonly #unrecorded: Array<{ sid: number; stag: number }> = [];
 
   constructor(opts: SmmuDeviceOptions) {
     this.profile = makeProfile(opts.profile);
@@ -96,7 +103,12 @@ export class SmmuDevice implements CommandSink {
     this.regs = new RegFile(this.profile);
     this.cfgCache = new ConfigCache(opts.cachePolicy ?? 'max');
     this.tlb = new Tlb(opts.cachePolicy ?? 'max');
-    this.eventq = new EventQueue(this.regs, this.mem);
+    this.eventq = new EventQueue(this.regs, this.mem, this.msis);
+    // GERROR interrupt on every activation (§3.18.2); an aborted GERROR MSI does not signal again.
+    this.regs.onGerrorActivated = (bit) => {
+      if (bit === MSI_ABT_BIT.gerror) return;
+      sendMsi(this.regs, this.mem, 'gerror', this.msis);
+    };
     this.cmdq = new CommandQueue(this.regs, this.mem, this);
     this.atcInvNeverCompletes = new Set(this.profile.atcInvNeverCompletes);
     this.#ctx = {
@@ -120,34 +132,50 @@ export class SmmuDevice implements CommandSink {
       // SMMUEN 1→0 terminates every stalled transaction (§3.12.2, §4.7.3).
       for (const t of this.stalls.list()) {
         this.stalls.take(t.sid, t.stag);
-        this.stallCompletions.push({ sid: t.sid, stag: t.stag, action: 'terminate', result: { kind: 'aborted', reason: 'SMMUEN=0' } });
+        this.completeStall(t.sid, t.stag, 'terminate', { kind: 'aborted', reason: 'SMMUEN=0' });
       }
+      this.#unrecorded.length = 0;
     }
     switch (o) {
       case REG.CMDQ_PROD:
         return this.cmdq.consume();
       case REG.GERRORN:
       case REG.CR0:
-        this.eventq.flushHeld();
+        this.#retryUnrecorded();
         return this.regs.cr0('CMDQEN') ? this.cmdq.consume() : undefined;
       case REG.EVENTQ_CONS:
-        this.eventq.flushHeld();
+        this.#retryUnrecorded();
         return undefined;
       default:
         return undefined;
     }
   }
 
+  /**
+   * Injected (`evtq_full`): the software model stops consuming the event queue on its own, so the
+   * queue fills and overflows (§7.4); only `drainEvents(true)` (an explicit drain) consumes it.
+   */
+  evtqConsumerStopped = false;
+
   /** Records newly written to the event queue since the last drain (advances EVENTQ_CONS). */
-  drainEvents(): Array<{ raw: bigint[] }> {
-    return this.eventq.drain();
+  drainEvents(explicit = false): Array<{ raw: bigint[] }> {
+    if (this.evtqConsumerStopped && !explicit) return [];
+    const out = this.eventq.drain();
+    this.#retryUnrecorded();
+    return out;
   }
+
+  /** Stalled transactions still waiting for a writable event queue to record their fault. */
+  get unrecordedStalls(): number { return this.#unrecorded.length; }
 
   transaction(req: TransactionRequest): TransactionResult {
     if (!this.regs.cr0('SMMUEN')) {
       // SMMUEN=0: GBPA decides, no events (§3.3.1, §6.3.14).
       if (GBPA.get([this.regs.get(REG.GBPA)], 'ABORT') === 1n) return { kind: 'aborted', silent: true, reason: 'SMMUEN=0 and GBPA.ABORT=1' };
-      return { kind: 'translated', pa: BigInt.asUintN(64, req.iova), stages: 'bypass' };
+      const pa = BigInt.asUintN(64, req.iova);
+      // An input above the OAS is aborted without an event (§3.4).
+      if (pa >> BigInt(this.profile.oas) !== 0n) return { kind: 'aborted', silent: true, reason: `SMMUEN=0 bypass input above the ${this.profile.oas}-bit OAS` };
+      return { kind: 'translated', pa, stages: 'bypass' };
     }
     const cfg = resolveConfig(this.#ctx, req.sid, req.ssid);
     if (cfg.kind === 'abort-silent') return { kind: 'aborted', silent: true, reason: cfg.reason };
@@ -159,7 +187,7 @@ export class SmmuDevice implements CommandSink {
     const s2 = s2on ? buildS2Context(ste, this.profile) : undefined;
     // S1DSS=0b01 on a stage-1-only STE: no stage translates; the input is checked against the IAS (§5.2 S1DSS).
     if (s1 === undefined && s2 === undefined) return this.#bypass(req, ste, profileIas(this.profile));
-    const treq = this.#request(req, ste);
+    const treq = requestAfterOverrides(req, ste, this.profile);
     const r = translate(this.#env(req.trace), { s1, s2, iasBits: profileIas(this.profile) }, treq);
     if (r.ok) return { kind: 'translated', pa: r.pa, stages: s1 && s2 ? 'nested' : s1 ? 's1' : 's2' };
     return this.#translationFault(r.fault, req, treq, ste, cd);
@@ -172,57 +200,17 @@ export class SmmuDevice implements CommandSink {
   }
 
   execute(cmd: DecodedCommand): void {
-    const f = cmd.fields;
-    const num = (k: string): number => Number(f[k] ?? 0n);
-    const sid = num('StreamID');
-    const tlbi = (withAsid: boolean): TlbiParams => ({
-      vmid: num('VMID'), ...(withAsid ? { asid: num('ASID') } : {}), addr: f['Address'] ?? 0n, leaf: num('Leaf') === 1,
-      tg: num('TG'), num: num('NUM'), scale: num('SCALE'), ttl: num('TTL'),
-    });
-    switch (cmd.name) {
-      case 'CFGI_STE': {
-        const g = strtabGeometry(this.regs);
-        this.cfgCache.invalidateSte(sid, num('Leaf') === 1, l1IndexOf(g, sid));
-        return;
-      }
-      case 'CFGI_STE_RANGE': {
-        const g = strtabGeometry(this.regs);
-        this.cfgCache.invalidateSteRange(sid, num('Range'), (s) => l1IndexOf(g, s));
-        return;
-      }
-      case 'CFGI_CD': {
-        const ssid = num('SubstreamID');
-        this.cfgCache.invalidateCd(sid, ssid, num('Leaf') === 1, this.#cdL1Index(sid, ssid));
-        return;
-      }
-      case 'CFGI_CD_ALL':
-        this.cfgCache.invalidateCdAll(sid);
-        return;
-      case 'TLBI_NH_ALL': this.tlb.tlbiNhAll(num('VMID')); return;
-      case 'TLBI_NH_ASID': this.tlb.tlbiNhAsid(num('VMID'), num('ASID')); return;
-      case 'TLBI_NH_VA': this.tlb.tlbiNhVa(tlbi(true)); return;
-      case 'TLBI_NH_VAA': this.tlb.tlbiNhVaa(tlbi(false)); return;
-      case 'TLBI_EL2_ALL': this.tlb.tlbiEl2All(); return;
-      case 'TLBI_EL2_ASID': this.tlb.tlbiEl2Asid(num('ASID')); return;
-      case 'TLBI_EL2_VA': this.tlb.tlbiEl2Va(tlbi(true)); return;
-      case 'TLBI_EL2_VAA': this.tlb.tlbiEl2Vaa(tlbi(false)); return;
-      case 'TLBI_S12_VMALL': this.tlb.tlbiS12Vmall(num('VMID')); return;
-      case 'TLBI_S2_IPA': this.tlb.tlbiS2Ipa(tlbi(false)); return;
-      case 'TLBI_NSNH_ALL': this.tlb.tlbiNsnhAll(); return;
-      case 'PRI_RESP':
-        if (this.regs.cr0('SMMUEN')) this.priResponses.push(cmd); // IGNORED while SMMUEN=0 (§4.5.2)
-        return;
-      case 'RESUME':
-        this.#resume(sid, num('STAG'), num('Ac') === 1, num('Ab') === 1);
-        return;
-      case 'STALL_TERM':
-        for (const t of this.stalls.takeAll(sid)) {
-          this.stallCompletions.push({ sid, stag: t.stag, action: 'stall_term', result: { kind: 'aborted', reason: 'CMD_STALL_TERM' } });
-        }
-        return;
-      default:
-        return; // PREFETCH_CONFIG / PREFETCH_ADDR: no architectural effect here
-    }
+    executeCommand(this, cmd);
+  }
+
+  // ---- CommandTarget (cmd-exec.ts) ----------------------------------------------------------
+
+  completeStall(sid: number, stag: number, action: StallAction, result: TransactionResult): void {
+    this.stallCompletions.push({ sid, stag, action, result });
+  }
+
+  retry(req: TransactionRequest): TransactionResult {
+    return this.transaction(req);
   }
 
   // ---- internals ---------------------------------------------------------------------------
@@ -231,39 +219,43 @@ export class SmmuDevice implements CommandSink {
     return { mem: this.mem, tlb: this.tlb, trace };
   }
 
-  /** L1CD index for CFGI_CD Leaf=0, from the cached STE of the stream (if any). */
-  #cdL1Index(sid: number, ssid: number): number | undefined {
-    const raw = this.cfgCache.getSte(sid);
-    if (raw === undefined) return undefined;
-    const fmt = Number((raw[0] ?? 0n) >> 4n) & 3;
-    const split = cdSplit(fmt);
-    return split === undefined ? undefined : Math.floor(ssid / 2 ** split);
-  }
-
-  /** PRIVCFG / INSTCFG overrides; InD is always 0 for writes (§5.2, errata row 26). */
-  #request(req: TransactionRequest, ste: FieldValues | undefined): TranslationRequest {
-    const privcfg = n(ste, 'PRIVCFG');
-    const instcfg = n(ste, 'INSTCFG');
-    const write = req.access === 'write';
-    let privileged = req.privileged ?? false;
-    if (privcfg === 2) privileged = false;
-    if (privcfg === 3) privileged = true;
-    let instruction = req.access === 'exec';
-    if (instcfg === 2) instruction = false;
-    if (instcfg === 3) instruction = true;
-    if (write) instruction = false;
-    return { iova: BigInt.asUintN(64, req.iova), read: !write, write, instruction, privileged };
-  }
-
   #txnFields(req: TransactionRequest, t: TranslationRequest): FieldInput {
     return { StreamID: req.sid, ...ssidFields(req.ssid), InputAddr: t.iova, RnW: t.read ? 1 : 0, PnU: t.privileged ? 1 : 0, InD: t.instruction ? 1 : 0 };
   }
 
-  #emit(name: EventName, fields: FieldInput, opts: { mev?: boolean; stall?: boolean } = {}): void {
+  #emit(name: EventName, fields: FieldInput, opts: { mev?: boolean; stall?: boolean } = {}): EventOutcome {
     const codec = eventInfo(name).codec;
     const kept: Record<string, bigint | number | boolean> = {};
     for (const [k, v] of Object.entries(fields)) if (v !== undefined && codec.has(k)) kept[k] = v;
-    this.eventq.record(encodeEvent(name, kept), opts);
+    return this.eventq.record(encodeEvent(name, kept), opts);
+  }
+
+  /**
+   * Stall a transaction after a Translation-related fault (§3.12.2): Stall=1 record with the
+   * STAG. Beyond IDR5.STALL_MAX outstanding stalls it is terminated instead (IMPDEF choice):
+   * returns undefined.
+   */
+  #stall(name: EventName, fields: FieldInput, req: TransactionRequest): TransactionResult | undefined {
+    if (this.stalls.size >= this.profile.stallMax) return undefined;
+    const stag = this.stalls.hold(req.sid, req);
+    if (stag === undefined) return undefined;
+    if (this.#emit(name, { ...fields, Stall: 1, STAG: stag }, { stall: true }) === 'held') this.#unrecorded.push({ sid: req.sid, stag });
+    return { kind: 'stalled', stag };
+  }
+
+  /**
+   * Stalled transactions whose record could not be written are retried as though they had just
+   * arrived once the queue is writable again (§3.12.2, §7.2.1: required when an invalidation +
+   * CMD_SYNC affected them, permitted otherwise; done always here). A retry that faults again
+   * records a new event (and a new STAG if it stalls again).
+   */
+  #retryUnrecorded(): void {
+    while (this.#unrecorded.length > 0 && this.eventq.writable()) {
+      const { sid, stag } = this.#unrecorded.shift() as { sid: number; stag: number };
+      const t = this.stalls.take(sid, stag);
+      if (t === undefined) continue; // already resumed / terminated
+      this.completeStall(sid, stag, 'requeue', this.transaction(t.req));
+    }
   }
 
   #configFault(ev: EventSpec, req: TransactionRequest): TransactionResult {
@@ -272,9 +264,15 @@ export class SmmuDevice implements CommandSink {
     if (ev.s2Fault !== undefined) {
       // Stage-2 fault on a CD fetch: transaction's RnW/PnU/InD/InputAddr; STE.S2R gates recording.
       const found = ev.ste;
-      const t = this.#request(req, found);
+      const t = requestAfterOverrides(req, found, this.profile);
       fields = { ...this.#txnFields(req, t), ...ev.fields };
       if (ev.s2Fault.type !== 'F_WALK_EABT' && found !== undefined && n(found, 'S2R') === 0) record = false;
+      // A Translation-related stage-2 fault on a CD fetch stalls with STE.S2S=1 (§3.12.2.3).
+      if (STALLABLE.has(ev.s2Fault.type) && n(found, 'S2S') === 1) {
+        const stalled = this.#stall(ev.name, fields, req);
+        if (stalled !== undefined) return stalled;
+        record = true;
+      }
     }
     if (record) this.#emit(ev.name, fields);
     return { kind: 'aborted', event: ev.name, recorded: record, reason: ev.reason };
@@ -285,16 +283,20 @@ export class SmmuDevice implements CommandSink {
     // Bypass with an input above the OAS (Config=0b100) or IAS (stage-1 bypass) → F_ADDR_SIZE,
     // S2=0, CLASS=IN (errata B.8, §3.4).
     if (iova >> BigInt(limitBits) !== 0n) {
-      const t = this.#request(req, ste);
+      const t = requestAfterOverrides(req, ste, this.profile);
       this.#emit('F_ADDR_SIZE', { ...this.#txnFields(req, t), S2: 0, CLASS: 2 }, { mev: n(ste, 'MEV') === 1 });
       return { kind: 'aborted', event: 'F_ADDR_SIZE', recorded: true, reason: `bypass input 0x${iova.toString(16)} above ${limitBits} bits` };
     }
-    return { kind: 'translated', pa: iova, stages: 'bypass' };
+    // Stage 2 bypassed: an IPA above the OAS is silently truncated (IAS 40 > OAS with AArch32, §3.4).
+    return { kind: 'translated', pa: BigInt.asUintN(this.profile.oas, iova), stages: 'bypass' };
   }
 
   #translationFault(f: TranslationFault, req: TransactionRequest, t: TranslationRequest, ste: FieldValues, cd: FieldValues | undefined): TransactionResult {
     const stallEnabled = STALLABLE.has(f.type) && (f.s2 ? n(ste, 'S2S') === 1 : n(cd, 'S') === 1);
-    const record = f.type === 'F_WALK_EABT' || stallEnabled || (f.s2 ? n(ste, 'S2R') === 1 : n(cd, 'R') === 1);
+    // With stage 1 bypassed there is no CD to gate recording: the stage-1 F_ADDR_SIZE of an input
+    // above the IAS is always recorded (§3.4 'If bypassing stage 1 ... F_ADDR_SIZE is recorded').
+    const s1Record = cd === undefined || n(cd, 'R') === 1;
+    const record = f.type === 'F_WALK_EABT' || stallEnabled || (f.s2 ? n(ste, 'S2R') === 1 : s1Record);
     const fields: Record<string, bigint | number | boolean | undefined> = {
       ...this.#txnFields(req, t),
       S2: f.s2 ? 1 : 0,
@@ -304,30 +306,13 @@ export class SmmuDevice implements CommandSink {
     if (f.type === 'F_WALK_EABT' && f.fetchAddr !== undefined) fields['FetchAddr'] = f.fetchAddr & ~7n;
     if (f.type === 'F_PERMISSION' && f.class === 'TT') fields['TTRnW'] = f.ttrnw === false ? 0 : 1;
     const mev = n(ste, 'MEV') === 1;
-    // Beyond IDR5.STALL_MAX outstanding stalls the transaction is terminated instead (IMPDEF choice).
-    if (stallEnabled && this.stalls.size < this.profile.stallMax) {
-      const stag = this.stalls.hold(req.sid, req);
-      if (stag !== undefined) {
-        this.#emit(f.type, { ...fields, Stall: 1, STAG: stag }, { stall: true });
-        return { kind: 'stalled', stag };
-      }
+    if (stallEnabled) {
+      const stalled = this.#stall(f.type, fields, req);
+      if (stalled !== undefined) return stalled;
     }
     if (record) this.#emit(f.type, fields, { mev });
     // CD.A applies to the four Translation-related faults at stage 1 only (§5.5).
     const raz = STALLABLE.has(f.type) && !f.s2 && cd !== undefined && n(cd, 'A') === 0 && !this.profile.termModel;
     return { kind: 'aborted', event: f.type, recorded: record, ...(raz ? { raz: true } : {}), reason: `${f.type} at stage ${f.s2 ? 2 : 1}` };
   }
-
-  #resume(sid: number, stag: number, retry: boolean, abort: boolean): void {
-    const t = this.stalls.take(sid, stag);
-    if (t === undefined) return; // no matching stalled transaction: no-op (§4.7.1)
-    if (retry) {
-      this.stallCompletions.push({ sid, stag, action: 'retry', result: this.transaction(t.req) });
-      return;
-    }
-    // Ac=0: Ab=0 completes with RAZ/WI, Ab=1 aborts; TERM_MODEL=1 always aborts (errata row 4).
-    const raz = !abort && !this.profile.termModel;
-    this.stallCompletions.push({ sid, stag, action: 'terminate', result: raz ? { kind: 'aborted', raz: true, reason: 'CMD_RESUME Ac=0 Ab=0' } : { kind: 'aborted', reason: 'CMD_RESUME Ac=0 Ab=1' } });
-  }
 }
-

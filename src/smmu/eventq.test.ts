@@ -93,3 +93,59 @@ t.test('EVENTQ_PROD is RO and EVENTQ_BASE IGNORED while EVENTQEN=1; page-0 alias
   t.equal(k.dev.readReg(0xa8), prod, 'page-0 alias reads the same register');
   t.end();
 });
+
+t.test('§3.18.2, §6.3.30: event-queue MSI on empty→non-empty (IDR0.MSI=1, EVENTQ_IRQEN=1, EVENTQ_IRQ_CFG0.ADDR != 0)', (t) => {
+  const k = mkKit();
+  const target = k.alloc.alloc(4096, 4096);
+  k.dev.writeReg(REG.IRQ_CTRL, 0b001n); // EVENTQ_IRQEN=0: CFG registers writable
+  k.dev.writeReg(REG.EVENTQ_IRQ_CFG0, target + 0x40n);
+  k.dev.writeReg(REG.EVENTQ_IRQ_CFG1, 0xdead_beefn);
+  k.dev.writeReg(REG.IRQ_CTRL, 0b101n);
+  t.equal(k.dev.writeReg(REG.EVENTQ_IRQ_CFG1, 0x1234n), undefined);
+  t.equal(k.dev.readReg(REG.EVENTQ_IRQ_CFG1), 0xdead_beefn, 'CFG1 is RO while EVENTQ_IRQEN=1 (Guarded)');
+  k.mem.write64(target + 0x40n, 0n);
+  for (let i = 0; i < 3; i++) k.dev.eventq.record(rec(i));
+  t.equal(k.mem.read64(target + 0x40n), 0xdead_beefn, '32-bit write of CFG1.DATA to CFG0.ADDR');
+  t.same(k.dev.msis, [{ source: 'eventq', addr: target + 0x40n, data: 0xdead_beef, aborted: false }], 'one MSI for three records');
+  events(k.dev);
+  k.dev.eventq.record(rec(9));
+  t.equal(k.dev.msis.length, 2, 'a new edge after draining');
+  // ADDR == 0: no MSI (wired interrupt only); IDR0.MSI=0: no MSI.
+  const z = mkKit();
+  z.dev.eventq.record(rec(1));
+  t.same(z.dev.msis, [], 'ADDR=0: no MSI');
+  t.equal(z.dev.eventq.irqEdges, 1);
+  const nomsi = mkKit({ profile: { msi: false } });
+  nomsi.dev.writeReg(REG.IRQ_CTRL, 0n);
+  nomsi.dev.writeReg(REG.EVENTQ_IRQ_CFG0, target);
+  nomsi.dev.writeReg(REG.IRQ_CTRL, 0b101n);
+  nomsi.dev.eventq.record(rec(1));
+  t.same(nomsi.dev.msis, [], 'IDR0.MSI=0: no MSI');
+  t.end();
+});
+
+t.test('§6.3.18: an aborted event-queue MSI activates GERROR.MSI_EVENTQ_ABT_ERR, which sends the GERROR MSI', (t) => {
+  const k = mkKit();
+  const gtarget = k.alloc.alloc(4096, 4096);
+  k.dev.writeReg(REG.IRQ_CTRL, 0n);
+  k.dev.writeReg(REG.EVENTQ_IRQ_CFG0, 0x7f00_0000n); // unbacked
+  k.dev.writeReg(REG.EVENTQ_IRQ_CFG1, 1n);
+  k.dev.writeReg(REG.GERROR_IRQ_CFG0, gtarget);
+  k.dev.writeReg(REG.GERROR_IRQ_CFG1, 0x55n);
+  k.dev.writeReg(REG.IRQ_CTRL, 0b101n);
+  t.equal(k.dev.eventq.record(rec(1)), 'written', 'the record itself is written');
+  t.equal(GERROR.get([k.dev.readReg(REG.GERROR)], 'MSI_EVENTQ_ABT_ERR'), 1n);
+  t.equal(k.mem.read64(gtarget), 0x55n, 'GERROR MSI written');
+  t.same(k.dev.msis.map((m) => [m.source, m.aborted]), [['eventq', true], ['gerror', false]]);
+  // An aborted GERROR MSI activates MSI_GERROR_ABT_ERR and is not signalled again.
+  const g = mkKit();
+  g.dev.writeReg(REG.IRQ_CTRL, 0n);
+  g.dev.writeReg(REG.GERROR_IRQ_CFG0, 0x7f00_0000n);
+  g.dev.writeReg(REG.IRQ_CTRL, 0b101n);
+  g.mem.unback(g.dev.eventq.base(), 4096);
+  g.dev.eventq.record(rec(1));
+  t.equal(GERROR.get([g.dev.readReg(REG.GERROR)], 'EVENTQ_ABT_ERR'), 1n);
+  t.equal(GERROR.get([g.dev.readReg(REG.GERROR)], 'MSI_GERROR_ABT_ERR'), 1n);
+  t.same(g.dev.msis.map((m) => [m.source, m.aborted]), [['gerror', true]]);
+  t.end();
+});

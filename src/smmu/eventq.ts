@@ -6,15 +6,19 @@
  * - Full queue: the record is discarded and EVENTQ_PROD.OVFLG toggles, once, only if no overflow
  *   is pending (OVFLG == CONS.OVACKFLG); software acknowledges by copying OVFLG into
  *   CONS.OVACKFLG. No GERROR (errata B.11; QEMU's EVENTQ_ABT_ERR here is a deviation).
- * - Stall records are never discarded for lack of space: they are held and written when
- *   software frees a slot (§3.12.2).
+ * - Stall records are never discarded: when the queue is not writable (disabled, full, or
+ *   EVENTQ_ABT_ERR active) `record` returns 'held' and writes nothing; the device keeps the
+ *   transaction stalled and retries it as though it had just arrived once the queue is writable
+ *   again, which records a new event if it faults again (§3.12.2, §7.2.1).
  * - A record write to unbacked memory: GERROR.EVENTQ_ABT_ERR, record lost.
- * - Interrupt: an edge on the empty→non-empty transition only, when EVENTQ_IRQEN=1 (§3.18.2).
+ * - Interrupt: an edge on the empty→non-empty transition only, when EVENTQ_IRQEN=1 (§3.18.2);
+ *   on an MSI-capable SMMU with EVENTQ_IRQ_CFG0.ADDR != 0 it is also sent as an MSI (msi.ts).
  * - Merging (§7.3.1): only when the profile enables it and STE.MEV=1: a record identical to the
  *   newest unconsumed one (InputAddr[11:0] ignored for translation-type events) is dropped.
  */
-import { EVENTQ_BASE, EVENTQ_CONS, EVENTQ_PROD, GERROR_BIT, IDR1, IRQ_CTRL, REG } from '../arch/registers.ts';
+import { EVENTQ_BASE, EVENTQ_CONS, EVENTQ_PROD, GERROR_BIT, IDR1, REG } from '../arch/registers.ts';
 import type { SparseMemory } from '../memory/sparse-memory.ts';
+import { type MsiRecord, irqEnabled, sendMsi } from './msi.ts';
 import { QueuePtr, type RegFile } from './regfile.ts';
 
 export type EventOutcome = 'written' | 'discarded-disabled' | 'discarded-overflow' | 'discarded-abort' | 'merged' | 'held';
@@ -26,15 +30,18 @@ const OVFLG = 1n << 31n;
 export class EventQueue {
   readonly #regs: RegFile;
   readonly #mem: SparseMemory;
-  readonly #held: bigint[][] = [];
   /** Count of interrupt edges signalled (observable; wired IRQ or MSI). */
   irqEdges = 0;
   /** Outcome of every record offered, in order (for tests and traces). */
   readonly log: Array<{ type: number; outcome: EventOutcome }> = [];
 
-  constructor(regs: RegFile, mem: SparseMemory) {
+  /** MSIs sent (or aborted) for the event-queue interrupt, in order (shared with the device's log). */
+  readonly msis: MsiRecord[];
+
+  constructor(regs: RegFile, mem: SparseMemory, msiLog: MsiRecord[] = []) {
     this.#regs = regs;
     this.#mem = mem;
+    this.msis = msiLog;
   }
 
   ptr(): QueuePtr {
@@ -60,11 +67,7 @@ export class EventQueue {
 
   #record(raw: readonly bigint[], opts: { mev?: boolean; stall?: boolean }): EventOutcome {
     if (!this.#regs.cr0('EVENTQEN') || this.#regs.isGerrorActive(GERROR_BIT.EVENTQ_ABT_ERR)) {
-      if (opts.stall) {
-        this.#held.push([...raw]);
-        return 'held';
-      }
-      return 'discarded-disabled';
+      return opts.stall ? 'held' : 'discarded-disabled';
     }
     const p = this.ptr();
     const prod = this.#regs.get(REG.EVENTQ_PROD);
@@ -75,10 +78,7 @@ export class EventQueue {
       if (last !== undefined && sameForMerge(last, raw)) return 'merged';
     }
     if (p.full(prod, cons)) {
-      if (opts.stall) {
-        this.#held.push([...raw]);
-        return 'held';
-      }
+      if (opts.stall) return 'held';
       // Overflow: toggle OVFLG only if no overflow is already pending (§7.4).
       if ((prod & OVFLG) === (cons & OVFLG)) this.#regs.set(REG.EVENTQ_PROD, prod ^ OVFLG);
       return 'discarded-overflow';
@@ -96,24 +96,18 @@ export class EventQueue {
     const wasEmpty = p.empty(prod, cons);
     const keep = prod & ~BigInt(2 * p.size - 1);
     this.#regs.set(REG.EVENTQ_PROD, keep | BigInt(p.inc(prod)));
-    if (wasEmpty && IRQ_CTRL.get([this.#regs.get(REG.IRQ_CTRLACK)], 'EVENTQ_IRQEN') === 1n) this.irqEdges++;
+    // The interrupt follows the PROD update, so the new record is observable first (§3.18).
+    if (wasEmpty && irqEnabled(this.#regs, 'eventq')) {
+      this.irqEdges++;
+      sendMsi(this.#regs, this.#mem, 'eventq', this.msis);
+    }
     return 'written';
   }
 
-  /** Software moved CONS (or re-enabled the queue): write held stall records that now fit. */
-  flushHeld(): void {
-    while (this.#held.length > 0 && this.#regs.cr0('EVENTQEN') && !this.#regs.isGerrorActive(GERROR_BIT.EVENTQ_ABT_ERR)) {
-      const p = this.ptr();
-      const prod = this.#regs.get(REG.EVENTQ_PROD);
-      const cons = this.#regs.get(REG.EVENTQ_CONS);
-      if (p.full(prod, cons)) return;
-      const rec = this.#held.shift() as bigint[];
-      this.#write(rec, p, prod, cons);
-    }
-  }
-
-  get heldCount(): number {
-    return this.#held.length;
+  /** The queue is writable: enabled, not full, no EVENTQ_ABT_ERR active (§7.2.1). */
+  writable(): boolean {
+    if (!this.#regs.cr0('EVENTQEN') || this.#regs.isGerrorActive(GERROR_BIT.EVENTQ_ABT_ERR)) return false;
+    return !this.ptr().full(this.#regs.get(REG.EVENTQ_PROD), this.#regs.get(REG.EVENTQ_CONS));
   }
 
   /** Read new records like software does, advancing CONS (OVACKFLG is left unchanged). */
@@ -129,7 +123,6 @@ export class EventQueue {
       cons = (cons & ~BigInt(2 * p.size - 1)) | BigInt(p.inc(cons));
     }
     this.#regs.set(REG.EVENTQ_CONS, cons);
-    this.flushHeld();
     return out;
   }
 

@@ -46,6 +46,8 @@ export interface SmmuProfile {
   readonly eventqs: number;
   readonly cmdqs: number;
   readonly attrTypesOvr: boolean;
+  /** IDR1.ATTR_PERMS_OVR: STE.PRIVCFG/INSTCFG (and GBPA's) overrides are honoured; else RES0, incoming used (§5.2). */
+  readonly attrPermsOvr: boolean;
   // IDR3
   readonly ril: boolean;
   readonly fwb: boolean;
@@ -86,7 +88,7 @@ export const DEFAULT_PROFILE: SmmuProfile = {
   name: 'smmuv3.2-nesting',
   s1p: true, s2p: true, ttf: 2, cohacc: true, btm: false, httu: 0, hyp: true, ats: true, asid16: true,
   msi: true, sev: true, pri: false, vmid16: true, cd2l: true, ttendian: 0, stallModel: 0, termModel: false, stLevel: 1,
-  sidSize: 16, ssidSize: 20, priqs: 0, eventqs: 19, cmdqs: 19, attrTypesOvr: true,
+  sidSize: 16, ssidSize: 20, priqs: 0, eventqs: 19, cmdqs: 19, attrTypesOvr: true, attrPermsOvr: true,
   ril: true, fwb: true, stt: false, bbml: 0,
   oas: 48, granules: ['4k', '16k', '64k'], ds: false, vax: 0, stallMax: 64,
   iidr: { implementer: 0x43b, revision: 0, variant: 0, productId: 0x5c3 },
@@ -104,6 +106,15 @@ export function makeProfile(over: Partial<SmmuProfile> = {}): SmmuProfile {
   if (p.sidSize < 0 || p.sidSize > 32) throw new RangeError(`Cannot build SMMU profile: sidSize ${p.sidSize} out of range 0..32`);
   if (p.ssidSize < 0 || p.ssidSize > 20) throw new RangeError(`Cannot build SMMU profile: ssidSize ${p.ssidSize} out of range 0..20`);
   return p;
+}
+
+/**
+ * Width of the PA/IPA address fields of commands actually used: Address[55:12] and MSIAddr[55:2]
+ * have bits [55:52] RES0 in SMMUv3.1-v3.3 and [55:48] RES0 in v3.0 (§4.1.6).
+ */
+export function commandPaBits(p: SmmuProfile): number {
+  if (p.aidr.major !== 0) return 56;
+  return p.aidr.minor === 0 ? 48 : p.aidr.minor <= 3 ? 52 : 56;
 }
 
 /** IAS = MAX(40 if AArch32 tables, OAS if AArch64 tables) (§3.4). */
@@ -127,7 +138,7 @@ export function profileToIdRegs(p: SmmuProfile): IdRegs {
     }),
     idr1: one(IDR1, {
       SIDSIZE: p.sidSize, SSIDSIZE: p.ssidSize, PRIQS: p.priqs, EVENTQS: p.eventqs, CMDQS: p.cmdqs,
-      ATTR_TYPES_OVR: b(p.attrTypesOvr),
+      ATTR_TYPES_OVR: b(p.attrTypesOvr), ATTR_PERMS_OVR: b(p.attrPermsOvr),
     }),
     idr2: one(IDR2, {}),
     idr3: one(IDR3, { FWB: b(p.fwb), STT: b(p.stt), RIL: b(p.ril), BBML: p.bbml }),

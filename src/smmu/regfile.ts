@@ -42,7 +42,7 @@ function writeMask(offset: number, p: SmmuProfile): bigint {
   switch (offset) {
     case REG.CR0: return 0b1101n | (p.pri ? 0b10n : 0n) | (p.ats ? 0b1_0000n : 0n);
     case REG.CR1: return 0xfffn;
-    case REG.CR2: return 0b111n | (p.ats ? 0b1000n : 0n);
+    case REG.CR2: return 0b110n | (p.hyp ? 1n : 0n) | (p.ats ? 0b1000n : 0n); // E2H is RES0 without IDR0.HYP
     case REG.GBPA: return 0x801f_3f1fn;
     case REG.IRQ_CTRL: return 0b101n | (p.pri ? 0b10n : 0n);
     case REG.GERRORN: return 0x7fdn;
@@ -125,6 +125,17 @@ export class RegFile {
       case REG.EVENTQ_PROD:
         if (this.cr0('EVENTQEN')) return false;
         break;
+      // *_IRQ_CFG{0,1,2} are Guarded by their IRQ_CTRL enable: RO while IRQEN or its ACK is 1 (§6.3.21, §6.3.30).
+      case REG.GERROR_IRQ_CFG0:
+      case REG.GERROR_IRQ_CFG1:
+      case REG.GERROR_IRQ_CFG2:
+        if (this.#irqGuard(0n)) return false;
+        break;
+      case REG.EVENTQ_IRQ_CFG0:
+      case REG.EVENTQ_IRQ_CFG1:
+      case REG.EVENTQ_IRQ_CFG2:
+        if (this.#irqGuard(2n)) return false;
+        break;
       default:
         break;
     }
@@ -145,11 +156,20 @@ export class RegFile {
     return this.get(REG.GERROR) ^ this.get(REG.GERRORN);
   }
 
+  /** Called after a global error is activated (the device sends the GERROR interrupt, §3.18.2). */
+  onGerrorActivated: ((bit: bigint) => void) | undefined;
+
   /** Activate a global error: toggle its GERROR bit unless it is already active (§7.5). */
   raiseGerror(bit: bigint): boolean {
     if ((this.activeGerror() & bit) !== 0n) return false;
     this.set(REG.GERROR, this.get(REG.GERROR) ^ bit);
+    this.onGerrorActivated?.(bit);
     return true;
+  }
+
+  /** IRQ_CTRL bit `bit` (0 GERROR_IRQEN, 2 EVENTQ_IRQEN) set in IRQ_CTRL or IRQ_CTRLACK. */
+  #irqGuard(bit: bigint): boolean {
+    return (((this.get(REG.IRQ_CTRL) | this.get(REG.IRQ_CTRLACK)) >> bit) & 1n) === 1n;
   }
 
   isGerrorActive(bit: bigint): boolean {

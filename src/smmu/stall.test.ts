@@ -4,7 +4,7 @@ import { eventInfo, encodeEvent } from '../arch/event.ts';
 import { installSte, submitCommands } from './boot.ts';
 import type { SmmuProfile } from './profile.ts';
 import { StallTable } from './stall.ts';
-import { type Kit, cdS1, events, mapPage, mkKit, steS1, steS2, table } from './testkit.ts';
+import { type Kit, cdS1, events, mapPage, mkKit, steNested, steS1, steS2, table } from './testkit.ts';
 import type { FieldInput } from '../arch/fields.ts';
 
 /** SID 1: S1 with CD.S=1; VA 0x1000 mapped, 0x2000 not. */
@@ -91,15 +91,44 @@ t.test('STALL_MODEL=0b10 (stall forced): CD.S=1 required, faults stall', (t) => 
   t.end();
 });
 
-t.test('a stall record is held (not discarded) when the event queue is full, and written once there is room', (t) => {
+t.test('§7.2.1: a stall whose record cannot be written (queue full) stays stalled and is retried once the queue is writable', (t) => {
   const k = stallKit({}, { S: 1 }, 1); // 2-entry event queue
-  for (let i = 0; i < 3; i++) k.dev.transaction({ sid: 1, iova: 0x2000n + BigInt(i * 0x1000), access: 'read' });
-  t.equal(k.dev.eventq.heldCount, 1);
+  const r = [0, 1, 2].map((i) => k.dev.transaction({ sid: 1, iova: 0x2000n + BigInt(i * 0x1000), access: 'read' }));
+  t.same(r[2], { kind: 'stalled', stag: 2 });
+  t.equal(k.dev.unrecordedStalls, 1);
   t.notOk(k.dev.eventq.overflowPending(), 'stall records never overflow');
   const first = events(k.dev);
-  t.equal(first.length, 2);
-  const second = events(k.dev);
-  t.same(second.map((e) => e.fields['STAG']), [2n], 'held record written after software consumed');
+  t.same(first.map((e) => e.fields['STAG']), [0n, 1n]);
+  t.same(k.dev.stallCompletions.map((c) => [c.stag, c.action, c.result]), [[2, 'requeue', { kind: 'stalled', stag: 3 }]], 'retried as new: stalls again with a new STAG');
+  t.same(events(k.dev).map((e) => [e.fields['STAG'], e.fields['InputAddr']]), [[3n, 0x4000n]]);
+  t.equal(k.dev.unrecordedStalls, 0);
+  t.end();
+});
+
+t.test('§7.2.1: a stall retried after the queue becomes writable succeeds without an event when the mapping was fixed', (t) => {
+  const k = stallKit();
+  k.dev.writeReg(0x20, k.dev.readReg(0x20) & ~0b100n); // EVENTQEN=0
+  t.same(k.dev.transaction({ sid: 1, iova: 0x2000n, access: 'read' }), { kind: 'stalled', stag: 0 });
+  t.equal(k.dev.unrecordedStalls, 1);
+  mapPage(k.mem, k.alloc, k.root, 0x2000n, 0x5000_9000n, 1);
+  k.dev.writeReg(0x20, k.dev.readReg(0x20) | 0b100n); // EVENTQEN=1
+  t.same(k.dev.stallCompletions, [{ sid: 1, stag: 0, action: 'requeue', result: { kind: 'translated', pa: 0x5000_9000n, stages: 's1' } }]);
+  t.same(events(k.dev), [], 'no record: the transaction completed');
+  t.equal(k.dev.stalls.size, 0);
+  t.end();
+});
+
+t.test('§3.12.2.3: a stage-2 Translation fault on a nested CD fetch stalls with STE.S2S=1', (t) => {
+  const k = mkKit();
+  const s2 = table(k.alloc);
+  installSte(k.dev, 4, steNested(s2, { S2S: 1, S1ContextPtr: 0x4000_0000n }));
+  const r = k.dev.transaction({ sid: 4, iova: 0x1000n, access: 'write' });
+  t.same(r, { kind: 'stalled', stag: 0 });
+  const ev = events(k.dev);
+  t.same(ev.map((e) => [e.name, e.fields['Stall'], e.fields['STAG'], e.fields['S2'], e.fields['CLASS'], e.fields['IPA'], e.fields['RnW']]), [['F_TRANSLATION', 1n, 0n, 1n, 0n, 0x4000_0000n, 0n]]);
+  const noStall = mkKit();
+  installSte(noStall.dev, 4, steNested(table(noStall.alloc), { S1ContextPtr: 0x4000_0000n }));
+  t.same(noStall.dev.transaction({ sid: 4, iova: 0x1000n, access: 'write' }).kind, 'aborted', 'S2S=0: terminated');
   t.end();
 });
 

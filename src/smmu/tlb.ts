@@ -5,7 +5,8 @@
  *    invalidated, so a missing invalidation is always observable;
  *  - `none`: cache nothing.
  *
- * Tags (number, exact): kind * 2^32 + VMID * 2^16 + ASID. Keys are input-address page numbers.
+ * Tags (number, exact): kind * 2^32 + VMID * 2^16 + ASID. EL2-E2H entries are ASID-tagged; plain
+ * EL2 entries (SMMU_CR2.E2H=0) are not (kinds El2Plain*). Keys are input-address page numbers.
  * Stage-1 input addresses use the "VA key" space: VA[51:0] + (VA[55] ? 2^52 : 0), so TTB0 and
  * TTB1 ranges never alias. Stage-2 translations used by stage-1 walks share the S2 leaf kind
  * (emulator-models §7 item 20 choice): S2 TLBIs flush them.
@@ -21,6 +22,15 @@ export const enum Kind {
   NhWalk = 5, // S1 walk cache: VMID + ASID
   S2Walk = 6, // S2 walk cache: VMID
   El2Walk = 7,
+  // StreamWorld NS-EL2 with SMMU_CR2.E2H=0: entries carry no ASID (§5.4 ASID IGNORED), so
+  // global and non-global entries share one tag (§4.4.2.8, §4.4.2.10).
+  El2PlainLeaf = 8,
+  El2PlainWalk = 9,
+}
+
+/** Any EL2 kind (EL2-E2H or plain EL2): not affected by NH/S12/NSNH invalidations. */
+function isEl2(k: number): boolean {
+  return k === Kind.El2Leaf || k === Kind.El2Global || k === Kind.El2Walk || k === Kind.El2PlainLeaf || k === Kind.El2PlainWalk;
 }
 
 export interface LeafEntry {
@@ -203,26 +213,42 @@ export class Tlb {
     this.#byVa(p, (k, v) => (k === Kind.NhLeaf || k === Kind.NhWalk || k === Kind.NhGlobal) && v === p.vmid);
   }
 
+  /** TLBI_EL2_ALL: every EL2 entry, ASID-tagged (EL2-E2H) or not (§4.4.2.7). */
   tlbiEl2All(): void {
-    this.#drop((k) => k === Kind.El2Leaf || k === Kind.El2Global || k === Kind.El2Walk, () => true, true);
+    this.#drop((k) => isEl2(k), () => true, true);
   }
 
+  /** TLBI_EL2_ASID: non-global EL2-E2H entries of the ASID; plain EL2 entries have no ASID and stay (§4.4.2.10). */
   tlbiEl2Asid(asid: number): void {
     this.#drop((k, _v, a) => (k === Kind.El2Leaf || k === Kind.El2Walk) && a === asid, () => true, true);
   }
 
-  tlbiEl2Va(p: TlbiParams): void {
+  /**
+   * TLBI_EL2_VA (§4.4.2.8): with SMMU_CR2.E2H=1, EL2-E2H entries of the ASID (and global ones)
+   * for the VA; with E2H=0, plain EL2 entries for the VA whatever the ASID parameter. Entries of
+   * the other world are not required to be invalidated (policy max keeps them).
+   */
+  tlbiEl2Va(p: TlbiParams, e2h = true): void {
     const asid = p.asid ?? 0;
+    if (!e2h) {
+      this.#byVa(p, (k) => k === Kind.El2PlainLeaf || k === Kind.El2PlainWalk);
+      return;
+    }
     this.#byVa(p, (k, _v, a) => ((k === Kind.El2Leaf || k === Kind.El2Walk) && a === asid) || k === Kind.El2Global);
   }
 
-  tlbiEl2Vaa(p: TlbiParams): void {
+  /** TLBI_EL2_VAA (§4.4.2.9): all ASIDs for the VA, of the world SMMU_CR2.E2H selects. */
+  tlbiEl2Vaa(p: TlbiParams, e2h = true): void {
+    if (!e2h) {
+      this.#byVa(p, (k) => k === Kind.El2PlainLeaf || k === Kind.El2PlainWalk);
+      return;
+    }
     this.#byVa(p, (k) => k === Kind.El2Leaf || k === Kind.El2Walk || k === Kind.El2Global);
   }
 
   /** TLBI_S12_VMALL: every entry of the VMID, both stages. */
   tlbiS12Vmall(vmid: number): void {
-    this.#drop((k, v) => k !== Kind.El2Leaf && k !== Kind.El2Global && k !== Kind.El2Walk && v === vmid, () => true, true);
+    this.#drop((k, v) => !isEl2(k) && v === vmid, () => true, true);
   }
 
   /**
@@ -238,17 +264,17 @@ export class Tlb {
 
   /** TLBI_NSNH_ALL: every non-EL2 entry, all VMIDs. */
   tlbiNsnhAll(): void {
-    this.#drop((k) => k !== Kind.El2Leaf && k !== Kind.El2Global && k !== Kind.El2Walk, () => true, true);
+    this.#drop((k) => !isEl2(k), () => true, true);
   }
 
   #byVa(p: TlbiParams, tagPred: (k: number, v: number, a: number) => boolean): void {
     const [start, end] = range(p, vaKey(p.addr));
     const ttl = ttlHint(p);
     this.#drop(
-      (k, v, a) => k !== Kind.NhWalk && k !== Kind.El2Walk && tagPred(k, v, a),
+      (k, v, a) => !isWalk(k) && tagPred(k, v, a),
       (e) => overlaps(e, start, end) && ttlMatches(ttl, e.s1Granule, e.s1Level),
     );
-    if (!p.leaf) this.#dropWalk((k, v, a) => (k === Kind.NhWalk || k === Kind.El2Walk) && tagPred(k, v, a), (e) => overlaps(e, start, end));
+    if (!p.leaf) this.#dropWalk((k, v, a) => isWalk(k) && tagPred(k, v, a), (e) => overlaps(e, start, end));
   }
 
   /** Remove leaf entries of matching tags; `scopeAll`: also every walk-cache entry of those tags. */
@@ -266,6 +292,10 @@ export class Tlb {
       if (tagPred(k, v, a)) b.remove(pred);
     }
   }
+}
+
+function isWalk(k: number): boolean {
+  return k === Kind.NhWalk || k === Kind.El2Walk || k === Kind.El2PlainWalk;
 }
 
 function splitTag(tag: number): [number, number, number] {

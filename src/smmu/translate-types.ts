@@ -26,6 +26,11 @@ export interface S1Context {
   vmid: number;
   /** StreamWorld any-EL2 (STRW=EL2): entries are not VMID-tagged and are invalidated by TLBI_EL2_*. */
   el2: boolean;
+  /**
+   * StreamWorld NS-EL2 with SMMU_CR2.E2H=0: the entries carry no ASID (CD.ASID is IGNORED, §5.4)
+   * and TLBI_EL2_VA ignores its ASID parameter for them (§4.4.2.8). Absent: ASID-tagged.
+   */
+  el2NoAsid?: boolean;
   t0sz: number;
   tg0: Granule;
   /** Address of the TTB0 table: a PA, or an IPA when stage 2 is enabled (nested). */

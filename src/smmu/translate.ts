@@ -25,6 +25,7 @@ const K_NH_LEAF = tlbMod.Kind.NhLeaf;
 const K_NH_GLOBAL = tlbMod.Kind.NhGlobal;
 const K_EL2_LEAF = tlbMod.Kind.El2Leaf;
 const K_EL2_GLOBAL = tlbMod.Kind.El2Global;
+const K_EL2_PLAIN = tlbMod.Kind.El2PlainLeaf;
 
 export interface FastResult {
   pa: number;
@@ -91,8 +92,9 @@ export function translateFast(
 
   const tlb = env.tlb;
   const cache = tlb !== undefined && tlb.enabled;
-  const tag = s1.el2 ? tagOf(K_EL2_LEAF, 0, s1.asid) : tagOf(K_NH_LEAF, s1.vmid, s1.asid);
-  const gtag = s1.el2 ? tagOf(K_EL2_GLOBAL, 0, 0) : tagOf(K_NH_GLOBAL, s1.vmid, 0);
+  // Plain EL2 (E2H=0) entries have no ASID: global and non-global share one tag.
+  const tag = s1.el2 ? (s1.el2NoAsid === true ? tagOf(K_EL2_PLAIN, 0, 0) : tagOf(K_EL2_LEAF, 0, s1.asid)) : tagOf(K_NH_LEAF, s1.vmid, s1.asid);
+  const gtag = s1.el2 ? (s1.el2NoAsid === true ? tag : tagOf(K_EL2_GLOBAL, 0, 0)) : tagOf(K_NH_GLOBAL, s1.vmid, 0);
   if (cache) {
     let e = tlb.lookupLeaf(tag, va);
     let global = false;

@@ -25,6 +25,7 @@ const KIND_S2_LEAF = tlbMod.Kind.S2Leaf;
 const KIND_S2_WALK = tlbMod.Kind.S2Walk;
 const KIND_NH_WALK = tlbMod.Kind.NhWalk;
 const KIND_EL2_WALK = tlbMod.Kind.El2Walk;
+const KIND_EL2_PLAIN_WALK = tlbMod.Kind.El2PlainWalk;
 
 /** 2^i for i in 0..64 (array lookup instead of Math.pow on the hot path). */
 export const POW2 = new Float64Array(65).map((_, i) => 2 ** i);
@@ -296,7 +297,9 @@ export function walkS1(env: TranslateEnv, s1: S1Context, s2: S2Context | undefin
   const b = g - 3;
   const ia = 64 - tsz;
   const start = startLevelS1(g, ia);
-  const walkTag = s1.el2 ? tagOf(KIND_EL2_WALK, 0, s1.asid) : tagOf(KIND_NH_WALK, s1.vmid, s1.asid);
+  const walkTag = s1.el2
+    ? (s1.el2NoAsid === true ? tagOf(KIND_EL2_PLAIN_WALK, 0, 0) : tagOf(KIND_EL2_WALK, 0, s1.asid))
+    : tagOf(KIND_NH_WALK, s1.vmid, s1.asid);
   let level = start;
   if (s1 !== memoS1) {
     memoS1 = s1;

@@ -1,0 +1,42 @@
+/**
+ * `npm run bench`: every speed and memory target of the project, printed as one table.
+ * Targets live here, not in timed tests (a loaded CI machine must not turn a test red).
+ * `npm run bench` builds first, so the suite and cold-start figures use the compiled CLI.
+ */
+import { benchTranslate } from './translate.bench.ts';
+import { benchTraceImport } from './trace.bench.ts';
+import { benchSuite } from './suite.bench.ts';
+
+interface Row {
+  readonly what: string;
+  readonly value: string;
+  readonly target: string;
+  readonly ok: boolean;
+}
+
+const TRANSLATE_TARGETS: Record<string, number> = {
+  'nested 4K 4x4-level walk, TLB miss (policy none)': 500_000,
+  'nested TLB hit (policy max)': 5_000_000,
+};
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  for (const r of benchTranslate()) {
+    const target = TRANSLATE_TARGETS[r.name];
+    rows.push({
+      what: `translate: ${r.name}`,
+      value: `${r.perSecond.toLocaleString('en-US')}/s`,
+      target: target === undefined ? '-' : `>= ${target.toLocaleString('en-US')}/s`,
+      ok: target === undefined || r.perSecond >= target,
+    });
+  }
+  const tr = benchTraceImport();
+  rows.push({ what: `trace import (${tr.megabytes} MB dmesg)`, value: `${tr.mbPerSecond} MB/s (CPU ${tr.cpuMbPerSecond})`, target: '>= 50 MB/s', ok: tr.mbPerSecond >= 50 });
+  const s = await benchSuite({ scenarios: 200, jobs: 2 });
+  rows.push({ what: `suite: ${s.scenarios} scenarios, ${s.jobs} jobs`, value: `${s.suiteSeconds.toFixed(2)} s (${Math.round(s.scenariosPerSecond)}/s)`, target: `<= ${s.targets.suiteSeconds} s`, ok: s.suiteSeconds <= s.targets.suiteSeconds });
+  rows.push({ what: 'CLI cold start (--help)', value: `${s.coldStartSeconds.toFixed(3)} s`, target: `<= ${s.targets.coldStartSeconds} s`, ok: s.coldStartSeconds <= s.targets.coldStartSeconds });
+  const w = Math.max(...rows.map((r) => r.what.length));
+  for (const r of rows) console.log(`${r.ok ? 'ok  ' : 'SLOW'} ${r.what.padEnd(w)}  ${r.value.padEnd(28)} target ${r.target}`);
+}
+
+await main();

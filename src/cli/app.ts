@@ -1,0 +1,82 @@
+/**
+ * Command dispatch. Kept free of heavy imports: each subcommand's module (ajv, yaml, diff,
+ * workers) is imported only when that subcommand runs, so `--help` starts fast.
+ */
+import type { CliIo } from './io.ts';
+
+export const HELP = `smmu-conform - SMMUv3 conformance suite and scenario harness
+
+Usage:
+  smmu-conform run [paths|globs] [options]   run scenarios and compare with goldens
+      --tag T             only scenarios tagged T (repeatable: any of)
+      --grep RE           only scenario ids matching RE
+      --update            rewrite goldens that differ (refused when CI is set to true/1)
+      --create            with --update: also create missing goldens
+      --jobs N|auto       worker threads (1 = in-process; default auto)
+      --shard I/N         run shard I of N (stable hash of the scenario path)
+      --reporter R        pretty (default) | tap | junit | json
+      --expect-fail FILE  scenario ids expected to fail (XFAIL; a pass is XPASS = failure)
+      --check-obsolete    fail on goldens whose scenario no longer exists
+      --timings           include wall times in the report
+      --features LIST     profile features (default: all), e.g. s1,s2,nesting
+      --root DIR          scenarios root (default scenarios)
+      --golden DIR        golden root (default golden)
+  smmu-conform validate [paths]              schema + reference checks, file:line:col
+  smmu-conform list [paths] [--tag T] [--grep RE]
+  smmu-conform explain <scenario> [--step N] decoded walk trace of a step
+  smmu-conform decode ...                    decode raw SMMU structures
+  smmu-conform trace import|decode|compare   real traces (dmesg, EVTQ dumps, QEMU); see trace --help
+  smmu-conform --help
+
+Exit codes: 0 all as expected, 1 conformance failures, 2 invalid input.
+`;
+
+export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      io.stdout(HELP);
+      return cmd === undefined ? 2 : 0;
+    case 'run':
+      return (await import('./run.ts')).runCommand(rest, io);
+    case 'validate':
+      return (await import('./validate.ts')).validateCommand(rest, io);
+    case 'list':
+      return (await import('./list.ts')).listCommand(rest, io);
+    case 'explain':
+      return (await import('./explain.ts')).explainCommand(rest, io);
+    case 'decode':
+      return runDecodeCommand(rest, io);
+    case 'trace':
+      return (await import('./trace.ts')).traceCommand(rest, io);
+    default: {
+      const { closest } = await import('../arch/fields.ts');
+      const dym = closest(cmd, ['run', 'validate', 'list', 'explain', 'decode', 'trace']);
+      io.stderr(`smmu-conform: unknown command "${cmd}"${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}; see smmu-conform --help\n`);
+      return 2;
+    }
+  }
+}
+
+interface DecodeModule {
+  readonly runDecode: (args: string[]) => { stdout: string; stderr: string; exitCode: number };
+}
+
+/** decode.ts is written by another engineer; it is loaded by URL so this file compiles without it. */
+async function runDecodeCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  let mod: DecodeModule;
+  try {
+    mod = (await import(new URL(`./decode${ext}`, import.meta.url).href)) as DecodeModule;
+  } catch (e) {
+    io.stderr(`smmu-conform decode: not available (${e instanceof Error ? e.message.split('\n')[0] : String(e)})\n`);
+    return 2;
+  }
+  const r = mod.runDecode([...args]);
+  io.stdout(r.stdout);
+  io.stderr(r.stderr);
+  return r.exitCode;
+}

@@ -1,0 +1,67 @@
+/**
+ * Event queue records → EventRecord (§7.3). Fields appear in one fixed order and only when the
+ * record type has them: sid, ssid (null when SSV=0), s2, class, ttrnw, rnw, pnu, ind, stall, stag,
+ * input_addr, ipa (only when S2=1), fetch_addr, raw. Single-bit fields are 0/1 numbers (as the
+ * record holds them); addresses are bigint.
+ */
+import { CLASS_NAME, EVENTS, decodeEvent } from '../../arch/event.ts';
+import { hex32 } from '../../arch/fields.ts';
+import { EVENTQ_CONS, EVENTQ_PROD, REG } from '../../arch/registers.ts';
+import type { EventRecord, ObsValue } from '../types.ts';
+import type { ExecContext } from './context.ts';
+import { hostEvent } from './host-world.ts';
+
+export function eventRecord(step: number, raw: readonly bigint[]): EventRecord {
+  const d = decodeEvent(raw);
+  const codec = EVENTS.get(d.type)?.codec;
+  const has = (f: string): boolean => codec?.has(f) ?? (f === 'StreamID' || f === 'SubstreamID' || f === 'SSV');
+  const num = (f: string): number => Number(d.fields[f] ?? 0n);
+  const r: Record<string, ObsValue> = { step, type: d.name === 'UNKNOWN' ? `UNKNOWN_0x${d.type.toString(16)}` : d.name };
+  if (has('StreamID')) r['sid'] = num('StreamID');
+  if (has('SubstreamID')) r['ssid'] = !has('SSV') || num('SSV') === 1 ? num('SubstreamID') : null;
+  if (has('S2')) r['s2'] = num('S2');
+  if (has('CLASS')) r['class'] = CLASS_NAME[num('CLASS')] ?? String(num('CLASS'));
+  if (has('TTRnW') && num('CLASS') === 1) r['ttrnw'] = num('TTRnW');
+  for (const [f, k] of [['RnW', 'rnw'], ['PnU', 'pnu'], ['InD', 'ind'], ['Stall', 'stall']] as const) if (has(f)) r[k] = num(f);
+  if (has('STAG') && num('Stall') === 1) r['stag'] = num('STAG');
+  if (has('InputAddr')) r['input_addr'] = d.fields['InputAddr'] ?? 0n;
+  if (has('IPA') && num('S2') === 1) r['ipa'] = d.fields['IPA'] ?? 0n;
+  if (has('FetchAddr')) r['fetch_addr'] = d.fields['FetchAddr'] ?? 0n;
+  r['raw'] = [0, 1, 2, 3].map((i) => BigInt.asUintN(64, raw[i] ?? 0n));
+  return r as EventRecord;
+}
+
+/**
+ * `inject_fault: { kind: evtq_full }`: from this step on software stops consuming the event
+ * queue, so it fills after 2^LOG2SIZE records and later records overflow (SMMUv3 §7.4: discarded,
+ * EVENTQ_PROD.OVFLG toggled once, no GERROR). The executor's per-step drain then consumes
+ * nothing; `drain_events` steps consume explicitly (drainEventsStep).
+ */
+export function stopEventConsumer(ctx: ExecContext): void {
+  ctx.dev.evtqConsumerStopped = true;
+}
+
+/**
+ * A `drain_events` step. While the automatic drain is running it has nothing to do (no fields,
+ * as before). After `evtq_full` it is the software consumer: it reads every record (they appear
+ * in `events` with this step's number), and acknowledges a pending overflow the way Linux does,
+ * by copying EVENTQ_PROD.OVFLG into EVENTQ_CONS.OVACKFLG (§6.3.31, §7.4). Fields: records
+ * (consumed), overflow (pending when read), prod (EVENTQ_PROD as read, OVFLG in bit 31) and cons
+ * (EVENTQ_CONS after the drain and acknowledgement, OVACKFLG in bit 31).
+ */
+export function drainEventsStep(ctx: ExecContext, step: number): { result: string; fields: Record<string, ObsValue> } {
+  const dev = ctx.dev;
+  if (!dev.evtqConsumerStopped) return { result: 'ok', fields: {} };
+  const prod = dev.readReg(REG.EVENTQ_PROD);
+  const overflow = dev.eventq.overflowPending();
+  const recs = dev.drainEvents(true);
+  for (const r of recs) {
+    const rec = eventRecord(step, r.raw);
+    ctx.events.push(ctx.host !== undefined ? { ...rec, host: hostEvent(ctx.host, r.raw) } : rec);
+  }
+  if (overflow) {
+    const ovflg = EVENTQ_PROD.get([prod], 'OVFLG');
+    dev.writeReg(REG.EVENTQ_CONS, EVENTQ_CONS.encode({ OVACKFLG: ovflg }, [dev.readReg(REG.EVENTQ_CONS)])[0] ?? 0n);
+  }
+  return { result: 'ok', fields: { records: recs.length, overflow, prod: hex32(prod), cons: hex32(dev.readReg(REG.EVENTQ_CONS)) } };
+}

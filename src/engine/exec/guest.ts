@@ -1,0 +1,137 @@
+/**
+ * The guest in a scenario (top-level `guest:`): guest RAM (IPA ram_ipa, default 0x6000_0000,
+ * backed at PA ram_pa, default 0x8000_0000, 1 MiB) is mapped into the nest parent's stage 2 when
+ * the first NEST_PARENT with an s2_table is allocated. The guest driver's structures live there:
+ * CMDQ at ram_ipa, EVTQ at +0x1_0000, stream table at +0x2_0000, and (rfc-2023) the CONS word the
+ * host reads and writes back at +0x3_0000.
+ *
+ * current uAPI: a VSmmu (src/vmm) forwarding to `guest.viommu`, created at the first guest step
+ * with the vDEVICEs and vEVENTQ that exist by then (later vDEVICEs are seen too).
+ * rfc-2023: the guest CMDQ is handed to the host as is (Rfc2023.invalidate on guest.nested_hwpt).
+ *
+ * Step records:
+ *   guest_cmdq    commands, prod, cons (guest CMDQ_CONS; ERR shown only while GERROR.CMDQ_ERR is
+ *                 active), cerror, gerror (active guest bits), forwarded (host batches this step),
+ *                 hung + timeout_cons (current uAPI); errno, issued (rfc-2023).
+ *                 result ok | fault (CERROR) | stall (guest CMD_SYNC never completes) | error.
+ *   guest_events  written, lost, evtq_prod, evtq_cons; records → guest_events (source guest_evtq).
+ */
+import { hex32 } from '../../arch/fields.ts';
+import { CERROR_NAME } from '../../arch/command.ts';
+import { cmdSync } from '../../host/commands.ts';
+import type { Step } from '../../scenario/types.ts';
+import { GuestMemory } from '../../vmm/guest-mem.ts';
+import { VSmmu } from '../../vmm/vsmmu.ts';
+import type { EventRecord, ObsValue } from '../types.ts';
+import type { ExecContext } from './context.ts';
+import { eventRecord } from './events.ts';
+import type { HostOut } from './host.ts';
+import { type HostWorld, guestCommand } from './host-world.ts';
+
+export interface GuestWorld {
+  readonly gm: GuestMemory;
+  readonly ram: bigint;
+  readonly log2: number;
+  readonly evtqLog2: number;
+  vs: VSmmu | undefined;
+  prod: number;
+}
+
+const EVTQ_OFF = 0x1_0000n;
+const STRTAB_OFF = 0x2_0000n;
+const CONS_OFF = 0x3_0000n;
+
+export function setupGuestRam(ctx: ExecContext, h: HostWorld, parentId: number): GuestWorld {
+  const g = ctx.scenario.guest ?? {};
+  const ram = g.ram_ipa ?? 0x6000_0000n;
+  const gm = new GuestMemory(ctx.mem);
+  gm.addRam(ram, g.ram_pa ?? 0x8000_0000n, g.ram_size ?? 0x10_0000n);
+  gm.mapIntoS2((ipa, pa, size) => h.fd.s2Map(parentId, ipa, pa, size));
+  return { gm, ram, log2: g.cmdq_log2size ?? 8, evtqLog2: g.evtq_log2size ?? 6, vs: undefined, prod: 0 };
+}
+
+function vsmmuOf(ctx: ExecContext, h: HostWorld, g: GuestWorld, where: string): VSmmu {
+  if (g.vs !== undefined) return g.vs;
+  const name = ctx.scenario.guest?.viommu ?? '';
+  const vi = h.names.get(name);
+  if (vi === undefined) throw new RangeError(`Cannot run ${where}: vIOMMU "${name}" was not created`);
+  const q = h.veventqOf.get(vi);
+  const vs = new VSmmu({ iommufd: h.fd, viommuId: vi, guestMem: g.gm, vdevs: h.vdevs.get(vi) ?? new Map(), ...(q !== undefined ? { veventqId: q } : {}) });
+  // guest driver probe: queues and stream table in guest RAM, then SMMUEN | EVENTQEN | CMDQEN
+  vs.writeReg('CMDQ_BASE', g.ram | BigInt(g.log2));
+  vs.writeReg('EVENTQ_BASE', (g.ram + EVTQ_OFF) | BigInt(g.evtqLog2));
+  vs.writeReg('STRTAB_BASE', g.ram + STRTAB_OFF);
+  vs.writeReg('STRTAB_BASE_CFG', 6n);
+  vs.writeReg('CR0', 0b1101n);
+  g.vs = vs;
+  return vs;
+}
+
+function writeRing(g: GuestWorld, cmds: readonly (readonly bigint[])[]): void {
+  const size = 1 << g.log2;
+  for (const c of cmds) {
+    g.gm.writeWords(g.ram + BigInt((g.prod & (size - 1)) * 16), c);
+    g.prod = (g.prod + 1) & (2 * size - 1);
+  }
+}
+
+export function guestStep(ctx: ExecContext, h: HostWorld, step: Step, n: number, where: string): HostOut {
+  const g = h.guest;
+  if (g === undefined) throw new RangeError(`Cannot run ${where}: no guest RAM yet (allocate a NEST_PARENT HWPT with s2_table first)`);
+  if ('guest_events' in step) {
+    const vs = vsmmuOf(ctx, h, g, where);
+    const p = vs.pollEvents();
+    for (const raw of vs.readGuestEvents()) h.guestEvents.push({ ...eventRecord(n, raw), source: 'guest_evtq' } as EventRecord);
+    const st = vs.state();
+    return { result: 'ok', fields: { written: p.written, lost: p.lost, evtq_prod: hex32(st.evtqProd), evtq_cons: hex32(st.evtqCons) } };
+  }
+  if (!('guest_cmdq' in step)) throw new Error(`Cannot run ${where}: not a guest step`);
+  const b = step.guest_cmdq;
+  const cmds = (b.commands ?? []).map((c, i) => guestCommand(ctx.scenario, c, `${where} command ${i + 1}`));
+  if (h.rfc !== undefined) return rfcGuestCmdq(ctx, h, g, cmds, b.ack_gerror === true, where);
+  const vs = vsmmuOf(ctx, h, g, where);
+  const before = vs.state();
+  if (b.ack_gerror === true) {
+    // Linux's cmdq_skip_err in the guest: the failing slot becomes a CMD_SYNC, then GERRORN
+    g.gm.writeWords(g.ram + BigInt((before.cons & ((1 << g.log2) - 1)) * 16), cmdSync(0));
+    vs.writeReg('GERRORN', vs.readReg('GERROR'));
+  }
+  writeRing(g, cmds);
+  if (cmds.length > 0) vs.writeReg('CMDQ_PROD', BigInt(g.prod));
+  const st = vs.state();
+  const active = ((st.gerror ^ st.gerrorn) & 1n) !== 0n;
+  const consVal = active ? (st.cons | (st.err << 24)) >>> 0 : st.cons;
+  const fields: Record<string, ObsValue> = {
+    commands: cmds.length, prod: hex32(BigInt(st.prod)), cons: hex32(BigInt(consVal)),
+    cerror: active ? (CERROR_NAME[st.err] ?? 'CERROR_UNKNOWN') : 'CERROR_NONE', gerror: active ? ['CMDQ_ERR'] : [],
+    forwarded: st.forwarded.length - before.forwarded.length, hung: st.hung,
+  };
+  const t = st.timeouts.at(-1);
+  if (st.hung && t !== undefined) fields['timeout_cons'] = hex32(BigInt(t.cons));
+  return { result: st.hung ? 'stall' : active ? 'fault' : 'ok', fields };
+}
+
+function rfcGuestCmdq(ctx: ExecContext, h: HostWorld, g: GuestWorld, cmds: bigint[][], ack: boolean, where: string): HostOut {
+  const rfc = h.rfc;
+  const name = ctx.scenario.guest?.nested_hwpt ?? '';
+  const hwpt = h.names.get(name);
+  if (rfc === undefined || hwpt === undefined) throw new RangeError(`Cannot run ${where}: nested HWPT "${name}" was not created`);
+  const consAt = g.ram + CONS_OFF;
+  const consWord = (): number => Number((g.gm.read64(consAt) ?? 0n) & 0xffff_ffffn);
+  if (ack) {
+    // the guest driver skips the failing entry (rewritten to CMD_SYNC, which the RFC ignores) and clears ERR
+    const c = consWord();
+    g.gm.writeWords(g.ram + BigInt((c & ((1 << g.log2) - 1)) * 16), cmdSync(0));
+    const w = g.gm.read64(consAt) ?? 0n;
+    g.gm.write64(consAt, (w & ~0xffff_ffffn) | BigInt(c & ~(0x7f << 24) >>> 0));
+  }
+  writeRing(g, cmds);
+  const r = rfc.invalidate(hwpt, { cmdqUptr: g.ram, cmdqConsUptr: consAt, cmdqProd: g.prod, cmdqEntrySize: 16, cmdqLog2size: g.log2 }, g.gm);
+  const cons = consWord();
+  const err = (cons >>> 24) & 0x7f;
+  const fields: Record<string, ObsValue> = {
+    errno: r.errno, commands: cmds.length, prod: hex32(BigInt(g.prod)), cons: hex32(BigInt(cons)),
+    cerror: CERROR_NAME[err] ?? 'CERROR_UNKNOWN', issued: r.issued?.length ?? 0,
+  };
+  return { result: r.errno === 0 ? 'ok' : 'error', fields };
+}

@@ -1,0 +1,91 @@
+/**
+ * The host world of a scenario with a top-level `host:` (see exec/host.ts for the steps): the
+ * Iommufd (and, for `uapi: rfc-2023`, the Rfc2023 profile) over a DevicePort on the emulated
+ * device, every declared device bound in declaration order (object IDs 1..n), the names of the
+ * host objects the steps created, the kernel log and the records read from vEVENTQs / the guest
+ * EVTQ. Physical events drained after each step go through the host's event thread here.
+ */
+import { DevicePort } from '../../host/device-port.ts';
+import { Iommufd, type IommufdOptions } from '../../host/iommufd.ts';
+import { ItsDoorbell, type MsiSetup } from '../../host/msi.ts';
+import { Rfc2023 } from '../../host/rfc2023.ts';
+import type { Command, Scenario } from '../../scenario/types.ts';
+import type { EventRecord } from '../types.ts';
+import { encodeScenarioCommand } from './commands.ts';
+import type { ExecContext } from './context.ts';
+import type { GuestWorld } from './guest.ts';
+import type { S2Space } from './tables.ts';
+
+export interface HostWorld {
+  readonly fd: Iommufd;
+  readonly rfc: Rfc2023 | undefined;
+  readonly port: DevicePort;
+  /** Scenario device name → device object ID. */
+  readonly devIds: Map<string, number>;
+  /** Host object name → object ID. */
+  readonly names: Map<string, number>;
+  /** NEST_PARENT HWPT ID → its stage-2 tables (guest IPA space). */
+  readonly parents: Map<number, S2Space>;
+  /** vIOMMU ID → parent HWPT ID; vDEVICEs (vSID → device ID) and vEVENTQ per vIOMMU. */
+  readonly viommuParent: Map<number, number>;
+  readonly vdevs: Map<number, Map<number, number>>;
+  readonly veventqOf: Map<number, number>;
+  /** Nested HWPT ID → parent HWPT ID (rfc-2023). */
+  readonly nestedParent: Map<number, number>;
+  readonly its: ItsDoorbell;
+  msi: MsiSetup | undefined;
+  guest: GuestWorld | undefined;
+  readonly hostLog: string[];
+  readonly guestEvents: EventRecord[];
+  logSeen: number;
+  rfcLogSeen: number;
+}
+
+export function makeHostWorld(ctx: ExecContext): HostWorld | undefined {
+  const s = ctx.scenario;
+  if (s.host === undefined) return undefined;
+  const port = new DevicePort(ctx.dev);
+  const extra = new Map((s.host.devices ?? []).map((d) => [d.device, d]));
+  const devices = (s.devices ?? []).map((d) => {
+    const x = extra.get(d.name);
+    return {
+      name: d.bdf !== undefined ? (d.bdf.length === 7 ? `0000:${d.bdf}` : d.bdf) : d.name, smmu: 0, sids: [Number(d.sid)],
+      canwbs: x?.canwbs ?? true,
+      ...(x?.ats !== undefined ? { ats: x.ats } : {}),
+      ...(x?.pasid_bits !== undefined ? { pasidBits: x.pasid_bits } : {}),
+      ...(x?.stall !== undefined ? { stallEnabled: x.stall } : {}),
+    };
+  });
+  const opts: IommufdOptions = {
+    smmus: [{ name: 'smmu0', port }], devices,
+    era: s.host.log_era ?? '6.14+',
+    ...(s.host.flush_pending_on_error !== undefined ? { flushPendingOnError: s.host.flush_pending_on_error } : {}),
+    ...(s.host.poll_budget !== undefined ? { pollBudget: s.host.poll_budget } : {}),
+  };
+  const fd = new Iommufd(opts);
+  const devIds = new Map<string, number>();
+  (s.devices ?? []).forEach((d, i) => devIds.set(d.name, fd.deviceId(devices[i]?.name ?? '') ?? i + 1));
+  return {
+    fd, rfc: s.host.uapi === 'rfc-2023' ? new Rfc2023(fd, opts) : undefined, port, devIds, names: new Map(), parents: new Map(),
+    viommuParent: new Map(), vdevs: new Map(), veventqOf: new Map(), nestedParent: new Map(), its: new ItsDoorbell(),
+    msi: undefined, guest: undefined, hostLog: [], guestEvents: [], logSeen: 0, rfcLogSeen: 0,
+  };
+}
+
+/** A physical event record through the host's event thread; returns the routing outcome. */
+export function hostEvent(h: HostWorld, raw: readonly bigint[]): string {
+  return h.fd.handleEvent(0, raw);
+}
+
+/** After a step's events: EVTQ overflow check, then new kernel log lines. */
+export function hostAfterStep(h: HostWorld): void {
+  h.fd.checkEvtqOverflow(0);
+  for (; h.logSeen < h.fd.log.length; h.logSeen++) h.hostLog.push(h.fd.log[h.logSeen]?.line ?? '');
+  if (h.rfc !== undefined) for (; h.rfcLogSeen < h.rfc.log.length; h.rfcLogSeen++) h.hostLog.push(h.rfc.log[h.rfcLogSeen]?.line ?? '');
+}
+
+/** Guest commands name devices by their vSID (devices[].vsid, else the StreamID). */
+export function guestCommand(s: Scenario, c: Command, where: string): bigint[] {
+  const guestView: Scenario = { ...s, devices: (s.devices ?? []).map((d) => ({ ...d, sid: d.vsid ?? d.sid })) };
+  return encodeScenarioCommand(guestView, c, where);
+}

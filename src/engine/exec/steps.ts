@@ -1,0 +1,209 @@
+/**
+ * One scenario step → one StepRecord { step, op, result, ...fields } (result ids: ok | fault |
+ * stall | abort | error). Fields per kind:
+ *   dma          device, [ssid], iova, access; ok: pa; fault: event, recorded; abort: [event,
+ *                recorded], [raz: true] (RAZ/WI termination) or silent: true; stall: stag.
+ *                `size` is not modelled (one translation per step).
+ *   cmdq         commands, executed, prod, cons, cerror, gerror (active bit names);
+ *                result ok (drained), fault (CERROR raised), stall (queue stopped: injected stall).
+ *                cons shows CONS.ERR only while GERROR.CMDQ_ERR is active (UNKNOWN otherwise).
+ *   write_reg    reg [+ cmdq fields when the write ran the queue]
+ *   ste          sid, addr [+ cmdq fields with invalidate]
+ *   map / unmap  table, va|ipa, [pa|ipa output of a map], size [+ cmdq fields with invalidate]
+ *   write        pa, words
+ *   inject_fault kind
+ *   resume       sid, stag, action, completed; the completion's dma fields (retry) or raz
+ *   ack_gerror   gerror (active after the ack) [+ cmdq fields when the queue restarted]
+ *   drain_events (nothing while events are drained after every step; after inject_fault
+ *                evtq_full: records, overflow, prod, cons — exec/events.ts drainEventsStep)
+ *   host / guest steps (hw_info, hwpt_alloc, ..., guest_cmdq, guest_events, msi): exec/host.ts, exec/guest.ts
+ */
+import { encodeCommand } from '../../arch/command.ts';
+import { REG, type RegName } from '../../arch/registers.ts';
+import { installSte, submitCommands } from '../../smmu/boot.ts';
+import type { TransactionResult } from '../../smmu/device.ts';
+import { WalkTrace } from '../../smmu/walk-trace.ts';
+import { type FaultInjection, type Step, stepKind } from '../../scenario/types.ts';
+import type { ObsValue, StepRecord } from '../types.ts';
+import { SYNC, encodeScenarioCommand } from './commands.ts';
+import { type ExecContext, activeGerror, cmdqFields, cmdqResult } from './context.ts';
+import { drainEventsStep, stopEventConsumer } from './events.ts';
+import { s1Invalidation, s2Invalidation, steInvalidation } from './invalidate.ts';
+import { encodeSte, streamSid } from './streams.ts';
+import { mapS1, mapS2 } from './tables.ts';
+import { hostStep } from './host.ts';
+
+type Fields = Record<string, ObsValue>;
+type Out = { result: string; fields: Fields };
+
+export function txnFields(r: TransactionResult): Out {
+  if (r.kind === 'translated') return { result: 'ok', fields: { pa: r.pa } };
+  if (r.kind === 'stalled') return { result: 'stall', fields: { stag: r.stag } };
+  const f: Fields = {};
+  if (r.event !== undefined) f['event'] = r.event;
+  if (r.event !== undefined) f['recorded'] = r.recorded === true;
+  if (r.raz === true) f['raz'] = true;
+  if (r.silent === true) f['silent'] = true;
+  return { result: r.raz === true || r.event === undefined ? 'abort' : 'fault', fields: f };
+}
+
+export function runStep(ctx: ExecContext, step: Step, n: number): StepRecord {
+  const op = stepKind(step);
+  const where = `step ${n} (${op})`;
+  let out: Out;
+  try {
+    out = dispatch(ctx, step, n, where);
+  } catch (e) {
+    // Executor-side errors (bad table edit, STE outside the stream table, ...) name their step.
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new Error(msg.includes(where) ? msg : `${where}: ${msg}`, { cause: e });
+  }
+  return { step: n, op, result: out.result, ...out.fields };
+}
+
+function submit(ctx: ExecContext, cmds: readonly (readonly bigint[])[]): Out {
+  const r = submitCommands(ctx.dev, cmds);
+  return { result: cmdqResult(r), fields: cmdqFields(ctx.dev, r) };
+}
+
+function dispatch(ctx: ExecContext, step: Step, n: number, where: string): Out {
+  const s = ctx.scenario;
+  const dev = ctx.dev;
+  if (ctx.host !== undefined) {
+    const o = hostStep(ctx, ctx.host, step, n, where);
+    if (o !== undefined) return o;
+  }
+  if ('dma' in step) {
+    const d = step.dma;
+    const sid = streamSid(s, d, where);
+    const trace = ctx.trace ? new WalkTrace() : undefined;
+    const r = dev.transaction({
+      sid, iova: d.iova, access: d.access,
+      ...(d.ssid !== undefined ? { ssid: Number(d.ssid) } : {}),
+      ...(d.priv !== undefined ? { privileged: d.priv } : {}),
+      ...(trace !== undefined ? { trace } : {}),
+    });
+    if (trace !== undefined) ctx.walks.push({ step: n, lines: trace.format() });
+    const o = txnFields(r);
+    return { result: o.result, fields: { device: d.device, ...(d.ssid !== undefined ? { ssid: Number(d.ssid) } : {}), iova: d.iova, access: d.access, ...o.fields } };
+  }
+  if ('cmdq' in step) {
+    const c = step.cmdq;
+    const cmds = c.commands.map((cmd, i) => encodeScenarioCommand(s, cmd, `${where} command ${i + 1}`));
+    if (c.sync === true) cmds.push([...SYNC]);
+    const o = submit(ctx, cmds);
+    return { result: o.result, fields: { commands: cmds.length, ...o.fields } };
+  }
+  if ('write_reg' in step) {
+    const w = step.write_reg;
+    const key = w.reg.replace(/^SMMU_/, '') as RegName;
+    const off = REG[key];
+    if (off === undefined) throw new RangeError(`Cannot run ${where}: register ${w.reg} is not modelled`);
+    const r = dev.writeReg(off, w.value);
+    if (r === undefined) return { result: 'ok', fields: { reg: w.reg } };
+    return { result: cmdqResult(r), fields: { reg: w.reg, ...cmdqFields(dev, r) } };
+  }
+  if ('ste' in step) {
+    const st = step.ste;
+    const sid = streamSid(s, st, where);
+    const addr = installSte(dev, sid, encodeSte(st, ctx.tables, where));
+    ctx.steAddrs.set(sid, addr);
+    if (st.invalidate !== true) return { result: 'ok', fields: { sid, addr } };
+    const o = submit(ctx, steInvalidation(sid));
+    return { result: o.result, fields: { sid, addr, ...o.fields } };
+  }
+  if ('map' in step || 'unmap' in step) return mapStep(ctx, step, where);
+  if ('write' in step) {
+    const w = step.write;
+    w.u64.forEach((v, i) => ctx.mem.write64(w.pa + BigInt(8 * i), v));
+    return { result: 'ok', fields: { pa: w.pa, words: w.u64.length } };
+  }
+  if ('inject_fault' in step) {
+    injectFault(ctx, step.inject_fault, where);
+    return { result: 'ok', fields: { kind: step.inject_fault.kind } };
+  }
+  if ('resume' in step) {
+    const r = step.resume;
+    const sid = streamSid(s, r, where);
+    const before = dev.stallCompletions.length;
+    const cmd = encodeCommand('RESUME', { StreamID: sid, STAG: r.stag, Ac: r.action === 'retry' ? 1 : 0, Ab: r.action === 'abort' ? 1 : 0 });
+    const q = submitCommands(dev, [cmd, [...SYNC]]);
+    const done = dev.stallCompletions.slice(before).find((c) => c.sid === sid && BigInt(c.stag) === r.stag);
+    const base: Fields = { sid, stag: Number(r.stag), action: r.action, completed: done !== undefined };
+    if (q.error !== 'CERROR_NONE' || q.stalled) return { result: cmdqResult(q), fields: { ...base, ...cmdqFields(dev, q) } };
+    if (done === undefined) return { result: 'ok', fields: base };
+    const o = txnFields(done.result);
+    return { result: o.result, fields: { ...base, ...o.fields } };
+  }
+  if ('ack_gerror' in step) {
+    const r = dev.writeReg(REG.GERRORN, dev.readReg(REG.GERROR));
+    if (r === undefined) return { result: 'ok', fields: { gerror: activeGerror(dev) } };
+    return { result: cmdqResult(r), fields: cmdqFields(dev, r) };
+  }
+  if ('drain_events' in step) return drainEventsStep(ctx, n);
+  if (ctx.host === undefined) throw new Error(`Cannot run ${where}: host steps need a top-level \`host:\``);
+  throw new Error(`Cannot run ${where}: unknown step kind`);
+}
+
+function mapStep(ctx: ExecContext, step: Step, where: string): Out {
+  const body = 'map' in step ? step.map : 'unmap' in step ? step.unmap : undefined;
+  if (body === undefined) throw new Error(`Cannot run ${where}: not a map/unmap step`);
+  const isMap = 'map' in step;
+  const s1 = ctx.tables.s1.get(body.table);
+  const s2 = ctx.tables.s2.get(body.table);
+  if (s1 === undefined && s2 === undefined) throw new RangeError(`Cannot run ${where}: "${body.table}" is neither an s1_tables nor an s2_tables entry`);
+  let cmds: bigint[][];
+  let addrField: Fields;
+  if (s1 !== undefined) {
+    const va = body.va;
+    if (va === undefined) throw new RangeError(`Cannot run ${where}: stage-1 table "${body.table}" needs \`va\``);
+    if ('map' in step) mapS1(s1, { ...step.map, va }, ctx.alloc, where);
+    else s1.builder.unmap(va, body.size);
+    cmds = s1Invalidation(ctx.scenario, ctx.tables, body.table, s1.builder, va, body.size);
+    addrField = { va };
+  } else {
+    const sp = s2 as NonNullable<typeof s2>;
+    const ipa = body.ipa;
+    if (ipa === undefined) throw new RangeError(`Cannot run ${where}: stage-2 table "${body.table}" needs \`ipa\``);
+    if ('map' in step) {
+      const pa = step.map.pa;
+      if (pa === undefined) throw new RangeError(`Cannot run ${where}: a stage-2 mapping needs \`pa\``);
+      mapS2(sp.builder, { ...step.map, ipa, pa }, where);
+    } else {
+      sp.builder.unmap(ipa, body.size);
+    }
+    cmds = s2Invalidation(ctx.scenario, body.table, sp.builder, ipa, body.size);
+    addrField = { ipa };
+  }
+  // Echo the output address as mapped: IPA for a nested stage-1 table, else PA.
+  const nestedS1 = s1?.s2 !== undefined;
+  const out = isMap && 'map' in step ? (nestedS1 ? (step.map.ipa ?? step.map.pa) : (step.map.pa ?? (s1 !== undefined ? step.map.ipa : undefined))) : undefined;
+  const fields: Fields = { table: body.table, ...addrField, ...(out !== undefined ? { [nestedS1 ? 'ipa' : 'pa']: out } : {}), size: body.size };
+  if (body.invalidate !== true) return { result: 'ok', fields };
+  const o = submit(ctx, cmds);
+  return { result: o.result, fields: { ...fields, ...o.fields } };
+}
+
+/** Fault injection (`smmu.faults` at setup, `inject_fault` steps later). */
+export function injectFault(ctx: ExecContext, f: FaultInjection, where: string): void {
+  switch (f.kind) {
+    case 'ext_abort': {
+      // Reads of these PAs abort from now on (contents are lost): F_WALK_EABT / F_CD_FETCH / ...
+      if (f.pa === undefined) throw new RangeError(`Cannot inject ext_abort (${where}): \`pa\` is required`);
+      ctx.mem.unback(f.pa, Number(f.size ?? 4096n));
+      return;
+    }
+    case 'cmdq_stall':
+      // The queue consumes `count` more commands (default 0), then stops making progress.
+      ctx.dev.cmdq.stallAfter(f.count ?? 0);
+      return;
+    case 'atc_inv_timeout':
+      // No StreamID in the injection: every declared device stops completing ATS invalidations.
+      for (const d of ctx.scenario.devices ?? []) ctx.dev.atcInvNeverCompletes.add(Number(d.sid));
+      return;
+    case 'evtq_full':
+      // Software stops consuming the event queue: it fills, then overflows (exec/events.ts).
+      stopEventConsumer(ctx);
+      return;
+  }
+}

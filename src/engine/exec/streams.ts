@@ -1,0 +1,80 @@
+/**
+ * Typed STE (scenario `streams:` / `ste:` steps) → 8 STE dwords (§5.2). `raw` wins; `fields` is
+ * applied after the typed keys. Defaults: V=1; Config inferred (cd_table + s2_table → nested,
+ * cd_table → s1, s2_table → s2, neither → bypass); S2AA64=1, S2R=1; table-walk attributes as
+ * Linux programs them (S1CIR/S1COR WB-RA, S1CSH ISH, S2IR0/S2OR0 WB, S2SH0 ISH).
+ * STRW: el2 and el2_e2h both encode 0b10 (EL2-E2H is selected by SMMU_CR2.E2H, not by the STE).
+ */
+import { STE, STE_CONFIG } from '../../arch/ste.ts';
+import type { Scenario, SteFields, StreamInstall } from '../../scenario/types.ts';
+import type { Tables } from './tables.ts';
+
+const CONFIG = { abort: STE_CONFIG.ABORT, bypass: STE_CONFIG.BYPASS, s1: STE_CONFIG.S1_TRANS, s2: STE_CONFIG.S2_TRANS, nested: STE_CONFIG.NESTED } as const;
+const S1DSS = { terminate: 0, bypass: 1, ssid0: 2 } as const;
+const S1FMT = { linear: 0, '2l_4k': 1, '2l_64k': 2 } as const;
+const EATS = { off: 0, full: 1, split: 2 } as const;
+const STRW = { el1: 0, el2: 2, el2_e2h: 2 } as const;
+
+/** StreamID of a stream install / step: `sid`, or the named device's. */
+export function streamSid(s: Scenario, x: { device?: string; sid?: bigint }, where: string): number {
+  let sid = x.sid;
+  if (x.device !== undefined) {
+    const d = (s.devices ?? []).find((dev) => dev.name === x.device);
+    if (d === undefined) throw new RangeError(`Cannot resolve ${where}: device "${x.device}" is not declared in devices`);
+    sid = d.sid;
+  }
+  if (sid === undefined) throw new RangeError(`Cannot resolve ${where}: neither device nor sid given`);
+  if (sid > 0xffff_ffffn) throw new RangeError(`Cannot resolve ${where}: StreamID 0x${sid.toString(16)} exceeds 32 bits`);
+  return Number(sid);
+}
+
+export function encodeSte(f: SteFields, t: Tables, where: string): bigint[] {
+  if (f.raw !== undefined) return STE.normalise(f.raw);
+  const cd = f.cd_table !== undefined ? t.cd.get(f.cd_table) : undefined;
+  if (f.cd_table !== undefined && cd === undefined) throw new RangeError(`Cannot build STE for ${where}: cd_table "${f.cd_table}" is not declared`);
+  const s2 = f.s2_table !== undefined ? t.s2.get(f.s2_table) : undefined;
+  if (f.s2_table !== undefined && s2 === undefined) throw new RangeError(`Cannot build STE for ${where}: s2_table "${f.s2_table}" is not declared`);
+  const config = f.config ?? (cd && s2 ? 'nested' : cd ? 's1' : s2 ? 's2' : 'bypass');
+  const v: Record<string, bigint | number | boolean> = {
+    V: f.valid ?? true,
+    Config: CONFIG[config],
+  };
+  if (cd !== undefined) {
+    // S1ContextPtr is an IPA when stage 2 translates the CD fetch (§3.3.2), else a PA.
+    const s2on = config === 'nested' || config === 's2';
+    v['S1ContextPtr'] = s2on && cd.s2 !== undefined ? cd.addr : cd.pa;
+    v['S1Fmt'] = f.s1fmt !== undefined ? S1FMT[f.s1fmt] : cd.s1fmt;
+    v['S1CDMax'] = f.s1cdmax ?? cd.s1cdmax;
+  } else {
+    if (f.s1fmt !== undefined) v['S1Fmt'] = S1FMT[f.s1fmt];
+    if (f.s1cdmax !== undefined) v['S1CDMax'] = f.s1cdmax;
+  }
+  v['S1DSS'] = S1DSS[f.s1dss ?? 'terminate'];
+  v['S1CIR'] = 1;
+  v['S1COR'] = 1;
+  v['S1CSH'] = 3;
+  if (f.s1stalld !== undefined) v['S1STALLD'] = f.s1stalld;
+  if (f.eats !== undefined) v['EATS'] = EATS[f.eats];
+  if (f.strw !== undefined) v['STRW'] = STRW[f.strw];
+  if (f.mev !== undefined) v['MEV'] = f.mev;
+  if (s2 !== undefined) Object.assign(v, s2.builder.vtcrFields());
+  if (s2 !== undefined || f.vmid !== undefined) v['S2VMID'] = f.vmid ?? 0n;
+  if (s2 !== undefined) {
+    v['S2AA64'] = 1;
+    v['S2IR0'] = 1;
+    v['S2OR0'] = 1;
+    v['S2SH0'] = 3;
+  }
+  v['S2R'] = f.s2r ?? true;
+  if (f.s2ptw !== undefined) v['S2PTW'] = f.s2ptw;
+  if (f.s2s !== undefined) v['S2S'] = f.s2s;
+  if (f.s2ha !== undefined) v['S2HA'] = f.s2ha;
+  if (f.s2hd !== undefined) v['S2HD'] = f.s2hd;
+  try {
+    return STE.encode({ ...v, ...(f.fields ?? {}) });
+  } catch (e) {
+    throw new RangeError(`Cannot build STE for ${where}: ${(e as Error).message}`);
+  }
+}
+
+export type { StreamInstall };

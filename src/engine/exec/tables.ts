@@ -1,0 +1,343 @@
+/**
+ * Scenario `memory:` → real translation tables and CD tables in SparseMemory (layout: layout.ts).
+ * Stage-2 tables first (guest structures need them), then stage-1 tables, then CD tables.
+ */
+import { CD, L1CD } from '../../arch/cd.ts';
+import { levelShift, sl0ForLevel } from '../../arch/ttd.ts';
+import { SparseMemory } from '../../memory/sparse-memory.ts';
+import { PageAllocator } from '../../memory/page-allocator.ts';
+import { PageTableBuilder, type TableMemory, ipaView, type LeafAttrs } from '../../pgtable/builder.ts';
+import { type GranuleBytes, decodeOA, gShiftOf, psEncoding, tg0Encoding } from '../../pgtable/descriptors.ts';
+import type { CdEntry, CdTable, Granule, Perm, S1Map, S1Table, S2Map, S2Table, Scenario } from '../../scenario/types.ts';
+import { type Allocators, GUEST_TABLE_IPA_BASE, GUEST_TABLE_IPA_LIMIT, allocAt } from './layout.ts';
+
+export const GRANULE_BYTES: Readonly<Record<Granule, GranuleBytes>> = { '4k': 4096, '16k': 16384, '64k': 65536 };
+
+/** A stage-2 table and the guest IPA space it defines. */
+export interface S2Space {
+  readonly spec: S2Table;
+  readonly builder: PageTableBuilder;
+  /** Bump allocator for guest structures (IPA). */
+  readonly guestAlloc: PageAllocator;
+  /** Memory seen at IPAs; unmapped pages are auto-mapped on allocation (see layout.ts). */
+  readonly view: TableMemory;
+}
+export interface S1Built {
+  readonly spec: S1Table;
+  readonly builder: PageTableBuilder;
+  readonly s2?: S2Space;
+}
+export interface CdBuilt {
+  readonly spec: CdTable;
+  /** Address of the (L1 or linear) table: an IPA when the table is a guest structure. */
+  readonly addr: bigint;
+  readonly pa: bigint;
+  readonly s1fmt: 0 | 1 | 2;
+  readonly s1cdmax: number;
+  readonly s2?: S2Space;
+}
+export interface Tables {
+  readonly s2: Map<string, S2Space>;
+  readonly s1: Map<string, S1Built>;
+  readonly cd: Map<string, CdBuilt>;
+}
+
+/** Stage-2 lookup by walking the builder's tables; undefined when `ipa` is unmapped. */
+export function s2Lookup(b: PageTableBuilder, ipa: bigint, walked?: number[]): bigint | undefined {
+  // Hot: table building translates every guest-table word. One pass from the root (each level's
+  // table descriptor gives the next table), in numbers when the memory and address allow it.
+  if (b.mem instanceof SparseMemory && ipa >= 0n && ipa <= MAX_SAFE_BIG && b.ttb >= 0n && b.ttb <= MAX_SAFE_BIG) {
+    return s2LookupNumber(b, b.mem, Number(ipa), walked);
+  }
+  for (let l = b.startLevel; l <= 3; l++) {
+    const slot = b.descAddr(l, ipa);
+    if (slot === undefined) return undefined;
+    walked?.push(-1); // bigint walk: report an unknowable page so callers do not cache
+    const d = b.mem.read64(slot) ?? 0n;
+    if ((d & 1n) === 0n) return undefined;
+    if (l < 3 && (d & 3n) === 3n) continue;
+    if (l === 3 && (d & 3n) !== 3n) return undefined;
+    const size = b.blockSize(l);
+    return decodeOA(d, b.granule) + (ipa & (size - 1n));
+  }
+  return undefined;
+}
+
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+const TWO32 = 2 ** 32;
+const parts = new Uint32Array(2);
+
+/**
+ * s2Lookup for ipa < 2^53 over SparseMemory: the same walk as descAddr + read64 + decodeOA
+ * (OA bits [47:g], plus [51:48] from bits [15:12] with the 64K granule), in exact numbers.
+ */
+function s2LookupNumber(b: PageTableBuilder, mem: SparseMemory, ipa: number, walked: number[] | undefined): bigint | undefined {
+  const g = gShiftOf(b.granule);
+  const gran = b.granule;
+  let table = Number(b.ttb);
+  for (let l = b.startLevel; l <= 3; l++) {
+    const shift = levelShift(g, l);
+    const bits = l === b.startLevel ? b.iaBits - shift : g - 3;
+    const idx = Math.floor(ipa / 2 ** shift) % 2 ** bits;
+    const slot = table + idx * 8;
+    walked?.push(Math.floor(slot / 4096));
+    if (!mem.readU64Parts(slot, parts)) return undefined;
+    const lo = parts[0] as number;
+    const hi = parts[1] as number;
+    if ((lo & 1) === 0) return undefined;
+    const isTable = (lo & 3) === 3;
+    if (l === 3 && !isTable) return undefined;
+    let oa = (hi & 0xffff) * TWO32 + (lo - (lo % gran));
+    if (gran === 65536) oa += ((lo >>> 12) & 0xf) * 2 ** 48;
+    if (l < 3 && isTable) {
+      table = oa;
+      continue;
+    }
+    return BigInt(oa + (ipa % 2 ** shift));
+  }
+  return undefined;
+}
+
+export function leafAttrs(stage: 1 | 2, m: { perm: Perm; af?: boolean; attr?: string; priv?: boolean; ng?: boolean; xn?: boolean }): LeafAttrs {
+  const r = m.perm.includes('r');
+  const w = m.perm.includes('w');
+  const x = m.perm.includes('x');
+  const attrIdx = m.attr === 'device' ? 1 : m.attr === 'normal_nc' ? 2 : 0;
+  if (stage === 2) {
+    const memAttr = m.attr === 'device' ? 0x1 : m.attr === 'normal_nc' ? 0x5 : 0xf;
+    return { s2ap: (r ? 1 : 0) | (w ? 2 : 0), xn: x && m.xn !== true ? 0 : 2, af: m.af ?? true, memAttr };
+  }
+  // Stage 1 has no write-only or no-access encodings: AP[2]=1 read-only, AP[1]=1 unprivileged too.
+  if (!r && w) throw new RangeError(`Cannot encode stage-1 permission "${m.perm}": VMSAv8-64 has no write-only stage-1 pages`);
+  const ap = (w ? 0 : 2) | (m.priv === true ? 0 : 1);
+  const noX = !x || m.xn === true;
+  return { ap, uxn: noX, pxn: noX, nG: m.ng ?? true, af: m.af ?? true, attrIndx: attrIdx };
+}
+
+export function buildTables(s: Scenario, mem: SparseMemory, alloc: Allocators, oas: number): Tables {
+  const t: Tables = { s2: new Map(), s1: new Map(), cd: new Map() };
+  const mm = s.memory ?? {};
+  for (const spec of mm.s2_tables ?? []) t.s2.set(spec.name, buildS2(spec, mem, alloc, oas));
+  for (const spec of mm.s1_tables ?? []) t.s1.set(spec.name, buildS1(spec, t, mem, alloc, oas));
+  for (const spec of mm.cd_tables ?? []) t.cd.set(spec.name, buildCd(spec, t, mem, alloc));
+  return t;
+}
+
+function buildS2(spec: S2Table, mem: SparseMemory, alloc: Allocators, oas: number): S2Space {
+  const granule = GRANULE_BYTES[spec.granule];
+  const builder = new PageTableBuilder({
+    stage: 2, granule, iaBits: spec.ipa_bits, oaBits: oas, mem,
+    alloc: allocAt(spec.at, (size) => alloc.host.alloc(size, Math.max(size, 64))),
+    ...(spec.sl0 !== undefined ? { startLevel: startLevelFromSl0(granule, spec.sl0) } : {}),
+  });
+  for (const m of spec.map) mapS2(builder, m, `s2_tables "${spec.name}"`);
+  const guestAlloc = new PageAllocator(GUEST_TABLE_IPA_BASE, GUEST_TABLE_IPA_LIMIT);
+  const ensure = (ipa: bigint, size: number): void => {
+    const g = BigInt(granule);
+    for (let a = ipa & ~(g - 1n); a < ipa + BigInt(size); a += g) {
+      if (s2Lookup(builder, a) === undefined) builder.map(a, alloc.guestRam.alloc(granule, granule), g, leafAttrs(2, { perm: 'rw' }), { pageOnly: true });
+    }
+  };
+  const toPa = (ipa: bigint): bigint => {
+    const pa = s2Lookup(builder, ipa);
+    if (pa === undefined) throw new RangeError(`Cannot access guest IPA 0x${ipa.toString(16)}: not mapped by stage-2 table "${spec.name}"`);
+    return pa;
+  };
+  const base = ipaView(mem, toPa);
+  // Zero-fill window: a new table is `back(a, size)` then zero write64s at a, a+8, ... (the
+  // builder's #newTable, buildCd). Within that synchronous run only these zero writes happen, so
+  // each S2 page is translated once; the page is re-walked per word if it is one of the tables
+  // its own walk reads (a zero write there could change the translation of the next word).
+  let win: { next: bigint; end: bigint; pageIpa: bigint; pageEnd: bigint; pagePa: bigint } | undefined;
+  const gBig = BigInt(granule);
+  const walked: number[] = [];
+  const view: TableMemory = {
+    read64: (a) => {
+      win = undefined;
+      return base.read64(a);
+    },
+    write64: (a, v) => {
+      const w = win;
+      if (w !== undefined && v === 0n && a === w.next) {
+        if (a >= w.pageEnd) {
+          walked.length = 0;
+          const pa = s2Lookup(builder, a, walked);
+          const pageEnd = (a & ~(gBig - 1n)) + gBig;
+          if (pa === undefined || touchesWalk(walked, pa, pageEnd - a)) {
+            win = undefined;
+          } else {
+            w.pageIpa = a;
+            w.pageEnd = pageEnd;
+            w.pagePa = pa;
+          }
+        }
+        if (win !== undefined) {
+          mem.write64(w.pagePa + (a - w.pageIpa), 0n);
+          w.next = a + 8n;
+          if (w.next >= w.end) win = undefined;
+          return;
+        }
+      }
+      win = undefined;
+      // One walk when the page is mapped (then ensure would do nothing and toPa gives this PA).
+      const pa = s2Lookup(builder, a);
+      if (pa !== undefined && (a & 7n) === 0n) mem.write64(pa, v);
+      else { ensure(a, 8); base.write64(a, v); }
+    },
+    back: (a, size) => {
+      win = undefined;
+      ensure(a, size);
+      base.back(a, size);
+      if (size > 0 && (a & 7n) === 0n) win = { next: a, end: a + BigInt(size), pageIpa: a, pageEnd: a, pagePa: 0n };
+    },
+  };
+  return { spec, builder, guestAlloc, view };
+}
+
+/** Would writes to [pa, pa+len) touch a table page the walk read (-1: pages unknown)? */
+function touchesWalk(walked: readonly number[], pa: bigint, len: bigint): boolean {
+  if (walked.includes(-1) || pa + len > MAX_SAFE_BIG) return true;
+  const first = Math.floor(Number(pa) / 4096);
+  const last = Math.floor(Number(pa + len - 1n) / 4096);
+  return walked.some((p) => p >= first && p <= last);
+}
+
+/** STE.S2SL0 encoding → start level for the granule (§5.2). */
+function startLevelFromSl0(g: GranuleBytes, sl0: number): number {
+  for (let l = 0; l <= 3; l++) if (sl0ForLevel(gShiftOf(g), l) === sl0) return l;
+  throw new RangeError(`Cannot use S2SL0=${sl0} with the ${g / 1024}K granule`);
+}
+
+export function mapS2(b: PageTableBuilder, m: Pick<S2Map, 'ipa' | 'pa' | 'size' | 'perm' | 'af' | 'attr' | 'page_only'>, where: string): void {
+  try {
+    b.map(m.ipa, m.pa, m.size, leafAttrs(2, m), { pageOnly: m.page_only === true });
+  } catch (e) {
+    throw new RangeError(`Cannot map ${where}: ${(e as Error).message}`);
+  }
+}
+
+export function mapS1(t: S1Built, m: Pick<S1Map, 'va' | 'pa' | 'ipa' | 'size' | 'perm' | 'af' | 'attr' | 'page_only' | 'priv' | 'ng' | 'xn'>, alloc: Allocators, where: string): void {
+  const out = t.s2 !== undefined ? (m.ipa ?? m.pa) : (m.pa ?? m.ipa ?? alloc.data.alloc(m.size, t.builder.granule));
+  if (out === undefined) throw new RangeError(`Cannot map ${where}: a nested stage-1 mapping needs \`ipa\``);
+  try {
+    t.builder.map(m.va, out, m.size, leafAttrs(1, m), { pageOnly: m.page_only === true });
+  } catch (e) {
+    throw new RangeError(`Cannot map ${where}: ${(e as Error).message}`);
+  }
+}
+
+function guestSpace(t: Tables, name: string | undefined, what: string): S2Space | undefined {
+  if (name === undefined) return undefined;
+  const s2 = t.s2.get(name);
+  if (s2 === undefined) throw new RangeError(`Cannot build ${what}: ipa_space "${name}" is not an s2_tables entry`);
+  return s2;
+}
+
+function buildS1(spec: S1Table, t: Tables, mem: SparseMemory, alloc: Allocators, oas: number): S1Built {
+  const s2 = guestSpace(t, spec.ipa_space, `s1_tables "${spec.name}"`);
+  const granule = GRANULE_BYTES[spec.granule];
+  const next = s2 !== undefined
+    ? (size: number): bigint => s2.guestAlloc.alloc(size, Math.max(size, 64))
+    : (size: number): bigint => alloc.host.alloc(size, Math.max(size, 64));
+  const builder = new PageTableBuilder({
+    stage: 1, granule, iaBits: spec.va_bits, oaBits: oas, mem: s2 !== undefined ? s2.view : mem, alloc: allocAt(spec.at, next),
+  });
+  const built: S1Built = { spec, builder, ...(s2 !== undefined ? { s2 } : {}) };
+  spec.map.forEach((m, i) => mapS1(built, m, alloc, `s1_tables "${spec.name}" map[${i}]`));
+  return built;
+}
+
+const FMT = { linear: 0, '2l_4k': 1, '2l_64k': 2 } as const;
+
+function buildCd(spec: CdTable, t: Tables, mem: SparseMemory, alloc: Allocators): CdBuilt {
+  const s2 = guestSpace(t, spec.ipa_space, `cd_tables "${spec.name}"`);
+  const where = `cd_tables "${spec.name}"`;
+  const fmt = FMT[spec.s1fmt ?? 'linear'];
+  const maxSsid = spec.entries.reduce((a, e) => (e.ssid > a ? e.ssid : a), 0n);
+  const cdmax = spec.s1cdmax ?? (maxSsid === 0n ? 0 : maxSsid.toString(2).length);
+  const w: TableMemory = s2 !== undefined ? s2.view : mem;
+  const next = s2 !== undefined
+    ? (size: number): bigint => s2.guestAlloc.alloc(size, Math.max(size, 64))
+    : (size: number): bigint => alloc.host.alloc(size, Math.max(size, 64));
+  const place = allocAt(spec.at, next);
+  const zeroed = (size: number): bigint => {
+    const a = place(size);
+    if (w instanceof SparseMemory) w.zero(a, size); // same as the loop below, a page at a time
+    else {
+      w.back(a, size);
+      for (let o = 0; o < size; o += 8) w.write64(a + BigInt(o), 0n);
+    }
+    return a;
+  };
+  const split = fmt === 1 ? 6 : fmt === 2 ? 10 : undefined;
+  let addr: bigint;
+  const l2: Map<number, bigint> = new Map();
+  if (cdmax === 0 || split === undefined) {
+    addr = zeroed(64 * 2 ** cdmax);
+  } else {
+    addr = zeroed(Math.max(64, 8 * 2 ** Math.max(0, cdmax - split)));
+  }
+  for (const e of spec.entries) {
+    if (e.ssid >= 1n << BigInt(cdmax) && !(cdmax === 0 && e.ssid === 0n)) {
+      throw new RangeError(`Cannot build ${where}: SSID ${e.ssid} exceeds S1CDMax=${cdmax}`);
+    }
+    const idx = Number(e.ssid);
+    let cdAddr: bigint;
+    if (cdmax === 0 || split === undefined) {
+      cdAddr = addr + BigInt(idx * 64);
+    } else {
+      const l1i = Math.floor(idx / 2 ** split);
+      let l2a = l2.get(l1i);
+      if (l2a === undefined) {
+        l2a = zeroed(64 * 2 ** split);
+        l2.set(l1i, l2a);
+        w.write64(addr + BigInt(l1i * 8), L1CD.encode({ V: 1, L2Ptr: l2a })[0] ?? 0n);
+      }
+      cdAddr = l2a + BigInt((idx % 2 ** split) * 64);
+    }
+    const dws = encodeCd(e, t, where);
+    dws.forEach((d, i) => w.write64(cdAddr + BigInt(8 * i), d));
+  }
+  const pa = s2 !== undefined ? (s2Lookup(s2.builder, addr) ?? addr) : addr;
+  return { spec, addr, pa, s1fmt: fmt, s1cdmax: cdmax, ...(s2 !== undefined ? { s2 } : {}) };
+}
+
+/** Default MAIR: Attr0 Normal WB (0xff), Attr1 Device-nGnRnE (0x00), Attr2 Normal NC (0x44). */
+export const DEFAULT_MAIR = 0x4400ffn;
+
+function encodeCd(e: CdEntry, t: Tables, where: string): bigint[] {
+  if (e.raw !== undefined) return CD.normalise(e.raw);
+  const table = (name: string | undefined): PageTableBuilder | undefined => {
+    if (name === undefined) return undefined;
+    const s1 = t.s1.get(name);
+    if (s1 === undefined) throw new RangeError(`Cannot build ${where} SSID ${e.ssid}: "${name}" is not an s1_tables entry`);
+    return s1.builder;
+  };
+  const tt0 = table(e.tt0);
+  const tt1 = table(e.tt1);
+  const mair = e.mair ?? DEFAULT_MAIR;
+  const f: Record<string, bigint | number | boolean> = {
+    V: e.valid ?? true,
+    ...(tt0 !== undefined ? tt0.cdFields(0) : { T0SZ: 16, TG0: 0 }),
+    ...(tt1 !== undefined ? tt1.cdFields(1) : { T1SZ: 16, TG1: 2 }),
+    EPD0: e.epd0 ?? tt0 === undefined,
+    EPD1: e.epd1 ?? tt1 === undefined,
+    IR0: 1, OR0: 1, SH0: 3, IR1: 1, OR1: 1, SH1: 3,
+    AA64: e.aa64 ?? true,
+    HA: e.ha ?? false,
+    HD: e.hd ?? false,
+    S: e.s ?? false,
+    R: e.r ?? true,
+    A: e.a ?? true,
+    ASET: e.aset ?? false,
+    ASID: e.asid ?? 0n,
+    MAIR0: mair & 0xffff_ffffn,
+    MAIR1: mair >> 32n,
+  };
+  if (f['IPS'] === undefined) f['IPS'] = psEncoding(48);
+  if (e.t0sz !== undefined) f['T0SZ'] = e.t0sz;
+  if (e.t1sz !== undefined) f['T1SZ'] = e.t1sz;
+  if (e.tg0 !== undefined) f['TG0'] = tg0Encoding(GRANULE_BYTES[e.tg0]);
+  if (e.ips !== undefined) f['IPS'] = e.ips;
+  return CD.encode({ ...f, ...(e.fields ?? {}) });
+}

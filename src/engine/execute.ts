@@ -1,0 +1,115 @@
+/**
+ * The per-scenario executor: a validated Scenario → Observation, by driving the emulator
+ * (src/smmu). Order: profile (exec/profile.ts) → device + boot (stream table, CMDQ, EVTQ from the
+ * HOST region) → tables (exec/tables.ts, layout in exec/layout.ts) → STEs of `streams` → raw
+ * `memory.writes` → `smmu.faults` injections → steps (exec/steps.ts), draining the event queue after
+ * setup (step 0) and after every step (exec/events.ts). Deterministic: no clocks, no randomness,
+ * every address from the bump allocators. With a top-level `host:` (exec/host.ts) the Linux-like
+ * host and, with `guest:`, the vSMMU (exec/guest.ts) drive the same device: drained events also
+ * go through the host's event thread; `host_log` and `guest_events` are filled.
+ */
+import { hex32 } from '../arch/fields.ts';
+import { REG } from '../arch/registers.ts';
+import { SparseMemory } from '../memory/sparse-memory.ts';
+import { bootSmmu, installSte } from '../smmu/boot.ts';
+import { SmmuDevice } from '../smmu/device.ts';
+import { makeProfile } from '../smmu/profile.ts';
+import type { Scenario } from '../scenario/types.ts';
+import { activeGerror, cerrorOf, consOf, type ExecContext } from './exec/context.ts';
+import { eventRecord } from './exec/events.ts';
+import { layoutKey, makeAllocators } from './exec/layout.ts';
+import { execProfile } from './exec/profile.ts';
+import { hostAfterStep, hostEvent, makeHostWorld } from './exec/host.ts';
+import { injectFault, runStep } from './exec/steps.ts';
+import { encodeSte, streamSid } from './exec/streams.ts';
+import { buildTables, s2Lookup } from './exec/tables.ts';
+import type { ExecuteOptions, ExecuteScenario, ObsScalar, Observation, StepRecord } from './types.ts';
+
+/** Linear stream tables cover at least 8 SID bits, more when a declared StreamID needs them. */
+function sidBitsFor(s: Scenario, sidSize: number, strtab: 'linear' | '2level'): number | undefined {
+  if (strtab === '2level') return undefined;
+  let max = 0n;
+  for (const d of s.devices ?? []) if (d.sid > max) max = d.sid;
+  for (const st of s.streams ?? []) if (st.sid !== undefined && st.sid > max) max = st.sid;
+  for (const step of s.steps) if ('ste' in step && step.ste.sid !== undefined && step.ste.sid > max) max = step.ste.sid;
+  return Math.min(sidSize, Math.max(8, max.toString(2).length));
+}
+
+export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: ExecuteOptions): Observation => {
+  const ep = execProfile(scenario);
+  const mem = new SparseMemory();
+  const dev = new SmmuDevice({ mem, profile: ep.profile, cachePolicy: ep.cachePolicy });
+  const alloc = makeAllocators(mem);
+  const sidBits = sidBitsFor(scenario, makeProfile(ep.profile).sidSize, ep.boot.strtab);
+  const boot = bootSmmu(dev, alloc.host, { ...ep.boot, ...(sidBits !== undefined ? { sidBits } : {}) });
+  const tables = buildTables(scenario, mem, alloc, dev.profile.oas);
+  const ctx: ExecContext = {
+    scenario, dev, mem, alloc, tables, boot, trace: opts.trace === true, events: [], walks: [], steAddrs: new Map(),
+  };
+  (scenario.streams ?? []).forEach((st, i) => {
+    const where = `streams[${i}]`;
+    const sid = streamSid(scenario, st, where);
+    ctx.steAddrs.set(sid, installSte(dev, sid, encodeSte(st, tables, where)));
+  });
+  // Raw writes last among the memory contents (they may overwrite any table or STE), then faults
+  // (an ext_abort on a table page must not be undone by building the table).
+  for (const w of scenario.memory?.writes ?? []) w.u64.forEach((v, i) => mem.write64(w.pa + BigInt(8 * i), v));
+  (scenario.smmu?.faults ?? []).forEach((f, i) => injectFault(ctx, f, `smmu.faults[${i}]`));
+  const host = makeHostWorld(ctx);
+  if (host !== undefined) ctx.host = host;
+  const drain = (step: number): void => {
+    for (const r of dev.drainEvents()) {
+      const rec = eventRecord(step, r.raw);
+      // with a host, each record also goes through the host's event thread (vEVENTQ or kernel log)
+      ctx.events.push(host !== undefined ? { ...rec, host: hostEvent(host, r.raw) } : rec);
+    }
+    if (host !== undefined) hostAfterStep(host);
+  };
+  drain(0);
+  // Table addresses as set up (a later unmap may remove the S2 mapping of a guest table).
+  const layout = layoutOf(ctx);
+  const steps: StepRecord[] = [];
+  scenario.steps.forEach((step, i) => {
+    steps.push(runStep(ctx, step, i + 1));
+    drain(i + 1);
+  });
+
+  const gerror = dev.readReg(REG.GERROR);
+  const gerrorn = dev.readReg(REG.GERRORN);
+  return {
+    scenario: scenario.name,
+    steps,
+    events: ctx.events,
+    guest_events: host?.guestEvents ?? [],
+    host_log: host?.hostLog ?? [],
+    cmdq: { prod: hex32(dev.readReg(REG.CMDQ_PROD)), cons: consOf(dev), error: cerrorOf(dev) },
+    ...(gerror !== 0n || gerrorn !== 0n ? { gerror: { gerror: hex32(gerror), gerrorn: hex32(gerrorn), active: activeGerror(dev) } } : {}),
+    layout: { ...layout, ...steLayout(ctx) },
+    ...(ctx.trace ? { walks: ctx.walks } : {}),
+  };
+};
+
+/** Named structures → addresses, so goldens can be checked by hand. */
+function layoutOf(ctx: ExecContext): Record<string, ObsScalar> {
+  const l: Record<string, ObsScalar> = { strtab: ctx.boot.strtabBase, cmdq: ctx.boot.cmdqBase, evtq: ctx.boot.evtqBase };
+  for (const [name, s2] of ctx.tables.s2) l[layoutKey('s2', name, 'ttb')] = s2.builder.ttb;
+  for (const [name, s1] of ctx.tables.s1) {
+    l[layoutKey('s1', name, 'ttb')] = s1.builder.ttb;
+    if (s1.s2 !== undefined) {
+      const pa = s2Lookup(s1.s2.builder, s1.builder.ttb);
+      if (pa !== undefined) l[layoutKey('s1', name, 'ttb_pa')] = pa;
+    }
+  }
+  for (const [name, cd] of ctx.tables.cd) {
+    l[layoutKey('cd', name)] = cd.addr;
+    if (cd.s2 !== undefined) l[layoutKey('cd', name, 'pa')] = cd.pa;
+  }
+  return l;
+}
+
+/** STE addresses by StreamID (streams and `ste` steps), in StreamID order. */
+function steLayout(ctx: ExecContext): Record<string, ObsScalar> {
+  const l: Record<string, ObsScalar> = {};
+  for (const sid of [...ctx.steAddrs.keys()].sort((a, b) => a - b)) l[layoutKey('ste', `0x${sid.toString(16)}`)] = ctx.steAddrs.get(sid) ?? null;
+  return l;
+}

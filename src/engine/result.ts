@@ -1,0 +1,34 @@
+/** Per-scenario outcome as reporters see it. */
+import type { GoldenStatus } from '../golden/compare.ts';
+
+/**
+ * pass / fail; skip = `requires` not met by the profile; xfail / xpass = listed as an expected
+ * failure and failed / passed (xpass counts as a failure); error = invalid input or a crash.
+ */
+export type ResultState = 'pass' | 'fail' | 'skip' | 'xfail' | 'xpass' | 'error';
+export const RESULT_STATES: readonly ResultState[] = ['pass', 'fail', 'skip', 'xfail', 'xpass', 'error'];
+
+export interface ScenarioResult {
+  /** Scenario id (path under scenarios/ without .yaml), or the display path if outside the root. */
+  readonly id: string;
+  /** File as given, relative to the working directory. */
+  readonly file: string;
+  readonly state: ResultState;
+  /** Why it did not pass (load errors, expectation mismatches, golden summary), or notes. */
+  readonly messages: readonly string[];
+  /** Unified diff golden -> actual on a mismatch. */
+  readonly diff?: string;
+  readonly golden: GoldenStatus | 'not-run';
+  /** True when the scenario file itself is invalid (exit code 2). */
+  readonly invalid: boolean;
+  /** Canonical golden text, kept when the run may update goldens. */
+  readonly actual?: string;
+  /** Wall time; reported only when asked (`--timings`). */
+  readonly ms?: number;
+}
+
+/** The first path segment: the area a scenario belongs to (s1, s2, nested, cmdq, ...). */
+export function areaOf(id: string): string {
+  const i = id.indexOf('/');
+  return i < 0 ? '(top)' : id.slice(0, i);
+}

@@ -1,0 +1,119 @@
+/**
+ * Run one scenario file end to end: load, requires check, execute, inline expectations, golden
+ * comparison. Used in-process (`--jobs 1`) and inside workers; never throws.
+ */
+import { formatLoadError } from '../scenario/errors.ts';
+import type { LoadCaps } from '../scenario/caps.ts';
+import { loadScenarioFile } from '../scenario/load.ts';
+import { canonicalGolden } from '../golden/canonical.ts';
+import { compareGolden } from '../golden/compare.ts';
+import { readGolden } from '../golden/store.ts';
+import { checkExpectations } from './check-expect.ts';
+import type { ScenarioResult } from './result.ts';
+import type { ExecuteScenario, ExecutorModule, Profile } from './types.ts';
+
+export interface RunTask {
+  readonly id: string | undefined;
+  readonly file: string;
+  readonly display: string;
+  /** Absolute golden path, undefined if the scenario is outside the root. */
+  readonly goldenFile: string | undefined;
+  /** Golden path as shown in messages. */
+  readonly goldenDisplay: string;
+  /** Keep canonical text in the result (for --update). */
+  readonly keepActual: boolean;
+  readonly timings: boolean;
+}
+
+export interface RunContext {
+  readonly executorModule: string;
+  readonly profile: Profile;
+  readonly caps?: Partial<LoadCaps>;
+}
+
+const executors = new Map<string, Promise<ExecuteScenario | string>>();
+
+/** Import an executor module once per thread; a string is the reason it is unusable. */
+export function loadExecutor(spec: string): Promise<ExecuteScenario | string> {
+  let p = executors.get(spec);
+  if (p === undefined) {
+    p = import(spec).then(
+      (m: Partial<ExecutorModule>) => (typeof m.executeScenario === 'function' ? m.executeScenario : `Executor module ${spec} does not export executeScenario`),
+      (e: unknown) => `Executor not available (${spec}): ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+    );
+    executors.set(spec, p);
+  }
+  return p;
+}
+
+export async function runOne(task: RunTask, ctx: RunContext): Promise<ScenarioResult> {
+  try {
+    return await runOneUnguarded(task, ctx);
+  } catch (e) {
+    // Harness faults (unreadable golden, ...) must not hang a worker or abort the run.
+    return { id: task.id ?? task.display, file: task.display, state: 'error', invalid: false, golden: 'not-run', messages: [`Cannot run scenario: ${crashText(e)}`] };
+  }
+}
+
+async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<ScenarioResult> {
+  const t0 = task.timings ? performance.now() : 0;
+  const id = task.id ?? task.display;
+  const base = { id, file: task.display };
+  const done = (r: Omit<ScenarioResult, 'id' | 'file'>): ScenarioResult => ({
+    ...base,
+    ...r,
+    ...(task.timings ? { ms: Math.round(performance.now() - t0) } : {}),
+  });
+
+  const loaded = loadScenarioFile(task.file, { file: task.display, ...(task.id !== undefined ? { id: task.id } : {}), ...(ctx.caps !== undefined ? { caps: ctx.caps } : {}) });
+  if (loaded.scenario === undefined) {
+    return done({ state: 'error', invalid: true, golden: 'not-run', messages: loaded.errors.map((e) => formatLoadError(e, loaded.source)) });
+  }
+  const scenario = loaded.scenario;
+  const missing = (scenario.requires ?? []).filter((f) => !ctx.profile.features.includes(f));
+  if (missing.length > 0) {
+    return done({ state: 'skip', invalid: false, golden: 'not-run', messages: [`requires ${missing.join(', ')} (not in profile ${ctx.profile.name})`] });
+  }
+  if (task.goldenFile === undefined) {
+    return done({ state: 'error', invalid: true, golden: 'not-run', messages: [`Scenario ${task.display} is outside the scenarios root, so it has no golden`] });
+  }
+  const exec = await loadExecutor(ctx.executorModule);
+  if (typeof exec === 'string') return done({ state: 'error', invalid: false, golden: 'not-run', messages: [exec] });
+
+  let obs;
+  try {
+    obs = exec(scenario, { profile: ctx.profile });
+  } catch (e) {
+    return done({ state: 'error', invalid: false, golden: 'not-run', messages: [`Executor crashed: ${crashText(e)}`] });
+  }
+  let actual: string;
+  try {
+    actual = canonicalGolden(obs);
+  } catch (e) {
+    return done({ state: 'error', invalid: false, golden: 'not-run', messages: [`Cannot serialise observation: ${e instanceof Error ? e.message : String(e)}`] });
+  }
+  const messages = checkExpectations(scenario, obs);
+  const cmp = compareGolden(actual, readGolden(task.goldenFile), task.goldenDisplay);
+  if (cmp.status === 'missing') {
+    messages.push(`Golden ${task.goldenDisplay} is missing; create it with: smmu-conform run ${task.display} --update --create`);
+  } else if (cmp.status === 'mismatch') {
+    messages.push(`Golden mismatch: ${cmp.summary ?? ''}; to accept the new output: smmu-conform run ${task.display} --update`);
+  }
+  const ok = messages.length === 0;
+  return done({
+    state: ok ? 'pass' : 'fail',
+    invalid: false,
+    golden: cmp.status,
+    messages,
+    ...(cmp.diff !== undefined ? { diff: cmp.diff } : {}),
+    ...(task.keepActual ? { actual } : {}),
+  });
+}
+
+/** Message plus the stack frames inside the executor: frames from runOne outwards depend on how the run was started (worker or not), so they are cut to keep reports identical. */
+function crashText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const lines = (e.stack ?? `${e.name}: ${e.message}`).split('\n');
+  const cut = lines.findIndex((l) => /\brunOne(Unguarded)?\b/.test(l));
+  return (cut < 0 ? lines : lines.slice(0, cut)).join('\n');
+}

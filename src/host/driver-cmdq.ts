@@ -1,0 +1,93 @@
+/**
+ * Linux-like command issue and GERROR handling (reference §3.3, §3.4, §7.2).
+ *
+ * issue(): submit a batch (the caller ends it with CMD_SYNC) and wait for the queue to drain.
+ * Whenever GERROR.CMDQ_ERR is active the GERROR handler runs: log the active mask and
+ * "CMDQ error (cons ...)", then per CERROR: ABT → "retrying command fetch" and nothing else;
+ * ATC_INV_SYNC → nothing (the SYNC is re-executed); ILL/unknown → log the two dwords and
+ * overwrite that ring slot with a CMD_SYNC; finally acknowledge by writing GERROR to GERRORN,
+ * which lets the SMMU resume from CONS. The submitter never sees the CERROR. If the queue does
+ * not drain within the poll budget (an injected stall, a SYNC that keeps faulting) the result is
+ * ETIMEDOUT with the "CMD_SYNC timeout" line.
+ */
+import { REG } from '../arch/registers.ts';
+import { cmdSync } from './commands.ts';
+import { GERROR_CAUSES, formatCmdqError, formatSyncTimeout } from './log.ts';
+import type { HostSmmuPort } from './port.ts';
+
+/** GERROR bits Linux handles (GERROR_ERR_MASK). */
+export const GERROR_ERR_MASK = 0x1fdn;
+const CMDQ_ERR = 1n;
+
+export interface HostLogSink {
+  /** One kernel log record (without the device prefix); `level` as printk. */
+  (level: 'err' | 'warn' | 'info', line: string): void;
+}
+
+/**
+ * The Linux GERROR interrupt handler. Returns false when no handled error was active
+ * (IRQ_NONE). `syncCs`: CS of the CMD_SYNC written over an illegal command (SEV normally).
+ */
+export function handleGerror(port: HostSmmuPort, log: HostLogSink, syncCs: 0 | 2 = 2): boolean {
+  const gerror = port.readReg(REG.GERROR) & 0xffff_ffffn;
+  const gerrorn = port.readReg(REG.GERRORN) & 0xffff_ffffn;
+  const active = Number((gerror ^ gerrorn) & GERROR_ERR_MASK);
+  if (active === 0) return false;
+  log('warn', `unexpected global error reported (0x${active.toString(16).padStart(8, '0')}), this could be serious`);
+  for (const c of GERROR_CAUSES) if ((active >>> c.bit) & 1) log(c.bit >= 4 && c.bit <= 7 ? 'warn' : 'err', c.text);
+  if (active & 1) skipCmdqError(port, log, syncCs);
+  port.writeReg(REG.GERRORN, gerror);
+  return true;
+}
+
+/** arm_smmu_cmdq_skip_err: only an ILL (or unknown) error rewrites the slot at CONS. */
+function skipCmdqError(port: HostSmmuPort, log: HostLogSink, syncCs: 0 | 2): void {
+  const cons = port.readReg(REG.CMDQ_CONS) & 0xffff_ffffn;
+  const err = Number((cons >> 24n) & 0x7fn);
+  const idx = Number(cons & ((1n << BigInt(port.cmdqLog2Size())) - 1n));
+  const skip = err !== 0 && err !== 2 && err !== 3;
+  const bad = skip ? port.readCmdqEntry(idx) : undefined;
+  for (const line of formatCmdqError(Number(cons), bad)) log('err', line);
+  // the illegal command is never re-run: the SMMU resumes on a harmless CMD_SYNC
+  if (skip) port.writeCmdqEntry(idx, cmdSync(syncCs));
+}
+
+export type DriverIssueResult = { readonly ok: true } | { readonly ok: false; readonly errno: 'ETIMEDOUT' };
+
+export interface DriverIssueOptions {
+  /** How many GERROR rounds the 1 s poll budget stands for (deterministic stand-in for time). */
+  readonly pollBudget?: number;
+  /**
+   * ARM_SMMU_OPT_MSIPOLL (IDR0.MSI, coherent SMMU, no `disable_msipolling`): a trailing CMD_SYNC
+   * is sent as CS=IRQ with MSIAddress = its own queue slot and MSIData 0 (§3.4).
+   */
+  readonly msiPolling?: boolean;
+}
+
+/** Submit a batch and wait for CONS to pass it, handling CMDQ errors the Linux way. */
+export function driverIssue(port: HostSmmuPort, cmds: readonly (readonly bigint[])[], log: HostLogSink, opts: DriverIssueOptions = {}): DriverIssueResult {
+  const wrapMask = (1n << BigInt(port.cmdqLog2Size() + 1)) - 1n;
+  let batch = cmds;
+  const last = cmds.at(-1);
+  if (opts.msiPolling && last !== undefined && Number((last[0] ?? 0n) & 0xffn) === 0x46) {
+    const size = 1 << port.cmdqLog2Size();
+    const slot = (Number(port.readReg(REG.CMDQ_PROD) & BigInt(size - 1)) + cmds.length - 1) % size;
+    batch = [...cmds.slice(0, -1), cmdSync(1, port.cmdqEntryAddress(slot))];
+  }
+  const r = port.submit(batch);
+  const stalled = r.stalled;
+  const budget = opts.pollBudget ?? 16;
+  for (let round = 0; ; round++) {
+    const prod = port.readReg(REG.CMDQ_PROD) & wrapMask;
+    const cons = port.readReg(REG.CMDQ_CONS) & wrapMask;
+    const active = (port.readReg(REG.GERROR) ^ port.readReg(REG.GERRORN)) & CMDQ_ERR;
+    if (prod === cons && active === 0n) return { ok: true };
+    if (stalled || round >= budget || active === 0n) {
+      const syncSlot = (prod - 1n) & wrapMask;
+      const hw = (o: number): number => Number(port.readReg(o) & 0xffff_ffffn);
+      for (const line of formatSyncTimeout(Number(syncSlot), hw(REG.CMDQ_PROD), hw(REG.CMDQ_CONS))) log('err', line);
+      return { ok: false, errno: 'ETIMEDOUT' };
+    }
+    handleGerror(port, log);
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Which physical event records the host forwards to a vEVENTQ (arm_smmu_handle_event,
+ * reference §6.7): only C_BAD_STE, F_STREAM_DISABLED, C_BAD_SUBSTREAMID, C_BAD_CD and
+ * F_TRANSLATION..F_PERMISSION; only for a master with a vmaster (attached to a nested domain while
+ * it has a vDEVICE on that vIOMMU); only if Stall=0 and S2=0. The forwarded record is the raw event with the
+ * StreamID replaced by the vSID. Everything else is printed by the host.
+ */
+export const FORWARDABLE_EVENT_TYPES: ReadonlySet<number> = new Set([0x04, 0x06, 0x08, 0x0a, 0x10, 0x11, 0x12, 0x13]);
+
+export interface VmasterInfo {
+  readonly viommuId: number;
+  readonly vsid: number;
+}
+
+export type EventRoute =
+  | { readonly to: 'vevent'; readonly viommuId: number; readonly data: bigint[] }
+  | { readonly to: 'iopf' }
+  | { readonly to: 'log'; readonly why: 'type' | 'no-master' | 'no-vmaster' | 's2' };
+
+/**
+ * `master(sid)`: undefined if no master owns the SID; else its vmaster (undefined if none).
+ * Stalled events go to the IOPF path whatever the vmaster (they need a RESUME).
+ */
+export function routeEvent(raw: readonly bigint[], master: (sid: number) => { vmaster: VmasterInfo | undefined } | undefined): EventRoute {
+  const dw0 = raw[0] ?? 0n;
+  const dw1 = raw[1] ?? 0n;
+  const type = Number(dw0 & 0xffn);
+  if (!FORWARDABLE_EVENT_TYPES.has(type)) return { to: 'log', why: 'type' };
+  const stall = ((dw1 >> 31n) & 1n) === 1n;
+  const s2 = ((dw1 >> 39n) & 1n) === 1n;
+  const m = master(Number(dw0 >> 32n));
+  if (m === undefined) return { to: 'log', why: 'no-master' };
+  if (stall) return { to: 'iopf' };
+  if (m.vmaster === undefined) return { to: 'log', why: 'no-vmaster' };
+  if (s2) return { to: 'log', why: 's2' };
+  const data = [(dw0 & 0xffff_ffffn) | (BigInt(m.vmaster.vsid) << 32n), dw1, raw[2] ?? 0n, raw[3] ?? 0n];
+  return { to: 'vevent', viommuId: m.vmaster.viommuId, data };
+}

@@ -1,0 +1,163 @@
+/**
+ * IOMMU_HWPT_INVALIDATE on a vIOMMU (reference §6.6): the core array checks, the SMMUv3
+ * per-command conversion (guest command → host command), chunked issue with a host CMD_SYNC
+ * after each chunk of up to 63, and the entry_num write-back rules, including Linux's quirk that
+ * converted commands of a not-yet-flushed chunk are dropped when a later command fails.
+ */
+import { type Cmd, OP, cmdSync, opcodeOf } from './commands.ts';
+
+/** IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3. */
+export const INVALIDATE_DATA_ARM_SMMUV3 = 1;
+/** sizeof(struct iommu_viommu_arm_smmuv3_invalidate). */
+export const INVALIDATE_ENTRY_SIZE = 16;
+/** CMDQ_BATCH_ENTRIES - 1: guest commands per chunk; the host's CMD_SYNC fills the batch. */
+export const INVALIDATE_CHUNK = 63;
+
+export type Errno = 'EINVAL' | 'EOPNOTSUPP' | 'E2BIG' | 'EIO' | 'ETIMEDOUT' | 'ENOENT' | 'EFAULT';
+
+export interface InvalidateArgs {
+  readonly dataType: number;
+  readonly entryLen: number;
+  readonly entryNum: number;
+  /** The user buffer (entry_num × entry_len bytes), or null for a NULL data_uptr. */
+  readonly data: Uint8Array | null;
+  readonly reserved?: number;
+}
+
+export interface VsmmuView {
+  readonly vmid: number;
+  /** vSID → first physical SID of the vDEVICE's device, or undefined. */
+  lookupVsid(vsid: number): number | undefined;
+}
+
+export type IssueResult = { readonly ok: true } | { readonly ok: false; readonly errno: 'ETIMEDOUT' };
+/** Submits one batch to the physical CMDQ; the batch already ends with the host CMD_SYNC. */
+export type IssueFn = (cmds: bigint[][]) => IssueResult;
+
+export interface InvalidateOptions {
+  /** false (Linux): converted commands of the pending chunk are not issued when a later one fails. */
+  readonly flushPendingOnError?: boolean;
+  /** CS of the host CMD_SYNC (2 = SEV as when not MSI-polling). */
+  readonly syncCs?: 0 | 1 | 2;
+}
+
+export interface InvalidateResult {
+  readonly errno: Errno | 0;
+  /** Value written back to entry_num. */
+  readonly entryNum: number;
+  readonly reason?: string;
+  /** Batches handed to issue(), in order (for observation). */
+  readonly issued: bigint[][][];
+}
+
+/** Encode commands into a user buffer with the given entry_len (zero-padded or truncated). */
+export function commandsToBytes(cmds: readonly (readonly bigint[])[], entryLen = INVALIDATE_ENTRY_SIZE): Uint8Array {
+  const buf = new Uint8Array(cmds.length * entryLen);
+  cmds.forEach((c, i) => {
+    const tmp = new Uint8Array(16);
+    const tv = new DataView(tmp.buffer);
+    tv.setBigUint64(0, BigInt.asUintN(64, c[0] ?? 0n), true);
+    tv.setBigUint64(8, BigInt.asUintN(64, c[1] ?? 0n), true);
+    buf.set(tmp.subarray(0, Math.min(16, entryLen)), i * entryLen);
+  });
+  return buf;
+}
+
+/** iommu_copy_struct_from_full_user_array: type, count, per-entry zero-extension / E2BIG. */
+export function copyCommandArray(a: InvalidateArgs): { ok: true; cmds: Cmd[] } | { ok: false; errno: Errno; reason: string } {
+  if (a.dataType !== INVALIDATE_DATA_ARM_SMMUV3) return { ok: false, errno: 'EINVAL', reason: `data_type ${a.dataType} is not IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3 (1)` };
+  if (a.entryNum === 0) return { ok: false, errno: 'EINVAL', reason: 'entry_num is 0' };
+  const data = a.data;
+  if (data === null) return { ok: false, errno: 'EINVAL', reason: 'data_uptr is NULL' };
+  if (data.length < a.entryNum * a.entryLen) return { ok: false, errno: 'EFAULT', reason: `user buffer holds ${data.length} bytes, need ${a.entryNum * a.entryLen}` };
+  const cmds: Cmd[] = [];
+  for (let i = 0; i < a.entryNum; i++) {
+    const e = data.subarray(i * a.entryLen, (i + 1) * a.entryLen);
+    // bytes beyond what the kernel knows must be zero
+    for (let j = INVALIDATE_ENTRY_SIZE; j < e.length; j++) {
+      if (e[j] !== 0) return { ok: false, errno: 'E2BIG', reason: `entry ${i} has non-zero byte ${j} beyond the 16-byte command` };
+    }
+    const full = new Uint8Array(16);
+    full.set(e.subarray(0, Math.min(16, e.length)));
+    const dv = new DataView(full.buffer);
+    cmds.push([dv.getBigUint64(0, true), dv.getBigUint64(8, true)]);
+  }
+  return { ok: true, cmds };
+}
+
+const VMID_MASK = 0xffffn << 32n;
+const SID_MASK = 0xffff_ffffn << 32n;
+
+/** arm_vsmmu_convert_user_cmd: the guest command rewritten for the host, or EIO. */
+export function convertGuestCommand(v: VsmmuView, cmd: readonly bigint[]): { ok: true; cmd: Cmd } | { ok: false; reason: string } {
+  let dw0 = cmd[0] ?? 0n;
+  const dw1 = cmd[1] ?? 0n;
+  const op = opcodeOf(cmd);
+  const setVmid = (d0: bigint): bigint => (d0 & ~VMID_MASK) | ((BigInt(v.vmid) & 0xffffn) << 32n);
+  switch (op) {
+    case OP.TLBI_NSNH_ALL:
+      // the guest's "everything" is everything of its own VMID: a fresh NH_ALL, all else zero
+      return { ok: true, cmd: [setVmid(BigInt(OP.TLBI_NH_ALL)), 0n] };
+    case OP.TLBI_NH_VA:
+    case OP.TLBI_NH_VAA:
+    case OP.TLBI_NH_ALL:
+    case OP.TLBI_NH_ASID:
+      return { ok: true, cmd: [setVmid(dw0), dw1] };
+    case OP.ATC_INV:
+    case OP.CFGI_CD:
+    case OP.CFGI_CD_ALL: {
+      const vsid = Number(dw0 >> 32n);
+      const psid = v.lookupVsid(vsid);
+      if (psid === undefined) return { ok: false, reason: `vSID 0x${vsid.toString(16)} has no vDEVICE on this vIOMMU` };
+      dw0 = (dw0 & ~SID_MASK) | (BigInt(psid) << 32n);
+      return { ok: true, cmd: [dw0, dw1] };
+    }
+    default:
+      return { ok: false, reason: `opcode 0x${op.toString(16).padStart(2, '0')} is not accepted from a guest` };
+  }
+}
+
+/**
+ * The whole ioctl once the object is known to be a vIOMMU: core checks (reserved, NULL uptr /
+ * entry_len 0 with entries), array copy, conversion and chunked issue.
+ */
+/** The core checks made before the object is looked up (entry_num written back as 0). */
+export function invalidatePrecheck(a: InvalidateArgs): InvalidateResult | undefined {
+  if ((a.reserved ?? 0) !== 0) return { errno: 'EOPNOTSUPP', entryNum: 0, reason: '__reserved is not zero', issued: [] };
+  if (a.entryNum > 0 && (a.data === null || a.entryLen === 0)) {
+    return { errno: 'EINVAL', entryNum: 0, reason: a.data === null ? 'data_uptr is NULL' : 'entry_len is 0', issued: [] };
+  }
+  return undefined;
+}
+
+export function invalidateViommu(v: VsmmuView, a: InvalidateArgs, issue: IssueFn, opts: InvalidateOptions = {}): InvalidateResult {
+  const issued: bigint[][][] = [];
+  const pre = invalidatePrecheck(a);
+  if (pre) return pre;
+  const copied = copyCommandArray(a);
+  if (!copied.ok) return { errno: copied.errno, entryNum: 0, reason: copied.reason, issued };
+  const cmds = copied.cmds;
+  const sync = cmdSync(opts.syncCs ?? 2);
+  let last = 0;
+  const flush = (end: number): IssueResult => {
+    const batch: bigint[][] = cmds.slice(last, end).map((c) => [c[0], c[1]]);
+    batch.push([sync[0], sync[1]]);
+    issued.push(batch);
+    return issue(batch);
+  };
+  let cur = 0;
+  while (cur !== cmds.length) {
+    const c = convertGuestCommand(v, cmds[cur] ?? [0n, 0n]);
+    if (!c.ok) {
+      if (opts.flushPendingOnError && cur > last) flush(cur);
+      return { errno: 'EIO', entryNum: cur, reason: `entry ${cur}: ${c.reason}`, issued };
+    }
+    cmds[cur] = c.cmd;
+    cur++;
+    if (cur !== cmds.length && cur - last !== INVALIDATE_CHUNK) continue;
+    const r = flush(cur);
+    if (!r.ok) return { errno: 'ETIMEDOUT', entryNum: cur - 1, reason: 'host CMD_SYNC did not complete within the poll budget', issued };
+    last = cur;
+  }
+  return { errno: 0, entryNum: a.entryNum, issued };
+}

@@ -1,0 +1,50 @@
+/**
+ * Bit masks the Linux-like driver uses for STE/CD fields, derived from the arch codecs so that a
+ * position is written in one place. Linux's own masks are narrower than the architecture for the
+ * table pointers (it stops at bit 51: S1ContextPtr [51:6], S2TTB [51:4], CD.TTB0 [51:4]); the
+ * host reproduces Linux, so those three are declared here with Linux's width.
+ */
+import { fieldMask } from '../arch/fields.ts';
+import { STE } from '../arch/ste.ts';
+import { CD } from '../arch/cd.ts';
+
+/** Bits [hi:lo] set. */
+export function genmask(hi: number, lo: number): bigint {
+  return ((1n << BigInt(hi - lo + 1)) - 1n) << BigInt(lo);
+}
+
+export function steMask(name: string): bigint {
+  return fieldMask(STE.field(name));
+}
+export function cdMask(name: string): bigint {
+  return fieldMask(CD.field(name));
+}
+
+/** Place `v` in field `name` of an STE dword (shifted into position, masked). */
+export function steField(name: string, v: bigint | number): bigint {
+  const f = STE.field(name);
+  return (BigInt(v) << BigInt(f.lo)) & fieldMask(f);
+}
+export function cdField(name: string, v: bigint | number): bigint {
+  const f = CD.field(name);
+  return (BigInt(v) << BigInt(f.lo)) & fieldMask(f);
+}
+export function steGet(raw: readonly bigint[], name: string): bigint {
+  return STE.get(raw, name);
+}
+export function cdGet(raw: readonly bigint[], name: string): bigint {
+  return CD.get(raw, name);
+}
+
+/** Linux STRTAB_STE_0_S1CTXPTR_MASK. */
+export const LINUX_S1CTXPTR = genmask(51, 6);
+/** Linux STRTAB_STE_3_S2TTB_MASK. */
+export const LINUX_S2TTB = genmask(51, 4);
+/** Linux CTXDESC_CD_1_TTB0_MASK. */
+export const LINUX_TTB0 = genmask(51, 4);
+/** STE dw2 VTCR block [50:32] (S2T0SZ..S2PS). */
+export const STE2_VTCR = genmask(50, 32);
+
+export const CFG = { ABORT: 0n, BYPASS: 4n, S1_TRANS: 5n, S2_TRANS: 6n, NESTED: 7n } as const;
+export const S1DSS = { TERMINATE: 0n, BYPASS: 1n, SSID0: 2n } as const;
+export const EATS = { ABORT: 0n, TRANS: 1n, S1CHK: 2n } as const;

@@ -1,0 +1,337 @@
+/**
+ * The scenario JSON Schema (draft 2020-12), built here once so shared shapes (STE fields, map
+ * entries, expectations) are written in one place. `schemas/scenario.schema.json` is this object
+ * serialised; test/schema-sync.test.ts fails if the committed file or src/scenario/types.ts drift.
+ *
+ * Conventions: every object has `additionalProperties: false`; integers that may be 64-bit use
+ * `$defs/u64` (a YAML int below 2^53 or a hex/decimal string with `_` separators), and the loader
+ * turns exactly those into bigint; small configuration numbers stay plain bounded integers.
+ * A step is a map with exactly one key naming its kind, so the step union stays open: a new kind
+ * is one more property of `$defs/step`.
+ */
+import { FEATURES } from './features.ts';
+import { CERRORS, COMMAND_OPS, EVENT_TYPES, FAULT_KINDS, GERRORS, REGISTERS, RESULT_KINDS } from './vocab.ts';
+
+type Json = Record<string, unknown>;
+
+const ref = (name: string): Json => ({ $ref: `#/$defs/${name}` });
+const int = (minimum: number, maximum: number, description?: string): Json => ({
+  type: 'integer', minimum, maximum, ...(description !== undefined ? { description } : {}),
+});
+const bool = (description: string): Json => ({ type: 'boolean', description });
+const enumOf = (values: readonly (string | number)[], description?: string): Json => ({
+  enum: [...values], ...(description !== undefined ? { description } : {}),
+});
+const arrayOf = (items: Json, extra: Json = {}): Json => ({ type: 'array', items, ...extra });
+function obj(properties: Record<string, Json>, required: readonly string[] = [], description?: string): Json {
+  return {
+    type: 'object',
+    ...(description !== undefined ? { description } : {}),
+    additionalProperties: false,
+    properties,
+    ...(required.length > 0 ? { required: [...required] } : {}),
+  };
+}
+
+const u64 = ref('u64');
+const name = ref('name');
+const expect = { expect: ref('expect') };
+
+/** STE fields in typed form (SMMUv3 §5.2); `fields` reaches any other STE field by its architecture name. */
+const steFields: Record<string, Json> = {
+  config: enumOf(['abort', 'bypass', 's1', 's2', 'nested'], 'STE.Config'),
+  valid: bool('STE.V (default true)'),
+  s1dss: enumOf(['terminate', 'bypass', 'ssid0'], 'STE.S1DSS: what a transaction without SubstreamID does'),
+  s1fmt: enumOf(['linear', '2l_4k', '2l_64k'], 'STE.S1Fmt (default: from the CD table)'),
+  s1cdmax: int(0, 20, 'STE.S1CDMax (default: from the CD table)'),
+  cd_table: { ...name, description: 'name of a memory.cd_tables entry: STE.S1ContextPtr' },
+  s2_table: { ...name, description: 'name of a memory.s2_tables entry: STE.S2TTB and the S2 walk parameters' },
+  vmid: u64,
+  s1stalld: bool('STE.S1STALLD'),
+  eats: enumOf(['off', 'full', 'split'], 'STE.EATS'),
+  strw: enumOf(['el1', 'el2', 'el2_e2h'], 'STE.STRW'),
+  mev: bool('STE.MEV'),
+  s2ptw: bool('STE.S2PTW'),
+  s2r: bool('STE.S2R: record stage-2 faults'),
+  s2s: bool('STE.S2S: stall stage-2 faults'),
+  s2ha: bool('STE.S2HA'),
+  s2hd: bool('STE.S2HD'),
+  fields: { ...ref('fieldMap'), description: 'other STE fields by architecture name (STE codec), applied last' },
+  raw: { ...ref('dwords'), description: 'the 8 STE dwords verbatim (overrides everything else)' },
+};
+
+const streamSelect: Record<string, Json> = {
+  device: { ...name, description: 'device whose StreamID selects the STE' },
+  sid: { ...u64, description: 'StreamID (instead of device)' },
+};
+
+const mapCommon: Record<string, Json> = {
+  size: ref('size'),
+  perm: ref('perm'),
+  af: bool('access flag set (default true)'),
+  attr: enumOf(['normal', 'normal_nc', 'device'], 'memory attributes (default normal)'),
+  page_only: bool('map with last-level pages only, no blocks'),
+};
+const s1Extra: Record<string, Json> = {
+  priv: bool('privileged-only (AP[1] = 0)'),
+  ng: bool('nG: non-global, tagged with the ASID'),
+  xn: bool('XN/UXN regardless of perm'),
+};
+
+const cmdFields: Record<string, Json> = {
+  op: enumOf(COMMAND_OPS, 'command opcode name without the CMD_ prefix'),
+  device: { ...name, description: 'device whose StreamID fills the SID field' },
+  sid: u64, ssid: u64, asid: u64, vmid: u64, addr: u64,
+  leaf: bool('Leaf'),
+  span: int(0, 31, 'CFGI_STE_RANGE Range'),
+  size: int(0, 63, 'ATC_INV Size'),
+  num: int(0, 31, 'range invalidation NUM'),
+  scale: int(0, 31, 'range invalidation SCALE'),
+  tg: enumOf(['4k', '16k', '64k'], 'range invalidation TG'),
+  ttl: int(0, 3, 'TTL'),
+  cs: enumOf(['none', 'irq', 'sev'], 'CMD_SYNC CS'),
+  msiaddr: u64, msidata: u64, stag: u64,
+  resp: enumOf(['retry', 'abort', 'term', 'deny', 'success', 'failure'], 'RESUME/PRI_RESP response'),
+  fields: ref('fieldMap'),
+  raw: { ...arrayOf(u64, { minItems: 2, maxItems: 2 }), description: 'the 2 command dwords verbatim' },
+};
+
+const stepBodies: Record<string, Json> = {
+  write_reg: obj({ reg: enumOf(REGISTERS), value: u64, ...expect }, ['reg', 'value'], 'write an SMMU register'),
+  ste: obj({ ...streamSelect, ...steFields, invalidate: bool('follow with CFGI_STE + SYNC (default false)'), ...expect }, [],
+    'install (overwrite) one STE'),
+  cmdq: obj({ commands: arrayOf(ref('command'), { minItems: 1 }), sync: bool('append CMD_SYNC (default true)'), ...expect },
+    ['commands'], 'submit a batch of commands on the command queue'),
+  dma: obj({
+    device: name, ssid: u64, iova: u64, access: enumOf(['read', 'write', 'exec']),
+    priv: bool('privileged access'), size: int(1, 4096, 'access size in bytes (default 8)'), ...expect,
+  }, ['device', 'iova', 'access'], 'one DMA transaction from a device'),
+  map: obj({ table: name, va: u64, ipa: u64, pa: u64, ...mapCommon, ...s1Extra, invalidate: bool('invalidate after editing'), ...expect },
+    ['table', 'size', 'perm'], 'add a mapping to a declared page table'),
+  unmap: obj({ table: name, va: u64, ipa: u64, size: ref('size'), invalidate: bool('invalidate after editing'), ...expect },
+    ['table', 'size'], 'remove a mapping from a declared page table'),
+  write: obj({ pa: u64, u64: arrayOf(u64, { minItems: 1 }), ...expect }, ['pa', 'u64'], 'raw 64-bit writes to physical memory'),
+  inject_fault: ref('fault'),
+  resume: obj({ device: name, ssid: u64, stag: u64, action: enumOf(['retry', 'abort']), ...expect },
+    ['device', 'stag', 'action'], 'CMD_RESUME for a stalled transaction'),
+  ack_gerror: obj({ ...expect }, [], 'acknowledge every active GERROR bit via SMMU_GERRORN'),
+  drain_events: obj({ ...expect }, [], 'consume the event queue'),
+  // ---- host (IOMMUFD-like uAPI over the Linux-like driver) and guest (vSMMU) ----
+  hw_info: obj({
+    device: name, data_len: int(0, 4096, 'user buffer size (default 40)'), flags: int(0, 0xffff_ffff, 'iommu_hw_info.flags'),
+    in_data_type: int(0, 0xffff_ffff, 'in_data_type (with flags bit0)'), ...expect,
+  }, ['device'], 'IOMMU_GET_HW_INFO'),
+  hwpt_alloc: obj({
+    name, device: name, nest_parent: bool('IOMMU_HWPT_ALLOC_NEST_PARENT (default true)'),
+    flags: int(0, 0xffff_ffff, 'raw HWPT_ALLOC flags (overrides nest_parent)'), data_len: int(0, 4096, 'driver data length (default 0)'),
+    s2_table: { ...name, description: 'memory.s2_tables entry that becomes this HWPT\'s stage 2 (s2_map/s2_unmap, guest IPA space)' },
+    ...expect,
+  }, ['name', 'device'], 'IOMMU_HWPT_ALLOC on the IOAS: a paging (stage-2) HWPT'),
+  s2_map: obj({ hwpt: name, ipa: u64, pa: u64, size: ref('size'), perm: ref('perm'), attr: mapCommon['attr'] as Json,
+    page_only: mapCommon['page_only'] as Json, ...expect }, ['hwpt', 'ipa', 'pa', 'size', 'perm'], 'IOMMU_IOAS_MAP as seen by one stage-2 HWPT'),
+  s2_unmap: obj({ hwpt: name, ipa: u64, size: ref('size'), ...expect }, ['hwpt', 'ipa', 'size'],
+    'IOMMU_IOAS_UNMAP: clear the tables, then Linux\'s S2 invalidation sequence'),
+  viommu: obj({ name, device: name, hwpt: name, type: int(0, 0xffff_ffff, 'default 1 (ARM_SMMUV3)'),
+    flags: int(0, 0xffff_ffff), ...expect }, ['name', 'device', 'hwpt'], 'IOMMU_VIOMMU_ALLOC'),
+  vdevice: obj({ name, viommu: name, device: name, virt_id: { ...u64, description: 'vSID (default: the device\'s vsid)' }, ...expect },
+    ['device'], 'IOMMU_VDEVICE_ALLOC (rfc-2023: IOMMU_SET_DEV_DATA, no viommu)'),
+  nested_hwpt: obj({
+    name, device: name, pt: { ...name, description: 'pt_id: a vIOMMU (or, rfc-2023, the NEST_PARENT HWPT)' }, ste: ref('vste'),
+    flags: int(0, 0xffff_ffff), data_type: int(0, 0xffff_ffff, 'default 2 (IOMMU_HWPT_DATA_ARM_SMMUV3)'),
+    trailing: arrayOf(int(0, 255), { description: 'bytes after ste[2] (data_len grows)' }), ...expect,
+  }, ['name', 'device', 'pt', 'ste'], 'IOMMU_HWPT_ALLOC of a nested HWPT from a guest STE'),
+  attach: obj({ device: name, hwpt: { ...name, description: 'HWPT to attach (omit: detach to a blocking STE)' },
+    pasids_attached: int(0, 1_048_576, 'PASID domains the device has attached (EBUSY for nested)'),
+    probe: { ...ref('attach_probe'), description: 'DMA between the writes of the STE update; records every pass and a torn verdict' }, ...expect },
+  ['device'], 'attach a device to a HWPT (replace-attach when already attached)'),
+  invalidate: obj({
+    target: { ...name, description: 'hwpt_id: a vIOMMU, or any object for error cases' },
+    commands: arrayOf(ref('command')), data_type: int(0, 0xffff_ffff, 'default 1 (IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3)'),
+    entry_len: int(0, 4096, 'default 16'), entry_num: int(0, 1_000_000, 'default: number of commands'),
+    reserved: int(0, 0xffff_ffff, '__reserved'), null_data: bool('data_uptr = NULL'),
+    surplus: int(0, 255, 'byte value beyond the 16 command bytes of each entry (entry_len > 16)'), ...expect,
+  }, ['target', 'commands'], 'IOMMU_HWPT_INVALIDATE with an array of raw guest commands'),
+  veventq: obj({ name, viommu: name, depth: int(0, 1_000_000), type: int(0, 0xffff_ffff, 'default 1 (ARM_SMMUV3)'), ...expect },
+    ['name', 'viommu', 'depth'], 'IOMMU_VEVENTQ_ALLOC'),
+  read_vevents: obj({ veventq: name, buf_len: int(0, 1 << 20, 'read() buffer size (default 1 MiB)'), ...expect }, ['veventq'],
+    'read() the vEVENTQ fd; records go to guest_events (source veventq)'),
+  destroy: obj({ object: name, ...expect }, ['object'], 'IOMMU_DESTROY'),
+  guest_cmdq: obj({ commands: arrayOf(ref('command')), ack_gerror: bool('guest driver first rewrites the slot at CONS to CMD_SYNC and writes GERRORN = GERROR'),
+    ...expect }, [], 'the guest writes commands into its CMDQ ring and rings CMDQ_PROD'),
+  guest_events: obj({ ...expect }, [], 'the VMM moves vEVENTQ records into the guest EVTQ; the guest reads them (guest_events)'),
+  msi: obj({ device: name, ssid: u64, iova: u64, data: u64, ...expect }, ['device', 'iova', 'data'],
+    'a device MSI: a 4-byte write of data to iova through the SMMU (ITS doorbell or memory)'),
+};
+
+/** Descriptions double as markers so the error mapper can tell which definition failed. */
+export const U64_DESCRIPTION = 'an integer below 2^53, or a hex (0x...) or decimal string up to 64 bits; _ separators allowed';
+export const SIZE_DESCRIPTION = 'a byte count: an integer, a hex string, or a number with K/M/G suffix (4K, 2M, 1G)';
+export const STEP_DESCRIPTION = 'one step: a map with exactly one key naming its kind';
+export const FEATURES_DESCRIPTION = 'features on/off';
+/** A description must cite the rule it checks: a section sign or the word "section" followed by a number. */
+export const DESCRIPTION_RULE_PATTERN = '(§ ?[0-9]|[Ss]ection [0-9])';
+
+export const SCENARIO_SCHEMA_ID = 'https://smmu-conform.dev/schemas/scenario.schema.json';
+
+export function buildScenarioSchema(): Json {
+  const defs: Record<string, Json> = {
+    u64: {
+      type: ['integer', 'string'],
+      description: U64_DESCRIPTION,
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      pattern: '^(0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|[0-9]+(_[0-9]+)*)$',
+    },
+    size: {
+      type: ['integer', 'string'],
+      description: SIZE_DESCRIPTION,
+      minimum: 1,
+      maximum: Number.MAX_SAFE_INTEGER,
+      pattern: '^(0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|[0-9]+(_[0-9]+)*[KMGkmg]?)$',
+    },
+    name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.-]*$', maxLength: 64 },
+    perm: enumOf(['none', 'r', 'w', 'rw', 'x', 'rx', 'wx', 'rwx'], 'access permissions'),
+    granule: enumOf(['4k', '16k', '64k']),
+    dwords: arrayOf(u64, { minItems: 8, maxItems: 8 }),
+    fieldMap: {
+      type: 'object',
+      description: 'architecture field name -> value',
+      propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_]*$' },
+      additionalProperties: u64,
+    },
+    smmu: obj({
+      oas: int(32, 52, 'output address size in bits (IDR5.OAS)'),
+      sidsize: int(0, 32, 'IDR1.SIDSIZE'),
+      ssidsize: int(0, 20, 'IDR1.SSIDSIZE'),
+      granules: arrayOf(ref('granule'), { minItems: 1, uniqueItems: true }),
+      stall_model: enumOf(['stall_and_terminate', 'terminate', 'stall_force'], 'IDR0.STALL_MODEL'),
+      features: obj(Object.fromEntries(FEATURES.map((f) => [f, { type: 'boolean' }])), [], FEATURES_DESCRIPTION),
+      cmdq_log2size: int(0, 19), evtq_log2size: int(0, 19), priq_log2size: int(0, 19),
+      strtab: enumOf(['linear', '2level'], 'stream table format'),
+      split: enumOf([6, 8, 10], 'STRTAB_BASE_CFG.SPLIT for 2-level stream tables'),
+      recinvsid: bool('SMMU_CR2.RECINVSID: record C_BAD_STREAMID'),
+      cache_policy: enumOf(['max', 'none'], 'max caches everything allowed (default); none never caches'),
+      faults: arrayOf(ref('fault')),
+    }, [], 'SMMU profile overrides'),
+    fault: obj({
+      kind: enumOf(FAULT_KINDS), pa: u64, size: ref('size'), count: int(1, 1_000_000, 'how many times (default: always)'),
+    }, ['kind'], 'fault injection'),
+    device: obj({
+      name, sid: u64, vsid: u64,
+      bdf: { type: 'string', pattern: '^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]$', description: 'PCI bus:dev.fn' },
+    }, ['name', 'sid']),
+    s1_map: obj({ va: u64, pa: u64, ipa: u64, ...mapCommon, ...s1Extra }, ['va', 'size', 'perm']),
+    s2_map: obj({ ipa: u64, pa: u64, ...mapCommon }, ['ipa', 'pa', 'size', 'perm']),
+    s1_table: obj({
+      name, granule: ref('granule'), va_bits: int(16, 52), map: arrayOf(ref('s1_map')), at: u64,
+      ipa_space: { ...name, description: 's2_tables entry whose IPA space holds this table (nesting)' },
+    }, ['name', 'granule', 'va_bits', 'map']),
+    s2_table: obj({
+      name, granule: ref('granule'), ipa_bits: int(16, 52), sl0: int(0, 3, 'VTCR.SL0 (default: derived)'),
+      map: arrayOf(ref('s2_map')), at: u64,
+    }, ['name', 'granule', 'ipa_bits', 'map']),
+    cd_entry: obj({
+      ssid: u64, asid: u64, valid: bool('CD.V (default true)'),
+      tt0: { ...name, description: 's1_tables entry for TTB0' },
+      tt1: { ...name, description: 's1_tables entry for TTB1' },
+      epd0: bool('CD.EPD0'), epd1: bool('CD.EPD1'), t0sz: int(0, 63), t1sz: int(0, 63),
+      tg0: ref('granule'), ips: int(0, 6, 'CD.IPS'), aa64: bool('CD.AA64 (default true)'),
+      ha: bool('CD.HA'), hd: bool('CD.HD'), s: bool('CD.S: stall faults'), r: bool('CD.R: record faults'),
+      a: bool('CD.A: abort on terminate'), aset: bool('CD.ASET'), mair: u64,
+      fields: ref('fieldMap'), raw: ref('dwords'),
+    }, ['ssid']),
+    cd_table: obj({
+      name, s1fmt: enumOf(['linear', '2l_4k', '2l_64k']), s1cdmax: int(0, 20), at: u64,
+      ipa_space: { ...name, description: 's2_tables entry whose IPA space holds this table (nesting)' },
+      entries: arrayOf(ref('cd_entry'), { minItems: 1 }),
+    }, ['name', 'entries']),
+    raw_write: obj({ pa: u64, u64: arrayOf(u64, { minItems: 1 }) }, ['pa', 'u64']),
+    memory: obj({
+      s1_tables: arrayOf(ref('s1_table')), s2_tables: arrayOf(ref('s2_table')),
+      cd_tables: arrayOf(ref('cd_table')), writes: arrayOf(ref('raw_write')),
+    }),
+    stream: obj({ ...streamSelect, ...steFields }, [], 'an STE installed before the first step'),
+    host: obj({
+      uapi: enumOf(['current', 'rfc-2023'], 'uAPI shape (default current)'),
+      log_era: enumOf(['pre-6.14', '6.14+'], 'kernel log format era (default 6.14+)'),
+      flush_pending_on_error: bool('issue the converted commands before a failing one (Linux: false)'),
+      poll_budget: int(1, 1_000_000, 'CMD_SYNC polls before -ETIMEDOUT'),
+      msi: enumOf(['cookie', 'flat'], 'MSI doorbell set-up in a NEST_PARENT with s2_table'),
+      devices: arrayOf(ref('host_device')),
+    }, [], 'the Linux-like host (IOMMUFD uAPI + SMMUv3 driver) over the emulated SMMU; every declared device is bound'),
+    host_device: obj({
+      device: name, ats: bool('PCIe ATS capable'), canwbs: bool('CANWBS-coherent (default true)'),
+      pasid_bits: int(0, 20, 'PASID width'), stall: bool('stall-capable master'),
+    }, ['device'], 'per-device host facts'),
+    guest: obj({
+      viommu: { ...name, description: 'vIOMMU the vSMMU forwards to (current uAPI)' },
+      nested_hwpt: { ...name, description: 'nested HWPT whose invalidation walks the guest CMDQ (rfc-2023)' },
+      ram_ipa: u64, ram_pa: u64, ram_size: ref('size'),
+      cmdq_log2size: int(1, 19, 'guest CMDQ size (default 8)'), evtq_log2size: int(1, 19, 'guest EVTQ size (default 6)'),
+    }, [], 'the guest-visible vSMMU: CMDQ at ram_ipa, EVTQ at +0x10000, stream table at +0x20000'),
+    vste: obj({
+      config: steFields['config'] as Json, valid: steFields['valid'] as Json, s1dss: steFields['s1dss'] as Json,
+      s1fmt: steFields['s1fmt'] as Json, s1cdmax: steFields['s1cdmax'] as Json,
+      cd_table: { ...name, description: 'memory.cd_tables entry in guest IPA space: S1ContextPtr (IPA)' },
+      s1stalld: steFields['s1stalld'] as Json, eats: steFields['eats'] as Json,
+      fields: { ...ref('fieldMap'), description: 'other STE dw0/dw1 fields by architecture name, applied last' },
+      raw: { ...arrayOf(u64, { minItems: 2, maxItems: 2 }), description: 'ste[0], ste[1] verbatim' },
+    }, [], 'a guest STE (dw0, dw1) as handed to IOMMU_HWPT_ALLOC'),
+    attach_probe: obj({
+      device: name, ssid: u64, iova: u64, access: enumOf(['read', 'write', 'exec']),
+    }, ['device', 'iova', 'access'],
+    'a DMA run before the first STE write and after every CFGI_STE + CMD_SYNC of the update (linux-smmuv3-iommufd.md §1.3, §8)'),
+    command: obj(cmdFields),
+    event_expect: obj({
+      type: enumOf(EVENT_TYPES), sid: u64, ssid: u64, s2: { type: 'boolean' }, class: enumOf(['CD', 'TT', 'IN']),
+      rnw: { type: 'boolean' }, pnu: { type: 'boolean' }, ind: { type: 'boolean' }, stall: { type: 'boolean' },
+      stag: u64, input_addr: u64, ipa: u64, fetch_addr: u64, fields: ref('fieldMap'),
+    }, ['type'], 'partial event match: only the given fields are compared'),
+    expect: obj({
+      result: enumOf(RESULT_KINDS),
+      events: { ...arrayOf(ref('event_expect')), description: 'exactly these events, in order, for this step' },
+      cerror: enumOf(CERRORS),
+      gerror: arrayOf(enumOf(GERRORS), { uniqueItems: true }),
+    }, [], 'inline partial expectations on this step, by stable ids'),
+    step: {
+      type: 'object',
+      description: STEP_DESCRIPTION,
+      minProperties: 1,
+      maxProperties: 1,
+      additionalProperties: false,
+      properties: Object.fromEntries(Object.keys(stepBodies).map((k) => [k, ref(`step_${k}`)])),
+    },
+    ...Object.fromEntries(Object.entries(stepBodies).map(([k, v]) => [`step_${k}`, v])),
+  };
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: SCENARIO_SCHEMA_ID,
+    title: 'smmu-conform scenario',
+    type: 'object',
+    additionalProperties: false,
+    required: ['description', 'tags', 'steps'],
+    properties: {
+      name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*$', description: 'path under scenarios/ without .yaml' },
+      description: {
+        type: 'string',
+        minLength: 10,
+        pattern: DESCRIPTION_RULE_PATTERN,
+        description: 'what is checked and the rule it checks, citing the spec section (e.g. "SMMUv3 §7.3.9")',
+      },
+      tags: arrayOf({ type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' }, { uniqueItems: true }),
+      requires: arrayOf(enumOf(FEATURES), { uniqueItems: true, description: 'features the profile must have, else SKIP' }),
+      covers: arrayOf({ type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }, {
+        uniqueItems: true,
+        description: 'ids of the rules this scenario checks (src/coverage/rules.ts); feeds the coverage map',
+      }),
+      smmu: ref('smmu'),
+      devices: arrayOf(ref('device')),
+      memory: ref('memory'),
+      streams: arrayOf(ref('stream')),
+      host: ref('host'),
+      guest: ref('guest'),
+      steps: arrayOf(ref('step')),
+    },
+    $defs: defs,
+  };
+}

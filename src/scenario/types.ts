@@ -1,0 +1,564 @@
+/**
+ * The typed scenario model, as the loader hands it to the engine. It mirrors
+ * schemas/scenario.schema.json key for key; `SHAPES` below lists every object's keys and required
+ * keys, the compiler checks those lists against these interfaces, and test/schema-sync.test.ts
+ * checks them against the schema, so the three cannot drift apart.
+ *
+ * Every `$defs/u64` or `$defs/size` value arrives as bigint (64-bit safe); small configuration
+ * numbers (bit widths, log2 sizes) stay numbers.
+ */
+import type { Feature } from './features.ts';
+import type { CerrorName, CommandOp, EventType, FaultKind, GerrorName, RegisterName, ResultKind } from './vocab.ts';
+
+export type U64 = bigint;
+export type Granule = '4k' | '16k' | '64k';
+export type Perm = 'none' | 'r' | 'w' | 'rw' | 'x' | 'rx' | 'wx' | 'rwx';
+export type FieldMap = Readonly<Record<string, U64>>;
+/** Exactly 8 dwords (STE, CD). */
+export type Dwords = readonly U64[];
+
+export interface Scenario {
+  /** Path under scenarios/ without `.yaml`; filled from the path when the file omits it. */
+  readonly name: string;
+  readonly description: string;
+  readonly tags: readonly string[];
+  readonly requires?: readonly Feature[];
+  /** Rule ids from src/coverage/rules.ts that this scenario checks. */
+  readonly covers?: readonly string[];
+  readonly smmu?: SmmuProfile;
+  readonly devices?: readonly Device[];
+  readonly memory?: Memory;
+  readonly streams?: readonly StreamInstall[];
+  /** The Linux-like host (IOMMUFD uAPI + SMMUv3 driver) on top of the emulated SMMU. */
+  readonly host?: HostConfig;
+  /** The guest-visible vSMMU a VMM presents over the host (needs `host`). */
+  readonly guest?: GuestConfig;
+  readonly steps: readonly Step[];
+}
+
+export interface HostDeviceConfig {
+  readonly device: string;
+  readonly ats?: boolean;
+  readonly canwbs?: boolean;
+  readonly pasid_bits?: number;
+  readonly stall?: boolean;
+}
+export interface HostConfig {
+  readonly uapi?: 'current' | 'rfc-2023';
+  readonly log_era?: 'pre-6.14' | '6.14+';
+  readonly flush_pending_on_error?: boolean;
+  readonly poll_budget?: number;
+  /** MSI doorbell set-up in the nest parent's stage 2, done when a NEST_PARENT gets its tables. */
+  readonly msi?: 'cookie' | 'flat';
+  readonly devices?: readonly HostDeviceConfig[];
+}
+export interface GuestConfig {
+  /** current uAPI: the vIOMMU the vSMMU forwards to. */
+  readonly viommu?: string;
+  /** rfc-2023 uAPI: the nested HWPT whose invalidation walks the guest CMDQ. */
+  readonly nested_hwpt?: string;
+  readonly ram_ipa?: U64;
+  readonly ram_pa?: U64;
+  readonly ram_size?: U64;
+  readonly cmdq_log2size?: number;
+  readonly evtq_log2size?: number;
+}
+
+export interface SmmuProfile {
+  readonly oas?: number;
+  readonly sidsize?: number;
+  readonly ssidsize?: number;
+  readonly granules?: readonly Granule[];
+  readonly stall_model?: 'stall_and_terminate' | 'terminate' | 'stall_force';
+  readonly features?: Readonly<Partial<Record<Feature, boolean>>>;
+  readonly cmdq_log2size?: number;
+  readonly evtq_log2size?: number;
+  readonly priq_log2size?: number;
+  readonly strtab?: 'linear' | '2level';
+  readonly split?: 6 | 8 | 10;
+  readonly recinvsid?: boolean;
+  readonly cache_policy?: 'max' | 'none';
+  readonly faults?: readonly FaultInjection[];
+}
+
+export interface FaultInjection {
+  readonly kind: FaultKind;
+  readonly pa?: U64;
+  readonly size?: U64;
+  readonly count?: number;
+}
+
+export interface Device {
+  readonly name: string;
+  readonly sid: U64;
+  readonly vsid?: U64;
+  readonly bdf?: string;
+}
+
+export interface MapCommon {
+  readonly size: U64;
+  readonly perm: Perm;
+  readonly af?: boolean;
+  readonly attr?: 'normal' | 'normal_nc' | 'device';
+  readonly page_only?: boolean;
+}
+export interface S1Map extends MapCommon {
+  readonly va: U64;
+  /** Output address when stage 1 is the only stage. */
+  readonly pa?: U64;
+  /** Output address when the table is a nested guest table (stage 2 translates it). */
+  readonly ipa?: U64;
+  readonly priv?: boolean;
+  readonly ng?: boolean;
+  readonly xn?: boolean;
+}
+export interface S2Map extends MapCommon {
+  readonly ipa: U64;
+  readonly pa: U64;
+}
+export interface S1Table {
+  readonly name: string;
+  readonly granule: Granule;
+  readonly va_bits: number;
+  readonly map: readonly S1Map[];
+  readonly at?: U64;
+  readonly ipa_space?: string;
+}
+export interface S2Table {
+  readonly name: string;
+  readonly granule: Granule;
+  readonly ipa_bits: number;
+  readonly sl0?: number;
+  readonly map: readonly S2Map[];
+  readonly at?: U64;
+}
+export interface CdEntry {
+  readonly ssid: U64;
+  readonly asid?: U64;
+  readonly valid?: boolean;
+  readonly tt0?: string;
+  readonly tt1?: string;
+  readonly epd0?: boolean;
+  readonly epd1?: boolean;
+  readonly t0sz?: number;
+  readonly t1sz?: number;
+  readonly tg0?: Granule;
+  readonly ips?: number;
+  readonly aa64?: boolean;
+  readonly ha?: boolean;
+  readonly hd?: boolean;
+  readonly s?: boolean;
+  readonly r?: boolean;
+  readonly a?: boolean;
+  readonly aset?: boolean;
+  readonly mair?: U64;
+  readonly fields?: FieldMap;
+  readonly raw?: Dwords;
+}
+export interface CdTable {
+  readonly name: string;
+  readonly s1fmt?: 'linear' | '2l_4k' | '2l_64k';
+  readonly s1cdmax?: number;
+  readonly at?: U64;
+  readonly ipa_space?: string;
+  readonly entries: readonly CdEntry[];
+}
+export interface RawWrite {
+  readonly pa: U64;
+  readonly u64: readonly U64[];
+}
+export interface Memory {
+  readonly s1_tables?: readonly S1Table[];
+  readonly s2_tables?: readonly S2Table[];
+  readonly cd_tables?: readonly CdTable[];
+  readonly writes?: readonly RawWrite[];
+}
+
+/** STE in typed form (SMMUv3 §5.2). `raw` wins over everything; `fields` is applied after the typed keys. */
+export interface SteFields {
+  readonly config?: 'abort' | 'bypass' | 's1' | 's2' | 'nested';
+  readonly valid?: boolean;
+  readonly s1dss?: 'terminate' | 'bypass' | 'ssid0';
+  readonly s1fmt?: 'linear' | '2l_4k' | '2l_64k';
+  readonly s1cdmax?: number;
+  readonly cd_table?: string;
+  readonly s2_table?: string;
+  readonly vmid?: U64;
+  readonly s1stalld?: boolean;
+  readonly eats?: 'off' | 'full' | 'split';
+  readonly strw?: 'el1' | 'el2' | 'el2_e2h';
+  readonly mev?: boolean;
+  readonly s2ptw?: boolean;
+  readonly s2r?: boolean;
+  readonly s2s?: boolean;
+  readonly s2ha?: boolean;
+  readonly s2hd?: boolean;
+  readonly fields?: FieldMap;
+  readonly raw?: Dwords;
+}
+/** Selects the STE by `device` (its StreamID) or by `sid`; exactly one is given. */
+export interface StreamInstall extends SteFields {
+  readonly device?: string;
+  readonly sid?: U64;
+}
+
+export interface Command {
+  readonly op?: CommandOp;
+  readonly device?: string;
+  readonly sid?: U64;
+  readonly ssid?: U64;
+  readonly asid?: U64;
+  readonly vmid?: U64;
+  readonly addr?: U64;
+  readonly leaf?: boolean;
+  readonly span?: number;
+  readonly size?: number;
+  readonly num?: number;
+  readonly scale?: number;
+  readonly tg?: Granule;
+  readonly ttl?: number;
+  readonly cs?: 'none' | 'irq' | 'sev';
+  readonly msiaddr?: U64;
+  readonly msidata?: U64;
+  readonly stag?: U64;
+  readonly resp?: 'retry' | 'abort' | 'term' | 'deny' | 'success' | 'failure';
+  readonly fields?: FieldMap;
+  readonly raw?: readonly U64[];
+}
+
+export interface EventExpect {
+  readonly type: EventType;
+  readonly sid?: U64;
+  readonly ssid?: U64;
+  readonly s2?: boolean;
+  readonly class?: 'CD' | 'TT' | 'IN';
+  readonly rnw?: boolean;
+  readonly pnu?: boolean;
+  readonly ind?: boolean;
+  readonly stall?: boolean;
+  readonly stag?: U64;
+  readonly input_addr?: U64;
+  readonly ipa?: U64;
+  readonly fetch_addr?: U64;
+  readonly fields?: FieldMap;
+}
+/** Inline partial expectation on one step, by stable identifiers (never message text). */
+export interface Expect {
+  readonly result?: ResultKind;
+  readonly events?: readonly EventExpect[];
+  readonly cerror?: CerrorName;
+  readonly gerror?: readonly GerrorName[];
+}
+interface WithExpect {
+  readonly expect?: Expect;
+}
+
+export interface WriteRegStep extends WithExpect {
+  readonly reg: RegisterName;
+  readonly value: U64;
+}
+export interface SteStep extends StreamInstall, WithExpect {
+  readonly invalidate?: boolean;
+}
+export interface CmdqStep extends WithExpect {
+  readonly commands: readonly Command[];
+  readonly sync?: boolean;
+}
+export interface DmaStep extends WithExpect {
+  readonly device: string;
+  readonly ssid?: U64;
+  readonly iova: U64;
+  readonly access: 'read' | 'write' | 'exec';
+  readonly priv?: boolean;
+  readonly size?: number;
+}
+export interface MapStep extends WithExpect {
+  readonly table: string;
+  readonly va?: U64;
+  readonly ipa?: U64;
+  readonly pa?: U64;
+  readonly size: U64;
+  readonly perm: Perm;
+  readonly af?: boolean;
+  readonly attr?: 'normal' | 'normal_nc' | 'device';
+  readonly page_only?: boolean;
+  readonly priv?: boolean;
+  readonly ng?: boolean;
+  readonly xn?: boolean;
+  readonly invalidate?: boolean;
+}
+export interface UnmapStep extends WithExpect {
+  readonly table: string;
+  readonly va?: U64;
+  readonly ipa?: U64;
+  readonly size: U64;
+  readonly invalidate?: boolean;
+}
+export interface WriteStep extends WithExpect {
+  readonly pa: U64;
+  readonly u64: readonly U64[];
+}
+export interface ResumeStep extends WithExpect {
+  readonly device: string;
+  readonly ssid?: U64;
+  readonly stag: U64;
+  readonly action: 'retry' | 'abort';
+}
+export type AckGerrorStep = WithExpect;
+
+// ---- host (IOMMUFD-like uAPI) and guest (vSMMU) steps ----
+/** A guest STE as handed to the host (iommu_hwpt_arm_smmuv3 ste[2]); `raw` = [dw0, dw1]. */
+export interface VSte {
+  readonly config?: 'abort' | 'bypass' | 's1' | 's2' | 'nested';
+  readonly valid?: boolean;
+  readonly s1dss?: 'terminate' | 'bypass' | 'ssid0';
+  readonly s1fmt?: 'linear' | '2l_4k' | '2l_64k';
+  readonly s1cdmax?: number;
+  readonly cd_table?: string;
+  readonly s1stalld?: boolean;
+  readonly eats?: 'off' | 'full' | 'split';
+  readonly fields?: FieldMap;
+  readonly raw?: readonly U64[];
+}
+export interface HwInfoStep extends WithExpect {
+  readonly device: string;
+  readonly data_len?: number;
+  readonly flags?: number;
+  readonly in_data_type?: number;
+}
+export interface HwptAllocStep extends WithExpect {
+  readonly name: string;
+  readonly device: string;
+  readonly nest_parent?: boolean;
+  readonly flags?: number;
+  readonly data_len?: number;
+  readonly s2_table?: string;
+}
+export interface S2MapStep extends WithExpect {
+  readonly hwpt: string;
+  readonly ipa: U64;
+  readonly pa: U64;
+  readonly size: U64;
+  readonly perm: Perm;
+  readonly attr?: 'normal' | 'normal_nc' | 'device';
+  readonly page_only?: boolean;
+}
+export interface S2UnmapStep extends WithExpect {
+  readonly hwpt: string;
+  readonly ipa: U64;
+  readonly size: U64;
+}
+export interface ViommuStep extends WithExpect {
+  readonly name: string;
+  readonly device: string;
+  readonly hwpt: string;
+  readonly type?: number;
+  readonly flags?: number;
+}
+export interface VdeviceStep extends WithExpect {
+  readonly name?: string;
+  /** Required with the current uAPI; rfc-2023 has no vIOMMU (IOMMU_SET_DEV_DATA instead). */
+  readonly viommu?: string;
+  readonly device: string;
+  readonly virt_id?: U64;
+}
+export interface NestedHwptStep extends WithExpect {
+  readonly name: string;
+  readonly device: string;
+  /** pt_id: a vIOMMU (current uAPI) or the NEST_PARENT (rfc-2023), or any object for error cases. */
+  readonly pt: string;
+  readonly ste: VSte;
+  readonly flags?: number;
+  readonly data_type?: number;
+  /** Bytes appended after ste[2] (E2BIG when non-zero). */
+  readonly trailing?: readonly number[];
+}
+export interface AttachStep extends WithExpect {
+  readonly device: string;
+  /** A HWPT name, or omitted to detach (blocking STE). */
+  readonly hwpt?: string;
+  /** Model "the device has N PASID domains attached" before the attach. */
+  readonly pasids_attached?: number;
+  /** DMA before the first STE write and after every pass's CFGI_STE + CMD_SYNC. */
+  readonly probe?: AttachProbe;
+}
+export interface AttachProbe {
+  readonly device: string;
+  readonly ssid?: U64;
+  readonly iova: U64;
+  readonly access: 'read' | 'write' | 'exec';
+}
+export interface InvalidateStep extends WithExpect {
+  /** hwpt_id: a vIOMMU, or any object for error cases. */
+  readonly target: string;
+  readonly commands: readonly Command[];
+  readonly data_type?: number;
+  readonly entry_len?: number;
+  readonly entry_num?: number;
+  readonly reserved?: number;
+  readonly null_data?: boolean;
+  /** Value of every byte beyond the 16 command bytes of an entry (entry_len > 16). */
+  readonly surplus?: number;
+}
+export interface VeventqStep extends WithExpect {
+  readonly name: string;
+  readonly viommu: string;
+  readonly depth: number;
+  readonly type?: number;
+}
+export interface ReadVeventsStep extends WithExpect {
+  readonly veventq: string;
+  readonly buf_len?: number;
+}
+export interface DestroyStep extends WithExpect {
+  readonly object: string;
+}
+export interface GuestCmdqStep extends WithExpect {
+  readonly commands?: readonly Command[];
+  /** Guest driver error handling first: rewrite the slot at CONS to CMD_SYNC, then GERRORN = GERROR. */
+  readonly ack_gerror?: boolean;
+}
+export type GuestEventsStep = WithExpect;
+export interface MsiStep extends WithExpect {
+  readonly device: string;
+  readonly ssid?: U64;
+  readonly iova: U64;
+  readonly data: U64;
+}
+export type DrainEventsStep = WithExpect;
+
+/** Step kind -> body. Adding a kind here and in the schema is all it takes to extend the language. */
+export interface StepBodies {
+  readonly write_reg: WriteRegStep;
+  readonly ste: SteStep;
+  readonly cmdq: CmdqStep;
+  readonly dma: DmaStep;
+  readonly map: MapStep;
+  readonly unmap: UnmapStep;
+  readonly write: WriteStep;
+  readonly inject_fault: FaultInjection;
+  readonly resume: ResumeStep;
+  readonly ack_gerror: AckGerrorStep;
+  readonly drain_events: DrainEventsStep;
+  readonly hw_info: HwInfoStep;
+  readonly hwpt_alloc: HwptAllocStep;
+  readonly s2_map: S2MapStep;
+  readonly s2_unmap: S2UnmapStep;
+  readonly viommu: ViommuStep;
+  readonly vdevice: VdeviceStep;
+  readonly nested_hwpt: NestedHwptStep;
+  readonly attach: AttachStep;
+  readonly invalidate: InvalidateStep;
+  readonly veventq: VeventqStep;
+  readonly read_vevents: ReadVeventsStep;
+  readonly destroy: DestroyStep;
+  readonly guest_cmdq: GuestCmdqStep;
+  readonly guest_events: GuestEventsStep;
+  readonly msi: MsiStep;
+}
+export type StepKind = keyof StepBodies;
+/** Step kinds that drive the host / guest layers (need a top-level `host`). */
+export const HOST_STEP_KINDS = [
+  'hw_info', 'hwpt_alloc', 's2_map', 's2_unmap', 'viommu', 'vdevice', 'nested_hwpt', 'attach', 'invalidate', 'veventq',
+  'read_vevents', 'destroy', 'guest_cmdq', 'guest_events', 'msi',
+] as const satisfies readonly StepKind[];
+/** A step is a one-key map: `{ dma: {...} }`. */
+export type Step = { readonly [K in StepKind]: { readonly [P in K]: StepBodies[P] } }[StepKind];
+
+export const STEP_KINDS: readonly StepKind[] = [
+  'write_reg', 'ste', 'cmdq', 'dma', 'map', 'unmap', 'write', 'inject_fault', 'resume', 'ack_gerror', 'drain_events',
+  ...HOST_STEP_KINDS,
+];
+
+/** The kind and body of a step. */
+export function stepKind(step: Step): StepKind {
+  for (const k of STEP_KINDS) if (k in step) return k;
+  throw new TypeError('Cannot classify step: it names no known step kind');
+}
+export function stepBody<K extends StepKind>(step: Step, kind: K): StepBodies[K] | undefined {
+  return (step as Partial<StepBodies>)[kind];
+}
+/** The inline expectation of a step, whatever its kind. */
+export function stepExpect(step: Step): Expect | undefined {
+  const body = (step as Partial<Record<StepKind, { expect?: Expect }>>)[stepKind(step)];
+  return body?.expect;
+}
+
+// ---- key lists checked by the compiler against the interfaces and by a test against the schema ----
+
+type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+type Missing<A, B> = Exclude<A, B> extends never ? unknown : { missing: Exclude<A, B> };
+export interface Shape {
+  readonly all: readonly string[];
+  readonly required: readonly string[];
+}
+function shape<T>() {
+  return <const A extends readonly (keyof T & string)[], const R extends readonly (RequiredKeys<T> & string)[]>(
+    all: A & Missing<keyof T, A[number]>,
+    required: R & Missing<RequiredKeys<T>, R[number]>,
+  ): Shape => ({ all, required });
+}
+
+/** Schema location (`#` = root, else a `$defs` name) -> keys of the TS type that models it. */
+export const SHAPES: Readonly<Record<string, Shape>> = {
+  '#': shape<Scenario>()(['name', 'description', 'tags', 'requires', 'covers', 'smmu', 'devices', 'memory', 'streams', 'host',
+    'guest', 'steps'], ['name', 'description', 'tags', 'steps']),
+  host: shape<HostConfig>()(['uapi', 'log_era', 'flush_pending_on_error', 'poll_budget', 'msi', 'devices'], []),
+  host_device: shape<HostDeviceConfig>()(['device', 'ats', 'canwbs', 'pasid_bits', 'stall'], ['device']),
+  guest: shape<GuestConfig>()(['viommu', 'nested_hwpt', 'ram_ipa', 'ram_pa', 'ram_size', 'cmdq_log2size', 'evtq_log2size'], []),
+  vste: shape<VSte>()(['config', 'valid', 's1dss', 's1fmt', 's1cdmax', 'cd_table', 's1stalld', 'eats', 'fields', 'raw'], []),
+  smmu: shape<SmmuProfile>()(['oas', 'sidsize', 'ssidsize', 'granules', 'stall_model', 'features', 'cmdq_log2size',
+    'evtq_log2size', 'priq_log2size', 'strtab', 'split', 'recinvsid', 'cache_policy', 'faults'], []),
+  fault: shape<FaultInjection>()(['kind', 'pa', 'size', 'count'], ['kind']),
+  device: shape<Device>()(['name', 'sid', 'vsid', 'bdf'], ['name', 'sid']),
+  s1_map: shape<S1Map>()(['va', 'pa', 'ipa', 'size', 'perm', 'af', 'attr', 'page_only', 'priv', 'ng', 'xn'],
+    ['va', 'size', 'perm']),
+  s2_map: shape<S2Map>()(['ipa', 'pa', 'size', 'perm', 'af', 'attr', 'page_only'], ['ipa', 'pa', 'size', 'perm']),
+  s1_table: shape<S1Table>()(['name', 'granule', 'va_bits', 'map', 'at', 'ipa_space'], ['name', 'granule', 'va_bits', 'map']),
+  s2_table: shape<S2Table>()(['name', 'granule', 'ipa_bits', 'sl0', 'map', 'at'], ['name', 'granule', 'ipa_bits', 'map']),
+  cd_entry: shape<CdEntry>()(['ssid', 'asid', 'valid', 'tt0', 'tt1', 'epd0', 'epd1', 't0sz', 't1sz', 'tg0', 'ips', 'aa64',
+    'ha', 'hd', 's', 'r', 'a', 'aset', 'mair', 'fields', 'raw'], ['ssid']),
+  cd_table: shape<CdTable>()(['name', 's1fmt', 's1cdmax', 'at', 'ipa_space', 'entries'], ['name', 'entries']),
+  raw_write: shape<RawWrite>()(['pa', 'u64'], ['pa', 'u64']),
+  memory: shape<Memory>()(['s1_tables', 's2_tables', 'cd_tables', 'writes'], []),
+  stream: shape<StreamInstall>()(['device', 'sid', 'config', 'valid', 's1dss', 's1fmt', 's1cdmax', 'cd_table', 's2_table',
+    'vmid', 's1stalld', 'eats', 'strw', 'mev', 's2ptw', 's2r', 's2s', 's2ha', 's2hd', 'fields', 'raw'], []),
+  command: shape<Command>()(['op', 'device', 'sid', 'ssid', 'asid', 'vmid', 'addr', 'leaf', 'span', 'size', 'num', 'scale',
+    'tg', 'ttl', 'cs', 'msiaddr', 'msidata', 'stag', 'resp', 'fields', 'raw'], []),
+  event_expect: shape<EventExpect>()(['type', 'sid', 'ssid', 's2', 'class', 'rnw', 'pnu', 'ind', 'stall', 'stag',
+    'input_addr', 'ipa', 'fetch_addr', 'fields'], ['type']),
+  expect: shape<Expect>()(['result', 'events', 'cerror', 'gerror'], []),
+  step: shape<Partial<StepBodies>>()(['write_reg', 'ste', 'cmdq', 'dma', 'map', 'unmap', 'write', 'inject_fault', 'resume',
+    'ack_gerror', 'drain_events', 'hw_info', 'hwpt_alloc', 's2_map', 's2_unmap', 'viommu', 'vdevice', 'nested_hwpt', 'attach',
+    'invalidate', 'veventq', 'read_vevents', 'destroy', 'guest_cmdq', 'guest_events', 'msi'], []),
+  step_write_reg: shape<WriteRegStep>()(['reg', 'value', 'expect'], ['reg', 'value']),
+  step_ste: shape<SteStep>()(['device', 'sid', 'config', 'valid', 's1dss', 's1fmt', 's1cdmax', 'cd_table', 's2_table',
+    'vmid', 's1stalld', 'eats', 'strw', 'mev', 's2ptw', 's2r', 's2s', 's2ha', 's2hd', 'fields', 'raw', 'invalidate', 'expect'], []),
+  step_cmdq: shape<CmdqStep>()(['commands', 'sync', 'expect'], ['commands']),
+  step_dma: shape<DmaStep>()(['device', 'ssid', 'iova', 'access', 'priv', 'size', 'expect'], ['device', 'iova', 'access']),
+  step_map: shape<MapStep>()(['table', 'va', 'ipa', 'pa', 'size', 'perm', 'af', 'attr', 'page_only', 'priv', 'ng', 'xn',
+    'invalidate', 'expect'], ['table', 'size', 'perm']),
+  step_unmap: shape<UnmapStep>()(['table', 'va', 'ipa', 'size', 'invalidate', 'expect'], ['table', 'size']),
+  step_write: shape<WriteStep>()(['pa', 'u64', 'expect'], ['pa', 'u64']),
+  step_resume: shape<ResumeStep>()(['device', 'ssid', 'stag', 'action', 'expect'], ['device', 'stag', 'action']),
+  step_ack_gerror: shape<AckGerrorStep>()(['expect'], []),
+  step_drain_events: shape<DrainEventsStep>()(['expect'], []),
+  step_hw_info: shape<HwInfoStep>()(['device', 'data_len', 'flags', 'in_data_type', 'expect'], ['device']),
+  step_hwpt_alloc: shape<HwptAllocStep>()(['name', 'device', 'nest_parent', 'flags', 'data_len', 's2_table', 'expect'], ['name', 'device']),
+  step_s2_map: shape<S2MapStep>()(['hwpt', 'ipa', 'pa', 'size', 'perm', 'attr', 'page_only', 'expect'], ['hwpt', 'ipa', 'pa', 'size', 'perm']),
+  step_s2_unmap: shape<S2UnmapStep>()(['hwpt', 'ipa', 'size', 'expect'], ['hwpt', 'ipa', 'size']),
+  step_viommu: shape<ViommuStep>()(['name', 'device', 'hwpt', 'type', 'flags', 'expect'], ['name', 'device', 'hwpt']),
+  step_vdevice: shape<VdeviceStep>()(['name', 'viommu', 'device', 'virt_id', 'expect'], ['device']),
+  step_nested_hwpt: shape<NestedHwptStep>()(['name', 'device', 'pt', 'ste', 'flags', 'data_type', 'trailing', 'expect'],
+    ['name', 'device', 'pt', 'ste']),
+  step_attach: shape<AttachStep>()(['device', 'hwpt', 'pasids_attached', 'probe', 'expect'], ['device']),
+  attach_probe: shape<AttachProbe>()(['device', 'ssid', 'iova', 'access'], ['device', 'iova', 'access']),
+  step_invalidate: shape<InvalidateStep>()(['target', 'commands', 'data_type', 'entry_len', 'entry_num', 'reserved', 'null_data',
+    'surplus', 'expect'], ['target', 'commands']),
+  step_veventq: shape<VeventqStep>()(['name', 'viommu', 'depth', 'type', 'expect'], ['name', 'viommu', 'depth']),
+  step_read_vevents: shape<ReadVeventsStep>()(['veventq', 'buf_len', 'expect'], ['veventq']),
+  step_destroy: shape<DestroyStep>()(['object', 'expect'], ['object']),
+  step_guest_cmdq: shape<GuestCmdqStep>()(['commands', 'ack_gerror', 'expect'], []),
+  step_guest_events: shape<GuestEventsStep>()(['expect'], []),
+  step_msi: shape<MsiStep>()(['device', 'ssid', 'iova', 'data', 'expect'], ['device', 'iova', 'data']),
+};

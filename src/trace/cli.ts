@@ -1,0 +1,288 @@
+/**
+ * CLI-facing entry points (wired by src/cli/main.ts):
+ *   smmu-conform trace import <file> [--format dmesg|evtq|qemu] [--collapse] [--json]
+ *                                    [--word-size 32|64] [--instance NAME] [--strict]
+ *   smmu-conform trace decode <file|trace.yaml> [--format ...] [--collapse] [--strict]
+ *   smmu-conform trace compare <scenario|golden.yaml> <trace> [--mask f,...] [--profile P]
+ *                                    [--instance NAME] [--format ...] [--collapse]
+ * Exit codes: 0 ok / match; 1 compare found differences; 2 invalid input (arguments, unreadable
+ * file, unknown mask, a file in which no SMMU record could be read while some lines could not be
+ * parsed [NO_RECORDS], a scenario that does not load [ScenarioInputError], and with --strict any
+ * error diagnostic). `compare` runs the scenario through the injected `executeScenario`
+ * (src/cli/trace.ts wires the real executor); a golden file (or no runner) gives the records as is.
+ * `decode` prints the text-vs-raw cross-check on stdout after the listing.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { collapseDuplicates } from './collapse.ts';
+import { type ExpectedRecords, compareTrace, formatCompareReport } from './compare.ts';
+import { crossCheck, formatTraceListing } from './decode.ts';
+import { importDmesg } from './dmesg.ts';
+import { importEvtq } from './evtq.ts';
+import { type MaskProfile, MASK_PROFILES } from './masks.ts';
+import { importQemu } from './qemu.ts';
+import { traceFromJson, traceToJson, traceToYaml } from './serialize.ts';
+import { type Trace, type TraceFormat } from './types.ts';
+
+export interface CliResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface ImportOptions {
+  readonly format?: TraceFormat;
+  readonly collapse?: boolean;
+  readonly wordSize?: 32 | 64 | 'auto';
+  readonly instance?: string;
+}
+
+/** Guess the format from the first lines that say anything. */
+export function detectFormat(text: string): TraceFormat {
+  const head = text.slice(0, 64 * 1024);
+  if (/^\s*(\d+@[\d.]+:)?smmu(v3)?_\w+ /m.test(head)) return 'qemu';
+  if (/event 0x[0-9a-f]+ received:|arm-smmu|CMDQ error|event: [A-Z_]+ client:/.test(head)) return 'dmesg';
+  // A kernel log with no SMMU line at all (nothing happened) is still a kernel log, unless it
+  // carries a hex dump (print_hex_dump lines have timestamps too).
+  const kernelLog = /^\s*(<\d>)?\[\s*\d+\.\d+\]|^\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ kernel: /m.test(head);
+  const hexDump = /(^|\s)[0-9a-f]{4,16}:\s+[0-9a-f]{2} [0-9a-f]{2} |^\s*(0x)?[0-9a-f]{8,16}(\s+(0x)?[0-9a-f]{8,16})*\s*$/im.test(head);
+  return kernelLog && !hexDump ? 'dmesg' : 'evtq';
+}
+
+/** Import text in a format, add the text-vs-raw cross-check, optionally fold duplicates. */
+export function importTrace(text: string, opts: ImportOptions = {}): Trace {
+  const format = opts.format ?? detectFormat(text);
+  const inst = opts.instance !== undefined ? { instance: opts.instance } : {};
+  let t = format === 'dmesg' ? importDmesg(text) : format === 'evtq' ? importEvtq(text, { ...inst, ...(opts.wordSize ? { wordSize: opts.wordSize } : {}) }) : importQemu(text, inst);
+  if (format === 'dmesg') t.diagnostics = [...t.diagnostics, ...crossCheck(t)].sort((a, b) => a.line - b.line);
+  if (opts.collapse) t = collapseDuplicates(t);
+  return t;
+}
+
+/** A saved trace (YAML/JSON from `trace import`) or a log to import. */
+export function loadTrace(text: string, opts: ImportOptions = {}): Trace {
+  const start = text.trimStart();
+  if (start.startsWith('{') || start.startsWith('format:')) {
+    try {
+      const j = start.startsWith('{') ? JSON.parse(text) : parseYaml(text);
+      if (j && typeof j === 'object' && 'records' in j) {
+        const t = traceFromJson(j);
+        return opts.collapse ? collapseDuplicates(t) : t;
+      }
+    } catch {
+      // not a saved trace: import as text
+    }
+  }
+  return importTrace(text, opts);
+}
+
+interface Parsed {
+  positional: string[];
+  flags: Map<string, string | true>;
+  errors: string[];
+}
+
+const VALUE_FLAGS = new Set(['--format', '--word-size', '--instance', '--mask', '--profile']);
+const BOOL_FLAGS = new Set(['--collapse', '--json', '--strict']);
+
+function parseArgs(args: readonly string[]): Parsed {
+  const p: Parsed = { positional: [], flags: new Map(), errors: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    if (VALUE_FLAGS.has(name)) {
+      const v = eq > 0 && a.startsWith('--') ? a.slice(eq + 1) : args[++i];
+      if (v === undefined) p.errors.push(`${name} needs a value`);
+      else p.flags.set(name, name === '--mask' && typeof p.flags.get(name) === 'string' ? `${p.flags.get(name)},${v}` : v);
+    } else if (BOOL_FLAGS.has(a)) p.flags.set(a, true);
+    else if (a.startsWith('--')) p.errors.push(`Unknown option "${a}"`);
+    else p.positional.push(a);
+  }
+  return p;
+}
+
+function importOpts(p: Parsed): { opts: ImportOptions; errors: string[] } {
+  const errors: string[] = [];
+  const o: { format?: TraceFormat; collapse?: boolean; wordSize?: 32 | 64; instance?: string } = {};
+  const f = p.flags.get('--format');
+  if (typeof f === 'string') {
+    if (f === 'dmesg' || f === 'evtq' || f === 'qemu') o.format = f;
+    else errors.push(`Unknown --format "${f}" (use dmesg, evtq or qemu)`);
+  }
+  const w = p.flags.get('--word-size');
+  if (typeof w === 'string') {
+    if (w === '32' || w === '64') o.wordSize = Number(w) as 32 | 64;
+    else errors.push(`--word-size must be 32 or 64, got "${w}"`);
+  }
+  const inst = p.flags.get('--instance');
+  if (typeof inst === 'string') o.instance = inst;
+  if (p.flags.get('--collapse') === true) o.collapse = true;
+  return { opts: o, errors };
+}
+
+function readText(file: string): { text?: string; error?: string } {
+  try {
+    return { text: readFileSync(file, 'utf8') };
+  } catch (e) {
+    return { error: `Cannot read "${file}": ${(e as Error).message}` };
+  }
+}
+
+/** Diagnostics `crossCheck` produces. */
+const CROSS_CHECK_CODES = new Set(['HEADER_RAW_MISMATCH', 'TEXT_RAW_MISMATCH', 'MISSING_FLAGS_LINE']);
+
+function diagText(file: string, t: Trace): string {
+  return t.diagnostics.map((d) => `${file}:${d.line}: ${d.severity}: ${d.message} [${d.code}]\n`).join('');
+}
+
+function fail(msg: string): CliResult {
+  return { stdout: '', stderr: `${msg}\n`, exitCode: 2 };
+}
+
+function strictExit(p: Parsed, t: Trace): number {
+  if (nothingRead(t) !== undefined) return 2;
+  return p.flags.get('--strict') === true && t.diagnostics.some((d) => d.severity === 'error') ? 2 : 0;
+}
+
+/** No record at all, and lines that could not be read: the input is not a trace (wrong file or format). */
+function nothingRead(t: Trace): string | undefined {
+  if (t.records.length > 0) return undefined;
+  const d = t.diagnostics.find((x) => x.severity !== 'note');
+  return d === undefined ? undefined : `${d.line}: error: no SMMU records could be read as ${t.format} (first problem: ${d.message}) [NO_RECORDS]`;
+}
+
+function noRecordsText(file: string, t: Trace): string {
+  const m = nothingRead(t);
+  return m === undefined ? '' : `${file}:${m}\n`;
+}
+
+export function runTraceImport(args: readonly string[]): CliResult {
+  const p = parseArgs(args);
+  const { opts, errors } = importOpts(p);
+  errors.unshift(...p.errors);
+  if (p.positional.length !== 1) errors.push('Usage: smmu-conform trace import <file> [--format dmesg|evtq|qemu] [--collapse] [--json]');
+  if (errors.length > 0) return fail(errors.join('\n'));
+  const file = p.positional[0] ?? '';
+  const r = readText(file);
+  if (r.text === undefined) return fail(r.error ?? '');
+  const t = importTrace(r.text, opts);
+  const stdout = p.flags.get('--json') === true ? `${JSON.stringify(traceToJson(t), null, 2)}\n` : traceToYaml(t);
+  return { stdout, stderr: diagText(file, t) + noRecordsText(file, t), exitCode: strictExit(p, t) };
+}
+
+export function runTraceDecode(args: readonly string[]): CliResult {
+  const p = parseArgs(args);
+  const { opts, errors } = importOpts(p);
+  errors.unshift(...p.errors);
+  if (p.positional.length !== 1) errors.push('Usage: smmu-conform trace decode <file> [--format dmesg|evtq|qemu] [--collapse]');
+  if (errors.length > 0) return fail(errors.join('\n'));
+  const file = p.positional[0] ?? '';
+  const r = readText(file);
+  if (r.text === undefined) return fail(r.error ?? '');
+  const t = loadTrace(r.text, opts);
+  const listing = formatTraceListing(t);
+  if (listing.length === 0) listing.push('(no SMMU records)');
+  // Cross-check results belong to the listing; every other diagnostic goes to stderr.
+  const cc = t.diagnostics.filter((d) => CROSS_CHECK_CODES.has(d.code));
+  const decoded = t.records.filter((x) => x.kind === 'event' && x.logged !== undefined && x.known === undefined).length;
+  if (cc.length > 0) {
+    listing.push('', `cross-check: ${cc.length} disagreement${cc.length === 1 ? '' : 's'} between decoded text and raw dwords`);
+    for (const d of cc) listing.push(`  ${file}:${d.line}: ${d.message} [${d.code}]`);
+  } else if (decoded > 0) {
+    listing.push('', `cross-check: decoded text agrees with the raw dwords for ${decoded} event${decoded === 1 ? '' : 's'}`);
+  }
+  const rest: Trace = { ...t, diagnostics: t.diagnostics.filter((d) => !CROSS_CHECK_CODES.has(d.code)) };
+  return { stdout: `${listing.join('\n')}\n`, stderr: diagText(file, rest) + noRecordsText(file, t), exitCode: strictExit(p, t) };
+}
+
+/** Expected records from a golden YAML (`events: [{raw: [...]}]`, `host_log: [...]`). */
+export function expectedFromGolden(text: string): ExpectedRecords | string {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    return `not YAML: ${(e as Error).message}`;
+  }
+  const o = doc as Record<string, unknown> | null;
+  if (o === null || typeof o !== 'object' || !Array.isArray(o['events'])) return 'no `events` list (expected a golden file or a wired scenario runner)';
+  const events: Array<{ raw: bigint[] }> = [];
+  for (const [i, e] of (o['events'] as unknown[]).entries()) {
+    const raw = (e as Record<string, unknown> | null)?.['raw'];
+    if (!Array.isArray(raw)) return `events[${i}] has no raw dwords`;
+    try {
+      events.push({ raw: raw.map((x) => BigInt(String(x))) });
+    } catch {
+      return `events[${i}].raw is not a list of integers`;
+    }
+  }
+  const out: ExpectedRecords = { events };
+  const log = o['host_log'] ?? o['hostLog'];
+  if (Array.isArray(log)) out.hostLog = log.map(String);
+  // Golden `cmdq: { cons, error }`: a CMDQ error the host would log.
+  const cmdq = o['cmdq'] as Record<string, unknown> | undefined;
+  if (cmdq && typeof cmdq === 'object' && cmdq['cons'] !== undefined && cmdq['error'] !== undefined && cmdq['error'] !== 'CERROR_NONE') {
+    try {
+      out.cmdqErrors = [{ cons: Number(BigInt(String(cmdq['cons']))) >>> 0 }];
+    } catch {
+      return 'cmdq.cons is not an integer';
+    }
+  }
+  return out;
+}
+
+export type ExecuteScenario = (scenarioPath: string) => ExpectedRecords | Promise<ExpectedRecords>;
+
+/**
+ * Thrown by an ExecuteScenario when the scenario itself is bad input (unreadable, schema or
+ * reference errors): the message is printed as is (already `file:line:col: ...` lines), exit 2.
+ */
+export class ScenarioInputError extends Error {
+  override readonly name = 'ScenarioInputError';
+}
+
+/** A golden file (`scenario:` + `events:` at top level) rather than a scenario. */
+export function looksLikeGolden(text: string): boolean {
+  return /^scenario: /m.test(text) && /^events:/m.test(text) && !/^description:/m.test(text);
+}
+
+export async function runTraceCompare(args: readonly string[], executeScenario?: ExecuteScenario): Promise<CliResult> {
+  const p = parseArgs(args);
+  const { opts, errors } = importOpts(p);
+  errors.unshift(...p.errors);
+  const prof = p.flags.get('--profile');
+  if (typeof prof === 'string' && !MASK_PROFILES.includes(prof as MaskProfile)) errors.push(`Unknown --profile "${prof}" (use ${MASK_PROFILES.join(', ')})`);
+  if (p.positional.length !== 2) errors.push('Usage: smmu-conform trace compare <scenario> <trace> [--mask field,...] [--profile P] [--instance NAME]');
+  if (errors.length > 0) return fail(errors.join('\n'));
+  const [scenario = '', traceFile = ''] = p.positional;
+  const tr = readText(traceFile);
+  if (tr.text === undefined) return fail(tr.error ?? '');
+  const trace = loadTrace(tr.text, opts);
+  if (nothingRead(trace) !== undefined) return { stdout: '', stderr: diagText(traceFile, trace) + noRecordsText(traceFile, trace), exitCode: 2 };
+  let expected: ExpectedRecords;
+  const sr = readText(scenario);
+  const golden = /\.golden\.ya?ml$|^golden\//.test(scenario) || (sr.text !== undefined && looksLikeGolden(sr.text));
+  if (executeScenario !== undefined && !golden) {
+    try {
+      expected = await executeScenario(scenario);
+    } catch (e) {
+      if (e instanceof ScenarioInputError) return fail(e.message);
+      return fail(`Cannot run scenario "${scenario}": ${(e as Error).message}`);
+    }
+  } else {
+    if (sr.text === undefined) return fail(sr.error ?? '');
+    const g = expectedFromGolden(sr.text);
+    if (typeof g === 'string') return fail(`Cannot use "${scenario}" as expected records: ${g}`);
+    expected = g;
+  }
+  const maskArg = p.flags.get('--mask');
+  const profile = typeof prof === 'string' ? (prof as MaskProfile) : trace.format === 'qemu' ? 'qemu' : 'architectural';
+  const res = compareTrace(expected, trace, {
+    profile,
+    masks: typeof maskArg === 'string' ? maskArg.split(',') : [],
+    ...(opts.instance !== undefined ? { instance: opts.instance } : {}),
+  });
+  const report = formatCompareReport(res, expected, trace);
+  if (res.errors.length > 0) return { stdout: '', stderr: report, exitCode: 2 };
+  return { stdout: report, stderr: diagText(traceFile, trace), exitCode: res.ok ? 0 : 1 };
+}

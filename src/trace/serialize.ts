@@ -1,0 +1,166 @@
+/**
+ * Trace ↔ plain JSON/YAML (schemas/trace.schema.json): 64-bit values become fixed-width hex
+ * strings (`0x0000000800000010`), 32-bit register values 8-digit hex, other addresses and IDs
+ * minimal hex. Key order is fixed, so the output is deterministic.
+ */
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { hex32, hex64 } from '../arch/fields.ts';
+import { type LoggedEvent, type Trace, type TraceRecord } from './types.ts';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Obj = { [k: string]: Json };
+
+const hx = (v: bigint): string => `0x${v.toString(16)}`;
+
+function loggedToJson(l: LoggedEvent): Obj {
+  const o: Obj = { name: l.name, client: l.client, sid: hx(l.sid), ssid: hx(l.ssid) };
+  if (l.iova !== undefined) o['iova'] = hx(l.iova);
+  if (l.ipa !== undefined) o['ipa'] = hx(l.ipa);
+  if (l.fetchAddr !== undefined) o['fetchAddr'] = hx(l.fetchAddr);
+  if (l.flags) {
+    const f = l.flags;
+    const fo: Obj = { priv: f.priv, inst: f.inst, read: f.read, s2: f.s2, classText: f.classText };
+    if (f.ttd !== undefined) fo['ttd'] = f.ttd;
+    fo['stall'] = f.stall;
+    fo['stag'] = hx(f.stag);
+    o['flags'] = fo;
+  }
+  o['textLines'] = l.textLines;
+  return o;
+}
+
+export function recordToJson(r: TraceRecord): Obj {
+  const o: Obj = { kind: r.kind, instance: r.instance, lines: [...r.lines] };
+  if (r.timestamp !== undefined) o['timestamp'] = r.timestamp;
+  switch (r.kind) {
+    case 'event':
+      o['raw'] = r.raw.map(hex64);
+      if (r.truncated) o['truncated'] = true;
+      if (r.headerType !== undefined) o['headerType'] = r.headerType;
+      if (r.known !== undefined) o['known'] = [...r.known];
+      if (r.collapsed !== undefined) o['collapsed'] = r.collapsed;
+      if (r.logged !== undefined) o['logged'] = loggedToJson(r.logged);
+      break;
+    case 'cmdq_error':
+      if (r.cons !== undefined) o['cons'] = hex32(r.cons);
+      o['cerror'] = r.cerror;
+      o['reason'] = r.reason;
+      if (r.command !== undefined) o['command'] = r.command.map(hex64);
+      if (r.commandTruncated) o['commandTruncated'] = true;
+      if (r.commandName !== undefined) o['commandName'] = r.commandName;
+      if (r.retrying) o['retrying'] = true;
+      break;
+    case 'sync_timeout':
+      o['prod'] = hex32(r.prod);
+      o['hwprod'] = hex32(r.hwprod);
+      o['hwcons'] = hex32(r.hwcons);
+      break;
+    case 'overflow':
+      o['queue'] = r.queue;
+      break;
+    case 'gerror':
+      if (r.active !== undefined) o['active'] = hex32(r.active);
+      o['causes'] = [...r.causes];
+      break;
+    case 'suppressed':
+      o['count'] = r.count;
+      o['func'] = r.func;
+      break;
+    case 'command':
+      o['name'] = r.name;
+      break;
+    case 'qemu':
+      o['name'] = r.name;
+      o['args'] = { ...r.args };
+      o['text'] = r.text;
+      break;
+    case 'cmdq_timeout':
+      break;
+  }
+  return o;
+}
+
+export function traceToJson(t: Trace): Obj {
+  return {
+    format: t.format,
+    instances: [...t.instances],
+    records: t.records.map(recordToJson),
+    diagnostics: t.diagnostics.map((d) => ({ code: d.code, severity: d.severity, line: d.line, message: d.message })),
+  };
+}
+
+export function traceToYaml(t: Trace): string {
+  return stringifyYaml(traceToJson(t), { lineWidth: 0 });
+}
+
+const big = (v: unknown): bigint => BigInt(String(v));
+const num = (v: unknown): number => Number(BigInt(String(v)));
+
+function loggedFromJson(o: Record<string, unknown>): LoggedEvent {
+  const l: LoggedEvent = { name: String(o['name']), client: String(o['client']), sid: big(o['sid']), ssid: big(o['ssid']), textLines: (o['textLines'] as number[]) ?? [] };
+  if (o['iova'] !== undefined) l.iova = big(o['iova']);
+  if (o['ipa'] !== undefined) l.ipa = big(o['ipa']);
+  if (o['fetchAddr'] !== undefined) l.fetchAddr = big(o['fetchAddr']);
+  const f = o['flags'] as Record<string, unknown> | undefined;
+  if (f !== undefined) {
+    l.flags = { priv: f['priv'] === true, inst: f['inst'] === true, read: f['read'] === true, s2: f['s2'] === true, classText: String(f['classText']), stall: f['stall'] === true, stag: big(f['stag']) };
+    if (f['ttd'] === 'read' || f['ttd'] === 'write') l.flags.ttd = f['ttd'];
+  }
+  return l;
+}
+
+/** Inverse of traceToJson. Input is assumed schema-valid (validate with ajv first if untrusted). */
+export function traceFromJson(j: unknown): Trace {
+  const o = j as Record<string, unknown>;
+  const records = ((o['records'] as Record<string, unknown>[]) ?? []).map((r): TraceRecord => {
+    const b = { instance: String(r['instance'] ?? ''), lines: [...((r['lines'] as number[]) ?? [])] } as { instance: string; lines: number[]; timestamp?: string };
+    if (typeof r['timestamp'] === 'string') b.timestamp = r['timestamp'];
+    switch (r['kind']) {
+      case 'event': {
+        const e: TraceRecord = { kind: 'event', ...b, raw: ((r['raw'] as string[]) ?? []).map(big) };
+        if (r['truncated'] === true) e.truncated = true;
+        if (typeof r['headerType'] === 'number') e.headerType = r['headerType'];
+        if (Array.isArray(r['known'])) e.known = (r['known'] as string[]).map(String);
+        if (typeof r['collapsed'] === 'number') e.collapsed = r['collapsed'];
+        if (r['logged'] !== undefined) e.logged = loggedFromJson(r['logged'] as Record<string, unknown>);
+        return e;
+      }
+      case 'cmdq_error': {
+        const e: TraceRecord = { kind: 'cmdq_error', ...b, cerror: Number(r['cerror']), reason: String(r['reason'] ?? '') };
+        if (r['cons'] !== undefined) e.cons = num(r['cons']);
+        if (Array.isArray(r['command'])) e.command = (r['command'] as string[]).map(big);
+        if (r['commandTruncated'] === true) e.commandTruncated = true;
+        if (typeof r['commandName'] === 'string') e.commandName = r['commandName'];
+        if (r['retrying'] === true) e.retrying = true;
+        return e;
+      }
+      case 'sync_timeout':
+        return { kind: 'sync_timeout', ...b, prod: num(r['prod']), hwprod: num(r['hwprod']), hwcons: num(r['hwcons']) };
+      case 'cmdq_timeout':
+        return { kind: 'cmdq_timeout', ...b };
+      case 'overflow':
+        return { kind: 'overflow', ...b, queue: r['queue'] === 'priq' ? 'priq' : 'evtq' };
+      case 'gerror': {
+        const g: TraceRecord = { kind: 'gerror', ...b, causes: ((r['causes'] as string[]) ?? []).map(String) };
+        if (r['active'] !== undefined) g.active = num(r['active']);
+        return g;
+      }
+      case 'suppressed':
+        return { kind: 'suppressed', ...b, count: Number(r['count']), func: String(r['func'] ?? '') };
+      case 'command':
+        return { kind: 'command', ...b, name: String(r['name']) };
+      default:
+        return { kind: 'qemu', ...b, name: String(r['name'] ?? ''), args: { ...((r['args'] as Record<string, string>) ?? {}) }, text: String(r['text'] ?? '') };
+    }
+  });
+  return {
+    format: (o['format'] as Trace['format']) ?? 'dmesg',
+    instances: ((o['instances'] as string[]) ?? []).map(String),
+    records,
+    diagnostics: ((o['diagnostics'] as Trace['diagnostics']) ?? []).map((d) => ({ ...d })),
+  };
+}
+
+export function traceFromYaml(text: string): Trace {
+  return traceFromJson(parseYaml(text));
+}

@@ -1,0 +1,43 @@
+/**
+ * What the VMM does with each guest command (QEMU-accel-like; reference emulator-models §1.1 and
+ * linux-smmuv3-iommufd §6.6): invalidations the host accepts are forwarded to
+ * IOMMU_HWPT_INVALIDATE; CMD_SYNC completes locally once everything before it was forwarded;
+ * STE invalidations are the VMM's own job (re-read the guest STE, new nested HWPT, re-attach);
+ * prefetches are no-ops; everything else is CERROR_ILL for the guest. The guest-visible SMMU is
+ * stage-1 only, so stage-2/EL2 TLBIs, and ATS/stall responses it never advertised, are illegal.
+ */
+import { OP } from '../host/commands.ts';
+
+export type GuestCmdAction = 'forward' | 'sync' | 'ste' | 'nop' | 'illegal';
+
+const FORWARD: ReadonlySet<number> = new Set([
+  OP.TLBI_NH_ALL, OP.TLBI_NH_ASID, OP.TLBI_NH_VA, OP.TLBI_NH_VAA, OP.TLBI_NSNH_ALL,
+  OP.ATC_INV, OP.CFGI_CD, OP.CFGI_CD_ALL,
+]);
+/** PREFETCH_CONFIG (0x01), PREFETCH_ADDR (0x02): hints, nothing to forward. */
+const NOP: ReadonlySet<number> = new Set([0x01, 0x02]);
+
+export function classifyGuestCommand(cmd: readonly bigint[]): GuestCmdAction {
+  const dw0 = cmd[0] ?? 0n;
+  const op = Number(dw0 & 0xffn);
+  if (FORWARD.has(op)) return 'forward';
+  if (op === OP.CMD_SYNC) return ((dw0 >> 12n) & 3n) === 3n ? 'illegal' : 'sync'; // CS=0b11 reserved
+  if (op === OP.CFGI_STE || op === OP.CFGI_STE_RANGE) return 'ste';
+  if (NOP.has(op)) return 'nop';
+  return 'illegal';
+}
+
+/**
+ * The vSIDs a CFGI_STE / CFGI_STE_RANGE (CFGI_ALL = RANGE with Range 31) names, restricted to
+ * `known` (sorted). Range n covers 2^(n+1) StreamIDs from StreamID aligned down (§4.3.2).
+ */
+export function steInvalidationTargets(cmd: readonly bigint[], known: readonly number[]): number[] {
+  const dw0 = cmd[0] ?? 0n;
+  const sid = Number(dw0 >> 32n);
+  if (Number(dw0 & 0xffn) === OP.CFGI_STE) return known.filter((v) => v === sid);
+  const range = Number((cmd[1] ?? 0n) & 0x1fn);
+  if (range >= 31) return known.slice();
+  const span = 2 ** (range + 1);
+  const lo = Math.floor(sid / span) * span;
+  return known.filter((v) => v >= lo && v < lo + span);
+}
