@@ -107,3 +107,14 @@ t.test('safety: __proto__, alias bombs, YAML syntax, caps', async (t) => {
   t.match(loadScenarioText('x'.repeat(100), { file: 'f.yaml', caps: { maxFileBytes: 10 } }).errors, [{ code: 'FILE_TOO_LARGE' }]);
   t.match(load('- 1\n- 2\n').errors, [{ code: 'BAD_TYPE', line: 1 }]);
 });
+
+t.test('a sequence or mapping used as a key is a located error, not a stringified key', async (t) => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.message);
+  process.on('warning', onWarning);
+  const r = load(`${HEAD}steps:\n  - { [dma]: 1 }\n`);
+  await new Promise((resolve) => setImmediate(resolve));
+  process.off('warning', onWarning);
+  t.match(r.errors, [{ code: 'BAD_STEP' }, { code: 'BAD_TYPE', line: 4, col: 7 }]);
+  t.same(warnings, [], 'yaml prints no process warning');
+});

@@ -1,22 +1,11 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { deepStrictEqual } from 'node:assert';
-import { type FieldSpec, type StructCodec, hex64 } from './fields.ts';
+import { hex64 } from './fields.ts';
+import { roundTrips } from './roundtrip.testkit.ts';
 import {
   CERROR, CERROR_NAME, CERROR_REASON, COMMAND_NAMES, COMMANDS, OPCODE, decodeCommand, encodeCommand,
 } from './command.ts';
 
-function fieldArb(f: FieldSpec): fc.Arbitrary<bigint> {
-  const a = fc.bigInt({ min: 0n, max: (1n << BigInt(f.hi - f.lo + 1)) - 1n });
-  return f.addr ? a.map((v) => v << BigInt(f.lo)) : a;
-}
-/** decode(encode(x)) = x for in-range values; encode(decode(raw)) = raw & definedMask. */
-function roundTrips(c: StructCodec, numRuns = 60): void {
-  const rec = fc.record(Object.fromEntries(c.fields.map((f) => [f.name, fieldArb(f)])) as Record<string, fc.Arbitrary<bigint>>);
-  fc.assert(fc.property(rec, (v) => deepStrictEqual(c.decode(c.encode(v)), { ...v })), { numRuns });
-  const raw = fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { minLength: c.dwords, maxLength: c.dwords });
-  fc.assert(fc.property(raw, (r) => deepStrictEqual(c.encode(c.decode(r)), r.map((w, i) => w & (c.definedMask[i] ?? 0n)))), { numRuns });
-}
 const hx = (r: readonly bigint[]) => r.map(hex64);
 
 t.test('every command codec round-trips and encodes its opcode', async (t) => {
@@ -27,7 +16,7 @@ t.test('every command codec round-trips and encodes its opcode', async (t) => {
     t.equal(info?.name, name);
     if (info === undefined) continue;
     t.equal(info.codec.dwords, 2);
-    roundTrips(info.codec);
+    roundTrips(info.codec, 60);
     const raw = encodeCommand(name, {});
     t.equal(raw[0] & 0xffn, BigInt(OPCODE[name]), `${name} opcode`);
     t.equal(raw[1], 0n);

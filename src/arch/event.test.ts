@@ -1,20 +1,9 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { deepStrictEqual } from 'node:assert';
-import { type FieldSpec, type StructCodec, hex64 } from './fields.ts';
+import { hex64 } from './fields.ts';
+import { roundTrips } from './roundtrip.testkit.ts';
 import { CLASS, CLASS_NAME, EVENTS, EVENT_NAMES, EVENT_TYPE, decodeEvent, encodeEvent } from './event.ts';
 
-function fieldArb(f: FieldSpec): fc.Arbitrary<bigint> {
-  const a = fc.bigInt({ min: 0n, max: (1n << BigInt(f.hi - f.lo + 1)) - 1n });
-  return f.addr ? a.map((v) => v << BigInt(f.lo)) : a;
-}
-/** decode(encode(x)) = x for in-range values; encode(decode(raw)) = raw & definedMask. */
-function roundTrips(c: StructCodec, numRuns = 60): void {
-  const rec = fc.record(Object.fromEntries(c.fields.map((f) => [f.name, fieldArb(f)])) as Record<string, fc.Arbitrary<bigint>>);
-  fc.assert(fc.property(rec, (v) => deepStrictEqual(c.decode(c.encode(v)), { ...v })), { numRuns });
-  const raw = fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { minLength: c.dwords, maxLength: c.dwords });
-  fc.assert(fc.property(raw, (r) => deepStrictEqual(c.encode(c.decode(r)), r.map((w, i) => w & (c.definedMask[i] ?? 0n)))), { numRuns });
-}
 
 t.test('every event codec round-trips and encodes its type', async (t) => {
   t.equal(EVENTS.size, 35);
@@ -23,7 +12,7 @@ t.test('every event codec round-trips and encodes its type', async (t) => {
     t.equal(info?.name, name);
     if (info === undefined) continue;
     t.equal(info.codec.dwords, 4);
-    roundTrips(info.codec);
+    roundTrips(info.codec, 60);
     const raw = encodeEvent(name, {});
     t.equal(raw.length, 4);
     t.equal(raw[0], BigInt(EVENT_TYPE[name]), `${name} type`);

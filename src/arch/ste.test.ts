@@ -1,20 +1,8 @@
 import t from 'tap';
-import fc from 'fast-check';
-import { deepStrictEqual } from 'node:assert';
-import { type FieldSpec, type StructCodec, hex64 } from './fields.ts';
+import { hex64 } from './fields.ts';
+import { roundTrips } from './roundtrip.testkit.ts';
 import { PS_BITS, S2TG_GRANULE, STE, STE_CONFIG, steConfigName } from './ste.ts';
 
-function fieldArb(f: FieldSpec): fc.Arbitrary<bigint> {
-  const a = fc.bigInt({ min: 0n, max: (1n << BigInt(f.hi - f.lo + 1)) - 1n });
-  return f.addr ? a.map((v) => v << BigInt(f.lo)) : a;
-}
-/** decode(encode(x)) = x for in-range values; encode(decode(raw)) = raw & definedMask. */
-function roundTrips(c: StructCodec, numRuns = 200): void {
-  const rec = fc.record(Object.fromEntries(c.fields.map((f) => [f.name, fieldArb(f)])) as Record<string, fc.Arbitrary<bigint>>);
-  fc.assert(fc.property(rec, (v) => deepStrictEqual(c.decode(c.encode(v)), { ...v })), { numRuns });
-  const raw = fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { minLength: c.dwords, maxLength: c.dwords });
-  fc.assert(fc.property(raw, (r) => deepStrictEqual(c.encode(c.decode(r)), r.map((w, i) => w & (c.definedMask[i] ?? 0n)))), { numRuns });
-}
 
 t.test('STE round-trips over every field', async (t) => {
   t.equal(STE.dwords, 8);

@@ -6,7 +6,7 @@
  * 52-bit OA) unless `pageOnly`. Raw overrides plant any value at any slot (illegal encodings).
  */
 import { PageAllocator } from '../memory/page-allocator.ts';
-import { type SparseMemory } from '../memory/sparse-memory.ts';
+import { SparseMemory } from '../memory/sparse-memory.ts';
 import { blockAllowed, levelShift, sl0ForLevel, startLevelS1, startLevelS2 } from '../arch/ttd.ts';
 import {
   type GranuleBytes, type S1LeafAttrs, type S2LeafAttrs, type TableAttrs, decodeOA, gShiftOf, psEncoding, s1Leaf, s2Leaf,
@@ -109,8 +109,12 @@ export class PageTableBuilder {
   #newTable(size: number, level: number, va: bigint): bigint {
     const bytes = Math.max(size, 64);
     const addr = this.#alloc instanceof PageAllocator ? this.#alloc.alloc(bytes, bytes) : this.#alloc(bytes, level, va);
-    this.mem.back(addr, bytes);
-    for (let a = 0; a < bytes; a += 8) this.mem.write64(addr + BigInt(a), 0n);
+    if (this.mem instanceof SparseMemory) {
+      this.mem.zero(addr, bytes); // whole pages at a time (host tables)
+    } else {
+      this.mem.back(addr, bytes);
+      for (let a = 0; a < bytes; a += 8) this.mem.write64(addr + BigInt(a), 0n);
+    }
     return addr;
   }
 

@@ -58,7 +58,7 @@ export function loadScenarioText(source: string, opts: LoadOptions): LoadResult 
   Error.stackTraceLimit = 0;
   let doc;
   try {
-    doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    doc = parseDocument(source, { logLevel: 'error', lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   } finally {
     Error.stackTraceLimit = limit;
   }
@@ -74,6 +74,13 @@ export function loadScenarioText(source: string, opts: LoadOptions): LoadResult 
   let firstAlias: number | undefined;
   visit(doc, {
     Pair(_, pair) {
+      if (pair.key !== null && !isScalar(pair.key)) {
+        // `{a: 1}: x` or `[a]: x`: yaml would stringify the key (with a process warning); no
+        // scenario key is a collection, so reject it where it stands.
+        const p = loc.at((pair.key as { range?: [number, number, number] }).range?.[0] ?? 0);
+        errors.push(err('BAD_TYPE', p.line, p.col, '', 'Mapping keys must be plain names, not sequences or mappings'));
+        return;
+      }
       const k = isScalar(pair.key) ? pair.key.value : pair.key;
       if (typeof k === 'string' && FORBIDDEN_KEYS.has(k)) {
         const p = loc.at(isScalar(pair.key) ? (pair.key.range?.[0] ?? 0) : 0);
