@@ -92,6 +92,9 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
 /** Named structures → addresses, so goldens can be checked by hand. */
 function layoutOf(ctx: ExecContext): Record<string, ObsScalar> {
   const l: Record<string, ObsScalar> = { strtab: ctx.boot.strtabBase, cmdq: ctx.boot.cmdqBase, evtq: ctx.boot.evtqBase };
+  (ctx.host?.extraSmmus ?? []).forEach((e, i) => {
+    Object.assign(l, { [`smmu${i + 1}_strtab`]: e.boot.strtabBase, [`smmu${i + 1}_cmdq`]: e.boot.cmdqBase, [`smmu${i + 1}_evtq`]: e.boot.evtqBase });
+  });
   for (const [name, s2] of ctx.tables.s2) l[layoutKey('s2', name, 'ttb')] = s2.builder.ttb;
   for (const [name, s1] of ctx.tables.s1) {
     l[layoutKey('s1', name, 'ttb')] = s1.builder.ttb;

@@ -258,10 +258,12 @@ export function buildScenarioSchema(): Json {
       poll_budget: int(1, 1_000_000, 'CMD_SYNC polls before -ETIMEDOUT'),
       msi: enumOf(['cookie', 'flat'], 'MSI doorbell set-up in a NEST_PARENT with s2_table'),
       devices: arrayOf(ref('host_device')),
+      smmus: int(1, 2, 'SMMU instances (default 1); SMMU 1 gets its own stream table and queues (exec/layout.ts HOST1)'),
     }, [], 'the Linux-like host (IOMMUFD uAPI + SMMUv3 driver) over the emulated SMMU; every declared device is bound'),
     host_device: obj({
       device: name, ats: bool('PCIe ATS capable'), canwbs: bool('CANWBS-coherent (default true)'),
       pasid_bits: int(0, 20, 'PASID width'), stall: bool('stall-capable master'),
+      smmu: int(0, 1, 'SMMU instance the device sits behind (default 0; below host.smmus)'),
     }, ['device'], 'per-device host facts'),
     guest: obj({
       viommu: { ...name, description: 'vIOMMU the vSMMU forwards to (current uAPI)' },

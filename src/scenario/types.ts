@@ -42,6 +42,8 @@ export interface HostDeviceConfig {
   readonly canwbs?: boolean;
   readonly pasid_bits?: number;
   readonly stall?: boolean;
+  /** Index of the SMMU instance the device sits behind (default 0; below `host.smmus`). */
+  readonly smmu?: number;
 }
 export interface HostConfig {
   readonly uapi?: 'current' | 'rfc-2023';
@@ -51,6 +53,13 @@ export interface HostConfig {
   /** MSI doorbell set-up in the nest parent's stage 2, done when a NEST_PARENT gets its tables. */
   readonly msi?: 'cookie' | 'flat';
   readonly devices?: readonly HostDeviceConfig[];
+  /**
+   * Number of SMMU instances (default 1). SMMU 0 is the scenario's device; SMMU 1 is a second
+   * SmmuDevice with the same profile in the same PA space, booted from its own allocator range
+   * (exec/layout.ts HOST1). Only host steps reach SMMU 1 (dma/msi steps and event draining use
+   * SMMU 0).
+   */
+  readonly smmus?: number;
 }
 export interface GuestConfig {
   /** current uAPI: the vIOMMU the vSMMU forwards to. */
@@ -503,8 +512,8 @@ function shape<T>() {
 export const SHAPES: Readonly<Record<string, Shape>> = {
   '#': shape<Scenario>()(['name', 'description', 'tags', 'requires', 'covers', 'smmu', 'devices', 'memory', 'streams', 'host',
     'guest', 'steps'], ['name', 'description', 'tags', 'steps']),
-  host: shape<HostConfig>()(['uapi', 'log_era', 'flush_pending_on_error', 'poll_budget', 'msi', 'devices'], []),
-  host_device: shape<HostDeviceConfig>()(['device', 'ats', 'canwbs', 'pasid_bits', 'stall'], ['device']),
+  host: shape<HostConfig>()(['uapi', 'log_era', 'flush_pending_on_error', 'poll_budget', 'msi', 'devices', 'smmus'], []),
+  host_device: shape<HostDeviceConfig>()(['device', 'ats', 'canwbs', 'pasid_bits', 'stall', 'smmu'], ['device']),
   guest: shape<GuestConfig>()(['viommu', 'nested_hwpt', 'ram_ipa', 'ram_pa', 'ram_size', 'cmdq_log2size', 'evtq_log2size'], []),
   vste: shape<VSte>()(['config', 'valid', 's1dss', 's1fmt', 's1cdmax', 'cd_table', 's1stalld', 'eats', 'fields', 'raw'], []),
   smmu: shape<SmmuProfile>()(['oas', 'sidsize', 'ssidsize', 'granules', 'stall_model', 'features', 'cmdq_log2size',

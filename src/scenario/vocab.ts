@@ -43,5 +43,5 @@ export type GerrorName = (typeof GERRORS)[number];
 export const RESULT_KINDS = ['ok', 'fault', 'stall', 'abort', 'error'] as const;
 export type ResultKind = (typeof RESULT_KINDS)[number];
 
-export const FAULT_KINDS = ['ext_abort', 'cmdq_stall', 'atc_inv_timeout', 'evtq_full'] as const;
+export const FAULT_KINDS = ['ext_abort', 'cmdq_stall', 'atc_inv_timeout', 'evtq_full', 'cmdq_fetch_abort'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

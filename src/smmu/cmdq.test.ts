@@ -242,3 +242,27 @@ t.test('property: any sequence of batches on a small ring executes every command
   );
   t.end();
 });
+
+t.test('injected fetch abort (§7.1 CERROR_ABT): CONS.ERR=2 at the slot, untouched; GERRORN ack re-fetches the same slot', (t) => {
+  const k = mkKit();
+  const start = consOf(k.dev.readReg(REG.CMDQ_CONS)).rd; // boot consumed 4
+  k.dev.cmdq.abortFetches(2);
+  const r = submitCommands(k.dev, [cmd('TLBI_NSNH_ALL'), sync()]);
+  t.equal(r.error, 'CERROR_ABT');
+  t.equal(r.errorIndex, start, 'the first fetch aborted');
+  t.same(consOf(r.cons), { rd: start, err: 2 });
+  t.equal(r.executed.length, 0);
+  t.ok(cmdqErrActive(k));
+  const slot = k.mem.readWords(k.dev.cmdq.base() + BigInt(start * 16), 2);
+  t.same(slot, cmd('TLBI_NSNH_ALL'), 'the entry in memory is not changed by the abort');
+  // Ack without rewriting (as Linux does for ABT): the same slot is fetched again and aborts once more.
+  const ack1 = k.dev.writeReg(REG.GERRORN, k.dev.readReg(REG.GERROR));
+  t.equal(ack1?.error, 'CERROR_ABT', 'second injected abort on the re-fetch');
+  t.same(consOf(k.dev.readReg(REG.CMDQ_CONS)), { rd: start, err: 2 });
+  const ack2 = k.dev.writeReg(REG.GERRORN, k.dev.readReg(REG.GERROR));
+  t.equal(ack2?.error, 'CERROR_NONE');
+  t.same(ack2?.executed.map((c) => c.name), ['TLBI_NSNH_ALL', 'CMD_SYNC'], 'the same slot re-fetched and executed');
+  t.equal(k.dev.cmdq.fetchAbortsPending, 0, 'the injection is used up');
+  t.notOk(cmdqErrActive(k));
+  t.end();
+});

@@ -2,6 +2,10 @@
  * Command queue (§3.5, §4, §7.1): a ring of 16-byte commands at CMDQ_BASE. Consumption runs
  * synchronously inside a CMDQ_PROD write (and after a GERRORN ack that clears CMDQ_ERR).
  *
+ * Fault injection: `stallAt` (no progress) and `abortFetches(n)` (the next n fetches of the
+ * entry at CONS abort: CERROR_ABT, the entry itself is untouched, so after the GERRORN ack the
+ * same slot is fetched again and runs; §7.1 CERROR_ABT, linux-smmuv3-iommufd.md §3.3).
+ *
  * Error mechanics (§7.1, errata B.4): CONS.RD stays on the failing command, CONS.ERR is set,
  * then GERROR.CMDQ_ERR toggles; older commands have executed, newer ones have not. Nothing is
  * consumed while CMDQ_ERR is active; after software acknowledges it (GERRORN), the command at
@@ -123,6 +127,12 @@ export class CommandQueue {
   consumedTotal = 0;
   /** Injected: stop making progress once `consumedTotal` reaches this value. */
   stallAt: number | undefined;
+  /**
+   * Injected: the next this-many command fetches abort (CERROR_ABT, §7.1; the external abort is
+   * on the read of the queue entry, the entry in memory is untouched). Each fetch at CONS uses
+   * one, including the re-fetch after GERRORN is acknowledged.
+   */
+  fetchAbortsPending = 0;
   /** ATC invalidations issued since the last CMD_SYNC that will never complete. */
   #atcFailed = false;
 
@@ -131,6 +141,11 @@ export class CommandQueue {
     this.#mem = mem;
     this.#sink = sink;
     this.stallAt = regs.profile.cmdqStallAt;
+  }
+
+  /** Fault injection at run time: the next `n` command fetches abort (CERROR_ABT). */
+  abortFetches(n: number): void {
+    this.fetchAbortsPending = n;
   }
 
   /** Fault injection at run time: consume `n` more commands, then stop making progress (undefined: never stop). */
@@ -173,6 +188,9 @@ export class CommandQueue {
       let cmd: DecodedCommand | undefined;
       if (raw === undefined) {
         fail = { code: CERROR.ABT, reason: `command fetch from unbacked memory at 0x${(this.base() + BigInt(idx * 16)).toString(16)}` };
+      } else if (this.fetchAbortsPending > 0) {
+        this.fetchAbortsPending--;
+        fail = { code: CERROR.ABT, reason: `injected abort on command fetch at 0x${(this.base() + BigInt(idx * 16)).toString(16)}` };
       } else {
         cmd = decodeCommand(raw);
         const ill = illegalReason(cmd, raw, this.#regs.profile);

@@ -5,6 +5,10 @@
  * host objects the steps created, the kernel log and the records read from vEVENTQs / the guest
  * EVTQ. Physical events drained after each step go through the host's event thread here.
  */
+import { CMDQ_BASE, EVENTQ_BASE, REG, STRTAB_BASE_CFG } from '../../arch/registers.ts';
+import { PageAllocator } from '../../memory/page-allocator.ts';
+import { type BootInfo, bootSmmu } from '../../smmu/boot.ts';
+import { SmmuDevice } from '../../smmu/device.ts';
 import { DevicePort } from '../../host/device-port.ts';
 import { Iommufd, type IommufdOptions } from '../../host/iommufd.ts';
 import { ItsDoorbell, type MsiSetup } from '../../host/msi.ts';
@@ -14,12 +18,18 @@ import type { EventRecord } from '../types.ts';
 import { encodeScenarioCommand } from './commands.ts';
 import type { ExecContext } from './context.ts';
 import type { GuestWorld } from './guest.ts';
+import { HOST1_BASE, HOST1_LIMIT } from './layout.ts';
+import { execProfile } from './profile.ts';
 import type { S2Space } from './tables.ts';
 
 export interface HostWorld {
   readonly fd: Iommufd;
   readonly rfc: Rfc2023 | undefined;
   readonly port: DevicePort;
+  /** SMMUs beyond SMMU 0 (`host.smmus`), index i+1 at [i]: device and its boot addresses. */
+  readonly extraSmmus: readonly { readonly dev: SmmuDevice; readonly boot: BootInfo }[];
+  /** One port per SMMU (index = `host.devices[].smmu`); ports[0] is `port`. */
+  readonly ports: readonly DevicePort[];
   /** Scenario device name → device object ID. */
   readonly devIds: Map<string, number>;
   /** Host object name → object ID. */
@@ -45,11 +55,13 @@ export function makeHostWorld(ctx: ExecContext): HostWorld | undefined {
   const s = ctx.scenario;
   if (s.host === undefined) return undefined;
   const port = new DevicePort(ctx.dev);
+  const extraSmmus = makeExtraSmmus(ctx, s.host.smmus ?? 1);
+  const ports = [port, ...extraSmmus.map((e) => new DevicePort(e.dev))];
   const extra = new Map((s.host.devices ?? []).map((d) => [d.device, d]));
   const devices = (s.devices ?? []).map((d) => {
     const x = extra.get(d.name);
     return {
-      name: d.bdf !== undefined ? (d.bdf.length === 7 ? `0000:${d.bdf}` : d.bdf) : d.name, smmu: 0, sids: [Number(d.sid)],
+      name: d.bdf !== undefined ? (d.bdf.length === 7 ? `0000:${d.bdf}` : d.bdf) : d.name, smmu: x?.smmu ?? 0, sids: [Number(d.sid)],
       canwbs: x?.canwbs ?? true,
       ...(x?.ats !== undefined ? { ats: x.ats } : {}),
       ...(x?.pasid_bits !== undefined ? { pasidBits: x.pasid_bits } : {}),
@@ -57,7 +69,7 @@ export function makeHostWorld(ctx: ExecContext): HostWorld | undefined {
     };
   });
   const opts: IommufdOptions = {
-    smmus: [{ name: 'smmu0', port }], devices,
+    smmus: ports.map((p, i) => ({ name: `smmu${i}`, port: p })), devices,
     era: s.host.log_era ?? '6.14+',
     ...(s.host.flush_pending_on_error !== undefined ? { flushPendingOnError: s.host.flush_pending_on_error } : {}),
     ...(s.host.poll_budget !== undefined ? { pollBudget: s.host.poll_budget } : {}),
@@ -66,10 +78,34 @@ export function makeHostWorld(ctx: ExecContext): HostWorld | undefined {
   const devIds = new Map<string, number>();
   (s.devices ?? []).forEach((d, i) => devIds.set(d.name, fd.deviceId(devices[i]?.name ?? '') ?? i + 1));
   return {
-    fd, rfc: s.host.uapi === 'rfc-2023' ? new Rfc2023(fd, opts) : undefined, port, devIds, names: new Map(), parents: new Map(),
+    fd, rfc: s.host.uapi === 'rfc-2023' ? new Rfc2023(fd, opts) : undefined, port, extraSmmus, ports, devIds, names: new Map(), parents: new Map(),
     viommuParent: new Map(), vdevs: new Map(), veventqOf: new Map(), nestedParent: new Map(), its: new ItsDoorbell(),
     msi: undefined, guest: undefined, hostLog: [], guestEvents: [], logSeen: 0, rfcLogSeen: 0,
   };
+}
+
+/**
+ * SMMUs 1.. (`host.smmus`): each its own SmmuDevice with SMMU 0's profile over the same memory,
+ * booted like SMMU 0 (same stream-table size and queue sizes, read back from SMMU 0's registers)
+ * from the HOST1 allocator range (exec/layout.ts), so SMMU 0's layout is unchanged.
+ */
+function makeExtraSmmus(ctx: ExecContext, n: number): { dev: SmmuDevice; boot: BootInfo }[] {
+  if (n <= 1) return [];
+  const ep = execProfile(ctx.scenario);
+  const alloc = new PageAllocator(HOST1_BASE, HOST1_LIMIT, ctx.mem);
+  const out: { dev: SmmuDevice; boot: BootInfo }[] = [];
+  for (let i = 1; i < n; i++) {
+    const dev = new SmmuDevice({ mem: ctx.mem, profile: ep.profile, cachePolicy: ep.cachePolicy });
+    const r = (reg: number): bigint[] => [ctx.dev.readReg(reg)];
+    const log2 = Number(STRTAB_BASE_CFG.get(r(REG.STRTAB_BASE_CFG), 'LOG2SIZE'));
+    const boot = bootSmmu(dev, alloc, {
+      ...ep.boot, sidBits: log2,
+      cmdqLog2: Number(CMDQ_BASE.get(r(REG.CMDQ_BASE), 'LOG2SIZE')),
+      evtqLog2: Number(EVENTQ_BASE.get(r(REG.EVENTQ_BASE), 'LOG2SIZE')),
+    });
+    out.push({ dev, boot });
+  }
+  return out;
 }
 
 /** A physical event record through the host's event thread; returns the routing outcome. */

@@ -159,7 +159,9 @@ export function hostStep(ctx: ExecContext, h: HostWorld, step: Step, n: number, 
     const before = probe?.();
     const opts = probe !== undefined ? { onStep: (p: { dwords: bigint[] }): void => { passes.push({ dwords: p.dwords, dma: probe() }); } } : {};
     const r = b.hwpt !== undefined ? fd.attach(id, obj(b.hwpt), opts) : fd.detach(id, opts);
-    const f: Fields = { ...(b.hwpt !== undefined ? { hwpt: b.hwpt } : {}), ...(r.errno === 0 ? { syncs: r.syncs } : {}), ste: h.port.readSte(sid) };
+    // the STE as read back from the SMMU the device sits behind (host.devices[].smmu)
+    const port = h.ports[s.host?.devices?.find((x) => x.device === b.device)?.smmu ?? 0] ?? h.port;
+    const f: Fields = { ...(b.hwpt !== undefined ? { hwpt: b.hwpt } : {}), ...(r.errno === 0 ? { syncs: r.syncs } : {}), ste: port.readSte(sid) };
     if (before !== undefined) Object.assign(f, probeFields(before, passes));
     return res(r, f);
   }

@@ -8,6 +8,9 @@
  *                                  install. Every block is aligned to its own size (min 64 B).
  *   PA 0x3000_0000 .. 0x4000_0000  GUEST RAM: backing pages for automatic stage-2 mappings of
  *                                  guest structures (below), one S2 granule per page, in order.
+ *   PA 0x4000_0000 .. 0x5000_0000  HOST1: with `host.smmus: 2`, the second SMMU's stream table,
+ *                                  CMDQ and EVTQ (same order and sizes as HOST). Both SMMUs share
+ *                                  the one PA space (page tables from HOST serve either).
  *   IPA 0x7000_0000 .. 0x7100_0000 GUEST TABLES, per S2 table: S1 tables and CD tables with
  *                                  `ipa_space: <s2 table>` (and no `at:`) are bump allocated here
  *                                  in IPA space. Any guest-structure IPA page the S2 table does not
@@ -29,6 +32,8 @@ export const HOST_BASE = 0x1000_0000n;
 export const HOST_LIMIT = 0x3000_0000n;
 export const GUEST_RAM_BASE = 0x3000_0000n;
 export const GUEST_RAM_LIMIT = 0x4000_0000n;
+export const HOST1_BASE = 0x4000_0000n;
+export const HOST1_LIMIT = 0x5000_0000n;
 export const GUEST_TABLE_IPA_BASE = 0x7000_0000n;
 export const GUEST_TABLE_IPA_LIMIT = 0x7100_0000n;
 export const DATA_BASE = 0x1_0000_0000n;

@@ -197,6 +197,10 @@ export function injectFault(ctx: ExecContext, f: FaultInjection, where: string):
       // The queue consumes `count` more commands (default 0), then stops making progress.
       ctx.dev.cmdq.stallAfter(f.count ?? 0);
       return;
+    case 'cmdq_fetch_abort':
+      // The next `count` command fetches (default 1) abort: CERROR_ABT at CONS, slot untouched.
+      ctx.dev.cmdq.abortFetches(f.count ?? 1);
+      return;
     case 'atc_inv_timeout':
       // No StreamID in the injection: every declared device stops completing ATS invalidations.
       for (const d of ctx.scenario.devices ?? []) ctx.dev.atcInvNeverCompletes.add(Number(d.sid));
