@@ -22,28 +22,15 @@ const Q = 0x4000_0000n;
 const CONS_AT = 0x4000_2004n; // upper half of a dword: the u32 helpers must not disturb the lower half
 const VSID_A = 0x77;
 
-function mkPort(dev: SmmuDevice, stall: () => boolean, submits: bigint[][][]): HostSmmuPort {
-  const real = new DevicePort(dev);
-  return {
-    idRegs: () => real.idRegs(),
-    submit: (cmds) => {
-      submits.push(cmds.map((c) => [c[0] ?? 0n, c[1] ?? 0n]));
-      if (!stall()) return real.submit(cmds);
-      const size = 1 << real.cmdqLog2Size();
-      let prod = Number(dev.readReg(0x98));
-      for (const c of cmds) { real.writeCmdqEntry(prod & (size - 1), c); prod = (prod + 1) & (2 * size - 1); }
-      dev.regs.set(0x98, BigInt(prod)); // CONS never follows: a CMDQ that makes no progress
-      return { error: 'CERROR_NONE', stalled: true };
-    },
-    installSte: (sid, d) => real.installSte(sid, d),
-    readSte: (sid) => real.readSte(sid),
-    readReg: (o) => real.readReg(o),
-    writeReg: (o, v) => real.writeReg(o, v),
-    readCmdqEntry: (i) => real.readCmdqEntry(i),
-    writeCmdqEntry: (i, c) => real.writeCmdqEntry(i, c),
-    cmdqLog2Size: () => real.cmdqLog2Size(),
-    cmdqEntryAddress: (i) => real.cmdqEntryAddress(i),
+/** The real port, recording every batch the host submits. */
+function mkPort(dev: SmmuDevice, submits: bigint[][][]): HostSmmuPort {
+  const port: HostSmmuPort = new DevicePort(dev);
+  const submit = port.submit.bind(port);
+  port.submit = (cmds) => {
+    submits.push(cmds.map((c) => [c[0] ?? 0n, c[1] ?? 0n]));
+    return submit(cmds);
   };
+  return port;
 }
 
 function world(profile: Partial<SmmuProfile> = {}) {
@@ -51,17 +38,16 @@ function world(profile: Partial<SmmuProfile> = {}) {
   const alloc = new PageAllocator(0x1000_0000n, 0x8000_0000n, mem);
   const dev = new SmmuDevice({ mem, profile });
   bootSmmu(dev, alloc, { strtab: 'linear', cmdqLog2: 8, evtqLog2: 6 });
-  let stalled = false;
   const submits: bigint[][][] = [];
   const opts: IommufdOptions = {
-    smmus: [{ name: 'smmu0', port: mkPort(dev, () => stalled, submits) }],
+    smmus: [{ name: 'smmu0', port: mkPort(dev, submits) }],
     devices: [{ name: '0000:01:00.0', smmu: 0, sids: [0x10], pasidBits: 8 }, { name: '0000:02:00.0', smmu: 0, sids: [0x20] }],
   };
   const fd = new Iommufd(opts);
   const rfc = new Rfc2023(fd, opts);
   const user = new SparseMemory();
   user.back(Q, 0x4000);
-  return { dev, fd, rfc, user: user as UserMemory & SparseMemory, submits, alloc, mem, stall: (v: boolean) => { stalled = v; } };
+  return { dev, fd, rfc, user: user as UserMemory & SparseMemory, submits, alloc, mem, stall: (v: boolean) => dev.cmdq.stallAfter(v ? 0 : undefined) };
 }
 
 function steBytes(ste: readonly bigint[], len = 64): Uint8Array {

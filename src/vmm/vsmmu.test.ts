@@ -32,28 +32,17 @@ function world(opts: { evtqLog2?: number; stallHost?: () => boolean; veventqDept
   const alloc = new PageAllocator(0x1000_0000n, 0x8000_0000n, mem);
   const dev = new SmmuDevice({ mem });
   bootSmmu(dev, alloc, { strtab: 'linear', cmdqLog2: 8, evtqLog2: 6 });
-  const real = new DevicePort(dev);
-  // a port whose CMDQ can be made to stop making progress (host CMD_SYNC timeout)
-  const port: HostSmmuPort = {
-    idRegs: () => real.idRegs(),
-    submit: (cmds) => {
-      if (!opts.stallHost?.()) return real.submit(cmds);
-      // a CMDQ that stopped making progress: commands queued, PROD moved, CONS never follows
-      const size = 1 << real.cmdqLog2Size();
-      let prod = Number(dev.readReg(0x98));
-      for (const c of cmds) { real.writeCmdqEntry(prod & (size - 1), c); prod = (prod + 1) & (2 * size - 1); }
-      dev.regs.set(0x98, BigInt(prod));
-      return { error: 'CERROR_NONE', stalled: true };
-    },
-    installSte: (sid, d) => real.installSte(sid, d),
-    readSte: (sid) => real.readSte(sid),
-    readReg: (o) => real.readReg(o),
-    writeReg: (o, v) => real.writeReg(o, v),
-    readCmdqEntry: (i) => real.readCmdqEntry(i),
-    writeCmdqEntry: (i, c) => real.writeCmdqEntry(i, c),
-    cmdqLog2Size: () => real.cmdqLog2Size(),
-    cmdqEntryAddress: (i) => real.cmdqEntryAddress(i),
-  };
+  const port: HostSmmuPort = new DevicePort(dev);
+  // a CMDQ that stops making progress (host CMD_SYNC timeout): the device's own fault injection
+  if (opts.stallHost !== undefined) {
+    const stallHost = opts.stallHost;
+    const submit = port.submit.bind(port);
+    port.submit = (cmds) => {
+      dev.cmdq.stallAfter(stallHost() ? 0 : undefined);
+      return submit(cmds);
+    };
+  }
+
   const fd = new Iommufd({ smmus: [{ name: 'smmu0', port }], devices: [{ name: '0000:01:00.0', smmu: 0, sids: [0x10] }] });
   const parent = fd.allocPagingHwpt(1, { flags: HWPT_ALLOC_NEST_PARENT });
   if (parent.errno !== 0) throw new Error(parent.reason);
