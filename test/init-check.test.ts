@@ -47,11 +47,22 @@ t.test('init outside the repo: a tree that runs, checks and reports in every for
   const dir = join(base, 'my-suite');
   const cfg = readFileSync(join(dir, 'smmu-conform.config.yaml'), 'utf8');
   t.match(cfg, /^# yaml-language-server: \$schema=node_modules\/smmu-conform\/schemas\/config\.schema\.json\n/);
-  t.match(readFileSync(join(dir, 'scenarios', 'smoke', 's1-translate.yaml'), 'utf8'), /^# yaml-language-server: \$schema=\.\.\/\.\.\/node_modules\/smmu-conform\/schemas\/scenario\.schema\.json\n/);
+  t.match(
+    readFileSync(join(dir, 'scenarios', 'smoke', 's1-translate.yaml'), 'utf8'),
+    /^# yaml-language-server: \$schema=\.\.\/\.\.\/node_modules\/smmu-conform\/schemas\/scenario\.schema\.json\n/,
+  );
 
   const nextBlock = r.stdout.slice(r.stdout.indexOf('Next'));
-  const next = nextBlock.slice(0, nextBlock.indexOf('\n\n')).split('\n').slice(1).map((l) => l.trim());
-  t.same(next.map((l) => argv(l).slice(0, 3).join(' ')), ['cd my-suite', 'npx smmu-conform check', 'npx smmu-conform run', 'npx smmu-conform run'], 'the next steps');
+  const next = nextBlock
+    .slice(0, nextBlock.indexOf('\n\n'))
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim());
+  t.same(
+    next.map((l) => argv(l).slice(0, 3).join(' ')),
+    ['cd my-suite', 'npx smmu-conform check', 'npx smmu-conform run', 'npx smmu-conform run'],
+    'the next steps',
+  );
   const here = await follow(t, base, next);
   t.equal(here, dir);
 
@@ -67,16 +78,27 @@ t.test('init outside the repo: a tree that runs, checks and reports in every for
   t.equal((await run(join(dir, 'sub'), ['check'])).code, 0, 'config found in a parent folder');
 
   // The CI snippets' commands work as written for every shard.
-  const gh = parse(readFileSync(join(dir, '.github', 'workflows', 'smmu-conform.yml'), 'utf8')) as { jobs: { run: { strategy: { matrix: { shard: number[] } }; steps: { run?: string }[] } } };
+  const gh = parse(readFileSync(join(dir, '.github', 'workflows', 'smmu-conform.yml'), 'utf8')) as {
+    jobs: { run: { strategy: { matrix: { shard: number[] } }; steps: { run?: string }[] } };
+  };
   const shards = gh.jobs.run.strategy.matrix.shard;
   const ghRun = gh.jobs.run.steps.map((s) => s.run).find((s) => s?.includes('--shard')) ?? '';
   for (const s of shards) await follow(t, dir, [ghRun.replace(/\$\{\{ matrix\.shard \}\}/g, String(s))]);
   t.ok(shards.length >= 2, 'sharded');
-  const gl = parse(readFileSync(join(dir, 'ci', 'smmu-conform.gitlab-ci.yml'), 'utf8')) as Record<string, { parallel?: number; script: string[]; artifacts?: { reports?: { junit?: string } } }>;
+  const gl = parse(readFileSync(join(dir, 'ci', 'smmu-conform.gitlab-ci.yml'), 'utf8')) as Record<
+    string,
+    { parallel?: number; script: string[]; artifacts?: { reports?: { junit?: string } } }
+  >;
   const job = gl['smmu-conform-run'];
   t.equal(job?.artifacts?.reports?.junit, 'out/junit.xml', 'GitLab picks up the JUnit file');
   for (let i = 1; i <= (job?.parallel ?? 0); i++) {
-    await follow(t, dir, (job?.script ?? []).filter((l) => l.startsWith('npx')).map((l) => l.replace('$CI_NODE_INDEX', String(i)).replace('$CI_NODE_TOTAL', String(job?.parallel))));
+    await follow(
+      t,
+      dir,
+      (job?.script ?? [])
+        .filter((l) => l.startsWith('npx'))
+        .map((l) => l.replace('$CI_NODE_INDEX', String(i)).replace('$CI_NODE_TOTAL', String(job?.parallel))),
+    );
   }
   const again = await run(base, ['init', 'my-suite']);
   t.equal(again.code, 2);
@@ -103,7 +125,14 @@ t.test('the update and create commands that run prints work as printed (config o
   const missing = await run(plain, ['run', '--root', 'my scenarios', '--golden', 'gold']);
   t.equal(missing.code, 1);
   const create = /create it with: (npx smmu-conform [^\n]*--create)/.exec(missing.stdout)?.[1] ?? '';
-  t.equal(create, "npx smmu-conform run --root 'my scenarios' --golden gold 'my scenarios/smoke/s1-translate.yaml' --update --create".replace("'my scenarios/smoke/s1-translate.yaml'", 'my scenarios/smoke/s1-translate.yaml'), 'flags carried into the suggestion');
+  t.equal(
+    create,
+    "npx smmu-conform run --root 'my scenarios' --golden gold 'my scenarios/smoke/s1-translate.yaml' --update --create".replace(
+      "'my scenarios/smoke/s1-translate.yaml'",
+      'my scenarios/smoke/s1-translate.yaml',
+    ),
+    'flags carried into the suggestion',
+  );
   t.end();
 });
 
@@ -122,13 +151,27 @@ t.test('check: every finding located with a stable code; check --write-coverage-
   t.equal(r.code, 2);
   const lines = r.stdout.split('\n');
   const codes = lines.map((l) => /error\[(\w+)\]/.exec(l)?.[1]).filter((c) => c !== undefined);
-  t.same([...new Set(codes)].sort(), ['DUPLICATE_SCENARIO', 'MISSING_GOLDEN', 'OBSOLETE_GOLDEN', 'ORPHAN_TEMP', 'STALE_COVERAGE_MAP', 'UNKNOWN_RULE', 'UNTAGGED']);
-  t.match(r.stdout, /^coverage\.md:\d+:1: error\[STALE_COVERAGE_MAP\]: Coverage map is out of date; regenerate it with: npx smmu-conform check --write-coverage-map$/m);
+  t.same([...new Set(codes)].sort(), [
+    'DUPLICATE_SCENARIO',
+    'MISSING_GOLDEN',
+    'OBSOLETE_GOLDEN',
+    'ORPHAN_TEMP',
+    'STALE_COVERAGE_MAP',
+    'UNKNOWN_RULE',
+    'UNTAGGED',
+  ]);
+  t.match(
+    r.stdout,
+    /^coverage\.md:\d+:1: error\[STALE_COVERAGE_MAP\]: Coverage map is out of date; regenerate it with: npx smmu-conform check --write-coverage-map$/m,
+  );
   t.match(r.stdout, /^scenarios\/smoke\/copy\.yaml:7:7: error\[UNTAGGED\]: /m, 'located at the tags value');
   t.match(r.stdout, /^scenarios\/smoke\/bad\.yaml:\d+:\d+: error\[UNKNOWN_RULE\]/m);
   t.match(r.stdout, /^scenarios\/smoke\/copy\.yaml:1:1: error\[DUPLICATE_SCENARIO\]: Same test as scenarios\/smoke\/s1-translate\.yaml/m);
   t.match(r.stdout, /^golden\/smoke\/gone\.yaml:1:1: error\[OBSOLETE_GOLDEN\]: No scenario scenarios\/smoke\/gone\.yaml/m);
-  t.match(r.stdout, /^scenarios\/smoke\/copy\.yaml:1:1: error\[MISSING_GOLDEN\]: No golden golden\/smoke\/copy\.yaml; create it with: npx smmu-conform run scenarios\/smoke\/copy\.yaml --update --create/m);
+  t.match(
+    r.stdout,
+    /^scenarios\/smoke\/copy\.yaml:1:1: error\[MISSING_GOLDEN\]: No golden golden\/smoke\/copy\.yaml; create it with: npx smmu-conform run scenarios\/smoke\/copy\.yaml --update --create/m,
+  );
   t.match(r.stdout, /\n4 scenarios, 3 goldens checked: \d+ findings \(/);
   const w = await run(base, ['check', '--write-coverage-map']);
   t.notMatch(w.stdout, /STALE_COVERAGE_MAP/);

@@ -36,11 +36,24 @@ export function checkCommand(args: readonly string[], io: CliIo): number {
   const common = commonSettings(p, io.cwd);
   if (typeof common === 'string') return bad(common);
   const mapFlag = str(p.values['coverage-map']);
-  const coverageMap = mapFlag !== undefined ? configPath({ dir: io.cwd }, mapFlag) : common.config.coverage_map !== undefined ? configPath(common.config, common.config.coverage_map) : undefined;
+  const coverageMap =
+    mapFlag !== undefined
+      ? configPath({ dir: io.cwd }, mapFlag)
+      : common.config.coverage_map !== undefined
+        ? configPath(common.config, common.config.coverage_map)
+        : undefined;
   const write = p.values['write-coverage-map'] === true;
-  if (write && coverageMap === undefined) return bad('--write-coverage-map needs a map file: --coverage-map FILE or "coverage_map:" in smmu-conform.config.yaml');
+  if (write && coverageMap === undefined)
+    return bad('--write-coverage-map needs a map file: --coverage-map FILE or "coverage_map:" in smmu-conform.config.yaml');
   const recheck = common.rerun.replace(/ run\b/, ' check') + (mapFlag !== undefined ? ` --coverage-map ${quote(mapFlag)}` : '');
-  const report = checkTree({ cwd: io.cwd, root: common.root, goldenDir: common.goldenDir, rerun: common.rerun, recheck, ...(coverageMap !== undefined ? { coverageMap } : {}) });
+  const report = checkTree({
+    cwd: io.cwd,
+    root: common.root,
+    goldenDir: common.goldenDir,
+    rerun: common.rerun,
+    recheck,
+    ...(coverageMap !== undefined ? { coverageMap } : {}),
+  });
   let findings = report.findings;
   if (write && coverageMap !== undefined && report.coverageText !== undefined) {
     writeGoldenAtomic(coverageMap, report.coverageText);
@@ -51,7 +64,9 @@ export function checkCommand(args: readonly string[], io: CliIo): number {
   const byCode = new Map<string, number>();
   for (const f of findings) byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
   const counts = [...byCode].map(([c, n]) => `${n} ${c}`).join(', ');
-  lines.push(`${report.scenarios} scenario${report.scenarios === 1 ? '' : 's'}, ${report.goldens} golden${report.goldens === 1 ? '' : 's'} checked: ${findings.length === 0 ? 'no findings' : `${findings.length} finding${findings.length === 1 ? '' : 's'} (${counts})`}`);
+  lines.push(
+    `${report.scenarios} scenario${report.scenarios === 1 ? '' : 's'}, ${report.goldens} golden${report.goldens === 1 ? '' : 's'} checked: ${findings.length === 0 ? 'no findings' : `${findings.length} finding${findings.length === 1 ? '' : 's'} (${counts})`}`,
+  );
   io.stdout(`${lines.join('\n')}\n`);
   return findings.length === 0 ? EXIT_OK : EXIT_INVALID;
 }

@@ -64,17 +64,25 @@ export function loadConfig(cwd: string, explicit?: string): ProjectConfig | stri
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
-  if (doc.errors.length > 0) return doc.errors.map((e) => `${file}:${e.linePos?.[0].line ?? 1}:${e.linePos?.[0].col ?? 1}: error[YAML_SYNTAX]: ${e.message.split('\n')[0] ?? ''}`).join('\n');
+  if (doc.errors.length > 0)
+    return doc.errors
+      .map((e) => `${file}:${e.linePos?.[0].line ?? 1}:${e.linePos?.[0].col ?? 1}: error[YAML_SYNTAX]: ${e.message.split('\n')[0] ?? ''}`)
+      .join('\n');
   const data = (doc.toJS() ?? {}) as unknown;
   if (!validate(data)) {
     const loc = new Locator(doc, lines);
-    return (validator?.errors ?? []).map((e) => {
-      const extra = e.params as { additionalProperty?: string };
-      const path = [...pointerSegments(e.instancePath), ...(extra.additionalProperty !== undefined ? [extra.additionalProperty] : [])];
-      const p = loc.locate(path, extra.additionalProperty !== undefined);
-      const what = extra.additionalProperty !== undefined ? `unknown key "${extra.additionalProperty}" (see schemas/config.schema.json)` : `${e.instancePath.slice(1) || 'config'} ${e.message ?? 'is invalid'}`;
-      return `${file}:${p.line}:${p.col}: error[BAD_CONFIG]: ${what}`;
-    }).join('\n');
+    return (validator?.errors ?? [])
+      .map((e) => {
+        const extra = e.params as { additionalProperty?: string };
+        const path = [...pointerSegments(e.instancePath), ...(extra.additionalProperty !== undefined ? [extra.additionalProperty] : [])];
+        const p = loc.locate(path, extra.additionalProperty !== undefined);
+        const what =
+          extra.additionalProperty !== undefined
+            ? `unknown key "${extra.additionalProperty}" (see schemas/config.schema.json)`
+            : `${e.instancePath.slice(1) || 'config'} ${e.message ?? 'is invalid'}`;
+        return `${file}:${p.line}:${p.col}: error[BAD_CONFIG]: ${what}`;
+      })
+      .join('\n');
   }
   return { ...(data as Omit<ProjectConfig, 'file' | 'dir'>), file, dir: dirname(file) };
 }

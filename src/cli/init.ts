@@ -49,7 +49,8 @@ export function initCommand(args: readonly string[], io: CliIo): number {
   const dir = resolve(io.cwd, dirArg);
   const pkg = packageRoot();
   const files = new Map<string, string>();
-  const schemaRel = (from: string, schema: string): string => posix(relative(dirname(join(dir, from)), join(dir, 'node_modules', 'smmu-conform', 'schemas', schema)));
+  const schemaRel = (from: string, schema: string): string =>
+    posix(relative(dirname(join(dir, from)), join(dir, 'node_modules', 'smmu-conform', 'schemas', schema)));
   files.set(CONFIG_FILE, configText(schemaRel(CONFIG_FILE, 'config.schema.json')));
   for (const id of EXAMPLES) {
     const scen = readFileSync(join(pkg, 'scenarios', `${id}.yaml`), 'utf8');
@@ -69,7 +70,15 @@ export function initCommand(args: readonly string[], io: CliIo): number {
     writeFileSync(join(dir, rel), text);
   }
   // The coverage map is generated from the examples, so `check` starts clean.
-  const map = checkTree({ cwd: dir, root: join(dir, 'scenarios'), goldenDir: join(dir, 'golden'), coverageMap: join(dir, 'coverage.md'), rerun: `${TOOL} run`, recheck: `${TOOL} check` }).coverageText ?? '';
+  const map =
+    checkTree({
+      cwd: dir,
+      root: join(dir, 'scenarios'),
+      goldenDir: join(dir, 'golden'),
+      coverageMap: join(dir, 'coverage.md'),
+      rerun: `${TOOL} run`,
+      recheck: `${TOOL} check`,
+    }).coverageText ?? '';
   writeFileSync(join(dir, 'coverage.md'), map);
   const cd = relative(io.cwd, dir);
   const steps = [
@@ -78,19 +87,21 @@ export function initCommand(args: readonly string[], io: CliIo): number {
     `${TOOL} run                   # runs the examples; reports as set in ${CONFIG_FILE}`,
     `${TOOL} run --tag smoke --reporter tap`,
   ];
-  io.stdout([
-    `Created a smmu-conform scenario tree in ${cd === '' ? 'the current folder' : cd}:`,
-    ...[...files.keys(), 'coverage.md'].sort().map((f) => `  ${f}`),
-    '',
-    'Next (with smmu-conform installed in this project: npm install --save-dev smmu-conform):',
-    ...steps.map((s) => `  ${s}`),
-    '',
-    'Write a scenario: copy an example, change it, then create its golden and check every value by hand:',
-    `  ${TOOL} run scenarios/<area>/<name>.yaml --update --create`,
-    `Keep coverage.md current after changing covers: ${TOOL} check --write-coverage-map`,
-    'The authoring guide: node_modules/smmu-conform/docs/writing-scenarios.md',
-    '',
-  ].join('\n'));
+  io.stdout(
+    [
+      `Created a smmu-conform scenario tree in ${cd === '' ? 'the current folder' : cd}:`,
+      ...[...files.keys(), 'coverage.md'].sort().map((f) => `  ${f}`),
+      '',
+      'Next (with smmu-conform installed in this project: npm install --save-dev smmu-conform):',
+      ...steps.map((s) => `  ${s}`),
+      '',
+      'Write a scenario: copy an example, change it, then create its golden and check every value by hand:',
+      `  ${TOOL} run scenarios/<area>/<name>.yaml --update --create`,
+      `Keep coverage.md current after changing covers: ${TOOL} check --write-coverage-map`,
+      'The authoring guide: node_modules/smmu-conform/docs/writing-scenarios.md',
+      '',
+    ].join('\n'),
+  );
   return EXIT_OK;
 }
 

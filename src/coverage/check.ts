@@ -18,7 +18,15 @@ import { citesRule, findDuplicates, scenarioBody } from './hygiene.ts';
 import { cmp, renderCoverageMap } from './map.ts';
 import { RULES } from './rules.ts';
 
-export type CheckCode = LoadError['code'] | 'UNCITED' | 'UNTAGGED' | 'MISSING_GOLDEN' | 'OBSOLETE_GOLDEN' | 'DUPLICATE_SCENARIO' | 'ORPHAN_TEMP' | 'STALE_COVERAGE_MAP';
+export type CheckCode =
+  | LoadError['code']
+  | 'UNCITED'
+  | 'UNTAGGED'
+  | 'MISSING_GOLDEN'
+  | 'OBSOLETE_GOLDEN'
+  | 'DUPLICATE_SCENARIO'
+  | 'ORPHAN_TEMP'
+  | 'STALE_COVERAGE_MAP';
 
 export interface Finding {
   readonly code: CheckCode;
@@ -62,7 +70,8 @@ export function checkTree(opts: CheckOptions): CheckReport {
   const at = (file: string, code: CheckCode, message: string, line = 1, col = 1): void => {
     findings.push({ code, file, line, col, message });
   };
-  for (const e of entries) for (const err of e.errors) at(err.file, err.code, err.path === '' ? err.message : `at ${err.path}: ${err.message}`, err.line, err.col);
+  for (const e of entries)
+    for (const err of e.errors) at(err.file, err.code, err.path === '' ? err.message : `at ${err.path}: ${err.message}`, err.line, err.col);
 
   for (const e of entries) {
     const loc = locator(e);
@@ -78,16 +87,26 @@ export function checkTree(opts: CheckOptions): CheckReport {
       at(e.display, 'UNTAGGED', 'No tags: give the scenario at least one tag (run --tag selects by them)', p.line, p.col);
     }
     const g = goldenPath(opts.goldenDir, e.id);
-    if (!existsSync(g)) at(e.display, 'MISSING_GOLDEN', `No golden ${show(g)}; create it with: ${opts.rerun} ${e.display} --update --create (then check every value by hand)`);
+    if (!existsSync(g))
+      at(e.display, 'MISSING_GOLDEN', `No golden ${show(g)}; create it with: ${opts.rerun} ${e.display} --update --create (then check every value by hand)`);
   }
 
-  const bodies = entries.filter((e) => e.scenario !== undefined || e.raw !== undefined).map((e) => ({ id: e.display, body: scenarioBody(e.scenario ?? e.raw) }));
+  const bodies = entries
+    .filter((e) => e.scenario !== undefined || e.raw !== undefined)
+    .map((e) => ({ id: e.display, body: scenarioBody(e.scenario ?? e.raw) }));
   for (const group of findDuplicates(bodies)) {
-    for (const f of group) at(f, 'DUPLICATE_SCENARIO', `Same test as ${group.filter((x) => x !== f).join(', ')} once name/description/tags/covers are dropped: remove one or make them differ`);
+    for (const f of group)
+      at(
+        f,
+        'DUPLICATE_SCENARIO',
+        `Same test as ${group.filter((x) => x !== f).join(', ')} once name/description/tags/covers are dropped: remove one or make them differ`,
+      );
   }
   const obsolete = findObsoleteGoldens(opts.goldenDir, opts.root);
-  for (const id of obsolete) at(show(goldenPath(opts.goldenDir, id)), 'OBSOLETE_GOLDEN', `No scenario ${rootLabel}/${id}.yaml: delete this golden or restore its scenario`);
-  for (const tmp of tempFiles(opts.goldenDir)) at(show(tmp), 'ORPHAN_TEMP', `Temp file of an interrupted golden update: delete it (the next ${opts.rerun} --update removes it)`);
+  for (const id of obsolete)
+    at(show(goldenPath(opts.goldenDir, id)), 'OBSOLETE_GOLDEN', `No scenario ${rootLabel}/${id}.yaml: delete this golden or restore its scenario`);
+  for (const tmp of tempFiles(opts.goldenDir))
+    at(show(tmp), 'ORPHAN_TEMP', `Temp file of an interrupted golden update: delete it (the next ${opts.rerun} --update removes it)`);
 
   let coverageText: string | undefined;
   if (opts.coverageMap !== undefined) {
@@ -100,7 +119,12 @@ export function checkTree(opts: CheckOptions): CheckReport {
       current = undefined;
     }
     if (current !== coverageText) {
-      at(show(opts.coverageMap), 'STALE_COVERAGE_MAP', `Coverage map is ${current === undefined ? 'missing' : 'out of date'}; regenerate it with: ${opts.recheck} --write-coverage-map`, current === undefined ? 1 : firstLine(current, coverageText));
+      at(
+        show(opts.coverageMap),
+        'STALE_COVERAGE_MAP',
+        `Coverage map is ${current === undefined ? 'missing' : 'out of date'}; regenerate it with: ${opts.recheck} --write-coverage-map`,
+        current === undefined ? 1 : firstLine(current, coverageText),
+      );
     }
   }
   findings.sort((a, b) => cmp(a.file, b.file) || a.line - b.line || a.col - b.col || cmp(a.code, b.code));
