@@ -18,7 +18,12 @@ function bootRing(profile: Partial<SmmuProfile>): { ring: [bigint, bigint][]; pr
   const mem = new SparseMemory();
   const dev = new SmmuDevice({ mem, profile });
   const boot = bootSmmu(dev, new PageAllocator(0x1000_0000n, 0x2000_0000n, mem), {
-    strtab: 'linear', cmdqLog2: 8, evtqLog2: 6, invalidate: (d) => { linuxResetInvalidate(new DevicePort(d), () => undefined); },
+    strtab: 'linear',
+    cmdqLog2: 8,
+    evtqLog2: 6,
+    invalidate: (d) => {
+      linuxResetInvalidate(new DevicePort(d), () => undefined);
+    },
   });
   const prod = Number(dev.readReg(REG.CMDQ_PROD));
   const ring: [bigint, bigint][] = [];
@@ -30,7 +35,10 @@ function bootRing(profile: Partial<SmmuProfile>): { ring: [bigint, bigint][]; pr
 t.test('reset with IDR0.Hyp, MSI and COHACC: six commands, three MSI-polled syncs', async (t) => {
   const { ring, prod, base } = bootRing({});
   t.equal(prod, 6);
-  t.same(ring.map((c, i) => (i % 2 === 1 ? 'SYNC' : Number(c[0] & 0xffn))), [0x04, 'SYNC', 0x20, 'SYNC', 0x30, 'SYNC']);
+  t.same(
+    ring.map((c, i) => (i % 2 === 1 ? 'SYNC' : Number(c[0] & 0xffn))),
+    [0x04, 'SYNC', 0x20, 'SYNC', 0x30, 'SYNC'],
+  );
   t.equal(ring[0]?.[1], 31n, 'CFGI_STE_RANGE Range 31 = CFGI_ALL');
   for (const i of [1, 3, 5]) {
     t.equal(ring[i]?.[1], base + BigInt(16 * i), `slot ${i}: MSIAddress = own slot`);
@@ -42,7 +50,10 @@ t.test('reset with IDR0.Hyp, MSI and COHACC: six commands, three MSI-polled sync
 t.test('reset without Hyp (stage-1-only part: Hyp is RES0) issues no TLBI_EL2_ALL', async (t) => {
   const { ring, prod } = bootRing({ s2p: false });
   t.equal(prod, 4);
-  t.same(ring.filter((_, i) => i % 2 === 0).map((c) => Number(c[0] & 0xffn)), [0x04, 0x30]);
+  t.same(
+    ring.filter((_, i) => i % 2 === 0).map((c) => Number(c[0] & 0xffn)),
+    [0x04, 0x30],
+  );
 });
 
 t.test('reset without MSI polling: CMD_SYNC CS=SIG_SEV, no MSI address', async (t) => {
@@ -51,5 +62,8 @@ t.test('reset without MSI polling: CMD_SYNC CS=SIG_SEV, no MSI address', async (
     t.equal(Number(((ring[i]?.[0] ?? 0n) >> 12n) & 3n), 2, 'CS = SIG_SEV');
     t.equal(ring[i]?.[1], 0n);
   }
-  t.same(linuxResetBatches(false).map((b) => b.length), [2, 2]);
+  t.same(
+    linuxResetBatches(false).map((b) => b.length),
+    [2, 2],
+  );
 });

@@ -10,8 +10,7 @@ const HEAD = `description: profile test (SMMUv3 §6.3.1)
 tags: [t]
 steps: []
 `;
-const errs = (text: string): string[] =>
-  loadScenarioText(text, { file: 'p.yaml' }).errors.map((e) => `${e.line}:${e.col} ${e.code} ${e.path}: ${e.message}`);
+const errs = (text: string): string[] => loadScenarioText(text, { file: 'p.yaml' }).errors.map((e) => `${e.line}:${e.col} ${e.code} ${e.path}: ${e.message}`);
 
 t.test('a v3.2 part without RIL is rejected at the key that turned it off', async (t) => {
   t.same(errs(`${HEAD}smmu: { features: { ril: false } }\n`), [
@@ -31,7 +30,9 @@ t.test('Hyp on a stage-1-only part is rejected; a stage-1-only part alone is fin
 });
 
 t.test('OAS that no encoding has, and queues larger than IDR1 allows', async (t) => {
-  t.same(errs(`${HEAD}smmu: { oas: 47 }\n`), ['4:9 PROFILE_RULE smmu.oas: IDR5.OAS cannot encode 47 bits; expected one of 32, 36, 40, 42, 44, 48, 52 (SMMUv3 §6.3.6)']);
+  t.same(errs(`${HEAD}smmu: { oas: 47 }\n`), [
+    '4:9 PROFILE_RULE smmu.oas: IDR5.OAS cannot encode 47 bits; expected one of 32, 36, 40, 42, 44, 48, 52 (SMMUv3 §6.3.6)',
+  ]);
   t.same(errs(`${HEAD}smmu: { cmdq_log2size: 19 }\n`), []);
 });
 

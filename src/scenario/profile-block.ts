@@ -48,25 +48,64 @@ export function profileOverrides(m: SmmuBlock, base: Path = ['smmu']): ProfileOv
     if (on === undefined) continue;
     const at: Path = ['features', name];
     switch (name) {
-      case 's1': set('s1p', on, at); break;
-      case 's2': set('s2p', on, at); break;
-      case 'nesting': if (!on && f.s2 === undefined) set('s2p', false, at); break;
-      case 'ats': set('ats', on, at); break;
-      case 'pri': set('pri', on, at); break;
-      case 'stall': set('stallModel', on ? (m.stall_model === 'stall_force' ? 2 : 0) : 1, at); break;
-      case 'cd2l': set('cd2l', on, at); break;
-      case '2lvl_strtab': set('stLevel', on ? 1 : 0, at); break;
-      case 'ril': set('ril', on, at); break;
-      case 'msi': set('msi', on, at); break;
-      case 'hyp': set('hyp', on, at); break;
-      case 'httu': set('httu', on ? 2 : 0, at); break;
-      case 'btm': set('btm', on, at); break;
-      case 'vmid16': set('vmid16', on, at); break;
-      case 'asid16': set('asid16', on, at); break;
-      case 'sev': set('sev', on, at); break;
-      case 'granule_16k': granules = toggle(granules, '16k', on); granulesAt ??= at; break;
-      case 'granule_64k': granules = toggle(granules, '64k', on); granulesAt ??= at; break;
-      default: break; // e2h, vatos: no IDR field of their own here (docs/writing-scenarios.md)
+      case 's1':
+        set('s1p', on, at);
+        break;
+      case 's2':
+        set('s2p', on, at);
+        break;
+      case 'nesting':
+        if (!on && f.s2 === undefined) set('s2p', false, at);
+        break;
+      case 'ats':
+        set('ats', on, at);
+        break;
+      case 'pri':
+        set('pri', on, at);
+        break;
+      case 'stall':
+        set('stallModel', on ? (m.stall_model === 'stall_force' ? 2 : 0) : 1, at);
+        break;
+      case 'cd2l':
+        set('cd2l', on, at);
+        break;
+      case '2lvl_strtab':
+        set('stLevel', on ? 1 : 0, at);
+        break;
+      case 'ril':
+        set('ril', on, at);
+        break;
+      case 'msi':
+        set('msi', on, at);
+        break;
+      case 'hyp':
+        set('hyp', on, at);
+        break;
+      case 'httu':
+        set('httu', on ? 2 : 0, at);
+        break;
+      case 'btm':
+        set('btm', on, at);
+        break;
+      case 'vmid16':
+        set('vmid16', on, at);
+        break;
+      case 'asid16':
+        set('asid16', on, at);
+        break;
+      case 'sev':
+        set('sev', on, at);
+        break;
+      case 'granule_16k':
+        granules = toggle(granules, '16k', on);
+        granulesAt ??= at;
+        break;
+      case 'granule_64k':
+        granules = toggle(granules, '64k', on);
+        granulesAt ??= at;
+        break;
+      default:
+        break; // e2h, vatos: no IDR field of their own here (docs/writing-scenarios.md)
     }
   }
   if (granulesAt !== undefined) set('granules', granules, granulesAt);
@@ -99,7 +138,10 @@ export function checkProfileBlock(m: SmmuBlock | undefined, file: string, loc: L
   try {
     p = makeProfile(o.profile);
   } catch (e) {
-    report(o.paths.get('hyp') ?? o.paths.get('s1p') ?? o.paths.get('s2p') ?? base, e instanceof Error ? e.message.replace(/^Cannot build SMMU profile: /, '') : String(e));
+    report(
+      o.paths.get('hyp') ?? o.paths.get('s1p') ?? o.paths.get('s2p') ?? base,
+      e instanceof Error ? e.message.replace(/^Cannot build SMMU profile: /, '') : String(e),
+    );
     return errors;
   }
   for (const v of profileViolations(p)) {
@@ -121,7 +163,12 @@ export function checkProfileBlock(m: SmmuBlock | undefined, file: string, loc: L
  * level follows from it. An `s2_tables` entry named by a nest-parent `hwpt_alloc` must therefore
  * declare `ipa_bits` = IAS (SMMUv3 §3.4: IAS = MAX(40 with AArch32 tables, OAS)).
  */
-export function checkNestParentTables(s: Scenario, file: string, loc: Locator, over: Partial<SmmuProfile> = profileOverrides(s.smmu ?? {}).profile): LoadError[] {
+export function checkNestParentTables(
+  s: Scenario,
+  file: string,
+  loc: Locator,
+  over: Partial<SmmuProfile> = profileOverrides(s.smmu ?? {}).profile,
+): LoadError[] {
   let ias: number;
   try {
     ias = profileIas(makeProfile(over));
@@ -143,7 +190,11 @@ export function checkNestParentTables(s: Scenario, file: string, loc: Locator, o
     const path: Path = ['memory', 's2_tables', ti, 'ipa_bits'];
     const at = loc.locate(path);
     errors.push({
-      code: 'PROFILE_RULE', file, line: at.line, col: at.col, path: pathString(path),
+      code: 'PROFILE_RULE',
+      file,
+      line: at.line,
+      col: at.col,
+      path: pathString(path),
       message: `s2 table "${t.name}" backs a nest-parent HWPT, which Linux sizes by the SMMU's IAS: expected ipa_bits: ${ias} (S2T0SZ = 64 - IAS = ${64 - ias}; SMMUv3 §3.4, linux-smmuv3-iommufd.md §6.3), got ${t.ipa_bits}`,
     });
   });
