@@ -72,6 +72,7 @@ t.test('init outside the repo: a tree that runs, checks and reports in every for
   t.equal(checkJunit(junit).tests, 2);
   t.match(readFileSync(join(dir, 'out', 'report.tap'), 'utf8'), /^TAP version 14\n1\.\.2\nok 1 - smoke\/s1-translate\nok 2 - smoke\/s1-translation-fault\n/);
   t.equal((JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8')) as { exit_code: number }).exit_code, 0);
+  t.match(readFileSync(join(dir, 'out', 'report.html'), 'utf8'), /<span id="verdict" class="verdict pass">all as expected \(exit 0\)<\/span>/);
 
   // A run from a subfolder finds the config upwards.
   mkdirSync(join(dir, 'sub'));

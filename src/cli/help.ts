@@ -17,8 +17,8 @@ Goldens:
   --check-obsolete      fail on goldens whose scenario no longer exists
   --expect-fail FILE    scenario ids expected to fail (XFAIL; a pass is XPASS = failure)
 Reports:
-  --reporter R[:FILE]   pretty (default) | tap | junit | json; repeatable, at most one without
-                        FILE (stdout), e.g. --reporter pretty --reporter junit:out/junit.xml
+  --reporter R[:FILE]   pretty (default) | tap | junit | json | html; repeatable, at most one
+                        without FILE (stdout), e.g. --reporter pretty --reporter html:out/report.html
   --verbose, -v         reasons on SKIP lines and details of expected failures
   --timings             include per-scenario wall times in every report
 Target:

@@ -118,6 +118,7 @@ reporters:                  # NAME or NAME:FILE; --reporter replaces this list
   - junit:out/junit.xml
   - tap:out/report.tap
   - json:out/report.json
+  - html:out/report.html     # one self-contained page: rules x results matrix, diffs, walks
 check_obsolete: true        # a golden without its scenario fails the run
 # expect_fail: expected-failures.txt   # known failures: XFAIL; a listed scenario that passes is XPASS (a failure)
 coverage_map: coverage.md   # check keeps this areas x rules map current (check --write-coverage-map)

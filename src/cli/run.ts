@@ -5,6 +5,7 @@ import { runSuite } from '../engine/run-suite.ts';
 import { parseShard } from '../engine/shard.ts';
 import { detectCi } from '../golden/store.ts';
 import { useColor } from '../report/color.ts';
+import type { HtmlExtras } from '../report/html/data.ts';
 import { parseReporterSpecs, renderReport, writeReportFile } from '../report/reporters.ts';
 import { exitCodeOf, type ReportInput } from '../report/summary.ts';
 import { type Options, parseCommandArgs, str, strs } from './args.ts';
@@ -101,7 +102,12 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   const input: ReportInput = { results: suite.results, written: suite.written, problems: suite.problems, notes: suite.notes, timings, elapsedMs: performance.now() - t0 };
   // Invalid input is also said on stderr, whatever the reporters: a CI log shows why nothing ran.
   for (const pr of suite.problems) if (pr.severity === 'invalid') io.stderr(`smmu-conform run: ${pr.message}\n`);
-  const opts = { color: useColor(io.env, io.stdoutIsTTY ?? io.isTTY), verbose: p.values['verbose'] === true };
+  let extras: Promise<HtmlExtras> | undefined;
+  const html = (): Promise<HtmlExtras> => {
+    extras ??= import('../report/html/data.ts').then((m) => m.collectHtmlExtras({ root: common.root, goldenDir: common.goldenDir, profile: common.profile, executorModule: common.executorModule, results: suite.results }));
+    return extras;
+  };
+  const opts = { color: useColor(io.env, io.stdoutIsTTY ?? io.isTTY), verbose: p.values['verbose'] === true, html };
   for (const r of reporters) {
     const text = await renderReport(r.name, input, r.file === undefined ? opts : { ...opts, color: false });
     if (r.file === undefined) {

@@ -6,6 +6,7 @@
  * <testsuites>); `type` carries the stable state id.
  */
 import { areaOf, type RunProblem, type ScenarioResult } from '../engine/result.ts';
+import { escapeHtml } from './escape.ts';
 import { problemName, problemVerdict, type ReportInput, resultVerdict, totals, type Verdict } from './summary.ts';
 
 interface Case {
@@ -88,14 +89,5 @@ function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
 }
 
-/** XML-escape, dropping characters XML 1.0 cannot carry. */
-export function esc(s: string): string {
-  return s
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
-}
+/** XML-escape (the one escaper of src/report). */
+export const esc = escapeHtml;

@@ -6,9 +6,10 @@
 import { resolve } from 'node:path';
 import { closest } from '../arch/fields.ts';
 import { writeGoldenAtomic } from '../golden/store.ts';
+import type { HtmlExtras } from './html/data.ts';
 import type { ReportInput } from './summary.ts';
 
-export const REPORTERS = ['pretty', 'tap', 'junit', 'json'] as const;
+export const REPORTERS = ['pretty', 'tap', 'junit', 'json', 'html'] as const;
 export type ReporterName = (typeof REPORTERS)[number];
 
 export interface ReporterSpec {
@@ -51,6 +52,8 @@ export function parseReporterSpecs(texts: readonly string[]): ReporterSpec[] | s
 export interface RenderOptions {
   readonly color: boolean;
   readonly verbose: boolean;
+  /** Extra data only the HTML report shows (coverage matrix, decoded events, walks); built on demand. */
+  readonly html?: () => Promise<HtmlExtras>;
 }
 
 export async function renderReport(name: ReporterName, input: ReportInput, opts: RenderOptions): Promise<string> {
@@ -61,6 +64,8 @@ export async function renderReport(name: ReporterName, input: ReportInput, opts:
       return (await import('./junit.ts')).junitReport(input);
     case 'json':
       return (await import('./json.ts')).jsonReport(input);
+    case 'html':
+      return (await import('./html/page.ts')).htmlReport(input, opts.html === undefined ? undefined : await opts.html());
     default:
       return (await import('./pretty.ts')).prettyReport(input, { color: opts.color, verbose: opts.verbose });
   }
