@@ -22,6 +22,8 @@ const OPTIONS: Options = {
   'expect-fail': { type: 'string' },
   'check-obsolete': { type: 'boolean' },
   timings: { type: 'boolean' },
+  'budget-steps': { type: 'string' },
+  'budget-ms': { type: 'string' },
 };
 
 const REPORTERS = ['pretty', 'tap', 'junit', 'json'] as const;
@@ -60,6 +62,14 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   const expectFail = efPath === undefined ? undefined : loadExpectFail(resolve(io.cwd, efPath));
   if (typeof expectFail === 'string') return usage(expectFail);
 
+  const budget: { maxSteps?: number; maxMs?: number } = {};
+  for (const [opt, key] of [['budget-steps', 'maxSteps'], ['budget-ms', 'maxMs']] as const) {
+    const v = str(p.values[opt]);
+    if (v === undefined) continue;
+    if (!/^[1-9][0-9]*$/.test(v) || !Number.isSafeInteger(Number(v))) return usage(`--${opt} must be a positive integer, got "${v}"`);
+    budget[key] = Number(v);
+  }
+
   const progress = reporter === 'pretty' && io.isTTY;
   const suite = await runSuite({
     cwd: io.cwd,
@@ -77,6 +87,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     profile: common.profile,
     executorModule: common.executorModule,
     timings: p.values['timings'] === true,
+    ...(Object.keys(budget).length > 0 ? { budget } : {}),
     ...(progress ? { onResult: (r, done, total) => io.stderr(`\r\x1b[K[${done}/${total}] ${r.state.padEnd(5)} ${r.id}`) } : {}),
   });
   if (progress) io.stderr('\r\x1b[K');

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { relative, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LoadCaps } from '../scenario/caps.ts';
+import type { RunBudget } from './budget.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { findObsoleteGoldens, goldenPath, writeGoldenAtomic } from '../golden/store.ts';
 import { cmp, discoverScenarios, type ScenarioRef } from './discover.ts';
@@ -38,6 +39,8 @@ export interface SuiteOptions {
   /** Module specifier (file URL) exporting `executeScenario`. */
   readonly executorModule: string;
   readonly caps?: Partial<LoadCaps>;
+  /** Per-scenario work / wall-time budget (engine/budget.ts). */
+  readonly budget?: RunBudget;
   readonly timings?: boolean;
   readonly onResult?: (r: ScenarioResult, done: number, total: number) => void;
 }
@@ -70,7 +73,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
     keepActual: opts.update === true,
     timings: opts.timings === true,
   }));
-  const ctx: RunContext = { executorModule: opts.executorModule, profile: opts.profile, ...(opts.caps !== undefined ? { caps: opts.caps } : {}) };
+  const ctx: RunContext = { executorModule: opts.executorModule, profile: opts.profile, ...(opts.caps !== undefined ? { caps: opts.caps } : {}), ...(opts.budget !== undefined ? { budget: opts.budget } : {}) };
   const jobs = opts.jobs === 'auto' ? (tasks.length < 16 ? 1 : availableParallelism()) : opts.jobs;
   const raw = jobs <= 1 || tasks.length <= 1 ? await runInProcess(tasks, ctx, opts) : await runInWorkers(tasks, ctx, opts, jobs);
 
