@@ -21,7 +21,7 @@ import { activeGerror, cerrorOf, consOf, type ExecContext } from './exec/context
 import { eventRecord } from './exec/events.ts';
 import { layoutKey, makeAllocators } from './exec/layout.ts';
 import { execProfile } from './exec/profile.ts';
-import { hostAfterStep, hostEvent, makeHostWorld } from './exec/host.ts';
+import { hostAfterStep, hostEvent, hostResetInvalidate, makeHostWorld } from './exec/host.ts';
 import { injectFault, runStep } from './exec/steps.ts';
 import { encodeSte, streamSid } from './exec/streams.ts';
 import { buildTables, s2Lookup } from './exec/tables.ts';
@@ -44,7 +44,10 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
   const dev = at(['smmu'], () => new SmmuDevice({ mem, profile: ep.profile, cachePolicy: ep.cachePolicy }));
   const alloc = makeAllocators(mem);
   const sidBits = sidBitsFor(scenario, makeProfile(ep.profile).sidSize, ep.boot.strtab);
-  const boot = at(['smmu'], () => bootSmmu(dev, alloc.host, { ...ep.boot, ...(sidBits !== undefined ? { sidBits } : {}) }));
+  // a host scenario's SMMU is reset by the Linux-like host (three CMD_SYNC batches); others by the compact batch
+  const boot = at(['smmu'], () => bootSmmu(dev, alloc.host, {
+    ...ep.boot, ...(sidBits !== undefined ? { sidBits } : {}), ...(scenario.host !== undefined ? { invalidate: hostResetInvalidate } : {}),
+  }));
   const tables = at(['memory'], () => buildTables(scenario, mem, alloc, dev.profile.oas));
   const ctx: ExecContext = {
     scenario, dev, mem, alloc, tables, boot, trace: opts.trace === true, events: [], walks: [], steAddrs: new Map(),

@@ -200,6 +200,7 @@ export function buildScenarioSchema(): Json {
       additionalProperties: u64,
     },
     smmu: obj({
+      version: enumOf(['v3.0', 'v3.1', 'v3.2'], 'architecture version, SMMU_AIDR (default v3.2); the validator checks the features the version requires'),
       oas: int(32, 52, 'output address size in bits (IDR5.OAS)'),
       sidsize: int(0, 32, 'IDR1.SIDSIZE'),
       ssidsize: int(0, 20, 'IDR1.SSIDSIZE'),

@@ -74,6 +74,8 @@ export interface GuestConfig {
 }
 
 export interface SmmuProfile {
+  /** Architecture version (AIDR): v3.0, v3.1 or v3.2 (default). */
+  readonly version?: 'v3.0' | 'v3.1' | 'v3.2';
   readonly oas?: number;
   readonly sidsize?: number;
   readonly ssidsize?: number;
@@ -516,7 +518,7 @@ export const SHAPES: Readonly<Record<string, Shape>> = {
   host_device: shape<HostDeviceConfig>()(['device', 'ats', 'canwbs', 'pasid_bits', 'stall', 'smmu'], ['device']),
   guest: shape<GuestConfig>()(['viommu', 'nested_hwpt', 'ram_ipa', 'ram_pa', 'ram_size', 'cmdq_log2size', 'evtq_log2size'], []),
   vste: shape<VSte>()(['config', 'valid', 's1dss', 's1fmt', 's1cdmax', 'cd_table', 's1stalld', 'eats', 'fields', 'raw'], []),
-  smmu: shape<SmmuProfile>()(['oas', 'sidsize', 'ssidsize', 'granules', 'stall_model', 'features', 'cmdq_log2size',
+  smmu: shape<SmmuProfile>()(['version', 'oas', 'sidsize', 'ssidsize', 'granules', 'stall_model', 'features', 'cmdq_log2size',
     'evtq_log2size', 'priq_log2size', 'strtab', 'split', 'recinvsid', 'cache_policy', 'faults'], []),
   fault: shape<FaultInjection>()(['kind', 'pa', 'size', 'count'], ['kind']),
   device: shape<Device>()(['name', 'sid', 'vsid', 'bdf'], ['name', 'sid']),
