@@ -14,7 +14,15 @@ const HANG_MS = Number(process.env['FUZZ_HANG_MS'] ?? 60_000);
 // About 60% of mutants are accepted; run every k-th index to run about `runs` of them.
 const runEvery = Math.max(1, Math.floor((total * 0.6) / runs));
 
-interface Totals { validated: number; rejected: number; accepted: number; ran: number; overBudget: number; maxRunMs: number; slowest: string }
+interface Totals {
+  validated: number;
+  rejected: number;
+  accepted: number;
+  ran: number;
+  overBudget: number;
+  maxRunMs: number;
+  slowest: string;
+}
 const totals: Totals = { validated: 0, rejected: 0, accepted: 0, ran: 0, overBudget: 0, maxRunMs: 0, slowest: '' };
 const escapes = new Map<string, { count: number; example: string }>();
 const unlocated: string[] = [];
@@ -33,7 +41,10 @@ const TSX = import.meta.resolve('tsx/esm/api');
 
 function chunk(a: number, b: number): Promise<number> {
   return new Promise((resolve) => {
-    const w = new Worker(WORKER, { eval: true, workerData: { tsx: TSX, module: new URL('../test/scenario-mutants.ts', import.meta.url).href, from: a, to: b, runEvery } });
+    const w = new Worker(WORKER, {
+      eval: true,
+      workerData: { tsx: TSX, module: new URL('../test/scenario-mutants.ts', import.meta.url).href, from: a, to: b, runEvery },
+    });
     let current = { index: a, what: '' };
     let timer = setTimeout(onHang, HANG_MS);
     function onHang(): void {
@@ -41,27 +52,37 @@ function chunk(a: number, b: number): Promise<number> {
       void w.terminate();
       resolve(current.index + 1);
     }
-    w.on('message', (m: { running?: number; what?: string; done?: Totals & { escapes: [string, { count: number; example: string }][]; unlocated: string[] } }) => {
-      if (m.running !== undefined) {
-        current = { index: m.running, what: m.what ?? '' };
-        clearTimeout(timer);
-        timer = setTimeout(onHang, HANG_MS);
-      }
-      if (m.done !== undefined) {
-        clearTimeout(timer);
-        const d = m.done;
-        totals.validated += d.validated; totals.rejected += d.rejected; totals.accepted += d.accepted; totals.ran += d.ran;
-        totals.overBudget += d.overBudget;
-        if (d.maxRunMs > totals.maxRunMs) { totals.maxRunMs = d.maxRunMs; totals.slowest = d.slowest; }
-        for (const [k, v] of d.escapes) {
-          const e = escapes.get(k);
-          if (e !== undefined) e.count += v.count; else escapes.set(k, v);
+    w.on(
+      'message',
+      (m: { running?: number; what?: string; done?: Totals & { escapes: [string, { count: number; example: string }][]; unlocated: string[] } }) => {
+        if (m.running !== undefined) {
+          current = { index: m.running, what: m.what ?? '' };
+          clearTimeout(timer);
+          timer = setTimeout(onHang, HANG_MS);
         }
-        unlocated.push(...d.unlocated);
-        void w.terminate();
-        resolve(b);
-      }
-    });
+        if (m.done !== undefined) {
+          clearTimeout(timer);
+          const d = m.done;
+          totals.validated += d.validated;
+          totals.rejected += d.rejected;
+          totals.accepted += d.accepted;
+          totals.ran += d.ran;
+          totals.overBudget += d.overBudget;
+          if (d.maxRunMs > totals.maxRunMs) {
+            totals.maxRunMs = d.maxRunMs;
+            totals.slowest = d.slowest;
+          }
+          for (const [k, v] of d.escapes) {
+            const e = escapes.get(k);
+            if (e !== undefined) e.count += v.count;
+            else escapes.set(k, v);
+          }
+          unlocated.push(...d.unlocated);
+          void w.terminate();
+          resolve(b);
+        }
+      },
+    );
     w.on('error', (e) => {
       clearTimeout(timer);
       escapes.set(`worker died: ${e.message}`, { count: 1, example: `near mutant #${current.index}` });
@@ -72,14 +93,16 @@ function chunk(a: number, b: number): Promise<number> {
 
 const t0 = performance.now();
 const CHUNK = 500;
-for (let a = from; a < from + total;) {
+for (let a = from; a < from + total; ) {
   const b = Math.min(from + total, a + CHUNK);
   a = await chunk(a, b);
   if (process.stderr.isTTY) process.stderr.write(`\r${a - from}/${total}`);
 }
 process.stderr.write('\n');
 const s = ((performance.now() - t0) / 1000).toFixed(1);
-console.log(`mutants ${total} (from #${from}): validated ${totals.validated}, rejected ${totals.rejected}, accepted ${totals.accepted}, ran ${totals.ran}; escapes ${[...escapes.values()].reduce((n, e) => n + e.count, 0)}, hangs ${hangs.length}, over budget ${totals.overBudget}; longest run ${totals.maxRunMs.toFixed(0)} ms; ${s} s`);
+console.log(
+  `mutants ${total} (from #${from}): validated ${totals.validated}, rejected ${totals.rejected}, accepted ${totals.accepted}, ran ${totals.ran}; escapes ${[...escapes.values()].reduce((n, e) => n + e.count, 0)}, hangs ${hangs.length}, over budget ${totals.overBudget}; longest run ${totals.maxRunMs.toFixed(0)} ms; ${s} s`,
+);
 console.log(`slowest run: ${totals.slowest}`);
 console.log(`unlocated rejections: ${unlocated.length}`);
 for (const u of unlocated.slice(0, 10)) console.log(`  ${u}`);

@@ -60,16 +60,75 @@ const pick = <T>(r: R, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] a
 
 /** Edge values for integers: widths, alignment boundaries, 2^n and 2^n - 1 up to 64 bits. */
 const EDGE_NUMBERS: readonly (number | string)[] = [
-  0, 1, 2, 3, 7, 8, 15, 16, 19, 20, 21, 31, 32, 33, 47, 48, 52, 53, 63, 64, 65, 255, 256, 4095, 4096, 4097, 0xffff, 0x10000,
-  0xf_ffff, 0x10_0000, 0x1f_ffff, 0x20_0000, 0x3fff_ffff, 0x4000_0000, 0xffff_ffff, 0x1_0000_0000, 0xffff_ffff_ffff,
-  0x1_0000_0000_0000, 2 ** 52, 2 ** 53 - 1, '0xffff_ffff_ffff_ffff', '0x8000_0000_0000_0000', '0x1_0000_0000_0000_0000',
-  '0x000f_ffff_ffff_f000', '0xffff_ffff_ffff_f000', '0xffff_0000_0000_0000', -1, 1.5,
+  0,
+  1,
+  2,
+  3,
+  7,
+  8,
+  15,
+  16,
+  19,
+  20,
+  21,
+  31,
+  32,
+  33,
+  47,
+  48,
+  52,
+  53,
+  63,
+  64,
+  65,
+  255,
+  256,
+  4095,
+  4096,
+  4097,
+  0xffff,
+  0x10000,
+  0xf_ffff,
+  0x10_0000,
+  0x1f_ffff,
+  0x20_0000,
+  0x3fff_ffff,
+  0x4000_0000,
+  0xffff_ffff,
+  0x1_0000_0000,
+  0xffff_ffff_ffff,
+  0x1_0000_0000_0000,
+  2 ** 52,
+  2 ** 53 - 1,
+  '0xffff_ffff_ffff_ffff',
+  '0x8000_0000_0000_0000',
+  '0x1_0000_0000_0000_0000',
+  '0x000f_ffff_ffff_f000',
+  '0xffff_ffff_ffff_f000',
+  '0xffff_0000_0000_0000',
+  -1,
+  1.5,
 ];
 const EDGE_SIZES: readonly (number | string)[] = ['1', 1, 8, '4K', '2M', '1G', '512G', '64K', '16K', '0x1000_0000_0000', '0x10_0000_0000', 4095, 4097, 0, '3K'];
 const NAMEY = ['nic0', 'gpu', 'pt0', 'vm0', 'cd0', 's2', 'x', 'hwpt0', 'viommu0'];
 const FIELD_NAMES: readonly string[] = [
-  ...STE.fields.map((f) => f.name), ...CD.fields.map((f) => f.name),
-  'SID', 'SSID', 'ASID', 'VMID', 'Address', 'Range', 'Size', 'NUM', 'SCALE', 'TG', 'TTL', 'CS', 'STAG', 'Bogus', 'NotAField',
+  ...STE.fields.map((f) => f.name),
+  ...CD.fields.map((f) => f.name),
+  'SID',
+  'SSID',
+  'ASID',
+  'VMID',
+  'Address',
+  'Range',
+  'Size',
+  'NUM',
+  'SCALE',
+  'TG',
+  'TTL',
+  'CS',
+  'STAG',
+  'Bogus',
+  'NotAField',
 ];
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -86,8 +145,16 @@ interface Slot {
 function slots(root: unknown): Slot[] {
   const out: Slot[] = [];
   const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach((x, i) => { out.push({ parent: v, key: i, value: x }); walk(x); });
-    else if (isRecord(v)) for (const [k, x] of Object.entries(v)) { out.push({ parent: v, key: k, value: x }); walk(x); }
+    if (Array.isArray(v))
+      v.forEach((x, i) => {
+        out.push({ parent: v, key: i, value: x });
+        walk(x);
+      });
+    else if (isRecord(v))
+      for (const [k, x] of Object.entries(v)) {
+        out.push({ parent: v, key: k, value: x });
+        walk(x);
+      }
   };
   walk(root);
   return out;
@@ -111,7 +178,8 @@ function mutateOnce(doc: Record<string, unknown>, r: R, seeds: readonly Seed[]):
   const steps = Array.isArray(doc['steps']) ? (doc['steps'] as unknown[]) : undefined;
   switch (Math.floor(r() * 12)) {
     case 0:
-    case 1: { // a number to an edge value (or derived from the old value)
+    case 1: {
+      // a number to an edge value (or derived from the old value)
       const nums = all.filter((s) => isNumberish(s.value));
       if (nums.length === 0) return 'none';
       const s = pick(r, nums);
@@ -123,7 +191,8 @@ function mutateOnce(doc: Record<string, unknown>, r: R, seeds: readonly Seed[]):
       else set(s, sizeLike && r() < 0.6 ? pick(r, EDGE_SIZES) : pick(r, EDGE_NUMBERS));
       return `edge ${key}`;
     }
-    case 2: { // drop a key
+    case 2: {
+      // drop a key
       if (maps.length === 0) return 'none';
       const m = pick(r, maps).value as Record<string, unknown>;
       const keys = Object.keys(m);
@@ -132,7 +201,8 @@ function mutateOnce(doc: Record<string, unknown>, r: R, seeds: readonly Seed[]):
       delete m[k];
       return `drop ${k}`;
     }
-    case 3: { // duplicate an array entry (devices, mappings, steps, commands, entries)
+    case 3: {
+      // duplicate an array entry (devices, mappings, steps, commands, entries)
       if (arrays.length === 0) return 'none';
       const a = pick(r, arrays).value as unknown[];
       if (a.length === 0) return 'none';
@@ -140,14 +210,16 @@ function mutateOnce(doc: Record<string, unknown>, r: R, seeds: readonly Seed[]):
       a.splice(Math.floor(r() * (a.length + 1)), 0, clone(a[i]));
       return 'dup entry';
     }
-    case 4: { // drop an array entry
+    case 4: {
+      // drop an array entry
       if (arrays.length === 0) return 'none';
       const a = pick(r, arrays).value as unknown[];
       if (a.length === 0) return 'none';
       a.splice(Math.floor(r() * a.length), 1);
       return 'drop entry';
     }
-    case 5: { // swap a step's kind, keeping its body
+    case 5: {
+      // swap a step's kind, keeping its body
       if (steps === undefined || steps.length === 0) return 'none';
       const i = Math.floor(r() * steps.length);
       const st = steps[i];
@@ -157,7 +229,8 @@ function mutateOnce(doc: Record<string, unknown>, r: R, seeds: readonly Seed[]):
       steps[i] = { [k]: body };
       return `kind ${k}`;
     }
-    case 6: { // widen: add or change a `fields:` entry wherever `fields` is allowed
+    case 6: {
+      // widen: add or change a `fields:` entry wherever `fields` is allowed
       const hosts = maps.filter((s) => {
         const m = s.value as Record<string, unknown>;
         return 'config' in m || 'op' in m || 'ssid' in m || 'type' in m || 'fields' in m || 'tt0' in m;
@@ -169,7 +242,8 @@ function mutateOnce(doc: Record<string, unknown>, r: R, seeds: readonly Seed[]):
       m['fields'] = f;
       return 'fields';
     }
-    case 7: { // copy a key from another map of this or another scenario
+    case 7: {
+      // copy a key from another map of this or another scenario
       if (maps.length === 0) return 'none';
       const dst = pick(r, maps).value as Record<string, unknown>;
       const other = r() < 0.5 ? maps : slots(pick(r, seeds).data).filter((s) => isRecord(s.value));
@@ -181,14 +255,16 @@ function mutateOnce(doc: Record<string, unknown>, r: R, seeds: readonly Seed[]):
       dst[k] = clone(src[k]);
       return `copy ${k}`;
     }
-    case 8: { // a name to another name
+    case 8: {
+      // a name to another name
       const strs = all.filter((s) => typeof s.value === 'string' && /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(s.value) && s.key !== 'description');
       if (strs.length === 0) return 'none';
       const names = strs.map((s) => s.value as string);
       set(pick(r, strs), r() < 0.7 ? pick(r, names) : pick(r, NAMEY));
       return 'rename';
     }
-    case 9: { // splice in a step from another scenario
+    case 9: {
+      // splice in a step from another scenario
       if (steps === undefined) return 'none';
       const other = pick(r, seeds).data;
       const os = isRecord(other) && Array.isArray(other['steps']) ? (other['steps'] as unknown[]) : [];
@@ -196,13 +272,15 @@ function mutateOnce(doc: Record<string, unknown>, r: R, seeds: readonly Seed[]):
       steps.splice(Math.floor(r() * (steps.length + 1)), 0, clone(pick(r, os)));
       return 'splice step';
     }
-    case 10: { // a register write with an edge value
+    case 10: {
+      // a register write with an edge value
       if (steps === undefined) return 'none';
       const reg = pick(r, REGISTERS);
       steps.splice(Math.floor(r() * (steps.length + 1)), 0, { write_reg: { reg, value: pick(r, EDGE_NUMBERS) } });
       return `write_reg ${reg}`;
     }
-    default: { // a profile knob or feature flipped
+    default: {
+      // a profile knob or feature flipped
       const smmu = isRecord(doc['smmu']) ? doc['smmu'] : {};
       doc['smmu'] = smmu;
       const roll = r();
@@ -213,8 +291,16 @@ function mutateOnce(doc: Record<string, unknown>, r: R, seeds: readonly Seed[]):
         return 'feature';
       }
       const k = pick(r, ['oas', 'sidsize', 'ssidsize', 'cmdq_log2size', 'evtq_log2size', 'strtab', 'split', 'cache_policy', 'recinvsid']);
-      smmu[k] = k === 'strtab' ? pick(r, ['linear', '2level']) : k === 'cache_policy' ? pick(r, ['max', 'none'])
-        : k === 'recinvsid' ? r() < 0.5 : k === 'split' ? pick(r, [6, 8, 10]) : pick(r, [0, 1, 2, 5, 8, 16, 19, 20, 32, 40, 48, 52]);
+      smmu[k] =
+        k === 'strtab'
+          ? pick(r, ['linear', '2level'])
+          : k === 'cache_policy'
+            ? pick(r, ['max', 'none'])
+            : k === 'recinvsid'
+              ? r() < 0.5
+              : k === 'split'
+                ? pick(r, [6, 8, 10])
+                : pick(r, [0, 1, 2, 5, 8, 16, 19, 20, 32, 40, 48, 52]);
       return `smmu.${k}`;
     }
   }
@@ -318,5 +404,9 @@ export function fuzzScenarios(o: FuzzOptions): FuzzReport {
 
 function classOf(e: unknown): string {
   const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  return (msg.split('\n')[0] ?? msg).replace(/0x[0-9a-f_]+/gi, 'X').replace(/\d+/g, 'N').replace(/"[^"]*"/g, '"…"').slice(0, 160);
+  return (msg.split('\n')[0] ?? msg)
+    .replace(/0x[0-9a-f_]+/gi, 'X')
+    .replace(/\d+/g, 'N')
+    .replace(/"[^"]*"/g, '"…"')
+    .slice(0, 160);
 }

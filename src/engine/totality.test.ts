@@ -21,10 +21,13 @@ function load(yaml: string): Scenario {
 t.test('CMDQ_PROD written behind CONS: the next batch cannot be published and reports a stall (no hang)', async (t) => {
   // Boot leaves PROD = CONS = 4 (CFGI_ALL, TLBI_EL2_ALL, TLBI_NSNH_ALL, CMD_SYNC). PROD = 0 makes
   // the queue look 252 entries full of zeros: opcode 0 is reserved, CERROR_ILL at CONS (§4.1.5).
-  const o = executeScenario(load(`steps:
+  const o = executeScenario(
+    load(`steps:
   - write_reg: { reg: SMMU_CMDQ_PROD, value: 0 }
   - cmdq: { commands: [ { op: TLBI_NSNH_ALL } ], sync: true }
-`), { profile: PROFILE });
+`),
+    { profile: PROFILE },
+  );
   const s1 = o.steps[0] as StepRecord;
   const s2 = o.steps[1] as StepRecord;
   t.equal(s1['cerror'], 'CERROR_ILL');
@@ -35,12 +38,15 @@ t.test('CMDQ_PROD written behind CONS: the next batch cannot be published and re
 });
 
 t.test('a map step over an existing mapping fails like the software call, the run goes on', async (t) => {
-  const o = executeScenario(load(`memory:
+  const o = executeScenario(
+    load(`memory:
   s2_tables: [ { name: vm0, granule: 4k, ipa_bits: 40, map: [ { ipa: 0x4000_0000, pa: 0x9000_0000, size: 4K, perm: rw } ] } ]
 steps:
   - map: { table: vm0, ipa: 0x4000_0000, pa: 0xa000_0000, size: 4K, perm: r }
   - drain_events: {}
-`), { profile: PROFILE });
+`),
+    { profile: PROFILE },
+  );
   t.equal(o.steps[0]?.['result'], 'error');
   t.match(String(o.steps[0]?.['reason']), /already mapped/);
   t.equal(o.steps[1]?.['result'], 'ok');
@@ -51,7 +57,15 @@ t.test('runner: executor failure and budget overrun are located errors with exit
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'x.yaml');
   writeFileSync(file, 'description: Budget test (SMMUv3 §3.5)\ntags: [t]\nsteps:\n  - drain_events: {}\n  - drain_events: {}\n  - drain_events: {}\n');
-  const task: RunTask = { id: 'x', file, display: 'scenarios/x.yaml', goldenFile: join(dir, 'x.golden.yaml'), goldenDisplay: 'golden/x.yaml', keepActual: false, timings: false };
+  const task: RunTask = {
+    id: 'x',
+    file,
+    display: 'scenarios/x.yaml',
+    goldenFile: join(dir, 'x.golden.yaml'),
+    goldenDisplay: 'golden/x.yaml',
+    keepActual: false,
+    timings: false,
+  };
   const exec = new URL('./execute.ts', import.meta.url).href;
   const over = await runOne(task, { executorModule: exec, profile: PROFILE, budget: { maxSteps: 2 } });
   t.equal(over.state, 'error');
@@ -60,8 +74,11 @@ t.test('runner: executor failure and budget overrun are located errors with exit
   t.notMatch(over.messages.join('\n'), /\n\s+at /, 'no stack');
 
   const fake = join(dir, 'fake-executor.ts');
-  writeFileSync(fake, `import { ExecFailure } from ${JSON.stringify(new URL('./exec-failure.ts', import.meta.url).href)};
-export const executeScenario = () => { throw new ExecFailure(['steps', 1, 'drain_events'], 'step 2 (drain_events): model bug'); };\n`);
+  writeFileSync(
+    fake,
+    `import { ExecFailure } from ${JSON.stringify(new URL('./exec-failure.ts', import.meta.url).href)};
+export const executeScenario = () => { throw new ExecFailure(['steps', 1, 'drain_events'], 'step 2 (drain_events): model bug'); };\n`,
+  );
   const failed = await runOne(task, { executorModule: new URL(`file://${fake}`).href, profile: PROFILE });
   t.equal(failed.invalid, true);
   t.match(failed.messages, [/^scenarios\/x\.yaml:5:19: error\[EXECUTOR_FAILED\] at steps\[1\]\.drain_events: step 2 \(drain_events\): model bug$/]);

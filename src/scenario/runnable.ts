@@ -62,19 +62,24 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
   const devices = new Map((s.devices ?? []).map((d) => [d.name, d] as const));
   (s.devices ?? []).forEach((d, i) => {
     if (d.sid > U32_MAX) report('BAD_VALUE', ['devices', i, 'sid'], `StreamID 0x${d.sid.toString(16)} is wider than 32 bits (SMMUv3 §3.3.1)`);
-    if (d.vsid !== undefined && d.vsid > U32_MAX) report('BAD_VALUE', ['devices', i, 'vsid'], `vSID 0x${d.vsid.toString(16)} is wider than 32 bits (SMMUv3 §3.3.1)`);
+    if (d.vsid !== undefined && d.vsid > U32_MAX)
+      report('BAD_VALUE', ['devices', i, 'vsid'], `vSID 0x${d.vsid.toString(16)} is wider than 32 bits (SMMUv3 §3.3.1)`);
   });
   const steSid = (x: { device?: string; sid?: bigint }, at: Path): void => {
     const sid = x.sid ?? (x.device !== undefined ? devices.get(x.device)?.sid : undefined);
     if (sid === undefined) return;
     if (sid >= 1n << BigInt(sidSize)) {
-      report('BAD_VALUE', [...at, x.sid !== undefined ? 'sid' : 'device'],
-        `Cannot install an STE for StreamID 0x${sid.toString(16)}: the stream table covers SMMU_IDR1.SIDSIZE=${sidSize} bits (SMMUv3 §6.3.2, §3.3.1); a transaction from it gets C_BAD_STREAMID instead`);
+      report(
+        'BAD_VALUE',
+        [...at, x.sid !== undefined ? 'sid' : 'device'],
+        `Cannot install an STE for StreamID 0x${sid.toString(16)}: the stream table covers SMMU_IDR1.SIDSIZE=${sidSize} bits (SMMUv3 §6.3.2, §3.3.1); a transaction from it gets C_BAD_STREAMID instead`,
+      );
     }
   };
   const ste = (st: { device?: string; sid?: bigint; vmid?: bigint; fields?: FieldMap }, at: Path): void => {
     steSid(st, at);
-    if (st.sid !== undefined && st.sid > U32_MAX) report('BAD_VALUE', [...at, 'sid'], `StreamID 0x${st.sid.toString(16)} is wider than 32 bits (SMMUv3 §3.3.1)`);
+    if (st.sid !== undefined && st.sid > U32_MAX)
+      report('BAD_VALUE', [...at, 'sid'], `StreamID 0x${st.sid.toString(16)} is wider than 32 bits (SMMUv3 §3.3.1)`);
     if (st.vmid !== undefined) fieldsFit(STE, { S2VMID: st.vmid }, at, 'vmid');
     fieldMap(STE, st.fields, at);
   };
@@ -84,7 +89,11 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
     // index (arm_smmu_sid_in_range: SID < 2^SIDSIZE), so such a device cannot be part of a host.
     (s.devices ?? []).forEach((d, i) => {
       if (d.sid >= 1n << BigInt(sidSize)) {
-        report('BAD_VALUE', ['devices', i, 'sid'], `StreamID 0x${d.sid.toString(16)} is outside SMMU_IDR1.SIDSIZE=${sidSize} bits, so the host cannot bind device "${d.name}" (SMMUv3 §6.3.2; linux-smmuv3-iommufd.md: arm_smmu_sid_in_range)`);
+        report(
+          'BAD_VALUE',
+          ['devices', i, 'sid'],
+          `StreamID 0x${d.sid.toString(16)} is outside SMMU_IDR1.SIDSIZE=${sidSize} bits, so the host cannot bind device "${d.name}" (SMMUv3 §6.3.2; linux-smmuv3-iommufd.md: arm_smmu_sid_in_range)`,
+        );
       }
     });
   }
@@ -93,12 +102,18 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
   };
   (s.smmu?.faults ?? []).forEach((f, i) => faultNeedsPa(f, ['smmu', 'faults', i]));
   const aligned8 = (pa: bigint, at: Path): void => {
-    if (pa % 8n !== 0n) report('BAD_VALUE', at, `Raw 64-bit writes need an 8-byte aligned pa, got 0x${pa.toString(16)} (SMMU structures are arrays of 64-bit words, SMMUv3 §3.2)`);
+    if (pa % 8n !== 0n)
+      report(
+        'BAD_VALUE',
+        at,
+        `Raw 64-bit writes need an 8-byte aligned pa, got 0x${pa.toString(16)} (SMMU structures are arrays of 64-bit words, SMMUv3 §3.2)`,
+      );
   };
   (s.memory?.writes ?? []).forEach((w, i) => aligned8(w.pa, ['memory', 'writes', i, 'pa']));
 
   const ssid = (v: bigint | undefined, at: Path): void => {
-    if (v !== undefined && v >= SSID_LIMIT) report('BAD_VALUE', at, `SubstreamID 0x${v.toString(16)} is wider than 20 bits (SMMUv3 §3.3.2: SubstreamIDs are up to 20 bits, the PCIe PASID width)`);
+    if (v !== undefined && v >= SSID_LIMIT)
+      report('BAD_VALUE', at, `SubstreamID 0x${v.toString(16)} is wider than 20 bits (SMMUv3 §3.3.2: SubstreamIDs are up to 20 bits, the PCIe PASID width)`);
   };
   const command = (c: Command, at: Path): void => {
     if (c.raw !== undefined || c.op === undefined) return;
@@ -124,10 +139,16 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
     const g = BigInt(t.granule);
     const inKey = t.stage === 1 ? 'va' : 'ipa';
     const rule = 'VMSAv8-64: a leaf maps whole granules (Arm ARM D8.3)';
-    if (va % g !== 0n) report('BAD_VALUE', [...at, inKey], `${inKey} 0x${va.toString(16)} is not aligned to the ${t.granule / 1024}K granule of table "${table}" (${rule})`);
-    if (size % g !== 0n) report('BAD_VALUE', [...at, 'size'], `size 0x${size.toString(16)} is not a multiple of the ${t.granule / 1024}K granule of table "${table}" (${rule})`);
+    if (va % g !== 0n)
+      report('BAD_VALUE', [...at, inKey], `${inKey} 0x${va.toString(16)} is not aligned to the ${t.granule / 1024}K granule of table "${table}" (${rule})`);
+    if (size % g !== 0n)
+      report('BAD_VALUE', [...at, 'size'], `size 0x${size.toString(16)} is not a multiple of the ${t.granule / 1024}K granule of table "${table}" (${rule})`);
     if (isMap && out !== undefined && out % g !== 0n) {
-      report('BAD_VALUE', [...at, outKey], `output address 0x${out.toString(16)} is not aligned to the ${t.granule / 1024}K granule of table "${table}" (${rule})`);
+      report(
+        'BAD_VALUE',
+        [...at, outKey],
+        `output address 0x${out.toString(16)} is not aligned to the ${t.granule / 1024}K granule of table "${table}" (${rule})`,
+      );
     }
     const span = 1n << BigInt(t.bits);
     const end = va + size;
@@ -135,7 +156,11 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
     const high = t.stage === 1 && va >= U64_TOP - span && end <= U64_TOP;
     if (!low && !high) {
       const range = t.stage === 1 ? `[0, 2^${t.bits}) or [2^64 - 2^${t.bits}, 2^64)` : `[0, 2^${t.bits})`;
-      report('BAD_VALUE', [...at, inKey], `[0x${va.toString(16)}, 0x${end.toString(16)}) is outside the ${t.bits}-bit input range ${range} of table "${table}" (Arm ARM D8.1: input address size)`);
+      report(
+        'BAD_VALUE',
+        [...at, inKey],
+        `[0x${va.toString(16)}, 0x${end.toString(16)}) is outside the ${t.bits}-bit input range ${range} of table "${table}" (Arm ARM D8.1: input address size)`,
+      );
     }
     if (isMap && out !== undefined && out + size > U64_TOP) {
       report('BAD_VALUE', [...at, 'size'], `output range 0x${out.toString(16)} + 0x${size.toString(16)} wraps past 2^64`);
@@ -148,18 +173,25 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
   const declareTable = (stage: 1 | 2, name: string, granule: Granule, bits: number, sl0: number | undefined, at: bigint | undefined, path: Path): void => {
     const gb = GRANULE[granule];
     const start = sl0 === undefined || stage === 1 ? undefined : startLevelS2(gShiftOf(gb), sl0);
-    const geo = stage === 2 && sl0 !== undefined && start === undefined
-      ? `S2SL0=${sl0} has no start level with the ${granule} granule`
-      : tableGeometry(stage, gb, bits, start);
+    const geo =
+      stage === 2 && sl0 !== undefined && start === undefined
+        ? `S2SL0=${sl0} has no start level with the ${granule} granule`
+        : tableGeometry(stage, gb, bits, start);
     if (typeof geo === 'string') report('BAD_VALUE', [...path, stage === 1 ? 'va_bits' : 'ipa_bits'], `${geo} (SMMUv3 §5.2 S2SL0/S2T0SZ, §5.4 TxSZ)`);
-    if (at !== undefined && at % 64n !== 0n) report('BAD_VALUE', [...path, 'at'], `Table address 0x${at.toString(16)} is not 64-byte aligned (SMMUv3 §5.2/§5.4: table pointers hold bits [55:6] at least)`);
+    if (at !== undefined && at % 64n !== 0n)
+      report(
+        'BAD_VALUE',
+        [...path, 'at'],
+        `Table address 0x${at.toString(16)} is not 64-byte aligned (SMMUv3 §5.2/§5.4: table pointers hold bits [55:6] at least)`,
+      );
     if (!tables.has(name)) tables.set(name, { stage, granule: gb, bits, maps: [] });
   };
   (mem.s2_tables ?? []).forEach((t, i) => declareTable(2, t.name, t.granule, t.ipa_bits, t.sl0, t.at, ['memory', 's2_tables', i]));
   (mem.s1_tables ?? []).forEach((t, i) => declareTable(1, t.name, t.granule, t.va_bits, undefined, t.at, ['memory', 's1_tables', i]));
   (mem.cd_tables ?? []).forEach((t, i) => {
     const at: Path = ['memory', 'cd_tables', i];
-    if (t.at !== undefined && t.at % 64n !== 0n) report('BAD_VALUE', [...at, 'at'], `Table address 0x${t.at.toString(16)} is not 64-byte aligned (SMMUv3 §5.2 S1ContextPtr holds bits [55:6])`);
+    if (t.at !== undefined && t.at % 64n !== 0n)
+      report('BAD_VALUE', [...at, 'at'], `Table address 0x${t.at.toString(16)} is not 64-byte aligned (SMMUv3 §5.2 S1ContextPtr holds bits [55:6])`);
     t.entries.forEach((e, j) => {
       const eat: Path = [...at, 'entries', j];
       ssid(e.ssid, [...eat, 'ssid']);
@@ -190,7 +222,11 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
       const prev = sorted[k - 1] as Mapping;
       const cur = sorted[k] as Mapping;
       if (cur.from < prev.from + prev.size) {
-        report('CONFLICT', cur.path, `Mapping at 0x${cur.from.toString(16)} overlaps the mapping at ${pathString(prev.path)} in table "${name}": one input address has one translation (a second map of it would need break-before-make)`);
+        report(
+          'CONFLICT',
+          cur.path,
+          `Mapping at 0x${cur.from.toString(16)} overlaps the mapping at ${pathString(prev.path)} in table "${name}": one input address has one translation (a second map of it would need break-before-make)`,
+        );
       }
     }
   }
@@ -215,12 +251,18 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
     } else if ('nested_hwpt' in step) fieldMap(STE, step.nested_hwpt.ste.fields, [...at, 'ste']);
     else if ('write_reg' in step) {
       const key = step.write_reg.reg.replace(/^SMMU_/, '');
-      if (!(key in REG)) report('BAD_VALUE', [...at, 'reg'], `${step.write_reg.reg} is not implemented by the emulated SMMU (no PRI queue, no GATOS), so it cannot be written (SMMUv3 §6.3)`);
+      if (!(key in REG))
+        report(
+          'BAD_VALUE',
+          [...at, 'reg'],
+          `${step.write_reg.reg} is not implemented by the emulated SMMU (no PRI queue, no GATOS), so it cannot be written (SMMUv3 §6.3)`,
+        );
     } else if ('map' in step) {
       const m = step.map;
       const t = tables.get(m.table);
       const va = t?.stage === 2 ? m.ipa : m.va;
-      if (va !== undefined) mapping(m.table, va, t?.stage === 2 ? m.pa : (m.pa ?? m.ipa), m.pa !== undefined ? 'pa' : 'ipa', m.size, m.page_only === true, at, true);
+      if (va !== undefined)
+        mapping(m.table, va, t?.stage === 2 ? m.pa : (m.pa ?? m.ipa), m.pa !== undefined ? 'pa' : 'ipa', m.size, m.page_only === true, at, true);
     } else if ('unmap' in step) {
       const m = step.unmap;
       const t = tables.get(m.table);
@@ -229,7 +271,11 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
     }
   });
   if (leaves > BigInt(caps.maxLeafDescriptors)) {
-    report('CAP_EXCEEDED', leavesAt ?? ['memory'], `Mappings need up to ${leaves} leaf descriptors; the cap is ${caps.maxLeafDescriptors} (align va and pa to a block size so blocks can be used, or map less)`);
+    report(
+      'CAP_EXCEEDED',
+      leavesAt ?? ['memory'],
+      `Mappings need up to ${leaves} leaf descriptors; the cap is ${caps.maxLeafDescriptors} (align va and pa to a block size so blocks can be used, or map less)`,
+    );
   }
   return errors;
 }
