@@ -9,12 +9,12 @@
  * go through the host's event thread; `host_log` and `guest_events` are filled.
  */
 import { hex32 } from '../arch/fields.ts';
-import { REG } from '../arch/registers.ts';
+import { REG, type RegName } from '../arch/registers.ts';
 import { SparseMemory } from '../memory/sparse-memory.ts';
 import { bootSmmu, installSte } from '../smmu/boot.ts';
 import { SmmuDevice } from '../smmu/device.ts';
 import { makeProfile } from '../smmu/profile.ts';
-import { type Scenario, stepKind } from '../scenario/types.ts';
+import { type Scenario, stepExpect, stepKind } from '../scenario/types.ts';
 import { BudgetExceeded, BudgetMeter } from './budget.ts';
 import { ExecFailure, type ScenarioPath } from './exec-failure.ts';
 import { activeGerror, cerrorOf, consOf, type ExecContext } from './exec/context.ts';
@@ -75,6 +75,7 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
   // Table addresses as set up (a later unmap may remove the S2 mapping of a guest table).
   const layout = layoutOf(ctx);
   const steps: StepRecord[] = [];
+  const regs: { step: number; values: Record<string, bigint> }[] = [];
   scenario.steps.forEach((step, i) => {
     const path = ['steps', i, stepKind(step)];
     meter.where = `step ${i + 1} (${stepKind(step)})`;
@@ -82,6 +83,10 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
     meter.tick();
     steps.push(runStep(ctx, step, i + 1));
     at(path, () => drain(i + 1));
+    // Read only what an inline expectation names, after the drain (a read of EVENTQ_PROD then
+    // sees every record of the step).
+    const want = stepExpect(step)?.regs;
+    if (want !== undefined) regs.push({ step: i + 1, values: Object.fromEntries(Object.keys(want).map((r) => [r, dev.readReg(REG[r.slice(5) as RegName])])) });
   });
 
   const gerror = dev.readReg(REG.GERROR);
@@ -95,6 +100,7 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
     cmdq: { prod: hex32(dev.readReg(REG.CMDQ_PROD)), cons: consOf(dev), error: cerrorOf(dev) },
     ...(gerror !== 0n || gerrorn !== 0n ? { gerror: { gerror: hex32(gerror), gerrorn: hex32(gerrorn), active: activeGerror(dev) } } : {}),
     layout: { ...layout, ...steLayout(ctx) },
+    ...(regs.length > 0 ? { regs } : {}),
     ...(ctx.trace ? { walks: ctx.walks } : {}),
   };
 };

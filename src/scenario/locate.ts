@@ -65,6 +65,12 @@ export class Locator {
   }
 }
 
+/** Position of the value at `path` in YAML `source` (for messages about a loaded scenario). */
+export function locateIn(source: string, path: readonly (string | number)[]): Position {
+  const lines = new LineCounter();
+  return new Locator(parseDocument(source, { lineCounter: lines }), lines).locate(path);
+}
+
 function isNodeLike(n: unknown): n is Node {
   return typeof n === 'object' && n !== null && 'range' in n;
 }
