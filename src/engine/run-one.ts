@@ -27,6 +27,8 @@ export interface RunTask {
   /** Keep canonical text in the result (for --update). */
   readonly keepActual: boolean;
   readonly timings: boolean;
+  /** Command prefix for the update/create commands suggested in messages (`npx smmu-conform run --root x`). */
+  readonly rerun?: string;
 }
 
 export interface RunContext {
@@ -36,6 +38,9 @@ export interface RunContext {
   /** Per-scenario work and wall-time limits (engine/budget.ts; default DEFAULT_BUDGET). */
   readonly budget?: RunBudget;
 }
+
+/** Suggested command when the caller does not say how the tool is run. */
+export const DEFAULT_RERUN = 'npx smmu-conform run';
 
 const executors = new Map<string, Promise<ExecuteScenario | string>>();
 
@@ -114,9 +119,9 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
   const expectFailures = messages.length;
   const cmp = compareGolden(actual, readGolden(task.goldenFile), task.goldenDisplay);
   if (cmp.status === 'missing') {
-    messages.push(`Golden ${task.goldenDisplay} is missing; create it with: smmu-conform run ${task.display} --update --create`);
+    messages.push(`Golden ${task.goldenDisplay} is missing; create it with: ${task.rerun ?? DEFAULT_RERUN} ${task.display} --update --create`);
   } else if (cmp.status === 'mismatch') {
-    messages.push(`Golden mismatch: ${cmp.summary ?? ''}; to accept the new output: smmu-conform run ${task.display} --update`);
+    messages.push(`Golden mismatch: ${cmp.summary ?? ''}; to accept the new output: ${task.rerun ?? DEFAULT_RERUN} ${task.display} --update`);
   }
   const ok = messages.length === 0;
   return done({

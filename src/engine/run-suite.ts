@@ -46,6 +46,8 @@ export interface SuiteOptions {
   /** Per-scenario work / wall-time budget (engine/budget.ts). */
   readonly budget?: RunBudget;
   readonly timings?: boolean;
+  /** Command prefix for suggested update/create commands (default `npx smmu-conform run`). */
+  readonly rerun?: string;
   readonly onResult?: (r: ScenarioResult, done: number, total: number) => void;
 }
 
@@ -103,6 +105,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
     goldenDisplay: r.id === undefined ? '' : rel(opts.cwd, goldenPath(opts.goldenDir, r.id)),
     keepActual: opts.update === true,
     timings: opts.timings === true,
+    ...(opts.rerun !== undefined ? { rerun: opts.rerun } : {}),
   }));
   const ctx: RunContext = { executorModule: opts.executorModule, profile: opts.profile, ...(opts.caps !== undefined ? { caps: opts.caps } : {}), ...(opts.budget !== undefined ? { budget: opts.budget } : {}) };
   const jobs = opts.jobs === 'auto' ? (tasks.length < 16 ? 1 : availableParallelism()) : opts.jobs;
@@ -141,12 +144,12 @@ function checkDirectories(opts: SuiteOptions): { subject: string; message: strin
   };
   const root = kind(opts.root);
   if (root === 'other' || (root === 'missing' && opts.patterns.length === 0)) {
-    out.push({ subject: rel(opts.cwd, opts.root) || '.', message: `Scenario root ${rel(opts.cwd, opts.root) || '.'} ${root === 'missing' ? 'does not exist' : 'is not a folder'} (set --root or "roots.scenarios" in the config file)` });
+    out.push({ subject: rel(opts.cwd, opts.root) || '.', message: `Scenario root ${rel(opts.cwd, opts.root) || '.'} ${root === 'missing' ? 'does not exist' : 'is not a folder'} (set --root, or "scenarios:" in smmu-conform.config.yaml)` });
   }
   const golden = kind(opts.goldenDir);
   if (golden === 'other' || (golden === 'missing' && !(opts.update === true && opts.create === true))) {
     const fix = golden === 'missing' ? '; create it, or run with --update --create to write the first goldens' : '';
-    out.push({ subject: rel(opts.cwd, opts.goldenDir) || '.', message: `Golden root ${rel(opts.cwd, opts.goldenDir) || '.'} ${golden === 'missing' ? 'does not exist' : 'is not a folder'} (set --golden or "roots.golden" in the config file)${fix}` });
+    out.push({ subject: rel(opts.cwd, opts.goldenDir) || '.', message: `Golden root ${rel(opts.cwd, opts.goldenDir) || '.'} ${golden === 'missing' ? 'does not exist' : 'is not a folder'} (set --golden, or "golden:" in smmu-conform.config.yaml)${fix}` });
   }
   return out;
 }
