@@ -21,6 +21,9 @@ Usage:
       --expect-fail FILE  scenario ids expected to fail (XFAIL; a pass is XPASS = failure)
       --check-obsolete    fail on goldens whose scenario no longer exists
       --timings           include wall times in the report
+      --budget-steps N    per-scenario step budget (default 100000)
+      --budget-ms N       per-scenario wall time in ms, checked between steps (default 30000);
+                          over budget: error at the step, exit 2, the suite goes on
       --features LIST     profile features (default: all), e.g. s1,s2,nesting
       --root DIR          scenarios root (default scenarios)
       --golden DIR        golden root (default golden)

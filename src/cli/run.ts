@@ -26,6 +26,8 @@ export const RUN_OPTIONS: Options = {
   'allow-empty': { type: 'boolean' },
   timings: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
+  'budget-steps': { type: 'string' },
+  'budget-ms': { type: 'string' },
 };
 
 /** `junit:out/j.xml` from a config in `from` -> the same file as seen from `cwd`. */
@@ -74,6 +76,14 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   const expectFail = efPath === undefined ? undefined : loadExpectFail(efPath);
   if (typeof expectFail === 'string') return usage(expectFail);
 
+  const budget: { maxSteps?: number; maxMs?: number } = {};
+  for (const [opt, key] of [['budget-steps', 'maxSteps'], ['budget-ms', 'maxMs']] as const) {
+    const v = str(p.values[opt]);
+    if (v === undefined) continue;
+    if (!/^[1-9][0-9]*$/.test(v) || !Number.isSafeInteger(Number(v))) return usage(`--${opt} must be a positive integer, got "${v}"`);
+    budget[key] = Number(v);
+  }
+
   const stdoutReporter = reporters.find((r) => r.file === undefined);
   const progress = stdoutReporter?.name === 'pretty' && io.isTTY;
   const timings = p.values['timings'] === true;
@@ -95,6 +105,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     profile: common.profile,
     executorModule: common.executorModule,
     timings,
+    ...(Object.keys(budget).length > 0 ? { budget } : {}),
     ...(progress ? { onResult: (r, done, total) => io.stderr(`\r\x1b[K[${done}/${total}] ${r.state.padEnd(5)} ${r.id}`) } : {}),
   });
   if (progress) io.stderr('\r\x1b[K');

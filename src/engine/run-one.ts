@@ -2,7 +2,10 @@
  * Run one scenario file end to end: load, requires check, execute, inline expectations, golden
  * comparison. Used in-process (`--jobs 1`) and inside workers; never throws.
  */
-import { formatLoadError } from '../scenario/errors.ts';
+import { formatLoadError, pathString } from '../scenario/errors.ts';
+import { locateInSource } from '../scenario/locate.ts';
+import { BudgetExceeded, type RunBudget } from './budget.ts';
+import { failurePath } from './exec-failure.ts';
 import type { LoadCaps } from '../scenario/caps.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { canonicalGolden } from '../golden/canonical.ts';
@@ -32,6 +35,8 @@ export interface RunContext {
   readonly executorModule: string;
   readonly profile: Profile;
   readonly caps?: Partial<LoadCaps>;
+  /** Per-scenario work and wall-time limits (engine/budget.ts; default DEFAULT_BUDGET). */
+  readonly budget?: RunBudget;
 }
 
 /** Suggested command when the caller does not say how the tool is run. */
@@ -88,9 +93,16 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
 
   let obs;
   try {
-    obs = exec(scenario, { profile: ctx.profile });
+    obs = exec(scenario, { profile: ctx.profile, ...(ctx.budget !== undefined ? { budget: ctx.budget } : {}) });
   } catch (e) {
-    return done({ state: 'error', invalid: false, golden: 'not-run', messages: [`Executor crashed: ${crashText(e)}`] });
+    // An executor failure or a run over its budget: located in the scenario, exit 2 (like an
+    // invalid file), no stack; the suite goes on with the next scenario.
+    const path = failurePath(e);
+    const pos = loaded.source !== undefined ? locateInSource(loaded.source, path) : { line: 1, col: 1 };
+    const code = e instanceof BudgetExceeded ? 'BUDGET_EXCEEDED' : 'EXECUTOR_FAILED';
+    const where = path.length > 0 ? ` at ${pathString(path)}` : '';
+    const why = e instanceof Error ? e.message : String(e);
+    return done({ state: 'error', invalid: true, golden: 'not-run', messages: [`${task.display}:${pos.line}:${pos.col}: error[${code}]${where}: ${why}`] });
   }
   let actual: string;
   try {

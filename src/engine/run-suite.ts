@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { relative, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LoadCaps } from '../scenario/caps.ts';
+import type { RunBudget } from './budget.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { statSync } from 'node:fs';
 import { closest } from '../arch/fields.ts';
@@ -42,6 +43,8 @@ export interface SuiteOptions {
   /** Module specifier (file URL) exporting `executeScenario`. */
   readonly executorModule: string;
   readonly caps?: Partial<LoadCaps>;
+  /** Per-scenario work / wall-time budget (engine/budget.ts). */
+  readonly budget?: RunBudget;
   readonly timings?: boolean;
   /** Command prefix for suggested update/create commands (default `npx smmu-conform run`). */
   readonly rerun?: string;
@@ -104,7 +107,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
     timings: opts.timings === true,
     ...(opts.rerun !== undefined ? { rerun: opts.rerun } : {}),
   }));
-  const ctx: RunContext = { executorModule: opts.executorModule, profile: opts.profile, ...(opts.caps !== undefined ? { caps: opts.caps } : {}) };
+  const ctx: RunContext = { executorModule: opts.executorModule, profile: opts.profile, ...(opts.caps !== undefined ? { caps: opts.caps } : {}), ...(opts.budget !== undefined ? { budget: opts.budget } : {}) };
   const jobs = opts.jobs === 'auto' ? (tasks.length < 16 ? 1 : availableParallelism()) : opts.jobs;
   const raw = jobs <= 1 || tasks.length <= 1 ? await runInProcess(tasks, ctx, opts) : await runInWorkers(tasks, ctx, opts, jobs);
 
