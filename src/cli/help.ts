@@ -24,6 +24,8 @@ Reports:
 Target:
   --features LIST       profile features (default: all), e.g. s1,s2,nesting
   --jobs N|auto         worker threads (1 = in-process; default auto)
+  --budget-steps N      per-scenario step budget; a scenario over it is an error with its location
+  --budget-ms N         per-scenario wall-time budget in milliseconds (same)
   --root DIR            scenarios root (default scenarios)
   --golden DIR          golden root (default golden); must exist unless --update --create
 
