@@ -22,6 +22,7 @@ Usage:
       --check-obsolete    fail on goldens whose scenario no longer exists
       --timings           include wall times in the report
       --features LIST     profile features (default: all), e.g. s1,s2,nesting
+      --profile FILE      the SMMU part under test (IDRs, IMPDEF choices); see docs/writing-scenarios.md
       --root DIR          scenarios root (default scenarios)
       --golden DIR        golden root (default golden)
   smmu-conform validate [paths]              schema + reference checks, file:line:col

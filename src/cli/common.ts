@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { closest } from '../arch/fields.ts';
 import type { Profile } from '../engine/types.ts';
 import { FEATURES, type Feature, isFeature } from '../scenario/features.ts';
+import { formatLoadError } from '../scenario/errors.ts';
+import { type PartProfile, loadProfileFile } from '../scenario/profile-file.ts';
 import type { Options, Parsed } from './args.ts';
 import { str } from './args.ts';
 
@@ -11,6 +13,7 @@ export const COMMON_OPTIONS: Options = {
   golden: { type: 'string' },
   features: { type: 'string' },
   executor: { type: 'string' },
+  profile: { type: 'string' },
 };
 
 export interface Common {
@@ -29,7 +32,15 @@ export function siblingModule(relPath: string): string {
 export function commonSettings(p: Parsed, cwd: string): Common | string {
   const root = resolve(cwd, str(p.values['root']) ?? 'scenarios');
   const goldenDir = resolve(cwd, str(p.values['golden']) ?? 'golden');
-  let features: Feature[] = [...FEATURES];
+  // --profile FILE: the SMMU part under test (it changes the emulated SMMU and what `requires:` meets)
+  const file = str(p.values['profile']);
+  let part: PartProfile | undefined;
+  if (file !== undefined) {
+    const r = loadProfileFile(resolve(cwd, file), file);
+    if (r.part === undefined) return r.errors.map((e) => formatLoadError(e)).join('\n');
+    part = r.part;
+  }
+  let features: Feature[] = [...(part?.features ?? FEATURES)];
   const list = str(p.values['features']);
   if (list !== undefined) {
     features = [];
@@ -41,7 +52,8 @@ export function commonSettings(p: Parsed, cwd: string): Common | string {
       features.push(f);
     }
   }
-  const profile: Profile = { name: list === undefined ? 'emulator' : `features=${features.join(',')}`, features };
+  const name = list !== undefined ? `features=${features.join(',')}` : (part?.name ?? 'emulator');
+  const profile: Profile = { name, features, ...(part !== undefined ? { smmu: part.smmu } : {}) };
   const exec = str(p.values['executor']);
   const executorModule = exec === undefined ? siblingModule('../engine/execute') : new URL(exec, `file://${cwd}/`).href;
   return { root, goldenDir, profile, executorModule };

@@ -36,7 +36,7 @@ function sidBitsFor(s: Scenario, sidSize: number, strtab: 'linear' | '2level'): 
 }
 
 export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: ExecuteOptions): Observation => {
-  const ep = execProfile(scenario);
+  const ep = execProfile(scenario, opts.profile.smmu);
   const mem = new SparseMemory();
   const dev = new SmmuDevice({ mem, profile: ep.profile, cachePolicy: ep.cachePolicy });
   const alloc = makeAllocators(mem);
