@@ -9,12 +9,12 @@
  * go through the host's event thread; `host_log` and `guest_events` are filled.
  */
 import { hex32 } from '../arch/fields.ts';
-import { REG } from '../arch/registers.ts';
+import { REG, type RegName } from '../arch/registers.ts';
 import { SparseMemory } from '../memory/sparse-memory.ts';
 import { bootSmmu, installSte } from '../smmu/boot.ts';
 import { SmmuDevice } from '../smmu/device.ts';
 import { makeProfile } from '../smmu/profile.ts';
-import type { Scenario } from '../scenario/types.ts';
+import { type Scenario, stepExpect } from '../scenario/types.ts';
 import { activeGerror, cerrorOf, consOf, type ExecContext } from './exec/context.ts';
 import { eventRecord } from './exec/events.ts';
 import { layoutKey, makeAllocators } from './exec/layout.ts';
@@ -72,9 +72,14 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
   // Table addresses as set up (a later unmap may remove the S2 mapping of a guest table).
   const layout = layoutOf(ctx);
   const steps: StepRecord[] = [];
+  const regs: { step: number; values: Record<string, bigint> }[] = [];
   scenario.steps.forEach((step, i) => {
     steps.push(runStep(ctx, step, i + 1));
     drain(i + 1);
+    // Read only what an inline expectation names, after the drain (a read of EVENTQ_PROD then
+    // sees every record of the step).
+    const want = stepExpect(step)?.regs;
+    if (want !== undefined) regs.push({ step: i + 1, values: Object.fromEntries(Object.keys(want).map((r) => [r, dev.readReg(REG[r.slice(5) as RegName])])) });
   });
 
   const gerror = dev.readReg(REG.GERROR);
@@ -88,6 +93,7 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
     cmdq: { prod: hex32(dev.readReg(REG.CMDQ_PROD)), cons: consOf(dev), error: cerrorOf(dev) },
     ...(gerror !== 0n || gerrorn !== 0n ? { gerror: { gerror: hex32(gerror), gerrorn: hex32(gerrorn), active: activeGerror(dev) } } : {}),
     layout: { ...layout, ...steLayout(ctx) },
+    ...(regs.length > 0 ? { regs } : {}),
     ...(ctx.trace ? { walks: ctx.walks } : {}),
   };
 };
