@@ -12,6 +12,7 @@
 import type { Feature } from '../scenario/features.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { SmmuProfile } from '../smmu/profile.ts';
+import type { RunBudget } from './budget.ts';
 
 export type ObsScalar = string | number | bigint | boolean | null;
 export type ObsValue = ObsScalar | readonly ObsScalar[];
@@ -86,6 +87,8 @@ export interface ExecuteOptions {
   readonly profile: Profile;
   /** Collect WalkTrace records (costly; `explain` sets it). */
   readonly trace?: boolean;
+  /** Work and wall-time limits for this run (engine/budget.ts); a runaway run throws BudgetExceeded. */
+  readonly budget?: RunBudget;
 }
 
 /**
