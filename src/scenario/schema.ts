@@ -101,7 +101,7 @@ const stepBodies: Record<string, Json> = {
   write_reg: obj({ reg: enumOf(REGISTERS), value: u64, ...expect }, ['reg', 'value'], 'write an SMMU register'),
   ste: obj({ ...streamSelect, ...steFields, invalidate: bool('follow with CFGI_STE + SYNC (default false)'), ...expect }, [],
     'install (overwrite) one STE'),
-  cmdq: obj({ commands: arrayOf(ref('command'), { minItems: 1 }), sync: bool('append CMD_SYNC (default true)'), ...expect },
+  cmdq: obj({ commands: arrayOf(ref('command'), { minItems: 1 }), sync: bool('append a CMD_SYNC after the commands (default false: the queue gets exactly the listed commands)'), ...expect },
     ['commands'], 'submit a batch of commands on the command queue'),
   dma: obj({
     device: name, ssid: u64, iova: u64, access: enumOf(['read', 'write', 'exec']),
