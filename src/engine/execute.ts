@@ -41,7 +41,7 @@ function sidBitsFor(s: Scenario, sidSize: number, strtab: 'linear' | '2level'): 
 
 export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: ExecuteOptions): Observation => {
   const meter = new BudgetMeter(opts.budget);
-  const ep = at(['smmu'], () => execProfile(scenario));
+  const ep = at(['smmu'], () => execProfile(scenario, opts.profile.smmu));
   const mem = new SparseMemory();
   // Zero-filled RAM first: boot structures and tables may be placed inside it.
   (scenario.memory?.ram ?? []).forEach((r, i) => at(['memory', 'ram', i], () => mem.zero(r.pa, Number(r.size))));
