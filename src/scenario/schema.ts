@@ -272,7 +272,7 @@ export function buildScenarioSchema(): Json {
     region: obj({ pa: u64, size: ref('size') }, ['pa', 'size'], 'a physical address range'),
     boot: obj({
       strtab: obj({
-        base: { ...u64, description: 'SMMU_STRTAB_BASE.ADDR (default: allocated, exec/layout.ts)' },
+        base: { ...u64, description: 'SMMU_STRTAB_BASE.ADDR (when omitted: allocated, exec/layout.ts)' },
         fmt: enumOf(['linear', '2level'], 'SMMU_STRTAB_BASE_CFG.FMT (default: smmu.strtab, else linear)'),
         log2size: int(0, 32, 'SMMU_STRTAB_BASE_CFG.LOG2SIZE (default: 8+ bits for linear, SIDSIZE for 2-level)'),
         split: enumOf([6, 8, 10], 'SMMU_STRTAB_BASE_CFG.SPLIT (default: smmu.split, else 8)'),
@@ -283,14 +283,14 @@ export function buildScenarioSchema(): Json {
       invalidate: bool('issue the reset invalidation batch (CFGI_ALL, TLBI_EL2_ALL, TLBI_NSNH_ALL, CMD_SYNC; default true); false starts the CMDQ with no commands'),
     }, [], 'how software programs the SMMU at reset (SMMUv3 §6.3.23-§6.3.29)'),
     boot_queue: obj({
-      base: { ...u64, description: 'queue base PA (default: allocated)' },
+      base: { ...u64, description: 'queue base PA (when omitted: allocated)' },
       log2size: int(0, 19, 'LOG2SIZE (default: smmu.cmdq_log2size / evtq_log2size, else 8)'),
       start: { ...u64, description: 'PROD and CONS before the queue is enabled (index and wrap bit; default 0)' },
     }, [], 'a queue as software programs it'),
     l1_desc: obj({
       index: int(0, 2 ** 26 - 1, 'L1 entry: StreamID >> SPLIT'),
       span: int(0, 31, 'Span: 0 invalid, else the L2 table holds 2^(Span-1) STEs'),
-      l2ptr: { ...u64, description: 'L2Ptr (default: a zeroed table of 2^(Span-1) STEs)' },
+      l2ptr: { ...u64, description: 'L2Ptr (when omitted: a zeroed table of 2^(Span-1) STEs)' },
     }, ['index', 'span'], 'a level-1 stream table descriptor (SMMUv3 §5.1)'),
     stream: obj({ ...streamSelect, ...steFields }, [], 'an STE installed before the first step'),
     host: obj({
