@@ -2,8 +2,8 @@
  * Small helpers of the kernel-log importer (dmesg.ts): message-start tests, the CMD_SYNC
  * timeout parser, character classes and line-number normalisation.
  */
-import { GERROR_CAUSES } from '../host/log.ts';
-import { isFlagsLine } from './dmesg-text.ts';
+import { GERROR_CAUSES } from '../linux/messages.ts';
+import { isFlagsLine } from '../linux/decoded-lines.ts';
 
 /** GERROR cause line text → cause name (SFM_ERR, EVTQ_ABT_ERR, ...). */
 export const CAUSE_BY_TEXT: ReadonlyMap<string, string> = new Map(GERROR_CAUSES.map((c) => [c.text, c.name]));

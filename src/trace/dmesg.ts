@@ -11,11 +11,11 @@
  * records (kept, marked). A line that looks like an SMMU message but cannot be parsed becomes a
  * diagnostic with its line number.
  */
-import { cerrorReason } from '../host/log.ts';
+import { cerrorReason } from '../linux/messages.ts';
 import { CAUSE_BY_TEXT, ascending, isHexCode, isWs, looksLikeRecordStart, normaliseLines, parseSyncTimeout, startsKnownMessage } from './dmesg-msg.ts';
-import { isFlagsLine, parseDecodedHead, parseFlags } from './dmesg-text.ts';
+import { isFlagsLine, parseDecodedHead, parseFlags } from '../linux/decoded-lines.ts';
 import { rawFromLogged } from './logged.ts';
-import { type LogLine, newLogLine, parseDwordLine, scanLogLine, splitLogLine, tsOf } from './logline.ts';
+import { type LogLine, newLogLine, parseDwordLine, scanLogLine, splitLogLine, tsOf } from '../linux/log-line.ts';
 import {
   type CmdqErrorRecord, type EventRecord, type GerrorRecord, type LoggedEvent, type Trace, type TraceDiagnostic, type TraceRecord,
   diag, instancesOf,

@@ -17,31 +17,9 @@ export interface RecordBase {
   timestamp?: string | undefined;
 }
 
-/** The v6.14+ flags line: `unpriv data read s1 "Input address caused fault"[ ttd_read][ stall] stag: 0`. */
-export interface LoggedFlags {
-  priv: boolean;
-  inst: boolean;
-  read: boolean;
-  s2: boolean;
-  classText: string;
-  ttd?: 'read' | 'write' | undefined;
-  stall: boolean;
-  stag: bigint;
-}
+import { type LoggedEvent } from '../linux/decoded-lines.ts';
 
-/** What a v6.14+ kernel printed in its decoded lines for one event. */
-export interface LoggedEvent {
-  name: string;
-  client: string;
-  sid: bigint;
-  ssid: bigint;
-  iova?: bigint | undefined;
-  ipa?: bigint | undefined;
-  fetchAddr?: bigint | undefined;
-  flags?: LoggedFlags | undefined;
-  /** Lines of the decoded text (also in `lines`). */
-  textLines: number[];
-}
+export type { LoggedEvent, LoggedFlags } from '../linux/decoded-lines.ts';
 
 export interface EventRecord extends RecordBase {
   readonly kind: 'event';

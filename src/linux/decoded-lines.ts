@@ -8,9 +8,35 @@
  * the next message was glued on — the format strings have no trailing newline), 'partial' (the
  * line ends early: a mail client may have wrapped it) or 'bad'.
  */
-import { type LoggedEvent, type LoggedFlags } from './types.ts';
-import { LINUX_CLASS_TEXT, LINUX_EVENT_NAMES, linuxLogsFetchAddr } from '../host/log.ts';
-import { isTranslationFault } from './codec.ts';
+import { LINUX_CLASS_TEXT, LINUX_EVENT_NAMES, linuxLogsFetchAddr } from './messages.ts';
+import { isTranslationFault } from './event-view.ts';
+
+/** The v6.14+ flags line: `unpriv data read s1 "Input address caused fault"[ ttd_read][ stall] stag: 0`. */
+export interface LoggedFlags {
+  priv: boolean;
+  inst: boolean;
+  read: boolean;
+  s2: boolean;
+  classText: string;
+  ttd?: 'read' | 'write' | undefined;
+  stall: boolean;
+  stag: bigint;
+}
+
+/** What a v6.14+ kernel printed in its decoded lines for one event. */
+export interface LoggedEvent {
+  name: string;
+  client: string;
+  sid: bigint;
+  ssid: bigint;
+  iova?: bigint | undefined;
+  ipa?: bigint | undefined;
+  fetchAddr?: bigint | undefined;
+  flags?: LoggedFlags | undefined;
+  /** Lines of the decoded text (also in `lines`). */
+  textLines: number[];
+}
+
 
 export type ParseResult<T> =
   | { status: 'ok'; value: T; rest: string }

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { formatCmdqError, formatEventLog, formatEvtqOverflow, formatGerror, formatSyncTimeout, hexAlt, withDmesgPrefix } from './log.ts';
-import { splitLogLine } from '../trace/logline.ts';
+import { formatCmdqError, formatEventLog, formatEvtqOverflow, formatGerror, formatSyncTimeout, hexAlt, withDmesgPrefix } from './messages.ts';
+import { splitLogLine } from './log-line.ts';
 
 const FIX = new URL('../../test/fixtures/traces/', import.meta.url);
 const payloads = (name: string): string[] =>
