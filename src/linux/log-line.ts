@@ -1,21 +1,38 @@
 /**
- * Split one physical kernel-log line into its parts: mail quote markers (`> `, `| `, nested),
- * syslog/journal prefix (`Nov 22 02:26:20 host kernel: `), printk level (`<3>`), `[timestamp]`
- * (plus an optional `[T123]` caller id), the dev_printk prefix `<driver> <device>: ` and the
- * message. Linear: only indexOf/charCodeAt, no regexes.
+ * Find where an arm-smmu-v3 kernel message starts in one physical log line, whatever is in
+ * front of it, and what that prefix says (timestamp, device). Prefix elements, alone or combined,
+ * in any order (issue 15 item 1):
+ *
+ * - indentation (spaces, tabs), mail quote markers `>` / `|` (nested), footnote tags `[2]`;
+ * - kernel `[   12.345678]` (also `[[`), `dmesg -T` `[Mon Jan 13 10:23:45 2025]`, caller ids
+ *   `[T123]` / `[C3]`, vendor caller tags `[pid:123,cpu4,kworker]`, `(123,456)`, `(XEN)`;
+ * - printk level `<3>`, `dmesg -x` `kern  :err   : `;
+ * - journalctl short / short-precise / short-iso / short-monotonic and rsyslog RFC 3339 / BSD
+ *   syslog headers ending in `host kernel: `;
+ * - the dev_printk prefix `<driver> <device>: `, the bus name instead of the driver
+ *   (`platform arm-smmu-v3.0.auto: `), a device trimmed to `arm-smmu-v3: `, Xen's
+ *   `SMMUv3: /smmuv3@...: `.
+ *
+ * Anything else in front (a stray console character from another CPU, a shell prompt) is found
+ * by searching the line for an SMMU device prefix, then for a known message start. Linear in the
+ * line: charCodeAt loops bounded by the line end, no backtracking regexes. ANSI colour escapes are
+ * removed before scanning (`stripAnsi`).
  */
+
+export type TimestampKind = 'kernel' | 'dmesg-T' | 'iso' | 'syslog';
 
 export interface LogLine {
   /** The whole physical line. */
   line: string;
-  /** Timestamp text inside `[...]`, trimmed (set by `splitLogLine`; see `tsOf` on hot paths). */
+  /** Timestamp text, trimmed (set by `splitLogLine`; see `tsOf` on hot paths). */
   ts: string | undefined;
   tsStart: number;
   tsEnd: number;
-  /** Driver and device of a dev_printk prefix. */
+  tsKind: TimestampKind | undefined;
+  /** Driver (or bus) and device of a dev_printk prefix. */
   driver: string | undefined;
   device: string | undefined;
-  /** The driver names an SMMU (arm-smmu-v3, ...). */
+  /** The prefix names an SMMU (arm-smmu-v3, SMMUv3, a device called *smmu*). */
   smmu: boolean;
   /** Index where the message starts, and where the line ends (exclusive), in `line`. */
   start: number;
@@ -24,14 +41,20 @@ export interface LogLine {
   payload: string;
   /** A timestamp, level or device prefix was present: this line starts a new log message. */
   startsMessage: boolean;
+  /** The message was found by searching past text that is no known prefix. */
+  searched: boolean;
 }
 
 function isSpace(c: number): boolean {
   return c === 32 || c === 9;
 }
 
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
 export function newLogLine(): LogLine {
-  return { line: '', ts: undefined, tsStart: -1, tsEnd: -1, driver: undefined, device: undefined, smmu: false, start: 0, end: 0, payload: '', startsMessage: false };
+  return { line: '', ts: undefined, tsStart: -1, tsEnd: -1, tsKind: undefined, driver: undefined, device: undefined, smmu: false, start: 0, end: 0, payload: '', startsMessage: false, searched: false };
 }
 
 /** Timestamp of a scanned line (sliced on demand). */
@@ -44,6 +67,35 @@ export function splitLogLine(s: string, out: LogLine = newLogLine()): LogLine {
   scanLogLine(s, out);
   out.payload = s.slice(out.start, out.end);
   out.ts = tsOf(out);
+  return out;
+}
+
+/** Remove ANSI escape sequences (coloured `dmesg --color=always`): CSI `ESC [ ... letter`, OSC, lone ESC. */
+export function stripAnsi(s: string): string {
+  if (s.indexOf('\x1b') < 0 && s.indexOf('\x9b') < 0) return s;
+  let out = '';
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c === 0x1b || c === 0x9b) {
+      let j = c === 0x9b ? i + 1 : i + 2;
+      const kind = c === 0x9b ? 0x5b : s.charCodeAt(i + 1);
+      if (kind === 0x5b /* [ */) {
+        while (j < n && !(s.charCodeAt(j) >= 0x40 && s.charCodeAt(j) <= 0x7e)) j++;
+        j++;
+      } else if (kind === 0x5d /* ] OSC */) {
+        while (j < n && s.charCodeAt(j) !== 7 && !(s.charCodeAt(j) === 0x1b && s.charCodeAt(j + 1) === 0x5c)) j++;
+        j += s.charCodeAt(j) === 7 ? 1 : 2;
+      }
+      i = Math.min(j, n);
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && s.charCodeAt(j) !== 0x1b && s.charCodeAt(j) !== 0x9b) j++;
+    out += s.slice(i, j);
+    i = j;
+  }
   return out;
 }
 
@@ -78,114 +130,408 @@ function matchCodes(s: string, at: number, codes: Uint16Array): boolean {
   return true;
 }
 
+const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
+const DAYS = 'MonTueWedThuFriSatSun';
+const FACILITIES = new Set(['kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7']);
+const LEVELS = new Set(['emerg', 'alert', 'crit', 'err', 'warn', 'notice', 'info', 'debug']);
+/** How far into a line prefixes are looked for (a prefix is never longer). */
+const PREFIX_WINDOW = 256;
+
+/** Three letters at `at` are one of `table`'s (month or weekday abbreviations). */
+function abbrevAt(s: string, at: number, table: string): boolean {
+  const w = s.slice(at, at + 3);
+  const k = table.indexOf(w);
+  return w.length === 3 && k >= 0 && k % 3 === 0;
+}
+
+/** `hh:mm:ss` at `at`; returns the index after it (and after `.frac`), or -1. */
+function clockAt(s: string, at: number, end: number): number {
+  if (at + 8 > end) return -1;
+  for (const k of [0, 1, 3, 4, 6, 7]) if (!isDigit(s.charCodeAt(at + k))) return -1;
+  if (s.charCodeAt(at + 2) !== 58 || s.charCodeAt(at + 5) !== 58) return -1;
+  let j = at + 8;
+  if (s.charCodeAt(j) === 46 || s.charCodeAt(j) === 44) {
+    const f = j + 1;
+    j = f;
+    while (j < end && isDigit(s.charCodeAt(j))) j++;
+    if (j === f) return -1;
+  }
+  return j;
+}
+
+/** BSD syslog / journalctl short(-precise): `Jan 13 10:23:45[.123456]`; index after it or -1. */
+function syslogTimeAt(s: string, at: number, end: number): number {
+  if (!abbrevAt(s, at, MONTHS) || s.charCodeAt(at + 3) !== 32) return -1;
+  let j = at + 4;
+  if (s.charCodeAt(j) === 32) j++;
+  const d = j;
+  while (j < end && isDigit(s.charCodeAt(j))) j++;
+  if (j === d || j - d > 2 || s.charCodeAt(j) !== 32) return -1;
+  return clockAt(s, j + 1, end);
+}
+
+/** RFC 3339 / journalctl short-iso: `2025-01-13T10:23:45[.frac][Z|+01:00|+0100]`; index after it or -1. */
+function isoTimeAt(s: string, at: number, end: number): number {
+  if (at + 19 > end) return -1;
+  for (const k of [0, 1, 2, 3, 5, 6, 8, 9]) if (!isDigit(s.charCodeAt(at + k))) return -1;
+  if (s.charCodeAt(at + 4) !== 45 || s.charCodeAt(at + 7) !== 45) return -1;
+  const t = s.charCodeAt(at + 10);
+  if (t !== 84 && t !== 32) return -1;
+  let j = clockAt(s, at + 11, end);
+  if (j < 0) return -1;
+  const z = s.charCodeAt(j);
+  if (z === 90 /* Z */) j++;
+  else if (z === 43 || z === 45) {
+    let k = j + 1;
+    while (k < end && (isDigit(s.charCodeAt(k)) || s.charCodeAt(k) === 58) && k - j <= 6) k++;
+    if (k - j >= 3) j = k;
+  }
+  return j;
+}
+
+/** `Www Mmm [ d]d hh:mm:ss yyyy` (dmesg -T) filling exactly s[a, b). */
+function isCtimeAt(s: string, a: number, b: number): boolean {
+  if (!abbrevAt(s, a, DAYS) || s.charCodeAt(a + 3) !== 32 || !abbrevAt(s, a + 4, MONTHS) || s.charCodeAt(a + 7) !== 32) return false;
+  let j = a + 8;
+  if (s.charCodeAt(j) === 32) j++;
+  const d = j;
+  while (j < b && isDigit(s.charCodeAt(j))) j++;
+  if (j === d || s.charCodeAt(j) !== 32) return false;
+  j = clockAt(s, j + 1, b);
+  if (j < 0 || s.charCodeAt(j) !== 32) return false;
+  let k = j + 1;
+  while (k < b && isDigit(s.charCodeAt(k))) k++;
+  return k === b && k - j === 5;
+}
+
+/** `[  12.345678]` contents (kernel): optional spaces, digits, one dot, digits. */
+function isTimestampAt(s: string, a: number, b: number): boolean {
+  while (a < b && s.charCodeAt(a) === 32) a++;
+  let dot = -1;
+  for (let k = a; k < b; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 46 && dot < 0) dot = k;
+    else if (c < 48 || c > 57) return false;
+  }
+  return dot > a && dot < b - 1;
+}
+
+/** A bracket tag that is no timestamp but a known prefix: caller id, footnote, vendor tag. */
+function isTagAt(s: string, a: number, b: number): boolean {
+  while (a < b && s.charCodeAt(a) === 32) a++;
+  if (a === b) return false;
+  const c0 = s.charCodeAt(a);
+  if ((c0 === 84 || c0 === 67) && b - a > 1) {
+    let k = a + 1;
+    while (k < b && isDigit(s.charCodeAt(k))) k++;
+    if (k === b) return true; // [T123] / [C3]
+  }
+  let allDigits = true;
+  let sep = false;
+  for (let k = a; k < b; k++) {
+    const c = s.charCodeAt(k);
+    if (!isDigit(c)) allDigits = false;
+    if (c === 58 || c === 44) sep = true; // ':' or ','
+    if (c === 32 || c === 34) return false;
+  }
+  return allDigits || sep; // [2] footnote, [pid:123,cpu4,kworker]
+}
+
+/** `(XEN)`, `(123,456)`, `(pid,tid)` tags: short, no spaces. */
+function parenTagEnd(s: string, at: number, end: number): number {
+  const close = findIn(s, ')', at, Math.min(end, at + 40));
+  if (close <= at + 1) return -1;
+  for (let k = at + 1; k < close; k++) if (isSpace(s.charCodeAt(k)) || s.charCodeAt(k) === 40) return -1;
+  return close + 1;
+}
+
+/** End of a run of non-blank characters from `at`. */
+function wordEnd(s: string, at: number, end: number): number {
+  let j = at;
+  while (j < end && !isSpace(s.charCodeAt(j))) j++;
+  return j;
+}
+
+function skipSpaces(s: string, at: number, end: number): number {
+  while (at < end && isSpace(s.charCodeAt(at))) at++;
+  return at;
+}
+
+/** `host kernel: ` or `kernel: ` (syslog program tag) at `at`: index after it, or -1. */
+function kernelTagAt(s: string, at: number, end: number): number {
+  for (let words = 0; words < 2; words++) {
+    const w = wordEnd(s, at, end);
+    if (w > at && matchAt(s, at, 'kernel') && s.charCodeAt(w - 1) === 58 && (w - at === 7 || s.charCodeAt(at + 6) === 91)) return skipSpaces(s, w, end);
+    if (w === at || w >= end) return -1;
+    at = skipSpaces(s, w, end);
+  }
+  return -1;
+}
+
+/** `kern  :err   : ` (dmesg -x): index after it, or -1. */
+function facilityAt(s: string, at: number, end: number): number {
+  let j = at;
+  while (j < end && s.charCodeAt(j) >= 97 && s.charCodeAt(j) <= 122) j++;
+  while (j < end && isDigit(s.charCodeAt(j))) j++;
+  if (!FACILITIES.has(s.slice(at, j))) return -1;
+  j = skipSpaces(s, j, end);
+  if (s.charCodeAt(j) !== 58) return -1;
+  const l = j + 1;
+  j = l;
+  while (j < end && s.charCodeAt(j) >= 97 && s.charCodeAt(j) <= 122) j++;
+  if (!LEVELS.has(s.slice(l, j))) return -1;
+  j = skipSpaces(s, j, end);
+  if (s.charCodeAt(j) !== 58) return -1;
+  return skipSpaces(s, j + 1, end);
+}
+
+function setTs(out: LogLine, a: number, b: number, kind: TimestampKind): void {
+  out.tsStart = a;
+  out.tsEnd = b;
+  out.tsKind = kind;
+}
+
+/**
+ * Skip every known prefix element from `i`; fills the timestamp in `out`. Returns the index of
+ * what follows and whether any element marks the start of a new log message.
+ */
+function skipPrefixes(s: string, i: number, n: number, out: LogLine): { at: number; starts: boolean } {
+  let starts = false;
+  const limit = Math.min(n, i + PREFIX_WINDOW);
+  for (let guard = 0; guard < 24 && i < limit; guard++) {
+    i = skipSpaces(s, i, n);
+    const c = s.charCodeAt(i);
+    if (c === 62 /* > */ || c === 124 /* | */) {
+      i++;
+      continue;
+    }
+    if (c === 91 /* [ */) {
+      let a = i + 1;
+      if (s.charCodeAt(a) === 91) a++; // a doubled bracket from copy and paste
+      const close = findIn(s, ']', a, Math.min(n, a + 64));
+      if (close < 0) break;
+      if (isTimestampAt(s, a, close)) {
+        setTs(out, skipSpaces(s, a, close), close, 'kernel');
+        starts = true;
+      } else if (isCtimeAt(s, a, close)) {
+        setTs(out, a, close, 'dmesg-T');
+        starts = true;
+      } else if (isoTimeAt(s, a, close) === close) {
+        setTs(out, a, close, 'iso');
+        starts = true;
+      } else if (!isTagAt(s, a, close)) break;
+      i = close + 1;
+      if (s.charCodeAt(i) === 93) i++; // `]]`
+      continue;
+    }
+    if (c === 40 /* ( */) {
+      const e = parenTagEnd(s, i, n);
+      if (e < 0) break;
+      i = e;
+      continue;
+    }
+    if (c === 60 /* < */ && isDigit(s.charCodeAt(i + 1))) {
+      let k = i + 1;
+      while (k < n && isDigit(s.charCodeAt(k))) k++;
+      if (s.charCodeAt(k) !== 62) break;
+      i = k + 1;
+      starts = true;
+      continue;
+    }
+    if (isDigit(c)) {
+      const e = isoTimeAt(s, i, n);
+      if (e < 0) break;
+      setTs(out, i, e, 'iso');
+      starts = true;
+      i = skipSpaces(s, e, n);
+      const k = kernelTagAt(s, i, n);
+      if (k >= 0) i = k;
+      continue;
+    }
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) {
+      const e = syslogTimeAt(s, i, n);
+      if (e >= 0) {
+        setTs(out, i, e, 'syslog');
+        starts = true;
+        i = skipSpaces(s, e, n);
+        const k = kernelTagAt(s, i, n);
+        if (k >= 0) i = k;
+        continue;
+      }
+      const f = facilityAt(s, i, n);
+      if (f >= 0) {
+        i = f;
+        starts = true;
+        continue;
+      }
+      // `host kernel: ` after a timestamp (journalctl short-monotonic), or alone.
+      const k = kernelTagAt(s, i, n);
+      if (k >= 0) {
+        i = k;
+        starts = true;
+        continue;
+      }
+    }
+    break;
+  }
+  return { at: i, starts };
+}
+
+function hasSmmu(s: string, a: number, b: number): boolean {
+  for (let k = a; k + 4 <= b; k++) {
+    if ((s.charCodeAt(k) | 32) === 115 && (s.charCodeAt(k + 1) | 32) === 109 && (s.charCodeAt(k + 2) | 32) === 109 && (s.charCodeAt(k + 3) | 32) === 117) return true;
+  }
+  return false;
+}
+
+/**
+ * The dev_printk-like prefix at `i`: `<driver> <device>: `, `<bus> <device>: `, `<device>: `
+ * (trimmed) or Xen `SMMUv3: <path>: `. Sets driver/device/smmu; returns the message start or -1.
+ */
+function devicePrefixAt(s: string, i: number, n: number, out: LogLine): number {
+  const w1 = wordEnd(s, i, n);
+  if (w1 - i < 2) return -1;
+  if (s.charCodeAt(w1 - 1) === 58 /* : */) {
+    // One word ending in ':': a trimmed SMMU device (`arm-smmu-v3:`), or Xen's `SMMUv3: /path: `.
+    if (!hasSmmu(s, i, w1)) return -1;
+    const drv = s.slice(i, w1 - 1);
+    // Function names (`arm_smmu_evtq_thread: 7 callbacks suppressed`) are no device names.
+    if (!looksLikeDriver(drv) || drv.includes('_')) return -1;
+    const a2 = skipSpaces(s, w1, n);
+    const w2 = wordEnd(s, a2, n);
+    if (s.charCodeAt(a2) === 47 /* / */ && w2 > a2 + 1 && s.charCodeAt(w2 - 1) === 58) {
+      out.driver = drv;
+      out.device = s.slice(a2, w2 - 1);
+      out.smmu = true;
+      return w2 < n ? w2 + 1 : n;
+    }
+    out.driver = drv;
+    out.device = drv;
+    out.smmu = true;
+    return w1 < n ? w1 + 1 : n;
+  }
+  if (w1 >= n) return -1;
+  const a2 = w1 + 1;
+  const w2 = wordEnd(s, a2, n);
+  if (w2 <= a2 + 1 || s.charCodeAt(w2 - 1) !== 58 || s.charCodeAt(w1 - 1) === 58) return -1;
+  const drv = s.slice(i, w1);
+  if (!looksLikeDriver(drv)) return -1;
+  out.driver = drv;
+  out.device = s.slice(a2, w2 - 1);
+  out.smmu = hasSmmu(s, i, w1) || hasSmmu(s, a2, w2);
+  if (w2 - a2 < 96) remember(drv, out.device, out.smmu);
+  return w2 < n ? w2 + 1 : n;
+}
+
+/** Starts of SMMU messages that may stand after an unknown prefix with no device in front. */
+const MESSAGE_ANCHORS = ['event 0x', 'event: ', 'CMDQ error', 'CMD_SYNC timeout', 'CMDQ timeout', 'unexpected global error', 'EVTQ overflow', 'PRIQ overflow', 'skipping command in error state', 'retrying command fetch'];
+
+/**
+ * Search s[i, n) for an SMMU device prefix (a word naming an SMMU followed by `<device>:`, or
+ * ending in ':'), then for a message start. Returns the message start or -1.
+ */
+function searchMessage(s: string, i: number, n: number, out: LogLine): number {
+  const scanEnd = Math.min(n, i + 4 * PREFIX_WINDOW);
+  for (let k = i; k + 4 <= scanEnd; k++) {
+    if ((s.charCodeAt(k) | 32) !== 115 || !hasSmmu(s, k, k + 4)) continue;
+    // Back to the start of the word (a word may follow `]`, `)`, `>`, `#`, `$` with no space).
+    let w = k;
+    while (w > i) {
+      const c = s.charCodeAt(w - 1);
+      if (isSpace(c) || c === 93 || c === 41 || c === 62 || c === 35 || c === 36) break;
+      w--;
+    }
+    const at = devicePrefixAt(s, w, n, out);
+    if (at >= 0) {
+      findTsBefore(s, i, w, out);
+      return at;
+    }
+    out.driver = undefined;
+    out.device = undefined;
+    out.smmu = false;
+    k = wordEnd(s, k, n);
+  }
+  let best = -1;
+  const line = s.slice(i, n);
+  for (const m of MESSAGE_ANCHORS) {
+    const k = line.indexOf(m);
+    if (k >= 0 && (best < 0 || k < best)) best = k;
+  }
+  return best < 0 ? -1 : i + best;
+}
+
+/** A kernel timestamp `[ ... ]` ending just before `w` (message found by searching). */
+function findTsBefore(s: string, from: number, w: number, out: LogLine): void {
+  let e = w;
+  while (e > from && isSpace(s.charCodeAt(e - 1))) e--;
+  if (s.charCodeAt(e - 1) !== 93) return;
+  const open = s.lastIndexOf('[', e - 1);
+  if (open < from) return;
+  if (isTimestampAt(s, open + 1, e - 1)) setTs(out, skipSpaces(s, open + 1, e - 1), e - 1, 'kernel');
+  else if (isCtimeAt(s, open + 1, e - 1)) setTs(out, open + 1, e - 1, 'dmesg-T');
+}
+
 /**
  * Hot path: fill `out` with indices and prefix parts but no payload/ts strings for the line
  * s[from, to) (`out.payload` and `out.ts` are left stale; use `s.slice(out.start, out.end)`
  * and `tsOf`). Working on ranges of the whole text avoids one string per line.
  */
 export function scanLogLine(s: string, out: LogLine, from = 0, to = s.length): LogLine {
-  let i = from;
   const n = to;
-  // Mail quoting: any mix of '>' and '|' markers, each optionally followed by one space.
-  for (;;) {
-    let j = i;
-    while (j < n && isSpace(s.charCodeAt(j))) j++;
-    const c = s.charCodeAt(j);
-    if (c === 62 /* > */ || c === 124 /* | */) {
-      i = j + 1;
-      if (i < n && s.charCodeAt(i) === 32) i++;
-      continue;
-    }
-    break;
-  }
-  let startsMessage = false;
-  // syslog / journalctl: "Mon DD HH:MM:SS host kernel: ".
-  const c0 = s.charCodeAt(i);
-  if (i < n && c0 !== 91 /* [ */ && !isSpace(c0) && !(c0 >= 48 && c0 <= 57)) {
-    // Only the first 64 + 8 characters can hold it: a bounded search keeps import linear.
-    const k = findIn(s, 'kernel: ', i, Math.min(n, i + 72));
-    if (k > i && k - i < 64) {
-      i = k + 8;
-      startsMessage = true;
-    }
-  }
-  // printk level "<3>".
-  if (i + 2 < n && s.charCodeAt(i) === 60 && s.charCodeAt(i + 2) === 62 && s.charCodeAt(i + 1) >= 48 && s.charCodeAt(i + 1) <= 57) {
-    i += 3;
-    startsMessage = true;
-  }
   out.tsStart = -1;
   out.tsEnd = -1;
-  let j = i;
-  while (j < n && s.charCodeAt(j) === 32) j++;
-  if (s.charCodeAt(j) === 91 /* [ */) {
-    const close = findIn(s, ']', j, n);
-    if (close > j && isTimestampAt(s, j + 1, close)) {
-      let a = j + 1;
-      while (s.charCodeAt(a) === 32) a++;
-      out.tsStart = a;
-      out.tsEnd = close;
-      i = close + 1;
-      startsMessage = true;
-      // Optional caller id: "[    T1]" / "[  C3]".
-      let k = i;
-      while (k < n && s.charCodeAt(k) === 32) k++;
-      if (s.charCodeAt(k) === 91) {
-        const c2 = findIn(s, ']', k, n);
-        const id = c2 > k ? s.slice(k + 1, c2).trim() : '';
-        if (id.length > 1 && (id[0] === 'T' || id[0] === 'C') && isDigits(id.slice(1))) i = c2 + 1;
-      }
-      if (s.charCodeAt(i) === 32) i++;
-    }
-  }
-  // dev_printk prefix "<driver> <device>: ".
+  out.tsKind = undefined;
   out.driver = undefined;
   out.device = undefined;
   out.smmu = false;
+  out.searched = false;
+  out.line = s;
+  out.end = n;
+  const p = skipPrefixes(s, from, n, out);
+  let i = p.at;
+  // Fast path: a device prefix seen on a recent line.
+  for (let c = 0; c < cacheDriver.length; c++) {
+    const drv = cacheDriver[c] ?? '';
+    const dev = cacheDevice[c] ?? '';
+    const dl = drv.length;
+    const vl = dev.length;
+    if (i + dl + vl + 2 < n && s.charCodeAt(i + dl) === 32 && s.charCodeAt(i + dl + 1 + vl) === 58 && isSpace(s.charCodeAt(i + dl + vl + 2)) && matchCodes(s, i, cacheCodes[c] as Uint16Array)) {
+      out.driver = drv;
+      out.device = dev;
+      out.smmu = cacheSmmu[c] ?? false;
+      out.start = i + dl + vl + 3;
+      out.startsMessage = true;
+      return out;
+    }
+  }
   const c1 = s.charCodeAt(i);
   if (i < n && !isSpace(c1)) {
-    // Fast path: a prefix seen on a recent line.
-    for (let c = 0; c < cacheDriver.length; c++) {
-      const drv = cacheDriver[c] ?? '';
-      const dev = cacheDevice[c] ?? '';
-      const dl = drv.length;
-      const vl = dev.length;
-      // Same test as matching drv at i, ' ', dev, ':' and a space after, with one loop.
-      if (i + dl + vl + 2 < n && s.charCodeAt(i + dl) === 32 && s.charCodeAt(i + dl + 1 + vl) === 58 && isSpace(s.charCodeAt(i + dl + vl + 2)) && matchCodes(s, i, cacheCodes[c] as Uint16Array)) {
-        out.driver = drv;
-        out.device = dev;
-        out.smmu = cacheSmmu[c] ?? false;
-        out.start = i + dl + vl + 3;
-        out.end = n;
-        out.startsMessage = true;
-        out.line = s;
-        return out;
-      }
+    const at = devicePrefixAt(s, i, n, out);
+    if (at >= 0) {
+      out.start = at;
+      out.startsMessage = true;
+      return out;
     }
-    const s1 = findIn(s, ' ', i, n);
-    if (s1 > i) {
-      let s2 = s1 + 1;
-      while (s2 < n && !isSpace(s.charCodeAt(s2))) s2++;
-      if (s2 === n) s2 = -1;
-      const end = s2 < 0 ? n : s2;
-      if (end > s1 + 2 && s.charCodeAt(end - 1) === 58 /* : */ && s.charCodeAt(s1 - 1) !== 58) {
-        const drv = s.slice(i, s1);
-        if (looksLikeDriver(drv)) {
-          out.driver = drv;
-          out.device = s.slice(s1 + 1, end - 1);
-          out.smmu = drv.toLowerCase().includes('smmu');
-          remember(drv, out.device, out.smmu);
-          i = s2 < 0 ? n : s2 + 1;
-          startsMessage = true;
-        }
+    // Not a prefix we know: look further into the line for an SMMU message.
+    if (!startsMessageText(s, i, n)) {
+      const at2 = searchMessage(s, i, n, out);
+      if (at2 >= 0) {
+        out.start = at2;
+        out.startsMessage = true;
+        out.searched = true;
+        return out;
       }
     }
   }
   out.start = i;
-  out.end = n;
-  out.startsMessage = startsMessage;
-  out.line = s;
+  out.startsMessage = p.starts;
   return out;
+}
+
+/** s[i..] starts with one of the message anchors (no search needed). */
+function startsMessageText(s: string, i: number, n: number): boolean {
+  for (const m of MESSAGE_ANCHORS) if (i + m.length <= n && matchAt(s, i, m)) return true;
+  return false;
 }
 
 /** s[at..] starts with `str` (a plain loop: cheaper than startsWith on a long text). */
@@ -210,34 +556,13 @@ function findIn(s: string, what: string, at: number, end: number): number {
   return -1;
 }
 
-function isDigits(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
-
-/** `[  12.345678]` contents (kernel): optional spaces, digits, one dot, digits. No slicing. */
-function isTimestampAt(s: string, a: number, b: number): boolean {
-  while (a < b && s.charCodeAt(a) === 32) a++;
-  let dot = -1;
-  for (let k = a; k < b; k++) {
-    const c = s.charCodeAt(k);
-    if (c === 46 && dot < 0) dot = k;
-    else if (c < 48 || c > 57) return false;
-  }
-  return dot > a && dot < b - 1;
-}
-
-/** Driver names: a letter, then letters, digits, '-', '_' (arm-smmu-v3, nvme, pcieport). */
+/** Driver names: a letter, then letters, digits, '-', '_', '.' (arm-smmu-v3, nvme, pcieport, SMMUv3). */
 function looksLikeDriver(s: string): boolean {
   const c0 = s.charCodeAt(0) | 32;
   if (c0 < 97 || c0 > 122) return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    const ok = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95 || (c >= 65 && c <= 90);
+    const ok = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95 || c === 46 || (c >= 65 && c <= 90);
     if (!ok) return false;
   }
   return s.length > 0;

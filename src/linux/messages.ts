@@ -165,3 +165,59 @@ export function withDmesgPrefix(lines: readonly string[], opts: DmesgPrefixOptio
   const pre = `${ts}${opts.driver ?? 'arm-smmu-v3'} ${opts.device}: `;
   return lines.map((l) => pre + l);
 }
+
+// ---- Reading the same messages back (the trace importer) ----
+
+/** GERROR cause line text → cause name (SFM_ERR, EVTQ_ABT_ERR, ...). */
+export const GERROR_CAUSE_BY_TEXT: ReadonlyMap<string, string> = new Map(GERROR_CAUSES.map((c) => [c.text, c.name]));
+
+function isHexChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/**
+ * Match `msg` against a template of literals with hex values between them (`lits[0] V lits[1]
+ * V ... lits[k]`). 'partial' when the text ends inside the template (a wrapped line), undefined
+ * when it is some other text. The last literal may be followed by free text (returned as `tail`).
+ */
+function matchTemplate(msg: string, lits: readonly string[]): { values: number[]; tail: string } | 'partial' | undefined {
+  const values: number[] = [];
+  let pos = 0;
+  for (let p = 0; p < lits.length; p++) {
+    const lit = lits[p] ?? '';
+    const avail = msg.slice(pos, pos + lit.length);
+    if (avail.length < lit.length) return lit.startsWith(avail) ? 'partial' : undefined;
+    if (avail !== lit) return undefined;
+    pos += lit.length;
+    if (p === lits.length - 1) break;
+    const start = pos;
+    while (pos < msg.length && isHexChar(msg.charCodeAt(pos))) pos++;
+    if (pos === start) return pos === msg.length ? 'partial' : undefined;
+    if (pos - start > 8) return undefined;
+    values.push(parseInt(msg.slice(start, pos), 16) >>> 0);
+  }
+  return { values, tail: msg.slice(pos) };
+}
+
+/** `CMD_SYNC timeout at 0x%08x [hwprod 0x%08x, hwcons 0x%08x]` (formatSyncTimeout). */
+export function parseSyncTimeout(msg: string): { prod: number; hwprod: number; hwcons: number } | 'partial' | undefined {
+  const m = matchTemplate(msg, ['CMD_SYNC timeout at 0x', ' [hwprod 0x', ', hwcons 0x', ']']);
+  if (m === undefined || m === 'partial') return m;
+  const [prod = 0, hwprod = 0, hwcons = 0] = m.values;
+  return { prod, hwprod, hwcons };
+}
+
+/** `CMDQ error (cons 0x%08x): REASON` (formatCmdqError); CERROR = CONS[30:24]. */
+export function parseCmdqErrorLine(msg: string): { cons: number; cerror: number; reason: string } | 'partial' | undefined {
+  const m = matchTemplate(msg, ['CMDQ error (cons 0x', '): ']);
+  if (m === undefined || m === 'partial') return m;
+  const cons = m.values[0] ?? 0;
+  return { cons, cerror: (cons >>> 24) & 0x7f, reason: m.tail };
+}
+
+/** `unexpected global error reported (0x%08x), this could be serious` (formatGerror). */
+export function parseGerrorLine(msg: string): { active: number } | 'partial' | undefined {
+  const m = matchTemplate(msg, ['unexpected global error reported (0x', '), this could be serious']);
+  if (m === undefined || m === 'partial') return m;
+  return { active: m.values[0] ?? 0 };
+}
