@@ -454,10 +454,16 @@ function searchMessage(s: string, i: number, n: number, out: LogLine): number {
   let best = -1;
   const line = s.slice(i, n);
   for (const m of MESSAGE_ANCHORS) {
-    const k = line.indexOf(m);
+    // At a word start only (`arm_smmu_dump_event: 3 callbacks suppressed` holds no message).
+    let k = line.indexOf(m);
+    while (k > 0 && isWordChar(line.charCodeAt(k - 1))) k = line.indexOf(m, k + 1);
     if (k >= 0 && (best < 0 || k < best)) best = k;
   }
   return best < 0 ? -1 : i + best;
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122) || c === 95 || c === 45;
 }
 
 /** A kernel timestamp `[ ... ]` ending just before `w` (message found by searching). */

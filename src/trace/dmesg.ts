@@ -165,6 +165,12 @@ export function createDmesgImporter(): DmesgImporter {
         report('warning', 'ORPHAN_DWORD', ln, 'dword line with no open `event 0x.. received:` or `skipping command` header');
         return;
       }
+      // A bare dword never fills a slot of a record whose lines carry a device prefix: it could
+      // belong to anything, and a wrong dword would shift the rest into the wrong slots.
+      if (ll.device === undefined && p.rec.instance !== '') {
+        report('warning', 'ORPHAN_DWORD', ln, `dword line without the device prefix of the open ${p.rec.instance} record; not used`);
+        return;
+      }
       extend(p.rec, at);
       if (p.kind === 'event') {
         p.rec.raw.push(dw);
@@ -351,6 +357,10 @@ export function createDmesgImporter(): DmesgImporter {
     }
     if (ll.smmu) {
       if (looksLikeRecordStart(msg)) return bad(msg, ln, 'SMMU message');
+      if (smmuLooking(msg) === 'record') {
+        report('error', 'DROPPED_SMMU_LINE', ln, `SMMU line looks like record output in a form this importer does not know: "${printable(msg, 100)}"`);
+        return 'done';
+      }
       report('note', 'UNRECOGNISED_SMMU_LINE', ln, `SMMU line is not a trace record: "${printable(msg, 80)}"`);
     } else if (looksLikeRecordStart(msg)) return bad(msg, ln, 'SMMU message');
     return 'done';
