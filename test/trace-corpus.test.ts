@@ -33,7 +33,10 @@ for (const f of files) {
   const name = f.replace(/\.expected\.yaml$/, '');
   const log = readdirSync(DIR).find((x) => x.startsWith(`${name}.`) && !x.endsWith('.expected.yaml'));
   t.test(`${name}`, async (t) => {
-    if (log === undefined) return t.fail(`no log file for ${f}`);
+    if (log === undefined) {
+      t.fail(`no log file for ${f}`);
+      return;
+    }
     const exp = parseYaml(readFileSync(DIR + f, 'utf8')) as Expected;
     const text = readFileSync(DIR + log, 'utf8');
     const tr = importTrace(text, exp.format !== undefined ? { format: exp.format as 'dmesg' } : {});
