@@ -89,8 +89,10 @@ class Cursor {
     if (last && end < s.length && s.charCodeAt(end) !== 32) {
       // Glued text: cut at the earliest known message start (markers contain non-hex letters).
       let cut = -1;
+      // Only the value's own text can hold a cut (bounded: a glued line can be megabytes long).
+      const win = s.slice(0, end + 16);
       for (const m of GLUE_MARKERS) {
-        const i = s.indexOf(m, this.pos + 1);
+        const i = win.indexOf(m, this.pos + 1);
         if (i >= 0 && i <= end && (cut < 0 || i < cut)) cut = i;
       }
       if (cut > this.pos) end = cut;

@@ -452,7 +452,8 @@ function searchMessage(s: string, i: number, n: number, out: LogLine): number {
     k = wordEnd(s, k, n);
   }
   let best = -1;
-  const line = s.slice(i, n);
+  // Bounded like the device search: glued text starts with its message, far text is no prefix.
+  const line = s.slice(i, scanEnd);
   for (const m of MESSAGE_ANCHORS) {
     // At a word start only (`arm_smmu_dump_event: 3 callbacks suppressed` holds no message).
     let k = line.indexOf(m);
@@ -602,3 +603,51 @@ export function parseDwordLine(payload: string, from = 0, to = payload.length): 
 // Little-endian view of one u64 as two u32 halves (hi < 2^32: at most 16 digits).
 const DWORD_U64 = new BigUint64Array(1);
 const DWORD_HALVES = new Uint32Array(DWORD_U64.buffer);
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/** A damaged-looking dword line: what can be recovered from it. */
+export type LooseDword = { kind: 'split'; value: bigint } | { kind: 'damaged'; reason: string };
+
+/**
+ * A dword line that `parseDwordLine` refused but that starts like one (`0x` + hex digits):
+ * - split across two tokens (`0x00000180 00000010`, 16 digits in all): joined;
+ * - anything else (more than 16 digits, junk after the digits, halves that do not make 16
+ *   digits): damaged, with the reason. Undefined when the text is no dword at all.
+ */
+export function parseDwordLoose(s: string, from: number, to: number): LooseDword | undefined {
+  let a = from;
+  let b = to;
+  while (a < b && isSpace(s.charCodeAt(a))) a++;
+  while (b > a && (isSpace(s.charCodeAt(b - 1)) || s.charCodeAt(b - 1) === 13)) b--;
+  if (b - a < 3 || s.charCodeAt(a) !== 48 || (s.charCodeAt(a + 1) | 32) !== 120 || !isHex(s.charCodeAt(a + 2))) return undefined;
+  let k = a + 2;
+  while (k < b && isHex(s.charCodeAt(k))) k++;
+  const first = s.slice(a + 2, k);
+  if (k < b && isSpace(s.charCodeAt(k))) {
+    let m = k;
+    while (m < b && isSpace(s.charCodeAt(m))) m++;
+    let e = m;
+    while (e < b && isHex(s.charCodeAt(e))) e++;
+    if (e === b && e > m) {
+      const second = s.slice(m, e);
+      if (first.length + second.length === 16) return { kind: 'split', value: BigInt(`0x${first}${second}`) };
+      return { kind: 'damaged', reason: `dword split into ${first.length} + ${second.length} hex digits, not 16` };
+    }
+  }
+  if (k - a - 2 > 16) return { kind: 'damaged', reason: `${k - a - 2} hex digits, more than a dword holds` };
+  return { kind: 'damaged', reason: `unexpected text after the hex digits: "${s.slice(k, Math.min(b, k + 20))}"` };
+}
+
+/** A bare run of 1..15 hex digits (the tail of a dword a mail client wrapped); its text or undefined. */
+export function hexTail(s: string, from: number, to: number): string | undefined {
+  let a = from;
+  let b = to;
+  while (a < b && isSpace(s.charCodeAt(a))) a++;
+  while (b > a && (isSpace(s.charCodeAt(b - 1)) || s.charCodeAt(b - 1) === 13)) b--;
+  if (b === a || b - a > 15) return undefined;
+  for (let k = a; k < b; k++) if (!isHex(s.charCodeAt(k))) return undefined;
+  return s.slice(a, b);
+}

@@ -15,7 +15,7 @@ import { GERROR_CAUSE_BY_TEXT, cerrorReason, parseCmdqErrorLine, parseGerrorLine
 import { ascending, isHexCode, isWs, looksLikeRecordStart, normaliseLines, smmuLooking, startsKnownMessage } from './dmesg-msg.ts';
 import { isFlagsLine, parseDecodedHead, parseFlags } from '../linux/decoded-lines.ts';
 import { rawFromLogged } from './logged.ts';
-import { type LogLine, newLogLine, parseDwordLine, scanLogLine, splitLogLine, stripAnsi, tsOf } from '../linux/log-line.ts';
+import { type LogLine, hexTail, newLogLine, parseDwordLine, parseDwordLoose, scanLogLine, splitLogLine, stripAnsi, tsOf } from '../linux/log-line.ts';
 import {
   type CmdqErrorRecord, type EventRecord, type GerrorRecord, type LoggedEvent, type Trace, type TraceDiagnostic, type TraceRecord,
   diag, instancesOf, printable, totalsOf,
@@ -59,6 +59,22 @@ export function forEachLine(text: string, fn: (s: string, from: number, to: numb
   }
 }
 
+/** Mark dword `index` of a record damaged (sorted, once). */
+function markDamaged(rec: EventRecord | CmdqErrorRecord, index: number): void {
+  const list = rec.kind === 'event' ? (rec.damaged ??= []) : (rec.commandDamaged ??= []);
+  if (!list.includes(index)) list.push(index);
+  list.sort((a, b) => a - b);
+}
+
+/** The hex digits of a dword line (`\t0x<digits>`). */
+function dwordDigits(s: string, from: number, to: number): string | undefined {
+  let a = from;
+  while (a < to && isWs(s.charCodeAt(a))) a++;
+  let b = a + 2;
+  while (b < to && isHexCode(s.charCodeAt(b))) b++;
+  return b > a + 2 ? s.slice(a + 2, b) : undefined;
+}
+
 export function createDmesgImporter(): DmesgImporter {
   const records: TraceRecord[] = [];
   const diagnostics: TraceDiagnostic[] = [];
@@ -73,11 +89,24 @@ export function createDmesgImporter(): DmesgImporter {
   let reportedLines = 0;
   /** Text glued after a complete message, to be handled next (no recursion: a line of glued messages can be megabytes). */
   let glued: string | undefined;
+  /** The dword just read had fewer than 16 digits: the next line may hold the rest (mail wrap). */
+  let short: { rec: EventRecord | CmdqErrorRecord; index: number; digits: string; ln: number } | undefined;
   let lastSrc: string | undefined;
   let lastSrcHasEscape = false;
 
+  /** One byte per line: was it named by a diagnostic (kept or only counted). */
+  let reportedMap = new Uint8Array(1024);
   const report = (severity: 'error' | 'warning' | 'note', code: string, line: number, message: string): void => {
     reports++;
+    if (line >= reportedMap.length) {
+      const grown = new Uint8Array(Math.max(line + 1, reportedMap.length * 2));
+      grown.set(reportedMap);
+      reportedMap = grown;
+    }
+    if (reportedMap[line] === 0) {
+      reportedMap[line] = 1;
+      reportedLines++;
+    }
     diag(diagnostics, severity, code, line, message);
   };
 
@@ -151,12 +180,30 @@ export function createDmesgImporter(): DmesgImporter {
     }
   };
 
+  /** The record waiting for a dword from this line's instance, if any. */
+  const pendingFor = (ll: LogLine): InstState['pending'] => {
+    const inst = ll.device ?? resolve(ll, hasPending);
+    const p = states.get(inst)?.pending;
+    return p !== undefined && (ll.device !== undefined || p.rec.instance === '') ? p : undefined;
+  };
+
   const processOne = (src: string, from: number, to: number, at: number[], joins: number): void => {
     // The scratch object is reused: every use of `ll` happens before the next scan.
     const ll = scanLogLine(src, scratch, from, to);
     if (ll.driver !== undefined && !ll.smmu) return; // another device's message
     const ln = at[0] ?? 0;
-    const dw = parseDwordLine(src, ll.start, to);
+    let dw = parseDwordLine(src, ll.start, to);
+    let damage: string | undefined;
+    if (dw === undefined) {
+      const loose = parseDwordLoose(src, ll.start, to);
+      if (loose?.kind === 'split') {
+        dw = loose.value;
+        report('note', 'DWORD_JOINED', ln, 'dword split across two tokens; joined');
+      } else if (loose?.kind === 'damaged' && pendingFor(ll) !== undefined) {
+        dw = 0n;
+        damage = loose.reason;
+      }
+    }
     if (dw !== undefined) {
       const inst = ll.device ?? resolve(ll, hasPending);
       const st = states.get(inst) ?? state(inst);
@@ -172,12 +219,16 @@ export function createDmesgImporter(): DmesgImporter {
         return;
       }
       extend(p.rec, at);
-      if (p.kind === 'event') {
-        p.rec.raw.push(dw);
-        if (p.rec.raw.length === 4) st.pending = undefined;
+      const slots = p.kind === 'event' ? p.rec.raw : (p.rec.command ??= []);
+      const index = slots.length;
+      slots.push(dw);
+      if (slots.length === (p.kind === 'event' ? 4 : 2)) st.pending = undefined;
+      if (damage !== undefined) {
+        markDamaged(p.rec, index);
+        report('warning', 'DAMAGED_DWORD', ln, `dword ${index} of the ${p.kind === 'event' ? 'event record' : 'skipped command'} is damaged (${printable(damage, 60)}); slot kept, value not trusted`);
       } else {
-        (p.rec.command ??= []).push(dw);
-        if (p.rec.command.length === 2) st.pending = undefined;
+        const digits = dwordDigits(src, ll.start, to);
+        if (digits !== undefined && digits.length < 16) short = { rec: p.rec, index, digits, ln };
       }
       return;
     }
@@ -191,7 +242,7 @@ export function createDmesgImporter(): DmesgImporter {
     const r = dispatch(ll, msg, at);
     if (r === 'partial') {
       glued = undefined;
-      if (joins < MAX_JOINS) carry = { text: src.slice(from, to).replace(/\s+$/, ''), lineNos: at, joins };
+      if (joins < MAX_JOINS) carry = { text: src.slice(from, to).trimEnd(), lineNos: at, joins };
       else report('error', 'UNPARSEABLE', ln, `SMMU message ends early even after joining wrapped lines: "${printable(msg)}"`);
     }
   };
@@ -369,12 +420,10 @@ export function createDmesgImporter(): DmesgImporter {
   /** Lines that were neither used nor reported but look like SMMU output: never silent. */
   const account = (s: string, from: number, to: number, n: number, changed: boolean, reported: boolean): void => {
     if (changed) used++;
-    if (reported) reportedLines++;
     if (changed || reported || carry?.lineNos.includes(n)) return;
     const text = s.slice(from, to);
     const looks = smmuLooking(text);
     if (looks === undefined) return;
-    reportedLines++;
     if (looks === 'record') report('error', 'DROPPED_SMMU_LINE', n, `line looks like SMMU record output but no record could use it: "${printable(text.trim(), 100)}"`);
     else report('note', 'SMMU_LINE_NOT_A_RECORD', n, `line mentions an SMMU but carries no record: "${printable(text.trim(), 100)}"`);
   };
@@ -395,6 +444,27 @@ export function createDmesgImporter(): DmesgImporter {
     }
     const r0 = records.length + touches;
     const d0 = reports;
+    if (short !== undefined) {
+      const sh = short;
+      short = undefined;
+      const ll = splitLogLine(s.slice(from, to));
+      const tail = !ll.startsMessage && ll.device === undefined ? hexTail(ll.payload, 0, ll.payload.length) : undefined;
+      if (tail !== undefined) {
+        // A dword a mail client wrapped: join when the halves make exactly 16 digits, else damaged.
+        extend(sh.rec, [ln]);
+        const slots = sh.rec.kind === 'event' ? sh.rec.raw : (sh.rec.command ?? []);
+        if (sh.digits.length + tail.length === 16) {
+          slots[sh.index] = BigInt(`0x${sh.digits}${tail}`);
+          report('note', 'DWORD_JOINED', ln, `dword ${sh.index} wrapped after ${sh.digits.length} digits; joined with this line`);
+        } else {
+          slots[sh.index] = 0n;
+          markDamaged(sh.rec, sh.index);
+          report('warning', 'DAMAGED_DWORD', sh.ln, `dword ${sh.index} wrapped into ${sh.digits.length} + ${tail.length} hex digits, not 16; slot kept, value not trusted`);
+        }
+        used++;
+        return;
+      }
+    }
     if (carry !== undefined) {
       const c = carry;
       carry = undefined;

@@ -36,6 +36,7 @@ export function recordToJson(r: TraceRecord): Obj {
     case 'event':
       o['raw'] = r.raw.map(hex64);
       if (r.truncated) o['truncated'] = true;
+      if (r.damaged !== undefined) o['damaged'] = [...r.damaged];
       if (r.headerType !== undefined) o['headerType'] = r.headerType;
       if (r.known !== undefined) o['known'] = [...r.known];
       if (r.collapsed !== undefined) o['collapsed'] = r.collapsed;
@@ -47,6 +48,7 @@ export function recordToJson(r: TraceRecord): Obj {
       o['reason'] = r.reason;
       if (r.command !== undefined) o['command'] = r.command.map(hex64);
       if (r.commandTruncated) o['commandTruncated'] = true;
+      if (r.commandDamaged !== undefined) o['commandDamaged'] = [...r.commandDamaged];
       if (r.commandName !== undefined) o['commandName'] = r.commandName;
       if (r.retrying) o['retrying'] = true;
       break;
@@ -119,6 +121,7 @@ export function traceFromJson(j: unknown): Trace {
       case 'event': {
         const e: TraceRecord = { kind: 'event', ...b, raw: ((r['raw'] as string[]) ?? []).map(big) };
         if (r['truncated'] === true) e.truncated = true;
+        if (Array.isArray(r['damaged'])) e.damaged = (r['damaged'] as number[]).map(Number);
         if (typeof r['headerType'] === 'number') e.headerType = r['headerType'];
         if (Array.isArray(r['known'])) e.known = (r['known'] as string[]).map(String);
         if (typeof r['collapsed'] === 'number') e.collapsed = r['collapsed'];
@@ -130,6 +133,7 @@ export function traceFromJson(j: unknown): Trace {
         if (r['cons'] !== undefined) e.cons = num(r['cons']);
         if (Array.isArray(r['command'])) e.command = (r['command'] as string[]).map(big);
         if (r['commandTruncated'] === true) e.commandTruncated = true;
+        if (Array.isArray(r['commandDamaged'])) e.commandDamaged = (r['commandDamaged'] as number[]).map(Number);
         if (typeof r['commandName'] === 'string') e.commandName = r['commandName'];
         if (r['retrying'] === true) e.retrying = true;
         return e;

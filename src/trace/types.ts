@@ -27,6 +27,8 @@ export interface EventRecord extends RecordBase {
   raw: bigint[];
   /** Fewer than four dwords were found. */
   truncated?: boolean | undefined;
+  /** Indices of dwords that were found damaged (value not trusted; slot kept so later dwords stay in place). */
+  damaged?: number[] | undefined;
   /** Type from the `event 0x.. received:` header, when the header was seen. */
   headerType?: number | undefined;
   /** v6.14+ decoded text, when printed. */
@@ -48,6 +50,8 @@ export interface CmdqErrorRecord extends RecordBase {
   /** Command at CONS: the two dwords of `skipping command in error state:`. */
   command?: bigint[];
   commandTruncated?: boolean;
+  /** Indices of command dwords found damaged. */
+  commandDamaged?: number[];
   /** Name of the failing command (QEMU traces). */
   commandName?: string;
   /** `retrying command fetch` followed (CERROR_ABT). */
