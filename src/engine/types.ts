@@ -11,6 +11,7 @@
  */
 import type { Feature } from '../scenario/features.ts';
 import type { Scenario } from '../scenario/types.ts';
+import type { RunBudget } from './budget.ts';
 
 export type ObsScalar = string | number | bigint | boolean | null;
 export type ObsValue = ObsScalar | readonly ObsScalar[];
@@ -64,6 +65,8 @@ export interface Observation {
    * can be checked by hand. Optional; serialised after `gerror`.
    */
   readonly layout?: Readonly<Record<string, ObsScalar>>;
+  /** Registers read after a step whose inline `expect.regs` names them; never part of the golden. */
+  readonly regs?: readonly { readonly step: number; readonly values: Readonly<Record<string, bigint>> }[];
   /** Walk traces for `explain`; never part of the golden. Filled only when `ExecuteOptions.trace` is set. */
   readonly walks?: readonly WalkTrace[];
 }
@@ -78,6 +81,8 @@ export interface ExecuteOptions {
   readonly profile: Profile;
   /** Collect WalkTrace records (costly; `explain` sets it). */
   readonly trace?: boolean;
+  /** Work and wall-time limits for this run (engine/budget.ts); a runaway run throws BudgetExceeded. */
+  readonly budget?: RunBudget;
 }
 
 /**

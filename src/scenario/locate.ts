@@ -2,7 +2,7 @@
  * Map a path inside the loaded data (ajv instancePath segments) back to the YAML node it came
  * from, so every error carries file:line:col. Falls back to the nearest ancestor that exists.
  */
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 
 export interface Position {
   readonly line: number;
@@ -65,6 +65,12 @@ export class Locator {
   }
 }
 
+/** Position of the value at `path` in YAML `source` (for messages about a loaded scenario). */
+export function locateIn(source: string, path: readonly (string | number)[]): Position {
+  const lines = new LineCounter();
+  return new Locator(parseDocument(source, { lineCounter: lines }), lines).locate(path);
+}
+
 function isNodeLike(n: unknown): n is Node {
   return typeof n === 'object' && n !== null && 'range' in n;
 }
@@ -82,4 +88,11 @@ export function pointerSegments(pointer: string): (string | number)[] {
     .split('/')
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((s) => (/^(0|[1-9]\d*)$/.test(s) ? Number(s) : s));
+}
+
+/** Position of `path` in a scenario's source text (for errors found after loading, e.g. by the executor). */
+export function locateInSource(source: string, path: readonly (string | number)[]): Position {
+  const lines = new LineCounter();
+  const doc = parseDocument(source, { lineCounter: lines, logLevel: 'silent' });
+  return new Locator(doc, lines).locate(path);
 }

@@ -28,12 +28,12 @@ import { eventRecord } from './events.ts';
 import { guestStep, setupGuestRam } from './guest.ts';
 import { type HostWorld, guestCommand } from './host-world.ts';
 import { streamSid } from './streams.ts';
-import { type S2Space, leafAttrs } from './tables.ts';
+import { leafAttrs } from './tables.ts';
 
 type Fields = Record<string, ObsValue>;
 export type HostOut = { result: string; fields: Fields };
 export type { HostWorld };
-export { guestCommand, hostAfterStep, hostEvent, makeHostWorld } from './host-world.ts';
+export { guestCommand, hostAfterStep, hostEvent, hostResetInvalidate, makeHostWorld } from './host-world.ts';
 
 /** Size of the leaf (page or block) mapping `ipa` in a stage-2 table, if mapped. */
 
@@ -72,7 +72,10 @@ export function encodeVste(ctx: ExecContext, v: VSte, where: string): bigint[] {
 export function hostStep(ctx: ExecContext, h: HostWorld, step: Step, n: number, where: string): HostOut | undefined {
   const s = ctx.scenario;
   const dev = (name: string): number => need(h.devIds.get(name), `device "${name}" is not bound`, where);
-  const obj = (name: string): number => need(h.names.get(name), `host object "${name}" was not created (or its creation failed)`, where);
+  // A name whose creation step failed stands for an ID the kernel never handed out: IOMMUFD IDs
+  // are allocated below 2^31 (xa_limit_31b), so 0xffff_ffff names no object and the ioctl
+  // answers -ENOENT, as it would for a user passing a stale ID.
+  const obj = (name: string): number => h.names.get(name) ?? 0xffff_ffff;
   const fd = h.fd;
   if ('hw_info' in step) {
     const b = step.hw_info;
