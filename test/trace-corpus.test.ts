@@ -23,7 +23,9 @@ interface Expected {
   records: unknown[];
 }
 
-const files = readdirSync(DIR).filter((f) => f.endsWith('.expected.yaml')).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.expected.yaml'))
+  .sort();
 
 t.test('corpus is not empty', async (t) => {
   t.ok(files.length >= 3, `${files.length} hazard families`);
@@ -43,7 +45,11 @@ for (const f of files) {
     const json = traceToJson(tr) as { records: unknown[] };
     t.equal(json.records.length, exp.records.length, `${exp.hazard}: record count`);
     exp.records.forEach((r, i) => t.same(json.records[i], r, `${log} record #${i + 1}`));
-    t.same(tr.diagnostics.map((d) => `${d.line}:${d.code}`), exp.diagnostics, `${log} diagnostics`);
+    t.same(
+      tr.diagnostics.map((d) => `${d.line}:${d.code}`),
+      exp.diagnostics,
+      `${log} diagnostics`,
+    );
     if (exp.stats !== undefined) t.same(tr.stats, exp.stats, `${log} lines read/used/reported`);
     const r = runTraceImport([DIR + log]);
     t.equal(r.exitCode, exp.exit ?? 0, `${log}: trace import exit code`);

@@ -10,6 +10,7 @@
  */
 import { LINUX_CLASS_TEXT, LINUX_EVENT_NAMES, linuxLogsFetchAddr } from './messages.ts';
 import { isTranslationFault } from './event-view.ts';
+import { intern } from './log-line.ts';
 
 /** The v6.14+ flags line: `unpriv data read s1 "Input address caused fault"[ ttd_read][ stall] stag: 0`. */
 export interface LoggedFlags {
@@ -37,11 +38,7 @@ export interface LoggedEvent {
   textLines: number[];
 }
 
-
-export type ParseResult<T> =
-  | { status: 'ok'; value: T; rest: string }
-  | { status: 'partial' }
-  | { status: 'bad'; message: string };
+export type ParseResult<T> = { status: 'ok'; value: T; rest: string } | { status: 'partial' } | { status: 'bad'; message: string };
 
 const LINUX_TYPE_BY_NAME = new Map(Object.entries(LINUX_EVENT_NAMES).map(([k, v]) => [v, Number(k)]));
 
@@ -132,16 +129,16 @@ export function parseDecodedHead(text: string): ParseResult<Omit<LoggedEvent, 't
   const c = new Cursor(text);
   let e = step<never>(c.lit('event: '), 'event: ');
   if (e) return e;
-  const name = c.word();
+  const name = intern(c.word());
   if (c.done) return { status: 'partial' };
   if ((e = step(c.lit(' client: '), ' client: '))) return e;
   let client: string;
   if (text.charCodeAt(c.pos) === 40 /* ( */) {
     const close = text.indexOf(')', c.pos);
     if (close < 0) return { status: 'partial' };
-    client = text.slice(c.pos, close + 1);
+    client = intern(text.slice(c.pos, close + 1));
     c.pos = close + 1;
-  } else client = c.word();
+  } else client = intern(c.word());
   if ((e = step(c.lit(' sid: '), ' sid: '))) return e;
   const sid = c.value(false);
   if (sid === undefined) return c.done ? { status: 'partial' } : { status: 'bad', message: 'bad sid value' };
@@ -191,8 +188,9 @@ export function parseFlags(text: string): ParseResult<LoggedFlags> {
   if (text.charCodeAt(c.pos) !== 34) return c.done ? { status: 'partial' } : { status: 'bad', message: 'expected a quoted class' };
   const close = text.indexOf('"', c.pos + 1);
   if (close < 0) return { status: 'partial' };
-  const classText = text.slice(c.pos + 1, close);
-  if (!LINUX_CLASS_TEXT.includes(classText)) return { status: 'bad', message: `unknown class text "${classText}"` };
+  const classIndex = LINUX_CLASS_TEXT.indexOf(text.slice(c.pos + 1, close));
+  if (classIndex < 0) return { status: 'bad', message: `unknown class text "${text.slice(c.pos + 1, close)}"` };
+  const classText = LINUX_CLASS_TEXT[classIndex] as string;
   c.pos = close + 1;
   const flags: LoggedFlags = { priv: p === 'priv', inst: d === 'inst', read: r === 'read', s2: s === 's2', classText, ttd: undefined, stall: false, stag: 0n };
   for (;;) {

@@ -52,9 +52,7 @@ export function fieldMask(f: EventFieldPos): bigint {
 }
 
 /** Bits of each dword covered by some field; the rest is RES0 (or IMPDEF for some parts). */
-export const EVENT_DEFINED_MASK: readonly bigint[] = [0, 1, 2, 3].map((d) =>
-  EVENT_FIELDS.filter((f) => f.dword === d).reduce((m, f) => m | fieldMask(f), 0n),
-);
+export const EVENT_DEFINED_MASK: readonly bigint[] = [0, 1, 2, 3].map((d) => EVENT_FIELDS.filter((f) => f.dword === d).reduce((m, f) => m | fieldMask(f), 0n));
 
 export function getField(raw: readonly bigint[], f: EventFieldPos): bigint {
   const w = BigInt.asUintN(64, raw[f.dword] ?? 0n);
@@ -93,4 +91,3 @@ export function encodeEvent(fields: Readonly<Record<string, bigint>>): bigint[] 
   for (const [name, v] of Object.entries(fields)) setField(raw, eventField(name), v);
   return raw;
 }
-

@@ -54,7 +54,21 @@ function isDigit(c: number): boolean {
 }
 
 export function newLogLine(): LogLine {
-  return { line: '', ts: undefined, tsStart: -1, tsEnd: -1, tsKind: undefined, driver: undefined, device: undefined, smmu: false, start: 0, end: 0, payload: '', startsMessage: false, searched: false };
+  return {
+    line: '',
+    ts: undefined,
+    tsStart: -1,
+    tsEnd: -1,
+    tsKind: undefined,
+    driver: undefined,
+    device: undefined,
+    smmu: false,
+    start: 0,
+    end: 0,
+    payload: '',
+    startsMessage: false,
+    searched: false,
+  };
 }
 
 /** Timestamp of a scanned line (sliced on demand). */
@@ -99,6 +113,19 @@ export function stripAnsi(s: string): string {
   return out;
 }
 
+/**
+ * Keep a short string from a log as its own copy, shared between records: a slice of a line keeps
+ * the whole read chunk alive (V8 sliced strings), and clients and names repeat on every record.
+ */
+const INTERNED = new Map<string, string>();
+export function intern(s: string): string {
+  const hit = INTERNED.get(s);
+  if (hit !== undefined) return hit;
+  const own = ` ${s}`.slice(1);
+  if (INTERNED.size < 4096) INTERNED.set(own, own);
+  return own;
+}
+
 // Recent device prefixes: logs repeat a few of them on every line, so they are compared, not
 // sliced. Small fixed cache (most recent first).
 const PREFIX_CACHE = 4;
@@ -124,6 +151,23 @@ function remember(driver: string, device: string, smmu: boolean): void {
   }
 }
 
+/** Index in the prefix cache of the `driver device: ` at s[i..], or -1. */
+function cachedPrefixAt(s: string, i: number, n: number): number {
+  for (let c = 0; c < cacheDriver.length; c++) {
+    const dl = (cacheDriver[c] ?? '').length;
+    const vl = (cacheDevice[c] ?? '').length;
+    if (
+      i + dl + vl + 2 < n &&
+      s.charCodeAt(i + dl) === 32 &&
+      s.charCodeAt(i + dl + 1 + vl) === 58 &&
+      isSpace(s.charCodeAt(i + dl + vl + 2)) &&
+      matchCodes(s, i, cacheCodes[c] as Uint16Array)
+    )
+      return c;
+  }
+  return -1;
+}
+
 /** s[at..] holds exactly `codes` (checked from the end: devices differ there first). */
 function matchCodes(s: string, at: number, codes: Uint16Array): boolean {
   for (let k = codes.length - 1; k >= 0; k--) if (s.charCodeAt(at + k) !== codes[k]) return false;
@@ -132,16 +176,39 @@ function matchCodes(s: string, at: number, codes: Uint16Array): boolean {
 
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
 const DAYS = 'MonTueWedThuFriSatSun';
-const FACILITIES = new Set(['kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7']);
+const FACILITIES = new Set([
+  'kern',
+  'user',
+  'mail',
+  'daemon',
+  'auth',
+  'syslog',
+  'lpr',
+  'news',
+  'uucp',
+  'cron',
+  'authpriv',
+  'ftp',
+  'local0',
+  'local1',
+  'local2',
+  'local3',
+  'local4',
+  'local5',
+  'local6',
+  'local7',
+]);
 const LEVELS = new Set(['emerg', 'alert', 'crit', 'err', 'warn', 'notice', 'info', 'debug']);
 /** How far into a line prefixes are looked for (a prefix is never longer). */
 const PREFIX_WINDOW = 256;
 
-/** Three letters at `at` are one of `table`'s (month or weekday abbreviations). */
+/** Three letters at `at` are one of `table`'s (month or weekday abbreviations). No slicing: hot. */
 function abbrevAt(s: string, at: number, table: string): boolean {
-  const w = s.slice(at, at + 3);
-  const k = table.indexOf(w);
-  return w.length === 3 && k >= 0 && k % 3 === 0;
+  const a = s.charCodeAt(at);
+  const b = s.charCodeAt(at + 1);
+  const c = s.charCodeAt(at + 2);
+  for (let k = 0; k < table.length; k += 3) if (table.charCodeAt(k) === a && table.charCodeAt(k + 1) === b && table.charCodeAt(k + 2) === c) return true;
+  return false;
 }
 
 /** `hh:mm:ss` at `at`; returns the index after it (and after `.frac`), or -1. */
@@ -273,9 +340,9 @@ function facilityAt(s: string, at: number, end: number): number {
   let j = at;
   while (j < end && s.charCodeAt(j) >= 97 && s.charCodeAt(j) <= 122) j++;
   while (j < end && isDigit(s.charCodeAt(j))) j++;
-  if (!FACILITIES.has(s.slice(at, j))) return -1;
+  const w = j;
   j = skipSpaces(s, j, end);
-  if (s.charCodeAt(j) !== 58) return -1;
+  if (s.charCodeAt(j) !== 58 || !FACILITIES.has(s.slice(at, w))) return -1;
   const l = j + 1;
   j = l;
   while (j < end && s.charCodeAt(j) >= 97 && s.charCodeAt(j) <= 122) j++;
@@ -292,10 +359,11 @@ function setTs(out: LogLine, a: number, b: number, kind: TimestampKind): void {
 }
 
 /**
- * Skip every known prefix element from `i`; fills the timestamp in `out`. Returns the index of
- * what follows and whether any element marks the start of a new log message.
+ * Skip every known prefix element from `i`; fills the timestamp in `out` and sets
+ * `out.startsMessage` when an element marks the start of a new log message. Returns the index of
+ * what follows.
  */
-function skipPrefixes(s: string, i: number, n: number, out: LogLine): { at: number; starts: boolean } {
+function skipPrefixes(s: string, i: number, n: number, out: LogLine): number {
   let starts = false;
   const limit = Math.min(n, i + PREFIX_WINDOW);
   for (let guard = 0; guard < 24 && i < limit; guard++) {
@@ -349,6 +417,7 @@ function skipPrefixes(s: string, i: number, n: number, out: LogLine): { at: numb
       continue;
     }
     if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) {
+      if (cachedPrefixAt(s, i, n) >= 0) break; // the usual `arm-smmu-v3 <dev>: `: no more prefixes
       const e = syslogTimeAt(s, i, n);
       if (e >= 0) {
         setTs(out, i, e, 'syslog');
@@ -374,12 +443,14 @@ function skipPrefixes(s: string, i: number, n: number, out: LogLine): { at: numb
     }
     break;
   }
-  return { at: i, starts };
+  out.startsMessage = starts;
+  return i;
 }
 
 function hasSmmu(s: string, a: number, b: number): boolean {
   for (let k = a; k + 4 <= b; k++) {
-    if ((s.charCodeAt(k) | 32) === 115 && (s.charCodeAt(k + 1) | 32) === 109 && (s.charCodeAt(k + 2) | 32) === 109 && (s.charCodeAt(k + 3) | 32) === 117) return true;
+    if ((s.charCodeAt(k) | 32) === 115 && (s.charCodeAt(k + 1) | 32) === 109 && (s.charCodeAt(k + 2) | 32) === 109 && (s.charCodeAt(k + 3) | 32) === 117)
+      return true;
   }
   return false;
 }
@@ -400,13 +471,13 @@ function devicePrefixAt(s: string, i: number, n: number, out: LogLine): number {
     const a2 = skipSpaces(s, w1, n);
     const w2 = wordEnd(s, a2, n);
     if (s.charCodeAt(a2) === 47 /* / */ && w2 > a2 + 1 && s.charCodeAt(w2 - 1) === 58) {
-      out.driver = drv;
-      out.device = s.slice(a2, w2 - 1);
+      out.driver = intern(drv);
+      out.device = intern(s.slice(a2, w2 - 1));
       out.smmu = true;
       return w2 < n ? w2 + 1 : n;
     }
-    out.driver = drv;
-    out.device = drv;
+    out.driver = intern(drv);
+    out.device = out.driver;
     out.smmu = true;
     return w1 < n ? w1 + 1 : n;
   }
@@ -416,15 +487,26 @@ function devicePrefixAt(s: string, i: number, n: number, out: LogLine): number {
   if (w2 <= a2 + 1 || s.charCodeAt(w2 - 1) !== 58 || s.charCodeAt(w1 - 1) === 58) return -1;
   const drv = s.slice(i, w1);
   if (!looksLikeDriver(drv)) return -1;
-  out.driver = drv;
-  out.device = s.slice(a2, w2 - 1);
+  out.driver = intern(drv);
+  out.device = intern(s.slice(a2, w2 - 1));
   out.smmu = hasSmmu(s, i, w1) || hasSmmu(s, a2, w2);
   if (w2 - a2 < 96) remember(drv, out.device, out.smmu);
   return w2 < n ? w2 + 1 : n;
 }
 
 /** Starts of SMMU messages that may stand after an unknown prefix with no device in front. */
-const MESSAGE_ANCHORS = ['event 0x', 'event: ', 'CMDQ error', 'CMD_SYNC timeout', 'CMDQ timeout', 'unexpected global error', 'EVTQ overflow', 'PRIQ overflow', 'skipping command in error state', 'retrying command fetch'];
+const MESSAGE_ANCHORS = [
+  'event 0x',
+  'event: ',
+  'CMDQ error',
+  'CMD_SYNC timeout',
+  'CMDQ timeout',
+  'unexpected global error',
+  'EVTQ overflow',
+  'PRIQ overflow',
+  'skipping command in error state',
+  'retrying command fetch',
+];
 
 /**
  * Search s[i, n) for an SMMU device prefix (a word naming an SMMU followed by `<device>:`, or
@@ -494,22 +576,19 @@ export function scanLogLine(s: string, out: LogLine, from = 0, to = s.length): L
   out.searched = false;
   out.line = s;
   out.end = n;
-  const p = skipPrefixes(s, from, n, out);
-  let i = p.at;
+  const i = skipPrefixes(s, from, n, out);
+  const startsAfterPrefixes = out.startsMessage;
   // Fast path: a device prefix seen on a recent line.
-  for (let c = 0; c < cacheDriver.length; c++) {
+  const c = cachedPrefixAt(s, i, n);
+  if (c >= 0) {
     const drv = cacheDriver[c] ?? '';
     const dev = cacheDevice[c] ?? '';
-    const dl = drv.length;
-    const vl = dev.length;
-    if (i + dl + vl + 2 < n && s.charCodeAt(i + dl) === 32 && s.charCodeAt(i + dl + 1 + vl) === 58 && isSpace(s.charCodeAt(i + dl + vl + 2)) && matchCodes(s, i, cacheCodes[c] as Uint16Array)) {
-      out.driver = drv;
-      out.device = dev;
-      out.smmu = cacheSmmu[c] ?? false;
-      out.start = i + dl + vl + 3;
-      out.startsMessage = true;
-      return out;
-    }
+    out.driver = drv;
+    out.device = dev;
+    out.smmu = cacheSmmu[c] ?? false;
+    out.start = i + drv.length + dev.length + 3;
+    out.startsMessage = true;
+    return out;
   }
   const c1 = s.charCodeAt(i);
   if (i < n && !isSpace(c1)) {
@@ -531,7 +610,7 @@ export function scanLogLine(s: string, out: LogLine, from = 0, to = s.length): L
     }
   }
   out.start = i;
-  out.startsMessage = p.starts;
+  out.startsMessage = startsAfterPrefixes;
   return out;
 }
 

@@ -24,9 +24,18 @@ export const LINUX_FETCH_MASK = ((1n << 52n) - 1n) & ~7n;
 
 /** Event names Linux knows (event_str[]); any other type prints as UNKNOWN. */
 export const LINUX_EVENT_NAMES: Readonly<Record<number, string>> = {
-  0x02: 'C_BAD_STREAMID', 0x03: 'F_STE_FETCH', 0x04: 'C_BAD_STE', 0x06: 'F_STREAM_DISABLED',
-  0x08: 'C_BAD_SUBSTREAMID', 0x09: 'F_CD_FETCH', 0x0a: 'C_BAD_CD', 0x10: 'F_TRANSLATION', 0x11: 'F_ADDR_SIZE',
-  0x12: 'F_ACCESS', 0x13: 'F_PERMISSION', 0x25: 'F_VMS_FETCH',
+  0x02: 'C_BAD_STREAMID',
+  0x03: 'F_STE_FETCH',
+  0x04: 'C_BAD_STE',
+  0x06: 'F_STREAM_DISABLED',
+  0x08: 'C_BAD_SUBSTREAMID',
+  0x09: 'F_CD_FETCH',
+  0x0a: 'C_BAD_CD',
+  0x10: 'F_TRANSLATION',
+  0x11: 'F_ADDR_SIZE',
+  0x12: 'F_ACCESS',
+  0x13: 'F_PERMISSION',
+  0x25: 'F_VMS_FETCH',
 };
 
 /** Linux event_class_str[] by CLASS value. */

@@ -17,11 +17,12 @@ import { parse as parseYaml } from 'yaml';
 import { collapseDuplicates } from './collapse.ts';
 import { type ExpectedRecords, compareTrace, formatCompareReport } from './compare.ts';
 import { crossCheck, formatTraceListing } from './decode.ts';
-import { importDmesg } from './dmesg.ts';
+import { createDmesgImporter, forEachLine, importDmesg } from './dmesg.ts';
+import { DEFAULT_MAX_BYTES, readChunks } from './read.ts';
 import { importEvtq } from './evtq.ts';
 import { type MaskProfile, MASK_PROFILES } from './masks.ts';
 import { importQemu } from './qemu.ts';
-import { traceFromJson, traceToJson, traceToYaml } from './serialize.ts';
+import { traceFromJson, traceToJson, writeTraceYaml } from './serialize.ts';
 import { type ImportStats, type Trace, type TraceFormat, diag, mergeDiagnostics, printableText, totalsOf } from './types.ts';
 
 export interface CliResult {
@@ -53,14 +54,21 @@ export function detectFormat(text: string): TraceFormat {
 export function importTrace(text: string, opts: ImportOptions = {}): Trace {
   const format = opts.format ?? detectFormat(text);
   const inst = opts.instance !== undefined ? { instance: opts.instance } : {};
-  let t = format === 'dmesg' ? importDmesg(text) : format === 'evtq' ? importEvtq(text, { ...inst, ...(opts.wordSize ? { wordSize: opts.wordSize } : {}) }) : importQemu(text, inst);
+  const t = format === 'dmesg' ? importDmesg(text) : format === 'evtq' ? importEvtq(text, { ...inst, ...(opts.wordSize ? { wordSize: opts.wordSize } : {}) }) : importQemu(text, inst);
+  return finishImport(t, text, opts);
+}
+
+/** Cross-check, wrong-format hint, statistics and duplicate folding of a fresh import. */
+function finishImport(t0: Trace, text: string, opts: ImportOptions, lines?: number): Trace {
+  let t = t0;
+  const format = t.format;
   if (format === 'dmesg') {
     const m = mergeDiagnostics(t.diagnostics, crossCheck(t));
     t.diagnostics = m.list;
     t.totals = m.totals;
   }
   wrongFormat(t, text, opts.format);
-  t.stats ??= statsOf(t, text);
+  t.stats ??= statsOf(t, text, lines);
   if (opts.collapse) t = collapseDuplicates(t);
   return t;
 }
@@ -78,10 +86,12 @@ function wrongFormat(t: Trace, text: string, given: TraceFormat | undefined): vo
 }
 
 /** Lines read / used / reported for importers that do not count them as they go. */
-function statsOf(t: Trace, text: string): ImportStats {
-  let lines = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
-  if (text.length > 0 && !text.endsWith('\n')) lines++;
+function statsOf(t: Trace, text: string, counted?: number): ImportStats {
+  let lines = counted ?? 0;
+  if (counted === undefined) {
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+    if (text.length > 0 && !text.endsWith('\n')) lines++;
+  }
   const used = new Set<number>();
   for (const r of t.records) for (const l of r.lines) used.add(l);
   return { lines, used: used.size, reported: new Set(t.diagnostics.map((d) => d.line)).size };
@@ -106,13 +116,44 @@ export function loadTrace(text: string, opts: ImportOptions = {}): Trace {
   return importTrace(text, opts);
 }
 
+/**
+ * Read and import a file as a stream: kernel logs line by line (the text is never held whole),
+ * other formats and saved traces as one text. Size limit and not-a-log test while reading.
+ */
+export function loadTraceFile(file: string, opts: ImportOptions = {}, maxBytes = DEFAULT_MAX_BYTES): { trace?: Trace; error?: string } {
+  let head: string | undefined;
+  let whole: string[] | undefined;
+  let imp: ReturnType<typeof createDmesgImporter> | undefined;
+  const r = readChunks(
+    file,
+    (chunk) => {
+      if (head === undefined) {
+        head = chunk.slice(0, 64 * 1024);
+        const start = head.trimStart();
+        const saved = start.startsWith('{') || start.startsWith('format:');
+        if (!saved && (opts.format ?? detectFormat(head)) === 'dmesg') imp = createDmesgImporter();
+        else whole = [];
+      }
+      if (imp !== undefined) forEachLine(chunk, imp.line);
+      else whole?.push(chunk);
+    },
+    maxBytes,
+  );
+  if (r.error !== undefined) return { error: r.error.code === 'READ_FAILED' ? r.error.message : `${file}:1: error: ${r.error.message} [${r.error.code}]` };
+  if (imp !== undefined) {
+    const t = imp.finish();
+    return { trace: finishImport(t, head ?? '', opts, t.stats?.lines) };
+  }
+  return { trace: loadTrace((whole ?? []).join(''), opts) };
+}
+
 interface Parsed {
   positional: string[];
   flags: Map<string, string | true>;
   errors: string[];
 }
 
-const VALUE_FLAGS = new Set(['--format', '--word-size', '--instance', '--mask', '--profile']);
+const VALUE_FLAGS = new Set(['--format', '--word-size', '--instance', '--mask', '--profile', '--max-size']);
 const BOOL_FLAGS = new Set(['--collapse', '--json', '--strict', '--lenient']);
 
 function parseArgs(args: readonly string[]): Parsed {
@@ -149,6 +190,14 @@ function importOpts(p: Parsed): { opts: ImportOptions; errors: string[] } {
   if (typeof inst === 'string') o.instance = inst;
   if (p.flags.get('--collapse') === true) o.collapse = true;
   return { opts: o, errors };
+}
+
+/** --max-size MIB (default 2048). */
+function maxBytesOf(p: Parsed): number | string {
+  const v = p.flags.get('--max-size');
+  if (typeof v !== 'string') return DEFAULT_MAX_BYTES;
+  const n = Number(v);
+  return Number.isInteger(n) && n > 0 ? n * 1024 * 1024 : `--max-size must be a positive number of MiB, got "${v}"`;
 }
 
 function readText(file: string): { text?: string; error?: string } {
@@ -222,17 +271,27 @@ function noRecordsText(file: string, t: Trace): string {
   return m === undefined ? '' : `${file}:${m}\n`;
 }
 
-export function runTraceImport(args: readonly string[]): CliResult {
+/** `write`, when given, receives the YAML in pieces (stdout stays empty): no whole-document string. */
+export function runTraceImport(args: readonly string[], write?: (chunk: string) => void): CliResult {
   const p = parseArgs(args);
   const { opts, errors } = importOpts(p);
   errors.unshift(...p.errors);
   if (p.positional.length !== 1) errors.push('Usage: smmu-conform trace import <file> [--format dmesg|evtq|qemu] [--collapse] [--json]');
   if (errors.length > 0) return fail(errors.join('\n'));
   const file = p.positional[0] ?? '';
-  const r = readText(file);
-  if (r.text === undefined) return fail(r.error ?? '');
-  const t = importTrace(r.text, opts);
-  const stdout = p.flags.get('--json') === true ? `${JSON.stringify(traceToJson(t), null, 2)}\n` : traceToYaml(t);
+  const max = maxBytesOf(p);
+  if (typeof max === 'string') return fail(max);
+  const r = loadTraceFile(file, opts, max);
+  if (r.trace === undefined) return fail(r.error ?? '');
+  const t = r.trace;
+  let stdout = '';
+  if (p.flags.get('--json') === true) stdout = `${JSON.stringify(traceToJson(t), null, 2)}\n`;
+  else if (write !== undefined) writeTraceYaml(t, write);
+  else {
+    const parts: string[] = [];
+    writeTraceYaml(t, (c) => parts.push(c));
+    stdout = parts.join('');
+  }
   return { stdout, stderr: diagText(file, t) + noRecordsText(file, t) + summaryLine(file, t), exitCode: strictExit(p, t) };
 }
 
@@ -243,9 +302,11 @@ export function runTraceDecode(args: readonly string[]): CliResult {
   if (p.positional.length !== 1) errors.push('Usage: smmu-conform trace decode <file> [--format dmesg|evtq|qemu] [--collapse]');
   if (errors.length > 0) return fail(errors.join('\n'));
   const file = p.positional[0] ?? '';
-  const r = readText(file);
-  if (r.text === undefined) return fail(r.error ?? '');
-  const t = loadTrace(r.text, opts);
+  const max = maxBytesOf(p);
+  if (typeof max === 'string') return fail(max);
+  const r = loadTraceFile(file, opts, max);
+  if (r.trace === undefined) return fail(r.error ?? '');
+  const t = r.trace;
   const listing = formatTraceListing(t);
   if (listing.length === 0) listing.push('(no SMMU records)');
   // Cross-check results belong to the listing; every other diagnostic goes to stderr.
@@ -322,9 +383,11 @@ export async function runTraceCompare(args: readonly string[], executeScenario?:
   if (p.positional.length !== 2) errors.push('Usage: smmu-conform trace compare <scenario> <trace> [--mask field,...] [--profile P] [--instance NAME]');
   if (errors.length > 0) return fail(errors.join('\n'));
   const [scenario = '', traceFile = ''] = p.positional;
-  const tr = readText(traceFile);
-  if (tr.text === undefined) return fail(tr.error ?? '');
-  const trace = loadTrace(tr.text, opts);
+  const max = maxBytesOf(p);
+  if (typeof max === 'string') return fail(max);
+  const tr = loadTraceFile(traceFile, opts, max);
+  if (tr.trace === undefined) return fail(tr.error ?? '');
+  const trace = tr.trace;
   if (nothingRead(trace) !== undefined) return { stdout: '', stderr: diagText(traceFile, trace) + noRecordsText(traceFile, trace), exitCode: 2 };
   let expected: ExpectedRecords;
   const sr = readText(scenario);

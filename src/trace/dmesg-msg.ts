@@ -37,7 +37,8 @@ export function looksLikeRecordStart(msg: string): boolean {
 }
 
 /** Pieces of SMMU record output: a line holding one and not used is an error, never silent. */
-const RECORD_WORDS = /event 0x[0-9a-f]+ received|event: [A-Z_]+ client:|CMDQ error|CMD_SYNC timeout|CMDQ timeout|GERROR|global error reported|EVTQ overflow|skipping command in error state|retrying command fetch|(?:^|[\s:>|\]])0x[0-9a-fA-F]{16}\s*$/;
+const RECORD_WORDS =
+  /event 0x[0-9a-f]+ received|event: [A-Z_]+ client:|CMDQ error|CMD_SYNC timeout|CMDQ timeout|GERROR|global error reported|EVTQ overflow|skipping command in error state|retrying command fetch|(?:^|[\s:>|\]])0x[0-9a-fA-F]{16}\s*$/;
 /** Mentions of an SMMU: a line holding one and not used is reported as a note. */
 const SMMU_WORDS = /smmu/i;
 

@@ -59,6 +59,12 @@ export function forEachLine(text: string, fn: (s: string, from: number, to: numb
   }
 }
 
+/** The line's timestamp as its own string (a slice would keep the whole read chunk alive). */
+function ownTs(ll: LogLine): string | undefined {
+  const ts = tsOf(ll);
+  return ts === undefined || ts.length < 13 ? ts : ` ${ts}`.slice(1);
+}
+
 /** Mark dword `index` of a record damaged (sorted, once). */
 function markDamaged(rec: EventRecord | CmdqErrorRecord, index: number): void {
   const list = rec.kind === 'event' ? (rec.damaged ??= []) : (rec.commandDamaged ??= []);
@@ -66,13 +72,13 @@ function markDamaged(rec: EventRecord | CmdqErrorRecord, index: number): void {
   list.sort((a, b) => a - b);
 }
 
-/** The hex digits of a dword line (`\t0x<digits>`). */
-function dwordDigits(s: string, from: number, to: number): string | undefined {
+/** The hex digits of a dword line (`\t0x<digits>`) when fewer than 16 (a wrapped dword?); else undefined. */
+function shortDigits(s: string, from: number, to: number): string | undefined {
   let a = from;
   while (a < to && isWs(s.charCodeAt(a))) a++;
   let b = a + 2;
   while (b < to && isHexCode(s.charCodeAt(b))) b++;
-  return b > a + 2 ? s.slice(a + 2, b) : undefined;
+  return b > a + 2 && b - a - 2 < 16 ? s.slice(a + 2, b) : undefined;
 }
 
 export function createDmesgImporter(): DmesgImporter {
@@ -151,13 +157,14 @@ export function createDmesgImporter(): DmesgImporter {
     st.last = rec;
   };
 
-  const extend = (rec: TraceRecord, lineNos: readonly number[]): void => {
-    rec.lines.push(...lineNos);
+  const extend = (rec: TraceRecord, lineNos: number | readonly number[]): void => {
+    if (typeof lineNos === 'number') rec.lines.push(lineNos);
+    else rec.lines.push(...lineNos);
     touches++;
   };
 
   const base = (ll: LogLine, instance: string, lineNos: number[]): { instance: string; lines: number[]; timestamp?: string } => {
-    const ts = tsOf(ll);
+    const ts = ownTs(ll);
     return ts !== undefined ? { instance, lines: [...lineNos], timestamp: ts } : { instance, lines: [...lineNos] };
   };
 
@@ -171,7 +178,7 @@ export function createDmesgImporter(): DmesgImporter {
   const scratch = newLogLine();
 
   /** One line (or several joined), then whatever was glued after a complete message. */
-  const process = (src: string, from: number, to: number, at: number[], joins: number): void => {
+  const process = (src: string, from: number, to: number, at: number | number[], joins: number): void => {
     processOne(src, from, to, at, joins);
     while (glued !== undefined) {
       const g: string = glued;
@@ -187,11 +194,11 @@ export function createDmesgImporter(): DmesgImporter {
     return p !== undefined && (ll.device !== undefined || p.rec.instance === '') ? p : undefined;
   };
 
-  const processOne = (src: string, from: number, to: number, at: number[], joins: number): void => {
+  const processOne = (src: string, from: number, to: number, at: number | number[], joins: number): void => {
     // The scratch object is reused: every use of `ll` happens before the next scan.
     const ll = scanLogLine(src, scratch, from, to);
     if (ll.driver !== undefined && !ll.smmu) return; // another device's message
-    const ln = at[0] ?? 0;
+    const ln = typeof at === 'number' ? at : (at[0] ?? 0);
     let dw = parseDwordLine(src, ll.start, to);
     let damage: string | undefined;
     if (dw === undefined) {
@@ -227,8 +234,8 @@ export function createDmesgImporter(): DmesgImporter {
         markDamaged(p.rec, index);
         report('warning', 'DAMAGED_DWORD', ln, `dword ${index} of the ${p.kind === 'event' ? 'event record' : 'skipped command'} is damaged (${printable(damage, 60)}); slot kept, value not trusted`);
       } else {
-        const digits = dwordDigits(src, ll.start, to);
-        if (digits !== undefined && digits.length < 16) short = { rec: p.rec, index, digits, ln };
+        const digits = shortDigits(src, ll.start, to);
+        if (digits !== undefined) short = { rec: p.rec, index, digits, ln };
       }
       return;
     }
@@ -239,10 +246,11 @@ export function createDmesgImporter(): DmesgImporter {
     while (b > a && isWs(src.charCodeAt(b - 1))) b--;
     if (a === b) return;
     const msg = src.slice(a, b);
-    const r = dispatch(ll, msg, at);
+    const lineNos = typeof at === 'number' ? [at] : at;
+    const r = dispatch(ll, msg, lineNos);
     if (r === 'partial') {
       glued = undefined;
-      if (joins < MAX_JOINS) carry = { text: src.slice(from, to).trimEnd(), lineNos: at, joins };
+      if (joins < MAX_JOINS) carry = { text: src.slice(from, to).trimEnd(), lineNos, joins };
       else report('error', 'UNPARSEABLE', ln, `SMMU message ends early even after joining wrapped lines: "${printable(msg)}"`);
     }
   };
@@ -264,7 +272,7 @@ export function createDmesgImporter(): DmesgImporter {
       if (k === 8) return msg.length === 8 ? 'partial' : bad(msg, ln, 'event header');
       if (!msg.startsWith(' received:', k)) return ' received:'.startsWith(msg.slice(k)) ? 'partial' : bad(msg, ln, 'event header');
       const rec: EventRecord = {
-        kind: 'event', instance: ll.device ?? '', lines: [...lineNos], timestamp: tsOf(ll), raw: [],
+        kind: 'event', instance: ll.device ?? '', lines: [...lineNos], timestamp: ownTs(ll), raw: [],
         // Exact below 2^53 (13 digits); parseInt's rounding beyond that.
         truncated: undefined, headerType: k - 8 <= 13 ? type : parseInt(msg.slice(8, k), 16), logged: undefined, known: undefined, collapsed: undefined,
       };
@@ -483,7 +491,7 @@ export function createDmesgImporter(): DmesgImporter {
       report('error', 'UNPARSEABLE', c.lineNos[0] ?? 0, `SMMU message ends early: "${printable(splitLogLine(c.text).payload.trim())}"`);
     }
     const d1 = reports;
-    process(s, from, to, [ln], 0);
+    process(s, from, to, ln, 0);
     account(s, from, to, ln, records.length + touches !== r0, reports !== d1);
   };
 
@@ -491,9 +499,14 @@ export function createDmesgImporter(): DmesgImporter {
     if (carry !== undefined) report('error', 'UNPARSEABLE', carry.lineNos[0] ?? 0, `SMMU message ends early at end of input: "${printable(splitLogLine(carry.text).payload.trim())}"`);
     carry = undefined;
     for (const st of states.values()) close(st);
-    for (const r of records) {
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as TraceRecord;
       if (!ascending(r.lines)) normaliseLines(r.lines);
       if (r.kind === 'event' && r.logged && !ascending(r.logged.textLines)) normaliseLines(r.logged.textLines);
+      // Arrays grown by push keep spare capacity: exact-size copies take about half the memory.
+      if (r.kind === 'event') {
+        records[i] = { ...r, lines: r.lines.slice(), raw: r.raw.slice(), ...(r.logged !== undefined ? { logged: { ...r.logged, textLines: r.logged.textLines.slice() } } : {}) };
+      }
     }
     diagnostics.sort((a, b) => a.line - b.line);
     return { format: 'dmesg', instances: instancesOf(records), records, diagnostics, totals: totalsOf(diagnostics), stats: { lines: ln, used, reported: reportedLines } };

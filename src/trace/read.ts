@@ -78,7 +78,13 @@ export function readChunks(file: string, onText: (text: string) => void, maxByte
       }
       bytes += n;
       if (bytes > maxBytes) {
-        return { bytes, error: { code: 'TOO_LARGE', message: `"${file}" is larger than the ${Math.round(maxBytes / (1024 * 1024))} MiB limit; stopped reading (raise it with --max-size MIB)` } };
+        return {
+          bytes,
+          error: {
+            code: 'TOO_LARGE',
+            message: `"${file}" is larger than the ${Math.round(maxBytes / (1024 * 1024))} MiB limit; stopped reading (raise it with --max-size MIB)`,
+          },
+        };
       }
       const text = decoder.decode(buf.subarray(0, n), { stream: true });
       const cut = text.lastIndexOf('\n');

@@ -196,7 +196,13 @@ export function diag(out: TraceDiagnostic[], severity: Severity, code: string, l
 export function mergeDiagnostics(a: readonly TraceDiagnostic[], b: readonly TraceDiagnostic[]): { list: TraceDiagnostic[]; totals: DiagnosticTotals } {
   const ta = totalsOf(a);
   const tb = totalsOf(b);
-  const totals: DiagnosticTotals = { error: ta.error + tb.error, warning: ta.warning + tb.warning, note: ta.note + tb.note, omitted: 0, byCode: { ...ta.byCode } };
+  const totals: DiagnosticTotals = {
+    error: ta.error + tb.error,
+    warning: ta.warning + tb.warning,
+    note: ta.note + tb.note,
+    omitted: 0,
+    byCode: { ...ta.byCode },
+  };
   for (const [k, v] of Object.entries(tb.byCode)) totals.byCode[k] = (totals.byCode[k] ?? 0) + v;
   const all = [...a, ...b].sort((x, y) => x.line - y.line);
   const list = all.slice(0, DIAGNOSTIC_LIMIT);
@@ -223,7 +229,10 @@ export function printable(s: string, max = 120): string {
 
 /** Terminal-bound text (listings, stderr): every control character but newline and tab escaped. */
 export function printableText(text: string): string {
-  return text.split('\n').map((l) => printable(l, Number.MAX_SAFE_INTEGER)).join('\n');
+  return text
+    .split('\n')
+    .map((l) => printable(l, Number.MAX_SAFE_INTEGER))
+    .join('\n');
 }
 
 /** Sorted unique instance names of the records. */
