@@ -9,7 +9,7 @@
  * A step is a map with exactly one key naming its kind, so the step union stays open: a new kind
  * is one more property of `$defs/step`.
  */
-import { FEATURES } from './features.ts';
+import { FEATURES, notModelledReason } from './features.ts';
 import { CERRORS, COMMAND_OPS, EVENT_TYPES, FAULT_KINDS, GERRORS, REGISTERS, RESULT_KINDS } from './vocab.ts';
 
 type Json = Record<string, unknown>;
@@ -205,7 +205,7 @@ export function buildScenarioSchema(): Json {
       ssidsize: int(0, 20, 'IDR1.SSIDSIZE'),
       granules: arrayOf(ref('granule'), { minItems: 1, uniqueItems: true }),
       stall_model: enumOf(['stall_and_terminate', 'terminate', 'stall_force'], 'IDR0.STALL_MODEL'),
-      features: obj(Object.fromEntries(FEATURES.map((f) => [f, { type: 'boolean' }])), [], FEATURES_DESCRIPTION),
+      features: obj(Object.fromEntries(FEATURES.filter((f) => notModelledReason(f) === undefined).map((f) => [f, { type: 'boolean' }])), [], FEATURES_DESCRIPTION),
       cmdq_log2size: int(0, 19), evtq_log2size: int(0, 19), priq_log2size: int(0, 19),
       strtab: enumOf(['linear', '2level'], 'stream table format'),
       split: enumOf([6, 8, 10], 'STRTAB_BASE_CFG.SPLIT for 2-level stream tables'),
