@@ -210,6 +210,8 @@ export function buildScenarioSchema(): Json {
       strtab: enumOf(['linear', '2level'], 'stream table format'),
       split: enumOf([6, 8, 10], 'STRTAB_BASE_CFG.SPLIT for 2-level stream tables'),
       recinvsid: bool('SMMU_CR2.RECINVSID: record C_BAD_STREAMID'),
+      e2h: bool('SMMU_CR2.E2H at boot (needs IDR0.HYP): StreamWorld EL2 streams become EL2-E2H'),
+      vax: bool('IDR5.VAX=1: 52-bit VA with the 64KB granule (CD.TxSZ down to 12)'),
       cache_policy: enumOf(['max', 'none'], 'max caches everything allowed (default); none never caches'),
       faults: arrayOf(ref('fault')),
     }, [], 'SMMU profile overrides'),

@@ -86,6 +86,10 @@ export interface SmmuProfile {
   readonly strtab?: 'linear' | '2level';
   readonly split?: 6 | 8 | 10;
   readonly recinvsid?: boolean;
+  /** SMMU_CR2.E2H set at boot (§6.3.12; RES0 without IDR0.HYP). */
+  readonly e2h?: boolean;
+  /** IDR5.VAX = 1 (§6.3.6): 52-bit VA with the 64KB granule. */
+  readonly vax?: boolean;
   readonly cache_policy?: 'max' | 'none';
   readonly faults?: readonly FaultInjection[];
 }
@@ -517,7 +521,7 @@ export const SHAPES: Readonly<Record<string, Shape>> = {
   guest: shape<GuestConfig>()(['viommu', 'nested_hwpt', 'ram_ipa', 'ram_pa', 'ram_size', 'cmdq_log2size', 'evtq_log2size'], []),
   vste: shape<VSte>()(['config', 'valid', 's1dss', 's1fmt', 's1cdmax', 'cd_table', 's1stalld', 'eats', 'fields', 'raw'], []),
   smmu: shape<SmmuProfile>()(['oas', 'sidsize', 'ssidsize', 'granules', 'stall_model', 'features', 'cmdq_log2size',
-    'evtq_log2size', 'priq_log2size', 'strtab', 'split', 'recinvsid', 'cache_policy', 'faults'], []),
+    'evtq_log2size', 'priq_log2size', 'strtab', 'split', 'recinvsid', 'e2h', 'vax', 'cache_policy', 'faults'], []),
   fault: shape<FaultInjection>()(['kind', 'pa', 'size', 'count'], ['kind']),
   device: shape<Device>()(['name', 'sid', 'vsid', 'bdf'], ['name', 'sid']),
   s1_map: shape<S1Map>()(['va', 'pa', 'ipa', 'size', 'perm', 'af', 'attr', 'page_only', 'priv', 'ng', 'xn'],

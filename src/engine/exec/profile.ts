@@ -3,7 +3,8 @@
  * profile (nesting-capable SMMUv3.2-like, src/smmu/profile.ts); each scenario feature switch sets
  * the matching IDR bit. `nesting`, `e2h` and `vatos` have no profile bit of their own here:
  * `nesting: false` clears IDR0.S2P only if `s2` is not named as well (it is ignored otherwise);
- * `e2h` and `vatos` are ignored (documented gap).
+ * `e2h` and `vatos` are ignored (documented gap). `smmu.e2h` sets SMMU_CR2.E2H at boot (before
+ * SMMUEN=1, after which CR2 is read-only, §6.3.12); `smmu.vax` sets IDR5.VAX.
  */
 import type { BootOptions } from '../../smmu/boot.ts';
 import { DEFAULT_PROFILE, type SmmuProfile } from '../../smmu/profile.ts';
@@ -33,6 +34,7 @@ export function execProfile(s: Scenario): ExecProfile {
     p.oas = oas;
   }
   if (m.sidsize !== undefined) p.sidSize = m.sidsize;
+  if (m.vax !== undefined) p.vax = m.vax ? 1 : 0;
   if (m.ssidsize !== undefined) p.ssidSize = m.ssidsize;
   let granules = [...(m.granules ?? DEFAULT_PROFILE.granules)];
   if (m.stall_model !== undefined) p.stallModel = m.stall_model === 'stall_and_terminate' ? 0 : m.stall_model === 'terminate' ? 1 : 2;
@@ -71,6 +73,7 @@ export function execProfile(s: Scenario): ExecProfile {
     evtqLog2,
     ...(m.split !== undefined ? { split: m.split } : {}),
     ...(m.recinvsid !== undefined ? { recinvsid: m.recinvsid } : {}),
+    ...(m.e2h !== undefined ? { e2h: m.e2h } : {}),
   };
   return { profile: p, boot, cachePolicy: m.cache_policy ?? 'max' };
 }
