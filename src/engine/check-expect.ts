@@ -26,6 +26,17 @@ export function checkExpectations(scenario: Scenario, obs: Observation): string[
       const want = [...exp.gerror].sort();
       if (gotList.join(',') !== want.join(',')) out.push(`${where}: expected gerror [${want.join(', ')}], got [${gotList.join(', ')}]`);
     }
+    if (exp.sync !== undefined) {
+      const got = rec?.['sync'];
+      const kinds = (Array.isArray(got) ? got.map(String) : []).map((x) => x.split(/[ +]/)[0] ?? x);
+      if (kinds.join(',') !== exp.sync.join(',')) out.push(`${where}: expected CMD_SYNC signals [${exp.sync.join(', ')}], got [${kinds.join(', ')}]`);
+    }
+    if (exp.values !== undefined) {
+      const got = rec?.['values'];
+      const gotList = Array.isArray(got) ? got : [];
+      const bad = exp.values.length !== gotList.length || exp.values.some((v, j) => !sameValue(v, gotList[j] ?? undefined));
+      if (bad) out.push(`${where}: expected values [${exp.values.map(show).join(', ')}], got [${gotList.map(show).join(', ')}]`);
+    }
     if (exp.events !== undefined) {
       const got = obs.events.filter((e) => e.step === n);
       if (got.length !== exp.events.length) {

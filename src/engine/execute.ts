@@ -15,7 +15,7 @@ import { bootSmmu, installSte } from '../smmu/boot.ts';
 import { SmmuDevice } from '../smmu/device.ts';
 import { makeProfile } from '../smmu/profile.ts';
 import type { Scenario } from '../scenario/types.ts';
-import { activeGerror, cerrorOf, consOf, type ExecContext } from './exec/context.ts';
+import { activeGerror, cerrorOf, consOf, eventsWritten, type ExecContext } from './exec/context.ts';
 import { eventRecord } from './exec/events.ts';
 import { layoutKey, makeAllocators } from './exec/layout.ts';
 import { execProfile } from './exec/profile.ts';
@@ -44,7 +44,7 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
   const boot = bootSmmu(dev, alloc.host, { ...ep.boot, ...(sidBits !== undefined ? { sidBits } : {}) });
   const tables = buildTables(scenario, mem, alloc, dev.profile.oas);
   const ctx: ExecContext = {
-    scenario, dev, mem, alloc, tables, boot, trace: opts.trace === true, events: [], walks: [], steAddrs: new Map(),
+    scenario, dev, mem, alloc, tables, boot, trace: opts.trace === true, events: [], walks: [], steAddrs: new Map(), stalled: new Map(),
   };
   (scenario.streams ?? []).forEach((st, i) => {
     const where = `streams[${i}]`;
@@ -66,11 +66,18 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
     if (host !== undefined) hostAfterStep(host);
   };
   drain(0);
+  // smmu.event_drain: explicit — from here on only drain_events steps consume the event queue.
+  const explicit = scenario.smmu?.event_drain === 'explicit' ? { marks: [{ step: 0, written: eventsWritten(dev) }], consumed: eventsWritten(dev) } : undefined;
+  if (explicit !== undefined) {
+    (ctx as { explicitDrain?: typeof explicit }).explicitDrain = explicit;
+    dev.evtqConsumerStopped = true;
+  }
   // Table addresses as set up (a later unmap may remove the S2 mapping of a guest table).
   const layout = layoutOf(ctx);
   const steps: StepRecord[] = [];
   scenario.steps.forEach((step, i) => {
     steps.push(runStep(ctx, step, i + 1));
+    explicit?.marks.push({ step: i + 1, written: eventsWritten(dev) });
     drain(i + 1);
   });
 

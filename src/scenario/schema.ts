@@ -112,8 +112,14 @@ const stepBodies: Record<string, Json> = {
     ['table', 'size'], 'remove a mapping from a declared page table'),
   write: obj({ pa: u64, u64: arrayOf(u64, { minItems: 1 }), ...expect }, ['pa', 'u64'], 'raw 64-bit writes to physical memory'),
   inject_fault: ref('fault'),
-  resume: obj({ device: name, ssid: u64, stag: u64, action: enumOf(['retry', 'abort']), ...expect },
-    ['device', 'stag', 'action'], 'CMD_RESUME for a stalled transaction'),
+  resume: obj({
+    device: name, ssid: u64, stag: u64,
+    stall: int(1, 1_000_000, 'number of the earlier dma step whose transaction stalled: resume that transaction (its StreamID and STAG), instead of device + stag'),
+    action: enumOf(['retry', 'abort']), ...expect,
+  }, ['action'], 'CMD_RESUME (+ CMD_SYNC) for a stalled transaction: by stall (a step reference) or by device + stag'),
+  read_mem: obj({
+    pa: u64, count: int(1, 512, 'how many values (default 1)'), width: enumOf([32, 64], 'bits per value (default 64)'), ...expect,
+  }, ['pa'], 'read physical memory (hardware descriptor updates, MSI writes); expect.values checks the values'),
   ack_gerror: obj({ ...expect }, [], 'acknowledge every active GERROR bit via SMMU_GERRORN'),
   drain_events: obj({ ...expect }, [], 'consume the event queue'),
   // ---- host (IOMMUFD-like uAPI over the Linux-like driver) and guest (vSMMU) ----
@@ -210,6 +216,7 @@ export function buildScenarioSchema(): Json {
       strtab: enumOf(['linear', '2level'], 'stream table format'),
       split: enumOf([6, 8, 10], 'STRTAB_BASE_CFG.SPLIT for 2-level stream tables'),
       recinvsid: bool('SMMU_CR2.RECINVSID: record C_BAD_STREAMID'),
+      event_drain: enumOf(['each_step', 'explicit'], 'each_step (default): the executor consumes the event queue after every step and attributes each record to that step; explicit: only drain_events steps consume it, attributing each record to the step that produced it'),
       e2h: bool('SMMU_CR2.E2H at boot (needs IDR0.HYP): StreamWorld EL2 streams become EL2-E2H'),
       vax: bool('IDR5.VAX=1: 52-bit VA with the 64KB granule (CD.TxSZ down to 12)'),
       cache_policy: enumOf(['max', 'none'], 'max caches everything allowed (default); none never caches'),
@@ -296,6 +303,8 @@ export function buildScenarioSchema(): Json {
       events: { ...arrayOf(ref('event_expect')), description: 'exactly these events, in order, for this step' },
       cerror: enumOf(CERRORS),
       gerror: arrayOf(enumOf(GERRORS), { uniqueItems: true }),
+      sync: { ...arrayOf(enumOf(['msi', 'sev', 'irq'])), description: 'exactly these CMD_SYNC completion signals, in order (§4.7.3)' },
+      values: { ...arrayOf(u64), description: 'read_mem: exactly these values, in order' },
     }, [], 'inline partial expectations on this step, by stable ids'),
     step: {
       type: 'object',
