@@ -28,7 +28,7 @@ import { eventRecord } from './events.ts';
 import { guestStep, setupGuestRam } from './guest.ts';
 import { type HostWorld, guestCommand } from './host-world.ts';
 import { streamSid } from './streams.ts';
-import { type S2Space, leafAttrs } from './tables.ts';
+import { leafAttrs } from './tables.ts';
 
 type Fields = Record<string, ObsValue>;
 export type HostOut = { result: string; fields: Fields };
