@@ -49,7 +49,10 @@ t.test('requires: of a not-modelled feature is a SKIP with the reason, even when
 t.test('smmu.features cannot switch a not-modelled feature on (schema)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'smmu-nm2-'));
   mkdirSync(join(dir, 'scenarios', 's1'), { recursive: true });
-  writeFileSync(join(dir, 'scenarios', 's1', 'ds-on.yaml'), 'description: Turns DS on (SMMUv3 §3.2).\ntags: [x]\nsmmu: { features: { ds: true } }\nsteps: []\n');
+  writeFileSync(
+    join(dir, 'scenarios', 's1', 'ds-on.yaml'),
+    'description: Turns DS on (SMMUv3 §3.2).\ntags: [x]\nsmmu: { features: { ds: true } }\nsteps: []\n',
+  );
   const r = await runJson(dir, ['run']);
   t.equal(r.results[0]?.state, 'error');
 });

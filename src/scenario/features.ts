@@ -47,10 +47,12 @@ export function isFeature(name: string): name is Feature {
  */
 export const NOT_MODELLED: Readonly<Partial<Record<Feature, string>>> = {
   ds: 'DS/LPA2 (52-bit OA with 4KB/16KB granules, level -1 walks, 16KB level-0 start) is not modelled: walks read OA[47:g] only and CD.DS/STE.S2DS are treated as 0',
-  contiguous: 'the Contiguous hint is not modelled as a larger TLB entry: every descriptor is cached at its own page or block size (architecturally permitted, so the hint cannot be observed)',
+  contiguous:
+    'the Contiguous hint is not modelled as a larger TLB entry: every descriptor is cached at its own page or block size (architecturally permitted, so the hint cannot be observed)',
   aarch32: 'AArch32 (VMSAv8-32 LPAE) translation tables are not modelled: the profile advertises AArch64 tables only (IDR0.TTF=0b10)',
   secure: 'Secure and Realm streams are not modelled: every StreamID is Non-secure and only the Non-secure register frame exists',
-  s2fwb: 'STE.S2FWB attribute combining is not modelled: the emulator checks permissions and addresses only, and memory attributes are not observable in its output',
+  s2fwb:
+    'STE.S2FWB attribute combining is not modelled: the emulator checks permissions and addresses only, and memory attributes are not observable in its output',
 };
 
 /** The reason a feature cannot be judged by the reference emulator, or undefined when it is modelled. */

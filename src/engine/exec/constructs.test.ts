@@ -30,21 +30,32 @@ const step = (o: Observation, n: number): StepRecord => o.steps[n - 1] as StepRe
 const codes = (body: string): string[] => load(body).errors.map((e) => `${e.code}@${e.path}`);
 
 t.test('resume by stall reference: the StreamID and STAG of the stalled dma step', async (t) => {
-  const o = run(scen(`  - dma: { device: nic0, iova: 0x1000, access: read }
+  const o = run(
+    scen(`  - dma: { device: nic0, iova: 0x1000, access: read }
   - dma: { device: nic0, iova: 0x3000, access: read }
   - dma: { device: nic0, iova: 0x4000, access: read }
   - resume: { stall: 3, action: abort }
   - resume: { stall: 2, action: retry }
-`));
+`),
+  );
   t.match(step(o, 2), { result: 'stall', stag: 0 });
   t.match(step(o, 3), { result: 'stall', stag: 1 });
   t.match(step(o, 4), { op: 'resume', sid: 16, stag: 1, action: 'abort', completed: true, result: 'abort' });
-  t.match(step(o, 5), { op: 'resume', sid: 16, stag: 0, action: 'retry', completed: true, result: 'stall', new_stag: 2 }, 'the retry faults and stalls again, with a new STAG');
-  t.throws(() => run(scen(`  - dma: { device: nic0, iova: 0x1000, access: read }\n  - resume: { stall: 1, action: retry }\n`)), /step 2 \(resume\).*step 1 did not stall/);
+  t.match(
+    step(o, 5),
+    { op: 'resume', sid: 16, stag: 0, action: 'retry', completed: true, result: 'stall', new_stag: 2 },
+    'the retry faults and stalls again, with a new STAG',
+  );
+  t.throws(
+    () => run(scen(`  - dma: { device: nic0, iova: 0x1000, access: read }\n  - resume: { stall: 1, action: retry }\n`)),
+    /step 2 \(resume\).*step 1 did not stall/,
+  );
 });
 
 t.test('resume names its transaction exactly one way; stall must be an earlier dma step (located errors)', async (t) => {
-  t.match(codes(`  - dma: { device: nic0, iova: 0x3000, access: read }\n  - resume: { stall: 1, device: nic0, stag: 0, action: retry }\n`), ['CONFLICT@steps[1].resume']);
+  t.match(codes(`  - dma: { device: nic0, iova: 0x3000, access: read }\n  - resume: { stall: 1, device: nic0, stag: 0, action: retry }\n`), [
+    'CONFLICT@steps[1].resume',
+  ]);
   t.match(codes(`  - resume: { action: retry }\n`), ['CONFLICT@steps[0].resume']);
   t.match(codes(`  - resume: { stag: 0, action: retry }\n`), ['CONFLICT@steps[0].resume']);
   t.match(codes(`  - ack_gerror: {}\n  - resume: { stall: 1, action: retry }\n`), ['CONFLICT@steps[1].resume.stall']);
@@ -53,10 +64,12 @@ t.test('resume names its transaction exactly one way; stall must be an earlier d
 });
 
 t.test('STALL_TERM (and any non-resume step) records what happened to the stalls it ended', async (t) => {
-  const o = run(scen(`  - dma: { device: nic0, iova: 0x3000, access: read }
+  const o = run(
+    scen(`  - dma: { device: nic0, iova: 0x3000, access: read }
   - ste: { device: nic0, config: abort, invalidate: true }
   - cmdq: { commands: [ { op: STALL_TERM, device: nic0 } ], sync: true }
-`));
+`),
+  );
   t.same(step(o, 3)['ended'], ['stall_term sid=0x10 stag=0: abort']);
   t.equal(step(o, 2)['ended'], undefined, 'nothing ended by the STE write');
 });
@@ -75,7 +88,8 @@ t.test('read_mem: values in order, 32- or 64-bit, unbacked reads are null and ab
 });
 
 t.test('CMD_SYNC completion signals: in the record, and checked by expect.sync', async (t) => {
-  const s = scen(`  - cmdq: { commands: [ { op: SYNC, cs: sev }, { op: SYNC, cs: irq, msiaddr: 0x2000_0000, msidata: 7 }, { op: SYNC } ], sync: false, expect: { sync: [sev, msi] } }
+  const s =
+    scen(`  - cmdq: { commands: [ { op: SYNC, cs: sev }, { op: SYNC, cs: irq, msiaddr: 0x2000_0000, msidata: 7 }, { op: SYNC } ], sync: false, expect: { sync: [sev, msi] } }
   - cmdq: { commands: [ { op: SYNC, cs: irq, msiaddr: 0x2000_0000, msidata: 7 } ], sync: false, expect: { sync: [sev] } }
 `);
   const o = run(s);
@@ -91,9 +105,16 @@ t.test('smmu.event_drain: explicit — records stay queued until drain_events, t
   const none = run(scen(body.replace(/0x3000/, '0x3000').replace(/s: true/, 's: false'), 'smmu: { event_drain: explicit }\n'));
   t.same(none.events, [], 'no drain step: software never read the queue');
   const o = run(scen(`${body}  - drain_events: {}\n`, 'smmu: { event_drain: explicit }\n'));
-  t.same(o.events.map((e) => e.step), [1, 3]);
+  t.same(
+    o.events.map((e) => e.step),
+    [1, 3],
+  );
   t.match(step(o, 4), { records: 2, prod: '0x00000002', cons: '0x00000002' });
   const d = run(scen(`${body}  - drain_events: {}\n`));
-  t.same(d.events.map((e) => e.step), [1, 3], 'default: drained after each step');
+  t.same(
+    d.events.map((e) => e.step),
+    [1, 3],
+    'default: drained after each step',
+  );
   t.same(step(d, 4), { step: 4, op: 'drain_events', result: 'ok' });
 });
