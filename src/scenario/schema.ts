@@ -117,11 +117,11 @@ const stepBodies: Record<string, Json> = {
     stall: int(1, 1_000_000, 'number of the earlier dma step whose transaction stalled: resume that transaction (its StreamID and STAG), instead of device + stag'),
     action: enumOf(['retry', 'abort']), ...expect,
   }, ['action'], 'CMD_RESUME (+ CMD_SYNC) for a stalled transaction: by stall (a step reference) or by device + stag'),
+  ack_gerror: obj({ ...expect }, [], 'acknowledge every active GERROR bit via SMMU_GERRORN'),
+  drain_events: obj({ ...expect }, [], 'consume the event queue'),
   read_mem: obj({
     pa: u64, count: int(1, 512, 'how many values (default 1)'), width: enumOf([32, 64], 'bits per value (default 64)'), ...expect,
   }, ['pa'], 'read physical memory (hardware descriptor updates, MSI writes); expect.values checks the values'),
-  ack_gerror: obj({ ...expect }, [], 'acknowledge every active GERROR bit via SMMU_GERRORN'),
-  drain_events: obj({ ...expect }, [], 'consume the event queue'),
   // ---- host (IOMMUFD-like uAPI over the Linux-like driver) and guest (vSMMU) ----
   hw_info: obj({
     device: name, data_len: int(0, 4096, 'user buffer size (default 40)'), flags: int(0, 0xffff_ffff, 'iommu_hw_info.flags'),
