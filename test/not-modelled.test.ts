@@ -49,10 +49,13 @@ t.test('requires: of a not-modelled feature is a SKIP with the reason, even when
 t.test('smmu.features cannot switch a not-modelled feature on (schema)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'smmu-nm2-'));
   mkdirSync(join(dir, 'scenarios', 's1'), { recursive: true });
+  mkdirSync(join(dir, 'golden'));
   writeFileSync(
     join(dir, 'scenarios', 's1', 'ds-on.yaml'),
     'description: Turns DS on (SMMUv3 §3.2).\ntags: [x]\nsmmu: { features: { ds: true } }\nsteps: []\n',
   );
   const r = await runJson(dir, ['run']);
+  t.equal(r.code, 2, 'invalid input exits 2');
   t.equal(r.results[0]?.state, 'error');
+  t.match(r.results[0]?.messages.join('\n'), /ds/);
 });
