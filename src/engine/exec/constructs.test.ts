@@ -84,7 +84,7 @@ t.test('read_mem: values in order, 32- or 64-bit, unbacked reads are null and ab
   t.match(step(o, 1), { result: 'ok', width: 64, values: ['0x1122334455667788'] });
   t.match(step(o, 2), { result: 'ok', width: 32, values: ['0x55667788', '0x11223344'] });
   t.match(step(o, 3), { result: 'abort', values: [null] });
-  t.same(checkExpectations(s, o), ['step 4 (read_mem): expected values [0x1], got [0x1122334455667788]']);
+  t.same(checkExpectations(s, o), ['step 4 (read_mem): expect.values: expected [0x1], got [0x1122334455667788]']);
 });
 
 t.test('CMD_SYNC completion signals: in the record, and checked by expect.sync', async (t) => {
@@ -94,7 +94,7 @@ t.test('CMD_SYNC completion signals: in the record, and checked by expect.sync',
 `);
   const o = run(s);
   t.same(step(o, 1)['sync'], ['sev', 'msi 0x0000000020000000=0x00000007'], 'SIG_NONE is not listed');
-  t.same(checkExpectations(s, o), ['step 2 (cmdq): expected CMD_SYNC signals [sev], got [msi]']);
+  t.same(checkExpectations(s, o), ['step 2 (cmdq): expect.sync: expected [sev], got [msi]']);
 });
 
 t.test('smmu.event_drain: explicit — records stay queued until drain_events, then go to the producing step', async (t) => {

@@ -33,7 +33,7 @@ import { leafAttrs } from './tables.ts';
 type Fields = Record<string, ObsValue>;
 export type HostOut = { result: string; fields: Fields };
 export type { HostWorld };
-export { guestCommand, hostAfterStep, hostEvent, makeHostWorld } from './host-world.ts';
+export { guestCommand, hostAfterStep, hostEvent, hostResetInvalidate, makeHostWorld } from './host-world.ts';
 
 /** Size of the leaf (page or block) mapping `ipa` in a stage-2 table, if mapped. */
 
