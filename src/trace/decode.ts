@@ -16,7 +16,9 @@ export function knownFields(rec: EventRecord): string[] {
   if (rec.known !== undefined) return rec.known;
   const type = rec.raw.length > 0 ? Number(BigInt.asUintN(64, rec.raw[0] ?? 0n) & 0xffn) : -1;
   const fields = [...EVENT_FIELDS, ...eventCodec(type).fields];
-  return [...new Set(fields.filter((f) => f.dword < rec.raw.length).map((f) => f.name))];
+  // Damaged dwords carry no trusted field (the slot only keeps the others in place).
+  const damaged = rec.damaged ?? [];
+  return [...new Set(fields.filter((f) => f.dword < rec.raw.length && !damaged.includes(f.dword)).map((f) => f.name))];
 }
 
 export interface DecodedTraceEvent extends DecodedEvent {
