@@ -77,3 +77,14 @@ t.test('compare warns before the verdict when the import reported problems', asy
   t.equal(r.exitCode, 1);
   t.match(r.stdout, /warning: the trace import reported 5 problems \(dropped SMMU lines or incomplete records, listed on stderr\)/);
 });
+
+t.test('decode listing shows every field the record type has (issue 15 item 6)', async (t) => {
+  const { describeEvent } = await import('./decode.ts');
+  // C_BAD_SUBSTREAMID with SSV=0 still names its SubstreamID; F_TRANSL_FORBIDDEN its RnW.
+  const bad = describeEvent({ kind: 'event', instance: '', lines: [1], raw: [0x0000000800005008n, 0n, 0n, 0n] });
+  t.match(bad, /C_BAD_SUBSTREAMID \(0x08\) sid=0x8 ssid=0x5 \(SSV=0\)/);
+  const forb = describeEvent({ kind: 'event', instance: '', lines: [1], raw: [0x0000000800000007n, 1n << 35n, 0x4000n, 0n] });
+  t.match(forb, /F_TRANSL_FORBIDDEN \(0x07\) sid=0x8 ssid=- RnW=1 InputAddr=0x4000/);
+  const dmg = describeEvent({ kind: 'event', instance: '', lines: [1], raw: [0x10n, 0n, 0n, 0n], damaged: [1] });
+  t.match(dmg, /\[damaged dwords: 1\]/);
+});
