@@ -2,7 +2,7 @@
 // stays well inside the per-file time budget). Each variant either loads or is rejected with
 // located, coded errors; nothing ever throws.
 import { readFileSync } from 'node:fs';
-import { loadScenarioText } from '../src/scenario/load.ts';
+import { loadScenarioText } from '../src/engine/load.ts';
 import type { LoadErrorCode } from '../src/scenario/errors.ts';
 
 const CODES: ReadonlySet<LoadErrorCode> = new Set<LoadErrorCode>([

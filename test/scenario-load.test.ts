@@ -1,7 +1,7 @@
 // Loader: valid fixtures load with bigints; every kind of bad input is a located, coded error.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { loadScenarioText } from '../src/scenario/load.ts';
+import { loadScenarioText } from '../src/engine/load.ts';
 import { formatLoadError, type LoadError } from '../src/scenario/errors.ts';
 import { stepBody } from '../src/scenario/types.ts';
 

@@ -4,7 +4,7 @@
  */
 import { formatLoadError } from '../scenario/errors.ts';
 import type { LoadCaps } from '../scenario/caps.ts';
-import { loadScenarioFile } from '../scenario/load.ts';
+import { loadScenarioFile } from './load.ts';
 import { canonicalGolden } from '../golden/canonical.ts';
 import { compareGolden } from '../golden/compare.ts';
 import { readGolden } from '../golden/store.ts';

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { relative, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LoadCaps } from '../scenario/caps.ts';
-import { loadScenarioFile } from '../scenario/load.ts';
+import { loadScenarioFile } from './load.ts';
 import { findObsoleteGoldens, goldenPath, writeGoldenAtomic } from '../golden/store.ts';
 import { cmp, discoverScenarios, type ScenarioRef } from './discover.ts';
 import type { ExpectFailList } from './expect-fail.ts';

@@ -11,11 +11,13 @@ import { parseScenarioInt, convertInts, type WideValue } from './ints.ts';
 import { Locator } from './locate.ts';
 import { checkCaps } from './caps-check.ts';
 import { checkReferences } from './references.ts';
-import { buildScenarioSchema } from './schema.ts';
+import type { StepLanguage } from './language.ts';
 import type { Scenario } from './types.ts';
 import { validateScenarioData } from './validate.ts';
 
 export interface LoadOptions {
+  /** The step kinds (src/engine/steps/registry.ts; src/engine/load.ts passes it for you). */
+  readonly language: StepLanguage;
   /** Name shown in errors (usually the path as given). */
   readonly file: string;
   /** The scenario id derived from its path under scenarios/; `name:` must equal it. */
@@ -29,7 +31,6 @@ export interface LoadResult {
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-let schemaCache: Record<string, unknown> | undefined;
 
 export function loadScenarioFile(path: string, opts: LoadOptions): LoadResult & { source: string | undefined } {
   let source: string;
@@ -125,9 +126,9 @@ export function loadScenarioText(source: string, opts: LoadOptions): LoadResult 
   const schemaErrors = validateScenarioData(data, file, loc);
   if (schemaErrors.length > 0 || safety.length > 0) return failWith(schemaErrors);
 
-  schemaCache ??= buildScenarioSchema();
+  const schema = opts.language.schema();
   const wide: WideValue[] = [];
-  const converted = convertInts(data, schemaCache, schemaCache['$defs'] as Record<string, Record<string, unknown>>, wide) as Record<string, unknown>;
+  const converted = convertInts(data, schema, schema['$defs'] as Record<string, Record<string, unknown>>, wide) as Record<string, unknown>;
   for (const w of wide) {
     const p = loc.locate(w.path);
     errors.push(err('VALUE_TOO_WIDE', p.line, p.col, pathString(w.path), `Value ${w.value} does not fit in 64 bits`));
@@ -139,7 +140,7 @@ export function loadScenarioText(source: string, opts: LoadOptions): LoadResult 
     errors.push(err('NAME_MISMATCH', p.line, p.col, 'name', `Scenario name "${declared}" does not match its path; expected "${opts.id}" (or omit name:)`));
   }
   const scenario = { ...converted, name: typeof declared === 'string' ? declared : (opts.id ?? '') } as unknown as Scenario;
-  errors.push(...checkReferences(scenario, file, loc));
+  errors.push(...checkReferences(scenario, file, loc, opts.language));
   if (errors.length > 0) return failWith(errors);
   return { scenario, errors: [] };
 }

@@ -19,13 +19,12 @@
 import { hex32 } from '../../arch/fields.ts';
 import { CERROR_NAME } from '../../arch/command.ts';
 import { cmdSync } from '../../host/commands.ts';
-import type { Step } from '../../scenario/types.ts';
+import type { Command } from '../../scenario/types.ts';
 import { GuestMemory } from '../../vmm/guest-mem.ts';
 import { VSmmu } from '../../vmm/vsmmu.ts';
 import type { EventRecord, ObsValue } from '../types.ts';
-import type { ExecContext } from './context.ts';
+import type { ExecContext, StepOut } from './context.ts';
 import { eventRecord } from './events.ts';
-import type { HostOut } from './host.ts';
 import { type HostWorld, guestCommand } from './host-world.ts';
 
 export interface GuestWorld {
@@ -75,23 +74,28 @@ function writeRing(g: GuestWorld, cmds: readonly (readonly bigint[])[]): void {
   }
 }
 
-export function guestStep(ctx: ExecContext, h: HostWorld, step: Step, n: number, where: string): HostOut {
+export function guestEventsStep(ctx: ExecContext, h: HostWorld, n: number, where: string): StepOut {
+  const g = guestOf(h, where);
+  const vs = vsmmuOf(ctx, h, g, where);
+  const p = vs.pollEvents();
+  for (const raw of vs.readGuestEvents()) h.guestEvents.push({ ...eventRecord(n, raw), source: 'guest_evtq' } as EventRecord);
+  const st = vs.state();
+  return { result: 'ok', fields: { written: p.written, lost: p.lost, evtq_prod: hex32(st.evtqProd), evtq_cons: hex32(st.evtqCons) } };
+}
+
+function guestOf(h: HostWorld, where: string): GuestWorld {
   const g = h.guest;
   if (g === undefined) throw new RangeError(`Cannot run ${where}: no guest RAM yet (allocate a NEST_PARENT HWPT with s2_table first)`);
-  if ('guest_events' in step) {
-    const vs = vsmmuOf(ctx, h, g, where);
-    const p = vs.pollEvents();
-    for (const raw of vs.readGuestEvents()) h.guestEvents.push({ ...eventRecord(n, raw), source: 'guest_evtq' } as EventRecord);
-    const st = vs.state();
-    return { result: 'ok', fields: { written: p.written, lost: p.lost, evtq_prod: hex32(st.evtqProd), evtq_cons: hex32(st.evtqCons) } };
-  }
-  if (!('guest_cmdq' in step)) throw new Error(`Cannot run ${where}: not a guest step`);
-  const b = step.guest_cmdq;
-  const cmds = (b.commands ?? []).map((c, i) => guestCommand(ctx.scenario, c, `${where} command ${i + 1}`));
-  if (h.rfc !== undefined) return rfcGuestCmdq(ctx, h, g, cmds, b.ack_gerror === true, where);
+  return g;
+}
+
+export function guestCmdqStep(ctx: ExecContext, h: HostWorld, commands: readonly Command[], ackGerror: boolean, where: string): StepOut {
+  const g = guestOf(h, where);
+  const cmds = commands.map((c, i) => guestCommand(ctx.scenario, c, `${where} command ${i + 1}`));
+  if (h.rfc !== undefined) return rfcGuestCmdq(ctx, h, g, cmds, ackGerror, where);
   const vs = vsmmuOf(ctx, h, g, where);
   const before = vs.state();
-  if (b.ack_gerror === true) {
+  if (ackGerror) {
     // Linux's cmdq_skip_err in the guest: the failing slot becomes a CMD_SYNC, then GERRORN
     g.gm.writeWords(g.ram + BigInt((before.cons & ((1 << g.log2) - 1)) * 16), cmdSync(0));
     vs.writeReg('GERRORN', vs.readReg('GERROR'));
@@ -111,7 +115,7 @@ export function guestStep(ctx: ExecContext, h: HostWorld, step: Step, n: number,
   return { result: st.hung ? 'stall' : active ? 'fault' : 'ok', fields };
 }
 
-function rfcGuestCmdq(ctx: ExecContext, h: HostWorld, g: GuestWorld, cmds: bigint[][], ack: boolean, where: string): HostOut {
+function rfcGuestCmdq(ctx: ExecContext, h: HostWorld, g: GuestWorld, cmds: bigint[][], ack: boolean, where: string): StepOut {
   const rfc = h.rfc;
   const name = ctx.scenario.guest?.nested_hwpt ?? '';
   const hwpt = h.names.get(name);
