@@ -10,7 +10,6 @@ import { type ExecContext, type Fields, type StepOut, submitOut } from '../exec/
 import { s1Invalidation, s2Invalidation } from '../exec/invalidate.ts';
 import { mapS1, mapS2 } from '../exec/tables.ts';
 import { defineStep, hx } from './define.ts';
-import type { UnmapStep } from './unmap.ts';
 
 export interface MapStep extends WithExpect {
   readonly table: string;
@@ -50,8 +49,17 @@ export function tableEditLine(b: { table: string; va?: U64; ipa?: U64; size: U64
   return `${b.table} ${input}${out !== undefined && out !== b.ipa ? ` -> ${hx(out)}` : ''} size ${hx(b.size)}`;
 }
 
+/** What map and unmap have in common: the table and the input address edited. */
+export interface TableEdit {
+  readonly table: string;
+  readonly va?: U64;
+  readonly ipa?: U64;
+  readonly size: U64;
+  readonly invalidate?: boolean;
+}
+
 /** The table is declared; stage 1 takes va and exactly one output (pa|ipa), stage 2 ipa (and pa). */
-export function checkTableEdit(b: MapStep | UnmapStep, isMap: boolean, t: RefTools, at: RefPath): void {
+export function checkTableEdit(b: TableEdit | MapStep, isMap: boolean, t: RefTools, at: RefPath): void {
   const isS1 = t.s1.has(b.table);
   const isS2 = t.s2.has(b.table);
   if (!isS1 && !isS2) {
@@ -66,7 +74,7 @@ export function checkTableEdit(b: MapStep | UnmapStep, isMap: boolean, t: RefToo
 }
 
 /** Edit a declared table (map when `m` is given, else unmap), then optionally invalidate. */
-export function editTable(ctx: ExecContext, body: MapStep | UnmapStep, m: MapStep | undefined, where: string): StepOut {
+export function editTable(ctx: ExecContext, body: TableEdit, m: MapStep | undefined, where: string): StepOut {
   const s1 = ctx.tables.s1.get(body.table);
   const s2 = ctx.tables.s2.get(body.table);
   if (s1 === undefined && s2 === undefined) throw new RangeError(`Cannot run ${where}: "${body.table}" is neither an s1_tables nor an s2_tables entry`);
