@@ -141,7 +141,7 @@ t.test('--update keeps a symlinked golden a symlink and writes through it', asyn
   writeFileSync(real, readFileSync(g, 'utf8').replace('result: fault', 'result: ok'));
   const { rmSync } = await import('node:fs');
   rmSync(g);
-  symlinkSync('../../../' + store.split('/').slice(-1)[0] + '/real.yaml', g);
+  symlinkSync(`../../../${store.split('/').slice(-1)[0]}/real.yaml`, g);
   t.equal((await run(dir, x(['run']))).code, 1, 'the linked golden is read');
   t.equal((await run(dir, x(['run', '--update']))).code, 0);
   t.ok(lstatSync(g).isSymbolicLink(), 'still a symlink');

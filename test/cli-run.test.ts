@@ -17,7 +17,9 @@ async function run(cwd: string, args: string[], env: Record<string, string> = {}
   const code = await cli(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env, cwd, isTTY: false });
   return { code, stdout, stderr };
 }
-const withExec = (args: string[]): string[] => [...args, '--executor', FAKE];
+// In-process (--jobs 1) unless a test asks otherwise: worker start-up would dominate these small
+// runs, and test/jobs-parity.test.ts already shows workers and in-process give identical reports.
+const withExec = (args: string[]): string[] => [...args, ...(args[0] === 'run' && !args.includes('--jobs') ? ['--jobs', '1'] : []), '--executor', FAKE];
 
 /** A project with the fixture scenarios plus `n` generated ones across areas. */
 function project(n = 0): string {

@@ -10,18 +10,18 @@
  * go through the host's event thread; `host_log` and `guest_events` are filled.
  */
 import { hex32 } from '../arch/fields.ts';
-import { REG } from '../arch/registers.ts';
+import { REG, type RegName } from '../arch/registers.ts';
 import { SparseMemory } from '../memory/sparse-memory.ts';
 import { bootSmmu, installSte } from '../smmu/boot.ts';
 import { SmmuDevice } from '../smmu/device.ts';
 import { makeProfile } from '../smmu/profile.ts';
-import type { Scenario } from '../scenario/types.ts';
+import { type Scenario, stepExpect } from '../scenario/types.ts';
 import { activeGerror, cerrorOf, consOf, type ExecContext } from './exec/context.ts';
 import { eventRecord } from './exec/events.ts';
 import { layoutKey, makeAllocators } from './exec/layout.ts';
 import { execProfile } from './exec/profile.ts';
 import { injectFault } from './exec/faults.ts';
-import { hostAfterStep, hostEvent, makeHostWorld } from './exec/host-world.ts';
+import { hostAfterStep, hostEvent, hostResetInvalidate, makeHostWorld } from './exec/host-world.ts';
 import { encodeSte, streamSid } from './exec/streams.ts';
 import { buildTables, s2Lookup } from './exec/tables.ts';
 import { runStep } from './steps/registry.ts';
@@ -43,7 +43,10 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
   const dev = new SmmuDevice({ mem, profile: ep.profile, cachePolicy: ep.cachePolicy });
   const alloc = makeAllocators(mem);
   const sidBits = sidBitsFor(scenario, makeProfile(ep.profile).sidSize, ep.boot.strtab);
-  const boot = bootSmmu(dev, alloc.host, { ...ep.boot, ...(sidBits !== undefined ? { sidBits } : {}) });
+  // a host scenario's SMMU is reset by the Linux-like host (three CMD_SYNC batches); others by the compact batch
+  const boot = bootSmmu(dev, alloc.host, {
+    ...ep.boot, ...(sidBits !== undefined ? { sidBits } : {}), ...(scenario.host !== undefined ? { invalidate: hostResetInvalidate } : {}),
+  });
   const tables = buildTables(scenario, mem, alloc, dev.profile.oas);
   const ctx: ExecContext = {
     scenario, dev, mem, alloc, tables, boot, trace: opts.trace === true, events: [], walks: [], steAddrs: new Map(),
@@ -71,9 +74,14 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
   // Table addresses as set up (a later unmap may remove the S2 mapping of a guest table).
   const layout = layoutOf(ctx);
   const steps: StepRecord[] = [];
+  const regs: { step: number; values: Record<string, bigint> }[] = [];
   scenario.steps.forEach((step, i) => {
     steps.push(runStep(ctx, step, i + 1));
     drain(i + 1);
+    // Read only what an inline expectation names, after the drain (a read of EVENTQ_PROD then
+    // sees every record of the step).
+    const want = stepExpect(step)?.regs;
+    if (want !== undefined) regs.push({ step: i + 1, values: Object.fromEntries(Object.keys(want).map((r) => [r, dev.readReg(REG[r.slice(5) as RegName])])) });
   });
 
   const gerror = dev.readReg(REG.GERROR);
@@ -87,6 +95,7 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
     cmdq: { prod: hex32(dev.readReg(REG.CMDQ_PROD)), cons: consOf(dev), error: cerrorOf(dev) },
     ...(gerror !== 0n || gerrorn !== 0n ? { gerror: { gerror: hex32(gerror), gerrorn: hex32(gerrorn), active: activeGerror(dev) } } : {}),
     layout: { ...layout, ...steLayout(ctx) },
+    ...(regs.length > 0 ? { regs } : {}),
     ...(ctx.trace ? { walks: ctx.walks } : {}),
   };
 };

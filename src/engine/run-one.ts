@@ -8,7 +8,8 @@ import { loadScenarioFile } from './load.ts';
 import { canonicalGolden } from '../golden/canonical.ts';
 import { compareGolden } from '../golden/compare.ts';
 import { readGolden } from '../golden/store.ts';
-import { checkExpectations } from './check-expect.ts';
+import { locateIn } from '../scenario/locate.ts';
+import { expectMismatches } from './check-expect.ts';
 import type { ScenarioResult } from './result.ts';
 import type { ExecuteScenario, ExecutorModule, Profile } from './types.ts';
 
@@ -92,7 +93,13 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
   } catch (e) {
     return done({ state: 'error', invalid: false, golden: 'not-run', messages: [`Cannot serialise observation: ${e instanceof Error ? e.message : String(e)}`] });
   }
-  const messages = checkExpectations(scenario, obs);
+  // Every failed inline expectation, each at the file:line:col of the expectation that failed.
+  const source = loaded.source ?? '';
+  const messages = expectMismatches(scenario, obs).map((m) => {
+    const p = locateIn(source, m.path);
+    return `${task.display}:${p.line}:${p.col}: ${m.message}`;
+  });
+  const expectFailures = messages.length;
   const cmp = compareGolden(actual, readGolden(task.goldenFile), task.goldenDisplay);
   if (cmp.status === 'missing') {
     messages.push(`Golden ${task.goldenDisplay} is missing; create it with: smmu-conform run ${task.display} --update --create`);
@@ -105,6 +112,7 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
     invalid: false,
     golden: cmp.status,
     messages,
+    ...(expectFailures > 0 ? { expectFailures } : {}),
     ...(cmp.diff !== undefined ? { diff: cmp.diff } : {}),
     ...(task.keepActual ? { actual } : {}),
   });

@@ -194,6 +194,12 @@ function applyUpdate(r: ScenarioResult, task: RunTask, opts: SuiteOptions, writt
     notes.push(`Not updating ${task.goldenDisplay}: ${r.id} is an expected failure`);
     return r;
   }
+  // The inline expectations are the check independent of the golden: a golden written while one
+  // fails would record behaviour the scenario itself says is wrong.
+  if ((r.expectFailures ?? 0) > 0) {
+    notes.push(`Not ${r.golden === 'missing' ? 'creating' : 'updating'} ${task.goldenDisplay}: ${r.expectFailures} inline expectation(s) of ${r.id} fail`);
+    return r;
+  }
   if (r.golden === 'missing' && opts.create !== true) {
     notes.push(`Not creating ${task.goldenDisplay}: add --create to create missing goldens`);
     return r;

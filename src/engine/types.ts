@@ -64,6 +64,8 @@ export interface Observation {
    * can be checked by hand. Optional; serialised after `gerror`.
    */
   readonly layout?: Readonly<Record<string, ObsScalar>>;
+  /** Registers read after a step whose inline `expect.regs` names them; never part of the golden. */
+  readonly regs?: readonly { readonly step: number; readonly values: Readonly<Record<string, bigint>> }[];
   /** Walk traces for `explain`; never part of the golden. Filled only when `ExecuteOptions.trace` is set. */
   readonly walks?: readonly WalkTrace[];
 }

@@ -89,6 +89,9 @@ export function txnFields(r: TransactionResult): StepOut {
   const f: Fields = {};
   if (r.event !== undefined) f['event'] = r.event;
   if (r.event !== undefined) f['recorded'] = r.recorded === true;
+  // Which ILLEGAL rule made the STE/CD C_BAD_* (config-checks.ts ids): a scenario about one rule
+  // must not pass because another one fired.
+  if (r.reasonId !== undefined) f['illegal'] = r.reasonId;
   if (r.raz === true) f['raz'] = true;
   if (r.silent === true) f['silent'] = true;
   return { result: r.raz === true || r.event === undefined ? 'abort' : 'fault', fields: f };

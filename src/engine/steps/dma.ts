@@ -1,6 +1,6 @@
 /**
  * `dma`: one transaction from a device. Record: device, [ssid], iova, access; ok: pa; fault: event,
- * recorded; abort: [event, recorded], [raz: true] (RAZ/WI termination) or silent: true; stall:
+ * recorded, [illegal: the ILLEGAL rule id of a C_BAD_STE/C_BAD_CD]; abort: [event, recorded], [raz: true] (RAZ/WI termination) or silent: true; stall:
  * stag. `size` is not modelled (one translation per step).
  */
 import { WalkTrace } from '../../smmu/walk-trace.ts';
