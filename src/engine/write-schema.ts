@@ -52,8 +52,23 @@ export function stepsDocText(): string {
     const d = STEPS[k];
     const sc = d.schema as { description?: string; properties?: Record<string, unknown>; required?: string[]; $ref?: string };
     const req = new Set(sc.required ?? []);
-    const keys = sc.$ref !== undefined ? `the keys of \`${sc.$ref.replace('#/$defs/', '$defs/')}\`` : Object.keys(sc.properties ?? {}).filter((x) => x !== 'expect').map((x) => (req.has(x) ? `**${x}**` : x)).join(', ') || '(none)';
-    out.push(`## ${k}${d.layer === 'host' ? ' (host)' : ''}`, '', `${sc.description ?? 'fault injection from this step on, as in `smmu.faults`'}. Keys: ${keys} (required in bold).`, '', '```yaml', `- ${d.example}`, '```', '');
+    const keys =
+      sc.$ref !== undefined
+        ? `the keys of \`${sc.$ref.replace('#/$defs/', '$defs/')}\``
+        : Object.keys(sc.properties ?? {})
+            .filter((x) => x !== 'expect')
+            .map((x) => (req.has(x) ? `**${x}**` : x))
+            .join(', ') || '(none)';
+    out.push(
+      `## ${k}${d.layer === 'host' ? ' (host)' : ''}`,
+      '',
+      `${sc.description ?? 'fault injection from this step on, as in `smmu.faults`'}. Keys: ${keys} (required in bold).`,
+      '',
+      '```yaml',
+      `- ${d.example}`,
+      '```',
+      '',
+    );
   }
   return out.join('\n');
 }

@@ -10,7 +10,7 @@
  * is one more property of `$defs/step`, contributed by its definition in src/engine/steps/.
  */
 import { FEATURES } from './features.ts';
-import { CERRORS, COMMAND_OPS, ERRNOS, EVENT_TYPES, FAULT_KINDS, GERRORS, READ_REGISTERS, REGISTERS, RESULT_KINDS } from './vocab.ts';
+import { CERRORS, COMMAND_OPS, ERRNOS, EVENT_TYPES, FAULT_KINDS, GERRORS, READ_REGISTERS, RESULT_KINDS } from './vocab.ts';
 
 export type Json = Record<string, unknown>;
 

@@ -8,7 +8,7 @@
  * numbers (bit widths, log2 sizes) stay numbers.
  */
 import type { Feature } from './features.ts';
-import type { CerrorName, CommandOp, ErrnoName, EventType, FaultKind, GerrorName, ReadRegisterName, RegisterName, ResultKind } from './vocab.ts';
+import type { CerrorName, CommandOp, ErrnoName, EventType, FaultKind, GerrorName, ReadRegisterName, ResultKind } from './vocab.ts';
 
 export type U64 = bigint;
 export type Granule = '4k' | '16k' | '64k';
@@ -305,7 +305,7 @@ export interface WithExpect {
  * kinds and the compiler checks that every kind merged here has a complete definition there.
  * This layer never names a step kind, so it does not depend on the executor.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
+// biome-ignore lint/suspicious/noEmptyInterface: open on purpose, each step file merges its kind into it
 export interface StepBodies {}
 export type StepKind = keyof StepBodies;
 /** A step is a one-key map: `{ dma: {...} }`. */

@@ -7,7 +7,9 @@ import { defineStep } from './define.ts';
 
 export type AckGerrorStep = WithExpect;
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly ack_gerror: AckGerrorStep }
+  interface StepBodies {
+    readonly ack_gerror: AckGerrorStep;
+  }
 }
 
 export const ackGerror = defineStep({

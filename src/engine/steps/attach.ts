@@ -21,16 +21,25 @@ export interface AttachStep extends WithExpect {
   readonly probe?: AttachProbe;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly attach: AttachStep }
+  interface StepBodies {
+    readonly attach: AttachStep;
+  }
 }
 
 export const attach = defineStep({
   kind: 'attach',
   layer: 'host',
-  schema: obj({ device: name, hwpt: { ...name, description: 'HWPT to attach (omit: detach to a blocking STE)' },
-    pasids_attached: int(0, 1_048_576, 'PASID domains the device has attached (EBUSY for nested)'),
-    probe: { ...ref('attach_probe'), description: 'DMA between the writes of the STE update; records every pass and a torn verdict' }, ...expect },
-  ['device'], 'attach a device to a HWPT (replace-attach when already attached)'),
+  schema: obj(
+    {
+      device: name,
+      hwpt: { ...name, description: 'HWPT to attach (omit: detach to a blocking STE)' },
+      pasids_attached: int(0, 1_048_576, 'PASID domains the device has attached (EBUSY for nested)'),
+      probe: { ...ref('attach_probe'), description: 'DMA between the writes of the STE update; records every pass and a torn verdict' },
+      ...expect,
+    },
+    ['device'],
+    'attach a device to a HWPT (replace-attach when already attached)',
+  ),
   shape: shape<AttachStep>()(['device', 'hwpt', 'pasids_attached', 'probe', 'expect'], ['device']),
   example: 'attach: { device: nic, hwpt: nested }',
   explain: (b) => (b.hwpt !== undefined ? `${b.device} to ${b.hwpt}` : `${b.device} detach`) + (b.probe !== undefined ? ' (probed)' : ''),
@@ -44,7 +53,14 @@ export const attach = defineStep({
     const probe = b.probe !== undefined ? probeRunner(ctx, b.probe, `${where} probe`) : undefined;
     const passes: Pass[] = [];
     const before = probe?.();
-    const opts = probe !== undefined ? { onStep: (p: { dwords: bigint[] }): void => { passes.push({ dwords: p.dwords, dma: probe() }); } } : {};
+    const opts =
+      probe !== undefined
+        ? {
+            onStep: (p: { dwords: bigint[] }): void => {
+              passes.push({ dwords: p.dwords, dma: probe() });
+            },
+          }
+        : {};
     const r = b.hwpt !== undefined ? fd.attach(id, objId(h, b.hwpt, where), opts) : fd.detach(id, opts);
     // the STE as read back from the SMMU the device sits behind (host.devices[].smmu)
     const port = h.ports[s.host?.devices?.find((x) => x.device === b.device)?.smmu ?? 0] ?? h.port;

@@ -14,14 +14,19 @@ export interface CmdqStep extends WithExpect {
   readonly sync?: boolean;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly cmdq: CmdqStep }
+  interface StepBodies {
+    readonly cmdq: CmdqStep;
+  }
 }
 
 export const cmdq = defineStep({
   kind: 'cmdq',
   layer: 'device',
-  schema: obj({ commands: arrayOf(ref('command'), { minItems: 1 }), sync: bool('append CMD_SYNC (default true)'), ...expect },
-    ['commands'], 'submit a batch of commands on the command queue'),
+  schema: obj(
+    { commands: arrayOf(ref('command'), { minItems: 1 }), sync: bool('append CMD_SYNC (default true)'), ...expect },
+    ['commands'],
+    'submit a batch of commands on the command queue',
+  ),
   shape: shape<CmdqStep>()(['commands', 'sync', 'expect'], ['commands']),
   example: 'cmdq: { commands: [ { op: CFGI_STE, device: nic, leaf: true } ], sync: true }',
   explain: (b) => [...b.commands.map((c) => c.op ?? 'raw'), ...(b.sync === true ? ['CMD_SYNC'] : [])].join(', '),

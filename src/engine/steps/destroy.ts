@@ -8,7 +8,9 @@ export interface DestroyStep extends WithExpect {
   readonly object: string;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly destroy: DestroyStep }
+  interface StepBodies {
+    readonly destroy: DestroyStep;
+  }
 }
 
 export const destroy = defineStep({

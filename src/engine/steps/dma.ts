@@ -19,16 +19,27 @@ export interface DmaStep extends WithExpect {
   readonly size?: number;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly dma: DmaStep }
+  interface StepBodies {
+    readonly dma: DmaStep;
+  }
 }
 
 export const dma = defineStep({
   kind: 'dma',
   layer: 'device',
-  schema: obj({
-    device: name, ssid: u64, iova: u64, access: enumOf(['read', 'write', 'exec']),
-    priv: bool('privileged access'), size: int(1, 4096, 'access size in bytes (default 8)'), ...expect,
-  }, ['device', 'iova', 'access'], 'one DMA transaction from a device'),
+  schema: obj(
+    {
+      device: name,
+      ssid: u64,
+      iova: u64,
+      access: enumOf(['read', 'write', 'exec']),
+      priv: bool('privileged access'),
+      size: int(1, 4096, 'access size in bytes (default 8)'),
+      ...expect,
+    },
+    ['device', 'iova', 'access'],
+    'one DMA transaction from a device',
+  ),
   shape: shape<DmaStep>()(['device', 'ssid', 'iova', 'access', 'priv', 'size', 'expect'], ['device', 'iova', 'access']),
   example: 'dma: { device: nic, iova: 0x1000, access: read }',
   explain: (b) => `${b.device}${b.ssid !== undefined ? ` ssid ${b.ssid}` : ''} ${b.access} ${hx(b.iova)}`,
@@ -37,13 +48,18 @@ export const dma = defineStep({
     const sid = streamSid(ctx.scenario, d, where);
     const trace = ctx.trace ? new WalkTrace() : undefined;
     const r = ctx.dev.transaction({
-      sid, iova: d.iova, access: d.access,
+      sid,
+      iova: d.iova,
+      access: d.access,
       ...(d.ssid !== undefined ? { ssid: Number(d.ssid) } : {}),
       ...(d.priv !== undefined ? { privileged: d.priv } : {}),
       ...(trace !== undefined ? { trace } : {}),
     });
     if (trace !== undefined) ctx.walks.push({ step: n, lines: trace.format() });
     const o = txnFields(r);
-    return { result: o.result, fields: { device: d.device, ...(d.ssid !== undefined ? { ssid: Number(d.ssid) } : {}), iova: d.iova, access: d.access, ...o.fields } };
+    return {
+      result: o.result,
+      fields: { device: d.device, ...(d.ssid !== undefined ? { ssid: Number(d.ssid) } : {}), iova: d.iova, access: d.access, ...o.fields },
+    };
   },
 });

@@ -9,7 +9,9 @@ import { defineStep } from './define.ts';
 
 export type DrainEventsStep = WithExpect;
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly drain_events: DrainEventsStep }
+  interface StepBodies {
+    readonly drain_events: DrainEventsStep;
+  }
 }
 
 export const drainEvents = defineStep({

@@ -14,14 +14,19 @@ export interface GuestCmdqStep extends WithExpect {
   readonly ack_gerror?: boolean;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly guest_cmdq: GuestCmdqStep }
+  interface StepBodies {
+    readonly guest_cmdq: GuestCmdqStep;
+  }
 }
 
 export const guestCmdq = defineStep({
   kind: 'guest_cmdq',
   layer: 'host',
-  schema: obj({ commands: arrayOf(ref('command')), ack_gerror: bool('guest driver first rewrites the slot at CONS to CMD_SYNC and writes GERRORN = GERROR'),
-    ...expect }, [], 'the guest writes commands into its CMDQ ring and rings CMDQ_PROD'),
+  schema: obj(
+    { commands: arrayOf(ref('command')), ack_gerror: bool('guest driver first rewrites the slot at CONS to CMD_SYNC and writes GERRORN = GERROR'), ...expect },
+    [],
+    'the guest writes commands into its CMDQ ring and rings CMDQ_PROD',
+  ),
   shape: shape<GuestCmdqStep>()(['commands', 'ack_gerror', 'expect'], []),
   example: 'guest_cmdq: { commands: [ { op: CFGI_STE, device: nic }, { op: SYNC } ] }',
   explain: (b) => `${b.ack_gerror === true ? 'ack GERROR, then ' : ''}${(b.commands ?? []).map((c) => c.op ?? 'raw').join(', ') || 'no commands'}`,

@@ -9,7 +9,9 @@ import { defineStep } from './define.ts';
 
 export type GuestEventsStep = WithExpect;
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly guest_events: GuestEventsStep }
+  interface StepBodies {
+    readonly guest_events: GuestEventsStep;
+  }
 }
 
 export const guestEvents = defineStep({

@@ -12,21 +12,34 @@ export interface HwInfoStep extends WithExpect {
   readonly in_data_type?: number;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly hw_info: HwInfoStep }
+  interface StepBodies {
+    readonly hw_info: HwInfoStep;
+  }
 }
 
 export const hwInfo = defineStep({
   kind: 'hw_info',
   layer: 'host',
-  schema: obj({
-    device: name, data_len: int(0, 4096, 'user buffer size (default 40)'), flags: int(0, 0xffff_ffff, 'iommu_hw_info.flags'),
-    in_data_type: int(0, 0xffff_ffff, 'in_data_type (with flags bit0)'), ...expect,
-  }, ['device'], 'IOMMU_GET_HW_INFO'),
+  schema: obj(
+    {
+      device: name,
+      data_len: int(0, 4096, 'user buffer size (default 40)'),
+      flags: int(0, 0xffff_ffff, 'iommu_hw_info.flags'),
+      in_data_type: int(0, 0xffff_ffff, 'in_data_type (with flags bit0)'),
+      ...expect,
+    },
+    ['device'],
+    'IOMMU_GET_HW_INFO',
+  ),
   shape: shape<HwInfoStep>()(['device', 'data_len', 'flags', 'in_data_type', 'expect'], ['device']),
   example: 'hw_info: { device: nic }',
   explain: (b) => `${b.device} data_len ${b.data_len ?? 40}`,
   run(_ctx, h, b, _n, where) {
-    const r = h.fd.getHwInfo(devId(h, b.device, where), { dataLen: b.data_len ?? 40, ...(b.flags !== undefined ? { flags: b.flags } : {}), ...(b.in_data_type !== undefined ? { inDataType: b.in_data_type } : {}) });
+    const r = h.fd.getHwInfo(devId(h, b.device, where), {
+      dataLen: b.data_len ?? 40,
+      ...(b.flags !== undefined ? { flags: b.flags } : {}),
+      ...(b.in_data_type !== undefined ? { inDataType: b.in_data_type } : {}),
+    });
     if (r.errno !== 0) return res(r);
     const dv = new DataView(r.data.buffer, r.data.byteOffset, r.data.length);
     const words: string[] = [];

@@ -17,18 +17,27 @@ export interface HwptAllocStep extends WithExpect {
   readonly s2_table?: string;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly hwpt_alloc: HwptAllocStep }
+  interface StepBodies {
+    readonly hwpt_alloc: HwptAllocStep;
+  }
 }
 
 export const hwptAlloc = defineStep({
   kind: 'hwpt_alloc',
   layer: 'host',
-  schema: obj({
-    name, device: name, nest_parent: bool('IOMMU_HWPT_ALLOC_NEST_PARENT (default true)'),
-    flags: int(0, 0xffff_ffff, 'raw HWPT_ALLOC flags (overrides nest_parent)'), data_len: int(0, 4096, 'driver data length (default 0)'),
-    s2_table: { ...name, description: 'memory.s2_tables entry that becomes this HWPT\'s stage 2 (s2_map/s2_unmap, guest IPA space)' },
-    ...expect,
-  }, ['name', 'device'], 'IOMMU_HWPT_ALLOC on the IOAS: a paging (stage-2) HWPT'),
+  schema: obj(
+    {
+      name,
+      device: name,
+      nest_parent: bool('IOMMU_HWPT_ALLOC_NEST_PARENT (default true)'),
+      flags: int(0, 0xffff_ffff, 'raw HWPT_ALLOC flags (overrides nest_parent)'),
+      data_len: int(0, 4096, 'driver data length (default 0)'),
+      s2_table: { ...name, description: "memory.s2_tables entry that becomes this HWPT's stage 2 (s2_map/s2_unmap, guest IPA space)" },
+      ...expect,
+    },
+    ['name', 'device'],
+    'IOMMU_HWPT_ALLOC on the IOAS: a paging (stage-2) HWPT',
+  ),
   shape: shape<HwptAllocStep>()(['name', 'device', 'nest_parent', 'flags', 'data_len', 's2_table', 'expect'], ['name', 'device']),
   example: 'hwpt_alloc: { name: parent, device: nic, nest_parent: true, s2_table: vm_s2 }',
   explain: (b) => `${b.name} for ${b.device}${(b.nest_parent ?? true) ? ' NEST_PARENT' : ''}${b.s2_table !== undefined ? ` s2 ${b.s2_table}` : ''}`,
@@ -40,12 +49,13 @@ export const hwptAlloc = defineStep({
     const s = ctx.scenario;
     const fd = h.fd;
     const flags = b.flags ?? ((b.nest_parent ?? true) ? HWPT_ALLOC_NEST_PARENT : 0);
-    const r = h.rfc !== undefined && flags === HWPT_ALLOC_NEST_PARENT && (b.data_len ?? 0) === 0
-      ? ((): { errno: 0 | string; hwptId?: number; vmid?: number | undefined; reason?: string } => {
-        const x = need(h.rfc, 'rfc', where).allocParentHwpt(devId(h, b.device, where));
-        return x.errno === 0 ? { errno: 0, hwptId: x.hwptId, vmid: undefined } : x;
-      })()
-      : fd.allocPagingHwpt(devId(h, b.device, where), { flags, ...(b.data_len !== undefined ? { dataLen: b.data_len } : {}) });
+    const r =
+      h.rfc !== undefined && flags === HWPT_ALLOC_NEST_PARENT && (b.data_len ?? 0) === 0
+        ? ((): { errno: 0 | string; hwptId?: number; vmid?: number | undefined; reason?: string } => {
+            const x = need(h.rfc, 'rfc', where).allocParentHwpt(devId(h, b.device, where));
+            return x.errno === 0 ? { errno: 0, hwptId: x.hwptId, vmid: undefined } : x;
+          })()
+        : fd.allocPagingHwpt(devId(h, b.device, where), { flags, ...(b.data_len !== undefined ? { dataLen: b.data_len } : {}) });
     if (r.errno !== 0 || r.hwptId === undefined) return res(r);
     h.names.set(b.name, r.hwptId);
     const f: Fields = { id: r.hwptId, ...(r.vmid !== undefined ? { vmid: r.vmid } : {}) };

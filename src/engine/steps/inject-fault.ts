@@ -5,7 +5,9 @@ import { injectFault as inject } from '../exec/faults.ts';
 import { defineStep, hx } from './define.ts';
 
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly inject_fault: FaultInjection }
+  interface StepBodies {
+    readonly inject_fault: FaultInjection;
+  }
 }
 
 export const injectFault = defineStep({

@@ -24,21 +24,33 @@ export interface InvalidateStep extends WithExpect {
   readonly surplus?: number;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly invalidate: InvalidateStep }
+  interface StepBodies {
+    readonly invalidate: InvalidateStep;
+  }
 }
 
 export const invalidate = defineStep({
   kind: 'invalidate',
   layer: 'host',
-  schema: obj({
-    target: { ...name, description: 'hwpt_id: a vIOMMU, or any object for error cases' },
-    commands: arrayOf(ref('command')), data_type: int(0, 0xffff_ffff, 'default 1 (IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3)'),
-    entry_len: int(0, 4096, 'default 16'), entry_num: int(0, 1_000_000, 'default: number of commands'),
-    reserved: int(0, 0xffff_ffff, '__reserved'), null_data: bool('data_uptr = NULL'),
-    surplus: int(0, 255, 'byte value beyond the 16 command bytes of each entry (entry_len > 16)'), ...expect,
-  }, ['target', 'commands'], 'IOMMU_HWPT_INVALIDATE with an array of raw guest commands'),
-  shape: shape<InvalidateStep>()(['target', 'commands', 'data_type', 'entry_len', 'entry_num', 'reserved', 'null_data',
-    'surplus', 'expect'], ['target', 'commands']),
+  schema: obj(
+    {
+      target: { ...name, description: 'hwpt_id: a vIOMMU, or any object for error cases' },
+      commands: arrayOf(ref('command')),
+      data_type: int(0, 0xffff_ffff, 'default 1 (IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3)'),
+      entry_len: int(0, 4096, 'default 16'),
+      entry_num: int(0, 1_000_000, 'default: number of commands'),
+      reserved: int(0, 0xffff_ffff, '__reserved'),
+      null_data: bool('data_uptr = NULL'),
+      surplus: int(0, 255, 'byte value beyond the 16 command bytes of each entry (entry_len > 16)'),
+      ...expect,
+    },
+    ['target', 'commands'],
+    'IOMMU_HWPT_INVALIDATE with an array of raw guest commands',
+  ),
+  shape: shape<InvalidateStep>()(
+    ['target', 'commands', 'data_type', 'entry_len', 'entry_num', 'reserved', 'null_data', 'surplus', 'expect'],
+    ['target', 'commands'],
+  ),
   example: 'invalidate: { target: vi, commands: [ { op: TLBI_NH_ASID, asid: 1 } ] }',
   explain: (b) => `${b.target}: ${b.commands.map((c) => c.op ?? 'raw').join(', ') || 'no commands'}`,
   refs(b, t, at) {
@@ -59,8 +71,11 @@ export const invalidate = defineStep({
       data.set(tmp.subarray(0, Math.min(16, entryLen)), o);
     });
     const r = h.fd.invalidate(objId(h, b.target, where), {
-      dataType: b.data_type ?? INVALIDATE_DATA_ARM_SMMUV3, entryLen, entryNum: b.entry_num ?? cmds.length,
-      data: b.null_data === true ? null : data, ...(b.reserved !== undefined ? { reserved: b.reserved } : {}),
+      dataType: b.data_type ?? INVALIDATE_DATA_ARM_SMMUV3,
+      entryLen,
+      entryNum: b.entry_num ?? cmds.length,
+      data: b.null_data === true ? null : data,
+      ...(b.reserved !== undefined ? { reserved: b.reserved } : {}),
     });
     const total = r.issued.reduce((a, x) => a + x.length, 0);
     const f: Fields = { entry_num: r.entryNum, batches: r.issued.map((x) => x.length) };

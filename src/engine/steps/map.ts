@@ -27,16 +27,23 @@ export interface MapStep extends WithExpect {
   readonly invalidate?: boolean;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly map: MapStep }
+  interface StepBodies {
+    readonly map: MapStep;
+  }
 }
 
 export const map = defineStep({
   kind: 'map',
   layer: 'device',
-  schema: obj({ table: name, va: u64, ipa: u64, pa: u64, ...mapCommon, ...s1Extra, invalidate: bool('invalidate after editing'), ...expect },
-    ['table', 'size', 'perm'], 'add a mapping to a declared page table'),
-  shape: shape<MapStep>()(['table', 'va', 'ipa', 'pa', 'size', 'perm', 'af', 'attr', 'page_only', 'priv', 'ng', 'xn',
-    'invalidate', 'expect'], ['table', 'size', 'perm']),
+  schema: obj(
+    { table: name, va: u64, ipa: u64, pa: u64, ...mapCommon, ...s1Extra, invalidate: bool('invalidate after editing'), ...expect },
+    ['table', 'size', 'perm'],
+    'add a mapping to a declared page table',
+  ),
+  shape: shape<MapStep>()(
+    ['table', 'va', 'ipa', 'pa', 'size', 'perm', 'af', 'attr', 'page_only', 'priv', 'ng', 'xn', 'invalidate', 'expect'],
+    ['table', 'size', 'perm'],
+  ),
   example: 'map: { table: guest_s1, va: 0x4000, pa: 0x8000_4000, size: 4K, perm: rw, invalidate: true }',
   explain: (b) => tableEditLine(b, b.pa ?? b.ipa),
   refs: (b, t, at) => checkTableEdit(b, true, t, at),

@@ -13,14 +13,19 @@ export interface MsiStep extends WithExpect {
   readonly data: U64;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly msi: MsiStep }
+  interface StepBodies {
+    readonly msi: MsiStep;
+  }
 }
 
 export const msi = defineStep({
   kind: 'msi',
   layer: 'host',
-  schema: obj({ device: name, ssid: u64, iova: u64, data: u64, ...expect }, ['device', 'iova', 'data'],
-    'a device MSI: a 4-byte write of data to iova through the SMMU (ITS doorbell or memory)'),
+  schema: obj(
+    { device: name, ssid: u64, iova: u64, data: u64, ...expect },
+    ['device', 'iova', 'data'],
+    'a device MSI: a 4-byte write of data to iova through the SMMU (ITS doorbell or memory)',
+  ),
   shape: shape<MsiStep>()(['device', 'ssid', 'iova', 'data', 'expect'], ['device', 'iova', 'data']),
   example: 'msi: { device: nic, iova: 0x0800_0040, data: 0x20 }',
   explain: (b) => `${b.device} writes ${hx(b.data)} to ${hx(b.iova)}`,

@@ -21,19 +21,29 @@ export interface NestedHwptStep extends WithExpect {
   readonly trailing?: readonly number[];
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly nested_hwpt: NestedHwptStep }
+  interface StepBodies {
+    readonly nested_hwpt: NestedHwptStep;
+  }
 }
 
 export const nestedHwpt = defineStep({
   kind: 'nested_hwpt',
   layer: 'host',
-  schema: obj({
-    name, device: name, pt: { ...name, description: 'pt_id: a vIOMMU (or, rfc-2023, the NEST_PARENT HWPT)' }, ste: ref('vste'),
-    flags: int(0, 0xffff_ffff), data_type: int(0, 0xffff_ffff, 'default 2 (IOMMU_HWPT_DATA_ARM_SMMUV3)'),
-    trailing: arrayOf(int(0, 255), { description: 'bytes after ste[2] (data_len grows)' }), ...expect,
-  }, ['name', 'device', 'pt', 'ste'], 'IOMMU_HWPT_ALLOC of a nested HWPT from a guest STE'),
-  shape: shape<NestedHwptStep>()(['name', 'device', 'pt', 'ste', 'flags', 'data_type', 'trailing', 'expect'],
-    ['name', 'device', 'pt', 'ste']),
+  schema: obj(
+    {
+      name,
+      device: name,
+      pt: { ...name, description: 'pt_id: a vIOMMU (or, rfc-2023, the NEST_PARENT HWPT)' },
+      ste: ref('vste'),
+      flags: int(0, 0xffff_ffff),
+      data_type: int(0, 0xffff_ffff, 'default 2 (IOMMU_HWPT_DATA_ARM_SMMUV3)'),
+      trailing: arrayOf(int(0, 255), { description: 'bytes after ste[2] (data_len grows)' }),
+      ...expect,
+    },
+    ['name', 'device', 'pt', 'ste'],
+    'IOMMU_HWPT_ALLOC of a nested HWPT from a guest STE',
+  ),
+  shape: shape<NestedHwptStep>()(['name', 'device', 'pt', 'ste', 'flags', 'data_type', 'trailing', 'expect'], ['name', 'device', 'pt', 'ste']),
   example: 'nested_hwpt: { name: nested, device: nic, pt: vi, ste: { config: s1, cd_table: guest_cds } }',
   explain: (b) => `${b.name} on ${b.pt} for ${b.device}, guest STE ${b.ste.raw !== undefined ? 'raw' : (b.ste.config ?? 's1')}`,
   refs(b, t, at) {
@@ -55,8 +65,11 @@ export const nestedHwpt = defineStep({
       return res(r, { id: r.hwptId, vste });
     }
     const r = h.fd.allocNestedHwpt({
-      devId: devId(h, b.device, where), viommuId: pt, ...(b.flags !== undefined ? { flags: b.flags } : {}),
-      dataType: b.data_type ?? HWPT_DATA_ARM_SMMUV3, data: vsteBytes([vste[0] ?? 0n, vste[1] ?? 0n], b.trailing ?? []),
+      devId: devId(h, b.device, where),
+      viommuId: pt,
+      ...(b.flags !== undefined ? { flags: b.flags } : {}),
+      dataType: b.data_type ?? HWPT_DATA_ARM_SMMUV3,
+      data: vsteBytes([vste[0] ?? 0n, vste[1] ?? 0n], b.trailing ?? []),
     });
     if (r.errno !== 0) return res(r, { vste });
     h.names.set(b.name, r.hwptId);

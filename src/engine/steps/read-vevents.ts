@@ -12,14 +12,19 @@ export interface ReadVeventsStep extends WithExpect {
   readonly buf_len?: number;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly read_vevents: ReadVeventsStep }
+  interface StepBodies {
+    readonly read_vevents: ReadVeventsStep;
+  }
 }
 
 export const readVevents = defineStep({
   kind: 'read_vevents',
   layer: 'host',
-  schema: obj({ veventq: name, buf_len: int(0, 1 << 20, 'read() buffer size (default 1 MiB)'), ...expect }, ['veventq'],
-    'read() the vEVENTQ fd; records go to guest_events (source veventq)'),
+  schema: obj(
+    { veventq: name, buf_len: int(0, 1 << 20, 'read() buffer size (default 1 MiB)'), ...expect },
+    ['veventq'],
+    'read() the vEVENTQ fd; records go to guest_events (source veventq)',
+  ),
   shape: shape<ReadVeventsStep>()(['veventq', 'buf_len', 'expect'], ['veventq']),
   example: 'read_vevents: { veventq: evq }',
   explain: (b) => `${b.veventq} buf_len ${b.buf_len ?? 1 << 20}`,

@@ -86,10 +86,12 @@ export function scenarioSchema(): Json {
 /** SHAPES entries of the step definitions (schema location -> keys), for test/schema-sync.test.ts. */
 export const STEP_SHAPES: Readonly<Record<string, Shape>> = {
   step: { all: STEP_KINDS, required: [] },
-  ...Object.fromEntries(STEP_KINDS.flatMap((k) => {
-    const s = STEPS[k].shape;
-    return s === undefined ? [] : [[`step_${k}`, s]];
-  })),
+  ...Object.fromEntries(
+    STEP_KINDS.flatMap((k) => {
+      const s = STEPS[k].shape;
+      return s === undefined ? [] : [[`step_${k}`, s]];
+    }),
+  ),
 };
 
 /** What the scenario loader needs to know about the kinds (src/engine/load.ts hands it over). */

@@ -18,14 +18,19 @@ export interface ResumeStep extends WithExpect {
   readonly action: 'retry' | 'abort';
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly resume: ResumeStep }
+  interface StepBodies {
+    readonly resume: ResumeStep;
+  }
 }
 
 export const resume = defineStep({
   kind: 'resume',
   layer: 'device',
-  schema: obj({ device: name, ssid: u64, stag: u64, action: enumOf(['retry', 'abort']), ...expect },
-    ['device', 'stag', 'action'], 'CMD_RESUME for a stalled transaction'),
+  schema: obj(
+    { device: name, ssid: u64, stag: u64, action: enumOf(['retry', 'abort']), ...expect },
+    ['device', 'stag', 'action'],
+    'CMD_RESUME for a stalled transaction',
+  ),
   shape: shape<ResumeStep>()(['device', 'ssid', 'stag', 'action', 'expect'], ['device', 'stag', 'action']),
   example: 'resume: { device: nic, stag: 0, action: retry }',
   explain: (b) => `${b.device} stag ${hx(b.stag)} ${b.action}`,

@@ -15,14 +15,28 @@ export interface S2MapStep extends WithExpect {
   readonly page_only?: boolean;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly s2_map: S2MapStep }
+  interface StepBodies {
+    readonly s2_map: S2MapStep;
+  }
 }
 
 export const s2Map = defineStep({
   kind: 's2_map',
   layer: 'host',
-  schema: obj({ hwpt: name, ipa: u64, pa: u64, size: ref('size'), perm: ref('perm'), attr: mapCommon['attr'] as Json,
-    page_only: mapCommon['page_only'] as Json, ...expect }, ['hwpt', 'ipa', 'pa', 'size', 'perm'], 'IOMMU_IOAS_MAP as seen by one stage-2 HWPT'),
+  schema: obj(
+    {
+      hwpt: name,
+      ipa: u64,
+      pa: u64,
+      size: ref('size'),
+      perm: ref('perm'),
+      attr: mapCommon['attr'] as Json,
+      page_only: mapCommon['page_only'] as Json,
+      ...expect,
+    },
+    ['hwpt', 'ipa', 'pa', 'size', 'perm'],
+    'IOMMU_IOAS_MAP as seen by one stage-2 HWPT',
+  ),
   shape: shape<S2MapStep>()(['hwpt', 'ipa', 'pa', 'size', 'perm', 'attr', 'page_only', 'expect'], ['hwpt', 'ipa', 'pa', 'size', 'perm']),
   example: 's2_map: { hwpt: parent, ipa: 0x4000_0000, pa: 0x8000_0000, size: 2M, perm: rw }',
   explain: (b) => `${b.hwpt} ipa ${hx(b.ipa)} -> ${hx(b.pa)} size ${hx(b.size)} ${b.perm}`,

@@ -14,14 +14,19 @@ export interface S2UnmapStep extends WithExpect {
   readonly size: U64;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly s2_unmap: S2UnmapStep }
+  interface StepBodies {
+    readonly s2_unmap: S2UnmapStep;
+  }
 }
 
 export const s2Unmap = defineStep({
   kind: 's2_unmap',
   layer: 'host',
-  schema: obj({ hwpt: name, ipa: u64, size: ref('size'), ...expect }, ['hwpt', 'ipa', 'size'],
-    'IOMMU_IOAS_UNMAP: clear the tables, then Linux\'s S2 invalidation sequence'),
+  schema: obj(
+    { hwpt: name, ipa: u64, size: ref('size'), ...expect },
+    ['hwpt', 'ipa', 'size'],
+    "IOMMU_IOAS_UNMAP: clear the tables, then Linux's S2 invalidation sequence",
+  ),
   shape: shape<S2UnmapStep>()(['hwpt', 'ipa', 'size', 'expect'], ['hwpt', 'ipa', 'size']),
   example: 's2_unmap: { hwpt: parent, ipa: 0x4000_0000, size: 2M }',
   explain: (b) => `${b.hwpt} ipa ${hx(b.ipa)} size ${hx(b.size)}`,

@@ -11,16 +11,43 @@ export interface SteStep extends StreamInstall, WithExpect {
   readonly invalidate?: boolean;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly ste: SteStep }
+  interface StepBodies {
+    readonly ste: SteStep;
+  }
 }
 
 export const ste = defineStep({
   kind: 'ste',
   layer: 'device',
-  schema: obj({ ...streamSelect, ...steFields, invalidate: bool('follow with CFGI_STE + SYNC (default false)'), ...expect }, [],
-    'install (overwrite) one STE'),
-  shape: shape<SteStep>()(['device', 'sid', 'config', 'valid', 's1dss', 's1fmt', 's1cdmax', 'cd_table', 's2_table',
-    'vmid', 's1stalld', 'eats', 'strw', 'mev', 's2ptw', 's2r', 's2s', 's2ha', 's2hd', 'fields', 'raw', 'invalidate', 'expect'], []),
+  schema: obj({ ...streamSelect, ...steFields, invalidate: bool('follow with CFGI_STE + SYNC (default false)'), ...expect }, [], 'install (overwrite) one STE'),
+  shape: shape<SteStep>()(
+    [
+      'device',
+      'sid',
+      'config',
+      'valid',
+      's1dss',
+      's1fmt',
+      's1cdmax',
+      'cd_table',
+      's2_table',
+      'vmid',
+      's1stalld',
+      'eats',
+      'strw',
+      'mev',
+      's2ptw',
+      's2r',
+      's2s',
+      's2ha',
+      's2hd',
+      'fields',
+      'raw',
+      'invalidate',
+      'expect',
+    ],
+    [],
+  ),
   example: 'ste: { device: nic, config: s1, cd_table: cds, invalidate: true }',
   explain: (b) => `${b.device ?? (b.sid !== undefined ? `sid ${hx(b.sid)}` : '?')} config ${b.raw !== undefined ? 'raw' : (b.config ?? '?')}`,
   refs: (b, t, at) => t.checkStream(b, at),

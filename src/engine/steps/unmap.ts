@@ -12,14 +12,19 @@ export interface UnmapStep extends WithExpect {
   readonly invalidate?: boolean;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly unmap: UnmapStep }
+  interface StepBodies {
+    readonly unmap: UnmapStep;
+  }
 }
 
 export const unmap = defineStep({
   kind: 'unmap',
   layer: 'device',
-  schema: obj({ table: name, va: u64, ipa: u64, size: ref('size'), invalidate: bool('invalidate after editing'), ...expect },
-    ['table', 'size'], 'remove a mapping from a declared page table'),
+  schema: obj(
+    { table: name, va: u64, ipa: u64, size: ref('size'), invalidate: bool('invalidate after editing'), ...expect },
+    ['table', 'size'],
+    'remove a mapping from a declared page table',
+  ),
   shape: shape<UnmapStep>()(['table', 'va', 'ipa', 'size', 'invalidate', 'expect'], ['table', 'size']),
   example: 'unmap: { table: guest_s1, va: 0x4000, size: 4K, invalidate: true }',
   explain: (b) => tableEditLine(b),

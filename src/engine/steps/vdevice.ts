@@ -12,14 +12,19 @@ export interface VdeviceStep extends WithExpect {
   readonly virt_id?: U64;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly vdevice: VdeviceStep }
+  interface StepBodies {
+    readonly vdevice: VdeviceStep;
+  }
 }
 
 export const vdevice = defineStep({
   kind: 'vdevice',
   layer: 'host',
-  schema: obj({ name, viommu: name, device: name, virt_id: { ...u64, description: 'vSID (default: the device\'s vsid)' }, ...expect },
-    ['device'], 'IOMMU_VDEVICE_ALLOC (rfc-2023: IOMMU_SET_DEV_DATA, no viommu)'),
+  schema: obj(
+    { name, viommu: name, device: name, virt_id: { ...u64, description: "vSID (default: the device's vsid)" }, ...expect },
+    ['device'],
+    'IOMMU_VDEVICE_ALLOC (rfc-2023: IOMMU_SET_DEV_DATA, no viommu)',
+  ),
   shape: shape<VdeviceStep>()(['name', 'viommu', 'device', 'virt_id', 'expect'], ['device']),
   example: 'vdevice: { name: vd, viommu: vi, device: nic, virt_id: 0x10 }',
   explain: (b) => `${b.device}${b.viommu !== undefined ? ` on ${b.viommu}` : ''}${b.virt_id !== undefined ? ` virt_id ${b.virt_id}` : ''}`,
@@ -28,7 +33,11 @@ export const vdevice = defineStep({
     t.declareObject('vdevice', b.name, [...at, 'name']);
   },
   run(ctx, h, b, _n, where) {
-    const d = need((ctx.scenario.devices ?? []).find((x) => x.name === b.device), `device "${b.device}" is not declared`, where);
+    const d = need(
+      (ctx.scenario.devices ?? []).find((x) => x.name === b.device),
+      `device "${b.device}" is not declared`,
+      where,
+    );
     const virt = Number(b.virt_id ?? d.vsid ?? d.sid);
     if (h.rfc !== undefined) return res(h.rfc.setDevData(devId(h, b.device, where), virt), { virt_id: virt });
     const vi = objId(h, need(b.viommu, 'vdevice needs viommu with the current uAPI', where), where);

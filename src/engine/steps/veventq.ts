@@ -12,14 +12,19 @@ export interface VeventqStep extends WithExpect {
   readonly type?: number;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly veventq: VeventqStep }
+  interface StepBodies {
+    readonly veventq: VeventqStep;
+  }
 }
 
 export const veventq = defineStep({
   kind: 'veventq',
   layer: 'host',
-  schema: obj({ name, viommu: name, depth: int(0, 1_000_000), type: int(0, 0xffff_ffff, 'default 1 (ARM_SMMUV3)'), ...expect },
-    ['name', 'viommu', 'depth'], 'IOMMU_VEVENTQ_ALLOC'),
+  schema: obj(
+    { name, viommu: name, depth: int(0, 1_000_000), type: int(0, 0xffff_ffff, 'default 1 (ARM_SMMUV3)'), ...expect },
+    ['name', 'viommu', 'depth'],
+    'IOMMU_VEVENTQ_ALLOC',
+  ),
   shape: shape<VeventqStep>()(['name', 'viommu', 'depth', 'type', 'expect'], ['name', 'viommu', 'depth']),
   example: 'veventq: { name: evq, viommu: vi, depth: 64 }',
   explain: (b) => `${b.name} on ${b.viommu} depth ${b.depth}`,

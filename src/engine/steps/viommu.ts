@@ -13,14 +13,19 @@ export interface ViommuStep extends WithExpect {
   readonly flags?: number;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly viommu: ViommuStep }
+  interface StepBodies {
+    readonly viommu: ViommuStep;
+  }
 }
 
 export const viommu = defineStep({
   kind: 'viommu',
   layer: 'host',
-  schema: obj({ name, device: name, hwpt: name, type: int(0, 0xffff_ffff, 'default 1 (ARM_SMMUV3)'),
-    flags: int(0, 0xffff_ffff), ...expect }, ['name', 'device', 'hwpt'], 'IOMMU_VIOMMU_ALLOC'),
+  schema: obj(
+    { name, device: name, hwpt: name, type: int(0, 0xffff_ffff, 'default 1 (ARM_SMMUV3)'), flags: int(0, 0xffff_ffff), ...expect },
+    ['name', 'device', 'hwpt'],
+    'IOMMU_VIOMMU_ALLOC',
+  ),
   shape: shape<ViommuStep>()(['name', 'device', 'hwpt', 'type', 'flags', 'expect'], ['name', 'device', 'hwpt']),
   example: 'viommu: { name: vi, device: nic, hwpt: parent }',
   explain: (b) => `${b.name} on ${b.hwpt} for ${b.device}`,
@@ -30,7 +35,12 @@ export const viommu = defineStep({
   },
   run(_ctx, h, b, _n, where) {
     const hwpt = objId(h, b.hwpt, where);
-    const r = h.fd.allocViommu({ devId: devId(h, b.device, where), hwptId: hwpt, type: b.type ?? VIOMMU_TYPE_ARM_SMMUV3, ...(b.flags !== undefined ? { flags: b.flags } : {}) });
+    const r = h.fd.allocViommu({
+      devId: devId(h, b.device, where),
+      hwptId: hwpt,
+      type: b.type ?? VIOMMU_TYPE_ARM_SMMUV3,
+      ...(b.flags !== undefined ? { flags: b.flags } : {}),
+    });
     if (r.errno !== 0) return res(r);
     h.names.set(b.name, r.viommuId);
     h.viommuParent.set(r.viommuId, hwpt);

@@ -11,7 +11,9 @@ export interface WriteRegStep extends WithExpect {
   readonly value: U64;
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly write_reg: WriteRegStep }
+  interface StepBodies {
+    readonly write_reg: WriteRegStep;
+  }
 }
 
 export const writeReg = defineStep({

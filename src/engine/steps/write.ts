@@ -8,7 +8,9 @@ export interface WriteStep extends WithExpect {
   readonly u64: readonly U64[];
 }
 declare module '../../scenario/types.ts' {
-  interface StepBodies { readonly write: WriteStep }
+  interface StepBodies {
+    readonly write: WriteStep;
+  }
 }
 
 export const write = defineStep({
