@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
-import { cli } from '../src/cli/app.ts';
+import { runCli } from './support/run-cli.ts';
 import { detectCi, isCi } from '../src/golden/ci.ts';
 import { removeOrphanTemps } from '../src/golden/store.ts';
 import { useColor } from '../src/report/color.ts';
@@ -17,13 +17,7 @@ const FAKE = fileURLToPath(new URL('fixtures/fake-execute.ts', import.meta.url))
 const FIXTURES = fileURLToPath(new URL('fixtures/suite/scenarios', import.meta.url));
 const STORE = new URL('../src/golden/store.ts', import.meta.url).href;
 
-interface Out { code: number; stdout: string; stderr: string }
-async function run(cwd: string, args: string[], env: Record<string, string> = {}, tty = false): Promise<Out> {
-  let stdout = '';
-  let stderr = '';
-  const code = await cli(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env, cwd, isTTY: false, stdoutIsTTY: tty });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 const x = (args: string[]): string[] => [...args, '--executor', FAKE];
 
 /** Fixture scenarios with their goldens created. */
@@ -89,19 +83,20 @@ t.test('XPASS, XFAIL, errors and skips count the same in every report', async (t
   writeFileSync(join(dir, 'scenarios', 's1', 'crash.yaml'), 'description: Crashes (SMMUv3 §3.9).\ntags: [crash]\nsteps: []\n');
   writeFileSync(join(dir, 'xf.txt'), 'cmdq/illegal-command\n');
   const rep = await allReports(dir, ['--features', 's1,s2,nesting', '--expect-fail', 'xf.txt']);
-  agree(t, rep, 1, 'mixed');
+  // An executor failure is exit 2 with the scenario's location (issue 12 part 6), like invalid input.
+  agree(t, rep, 2, 'mixed');
   const j = checkJunit(rep.junit);
   t.same([j.tests, j.failures, j.errors, j.skipped], [5, 1, 1, 1], 'xpass is a failure, the crash an error, the ATS scenario skipped');
   t.match(rep.tap, /ok \d+ - s1\/needs-ats # SKIP requires ats/);
   t.match(rep.pretty, /\nSKIP s1\/needs-ats\n/);
-  t.match(rep.pretty, /\nFailures \(2\):\n {2}XPASS cmdq\/illegal-command: [^\n]*\n {2}ERROR s1\/crash: Executor crashed/);
+  t.match(rep.pretty, /\nFailures \(2\):\n {2}XPASS cmdq\/illegal-command: [^\n]*\n {2}ERROR s1\/crash: scenarios\/s1\/crash\.yaml:1:1: error\[EXECUTOR_FAILED\]: fake executor crash/);
 });
 
 t.test('a missing or bad --golden/--root is exit 2 with a message, never a stack trace', async (t) => {
   const dir = await project();
   const missing = await run(dir, x(['run', '--golden', 'nope']));
   t.equal(missing.code, 2);
-  t.match(missing.stderr, /^smmu-conform run: Golden root nope does not exist \(set --golden or "roots\.golden" in the config file\); create it, or run with --update --create/);
+  t.match(missing.stderr, /^smmu-conform run: Golden root nope does not exist \(set --golden, or "golden:" in smmu-conform.config.yaml\); create it, or run with --update --create/);
   t.notMatch(missing.stdout + missing.stderr, /\n\s+at /, 'no stack trace');
   writeFileSync(join(dir, 'afile'), 'x');
   const file = await run(dir, x(['run', '--golden', 'afile']));

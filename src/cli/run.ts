@@ -1,5 +1,5 @@
 /** `smmu-conform run`: run scenarios, compare with goldens, report. */
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { loadExpectFail } from '../engine/expect-fail.ts';
 import { runSuite } from '../engine/run-suite.ts';
 import { parseShard } from '../engine/shard.ts';
@@ -25,7 +25,16 @@ export const RUN_OPTIONS: Options = {
   'allow-empty': { type: 'boolean' },
   timings: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
+  'budget-steps': { type: 'string' },
+  'budget-ms': { type: 'string' },
 };
+
+/** `junit:out/j.xml` from a config in `from` -> the same file as seen from `cwd`. */
+function relocate(spec: string, from: string, cwd: string): string {
+  const i = spec.indexOf(':');
+  if (i < 0) return spec;
+  return `${spec.slice(0, i)}:${relative(cwd, resolve(from, spec.slice(i + 1)))}`;
+}
 
 export async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
   const t0 = performance.now();
@@ -37,9 +46,14 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   if (typeof p === 'string') return usage(p);
   const common = commonSettings(p, io.cwd);
   if (typeof common === 'string') return usage(common);
-  const reporters = parseReporterSpecs(strs(p.values['reporter']));
-  if (typeof reporters === 'string') return usage(reporters);
-  const jobs = parseJobs(str(p.values['jobs']));
+  const cfg = common.config;
+  // --reporter replaces the config's list; a config reporter's file is relative to the config file.
+  const given = strs(p.values['reporter']);
+  const specs = given.length > 0 ? given : (cfg.reporters ?? []).map((r) => relocate(r, cfg.dir, io.cwd));
+  const reporters = parseReporterSpecs(specs);
+  if (typeof reporters === 'string') return usage(given.length > 0 ? reporters : `${reporters} (in ${cfg.file ?? 'the config file'})`);
+  const jobsFlag = str(p.values['jobs']);
+  const jobs = parseJobs(jobsFlag ?? (cfg.jobs !== undefined ? String(cfg.jobs) : undefined));
   if (typeof jobs === 'string' && jobs !== 'auto') return usage(jobs);
   const shardText = str(p.values['shard']);
   const shard = shardText === undefined ? undefined : parseShard(shardText);
@@ -56,9 +70,18 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   if (create && !update) return usage('--create only makes sense with --update');
   const ci = update ? detectCi(io.env) : undefined;
   if (ci !== undefined) return usage(`Refusing to update goldens under CI (${ci}); run --update locally and commit the goldens`);
-  const efPath = str(p.values['expect-fail']);
-  const expectFail = efPath === undefined ? undefined : loadExpectFail(resolve(io.cwd, efPath));
+  const efFlag = str(p.values['expect-fail']);
+  const efPath = efFlag !== undefined ? resolve(io.cwd, efFlag) : cfg.expect_fail !== undefined ? resolve(cfg.dir, cfg.expect_fail) : undefined;
+  const expectFail = efPath === undefined ? undefined : loadExpectFail(efPath);
   if (typeof expectFail === 'string') return usage(expectFail);
+
+  const budget: { maxSteps?: number; maxMs?: number } = {};
+  for (const [opt, key] of [['budget-steps', 'maxSteps'], ['budget-ms', 'maxMs']] as const) {
+    const v = str(p.values[opt]);
+    if (v === undefined) continue;
+    if (!/^[1-9][0-9]*$/.test(v) || !Number.isSafeInteger(Number(v))) return usage(`--${opt} must be a positive integer, got "${v}"`);
+    budget[key] = Number(v);
+  }
 
   const stdoutReporter = reporters.find((r) => r.file === undefined);
   const progress = stdoutReporter?.name === 'pretty' && io.isTTY;
@@ -75,11 +98,13 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     update,
     create,
     ...(expectFail !== undefined ? { expectFail } : {}),
-    checkObsolete: p.values['check-obsolete'] === true,
-    allowEmpty: p.values['allow-empty'] === true,
+    checkObsolete: p.values['check-obsolete'] === true || cfg.check_obsolete === true,
+    allowEmpty: p.values['allow-empty'] === true || cfg.allow_empty === true,
+    rerun: common.rerun,
     profile: common.profile,
     executorModule: common.executorModule,
     timings,
+    ...(Object.keys(budget).length > 0 ? { budget } : {}),
     ...(progress ? { onResult: (r, done, total) => io.stderr(`\r\x1b[K[${done}/${total}] ${r.state.padEnd(5)} ${r.id}`) } : {}),
   });
   if (progress) io.stderr('\r\x1b[K');

@@ -2,7 +2,10 @@
  * Run one scenario file end to end: load, requires check, execute, inline expectations, golden
  * comparison. Used in-process (`--jobs 1`) and inside workers; never throws.
  */
-import { formatLoadError } from '../scenario/errors.ts';
+import { formatLoadError, pathString } from '../scenario/errors.ts';
+import { locateInSource } from '../scenario/locate.ts';
+import { BudgetExceeded, type RunBudget } from './budget.ts';
+import { failurePath } from './exec-failure.ts';
 import type { LoadCaps } from '../scenario/caps.ts';
 import { loadScenarioFile } from './load.ts';
 import { canonicalGolden } from '../golden/canonical.ts';
@@ -24,13 +27,20 @@ export interface RunTask {
   /** Keep canonical text in the result (for --update). */
   readonly keepActual: boolean;
   readonly timings: boolean;
+  /** Command prefix for the update/create commands suggested in messages (`npx smmu-conform run --root x`). */
+  readonly rerun?: string;
 }
 
 export interface RunContext {
   readonly executorModule: string;
   readonly profile: Profile;
   readonly caps?: Partial<LoadCaps>;
+  /** Per-scenario work and wall-time limits (engine/budget.ts; default DEFAULT_BUDGET). */
+  readonly budget?: RunBudget;
 }
+
+/** Suggested command when the caller does not say how the tool is run. */
+export const DEFAULT_RERUN = 'npx smmu-conform run';
 
 const executors = new Map<string, Promise<ExecuteScenario | string>>();
 
@@ -83,9 +93,16 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
 
   let obs;
   try {
-    obs = exec(scenario, { profile: ctx.profile });
+    obs = exec(scenario, { profile: ctx.profile, ...(ctx.budget !== undefined ? { budget: ctx.budget } : {}) });
   } catch (e) {
-    return done({ state: 'error', invalid: false, golden: 'not-run', messages: [`Executor crashed: ${crashText(e)}`] });
+    // An executor failure or a run over its budget: located in the scenario, exit 2 (like an
+    // invalid file), no stack; the suite goes on with the next scenario.
+    const path = failurePath(e);
+    const pos = loaded.source !== undefined ? locateInSource(loaded.source, path) : { line: 1, col: 1 };
+    const code = e instanceof BudgetExceeded ? 'BUDGET_EXCEEDED' : 'EXECUTOR_FAILED';
+    const where = path.length > 0 ? ` at ${pathString(path)}` : '';
+    const why = e instanceof Error ? e.message : String(e);
+    return done({ state: 'error', invalid: true, golden: 'not-run', messages: [`${task.display}:${pos.line}:${pos.col}: error[${code}]${where}: ${why}`] });
   }
   let actual: string;
   try {
@@ -102,9 +119,9 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
   const expectFailures = messages.length;
   const cmp = compareGolden(actual, readGolden(task.goldenFile), task.goldenDisplay);
   if (cmp.status === 'missing') {
-    messages.push(`Golden ${task.goldenDisplay} is missing; create it with: smmu-conform run ${task.display} --update --create`);
+    messages.push(`Golden ${task.goldenDisplay} is missing; create it with: ${task.rerun ?? DEFAULT_RERUN} ${task.display} --update --create`);
   } else if (cmp.status === 'mismatch') {
-    messages.push(`Golden mismatch: ${cmp.summary ?? ''}; to accept the new output: smmu-conform run ${task.display} --update`);
+    messages.push(`Golden mismatch: ${cmp.summary ?? ''}; to accept the new output: ${task.rerun ?? DEFAULT_RERUN} ${task.display} --update`);
   }
   const ok = messages.length === 0;
   return done({

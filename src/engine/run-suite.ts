@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { relative, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LoadCaps } from '../scenario/caps.ts';
+import type { RunBudget } from './budget.ts';
 import { loadScenarioFile } from './load.ts';
 import { statSync } from 'node:fs';
 import { closest } from '../arch/fields.ts';
@@ -42,7 +43,11 @@ export interface SuiteOptions {
   /** Module specifier (file URL) exporting `executeScenario`. */
   readonly executorModule: string;
   readonly caps?: Partial<LoadCaps>;
+  /** Per-scenario work / wall-time budget (engine/budget.ts). */
+  readonly budget?: RunBudget;
   readonly timings?: boolean;
+  /** Command prefix for suggested update/create commands (default `npx smmu-conform run`). */
+  readonly rerun?: string;
   readonly onResult?: (r: ScenarioResult, done: number, total: number) => void;
 }
 
@@ -100,8 +105,9 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
     goldenDisplay: r.id === undefined ? '' : rel(opts.cwd, goldenPath(opts.goldenDir, r.id)),
     keepActual: opts.update === true,
     timings: opts.timings === true,
+    ...(opts.rerun !== undefined ? { rerun: opts.rerun } : {}),
   }));
-  const ctx: RunContext = { executorModule: opts.executorModule, profile: opts.profile, ...(opts.caps !== undefined ? { caps: opts.caps } : {}) };
+  const ctx: RunContext = { executorModule: opts.executorModule, profile: opts.profile, ...(opts.caps !== undefined ? { caps: opts.caps } : {}), ...(opts.budget !== undefined ? { budget: opts.budget } : {}) };
   const jobs = opts.jobs === 'auto' ? (tasks.length < 16 ? 1 : availableParallelism()) : opts.jobs;
   const raw = jobs <= 1 || tasks.length <= 1 ? await runInProcess(tasks, ctx, opts) : await runInWorkers(tasks, ctx, opts, jobs);
 
@@ -138,12 +144,12 @@ function checkDirectories(opts: SuiteOptions): { subject: string; message: strin
   };
   const root = kind(opts.root);
   if (root === 'other' || (root === 'missing' && opts.patterns.length === 0)) {
-    out.push({ subject: rel(opts.cwd, opts.root) || '.', message: `Scenario root ${rel(opts.cwd, opts.root) || '.'} ${root === 'missing' ? 'does not exist' : 'is not a folder'} (set --root or "roots.scenarios" in the config file)` });
+    out.push({ subject: rel(opts.cwd, opts.root) || '.', message: `Scenario root ${rel(opts.cwd, opts.root) || '.'} ${root === 'missing' ? 'does not exist' : 'is not a folder'} (set --root, or "scenarios:" in smmu-conform.config.yaml)` });
   }
   const golden = kind(opts.goldenDir);
   if (golden === 'other' || (golden === 'missing' && !(opts.update === true && opts.create === true))) {
     const fix = golden === 'missing' ? '; create it, or run with --update --create to write the first goldens' : '';
-    out.push({ subject: rel(opts.cwd, opts.goldenDir) || '.', message: `Golden root ${rel(opts.cwd, opts.goldenDir) || '.'} ${golden === 'missing' ? 'does not exist' : 'is not a folder'} (set --golden or "roots.golden" in the config file)${fix}` });
+    out.push({ subject: rel(opts.cwd, opts.goldenDir) || '.', message: `Golden root ${rel(opts.cwd, opts.goldenDir) || '.'} ${golden === 'missing' ? 'does not exist' : 'is not a folder'} (set --golden, or "golden:" in smmu-conform.config.yaml)${fix}` });
   }
   return out;
 }

@@ -11,6 +11,7 @@
  */
 import type { Feature } from '../scenario/features.ts';
 import type { Scenario } from '../scenario/types.ts';
+import type { RunBudget } from './budget.ts';
 
 export type ObsScalar = string | number | bigint | boolean | null;
 export type ObsValue = ObsScalar | readonly ObsScalar[];
@@ -80,6 +81,8 @@ export interface ExecuteOptions {
   readonly profile: Profile;
   /** Collect WalkTrace records (costly; `explain` sets it). */
   readonly trace?: boolean;
+  /** Work and wall-time limits for this run (engine/budget.ts); a runaway run throws BudgetExceeded. */
+  readonly budget?: RunBudget;
 }
 
 /**

@@ -13,6 +13,7 @@ import { checkCaps } from './caps-check.ts';
 import { checkNestParentTables, checkProfileBlock } from './profile-block.ts';
 import { checkReferences } from './references.ts';
 import type { StepLanguage } from './language.ts';
+import { checkRunnable } from './runnable.ts';
 import type { Scenario } from './types.ts';
 import { validateScenarioData } from './validate.ts';
 
@@ -144,6 +145,8 @@ export function loadScenarioText(source: string, opts: LoadOptions): LoadResult 
   errors.push(...checkReferences(scenario, file, loc, opts.language));
   errors.push(...checkProfileBlock(scenario.smmu, file, loc));
   errors.push(...checkNestParentTables(scenario, file, loc));
+  // Totality rules assume resolved names; run them only on an otherwise valid scenario.
+  if (errors.length === 0) errors.push(...checkRunnable(scenario, caps, file, loc));
   if (errors.length > 0) return failWith(errors);
   return { scenario, errors: [] };
 }

@@ -149,7 +149,9 @@ export function submitCommands(dev: SmmuDevice, cmds: readonly (readonly bigint[
     const prod = dev.readReg(REG.CMDQ_PROD);
     const cons = dev.readReg(REG.CMDQ_CONS);
     const used = (ptr.norm(prod) - ptr.norm(cons) + 2 * ptr.size) % (2 * ptr.size);
-    const free = ptr.size - used;
+    // Software may have written PROD behind CONS (used > size): like a driver, treat that as a
+    // full queue rather than a negative free count, and give up once a publish made no room.
+    const free = Math.max(0, ptr.size - used);
     if (free === 0 && last !== undefined) break;
     let wr = ptr.norm(prod);
     const take = Math.min(free, cmds.length - i);
@@ -167,5 +169,8 @@ export function submitCommands(dev: SmmuDevice, cmds: readonly (readonly bigint[
     last = r;
     if (r.error !== 'CERROR_NONE' || r.stalled) break;
   } while (i < cmds.length);
-  return { ...(last as CmdqResult), executed, syncs };
+  const res = last as CmdqResult;
+  // Commands left unwritten: the queue stopped making progress (§3.5: software cannot publish
+  // into a full queue), reported as a stall like an injected one.
+  return { ...res, executed, syncs, stalled: res.stalled || (i < cmds.length && res.error === 'CERROR_NONE') };
 }

@@ -21,7 +21,11 @@ export function devId(h: { devIds: ReadonlyMap<string, number> }, name: string, 
   return need(h.devIds.get(name), `device "${name}" is not bound`, where);
 }
 
-/** The id of a host object created by an earlier step. */
-export function objId(h: { names: ReadonlyMap<string, number> }, name: string, where: string): number {
-  return need(h.names.get(name), `host object "${name}" was not created (or its creation failed)`, where);
+/**
+ * The id of a host object named by an earlier step. A name whose creation step failed stands for
+ * an ID the kernel never handed out: IOMMUFD IDs are allocated below 2^31 (xa_limit_31b), so
+ * 0xffff_ffff names no object and the ioctl answers -ENOENT, as it would for a stale ID.
+ */
+export function objId(h: { names: ReadonlyMap<string, number> }, name: string): number {
+  return h.names.get(name) ?? 0xffff_ffff;
 }

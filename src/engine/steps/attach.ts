@@ -61,7 +61,7 @@ export const attach = defineStep({
             },
           }
         : {};
-    const r = b.hwpt !== undefined ? fd.attach(id, objId(h, b.hwpt, where), opts) : fd.detach(id, opts);
+    const r = b.hwpt !== undefined ? fd.attach(id, objId(h, b.hwpt), opts) : fd.detach(id, opts);
     // the STE as read back from the SMMU the device sits behind (host.devices[].smmu)
     const port = h.ports[s.host?.devices?.find((x) => x.device === b.device)?.smmu ?? 0] ?? h.port;
     const f: Fields = { ...(b.hwpt !== undefined ? { hwpt: b.hwpt } : {}), ...(r.errno === 0 ? { syncs: r.syncs } : {}), ste: port.readSte(sid) };

@@ -70,7 +70,7 @@ export const invalidate = defineStep({
       tv.setBigUint64(8, BigInt.asUintN(64, c[1] ?? 0n), true);
       data.set(tmp.subarray(0, Math.min(16, entryLen)), o);
     });
-    const r = h.fd.invalidate(objId(h, b.target, where), {
+    const r = h.fd.invalidate(objId(h, b.target), {
       dataType: b.data_type ?? INVALIDATE_DATA_ARM_SMMUV3,
       entryLen,
       entryNum: b.entry_num ?? cmds.length,

@@ -3,6 +3,7 @@
  * table; s2_tables: ipa → pa). Record: table, va|ipa, the output address as mapped (pa, or ipa for
  * a nested stage-1 table), size [+ cmdq fields with invalidate: Linux's TLBI sequence].
  */
+import { MemoryCapError } from '../../memory/sparse-memory.ts';
 import { bool, expect, mapCommon, name, obj, s1Extra, u64 } from '../../scenario/schema.ts';
 import { type Perm, type U64, type WithExpect, shape } from '../../scenario/types.ts';
 import type { RefPath, RefTools } from '../../scenario/language.ts';
@@ -80,8 +81,33 @@ export function checkTableEdit(b: TableEdit | MapStep, isMap: boolean, t: RefToo
   if (isS2 && isMap && pa === undefined) t.report('CONFLICT', at, 'A stage-2 mapping needs pa');
 }
 
-/** Edit a declared table (map when `m` is given, else unmap), then optionally invalidate. */
+/**
+ * Edit a declared table (map when `m` is given, else unmap), then optionally invalidate. A map or
+ * unmap is software editing its own tables (io-pgtable map/unmap): when the edit is impossible
+ * (the range is already mapped, or an unmap would split a block) the step fails the way the
+ * software call would, with result `error` and the reason, and the tables are unchanged from the
+ * failing entry on. Validation already rejected every statically impossible edit.
+ */
 export function editTable(ctx: ExecContext, body: TableEdit, m: MapStep | undefined, where: string): StepOut {
+  try {
+    return editTableUnguarded(ctx, body, m, where);
+  } catch (e) {
+    if (!(e instanceof TableEditError)) throw e;
+    return { result: 'error', fields: { table: body.table, reason: e.message } };
+  }
+}
+
+class TableEditError extends Error {}
+const edit = (f: () => void): void => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof MemoryCapError) throw e;
+    throw new TableEditError(e instanceof Error ? e.message.replace(/^Cannot map [^:]*: /, '') : String(e));
+  }
+};
+
+function editTableUnguarded(ctx: ExecContext, body: TableEdit, m: MapStep | undefined, where: string): StepOut {
   const s1 = ctx.tables.s1.get(body.table);
   const s2 = ctx.tables.s2.get(body.table);
   if (s1 === undefined && s2 === undefined) throw new RangeError(`Cannot run ${where}: "${body.table}" is neither an s1_tables nor an s2_tables entry`);
@@ -90,8 +116,8 @@ export function editTable(ctx: ExecContext, body: TableEdit, m: MapStep | undefi
   if (s1 !== undefined) {
     const va = body.va;
     if (va === undefined) throw new RangeError(`Cannot run ${where}: stage-1 table "${body.table}" needs \`va\``);
-    if (m !== undefined) mapS1(s1, { ...m, va }, ctx.alloc, where);
-    else s1.builder.unmap(va, body.size);
+    if (m !== undefined) edit(() => mapS1(s1, { ...m, va }, ctx.alloc, where));
+    else edit(() => s1.builder.unmap(va, body.size));
     cmds = s1Invalidation(ctx.scenario, ctx.tables, body.table, s1.builder, va, body.size);
     addrField = { va };
   } else {
@@ -101,9 +127,9 @@ export function editTable(ctx: ExecContext, body: TableEdit, m: MapStep | undefi
     if (m !== undefined) {
       const pa = m.pa;
       if (pa === undefined) throw new RangeError(`Cannot run ${where}: a stage-2 mapping needs \`pa\``);
-      mapS2(sp.builder, { ...m, ipa, pa }, where);
+      edit(() => mapS2(sp.builder, { ...m, ipa, pa }, where));
     } else {
-      sp.builder.unmap(ipa, body.size);
+      edit(() => sp.builder.unmap(ipa, body.size));
     }
     cmds = s2Invalidation(ctx.scenario, body.table, sp.builder, ipa, body.size);
     addrField = { ipa };

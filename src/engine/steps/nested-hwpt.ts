@@ -52,7 +52,7 @@ export const nestedHwpt = defineStep({
     t.declareObject('hwpt', b.name, [...at, 'name']);
   },
   run(ctx, h, b, _n, where) {
-    const pt = objId(h, b.pt, where);
+    const pt = objId(h, b.pt);
     const vste = encodeVste(b.ste, ctx.tables, where);
     if (h.rfc !== undefined) {
       // RFC v2: the full 64-byte guest STE (dw2..dw7 zero), C_BAD_STE written back on rejection

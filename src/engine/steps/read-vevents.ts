@@ -30,7 +30,7 @@ export const readVevents = defineStep({
   explain: (b) => `${b.veventq} buf_len ${b.buf_len ?? 1 << 20}`,
   refs: (b, t, at) => t.ref(t.objects('veventq'), 'vEVENTQ', b.veventq, [...at, 'veventq']),
   run(_ctx, h, b, n, where) {
-    const r = h.fd.readVeventq(objId(h, b.veventq, where), b.buf_len ?? 1 << 20);
+    const r = h.fd.readVeventq(objId(h, b.veventq), b.buf_len ?? 1 << 20);
     if (r.errno !== 0) return res(r);
     for (const rec of r.records) {
       const lost = (rec.flags & VEVENTQ_FLAG_LOST_EVENTS) !== 0;

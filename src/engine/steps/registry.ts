@@ -8,6 +8,8 @@
 import type { RefPath, RefTools, StepLanguage } from '../../scenario/language.ts';
 import { type Json, buildScenarioSchema } from '../../scenario/schema.ts';
 import { type Shape, type Step, type StepKind, stepKind } from '../../scenario/types.ts';
+import { BudgetExceeded } from '../budget.ts';
+import { ExecFailure } from '../exec-failure.ts';
 import type { ExecContext } from '../exec/context.ts';
 import type { StepRecord } from '../types.ts';
 import type { StepDef, StepOut } from './define.ts';
@@ -119,9 +121,10 @@ export function runStep(ctx: ExecContext, step: Step, n: number): StepRecord {
   try {
     out = dispatch(ctx, op, (step as unknown as Record<string, unknown>)[op] as never, n, where);
   } catch (e) {
-    // Executor-side errors (bad table edit, STE outside the stream table, ...) name their step.
+    if (e instanceof BudgetExceeded) throw e;
+    // Executor-side errors name their step, by text and by scenario path (runner: file:line:col).
     const msg = e instanceof Error ? e.message : String(e);
-    throw new Error(msg.includes(where) ? msg : `${where}: ${msg}`, { cause: e });
+    throw new ExecFailure(['steps', n - 1, op], msg.includes(where) ? msg : `${where}: ${msg}`, { cause: e });
   }
   return { step: n, op, result: out.result, ...out.fields };
 }

@@ -42,7 +42,7 @@ export const s2Map = defineStep({
   explain: (b) => `${b.hwpt} ipa ${hx(b.ipa)} -> ${hx(b.pa)} size ${hx(b.size)} ${b.perm}`,
   refs: (b, t, at) => t.ref(t.objects('hwpt'), 'HWPT', b.hwpt, [...at, 'hwpt']),
   run(_ctx, h, b, _n, where) {
-    const r = h.fd.s2Map(objId(h, b.hwpt, where), b.ipa, b.pa, b.size, leafAttrs(2, b));
+    const r = h.fd.s2Map(objId(h, b.hwpt), b.ipa, b.pa, b.size, leafAttrs(2, b));
     return res(r, { ipa: b.ipa, pa: b.pa, size: b.size });
   },
 });

@@ -32,7 +32,7 @@ export const s2Unmap = defineStep({
   explain: (b) => `${b.hwpt} ipa ${hx(b.ipa)} size ${hx(b.size)}`,
   refs: (b, t, at) => t.ref(t.objects('hwpt'), 'HWPT', b.hwpt, [...at, 'hwpt']),
   run(_ctx, h, b, _n, where) {
-    const id = objId(h, b.hwpt, where);
+    const id = objId(h, b.hwpt);
     // The host sizes the TLBI_S2_IPA by the leaf that mapped the IPA (Linux's gather pgsize);
     // the golden shows that size so the TTL hint can be checked by hand.
     const leaf = h.parents.get(id)?.builder.leafSizeAt(b.ipa);

@@ -40,7 +40,7 @@ export const vdevice = defineStep({
     );
     const virt = Number(b.virt_id ?? d.vsid ?? d.sid);
     if (h.rfc !== undefined) return res(h.rfc.setDevData(devId(h, b.device, where), virt), { virt_id: virt });
-    const vi = objId(h, need(b.viommu, 'vdevice needs viommu with the current uAPI', where), where);
+    const vi = objId(h, need(b.viommu, 'vdevice needs viommu with the current uAPI', where));
     const r = h.fd.allocVdevice({ viommuId: vi, devId: devId(h, b.device, where), virtId: virt });
     if (r.errno !== 0) return res(r, { virt_id: virt });
     if (b.name !== undefined) h.names.set(b.name, r.vdeviceId);

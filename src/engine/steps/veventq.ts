@@ -33,7 +33,7 @@ export const veventq = defineStep({
     t.declareObject('veventq', b.name, [...at, 'name']);
   },
   run(_ctx, h, b, _n, where) {
-    const vi = objId(h, b.viommu, where);
+    const vi = objId(h, b.viommu);
     const r = h.fd.allocVeventq({ viommuId: vi, type: b.type ?? VEVENTQ_TYPE_ARM_SMMUV3, depth: b.depth });
     if (r.errno !== 0) return res(r);
     h.names.set(b.name, r.veventqId);

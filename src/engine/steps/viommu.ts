@@ -34,7 +34,7 @@ export const viommu = defineStep({
     t.declareObject('viommu', b.name, [...at, 'name']);
   },
   run(_ctx, h, b, _n, where) {
-    const hwpt = objId(h, b.hwpt, where);
+    const hwpt = objId(h, b.hwpt);
     const r = h.fd.allocViommu({
       devId: devId(h, b.device, where),
       hwptId: hwpt,
