@@ -21,5 +21,5 @@ export const destroy = defineStep({
   example: 'destroy: { object: nested }',
   explain: (b) => b.object,
   refs: (b, t, at) => t.ref(t.objects('*'), 'host object', b.object, [...at, 'object']),
-  run: (_ctx, h, b, _n, where) => res(h.fd.destroy(objId(h, b.object))),
+  run: (_ctx, h, b, _n, _where) => res(h.fd.destroy(objId(h, b.object))),
 });

@@ -29,7 +29,7 @@ export const readVevents = defineStep({
   example: 'read_vevents: { veventq: evq }',
   explain: (b) => `${b.veventq} buf_len ${b.buf_len ?? 1 << 20}`,
   refs: (b, t, at) => t.ref(t.objects('veventq'), 'vEVENTQ', b.veventq, [...at, 'veventq']),
-  run(_ctx, h, b, n, where) {
+  run(_ctx, h, b, n, _where) {
     const r = h.fd.readVeventq(objId(h, b.veventq), b.buf_len ?? 1 << 20);
     if (r.errno !== 0) return res(r);
     for (const rec of r.records) {

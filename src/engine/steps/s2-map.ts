@@ -41,7 +41,7 @@ export const s2Map = defineStep({
   example: 's2_map: { hwpt: parent, ipa: 0x4000_0000, pa: 0x8000_0000, size: 2M, perm: rw }',
   explain: (b) => `${b.hwpt} ipa ${hx(b.ipa)} -> ${hx(b.pa)} size ${hx(b.size)} ${b.perm}`,
   refs: (b, t, at) => t.ref(t.objects('hwpt'), 'HWPT', b.hwpt, [...at, 'hwpt']),
-  run(_ctx, h, b, _n, where) {
+  run(_ctx, h, b, _n, _where) {
     const r = h.fd.s2Map(objId(h, b.hwpt), b.ipa, b.pa, b.size, leafAttrs(2, b));
     return res(r, { ipa: b.ipa, pa: b.pa, size: b.size });
   },

@@ -31,7 +31,7 @@ export const s2Unmap = defineStep({
   example: 's2_unmap: { hwpt: parent, ipa: 0x4000_0000, size: 2M }',
   explain: (b) => `${b.hwpt} ipa ${hx(b.ipa)} size ${hx(b.size)}`,
   refs: (b, t, at) => t.ref(t.objects('hwpt'), 'HWPT', b.hwpt, [...at, 'hwpt']),
-  run(_ctx, h, b, _n, where) {
+  run(_ctx, h, b, _n, _where) {
     const id = objId(h, b.hwpt);
     // The host sizes the TLBI_S2_IPA by the leaf that mapped the IPA (Linux's gather pgsize);
     // the golden shows that size so the TTL hint can be checked by hand.

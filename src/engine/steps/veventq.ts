@@ -32,7 +32,7 @@ export const veventq = defineStep({
     t.ref(t.objects('viommu'), 'vIOMMU', b.viommu, [...at, 'viommu']);
     t.declareObject('veventq', b.name, [...at, 'name']);
   },
-  run(_ctx, h, b, _n, where) {
+  run(_ctx, h, b, _n, _where) {
     const vi = objId(h, b.viommu);
     const r = h.fd.allocVeventq({ viommuId: vi, type: b.type ?? VEVENTQ_TYPE_ARM_SMMUV3, depth: b.depth });
     if (r.errno !== 0) return res(r);
