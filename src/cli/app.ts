@@ -25,6 +25,7 @@ Usage:
       --budget-ms N       per-scenario wall time in ms, checked between steps (default 30000);
                           over budget: error at the step, exit 2, the suite goes on
       --features LIST     profile features (default: all), e.g. s1,s2,nesting
+      --profile FILE      the SMMU part under test (IDRs, IMPDEF choices); see docs/writing-scenarios.md
       --root DIR          scenarios root (default scenarios)
       --golden DIR        golden root (default golden)
       --config FILE       settings (default: smmu-conform.config.yaml here or in a parent)

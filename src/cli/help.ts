@@ -22,7 +22,9 @@ Reports:
   --verbose, -v         reasons on SKIP lines and details of expected failures
   --timings             include per-scenario wall times in every report
 Target:
-  --features LIST       profile features (default: all), e.g. s1,s2,nesting
+  --features LIST       profile features (default: all, or the --profile part's), e.g. s1,s2,nesting
+  --profile FILE        the SMMU part under test: every scenario runs on it (its own smmu: block
+                        applied on top) and requires: is checked against it
   --jobs N|auto         worker threads (1 = in-process; default auto)
   --root DIR            scenarios root (default scenarios)
   --golden DIR          golden root (default golden); must exist unless --update --create

@@ -41,7 +41,7 @@ function sidBitsFor(s: Scenario, sidSize: number, strtab: 'linear' | '2level'): 
 
 export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: ExecuteOptions): Observation => {
   const meter = new BudgetMeter(opts.budget);
-  const ep = at(['smmu'], () => execProfile(scenario));
+  const ep = at(['smmu'], () => execProfile(scenario, opts.profile.smmu));
   const mem = new SparseMemory();
   const dev = at(['smmu'], () => new SmmuDevice({ mem, profile: ep.profile, cachePolicy: ep.cachePolicy }));
   const alloc = makeAllocators(mem);

@@ -76,7 +76,7 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
     ...(task.timings ? { ms: Math.round(performance.now() - t0) } : {}),
   });
 
-  const loaded = loadScenarioFile(task.file, { file: task.display, ...(task.id !== undefined ? { id: task.id } : {}), ...(ctx.caps !== undefined ? { caps: ctx.caps } : {}) });
+  const loaded = loadScenarioFile(task.file, { file: task.display, ...(task.id !== undefined ? { id: task.id } : {}), ...(ctx.caps !== undefined ? { caps: ctx.caps } : {}), ...(ctx.profile.smmu !== undefined ? { profile: ctx.profile.smmu } : {}) });
   if (loaded.scenario === undefined) {
     return done({ state: 'error', invalid: true, golden: 'not-run', messages: loaded.errors.map((e) => formatLoadError(e, loaded.source)) });
   }

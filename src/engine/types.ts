@@ -11,6 +11,7 @@
  */
 import type { Feature } from '../scenario/features.ts';
 import type { Scenario } from '../scenario/types.ts';
+import type { SmmuProfile } from '../smmu/profile.ts';
 import type { RunBudget } from './budget.ts';
 
 export type ObsScalar = string | number | bigint | boolean | null;
@@ -71,10 +72,15 @@ export interface Observation {
   readonly walks?: readonly WalkTrace[];
 }
 
-/** What the SMMU under test offers; scenarios whose `requires` are not all in `features` are skipped. */
+/**
+ * What the SMMU under test offers; scenarios whose `requires` are not all in `features` are
+ * skipped. `smmu`: the part itself (`--profile FILE`), overrides of the emulator's one profile
+ * type that every scenario's own `smmu:` block is applied to; absent = the default part.
+ */
 export interface Profile {
   readonly name: string;
   readonly features: readonly Feature[];
+  readonly smmu?: Partial<SmmuProfile>;
 }
 
 export interface ExecuteOptions {

@@ -23,7 +23,11 @@ export const cmdq = defineStep({
   kind: 'cmdq',
   layer: 'device',
   schema: obj(
-    { commands: arrayOf(ref('command'), { minItems: 1 }), sync: bool('append CMD_SYNC (default true)'), ...expect },
+    {
+      commands: arrayOf(ref('command'), { minItems: 1 }),
+      sync: bool('append a CMD_SYNC after the commands (default false: the queue gets exactly the listed commands)'),
+      ...expect,
+    },
     ['commands'],
     'submit a batch of commands on the command queue',
   ),
