@@ -31,6 +31,8 @@ import type { ExecuteOptions, ExecuteScenario, ObsScalar, Observation, StepRecor
 
 /** Linear stream tables cover at least 8 SID bits, more when a declared StreamID needs them. */
 function sidBitsFor(s: Scenario, sidSize: number, strtab: 'linear' | '2level'): number | undefined {
+  const given = s.boot?.strtab?.log2size;
+  if (given !== undefined) return Math.min(given, sidSize);
   if (strtab === '2level') return undefined;
   let max = 0n;
   for (const d of s.devices ?? []) if (d.sid > max) max = d.sid;
@@ -43,6 +45,8 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
   const meter = new BudgetMeter(opts.budget);
   const ep = at(['smmu'], () => execProfile(scenario, opts.profile.smmu));
   const mem = new SparseMemory();
+  // Zero-filled RAM first: boot structures and tables may be placed inside it.
+  (scenario.memory?.ram ?? []).forEach((r, i) => at(['memory', 'ram', i], () => mem.zero(r.pa, Number(r.size))));
   const dev = at(['smmu'], () => new SmmuDevice({ mem, profile: ep.profile, cachePolicy: ep.cachePolicy }));
   const alloc = makeAllocators(mem);
   const sidBits = sidBitsFor(scenario, makeProfile(ep.profile).sidSize, ep.boot.strtab);
@@ -62,6 +66,7 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
   // Raw writes last among the memory contents (they may overwrite any table or STE), then faults
   // (an ext_abort on a table page must not be undone by building the table).
   (scenario.memory?.writes ?? []).forEach((w, i) => at(['memory', 'writes', i], () => w.u64.forEach((v, k) => mem.write64(w.pa + BigInt(8 * k), v))));
+  (scenario.memory?.unbacked ?? []).forEach((r, i) => at(['memory', 'unbacked', i], () => mem.unback(r.pa, Number(r.size))));
   (scenario.smmu?.faults ?? []).forEach((f, i) => at(['smmu', 'faults', i], () => injectFault(ctx, f, `smmu.faults[${i}]`)));
   const host = at(['host'], () => makeHostWorld(ctx));
   if (host !== undefined) ctx.host = host;

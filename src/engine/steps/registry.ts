@@ -28,6 +28,7 @@ import { invalidate } from './invalidate.ts';
 import { map } from './map.ts';
 import { msi } from './msi.ts';
 import { nestedHwpt } from './nested-hwpt.ts';
+import { readReg } from './read-reg.ts';
 import { readVevents } from './read-vevents.ts';
 import { resume } from './resume.ts';
 import { s2Map } from './s2-map.ts';
@@ -42,6 +43,7 @@ import { writeReg } from './write-reg.ts';
 
 export const STEPS = {
   write_reg: writeReg,
+  read_reg: readReg,
   ste,
   cmdq,
   dma,
