@@ -18,7 +18,7 @@ import { makeProfile } from '../smmu/profile.ts';
 import { type Scenario, stepExpect, stepKind } from '../scenario/types.ts';
 import { BudgetExceeded, BudgetMeter } from './budget.ts';
 import { ExecFailure, type ScenarioPath } from './exec-failure.ts';
-import { activeGerror, cerrorOf, consOf, type ExecContext } from './exec/context.ts';
+import { activeGerror, cerrorOf, consOf, eventsWritten, type ExecContext } from './exec/context.ts';
 import { eventRecord } from './exec/events.ts';
 import { layoutKey, makeAllocators } from './exec/layout.ts';
 import { execProfile } from './exec/profile.ts';
@@ -56,7 +56,7 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
   }));
   const tables = at(['memory'], () => buildTables(scenario, mem, alloc, dev.profile.oas));
   const ctx: ExecContext = {
-    scenario, dev, mem, alloc, tables, boot, trace: opts.trace === true, events: [], walks: [], steAddrs: new Map(),
+    scenario, dev, mem, alloc, tables, boot, trace: opts.trace === true, events: [], walks: [], steAddrs: new Map(), stalled: new Map(),
   };
   (scenario.streams ?? []).forEach((st, i) => at(['streams', i], () => {
     const where = `streams[${i}]`;
@@ -79,6 +79,12 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
     if (host !== undefined) hostAfterStep(host);
   };
   at([], () => drain(0));
+  // smmu.event_drain: explicit — from here on only drain_events steps consume the event queue.
+  const explicit = scenario.smmu?.event_drain === 'explicit' ? { marks: [{ step: 0, written: eventsWritten(dev) }], consumed: eventsWritten(dev) } : undefined;
+  if (explicit !== undefined) {
+    (ctx as { explicitDrain?: typeof explicit }).explicitDrain = explicit;
+    dev.evtqConsumerStopped = true;
+  }
   // Table addresses as set up (a later unmap may remove the S2 mapping of a guest table).
   const layout = layoutOf(ctx);
   const steps: StepRecord[] = [];
@@ -89,6 +95,7 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
     meter.path = path;
     meter.tick();
     steps.push(runStep(ctx, step, i + 1));
+    explicit?.marks.push({ step: i + 1, written: eventsWritten(dev) });
     at(path, () => drain(i + 1));
     // Read only what an inline expectation names, after the drain (a read of EVENTQ_PROD then
     // sees every record of the step).

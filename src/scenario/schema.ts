@@ -10,7 +10,7 @@
  * is one more property of `$defs/step`, contributed by its definition in src/engine/steps/.
  */
 import { PROFILE_FIELDS } from '../smmu/profile-fields.ts';
-import { FEATURES } from './features.ts';
+import { FEATURES, notModelledReason } from './features.ts';
 import { CERRORS, COMMAND_OPS, ERRNOS, EVENT_TYPES, FAULT_KINDS, GERRORS, READ_REGISTERS, RESULT_KINDS } from './vocab.ts';
 
 export type Json = Record<string, unknown>;
@@ -145,7 +145,7 @@ export function buildScenarioSchema(steps: Readonly<Record<string, Json>>): Json
       ssidsize: int(0, 20, 'IDR1.SSIDSIZE'),
       granules: arrayOf(ref('granule'), { minItems: 1, uniqueItems: true }),
       stall_model: enumOf(['stall_and_terminate', 'terminate', 'stall_force'], 'IDR0.STALL_MODEL'),
-      features: obj(Object.fromEntries(FEATURES.map((f) => [f, { type: 'boolean' }])), [], FEATURES_DESCRIPTION),
+      features: obj(Object.fromEntries(FEATURES.filter((f) => notModelledReason(f) === undefined).map((f) => [f, { type: 'boolean' }])), [], FEATURES_DESCRIPTION),
       idr: obj(Object.fromEntries(PROFILE_FIELDS.map((f) => {
         const doc = `SMMU_${f.reg}.${f.field}: ${f.doc}`;
         return [f.field, Array.isArray(f.values) ? enumOf(f.values, doc) : int((f.values as { min: number }).min, (f.values as { max: number }).max, doc)];
@@ -160,6 +160,8 @@ export function buildScenarioSchema(steps: Readonly<Record<string, Json>>): Json
       strtab: enumOf(['linear', '2level'], 'stream table format'),
       split: enumOf([6, 8, 10], 'STRTAB_BASE_CFG.SPLIT for 2-level stream tables'),
       recinvsid: bool('SMMU_CR2.RECINVSID: record C_BAD_STREAMID'),
+      event_drain: enumOf(['each_step', 'explicit'], 'each_step (default): the executor consumes the event queue after every step and attributes each record to that step; explicit: only drain_events steps consume it, attributing each record to the step that produced it'),
+      e2h: bool('SMMU_CR2.E2H at boot (needs IDR0.HYP): StreamWorld EL2 streams become EL2-E2H'),
       cache_policy: enumOf(['max', 'none'], 'max caches everything allowed (default); none never caches'),
       faults: arrayOf(ref('fault')),
     }, [], 'SMMU profile overrides'),
@@ -272,6 +274,8 @@ export function buildScenarioSchema(steps: Readonly<Record<string, Json>>): Json
       cerror: enumOf(CERRORS),
       entry_num: int(0, 0xffff_ffff, 'entry_num written back by IOMMU_HWPT_INVALIDATE'),
       gerror: arrayOf(enumOf(GERRORS), { uniqueItems: true }),
+      sync: { ...arrayOf(enumOf(['msi', 'sev', 'irq'])), description: 'exactly these CMD_SYNC completion signals, in order (§4.7.3)' },
+      values: { ...arrayOf(u64), description: 'read_mem: exactly these values, in order' },
       fields: {
         type: 'object',
         description: 'other fields of the step record by golden name -> value',

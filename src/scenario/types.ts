@@ -101,6 +101,10 @@ export interface SmmuBlock {
   readonly strtab?: 'linear' | '2level';
   readonly split?: 6 | 8 | 10;
   readonly recinvsid?: boolean;
+  /** Who consumes the event queue: the executor after every step (default) or only drain_events steps. */
+  readonly event_drain?: 'each_step' | 'explicit';
+  /** SMMU_CR2.E2H set at boot (§6.3.12; RES0 without IDR0.HYP). */
+  readonly e2h?: boolean;
   readonly cache_policy?: 'max' | 'none';
   readonly faults?: readonly FaultInjection[];
 }
@@ -316,6 +320,10 @@ export interface Expect {
   readonly entry_num?: number;
   /** Active GERROR bits after the step, exactly. */
   readonly gerror?: readonly GerrorName[];
+  /** CMD_SYNC completion signals of the step, in order (the kind of each `sync` record entry). */
+  readonly sync?: readonly ('msi' | 'sev' | 'irq')[];
+  /** read_mem: the values read. */
+  readonly values?: readonly U64[];
   /** Any other field of the step record, by its golden name. */
   readonly fields?: Readonly<Record<string, number | U64 | string | boolean>>;
   /** Register values read after the step (and after its events are drained). */
@@ -400,7 +408,7 @@ export const SHAPES: Readonly<Record<string, Shape>> = {
   attach_probe: shape<AttachProbe>()(['device', 'ssid', 'iova', 'access'], ['device', 'iova', 'access']),
   vste: shape<VSte>()(['config', 'valid', 's1dss', 's1fmt', 's1cdmax', 'cd_table', 's1stalld', 'eats', 'fields', 'raw'], []),
   smmu: shape<SmmuBlock>()(['version', 'oas', 'sidsize', 'ssidsize', 'granules', 'stall_model', 'features', 'idr', 'impdef', 'cmdq_log2size',
-    'evtq_log2size', 'priq_log2size', 'strtab', 'split', 'recinvsid', 'cache_policy', 'faults'], []),
+    'evtq_log2size', 'priq_log2size', 'strtab', 'split', 'recinvsid', 'event_drain', 'e2h', 'cache_policy', 'faults'], []),
   fault: shape<FaultInjection>()(['kind', 'pa', 'size', 'count'], ['kind']),
   device: shape<Device>()(['name', 'sid', 'vsid', 'bdf'], ['name', 'sid']),
   s1_map: shape<S1Map>()(['va', 'pa', 'ipa', 'size', 'perm', 'af', 'attr', 'page_only', 'priv', 'ng', 'xn'],
@@ -423,5 +431,5 @@ export const SHAPES: Readonly<Record<string, Shape>> = {
     'tg', 'ttl', 'cs', 'msiaddr', 'msidata', 'stag', 'resp', 'fields', 'raw'], []),
   event_expect: shape<EventExpect>()(['type', 'sid', 'ssid', 's2', 'class', 'rnw', 'pnu', 'ind', 'stall', 'stag',
     'input_addr', 'ipa', 'fetch_addr', 'fields'], ['type']),
-  expect: shape<Expect>()(['result', 'pa', 'errno', 'cons', 'cerror', 'entry_num', 'gerror', 'fields', 'regs', 'events'], []),
+  expect: shape<Expect>()(['result', 'pa', 'errno', 'cons', 'cerror', 'entry_num', 'gerror', 'sync', 'values', 'fields', 'regs', 'events'], []),
 };

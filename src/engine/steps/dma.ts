@@ -56,6 +56,7 @@ export const dma = defineStep({
       ...(trace !== undefined ? { trace } : {}),
     });
     if (trace !== undefined) ctx.walks.push({ step: n, lines: trace.format() });
+    if (r.kind === 'stalled') ctx.stalled?.set(n, { sid, stag: r.stag });
     const o = txnFields(r);
     return {
       result: o.result,

@@ -10,7 +10,9 @@ import { type Json, buildScenarioSchema } from '../../scenario/schema.ts';
 import { type Shape, type Step, type StepKind, stepKind } from '../../scenario/types.ts';
 import { BudgetExceeded } from '../budget.ts';
 import { ExecFailure } from '../exec-failure.ts';
-import type { ExecContext } from '../exec/context.ts';
+import { hex64 } from '../../arch/fields.ts';
+import type { TransactionResult } from '../../smmu/device.ts';
+import { type ExecContext, txnFields } from '../exec/context.ts';
 import type { StepRecord } from '../types.ts';
 import type { StepDef, StepOut } from './define.ts';
 import { ackGerror } from './ack-gerror.ts';
@@ -28,6 +30,7 @@ import { invalidate } from './invalidate.ts';
 import { map } from './map.ts';
 import { msi } from './msi.ts';
 import { nestedHwpt } from './nested-hwpt.ts';
+import { readMem } from './read-mem.ts';
 import { readReg } from './read-reg.ts';
 import { readVevents } from './read-vevents.ts';
 import { resume } from './resume.ts';
@@ -54,6 +57,7 @@ export const STEPS = {
   resume,
   ack_gerror: ackGerror,
   drain_events: drainEvents,
+  read_mem: readMem,
   hw_info: hwInfo,
   hwpt_alloc: hwptAlloc,
   s2_map: s2Map,
@@ -119,6 +123,7 @@ export function explainStep(step: Step): string {
 export function runStep(ctx: ExecContext, step: Step, n: number): StepRecord {
   const op = stepKind(step);
   const where = `step ${n} (${op})`;
+  const before = ctx.dev.stallCompletions.length;
   let out: StepOut;
   try {
     out = dispatch(ctx, op, (step as unknown as Record<string, unknown>)[op] as never, n, where);
@@ -128,7 +133,21 @@ export function runStep(ctx: ExecContext, step: Step, n: number): StepRecord {
     const msg = e instanceof Error ? e.message : String(e);
     throw new ExecFailure(['steps', n - 1, op], msg.includes(where) ? msg : `${where}: ${msg}`, { cause: e });
   }
-  return { step: n, op, result: out.result, ...out.fields };
+  // Stalled transactions this step ended (STALL_TERM, RESUME in a cmdq step, SMMUEN=0, a retried
+  // unrecorded stall): what happened to each. A resume step reports its own transaction itself.
+  const ended = ctx.dev.stallCompletions.slice(before).map(endedText);
+  const fields = op !== 'resume' && ended.length > 0 ? { ...out.fields, ended } : out.fields;
+  return { step: n, op, result: out.result, ...fields };
+}
+
+/** `terminate sid=0x10 stag=0: abort` / `retry sid=0x10 stag=1: ok pa=0x...` / `...: fault F_PERMISSION`. */
+function endedText(c: { sid: number; stag: number; action: string; result: TransactionResult }): string {
+  const o = txnFields(c.result);
+  const pa = o.fields['pa'];
+  const ev = o.fields['event'];
+  const extra =
+    typeof pa === 'bigint' ? ` pa=${hex64(pa)}` : typeof ev === 'string' ? ` ${ev}` : typeof o.fields['stag'] === 'number' ? ` stag=${o.fields['stag']}` : '';
+  return `${c.action} sid=0x${c.sid.toString(16)} stag=${c.stag}: ${o.result}${extra}`;
 }
 
 function dispatch(ctx: ExecContext, kind: StepKind, body: never, n: number, where: string): StepOut {
