@@ -24,5 +24,5 @@ export const guestEvents = defineStep({
   refs(_b, t, at) {
     if (t.scenario.guest === undefined) t.report('CONFLICT', at, 'Step "guest_events" needs a top-level `guest:`');
   },
-  run: (ctx, h, _b, n, where) => guestEventsStep(ctx, h, n, where),
+  run: (ctx, h, _b, n) => guestEventsStep(ctx, h, n),
 });
