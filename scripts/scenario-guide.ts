@@ -1,11 +1,11 @@
 /**
- * Regenerate the worked examples and defaults in docs/writing-scenarios.md (src/scenario/guide.ts):
+ * Regenerate the worked examples and defaults in docs/writing-scenarios.md (src/coverage/guide.ts):
  *   node --import=tsx scripts/scenario-guide.ts
  * test/guide.test.ts fails when the guide is not current.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { updateGuide } from '../src/scenario/guide.ts';
+import { updateGuide } from '../src/coverage/guide.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DOC = `${ROOT}docs/writing-scenarios.md`;

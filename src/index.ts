@@ -19,7 +19,7 @@ import type { ExecuteScenario, Profile } from './engine/types.ts';
 import { parseExpectFail } from './engine/expect-fail.ts';
 import { type RenderOptions, type ReporterName, renderReport as render } from './report/reporters.ts';
 import { type ExitCode, type ReportInput, type Totals, totals } from './report/summary.ts';
-import { loadScenarioFile, loadScenarioText } from './scenario/load.ts';
+import { loadScenarioFile, loadScenarioText } from './engine/load.ts';
 import type { LoadError } from './scenario/errors.ts';
 import { FEATURES, type Feature, isFeature } from './scenario/features.ts';
 import type { Scenario } from './scenario/types.ts';

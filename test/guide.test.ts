@@ -5,8 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { GUIDE_BEGIN, renderGuide } from '../src/scenario/guide.ts';
-import { STEP_KINDS } from '../src/scenario/types.ts';
+import { GUIDE_BEGIN, renderGuide } from '../src/coverage/guide.ts';
+import { STEP_KINDS } from '../src/engine/steps/registry.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const GUIDE = readFileSync(join(ROOT, 'docs', 'writing-scenarios.md'), 'utf8');

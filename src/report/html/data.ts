@@ -12,7 +12,7 @@ import type { ScenarioResult } from '../../engine/result.ts';
 import { loadExecutor } from '../../engine/run-one.ts';
 import type { Profile } from '../../engine/types.ts';
 import { goldenPath } from '../../golden/store.ts';
-import { loadScenarioFile } from '../../scenario/load.ts';
+import { loadScenarioFile } from '../../engine/load.ts';
 
 export interface RuleRow {
   readonly id: string;
