@@ -15,7 +15,7 @@ import { closest } from './arch/fields.ts';
 import type { RunProblem, ScenarioResult } from './engine/result.ts';
 import { runSuite as runSuiteEngine } from './engine/run-suite.ts';
 import { parseShard } from './engine/shard.ts';
-import type { ExecuteScenario, Profile } from './engine/types.ts';
+import type { ExecuteScenario, Profile } from './scenario/observation.ts';
 import { parseExpectFail } from './engine/expect-fail.ts';
 import { type RenderOptions, type ReporterName, renderReport as render } from './report/reporters.ts';
 import { type ExitCode, type ReportInput, type Totals, totals } from './report/summary.ts';
@@ -24,7 +24,7 @@ import type { LoadError } from './scenario/errors.ts';
 import { FEATURES, type Feature, isFeature } from './scenario/features.ts';
 import type { Scenario } from './scenario/types.ts';
 
-export type { ExecuteOptions, ExecuteScenario, EventRecord, Observation, Profile, StepRecord, WalkTrace } from './engine/types.ts';
+export type { ExecuteOptions, ExecuteScenario, EventRecord, Observation, Profile, StepRecord, WalkTrace } from './scenario/observation.ts';
 export type { ResultState, RunProblem, RunProblemKind, ScenarioResult } from './engine/result.ts';
 export type { LoadError, LoadErrorCode } from './scenario/errors.ts';
 export type { Feature } from './scenario/features.ts';

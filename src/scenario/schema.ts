@@ -314,7 +314,7 @@ export function buildScenarioSchema(steps: Readonly<Record<string, Json>>): Json
       requires: arrayOf(enumOf(FEATURES), { uniqueItems: true, description: 'features the profile must have, else SKIP' }),
       covers: arrayOf({ type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }, {
         uniqueItems: true,
-        description: 'ids of the rules this scenario checks (src/coverage/rules.ts); feeds the coverage map',
+        description: 'ids of the rules this scenario checks (src/scenario/rules.ts); feeds the coverage map',
       }),
       smmu: ref('smmu'),
       devices: arrayOf(ref('device')),

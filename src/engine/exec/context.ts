@@ -5,10 +5,11 @@ import { CMDQ_CONS, GERROR, REG } from '../../arch/registers.ts';
 import type { SparseMemory } from '../../memory/sparse-memory.ts';
 import { type BootInfo, submitCommands } from '../../smmu/boot.ts';
 import type { CmdqResult } from '../../smmu/cmdq.ts';
-import type { SmmuDevice, TransactionResult } from '../../smmu/device.ts';
+import type { SmmuDevice } from '../../smmu/device.ts';
+import type { TransactionResult } from '../../smmu/transaction.ts';
 import type { Scenario } from '../../scenario/types.ts';
-import type { EventRecord, ObsValue, WalkTrace } from '../types.ts';
-import type { HostWorld } from './host-world.ts';
+import type { EventRecord, ObsValue, WalkTrace } from '../../scenario/observation.ts';
+import type { HostWorld } from './world.ts';
 import type { Allocators } from './layout.ts';
 import type { Tables } from './tables.ts';
 

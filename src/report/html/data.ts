@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { collectSuite } from '../../coverage/collect.ts';
-import { RULES } from '../../coverage/rules.ts';
+import { RULES } from '../../scenario/rules.ts';
 import type { ScenarioResult } from '../../engine/result.ts';
 import { loadExecutor } from '../../engine/run-one.ts';
-import type { Profile } from '../../engine/types.ts';
+import type { Profile } from '../../scenario/observation.ts';
 import { goldenPath } from '../../golden/store.ts';
 import { loadScenarioFile } from '../../engine/load.ts';
 
