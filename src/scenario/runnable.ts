@@ -21,7 +21,7 @@ import { REG } from '../arch/registers.ts';
 import { STE } from '../arch/ste.ts';
 import { startLevelS2 } from '../arch/ttd.ts';
 import { leafCountBound, tableGeometry } from '../pgtable/builder.ts';
-import { gShiftOf } from '../pgtable/descriptors.ts';
+import { gShiftOf } from '../arch/ttd.ts';
 import { DEFAULT_PROFILE } from '../smmu/profile.ts';
 import type { LoadCaps } from './caps.ts';
 import { commandFields } from './command-fields.ts';
