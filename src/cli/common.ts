@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { closest } from '../arch/fields.ts';
 import type { Profile } from '../engine/types.ts';
+import type { TargetSpec } from '../target/contract.ts';
 import { FEATURES, type Feature, isFeature } from '../scenario/features.ts';
 import type { Options, Parsed } from './args.ts';
 import { str } from './args.ts';
@@ -11,6 +12,7 @@ export const COMMON_OPTIONS: Options = {
   golden: { type: 'string' },
   features: { type: 'string' },
   executor: { type: 'string' },
+  target: { type: 'string' },
 };
 
 export interface Common {
@@ -18,6 +20,16 @@ export interface Common {
   readonly goldenDir: string;
   readonly profile: Profile;
   readonly executorModule: string;
+  /** --target: the SMMU under test (absent: the built-in emulator). */
+  readonly target?: TargetSpec;
+}
+
+/** `--target builtin | qemu | qemu=PATH` → a TargetSpec, or why not. */
+export function parseTarget(text: string | undefined): TargetSpec | undefined | string {
+  if (text === undefined || text === 'builtin' || text === 'emulator') return undefined;
+  if (text === 'qemu') return { kind: 'qemu', binary: 'qemu-system-aarch64' };
+  if (text.startsWith('qemu=') && text.length > 5) return { kind: 'qemu', binary: text.slice(5) };
+  return `Unknown --target "${text}"; expected builtin, qemu or qemu=PATH`;
 }
 
 /** Module beside this file's tree: `.ts` under tsx, `.js` in dist. */
@@ -44,7 +56,9 @@ export function commonSettings(p: Parsed, cwd: string): Common | string {
   const profile: Profile = { name: list === undefined ? 'emulator' : `features=${features.join(',')}`, features };
   const exec = str(p.values['executor']);
   const executorModule = exec === undefined ? siblingModule('../engine/execute') : new URL(exec, `file://${cwd}/`).href;
-  return { root, goldenDir, profile, executorModule };
+  const target = parseTarget(str(p.values['target']));
+  if (typeof target === 'string') return target;
+  return { root, goldenDir, profile, executorModule, ...(target !== undefined ? { target } : {}) };
 }
 
 /** --jobs: a positive integer, or auto (in-process for small runs, else one worker per core). */

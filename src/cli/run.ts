@@ -2,7 +2,10 @@
 import { resolve } from 'node:path';
 import { type ReportInput } from '../report/summary.ts';
 import { isFailure } from '../report/summary.ts';
-import { loadExpectFail } from '../engine/expect-fail.ts';
+import { existsSync } from 'node:fs';
+import { type ExpectFailList, loadExpectFail } from '../engine/expect-fail.ts';
+import { loadTargetExpectations } from '../target/expectations.ts';
+import { targetName } from '../target/name.ts';
 import { runSuite } from '../engine/run-suite.ts';
 import { parseShard } from '../engine/shard.ts';
 import { isCi } from '../golden/store.ts';
@@ -56,9 +59,27 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   if (update && isCi(io.env)) {
     return usage(`Refusing to update goldens under CI (CI=${io.env['CI'] ?? ''}); run --update locally and commit the goldens`);
   }
+  if (update && common.target !== undefined) return usage('Refusing --update with --target: goldens hold the reference model\'s observations');
   const efPath = str(p.values['expect-fail']);
-  const expectFail = efPath === undefined ? undefined : loadExpectFail(resolve(io.cwd, efPath));
+  let expectFail: ExpectFailList | string | undefined = efPath === undefined ? undefined : loadExpectFail(resolve(io.cwd, efPath));
   if (typeof expectFail === 'string') return usage(expectFail);
+  const notes: string[] = [];
+  if (common.target !== undefined && expectFail === undefined) {
+    // known deviations of the target: targets/<name>.yaml beside the scenarios root
+    let name: string;
+    try {
+      name = targetName(common.target);
+    } catch (e) {
+      return usage(e instanceof Error ? e.message : String(e));
+    }
+    const file = resolve(common.root, '..', 'targets', `${name}.yaml`);
+    if (existsSync(file)) {
+      expectFail = loadTargetExpectations(file);
+      if (typeof expectFail === 'string') return usage(expectFail);
+    } else {
+      notes.push(`No expectation file ${file} for ${name}: every deviation shows as a failure`);
+    }
+  }
 
   const progress = reporter === 'pretty' && io.isTTY;
   const suite = await runSuite({
@@ -76,12 +97,13 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     checkObsolete: p.values['check-obsolete'] === true,
     profile: common.profile,
     executorModule: common.executorModule,
+    ...(common.target !== undefined ? { target: common.target } : {}),
     timings: p.values['timings'] === true,
     ...(progress ? { onResult: (r, done, total) => io.stderr(`\r\x1b[K[${done}/${total}] ${r.state.padEnd(5)} ${r.id}`) } : {}),
   });
   if (progress) io.stderr('\r\x1b[K');
 
-  const input: ReportInput = { results: suite.results, written: suite.written, obsolete: suite.obsolete, notes: suite.notes, timings: p.values['timings'] === true };
+  const input: ReportInput = { results: suite.results, written: suite.written, obsolete: suite.obsolete, notes: [...notes, ...suite.notes], timings: p.values['timings'] === true };
   io.stdout(await render(reporter, input));
   if (suite.badArguments || suite.results.some((r) => r.invalid)) return EXIT_INVALID;
   if (suite.results.some((r) => isFailure(r.state)) || suite.obsolete.length > 0) return EXIT_FAIL;

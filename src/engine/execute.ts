@@ -15,10 +15,14 @@ import { bootSmmu, installSte } from '../smmu/boot.ts';
 import { SmmuDevice } from '../smmu/device.ts';
 import { makeProfile } from '../smmu/profile.ts';
 import type { Scenario } from '../scenario/types.ts';
-import { activeGerror, cerrorOf, consOf, type ExecContext } from './exec/context.ts';
+import { activeGerror, cerrorOf, consOf, type Dut, type ExecContext } from './exec/context.ts';
 import { eventRecord } from './exec/events.ts';
 import { layoutKey, makeAllocators } from './exec/layout.ts';
-import { execProfile } from './exec/profile.ts';
+import { type ExecProfile, execProfile } from './exec/profile.ts';
+import { TargetDevice } from './exec/target-device.ts';
+import { checkTargetProfile, openTarget } from './exec/target-open.ts';
+import { normalisationsFor } from '../target/normalise.ts';
+import type { SmmuTarget } from '../target/contract.ts';
 import { hostAfterStep, hostEvent, makeHostWorld } from './exec/host.ts';
 import { injectFault, runStep } from './exec/steps.ts';
 import { encodeSte, streamSid } from './exec/streams.ts';
@@ -37,11 +41,31 @@ function sidBitsFor(s: Scenario, sidSize: number, strtab: 'linear' | '2level'): 
 
 export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: ExecuteOptions): Observation => {
   const ep = execProfile(scenario);
-  const mem = new SparseMemory();
-  const dev = new SmmuDevice({ mem, profile: ep.profile, cachePolicy: ep.cachePolicy });
+  if (opts.target === undefined || opts.target.kind === 'builtin') {
+    const mem = new SparseMemory();
+    return executeOn(scenario, opts, new SmmuDevice({ mem, profile: ep.profile, cachePolicy: ep.cachePolicy }), ep);
+  }
+  const target = openTarget(opts.target, scenario);
+  try {
+    return executeOn(scenario, opts, new TargetDevice(target), ep);
+  } finally {
+    target.close();
+  }
+};
+
+/** Run a scenario on an already-open target (the caller closes it): tests, embedders. */
+export function executeOnTarget(scenario: Scenario, opts: ExecuteOptions, target: SmmuTarget): Observation {
+  return executeOn(scenario, opts, new TargetDevice(target), execProfile(scenario));
+}
+
+function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecProfile): Observation {
+  if (dev instanceof TargetDevice) checkTargetProfile(scenario, ep, dev);
+  const mem = dev.mem;
   const alloc = makeAllocators(mem);
   const sidBits = sidBitsFor(scenario, makeProfile(ep.profile).sidSize, ep.boot.strtab);
-  const boot = bootSmmu(dev, alloc.host, { ...ep.boot, ...(sidBits !== undefined ? { sidBits } : {}) });
+  const ref = makeProfile(ep.profile);
+  const padEl2 = dev instanceof TargetDevice && ref.s1p && ref.hyp && !(dev.profile.s1p && dev.profile.hyp);
+  const boot = bootSmmu(dev, alloc.host, { ...ep.boot, ...(sidBits !== undefined ? { sidBits } : {}), ...(padEl2 ? { padEl2 } : {}) });
   const tables = buildTables(scenario, mem, alloc, dev.profile.oas);
   const ctx: ExecContext = {
     scenario, dev, mem, alloc, tables, boot, trace: opts.trace === true, events: [], walks: [], steAddrs: new Map(),
@@ -86,8 +110,9 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
     ...(gerror !== 0n || gerrorn !== 0n ? { gerror: { gerror: hex32(gerror), gerrorn: hex32(gerrorn), active: activeGerror(dev) } } : {}),
     layout: { ...layout, ...steLayout(ctx) },
     ...(ctx.trace ? { walks: ctx.walks } : {}),
+    ...(dev instanceof TargetDevice ? { target: { name: dev.target.name, normalisations: normalisationsFor(dev.target.capabilities).map((n) => n.id) } } : {}),
   };
-};
+}
 
 /** Named structures → addresses, so goldens can be checked by hand. */
 function layoutOf(ctx: ExecContext): Record<string, ObsScalar> {

@@ -11,6 +11,9 @@ import { readGolden } from '../golden/store.ts';
 import { checkExpectations } from './check-expect.ts';
 import type { ScenarioResult } from './result.ts';
 import type { ExecuteScenario, ExecutorModule, Profile } from './types.ts';
+import { TargetFailure, type TargetSpec, TargetUnsupported } from '../target/contract.ts';
+import { projectCanonical } from '../target/normalise.ts';
+import { targetFeatures } from './target-features.ts';
 
 export interface RunTask {
   readonly id: string | undefined;
@@ -28,6 +31,8 @@ export interface RunTask {
 export interface RunContext {
   readonly executorModule: string;
   readonly profile: Profile;
+  /** The SMMU under test (default: the built-in emulator); its ID registers decide `requires:`. */
+  readonly target?: TargetSpec;
   readonly caps?: Partial<LoadCaps>;
 }
 
@@ -74,6 +79,12 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
   if (missing.length > 0) {
     return done({ state: 'skip', invalid: false, golden: 'not-run', messages: [`requires ${missing.join(', ')} (not in profile ${ctx.profile.name})`] });
   }
+  if (ctx.target !== undefined && ctx.target.kind !== 'builtin') {
+    const tf = targetFeatures(ctx.target);
+    if (typeof tf === 'string') return done({ state: 'error', invalid: false, golden: 'not-run', messages: [tf] });
+    const lacks = (scenario.requires ?? []).filter((f) => !tf.features.includes(f));
+    if (lacks.length > 0) return done({ state: 'skip', invalid: false, golden: 'not-run', messages: [`requires ${lacks.join(', ')} (not in ${tf.name}'s ID registers)`] });
+  }
   if (task.goldenFile === undefined) {
     return done({ state: 'error', invalid: true, golden: 'not-run', messages: [`Scenario ${task.display} is outside the scenarios root, so it has no golden`] });
   }
@@ -82,8 +93,13 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
 
   let obs;
   try {
-    obs = exec(scenario, { profile: ctx.profile });
+    obs = exec(scenario, { profile: ctx.profile, ...(ctx.target !== undefined ? { target: ctx.target } : {}) });
   } catch (e) {
+    const unsupported = unsupportedReason(e);
+    if (unsupported !== undefined) return done({ state: 'skip', invalid: false, golden: 'not-run', messages: [unsupported] });
+    // the target itself failed the scenario (QEMU aborted on an assertion, stopped answering): a
+    // failure of the target, which an expectation file can list, not a harness error
+    if (hasFailure(e)) return done({ state: 'fail', invalid: false, golden: 'not-run', messages: [`Target failed: ${e instanceof Error ? e.message : String(e)}`] });
     return done({ state: 'error', invalid: false, golden: 'not-run', messages: [`Executor crashed: ${crashText(e)}`] });
   }
   let actual: string;
@@ -92,8 +108,13 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
   } catch (e) {
     return done({ state: 'error', invalid: false, golden: 'not-run', messages: [`Cannot serialise observation: ${e instanceof Error ? e.message : String(e)}`] });
   }
-  const messages = checkExpectations(scenario, obs);
-  const cmp = compareGolden(actual, readGolden(task.goldenFile), task.goldenDisplay);
+  // inline `expect:` values are reference-model values too: on a target only the golden comparison (normalised) applies
+  const messages = obs.target === undefined ? checkExpectations(scenario, obs) : [];
+  const notes: string[] = [];
+  const norms = obs.target?.normalisations ?? [];
+  const golden = readGolden(task.goldenFile);
+  const cmp = compareGolden(projectCanonical(actual, norms), golden === undefined ? undefined : projectCanonical(golden, norms), task.goldenDisplay);
+  if (obs.target !== undefined && norms.length > 0) notes.push(`on ${obs.target.name}, normalised: ${norms.join(', ')}`);
   if (cmp.status === 'missing') {
     messages.push(`Golden ${task.goldenDisplay} is missing; create it with: smmu-conform run ${task.display} --update --create`);
   } else if (cmp.status === 'mismatch') {
@@ -104,7 +125,7 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
     state: ok ? 'pass' : 'fail',
     invalid: false,
     golden: cmp.status,
-    messages,
+    messages: ok ? notes : [...messages, ...notes],
     ...(cmp.diff !== undefined ? { diff: cmp.diff } : {}),
     ...(task.keepActual ? { actual } : {}),
   });
@@ -116,4 +137,15 @@ function crashText(e: unknown): string {
   const lines = (e.stack ?? `${e.name}: ${e.message}`).split('\n');
   const cut = lines.findIndex((l) => /\brunOne(Unguarded)?\b/.test(l));
   return (cut < 0 ? lines : lines.slice(0, cut)).join('\n');
+}
+
+/** The reason of a TargetUnsupported anywhere in the cause chain (steps wrap errors with their location). */
+function unsupportedReason(e: unknown): string | undefined {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) if (c instanceof TargetUnsupported) return `not expressible on the target: ${c.reason}`;
+  return undefined;
+}
+
+function hasFailure(e: unknown): boolean {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) if (c instanceof TargetFailure) return true;
+  return false;
 }

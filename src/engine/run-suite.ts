@@ -15,6 +15,7 @@ import type { ScenarioResult } from './result.ts';
 import { type RunContext, type RunTask, runOne } from './run-one.ts';
 import { type Shard, selectShard } from './shard.ts';
 import type { Profile } from './types.ts';
+import type { TargetSpec } from '../target/contract.ts';
 
 export interface SuiteOptions {
   readonly cwd: string;
@@ -35,6 +36,8 @@ export interface SuiteOptions {
   readonly expectFail?: ExpectFailList;
   readonly checkObsolete?: boolean;
   readonly profile: Profile;
+  /** The SMMU under test (absent: the built-in emulator). */
+  readonly target?: TargetSpec;
   /** Module specifier (file URL) exporting `executeScenario`. */
   readonly executorModule: string;
   readonly caps?: Partial<LoadCaps>;
@@ -70,7 +73,11 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
     keepActual: opts.update === true,
     timings: opts.timings === true,
   }));
-  const ctx: RunContext = { executorModule: opts.executorModule, profile: opts.profile, ...(opts.caps !== undefined ? { caps: opts.caps } : {}) };
+  const ctx: RunContext = {
+    executorModule: opts.executorModule, profile: opts.profile,
+    ...(opts.caps !== undefined ? { caps: opts.caps } : {}),
+    ...(opts.target !== undefined ? { target: opts.target } : {}),
+  };
   const jobs = opts.jobs === 'auto' ? (tasks.length < 16 ? 1 : availableParallelism()) : opts.jobs;
   const raw = jobs <= 1 || tasks.length <= 1 ? await runInProcess(tasks, ctx, opts) : await runInWorkers(tasks, ctx, opts, jobs);
 
@@ -104,8 +111,10 @@ function selectRefs(refs: readonly ScenarioRef[], opts: SuiteOptions): ScenarioR
 
 function applyExpectFail(r: ScenarioResult, list: ExpectFailList | undefined): ScenarioResult {
   if (list === undefined || !list.matches(r.id)) return r;
-  if (r.state === 'fail') return { ...r, state: 'xfail' };
-  if (r.state === 'pass') return { ...r, state: 'xpass', messages: [...r.messages, 'Listed as an expected failure but passed: remove it from the expected-failure list'] };
+  const why = list.reason?.(r.id);
+  const more = why !== undefined ? [why] : [];
+  if (r.state === 'fail') return { ...r, state: 'xfail', messages: [...more, ...r.messages] };
+  if (r.state === 'pass') return { ...r, state: 'xpass', messages: [...r.messages, ...more, 'Listed as an expected failure but passed: remove it from the expected-failure list'] };
   return r;
 }
 

@@ -11,6 +11,7 @@
  */
 import type { Feature } from '../scenario/features.ts';
 import type { Scenario } from '../scenario/types.ts';
+import type { TargetSpec } from '../target/contract.ts';
 
 export type ObsScalar = string | number | bigint | boolean | null;
 export type ObsValue = ObsScalar | readonly ObsScalar[];
@@ -64,6 +65,12 @@ export interface Observation {
    * can be checked by hand. Optional; serialised after `gerror`.
    */
   readonly layout?: Readonly<Record<string, ObsScalar>>;
+  /**
+   * The external target that produced this observation and the normalisations (src/target/
+   * normalise.ts) its comparison with the reference golden needs; absent for the built-in
+   * emulator. Never part of the golden.
+   */
+  readonly target?: { readonly name: string; readonly normalisations: readonly string[] };
   /** Walk traces for `explain`; never part of the golden. Filled only when `ExecuteOptions.trace` is set. */
   readonly walks?: readonly WalkTrace[];
 }
@@ -78,6 +85,8 @@ export interface ExecuteOptions {
   readonly profile: Profile;
   /** Collect WalkTrace records (costly; `explain` sets it). */
   readonly trace?: boolean;
+  /** The SMMU under test (default: the built-in emulator). */
+  readonly target?: TargetSpec;
 }
 
 /**

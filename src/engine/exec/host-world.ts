@@ -16,7 +16,7 @@ import { Rfc2023 } from '../../host/rfc2023.ts';
 import type { Command, Scenario } from '../../scenario/types.ts';
 import type { EventRecord } from '../types.ts';
 import { encodeScenarioCommand } from './commands.ts';
-import type { ExecContext } from './context.ts';
+import { type ExecContext, emulatorOnly } from './context.ts';
 import type { GuestWorld } from './guest.ts';
 import { HOST1_BASE, HOST1_LIMIT } from './layout.ts';
 import { execProfile } from './profile.ts';
@@ -91,6 +91,7 @@ export function makeHostWorld(ctx: ExecContext): HostWorld | undefined {
  */
 function makeExtraSmmus(ctx: ExecContext, n: number): { dev: SmmuDevice; boot: BootInfo }[] {
   if (n <= 1) return [];
+  emulatorOnly(ctx, `host.smmus: ${n}`);
   const ep = execProfile(ctx.scenario);
   const alloc = new PageAllocator(HOST1_BASE, HOST1_LIMIT, ctx.mem);
   const out: { dev: SmmuDevice; boot: BootInfo }[] = [];

@@ -23,7 +23,7 @@ import { deliverMsi, setupMsiCookie, setupMsiFlat } from '../../host/msi.ts';
 import { VEVENTQ_FLAG_LOST_EVENTS, VEVENTQ_TYPE_ARM_SMMUV3 } from '../../host/veventq.ts';
 import type { AttachProbe, Step, VSte } from '../../scenario/types.ts';
 import type { EventRecord, ObsValue } from '../types.ts';
-import type { ExecContext } from './context.ts';
+import { type ExecContext, emulatorOnly } from './context.ts';
 import { eventRecord } from './events.ts';
 import { guestStep, setupGuestRam } from './guest.ts';
 import { type HostWorld, guestCommand } from './host-world.ts';
@@ -189,7 +189,7 @@ export function hostStep(ctx: ExecContext, h: HostWorld, step: Step, n: number, 
   if ('msi' in step) {
     const b = step.msi;
     const sid = streamSid(s, b, where);
-    const o = deliverMsi(ctx.dev, { sid, ...(b.ssid !== undefined ? { ssid: Number(b.ssid) } : {}) }, b.iova, Number(b.data & 0xffff_ffffn), h.its);
+    const o = deliverMsi(emulatorOnly(ctx, 'An msi step (the output PA decides ITS delivery)'), { sid, ...(b.ssid !== undefined ? { ssid: Number(b.ssid) } : {}) }, b.iova, Number(b.data & 0xffff_ffffn), h.its);
     const base: Fields = { device: b.device, iova: b.iova };
     if ('delivered' in o) return { result: 'ok', fields: { ...base, delivered: o.delivered, its_received: [...h.its.received] } };
     if ('landed' in o) return { result: 'ok', fields: { ...base, landed: o.landed, backed: o.backed, its_received: [...h.its.received] } };

@@ -26,7 +26,7 @@ import { WalkTrace } from '../../smmu/walk-trace.ts';
 import { type FaultInjection, type Step, stepKind } from '../../scenario/types.ts';
 import type { ObsValue, StepRecord } from '../types.ts';
 import { SYNC, encodeScenarioCommand } from './commands.ts';
-import { type ExecContext, activeGerror, cmdqFields, cmdqResult } from './context.ts';
+import { type ExecContext, activeGerror, cmdqFields, cmdqResult, emulatorOnly } from './context.ts';
 import { drainEventsStep, stopEventConsumer } from './events.ts';
 import { s1Invalidation, s2Invalidation, steInvalidation } from './invalidate.ts';
 import { encodeSte, streamSid } from './streams.ts';
@@ -125,10 +125,11 @@ function dispatch(ctx: ExecContext, step: Step, n: number, where: string): Out {
   if ('resume' in step) {
     const r = step.resume;
     const sid = streamSid(s, r, where);
-    const before = dev.stallCompletions.length;
+    const emu = emulatorOnly(ctx, 'A resume step');
+    const before = emu.stallCompletions.length;
     const cmd = encodeCommand('RESUME', { StreamID: sid, STAG: r.stag, Ac: r.action === 'retry' ? 1 : 0, Ab: r.action === 'abort' ? 1 : 0 });
     const q = submitCommands(dev, [cmd, [...SYNC]]);
-    const done = dev.stallCompletions.slice(before).find((c) => c.sid === sid && BigInt(c.stag) === r.stag);
+    const done = emu.stallCompletions.slice(before).find((c) => c.sid === sid && BigInt(c.stag) === r.stag);
     const base: Fields = { sid, stag: Number(r.stag), action: r.action, completed: done !== undefined };
     if (q.error !== 'CERROR_NONE' || q.stalled) return { result: cmdqResult(q), fields: { ...base, ...cmdqFields(dev, q) } };
     if (done === undefined) return { result: 'ok', fields: base };
@@ -190,20 +191,21 @@ export function injectFault(ctx: ExecContext, f: FaultInjection, where: string):
     case 'ext_abort': {
       // Reads of these PAs abort from now on (contents are lost): F_WALK_EABT / F_CD_FETCH / ...
       if (f.pa === undefined) throw new RangeError(`Cannot inject ext_abort (${where}): \`pa\` is required`);
+      emulatorOnly(ctx, 'ext_abort injection');
       ctx.mem.unback(f.pa, Number(f.size ?? 4096n));
       return;
     }
     case 'cmdq_stall':
       // The queue consumes `count` more commands (default 0), then stops making progress.
-      ctx.dev.cmdq.stallAfter(f.count ?? 0);
+      emulatorOnly(ctx, 'cmdq_stall injection').cmdq.stallAfter(f.count ?? 0);
       return;
     case 'cmdq_fetch_abort':
       // The next `count` command fetches (default 1) abort: CERROR_ABT at CONS, slot untouched.
-      ctx.dev.cmdq.abortFetches(f.count ?? 1);
+      emulatorOnly(ctx, 'cmdq_fetch_abort injection').cmdq.abortFetches(f.count ?? 1);
       return;
     case 'atc_inv_timeout':
       // No StreamID in the injection: every declared device stops completing ATS invalidations.
-      for (const d of ctx.scenario.devices ?? []) ctx.dev.atcInvNeverCompletes.add(Number(d.sid));
+      for (const d of ctx.scenario.devices ?? []) emulatorOnly(ctx, 'atc_inv_timeout injection').atcInvNeverCompletes.add(Number(d.sid));
       return;
     case 'evtq_full':
       // Software stops consuming the event queue: it fills, then overflows (exec/events.ts).
