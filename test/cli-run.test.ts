@@ -23,6 +23,7 @@ const withExec = (args: string[]): string[] => [...args, '--executor', FAKE];
 function project(n = 0): string {
   const dir = mkdtempSync(join(tmpdir(), 'smmu-cli-'));
   cpSync(FIXTURES, join(dir, 'scenarios'), { recursive: true });
+  mkdirSync(join(dir, 'golden'));
   for (let i = 0; i < n; i++) {
     const area = ['s1', 's2', 'cmdq', 'events'][i % 4] ?? 's1';
     mkdirSync(join(dir, 'scenarios', area), { recursive: true });
@@ -39,13 +40,19 @@ steps:
   return dir;
 }
 
-t.test('no scenarios: a sensible summary and exit 0', async (t) => {
+t.test('no scenarios: an error unless --allow-empty, said the same way by every reporter', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'smmu-empty-'));
   mkdirSync(join(dir, 'scenarios'));
+  mkdirSync(join(dir, 'golden'));
   const r = await run(dir, withExec(['run']));
-  t.equal(r.code, 0);
-  t.match(r.stdout, /^0 scenarios\n/);
-  t.equal((await run(dir, withExec(['run', '--reporter', 'tap']))).stdout.split('\n').slice(0, 2).join('|'), 'TAP version 14|1..0');
+  t.equal(r.code, 2);
+  t.match(r.stderr, /No scenario selected \(0 found; selection: everything under the root\); pass --allow-empty/);
+  t.match(r.stdout, /\n0 scenarios: 0 pass; 1 problem in [\d.]+ s — invalid input \(exit 2\)\n$/);
+  t.equal((await run(dir, withExec(['run', '--reporter', 'tap']))).stdout.split('\n').slice(0, 3).join('|'), 'TAP version 14|1..1|not ok 1 - (run) empty-selection everything under the root');
+  const ok = await run(dir, withExec(['run', '--allow-empty']));
+  t.equal(ok.code, 0);
+  t.match(ok.stdout, /^0 scenarios: 0 pass in [\d.]+ s — ok \(exit 0\)\n$/);
+  t.equal((await run(dir, withExec(['run', '--reporter', 'tap', '--allow-empty']))).stdout.split('\n').slice(0, 2).join('|'), 'TAP version 14|1..0');
 });
 
 t.test('golden lifecycle: missing -> create -> pass -> mismatch -> update; CI refuses by value', async (t) => {
@@ -58,7 +65,7 @@ t.test('golden lifecycle: missing -> create -> pass -> mismatch -> update; CI re
   t.equal(ci.code, 2);
   t.match(ci.stderr, /Refusing to update goldens under CI \(CI=true\)/);
   t.equal((await run(dir, withExec(['run', '--update', '--create']), { CI: '1' })).code, 2, 'CI=1 refuses');
-  t.throws(() => readdirSync(join(dir, 'golden')), 'nothing written under CI');
+  t.same(readdirSync(join(dir, 'golden')), [], 'nothing written under CI');
 
   const noCreate = await run(dir, withExec(['run', '--update']), { CI: 'false' });
   t.match(noCreate.stdout, /note: Not creating golden\/cmdq\/illegal-command\.yaml: add --create/);
@@ -149,7 +156,7 @@ t.test('--check-obsolete, tags, grep, bad arguments', async (t) => {
   writeFileSync(join(dir, 'golden', 's1', 'ghost.yaml'), 'scenario: s1/ghost\n');
   const o = await run(dir, withExec(['run', '--check-obsolete']));
   t.equal(o.code, 1);
-  t.match(o.stdout, /obsolete golden \(no scenario\): s1\/ghost/);
+  t.match(o.stdout, /FAIL \(run\) obsolete-golden s1\/ghost: Obsolete golden golden\/s1\/ghost\.yaml: no scenario s1\/ghost/);
   t.equal((await run(dir, withExec(['run']))).code, 0, 'obsolete goldens only fail when asked');
   const tagged = JSON.parse((await run(dir, withExec(['run', '--reporter', 'json', '--tag', 'odd']))).stdout) as { results: { id: string }[] };
   t.same(tagged.results.map((r) => r.id), ['events/gen-3', 's2/gen-1']);

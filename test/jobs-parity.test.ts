@@ -18,6 +18,7 @@ const RULE = 'Checks a rule (SMMUv3 §3.2).';
 function project(): string {
   const dir = mkdtempSync(join(tmpdir(), 'smmu-par-'));
   cpSync(fileURLToPath(new URL('fixtures/suite/scenarios', import.meta.url)), join(dir, 'scenarios'), { recursive: true });
+  mkdirSync(join(dir, 'golden'));
   for (let i = 0; i < 12; i++) {
     const area = ['s1', 's2', 'cmdq'][i % 3] ?? 's1';
     mkdirSync(join(dir, 'scenarios', area), { recursive: true });

@@ -2,6 +2,7 @@
  * Command dispatch. Kept free of heavy imports: each subcommand's module (ajv, yaml, diff,
  * workers) is imported only when that subcommand runs, so `--help` starts fast.
  */
+import { readFileSync } from 'node:fs';
 import type { CliIo } from './io.ts';
 
 export const HELP = `smmu-conform - SMMUv3 conformance suite and scenario harness
@@ -14,7 +15,9 @@ Usage:
       --create            with --update: also create missing goldens
       --jobs N|auto       worker threads (1 = in-process; default auto)
       --shard I/N         run shard I of N (stable hash of the scenario path)
-      --reporter R        pretty (default) | tap | junit | json
+      --reporter R[:FILE] pretty (default) | tap | junit | json; repeatable (files)
+      --allow-empty       a selection that runs nothing is not an error
+      --verbose           reasons for SKIP lines
       --expect-fail FILE  scenario ids expected to fail (XFAIL; a pass is XPASS = failure)
       --check-obsolete    fail on goldens whose scenario no longer exists
       --timings           include wall times in the report
@@ -26,14 +29,28 @@ Usage:
   smmu-conform explain <scenario> [--step N] decoded walk trace of a step
   smmu-conform decode ...                    decode raw SMMU structures
   smmu-conform trace import|decode|compare   real traces (dmesg, EVTQ dumps, QEMU); see trace --help
-  smmu-conform --help
+  smmu-conform --help | --version
+  smmu-conform <command> --help              options of one command
 
 Exit codes: 0 all as expected, 1 conformance failures, 2 invalid input.
 `;
 
 export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    const { COMMAND_HELP } = await import('./help.ts');
+    const text = COMMAND_HELP[cmd];
+    if (text !== undefined) {
+      io.stdout(text);
+      return 0;
+    }
+  }
   switch (cmd) {
+    case '--version':
+    case '-V':
+    case 'version':
+      io.stdout(`smmu-conform ${packageVersion()}\n`);
+      return 0;
     case undefined:
     case '--help':
     case '-h':
@@ -59,6 +76,19 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
       return 2;
     }
   }
+}
+
+/** The version in the package.json of this installation (found upwards from this file, src/ or dist/src/). */
+export function packageVersion(): string {
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'smmu-conform' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // try the next level
+    }
+  }
+  return 'unknown';
 }
 
 interface DecodeModule {

@@ -6,6 +6,8 @@ export interface CliIo {
   readonly cwd: string;
   /** stderr is a terminal: progress lines are allowed. */
   readonly isTTY: boolean;
+  /** stdout is a terminal: the pretty report may use colour (NO_COLOR/FORCE_COLOR still apply). Defaults to isTTY. */
+  readonly stdoutIsTTY?: boolean;
 }
 
 /** Exit codes: 0 all as expected, 1 conformance failures, 2 invalid input (schema, references, usage). */

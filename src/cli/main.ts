@@ -8,4 +8,5 @@ process.exitCode = await cli(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   isTTY: process.stderr.isTTY === true,
+  stdoutIsTTY: process.stdout.isTTY === true,
 });

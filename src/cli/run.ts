@@ -1,19 +1,20 @@
 /** `smmu-conform run`: run scenarios, compare with goldens, report. */
 import { resolve } from 'node:path';
-import { type ReportInput } from '../report/summary.ts';
-import { isFailure } from '../report/summary.ts';
 import { existsSync } from 'node:fs';
 import { type ExpectFailList, loadExpectFail } from '../engine/expect-fail.ts';
 import { loadTargetExpectations } from '../target/expectations.ts';
 import { targetName } from '../target/name.ts';
 import { runSuite } from '../engine/run-suite.ts';
 import { parseShard } from '../engine/shard.ts';
-import { isCi } from '../golden/store.ts';
+import { detectCi } from '../golden/store.ts';
+import { useColor } from '../report/color.ts';
+import { parseReporterSpecs, renderReport, writeReportFile } from '../report/reporters.ts';
+import { exitCodeOf, type ReportInput } from '../report/summary.ts';
 import { type Options, parseCommandArgs, str, strs } from './args.ts';
 import { COMMON_OPTIONS, commonSettings, parseJobs } from './common.ts';
-import { type CliIo, EXIT_FAIL, EXIT_INVALID, EXIT_OK } from './io.ts';
+import { type CliIo, EXIT_INVALID } from './io.ts';
 
-const OPTIONS: Options = {
+export const RUN_OPTIONS: Options = {
   ...COMMON_OPTIONS,
   tag: { type: 'string', multiple: true },
   grep: { type: 'string' },
@@ -21,26 +22,26 @@ const OPTIONS: Options = {
   create: { type: 'boolean' },
   jobs: { type: 'string', short: 'j' },
   shard: { type: 'string' },
-  reporter: { type: 'string', short: 'R' },
+  reporter: { type: 'string', short: 'R', multiple: true },
   'expect-fail': { type: 'string' },
   'check-obsolete': { type: 'boolean' },
+  'allow-empty': { type: 'boolean' },
   timings: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
 };
 
-const REPORTERS = ['pretty', 'tap', 'junit', 'json'] as const;
-type Reporter = (typeof REPORTERS)[number];
-
 export async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const t0 = performance.now();
   const usage = (msg: string): number => {
     io.stderr(`smmu-conform run: ${msg}\n`);
     return EXIT_INVALID;
   };
-  const p = parseCommandArgs(args, OPTIONS);
+  const p = parseCommandArgs(args, RUN_OPTIONS);
   if (typeof p === 'string') return usage(p);
   const common = commonSettings(p, io.cwd);
   if (typeof common === 'string') return usage(common);
-  const reporter = (str(p.values['reporter']) ?? 'pretty') as Reporter;
-  if (!REPORTERS.includes(reporter)) return usage(`Unknown reporter "${reporter}"; expected one of: ${REPORTERS.join(', ')}`);
+  const reporters = parseReporterSpecs(strs(p.values['reporter']));
+  if (typeof reporters === 'string') return usage(reporters);
   const jobs = parseJobs(str(p.values['jobs']));
   if (typeof jobs === 'string' && jobs !== 'auto') return usage(jobs);
   const shardText = str(p.values['shard']);
@@ -56,9 +57,8 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   const update = p.values['update'] === true;
   const create = p.values['create'] === true;
   if (create && !update) return usage('--create only makes sense with --update');
-  if (update && isCi(io.env)) {
-    return usage(`Refusing to update goldens under CI (CI=${io.env['CI'] ?? ''}); run --update locally and commit the goldens`);
-  }
+  const ci = update ? detectCi(io.env) : undefined;
+  if (ci !== undefined) return usage(`Refusing to update goldens under CI (${ci}); run --update locally and commit the goldens`);
   if (update && common.target !== undefined) return usage('Refusing --update with --target: goldens hold the reference model\'s observations');
   const efPath = str(p.values['expect-fail']);
   let expectFail: ExpectFailList | string | undefined = efPath === undefined ? undefined : loadExpectFail(resolve(io.cwd, efPath));
@@ -81,7 +81,9 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     }
   }
 
-  const progress = reporter === 'pretty' && io.isTTY;
+  const stdoutReporter = reporters.find((r) => r.file === undefined);
+  const progress = stdoutReporter?.name === 'pretty' && io.isTTY;
+  const timings = p.values['timings'] === true;
   const suite = await runSuite({
     cwd: io.cwd,
     root: common.root,
@@ -95,30 +97,31 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     create,
     ...(expectFail !== undefined ? { expectFail } : {}),
     checkObsolete: p.values['check-obsolete'] === true,
+    allowEmpty: p.values['allow-empty'] === true,
     profile: common.profile,
     executorModule: common.executorModule,
     ...(common.target !== undefined ? { target: common.target } : {}),
-    timings: p.values['timings'] === true,
+    timings,
     ...(progress ? { onResult: (r, done, total) => io.stderr(`\r\x1b[K[${done}/${total}] ${r.state.padEnd(5)} ${r.id}`) } : {}),
   });
   if (progress) io.stderr('\r\x1b[K');
 
-  const input: ReportInput = { results: suite.results, written: suite.written, obsolete: suite.obsolete, notes: [...notes, ...suite.notes], timings: p.values['timings'] === true };
-  io.stdout(await render(reporter, input));
-  if (suite.badArguments || suite.results.some((r) => r.invalid)) return EXIT_INVALID;
-  if (suite.results.some((r) => isFailure(r.state)) || suite.obsolete.length > 0) return EXIT_FAIL;
-  return EXIT_OK;
-}
-
-async function render(reporter: Reporter, input: ReportInput): Promise<string> {
-  switch (reporter) {
-    case 'tap':
-      return (await import('../report/tap.ts')).tapReport(input);
-    case 'junit':
-      return (await import('../report/junit.ts')).junitReport(input);
-    case 'json':
-      return (await import('../report/json.ts')).jsonReport(input);
-    default:
-      return (await import('../report/pretty.ts')).prettyReport(input);
+  const input: ReportInput = { results: suite.results, written: suite.written, problems: suite.problems, notes: [...notes, ...suite.notes], timings, elapsedMs: performance.now() - t0 };
+  // Invalid input is also said on stderr, whatever the reporters: a CI log shows why nothing ran.
+  for (const pr of suite.problems) if (pr.severity === 'invalid') io.stderr(`smmu-conform run: ${pr.message}\n`);
+  const opts = { color: useColor(io.env, io.stdoutIsTTY ?? io.isTTY), verbose: p.values['verbose'] === true };
+  for (const r of reporters) {
+    const text = await renderReport(r.name, input, r.file === undefined ? opts : { ...opts, color: false });
+    if (r.file === undefined) {
+      io.stdout(text);
+      continue;
+    }
+    try {
+      writeReportFile(io.cwd, r.file, text);
+    } catch (e) {
+      return usage(`Cannot write ${r.name} report to ${r.file}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    io.stderr(`smmu-conform run: wrote ${r.name} report ${r.file}\n`);
   }
+  return exitCodeOf(input);
 }

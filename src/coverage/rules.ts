@@ -70,6 +70,13 @@ function walkRules(): Rule[] {
   out.push(r('walk.s1.epd0', 'walks', 'EPD0: TTB0 walks disabled give F_TRANSLATION', 'SMMUv3 §5.4'));
   out.push(r('walk.s1.epd1', 'walks', 'EPD1: TTB1 walks disabled give F_TRANSLATION', 'SMMUv3 §5.4'));
   out.push(r('walk.nested.compose', 'walks', 'Nested translation = S2(S1(va)) with combined permissions', 'SMMUv3 §3.3'));
+  out.push(r('walk.s1.ttb-align', 'walks', 'TTB0/TTB1 aligned down to the start-table size before use', 'SMMUv3 §5.4 TTB0; Arm ARM AArch64.S1TTBaseAddress'));
+  out.push(r('walk.s2.ttb-align', 'walks', 'S2TTB aligned down to the concatenated start-table size before use', 'SMMUv3 §5.2 S2TTB; Arm ARM AArch64.S2TTBaseAddress'));
+  for (const st of ['s1', 's2']) {
+    out.push(r(`walk.${st}.block-64k-l1`, 'walks', `${st.toUpperCase()} 64KB level-1 block exists iff IDR5.OAS is 52 bits, whatever ${st === 's1' ? 'CD.IPS' : 'STE.S2PS'} says`, 'Arm ARM AArch64.BlockDescSupported; SMMUv3 §6.3.6'));
+  }
+  out.push(r('walk.s1.el2-ap1', 'walks', 'StreamWorld any-EL2: AP[1] ignored and treated as 1, PRIV treated as 1', 'SMMUv3 §13.4.1'));
+  out.push(r('walk.nested.httu-s2-table-page', 'walks', 'Nested HTTU: a stage-1 update makes a writable-clean S2 table page writable-dirty', 'Arm ARM D8.5 RBDJJL; SMMUv3 §3.13.5'));
   return out;
 }
 
@@ -117,6 +124,7 @@ function profileRules(): Rule[] {
     r('profile.no-cd2l', 'profiles', 'A part without two-level CD tables', 'SMMUv3 §6.3.1 IDR0.CD2L'),
     r('profile.2lvl-strtab', 'profiles', 'A two-level stream table', 'SMMUv3 §5.1'),
     r('profile.small-queues', 'profiles', 'Small queues: event queue overflow', 'SMMUv3 §7.4'),
+    r('regs.CR2.ro-when-enabled', 'registers', 'SMMU_CR2 is read-only while SMMUEN=1: a write is ignored', 'SMMUv3 §6.3.12'),
   ];
 }
 

@@ -32,3 +32,18 @@ export function areaOf(id: string): string {
   const i = id.indexOf('/');
   return i < 0 ? '(top)' : id.slice(0, i);
 }
+
+/**
+ * A finding about the run as a whole rather than one scenario. Every reporter lists these and
+ * the exit code counts them: `invalid` ones (bad arguments, a selection that runs nothing) give
+ * exit 2 like an invalid scenario, `fail` ones (obsolete goldens) give exit 1 like a failure.
+ */
+export interface RunProblem {
+  /** Stable id of the kind of problem. */
+  readonly kind: RunProblemKind;
+  /** What it is about: the argument, tag, or golden id. */
+  readonly subject: string;
+  readonly message: string;
+  readonly severity: 'fail' | 'invalid';
+}
+export type RunProblemKind = 'bad-directory' | 'empty-selection' | 'unmatched-argument' | 'unknown-tag' | 'shard-too-small' | 'obsolete-golden';

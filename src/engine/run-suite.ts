@@ -8,10 +8,12 @@ import { relative, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LoadCaps } from '../scenario/caps.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
-import { findObsoleteGoldens, goldenPath, writeGoldenAtomic } from '../golden/store.ts';
+import { statSync } from 'node:fs';
+import { closest } from '../arch/fields.ts';
+import { findObsoleteGoldens, goldenPath, removeOrphanTemps, writeGoldenAtomic } from '../golden/store.ts';
 import { cmp, discoverScenarios, type ScenarioRef } from './discover.ts';
 import type { ExpectFailList } from './expect-fail.ts';
-import type { ScenarioResult } from './result.ts';
+import type { RunProblem, RunProblemKind, ScenarioResult } from './result.ts';
 import { type RunContext, type RunTask, runOne } from './run-one.ts';
 import { type Shard, selectShard } from './shard.ts';
 import type { Profile } from './types.ts';
@@ -35,6 +37,8 @@ export interface SuiteOptions {
   readonly create?: boolean;
   readonly expectFail?: ExpectFailList;
   readonly checkObsolete?: boolean;
+  /** A selection that runs no scenario is accepted (otherwise it is an `empty-selection` problem). */
+  readonly allowEmpty?: boolean;
   readonly profile: Profile;
   /** The SMMU under test (absent: the built-in emulator). */
   readonly target?: TargetSpec;
@@ -55,14 +59,41 @@ export interface SuiteResult {
   readonly notes: readonly string[];
   /** Some argument matched nothing: invalid input. */
   readonly badArguments: boolean;
+  /** Findings about the run as a whole (bad arguments, empty selection, obsolete goldens), sorted by kind then subject. */
+  readonly problems: readonly RunProblem[];
+  /** Orphan temp files of a killed update that this run removed (relative to the golden root). */
+  readonly removedTemps: readonly string[];
 }
 
 export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
   const notes: string[] = [];
-  const found = discoverScenarios(opts.patterns, opts.root, opts.cwd);
-  for (const u of found.unmatched) notes.push(`No scenario matches "${u}"`);
-  let refs = selectRefs(found.refs, opts);
-  if (opts.shard !== undefined) refs = selectShard(refs, keyOf, opts.shard);
+  const problems: RunProblem[] = [];
+  const invalid = (kind: RunProblemKind, subject: string, message: string): void => {
+    problems.push({ kind, subject, message, severity: 'invalid' });
+  };
+  const dirs = checkDirectories(opts);
+  for (const d of dirs) invalid('bad-directory', d.subject, d.message);
+  const found = dirs.length > 0 ? { refs: [], unmatched: [] } : discoverScenarios(opts.patterns, opts.root, opts.cwd);
+  for (const u of found.unmatched) invalid('unmatched-argument', u, `No scenario matches "${u}"`);
+  const selection = selectRefs(found.refs, opts);
+  for (const tag of selection.unknownTags) {
+    const dym = closest(tag, selection.knownTags);
+    invalid('unknown-tag', tag, `--tag ${tag} matches no scenario${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}`);
+  }
+  let refs = selection.refs;
+  if (opts.shard !== undefined) {
+    if (opts.shard.count > refs.length && opts.allowEmpty !== true && refs.length > 0) {
+      invalid('shard-too-small', `${opts.shard.index}/${opts.shard.count}`,
+        `--shard ${opts.shard.index}/${opts.shard.count}: only ${refs.length} scenario${refs.length === 1 ? ' is' : 's are'} selected, so some of the ${opts.shard.count} shards would run nothing; use at most ${refs.length} shards, or --allow-empty`);
+    }
+    refs = selectShard(refs, keyOf, opts.shard);
+  }
+  if (problems.length > 0) refs = [];
+  else if (refs.length === 0 && opts.allowEmpty !== true) {
+    invalid('empty-selection', describeSelection(opts), `No scenario selected (${found.refs.length} found; selection: ${describeSelection(opts)}); pass --allow-empty to accept an empty run`);
+  }
+  const removedTemps = opts.update === true ? removeOrphanTemps(opts.goldenDir) : [];
+  for (const t of removedTemps) notes.push(`Removed orphan temp file ${t} left by an interrupted update`);
 
   const tasks: RunTask[] = refs.map((r) => ({
     id: r.id,
@@ -90,23 +121,70 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
   if (opts.expectFail !== undefined) {
     for (const u of opts.expectFail.unused(results.map((r) => r.id))) notes.push(`Expected-failure entry "${u}" matches no selected scenario`);
   }
-  const obsolete = opts.checkObsolete === true ? findObsoleteGoldens(opts.goldenDir, opts.root) : [];
-  return { results, written: written.sort(), obsolete, notes, badArguments: found.unmatched.length > 0 };
+  const obsolete = opts.checkObsolete === true && dirs.length === 0 ? findObsoleteGoldens(opts.goldenDir, opts.root) : [];
+  for (const o of obsolete) {
+    problems.push({ kind: 'obsolete-golden', subject: o, message: `Obsolete golden ${rel(opts.cwd, goldenPath(opts.goldenDir, o))}: no scenario ${o}; delete it or restore its scenario`, severity: 'fail' });
+  }
+  problems.sort((a, b) => cmp(a.kind, b.kind) || cmp(a.subject, b.subject));
+  return { results, written: written.sort(), obsolete, notes, badArguments: found.unmatched.length > 0, problems, removedTemps };
 }
 
 function keyOf(r: ScenarioRef): string {
   return r.id ?? r.display;
 }
 
-function selectRefs(refs: readonly ScenarioRef[], opts: SuiteOptions): ScenarioRef[] {
-  return refs.filter((r) => {
-    if (opts.grep !== undefined && !opts.grep.test(keyOf(r))) return false;
-    if (opts.tags === undefined || opts.tags.length === 0) return true;
+/** The scenario root must exist when it is scanned; the golden root must be a folder (it may be created by --update --create). */
+function checkDirectories(opts: SuiteOptions): { subject: string; message: string }[] {
+  const out: { subject: string; message: string }[] = [];
+  const kind = (p: string): 'dir' | 'missing' | 'other' => {
+    try {
+      return statSync(p).isDirectory() ? 'dir' : 'other';
+    } catch {
+      return 'missing';
+    }
+  };
+  const root = kind(opts.root);
+  if (root === 'other' || (root === 'missing' && opts.patterns.length === 0)) {
+    out.push({ subject: rel(opts.cwd, opts.root) || '.', message: `Scenario root ${rel(opts.cwd, opts.root) || '.'} ${root === 'missing' ? 'does not exist' : 'is not a folder'} (set --root or "roots.scenarios" in the config file)` });
+  }
+  const golden = kind(opts.goldenDir);
+  if (golden === 'other' || (golden === 'missing' && !(opts.update === true && opts.create === true))) {
+    const fix = golden === 'missing' ? '; create it, or run with --update --create to write the first goldens' : '';
+    out.push({ subject: rel(opts.cwd, opts.goldenDir) || '.', message: `Golden root ${rel(opts.cwd, opts.goldenDir) || '.'} ${golden === 'missing' ? 'does not exist' : 'is not a folder'} (set --golden or "roots.golden" in the config file)${fix}` });
+  }
+  return out;
+}
+
+function describeSelection(opts: SuiteOptions): string {
+  const parts = [
+    ...(opts.patterns.length > 0 ? [opts.patterns.join(' ')] : []),
+    ...(opts.tags ?? []).map((t) => `--tag ${t}`),
+    ...(opts.grep !== undefined ? [`--grep ${opts.grep.source}`] : []),
+    ...(opts.shard !== undefined ? [`--shard ${opts.shard.index}/${opts.shard.count}`] : []),
+  ];
+  return parts.length === 0 ? 'everything under the root' : parts.join(' ');
+}
+
+interface Selection {
+  readonly refs: ScenarioRef[];
+  /** --tag values that no discovered scenario carries. */
+  readonly unknownTags: string[];
+  readonly knownTags: string[];
+}
+
+function selectRefs(refs: readonly ScenarioRef[], opts: SuiteOptions): Selection {
+  const tags = opts.tags ?? [];
+  const known = new Set<string>();
+  const out = refs.filter((r) => {
+    if (tags.length === 0) return opts.grep === undefined || opts.grep.test(keyOf(r));
     // Invalid files stay selected so a broken scenario is never hidden by a tag filter.
     const loaded = loadScenarioFile(r.file, { file: r.display, ...(r.id !== undefined ? { id: r.id } : {}), ...(opts.caps !== undefined ? { caps: opts.caps } : {}) });
+    for (const t of loaded.scenario?.tags ?? []) known.add(t);
+    if (opts.grep !== undefined && !opts.grep.test(keyOf(r))) return false;
     if (loaded.scenario === undefined) return true;
-    return opts.tags.some((t) => loaded.scenario?.tags.includes(t) === true);
+    return tags.some((t) => loaded.scenario?.tags.includes(t) === true);
   });
+  return { refs: out, unknownTags: tags.filter((t) => !known.has(t)), knownTags: [...known].sort(cmp) };
 }
 
 function applyExpectFail(r: ScenarioResult, list: ExpectFailList | undefined): ScenarioResult {

@@ -1,9 +1,12 @@
-/** Machine-readable summary: counts, every result, obsolete goldens, files written, notes. */
-import { countByArea, countStates, type ReportInput } from './summary.ts';
+/** Machine-readable report: the totals and exit code, counts by state and area, every result and run-level problem. */
+import { countByArea, countStates, type ReportInput, totals } from './summary.ts';
 
 export function jsonReport(input: ReportInput): string {
+  const t = totals(input);
   const doc = {
-    version: 1,
+    version: 2,
+    exit_code: t.exitCode,
+    totals: { tests: t.tests, failures: t.failures, errors: t.errors, skipped: t.skipped },
     summary: countStates(input.results),
     areas: Object.fromEntries(countByArea(input.results)),
     results: input.results.map((r) => ({
@@ -15,9 +18,11 @@ export function jsonReport(input: ReportInput): string {
       ...(r.diff !== undefined ? { diff: r.diff } : {}),
       ...(input.timings && r.ms !== undefined ? { duration_ms: r.ms } : {}),
     })),
-    obsolete: input.obsolete,
+    problems: input.problems.map((p) => ({ kind: p.kind, subject: p.subject, severity: p.severity, message: p.message })),
+    obsolete: input.problems.filter((p) => p.kind === 'obsolete-golden').map((p) => p.subject),
     written: input.written,
     notes: input.notes,
+    ...(input.timings && input.elapsedMs !== undefined ? { elapsed_ms: Math.round(input.elapsedMs) } : {}),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }

@@ -1,15 +1,16 @@
 /**
  * TAP version 14. skip -> `# SKIP`, xfail -> `not ok ... # TODO` (a known failure that does not
- * fail the run), xpass -> `not ok` (it does fail). Diagnostics go in a YAML block.
+ * fail the run), xpass -> `not ok` (it does fail). Run-level problems (obsolete goldens, an empty
+ * selection, bad arguments) are test points of their own after the scenarios, so a TAP consumer
+ * fails exactly when the exit code is non-zero. Diagnostics go in a YAML block.
  */
 import type { ScenarioResult } from '../engine/result.ts';
-import { countStates, type ReportInput } from './summary.ts';
+import { countStates, problemName, type ReportInput } from './summary.ts';
 
 export function tapReport(input: ReportInput): string {
-  const out = ['TAP version 14', `1..${input.results.length}`];
+  const out = ['TAP version 14', `1..${input.results.length + input.problems.length}`];
   input.results.forEach((r, i) => {
-    const n = i + 1;
-    const desc = `${n} - ${r.id}`;
+    const desc = `${i + 1} - ${r.id}`;
     switch (r.state) {
       case 'pass':
         out.push(`ok ${desc}`);
@@ -26,9 +27,12 @@ export function tapReport(input: ReportInput): string {
     const diag = diagnostics(r, input.timings);
     if (diag.length > 0) out.push('  ---', ...diag.map((l) => `  ${l}`), '  ...');
   });
+  input.problems.forEach((p, i) => {
+    out.push(`not ok ${input.results.length + i + 1} - ${problemName(p)}`, '  ---', `  state: ${p.severity === 'invalid' ? 'error' : 'fail'}`, `  kind: ${p.kind}`, `  message: ${JSON.stringify(p.message)}`, '  ...');
+  });
   const c = countStates(input.results);
-  out.push(`# pass ${c.pass}`, `# fail ${c.fail}`, `# skip ${c.skip}`, `# xfail ${c.xfail}`, `# xpass ${c.xpass}`, `# error ${c.error}`);
-  for (const o of input.obsolete) out.push(`# obsolete golden: ${o}`);
+  out.push(`# pass ${c.pass}`, `# fail ${c.fail}`, `# skip ${c.skip}`, `# xfail ${c.xfail}`, `# xpass ${c.xpass}`, `# error ${c.error}`, `# problems ${input.problems.length}`);
+  if (input.timings && input.elapsedMs !== undefined) out.push(`# elapsed_ms ${Math.round(input.elapsedMs)}`);
   for (const w of input.written) out.push(`# wrote ${w}`);
   for (const note of input.notes) out.push(`# note: ${oneLine(note)}`);
   return `${out.join('\n')}\n`;

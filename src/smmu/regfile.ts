@@ -12,9 +12,13 @@
  *   Reset value of ABORT is the profile's `gbpaAbortReset` (IMPLEMENTATION DEFINED, §6.3.14).
  *   A write with UPDATE=0 is IGNORED (the only v3.2+ behaviour).
  * - GERROR is RO; GERRORN is RW. Active errors = GERROR ^ GERRORN (§6.3.17).
- * - STRTAB_BASE/_CFG: writes IGNORED while SMMUEN (or its ACK) is 1 (§6.3.24, §6.3.25, v3.2+).
- * - CMDQ_BASE IGNORED while CMDQEN=1; CMDQ_CONS RO while CMDQEN=1 (§6.3.26, §6.3.28).
- * - EVENTQ_BASE IGNORED while EVENTQEN=1; EVENTQ_PROD RO while EVENTQEN=1 (§6.3.29, §6.3.30).
+ * - "RO when enabled": a write while the guarding enable is 1 in CR0 or CR0ACK (IRQ_CTRL or
+ *   IRQ_CTRLACK) is IGNORED (v3.2+):
+ *   CR1 TABLE_* by SMMUEN, CR1 QUEUE_* by any of CMDQEN/EVENTQEN/PRIQEN, per field (§6.3.11);
+ *   CR2 by SMMUEN (§6.3.12); STRTAB_BASE/_CFG by SMMUEN (§6.3.24, §6.3.25);
+ *   CMDQ_BASE, CMDQ_CONS by CMDQEN (§6.3.26, §6.3.28); EVENTQ_BASE, EVENTQ_PROD by EVENTQEN
+ *   (§6.3.29, §6.3.95); GERROR_IRQ_CFG0-2 by GERROR_IRQEN, EVENTQ_IRQ_CFG0-2 by EVENTQ_IRQEN
+ *   (§6.3.21-6.3.23, §6.3.30-6.3.32). PRIQ_* and GATOS_* registers are not modelled.
  */
 import {
   CR0, EVENTQ_CONS_PAGE0, EVENTQ_PROD_PAGE0, GBPA, REG, REG64,
@@ -22,6 +26,10 @@ import {
 import { type SmmuProfile, profileToIdRegs } from './profile.ts';
 
 const M32 = 0xffff_ffffn;
+const CR0_EVENTQEN = 1n << 2n;
+const CR0_CMDQEN = 1n << 3n;
+/** CMDQEN, EVENTQEN, PRIQEN: the enables guarding SMMU_CR1.QUEUE_* (§6.3.11). */
+const CR0_QUEUE_ENABLES = CR0_CMDQEN | CR0_EVENTQEN | (1n << 1n);
 
 /** Map a page-0 alias to the page-1 register it stands for. */
 export function canonicalOffset(offset: number): number {
@@ -111,19 +119,25 @@ export class RegFile {
         if (GBPA.get([v], 'UPDATE') === 0n) return false;
         this.#v.set(REG.GBPA, v & ~(1n << 31n));
         return true;
+      case REG.CR1: {
+        // TABLE_* [11:6] guarded by SMMUEN, QUEUE_* [5:0] by every queue enable (§6.3.11).
+        const ro = (this.smmuEnabled() ? 0xfc0n : 0n) | (this.#anyEnabled(CR0_QUEUE_ENABLES) ? 0x3fn : 0n);
+        if (ro === 0xfffn) return false;
+        this.#v.set(REG.CR1, (this.get(REG.CR1) & ro) | (v & ~ro));
+        return true;
+      }
+      case REG.CR2: // §6.3.12: made read-only when SMMUEN is Updated to 1
       case REG.STRTAB_BASE:
       case REG.STRTAB_BASE_CFG:
         if (this.smmuEnabled()) return false;
         break;
       case REG.CMDQ_BASE:
-        if (this.cr0('CMDQEN')) return false;
-        break;
       case REG.CMDQ_CONS:
-        if (this.cr0('CMDQEN')) return false;
+        if (this.#anyEnabled(CR0_CMDQEN)) return false;
         break;
       case REG.EVENTQ_BASE:
       case REG.EVENTQ_PROD:
-        if (this.cr0('EVENTQEN')) return false;
+        if (this.#anyEnabled(CR0_EVENTQEN)) return false;
         break;
       // *_IRQ_CFG{0,1,2} are Guarded by their IRQ_CTRL enable: RO while IRQEN or its ACK is 1 (§6.3.21, §6.3.30).
       case REG.GERROR_IRQ_CFG0:
@@ -165,6 +179,11 @@ export class RegFile {
     this.set(REG.GERROR, this.get(REG.GERROR) ^ bit);
     this.onGerrorActivated?.(bit);
     return true;
+  }
+
+  /** Any of the CR0 `bits` set in SMMU_CR0 or SMMU_CR0ACK (the "RW when both are 0" guards of §6.3). */
+  #anyEnabled(bits: bigint): boolean {
+    return ((this.get(REG.CR0) | this.get(REG.CR0ACK)) & bits) !== 0n;
   }
 
   /** IRQ_CTRL bit `bit` (0 GERROR_IRQEN, 2 EVENTQ_IRQEN) set in IRQ_CTRL or IRQ_CTRLACK. */

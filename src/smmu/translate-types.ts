@@ -29,6 +29,7 @@ export interface S1Context {
   /**
    * StreamWorld NS-EL2 with SMMU_CR2.E2H=0: the entries carry no ASID (CD.ASID is IGNORED, §5.4)
    * and TLBI_EL2_VA ignores its ASID parameter for them (§4.4.2.8). Absent: ASID-tagged.
+   * This is the single-privilege regime: AP[1] is treated as 1 and PRIV as 1 (§13.4.1).
    */
   el2NoAsid?: boolean;
   t0sz: number;
@@ -42,6 +43,8 @@ export interface S1Context {
   epd1: boolean;
   /** Effective output size in bits: MIN(CD.IPS, IDR5.OAS) (and ≤ IAS when nested). */
   ipsBits: number;
+  /** Implemented PA size, IDR5.OAS (Arm ARM PAMax): 52 means FEAT_LPA, so 64KB level-1 blocks exist. */
+  oasBits: number;
   tbi0: boolean;
   tbi1: boolean;
   /** CD.AFFD: an AF=0 leaf does not fault (§5.4). */
@@ -67,6 +70,8 @@ export interface S2Context {
   tg: Granule;
   /** Effective output size: MIN(S2PS, IDR5.OAS). */
   psBits: number;
+  /** Implemented PA size, IDR5.OAS (see S1Context.oasBits). */
+  oasBits: number;
   /** S2AFFD. */
   affd: boolean;
   /** S2PTW: stage-1 walks (and CD fetches) that hit stage-2 Device memory fault (stage-2 F_PERMISSION). */

@@ -33,19 +33,33 @@ export const POW2 = new Float64Array(65).map((_, i) => 2 ** i);
 // Contexts are treated as immutable: the bigint table bases are converted once per context object.
 let memoS2: S2Context | undefined;
 /** Values derived from the last S2Context seen (memoS2). */
-const s2d = { ttb: 0, g: 12, ia: 0, iaLimit: 0, start: 0, psLimit: 0, lpa52: false, leafTag: 0, walkTag: 0 };
+const s2d = { ttb: 0, g: 12, ia: 0, iaLimit: 0, start: 0, psLimit: 0, lpa: false, leafTag: 0, walkTag: 0 };
+
+/**
+ * Effective base of a start table: the TTB0/TTB1/S2TTB field aligned down to the size of the
+ * (possibly concatenated) start table, at least 64 bytes when the effective output size is 52
+ * bits (SMMUv3 §5.4 TTB0/TTB1, §5.2 S2TTB: "the SMMU effectively aligns the value in this field
+ * before use"; Arm ARM AArch64.S1TTBaseAddress / AArch64.S2TTBaseAddress).
+ */
+export function startTableBase(ttb: number, ia: number, g: number, start: number, ps52: boolean): number {
+  let x = ia - levelShift(g, start) + 3;
+  if (ps52 && x < 6) x = 6;
+  return alignDown(ttb, x);
+}
 
 function deriveS2(s2: S2Context): void {
   memoS2 = s2;
   const g = granuleShift(s2.tg);
-  s2d.ttb = Number(s2.ttb);
   s2d.g = g;
   s2d.ia = 64 - s2.t0sz;
   s2d.iaLimit = POW2[s2d.ia] ?? Infinity;
   // A reserved SL0 is C_BAD_STE (the device checks); start at level 0 if one gets here.
   s2d.start = startLevelS2(g, s2.sl0) ?? 0;
+  s2d.ttb = startTableBase(Number(s2.ttb), s2d.ia, g, s2d.start, s2.psBits >= 52);
   s2d.psLimit = POW2[s2.psBits] ?? Infinity;
-  s2d.lpa52 = s2.psBits >= 52;
+  // A 64KB level-1 block exists iff FEAT_LPA, i.e. the implemented PA size (IDR5.OAS) is 52 bits,
+  // whatever S2PS says (Arm ARM AArch64.BlockDescSupported; SMMUv3 §6.3.6 OAS).
+  s2d.lpa = s2.oasBits >= 52;
   s2d.leafTag = tagOf(KIND_S2_LEAF, s2.vmid, 0);
   s2d.walkTag = tagOf(KIND_S2_WALK, s2.vmid, 0);
 }
@@ -156,7 +170,7 @@ export function stage2(env: TranslateEnv, s2: S2Context, ipa: number, cls: Fault
   const psLimit = d.psLimit;
   const aHi = Math.floor(ipa / 4294967296);
   const aLo = ipa >>> 0;
-  const lpa52 = d.lpa52;
+  const lpa = d.lpa;
   for (;;) {
     const shift = levelShift(g, level);
     // Start level: all remaining input bits index the (possibly concatenated) table.
@@ -190,7 +204,7 @@ export function stage2(env: TranslateEnv, s2: S2Context, ipa: number, cls: Fault
       continue;
     }
     // Leaf: page at level 3 (0b11), block at 0-2 (0b01) where the granule allows it.
-    if (level === 3 ? !isTableOrPage(lo) : !blockAllowed(g, level, lpa52)) {
+    if (level === 3 ? !isTableOrPage(lo) : !blockAllowed(g, level, lpa)) {
       if (trace !== undefined) trace.fetch(2, level, pa, -1, lo, hi, 'reserved');
       return mkFault('F_TRANSLATION', true, cls, level, ipa, -1);
     }
@@ -260,8 +274,23 @@ function lowBits(aHi: number, aLo: number, shift: number): number {
   return (aHi & ((1 << (shift - 32)) - 1)) * 4294967296 + aLo;
 }
 
-/** Hierarchical and leaf stage-1 permissions for EL1&0 (Arm ARM D8.4). */
+/**
+ * Stage-1 permissions of a single-privilege regime: StreamWorld any-EL2 without E2H. AP[1] is
+ * ignored and treated as 1 and the access is checked as if PRIV=1, so the result is the same for
+ * both privileges (SMMUv3 §13.4.1). Arm ARM D8.4 (Table D8-66): AP[2] alone gives read-only,
+ * bit 54 is XN (bit 53 is RES0), APTable[0] is RES0, XNTable is bit 60, PXNTable RES0; PAN has
+ * no effect (RTBYDZ; CD.PAN IGNORED, §5.4); WXN removes execute from writable memory.
+ */
+function s1PermMaskEl2(s1: S1Context, lo: number, hi: number, apT: number, uxnT: boolean): number {
+  const ro = (lo & 0x80) !== 0 || (apT & 2) !== 0;
+  let m = PERM_PR | PERM_UR | (ro ? 0 : PERM_PW | PERM_UW);
+  if (!uxnBit(hi) && !uxnT && !(s1.wxn && !ro)) m |= PERM_PX | PERM_UX;
+  return m;
+}
+
+/** Hierarchical and leaf stage-1 permissions for EL1&0 and EL2&0 (Arm ARM D8.4). */
 function s1PermMask(s1: S1Context, lo: number, hi: number, apT: number, pxnT: boolean, uxnT: boolean): number {
+  if (s1.el2NoAsid === true) return s1PermMaskEl2(s1, lo, hi, apT, uxnT);
   let ap = s1AP(lo);
   if (apT & 1) ap &= 2; // APTable[0]: no EL0 access below
   if (apT & 2) ap |= 2; // APTable[1]: read-only below
@@ -303,8 +332,11 @@ export function walkS1(env: TranslateEnv, s1: S1Context, s2: S2Context | undefin
   let level = start;
   if (s1 !== memoS1) {
     memoS1 = s1;
-    memoS1Ttb0 = Number(s1.ttb0);
-    memoS1Ttb1 = Number(s1.ttb1);
+    const ps52 = s1.ipsBits >= 52;
+    const g0 = granuleShift(s1.tg0);
+    const g1 = granuleShift(s1.tg1);
+    memoS1Ttb0 = startTableBase(Number(s1.ttb0), 64 - s1.t0sz, g0, startLevelS1(g0, 64 - s1.t0sz), ps52);
+    memoS1Ttb1 = startTableBase(Number(s1.ttb1), 64 - s1.t1sz, g1, startLevelS1(g1, 64 - s1.t1sz), ps52);
   }
   let table = half ? memoS1Ttb1 : memoS1Ttb0;
   let apT = 0;
@@ -325,7 +357,8 @@ export function walkS1(env: TranslateEnv, s1: S1Context, s2: S2Context | undefin
     }
   }
   const ipsLimit = (POW2[s1.ipsBits] as number);
-  const lpa52 = s1.ipsBits >= 52;
+  // 64KB level-1 blocks: by the implemented PA size, not CD.IPS (see deriveS2).
+  const lpa = s1.oasBits >= 52;
   const aHi = Math.floor(va / 4294967296) & 0xfffff;
   const aLo = va >>> 0;
   const vaLow = aHi * 4294967296 + aLo;
@@ -369,7 +402,7 @@ export function walkS1(env: TranslateEnv, s1: S1Context, s2: S2Context | undefin
       level++;
       continue;
     }
-    if (level === 3 ? !isTableOrPage(lo) : !blockAllowed(g, level, lpa52)) {
+    if (level === 3 ? !isTableOrPage(lo) : !blockAllowed(g, level, lpa)) {
       if (trace !== undefined) trace.fetch(1, level, pa, ipa, lo, hi, 'reserved');
       return mkFault('F_TRANSLATION', false, 'IN', level, -1, -1);
     }
@@ -395,9 +428,16 @@ export function walkS1(env: TranslateEnv, s1: S1Context, s2: S2Context | undefin
     }
     if (newLo !== lo) {
       // HTTU writes the descriptor: under stage 2 that write needs S2 write permission (TTRnW=0).
+      // A writable-clean S2 page (S2HD, DBM=1) is first made writable-dirty by the same walk
+      // (Arm ARM D8.5 RBDJJL, adopted by SMMUv3 §3.13.4, §3.13.5).
       if (s2 !== undefined && (descOut.perm & PERM_PW) === 0) {
-        if (trace !== undefined) trace.fetch(1, level, pa, ipa, lo, hi, 'fault: F_PERMISSION');
-        return mkFault('F_PERMISSION', true, 'TT', level, ipa, -1, false);
+        const f = descOut.dirtyPending
+          ? stage2(env, s2, ipa, 'TT', PERM_PR | PERM_PW, true, descOut)
+          : mkFault('F_PERMISSION', true, 'TT', level, ipa, -1, false);
+        if (f !== undefined) {
+          if (trace !== undefined) trace.fetch(1, level, pa, ipa, lo, hi, 'fault: F_PERMISSION');
+          return f;
+        }
       }
       lo = newLo >>> 0;
       env.mem.writeU64Parts(pa, lo, hi);
