@@ -98,3 +98,31 @@ t.test('expectation files: XFAIL reasons carry rule and section; bad entries nam
     t.type(e, 'object', `${f} parses`);
   }
 });
+
+t.test('permitted outcomes: a target taking the other permitted value passes; one outside them does not', async (t) => {
+  const { matchPermitted } = await import('../src/engine/permitted.ts');
+  const { executeScenario } = await import('../src/engine/execute.ts');
+  const id = 'cmdq/cfgi-ste-res0-field-illegal';
+  const s = load(id);
+  t.same(s.permitted, { cmd_res0: ['ill', 'ignore'] });
+  const ep = execProfile(s);
+  // this target ignores RES0 fields in commands (§4.1.5 permits it)
+  const ignoring = new EmulatorTarget(new SmmuDevice({ mem: new SparseMemory(), profile: { ...ep.profile, cmdRes0: 'ignore' }, cachePolicy: ep.cachePolicy }));
+  const obs = executeOnTarget(s, { profile }, ignoring);
+  const norms = obs.target?.normalisations ?? [];
+  const golden = readFileSync(`golden/${id}.yaml`, 'utf8');
+  t.match(golden, /permitted: \{ cmd_res0: ill \}/, 'the golden records the reference model\'s choice');
+  const actual = projectCanonical(canonicalGolden(obs), norms);
+  t.equal(compareGolden(actual, projectCanonical(golden, norms), id).status, 'mismatch', 'not the reference model\'s choice');
+  const reference = (c: Record<string, string>) => executeScenario(s, { profile, choices: c });
+  t.equal(matchPermitted(s, actual, norms, reference), 'matches the permitted alternative cmd_res0=ignore (§4.1.5)');
+  // without the declaration the same observation is a deviation
+  t.equal(matchPermitted({ ...s, permitted: { cmd_res0: ['ill', 'ill'] } }, actual, norms, reference), undefined);
+  // stale or fresh (§3.21): a target that never caches passes a scenario whose reference is stale
+  const sid = 'caching/cfgi-ste-stale';
+  const s2 = load(sid);
+  const fresh = new EmulatorTarget(new SmmuDevice({ mem: new SparseMemory(), profile: execProfile(s2).profile, cachePolicy: 'none' }));
+  const o2 = executeOnTarget(s2, { profile }, fresh);
+  const a2 = projectCanonical(canonicalGolden(o2), o2.target?.normalisations ?? []);
+  t.equal(matchPermitted(s2, a2, o2.target?.normalisations ?? [], (c) => executeScenario(s2, { profile, choices: c })), 'matches the permitted alternative cache_policy=none (§3.21)', 'a target that never caches (fresh) passes a stale scenario');
+});

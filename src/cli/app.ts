@@ -21,6 +21,8 @@ Usage:
       --expect-fail FILE  scenario ids expected to fail (XFAIL; a pass is XPASS = failure)
       --check-obsolete    fail on goldens whose scenario no longer exists
       --timings           include wall times in the report
+      --target T          builtin | qemu | qemu=PATH: the SMMU under test (docs/targets.md)
+      --reference         with --target: differential report against the reference model
       --features LIST     profile features (default: all), e.g. s1,s2,nesting
       --root DIR          scenarios root (default scenarios)
       --golden DIR        golden root (default golden)

@@ -21,6 +21,9 @@ Reports:
                         FILE (stdout), e.g. --reporter pretty --reporter junit:out/junit.xml
   --verbose, -v         reasons on SKIP lines and details of expected failures
   --timings             include per-scenario wall times in every report
+  --target T            the SMMU under test: builtin (default) | qemu | qemu=PATH (docs/targets.md);
+                        known deviations from targets/<name>.yaml are XFAIL
+  --reference           with --target: print the differential report against the reference model
 Target:
   --features LIST       profile features (default: all), e.g. s1,s2,nesting
   --jobs N|auto         worker threads (1 = in-process; default auto)

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { type ExpectFailList, loadExpectFail } from '../engine/expect-fail.ts';
 import { loadTargetExpectations } from '../target/expectations.ts';
 import { targetName } from '../target/name.ts';
+import { differentialReport } from '../report/differential.ts';
 import { runSuite } from '../engine/run-suite.ts';
 import { parseShard } from '../engine/shard.ts';
 import { detectCi } from '../golden/store.ts';
@@ -27,6 +28,7 @@ export const RUN_OPTIONS: Options = {
   'check-obsolete': { type: 'boolean' },
   'allow-empty': { type: 'boolean' },
   timings: { type: 'boolean' },
+  reference: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
 };
 
@@ -64,14 +66,17 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   let expectFail: ExpectFailList | string | undefined = efPath === undefined ? undefined : loadExpectFail(resolve(io.cwd, efPath));
   if (typeof expectFail === 'string') return usage(expectFail);
   const notes: string[] = [];
-  if (common.target !== undefined && expectFail === undefined) {
-    // known deviations of the target: targets/<name>.yaml beside the scenarios root
-    let name: string;
+  let name: string | undefined;
+  if (p.values['reference'] === true && common.target === undefined) return usage('--reference compares a --target with the reference model; name the target');
+  if (common.target !== undefined) {
     try {
       name = targetName(common.target);
     } catch (e) {
       return usage(e instanceof Error ? e.message : String(e));
     }
+  }
+  if (common.target !== undefined && name !== undefined && expectFail === undefined) {
+    // known deviations of the target: targets/<name>.yaml beside the scenarios root
     const file = resolve(common.root, '..', 'targets', `${name}.yaml`);
     if (existsSync(file)) {
       expectFail = loadTargetExpectations(file);
@@ -106,7 +111,8 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   });
   if (progress) io.stderr('\r\x1b[K');
 
-  const input: ReportInput = { results: suite.results, written: suite.written, problems: suite.problems, notes: [...notes, ...suite.notes], timings, elapsedMs: performance.now() - t0 };
+  const input: ReportInput = { results: suite.results, written: suite.written, problems: suite.problems, notes: [...notes, ...suite.notes], timings, elapsedMs: performance.now() - t0, ...(name !== undefined ? { target: name } : {}) };
+  if (p.values['reference'] === true && name !== undefined) io.stdout(differentialReport(name, suite.results));
   // Invalid input is also said on stderr, whatever the reporters: a CI log shows why nothing ran.
   for (const pr of suite.problems) if (pr.severity === 'invalid') io.stderr(`smmu-conform run: ${pr.message}\n`);
   const opts = { color: useColor(io.env, io.stdoutIsTTY ?? io.isTTY), verbose: p.values['verbose'] === true };

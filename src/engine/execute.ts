@@ -13,7 +13,8 @@ import { REG } from '../arch/registers.ts';
 import { SparseMemory } from '../memory/sparse-memory.ts';
 import { bootSmmu, installSte } from '../smmu/boot.ts';
 import { SmmuDevice } from '../smmu/device.ts';
-import { makeProfile } from '../smmu/profile.ts';
+import { type SmmuProfile, makeProfile } from '../smmu/profile.ts';
+import { CHOICE_NAMES } from '../scenario/choices.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { activeGerror, cerrorOf, consOf, type Dut, type ExecContext } from './exec/context.ts';
 import { eventRecord } from './exec/events.ts';
@@ -40,7 +41,7 @@ function sidBitsFor(s: Scenario, sidSize: number, strtab: 'linear' | '2level'): 
 }
 
 export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: ExecuteOptions): Observation => {
-  const ep = execProfile(scenario);
+  const ep = withChoices(execProfile(scenario), opts.choices);
   if (opts.target === undefined || opts.target.kind === 'builtin') {
     const mem = new SparseMemory();
     return executeOn(scenario, opts, new SmmuDevice({ mem, profile: ep.profile, cachePolicy: ep.cachePolicy }), ep);
@@ -110,6 +111,7 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
     ...(gerror !== 0n || gerrorn !== 0n ? { gerror: { gerror: hex32(gerror), gerrorn: hex32(gerrorn), active: activeGerror(dev) } } : {}),
     layout: { ...layout, ...steLayout(ctx) },
     ...(ctx.trace ? { walks: ctx.walks } : {}),
+    ...(scenario.permitted !== undefined && !(dev instanceof TargetDevice) ? { permitted: referenceChoices(scenario, dev.profile, ep) } : {}),
     ...(dev instanceof TargetDevice ? { target: { name: dev.target.name, normalisations: normalisationsFor(dev.target.capabilities).map((n) => n.id) } } : {}),
   };
 }
@@ -140,4 +142,26 @@ function steLayout(ctx: ExecContext): Record<string, ObsScalar> {
   const l: Record<string, ObsScalar> = {};
   for (const sid of [...ctx.steAddrs.keys()].sort((a, b) => a - b)) l[layoutKey('ste', `0x${sid.toString(16)}`)] = ctx.steAddrs.get(sid) ?? null;
   return l;
+}
+
+/** The emulator with other values of IMPLEMENTATION DEFINED choices (the alternatives a scenario permits). */
+function withChoices(ep: ExecProfile, choices: Readonly<Record<string, string>> | undefined): ExecProfile {
+  if (choices === undefined) return ep;
+  let out = ep;
+  for (const [name, v] of Object.entries(choices)) {
+    if (name === 'cmd_res0' && (v === 'ill' || v === 'ignore')) out = { ...out, profile: { ...out.profile, cmdRes0: v } };
+    else if (name === 'cache_policy' && (v === 'max' || v === 'none')) out = { ...out, cachePolicy: v };
+    else throw new RangeError(`Unknown choice ${name}=${v}`);
+  }
+  return out;
+}
+
+/** The values the emulator took for the choices the scenario declares. */
+function referenceChoices(s: Scenario, p: SmmuProfile, ep: ExecProfile): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of CHOICE_NAMES) {
+    if (s.permitted?.[name] === undefined) continue;
+    out[name] = name === 'cmd_res0' ? p.cmdRes0 : ep.cachePolicy;
+  }
+  return out;
 }

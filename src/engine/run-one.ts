@@ -13,6 +13,8 @@ import type { ScenarioResult } from './result.ts';
 import type { ExecuteScenario, ExecutorModule, Profile } from './types.ts';
 import { TargetFailure, type TargetSpec, TargetUnsupported } from '../target/contract.ts';
 import { projectCanonical } from '../target/normalise.ts';
+import type { ChoiceName } from '../scenario/choices.ts';
+import { matchPermitted } from './permitted.ts';
 import { targetFeatures } from './target-features.ts';
 
 export interface RunTask {
@@ -113,7 +115,20 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
   const notes: string[] = [];
   const norms = obs.target?.normalisations ?? [];
   const golden = readGolden(task.goldenFile);
-  const cmp = compareGolden(projectCanonical(actual, norms), golden === undefined ? undefined : projectCanonical(golden, norms), task.goldenDisplay);
+  let cmp = compareGolden(projectCanonical(actual, norms), golden === undefined ? undefined : projectCanonical(golden, norms), task.goldenDisplay);
+  if (obs.target === undefined) {
+    // the reference model must itself take one of the values the scenario permits
+    for (const [name, v] of Object.entries(obs.permitted ?? {})) {
+      const allowed = scenario.permitted?.[name as ChoiceName] ?? [];
+      if (!allowed.includes(v)) messages.push(`The reference model took ${name}=${v}, which permitted.${name} does not list (${allowed.join(', ')})`);
+    }
+  } else if (cmp.status === 'mismatch' && scenario.permitted !== undefined) {
+    const alt = matchPermitted(scenario, projectCanonical(actual, norms), norms, (c) => exec(scenario, { profile: ctx.profile, choices: c }));
+    if (alt !== undefined) {
+      cmp = { status: 'match' };
+      notes.push(alt);
+    }
+  }
   if (obs.target !== undefined && norms.length > 0) notes.push(`on ${obs.target.name}, normalised: ${norms.join(', ')}`);
   if (cmp.status === 'missing') {
     messages.push(`Golden ${task.goldenDisplay} is missing; create it with: smmu-conform run ${task.display} --update --create`);

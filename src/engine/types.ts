@@ -71,6 +71,8 @@ export interface Observation {
    * emulator. Never part of the golden.
    */
   readonly target?: { readonly name: string; readonly normalisations: readonly string[] };
+  /** The value the executed SMMU took for each choice the scenario's `permitted:` declares. */
+  readonly permitted?: Readonly<Record<string, string>>;
   /** Walk traces for `explain`; never part of the golden. Filled only when `ExecuteOptions.trace` is set. */
   readonly walks?: readonly WalkTrace[];
 }
@@ -87,6 +89,8 @@ export interface ExecuteOptions {
   readonly trace?: boolean;
   /** The SMMU under test (default: the built-in emulator). */
   readonly target?: TargetSpec;
+  /** Run the built-in emulator with these values of IMPLEMENTATION DEFINED choices (src/scenario/choices.ts). */
+  readonly choices?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -97,6 +97,8 @@ export interface SmmuTarget {
   /** Physical memory as the SMMU sees it (little-endian bytes). */
   readMem(pa: bigint, length: number): Uint8Array;
   writeMem(pa: bigint, data: Uint8Array): void;
+  /** Several writes at once (optional; a target with a round-trip cost per request pipelines them). */
+  writeMemMany?(writes: ReadonlyArray<{ readonly pa: bigint; readonly data: Uint8Array }>): void;
   /** Issue one transaction and wait until it has completed (or stalled). */
   transaction(t: TargetTransaction): TargetTransactionOutcome;
   /** Release the target (stop its process). Idempotent; must not throw. */

@@ -40,6 +40,7 @@ export function projectCanonical(text: string, ids: readonly string[]): string {
   if (ids.length === 0) return text;
   const doc = parse(text) as Doc | null;
   if (doc === null || typeof doc !== 'object') return text;
+  delete doc['permitted']; // the reference model's choice, not something the target reports
   const recs = (k: string): Array<Record<string, unknown>> => (Array.isArray(doc[k]) ? (doc[k] as Array<Record<string, unknown>>) : []);
   if (ids.includes(NORMALISATIONS.eventRaw.id)) {
     for (const e of [...recs('events'), ...recs('guest_events')]) delete e['raw'];

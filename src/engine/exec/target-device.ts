@@ -127,20 +127,29 @@ export class TargetDevice {
 
   /** Write every staged page that changed since the last flush to the target. */
   flush(): void {
+    const writes: Array<{ pa: bigint; data: Uint8Array }> = [];
     for (const page of this.mem.backedPages()) {
       const pa = BigInt(page) * BigInt(PAGE_SIZE);
       const cur = this.#pageBytes(pa);
       const old = this.#shadow.get(page);
       if (old !== undefined && equal(old, cur)) continue;
       if (!this.#backed(pa)) throw new TargetUnsupported(`${this.target.name} has no memory at PA 0x${pa.toString(16)}`);
-      // only the 64-byte lines that changed: a DMA-written word elsewhere in the page is kept
-      for (let off = 0; off < PAGE_SIZE; off += 64) {
-        const line = cur.subarray(off, off + 64);
-        if (old !== undefined && equal(old.subarray(off, off + 64), line)) continue;
-        this.target.writeMem(pa + BigInt(off), line);
+      // only the 64-byte lines that changed (a DMA-written word elsewhere in the page is kept),
+      // runs of changed lines as one write
+      let start = -1;
+      for (let off = 0; off <= PAGE_SIZE; off += 64) {
+        const changed = off < PAGE_SIZE && (old === undefined || !equal(old.subarray(off, off + 64), cur.subarray(off, off + 64)));
+        if (changed && start < 0) start = off;
+        if (!changed && start >= 0) {
+          writes.push({ pa: pa + BigInt(start), data: cur.subarray(start, off) });
+          start = -1;
+        }
       }
       this.#shadow.set(page, cur);
     }
+    if (writes.length === 0) return;
+    if (this.target.writeMemMany !== undefined) this.target.writeMemMany(writes);
+    else for (const w of writes) this.target.writeMem(w.pa, w.data);
   }
 
   #backed(pa: bigint): boolean {

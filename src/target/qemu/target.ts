@@ -187,10 +187,15 @@ export class QemuTarget implements SmmuTarget {
     return out;
   }
   writeMem(pa: bigint, data: Uint8Array): void {
-    if (data.length === 0) return;
-    let h = '';
-    for (const b of data) h += b.toString(16).padStart(2, '0');
-    this.#ok(`write ${hex(pa)} ${data.length} 0x${h}`);
+    this.writeMemMany([{ pa, data }]);
+  }
+  /** One pipelined batch of `write` commands. */
+  writeMemMany(writes: ReadonlyArray<{ readonly pa: bigint; readonly data: Uint8Array }>): void {
+    const lines = writes.filter((w) => w.data.length > 0).map((w) => `write ${hex(w.pa)} ${w.data.length} 0x${Buffer.from(w.data).toString('hex')}`);
+    if (lines.length === 0) return;
+    this.#q.batch(lines).forEach((r, i) => {
+      if (r !== 'OK') throw new TargetFailure(`qtest "${(lines[i] ?? '').slice(0, 40)}…" answered "${r}"`);
+    });
   }
   transaction(t: TargetTransaction): TargetTransactionOutcome {
     const edu = this.#edus.get(t.sid);
