@@ -2,6 +2,7 @@
 // protocol, pipelining, a clear error for a missing binary, and that QEMU is always reaped —
 // on close, when it dies under us, and when the synchronous bridge times out.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { QtestSession } from '../src/target/qemu/qtest.ts';
 import { SyncQtest, livePids } from '../src/target/qemu/bridge.ts';
@@ -20,13 +21,17 @@ function available(): string | undefined {
 const missing = available();
 const opts = missing !== undefined ? { skip: missing } : {};
 
+/** Running (a zombie waiting for its reaper counts as gone). */
 const alive = (pid: number): boolean => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
+};
+const gone = async (pid: number): Promise<boolean> => {
+  for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  return !alive(pid);
 };
 
 t.test('a missing QEMU binary is a clear error, not a hang', async (t) => {
@@ -66,16 +71,14 @@ t.test('bridge: a scenario-level failure still reaps QEMU; a timeout kills it', 
   t.throws(() => q.batch(['readl']), TargetFailure);
   t.throws(() => q.batch(['readl 0x9050000']), TargetFailure, 'broken session stays failed');
   q.stop();
-  await new Promise((r) => setTimeout(r, 200));
-  t.notOk(alive(pid), 'QEMU gone');
+  t.ok(await gone(pid), 'QEMU gone');
   t.same(livePids(), []);
   // a QEMU that does not answer in time is killed, not waited for
   q.start(QEMU, machineArgs([]).argv);
   const pid2 = q.pid;
   process.kill(pid2, 'SIGSTOP');
   t.throws(() => q.batch(['readl 0x9050000'], 300), /did not answer "batch" within 300 ms; killed it/);
-  await new Promise((r) => setTimeout(r, 200));
-  t.notOk(alive(pid2), 'stopped QEMU was killed');
+  t.ok(await gone(pid2), 'stopped QEMU was killed');
   q.dispose();
 });
 
@@ -93,4 +96,19 @@ t.test('QemuTarget: edu DMA through the SMMU in bypass (SMMUEN=0) and the Stream
   } finally {
     q.close();
   }
+});
+
+t.test('a runner killed with SIGKILL (a test timeout) leaves no QEMU behind', opts, async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const child = [
+    `import { SyncQtest } from ${JSON.stringify(new URL('../src/target/qemu/bridge.ts', import.meta.url).href)};`,
+    `import { machineArgs } from ${JSON.stringify(new URL('../src/target/qemu/target.ts', import.meta.url).href)};`,
+    `const q = new SyncQtest(); q.start(${JSON.stringify(QEMU)}, machineArgs([]).argv);`,
+    'process.stdout.write(String(q.pid) + "\\n"); process.kill(process.pid, "SIGKILL");',
+  ].join('\n');
+  const r = spawnSync(process.execPath, ['--import=tsx', '--input-type=module', '-e', child], { encoding: 'utf8', timeout: 60_000 });
+  const pid = Number(r.stdout.trim());
+  t.ok(pid > 0, `child started QEMU ${pid}`);
+  t.ok(await gone(pid), 'QEMU died with its runner');
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
 });

@@ -29,7 +29,7 @@ function trackPid(pid: number): void {
   live.add(pid);
   if (hooked) return;
   hooked = true;
-  process.on('exit', () => {
+  const killAll = (): void => {
     for (const p of live) {
       try {
         process.kill(p, 'SIGKILL');
@@ -37,7 +37,15 @@ function trackPid(pid: number): void {
         // already gone
       }
     }
-  });
+  };
+  process.on('exit', killAll);
+  // a terminated run (test-runner timeout, Ctrl-C) must not leave QEMU behind
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(sig, () => {
+      killAll();
+      process.exit(sig === 'SIGTERM' ? 143 : 130);
+    });
+  }
 }
 
 /** PIDs of QEMU processes this thread started and has not reaped (for tests of the cleanup). */

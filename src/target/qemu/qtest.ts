@@ -8,7 +8,7 @@
  * Malformed commands kill QEMU (g_assert), so callers build lines mechanically (qtest-lines.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { type Server, type Socket, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,8 @@ export interface QemuStartOptions {
 }
 
 const MAX_STDERR = 4096;
+const SETPRIV = '/usr/bin/setpriv';
+const PDEATHSIG = existsSync(SETPRIV);
 
 /** One running QEMU with its qtest and QMP connections. */
 export class QtestSession {
@@ -56,6 +58,7 @@ export class QtestSession {
 
   /** Spawn QEMU and wait for both connections; rejects with a clear message, never hangs. */
   static async start(opts: QemuStartOptions): Promise<QtestSession> {
+    if (findBinary(opts.binary) === undefined) throw new Error(`QEMU not found: ${opts.binary} (install it with scripts/install-qemu.sh)`);
     const dir = mkdtempSync(join(tmpdir(), 'smmu-qtest-'));
     const qtestPath = join(dir, 'qtest.sock');
     const qmpPath = join(dir, 'qmp.sock');
@@ -79,7 +82,11 @@ export class QtestSession {
       '-chardev', `socket,path=${qmpPath},id=qmp0`, '-mon', 'chardev=qmp0,mode=control',
       '-qtest', `unix:${qtestPath}`,
     ];
-    const child = spawn(opts.binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // QEMU does not exit when its qtest connection closes; where util-linux's setpriv exists, the
+    // kernel kills it when the spawning thread dies (even by SIGKILL, e.g. a test-runner timeout)
+    const child = PDEATHSIG
+      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', opts.binary, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(opts.binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (s: string) => {
       stderr = (stderr + s).slice(-MAX_STDERR);
@@ -209,4 +216,13 @@ export function okValue(cmd: string, reply: string): bigint {
 
 export function expectOk(cmd: string, reply: string): void {
   if (reply !== 'OK') throw new Error(`qtest "${cmd}" answered "${reply}"`);
+}
+
+/** The executable `binary` names (a path, or a name looked up on PATH), if it exists. */
+function findBinary(binary: string): string | undefined {
+  if (binary.includes('/')) return existsSync(binary) ? binary : undefined;
+  for (const dir of (process.env['PATH'] ?? '').split(':')) {
+    if (dir !== '' && existsSync(join(dir, binary))) return join(dir, binary);
+  }
+  return undefined;
 }
