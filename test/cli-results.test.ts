@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
-import { cli } from '../src/cli/app.ts';
+import { runCli } from './support/run-cli.ts';
 import { detectCi, isCi } from '../src/golden/ci.ts';
 import { removeOrphanTemps } from '../src/golden/store.ts';
 import { useColor } from '../src/report/color.ts';
@@ -17,13 +17,7 @@ const FAKE = fileURLToPath(new URL('fixtures/fake-execute.ts', import.meta.url))
 const FIXTURES = fileURLToPath(new URL('fixtures/suite/scenarios', import.meta.url));
 const STORE = new URL('../src/golden/store.ts', import.meta.url).href;
 
-interface Out { code: number; stdout: string; stderr: string }
-async function run(cwd: string, args: string[], env: Record<string, string> = {}, tty = false): Promise<Out> {
-  let stdout = '';
-  let stderr = '';
-  const code = await cli(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env, cwd, isTTY: false, stdoutIsTTY: tty });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 const x = (args: string[]): string[] => [...args, '--executor', FAKE];
 
 /** Fixture scenarios with their goldens created. */
@@ -101,7 +95,7 @@ t.test('a missing or bad --golden/--root is exit 2 with a message, never a stack
   const dir = await project();
   const missing = await run(dir, x(['run', '--golden', 'nope']));
   t.equal(missing.code, 2);
-  t.match(missing.stderr, /^smmu-conform run: Golden root nope does not exist \(set --golden or "roots\.golden" in the config file\); create it, or run with --update --create/);
+  t.match(missing.stderr, /^smmu-conform run: Golden root nope does not exist \(set --golden, or "golden:" in smmu-conform.config.yaml\); create it, or run with --update --create/);
   t.notMatch(missing.stdout + missing.stderr, /\n\s+at /, 'no stack trace');
   writeFileSync(join(dir, 'afile'), 'x');
   const file = await run(dir, x(['run', '--golden', 'afile']));
@@ -141,7 +135,7 @@ t.test('--update keeps a symlinked golden a symlink and writes through it', asyn
   writeFileSync(real, readFileSync(g, 'utf8').replace('result: fault', 'result: ok'));
   const { rmSync } = await import('node:fs');
   rmSync(g);
-  symlinkSync('../../../' + store.split('/').slice(-1)[0] + '/real.yaml', g);
+  symlinkSync(`../../../${store.split('/').slice(-1)[0]}/real.yaml`, g);
   t.equal((await run(dir, x(['run']))).code, 1, 'the linked golden is read');
   t.equal((await run(dir, x(['run', '--update']))).code, 0);
   t.ok(lstatSync(g).isSymbolicLink(), 'still a symlink');

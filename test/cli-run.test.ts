@@ -17,7 +17,9 @@ async function run(cwd: string, args: string[], env: Record<string, string> = {}
   const code = await cli(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env, cwd, isTTY: false });
   return { code, stdout, stderr };
 }
-const withExec = (args: string[]): string[] => [...args, '--executor', FAKE];
+// In-process (--jobs 1) unless a test asks otherwise: worker start-up would dominate these small
+// runs, and test/jobs-parity.test.ts already shows workers and in-process give identical reports.
+const withExec = (args: string[]): string[] => [...args, ...(args[0] === 'run' && !args.includes('--jobs') ? ['--jobs', '1'] : []), '--executor', FAKE];
 
 /** A project with the fixture scenarios plus `n` generated ones across areas. */
 function project(n = 0): string {
@@ -59,7 +61,7 @@ t.test('golden lifecycle: missing -> create -> pass -> mismatch -> update; CI re
   const dir = project();
   const missing = await run(dir, withExec(['run']));
   t.equal(missing.code, 1);
-  t.match(missing.stdout, /Golden golden\/s1\/unmapped-va-faults\.yaml is missing; create it with: smmu-conform run scenarios\/s1\/unmapped-va-faults\.yaml --update --create/);
+  t.match(missing.stdout, /Golden golden\/s1\/unmapped-va-faults\.yaml is missing; create it with: npx smmu-conform run --executor \S+ scenarios\/s1\/unmapped-va-faults\.yaml --update --create/);
 
   const ci = await run(dir, withExec(['run', '--update', '--create']), { CI: 'true' });
   t.equal(ci.code, 2);
@@ -80,7 +82,7 @@ t.test('golden lifecycle: missing -> create -> pass -> mismatch -> update; CI re
   writeFileSync(g, readFileSync(g, 'utf8').replace("input_addr: '0x0000000000002000'", "input_addr: '0x0000000000003000'"));
   const mism = await run(dir, withExec(['run']));
   t.equal(mism.code, 1);
-  t.match(mism.stdout, /Golden mismatch: events\[0\] \(step 2 F_TRANSLATION\): field input_addr: expected "0x0000000000003000", got "0x0000000000002000"; to accept the new output: smmu-conform run scenarios\/s1\/unmapped-va-faults\.yaml --update/);
+  t.match(mism.stdout, /Golden mismatch: events\[0\] \(step 2 F_TRANSLATION\): field input_addr: expected "0x0000000000003000", got "0x0000000000002000"; to accept the new output: npx smmu-conform run --executor \S+ scenarios\/s1\/unmapped-va-faults\.yaml --update/);
   t.match(mism.stdout, /\n {2}-  - \{ step: 2, type: F_TRANSLATION, sid: '0x10', input_addr: '0x0000000000003000'/);
   const upd = await run(dir, withExec(['run', '--update']));
   t.equal(upd.code, 0);

@@ -31,7 +31,8 @@ const EXPECT_FAIL = fileURLToPath(new URL('expected-failures.txt', import.meta.u
     profile: { name: 'emulator', features: [...FEATURES] },
     executorModule: EXECUTOR.href,
   });
-  if (suite.results.length === 0) t.pass('0 scenarios');
+  // An empty run proves nothing: a moved or mistyped scenarios root must be red, not green.
+  if (suite.results.length === 0) t.fail(`no scenarios found under ${ROOT}scenarios`);
   for (const r of suite.results) {
     const why = [...r.messages, ...(r.diff !== undefined ? [r.diff] : [])].join('\n');
     switch (r.state) {

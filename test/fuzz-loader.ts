@@ -1,6 +1,5 @@
-// Loader fuzzing shared by loader-fuzz-a/b.test.ts (10,000 variants split over two files so each
-// stays well inside the per-file time budget). Each variant either loads or is rejected with
-// located, coded errors; nothing ever throws.
+// Loader fuzzing for loader-fuzz.test.ts (count set by FUZZ, see fuzz-size.ts). Each variant
+// either loads or is rejected with located, coded errors; nothing ever throws.
 import { readFileSync } from 'node:fs';
 import { loadScenarioText } from '../src/scenario/load.ts';
 import type { LoadErrorCode } from '../src/scenario/errors.ts';

@@ -1,17 +1,16 @@
-// Scenario hygiene: every scenario under scenarios/ loads, cites its rule, is tagged, has its
-// golden, and is not a renamed copy of another; every golden has its scenario. Each check lists
-// every offender by path so one run shows all that needs fixing.
+// Scenario hygiene through `smmu-conform check` (src/coverage/check.ts): every scenario loads,
+// cites its rule, is tagged, has its golden, and is not a renamed copy of another; every golden
+// has its scenario; the coverage map is current. Each finding is located, so one run shows all.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { canonicalJson, citesRule, findDuplicates, scenarioBody } from '../src/coverage/hygiene.ts';
-import { checkHygiene } from '../src/coverage/hygiene-check.ts';
+import { cli } from '../src/cli/app.ts';
+import { checkTree, formatFinding } from '../src/coverage/check.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const SCENARIOS = `${ROOT}scenarios`;
-const GOLDEN = `${ROOT}golden`;
 
 t.test('citesRule: a § section or a reference note', async (t) => {
   for (const d of ['F_TRANSLATION at stage 1 (SMMUv3 §7.3.13)', 'see § 6.3.28', 'SMMUv3 section 4.1.3', 'as linux-smmuv3-iommufd.md describes',
@@ -36,7 +35,7 @@ t.test('findDuplicates: groups identical bodies, reports every path', async (t) 
   t.same(findDuplicates([{ id: 'a', body: 'X' }, { id: 'b', body: 'Y' }]), []);
 });
 
-t.test('checkHygiene finds every kind of problem in a synthetic tree', async (t) => {
+t.test('checkTree finds every kind of problem in a synthetic tree', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'hygiene-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const put = (rel: string, text: string): void => {
@@ -51,24 +50,20 @@ t.test('checkHygiene finds every kind of problem in a synthetic tree', async (t)
   put('scenarios/s2/broken.yaml', `description: Broken (SMMUv3 §5.2).\ntags: [s2]\nsteps: [{ nope: 1 }]\n`);
   for (const id of ['s1/good', 's1/copy', 's1/uncited', 's1/untagged']) put(`golden/${id}.yaml`, 'scenario: x\n');
   put('golden/s2/gone.yaml', 'scenario: x\n');
-  const r = checkHygiene(join(dir, 'scenarios'), join(dir, 'golden'));
+  const r = checkTree({ cwd: dir, root: join(dir, 'scenarios'), goldenDir: join(dir, 'golden'), rerun: 'npx smmu-conform run', recheck: 'npx smmu-conform check' });
   t.equal(r.scenarios, 5);
-  t.equal(r.loadErrors.length, 2, 'schema errors of the broken scenario and the uncited one (the schema also wants a citation)');
-  t.match(r.loadErrors.join('\n'), /scenarios\/s2\/broken\.yaml:3:\d+: error\[/);
-  t.same(r.uncited, ['scenarios/s1/uncited.yaml']);
-  t.same(r.untagged, ['scenarios/s1/untagged.yaml']);
-  t.same(r.missingGoldens, ['scenarios/s2/broken.yaml: no golden/s2/broken.yaml']);
-  t.same(r.duplicates, ['scenarios/s1/copy.yaml, scenarios/s1/good.yaml'], '0x1000 and 4096 are the same address');
-  t.same(r.obsoleteGoldens, ['golden/s2/gone.yaml: no scenarios/s2/gone.yaml']);
+  const by = (code: string): string[] => r.findings.filter((f) => f.code === code).map((f) => `${f.file}:${f.line}:${f.col}`);
+  t.match(r.findings.map(formatFinding).join('\n'), /scenarios\/s2\/broken\.yaml:3:\d+: error\[/);
+  t.same(by('BAD_VALUE'), ['scenarios/s1/uncited.yaml:1:14'], 'the schema wants a citation (the uncited scenario)');
+  t.same(by('UNTAGGED'), ['scenarios/s1/untagged.yaml:2:7']);
+  t.same(by('MISSING_GOLDEN'), ['scenarios/s2/broken.yaml:1:1']);
+  t.same(by('DUPLICATE_SCENARIO'), ['scenarios/s1/copy.yaml:1:1', 'scenarios/s1/good.yaml:1:1'], '0x1000 and 4096 are the same address');
+  t.same(by('OBSOLETE_GOLDEN'), ['golden/s2/gone.yaml:1:1']);
 });
 
-t.test('repository scenarios', async (t) => {
-  const r = checkHygiene(SCENARIOS, GOLDEN);
-  t.ok(r.scenarios > 0, 'scenarios found under scenarios/');
-  t.same(r.loadErrors, [], 'every scenario loads without errors (node --import=tsx src/cli/main.ts validate scenarios)');
-  t.same(r.uncited, [], 'every description cites its rule (a § section, or a reference note such as errata.md)');
-  t.same(r.untagged, [], 'every scenario has at least one tag');
-  t.same(r.missingGoldens, [], 'every scenario has golden/<same path>.yaml (node --import=tsx src/cli/main.ts run <scenario> --update --create, then verify by hand)');
-  t.same(r.duplicates, [], 'no two scenarios are identical once name/description/tags/covers are dropped (each line lists the copies)');
-  t.same(r.obsoleteGoldens, [], 'every golden has its scenario (remove or move obsolete goldens)');
+t.test('repository: `smmu-conform check` (the same rules users get) is clean', async (t) => {
+  let out = '';
+  const code = await cli(['check'], { stdout: (s) => (out += s), stderr: (s) => (out += s), env: {}, cwd: ROOT, isTTY: false });
+  t.equal(code, 0, 'every scenario loads, cites, is tagged, has its golden and no twin; every golden has its scenario; docs/coverage.md is current (npx smmu-conform check --write-coverage-map)');
+  t.match(out, /^\d+ scenarios, \d+ goldens checked: no findings\n$/, out);
 });

@@ -26,17 +26,22 @@ function runnable(binary: string): string | undefined {
 
 /** Which QEMU this file runs: the system one, or the unpacked 10.x (test/qemu10-suite.test.ts). */
 const WHICH = (globalThis as { SMMU_CONFORM_QEMU_WHICH?: string }).SMMU_CONFORM_QEMU_WHICH ?? 'system';
-const QEMUS = WHICH === 'system'
-  ? [{ label: 'QEMU (system, Debian 7.2)', binary: process.env['SMMU_CONFORM_QEMU'] ?? 'qemu-system-aarch64' }]
-  : [{ label: 'QEMU 10 (.qemu/10)', binary: `${ROOT}.qemu/10/usr/bin/qemu-system-aarch64` }];
+const QEMUS =
+  WHICH === 'system'
+    ? [{ label: 'QEMU (system, Debian 7.2)', binary: process.env['SMMU_CONFORM_QEMU'] ?? 'qemu-system-aarch64' }]
+    : [{ label: 'QEMU 10 (.qemu/10)', binary: `${ROOT}.qemu/10/usr/bin/qemu-system-aarch64` }];
 
 // A few minutes of QEMU processes: on by default under CI (.ci/run installs QEMU first) and with
 // SMMU_CONFORM_QEMU_SUITE=1; a local `npm test` says how to run it.
-const wanted = process.env['SMMU_CONFORM_QEMU_SUITE'] === '1' || (process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false' && process.env['CI'] !== '0');
+const wanted =
+  process.env['SMMU_CONFORM_QEMU_SUITE'] === '1' ||
+  (process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false' && process.env['CI'] !== '0');
 for (const q of QEMUS) {
   const missing = !wanted
     ? 'the whole suite on QEMU runs under CI or with SMMU_CONFORM_QEMU_SUITE=1 (test/qemu-qtest.test.ts covers the transport here)'
-    : q.label.includes('10') && !existsSync(q.binary) ? `${q.binary} not unpacked (scripts/install-qemu.sh --backports)` : runnable(q.binary);
+    : q.label.includes('10') && !existsSync(q.binary)
+      ? `${q.binary} not unpacked (scripts/install-qemu.sh --backports)`
+      : runnable(q.binary);
   t.test(`conformance suite on ${q.label}`, missing !== undefined ? { skip: missing } : {}, async (t) => {
     const target: TargetSpec = { kind: 'qemu', binary: q.binary };
     const name = targetName(target);
@@ -44,7 +49,11 @@ for (const q of QEMUS) {
     const expectFail = existsSync(file) ? loadTargetExpectations(file) : undefined;
     if (typeof expectFail === 'string') throw new Error(expectFail);
     const suite = await runSuite({
-      cwd: ROOT, root: `${ROOT}scenarios`, goldenDir: `${ROOT}golden`, patterns: [], jobs: 2,
+      cwd: ROOT,
+      root: `${ROOT}scenarios`,
+      goldenDir: `${ROOT}golden`,
+      patterns: [],
+      jobs: 2,
       ...(expectFail !== undefined ? { expectFail } : {}),
       profile: { name: 'emulator', features: [...FEATURES] },
       executorModule: EXECUTOR.href,

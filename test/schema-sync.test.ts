@@ -1,6 +1,7 @@
 // The scenario schema, its committed JSON and the TypeScript model cannot drift apart.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
+import { matchExactly } from './support/match-exactly.ts';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { scenarioSchemaText } from '../src/scenario/write-schema.ts';
@@ -80,5 +81,5 @@ t.test('src/scenario/validator.generated.ts is the standalone code of the curren
 t.test('the generated validator uses ajv runtime helpers correctly (uniqueItems, maxLength)', async (t) => {
   const { loadScenarioText } = await import('../src/scenario/load.ts');
   const r = loadScenarioText(`description: Rule check (SMMUv3 §3.2).\ntags: [a, a]\ndevices: [ { name: ${'n'.repeat(70)}, sid: 1 } ]\nsteps: []\n`, { file: 'f' });
-  t.match(r.errors, [{ code: 'BAD_VALUE', line: 2, path: 'tags' }, { code: 'BAD_VALUE', line: 3, path: 'devices[0].name' }]);
+  matchExactly(t, r.errors, [{ code: 'BAD_VALUE', line: 2, path: 'tags' }, { code: 'BAD_VALUE', line: 3, path: 'devices[0].name' }]);
 });

@@ -38,7 +38,16 @@ function compare(id: string, target: EmulatorTarget): ReturnType<typeof compareG
   return compareGolden(projectCanonical(canonicalGolden(obs), norms), projectCanonical(golden, norms), id);
 }
 
-const HARDWARE = ['smoke/s1-translate', 'smoke/s1-translation-fault', 'smoke/stale-tlb-until-tlbi', 'smoke/cmdq-cerror-ill-mid-batch', 'smoke/nested-translate', 'caching/cfgi-ste-stale', 's1/permission-write-read-only', 'cmdq/recovery-rewrite-slot-and-ack'];
+const HARDWARE = [
+  'smoke/s1-translate',
+  'smoke/s1-translation-fault',
+  'smoke/stale-tlb-until-tlbi',
+  'smoke/cmdq-cerror-ill-mid-batch',
+  'smoke/nested-translate',
+  'caching/cfgi-ste-stale',
+  's1/permission-write-read-only',
+  'cmdq/recovery-rewrite-slot-and-ack',
+];
 
 t.test('the emulator behind the contract reproduces the goldens (only event-raw normalised)', async (t) => {
   for (const id of HARDWARE) {
@@ -91,8 +100,14 @@ t.test('expectation files: XFAIL reasons carry rule and section; bad entries nam
   t.ok(ok.matches('s1/x'));
   t.notOk(ok.matches('s1/y'));
   t.equal(ok.reason?.('s1/x'), 'known qemu-7.2 deviation: CLASS=IN (§7.3.13)');
-  t.equal(parseTargetExpectations('target: q\ndeviations:\n  - scenario: s1/x\n    rule: r\n', 'q.yaml'), 'q.yaml:3:5: deviation 1 needs a non-empty `section`');
-  t.equal(parseTargetExpectations('target: q\ndeviations:\n  - scenario: s1/x\n    rule: r\n    section: IHI 7.3\n', 'q.yaml'), 'q.yaml:3:5: deviation 1: section "IHI 7.3" must start with § and a number');
+  t.equal(
+    parseTargetExpectations('target: q\ndeviations:\n  - scenario: s1/x\n    rule: r\n', 'q.yaml'),
+    'q.yaml:3:5: deviation 1 needs a non-empty `section`',
+  );
+  t.equal(
+    parseTargetExpectations('target: q\ndeviations:\n  - scenario: s1/x\n    rule: r\n    section: IHI 7.3\n', 'q.yaml'),
+    'q.yaml:3:5: deviation 1: section "IHI 7.3" must start with § and a number',
+  );
   for (const f of ['targets/qemu-7.2.yaml', 'targets/qemu-10.0.yaml']) {
     const e = parseTargetExpectations(readFileSync(f, 'utf8'), f);
     t.type(e, 'object', `${f} parses`);
@@ -111,9 +126,9 @@ t.test('permitted outcomes: a target taking the other permitted value passes; on
   const obs = executeOnTarget(s, { profile }, ignoring);
   const norms = obs.target?.normalisations ?? [];
   const golden = readFileSync(`golden/${id}.yaml`, 'utf8');
-  t.match(golden, /permitted: \{ cmd_res0: ill \}/, 'the golden records the reference model\'s choice');
+  t.match(golden, /permitted: \{ cmd_res0: ill \}/, "the golden records the reference model's choice");
   const actual = projectCanonical(canonicalGolden(obs), norms);
-  t.equal(compareGolden(actual, projectCanonical(golden, norms), id).status, 'mismatch', 'not the reference model\'s choice');
+  t.equal(compareGolden(actual, projectCanonical(golden, norms), id).status, 'mismatch', "not the reference model's choice");
   const reference = (c: Record<string, string>) => executeScenario(s, { profile, choices: c });
   t.equal(matchPermitted(s, actual, norms, reference), 'matches the permitted alternative cmd_res0=ignore (§4.1.5)');
   // without the declaration the same observation is a deviation
@@ -124,5 +139,9 @@ t.test('permitted outcomes: a target taking the other permitted value passes; on
   const fresh = new EmulatorTarget(new SmmuDevice({ mem: new SparseMemory(), profile: execProfile(s2).profile, cachePolicy: 'none' }));
   const o2 = executeOnTarget(s2, { profile }, fresh);
   const a2 = projectCanonical(canonicalGolden(o2), o2.target?.normalisations ?? []);
-  t.equal(matchPermitted(s2, a2, o2.target?.normalisations ?? [], (c) => executeScenario(s2, { profile, choices: c })), 'matches the permitted alternative cache_policy=none (§3.21)', 'a target that never caches (fresh) passes a stale scenario');
+  t.equal(
+    matchPermitted(s2, a2, o2.target?.normalisations ?? [], (c) => executeScenario(s2, { profile, choices: c })),
+    'matches the permitted alternative cache_policy=none (§3.21)',
+    'a target that never caches (fresh) passes a stale scenario',
+  );
 });

@@ -74,7 +74,8 @@ async function inProcess(args: readonly string[]): Promise<Run> {
 }
 
 const results: Record<string, Run> = {};
-t.before(async () => {
+// Top-level await, not t.before: this file may share a tap root with others (test/suites/).
+await (async () => {
   const keys = Object.keys(CASES) as (keyof typeof CASES)[];
   const spawned = keys.filter((k) => SPAWNED.has(k));
   // Two at a time: more only queues on small CI machines.
@@ -84,7 +85,7 @@ t.before(async () => {
     pair.forEach((k, j) => (results[k] = runs[j] as Run));
   }
   for (const k of keys) if (!SPAWNED.has(k)) results[k] = await inProcess(CASES[k]);
-});
+})();
 type Sub = Pick<typeof t, 'equal' | 'match'>;
 const r = (k: keyof typeof CASES): Run => results[k] ?? { code: -1, out: '', err: 'not run' };
 

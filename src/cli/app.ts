@@ -26,7 +26,11 @@ Usage:
       --features LIST     profile features (default: all), e.g. s1,s2,nesting
       --root DIR          scenarios root (default scenarios)
       --golden DIR        golden root (default golden)
+      --config FILE       settings (default: smmu-conform.config.yaml here or in a parent)
   smmu-conform validate [paths]              schema + reference checks, file:line:col
+  smmu-conform check                         every suite rule over the tree (goldens, duplicates,
+                                             citations, covers, coverage map), file:line:col
+  smmu-conform init [DIR]                    scaffold a scenario tree of your own (config, CI)
   smmu-conform list [paths] [--tag T] [--grep RE]
   smmu-conform explain <scenario> [--step N] decoded walk trace of a step
   smmu-conform decode ...                    decode raw SMMU structures
@@ -41,7 +45,7 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
     const { COMMAND_HELP } = await import('./help.ts');
-    const text = COMMAND_HELP[cmd];
+    const text = cmd === 'check' ? (await import('./check.ts')).CHECK_HELP : cmd === 'init' ? (await import('./init.ts')).INIT_HELP : COMMAND_HELP[cmd];
     if (text !== undefined) {
       io.stdout(text);
       return 0;
@@ -63,6 +67,10 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
       return (await import('./run.ts')).runCommand(rest, io);
     case 'validate':
       return (await import('./validate.ts')).validateCommand(rest, io);
+    case 'check':
+      return (await import('./check.ts')).checkCommand(rest, io);
+    case 'init':
+      return (await import('./init.ts')).initCommand(rest, io);
     case 'list':
       return (await import('./list.ts')).listCommand(rest, io);
     case 'explain':
@@ -73,7 +81,7 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
       return (await import('./trace.ts')).traceCommand(rest, io);
     default: {
       const { closest } = await import('../arch/fields.ts');
-      const dym = closest(cmd, ['run', 'validate', 'list', 'explain', 'decode', 'trace']);
+      const dym = closest(cmd, ['run', 'validate', 'check', 'init', 'list', 'explain', 'decode', 'trace']);
       io.stderr(`smmu-conform: unknown command "${cmd}"${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}; see smmu-conform --help\n`);
       return 2;
     }

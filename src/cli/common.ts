@@ -1,11 +1,12 @@
-/** Settings shared by run, validate, list and explain: roots, profile, executor module. */
-import { resolve } from 'node:path';
+/** Settings shared by run, validate, list, explain and check: config file, roots, profile, executor module. */
+import { relative, resolve } from 'node:path';
 import { closest } from '../arch/fields.ts';
 import type { Profile } from '../engine/types.ts';
 import type { TargetSpec } from '../target/contract.ts';
 import { FEATURES, type Feature, isFeature } from '../scenario/features.ts';
 import type { Options, Parsed } from './args.ts';
 import { str } from './args.ts';
+import { configPath, loadConfig, type ProjectConfig } from './config.ts';
 
 export const COMMON_OPTIONS: Options = {
   root: { type: 'string' },
@@ -13,6 +14,7 @@ export const COMMON_OPTIONS: Options = {
   features: { type: 'string' },
   executor: { type: 'string' },
   target: { type: 'string' },
+  config: { type: 'string' },
 };
 
 export interface Common {
@@ -22,6 +24,13 @@ export interface Common {
   readonly executorModule: string;
   /** --target: the SMMU under test (absent: the built-in emulator). */
   readonly target?: TargetSpec;
+  readonly config: ProjectConfig;
+  /**
+   * How to run this tool again with the same settings, for the commands it suggests: the
+   * options given on the command line that a config file does not carry for the next run
+   * (`npx smmu-conform run --root x --golden y`).
+   */
+  readonly rerun: string;
 }
 
 /** `--target builtin | qemu | qemu=PATH` → a TargetSpec, or why not. */
@@ -38,27 +47,60 @@ export function siblingModule(relPath: string): string {
   return new URL(`${relPath}${ext}`, import.meta.url).href;
 }
 
+/** The command name printed in suggestions; works wherever the package is installed (npx finds local bins). */
+export const TOOL = 'npx smmu-conform';
+
 export function commonSettings(p: Parsed, cwd: string): Common | string {
-  const root = resolve(cwd, str(p.values['root']) ?? 'scenarios');
-  const goldenDir = resolve(cwd, str(p.values['golden']) ?? 'golden');
-  let features: Feature[] = [...FEATURES];
+  const cfg = loadConfig(cwd, str(p.values['config']));
+  if (typeof cfg === 'string') return cfg;
+  const fromCfg = (k: 'scenarios' | 'golden', dflt: string): string => {
+    const v = cfg[k];
+    return v !== undefined ? configPath(cfg, v) : resolve(cfg.dir, dflt);
+  };
+  const rootFlag = str(p.values['root']);
+  const goldenFlag = str(p.values['golden']);
+  const root = rootFlag !== undefined ? resolve(cwd, rootFlag) : fromCfg('scenarios', 'scenarios');
+  const goldenDir = goldenFlag !== undefined ? resolve(cwd, goldenFlag) : fromCfg('golden', 'golden');
   const list = str(p.values['features']);
-  if (list !== undefined) {
+  const names = list !== undefined ? list.split(',').map((x) => x.trim()).filter((x) => x !== '') : cfg.features;
+  let features: Feature[] = [...FEATURES];
+  if (names !== undefined) {
     features = [];
-    for (const f of list.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+    for (const f of names) {
       if (!isFeature(f)) {
         const dym = closest(f, FEATURES);
-        return `Unknown feature "${f}" in --features${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}`;
+        const where = list !== undefined ? '--features' : `"features" of ${cfg.file ?? 'the config file'}`;
+        return `Unknown feature "${f}" in ${where}${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}`;
       }
       features.push(f);
     }
   }
-  const profile: Profile = { name: list === undefined ? 'emulator' : `features=${features.join(',')}`, features };
+  const profile: Profile = { name: names === undefined ? 'emulator' : `features=${features.join(',')}`, features };
   const exec = str(p.values['executor']);
-  const executorModule = exec === undefined ? siblingModule('../engine/execute') : new URL(exec, `file://${cwd}/`).href;
+  const executorModule = exec !== undefined
+    ? new URL(exec, `file://${cwd}/`).href
+    : cfg.executor !== undefined ? new URL(cfg.executor, `file://${cfg.dir}/`).href : siblingModule('../engine/execute');
+  const flags: string[] = [];
+  const configFlag = str(p.values['config']);
+  if (configFlag !== undefined) flags.push('--config', quote(configFlag));
+  if (rootFlag !== undefined) flags.push('--root', quote(rootFlag));
+  if (goldenFlag !== undefined) flags.push('--golden', quote(goldenFlag));
+  if (list !== undefined) flags.push('--features', quote(list));
+  if (exec !== undefined) flags.push('--executor', quote(exec));
   const target = parseTarget(str(p.values['target']));
   if (typeof target === 'string') return target;
-  return { root, goldenDir, profile, executorModule, ...(target !== undefined ? { target } : {}) };
+  if (target !== undefined) flags.push('--target', quote(str(p.values['target']) ?? ''));
+  return { root, goldenDir, profile, executorModule, config: cfg, rerun: [`${TOOL} run`, ...flags].join(' '), ...(target !== undefined ? { target } : {}) };
+}
+
+/** Shell-quote an argument only when it needs it. */
+export function quote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+
+/** A path as printed for the user: relative to cwd. */
+export function shown(cwd: string, p: string): string {
+  return relative(cwd, p) || '.';
 }
 
 /** --jobs: a positive integer, or auto (in-process for small runs, else one worker per core). */

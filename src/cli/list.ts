@@ -5,7 +5,12 @@ import { type Options, parseCommandArgs, str, strs } from './args.ts';
 import { COMMON_OPTIONS, commonSettings } from './common.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK } from './io.ts';
 
-const OPTIONS: Options = { root: COMMON_OPTIONS['root'] ?? { type: 'string' }, tag: { type: 'string', multiple: true }, grep: { type: 'string' } };
+const OPTIONS: Options = {
+  root: COMMON_OPTIONS['root'] ?? { type: 'string' },
+  config: { type: 'string' },
+  tag: { type: 'string', multiple: true },
+  grep: { type: 'string' },
+};
 
 export function listCommand(args: readonly string[], io: CliIo): number {
   const p = parseCommandArgs(args, OPTIONS);

@@ -1,6 +1,6 @@
 /** `smmu-conform run`: run scenarios, compare with goldens, report. */
-import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { type ExpectFailList, loadExpectFail } from '../engine/expect-fail.ts';
 import { loadTargetExpectations } from '../target/expectations.ts';
 import { targetName } from '../target/name.ts';
@@ -32,6 +32,13 @@ export const RUN_OPTIONS: Options = {
   verbose: { type: 'boolean', short: 'v' },
 };
 
+/** `junit:out/j.xml` from a config in `from` -> the same file as seen from `cwd`. */
+function relocate(spec: string, from: string, cwd: string): string {
+  const i = spec.indexOf(':');
+  if (i < 0) return spec;
+  return `${spec.slice(0, i)}:${relative(cwd, resolve(from, spec.slice(i + 1)))}`;
+}
+
 export async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
   const t0 = performance.now();
   const usage = (msg: string): number => {
@@ -42,9 +49,14 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   if (typeof p === 'string') return usage(p);
   const common = commonSettings(p, io.cwd);
   if (typeof common === 'string') return usage(common);
-  const reporters = parseReporterSpecs(strs(p.values['reporter']));
-  if (typeof reporters === 'string') return usage(reporters);
-  const jobs = parseJobs(str(p.values['jobs']));
+  const cfg = common.config;
+  // --reporter replaces the config's list; a config reporter's file is relative to the config file.
+  const given = strs(p.values['reporter']);
+  const specs = given.length > 0 ? given : (cfg.reporters ?? []).map((r) => relocate(r, cfg.dir, io.cwd));
+  const reporters = parseReporterSpecs(specs);
+  if (typeof reporters === 'string') return usage(given.length > 0 ? reporters : `${reporters} (in ${cfg.file ?? 'the config file'})`);
+  const jobsFlag = str(p.values['jobs']);
+  const jobs = parseJobs(jobsFlag ?? (cfg.jobs !== undefined ? String(cfg.jobs) : undefined));
   if (typeof jobs === 'string' && jobs !== 'auto') return usage(jobs);
   const shardText = str(p.values['shard']);
   const shard = shardText === undefined ? undefined : parseShard(shardText);
@@ -62,8 +74,9 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   const ci = update ? detectCi(io.env) : undefined;
   if (ci !== undefined) return usage(`Refusing to update goldens under CI (${ci}); run --update locally and commit the goldens`);
   if (update && common.target !== undefined) return usage('Refusing --update with --target: goldens hold the reference model\'s observations');
-  const efPath = str(p.values['expect-fail']);
-  let expectFail: ExpectFailList | string | undefined = efPath === undefined ? undefined : loadExpectFail(resolve(io.cwd, efPath));
+  const efFlag = str(p.values['expect-fail']);
+  const efPath = efFlag !== undefined ? resolve(io.cwd, efFlag) : cfg.expect_fail !== undefined ? resolve(cfg.dir, cfg.expect_fail) : undefined;
+  let expectFail: ExpectFailList | string | undefined = efPath === undefined ? undefined : loadExpectFail(efPath);
   if (typeof expectFail === 'string') return usage(expectFail);
   const notes: string[] = [];
   let name: string | undefined;
@@ -101,8 +114,9 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     update,
     create,
     ...(expectFail !== undefined ? { expectFail } : {}),
-    checkObsolete: p.values['check-obsolete'] === true,
-    allowEmpty: p.values['allow-empty'] === true,
+    checkObsolete: p.values['check-obsolete'] === true || cfg.check_obsolete === true,
+    allowEmpty: p.values['allow-empty'] === true || cfg.allow_empty === true,
+    rerun: common.rerun,
     profile: common.profile,
     executorModule: common.executorModule,
     ...(common.target !== undefined ? { target: common.target } : {}),

@@ -6,7 +6,7 @@ import { type Options, parseCommandArgs } from './args.ts';
 import { COMMON_OPTIONS, commonSettings } from './common.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK } from './io.ts';
 
-const OPTIONS: Options = { root: COMMON_OPTIONS['root'] ?? { type: 'string' } };
+const OPTIONS: Options = { root: COMMON_OPTIONS['root'] ?? { type: 'string' }, config: { type: 'string' } };
 
 export function validateCommand(args: readonly string[], io: CliIo): number {
   const p = parseCommandArgs(args, OPTIONS);

@@ -3,10 +3,8 @@
  * is stated, and no two scenarios may be the same test under different names. Pure functions, so
  * they can be tested on synthetic input.
  */
+import { NOTES as REFERENCE_NOTES } from './citations.ts';
 import { cmp } from './map.ts';
-
-/** The reference notes in ../shared/reference that a description may cite instead of a § section. */
-export const REFERENCE_NOTES = ['errata', 'linux-smmuv3-iommufd', 'emulator-models', 'harness-practice'] as const;
 
 const CITATIONS: readonly RegExp[] = [
   /§ ?[0-9]/, // SMMUv3 §7.3.13, linux-smmuv3-iommufd.md §6.6

@@ -26,7 +26,9 @@ function eventRules(): Rule[] {
   ];
   for (const [name, sec] of config) out.push(r(`event.${name}`, 'events', `${name} is recorded with its architected fields`, `SMMUv3 §${sec}`));
   out.push(r('event.F_WALK_EABT.s1.TT', 'events', 'F_WALK_EABT on a stage-1 descriptor fetch: S2=0, CLASS=TT, FetchAddr', 'SMMUv3 §7.3.12'));
-  out.push(r('event.F_WALK_EABT.s2.IN', 'events', 'F_WALK_EABT on a stage-2 descriptor fetch', 'SMMUv3 §7.3.12'));
+  out.push(r('event.F_WALK_EABT.s2.IN', 'events', 'F_WALK_EABT on a stage-2 descriptor fetch translating the input IPA: S2=1, CLASS=IN', 'SMMUv3 §7.3.12'));
+  out.push(r('event.F_WALK_EABT.s2.TT', 'events', 'F_WALK_EABT on a stage-2 descriptor fetch translating a stage-1 table IPA: S2=1, CLASS=TT', 'SMMUv3 §7.3.12'));
+  out.push(r('event.F_WALK_EABT.s2.CD', 'events', 'F_WALK_EABT on a stage-2 descriptor fetch translating a CD IPA: S2=1, CLASS=CD', 'SMMUv3 §7.3.12'));
   const faults: Array<[string, string]> = [['F_TRANSLATION', '7.3.13'], ['F_ADDR_SIZE', '7.3.14'], ['F_ACCESS', '7.3.15'], ['F_PERMISSION', '7.3.16']];
   for (const [name, sec] of faults) {
     out.push(r(`event.${name}.s1.IN`, 'events', `${name} at stage 1 (S2=0, CLASS=IN)`, `SMMUv3 §${sec}`));
@@ -153,6 +155,9 @@ const REFERENCE_BEHAVIOURS: Rule[] = [
   { id: 'linux-10.22', area: 'host', title: 'S2 fault (S2=1; CLASS CD/TT/IN, IPA filled) on the same master', source: 'linux-smmuv3-iommufd.md §10 #22' },
   { id: 'linux-10.23', area: 'host', title: 'C_BAD_CD (0x0A), C_BAD_SUBSTREAMID (0x08), F_STREAM_DISABLED (0x06), C_BAD_STE (0x04) from guest config', source: 'linux-smmuv3-iommufd.md §10 #23' },
   { id: 'linux-10.24', area: 'host', title: 'vEVENTQ depth N, N+k forwardable faults; or no vEVENTQ', source: 'linux-smmuv3-iommufd.md §10 #24' },
+  { id: 'linux-6.6.inv-nested', area: 'host', title: 'HWPT_INVALIDATE on an SMMUv3 nested HWPT (its domain has no cache_invalidate_user)', source: 'linux-smmuv3-iommufd.md §6.6' },
+  { id: 'linux-6.6.inv-parent', area: 'host', title: 'HWPT_INVALIDATE on a paging (nest-parent) HWPT', source: 'linux-smmuv3-iommufd.md §6.6, §9' },
+  { id: 'linux-6.6.guest-forward', area: 'host', title: "A guest TLBI in the vSMMU's CMDQ reaches the SMMU through the vIOMMU invalidation with the vIOMMU VMID", source: 'linux-smmuv3-iommufd.md §6.6' },
   { id: 'linux-10.25', area: 'host', title: 'Live STE/CD transitions (S1<->S2, S1DSS flip, nested S1DSS-bypass -> S2, ASID change, CD table swap)', source: 'linux-smmuv3-iommufd.md §10 #25' },
   { id: 'emu-7.1', area: 'emulator', title: 'Event queue full', source: 'emulator-models.md §7 #1' },
   { id: 'emu-7.2', area: 'emulator', title: 'Event queue interrupt', source: 'emulator-models.md §7 #2' },

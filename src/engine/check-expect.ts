@@ -1,39 +1,69 @@
 /**
- * Inline `expect:` on steps: partial checks by stable identifiers (result kind, event type and
- * fields, CERROR and GERROR names), never by message text. Returns one line per mismatch.
+ * Inline `expect:` on steps: partial checks by stable identifiers, independent of the golden.
+ * Covered: result, pa, errno, cons (CMDQ_CONS with ERR and wrap), cerror, entry_num, gerror
+ * (active bit names), any other step-record field (`fields`), register values after the step
+ * (`regs`), and events (count, order, type and every given field). Every wrong field is
+ * reported, each with the path of the expectation in the scenario so the runner can point at
+ * file:line:col.
  */
 import { parseScenarioInt } from '../scenario/ints.ts';
-import { type EventExpect, type Scenario, stepExpect, stepKind } from '../scenario/types.ts';
-import type { EventRecord, ObsValue, Observation } from './types.ts';
+import { type EventExpect, type Expect, type Scenario, stepExpect, stepKind } from '../scenario/types.ts';
+import type { EventRecord, ObsValue, Observation, StepRecord } from './types.ts';
 
-export function checkExpectations(scenario: Scenario, obs: Observation): string[] {
-  const out: string[] = [];
+export interface ExpectMismatch {
+  /** 1-based step number. */
+  readonly step: number;
+  /** Path of the failed expectation in the scenario data (for file:line:col). */
+  readonly path: readonly (string | number)[];
+  /** `step 2 (dma): expect.pa: expected 0x8000_1000, got 0x8000_2000` */
+  readonly message: string;
+}
+
+/** Step-record fields compared by name, in the order they are reported. */
+const RECORD_FIELDS = ['result', 'pa', 'errno', 'cons', 'cerror', 'entry_num'] as const satisfies readonly (keyof Expect)[];
+
+export function expectMismatches(scenario: Scenario, obs: Observation): ExpectMismatch[] {
+  const out: ExpectMismatch[] = [];
   scenario.steps.forEach((step, i) => {
     const exp = stepExpect(step);
     if (exp === undefined) return;
     const n = i + 1;
-    const where = `step ${n} (${stepKind(step)})`;
-    const rec = obs.steps.find((r) => r.step === n);
-    if (exp.result !== undefined && rec?.result !== exp.result) {
-      out.push(`${where}: expected result ${exp.result}, got ${rec === undefined ? 'no step record' : String(rec.result)}`);
+    const kind = stepKind(step);
+    const base = ['steps', i, kind, 'expect'] as const;
+    const miss = (path: readonly (string | number)[], what: string, want: unknown, got: unknown): void => {
+      out.push({ step: n, path: [...base, ...path], message: `step ${n} (${kind}): expect.${what}: expected ${show(want)}, got ${show(got)}` });
+    };
+    const rec: StepRecord | undefined = obs.steps.find((r) => r.step === n);
+    if (rec === undefined) {
+      out.push({ step: n, path: base, message: `step ${n} (${kind}): no step record to check expect against` });
+      return;
     }
-    if (exp.cerror !== undefined && rec?.['cerror'] !== exp.cerror) {
-      out.push(`${where}: expected cerror ${exp.cerror}, got ${show(rec?.['cerror'])}`);
+    for (const k of RECORD_FIELDS) {
+      const want = exp[k];
+      if (want !== undefined && !sameValue(want, rec[k])) miss([k], k, want, rec[k]);
     }
     if (exp.gerror !== undefined) {
-      const got = rec?.['gerror'];
+      const got = rec['gerror'];
       const gotList = Array.isArray(got) ? got.map(String).sort() : typeof got === 'string' ? [got] : [];
       const want = [...exp.gerror].sort();
-      if (gotList.join(',') !== want.join(',')) out.push(`${where}: expected gerror [${want.join(', ')}], got [${gotList.join(', ')}]`);
+      if (gotList.join(',') !== want.join(',')) miss(['gerror'], 'gerror', `[${want.join(', ')}]`, `[${gotList.join(', ')}]`);
+    }
+    for (const [k, want] of Object.entries(exp.fields ?? {})) {
+      if (!sameValue(want, rec[k])) miss(['fields', k], `fields.${k}`, want, rec[k]);
+    }
+    if (exp.regs !== undefined) {
+      const got = obs.regs?.find((r) => r.step === n)?.values;
+      for (const [k, want] of Object.entries(exp.regs)) {
+        if (want !== undefined && !sameValue(want, got?.[k])) miss(['regs', k], `regs.${k}`, want, got?.[k]);
+      }
     }
     if (exp.events !== undefined) {
       const got = obs.events.filter((e) => e.step === n);
       if (got.length !== exp.events.length) {
-        out.push(`${where}: expected ${exp.events.length} event(s) [${exp.events.map((e) => e.type).join(', ')}], got ${got.length} [${got.map((e) => e.type).join(', ')}]`);
+        miss(['events'], 'events', `${exp.events.length} event(s) [${exp.events.map((e) => e.type).join(', ')}]`, `${got.length} [${got.map((e) => e.type).join(', ')}]`);
       } else {
         exp.events.forEach((e, j) => {
-          const m = eventMismatch(e, got[j] as EventRecord);
-          if (m !== undefined) out.push(`${where} event ${j + 1}: ${m}`);
+          for (const m of eventMismatches(e, got[j] as EventRecord)) miss(['events', j, ...m.path], `events[${j}].${m.what}`, m.want, m.got);
         });
       }
     }
@@ -41,30 +71,45 @@ export function checkExpectations(scenario: Scenario, obs: Observation): string[
   return out;
 }
 
-function eventMismatch(exp: EventExpect, got: EventRecord): string | undefined {
-  if (got.type !== exp.type) return `expected type ${exp.type}, got ${got.type}`;
-  const { type: _type, fields, ...rest } = exp;
-  const wanted: [string, unknown][] = [...Object.entries(rest), ...Object.entries(fields ?? {})];
-  for (const [k, v] of wanted) {
-    if (v === undefined) continue;
-    const g = got[k] ?? got[k.toLowerCase()];
-    if (!sameValue(v, g)) return `field ${k}: expected ${show(v)}, got ${show(g)}`;
-  }
-  return undefined;
+/** The mismatches as unlocated lines (the runner adds file:line:col when it has the source). */
+export function checkExpectations(scenario: Scenario, obs: Observation): string[] {
+  return expectMismatches(scenario, obs).map((m) => m.message);
 }
 
+interface FieldMismatch {
+  readonly path: readonly string[];
+  readonly what: string;
+  readonly want: unknown;
+  readonly got: unknown;
+}
+
+function eventMismatches(exp: EventExpect, got: EventRecord): FieldMismatch[] {
+  if (got.type !== exp.type) return [{ path: ['type'], what: 'type', want: exp.type, got: got.type }];
+  const out: FieldMismatch[] = [];
+  const { type: _type, fields, ...rest } = exp;
+  for (const [k, v] of Object.entries(rest)) {
+    if (v !== undefined && !sameValue(v, got[k])) out.push({ path: [k], what: k, want: v, got: got[k] });
+  }
+  for (const [k, v] of Object.entries(fields ?? {})) {
+    const g = got[k] ?? got[k.toLowerCase()];
+    if (!sameValue(v, g)) out.push({ path: ['fields', k], what: `fields.${k}`, want: v, got: g });
+  }
+  return out;
+}
+
+/** Numbers compare by value whatever their spelling (4096, 0x1000, '0x00001000'); names exactly. */
 function sameValue(exp: unknown, got: ObsValue | undefined): boolean {
   if (got === undefined) return false;
   if (typeof exp === 'boolean') return got === exp || got === (exp ? 1 : 0) || got === (exp ? 1n : 0n);
-  if (typeof exp === 'bigint') {
-    const g = typeof got === 'bigint' ? got : typeof got === 'number' || typeof got === 'string' ? parseScenarioInt(got) : undefined;
-    return g === exp;
-  }
-  return got === exp;
+  if (got === exp) return true;
+  const want = typeof exp === 'bigint' ? exp : parseScenarioInt(exp);
+  if (want === undefined || typeof got === 'boolean' || got === null || Array.isArray(got)) return false;
+  return (typeof got === 'bigint' ? got : parseScenarioInt(got)) === want;
 }
 
 function show(v: unknown): string {
   if (typeof v === 'bigint') return `0x${v.toString(16)}`;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v < 10 ? String(v) : `${v} (0x${v.toString(16)})`;
   if (v === undefined) return 'nothing';
   return typeof v === 'string' ? v : JSON.stringify(v);
 }

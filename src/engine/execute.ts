@@ -9,13 +9,13 @@
  * go through the host's event thread; `host_log` and `guest_events` are filled.
  */
 import { hex32 } from '../arch/fields.ts';
-import { REG } from '../arch/registers.ts';
+import { REG, type RegName } from '../arch/registers.ts';
 import { SparseMemory } from '../memory/sparse-memory.ts';
 import { bootSmmu, installSte } from '../smmu/boot.ts';
 import { SmmuDevice } from '../smmu/device.ts';
 import { type SmmuProfile, makeProfile } from '../smmu/profile.ts';
 import { CHOICE_NAMES } from '../scenario/choices.ts';
-import type { Scenario } from '../scenario/types.ts';
+import { type Scenario, stepExpect } from '../scenario/types.ts';
 import { activeGerror, cerrorOf, consOf, type Dut, type ExecContext } from './exec/context.ts';
 import { eventRecord } from './exec/events.ts';
 import { layoutKey, makeAllocators } from './exec/layout.ts';
@@ -24,7 +24,7 @@ import { TargetDevice } from './exec/target-device.ts';
 import { checkTargetProfile, openTarget } from './exec/target-open.ts';
 import { normalisationsFor } from '../target/normalise.ts';
 import type { SmmuTarget } from '../target/contract.ts';
-import { hostAfterStep, hostEvent, makeHostWorld } from './exec/host.ts';
+import { hostAfterStep, hostEvent, hostResetInvalidate, makeHostWorld } from './exec/host.ts';
 import { injectFault, runStep } from './exec/steps.ts';
 import { encodeSte, streamSid } from './exec/streams.ts';
 import { buildTables, s2Lookup } from './exec/tables.ts';
@@ -64,9 +64,14 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
   const mem = dev.mem;
   const alloc = makeAllocators(mem);
   const sidBits = sidBitsFor(scenario, makeProfile(ep.profile).sidSize, ep.boot.strtab);
+  // a target without IDR0.Hyp boots with as many commands as the reference model (boot.ts padEl2)
   const ref = makeProfile(ep.profile);
-  const padEl2 = dev instanceof TargetDevice && ref.s1p && ref.hyp && !(dev.profile.s1p && dev.profile.hyp);
-  const boot = bootSmmu(dev, alloc.host, { ...ep.boot, ...(sidBits !== undefined ? { sidBits } : {}), ...(padEl2 ? { padEl2 } : {}) });
+  const padEl2 = dev instanceof TargetDevice && ref.hyp && !dev.profile.hyp;
+  // a host scenario's SMMU is reset by the Linux-like host (three CMD_SYNC batches); others by the compact batch
+  const boot = bootSmmu(dev, alloc.host, {
+    ...ep.boot, ...(sidBits !== undefined ? { sidBits } : {}), ...(scenario.host !== undefined ? { invalidate: hostResetInvalidate } : {}),
+    ...(padEl2 ? { padEl2 } : {}),
+  });
   const tables = buildTables(scenario, mem, alloc, dev.profile.oas);
   const ctx: ExecContext = {
     scenario, dev, mem, alloc, tables, boot, trace: opts.trace === true, events: [], walks: [], steAddrs: new Map(),
@@ -94,9 +99,14 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
   // Table addresses as set up (a later unmap may remove the S2 mapping of a guest table).
   const layout = layoutOf(ctx);
   const steps: StepRecord[] = [];
+  const regs: { step: number; values: Record<string, bigint> }[] = [];
   scenario.steps.forEach((step, i) => {
     steps.push(runStep(ctx, step, i + 1));
     drain(i + 1);
+    // Read only what an inline expectation names, after the drain (a read of EVENTQ_PROD then
+    // sees every record of the step).
+    const want = stepExpect(step)?.regs;
+    if (want !== undefined) regs.push({ step: i + 1, values: Object.fromEntries(Object.keys(want).map((r) => [r, dev.readReg(REG[r.slice(5) as RegName])])) });
   });
 
   const gerror = dev.readReg(REG.GERROR);
@@ -110,6 +120,7 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
     cmdq: { prod: hex32(dev.readReg(REG.CMDQ_PROD)), cons: consOf(dev), error: cerrorOf(dev) },
     ...(gerror !== 0n || gerrorn !== 0n ? { gerror: { gerror: hex32(gerror), gerrorn: hex32(gerrorn), active: activeGerror(dev) } } : {}),
     layout: { ...layout, ...steLayout(ctx) },
+    ...(regs.length > 0 ? { regs } : {}),
     ...(ctx.trace ? { walks: ctx.walks } : {}),
     ...(scenario.permitted !== undefined && !(dev instanceof TargetDevice) ? { permitted: referenceChoices(scenario, dev.profile, ep) } : {}),
     ...(dev instanceof TargetDevice ? { target: { name: dev.target.name, normalisations: normalisationsFor(dev.target.capabilities).map((n) => n.id) } } : {}),

@@ -24,7 +24,9 @@ export function matchPermitted(
       continue; // a combination the reference model cannot run is not an alternative
     }
     if (alt === targetProjected) {
-      return `matches the permitted alternative ${Object.entries(c).map(([k, v]) => `${k}=${v} (${CHOICES[k as ChoiceName].section})`).join(', ')}`;
+      return `matches the permitted alternative ${Object.entries(c)
+        .map(([k, v]) => `${k}=${v} (${CHOICES[k as ChoiceName].section})`)
+        .join(', ')}`;
     }
   }
   return undefined;

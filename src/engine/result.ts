@@ -21,6 +21,8 @@ export interface ScenarioResult {
   readonly golden: GoldenStatus | 'not-run';
   /** True when the scenario file itself is invalid (exit code 2). */
   readonly invalid: boolean;
+  /** How many inline `expect:` checks failed; --update never writes a golden while any does. */
+  readonly expectFailures?: number;
   /** Canonical golden text, kept when the run may update goldens. */
   readonly actual?: string;
   /** Wall time; reported only when asked (`--timings`). */

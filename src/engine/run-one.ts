@@ -8,7 +8,8 @@ import { loadScenarioFile } from '../scenario/load.ts';
 import { canonicalGolden } from '../golden/canonical.ts';
 import { compareGolden } from '../golden/compare.ts';
 import { readGolden } from '../golden/store.ts';
-import { checkExpectations } from './check-expect.ts';
+import { locateIn } from '../scenario/locate.ts';
+import { expectMismatches } from './check-expect.ts';
 import type { ScenarioResult } from './result.ts';
 import type { ExecuteScenario, ExecutorModule, Profile } from './types.ts';
 import { TargetFailure, type TargetSpec, TargetUnsupported } from '../target/contract.ts';
@@ -28,6 +29,8 @@ export interface RunTask {
   /** Keep canonical text in the result (for --update). */
   readonly keepActual: boolean;
   readonly timings: boolean;
+  /** Command prefix for the update/create commands suggested in messages (`npx smmu-conform run --root x`). */
+  readonly rerun?: string;
 }
 
 export interface RunContext {
@@ -37,6 +40,9 @@ export interface RunContext {
   readonly target?: TargetSpec;
   readonly caps?: Partial<LoadCaps>;
 }
+
+/** Suggested command when the caller does not say how the tool is run. */
+export const DEFAULT_RERUN = 'npx smmu-conform run';
 
 const executors = new Map<string, Promise<ExecuteScenario | string>>();
 
@@ -110,8 +116,14 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
   } catch (e) {
     return done({ state: 'error', invalid: false, golden: 'not-run', messages: [`Cannot serialise observation: ${e instanceof Error ? e.message : String(e)}`] });
   }
-  // inline `expect:` values are reference-model values too: on a target only the golden comparison (normalised) applies
-  const messages = obs.target === undefined ? checkExpectations(scenario, obs) : [];
+  // Every failed inline expectation, each at the file:line:col of the expectation that failed.
+  // Inline `expect:` values are reference-model values: on a target only the normalised golden comparison applies.
+  const source = loaded.source ?? '';
+  const messages = obs.target !== undefined ? [] : expectMismatches(scenario, obs).map((m) => {
+    const p = locateIn(source, m.path);
+    return `${task.display}:${p.line}:${p.col}: ${m.message}`;
+  });
+  const expectFailures = messages.length;
   const notes: string[] = [];
   const norms = obs.target?.normalisations ?? [];
   const golden = readGolden(task.goldenFile);
@@ -131,9 +143,9 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
   }
   if (obs.target !== undefined && norms.length > 0) notes.push(`on ${obs.target.name}, normalised: ${norms.join(', ')}`);
   if (cmp.status === 'missing') {
-    messages.push(`Golden ${task.goldenDisplay} is missing; create it with: smmu-conform run ${task.display} --update --create`);
+    messages.push(`Golden ${task.goldenDisplay} is missing; create it with: ${task.rerun ?? DEFAULT_RERUN} ${task.display} --update --create`);
   } else if (cmp.status === 'mismatch') {
-    messages.push(`Golden mismatch: ${cmp.summary ?? ''}; to accept the new output: smmu-conform run ${task.display} --update`);
+    messages.push(`Golden mismatch: ${cmp.summary ?? ''}; to accept the new output: ${task.rerun ?? DEFAULT_RERUN} ${task.display} --update`);
   }
   const ok = messages.length === 0;
   return done({
@@ -141,6 +153,7 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
     invalid: false,
     golden: cmp.status,
     messages: ok ? notes : [...messages, ...notes],
+    ...(expectFailures > 0 ? { expectFailures } : {}),
     ...(cmp.diff !== undefined ? { diff: cmp.diff } : {}),
     ...(task.keepActual ? { actual } : {}),
   });

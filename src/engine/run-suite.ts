@@ -46,6 +46,8 @@ export interface SuiteOptions {
   readonly executorModule: string;
   readonly caps?: Partial<LoadCaps>;
   readonly timings?: boolean;
+  /** Command prefix for suggested update/create commands (default `npx smmu-conform run`). */
+  readonly rerun?: string;
   readonly onResult?: (r: ScenarioResult, done: number, total: number) => void;
 }
 
@@ -103,6 +105,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
     goldenDisplay: r.id === undefined ? '' : rel(opts.cwd, goldenPath(opts.goldenDir, r.id)),
     keepActual: opts.update === true,
     timings: opts.timings === true,
+    ...(opts.rerun !== undefined ? { rerun: opts.rerun } : {}),
   }));
   const ctx: RunContext = {
     executorModule: opts.executorModule, profile: opts.profile,
@@ -145,12 +148,12 @@ function checkDirectories(opts: SuiteOptions): { subject: string; message: strin
   };
   const root = kind(opts.root);
   if (root === 'other' || (root === 'missing' && opts.patterns.length === 0)) {
-    out.push({ subject: rel(opts.cwd, opts.root) || '.', message: `Scenario root ${rel(opts.cwd, opts.root) || '.'} ${root === 'missing' ? 'does not exist' : 'is not a folder'} (set --root or "roots.scenarios" in the config file)` });
+    out.push({ subject: rel(opts.cwd, opts.root) || '.', message: `Scenario root ${rel(opts.cwd, opts.root) || '.'} ${root === 'missing' ? 'does not exist' : 'is not a folder'} (set --root, or "scenarios:" in smmu-conform.config.yaml)` });
   }
   const golden = kind(opts.goldenDir);
   if (golden === 'other' || (golden === 'missing' && !(opts.update === true && opts.create === true))) {
     const fix = golden === 'missing' ? '; create it, or run with --update --create to write the first goldens' : '';
-    out.push({ subject: rel(opts.cwd, opts.goldenDir) || '.', message: `Golden root ${rel(opts.cwd, opts.goldenDir) || '.'} ${golden === 'missing' ? 'does not exist' : 'is not a folder'} (set --golden or "roots.golden" in the config file)${fix}` });
+    out.push({ subject: rel(opts.cwd, opts.goldenDir) || '.', message: `Golden root ${rel(opts.cwd, opts.goldenDir) || '.'} ${golden === 'missing' ? 'does not exist' : 'is not a folder'} (set --golden, or "golden:" in smmu-conform.config.yaml)${fix}` });
   }
   return out;
 }
@@ -201,6 +204,12 @@ function applyUpdate(r: ScenarioResult, task: RunTask, opts: SuiteOptions, writt
   if (r.golden === 'match' || r.golden === 'not-run') return r;
   if (r.state === 'xfail') {
     notes.push(`Not updating ${task.goldenDisplay}: ${r.id} is an expected failure`);
+    return r;
+  }
+  // The inline expectations are the check independent of the golden: a golden written while one
+  // fails would record behaviour the scenario itself says is wrong.
+  if ((r.expectFailures ?? 0) > 0) {
+    notes.push(`Not ${r.golden === 'missing' ? 'creating' : 'updating'} ${task.goldenDisplay}: ${r.expectFailures} inline expectation(s) of ${r.id} fail`);
     return r;
   }
   if (r.golden === 'missing' && opts.create !== true) {

@@ -73,6 +73,8 @@ export interface Observation {
   readonly target?: { readonly name: string; readonly normalisations: readonly string[] };
   /** The value the executed SMMU took for each choice the scenario's `permitted:` declares. */
   readonly permitted?: Readonly<Record<string, string>>;
+  /** Registers read after a step whose inline `expect.regs` names them; never part of the golden. */
+  readonly regs?: readonly { readonly step: number; readonly values: Readonly<Record<string, bigint>> }[];
   /** Walk traces for `explain`; never part of the golden. Filled only when `ExecuteOptions.trace` is set. */
   readonly walks?: readonly WalkTrace[];
 }

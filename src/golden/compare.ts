@@ -91,7 +91,8 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function firstLine(a: string, b: string): number {
+/** 1-based number of the first line where the two texts differ. */
+export function firstLine(a: string, b: string): number {
   const x = a.split('\n');
   const y = b.split('\n');
   let i = 0;

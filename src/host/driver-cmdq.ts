@@ -52,7 +52,10 @@ function skipCmdqError(port: HostSmmuPort, log: HostLogSink, syncCs: 0 | 2): voi
   if (skip) port.writeCmdqEntry(idx, cmdSync(syncCs));
 }
 
-export type DriverIssueResult = { readonly ok: true } | { readonly ok: false; readonly errno: 'ETIMEDOUT' };
+/** `issued`: the batch as written to the ring (the trailing CMD_SYNC rewritten for MSI polling). */
+export type DriverIssueResult =
+  | { readonly ok: true; readonly issued: readonly (readonly bigint[])[] }
+  | { readonly ok: false; readonly errno: 'ETIMEDOUT'; readonly issued: readonly (readonly bigint[])[] };
 
 export interface DriverIssueOptions {
   /** How many GERROR rounds the 1 s poll budget stands for (deterministic stand-in for time). */
@@ -81,12 +84,12 @@ export function driverIssue(port: HostSmmuPort, cmds: readonly (readonly bigint[
     const prod = port.readReg(REG.CMDQ_PROD) & wrapMask;
     const cons = port.readReg(REG.CMDQ_CONS) & wrapMask;
     const active = (port.readReg(REG.GERROR) ^ port.readReg(REG.GERRORN)) & CMDQ_ERR;
-    if (prod === cons && active === 0n) return { ok: true };
+    if (prod === cons && active === 0n) return { ok: true, issued: batch };
     if (stalled || round >= budget || active === 0n) {
       const syncSlot = (prod - 1n) & wrapMask;
       const hw = (o: number): number => Number(port.readReg(o) & 0xffff_ffffn);
       for (const line of formatSyncTimeout(Number(syncSlot), hw(REG.CMDQ_PROD), hw(REG.CMDQ_CONS))) log('err', line);
-      return { ok: false, errno: 'ETIMEDOUT' };
+      return { ok: false, errno: 'ETIMEDOUT', issued: batch };
     }
     handleGerror(port, log);
   }

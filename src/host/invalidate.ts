@@ -30,7 +30,10 @@ export interface VsmmuView {
   lookupVsid(vsid: number): number | undefined;
 }
 
-export type IssueResult = { readonly ok: true } | { readonly ok: false; readonly errno: 'ETIMEDOUT' };
+/** `issued`, when given: the batch as the driver wrote it (e.g. an MSI-polled CMD_SYNC, §3.4). */
+export type IssueResult =
+  | { readonly ok: true; readonly issued?: readonly (readonly bigint[])[] }
+  | { readonly ok: false; readonly errno: 'ETIMEDOUT'; readonly issued?: readonly (readonly bigint[])[] };
 /** Submits one batch to the physical CMDQ; the batch already ends with the host CMD_SYNC. */
 export type IssueFn = (cmds: bigint[][]) => IssueResult;
 
@@ -142,8 +145,9 @@ export function invalidateViommu(v: VsmmuView, a: InvalidateArgs, issue: IssueFn
   const flush = (end: number): IssueResult => {
     const batch: bigint[][] = cmds.slice(last, end).map((c) => [c[0], c[1]]);
     batch.push([sync[0], sync[1]]);
-    issued.push(batch);
-    return issue(batch);
+    const r = issue(batch);
+    issued.push(r.issued !== undefined ? r.issued.map((c) => [c[0] ?? 0n, c[1] ?? 0n]) : batch);
+    return r;
   };
   let cur = 0;
   while (cur !== cmds.length) {

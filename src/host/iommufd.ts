@@ -11,12 +11,12 @@
  * iommufd-events.ts (vEVENTQ, event thread), iommufd-s2.ts (stage-2 tables).
  */
 import { REG } from '../arch/registers.ts';
-import { driverIssue, type HostLogSink } from './driver-cmdq.ts';
+import { type DriverIssueResult, driverIssue, type HostLogSink } from './driver-cmdq.ts';
 import { formatEvtqOverflow } from './log.ts';
 import { planSteWrite, steWriteBatches } from './entry-sync.ts';
 import { type SmmuFeatures, probeFeatures } from './features.ts';
 import {
-  type InvalidateArgs, type InvalidateResult, type IssueResult, invalidatePrecheck, invalidateViommu,
+  type InvalidateArgs, type InvalidateResult, invalidatePrecheck, invalidateViommu,
 } from './invalidate.ts';
 import { s2UnmapBatches } from './s2-inval.ts';
 import { atsSidsUsing, s2Map, s2UnmapTables, setParentPgtable, setParentTables } from './iommufd-s2.ts';
@@ -276,7 +276,7 @@ export class Iommufd {
     return { ats, stallEnabled: dev.spec.stallEnabled ?? false };
   }
 
-  #issue(s: SmmuState, cmds: readonly (readonly bigint[])[]): IssueResult {
+  #issue(s: SmmuState, cmds: readonly (readonly bigint[])[]): DriverIssueResult {
     const msiPolling = s.f.msi && s.f.coherent && !(s.spec.disableMsipolling ?? false);
     return driverIssue(s.spec.port, cmds, this.#sink, { msiPolling, ...(this.#opts.pollBudget !== undefined ? { pollBudget: this.#opts.pollBudget } : {}) });
   }
@@ -304,8 +304,14 @@ export class Iommufd {
     if (!p?.s2) return fail('EINVAL', `object ${hwptId} is not a stage-2 HWPT`);
     const s = this.#smmu(p.smmu);
     const batches = s2UnmapBatches({ ril: s.f.ril, vmid: p.s2.vmid, iova, size, granule, leafLog2, atsSids: atsSidsUsing(this.#store, p.id) });
-    for (const b of batches) if (!this.#issue(s, b).ok) return fail('ETIMEDOUT', 'unmap invalidation timed out');
-    return { errno: 0, batches };
+    // report each batch as written to the ring (an MSI-polled CMD_SYNC names its own slot, §3.4)
+    const written: bigint[][][] = [];
+    for (const b of batches) {
+      const r = this.#issue(s, b);
+      if (!r.ok) return fail('ETIMEDOUT', 'unmap invalidation timed out');
+      written.push(r.issued.map((c) => [c[0] ?? 0n, c[1] ?? 0n]));
+    }
+    return { errno: 0, batches: written };
   }
 
   /** IOMMU_HWPT_INVALIDATE: hwpt_id may name a vIOMMU (SMMUv3 path), a nested or a paging HWPT. */

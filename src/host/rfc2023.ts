@@ -230,8 +230,9 @@ export class Rfc2023 {
       msiPolling: f.msi && f.coherent && !(s.disableMsipolling ?? false),
       ...(this.#o.pollBudget !== undefined ? { pollBudget: this.#o.pollBudget } : {}),
     });
-    if (!r.ok) return { errno: 'ETIMEDOUT', reason: 'CMD_SYNC timeout', cons: v, issued: batch };
-    return { errno: 0, cons: v, issued: batch };
+    const written = r.issued.map((c) => [c[0] ?? 0n, c[1] ?? 0n]);
+    if (!r.ok) return { errno: 'ETIMEDOUT', reason: 'CMD_SYNC timeout', cons: v, issued: written };
+    return { errno: 0, cons: v, issued: written };
   }
 
   #psidOf(vsid: number): number | undefined {

@@ -12,7 +12,11 @@ export const CHOICES = {
    * §3.21: an SMMU may cache configuration and translations (used until invalidated: stale) or
    * not cache at all (fresh); only an invalidation guarantees the change is seen.
    */
-  cache_policy: { values: ['max', 'none'], section: '§3.21', what: 'structures and translations are cached until invalidated (max: stale) or not cached (none: fresh)' },
+  cache_policy: {
+    values: ['max', 'none'],
+    section: '§3.21',
+    what: 'structures and translations are cached until invalidated (max: stale) or not cached (none: fresh)',
+  },
 } as const;
 
 export type ChoiceName = keyof typeof CHOICES;

@@ -22,7 +22,8 @@ export type LoadErrorCode =
   | 'DUPLICATE_NAME' // two declarations with one name, or two devices with one StreamID
   | 'CONFLICT' // keys that exclude each other, or a required alternative missing
   | 'NAME_MISMATCH' // `name:` differs from the path under scenarios/
-  | 'CAP_EXCEEDED'; // more steps / map entries / raw words than the configured caps
+  | 'CAP_EXCEEDED' // more steps / map entries / raw words than the configured caps
+  | 'PROFILE_RULE'; // an SMMU profile the architecture does not allow (src/smmu/profile-rules.ts)
 
 export interface LoadError {
   readonly code: LoadErrorCode;

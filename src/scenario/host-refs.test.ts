@@ -9,7 +9,7 @@ const HEAD = `description: host reference checks (linux-smmuv3-iommufd.md §6.3)
 tags: [t]
 devices: [{ name: nic, sid: 0x10, vsid: 7 }]
 memory:
-  s2_tables: [{ name: vm, granule: 4k, ipa_bits: 40, map: [] }]
+  s2_tables: [{ name: vm, granule: 4k, ipa_bits: 48, map: [] }]
   cd_tables: [{ name: gcd, ipa_space: vm, entries: [{ ssid: 0 }] }]
 `;
 const load = (body: string, head = `${HEAD}host: {}\n`) => loadScenarioText(`${head}steps:\n${body}`, { file: 'x.yaml' });

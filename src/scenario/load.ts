@@ -10,6 +10,7 @@ import { type LoadError, type LoadErrorCode, pathString } from './errors.ts';
 import { parseScenarioInt, convertInts, type WideValue } from './ints.ts';
 import { Locator } from './locate.ts';
 import { checkCaps } from './caps-check.ts';
+import { checkNestParentTables, checkProfileBlock } from './profile-block.ts';
 import { checkReferences } from './references.ts';
 import { buildScenarioSchema } from './schema.ts';
 import type { Scenario } from './types.ts';
@@ -140,6 +141,8 @@ export function loadScenarioText(source: string, opts: LoadOptions): LoadResult 
   }
   const scenario = { ...converted, name: typeof declared === 'string' ? declared : (opts.id ?? '') } as unknown as Scenario;
   errors.push(...checkReferences(scenario, file, loc));
+  errors.push(...checkProfileBlock(scenario.smmu, file, loc));
+  errors.push(...checkNestParentTables(scenario, file, loc));
   if (errors.length > 0) return failWith(errors);
   return { scenario, errors: [] };
 }

@@ -2,7 +2,7 @@
  * Map a path inside the loaded data (ajv instancePath segments) back to the YAML node it came
  * from, so every error carries file:line:col. Falls back to the nearest ancestor that exists.
  */
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 
 export interface Position {
   readonly line: number;
@@ -63,6 +63,12 @@ export class Locator {
     const start = node.range?.[0];
     return start === undefined ? { line: 1, col: 1 } : this.at(start);
   }
+}
+
+/** Position of the value at `path` in YAML `source` (for messages about a loaded scenario). */
+export function locateIn(source: string, path: readonly (string | number)[]): Position {
+  const lines = new LineCounter();
+  return new Locator(parseDocument(source, { lineCounter: lines }), lines).locate(path);
 }
 
 function isNodeLike(n: unknown): n is Node {

@@ -11,7 +11,7 @@
  */
 import { CHOICES, CHOICE_NAMES } from './choices.ts';
 import { FEATURES } from './features.ts';
-import { CERRORS, COMMAND_OPS, EVENT_TYPES, FAULT_KINDS, GERRORS, REGISTERS, RESULT_KINDS } from './vocab.ts';
+import { CERRORS, COMMAND_OPS, ERRNOS, EVENT_TYPES, FAULT_KINDS, GERRORS, READ_REGISTERS, REGISTERS, RESULT_KINDS } from './vocab.ts';
 
 type Json = Record<string, unknown>;
 
@@ -201,6 +201,7 @@ export function buildScenarioSchema(): Json {
       additionalProperties: u64,
     },
     smmu: obj({
+      version: enumOf(['v3.0', 'v3.1', 'v3.2'], 'architecture version, SMMU_AIDR (default v3.2); the validator checks the features the version requires'),
       oas: int(32, 52, 'output address size in bits (IDR5.OAS)'),
       sidsize: int(0, 32, 'IDR1.SIDSIZE'),
       ssidsize: int(0, 20, 'IDR1.SSIDSIZE'),
@@ -292,9 +293,20 @@ export function buildScenarioSchema(): Json {
     }, ['type'], 'partial event match: only the given fields are compared'),
     expect: obj({
       result: enumOf(RESULT_KINDS),
-      events: { ...arrayOf(ref('event_expect')), description: 'exactly these events, in order, for this step' },
+      pa: { ...u64, description: 'output address of the DMA' },
+      errno: enumOf(ERRNOS, 'errno of a host step (0 = success)'),
+      cons: { ...u64, description: 'SMMU_CMDQ_CONS after the step (ERR and wrap bit included)' },
       cerror: enumOf(CERRORS),
+      entry_num: int(0, 0xffff_ffff, 'entry_num written back by IOMMU_HWPT_INVALIDATE'),
       gerror: arrayOf(enumOf(GERRORS), { uniqueItems: true }),
+      fields: {
+        type: 'object',
+        description: 'other fields of the step record by golden name -> value',
+        propertyNames: { pattern: '^[a-z][a-z0-9_]*$' },
+        additionalProperties: { type: ['integer', 'string', 'boolean'] },
+      },
+      regs: obj(Object.fromEntries(READ_REGISTERS.map((r) => [r, u64])), [], 'register values read after the step'),
+      events: { ...arrayOf(ref('event_expect')), description: 'exactly these events, in order, for this step' },
     }, [], 'inline partial expectations on this step, by stable ids'),
     step: {
       type: 'object',

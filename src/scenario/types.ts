@@ -9,7 +9,7 @@
  */
 import type { ChoiceName } from './choices.ts';
 import type { Feature } from './features.ts';
-import type { CerrorName, CommandOp, EventType, FaultKind, GerrorName, RegisterName, ResultKind } from './vocab.ts';
+import type { CerrorName, CommandOp, ErrnoName, EventType, FaultKind, GerrorName, ReadRegisterName, RegisterName, ResultKind } from './vocab.ts';
 
 export type U64 = bigint;
 export type Granule = '4k' | '16k' | '64k';
@@ -77,6 +77,8 @@ export interface GuestConfig {
 }
 
 export interface SmmuProfile {
+  /** Architecture version (AIDR): v3.0, v3.1 or v3.2 (default). */
+  readonly version?: 'v3.0' | 'v3.1' | 'v3.2';
   readonly oas?: number;
   readonly sidsize?: number;
   readonly ssidsize?: number;
@@ -257,9 +259,22 @@ export interface EventExpect {
 /** Inline partial expectation on one step, by stable identifiers (never message text). */
 export interface Expect {
   readonly result?: ResultKind;
-  readonly events?: readonly EventExpect[];
+  /** Output address of a DMA (step record `pa`). */
+  readonly pa?: U64;
+  /** errno of a host step: 0 or the name (EINVAL, EIO, ...). */
+  readonly errno?: ErrnoName;
+  /** CMDQ_CONS after the step, ERR field and wrap bit included (SMMUv3 §6.3.28). */
+  readonly cons?: U64;
   readonly cerror?: CerrorName;
+  /** entry_num written back by IOMMU_HWPT_INVALIDATE (linux-smmuv3-iommufd.md §6.6). */
+  readonly entry_num?: number;
+  /** Active GERROR bits after the step, exactly. */
   readonly gerror?: readonly GerrorName[];
+  /** Any other field of the step record, by its golden name. */
+  readonly fields?: Readonly<Record<string, number | U64 | string | boolean>>;
+  /** Register values read after the step (and after its events are drained). */
+  readonly regs?: Readonly<Partial<Record<ReadRegisterName, U64>>>;
+  readonly events?: readonly EventExpect[];
 }
 interface WithExpect {
   readonly expect?: Expect;
@@ -519,7 +534,7 @@ export const SHAPES: Readonly<Record<string, Shape>> = {
   host_device: shape<HostDeviceConfig>()(['device', 'ats', 'canwbs', 'pasid_bits', 'stall', 'smmu'], ['device']),
   guest: shape<GuestConfig>()(['viommu', 'nested_hwpt', 'ram_ipa', 'ram_pa', 'ram_size', 'cmdq_log2size', 'evtq_log2size'], []),
   vste: shape<VSte>()(['config', 'valid', 's1dss', 's1fmt', 's1cdmax', 'cd_table', 's1stalld', 'eats', 'fields', 'raw'], []),
-  smmu: shape<SmmuProfile>()(['oas', 'sidsize', 'ssidsize', 'granules', 'stall_model', 'features', 'cmdq_log2size',
+  smmu: shape<SmmuProfile>()(['version', 'oas', 'sidsize', 'ssidsize', 'granules', 'stall_model', 'features', 'cmdq_log2size',
     'evtq_log2size', 'priq_log2size', 'strtab', 'split', 'recinvsid', 'cache_policy', 'faults'], []),
   fault: shape<FaultInjection>()(['kind', 'pa', 'size', 'count'], ['kind']),
   device: shape<Device>()(['name', 'sid', 'vsid', 'bdf'], ['name', 'sid']),
@@ -539,7 +554,7 @@ export const SHAPES: Readonly<Record<string, Shape>> = {
     'tg', 'ttl', 'cs', 'msiaddr', 'msidata', 'stag', 'resp', 'fields', 'raw'], []),
   event_expect: shape<EventExpect>()(['type', 'sid', 'ssid', 's2', 'class', 'rnw', 'pnu', 'ind', 'stall', 'stag',
     'input_addr', 'ipa', 'fetch_addr', 'fields'], ['type']),
-  expect: shape<Expect>()(['result', 'events', 'cerror', 'gerror'], []),
+  expect: shape<Expect>()(['result', 'pa', 'errno', 'cons', 'cerror', 'entry_num', 'gerror', 'fields', 'regs', 'events'], []),
   step: shape<Partial<StepBodies>>()(['write_reg', 'ste', 'cmdq', 'dma', 'map', 'unmap', 'write', 'inject_fault', 'resume',
     'ack_gerror', 'drain_events', 'hw_info', 'hwpt_alloc', 's2_map', 's2_unmap', 'viommu', 'vdevice', 'nested_hwpt', 'attach',
     'invalidate', 'veventq', 'read_vevents', 'destroy', 'guest_cmdq', 'guest_events', 'msi'], []),

@@ -3,6 +3,8 @@
  * (SMMUv3 §6.3), command opcodes (§4), event types (§7.3), CERROR codes (§7.1) and GERROR bits
  * (§6.3.14). The schema turns each into an `enum`, so a typo is a located error with a did-you-mean.
  */
+import { REG, type RegName } from '../arch/registers.ts';
+
 export const REGISTERS = [
   'SMMU_CR0', 'SMMU_CR1', 'SMMU_CR2', 'SMMU_GBPA', 'SMMU_AGBPA', 'SMMU_IRQ_CTRL',
   'SMMU_GERRORN', 'SMMU_GERROR_IRQ_CFG0', 'SMMU_GERROR_IRQ_CFG1', 'SMMU_GERROR_IRQ_CFG2',
@@ -13,6 +15,14 @@ export const REGISTERS = [
   'SMMU_GATOS_ADDR',
 ] as const;
 export type RegisterName = (typeof REGISTERS)[number];
+
+/** Every register an inline `expect.regs` may read after a step (SMMUv3 §6.3), by architecture name. */
+export const READ_REGISTERS = Object.keys(REG).map((k) => `SMMU_${k}`) as readonly `SMMU_${RegName}`[];
+export type ReadRegisterName = `SMMU_${RegName}`;
+
+/** errno values a host step reports (0 = success); inline `expect.errno` compares with them. */
+export const ERRNOS = [0, 'EINVAL', 'EOPNOTSUPP', 'E2BIG', 'EIO', 'ETIMEDOUT', 'ENOENT', 'EEXIST', 'EBUSY', 'ENOSPC', 'EFAULT', 'ENODEV', 'ESPIPE', 'ENOTTY'] as const;
+export type ErrnoName = (typeof ERRNOS)[number];
 
 export const COMMAND_OPS = [
   'PREFETCH_CONFIG', 'PREFETCH_ADDR', 'CFGI_STE', 'CFGI_STE_RANGE', 'CFGI_CD', 'CFGI_CD_ALL',

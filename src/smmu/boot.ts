@@ -1,8 +1,13 @@
 /**
- * Driver-like bring-up of an SmmuDevice (what Linux's arm_smmu_device_reset does, §3.5, §6.3):
- * allocate the stream table and the queues, program the base registers, enable the CMDQ,
- * invalidate all configuration and TLB state, enable the EVTQ, then SMMUEN, checking each
+ * Driver-like bring-up of an SmmuDevice (the register order of Linux's arm_smmu_device_reset,
+ * §3.5, §6.3): allocate the stream table and the queues, program the base registers, enable the
+ * CMDQ, invalidate all configuration and TLB state, enable the EVTQ, then SMMUEN, checking each
  * CR0ACK. Plus helpers the scenario engine uses: `installSte` and `submitCommands`.
+ *
+ * The invalidation is either the compact harness batch (CFGI_ALL, TLBI_EL2_ALL when IDR0.Hyp,
+ * TLBI_NSNH_ALL, one CMD_SYNC with CS=SIG_NONE: 4 or 3 commands) used by device-level scenarios,
+ * or a caller's own sequence (`invalidate`): the host layer issues Linux's three
+ * command+CMD_SYNC pairs (src/host/reset.ts).
  *
  * Defaults: sidBits = 8 for a linear table (a full 16-bit linear table is 4 MiB of zeroed
  * memory), profile SIDSIZE for 2-level; SPLIT = 8 (Linux); RECINVSID = 1 (Linux sets it).
@@ -43,14 +48,16 @@ export interface BootOptions {
   padEl2?: boolean;
   /** SMMU_CR2.E2H=1 (a VHE host, as Linux sets it with ARM_SMMU_FEAT_E2H); ignored without IDR0.HYP (§6.3.12). */
   e2h?: boolean;
+  /** Replaces the compact invalidation batch: called once CMDQEN is acknowledged. */
+  invalidate?: (dev: DrivenSmmu) => void;
 }
 
 export interface BootInfo {
   strtabBase: bigint;
   cmdqBase: bigint;
   evtqBase: bigint;
-  /** Result of the initial CFGI_ALL / TLBI / CMD_SYNC batch. */
-  init: CmdqResult;
+  /** Result of the compact CFGI_ALL / TLBI / CMD_SYNC batch; undefined with `invalidate`. */
+  init: CmdqResult | undefined;
 }
 
 interface BootState {
@@ -107,12 +114,17 @@ export function bootSmmu(dev: DrivenSmmu, alloc: PageAllocator, opts: BootOption
   dev.writeReg(REG.IRQ_CTRL, one(IRQ_CTRL.encode({ GERROR_IRQEN: 1, EVENTQ_IRQEN: 1 })));
 
   enable(dev, { CMDQEN: 1 });
-  const inv: bigint[][] = [encodeCommand('CFGI_STE_RANGE', { Range: 31 })];
-  if (p.s1p && p.hyp) inv.push(encodeCommand('TLBI_EL2_ALL', {}));
-  else if (opts.padEl2 === true) inv.push(encodeCommand('TLBI_NSNH_ALL', {}));
-  inv.push(encodeCommand('TLBI_NSNH_ALL', {}));
-  inv.push(encodeCommand('CMD_SYNC', { CS: 0 }));
-  const init = submitCommands(dev, inv);
+  let init: CmdqResult | undefined;
+  if (opts.invalidate !== undefined) opts.invalidate(dev);
+  else {
+    const inv: bigint[][] = [encodeCommand('CFGI_STE_RANGE', { Range: 31 })];
+    // TLBI_EL2_ALL only exists with IDR0.Hyp (CERROR_ILL otherwise, §4.4); Hyp is RES0 unless S1P and S2P (§6.3.1)
+    if (p.hyp) inv.push(encodeCommand('TLBI_EL2_ALL', {}));
+    else if (opts.padEl2 === true) inv.push(encodeCommand('TLBI_NSNH_ALL', {}));
+    inv.push(encodeCommand('TLBI_NSNH_ALL', {}));
+    inv.push(encodeCommand('CMD_SYNC', { CS: 0 }));
+    init = submitCommands(dev, inv);
+  }
   enable(dev, { EVENTQEN: 1 });
   enable(dev, { SMMUEN: 1 });
   states.set(dev, { alloc, twoLevel, split, sidBits, strtabBase });

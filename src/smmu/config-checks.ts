@@ -1,7 +1,7 @@
 /**
  * ILLEGAL-structure checks: `steIllegal` (C_BAD_STE, §5.2.2 SteIllegal, errata B.1) and
- * `cdIllegal` (C_BAD_CD, §5.4.2 CdIllegal, errata B.2). Each returns the reason for the first
- * rule that fails, or undefined. Callers have already handled STE.V=0 / Config=0b0xx.
+ * `cdIllegal` (C_BAD_CD, §5.4.2 CdIllegal, errata B.2). Each returns the reason (stable id and
+ * detail) for the first rule that fails, or undefined. Callers have already handled STE.V=0 / Config=0b0xx.
  *
  * Deliberately not checked (see the report / errata B.1 last bullet): RES0 bits in general,
  * Secure/Realm-only fields, MPAM/VMS (no MPAM in any profile), permission indirection/overlay
@@ -11,6 +11,22 @@
 import { PS_BITS } from '../arch/ste.ts';
 import type { FieldValues } from '../arch/fields.ts';
 import { type SmmuProfile, profileIas } from './profile.ts';
+
+/**
+ * Stable ids of the ILLEGAL conditions, one per rule (tests and traces assert these, never the
+ * prose). STE_V0 is the STE.V=0 case that the caller checks before steIllegal.
+ */
+export const STE_ILLEGAL_IDS = ['STE_V0', 'STE_S1_WITHOUT_S1P', 'STE_S2_WITHOUT_S2P', 'STE_EATS_SPLIT_STAGE', 'STE_EATS_WITH_S2S', 'STE_STRW_RESERVED', 'STE_S1STALLD_STALL_MODEL', 'STE_S1CDMAX_SSIDSIZE', 'STE_S1FMT_CD2L', 'STE_S1CONTEXTPTR_RANGE', 'STE_S2S_STALL_UNSUPPORTED', 'STE_S2S_STALL_FORCED', 'STE_S2AA64_NO_AARCH64', 'STE_S2AA64_NO_AARCH32', 'STE_S2HA_S2HD_HTTU', 'STE_S2HD_AF_ONLY', 'STE_S2HAFT_WITHOUT_S2HA', 'STE_S2FWB_AARCH32', 'STE_S2TG_RESERVED', 'STE_S2TG_UNSUPPORTED', 'STE_S2TTB_S2PS', 'STE_S2TTB_ABOVE_48', 'STE_S2T0SZ_RANGE', 'STE_S2SL0_RESERVED', 'STE_S2SL0_INCONSISTENT', 'STE_S2ENDI_TTENDIAN', 'STE_S2VMID_VMID16'] as const;
+export const CD_ILLEGAL_IDS = ['CD_V0', 'CD_S_WITH_S1STALLD', 'CD_S_STALL_UNSUPPORTED', 'CD_S_STALL_FORCED', 'CD_A_TERM_MODEL', 'CD_ENDI_TTENDIAN', 'CD_AA64_NO_AARCH32', 'CD_AA64_NO_AARCH64', 'CD_HA_HTTU', 'CD_HD_HTTU', 'CD_HAFT_WITHOUT_HA', 'CD_ASID_ASID16', 'CD_TG_RESERVED', 'CD_TG_UNSUPPORTED', 'CD_TSZ_RANGE', 'CD_TTB_IPS', 'CD_TTB_ABOVE_48'] as const;
+export type IllegalId = (typeof STE_ILLEGAL_IDS)[number] | (typeof CD_ILLEGAL_IDS)[number];
+
+/** Why a structure is ILLEGAL: the stable id and the values that made it so. */
+export interface IllegalReason {
+  readonly id: IllegalId;
+  readonly detail: string;
+}
+
+const ill = (id: IllegalId, detail: string): IllegalReason => ({ id, detail });
 
 const GRAN: Readonly<Record<number, number>> = { 4096: 12, 16384: 14, 65536: 16 };
 
@@ -46,75 +62,75 @@ export function s2Inconsistent(tgBytes: number, t0sz: number, startLevel: number
   return ias < min || ias > max;
 }
 
-export function steIllegal(ste: FieldValues, p: SmmuProfile): string | undefined {
+export function steIllegal(ste: FieldValues, p: SmmuProfile): IllegalReason | undefined {
   const config = n(ste, 'Config');
   const s1 = (config & 1) !== 0;
   const s2 = (config & 2) !== 0;
-  if (s1 && !p.s1p) return 'Config enables stage 1 but IDR0.S1P=0';
-  if (s2 && !p.s2p) return 'Config enables stage 2 but IDR0.S2P=0';
+  if (s1 && !p.s1p) return ill('STE_S1_WITHOUT_S1P', 'Config enables stage 1 but IDR0.S1P=0');
+  if (s2 && !p.s2p) return ill('STE_S2_WITHOUT_S2P', 'Config enables stage 2 but IDR0.S2P=0');
   // EATS (§5.2, errata row 5), only with ATS and not for bypass.
   if (p.ats && config !== 4) {
     const eats = n(ste, 'EATS');
-    if (eats === 2 && !(config === 7 && n(ste, 'S2S') === 0)) return 'EATS=0b10 (split-stage ATS) requires Config=0b111 and S2S=0';
-    if (eats === 1 && s2 && n(ste, 'S2S') === 1) return 'EATS=0b01 with stage 2 and S2S=1';
+    if (eats === 2 && !(config === 7 && n(ste, 'S2S') === 0)) return ill('STE_EATS_SPLIT_STAGE', 'EATS=0b10 (split-stage ATS) requires Config=0b111 and S2S=0');
+    if (eats === 1 && s2 && n(ste, 'S2S') === 1) return ill('STE_EATS_WITH_S2S', 'EATS=0b01 with stage 2 and S2S=1');
   }
   // STRW is used only when stage 1 is on and stage 2 off; it is RES0 (not checked) when
   // IDR0.HYP=0 (§5.2 STRW).
   if (s1 && !s2 && p.hyp) {
     const strw = n(ste, 'STRW');
-    if (strw === 1 || strw === 3) return `STRW=0b${strw.toString(2).padStart(2, '0')} is reserved`;
+    if (strw === 1 || strw === 3) return ill('STE_STRW_RESERVED', `STRW=0b${strw.toString(2).padStart(2, '0')} is reserved`);
   }
   if (s1) {
-    if (n(ste, 'S1STALLD') === 1 && p.stallModel !== 0) return 'S1STALLD=1 with IDR0.STALL_MODEL!=0b00';
+    if (n(ste, 'S1STALLD') === 1 && p.stallModel !== 0) return ill('STE_S1STALLD_STALL_MODEL', 'S1STALLD=1 with IDR0.STALL_MODEL!=0b00');
     if (p.ssidSize !== 0) {
       const cdmax = n(ste, 'S1CDMax');
-      if (cdmax > p.ssidSize) return `S1CDMax=${cdmax} > IDR1.SSIDSIZE=${p.ssidSize}`;
+      if (cdmax > p.ssidSize) return ill('STE_S1CDMAX_SSIDSIZE', `S1CDMax=${cdmax} > IDR1.SSIDSIZE=${p.ssidSize}`);
       const fmt = n(ste, 'S1Fmt');
-      if (cdmax !== 0 && (fmt === 1 || fmt === 2) && !p.cd2l) return 'S1Fmt selects a 2-level CD table but IDR0.CD2L=0';
+      if (cdmax !== 0 && (fmt === 1 || fmt === 2) && !p.cd2l) return ill('STE_S1FMT_CD2L', 'S1Fmt selects a 2-level CD table but IDR0.CD2L=0');
     }
     const limit = s2 ? profileIas(p) : p.oas;
     const ptr = ste['S1ContextPtr'] ?? 0n;
-    if (ptr >> BigInt(limit) !== 0n) return `S1ContextPtr 0x${ptr.toString(16)} is outside the ${s2 ? 'IAS' : 'OAS'} (${limit} bits)`;
+    if (ptr >> BigInt(limit) !== 0n) return ill('STE_S1CONTEXTPTR_RANGE', `S1ContextPtr 0x${ptr.toString(16)} is outside the ${s2 ? 'IAS' : 'OAS'} (${limit} bits)`);
   }
   if (s2) {
     const s2s = n(ste, 'S2S');
-    if (s2s === 1 && p.stallModel === 1) return 'S2S=1 with IDR0.STALL_MODEL=0b01 (stall not supported)';
-    if (s2s === 0 && p.stallModel === 2) return 'S2S=0 with IDR0.STALL_MODEL=0b10 (stall forced)';
+    if (s2s === 1 && p.stallModel === 1) return ill('STE_S2S_STALL_UNSUPPORTED', 'S2S=1 with IDR0.STALL_MODEL=0b01 (stall not supported)');
+    if (s2s === 0 && p.stallModel === 2) return ill('STE_S2S_STALL_FORCED', 'S2S=0 with IDR0.STALL_MODEL=0b10 (stall forced)');
     const aa64 = n(ste, 'S2AA64');
-    if (aa64 === 1 && (p.ttf & 2) === 0) return 'S2AA64=1 but IDR0.TTF lacks AArch64';
-    if (aa64 === 0 && (p.ttf & 1) === 0) return 'S2AA64=0 but IDR0.TTF lacks AArch32';
-    if ((n(ste, 'S2HA') === 1 || n(ste, 'S2HD') === 1) && (aa64 === 0 || p.httu === 0)) return 'S2HA/S2HD=1 but IDR0.HTTU=0 or an AArch32 stage 2';
-    if (n(ste, 'S2HD') === 1 && p.httu === 1) return 'S2HD=1 but IDR0.HTTU=0b01 (Access flag only)';
+    if (aa64 === 1 && (p.ttf & 2) === 0) return ill('STE_S2AA64_NO_AARCH64', 'S2AA64=1 but IDR0.TTF lacks AArch64');
+    if (aa64 === 0 && (p.ttf & 1) === 0) return ill('STE_S2AA64_NO_AARCH32', 'S2AA64=0 but IDR0.TTF lacks AArch32');
+    if ((n(ste, 'S2HA') === 1 || n(ste, 'S2HD') === 1) && (aa64 === 0 || p.httu === 0)) return ill('STE_S2HA_S2HD_HTTU', 'S2HA/S2HD=1 but IDR0.HTTU=0 or an AArch32 stage 2');
+    if (n(ste, 'S2HD') === 1 && p.httu === 1) return ill('STE_S2HD_AF_ONLY', 'S2HD=1 but IDR0.HTTU=0b01 (Access flag only)');
     // S2HAFT is RES0 (not checked) unless HTTU=0b11.
-    if (n(ste, 'S2HAFT') === 1 && n(ste, 'S2HA') === 0 && p.httu === 3) return 'S2HAFT=1 with S2HA=0';
-    if (aa64 === 0 && p.fwb && n(ste, 'S2FWB') === 1) return 'S2FWB=1 with an AArch32 stage 2';
+    if (n(ste, 'S2HAFT') === 1 && n(ste, 'S2HA') === 0 && p.httu === 3) return ill('STE_S2HAFT_WITHOUT_S2HA', 'S2HAFT=1 with S2HA=0');
+    if (aa64 === 0 && p.fwb && n(ste, 'S2FWB') === 1) return ill('STE_S2FWB_AARCH32', 'S2FWB=1 with an AArch32 stage 2');
     const tgField = n(ste, 'S2TG');
     const tg = tgField === 0 ? 4096 : tgField === 1 ? 65536 : tgField === 2 ? 16384 : 0;
-    if (tg === 0) return 'S2TG=0b11 is reserved';
-    if (!granuleSupported(p, tg)) return `S2TG selects a ${tg / 1024}KB granule the SMMU does not support`;
+    if (tg === 0) return ill('STE_S2TG_RESERVED', 'S2TG=0b11 is reserved');
+    if (!granuleSupported(p, tg)) return ill('STE_S2TG_UNSUPPORTED', `S2TG selects a ${tg / 1024}KB granule the SMMU does not support`);
     const ds = n(ste, 'S2DS') === 1 && p.ds;
     const ps = effectivePs(p, ste['S2PS'] ?? 0n);
     const ttb = ste['S2TTB'] ?? 0n;
-    if (ttb >> BigInt(ps) !== 0n) return `S2TTB 0x${ttb.toString(16)} is outside the effective S2PS (${ps} bits)`;
-    if (tg !== 65536 && !ds && ttb >> 48n !== 0n) return `S2TTB 0x${ttb.toString(16)} is above 48 bits with a ${tg / 1024}KB granule and S2DS=0`;
+    if (ttb >> BigInt(ps) !== 0n) return ill('STE_S2TTB_S2PS', `S2TTB 0x${ttb.toString(16)} is outside the effective S2PS (${ps} bits)`);
+    if (tg !== 65536 && !ds && ttb >> 48n !== 0n) return ill('STE_S2TTB_ABOVE_48', `S2TTB 0x${ttb.toString(16)} is above 48 bits with a ${tg / 1024}KB granule and S2DS=0`);
     const ias = profileIas(p);
     const maxIpa = ias > 48 && !(tg === 65536 || ds) ? 48 : ias;
     const t0sz = n(ste, 'S2T0SZ');
     const minT0sz = Math.max(64 - maxIpa, tg === 65536 || ds ? 12 : 16);
     const maxT0sz = p.stt ? (tg === 65536 ? 47 : 48) : 39;
-    if (t0sz < minT0sz || t0sz > maxT0sz) return `S2T0SZ=${t0sz} outside [${minT0sz}, ${maxT0sz}]`;
+    if (t0sz < minT0sz || t0sz > maxT0sz) return ill('STE_S2T0SZ_RANGE', `S2T0SZ=${t0sz} outside [${minT0sz}, ${maxT0sz}]`);
     const sl0 = n(ste, 'S2SL0');
     const start = s2StartLevel(tg, sl0, n(ste, 'S2SL0_2'));
-    if (start === undefined || (tg === 65536 && sl0 === 3) || (tg === 16384 && sl0 === 3 && !ds)) return `S2SL0=${sl0} is reserved for a ${tg / 1024}KB granule`;
-    if (s2Inconsistent(tg, t0sz, start)) return `S2SL0=${sl0} (start level ${start}) is inconsistent with S2T0SZ=${t0sz} and a ${tg / 1024}KB granule`;
+    if (start === undefined || (tg === 65536 && sl0 === 3) || (tg === 16384 && sl0 === 3 && !ds)) return ill('STE_S2SL0_RESERVED', `S2SL0=${sl0} is reserved for a ${tg / 1024}KB granule`);
+    if (s2Inconsistent(tg, t0sz, start)) return ill('STE_S2SL0_INCONSISTENT', `S2SL0=${sl0} (start level ${start}) is inconsistent with S2T0SZ=${t0sz} and a ${tg / 1024}KB granule`);
     const endi = n(ste, 'S2ENDI');
-    if ((p.ttendian === 2 && endi === 1) || (p.ttendian === 3 && endi === 0)) return `S2ENDI=${endi} not supported by IDR0.TTENDIAN`;
+    if ((p.ttendian === 2 && endi === 1) || (p.ttendian === 3 && endi === 0)) return ill('STE_S2ENDI_TTENDIAN', `S2ENDI=${endi} not supported by IDR0.TTENDIAN`);
   }
   // S2VMID is used (IgnoreSTES2VMID false) by stage-2 STEs and by stage-1-only EL1 streams on
   // an SMMU with stage 2 (§5.2.2).
   const strwUnused = !p.s1p || !p.hyp || s2;
   const vmidUsed = p.s2p && (s2 || strwUnused || n(ste, 'STRW') === 0);
-  if (vmidUsed && !p.vmid16 && n(ste, 'S2VMID') > 0xff) return 'S2VMID[15:8]!=0 with IDR0.VMID16=0';
+  if (vmidUsed && !p.vmid16 && n(ste, 'S2VMID') > 0xff) return ill('STE_S2VMID_VMID16', 'S2VMID[15:8]!=0 with IDR0.VMID16=0');
   return undefined;
 }
 
@@ -135,40 +151,40 @@ export function cdHalves(cd: FieldValues, world: StreamWorld): { h0: boolean; h1
   return { h0: n(cd, 'EPD0') === 0, h1: n(cd, 'EPD1') === 0 };
 }
 
-export function cdIllegal(cd: FieldValues, ctx: CdCheckContext, p: SmmuProfile): string | undefined {
-  if (n(cd, 'V') === 0) return 'CD.V=0';
+export function cdIllegal(cd: FieldValues, ctx: CdCheckContext, p: SmmuProfile): IllegalReason | undefined {
+  if (n(cd, 'V') === 0) return ill('CD_V0', 'CD.V=0');
   const s = n(cd, 'S');
-  if (s === 1 && n(ctx.ste, 'S1STALLD') === 1) return 'CD.S=1 with STE.S1STALLD=1';
-  if (s === 1 && p.stallModel === 1) return 'CD.S=1 with IDR0.STALL_MODEL=0b01';
-  if (s === 0 && p.stallModel === 2) return 'CD.S=0 with IDR0.STALL_MODEL=0b10 (stall forced)';
-  if (p.termModel && n(cd, 'A') === 0) return 'CD.A=0 with IDR0.TERM_MODEL=1';
+  if (s === 1 && n(ctx.ste, 'S1STALLD') === 1) return ill('CD_S_WITH_S1STALLD', 'CD.S=1 with STE.S1STALLD=1');
+  if (s === 1 && p.stallModel === 1) return ill('CD_S_STALL_UNSUPPORTED', 'CD.S=1 with IDR0.STALL_MODEL=0b01');
+  if (s === 0 && p.stallModel === 2) return ill('CD_S_STALL_FORCED', 'CD.S=0 with IDR0.STALL_MODEL=0b10 (stall forced)');
+  if (p.termModel && n(cd, 'A') === 0) return ill('CD_A_TERM_MODEL', 'CD.A=0 with IDR0.TERM_MODEL=1');
   const { h0, h1 } = cdHalves(cd, ctx.world);
   const endi = n(cd, 'ENDI');
-  if ((h0 || h1) && ((p.ttendian === 2 && endi === 1) || (p.ttendian === 3 && endi === 0))) return `CD.ENDI=${endi} not supported by IDR0.TTENDIAN`;
+  if ((h0 || h1) && ((p.ttendian === 2 && endi === 1) || (p.ttendian === 3 && endi === 0))) return ill('CD_ENDI_TTENDIAN', `CD.ENDI=${endi} not supported by IDR0.TTENDIAN`);
   const aa64 = n(cd, 'AA64');
-  if (aa64 === 0 && ((p.ttf & 1) === 0 || ctx.world === 'EL2-E2H')) return 'CD.AA64=0 but AArch32 tables are not supported here';
-  if (aa64 === 1 && ((p.ttf & 2) === 0 || (ctx.s2 && n(ctx.ste, 'S2AA64') === 0))) return 'CD.AA64=1 but AArch64 tables are not supported here';
-  if (n(cd, 'HA') === 1 && p.httu < 1) return 'CD.HA=1 but IDR0.HTTU=0';
-  if (n(cd, 'HD') === 1 && p.httu < 2) return 'CD.HD=1 but IDR0.HTTU<0b10';
+  if (aa64 === 0 && ((p.ttf & 1) === 0 || ctx.world === 'EL2-E2H')) return ill('CD_AA64_NO_AARCH32', 'CD.AA64=0 but AArch32 tables are not supported here');
+  if (aa64 === 1 && ((p.ttf & 2) === 0 || (ctx.s2 && n(ctx.ste, 'S2AA64') === 0))) return ill('CD_AA64_NO_AARCH64', 'CD.AA64=1 but AArch64 tables are not supported here');
+  if (n(cd, 'HA') === 1 && p.httu < 1) return ill('CD_HA_HTTU', 'CD.HA=1 but IDR0.HTTU=0');
+  if (n(cd, 'HD') === 1 && p.httu < 2) return ill('CD_HD_HTTU', 'CD.HD=1 but IDR0.HTTU<0b10');
   // CD.HAFT is RES0 (not checked) unless HTTU=0b11 (§5.4 HAFT).
-  if (n(cd, 'HAFT') === 1 && n(cd, 'HA') === 0 && p.httu === 3) return 'CD.HAFT=1 with CD.HA=0';
+  if (n(cd, 'HAFT') === 1 && n(cd, 'HA') === 0 && p.httu === 3) return ill('CD_HAFT_WITHOUT_HA', 'CD.HAFT=1 with CD.HA=0');
   // ASID is IGNORED for StreamWorld any-EL2 (§5.4 ASID, CdIllegal).
-  if (ctx.world !== 'EL2' && !p.asid16 && n(cd, 'ASID') > 0xff) return 'CD.ASID[15:8]!=0 with IDR0.ASID16=0';
+  if (ctx.world !== 'EL2' && !p.asid16 && n(cd, 'ASID') > 0xff) return ill('CD_ASID_ASID16', 'CD.ASID[15:8]!=0 with IDR0.ASID16=0');
   const ips = effectivePs(p, cd['IPS'] ?? 0n);
   const ds = n(cd, 'DS') === 1 && p.ds;
   for (const half of [0, 1] as const) {
     if (half === 0 ? !h0 : !h1) continue;
     const tgField = n(cd, `TG${half}`);
     const tg = half === 0 ? ({ 0: 4096, 1: 65536, 2: 16384 } as Record<number, number>)[tgField] : ({ 1: 16384, 2: 4096, 3: 65536 } as Record<number, number>)[tgField];
-    if (tg === undefined) return `CD.TG${half}=0b${tgField.toString(2).padStart(2, '0')} is reserved`;
-    if (!granuleSupported(p, tg)) return `CD.TG${half} selects a ${tg / 1024}KB granule the SMMU does not support`;
+    if (tg === undefined) return ill('CD_TG_RESERVED', `CD.TG${half}=0b${tgField.toString(2).padStart(2, '0')} is reserved`);
+    if (!granuleSupported(p, tg)) return ill('CD_TG_UNSUPPORTED', `CD.TG${half} selects a ${tg / 1024}KB granule the SMMU does not support`);
     const tsz = n(cd, `T${half}SZ`);
     const minTsz = p.vax >= 1 && (tg === 65536 || ds) ? 12 : 16;
     const maxTsz = p.stt ? (tg === 65536 ? 47 : 48) : 39;
-    if (tsz < minTsz || tsz > maxTsz) return `CD.T${half}SZ=${tsz} outside [${minTsz}, ${maxTsz}]`;
+    if (tsz < minTsz || tsz > maxTsz) return ill('CD_TSZ_RANGE', `CD.T${half}SZ=${tsz} outside [${minTsz}, ${maxTsz}]`);
     const ttb = cd[`TTB${half}`] ?? 0n;
-    if (ttb >> BigInt(ips) !== 0n) return `CD.TTB${half} 0x${ttb.toString(16)} is outside the effective IPS (${ips} bits)`;
-    if (tg !== 65536 && !ds && ttb >> 48n !== 0n) return `CD.TTB${half} 0x${ttb.toString(16)} is above 48 bits with a ${tg / 1024}KB granule and DS=0`;
+    if (ttb >> BigInt(ips) !== 0n) return ill('CD_TTB_IPS', `CD.TTB${half} 0x${ttb.toString(16)} is outside the effective IPS (${ips} bits)`);
+    if (tg !== 65536 && !ds && ttb >> 48n !== 0n) return ill('CD_TTB_ABOVE_48', `CD.TTB${half} 0x${ttb.toString(16)} is above 48 bits with a ${tg / 1024}KB granule and DS=0`);
   }
   return undefined;
 }

@@ -12,17 +12,22 @@ import { STE } from '../arch/ste.ts';
 import { installSte } from './boot.ts';
 import type { TransactionRequest } from './device.ts';
 import type { SmmuProfile } from './profile.ts';
+import { CD_ILLEGAL_IDS, type IllegalId, STE_ILLEGAL_IDS } from './config-checks.ts';
 import { type Kit, cdS1, events, mapPage, mkKit, steNested, steS1, steS2, table } from './testkit.ts';
 import { L1CD } from '../arch/cd.ts';
 
 type Tap = Test;
 const one = (v: bigint[]): bigint => v[0] ?? 0n;
 
-/** Run one transaction; expect an abort with exactly `name`, recorded, equal field by field. */
-function expectEvent(t: Tap, k: Kit, req: TransactionRequest, name: EventName, fields: FieldInput, what: string): void {
+/**
+ * Run one transaction; expect an abort with exactly `name`, recorded, equal field by field, and
+ * for C_BAD_STE / C_BAD_CD the stable id of the ILLEGAL rule that fired.
+ */
+function expectEvent(t: Tap, k: Kit, req: TransactionRequest, name: EventName, fields: FieldInput, what: string, id?: IllegalId): void {
   const r = k.dev.transaction(req);
   t.equal(r.kind, 'aborted', `${what}: aborted`);
   if (r.kind === 'aborted') t.equal(r.event, name, `${what}: ${r.reason ?? ''}`);
+  if (id !== undefined) t.equal(r.kind === 'aborted' ? r.reasonId : undefined, id, `${what}: reason id`);
   const got = events(k.dev);
   t.equal(got.length, 1, `${what}: one record`);
   const want = eventInfo(name).codec.decode(encodeEvent(name, fields));
@@ -33,46 +38,48 @@ const req = (sid: number, extra: Partial<TransactionRequest> = {}): TransactionR
 const CDP = 0x2000_0000n;
 const S2TTB = 0x3000_0000n;
 
-const badSte: Array<[string, Partial<SmmuProfile>, bigint[]]> = [
-  ['V=0', {}, STE.encode({ V: 0, Config: 5 })],
-  ['Config=S1 with IDR0.S1P=0', { s1p: false }, steS1({ S1ContextPtr: CDP })],
-  ['Config=S2 with IDR0.S2P=0', { s2p: false }, steS2(S2TTB)],
-  ['EATS=0b10 without Config=0b111', {}, steS1({ S1ContextPtr: CDP, EATS: 2 })],
-  ['EATS=0b01 with stage 2 and S2S=1', {}, steS2(S2TTB, { EATS: 1, S2S: 1 })],
-  ['STRW=0b01 reserved', {}, steS1({ S1ContextPtr: CDP, STRW: 1 })],
-  ['STRW=0b11 reserved', {}, steS1({ S1ContextPtr: CDP, STRW: 3 })],
-  ['S1STALLD=1 with STALL_MODEL=0b01', { stallModel: 1 }, steS1({ S1ContextPtr: CDP, S1STALLD: 1 })],
-  ['S1CDMax > SSIDSIZE', { ssidSize: 4 }, steS1({ S1ContextPtr: CDP, S1CDMax: 5 })],
-  ['S1Fmt=2-level with CD2L=0', { cd2l: false }, steS1({ S1ContextPtr: CDP, S1CDMax: 4, S1Fmt: 2 })],
-  ['S1ContextPtr beyond OAS', {}, steS1({ S1ContextPtr: 1n << 48n })],
-  ['S1ContextPtr beyond IAS (nested)', { oas: 40 }, steNested(S2TTB, { S1ContextPtr: 1n << 41n })],
-  ['S2S=1 with STALL_MODEL=0b01', { stallModel: 1 }, steS2(S2TTB, { S2S: 1 })],
-  ['S2S=0 with STALL_MODEL=0b10', { stallModel: 2 }, steS2(S2TTB, { S2S: 0 })],
-  ['S2AA64=0 with TTF=AArch64 only (emulator-models §7.12)', {}, steS2(S2TTB, { S2AA64: 0 })],
-  ['S2HA=1 with HTTU=0', {}, steS2(S2TTB, { S2HA: 1 })],
-  ['S2HD=1 with HTTU=0b01', { httu: 1 }, steS2(S2TTB, { S2HA: 1, S2HD: 1 })],
-  ['S2HAFT=1 with S2HA=0', { httu: 3 }, steS2(S2TTB, { S2HAFT: 1 })],
-  ['S2HA=1 with an AArch32 stage 2', { ttf: 3, httu: 2 }, steS2(S2TTB, { S2AA64: 0, S2HA: 1 })],
-  ['S2FWB=1 with an AArch32 stage 2', { ttf: 3 }, steS2(S2TTB, { S2AA64: 0, S2FWB: 1 })],
-  ['S2TG=0b11 reserved', {}, steS2(S2TTB, { S2TG: 3 })],
-  ['S2TG selects an unsupported granule', { granules: ['4k'] }, steS2(S2TTB, { S2TG: 1, S2SL0: 1, S2T0SZ: 25 })],
-  ['S2TTB outside the effective S2PS', {}, steS2(1n << 33n, { S2PS: 0 })],
-  ['S2TTB above 48 bits with 4KB and S2DS=0', { oas: 52 }, steS2(1n << 49n, { S2PS: 6 })],
-  ['S2T0SZ below the minimum', {}, steS2(S2TTB, { S2T0SZ: 15 })],
-  ['S2T0SZ above 39', {}, steS2(S2TTB, { S2T0SZ: 40 })],
-  ['S2SL0 inconsistent with S2T0SZ', {}, steS2(S2TTB, { S2T0SZ: 25, S2SL0: 0 })],
-  ['S2SL0=0b11 reserved with 4KB', {}, steS2(S2TTB, { S2T0SZ: 25, S2SL0: 3 })],
-  ['S2ENDI=1 with TTENDIAN=LE', { ttendian: 2 }, steS2(S2TTB, { S2ENDI: 1 })],
-  ['S2VMID[15:8]!=0 with VMID16=0', { vmid16: false }, steS2(S2TTB, { S2VMID: 0x100 })],
-  ['S2VMID[15:8]!=0 with VMID16=0 on an S1-only EL1 stream', { vmid16: false }, steS1({ S1ContextPtr: CDP, S2VMID: 0x100 })],
+const badSte: Array<[string, IllegalId, Partial<SmmuProfile>, bigint[]]> = [
+  ['V=0', 'STE_V0', {}, STE.encode({ V: 0, Config: 5 })],
+  ['Config=S1 with IDR0.S1P=0', 'STE_S1_WITHOUT_S1P', { s1p: false }, steS1({ S1ContextPtr: CDP })],
+  ['Config=S2 with IDR0.S2P=0', 'STE_S2_WITHOUT_S2P', { s2p: false }, steS2(S2TTB)],
+  ['EATS=0b10 without Config=0b111', 'STE_EATS_SPLIT_STAGE', {}, steS1({ S1ContextPtr: CDP, EATS: 2 })],
+  ['EATS=0b01 with stage 2 and S2S=1', 'STE_EATS_WITH_S2S', {}, steS2(S2TTB, { EATS: 1, S2S: 1 })],
+  ['STRW=0b01 reserved', 'STE_STRW_RESERVED', {}, steS1({ S1ContextPtr: CDP, STRW: 1 })],
+  ['STRW=0b11 reserved', 'STE_STRW_RESERVED', {}, steS1({ S1ContextPtr: CDP, STRW: 3 })],
+  ['S1STALLD=1 with STALL_MODEL=0b01', 'STE_S1STALLD_STALL_MODEL', { stallModel: 1 }, steS1({ S1ContextPtr: CDP, S1STALLD: 1 })],
+  ['S1CDMax > SSIDSIZE', 'STE_S1CDMAX_SSIDSIZE', { ssidSize: 4 }, steS1({ S1ContextPtr: CDP, S1CDMax: 5 })],
+  ['S1Fmt=2-level with CD2L=0', 'STE_S1FMT_CD2L', { cd2l: false }, steS1({ S1ContextPtr: CDP, S1CDMax: 4, S1Fmt: 2 })],
+  ['S1ContextPtr beyond OAS', 'STE_S1CONTEXTPTR_RANGE', {}, steS1({ S1ContextPtr: 1n << 48n })],
+  ['S1ContextPtr beyond IAS (nested)', 'STE_S1CONTEXTPTR_RANGE', { oas: 40 }, steNested(S2TTB, { S1ContextPtr: 1n << 41n })],
+  ['S2S=1 with STALL_MODEL=0b01', 'STE_S2S_STALL_UNSUPPORTED', { stallModel: 1 }, steS2(S2TTB, { S2S: 1 })],
+  ['S2S=0 with STALL_MODEL=0b10', 'STE_S2S_STALL_FORCED', { stallModel: 2 }, steS2(S2TTB, { S2S: 0 })],
+  ['S2AA64=0 with TTF=AArch64 only (emulator-models §7.12)', 'STE_S2AA64_NO_AARCH32', {}, steS2(S2TTB, { S2AA64: 0 })],
+  ['S2AA64=1 with TTF=AArch32 only', 'STE_S2AA64_NO_AARCH64', { ttf: 1 }, steS2(S2TTB)],
+  ['S2HA=1 with HTTU=0', 'STE_S2HA_S2HD_HTTU', {}, steS2(S2TTB, { S2HA: 1 })],
+  ['S2HD=1 with HTTU=0b01', 'STE_S2HD_AF_ONLY', { httu: 1 }, steS2(S2TTB, { S2HA: 1, S2HD: 1 })],
+  ['S2HAFT=1 with S2HA=0', 'STE_S2HAFT_WITHOUT_S2HA', { httu: 3 }, steS2(S2TTB, { S2HAFT: 1 })],
+  ['S2HA=1 with an AArch32 stage 2', 'STE_S2HA_S2HD_HTTU', { ttf: 3, httu: 2 }, steS2(S2TTB, { S2AA64: 0, S2HA: 1 })],
+  ['S2FWB=1 with an AArch32 stage 2', 'STE_S2FWB_AARCH32', { ttf: 3 }, steS2(S2TTB, { S2AA64: 0, S2FWB: 1 })],
+  ['S2TG=0b11 reserved', 'STE_S2TG_RESERVED', {}, steS2(S2TTB, { S2TG: 3 })],
+  ['S2TG selects an unsupported granule', 'STE_S2TG_UNSUPPORTED', { granules: ['4k'] }, steS2(S2TTB, { S2TG: 1, S2SL0: 1, S2T0SZ: 25 })],
+  ['S2TTB outside the effective S2PS', 'STE_S2TTB_S2PS', {}, steS2(1n << 33n, { S2PS: 0 })],
+  ['S2TTB above 48 bits with 4KB and S2DS=0', 'STE_S2TTB_ABOVE_48', { oas: 52 }, steS2(1n << 49n, { S2PS: 6 })],
+  ['S2T0SZ below the minimum', 'STE_S2T0SZ_RANGE', {}, steS2(S2TTB, { S2T0SZ: 15 })],
+  ['S2T0SZ above 39', 'STE_S2T0SZ_RANGE', {}, steS2(S2TTB, { S2T0SZ: 40 })],
+  ['S2SL0 inconsistent with S2T0SZ', 'STE_S2SL0_INCONSISTENT', {}, steS2(S2TTB, { S2T0SZ: 25, S2SL0: 0 })],
+  ['S2SL0=0b11 reserved with 4KB', 'STE_S2SL0_RESERVED', {}, steS2(S2TTB, { S2T0SZ: 25, S2SL0: 3 })],
+  ['S2ENDI=1 with TTENDIAN=LE', 'STE_S2ENDI_TTENDIAN', { ttendian: 2 }, steS2(S2TTB, { S2ENDI: 1 })],
+  ['S2VMID[15:8]!=0 with VMID16=0', 'STE_S2VMID_VMID16', { vmid16: false }, steS2(S2TTB, { S2VMID: 0x100 })],
+  ['S2VMID[15:8]!=0 with VMID16=0 on an S1-only EL1 stream', 'STE_S2VMID_VMID16', { vmid16: false }, steS1({ S1ContextPtr: CDP, S2VMID: 0x100 })],
 ];
 
 t.test('C_BAD_STE: every ILLEGAL STE condition (errata B.1)', (t) => {
-  for (const [what, profile, ste] of badSte) {
+  for (const [what, id, profile, ste] of badSte) {
     const k = mkKit({ profile });
     installSte(k.dev, 1, ste);
-    expectEvent(t, k, req(1), 'C_BAD_STE', { StreamID: 1 }, what);
+    expectEvent(t, k, req(1), 'C_BAD_STE', { StreamID: 1 }, what, id);
   }
+  t.same(STE_ILLEGAL_IDS.filter((id) => !badSte.some((c) => c[1] === id)), [], 'every STE ILLEGAL rule has a case');
   t.end();
 });
 
@@ -139,33 +146,35 @@ function s1Kit(opts: { profile?: Partial<SmmuProfile>; ste?: FieldInput; cd?: Fi
   return { ...k, cdBase };
 }
 
-const badCd: Array<[string, Partial<SmmuProfile>, FieldInput, FieldInput]> = [
-  ['CD.V=0', {}, {}, { V: 0 }],
-  ['CD.S=1 with STE.S1STALLD=1', {}, { S1STALLD: 1 }, { S: 1 }],
-  ['CD.S=1 with STALL_MODEL=0b01', { stallModel: 1 }, {}, { S: 1 }],
-  ['CD.S=0 with STALL_MODEL=0b10', { stallModel: 2 }, {}, { S: 0 }],
-  ['CD.A=0 with TERM_MODEL=1', { termModel: true }, {}, { A: 0 }],
-  ['CD.ENDI=1 with TTENDIAN=LE', { ttendian: 2 }, {}, { ENDI: 1 }],
-  ['CD.AA64=0 with TTF=AArch64 only', {}, {}, { AA64: 0 }],
-  ['CD.HA=1 with HTTU=0', {}, {}, { HA: 1 }],
-  ['CD.HD=1 with HTTU=0b01', { httu: 1 }, {}, { HA: 1, HD: 1 }],
-  ['CD.HAFT=1 with HA=0', { httu: 3 }, {}, { HAFT: 1 }],
-  ['CD.ASID[15:8]!=0 with ASID16=0', { asid16: false }, {}, { ASID: 0x100 }],
-  ['CD.T0SZ below 16', {}, {}, { T0SZ: 15 }],
-  ['CD.T0SZ above 39', {}, {}, { T0SZ: 40 }],
-  ['CD.TG0=0b11 reserved', {}, {}, { TG0: 3 }],
-  ['CD.TG0 selects an unsupported granule', { granules: ['4k'] }, {}, { TG0: 1 }],
-  ['CD.TTB0 outside the effective IPS', {}, {}, { IPS: 0, TTB0: 1n << 33n }],
-  ['CD.TTB0 above 48 bits with 4KB and DS=0', { oas: 52 }, {}, { IPS: 6, TTB0: 1n << 49n }],
-  ['CD.TG1=0b00 reserved with EPD1=0', {}, {}, { EPD1: 0, TG1: 0 }],
-  ['CD.T1SZ out of range with EPD1=0', {}, {}, { EPD1: 0, T1SZ: 50 }],
+const badCd: Array<[string, IllegalId, Partial<SmmuProfile>, FieldInput, FieldInput]> = [
+  ['CD.V=0', 'CD_V0', {}, {}, { V: 0 }],
+  ['CD.S=1 with STE.S1STALLD=1', 'CD_S_WITH_S1STALLD', {}, { S1STALLD: 1 }, { S: 1 }],
+  ['CD.S=1 with STALL_MODEL=0b01', 'CD_S_STALL_UNSUPPORTED', { stallModel: 1 }, {}, { S: 1 }],
+  ['CD.S=0 with STALL_MODEL=0b10', 'CD_S_STALL_FORCED', { stallModel: 2 }, {}, { S: 0 }],
+  ['CD.A=0 with TERM_MODEL=1', 'CD_A_TERM_MODEL', { termModel: true }, {}, { A: 0 }],
+  ['CD.ENDI=1 with TTENDIAN=LE', 'CD_ENDI_TTENDIAN', { ttendian: 2 }, {}, { ENDI: 1 }],
+  ['CD.AA64=0 with TTF=AArch64 only', 'CD_AA64_NO_AARCH32', {}, {}, { AA64: 0 }],
+  ['CD.AA64=1 with TTF=AArch32 only', 'CD_AA64_NO_AARCH64', { ttf: 1 }, {}, { AA64: 1 }],
+  ['CD.HA=1 with HTTU=0', 'CD_HA_HTTU', {}, {}, { HA: 1 }],
+  ['CD.HD=1 with HTTU=0b01', 'CD_HD_HTTU', { httu: 1 }, {}, { HA: 1, HD: 1 }],
+  ['CD.HAFT=1 with HA=0', 'CD_HAFT_WITHOUT_HA', { httu: 3 }, {}, { HAFT: 1 }],
+  ['CD.ASID[15:8]!=0 with ASID16=0', 'CD_ASID_ASID16', { asid16: false }, {}, { ASID: 0x100 }],
+  ['CD.T0SZ below 16', 'CD_TSZ_RANGE', {}, {}, { T0SZ: 15 }],
+  ['CD.T0SZ above 39', 'CD_TSZ_RANGE', {}, {}, { T0SZ: 40 }],
+  ['CD.TG0=0b11 reserved', 'CD_TG_RESERVED', {}, {}, { TG0: 3 }],
+  ['CD.TG0 selects an unsupported granule', 'CD_TG_UNSUPPORTED', { granules: ['4k'] }, {}, { TG0: 1 }],
+  ['CD.TTB0 outside the effective IPS', 'CD_TTB_IPS', {}, {}, { IPS: 0, TTB0: 1n << 33n }],
+  ['CD.TTB0 above 48 bits with 4KB and DS=0', 'CD_TTB_ABOVE_48', { oas: 52 }, {}, { IPS: 6, TTB0: 1n << 49n }],
+  ['CD.TG1=0b00 reserved with EPD1=0', 'CD_TG_RESERVED', {}, {}, { EPD1: 0, TG1: 0 }],
+  ['CD.T1SZ out of range with EPD1=0', 'CD_TSZ_RANGE', {}, {}, { EPD1: 0, T1SZ: 50 }],
 ];
 
 t.test('C_BAD_CD: every ILLEGAL CD condition (errata B.2)', (t) => {
-  for (const [what, profile, ste, cd] of badCd) {
+  for (const [what, id, profile, ste, cd] of badCd) {
     const k = s1Kit({ profile, ste, cd });
-    expectEvent(t, k, req(1), 'C_BAD_CD', { StreamID: 1, SSV: 0 }, what);
+    expectEvent(t, k, req(1), 'C_BAD_CD', { StreamID: 1, SSV: 0 }, what, id);
   }
+  t.same(CD_ILLEGAL_IDS.filter((id) => !badCd.some((c) => c[1] === id)), [], 'every CD ILLEGAL rule has a case');
   const ok = s1Kit({ cd: { EPD1: 1, TG1: 0, T1SZ: 50 } });
   t.equal(ok.dev.transaction(req(1)).kind, 'translated', 'a disabled half (EPD1=1) is not checked');
   const ipsMax = s1Kit({ cd: { IPS: 7 } });

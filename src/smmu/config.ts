@@ -15,7 +15,7 @@ import { CR2, REG, STRTAB_BASE, STRTAB_BASE_CFG } from '../arch/registers.ts';
 import { STE } from '../arch/ste.ts';
 import type { SparseMemory } from '../memory/sparse-memory.ts';
 import type { ConfigCache } from './cfgcache.ts';
-import { type StreamWorld, cdIllegal, steIllegal } from './config-checks.ts';
+import { type IllegalId, type IllegalReason, type StreamWorld, cdIllegal, steIllegal } from './config-checks.ts';
 import { profileIas } from './profile.ts';
 import type { RegFile } from './regfile.ts';
 import type { S2FetchResult, TranslationFault } from './translate-types.ts';
@@ -25,6 +25,8 @@ export interface EventSpec {
   fields: FieldInput;
   /** Why (for traces and tests); not part of the record. */
   reason: string;
+  /** Stable id of the ILLEGAL rule for C_BAD_STE / C_BAD_CD (config-checks.ts). */
+  reasonId?: IllegalId;
   /** False when the architecture says not to record it (C_BAD_STREAMID with RECINVSID=0). */
   record: boolean;
   /** A stage-2 fault on a CD fetch: subject to STE.S2R like any other stage-2 fault. */
@@ -82,8 +84,9 @@ export function l1IndexOf(g: StrtabGeometry, sid: number): number | undefined {
   return g.twoLevel ? Math.floor(sid / 2 ** g.split) : undefined;
 }
 
-function fault(name: EventName, fields: FieldInput, reason: string, record = true): ConfigOutcome {
-  return { kind: 'fault', event: { name, fields, reason, record } };
+function fault(name: EventName, fields: FieldInput, reason: string | IllegalReason, record = true): ConfigOutcome {
+  if (typeof reason === 'string') return { kind: 'fault', event: { name, fields, reason, record } };
+  return { kind: 'fault', event: { name, fields, reason: `${reason.id}: ${reason.detail}`, reasonId: reason.id, record } };
 }
 
 /**
@@ -131,7 +134,7 @@ export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste
     raw = [...raw];
   }
   const ste = STE.decode(raw);
-  if (n(ste, 'V') === 0) return { out: fault('C_BAD_STE', hdr, 'STE.V=0') };
+  if (n(ste, 'V') === 0) return { out: fault('C_BAD_STE', hdr, { id: 'STE_V0', detail: 'STE.V=0' }) };
   const config = n(ste, 'Config');
   if ((config & 4) === 0) {
     cache.putSte(sid, raw);

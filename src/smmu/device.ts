@@ -17,6 +17,7 @@ import { ConfigCache } from './cfgcache.ts';
 import { type StallAction, type CommandTarget, executeCommand } from './cmd-exec.ts';
 import { type CmdqResult, CommandQueue, type CommandSink } from './cmdq.ts';
 import { type ConfigContext, type EventSpec, resolveConfig, ssidFields } from './config.ts';
+import type { IllegalId } from './config-checks.ts';
 import { buildS1Context, buildS2Context, requestAfterOverrides } from './contexts.ts';
 import { type EventOutcome, EventQueue } from './eventq.ts';
 import { MSI_ABT_BIT, type MsiRecord, sendMsi } from './msi.ts';
@@ -55,6 +56,8 @@ export type TransactionResult =
       /** Aborted without any event (STE.Config=0b0xx, GBPA.ABORT). */
       silent?: boolean;
       reason?: string;
+      /** Stable id of the ILLEGAL rule behind a C_BAD_STE / C_BAD_CD (config-checks.ts). */
+      reasonId?: IllegalId;
     }
   | { kind: 'stalled'; stag: number };
 
@@ -275,7 +278,7 @@ export class SmmuDevice implements CommandSink, CommandTarget {
       }
     }
     if (record) this.#emit(ev.name, fields);
-    return { kind: 'aborted', event: ev.name, recorded: record, reason: ev.reason };
+    return { kind: 'aborted', event: ev.name, recorded: record, reason: ev.reason, ...(ev.reasonId !== undefined ? { reasonId: ev.reasonId } : {}) };
   }
 
   #bypass(req: TransactionRequest, ste: FieldValues | undefined, limitBits: number): TransactionResult {

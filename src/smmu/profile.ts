@@ -89,7 +89,8 @@ export const DEFAULT_PROFILE: SmmuProfile = {
   s1p: true, s2p: true, ttf: 2, cohacc: true, btm: false, httu: 0, hyp: true, ats: true, asid16: true,
   msi: true, sev: true, pri: false, vmid16: true, cd2l: true, ttendian: 0, stallModel: 0, termModel: false, stLevel: 1,
   sidSize: 16, ssidSize: 20, priqs: 0, eventqs: 19, cmdqs: 19, attrTypesOvr: true, attrPermsOvr: true,
-  ril: true, fwb: true, stt: false, bbml: 0,
+  // BBML level 1: SMMUv3.2 requires BBML 0b01 or 0b10 (§6.3.4)
+  ril: true, fwb: true, stt: false, bbml: 1,
   oas: 48, granules: ['4k', '16k', '64k'], ds: false, vax: 0, stallMax: 64,
   iidr: { implementer: 0x43b, revision: 0, variant: 0, productId: 0x5c3 },
   aidr: { major: 0, minor: 2 },
@@ -100,9 +101,18 @@ export const DEFAULT_PROFILE: SmmuProfile = {
   atcInvNeverCompletes: [],
 };
 
+/**
+ * The default profile with `over` applied. Fields the architecture makes RES0 follow the fields
+ * they depend on unless named: IDR0.Hyp defaults to S1P && S2P (RES0 otherwise, §6.3.1), so a
+ * stage-1-only or stage-2-only part does not advertise EL2 contexts. Throws only for profiles no
+ * register value can express; the consistency rules (profile-rules.ts) are checked by callers
+ * that load profiles from files.
+ */
 export function makeProfile(over: Partial<SmmuProfile> = {}): SmmuProfile {
-  const p: SmmuProfile = { ...DEFAULT_PROFILE, ...over };
+  const merged: SmmuProfile = { ...DEFAULT_PROFILE, ...over };
+  const p: SmmuProfile = over.hyp === undefined ? { ...merged, hyp: merged.hyp && merged.s1p && merged.s2p } : merged;
   if (!p.s1p && !p.s2p) throw new RangeError('Cannot build SMMU profile: at least one of s1p and s2p must be set');
+  if (p.hyp && !(p.s1p && p.s2p)) throw new RangeError('Cannot build SMMU profile: IDR0.Hyp is RES0 when S1P or S2P is 0 (SMMUv3 §6.3.1)');
   if (p.sidSize < 0 || p.sidSize > 32) throw new RangeError(`Cannot build SMMU profile: sidSize ${p.sidSize} out of range 0..32`);
   if (p.ssidSize < 0 || p.ssidSize > 20) throw new RangeError(`Cannot build SMMU profile: ssidSize ${p.ssidSize} out of range 0..20`);
   return p;

@@ -73,8 +73,8 @@ t.test('bootSmmu: linear and 2-level bring-up, CR0ACK handshake, initial invalid
     const dev = new SmmuDevice({ mem });
     const info = bootSmmu(dev, alloc, { strtab, cmdqLog2: 4, evtqLog2: 4 });
     t.equal(dev.readReg(REG.CR0ACK) & 0xdn, 0xdn, `${strtab}: SMMUEN|EVENTQEN|CMDQEN`);
-    t.equal(info.init.error, 'CERROR_NONE');
-    t.same(info.init.executed.map((c) => c.name), ['CFGI_STE_RANGE', 'TLBI_EL2_ALL', 'TLBI_NSNH_ALL', 'CMD_SYNC']);
+    t.equal(info.init?.error, 'CERROR_NONE');
+    t.same(info.init?.executed.map((c) => c.name), ['CFGI_STE_RANGE', 'TLBI_EL2_ALL', 'TLBI_NSNH_ALL', 'CMD_SYNC']);
     const sid = strtab === 'linear' ? 0x34 : 0x1234;
     const addr = installSte(dev, sid, STE.encode({ V: 1, Config: 4 }));
     t.ok(mem.isBacked(addr));

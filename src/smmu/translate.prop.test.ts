@@ -9,6 +9,10 @@ import { type GranuleBytes, gShiftOf } from '../pgtable/descriptors.ts';
 import { startLevelS1 } from '../arch/ttd.ts';
 import { translate } from './translate.ts';
 import type { TranslationResult } from './translate-types.ts';
+import { fuzzCount } from '../../test/fuzz-size.ts';
+
+// 40 random mapping sets per property in `npm test`, 1,000 under `npm run fuzz`.
+const RUNS = fuzzCount(40, 1000);
 
 interface M { va: bigint; out: bigint; size: bigint; ap: number }
 const L2_BLOCK: Record<GranuleBytes, bigint> = { 4096: 1n << 21n, 16384: 1n << 25n, 65536: 1n << 29n };
@@ -92,7 +96,7 @@ t.test('S1-only: translations and faults match the mapping set', async (t) => {
         return !r.ok && r.fault.type === 'F_TRANSLATION' && !r.fault.s2;
       },
     ),
-    { numRuns: 40, seed: 20261122 },
+    { numRuns: RUNS, seed: 20261122 },
   );
   t.pass('property held');
 });
@@ -123,7 +127,7 @@ t.test('S2-only: translations and faults match the mapping set (IPA on faults)',
         return true;
       },
     ),
-    { numRuns: 40, seed: 7 },
+    { numRuns: RUNS, seed: 7 },
   );
   t.pass('property held');
 });
@@ -184,7 +188,7 @@ t.test('nested: PA = S2(S1(va)), faults carry stage, class and IPA', async (t) =
         return true;
       },
     ),
-    { numRuns: 40, seed: 42 },
+    { numRuns: RUNS, seed: 42 },
   );
   t.pass('property held');
 });

@@ -47,7 +47,7 @@ export interface TargetTransaction {
  * event queue, and reports that normalisation.
  */
 export type TargetTransactionOutcome =
-  | { readonly kind: 'completed'; /** Output PA, when the target can observe it. */ readonly pa?: bigint }
+  | { readonly kind: 'completed' /** Output PA, when the target can observe it. */; readonly pa?: bigint }
   | { readonly kind: 'aborted' }
   | { readonly kind: 'stalled'; readonly stag?: number }
   | { readonly kind: 'unobserved' };

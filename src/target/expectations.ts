@@ -38,7 +38,8 @@ export function parseTargetExpectations(text: string, file: string): TargetExpec
     const e = list[i] as Record<string, unknown> | null;
     const node = doc.getIn(['deviations', i], true) as { range?: [number, number, number] } | undefined;
     for (const k of ['scenario', 'rule', 'section']) {
-      if (e === null || typeof e !== 'object' || typeof e[k] !== 'string' || e[k] === '') return `${at(node?.range?.[0])}: deviation ${i + 1} needs a non-empty \`${k}\``;
+      if (e === null || typeof e !== 'object' || typeof e[k] !== 'string' || e[k] === '')
+        return `${at(node?.range?.[0])}: deviation ${i + 1} needs a non-empty \`${k}\``;
     }
     const ok = e as { scenario: string; rule: string; section: string };
     if (!/^§\d/.test(ok.section)) return `${at(node?.range?.[0])}: deviation ${i + 1}: section "${ok.section}" must start with § and a number`;

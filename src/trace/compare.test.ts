@@ -68,7 +68,9 @@ t.test('UNKNOWN fields are masked by default, strict profile compares them', asy
   const other = [A[0]!, A[1]! ^ (1n << 35n), A[2]!, A[3]!];
   t.same(diffEvent(A, other, undefined, arch).map((d) => d.field), ['RnW']);
   t.same(diffEvent(A, other, undefined, resolveMasks('architectural', ['rnw']).masks), []);
-  t.match(resolveMasks('architectural', ['StremID']).errors[0]?.message, /Unknown mask field "StremID" \(did you mean "StreamID"\?\)/);
+  const badMask = resolveMasks('architectural', ['StremID']).errors;
+  t.equal(badMask.length, 1, 'exactly one error');
+  t.match(badMask[0]?.message, /Unknown mask field "StremID" \(did you mean "StreamID"\?\)/);
   t.ok(MASKABLE.includes('Reason') && MASKABLE.includes('GPCF'));
 });
 
@@ -90,8 +92,11 @@ t.test('instances, CMDQ errors and host log records', async (t) => {
   const multi = importDmesg(fixture('dmesg-messy.txt'));
   const r = compareTrace(exp(A), multi);
   t.equal(r.ok, false);
+  t.equal(r.errors.length, 1, 'exactly one error');
   t.match(r.errors[0], /2 SMMU instances \(2b400000.iommu, 2b500000.iommu\)/);
-  t.match(compareTrace(exp(A), multi, { instance: 'nope' }).errors[0], /Instance "nope" is not in the trace/);
+  const nope = compareTrace(exp(A), multi, { instance: 'nope' }).errors;
+  t.equal(nope.length, 1, 'exactly one error');
+  t.match(nope[0], /Instance "nope" is not in the trace/);
   const one = compareTrace(exp(D), multi, { instance: '2b500000.iommu' });
   t.equal(one.ok, true);
   t.match(compareTrace(exp(A, E, A), multi, { instance: '2b400000.iommu' }).warnings.join('\n'), /truncated/);

@@ -15,7 +15,7 @@ export interface XmlElement {
 const NAME = /^[A-Za-z_][\w.-]*/;
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
-function unescape(s: string, at: number): string {
+function unescapeXml(s: string, at: number): string {
   return s.replace(/&([^;]*);?/g, (m, name: string) => {
     if (!m.endsWith(';')) throw new Error(`Bare & at offset ${at}`);
     if (name in ENTITIES) return ENTITIES[name] as string;
@@ -61,7 +61,7 @@ export function parseXml(src: string): XmlElement {
       const m = /^\s*=\s*"([^"<]*)"/.exec(src.slice(i));
       if (m === null) throw new Error(`Expected ="value" after ${an} at offset ${i}`);
       if (an in el.attrs) throw new Error(`Duplicate attribute ${an} in <${name}>`);
-      el.attrs[an] = unescape(m[1] ?? '', i);
+      el.attrs[an] = unescapeXml(m[1] ?? '', i);
       i += m[0].length;
     }
     for (;;) {
@@ -69,7 +69,7 @@ export function parseXml(src: string): XmlElement {
       if (lt < 0) throw new Error(`Unclosed <${name}>`);
       const text = src.slice(i, lt);
       if (text.includes('>') && /]]>/.test(text)) throw new Error(`"]]>" in text at offset ${i}`);
-      el.text += unescape(text, i);
+      el.text += unescapeXml(text, i);
       i = lt;
       if (src.startsWith('<!--', i)) {
         i = src.indexOf('-->', i) + 3;

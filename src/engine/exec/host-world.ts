@@ -7,11 +7,12 @@
  */
 import { CMDQ_BASE, EVENTQ_BASE, REG, STRTAB_BASE_CFG } from '../../arch/registers.ts';
 import { PageAllocator } from '../../memory/page-allocator.ts';
-import { type BootInfo, bootSmmu } from '../../smmu/boot.ts';
+import { type BootInfo, type DrivenSmmu, bootSmmu } from '../../smmu/boot.ts';
 import { SmmuDevice } from '../../smmu/device.ts';
 import { DevicePort } from '../../host/device-port.ts';
 import { Iommufd, type IommufdOptions } from '../../host/iommufd.ts';
 import { ItsDoorbell, type MsiSetup } from '../../host/msi.ts';
+import { linuxResetInvalidate } from '../../host/reset.ts';
 import { Rfc2023 } from '../../host/rfc2023.ts';
 import type { Command, Scenario } from '../../scenario/types.ts';
 import type { EventRecord } from '../types.ts';
@@ -85,6 +86,15 @@ export function makeHostWorld(ctx: ExecContext): HostWorld | undefined {
 }
 
 /**
+ * A host scenario's SMMUs are reset the Linux way: CFGI_ALL, TLBI_EL2_ALL (with IDR0.Hyp) and
+ * TLBI_NSNH_ALL, each with its own CMD_SYNC (src/host/reset.ts), so host CMDQ indices match a
+ * Linux host's. Reset-time log lines (only a CMD_SYNC timeout could produce one) are not kept.
+ */
+export function hostResetInvalidate(dev: DrivenSmmu): void {
+  linuxResetInvalidate(new DevicePort(dev), () => undefined);
+}
+
+/**
  * SMMUs 1.. (`host.smmus`): each its own SmmuDevice with SMMU 0's profile over the same memory,
  * booted like SMMU 0 (same stream-table size and queue sizes, read back from SMMU 0's registers)
  * from the HOST1 allocator range (exec/layout.ts), so SMMU 0's layout is unchanged.
@@ -100,7 +110,7 @@ function makeExtraSmmus(ctx: ExecContext, n: number): { dev: SmmuDevice; boot: B
     const r = (reg: number): bigint[] => [ctx.dev.readReg(reg)];
     const log2 = Number(STRTAB_BASE_CFG.get(r(REG.STRTAB_BASE_CFG), 'LOG2SIZE'));
     const boot = bootSmmu(dev, alloc, {
-      ...ep.boot, sidBits: log2,
+      ...ep.boot, sidBits: log2, invalidate: hostResetInvalidate,
       cmdqLog2: Number(CMDQ_BASE.get(r(REG.CMDQ_BASE), 'LOG2SIZE')),
       evtqLog2: Number(EVENTQ_BASE.get(r(REG.EVENTQ_BASE), 'LOG2SIZE')),
     });

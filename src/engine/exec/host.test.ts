@@ -14,7 +14,7 @@ const HEAD = `description: host executor test (linux-smmuv3-iommufd.md §6)
 tags: [t]
 devices: [{ name: nic, sid: 0x10, vsid: 0x7, bdf: '01:00.0' }]
 memory:
-  s2_tables: [{ name: vm, granule: 4k, ipa_bits: 40, map: [{ ipa: 0x8000_0000, pa: 0x2_0000_0000, size: 2M, perm: rw }] }]
+  s2_tables: [{ name: vm, granule: 4k, ipa_bits: 48, map: [{ ipa: 0x8000_0000, pa: 0x2_0000_0000, size: 2M, perm: rw }] }]
   s1_tables: [{ name: gs1, granule: 4k, va_bits: 48, ipa_space: vm, map: [{ va: 0x1000_0000, ipa: 0x8000_1000, size: 4K, perm: rw }, { va: 0xf000_0000, ipa: 0x800_0000, size: 4K, perm: rw }] }]
   cd_tables: [{ name: gcd, ipa_space: vm, entries: [{ ssid: 0, asid: 5, tt0: gs1 }] }]
 `;
@@ -198,4 +198,20 @@ t.test('hardware-level scenarios keep empty host_log / guest_events and no host 
   const o = executeScenario(r.scenario as Scenario, { profile: PROFILE });
   t.same([o.host_log, o.guest_events], [[], []]);
   t.notOk(o.events.some((e) => 'host' in e));
+});
+
+t.test('Linux fidelity: nest-parent S2T0SZ = 64 - IAS, MSI-polled CMD_SYNC naming its own slot, reset sequence', async (t) => {
+  const o = run(`${NESTED}  - invalidate: { target: vi, commands: [{ op: TLBI_NH_ASID, asid: 5 }] }\n`);
+  const ste = step(o, 5)['ste'] as bigint[];
+  // io-pgtable S2 with ias = SMMU IAS (48 here): VTCR.T0SZ 16, SL0 2 (level 0 start with 4K)
+  t.equal(Number(((ste[2] ?? 0n) >> 32n) & 0x3fn), 64 - 48, 'S2T0SZ = 64 - IAS');
+  t.equal(Number(((ste[2] ?? 0n) >> 38n) & 3n), 2, 'S2SL0 = level 0');
+  // with IDR0.MSI and a coherent SMMU the host's CMD_SYNC is CS=SIG_IRQ with MSIAddr = its own slot
+  const issued = step(o, 6)['issued'] as bigint[];
+  const cmdq = o.layout?.['cmdq'] as bigint;
+  const prod = Number(BigInt(String(o.cmdq.prod)));
+  t.equal(issued.length, 4, 'TLBI_NH_ASID + CMD_SYNC');
+  t.equal(Number((issued[2] ?? 0n) & 0xffn), 0x46, 'CMD_SYNC');
+  t.equal(Number(((issued[2] ?? 0n) >> 12n) & 3n), 1, 'CS = SIG_IRQ');
+  t.equal(issued[3], cmdq + BigInt((prod - 1) * 16), 'MSIAddress = the SYNC slot (the last one written)');
 });

@@ -28,12 +28,12 @@ import { eventRecord } from './events.ts';
 import { guestStep, setupGuestRam } from './guest.ts';
 import { type HostWorld, guestCommand } from './host-world.ts';
 import { streamSid } from './streams.ts';
-import { type S2Space, leafAttrs } from './tables.ts';
+import { leafAttrs } from './tables.ts';
 
 type Fields = Record<string, ObsValue>;
 export type HostOut = { result: string; fields: Fields };
 export type { HostWorld };
-export { guestCommand, hostAfterStep, hostEvent, makeHostWorld } from './host-world.ts';
+export { guestCommand, hostAfterStep, hostEvent, hostResetInvalidate, makeHostWorld } from './host-world.ts';
 
 /** Size of the leaf (page or block) mapping `ipa` in a stage-2 table, if mapped. */
 

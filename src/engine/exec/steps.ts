@@ -1,7 +1,8 @@
 /**
  * One scenario step → one StepRecord { step, op, result, ...fields } (result ids: ok | fault |
  * stall | abort | error). Fields per kind:
- *   dma          device, [ssid], iova, access; ok: pa; fault: event, recorded; abort: [event,
+ *   dma          device, [ssid], iova, access; ok: pa; fault: event, recorded, [illegal: the
+ *                ILLEGAL rule id of a C_BAD_STE/C_BAD_CD]; abort: [event,
  *                recorded], [raz: true] (RAZ/WI termination) or silent: true; stall: stag.
  *                `size` is not modelled (one translation per step).
  *   cmdq         commands, executed, prod, cons, cerror, gerror (active bit names);
@@ -42,6 +43,9 @@ export function txnFields(r: TransactionResult): Out {
   const f: Fields = {};
   if (r.event !== undefined) f['event'] = r.event;
   if (r.event !== undefined) f['recorded'] = r.recorded === true;
+  // Which ILLEGAL rule made the STE/CD C_BAD_* (config-checks.ts ids): a scenario about one rule
+  // must not pass because another one fired.
+  if (r.reasonId !== undefined) f['illegal'] = r.reasonId;
   if (r.raz === true) f['raz'] = true;
   if (r.silent === true) f['silent'] = true;
   return { result: r.raz === true || r.event === undefined ? 'abort' : 'fault', fields: f };

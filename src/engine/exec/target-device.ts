@@ -36,6 +36,7 @@ export class TargetDevice {
   constructor(target: SmmuTarget) {
     this.target = target;
     this.profile = profileFromIdRegs(target.name, target.idRegs());
+    this.mem.trackWrites();
     this.cmdq = {
       ptr: () => new QueuePtr(Number(CMDQ_BASE.get([this.readReg(REG.CMDQ_BASE)], 'LOG2SIZE'))),
       base: () => {
@@ -72,12 +73,19 @@ export class TargetDevice {
     if (req.privileged === true && !caps.privileged) throw new TargetUnsupported(`${this.target.name} cannot issue privileged (PnU=1) transactions`);
     if (req.access === 'exec' && !caps.instruction) throw new TargetUnsupported(`${this.target.name} cannot issue instruction fetches (InD=1)`);
     const iova = BigInt.asUintN(64, req.iova);
-    if (iova >= caps.iovaLimit) throw new TargetUnsupported(`${this.target.name} cannot issue IOVA 0x${iova.toString(16)} (limit 0x${caps.iovaLimit.toString(16)})`);
+    if (iova >= caps.iovaLimit)
+      throw new TargetUnsupported(`${this.target.name} cannot issue IOVA 0x${iova.toString(16)} (limit 0x${caps.iovaLimit.toString(16)})`);
     const bad = caps.streamIds?.(req.sid);
     if (bad !== undefined) throw new TargetUnsupported(bad);
     this.flush();
     const prodBefore = this.readReg(REG.EVENTQ_PROD);
-    const o = this.target.transaction({ sid: req.sid, iova, access: req.access, ...(req.ssid !== undefined ? { ssid: req.ssid } : {}), ...(req.privileged !== undefined ? { privileged: req.privileged } : {}) });
+    const o = this.target.transaction({
+      sid: req.sid,
+      iova,
+      access: req.access,
+      ...(req.ssid !== undefined ? { ssid: req.ssid } : {}),
+      ...(req.privileged !== undefined ? { privileged: req.privileged } : {}),
+    });
     switch (o.kind) {
       case 'completed':
         // without an observed PA the outcome is compared through the event queue only (run-one projection)
@@ -128,7 +136,8 @@ export class TargetDevice {
   /** Write every staged page that changed since the last flush to the target. */
   flush(): void {
     const writes: Array<{ pa: bigint; data: Uint8Array }> = [];
-    for (const page of this.mem.backedPages()) {
+    for (const page of this.mem.takeDirtyPages()) {
+      if (!this.mem.isBacked(BigInt(page) * BigInt(PAGE_SIZE))) continue;
       const pa = BigInt(page) * BigInt(PAGE_SIZE);
       const cur = this.#pageBytes(pa);
       const old = this.#shadow.get(page);

@@ -30,7 +30,8 @@ export function openTarget(spec: TargetSpec, s: Scenario): SmmuTarget {
 
 export function checkTargetProfile(s: Scenario, ep: ExecProfile, dev: TargetDevice): void {
   const name = dev.target.name;
-  if (ep.cachePolicy !== 'max') throw new TargetUnsupported(`smmu.cache_policy: ${ep.cachePolicy} configures the emulator's caches; ${name}'s caching is its own`);
+  if (ep.cachePolicy !== 'max')
+    throw new TargetUnsupported(`smmu.cache_policy: ${ep.cachePolicy} configures the emulator's caches; ${name}'s caching is its own`);
   const differs: string[] = [];
   for (const [k, want] of Object.entries(ep.profile) as Array<[keyof SmmuProfile, unknown]>) {
     const have = dev.profile[k];
@@ -47,6 +48,9 @@ export function checkTargetProfile(s: Scenario, ep: ExecProfile, dev: TargetDevi
     const ref = profileToIdRegs(makeProfile(ep.profile));
     const have = dev.target.idRegs();
     const diff = (Object.keys(ref) as Array<keyof typeof ref>).filter((k) => ref[k] !== have[k]);
-    if (diff.length > 0) throw new TargetUnsupported(`host-layer values depend on the ID registers, and ${name}'s ${diff.map((k) => k.toUpperCase()).join(', ')} differ from the reference profile's`);
+    if (diff.length > 0)
+      throw new TargetUnsupported(
+        `host-layer values depend on the ID registers, and ${name}'s ${diff.map((k) => k.toUpperCase()).join(', ')} differ from the reference profile's`,
+      );
   }
 }

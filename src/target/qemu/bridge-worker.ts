@@ -29,12 +29,14 @@ async function handle(req: BridgeRequest): Promise<BridgeReply> {
 }
 
 port.on('message', (req: BridgeRequest) => {
-  void handle(req).then(
-    (r) => r,
-    (e: unknown): BridgeReply => ({ seq: req.seq, ok: false, pid: session?.pid ?? -1, replies: [], error: e instanceof Error ? e.message : String(e) }),
-  ).then((reply) => {
-    port.postMessage(reply);
-    Atomics.store(flag, 0, 1);
-    Atomics.notify(flag, 0);
-  });
+  void handle(req)
+    .then(
+      (r) => r,
+      (e: unknown): BridgeReply => ({ seq: req.seq, ok: false, pid: session?.pid ?? -1, replies: [], error: e instanceof Error ? e.message : String(e) }),
+    )
+    .then((reply) => {
+      port.postMessage(reply);
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
+    });
 });

@@ -11,7 +11,8 @@ import { TargetFailure } from '../contract.ts';
 export type BridgeRequest = { readonly seq: number } & (
   | { readonly op: 'start'; readonly binary: string; readonly args: readonly string[] }
   | { readonly op: 'batch'; readonly lines: readonly string[] }
-  | { readonly op: 'close' });
+  | { readonly op: 'close' }
+);
 
 type Request = BridgeRequest extends infer R ? (R extends { seq: number } ? Omit<R, 'seq'> : never) : never;
 

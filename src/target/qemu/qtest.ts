@@ -78,9 +78,14 @@ export class QtestSession {
     let stderr = '';
     const args = [
       ...opts.args,
-      '-qtest-log', '/dev/null',
-      '-chardev', `socket,path=${qmpPath},id=qmp0`, '-mon', 'chardev=qmp0,mode=control',
-      '-qtest', `unix:${qtestPath}`,
+      '-qtest-log',
+      '/dev/null',
+      '-chardev',
+      `socket,path=${qmpPath},id=qmp0`,
+      '-mon',
+      'chardev=qmp0,mode=control',
+      '-qtest',
+      `unix:${qtestPath}`,
     ];
     // QEMU does not exit when its qtest connection closes; where util-linux's setpriv exists, the
     // kernel kills it when the spawning thread dies (even by SIGKILL, e.g. a test-runner timeout)
@@ -103,9 +108,15 @@ export class QtestSession {
         Promise.all([qtestConn, qmpConn]),
         new Promise<never>((_, reject) => {
           child.once('error', (e: NodeJS.ErrnoException) =>
-            reject(new Error(e.code === 'ENOENT' ? `QEMU not found: ${opts.binary} (install it with scripts/install-qemu.sh)` : `Cannot start QEMU ${opts.binary}: ${e.message}`)));
-          child.once('exit', (code, signal) =>
-            reject(new Error(`QEMU exited before connecting (${signal ?? `status ${String(code)}`})${tail(stderr)}`)));
+            reject(
+              new Error(
+                e.code === 'ENOENT'
+                  ? `QEMU not found: ${opts.binary} (install it with scripts/install-qemu.sh)`
+                  : `Cannot start QEMU ${opts.binary}: ${e.message}`,
+              ),
+            ),
+          );
+          child.once('exit', (code, signal) => reject(new Error(`QEMU exited before connecting (${signal ?? `status ${String(code)}`})${tail(stderr)}`)));
           timer = setTimeout(() => reject(new Error(`QEMU did not connect within ${timeoutMs} ms${tail(stderr)}`)), timeoutMs);
         }),
       ]);
@@ -123,9 +134,7 @@ export class QtestSession {
   /** Send lines in one write and resolve with one reply per line, in order (pipelined). */
   batch(lines: readonly string[]): Promise<string[]> {
     if (this.#dead !== undefined) return Promise.reject(this.#dead);
-    const replies = lines.map(
-      () => new Promise<string>((resolve, reject) => this.#pending.push({ resolve, reject })),
-    );
+    const replies = lines.map(() => new Promise<string>((resolve, reject) => this.#pending.push({ resolve, reject })));
     this.#qtest.write(lines.map((l) => `${l}\n`).join(''), 'latin1');
     return Promise.all(replies);
   }
@@ -144,7 +153,12 @@ export class QtestSession {
       // QMP already gone: fall through to the kill
     }
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exited, new Promise<void>((r) => { timer = setTimeout(r, graceMs); })]);
+    await Promise.race([
+      exited,
+      new Promise<void>((r) => {
+        timer = setTimeout(r, graceMs);
+      }),
+    ]);
     clearTimeout(timer);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
@@ -203,7 +217,10 @@ export class QtestSession {
 }
 
 function tail(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/icount sleep disabled|g_timer_elapsed/.test(l));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/icount sleep disabled|g_timer_elapsed/.test(l));
   return lines.length === 0 ? '' : `; QEMU said: ${lines.slice(-3).join(' | ')}`;
 }
 

@@ -12,7 +12,15 @@
  * One QEMU per scenario (the 2-level stream-table format is sticky until reset in QEMU 7.2–10.0).
  */
 import { execFileSync } from 'node:child_process';
-import { TargetFailure, type SmmuTarget, type TargetCapabilities, type TargetIdRegs, type TargetMemoryRange, type TargetTransaction, type TargetTransactionOutcome } from '../contract.ts';
+import {
+  TargetFailure,
+  type SmmuTarget,
+  type TargetCapabilities,
+  type TargetIdRegs,
+  type TargetMemoryRange,
+  type TargetTransaction,
+  type TargetTransactionOutcome,
+} from '../contract.ts';
 import { SyncQtest } from './bridge.ts';
 import { okValue } from './qtest.ts';
 
@@ -75,7 +83,11 @@ export function qemuVersion(binary: string): string {
       out = execFileSync(binary, ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new TargetFailure(code === 'ENOENT' ? `QEMU not found: ${binary} (install it with scripts/install-qemu.sh)` : `Cannot run ${binary} --version: ${e instanceof Error ? e.message.split('\n')[0] ?? '' : String(e)}`);
+      throw new TargetFailure(
+        code === 'ENOENT'
+          ? `QEMU not found: ${binary} (install it with scripts/install-qemu.sh)`
+          : `Cannot run ${binary} --version: ${e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e)}`,
+      );
     }
     const m = /QEMU emulator version (\d+\.\d+\.\d+)/.exec(out);
     if (m === null) throw new TargetFailure(`${binary} is not a QEMU system emulator (--version said "${out.split('\n')[0] ?? ''}")`);
@@ -138,7 +150,11 @@ export class QemuTarget implements SmmuTarget {
     const cfg = (devfn: number, off: number): string => hex(ECAM_BASE + BigInt((devfn << 12) + off));
     for (const v of ivshmem) {
       // BAR2 is ivshmem-plain's 64-bit RAM BAR (§PCI 3.0 6.2.5.1: BAR pair low/high)
-      lines.push(`writel ${cfg(v.devfn, 0x18)} ${hex(v.base & 0xffff_ffffn)}`, `writel ${cfg(v.devfn, 0x1c)} ${hex(v.base >> 32n)}`, `writel ${cfg(v.devfn, 0x04)} 0x2`);
+      lines.push(
+        `writel ${cfg(v.devfn, 0x18)} ${hex(v.base & 0xffff_ffffn)}`,
+        `writel ${cfg(v.devfn, 0x1c)} ${hex(v.base >> 32n)}`,
+        `writel ${cfg(v.devfn, 0x04)} 0x2`,
+      );
     }
     for (const e of edus) lines.push(`writel ${cfg(e.sid, 0x10)} ${hex(e.bar)}`, `writel ${cfg(e.sid, 0x04)} 0x6`);
     const checks = edus.map((e) => `readl ${cfg(e.sid, 0)}`);
@@ -239,10 +255,21 @@ export class QemuTarget implements SmmuTarget {
 /** The QEMU command line for a scenario's StreamIDs (docs: shared/reference/qemu-qtest.md §2). */
 export function machineArgs(sids: readonly number[]): { argv: string[]; edus: Edu[]; ivshmem: Array<{ devfn: number; base: bigint }> } {
   const argv = [
-    '-M', 'virt,iommu=smmuv3', '-cpu', 'max', '-m', `${RAM_SIZE >> 20n}M`, '-display', 'none', '-nodefaults',
-    '-icount', 'shift=0,sleep=off',
-    '-device', `loader,addr=${hex(PARK)},data=${PARK_CODE},data-len=8`,
-    '-device', `loader,addr=${hex(PARK)},cpu-num=0`,
+    '-M',
+    'virt,iommu=smmuv3',
+    '-cpu',
+    'max',
+    '-m',
+    `${RAM_SIZE >> 20n}M`,
+    '-display',
+    'none',
+    '-nodefaults',
+    '-icount',
+    'shift=0,sleep=off',
+    '-device',
+    `loader,addr=${hex(PARK)},data=${PARK_CODE},data-len=8`,
+    '-device',
+    `loader,addr=${hex(PARK)},cpu-num=0`,
   ];
   const edus: Edu[] = [];
   const slots = new Map<number, number[]>();
@@ -264,7 +291,12 @@ export function machineArgs(sids: readonly number[]): { argv: string[]; edus: Ed
   const ivshmem = IVSHMEM.map((r, i) => {
     const slot = free[i];
     if (slot === undefined) throw new TargetFailure('No free PCI slot for the ivshmem memory windows');
-    argv.push('-object', `memory-backend-ram,id=ivm${i},size=${r.size >> 20n}M,share=on`, '-device', `ivshmem-plain,memdev=ivm${i},addr=${slot.toString(16).padStart(2, '0')}.0`);
+    argv.push(
+      '-object',
+      `memory-backend-ram,id=ivm${i},size=${r.size >> 20n}M,share=on`,
+      '-device',
+      `ivshmem-plain,memdev=ivm${i},addr=${slot.toString(16).padStart(2, '0')}.0`,
+    );
     return { devfn: slot << 3, base: r.base };
   });
   return { argv, edus, ivshmem };
