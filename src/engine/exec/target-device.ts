@@ -19,7 +19,10 @@ import type { CerrorName, CmdqResult } from '../../smmu/cmdq.ts';
 import type { TransactionRequest, TransactionResult } from '../../smmu/device.ts';
 import type { SmmuProfile } from '../../smmu/profile.ts';
 import { QueuePtr } from '../../smmu/regfile.ts';
-import { type SmmuTarget, TargetUnsupported } from '../../target/contract.ts';
+import { type SmmuTarget, TargetFailure, TargetUnsupported } from '../../target/contract.ts';
+
+/** Wall-clock budget of one scenario on an external target. */
+const SCENARIO_BUDGET_MS = 60_000;
 import { profileFromIdRegs } from '../../target/idregs.ts';
 
 const CMDQ_ERR_BIT = 1n << BigInt(GERROR.fields.find((f) => f.name === 'CMDQ_ERR')?.lo ?? 0);
@@ -32,6 +35,7 @@ export class TargetDevice {
   readonly #shadow = new Map<number, Uint8Array>();
   readonly cmdq: { ptr(): QueuePtr; base(): bigint };
   evtqConsumerStopped = false;
+  readonly #started = Date.now();
 
   constructor(target: SmmuTarget) {
     this.target = target;
@@ -48,6 +52,7 @@ export class TargetDevice {
   }
 
   readReg(offset: number): bigint {
+    this.#budget();
     return REG64.has(offset) ? this.target.readReg64(offset) : BigInt(this.target.readReg32(offset));
   }
 
@@ -61,6 +66,11 @@ export class TargetDevice {
     if (!runsQueue) return undefined;
     if (offset !== REG.CMDQ_PROD && (this.readReg(REG.CR0) & 0b1000n) === 0n) return undefined; // CR0.CMDQEN=0
     return this.#cmdqResult(consBefore, errBefore);
+  }
+
+  /** A scenario that keeps a target busy beyond its budget fails instead of holding the run. */
+  #budget(): void {
+    if (Date.now() - this.#started > SCENARIO_BUDGET_MS) throw new TargetFailure(`scenario still running on ${this.target.name} after ${SCENARIO_BUDGET_MS / 1000} s`);
   }
 
   #cmdqErrActive(): boolean {
