@@ -171,7 +171,9 @@ export function submitCommands(dev: DrivenSmmu, cmds: readonly (readonly bigint[
     const cons = dev.readReg(REG.CMDQ_CONS);
     const used = (ptr.norm(prod) - ptr.norm(cons) + 2 * ptr.size) % (2 * ptr.size);
     const free = ptr.size - used;
-    if (free === 0 && last !== undefined) break;
+    if (free <= 0 && last !== undefined) break;
+    // PROD behind CONS (or a full queue before anything was published): nothing can be written
+    if (free <= 0) throw new RangeError(`Cannot submit commands: CMDQ_PROD 0x${prod.toString(16)} and CMDQ_CONS 0x${cons.toString(16)} leave no free slot`);
     let wr = ptr.norm(prod);
     const take = Math.min(free, cmds.length - i);
     for (let k = 0; k < take; k++, i++) {

@@ -22,7 +22,7 @@ import { QueuePtr } from '../../smmu/regfile.ts';
 import { type SmmuTarget, TargetFailure, TargetUnsupported } from '../../target/contract.ts';
 
 /** Wall-clock budget of one scenario on an external target. */
-const SCENARIO_BUDGET_MS = 60_000;
+const SCENARIO_BUDGET_MS = 30_000;
 import { profileFromIdRegs } from '../../target/idregs.ts';
 
 const CMDQ_ERR_BIT = 1n << BigInt(GERROR.fields.find((f) => f.name === 'CMDQ_ERR')?.lo ?? 0);
@@ -70,7 +70,8 @@ export class TargetDevice {
 
   /** A scenario that keeps a target busy beyond its budget fails instead of holding the run. */
   #budget(): void {
-    if (Date.now() - this.#started > SCENARIO_BUDGET_MS) throw new TargetFailure(`scenario still running on ${this.target.name} after ${SCENARIO_BUDGET_MS / 1000} s`);
+    if (Date.now() - this.#started > SCENARIO_BUDGET_MS)
+      throw new TargetFailure(`scenario still running on ${this.target.name} after ${SCENARIO_BUDGET_MS / 1000} s`);
   }
 
   #cmdqErrActive(): boolean {
