@@ -83,12 +83,13 @@ t.test('XPASS, XFAIL, errors and skips count the same in every report', async (t
   writeFileSync(join(dir, 'scenarios', 's1', 'crash.yaml'), 'description: Crashes (SMMUv3 §3.9).\ntags: [crash]\nsteps: []\n');
   writeFileSync(join(dir, 'xf.txt'), 'cmdq/illegal-command\n');
   const rep = await allReports(dir, ['--features', 's1,s2,nesting', '--expect-fail', 'xf.txt']);
-  agree(t, rep, 1, 'mixed');
+  // An executor failure is exit 2 with the scenario's location (issue 12 part 6), like invalid input.
+  agree(t, rep, 2, 'mixed');
   const j = checkJunit(rep.junit);
   t.same([j.tests, j.failures, j.errors, j.skipped], [5, 1, 1, 1], 'xpass is a failure, the crash an error, the ATS scenario skipped');
   t.match(rep.tap, /ok \d+ - s1\/needs-ats # SKIP requires ats/);
   t.match(rep.pretty, /\nSKIP s1\/needs-ats\n/);
-  t.match(rep.pretty, /\nFailures \(2\):\n {2}XPASS cmdq\/illegal-command: [^\n]*\n {2}ERROR s1\/crash: Executor crashed/);
+  t.match(rep.pretty, /\nFailures \(2\):\n {2}XPASS cmdq\/illegal-command: [^\n]*\n {2}ERROR s1\/crash: scenarios\/s1\/crash\.yaml:1:1: error\[EXECUTOR_FAILED\]: fake executor crash/);
 });
 
 t.test('a missing or bad --golden/--root is exit 2 with a message, never a stack trace', async (t) => {

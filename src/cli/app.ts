@@ -23,7 +23,11 @@ Usage:
       --timings           include wall times in the report
       --target T          builtin | qemu | qemu=PATH: the SMMU under test (docs/targets.md)
       --reference         with --target: differential report against the reference model
+      --budget-steps N    per-scenario step budget (default 100000)
+      --budget-ms N       per-scenario wall time in ms, checked between steps (default 30000);
+                          over budget: error at the step, exit 2, the suite goes on
       --features LIST     profile features (default: all), e.g. s1,s2,nesting
+      --profile FILE      the SMMU part under test (IDRs, IMPDEF choices); see docs/writing-scenarios.md
       --root DIR          scenarios root (default scenarios)
       --golden DIR        golden root (default golden)
       --config FILE       settings (default: smmu-conform.config.yaml here or in a parent)

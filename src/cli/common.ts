@@ -4,6 +4,8 @@ import { closest } from '../arch/fields.ts';
 import type { Profile } from '../engine/types.ts';
 import type { TargetSpec } from '../target/contract.ts';
 import { FEATURES, type Feature, isFeature } from '../scenario/features.ts';
+import { formatLoadError } from '../scenario/errors.ts';
+import { type PartProfile, loadProfileFile } from '../scenario/profile-file.ts';
 import type { Options, Parsed } from './args.ts';
 import { str } from './args.ts';
 import { configPath, loadConfig, type ProjectConfig } from './config.ts';
@@ -15,6 +17,7 @@ export const COMMON_OPTIONS: Options = {
   executor: { type: 'string' },
   target: { type: 'string' },
   config: { type: 'string' },
+  profile: { type: 'string' },
 };
 
 export interface Common {
@@ -61,9 +64,17 @@ export function commonSettings(p: Parsed, cwd: string): Common | string {
   const goldenFlag = str(p.values['golden']);
   const root = rootFlag !== undefined ? resolve(cwd, rootFlag) : fromCfg('scenarios', 'scenarios');
   const goldenDir = goldenFlag !== undefined ? resolve(cwd, goldenFlag) : fromCfg('golden', 'golden');
+  // --profile FILE: the SMMU part under test (it changes the emulated SMMU and what `requires:` meets)
+  const partFlag = str(p.values['profile']);
+  let part: PartProfile | undefined;
+  if (partFlag !== undefined) {
+    const r = loadProfileFile(resolve(cwd, partFlag), partFlag);
+    if (r.part === undefined) return r.errors.map((e) => formatLoadError(e)).join('\n');
+    part = r.part;
+  }
   const list = str(p.values['features']);
   const names = list !== undefined ? list.split(',').map((x) => x.trim()).filter((x) => x !== '') : cfg.features;
-  let features: Feature[] = [...FEATURES];
+  let features: Feature[] = [...(part?.features ?? FEATURES)];
   if (names !== undefined) {
     features = [];
     for (const f of names) {
@@ -75,7 +86,8 @@ export function commonSettings(p: Parsed, cwd: string): Common | string {
       features.push(f);
     }
   }
-  const profile: Profile = { name: names === undefined ? 'emulator' : `features=${features.join(',')}`, features };
+  const name = names !== undefined ? `features=${features.join(',')}` : (part?.name ?? 'emulator');
+  const profile: Profile = { name, features, ...(part !== undefined ? { smmu: part.smmu } : {}) };
   const exec = str(p.values['executor']);
   const executorModule = exec !== undefined
     ? new URL(exec, `file://${cwd}/`).href
@@ -87,6 +99,7 @@ export function commonSettings(p: Parsed, cwd: string): Common | string {
   if (goldenFlag !== undefined) flags.push('--golden', quote(goldenFlag));
   if (list !== undefined) flags.push('--features', quote(list));
   if (exec !== undefined) flags.push('--executor', quote(exec));
+  if (partFlag !== undefined) flags.push('--profile', quote(partFlag));
   const target = parseTarget(str(p.values['target']));
   if (typeof target === 'string') return target;
   if (target !== undefined) flags.push('--target', quote(str(p.values['target']) ?? ''));

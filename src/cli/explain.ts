@@ -27,7 +27,11 @@ export async function explainCommand(args: readonly string[], io: CliIo): Promis
   const found = discoverScenarios(p.positionals, common.root, io.cwd);
   const ref = found.refs[0];
   if (ref === undefined || found.refs.length !== 1) return bad(`"${p.positionals[0] ?? ''}" does not name exactly one scenario`);
-  const loaded = loadScenarioFile(ref.file, { file: ref.display, ...(ref.id !== undefined ? { id: ref.id } : {}) });
+  const loaded = loadScenarioFile(ref.file, {
+    file: ref.display,
+    ...(ref.id !== undefined ? { id: ref.id } : {}),
+    ...(common.profile.smmu !== undefined ? { profile: common.profile.smmu } : {}),
+  });
   if (loaded.scenario === undefined) {
     io.stdout(`${loaded.errors.map((e) => formatLoadError(e, loaded.source)).join('\n')}\n`);
     return EXIT_INVALID;

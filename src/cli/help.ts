@@ -25,7 +25,9 @@ Reports:
                         known deviations from targets/<name>.yaml are XFAIL
   --reference           with --target: print the differential report against the reference model
 Target:
-  --features LIST       profile features (default: all), e.g. s1,s2,nesting
+  --features LIST       profile features (default: all, or the --profile part's), e.g. s1,s2,nesting
+  --profile FILE        the SMMU part under test: every scenario runs on it (its own smmu: block
+                        applied on top) and requires: is checked against it
   --jobs N|auto         worker threads (1 = in-process; default auto)
   --root DIR            scenarios root (default scenarios)
   --golden DIR          golden root (default golden); must exist unless --update --create

@@ -30,6 +30,8 @@ export const RUN_OPTIONS: Options = {
   timings: { type: 'boolean' },
   reference: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
+  'budget-steps': { type: 'string' },
+  'budget-ms': { type: 'string' },
 };
 
 /** `junit:out/j.xml` from a config in `from` -> the same file as seen from `cwd`. */
@@ -99,6 +101,14 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     }
   }
 
+  const budget: { maxSteps?: number; maxMs?: number } = {};
+  for (const [opt, key] of [['budget-steps', 'maxSteps'], ['budget-ms', 'maxMs']] as const) {
+    const v = str(p.values[opt]);
+    if (v === undefined) continue;
+    if (!/^[1-9][0-9]*$/.test(v) || !Number.isSafeInteger(Number(v))) return usage(`--${opt} must be a positive integer, got "${v}"`);
+    budget[key] = Number(v);
+  }
+
   const stdoutReporter = reporters.find((r) => r.file === undefined);
   const progress = stdoutReporter?.name === 'pretty' && io.isTTY;
   const timings = p.values['timings'] === true;
@@ -121,6 +131,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     executorModule: common.executorModule,
     ...(common.target !== undefined ? { target: common.target } : {}),
     timings,
+    ...(Object.keys(budget).length > 0 ? { budget } : {}),
     ...(progress ? { onResult: (r, done, total) => io.stderr(`\r\x1b[K[${done}/${total}] ${r.state.padEnd(5)} ${r.id}`) } : {}),
   });
   if (progress) io.stderr('\r\x1b[K');

@@ -6,7 +6,7 @@ import { type Options, parseCommandArgs } from './args.ts';
 import { COMMON_OPTIONS, commonSettings } from './common.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK } from './io.ts';
 
-const OPTIONS: Options = { root: COMMON_OPTIONS['root'] ?? { type: 'string' }, config: { type: 'string' } };
+const OPTIONS: Options = { root: COMMON_OPTIONS['root'] ?? { type: 'string' }, config: { type: 'string' }, profile: { type: 'string' } };
 
 export function validateCommand(args: readonly string[], io: CliIo): number {
   const p = parseCommandArgs(args, OPTIONS);
@@ -25,7 +25,11 @@ export function validateCommand(args: readonly string[], io: CliIo): number {
   const out: string[] = [];
   for (const u of found.unmatched) out.push(`${u}: error[READ_FAILED]: No scenario matches "${u}"`);
   for (const r of found.refs) {
-    const loaded = loadScenarioFile(r.file, { file: r.display, ...(r.id !== undefined ? { id: r.id } : {}) });
+    const loaded = loadScenarioFile(r.file, {
+      file: r.display,
+      ...(r.id !== undefined ? { id: r.id } : {}),
+      ...(common.profile.smmu !== undefined ? { profile: common.profile.smmu } : {}),
+    });
     if (loaded.errors.length === 0) continue;
     invalid++;
     errors += loaded.errors.length;

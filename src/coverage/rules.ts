@@ -126,6 +126,7 @@ function profileRules(): Rule[] {
     r('profile.no-cd2l', 'profiles', 'A part without two-level CD tables', 'SMMUv3 §6.3.1 IDR0.CD2L'),
     r('profile.2lvl-strtab', 'profiles', 'A two-level stream table', 'SMMUv3 §5.1'),
     r('profile.small-queues', 'profiles', 'Small queues: event queue overflow', 'SMMUv3 §7.4'),
+    r('profile.term-model', 'profiles', 'A part with TERM_MODEL=1: CD.A=0 is ILLEGAL', 'SMMUv3 §6.3.1 IDR0.TERM_MODEL, §5.4.2'),
     r('regs.CR2.ro-when-enabled', 'registers', 'SMMU_CR2 is read-only while SMMUEN=1: a write is ignored', 'SMMUv3 §6.3.12'),
   ];
 }

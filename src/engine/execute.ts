@@ -15,7 +15,9 @@ import { bootSmmu, installSte } from '../smmu/boot.ts';
 import { SmmuDevice } from '../smmu/device.ts';
 import { type SmmuProfile, makeProfile } from '../smmu/profile.ts';
 import { CHOICE_NAMES } from '../scenario/choices.ts';
-import { type Scenario, stepExpect } from '../scenario/types.ts';
+import { type Scenario, stepExpect, stepKind } from '../scenario/types.ts';
+import { BudgetExceeded, BudgetMeter } from './budget.ts';
+import { ExecFailure, type ScenarioPath } from './exec-failure.ts';
 import { activeGerror, cerrorOf, consOf, type Dut, type ExecContext } from './exec/context.ts';
 import { eventRecord } from './exec/events.ts';
 import { layoutKey, makeAllocators } from './exec/layout.ts';
@@ -41,10 +43,11 @@ function sidBitsFor(s: Scenario, sidSize: number, strtab: 'linear' | '2level'): 
 }
 
 export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: ExecuteOptions): Observation => {
-  const ep = withChoices(execProfile(scenario), opts.choices);
+  const ep = at(['smmu'], () => withChoices(execProfile(scenario, opts.profile.smmu), opts.choices));
   if (opts.target === undefined || opts.target.kind === 'builtin') {
     const mem = new SparseMemory();
-    return executeOn(scenario, opts, new SmmuDevice({ mem, profile: ep.profile, cachePolicy: ep.cachePolicy }), ep);
+    const dev = at(['smmu'], () => new SmmuDevice({ mem, profile: ep.profile, cachePolicy: ep.cachePolicy }));
+    return executeOn(scenario, opts, dev, ep);
   }
   const target = openTarget(opts.target, scenario);
   try {
@@ -56,11 +59,12 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
 
 /** Run a scenario on an already-open target (the caller closes it): tests, embedders. */
 export function executeOnTarget(scenario: Scenario, opts: ExecuteOptions, target: SmmuTarget): Observation {
-  return executeOn(scenario, opts, new TargetDevice(target), execProfile(scenario));
+  return executeOn(scenario, opts, new TargetDevice(target), execProfile(scenario, opts.profile.smmu));
 }
 
 function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecProfile): Observation {
   if (dev instanceof TargetDevice) checkTargetProfile(scenario, ep, dev);
+  const meter = new BudgetMeter(opts.budget);
   const mem = dev.mem;
   const alloc = makeAllocators(mem);
   const sidBits = sidBitsFor(scenario, makeProfile(ep.profile).sidSize, ep.boot.strtab);
@@ -68,24 +72,24 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
   const ref = makeProfile(ep.profile);
   const padEl2 = dev instanceof TargetDevice && ref.hyp && !dev.profile.hyp;
   // a host scenario's SMMU is reset by the Linux-like host (three CMD_SYNC batches); others by the compact batch
-  const boot = bootSmmu(dev, alloc.host, {
+  const boot = at(['smmu'], () => bootSmmu(dev, alloc.host, {
     ...ep.boot, ...(sidBits !== undefined ? { sidBits } : {}), ...(scenario.host !== undefined ? { invalidate: hostResetInvalidate } : {}),
     ...(padEl2 ? { padEl2 } : {}),
-  });
-  const tables = buildTables(scenario, mem, alloc, dev.profile.oas);
+  }));
+  const tables = at(['memory'], () => buildTables(scenario, mem, alloc, dev.profile.oas));
   const ctx: ExecContext = {
     scenario, dev, mem, alloc, tables, boot, trace: opts.trace === true, events: [], walks: [], steAddrs: new Map(),
   };
-  (scenario.streams ?? []).forEach((st, i) => {
+  (scenario.streams ?? []).forEach((st, i) => at(['streams', i], () => {
     const where = `streams[${i}]`;
     const sid = streamSid(scenario, st, where);
     ctx.steAddrs.set(sid, installSte(dev, sid, encodeSte(st, tables, where)));
-  });
+  }));
   // Raw writes last among the memory contents (they may overwrite any table or STE), then faults
   // (an ext_abort on a table page must not be undone by building the table).
-  for (const w of scenario.memory?.writes ?? []) w.u64.forEach((v, i) => mem.write64(w.pa + BigInt(8 * i), v));
-  (scenario.smmu?.faults ?? []).forEach((f, i) => injectFault(ctx, f, `smmu.faults[${i}]`));
-  const host = makeHostWorld(ctx);
+  (scenario.memory?.writes ?? []).forEach((w, i) => at(['memory', 'writes', i], () => w.u64.forEach((v, k) => mem.write64(w.pa + BigInt(8 * k), v))));
+  (scenario.smmu?.faults ?? []).forEach((f, i) => at(['smmu', 'faults', i], () => injectFault(ctx, f, `smmu.faults[${i}]`)));
+  const host = at(['host'], () => makeHostWorld(ctx));
   if (host !== undefined) ctx.host = host;
   const drain = (step: number): void => {
     for (const r of dev.drainEvents()) {
@@ -95,14 +99,18 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
     }
     if (host !== undefined) hostAfterStep(host);
   };
-  drain(0);
+  at([], () => drain(0));
   // Table addresses as set up (a later unmap may remove the S2 mapping of a guest table).
   const layout = layoutOf(ctx);
   const steps: StepRecord[] = [];
   const regs: { step: number; values: Record<string, bigint> }[] = [];
   scenario.steps.forEach((step, i) => {
+    const path = ['steps', i, stepKind(step)];
+    meter.where = `step ${i + 1} (${stepKind(step)})`;
+    meter.path = path;
+    meter.tick();
     steps.push(runStep(ctx, step, i + 1));
-    drain(i + 1);
+    at(path, () => drain(i + 1));
     // Read only what an inline expectation names, after the drain (a read of EVENTQ_PROD then
     // sees every record of the step).
     const want = stepExpect(step)?.regs;
@@ -125,6 +133,16 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
     ...(scenario.permitted !== undefined && !(dev instanceof TargetDevice) ? { permitted: referenceChoices(scenario, dev.profile, ep) } : {}),
     ...(dev instanceof TargetDevice ? { target: { name: dev.target.name, normalisations: normalisationsFor(dev.target.capabilities).map((n) => n.id) } } : {}),
   };
+}
+
+/** Run a setup phase; an exception becomes an ExecFailure located at `path` in the scenario. */
+function at<T>(path: ScenarioPath, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof BudgetExceeded || e instanceof ExecFailure) throw e;
+    throw new ExecFailure(path, e instanceof Error ? e.message : String(e), { cause: e });
+  }
 }
 
 /** Named structures → addresses, so goldens can be checked by hand. */

@@ -2,7 +2,10 @@
  * Run one scenario file end to end: load, requires check, execute, inline expectations, golden
  * comparison. Used in-process (`--jobs 1`) and inside workers; never throws.
  */
-import { formatLoadError } from '../scenario/errors.ts';
+import { formatLoadError, pathString } from '../scenario/errors.ts';
+import { locateInSource } from '../scenario/locate.ts';
+import { BudgetExceeded, type RunBudget } from './budget.ts';
+import { failurePath } from './exec-failure.ts';
 import type { LoadCaps } from '../scenario/caps.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { canonicalGolden } from '../golden/canonical.ts';
@@ -39,6 +42,8 @@ export interface RunContext {
   /** The SMMU under test (default: the built-in emulator); its ID registers decide `requires:`. */
   readonly target?: TargetSpec;
   readonly caps?: Partial<LoadCaps>;
+  /** Per-scenario work and wall-time limits (engine/budget.ts; default DEFAULT_BUDGET). */
+  readonly budget?: RunBudget;
 }
 
 /** Suggested command when the caller does not say how the tool is run. */
@@ -78,7 +83,7 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
     ...(task.timings ? { ms: Math.round(performance.now() - t0) } : {}),
   });
 
-  const loaded = loadScenarioFile(task.file, { file: task.display, ...(task.id !== undefined ? { id: task.id } : {}), ...(ctx.caps !== undefined ? { caps: ctx.caps } : {}) });
+  const loaded = loadScenarioFile(task.file, { file: task.display, ...(task.id !== undefined ? { id: task.id } : {}), ...(ctx.caps !== undefined ? { caps: ctx.caps } : {}), ...(ctx.profile.smmu !== undefined ? { profile: ctx.profile.smmu } : {}) });
   if (loaded.scenario === undefined) {
     return done({ state: 'error', invalid: true, golden: 'not-run', messages: loaded.errors.map((e) => formatLoadError(e, loaded.source)) });
   }
@@ -101,16 +106,26 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
 
   let obs;
   try {
-    obs = exec(scenario, { profile: ctx.profile, ...(ctx.target !== undefined ? { target: ctx.target } : {}) });
+    obs = exec(scenario, {
+      profile: ctx.profile, ...(ctx.budget !== undefined ? { budget: ctx.budget } : {}), ...(ctx.target !== undefined ? { target: ctx.target } : {}),
+    });
   } catch (e) {
     const unsupported = unsupportedReason(e);
     if (unsupported !== undefined) return done({ state: 'skip', invalid: false, golden: 'not-run', messages: [unsupported] });
-    // the target itself failed the scenario (QEMU aborted on an assertion, stopped answering): a
-    // failure of the target, which an expectation file can list, not a harness error
-    // on an external target the executor that runs the reference cleanly can only be thrown off by what the target did
-    const external = ctx.target !== undefined && ctx.target.kind !== 'builtin';
-    if (hasFailure(e) || external) return done({ state: 'fail', invalid: false, golden: 'not-run', messages: [`Target failed: ${e instanceof Error ? e.message : String(e)}`] });
-    return done({ state: 'error', invalid: false, golden: 'not-run', messages: [`Executor crashed: ${crashText(e)}`] });
+    // on an external target the executor that runs the reference cleanly can only be thrown off by
+    // what the target did (QEMU aborted on an assertion, stopped answering, left the queue inconsistent):
+    // a failure of the target, which an expectation file can list, not a harness error
+    if (hasFailure(e) || (ctx.target !== undefined && ctx.target.kind !== 'builtin')) {
+      return done({ state: 'fail', invalid: false, golden: 'not-run', messages: [`Target failed: ${e instanceof Error ? e.message : String(e)}`] });
+    }
+    // An executor failure or a run over its budget: located in the scenario, exit 2 (like an
+    // invalid file), no stack; the suite goes on with the next scenario.
+    const path = failurePath(e);
+    const pos = loaded.source !== undefined ? locateInSource(loaded.source, path) : { line: 1, col: 1 };
+    const code = e instanceof BudgetExceeded ? 'BUDGET_EXCEEDED' : 'EXECUTOR_FAILED';
+    const where = path.length > 0 ? ` at ${pathString(path)}` : '';
+    const why = e instanceof Error ? e.message : String(e);
+    return done({ state: 'error', invalid: true, golden: 'not-run', messages: [`${task.display}:${pos.line}:${pos.col}: error[${code}]${where}: ${why}`] });
   }
   let actual: string;
   try {

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { relative, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LoadCaps } from '../scenario/caps.ts';
+import type { RunBudget } from './budget.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { statSync } from 'node:fs';
 import { closest } from '../arch/fields.ts';
@@ -45,6 +46,8 @@ export interface SuiteOptions {
   /** Module specifier (file URL) exporting `executeScenario`. */
   readonly executorModule: string;
   readonly caps?: Partial<LoadCaps>;
+  /** Per-scenario work / wall-time budget (engine/budget.ts). */
+  readonly budget?: RunBudget;
   readonly timings?: boolean;
   /** Command prefix for suggested update/create commands (default `npx smmu-conform run`). */
   readonly rerun?: string;
@@ -110,6 +113,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
   const ctx: RunContext = {
     executorModule: opts.executorModule, profile: opts.profile,
     ...(opts.caps !== undefined ? { caps: opts.caps } : {}),
+    ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
     ...(opts.target !== undefined ? { target: opts.target } : {}),
   };
   const jobs = opts.jobs === 'auto' ? (tasks.length < 16 ? 1 : availableParallelism()) : opts.jobs;

@@ -12,6 +12,8 @@
 import type { Feature } from '../scenario/features.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { TargetSpec } from '../target/contract.ts';
+import type { SmmuProfile } from '../smmu/profile.ts';
+import type { RunBudget } from './budget.ts';
 
 export type ObsScalar = string | number | bigint | boolean | null;
 export type ObsValue = ObsScalar | readonly ObsScalar[];
@@ -79,10 +81,15 @@ export interface Observation {
   readonly walks?: readonly WalkTrace[];
 }
 
-/** What the SMMU under test offers; scenarios whose `requires` are not all in `features` are skipped. */
+/**
+ * What the SMMU under test offers; scenarios whose `requires` are not all in `features` are
+ * skipped. `smmu`: the part itself (`--profile FILE`), overrides of the emulator's one profile
+ * type that every scenario's own `smmu:` block is applied to; absent = the default part.
+ */
 export interface Profile {
   readonly name: string;
   readonly features: readonly Feature[];
+  readonly smmu?: Partial<SmmuProfile>;
 }
 
 export interface ExecuteOptions {
@@ -93,6 +100,8 @@ export interface ExecuteOptions {
   readonly target?: TargetSpec;
   /** Run the built-in emulator with these values of IMPLEMENTATION DEFINED choices (src/scenario/choices.ts). */
   readonly choices?: Readonly<Record<string, string>>;
+  /** Work and wall-time limits for this run (engine/budget.ts); a runaway run throws BudgetExceeded. */
+  readonly budget?: RunBudget;
 }
 
 /**

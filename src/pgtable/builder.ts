@@ -64,6 +64,52 @@ export function descriptorAddress(tableBase: bigint, level: number, va: bigint, 
   return tableBase + idx * 8n;
 }
 
+/**
+ * Start level of a table of this geometry, or why it cannot be built (a validator uses this to
+ * reject a scenario before running it). Stage 2 may concatenate up to 16 start tables (§5.2 S2SL0).
+ */
+export function tableGeometry(stage: 1 | 2, granule: GranuleBytes, iaBits: number, startLevel?: number): number | string {
+  const g = gShiftOf(granule);
+  const natural = startLevelS1(g, iaBits);
+  let start = natural;
+  if (stage === 2) {
+    // Without DS, 16K cannot start at level 0: concatenate level-1 tables instead (§5.2 S2SL0).
+    if (startLevelS2(g, sl0ForLevel(g, start)) !== start) start++;
+    if (startLevel !== undefined) start = startLevel;
+    if (startLevelS2(g, sl0ForLevel(g, start)) !== start) {
+      return `Cannot build ${granule / 1024}K stage-2 tables starting at level ${start}: no S2SL0 encoding for it`;
+    }
+  }
+  const excess = iaBits - levelShift(g, start) - (g - 3);
+  if (natural < 0 || start < natural || excess > 4 || start > 3) {
+    return `Cannot build ${granule / 1024}K stage-${stage} tables for ${iaBits}-bit input at start level ${start} (natural start ${natural}; at most 16 concatenated tables)`;
+  }
+  return start;
+}
+
+/**
+ * Upper bound on the leaf descriptors `map` writes for [va, va+size) -> [pa, ...): blocks where
+ * va and pa share the block alignment, pages elsewhere (a head and a tail per block size).
+ * `pa` undefined: only granule alignment is known. Lets a validator bound table-building work.
+ */
+export function leafCountBound(va: bigint, pa: bigint | undefined, size: bigint, granule: GranuleBytes, oaBits: number, pageOnly: boolean): bigint {
+  const g = gShiftOf(granule);
+  const gran = BigInt(granule);
+  if (pageOnly || pa === undefined) return (size + gran - 1n) / gran;
+  let total = 0n;
+  let largest = gran;
+  for (let l = 2; l >= 1; l--) {
+    const bs = 1n << BigInt(levelShift(g, l));
+    if (!blockAllowed(g, l, oaBits >= 52) || (va - pa) % bs !== 0n || bs > size) continue;
+    if (bs > largest) {
+      // head + tail at the next smaller size: fewer than 2 * bs / (smaller size) leaves
+      total += 2n * (bs / largest);
+      largest = bs;
+    }
+  }
+  return total + size / largest + 2n;
+}
+
 export class PageTableBuilder {
   readonly stage: 1 | 2;
   readonly granule: GranuleBytes;
@@ -83,22 +129,10 @@ export class PageTableBuilder {
     this.mem = o.mem;
     this.#alloc = o.alloc;
     this.#g = gShiftOf(o.granule);
-    const natural = startLevelS1(this.#g, o.iaBits);
-    let start = natural;
-    if (o.stage === 2) {
-      // Without DS, 16K cannot start at level 0: concatenate level-1 tables instead (§5.2 S2SL0).
-      if (startLevelS2(this.#g, sl0ForLevel(this.#g, start)) !== start) start++;
-      if (o.startLevel !== undefined) start = o.startLevel;
-      if (startLevelS2(this.#g, sl0ForLevel(this.#g, start)) !== start) {
-        throw new RangeError(`Cannot build ${o.granule / 1024}K stage-2 tables starting at level ${start}: no S2SL0 encoding for it`);
-      }
-    }
-    const excess = o.iaBits - levelShift(this.#g, start) - (this.#g - 3);
-    if (natural < 0 || start < natural || excess > 4 || start > 3) {
-      throw new RangeError(`Cannot build ${o.granule / 1024}K stage-${o.stage} tables for ${o.iaBits}-bit input at start level ${start} (natural start ${natural}; at most 16 concatenated tables)`);
-    }
-    this.startLevel = start;
-    this.ttb = this.#newTable(this.#tableBytes(start), start, 0n);
+    const geo = tableGeometry(o.stage, o.granule, o.iaBits, o.startLevel);
+    if (typeof geo === 'string') throw new RangeError(geo);
+    this.startLevel = geo;
+    this.ttb = this.#newTable(this.#tableBytes(geo), geo, 0n);
   }
 
   #tableBytes(level: number): number {

@@ -14,6 +14,12 @@ export interface LoadCaps {
   /** Sum of `page_only` mapping sizes (each page is one descriptor). */
   readonly maxPageOnlyBytes: bigint;
   readonly maxDevices: number;
+  /**
+   * Leaf descriptors all mappings may need (runnable.ts, pgtable leafCountBound): bounds the time
+   * and table memory of building them, which the byte caps alone do not (a misaligned 16 TiB
+   * mapping is 2^32 pages).
+   */
+  readonly maxLeafDescriptors: number;
 }
 
 export const DEFAULT_CAPS: LoadCaps = {
@@ -25,4 +31,5 @@ export const DEFAULT_CAPS: LoadCaps = {
   maxMappedBytes: 1n << 44n,
   maxPageOnlyBytes: 1n << 30n,
   maxDevices: 4096,
+  maxLeafDescriptors: 1 << 20,
 };

@@ -12,7 +12,9 @@ import { Locator } from './locate.ts';
 import { checkCaps } from './caps-check.ts';
 import { checkNestParentTables, checkProfileBlock } from './profile-block.ts';
 import { checkReferences } from './references.ts';
+import { checkRunnable } from './runnable.ts';
 import { buildScenarioSchema } from './schema.ts';
+import type { SmmuProfile } from '../smmu/profile.ts';
 import type { Scenario } from './types.ts';
 import { validateScenarioData } from './validate.ts';
 
@@ -22,6 +24,8 @@ export interface LoadOptions {
   /** The scenario id derived from its path under scenarios/; `name:` must equal it. */
   readonly id?: string;
   readonly caps?: Partial<LoadCaps>;
+  /** The run-level part (`--profile`) the scenario's `smmu:` block is checked against. */
+  readonly profile?: Partial<SmmuProfile>;
 }
 
 export interface LoadResult {
@@ -141,8 +145,10 @@ export function loadScenarioText(source: string, opts: LoadOptions): LoadResult 
   }
   const scenario = { ...converted, name: typeof declared === 'string' ? declared : (opts.id ?? '') } as unknown as Scenario;
   errors.push(...checkReferences(scenario, file, loc));
-  errors.push(...checkProfileBlock(scenario.smmu, file, loc));
-  errors.push(...checkNestParentTables(scenario, file, loc));
+  errors.push(...checkProfileBlock(scenario.smmu, file, loc, ['smmu'], opts.profile));
+  errors.push(...checkNestParentTables(scenario, file, loc, opts.profile));
+  // Totality rules assume resolved names; run them only on an otherwise valid scenario.
+  if (errors.length === 0) errors.push(...checkRunnable(scenario, caps, file, loc));
   if (errors.length > 0) return failWith(errors);
   return { scenario, errors: [] };
 }

@@ -89,3 +89,10 @@ export function pointerSegments(pointer: string): (string | number)[] {
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((s) => (/^(0|[1-9]\d*)$/.test(s) ? Number(s) : s));
 }
+
+/** Position of `path` in a scenario's source text (for errors found after loading, e.g. by the executor). */
+export function locateInSource(source: string, path: readonly (string | number)[]): Position {
+  const lines = new LineCounter();
+  const doc = parseDocument(source, { lineCounter: lines, logLevel: 'silent' });
+  return new Locator(doc, lines).locate(path);
+}

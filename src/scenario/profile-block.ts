@@ -5,11 +5,12 @@
  * located errors. The executor applies exactly these overrides, so what is validated is what runs.
  */
 import { DEFAULT_PROFILE, type Granule, type SmmuProfile, makeProfile, profileIas } from '../smmu/profile.ts';
+import { profileField } from '../smmu/profile-fields.ts';
 import { type ProfileKey, profileViolations } from '../smmu/profile-rules.ts';
 import type { LoadError } from './errors.ts';
 import { pathString } from './errors.ts';
 import type { Locator } from './locate.ts';
-import type { Scenario, SmmuProfile as SmmuBlock } from './types.ts';
+import type { Scenario, SmmuBlock } from './types.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type Path = (string | number)[];
@@ -23,7 +24,11 @@ export interface ProfileOverrides {
 const OAS = [32, 36, 40, 42, 44, 48, 52] as const;
 export const VERSIONS = ['v3.0', 'v3.1', 'v3.2'] as const;
 
-export function profileOverrides(m: SmmuBlock, base: Path = ['smmu']): ProfileOverrides {
+/**
+ * `under`: the part the block is applied to (a run-level `--profile`, else the default), which
+ * granule toggles and IIDR/AIDR sub-fields start from.
+ */
+export function profileOverrides(m: SmmuBlock, base: Path = ['smmu'], under: SmmuProfile = DEFAULT_PROFILE): ProfileOverrides {
   const p: Partial<Mutable<SmmuProfile>> = {};
   const paths = new Map<ProfileKey, Path>();
   const set = <K extends ProfileKey>(key: K, v: SmmuProfile[K], path: Path): void => {
@@ -41,7 +46,7 @@ export function profileOverrides(m: SmmuBlock, base: Path = ['smmu']): ProfileOv
   if (m.stall_model !== undefined) {
     set('stallModel', m.stall_model === 'stall_and_terminate' ? 0 : m.stall_model === 'terminate' ? 1 : 2, ['stall_model']);
   }
-  let granules: Granule[] = [...(m.granules ?? DEFAULT_PROFILE.granules)];
+  let granules: Granule[] = [...(m.granules ?? under.granules)];
   let granulesAt: Path | undefined = m.granules !== undefined ? ['granules'] : undefined;
   const f = m.features ?? {};
   for (const [name, on] of Object.entries(f)) {
@@ -109,6 +114,18 @@ export function profileOverrides(m: SmmuBlock, base: Path = ['smmu']): ProfileOv
     }
   }
   if (granulesAt !== undefined) set('granules', granules, granulesAt);
+  // raw ID register fields last: they are the most specific way to say what the part reads as
+  for (const [name, v] of Object.entries(m.idr ?? {})) {
+    const f = profileField(name);
+    if (f === undefined) continue; // the schema rejects unknown names
+    f.set(p, v, { ...under, ...p } as SmmuProfile);
+    paths.set(f.key, [...base, 'idr', name]);
+  }
+  const d = m.impdef ?? {};
+  if (d.cmd_res0 !== undefined) set('cmdRes0', d.cmd_res0, ['impdef', 'cmd_res0']);
+  if (d.gbpa_abort_reset !== undefined) set('gbpaAbortReset', d.gbpa_abort_reset, ['impdef', 'gbpa_abort_reset']);
+  if (d.wired_irq !== undefined) set('wiredIrq', d.wired_irq, ['impdef', 'wired_irq']);
+  if (d.merge_events !== undefined) set('mergeEvents', d.merge_events, ['impdef', 'merge_events']);
   return { profile: p, paths };
 }
 
@@ -122,21 +139,37 @@ function toggle(gs: Granule[], g: '16k' | '64k', on: boolean): Granule[] {
  * broken consistency rule is reported at the first key of the rule that the block wrote (else at
  * the block itself), citing the rule id and section.
  */
-export function checkProfileBlock(m: SmmuBlock | undefined, file: string, loc: Locator, base: Path = ['smmu']): LoadError[] {
+export function checkProfileBlock(m: SmmuBlock | undefined, file: string, loc: Locator, base: Path = ['smmu'], under: Partial<SmmuProfile> = {}): LoadError[] {
   if (m === undefined) return [];
   const errors: LoadError[] = [];
-  const report = (path: Path, message: string): void => {
+  const report = (path: Path, message: string, code: 'PROFILE_RULE' | 'CONFLICT' = 'PROFILE_RULE'): void => {
     const at = loc.locate(path, true);
-    errors.push({ code: 'PROFILE_RULE', file, line: at.line, col: at.col, path: pathString(path), message });
+    errors.push({ code, file, line: at.line, col: at.col, path: pathString(path), message });
   };
-  const o = profileOverrides(m, base);
+  let part: SmmuProfile;
+  try {
+    part = makeProfile(under);
+  } catch {
+    return []; // the run-level profile was reported when it was loaded
+  }
+  const o = profileOverrides(m, base, part);
+  // an idr field and a feature switch naming the same profile field must agree
+  const { idr, ...rest } = m;
+  const plain = profileOverrides(rest, base, part);
+  for (const name of Object.keys(idr ?? {})) {
+    const f = profileField(name);
+    if (f === undefined || !plain.paths.has(f.key)) continue;
+    if (JSON.stringify(plain.profile[f.key]) !== JSON.stringify(o.profile[f.key])) {
+      report([...base, 'idr', name], `idr.${name} disagrees with ${pathString(plain.paths.get(f.key) ?? base)}; name the field once`, 'CONFLICT');
+    }
+  }
   if (m.oas !== undefined && !OAS.some((x) => x === m.oas)) {
     report([...base, 'oas'], `IDR5.OAS cannot encode ${m.oas} bits; expected one of ${OAS.join(', ')} (SMMUv3 §6.3.6)`);
     return errors;
   }
   let p: SmmuProfile;
   try {
-    p = makeProfile(o.profile);
+    p = makeProfile({ ...under, ...o.profile });
   } catch (e) {
     report(
       o.paths.get('hyp') ?? o.paths.get('s1p') ?? o.paths.get('s2p') ?? base,
@@ -163,15 +196,11 @@ export function checkProfileBlock(m: SmmuBlock | undefined, file: string, loc: L
  * level follows from it. An `s2_tables` entry named by a nest-parent `hwpt_alloc` must therefore
  * declare `ipa_bits` = IAS (SMMUv3 §3.4: IAS = MAX(40 with AArch32 tables, OAS)).
  */
-export function checkNestParentTables(
-  s: Scenario,
-  file: string,
-  loc: Locator,
-  over: Partial<SmmuProfile> = profileOverrides(s.smmu ?? {}).profile,
-): LoadError[] {
+export function checkNestParentTables(s: Scenario, file: string, loc: Locator, under: Partial<SmmuProfile> = {}): LoadError[] {
   let ias: number;
   try {
-    ias = profileIas(makeProfile(over));
+    const part = makeProfile(under);
+    ias = profileIas(makeProfile({ ...under, ...profileOverrides(s.smmu ?? {}, ['smmu'], part).profile }));
   } catch {
     return []; // reported by checkProfileBlock
   }

@@ -10,6 +10,7 @@
  * is one more property of `$defs/step`.
  */
 import { CHOICES, CHOICE_NAMES } from './choices.ts';
+import { PROFILE_FIELDS } from '../smmu/profile-fields.ts';
 import { FEATURES } from './features.ts';
 import { CERRORS, COMMAND_OPS, ERRNOS, EVENT_TYPES, FAULT_KINDS, GERRORS, READ_REGISTERS, REGISTERS, RESULT_KINDS } from './vocab.ts';
 
@@ -101,7 +102,7 @@ const stepBodies: Record<string, Json> = {
   write_reg: obj({ reg: enumOf(REGISTERS), value: u64, ...expect }, ['reg', 'value'], 'write an SMMU register'),
   ste: obj({ ...streamSelect, ...steFields, invalidate: bool('follow with CFGI_STE + SYNC (default false)'), ...expect }, [],
     'install (overwrite) one STE'),
-  cmdq: obj({ commands: arrayOf(ref('command'), { minItems: 1 }), sync: bool('append CMD_SYNC (default true)'), ...expect },
+  cmdq: obj({ commands: arrayOf(ref('command'), { minItems: 1 }), sync: bool('append a CMD_SYNC after the commands (default false: the queue gets exactly the listed commands)'), ...expect },
     ['commands'], 'submit a batch of commands on the command queue'),
   dma: obj({
     device: name, ssid: u64, iova: u64, access: enumOf(['read', 'write', 'exec']),
@@ -208,6 +209,16 @@ export function buildScenarioSchema(): Json {
       granules: arrayOf(ref('granule'), { minItems: 1, uniqueItems: true }),
       stall_model: enumOf(['stall_and_terminate', 'terminate', 'stall_force'], 'IDR0.STALL_MODEL'),
       features: obj(Object.fromEntries(FEATURES.map((f) => [f, { type: 'boolean' }])), [], FEATURES_DESCRIPTION),
+      idr: obj(Object.fromEntries(PROFILE_FIELDS.map((f) => {
+        const doc = `SMMU_${f.reg}.${f.field}: ${f.doc}`;
+        return [f.field, Array.isArray(f.values) ? enumOf(f.values, doc) : int((f.values as { min: number }).min, (f.values as { max: number }).max, doc)];
+      })), [], 'ID register fields by architecture name, as raw encodings (applied after features)'),
+      impdef: obj({
+        cmd_res0: enumOf(['ill', 'ignore'], 'non-zero RES0 command fields: CERROR_ILL (default) or ignored (§4.1.5)'),
+        gbpa_abort_reset: bool('reset value of SMMU_GBPA.ABORT (IMPLEMENTATION DEFINED, §6.3.14; default false)'),
+        wired_irq: bool('a wired CMD_SYNC completion interrupt exists (§4.7.3; default false)'),
+        merge_events: bool('merge identical events when STE.MEV=1 (§7.3.1; default false)'),
+      }, [], 'IMPLEMENTATION DEFINED choices of the part'),
       cmdq_log2size: int(0, 19), evtq_log2size: int(0, 19), priq_log2size: int(0, 19),
       strtab: enumOf(['linear', '2level'], 'stream table format'),
       split: enumOf([6, 8, 10], 'STRTAB_BASE_CFG.SPLIT for 2-level stream tables'),

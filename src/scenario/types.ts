@@ -28,7 +28,7 @@ export interface Scenario {
   readonly covers?: readonly string[];
   /** IMPLEMENTATION DEFINED choices and every permitted value (src/scenario/choices.ts). */
   readonly permitted?: Readonly<Partial<Record<ChoiceName, readonly string[]>>>;
-  readonly smmu?: SmmuProfile;
+  readonly smmu?: SmmuBlock;
   readonly devices?: readonly Device[];
   readonly memory?: Memory;
   readonly streams?: readonly StreamInstall[];
@@ -76,7 +76,11 @@ export interface GuestConfig {
   readonly evtq_log2size?: number;
 }
 
-export interface SmmuProfile {
+/**
+ * A scenario's `smmu:` block: an input format for the emulator's one profile type
+ * (src/smmu/profile.ts SmmuProfile), mapped by src/scenario/profile-block.ts, plus set-up.
+ */
+export interface SmmuBlock {
   /** Architecture version (AIDR): v3.0, v3.1 or v3.2 (default). */
   readonly version?: 'v3.0' | 'v3.1' | 'v3.2';
   readonly oas?: number;
@@ -85,6 +89,14 @@ export interface SmmuProfile {
   readonly granules?: readonly Granule[];
   readonly stall_model?: 'stall_and_terminate' | 'terminate' | 'stall_force';
   readonly features?: Readonly<Partial<Record<Feature, boolean>>>;
+  /** ID register fields by architecture name (src/smmu/profile-fields.ts), raw encodings. */
+  readonly idr?: Readonly<Record<string, number>>;
+  readonly impdef?: {
+    readonly cmd_res0?: 'ill' | 'ignore';
+    readonly gbpa_abort_reset?: boolean;
+    readonly wired_irq?: boolean;
+    readonly merge_events?: boolean;
+  };
   readonly cmdq_log2size?: number;
   readonly evtq_log2size?: number;
   readonly priq_log2size?: number;
@@ -534,7 +546,7 @@ export const SHAPES: Readonly<Record<string, Shape>> = {
   host_device: shape<HostDeviceConfig>()(['device', 'ats', 'canwbs', 'pasid_bits', 'stall', 'smmu'], ['device']),
   guest: shape<GuestConfig>()(['viommu', 'nested_hwpt', 'ram_ipa', 'ram_pa', 'ram_size', 'cmdq_log2size', 'evtq_log2size'], []),
   vste: shape<VSte>()(['config', 'valid', 's1dss', 's1fmt', 's1cdmax', 'cd_table', 's1stalld', 'eats', 'fields', 'raw'], []),
-  smmu: shape<SmmuProfile>()(['version', 'oas', 'sidsize', 'ssidsize', 'granules', 'stall_model', 'features', 'cmdq_log2size',
+  smmu: shape<SmmuBlock>()(['version', 'oas', 'sidsize', 'ssidsize', 'granules', 'stall_model', 'features', 'idr', 'impdef', 'cmdq_log2size',
     'evtq_log2size', 'priq_log2size', 'strtab', 'split', 'recinvsid', 'cache_policy', 'faults'], []),
   fault: shape<FaultInjection>()(['kind', 'pa', 'size', 'count'], ['kind']),
   device: shape<Device>()(['name', 'sid', 'vsid', 'bdf'], ['name', 'sid']),

@@ -170,10 +170,10 @@ export function submitCommands(dev: DrivenSmmu, cmds: readonly (readonly bigint[
     const prod = dev.readReg(REG.CMDQ_PROD);
     const cons = dev.readReg(REG.CMDQ_CONS);
     const used = (ptr.norm(prod) - ptr.norm(cons) + 2 * ptr.size) % (2 * ptr.size);
-    const free = ptr.size - used;
-    if (free <= 0 && last !== undefined) break;
-    // PROD behind CONS (or a full queue before anything was published): nothing can be written
-    if (free <= 0) throw new RangeError(`Cannot submit commands: CMDQ_PROD 0x${prod.toString(16)} and CMDQ_CONS 0x${cons.toString(16)} leave no free slot`);
+    // Software may have written PROD behind CONS (used > size): like a driver, treat that as a
+    // full queue rather than a negative free count, and give up once a publish made no room.
+    const free = Math.max(0, ptr.size - used);
+    if (free === 0 && last !== undefined) break;
     let wr = ptr.norm(prod);
     const take = Math.min(free, cmds.length - i);
     for (let k = 0; k < take; k++, i++) {
@@ -190,5 +190,8 @@ export function submitCommands(dev: DrivenSmmu, cmds: readonly (readonly bigint[
     last = r;
     if (r.error !== 'CERROR_NONE' || r.stalled) break;
   } while (i < cmds.length);
-  return { ...(last as CmdqResult), executed, syncs };
+  const res = last as CmdqResult;
+  // Commands left unwritten: the queue stopped making progress (§3.5: software cannot publish
+  // into a full queue), reported as a stall like an injected one.
+  return { ...res, executed, syncs, stalled: res.stalled || (i < cmds.length && res.error === 'CERROR_NONE') };
 }

@@ -8,7 +8,8 @@
  * so host errata tables keyed on MMU-600 0x483 / MMU-700 0x487 never match), Variant 0, Revision 0.
  * AIDR = 0x02 (ArchMajorRev 0 = SMMUv3, ArchMinorRev 2 = v3.2).
  */
-import { AIDR, IDR0, IDR1, IDR2, IDR3, IDR4, IDR5, IIDR, oasEncoding } from '../arch/registers.ts';
+import { AIDR, IDR0, IDR1, IDR2, IDR3, IDR4, IDR5, IIDR } from '../arch/registers.ts';
+import { type IdRegName, registerFields } from './profile-fields.ts';
 
 export type Granule = '4k' | '16k' | '64k';
 
@@ -136,28 +137,11 @@ export interface IdRegs {
   idr0: bigint; idr1: bigint; idr2: bigint; idr3: bigint; idr4: bigint; idr5: bigint; iidr: bigint; aidr: bigint;
 }
 
-/** Raw ID register values for the profile (what hw_info hands to userspace). */
+/** Raw ID register values for the profile (what hw_info hands to userspace), from the field table. */
 export function profileToIdRegs(p: SmmuProfile): IdRegs {
-  const b = (x: boolean): number => (x ? 1 : 0);
-  const one = (c: { encode(v: Record<string, number>): bigint[] }, v: Record<string, number>): bigint => c.encode(v)[0] ?? 0n;
+  const one = (c: { encode(v: Record<string, number>): bigint[] }, reg: IdRegName): bigint => c.encode(registerFields(p, reg))[0] ?? 0n;
   return {
-    idr0: one(IDR0, {
-      S2P: b(p.s2p), S1P: b(p.s1p), TTF: p.ttf, COHACC: b(p.cohacc), BTM: b(p.btm), HTTU: p.httu, HYP: b(p.hyp),
-      ATS: b(p.ats), ASID16: b(p.asid16), MSI: b(p.msi), SEV: b(p.sev), PRI: b(p.pri), VMID16: b(p.vmid16),
-      CD2L: b(p.cd2l), TTENDIAN: p.ttendian, STALL_MODEL: p.stallModel, TERM_MODEL: b(p.termModel), ST_LEVEL: p.stLevel,
-    }),
-    idr1: one(IDR1, {
-      SIDSIZE: p.sidSize, SSIDSIZE: p.ssidSize, PRIQS: p.priqs, EVENTQS: p.eventqs, CMDQS: p.cmdqs,
-      ATTR_TYPES_OVR: b(p.attrTypesOvr), ATTR_PERMS_OVR: b(p.attrPermsOvr),
-    }),
-    idr2: one(IDR2, {}),
-    idr3: one(IDR3, { FWB: b(p.fwb), STT: b(p.stt), RIL: b(p.ril), BBML: p.bbml }),
-    idr4: one(IDR4, {}),
-    idr5: one(IDR5, {
-      OAS: oasEncoding(p.oas), GRAN4K: b(p.granules.includes('4k')), GRAN16K: b(p.granules.includes('16k')),
-      GRAN64K: b(p.granules.includes('64k')), DS: b(p.ds), VAX: p.vax, STALL_MAX: p.stallModel === 1 ? 0 : p.stallMax,
-    }),
-    iidr: one(IIDR, { Implementer: p.iidr.implementer, Revision: p.iidr.revision, Variant: p.iidr.variant, ProductID: p.iidr.productId }),
-    aidr: one(AIDR, { ArchMajorRev: p.aidr.major, ArchMinorRev: p.aidr.minor }),
+    idr0: one(IDR0, 'IDR0'), idr1: one(IDR1, 'IDR1'), idr2: IDR2.encode({})[0] ?? 0n, idr3: one(IDR3, 'IDR3'),
+    idr4: IDR4.encode({})[0] ?? 0n, idr5: one(IDR5, 'IDR5'), iidr: one(IIDR, 'IIDR'), aidr: one(AIDR, 'AIDR'),
   };
 }

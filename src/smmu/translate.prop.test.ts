@@ -53,6 +53,38 @@ function probes(ms: readonly M[], g: GranuleBytes, extra: bigint[]): bigint[] {
   return out.map((a) => a & ~7n);
 }
 
+/**
+ * An oracle for the tables themselves, independent of the codec the builder and the walker share
+ * (src/arch/ttd.ts): a VMSAv8-64 stage-1 walk written from the Arm ARM (D8.3 descriptor formats,
+ * D8.2 levels) with raw bit arithmetic, 48-bit OA. Returns the output address and AP[2:1] of the
+ * leaf, or undefined for an invalid descriptor. Without it, an encoding error common to builder
+ * and walker would translate "correctly" and the property could not see it.
+ */
+function rawWalk(mem: Setup['mem'], ttb: bigint, granule: GranuleBytes, iaBits: number, va: bigint): { pa: bigint; ap: number } | undefined {
+  const g = granule === 4096 ? 12 : granule === 16384 ? 14 : 16;
+  const stride = g - 3;
+  const oaMask = (1n << 48n) - 1n;
+  let level = 4 - Math.ceil((iaBits - g) / stride);
+  let table = ttb;
+  for (;;) {
+    const lsb = g + (3 - level) * stride; // lowest VA bit this level indexes
+    const width = Math.min(stride, iaBits - lsb);
+    const idx = (va >> BigInt(lsb)) & ((1n << BigInt(width)) - 1n);
+    const d = mem.read64(table + idx * 8n);
+    if (d === undefined || (d & 1n) === 0n) return undefined;
+    const isTable = (d & 2n) !== 0n;
+    if (level < 3 && isTable) {
+      table = d & oaMask & ~((1n << BigInt(g)) - 1n);
+      level++;
+      continue;
+    }
+    if (level === 3 && !isTable) return undefined; // 0b01 at level 3 is reserved (invalid)
+    const outLsb = BigInt(lsb);
+    const oa = d & oaMask & ~((1n << outLsb) - 1n);
+    return { pa: oa | (va & ((1n << outLsb) - 1n)), ap: Number((d >> 6n) & 3n) };
+  }
+}
+
 interface Req { write: boolean; privileged: boolean }
 const reqArb = fc.record({ write: fc.boolean(), privileged: fc.boolean() });
 
@@ -81,6 +113,10 @@ t.test('S1-only: translations and faults match the mapping set', async (t) => {
         for (const m of ms) (s.s1 as PageTableBuilder).map(m.va, m.out, m.size, { ap: m.ap });
         for (const a of probes(ms, g, [])) {
           if (a >= 1n << BigInt(ia)) continue;
+          // The tables as the Arm ARM reads them agree with the mapping set.
+          const m0 = lookup(ms, a);
+          const raw = rawWalk(s.mem, (s.s1 as PageTableBuilder).ttb, g, ia, a);
+          if (m0 === undefined ? raw !== undefined : raw?.pa !== m0.out + (a - m0.va) || raw.ap !== m0.ap) return false;
           for (let rep = 0; rep < 2; rep++) {
             const r = run(s, a, req);
             const m = lookup(ms, a);

@@ -106,7 +106,7 @@ function makeExtraSmmus(ctx: ExecContext, n: number): { dev: SmmuDevice; boot: B
   const alloc = new PageAllocator(HOST1_BASE, HOST1_LIMIT, ctx.mem);
   const out: { dev: SmmuDevice; boot: BootInfo }[] = [];
   for (let i = 1; i < n; i++) {
-    const dev = new SmmuDevice({ mem: ctx.mem, profile: ep.profile, cachePolicy: ep.cachePolicy });
+    const dev = new SmmuDevice({ mem: ctx.mem, profile: ctx.dev.profile, cachePolicy: ep.cachePolicy });
     const r = (reg: number): bigint[] => [ctx.dev.readReg(reg)];
     const log2 = Number(STRTAB_BASE_CFG.get(r(REG.STRTAB_BASE_CFG), 'LOG2SIZE'));
     const boot = bootSmmu(dev, alloc, {

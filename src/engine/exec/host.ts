@@ -72,7 +72,10 @@ export function encodeVste(ctx: ExecContext, v: VSte, where: string): bigint[] {
 export function hostStep(ctx: ExecContext, h: HostWorld, step: Step, n: number, where: string): HostOut | undefined {
   const s = ctx.scenario;
   const dev = (name: string): number => need(h.devIds.get(name), `device "${name}" is not bound`, where);
-  const obj = (name: string): number => need(h.names.get(name), `host object "${name}" was not created (or its creation failed)`, where);
+  // A name whose creation step failed stands for an ID the kernel never handed out: IOMMUFD IDs
+  // are allocated below 2^31 (xa_limit_31b), so 0xffff_ffff names no object and the ioctl
+  // answers -ENOENT, as it would for a user passing a stale ID.
+  const obj = (name: string): number => h.names.get(name) ?? 0xffff_ffff;
   const fd = h.fd;
   if ('hw_info' in step) {
     const b = step.hw_info;

@@ -33,6 +33,9 @@ import { s1Invalidation, s2Invalidation, steInvalidation } from './invalidate.ts
 import { encodeSte, streamSid } from './streams.ts';
 import { mapS1, mapS2 } from './tables.ts';
 import { hostStep } from './host.ts';
+import { BudgetExceeded } from '../budget.ts';
+import { ExecFailure } from '../exec-failure.ts';
+import { MemoryCapError } from '../../memory/sparse-memory.ts';
 
 type Fields = Record<string, ObsValue>;
 type Out = { result: string; fields: Fields };
@@ -58,9 +61,10 @@ export function runStep(ctx: ExecContext, step: Step, n: number): StepRecord {
   try {
     out = dispatch(ctx, step, n, where);
   } catch (e) {
-    // Executor-side errors (bad table edit, STE outside the stream table, ...) name their step.
+    if (e instanceof BudgetExceeded) throw e;
+    // Executor-side errors name their step, by text and by scenario path (runner: file:line:col).
     const msg = e instanceof Error ? e.message : String(e);
-    throw new Error(msg.includes(where) ? msg : `${where}: ${msg}`, { cause: e });
+    throw new ExecFailure(['steps', n - 1, op], msg.includes(where) ? msg : `${where}: ${msg}`, { cause: e });
   }
   return { step: n, op, result: out.result, ...out.fields };
 }
@@ -150,7 +154,33 @@ function dispatch(ctx: ExecContext, step: Step, n: number, where: string): Out {
   throw new Error(`Cannot run ${where}: unknown step kind`);
 }
 
+/**
+ * A map/unmap step is software editing its own tables (io-pgtable map/unmap): when the edit is
+ * impossible (the range is already mapped, or an unmap would split a block) the step fails the
+ * way the software call would, with result `error` and the reason, and the tables are unchanged
+ * from the failing entry on. Validation already rejected every statically impossible edit.
+ */
 function mapStep(ctx: ExecContext, step: Step, where: string): Out {
+  try {
+    return mapStepUnguarded(ctx, step, where);
+  } catch (e) {
+    if (!(e instanceof TableEditError)) throw e;
+    const body = 'map' in step ? step.map : 'unmap' in step ? step.unmap : undefined;
+    return { result: 'error', fields: { table: body?.table ?? '', reason: e.message } };
+  }
+}
+
+class TableEditError extends Error {}
+const edit = (f: () => void): void => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof MemoryCapError) throw e;
+    throw new TableEditError(e instanceof Error ? e.message.replace(/^Cannot map [^:]*: /, '') : String(e));
+  }
+};
+
+function mapStepUnguarded(ctx: ExecContext, step: Step, where: string): Out {
   const body = 'map' in step ? step.map : 'unmap' in step ? step.unmap : undefined;
   if (body === undefined) throw new Error(`Cannot run ${where}: not a map/unmap step`);
   const isMap = 'map' in step;
@@ -162,8 +192,8 @@ function mapStep(ctx: ExecContext, step: Step, where: string): Out {
   if (s1 !== undefined) {
     const va = body.va;
     if (va === undefined) throw new RangeError(`Cannot run ${where}: stage-1 table "${body.table}" needs \`va\``);
-    if ('map' in step) mapS1(s1, { ...step.map, va }, ctx.alloc, where);
-    else s1.builder.unmap(va, body.size);
+    if ('map' in step) edit(() => mapS1(s1, { ...step.map, va }, ctx.alloc, where));
+    else edit(() => s1.builder.unmap(va, body.size));
     cmds = s1Invalidation(ctx.scenario, ctx.tables, body.table, s1.builder, va, body.size);
     addrField = { va };
   } else {
@@ -173,9 +203,9 @@ function mapStep(ctx: ExecContext, step: Step, where: string): Out {
     if ('map' in step) {
       const pa = step.map.pa;
       if (pa === undefined) throw new RangeError(`Cannot run ${where}: a stage-2 mapping needs \`pa\``);
-      mapS2(sp.builder, { ...step.map, ipa, pa }, where);
+      edit(() => mapS2(sp.builder, { ...step.map, ipa, pa }, where));
     } else {
-      sp.builder.unmap(ipa, body.size);
+      edit(() => sp.builder.unmap(ipa, body.size));
     }
     cmds = s2Invalidation(ctx.scenario, body.table, sp.builder, ipa, body.size);
     addrField = { ipa };

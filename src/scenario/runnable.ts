@@ -1,0 +1,281 @@
+/**
+ * Totality checks (issue 12 part 6): rules that make every accepted scenario runnable to an
+ * answer. What the schema cannot say and the executor could not do is rejected here, located,
+ * citing the rule; everything else an SMMU can be asked is run and answered the architected way
+ * (C_BAD_STE, C_BAD_SUBSTREAMID, CERROR_ILL, GERROR, aborts), never by an exception.
+ *
+ *  - `fields:` names and values, and typed keys, must fit the structure they are encoded into
+ *    (STE §5.2, CD §5.4, commands §4): an unknown name or a value wider than its field cannot be
+ *    written into the structure at all.
+ *  - StreamIDs are at most 32 bits and an STE can only be installed inside the stream table
+ *    (SMMU_IDR1.SIDSIZE, §6.3.2); SubstreamIDs are at most 20 bits (§3.3.2, PCIe PASID).
+ *  - `write_reg` names a register the emulator implements.
+ *  - Tables: a geometry the translation regime can describe (VMSAv8-64 start level, §5.2 S2SL0),
+ *    placed on a 64-byte boundary; mappings granule-aligned, inside the input range
+ *    (va_bits / ipa_bits, or the TTB1 range at the top of the 64-bit VA space), not overlapping
+ *    within one table, and bounded in the descriptors they need (LoadCaps.maxLeafDescriptors).
+ */
+import { CD } from '../arch/cd.ts';
+import type { StructCodec } from '../arch/fields.ts';
+import { REG } from '../arch/registers.ts';
+import { STE } from '../arch/ste.ts';
+import { startLevelS2 } from '../arch/ttd.ts';
+import { leafCountBound, tableGeometry } from '../pgtable/builder.ts';
+import { gShiftOf } from '../pgtable/descriptors.ts';
+import { DEFAULT_PROFILE } from '../smmu/profile.ts';
+import type { LoadCaps } from './caps.ts';
+import { commandFields } from './command-fields.ts';
+import { type LoadError, type LoadErrorCode, pathString } from './errors.ts';
+import type { Locator } from './locate.ts';
+import type { Command, FieldMap, Granule, Scenario } from './types.ts';
+import { stepKind } from './types.ts';
+
+type Path = (string | number)[];
+const GRANULE: Readonly<Record<Granule, 4096 | 16384 | 65536>> = { '4k': 4096, '16k': 16384, '64k': 65536 };
+const U32_MAX = 0xffff_ffffn;
+const SSID_LIMIT = 1n << 20n;
+const U64_TOP = 1n << 64n;
+
+interface Mapping {
+  readonly from: bigint;
+  readonly size: bigint;
+  readonly path: Path;
+}
+
+export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Locator): LoadError[] {
+  const errors: LoadError[] = [];
+  const report = (code: LoadErrorCode, path: Path, message: string): void => {
+    const p = loc.locate(path);
+    errors.push({ code, file, line: p.line, col: p.col, path: pathString(path), message });
+  };
+  const fieldsFit = (codec: StructCodec, values: Readonly<Record<string, bigint | number | boolean>>, path: Path, typedKey?: string): void => {
+    for (const e of codec.validate(values)) {
+      const at = typedKey !== undefined ? [...path, typedKey] : [...path, 'fields', e.field];
+      report('BAD_VALUE', at, `${e.message} (${codec.name} field layout, SMMUv3 §${codec.name === 'CD' ? '5.4' : codec.name === 'STE' ? '5.2' : '4'})`);
+    }
+  };
+  const fieldMap = (codec: StructCodec, f: FieldMap | undefined, path: Path): void => {
+    if (f !== undefined) fieldsFit(codec, f, path);
+  };
+
+  const sidSize = s.smmu?.sidsize ?? DEFAULT_PROFILE.sidSize;
+  const devices = new Map((s.devices ?? []).map((d) => [d.name, d] as const));
+  (s.devices ?? []).forEach((d, i) => {
+    if (d.sid > U32_MAX) report('BAD_VALUE', ['devices', i, 'sid'], `StreamID 0x${d.sid.toString(16)} is wider than 32 bits (SMMUv3 §3.3.1)`);
+    if (d.vsid !== undefined && d.vsid > U32_MAX)
+      report('BAD_VALUE', ['devices', i, 'vsid'], `vSID 0x${d.vsid.toString(16)} is wider than 32 bits (SMMUv3 §3.3.1)`);
+  });
+  const steSid = (x: { device?: string; sid?: bigint }, at: Path): void => {
+    const sid = x.sid ?? (x.device !== undefined ? devices.get(x.device)?.sid : undefined);
+    if (sid === undefined) return;
+    if (sid >= 1n << BigInt(sidSize)) {
+      report(
+        'BAD_VALUE',
+        [...at, x.sid !== undefined ? 'sid' : 'device'],
+        `Cannot install an STE for StreamID 0x${sid.toString(16)}: the stream table covers SMMU_IDR1.SIDSIZE=${sidSize} bits (SMMUv3 §6.3.2, §3.3.1); a transaction from it gets C_BAD_STREAMID instead`,
+      );
+    }
+  };
+  const ste = (st: { device?: string; sid?: bigint; vmid?: bigint; fields?: FieldMap }, at: Path): void => {
+    steSid(st, at);
+    if (st.sid !== undefined && st.sid > U32_MAX)
+      report('BAD_VALUE', [...at, 'sid'], `StreamID 0x${st.sid.toString(16)} is wider than 32 bits (SMMUv3 §3.3.1)`);
+    if (st.vmid !== undefined) fieldsFit(STE, { S2VMID: st.vmid }, at, 'vmid');
+    fieldMap(STE, st.fields, at);
+  };
+  (s.streams ?? []).forEach((st, i) => ste(st, ['streams', i]));
+  if (s.host !== undefined) {
+    // The host binds every declared device; Linux's probe refuses a StreamID the SMMU cannot
+    // index (arm_smmu_sid_in_range: SID < 2^SIDSIZE), so such a device cannot be part of a host.
+    (s.devices ?? []).forEach((d, i) => {
+      if (d.sid >= 1n << BigInt(sidSize)) {
+        report(
+          'BAD_VALUE',
+          ['devices', i, 'sid'],
+          `StreamID 0x${d.sid.toString(16)} is outside SMMU_IDR1.SIDSIZE=${sidSize} bits, so the host cannot bind device "${d.name}" (SMMUv3 §6.3.2; linux-smmuv3-iommufd.md: arm_smmu_sid_in_range)`,
+        );
+      }
+    });
+  }
+  const faultNeedsPa = (f: { kind: string; pa?: bigint }, at: Path): void => {
+    if (f.kind === 'ext_abort' && f.pa === undefined) report('CONFLICT', at, 'An ext_abort injection needs `pa`: the physical range whose reads abort');
+  };
+  (s.smmu?.faults ?? []).forEach((f, i) => faultNeedsPa(f, ['smmu', 'faults', i]));
+  const aligned8 = (pa: bigint, at: Path): void => {
+    if (pa % 8n !== 0n)
+      report(
+        'BAD_VALUE',
+        at,
+        `Raw 64-bit writes need an 8-byte aligned pa, got 0x${pa.toString(16)} (SMMU structures are arrays of 64-bit words, SMMUv3 §3.2)`,
+      );
+  };
+  (s.memory?.writes ?? []).forEach((w, i) => aligned8(w.pa, ['memory', 'writes', i, 'pa']));
+
+  const ssid = (v: bigint | undefined, at: Path): void => {
+    if (v !== undefined && v >= SSID_LIMIT)
+      report('BAD_VALUE', at, `SubstreamID 0x${v.toString(16)} is wider than 20 bits (SMMUv3 §3.3.2: SubstreamIDs are up to 20 bits, the PCIe PASID width)`);
+  };
+  const command = (c: Command, at: Path): void => {
+    if (c.raw !== undefined || c.op === undefined) return;
+    const dev = c.device !== undefined ? devices.get(c.device) : undefined;
+    const sid = c.sid ?? (dev === undefined ? undefined : dev.vsid !== undefined && dev.vsid > dev.sid ? dev.vsid : dev.sid);
+    if (sid !== undefined && sid > U32_MAX) {
+      report('BAD_VALUE', [...at, c.sid !== undefined ? 'sid' : 'device'], `StreamID 0x${sid.toString(16)} is wider than 32 bits (SMMUv3 §3.3.1)`);
+      return;
+    }
+    const cf = commandFields({ ...c, op: c.op }, sid);
+    for (const p of cf.problems) report('BAD_VALUE', [...at, p.key], `${p.message} (SMMUv3 §4)`);
+    fieldsFit(cf.codec, cf.values, at);
+  };
+
+  const mem = s.memory ?? {};
+  const tables = new Map<string, { stage: 1 | 2; granule: 4096 | 16384 | 65536; bits: number; maps: Mapping[] }>();
+  let leaves = 0n;
+  let leavesAt: Path | undefined;
+  const oas = s.smmu?.oas ?? DEFAULT_PROFILE.oas;
+  const mapping = (table: string, va: bigint, out: bigint | undefined, outKey: string, size: bigint, pageOnly: boolean, at: Path, isMap: boolean): void => {
+    const t = tables.get(table);
+    if (t === undefined) return; // an unknown name is reported by checkReferences
+    const g = BigInt(t.granule);
+    const inKey = t.stage === 1 ? 'va' : 'ipa';
+    const rule = 'VMSAv8-64: a leaf maps whole granules (Arm ARM D8.3)';
+    if (va % g !== 0n)
+      report('BAD_VALUE', [...at, inKey], `${inKey} 0x${va.toString(16)} is not aligned to the ${t.granule / 1024}K granule of table "${table}" (${rule})`);
+    if (size % g !== 0n)
+      report('BAD_VALUE', [...at, 'size'], `size 0x${size.toString(16)} is not a multiple of the ${t.granule / 1024}K granule of table "${table}" (${rule})`);
+    if (isMap && out !== undefined && out % g !== 0n) {
+      report(
+        'BAD_VALUE',
+        [...at, outKey],
+        `output address 0x${out.toString(16)} is not aligned to the ${t.granule / 1024}K granule of table "${table}" (${rule})`,
+      );
+    }
+    const span = 1n << BigInt(t.bits);
+    const end = va + size;
+    const low = end <= span;
+    const high = t.stage === 1 && va >= U64_TOP - span && end <= U64_TOP;
+    if (!low && !high) {
+      const range = t.stage === 1 ? `[0, 2^${t.bits}) or [2^64 - 2^${t.bits}, 2^64)` : `[0, 2^${t.bits})`;
+      report(
+        'BAD_VALUE',
+        [...at, inKey],
+        `[0x${va.toString(16)}, 0x${end.toString(16)}) is outside the ${t.bits}-bit input range ${range} of table "${table}" (Arm ARM D8.1: input address size)`,
+      );
+    }
+    if (isMap && out !== undefined && out + size > U64_TOP) {
+      report('BAD_VALUE', [...at, 'size'], `output range 0x${out.toString(16)} + 0x${size.toString(16)} wraps past 2^64`);
+    }
+    if (isMap) {
+      leaves += leafCountBound(va, out, size, t.granule, oas, pageOnly);
+      leavesAt ??= at;
+    }
+  };
+  const declareTable = (stage: 1 | 2, name: string, granule: Granule, bits: number, sl0: number | undefined, at: bigint | undefined, path: Path): void => {
+    const gb = GRANULE[granule];
+    const start = sl0 === undefined || stage === 1 ? undefined : startLevelS2(gShiftOf(gb), sl0);
+    const geo =
+      stage === 2 && sl0 !== undefined && start === undefined
+        ? `S2SL0=${sl0} has no start level with the ${granule} granule`
+        : tableGeometry(stage, gb, bits, start);
+    if (typeof geo === 'string') report('BAD_VALUE', [...path, stage === 1 ? 'va_bits' : 'ipa_bits'], `${geo} (SMMUv3 §5.2 S2SL0/S2T0SZ, §5.4 TxSZ)`);
+    if (at !== undefined && at % 64n !== 0n)
+      report(
+        'BAD_VALUE',
+        [...path, 'at'],
+        `Table address 0x${at.toString(16)} is not 64-byte aligned (SMMUv3 §5.2/§5.4: table pointers hold bits [55:6] at least)`,
+      );
+    if (!tables.has(name)) tables.set(name, { stage, granule: gb, bits, maps: [] });
+  };
+  (mem.s2_tables ?? []).forEach((t, i) => declareTable(2, t.name, t.granule, t.ipa_bits, t.sl0, t.at, ['memory', 's2_tables', i]));
+  (mem.s1_tables ?? []).forEach((t, i) => declareTable(1, t.name, t.granule, t.va_bits, undefined, t.at, ['memory', 's1_tables', i]));
+  (mem.cd_tables ?? []).forEach((t, i) => {
+    const at: Path = ['memory', 'cd_tables', i];
+    if (t.at !== undefined && t.at % 64n !== 0n)
+      report('BAD_VALUE', [...at, 'at'], `Table address 0x${t.at.toString(16)} is not 64-byte aligned (SMMUv3 §5.2 S1ContextPtr holds bits [55:6])`);
+    t.entries.forEach((e, j) => {
+      const eat: Path = [...at, 'entries', j];
+      ssid(e.ssid, [...eat, 'ssid']);
+      if (t.s1cdmax !== undefined && e.ssid >= 1n << BigInt(t.s1cdmax) && !(t.s1cdmax === 0 && e.ssid === 0n)) {
+        report('BAD_VALUE', [...eat, 'ssid'], `SubstreamID ${e.ssid} has no slot in a CD table of S1CDMax=${t.s1cdmax} (SMMUv3 §5.2 S1CDMax)`);
+      }
+      if (e.asid !== undefined) fieldsFit(CD, { ASID: e.asid }, eat, 'asid');
+      fieldMap(CD, e.fields, eat);
+    });
+  });
+  const staticMaps = (kind: 's1_tables' | 's2_tables'): void => {
+    (mem[kind] ?? []).forEach((t, i) => {
+      const entries = t.map as readonly { va?: bigint; ipa?: bigint; pa?: bigint; size: bigint; page_only?: boolean }[];
+      entries.forEach((m, j) => {
+        const at: Path = ['memory', kind, i, 'map', j];
+        const va = kind === 's1_tables' ? (m.va ?? 0n) : (m.ipa ?? 0n);
+        const out = kind === 's1_tables' ? (m.pa ?? m.ipa) : m.pa;
+        mapping(t.name, va, out, m.pa !== undefined ? 'pa' : 'ipa', m.size, m.page_only === true, at, true);
+        tables.get(t.name)?.maps.push({ from: va, size: m.size, path: at });
+      });
+    });
+  };
+  staticMaps('s2_tables');
+  staticMaps('s1_tables');
+  for (const [name, t] of tables) {
+    const sorted = [...t.maps].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+    for (let k = 1; k < sorted.length; k++) {
+      const prev = sorted[k - 1] as Mapping;
+      const cur = sorted[k] as Mapping;
+      if (cur.from < prev.from + prev.size) {
+        report(
+          'CONFLICT',
+          cur.path,
+          `Mapping at 0x${cur.from.toString(16)} overlaps the mapping at ${pathString(prev.path)} in table "${name}": one input address has one translation (a second map of it would need break-before-make)`,
+        );
+      }
+    }
+  }
+
+  s.steps.forEach((step, i) => {
+    const kind = stepKind(step);
+    const at: Path = ['steps', i, kind];
+    if ('ste' in step) ste(step.ste, at);
+    else if ('dma' in step) ssid(step.dma.ssid, [...at, 'ssid']);
+    else if ('resume' in step) ssid(step.resume.ssid, [...at, 'ssid']);
+    else if ('msi' in step) ssid(step.msi.ssid, [...at, 'ssid']);
+    else if ('attach' in step) ssid(step.attach.probe?.ssid, [...at, 'probe', 'ssid']);
+    else if ('cmdq' in step) step.cmdq.commands.forEach((c, j) => command(c, [...at, 'commands', j]));
+    else if ('invalidate' in step) step.invalidate.commands.forEach((c, j) => command(c, [...at, 'commands', j]));
+    else if ('guest_cmdq' in step) (step.guest_cmdq.commands ?? []).forEach((c, j) => command(c, [...at, 'commands', j]));
+    else if ('write' in step) aligned8(step.write.pa, [...at, 'pa']);
+    else if ('inject_fault' in step) faultNeedsPa(step.inject_fault, at);
+    else if ('vdevice' in step) {
+      if (s.host?.uapi !== 'rfc-2023' && step.vdevice.viommu === undefined) {
+        report('CONFLICT', at, 'IOMMU_VDEVICE_ALLOC needs a vIOMMU with the current uAPI: give `viommu` (rfc-2023 has no vIOMMU)');
+      }
+    } else if ('nested_hwpt' in step) fieldMap(STE, step.nested_hwpt.ste.fields, [...at, 'ste']);
+    else if ('write_reg' in step) {
+      const key = step.write_reg.reg.replace(/^SMMU_/, '');
+      if (!(key in REG))
+        report(
+          'BAD_VALUE',
+          [...at, 'reg'],
+          `${step.write_reg.reg} is not implemented by the emulated SMMU (no PRI queue, no GATOS), so it cannot be written (SMMUv3 §6.3)`,
+        );
+    } else if ('map' in step) {
+      const m = step.map;
+      const t = tables.get(m.table);
+      const va = t?.stage === 2 ? m.ipa : m.va;
+      if (va !== undefined)
+        mapping(m.table, va, t?.stage === 2 ? m.pa : (m.pa ?? m.ipa), m.pa !== undefined ? 'pa' : 'ipa', m.size, m.page_only === true, at, true);
+    } else if ('unmap' in step) {
+      const m = step.unmap;
+      const t = tables.get(m.table);
+      const va = t?.stage === 2 ? m.ipa : m.va;
+      if (va !== undefined) mapping(m.table, va, undefined, 'pa', m.size, false, at, false);
+    }
+  });
+  if (leaves > BigInt(caps.maxLeafDescriptors)) {
+    report(
+      'CAP_EXCEEDED',
+      leavesAt ?? ['memory'],
+      `Mappings need up to ${leaves} leaf descriptors; the cap is ${caps.maxLeafDescriptors} (align va and pa to a block size so blocks can be used, or map less)`,
+    );
+  }
+  return errors;
+}
