@@ -4,7 +4,7 @@
  * Run directly: `node --import=tsx bench/trace.bench.ts`.
  */
 import { pathToFileURL } from 'node:url';
-import { formatCmdqError, formatEventLog, withDmesgPrefix } from '../src/host/log.ts';
+import { formatCmdqError, formatEventLog, withDmesgPrefix } from '../src/linux/messages.ts';
 import { importDmesg } from '../src/trace/dmesg.ts';
 
 /** Deterministic generator (xorshift) so every run imports the same text. */

@@ -284,7 +284,29 @@ function mutateOnce(doc: Record<string, unknown>, r: R, seeds: readonly Seed[]):
       const smmu = isRecord(doc['smmu']) ? doc['smmu'] : {};
       doc['smmu'] = smmu;
       const roll = r();
-      if (roll < 0.4) {
+      if (roll < 0.25) {
+        // software's reset programming (boot:) and the constructs of part 2
+        const boot = isRecord(doc['boot']) ? doc['boot'] : {};
+        doc['boot'] = boot;
+        const k = pick(r, ['strtab', 'cmdq', 'evtq', 'invalidate', 'index', 'ram']);
+        if (k === 'invalidate') boot['invalidate'] = r() < 0.5;
+        else if (k === 'strtab')
+          boot['strtab'] = {
+            fmt: pick(r, ['linear', '2level']),
+            log2size: pick(r, [0, 4, 8, 12, 16, 20]),
+            split: pick(r, [6, 8, 10]),
+            ...(r() < 0.5 ? { l1: [{ index: pick(r, [0, 1, 3]), span: pick(r, [0, 1, 2, 9, 31]) }] } : {}),
+          };
+        else if (k === 'index' && steps !== undefined) steps.unshift({ cmdq: { commands: [{ op: 'TLBI_NSNH_ALL' }], index: pick(r, [0, 3, 12, 255]) } });
+        else if (k === 'ram')
+          doc['memory'] = {
+            ...(isRecord(doc['memory']) ? doc['memory'] : {}),
+            ram: [{ pa: pick(r, [0x8000_0000, 0x1000_0000, 0]), size: pick(r, ['4K', '64K', '2M']) }],
+          };
+        else boot[k] = { log2size: pick(r, [0, 1, 4, 8, 19]), start: pick(r, [0, 1, 15, 16, 31, 512]) };
+        return `boot.${k}`;
+      }
+      if (roll < 0.5) {
         const feats = isRecord(smmu['features']) ? smmu['features'] : {};
         feats[pick(r, FEATURES)] = r() < 0.5;
         smmu['features'] = feats;

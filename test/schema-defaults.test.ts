@@ -77,6 +77,12 @@ const MAP = (x: string): string =>
 /** path -> [scenario with the property left out, scenario with the default written out]. */
 const CASES: Readonly<Record<string, readonly [string, string]>> = {
   'smmu.version': [device({}), device({ SMMU: 'smmu: { version: v3.2 }\n' })],
+  'boot.invalidate': [device({}), device({ SMMU: 'boot: { invalidate: true }\n' })],
+  'boot.strtab.fmt': [device({}), device({ SMMU: 'boot: { strtab: { fmt: linear } }\n' })],
+  'boot.strtab.log2size': [device({}), device({ SMMU: 'boot: { strtab: { log2size: 8 } }\n' })],
+  'boot.strtab.split': [device({ SMMU: 'smmu: { strtab: 2level }\n' }), device({ SMMU: 'smmu: { strtab: 2level }\nboot: { strtab: { split: 8 } }\n' })],
+  'boot_queue.log2size': [device({}), device({ SMMU: 'boot: { cmdq: { log2size: 8 }, evtq: { log2size: 8 } }\n' })],
+  'boot_queue.start': [device({}), device({ SMMU: 'boot: { cmdq: { start: 0 }, evtq: { start: 0 } }\n' })],
   'smmu.impdef.cmd_res0': [
     device({ STEPS: "  - cmdq: { commands: [{ raw: ['0x0000_0010_0000_0001', '0x1000'] }] }\n" }),
     device({ SMMU: 'smmu: { impdef: { cmd_res0: ill } }\n', STEPS: "  - cmdq: { commands: [{ raw: ['0x0000_0010_0000_0001', '0x1000'] }] }\n" }),

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { cli } from '../src/cli/app.ts';
 import { executeScenario } from '../src/engine/execute.ts';
 import type { Observation } from '../src/engine/types.ts';
-import { formatEventLog, withDmesgPrefix, type LogEra } from '../src/host/log.ts';
+import { formatEventLog, withDmesgPrefix, type LogEra } from '../src/linux/messages.ts';
 import { FEATURES } from '../src/scenario/features.ts';
 import { loadScenarioFile } from '../src/scenario/load.ts';
 import { crossCheck } from '../src/trace/decode.ts';

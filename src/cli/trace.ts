@@ -95,7 +95,7 @@ export async function traceCommand(args: readonly string[], io: CliIo): Promise<
   }
   const trace = await import('../trace/cli.ts');
   let r;
-  if (sub === 'import') r = trace.runTraceImport(rest);
+  if (sub === 'import') r = trace.runTraceImport(rest, io.stdout);
   else if (sub === 'decode') r = trace.runTraceDecode(rest);
   else {
     const split = splitHarnessOptions(rest);

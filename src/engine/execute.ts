@@ -34,6 +34,8 @@ import type { ExecuteOptions, ExecuteScenario, ObsScalar, Observation, StepRecor
 
 /** Linear stream tables cover at least 8 SID bits, more when a declared StreamID needs them. */
 function sidBitsFor(s: Scenario, sidSize: number, strtab: 'linear' | '2level'): number | undefined {
+  const given = s.boot?.strtab?.log2size;
+  if (given !== undefined) return Math.min(given, sidSize);
   if (strtab === '2level') return undefined;
   let max = 0n;
   for (const d of s.devices ?? []) if (d.sid > max) max = d.sid;
@@ -66,6 +68,8 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
   if (dev instanceof TargetDevice) checkTargetProfile(scenario, ep, dev);
   const meter = new BudgetMeter(opts.budget);
   const mem = dev.mem;
+  // Zero-filled RAM first: boot structures and tables may be placed inside it.
+  (scenario.memory?.ram ?? []).forEach((r, i) => at(['memory', 'ram', i], () => mem.zero(r.pa, Number(r.size))));
   const alloc = makeAllocators(mem);
   const sidBits = sidBitsFor(scenario, makeProfile(ep.profile).sidSize, ep.boot.strtab);
   // a target without IDR0.Hyp boots with as many commands as the reference model (boot.ts padEl2)
@@ -88,6 +92,7 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
   // Raw writes last among the memory contents (they may overwrite any table or STE), then faults
   // (an ext_abort on a table page must not be undone by building the table).
   (scenario.memory?.writes ?? []).forEach((w, i) => at(['memory', 'writes', i], () => w.u64.forEach((v, k) => mem.write64(w.pa + BigInt(8 * k), v))));
+  (scenario.memory?.unbacked ?? []).forEach((r, i) => at(['memory', 'unbacked', i], () => mem.unback(r.pa, Number(r.size))));
   (scenario.smmu?.faults ?? []).forEach((f, i) => at(['smmu', 'faults', i], () => injectFault(ctx, f, `smmu.faults[${i}]`)));
   const host = at(['host'], () => makeHostWorld(ctx));
   if (host !== undefined) ctx.host = host;

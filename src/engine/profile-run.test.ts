@@ -78,3 +78,30 @@ t.test('a scenario block is checked against the run-level part', async (t) => {
     ['3:9 rule IDR3.RIL-v3.2 (SMMUv3 §6.3.4): RIL is 1 in SMMUv3.2 or later'],
   );
 });
+
+const nestedInv = (smmu: string): string => `description: COHACC and ATTR_TYPES_OVR seen by the Linux-like host (linux-smmuv3-iommufd.md §3.4)
+tags: [t]
+${smmu}devices: [{ name: nic, sid: 0x10, vsid: 0x7, bdf: '01:00.0' }]
+host: {}
+memory:
+  s2_tables: [{ name: vm, granule: 4k, ipa_bits: 48, map: [{ ipa: 0x8000_0000, pa: 0x2_0000_0000, size: 2M, perm: rw }] }]
+  s1_tables: [{ name: gs1, granule: 4k, va_bits: 48, ipa_space: vm, map: [{ va: 0x1000_0000, ipa: 0x8000_1000, size: 4K, perm: rw }] }]
+  cd_tables: [{ name: gcd, ipa_space: vm, entries: [{ ssid: 0, asid: 5, tt0: gs1 }] }]
+steps:
+  - hwpt_alloc: { name: s2, device: nic, s2_table: vm }
+  - viommu: { name: vi, device: nic, hwpt: s2 }
+  - vdevice: { viommu: vi, device: nic }
+  - nested_hwpt: { name: n1, device: nic, pt: vi, ste: { config: s1, cd_table: gcd } }
+  - attach: { device: nic, hwpt: n1 }
+  - invalidate: { target: vi, commands: [{ op: TLBI_NH_ASID, asid: 5 }] }
+`;
+
+t.test('idr: COHACC=0 turns off MSI polling (CMD_SYNC CS=SIG_SEV); ATTR_TYPES_OVR=0 drops SHCFG=incoming', async (t) => {
+  const cs = (o: Observation): bigint => (((step(o, 6)['issued'] as bigint[])[2] ?? 0n) >> 12n) & 3n;
+  const shcfg = (o: Observation): bigint => (((step(o, 5)['ste'] as bigint[])[1] ?? 0n) >> 44n) & 3n;
+  const def = run(nestedInv(''));
+  t.equal(cs(def), 1n, 'coherent MSI-capable part: CS=SIG_IRQ');
+  t.equal(shcfg(def), 1n, 'ATTR_TYPES_OVR: SHCFG=incoming');
+  t.equal(cs(run(nestedInv('smmu: { idr: { COHACC: 0 } }\n'))), 2n, 'non-coherent part: CS=SIG_SEV');
+  t.equal(shcfg(run(nestedInv('smmu: { idr: { ATTR_TYPES_OVR: 0 } }\n'))), 0n, 'no override: SHCFG 0');
+});

@@ -12,7 +12,7 @@
  */
 import { REG } from '../arch/registers.ts';
 import { cmdSync } from './commands.ts';
-import { GERROR_CAUSES, formatCmdqError, formatSyncTimeout } from './log.ts';
+import { GERROR_CAUSES, formatCmdqError, formatSyncTimeout } from '../linux/messages.ts';
 import type { HostSmmuPort } from './port.ts';
 
 /** GERROR bits Linux handles (GERROR_ERR_MASK). */

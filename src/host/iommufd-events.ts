@@ -6,7 +6,7 @@
  */
 import { routeEvent } from './event-route.ts';
 import type { ObjectStore, VeventqObj } from './iommufd-objects.ts';
-import { formatEventLog, type LogEra } from './log.ts';
+import { formatEventLog, type LogEra } from '../linux/messages.ts';
 import type { Result } from './uapi.ts';
 import { VEVENTQ_TYPE_ARM_SMMUV3, VEventQueue, type VEventRecord } from './veventq.ts';
 

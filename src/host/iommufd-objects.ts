@@ -3,7 +3,7 @@
  * (SMMUs, devices) and what the ioctls create (HWPTs, vIOMMUs, vDEVICEs, vEVENTQs).
  */
 import type { SmmuFeatures } from './features.ts';
-import type { LogEra } from './log.ts';
+import type { LogEra } from '../linux/messages.ts';
 import type { PageTableBuilder } from '../pgtable/builder.ts';
 import type { HostSmmuPort } from './port.ts';
 import type { S2Config } from './ste-build.ts';

@@ -12,7 +12,7 @@
  */
 import { REG } from '../arch/registers.ts';
 import { type DriverIssueResult, driverIssue, type HostLogSink } from './driver-cmdq.ts';
-import { formatEvtqOverflow } from './log.ts';
+import { formatEvtqOverflow } from '../linux/messages.ts';
 import { planSteWrite, steWriteBatches } from './entry-sync.ts';
 import { type SmmuFeatures, probeFeatures } from './features.ts';
 import {

@@ -20,6 +20,8 @@ export interface LoadCaps {
    * mapping is 2^32 pages).
    */
   readonly maxLeafDescriptors: number;
+  /** Bytes of zero-filled RAM (memory.ram), and of a software-placed stream table. */
+  readonly maxRamBytes: number;
 }
 
 export const DEFAULT_CAPS: LoadCaps = {
@@ -32,4 +34,5 @@ export const DEFAULT_CAPS: LoadCaps = {
   maxPageOnlyBytes: 1n << 30n,
   maxDevices: 4096,
   maxLeafDescriptors: 1 << 20,
+  maxRamBytes: 64 << 20,
 };

@@ -35,8 +35,8 @@ t.test('fields: unknown names and over-wide values (STE, CD, commands)', async (
 });
 
 t.test('IDs: StreamID beyond the stream table or 32 bits, SubstreamID beyond 20 bits', async (t) => {
-  t.match(errors(`smmu: { sidsize: 8 }\nstreams: [ { sid: 0x100, config: bypass } ]\nsteps: []\n`), [/^BAD_VALUE streams\[0\]\.sid .*SIDSIZE=8/]);
-  t.match(errors(`steps:\n  - ste: { sid: 0x1_0000_0000, config: bypass }\n`), [/SIDSIZE=16/, /wider than 32 bits/]);
+  t.match(errors(`smmu: { sidsize: 8 }\nstreams: [ { sid: 0x100, config: bypass } ]\nsteps: []\n`), [/^BAD_VALUE streams\[0\]\.sid .*covers 8 bits/]);
+  t.match(errors(`steps:\n  - ste: { sid: 0x1_0000_0000, config: bypass }\n`), [/covers 16 bits/, /wider than 32 bits/]);
   t.match(errors(`steps:\n  - dma: { device: nic0, iova: 0x1000, access: read, ssid: 0x10_0000 }\n`), [
     /^BAD_VALUE steps\[0\]\.dma\.ssid .*wider than 20 bits.*§3\.3\.2/,
   ]);

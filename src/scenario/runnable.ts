@@ -58,7 +58,7 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
     if (f !== undefined) fieldsFit(codec, f, path);
   };
 
-  const sidSize = s.smmu?.sidsize ?? DEFAULT_PROFILE.sidSize;
+  const sidSize = Math.min(s.smmu?.sidsize ?? DEFAULT_PROFILE.sidSize, s.boot?.strtab?.log2size ?? 32);
   const devices = new Map((s.devices ?? []).map((d) => [d.name, d] as const));
   (s.devices ?? []).forEach((d, i) => {
     if (d.sid > U32_MAX) report('BAD_VALUE', ['devices', i, 'sid'], `StreamID 0x${d.sid.toString(16)} is wider than 32 bits (SMMUv3 §3.3.1)`);
@@ -72,7 +72,7 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
       report(
         'BAD_VALUE',
         [...at, x.sid !== undefined ? 'sid' : 'device'],
-        `Cannot install an STE for StreamID 0x${sid.toString(16)}: the stream table covers SMMU_IDR1.SIDSIZE=${sidSize} bits (SMMUv3 §6.3.2, §3.3.1); a transaction from it gets C_BAD_STREAMID instead`,
+        `Cannot install an STE for StreamID 0x${sid.toString(16)}: the stream table covers ${sidSize} bits (SMMU_IDR1.SIDSIZE, STRTAB_BASE_CFG.LOG2SIZE; SMMUv3 §6.3.2, §6.3.24); a transaction from it gets C_BAD_STREAMID instead`,
       );
     }
   };
@@ -110,6 +110,7 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
       );
   };
   (s.memory?.writes ?? []).forEach((w, i) => aligned8(w.pa, ['memory', 'writes', i, 'pa']));
+  checkBoot(s, caps, report);
 
   const ssid = (v: bigint | undefined, at: Path): void => {
     if (v !== undefined && v >= SSID_LIMIT)
@@ -242,7 +243,16 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
     else if ('cmdq' in step) step.cmdq.commands.forEach((c, j) => command(c, [...at, 'commands', j]));
     else if ('invalidate' in step) step.invalidate.commands.forEach((c, j) => command(c, [...at, 'commands', j]));
     else if ('guest_cmdq' in step) (step.guest_cmdq.commands ?? []).forEach((c, j) => command(c, [...at, 'commands', j]));
-    else if ('write' in step) aligned8(step.write.pa, [...at, 'pa']);
+    if ('cmdq' in step && step.cmdq.index !== undefined) {
+      const log2 = s.boot?.cmdq?.log2size ?? s.smmu?.cmdq_log2size ?? 8;
+      if (step.cmdq.index >= 2 ** log2)
+        report(
+          'BAD_VALUE',
+          [...at, 'index'],
+          `Ring index ${step.cmdq.index} is outside a command queue of 2^${log2} entries (CMDQ_BASE.LOG2SIZE, SMMUv3 §6.3.26)`,
+        );
+    }
+    if ('write' in step) aligned8(step.write.pa, [...at, 'pa']);
     else if ('inject_fault' in step) faultNeedsPa(step.inject_fault, at);
     else if ('vdevice' in step) {
       if (s.host?.uapi !== 'rfc-2023' && step.vdevice.viommu === undefined) {
@@ -278,4 +288,92 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
     );
   }
   return errors;
+}
+
+type Report = (code: LoadErrorCode, path: Path, message: string) => void;
+
+/** Memory regions and `boot:` (software's reset programming, SMMUv3 §6.3.23-§6.3.29). */
+function checkBoot(s: Scenario, caps: LoadCaps, report: Report): void {
+  let ram = 0n;
+  for (const kind of ['ram', 'unbacked'] as const) {
+    (s.memory?.[kind] ?? []).forEach((r, i) => {
+      const at: Path = ['memory', kind, i];
+      if (r.pa % 4096n !== 0n || r.size % 4096n !== 0n) {
+        report(
+          'BAD_VALUE',
+          at,
+          `A ${kind} region is whole 4 KiB pages (the memory model backs pages): pa 0x${r.pa.toString(16)}, size 0x${r.size.toString(16)}`,
+        );
+      }
+      if (r.pa + r.size > U64_TOP) report('BAD_VALUE', [...at, 'size'], 'The region wraps past 2^64');
+      if (kind === 'ram') ram += r.size;
+    });
+  }
+  if (ram > BigInt(caps.maxRamBytes)) {
+    report(
+      'CAP_EXCEEDED',
+      ['memory', 'ram'],
+      `Zero-filled RAM of 0x${ram.toString(16)} bytes; the cap is 0x${caps.maxRamBytes.toString(16)} (the emulator backs RAM pages)`,
+    );
+  }
+  const b = s.boot;
+  const fmt = b?.strtab?.fmt ?? s.smmu?.strtab ?? 'linear';
+  if (fmt === '2level' && s.smmu?.features?.['2lvl_strtab'] === false) {
+    report(
+      'CONFLICT',
+      b?.strtab?.fmt !== undefined ? ['boot', 'strtab', 'fmt'] : ['smmu', 'strtab'],
+      'A 2-level stream table needs IDR0.ST_LEVEL=0b01 (feature 2lvl_strtab) (SMMUv3 §6.3.24 FMT)',
+    );
+  }
+  if (b === undefined) return;
+  const st = b.strtab;
+  if (st?.base !== undefined && st.base % 64n !== 0n)
+    report('BAD_VALUE', ['boot', 'strtab', 'base'], `STRTAB_BASE.ADDR holds bits [55:6]: 0x${st.base.toString(16)} is not 64-byte aligned (SMMUv3 §6.3.23)`);
+  const log2 = st?.log2size;
+  const split = st?.split ?? s.smmu?.split ?? 8;
+  if (log2 !== undefined) {
+    // The table software zeroes: 64 B per STE (linear) or 8 B per L1 descriptor (2-level).
+    const bytes = fmt === 'linear' ? 64 * 2 ** log2 : 8 * 2 ** Math.max(0, log2 - split);
+    if (bytes > caps.maxRamBytes)
+      report(
+        'CAP_EXCEEDED',
+        ['boot', 'strtab', 'log2size'],
+        `A ${fmt} stream table of LOG2SIZE=${log2} is ${bytes} bytes; the cap is ${caps.maxRamBytes} (use a 2-level table)`,
+      );
+  }
+  (st?.l1 ?? []).forEach((d, i) => {
+    const at: Path = ['boot', 'strtab', 'l1', i];
+    if (fmt !== '2level') report('CONFLICT', at, 'Level-1 descriptors exist only in a 2-level stream table (boot.strtab.fmt: 2level)');
+    const entries = 2 ** Math.max(0, Math.min(log2 ?? 32, s.smmu?.sidsize ?? DEFAULT_PROFILE.sidSize) - split);
+    if (d.index >= entries)
+      report('BAD_VALUE', [...at, 'index'], `L1 index ${d.index} is beyond the ${entries}-entry level-1 table (LOG2SIZE - SPLIT, SMMUv3 §6.3.24)`);
+    if (d.l2ptr !== undefined && d.l2ptr % 64n !== 0n)
+      report('BAD_VALUE', [...at, 'l2ptr'], `L2Ptr holds bits [55:6]: 0x${d.l2ptr.toString(16)} is not 64-byte aligned (SMMUv3 §5.1)`);
+  });
+  for (const q of ['cmdq', 'evtq'] as const) {
+    const bq = b[q];
+    if (bq === undefined) continue;
+    const qlog2 = bq.log2size ?? (q === 'cmdq' ? s.smmu?.cmdq_log2size : s.smmu?.evtq_log2size) ?? 8;
+    if (bq.base !== undefined && bq.base % 32n !== 0n) {
+      report(
+        'BAD_VALUE',
+        ['boot', q, 'base'],
+        `${q === 'cmdq' ? 'CMDQ' : 'EVENTQ'}_BASE.ADDR holds bits [55:5]: 0x${bq.base.toString(16)} is not 32-byte aligned (SMMUv3 §6.3.26)`,
+      );
+    }
+    if (bq.start !== undefined && bq.start >= 2n ** BigInt(qlog2 + 1)) {
+      report(
+        'BAD_VALUE',
+        ['boot', q, 'start'],
+        `PROD/CONS start 0x${bq.start.toString(16)} is more than an index and a wrap bit for 2^${qlog2} entries (SMMUv3 §3.5.1)`,
+      );
+    }
+  }
+  if (b.invalidate === false && s.host !== undefined) {
+    report(
+      'CONFLICT',
+      ['boot', 'invalidate'],
+      'With a `host:` the Linux-like host resets the SMMU (its own invalidation batches); boot.invalidate applies without a host',
+    );
+  }
 }

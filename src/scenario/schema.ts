@@ -100,9 +100,14 @@ const cmdFields: Record<string, Json> = {
 
 const stepBodies: Record<string, Json> = {
   write_reg: obj({ reg: enumOf(REGISTERS), value: u64, ...expect }, ['reg', 'value'], 'write an SMMU register'),
+  read_reg: obj({ reg: enumOf(READ_REGISTERS), ...expect }, ['reg'], 'read an SMMU register: the step record shows its value (expect.fields.value checks it)'),
   ste: obj({ ...streamSelect, ...steFields, invalidate: bool('follow with CFGI_STE + SYNC (default false)'), ...expect }, [],
     'install (overwrite) one STE'),
-  cmdq: obj({ commands: arrayOf(ref('command'), { minItems: 1 }), sync: bool('append a CMD_SYNC after the commands (default false: the queue gets exactly the listed commands)'), ...expect },
+  cmdq: obj({
+    commands: arrayOf(ref('command'), { minItems: 1 }), sync: bool('append a CMD_SYNC after the commands (default false: the queue gets exactly the listed commands)'),
+    index: int(0, 2 ** 19 - 1, 'ring index of the first command: CMD_SYNCs (CS=none) are queued before it until PROD reaches it'),
+    ...expect,
+  },
     ['commands'], 'submit a batch of commands on the command queue'),
   dma: obj({
     device: name, ssid: u64, iova: u64, access: enumOf(['read', 'write', 'exec']),
@@ -262,7 +267,32 @@ export function buildScenarioSchema(): Json {
     memory: obj({
       s1_tables: arrayOf(ref('s1_table')), s2_tables: arrayOf(ref('s2_table')),
       cd_tables: arrayOf(ref('cd_table')), writes: arrayOf(ref('raw_write')),
+      ram: { ...arrayOf(ref('region')), description: 'zero-filled RAM: reads of these PAs return zeros until written (unwritten memory is otherwise unbacked: an external abort)' },
+      unbacked: { ...arrayOf(ref('region')), description: 'deliberately unbacked PA ranges (applied after tables, STEs and writes): every read aborts' },
     }),
+    region: obj({ pa: u64, size: ref('size') }, ['pa', 'size'], 'a physical address range'),
+    boot: obj({
+      strtab: obj({
+        base: { ...u64, description: 'SMMU_STRTAB_BASE.ADDR (when omitted: allocated, exec/layout.ts)' },
+        fmt: enumOf(['linear', '2level'], 'SMMU_STRTAB_BASE_CFG.FMT (default: smmu.strtab, else linear)'),
+        log2size: int(0, 32, 'SMMU_STRTAB_BASE_CFG.LOG2SIZE (default: 8+ bits for linear, SIDSIZE for 2-level)'),
+        split: enumOf([6, 8, 10], 'SMMU_STRTAB_BASE_CFG.SPLIT (default: smmu.split, else 8)'),
+        l1: { ...arrayOf(ref('l1_desc')), description: 'raw level-1 descriptors written before any STE (2-level only)' },
+      }, [], 'stream table programming'),
+      cmdq: ref('boot_queue'),
+      evtq: ref('boot_queue'),
+      invalidate: bool('issue the reset invalidation batch (CFGI_ALL, TLBI_EL2_ALL, TLBI_NSNH_ALL, CMD_SYNC; default true); false starts the CMDQ with no commands'),
+    }, [], 'how software programs the SMMU at reset (SMMUv3 §6.3.23-§6.3.29)'),
+    boot_queue: obj({
+      base: { ...u64, description: 'queue base PA (when omitted: allocated)' },
+      log2size: int(0, 19, 'LOG2SIZE (default: smmu.cmdq_log2size / evtq_log2size, else 8)'),
+      start: { ...u64, description: 'PROD and CONS before the queue is enabled (index and wrap bit; default 0)' },
+    }, [], 'a queue as software programs it'),
+    l1_desc: obj({
+      index: int(0, 2 ** 26 - 1, 'L1 entry: StreamID >> SPLIT'),
+      span: int(0, 31, 'Span: 0 invalid, else the L2 table holds 2^(Span-1) STEs'),
+      l2ptr: { ...u64, description: 'L2Ptr (when omitted: a zeroed table of 2^(Span-1) STEs)' },
+    }, ['index', 'span'], 'a level-1 stream table descriptor (SMMUv3 §5.1)'),
     stream: obj({ ...streamSelect, ...steFields }, [], 'an STE installed before the first step'),
     host: obj({
       uapi: enumOf(['current', 'rfc-2023'], 'uAPI shape (default current)'),
@@ -355,6 +385,7 @@ export function buildScenarioSchema(): Json {
       smmu: ref('smmu'),
       devices: arrayOf(ref('device')),
       memory: ref('memory'),
+      boot: ref('boot'),
       streams: arrayOf(ref('stream')),
       host: ref('host'),
       guest: ref('guest'),

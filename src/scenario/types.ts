@@ -31,6 +31,7 @@ export interface Scenario {
   readonly smmu?: SmmuBlock;
   readonly devices?: readonly Device[];
   readonly memory?: Memory;
+  readonly boot?: Boot;
   readonly streams?: readonly StreamInstall[];
   /** The Linux-like host (IOMMUFD uAPI + SMMUv3 driver) on top of the emulated SMMU. */
   readonly host?: HostConfig;
@@ -193,11 +194,47 @@ export interface RawWrite {
   readonly pa: U64;
   readonly u64: readonly U64[];
 }
+export interface Region {
+  readonly pa: U64;
+  readonly size: U64;
+}
 export interface Memory {
   readonly s1_tables?: readonly S1Table[];
   readonly s2_tables?: readonly S2Table[];
   readonly cd_tables?: readonly CdTable[];
   readonly writes?: readonly RawWrite[];
+  /** Zero-filled RAM (reads return zeros until written); other unwritten memory aborts. */
+  readonly ram?: readonly Region[];
+  /** Deliberately unbacked ranges, applied after tables, STEs and writes: reads abort. */
+  readonly unbacked?: readonly Region[];
+}
+
+/** A raw level-1 stream table descriptor (§5.1): Span 0 is invalid, else 2^(Span-1) STEs at L2Ptr. */
+export interface L1Desc {
+  readonly index: number;
+  readonly span: number;
+  readonly l2ptr?: U64;
+}
+export interface BootStrtab {
+  readonly base?: U64;
+  readonly fmt?: 'linear' | '2level';
+  readonly log2size?: number;
+  readonly split?: 6 | 8 | 10;
+  readonly l1?: readonly L1Desc[];
+}
+export interface BootQueue {
+  readonly base?: U64;
+  readonly log2size?: number;
+  /** PROD = CONS before the queue is enabled (index with wrap bit). */
+  readonly start?: U64;
+}
+/** How software programs the SMMU at reset (exec: src/smmu/boot.ts). */
+export interface Boot {
+  readonly strtab?: BootStrtab;
+  readonly cmdq?: BootQueue;
+  readonly evtq?: BootQueue;
+  /** The reset invalidation batch (default true); false: the CMDQ starts with no commands. */
+  readonly invalidate?: boolean;
 }
 
 /** STE in typed form (SMMUv3 §5.2). `raw` wins over everything; `fields` is applied after the typed keys. */
@@ -296,12 +333,17 @@ export interface WriteRegStep extends WithExpect {
   readonly reg: RegisterName;
   readonly value: U64;
 }
+export interface ReadRegStep extends WithExpect {
+  readonly reg: ReadRegisterName;
+}
 export interface SteStep extends StreamInstall, WithExpect {
   readonly invalidate?: boolean;
 }
 export interface CmdqStep extends WithExpect {
   readonly commands: readonly Command[];
   readonly sync?: boolean;
+  /** Ring index of the first command (CMD_SYNCs are queued before it until PROD reaches it). */
+  readonly index?: number;
 }
 export interface DmaStep extends WithExpect {
   readonly device: string;
@@ -469,6 +511,7 @@ export type DrainEventsStep = WithExpect;
 /** Step kind -> body. Adding a kind here and in the schema is all it takes to extend the language. */
 export interface StepBodies {
   readonly write_reg: WriteRegStep;
+  readonly read_reg: ReadRegStep;
   readonly ste: SteStep;
   readonly cmdq: CmdqStep;
   readonly dma: DmaStep;
@@ -505,7 +548,7 @@ export const HOST_STEP_KINDS = [
 export type Step = { readonly [K in StepKind]: { readonly [P in K]: StepBodies[P] } }[StepKind];
 
 export const STEP_KINDS: readonly StepKind[] = [
-  'write_reg', 'ste', 'cmdq', 'dma', 'map', 'unmap', 'write', 'inject_fault', 'resume', 'ack_gerror', 'drain_events',
+  'write_reg', 'read_reg', 'ste', 'cmdq', 'dma', 'map', 'unmap', 'write', 'inject_fault', 'resume', 'ack_gerror', 'drain_events',
   ...HOST_STEP_KINDS,
 ];
 
@@ -540,7 +583,7 @@ function shape<T>() {
 
 /** Schema location (`#` = root, else a `$defs` name) -> keys of the TS type that models it. */
 export const SHAPES: Readonly<Record<string, Shape>> = {
-  '#': shape<Scenario>()(['name', 'description', 'tags', 'requires', 'covers', 'permitted', 'smmu', 'devices', 'memory', 'streams', 'host',
+  '#': shape<Scenario>()(['name', 'description', 'tags', 'requires', 'covers', 'permitted', 'smmu', 'devices', 'memory', 'boot', 'streams', 'host',
     'guest', 'steps'], ['name', 'description', 'tags', 'steps']),
   host: shape<HostConfig>()(['uapi', 'log_era', 'flush_pending_on_error', 'poll_budget', 'msi', 'devices', 'smmus'], []),
   host_device: shape<HostDeviceConfig>()(['device', 'ats', 'canwbs', 'pasid_bits', 'stall', 'smmu'], ['device']),
@@ -559,7 +602,11 @@ export const SHAPES: Readonly<Record<string, Shape>> = {
     'ha', 'hd', 's', 'r', 'a', 'aset', 'mair', 'fields', 'raw'], ['ssid']),
   cd_table: shape<CdTable>()(['name', 's1fmt', 's1cdmax', 'at', 'ipa_space', 'entries'], ['name', 'entries']),
   raw_write: shape<RawWrite>()(['pa', 'u64'], ['pa', 'u64']),
-  memory: shape<Memory>()(['s1_tables', 's2_tables', 'cd_tables', 'writes'], []),
+  memory: shape<Memory>()(['s1_tables', 's2_tables', 'cd_tables', 'writes', 'ram', 'unbacked'], []),
+  region: shape<Region>()(['pa', 'size'], ['pa', 'size']),
+  boot: shape<Boot>()(['strtab', 'cmdq', 'evtq', 'invalidate'], []),
+  boot_queue: shape<BootQueue>()(['base', 'log2size', 'start'], []),
+  l1_desc: shape<L1Desc>()(['index', 'span', 'l2ptr'], ['index', 'span']),
   stream: shape<StreamInstall>()(['device', 'sid', 'config', 'valid', 's1dss', 's1fmt', 's1cdmax', 'cd_table', 's2_table',
     'vmid', 's1stalld', 'eats', 'strw', 'mev', 's2ptw', 's2r', 's2s', 's2ha', 's2hd', 'fields', 'raw'], []),
   command: shape<Command>()(['op', 'device', 'sid', 'ssid', 'asid', 'vmid', 'addr', 'leaf', 'span', 'size', 'num', 'scale',
@@ -567,13 +614,14 @@ export const SHAPES: Readonly<Record<string, Shape>> = {
   event_expect: shape<EventExpect>()(['type', 'sid', 'ssid', 's2', 'class', 'rnw', 'pnu', 'ind', 'stall', 'stag',
     'input_addr', 'ipa', 'fetch_addr', 'fields'], ['type']),
   expect: shape<Expect>()(['result', 'pa', 'errno', 'cons', 'cerror', 'entry_num', 'gerror', 'fields', 'regs', 'events'], []),
-  step: shape<Partial<StepBodies>>()(['write_reg', 'ste', 'cmdq', 'dma', 'map', 'unmap', 'write', 'inject_fault', 'resume',
+  step: shape<Partial<StepBodies>>()(['write_reg', 'read_reg', 'ste', 'cmdq', 'dma', 'map', 'unmap', 'write', 'inject_fault', 'resume',
     'ack_gerror', 'drain_events', 'hw_info', 'hwpt_alloc', 's2_map', 's2_unmap', 'viommu', 'vdevice', 'nested_hwpt', 'attach',
     'invalidate', 'veventq', 'read_vevents', 'destroy', 'guest_cmdq', 'guest_events', 'msi'], []),
   step_write_reg: shape<WriteRegStep>()(['reg', 'value', 'expect'], ['reg', 'value']),
+  step_read_reg: shape<ReadRegStep>()(['reg', 'expect'], ['reg']),
   step_ste: shape<SteStep>()(['device', 'sid', 'config', 'valid', 's1dss', 's1fmt', 's1cdmax', 'cd_table', 's2_table',
     'vmid', 's1stalld', 'eats', 'strw', 'mev', 's2ptw', 's2r', 's2s', 's2ha', 's2hd', 'fields', 'raw', 'invalidate', 'expect'], []),
-  step_cmdq: shape<CmdqStep>()(['commands', 'sync', 'expect'], ['commands']),
+  step_cmdq: shape<CmdqStep>()(['commands', 'sync', 'index', 'expect'], ['commands']),
   step_dma: shape<DmaStep>()(['device', 'ssid', 'iova', 'access', 'priv', 'size', 'expect'], ['device', 'iova', 'access']),
   step_map: shape<MapStep>()(['table', 'va', 'ipa', 'pa', 'size', 'perm', 'af', 'attr', 'page_only', 'priv', 'ng', 'xn',
     'invalidate', 'expect'], ['table', 'size', 'perm']),

@@ -50,6 +50,15 @@ export interface BootOptions {
   e2h?: boolean;
   /** Replaces the compact invalidation batch: called once CMDQEN is acknowledged. */
   invalidate?: (dev: DrivenSmmu) => void;
+  /** Software's own placement (zeroed there, as a driver zeroes what it allocates); default: allocated. */
+  strtabBase?: bigint;
+  cmdqBase?: bigint;
+  evtqBase?: bigint;
+  /** PROD = CONS written before the queue is enabled (index and wrap bit; default 0). */
+  cmdqStart?: bigint;
+  evtqStart?: bigint;
+  /** Raw level-1 descriptors written into a 2-level table before any STE (§5.1: any Span). */
+  l1?: readonly { index: number; span: number; l2ptr?: bigint }[];
 }
 
 export interface BootInfo {
@@ -87,18 +96,23 @@ export function bootSmmu(dev: DrivenSmmu, alloc: PageAllocator, opts: BootOption
   const split = opts.split ?? 8;
   if (opts.cmdqLog2 > p.cmdqs || opts.evtqLog2 > p.eventqs) throw new Error(`Cannot boot SMMU: queue size exceeds IDR1.CMDQS=${p.cmdqs}/EVENTQS=${p.eventqs}`);
 
-  let strtabBase: bigint;
-  if (twoLevel) {
-    const bytes = 8 * 2 ** Math.max(0, sidBits - split);
-    strtabBase = alloc.alloc(bytes, Math.max(64, bytes));
-  } else {
-    const bytes = 64 * 2 ** sidBits;
-    strtabBase = alloc.alloc(bytes, bytes);
-  }
+  const place = (at: bigint | undefined, bytes: number, align: number): bigint => {
+    if (at === undefined) return alloc.alloc(bytes, align);
+    dev.mem.zero(at, bytes);
+    return at;
+  };
+  const strtabBytes = twoLevel ? 8 * 2 ** Math.max(0, sidBits - split) : 64 * 2 ** sidBits;
+  const strtabBase = place(opts.strtabBase, strtabBytes, twoLevel ? Math.max(64, strtabBytes) : strtabBytes);
   const cmdqBytes = 16 * 2 ** opts.cmdqLog2;
-  const cmdqBase = alloc.alloc(cmdqBytes, Math.max(32, cmdqBytes));
+  const cmdqBase = place(opts.cmdqBase, cmdqBytes, Math.max(32, cmdqBytes));
   const evtqBytes = 32 * 2 ** opts.evtqLog2;
-  const evtqBase = alloc.alloc(evtqBytes, Math.max(32, evtqBytes));
+  const evtqBase = place(opts.evtqBase, evtqBytes, Math.max(32, evtqBytes));
+  for (const d of twoLevel ? (opts.l1 ?? []) : []) {
+    // A table for the STEs the Span covers, at most 2^SPLIT of them (a larger Span is still written as given).
+    const stes = 2 ** (Math.min(d.span, split + 1) - 1);
+    const l2 = d.l2ptr ?? (d.span === 0 ? 0n : alloc.alloc(64 * stes, 64 * stes));
+    dev.mem.write64(strtabBase + BigInt(8 * d.index), one(L1STD.encode({ Span: d.span, L2Ptr: l2 })));
+  }
 
   dev.writeReg(REG.CR0, 0n);
   dev.writeReg(REG.CR1, one(CR1.encode({ QUEUE_IC: 1, QUEUE_OC: 1, QUEUE_SH: 3, TABLE_IC: 1, TABLE_OC: 1, TABLE_SH: 3 })));
@@ -106,11 +120,11 @@ export function bootSmmu(dev: DrivenSmmu, alloc: PageAllocator, opts: BootOption
   dev.writeReg(REG.STRTAB_BASE, one(STRTAB_BASE.encode({ ADDR: strtabBase, RA: 1 })));
   dev.writeReg(REG.STRTAB_BASE_CFG, one(STRTAB_BASE_CFG.encode({ FMT: twoLevel ? 1 : 0, LOG2SIZE: sidBits, SPLIT: twoLevel ? split : 0 })));
   dev.writeReg(REG.CMDQ_BASE, one(CMDQ_BASE.encode({ ADDR: cmdqBase, LOG2SIZE: opts.cmdqLog2, RA: 1 })));
-  dev.writeReg(REG.CMDQ_PROD, 0n);
-  dev.writeReg(REG.CMDQ_CONS, 0n);
+  dev.writeReg(REG.CMDQ_PROD, opts.cmdqStart ?? 0n);
+  dev.writeReg(REG.CMDQ_CONS, opts.cmdqStart ?? 0n);
   dev.writeReg(REG.EVENTQ_BASE, one(EVENTQ_BASE.encode({ ADDR: evtqBase, LOG2SIZE: opts.evtqLog2, WA: 1 })));
-  dev.writeReg(REG.EVENTQ_PROD, 0n);
-  dev.writeReg(REG.EVENTQ_CONS, 0n);
+  dev.writeReg(REG.EVENTQ_PROD, opts.evtqStart ?? 0n);
+  dev.writeReg(REG.EVENTQ_CONS, opts.evtqStart ?? 0n);
   dev.writeReg(REG.IRQ_CTRL, one(IRQ_CTRL.encode({ GERROR_IRQEN: 1, EVENTQ_IRQEN: 1 })));
 
   enable(dev, { CMDQEN: 1 });

@@ -17,12 +17,13 @@ import { parse as parseYaml } from 'yaml';
 import { collapseDuplicates } from './collapse.ts';
 import { type ExpectedRecords, compareTrace, formatCompareReport } from './compare.ts';
 import { crossCheck, formatTraceListing } from './decode.ts';
-import { importDmesg } from './dmesg.ts';
+import { createDmesgImporter, forEachLine, importDmesg } from './dmesg.ts';
+import { DEFAULT_MAX_BYTES, readChunks } from './read.ts';
 import { importEvtq } from './evtq.ts';
 import { type MaskProfile, MASK_PROFILES } from './masks.ts';
 import { importQemu } from './qemu.ts';
-import { traceFromJson, traceToJson, traceToYaml } from './serialize.ts';
-import { type Trace, type TraceFormat } from './types.ts';
+import { traceFromJson, traceToJson, writeTraceYaml } from './serialize.ts';
+import { type ImportStats, type Trace, type TraceFormat, diag, mergeDiagnostics, printableText, totalsOf } from './types.ts';
 
 export interface CliResult {
   stdout: string;
@@ -53,11 +54,50 @@ export function detectFormat(text: string): TraceFormat {
 export function importTrace(text: string, opts: ImportOptions = {}): Trace {
   const format = opts.format ?? detectFormat(text);
   const inst = opts.instance !== undefined ? { instance: opts.instance } : {};
-  let t = format === 'dmesg' ? importDmesg(text) : format === 'evtq' ? importEvtq(text, { ...inst, ...(opts.wordSize ? { wordSize: opts.wordSize } : {}) }) : importQemu(text, inst);
-  if (format === 'dmesg') t.diagnostics = [...t.diagnostics, ...crossCheck(t)].sort((a, b) => a.line - b.line);
+  const t = format === 'dmesg' ? importDmesg(text) : format === 'evtq' ? importEvtq(text, { ...inst, ...(opts.wordSize ? { wordSize: opts.wordSize } : {}) }) : importQemu(text, inst);
+  return finishImport(t, text, opts);
+}
+
+/** Cross-check, wrong-format hint, statistics and duplicate folding of a fresh import. */
+function finishImport(t0: Trace, text: string, opts: ImportOptions, lines?: number): Trace {
+  let t = t0;
+  const format = t.format;
+  if (format === 'dmesg') {
+    const m = mergeDiagnostics(t.diagnostics, crossCheck(t));
+    t.diagnostics = m.list;
+    t.totals = m.totals;
+  }
+  wrongFormat(t, text, opts.format);
+  t.stats ??= statsOf(t, text, lines);
   if (opts.collapse) t = collapseDuplicates(t);
   return t;
 }
+
+/**
+ * A format given with --format under which nothing could be read, while the text looks like
+ * another format: say so (issue 15 item 4) instead of "no records".
+ */
+function wrongFormat(t: Trace, text: string, given: TraceFormat | undefined): void {
+  if (given === undefined || t.records.length > 0) return;
+  const guess = detectFormat(text);
+  if (guess === given) return;
+  diag(t.diagnostics, 'error', 'WRONG_FORMAT', 1, `no ${given} records found; the text looks like ${FORMAT_NAMES[guess]} (try --format ${guess} or leave --format out)`);
+  t.totals = totalsOf(t.diagnostics);
+}
+
+/** Lines read / used / reported for importers that do not count them as they go. */
+function statsOf(t: Trace, text: string, counted?: number): ImportStats {
+  let lines = counted ?? 0;
+  if (counted === undefined) {
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+    if (text.length > 0 && !text.endsWith('\n')) lines++;
+  }
+  const used = new Set<number>();
+  for (const r of t.records) for (const l of r.lines) used.add(l);
+  return { lines, used: used.size, reported: new Set(t.diagnostics.map((d) => d.line)).size };
+}
+
+const FORMAT_NAMES: Readonly<Record<TraceFormat, string>> = { dmesg: 'a kernel log', evtq: 'a raw event-queue dump', qemu: 'a QEMU trace-event log' };
 
 /** A saved trace (YAML/JSON from `trace import`) or a log to import. */
 export function loadTrace(text: string, opts: ImportOptions = {}): Trace {
@@ -76,14 +116,45 @@ export function loadTrace(text: string, opts: ImportOptions = {}): Trace {
   return importTrace(text, opts);
 }
 
+/**
+ * Read and import a file as a stream: kernel logs line by line (the text is never held whole),
+ * other formats and saved traces as one text. Size limit and not-a-log test while reading.
+ */
+export function loadTraceFile(file: string, opts: ImportOptions = {}, maxBytes = DEFAULT_MAX_BYTES): { trace?: Trace; error?: string } {
+  let head: string | undefined;
+  let whole: string[] | undefined;
+  let imp: ReturnType<typeof createDmesgImporter> | undefined;
+  const r = readChunks(
+    file,
+    (chunk) => {
+      if (head === undefined) {
+        head = chunk.slice(0, 64 * 1024);
+        const start = head.trimStart();
+        const saved = start.startsWith('{') || start.startsWith('format:');
+        if (!saved && (opts.format ?? detectFormat(head)) === 'dmesg') imp = createDmesgImporter();
+        else whole = [];
+      }
+      if (imp !== undefined) forEachLine(chunk, imp.line);
+      else whole?.push(chunk);
+    },
+    maxBytes,
+  );
+  if (r.error !== undefined) return { error: r.error.code === 'READ_FAILED' ? r.error.message : `${file}:1: error: ${r.error.message} [${r.error.code}]` };
+  if (imp !== undefined) {
+    const t = imp.finish();
+    return { trace: finishImport(t, head ?? '', opts, t.stats?.lines) };
+  }
+  return { trace: loadTrace((whole ?? []).join(''), opts) };
+}
+
 interface Parsed {
   positional: string[];
   flags: Map<string, string | true>;
   errors: string[];
 }
 
-const VALUE_FLAGS = new Set(['--format', '--word-size', '--instance', '--mask', '--profile']);
-const BOOL_FLAGS = new Set(['--collapse', '--json', '--strict']);
+const VALUE_FLAGS = new Set(['--format', '--word-size', '--instance', '--mask', '--profile', '--max-size']);
+const BOOL_FLAGS = new Set(['--collapse', '--json', '--strict', '--lenient']);
 
 function parseArgs(args: readonly string[]): Parsed {
   const p: Parsed = { positional: [], flags: new Map(), errors: [] };
@@ -121,6 +192,14 @@ function importOpts(p: Parsed): { opts: ImportOptions; errors: string[] } {
   return { opts: o, errors };
 }
 
+/** --max-size MIB (default 2048). */
+function maxBytesOf(p: Parsed): number | string {
+  const v = p.flags.get('--max-size');
+  if (typeof v !== 'string') return DEFAULT_MAX_BYTES;
+  const n = Number(v);
+  return Number.isInteger(n) && n > 0 ? n * 1024 * 1024 : `--max-size must be a positive number of MiB, got "${v}"`;
+}
+
 function readText(file: string): { text?: string; error?: string } {
   try {
     return { text: readFileSync(file, 'utf8') };
@@ -130,19 +209,54 @@ function readText(file: string): { text?: string; error?: string } {
 }
 
 /** Diagnostics `crossCheck` produces. */
-const CROSS_CHECK_CODES = new Set(['HEADER_RAW_MISMATCH', 'TEXT_RAW_MISMATCH', 'MISSING_FLAGS_LINE']);
+const CROSS_CHECK: ReadonlyMap<string, 'error' | 'warning'> = new Map([['HEADER_RAW_MISMATCH', 'error'], ['TEXT_RAW_MISMATCH', 'error'], ['MISSING_FLAGS_LINE', 'warning']]);
+const CROSS_CHECK_CODES: ReadonlySet<string> = new Set(CROSS_CHECK.keys());
 
 function diagText(file: string, t: Trace): string {
-  return t.diagnostics.map((d) => `${file}:${d.line}: ${d.severity}: ${d.message} [${d.code}]\n`).join('');
+  const out = t.diagnostics.map((d) => `${file}:${d.line}: ${d.severity}: ${d.message} [${d.code}]\n`);
+  const tot = t.totals ?? totalsOf(t.diagnostics);
+  if (tot.omitted > 0) {
+    const codes = Object.entries(tot.byCode).sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, n]) => `${c} ${n}`).join(', ');
+    out.push(`${file}: ${tot.omitted} more diagnostic${tot.omitted === 1 ? '' : 's'} not shown (by code: ${codes})\n`);
+  }
+  return printableText(out.join(''));
+}
+
+/** `file: N lines read, U used in R records, D reported (E errors, W warnings, N notes)`. */
+export function summaryLine(file: string, t: Trace): string {
+  const st = t.stats;
+  if (st === undefined) return '';
+  const tot = { ...(t.totals ?? totalsOf(t.diagnostics)) };
+  // Cross-check findings are results of the decode (listed with it), not problems of the import.
+  for (const [code, sev] of CROSS_CHECK) tot[sev] -= tot.byCode[code] ?? 0;
+  const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
+  return printableText(
+    `${file}: ${plural(st.lines, 'line')} read, ${st.used} used in ${plural(t.records.length, 'record')}, ${st.reported} reported ` +
+      `(${plural(tot.error, 'error')}, ${plural(tot.warning, 'warning')}, ${plural(tot.note, 'note')})\n`,
+  );
+}
+
+/** Diagnostics that say a line was dropped or a record is incomplete (cross-check findings are results, not losses). */
+function lossCount(t: Trace): number {
+  const tot = t.totals ?? totalsOf(t.diagnostics);
+  let n = tot.error + tot.warning;
+  for (const c of CROSS_CHECK_CODES) n -= tot.byCode[c] ?? 0;
+  return n;
 }
 
 function fail(msg: string): CliResult {
   return { stdout: '', stderr: `${msg}\n`, exitCode: 2 };
 }
 
+/**
+ * 2: nothing could be read, or --strict and an error; 1: an SMMU-looking line was dropped or a
+ * record is incomplete (issue 15 item 2), unless --lenient; else 0.
+ */
 function strictExit(p: Parsed, t: Trace): number {
   if (nothingRead(t) !== undefined) return 2;
-  return p.flags.get('--strict') === true && t.diagnostics.some((d) => d.severity === 'error') ? 2 : 0;
+  const tot = t.totals ?? totalsOf(t.diagnostics);
+  if (p.flags.get('--strict') === true && tot.error > 0) return 2;
+  return lossCount(t) > 0 && p.flags.get('--lenient') !== true ? 1 : 0;
 }
 
 /** No record at all, and lines that could not be read: the input is not a trace (wrong file or format). */
@@ -157,18 +271,28 @@ function noRecordsText(file: string, t: Trace): string {
   return m === undefined ? '' : `${file}:${m}\n`;
 }
 
-export function runTraceImport(args: readonly string[]): CliResult {
+/** `write`, when given, receives the YAML in pieces (stdout stays empty): no whole-document string. */
+export function runTraceImport(args: readonly string[], write?: (chunk: string) => void): CliResult {
   const p = parseArgs(args);
   const { opts, errors } = importOpts(p);
   errors.unshift(...p.errors);
   if (p.positional.length !== 1) errors.push('Usage: smmu-conform trace import <file> [--format dmesg|evtq|qemu] [--collapse] [--json]');
   if (errors.length > 0) return fail(errors.join('\n'));
   const file = p.positional[0] ?? '';
-  const r = readText(file);
-  if (r.text === undefined) return fail(r.error ?? '');
-  const t = importTrace(r.text, opts);
-  const stdout = p.flags.get('--json') === true ? `${JSON.stringify(traceToJson(t), null, 2)}\n` : traceToYaml(t);
-  return { stdout, stderr: diagText(file, t) + noRecordsText(file, t), exitCode: strictExit(p, t) };
+  const max = maxBytesOf(p);
+  if (typeof max === 'string') return fail(max);
+  const r = loadTraceFile(file, opts, max);
+  if (r.trace === undefined) return fail(r.error ?? '');
+  const t = r.trace;
+  let stdout = '';
+  if (p.flags.get('--json') === true) stdout = `${JSON.stringify(traceToJson(t), null, 2)}\n`;
+  else if (write !== undefined) writeTraceYaml(t, write);
+  else {
+    const parts: string[] = [];
+    writeTraceYaml(t, (c) => parts.push(c));
+    stdout = parts.join('');
+  }
+  return { stdout, stderr: diagText(file, t) + noRecordsText(file, t) + summaryLine(file, t), exitCode: strictExit(p, t) };
 }
 
 export function runTraceDecode(args: readonly string[]): CliResult {
@@ -178,9 +302,11 @@ export function runTraceDecode(args: readonly string[]): CliResult {
   if (p.positional.length !== 1) errors.push('Usage: smmu-conform trace decode <file> [--format dmesg|evtq|qemu] [--collapse]');
   if (errors.length > 0) return fail(errors.join('\n'));
   const file = p.positional[0] ?? '';
-  const r = readText(file);
-  if (r.text === undefined) return fail(r.error ?? '');
-  const t = loadTrace(r.text, opts);
+  const max = maxBytesOf(p);
+  if (typeof max === 'string') return fail(max);
+  const r = loadTraceFile(file, opts, max);
+  if (r.trace === undefined) return fail(r.error ?? '');
+  const t = r.trace;
   const listing = formatTraceListing(t);
   if (listing.length === 0) listing.push('(no SMMU records)');
   // Cross-check results belong to the listing; every other diagnostic goes to stderr.
@@ -193,7 +319,9 @@ export function runTraceDecode(args: readonly string[]): CliResult {
     listing.push('', `cross-check: decoded text agrees with the raw dwords for ${decoded} event${decoded === 1 ? '' : 's'}`);
   }
   const rest: Trace = { ...t, diagnostics: t.diagnostics.filter((d) => !CROSS_CHECK_CODES.has(d.code)) };
-  return { stdout: `${listing.join('\n')}\n`, stderr: diagText(file, rest) + noRecordsText(file, t), exitCode: strictExit(p, t) };
+  const tot = t.totals ?? totalsOf(t.diagnostics);
+  rest.totals = { ...tot, omitted: tot.omitted };
+  return { stdout: printableText(`${listing.join('\n')}\n`), stderr: diagText(file, rest) + noRecordsText(file, t) + summaryLine(file, t), exitCode: strictExit(p, t) };
 }
 
 /** Expected records from a golden YAML (`events: [{raw: [...]}]`, `host_log: [...]`). */
@@ -255,9 +383,11 @@ export async function runTraceCompare(args: readonly string[], executeScenario?:
   if (p.positional.length !== 2) errors.push('Usage: smmu-conform trace compare <scenario> <trace> [--mask field,...] [--profile P] [--instance NAME]');
   if (errors.length > 0) return fail(errors.join('\n'));
   const [scenario = '', traceFile = ''] = p.positional;
-  const tr = readText(traceFile);
-  if (tr.text === undefined) return fail(tr.error ?? '');
-  const trace = loadTrace(tr.text, opts);
+  const max = maxBytesOf(p);
+  if (typeof max === 'string') return fail(max);
+  const tr = loadTraceFile(traceFile, opts, max);
+  if (tr.trace === undefined) return fail(tr.error ?? '');
+  const trace = tr.trace;
   if (nothingRead(trace) !== undefined) return { stdout: '', stderr: diagText(traceFile, trace) + noRecordsText(traceFile, trace), exitCode: 2 };
   let expected: ExpectedRecords;
   const sr = readText(scenario);

@@ -5,7 +5,7 @@ import { importDmesg } from './dmesg.ts';
 import { importQemu } from './qemu.ts';
 import { collapseDuplicates } from './collapse.ts';
 import { resolveMasks, diffEvent, MASKABLE } from './masks.ts';
-import { formatCmdqError, formatEventLog, withDmesgPrefix } from '../host/log.ts';
+import { formatCmdqError, formatEventLog, withDmesgPrefix } from '../linux/messages.ts';
 
 const FIX = new URL('../../test/fixtures/traces/', import.meta.url);
 const fixture = (name: string): string => readFileSync(new URL(name, FIX), 'utf8');

@@ -4,10 +4,10 @@
  * same way as the imported text and the two field sets are compared, so every disagreement
  * (a wrong SID, a glued line cut in the wrong place, a log edited by hand) names its field.
  */
-import { formatEventLog, hexAlt } from '../host/log.ts';
+import { formatEventLog, hexAlt } from '../linux/messages.ts';
 import { type DecodedEvent } from '../arch/event.ts';
 import { CLASS_NAMES, EVENT_FIELDS, decodeEvent, decodeEventGeneric, eventCodec, isTranslationFault } from './codec.ts';
-import { parseDecodedHead, parseFlags } from './dmesg-text.ts';
+import { parseDecodedHead, parseFlags } from '../linux/decoded-lines.ts';
 import { fieldsFromLogged } from './logged.ts';
 import { type EventRecord, type LoggedEvent, type Trace, type TraceDiagnostic, type TraceRecord } from './types.ts';
 

@@ -1,12 +1,10 @@
 /**
- * Small helpers of the kernel-log importer (dmesg.ts): message-start tests, the CMD_SYNC
- * timeout parser, character classes and line-number normalisation.
+ * Small helpers of the kernel-log importer (dmesg.ts): message-start tests, character classes,
+ * line-number normalisation and the "does this line look like SMMU output" test behind the
+ * never-silent rule (issue 15 item 2).
  */
-import { GERROR_CAUSES } from '../host/log.ts';
-import { isFlagsLine } from './dmesg-text.ts';
-
-/** GERROR cause line text → cause name (SFM_ERR, EVTQ_ABT_ERR, ...). */
-export const CAUSE_BY_TEXT: ReadonlyMap<string, string> = new Map(GERROR_CAUSES.map((c) => [c.text, c.name]));
+import { GERROR_CAUSE_BY_TEXT } from '../linux/messages.ts';
+import { isFlagsLine } from '../linux/decoded-lines.ts';
 
 export function ascending(a: readonly number[]): boolean {
   for (let i = 1; i < a.length; i++) if ((a[i] ?? 0) <= (a[i - 1] ?? 0)) return false;
@@ -30,7 +28,7 @@ export function isHexCode(c: number): boolean {
 
 /** A line that is a message of its own, never the tail of a wrapped one. */
 export function startsKnownMessage(msg: string): boolean {
-  return looksLikeRecordStart(msg) || isFlagsLine(msg) || msg.startsWith('unexpected ') || msg.startsWith('retrying ') || CAUSE_BY_TEXT.has(msg);
+  return looksLikeRecordStart(msg) || isFlagsLine(msg) || msg.startsWith('unexpected ') || msg.startsWith('retrying ') || GERROR_CAUSE_BY_TEXT.has(msg);
 }
 
 /** Starts that only SMMU record messages have; anything else unknown is not our business. */
@@ -38,23 +36,14 @@ export function looksLikeRecordStart(msg: string): boolean {
   return msg.startsWith('event ') || msg.startsWith('CMDQ ') || msg.startsWith('CMD_SYNC') || msg.startsWith('EVTQ ') || msg.startsWith('skipping command');
 }
 
-/** `CMD_SYNC timeout at 0x%08x [hwprod 0x%08x, hwcons 0x%08x]`. */
-export function parseSyncTimeout(msg: string): { prod: number; hwprod: number; hwcons: number } | 'partial' | undefined {
-  const parts = ['CMD_SYNC timeout at 0x', ' [hwprod 0x', ', hwcons 0x', ']'];
-  const vals: number[] = [];
-  let pos = 0;
-  for (let p = 0; p < parts.length; p++) {
-    const lit = parts[p] ?? '';
-    const avail = msg.slice(pos, pos + lit.length);
-    if (avail.length < lit.length) return lit.startsWith(avail) ? 'partial' : undefined;
-    if (avail !== lit) return undefined;
-    pos += lit.length;
-    if (p === parts.length - 1) break;
-    const start = pos;
-    while (pos < msg.length && isHexCode(msg.charCodeAt(pos))) pos++;
-    if (pos === start) return pos === msg.length ? 'partial' : undefined;
-    vals.push(parseInt(msg.slice(start, pos), 16) >>> 0);
-  }
-  const [prod, hwprod, hwcons] = vals as [number, number, number];
-  return { prod, hwprod, hwcons };
+/** Pieces of SMMU record output: a line holding one and not used is an error, never silent. */
+const RECORD_WORDS =
+  /event 0x[0-9a-f]+ received|event: [A-Z_]+ client:|CMDQ error|CMD_SYNC timeout|CMDQ timeout|GERROR|global error reported|EVTQ overflow|skipping command in error state|retrying command fetch|(?:^|[\s:>|\]])0x[0-9a-fA-F]{16}\s*$/;
+/** Mentions of an SMMU: a line holding one and not used is reported as a note. */
+const SMMU_WORDS = /smmu/i;
+
+/** 'record': looks like part of an SMMU record; 'smmu': mentions an SMMU; undefined: neither. */
+export function smmuLooking(line: string): 'record' | 'smmu' | undefined {
+  if (RECORD_WORDS.test(line)) return 'record';
+  return SMMU_WORDS.test(line) ? 'smmu' : undefined;
 }

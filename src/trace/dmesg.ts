@@ -11,14 +11,14 @@
  * records (kept, marked). A line that looks like an SMMU message but cannot be parsed becomes a
  * diagnostic with its line number.
  */
-import { cerrorReason } from '../host/log.ts';
-import { CAUSE_BY_TEXT, ascending, isHexCode, isWs, looksLikeRecordStart, normaliseLines, parseSyncTimeout, startsKnownMessage } from './dmesg-msg.ts';
-import { isFlagsLine, parseDecodedHead, parseFlags } from './dmesg-text.ts';
+import { GERROR_CAUSE_BY_TEXT, cerrorReason, parseCmdqErrorLine, parseGerrorLine, parseSyncTimeout } from '../linux/messages.ts';
+import { ascending, isHexCode, isWs, looksLikeRecordStart, normaliseLines, smmuLooking, startsKnownMessage } from './dmesg-msg.ts';
+import { isFlagsLine, parseDecodedHead, parseFlags } from '../linux/decoded-lines.ts';
 import { rawFromLogged } from './logged.ts';
-import { type LogLine, newLogLine, parseDwordLine, scanLogLine, splitLogLine, tsOf } from './logline.ts';
+import { type LogLine, hexTail, newLogLine, parseDwordLine, parseDwordLoose, scanLogLine, splitLogLine, stripAnsi, tsOf } from '../linux/log-line.ts';
 import {
   type CmdqErrorRecord, type EventRecord, type GerrorRecord, type LoggedEvent, type Trace, type TraceDiagnostic, type TraceRecord,
-  diag, instancesOf,
+  diag, instancesOf, printable, totalsOf,
 } from './types.ts';
 
 interface InstState {
@@ -32,11 +32,89 @@ const MAX_JOINS = 3;
 
 type Outcome = 'done' | 'partial';
 
+/** Incremental kernel-log import: feed physical lines in order, then `finish`. */
+export interface DmesgImporter {
+  /** One physical line: s[from, to), without its line terminator. */
+  line(s: string, from: number, to: number): void;
+  finish(): Trace;
+}
+
+/** Import a whole kernel log held in memory (the CLI streams files through `createDmesgImporter`). */
 export function importDmesg(text: string): Trace {
+  const imp = createDmesgImporter();
+  forEachLine(text, (s, from, to) => imp.line(s, from, to));
+  return imp.finish();
+}
+
+/** Call `fn` for each line of `text` (a final newline ends the last line; CR before LF dropped). */
+export function forEachLine(text: string, fn: (s: string, from: number, to: number) => void): void {
+  let pos = 0;
+  const total = text.length;
+  while (pos < total) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = total;
+    const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    fn(text, pos, end);
+    pos = nl + 1;
+  }
+}
+
+/** The line's timestamp as its own string (a slice would keep the whole read chunk alive). */
+function ownTs(ll: LogLine): string | undefined {
+  const ts = tsOf(ll);
+  return ts === undefined || ts.length < 13 ? ts : ` ${ts}`.slice(1);
+}
+
+/** Mark dword `index` of a record damaged (sorted, once). */
+function markDamaged(rec: EventRecord | CmdqErrorRecord, index: number): void {
+  const list = rec.kind === 'event' ? (rec.damaged ??= []) : (rec.commandDamaged ??= []);
+  if (!list.includes(index)) list.push(index);
+  list.sort((a, b) => a - b);
+}
+
+/** The hex digits of a dword line (`\t0x<digits>`) when fewer than 16 (a wrapped dword?); else undefined. */
+function shortDigits(s: string, from: number, to: number): string | undefined {
+  let a = from;
+  while (a < to && isWs(s.charCodeAt(a))) a++;
+  let b = a + 2;
+  while (b < to && isHexCode(s.charCodeAt(b))) b++;
+  return b > a + 2 && b - a - 2 < 16 ? s.slice(a + 2, b) : undefined;
+}
+
+export function createDmesgImporter(): DmesgImporter {
   const records: TraceRecord[] = [];
   const diagnostics: TraceDiagnostic[] = [];
   const states = new Map<string, InstState>();
   let carry: { text: string; lineNos: number[]; joins: number } | undefined;
+  /** Record changes other than new records (lines added to an existing record). */
+  let touches = 0;
+  /** Diagnostics raised (counted here: the kept list is capped). */
+  let reports = 0;
+  let ln = 0;
+  let used = 0;
+  let reportedLines = 0;
+  /** Text glued after a complete message, to be handled next (no recursion: a line of glued messages can be megabytes). */
+  let glued: string | undefined;
+  /** The dword just read had fewer than 16 digits: the next line may hold the rest (mail wrap). */
+  let short: { rec: EventRecord | CmdqErrorRecord; index: number; digits: string; ln: number } | undefined;
+  let lastSrc: string | undefined;
+  let lastSrcHasEscape = false;
+
+  /** One byte per line: was it named by a diagnostic (kept or only counted). */
+  let reportedMap = new Uint8Array(1024);
+  const report = (severity: 'error' | 'warning' | 'note', code: string, line: number, message: string): void => {
+    reports++;
+    if (line >= reportedMap.length) {
+      const grown = new Uint8Array(Math.max(line + 1, reportedMap.length * 2));
+      grown.set(reportedMap);
+      reportedMap = grown;
+    }
+    if (reportedMap[line] === 0) {
+      reportedMap[line] = 1;
+      reportedLines++;
+    }
+    diag(diagnostics, severity, code, line, message);
+  };
 
   const state = (name: string): InstState => {
     let st = states.get(name);
@@ -67,10 +145,10 @@ export function importDmesg(text: string): Trace {
     st.pending = undefined;
     if (p.kind === 'event' && p.rec.raw.length < 4) {
       p.rec.truncated = true;
-      diag(diagnostics, 'warning', 'TRUNCATED_RECORD', p.rec.lines[0] ?? 0, `event record has ${p.rec.raw.length} of 4 dwords; kept as truncated`);
+      report('warning', 'TRUNCATED_RECORD', p.rec.lines[0] ?? 0, `event record has ${p.rec.raw.length} of 4 dwords; kept as truncated`);
     } else if (p.kind === 'cmd' && (p.rec.command?.length ?? 0) < 2) {
       p.rec.commandTruncated = true;
-      diag(diagnostics, 'warning', 'TRUNCATED_RECORD', p.rec.lines[0] ?? 0, `skipped command has ${p.rec.command?.length ?? 0} of 2 dwords; kept as truncated`);
+      report('warning', 'TRUNCATED_RECORD', p.rec.lines[0] ?? 0, `skipped command has ${p.rec.command?.length ?? 0} of 2 dwords; kept as truncated`);
     }
   };
 
@@ -79,8 +157,14 @@ export function importDmesg(text: string): Trace {
     st.last = rec;
   };
 
+  const extend = (rec: TraceRecord, lineNos: number | readonly number[]): void => {
+    if (typeof lineNos === 'number') rec.lines.push(lineNos);
+    else rec.lines.push(...lineNos);
+    touches++;
+  };
+
   const base = (ll: LogLine, instance: string, lineNos: number[]): { instance: string; lines: number[]; timestamp?: string } => {
-    const ts = tsOf(ll);
+    const ts = ownTs(ll);
     return ts !== undefined ? { instance, lines: [...lineNos], timestamp: ts } : { instance, lines: [...lineNos] };
   };
 
@@ -88,34 +172,70 @@ export function importDmesg(text: string): Trace {
   const wantsText = (s: InstState): boolean => s.last?.kind === 'event' && s.last.logged === undefined;
   const wantsFlags = (s: InstState): boolean => s.last?.kind === 'event' && s.last.logged !== undefined && s.last.logged.flags === undefined;
   const bad = (msg: string, ln: number, what: string): Outcome => {
-    diag(diagnostics, 'error', 'UNPARSEABLE', ln, `cannot parse ${what}: "${msg}"`);
+    report('error', 'UNPARSEABLE', ln, `cannot parse ${what}: "${printable(msg)}"`);
     return 'done';
   };
   const scratch = newLogLine();
 
-  /** One line (or several joined): `at` is its line number, or the numbers of joined lines. */
+  /** One line (or several joined), then whatever was glued after a complete message. */
   const process = (src: string, from: number, to: number, at: number | number[], joins: number): void => {
-    // The scratch object is reused: every use of `ll` happens before any recursive call.
+    processOne(src, from, to, at, joins);
+    while (glued !== undefined) {
+      const g: string = glued;
+      glued = undefined;
+      processOne(g, 0, g.length, at, MAX_JOINS);
+    }
+  };
+
+  /** The record waiting for a dword from this line's instance, if any. */
+  const pendingFor = (ll: LogLine): InstState['pending'] => {
+    const inst = ll.device ?? resolve(ll, hasPending);
+    const p = states.get(inst)?.pending;
+    return p !== undefined && (ll.device !== undefined || p.rec.instance === '') ? p : undefined;
+  };
+
+  const processOne = (src: string, from: number, to: number, at: number | number[], joins: number): void => {
+    // The scratch object is reused: every use of `ll` happens before the next scan.
     const ll = scanLogLine(src, scratch, from, to);
     if (ll.driver !== undefined && !ll.smmu) return; // another device's message
     const ln = typeof at === 'number' ? at : (at[0] ?? 0);
-    const dw = parseDwordLine(src, ll.start, to);
+    let dw = parseDwordLine(src, ll.start, to);
+    let damage: string | undefined;
+    if (dw === undefined) {
+      const loose = parseDwordLoose(src, ll.start, to);
+      if (loose?.kind === 'split') {
+        dw = loose.value;
+        report('note', 'DWORD_JOINED', ln, 'dword split across two tokens; joined');
+      } else if (loose?.kind === 'damaged' && pendingFor(ll) !== undefined) {
+        dw = 0n;
+        damage = loose.reason;
+      }
+    }
     if (dw !== undefined) {
       const inst = ll.device ?? resolve(ll, hasPending);
       const st = states.get(inst) ?? state(inst);
       const p = st.pending;
       if (p === undefined) {
-        if (ll.smmu) diag(diagnostics, 'warning', 'ORPHAN_DWORD', ln, 'dword line with no open `event 0x.. received:` or `skipping command` header');
+        report('warning', 'ORPHAN_DWORD', ln, 'dword line with no open `event 0x.. received:` or `skipping command` header');
         return;
       }
-      if (typeof at === 'number') p.rec.lines.push(at);
-      else p.rec.lines.push(...at);
-      if (p.kind === 'event') {
-        p.rec.raw.push(dw);
-        if (p.rec.raw.length === 4) st.pending = undefined;
+      // A bare dword never fills a slot of a record whose lines carry a device prefix: it could
+      // belong to anything, and a wrong dword would shift the rest into the wrong slots.
+      if (ll.device === undefined && p.rec.instance !== '') {
+        report('warning', 'ORPHAN_DWORD', ln, `dword line without the device prefix of the open ${p.rec.instance} record; not used`);
+        return;
+      }
+      extend(p.rec, at);
+      const slots = p.kind === 'event' ? p.rec.raw : (p.rec.command ??= []);
+      const index = slots.length;
+      slots.push(dw);
+      if (slots.length === (p.kind === 'event' ? 4 : 2)) st.pending = undefined;
+      if (damage !== undefined) {
+        markDamaged(p.rec, index);
+        report('warning', 'DAMAGED_DWORD', ln, `dword ${index} of the ${p.kind === 'event' ? 'event record' : 'skipped command'} is damaged (${printable(damage, 60)}); slot kept, value not trusted`);
       } else {
-        (p.rec.command ??= []).push(dw);
-        if (p.rec.command.length === 2) st.pending = undefined;
+        const digits = shortDigits(src, ll.start, to);
+        if (digits !== undefined) short = { rec: p.rec, index, digits, ln };
       }
       return;
     }
@@ -129,12 +249,13 @@ export function importDmesg(text: string): Trace {
     const lineNos = typeof at === 'number' ? [at] : at;
     const r = dispatch(ll, msg, lineNos);
     if (r === 'partial') {
-      if (joins < MAX_JOINS) carry = { text: src.slice(from, to).replace(/\s+$/, ''), lineNos, joins };
-      else diag(diagnostics, 'error', 'UNPARSEABLE', ln, `SMMU message ends early even after joining wrapped lines: "${msg}"`);
+      glued = undefined;
+      if (joins < MAX_JOINS) carry = { text: src.slice(from, to).trimEnd(), lineNos, joins };
+      else report('error', 'UNPARSEABLE', ln, `SMMU message ends early even after joining wrapped lines: "${printable(msg)}"`);
     }
   };
 
-  /** Handle one message; re-feeds text glued after a complete message. */
+  /** Handle one message; text glued after a complete message is left in `glued`. */
   const dispatch = (ll: LogLine, msg: string, lineNos: number[]): Outcome => {
     const ln = lineNos[0] ?? 0;
     const c0 = msg.charCodeAt(0);
@@ -151,7 +272,7 @@ export function importDmesg(text: string): Trace {
       if (k === 8) return msg.length === 8 ? 'partial' : bad(msg, ln, 'event header');
       if (!msg.startsWith(' received:', k)) return ' received:'.startsWith(msg.slice(k)) ? 'partial' : bad(msg, ln, 'event header');
       const rec: EventRecord = {
-        kind: 'event', instance: ll.device ?? '', lines: [...lineNos], timestamp: tsOf(ll), raw: [],
+        kind: 'event', instance: ll.device ?? '', lines: [...lineNos], timestamp: ownTs(ll), raw: [],
         // Exact below 2^53 (13 digits); parseInt's rounding beyond that.
         truncated: undefined, headerType: k - 8 <= 13 ? type : parseInt(msg.slice(8, k), 16), logged: undefined, known: undefined, collapsed: undefined,
       };
@@ -159,7 +280,7 @@ export function importDmesg(text: string): Trace {
       st.pending = { rec, kind: 'event' };
       if (k + 10 < msg.length) {
         const rest = msg.slice(k + 10).trim();
-        if (rest !== '') process(rest, 0, rest.length, lineNos, MAX_JOINS);
+        if (rest !== '') glued = rest;
       }
       return 'done';
     }
@@ -175,13 +296,13 @@ export function importDmesg(text: string): Trace {
       const logged: LoggedEvent = { name: v.name, client: v.client, sid: v.sid, ssid: v.ssid, iova: v.iova, ipa: v.ipa, fetchAddr: v.fetchAddr, flags: undefined, textLines: [...lineNos] };
       if (last !== undefined && last.kind === 'event' && last.logged === undefined && last.known === undefined) {
         last.logged = logged;
-        last.lines.push(...lineNos);
+        extend(last, lineNos);
       } else {
         const { raw, known } = rawFromLogged(logged);
         push(st, { kind: 'event', ...base(ll, inst, lineNos), raw, known, logged });
-        diag(diagnostics, 'note', 'DECODED_WITHOUT_RAW', ln, 'decoded event line without its raw dump; record built from the text');
+        report('note', 'DECODED_WITHOUT_RAW', ln, 'decoded event line without its raw dump; record built from the text');
       }
-      if (r.rest !== '') process(r.rest, 0, r.rest.length, lineNos, MAX_JOINS);
+      if (r.rest !== '') glued = r.rest;
       return 'done';
     }
     if (isFlagsLine(msg)) {
@@ -193,35 +314,26 @@ export function importDmesg(text: string): Trace {
       if (last?.kind === 'event' && last.logged !== undefined && last.logged.flags === undefined) {
         last.logged.flags = r.value;
         last.logged.textLines.push(...lineNos);
-        last.lines.push(...lineNos);
+        extend(last, lineNos);
         if (last.known !== undefined) {
           const { raw, known } = rawFromLogged(last.logged);
           last.raw = raw;
           last.known = known;
         }
-      } else diag(diagnostics, 'warning', 'ORPHAN_FLAGS', ln, 'event flags line with no decoded `event:` line before it');
-      if (r.rest !== '') process(r.rest, 0, r.rest.length, lineNos, MAX_JOINS);
+      } else report('warning', 'ORPHAN_FLAGS', ln, 'event flags line with no decoded `event:` line before it');
+      if (r.rest !== '') glued = r.rest;
       return 'done';
     }
     if (c0 === 67 /* C */) {
       if (msg.startsWith('CMDQ error')) {
-        const pre = 'CMDQ error (cons 0x';
-        if (pre.startsWith(msg)) return 'partial';
-        if (!msg.startsWith(pre)) return bad(msg, ln, 'CMDQ error line');
-        let k = pre.length;
-        while (k < msg.length && isHexCode(msg.charCodeAt(k))) k++;
-        if (k === msg.length) return 'partial';
-        const sep = msg.slice(k, k + 3);
-        if (sep.length < 3 && '): '.startsWith(sep)) return 'partial';
-        if (k === pre.length || sep !== '): ') return bad(msg, ln, 'CMDQ error line');
-        const cons = parseInt(msg.slice(pre.length, k), 16) >>> 0;
-        const reason = msg.slice(k + 3);
-        const cerror = (cons >>> 24) & 0x7f;
+        const v = parseCmdqErrorLine(msg);
+        if (v === 'partial') return 'partial';
+        if (v === undefined) return bad(msg, ln, 'CMDQ error line');
         const st = state(ll.device ?? '');
         close(st);
-        push(st, { kind: 'cmdq_error', ...base(ll, ll.device ?? '', lineNos), cons, cerror, reason });
-        if (reason !== cerrorReason(cerror)) {
-          diag(diagnostics, 'warning', 'REASON_MISMATCH', ln, `CONS.ERR = ${cerror} means "${cerrorReason(cerror)}" but the line says "${reason}"`);
+        push(st, { kind: 'cmdq_error', ...base(ll, ll.device ?? '', lineNos), ...v });
+        if (v.reason !== cerrorReason(v.cerror)) {
+          report('warning', 'REASON_MISMATCH', ln, `CONS.ERR = ${v.cerror} means "${cerrorReason(v.cerror)}" but the line says "${printable(v.reason)}"`);
         }
         return 'done';
       }
@@ -248,9 +360,9 @@ export function importDmesg(text: string): Trace {
       let rec: CmdqErrorRecord;
       if (last?.kind === 'cmdq_error' && last.command === undefined && last.retrying === undefined) {
         rec = last;
-        rec.lines.push(...lineNos);
+        extend(rec, lineNos);
       } else {
-        diag(diagnostics, 'warning', 'ORPHAN_CMDQ_LINE', ln, `"${msg}" with no \`CMDQ error (cons ...)\` line before it`);
+        report('warning', 'ORPHAN_CMDQ_LINE', ln, `"${msg}" with no \`CMDQ error (cons ...)\` line before it`);
         rec = { kind: 'cmdq_error', ...base(ll, ll.device ?? '', lineNos), cerror: msg.startsWith('retrying') ? 2 : 1, reason: '' };
         push(st, rec);
       }
@@ -267,21 +379,15 @@ export function importDmesg(text: string): Trace {
       return 'done';
     }
     if (msg.startsWith('unexpected global error')) {
-      const pre = 'unexpected global error reported (0x';
-      if (pre.startsWith(msg)) return 'partial';
-      if (!msg.startsWith(pre)) return bad(msg, ln, 'GERROR line');
-      let k = pre.length;
-      while (k < msg.length && isHexCode(msg.charCodeAt(k))) k++;
-      const tail = msg.slice(k);
-      const want = '), this could be serious';
-      if (k === pre.length) return k === msg.length ? 'partial' : bad(msg, ln, 'GERROR line');
-      if (!tail.startsWith(want)) return want.startsWith(tail) ? 'partial' : bad(msg, ln, 'GERROR line');
+      const v = parseGerrorLine(msg);
+      if (v === 'partial') return 'partial';
+      if (v === undefined) return bad(msg, ln, 'GERROR line');
       const st = state(ll.device ?? '');
       close(st);
-      push(st, { kind: 'gerror', ...base(ll, ll.device ?? '', lineNos), active: parseInt(msg.slice(pre.length, k), 16) >>> 0, causes: [] });
+      push(st, { kind: 'gerror', ...base(ll, ll.device ?? '', lineNos), active: v.active, causes: [] });
       return 'done';
     }
-    const cause = CAUSE_BY_TEXT.get(msg);
+    const cause = GERROR_CAUSE_BY_TEXT.get(msg);
     if (cause !== undefined) {
       const st = state(ll.device ?? '');
       close(st);
@@ -289,11 +395,11 @@ export function importDmesg(text: string): Trace {
       let rec: GerrorRecord;
       if (last?.kind === 'gerror') {
         rec = last;
-        rec.lines.push(...lineNos);
+        extend(rec, lineNos);
       } else {
         rec = { kind: 'gerror', ...base(ll, ll.device ?? '', lineNos), causes: [] };
         push(st, rec);
-        diag(diagnostics, 'note', 'GERROR_CAUSE_WITHOUT_HEADER', ln, `"${msg}" with no \`unexpected global error\` line before it`);
+        report('note', 'GERROR_CAUSE_WITHOUT_HEADER', ln, `"${msg}" with no \`unexpected global error\` line before it`);
       }
       rec.causes.push(cause);
       return 'done';
@@ -310,45 +416,101 @@ export function importDmesg(text: string): Trace {
     }
     if (ll.smmu) {
       if (looksLikeRecordStart(msg)) return bad(msg, ln, 'SMMU message');
-      diag(diagnostics, 'note', 'UNRECOGNISED_SMMU_LINE', ln, `SMMU line is not a trace record: "${msg.length > 80 ? `${msg.slice(0, 80)}...` : msg}"`);
+      if (smmuLooking(msg) === 'record') {
+        report('error', 'DROPPED_SMMU_LINE', ln, `SMMU line looks like record output in a form this importer does not know: "${printable(msg, 100)}"`);
+        return 'done';
+      }
+      report('note', 'UNRECOGNISED_SMMU_LINE', ln, `SMMU line is not a trace record: "${printable(msg, 80)}"`);
     } else if (looksLikeRecordStart(msg)) return bad(msg, ln, 'SMMU message');
     return 'done';
   };
 
-  let pos = 0;
-  let ln = 0;
-  const total = text.length;
-  while (pos <= total) {
-    let nl = text.indexOf('\n', pos);
-    if (nl < 0) nl = total;
-    let end = nl;
-    if (end > pos && text.charCodeAt(end - 1) === 13) end--;
-    const from = pos;
-    pos = nl + 1;
+  /** Lines that were neither used nor reported but look like SMMU output: never silent. */
+  const account = (s: string, from: number, to: number, n: number, changed: boolean, reported: boolean): void => {
+    if (changed) used++;
+    if (changed || reported || carry?.lineNos.includes(n)) return;
+    const text = s.slice(from, to);
+    const looks = smmuLooking(text);
+    if (looks === undefined) return;
+    if (looks === 'record') report('error', 'DROPPED_SMMU_LINE', n, `line looks like SMMU record output but no record could use it: "${printable(text.trim(), 100)}"`);
+    else report('note', 'SMMU_LINE_NOT_A_RECORD', n, `line mentions an SMMU but carries no record: "${printable(text.trim(), 100)}"`);
+  };
+
+  const line = (s0: string, from0: number, to0: number): void => {
     ln++;
-    if (nl === total && from === total) break; // no line after a final newline
+    let s = s0;
+    let from = from0;
+    let to = to0;
+    if (s0 !== lastSrc) {
+      lastSrc = s0;
+      lastSrcHasEscape = s0.indexOf('\x1b') >= 0 || s0.indexOf('\x9b') >= 0;
+    }
+    if (lastSrcHasEscape) {
+      s = stripAnsi(s0.slice(from0, to0));
+      from = 0;
+      to = s.length;
+    }
+    const r0 = records.length + touches;
+    const d0 = reports;
+    if (short !== undefined) {
+      const sh = short;
+      short = undefined;
+      const ll = splitLogLine(s.slice(from, to));
+      const tail = !ll.startsMessage && ll.device === undefined ? hexTail(ll.payload, 0, ll.payload.length) : undefined;
+      if (tail !== undefined) {
+        // A dword a mail client wrapped: join when the halves make exactly 16 digits, else damaged.
+        extend(sh.rec, [ln]);
+        const slots = sh.rec.kind === 'event' ? sh.rec.raw : (sh.rec.command ?? []);
+        if (sh.digits.length + tail.length === 16) {
+          slots[sh.index] = BigInt(`0x${sh.digits}${tail}`);
+          report('note', 'DWORD_JOINED', ln, `dword ${sh.index} wrapped after ${sh.digits.length} digits; joined with this line`);
+        } else {
+          slots[sh.index] = 0n;
+          markDamaged(sh.rec, sh.index);
+          report('warning', 'DAMAGED_DWORD', sh.ln, `dword ${sh.index} wrapped into ${sh.digits.length} + ${tail.length} hex digits, not 16; slot kept, value not trusted`);
+        }
+        used++;
+        return;
+      }
+    }
     if (carry !== undefined) {
       const c = carry;
       carry = undefined;
-      const ll = splitLogLine(text.slice(from, end));
+      const ll = splitLogLine(s.slice(from, to));
       const cont = ll.payload.trim();
       // A value wrapped onto its own line looks like a dword: join it only after a `name:`.
       const valueWanted = c.text.endsWith(':');
       if (!ll.startsMessage && cont !== '' && (valueWanted || parseDwordLine(ll.payload) === undefined) && !startsKnownMessage(cont)) {
         const joined = `${c.text} ${cont}`;
         process(joined, 0, joined.length, [...c.lineNos, ln], c.joins + 1);
-        continue;
+        const ok = records.length + touches !== r0 || reports !== d0;
+        if (ok && carry === undefined) used += c.lineNos.length;
+        account(s, from, to, ln, records.length + touches !== r0, reports !== d0);
+        return;
       }
-      diag(diagnostics, 'error', 'UNPARSEABLE', c.lineNos[0] ?? 0, `SMMU message ends early: "${splitLogLine(c.text).payload.trim()}"`);
+      report('error', 'UNPARSEABLE', c.lineNos[0] ?? 0, `SMMU message ends early: "${printable(splitLogLine(c.text).payload.trim())}"`);
     }
-    process(text, from, end, ln, 0);
-  }
-  if (carry !== undefined) diag(diagnostics, 'error', 'UNPARSEABLE', carry.lineNos[0] ?? 0, `SMMU message ends early at end of input: "${splitLogLine(carry.text).payload.trim()}"`);
-  for (const st of states.values()) close(st);
-  for (const r of records) {
-    if (!ascending(r.lines)) normaliseLines(r.lines);
-    if (r.kind === 'event' && r.logged && !ascending(r.logged.textLines)) normaliseLines(r.logged.textLines);
-  }
-  diagnostics.sort((a, b) => a.line - b.line);
-  return { format: 'dmesg', instances: instancesOf(records), records, diagnostics };
+    const d1 = reports;
+    process(s, from, to, ln, 0);
+    account(s, from, to, ln, records.length + touches !== r0, reports !== d1);
+  };
+
+  const finish = (): Trace => {
+    if (carry !== undefined) report('error', 'UNPARSEABLE', carry.lineNos[0] ?? 0, `SMMU message ends early at end of input: "${printable(splitLogLine(carry.text).payload.trim())}"`);
+    carry = undefined;
+    for (const st of states.values()) close(st);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as TraceRecord;
+      if (!ascending(r.lines)) normaliseLines(r.lines);
+      if (r.kind === 'event' && r.logged && !ascending(r.logged.textLines)) normaliseLines(r.logged.textLines);
+      // Arrays grown by push keep spare capacity: exact-size copies take about half the memory.
+      if (r.kind === 'event') {
+        records[i] = { ...r, lines: r.lines.slice(), raw: r.raw.slice(), ...(r.logged !== undefined ? { logged: { ...r.logged, textLines: r.logged.textLines.slice() } } : {}) };
+      }
+    }
+    diagnostics.sort((a, b) => a.line - b.line);
+    return { format: 'dmesg', instances: instancesOf(records), records, diagnostics, totals: totalsOf(diagnostics), stats: { lines: ln, used, reported: reportedLines } };
+  };
+
+  return { line, finish };
 }

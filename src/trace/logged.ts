@@ -3,9 +3,9 @@
  * is all that survived (raw dump lines lost), and to cross-check text against raw dwords.
  */
 import { type LoggedEvent } from './types.ts';
-import { LINUX_CLASS_TEXT, LINUX_FETCH_MASK, LINUX_IPA_MASK } from '../host/log.ts';
+import { LINUX_CLASS_TEXT, LINUX_FETCH_MASK, LINUX_IPA_MASK } from '../linux/messages.ts';
 import { eventField, setField } from './codec.ts';
-import { linuxTypeByName } from './dmesg-text.ts';
+import { linuxTypeByName } from '../linux/decoded-lines.ts';
 
 /** Field values the text states (Linux prints IPA/FetchAddr masked to [51:12] / [51:3]). */
 export function fieldsFromLogged(l: LoggedEvent): Record<string, bigint> {

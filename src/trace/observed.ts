@@ -11,7 +11,7 @@
  */
 import type { Observation, ObsValue } from '../engine/types.ts';
 import { GERROR } from '../arch/registers.ts';
-import { formatGerror } from '../host/log.ts';
+import { formatGerror } from '../linux/messages.ts';
 import { type ExpectedRecords } from './compare.ts';
 import { importDmesg } from './dmesg.ts';
 

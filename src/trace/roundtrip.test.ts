@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { formatEventLog, withDmesgPrefix, type LogEra } from '../host/log.ts';
+import { formatEventLog, withDmesgPrefix, type LogEra } from '../linux/messages.ts';
 import { importDmesg } from './dmesg.ts';
 import { crossCheck } from './decode.ts';
 import { decodeEventGeneric, encodeEvent, EVENT_NAMES } from './codec.ts';

@@ -3,7 +3,7 @@
  * strings (`0x0000000800000010`), 32-bit register values 8-digit hex, other addresses and IDs
  * minimal hex. Key order is fixed, so the output is deterministic.
  */
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { hex32, hex64 } from '../arch/fields.ts';
 import { type LoggedEvent, type Trace, type TraceRecord } from './types.ts';
 
@@ -36,6 +36,7 @@ export function recordToJson(r: TraceRecord): Obj {
     case 'event':
       o['raw'] = r.raw.map(hex64);
       if (r.truncated) o['truncated'] = true;
+      if (r.damaged !== undefined) o['damaged'] = [...r.damaged];
       if (r.headerType !== undefined) o['headerType'] = r.headerType;
       if (r.known !== undefined) o['known'] = [...r.known];
       if (r.collapsed !== undefined) o['collapsed'] = r.collapsed;
@@ -47,6 +48,7 @@ export function recordToJson(r: TraceRecord): Obj {
       o['reason'] = r.reason;
       if (r.command !== undefined) o['command'] = r.command.map(hex64);
       if (r.commandTruncated) o['commandTruncated'] = true;
+      if (r.commandDamaged !== undefined) o['commandDamaged'] = [...r.commandDamaged];
       if (r.commandName !== undefined) o['commandName'] = r.commandName;
       if (r.retrying) o['retrying'] = true;
       break;
@@ -90,7 +92,9 @@ export function traceToJson(t: Trace): Obj {
 }
 
 export function traceToYaml(t: Trace): string {
-  return stringifyYaml(traceToJson(t), { lineWidth: 0 });
+  const parts: string[] = [];
+  writeTraceYaml(t, (c) => parts.push(c));
+  return parts.join('');
 }
 
 const big = (v: unknown): bigint => BigInt(String(v));
@@ -119,6 +123,7 @@ export function traceFromJson(j: unknown): Trace {
       case 'event': {
         const e: TraceRecord = { kind: 'event', ...b, raw: ((r['raw'] as string[]) ?? []).map(big) };
         if (r['truncated'] === true) e.truncated = true;
+        if (Array.isArray(r['damaged'])) e.damaged = (r['damaged'] as number[]).map(Number);
         if (typeof r['headerType'] === 'number') e.headerType = r['headerType'];
         if (Array.isArray(r['known'])) e.known = (r['known'] as string[]).map(String);
         if (typeof r['collapsed'] === 'number') e.collapsed = r['collapsed'];
@@ -130,6 +135,7 @@ export function traceFromJson(j: unknown): Trace {
         if (r['cons'] !== undefined) e.cons = num(r['cons']);
         if (Array.isArray(r['command'])) e.command = (r['command'] as string[]).map(big);
         if (r['commandTruncated'] === true) e.commandTruncated = true;
+        if (Array.isArray(r['commandDamaged'])) e.commandDamaged = (r['commandDamaged'] as number[]).map(Number);
         if (typeof r['commandName'] === 'string') e.commandName = r['commandName'];
         if (r['retrying'] === true) e.retrying = true;
         return e;
@@ -163,4 +169,88 @@ export function traceFromJson(j: unknown): Trace {
 
 export function traceFromYaml(text: string): Trace {
   return traceFromJson(parseYaml(text));
+}
+
+// ---- Streaming YAML (issue 15 item 4: a 50 MB log must not need 20x its size to print) ----
+
+const YAML_RESERVED = /^(?:true|false|null|yes|no|on|off|y|n|~)$/i;
+const YAML_PLAIN = /^[A-Za-z_/(][A-Za-z0-9_./()@,+\- ]*$/;
+
+/** A YAML scalar for a string: plain when it cannot be read as anything else, else double-quoted. */
+function yamlString(s: string): string {
+  if (YAML_PLAIN.test(s) && !s.endsWith(' ') && !YAML_RESERVED.test(s)) return s;
+  return `"${s.replace(/[\\"\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => {
+    if (c === '\\') return '\\\\';
+    if (c === '"') return '\\"';
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  })}"`;
+}
+
+function yamlScalar(v: Json): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string') return yamlString(v);
+  return String(v);
+}
+
+/** Block YAML for `v` at `indent`, as lines appended to `out` (the value's first line follows `lead`). */
+function yamlValue(v: Json, indent: string, out: string[], lead: string): void {
+  if (Array.isArray(v)) {
+    if (v.length === 0) {
+      out.push(`${lead} []`);
+      return;
+    }
+    out.push(lead);
+    for (const x of v) yamlItem(x, indent, out);
+    return;
+  }
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v);
+    if (keys.length === 0) {
+      out.push(`${lead} {}`);
+      return;
+    }
+    out.push(lead);
+    for (const k of keys) yamlValue(v[k] as Json, `${indent}  `, out, `${indent}  ${yamlString(k)}:`);
+    return;
+  }
+  out.push(`${lead} ${yamlScalar(v)}`);
+}
+
+/** One sequence item `- ...` at `indent`. */
+function yamlItem(x: Json, indent: string, out: string[]): void {
+  if (x !== null && typeof x === 'object' && !Array.isArray(x) && Object.keys(x).length > 0) {
+    const keys = Object.keys(x);
+    keys.forEach((k, i) => yamlValue(x[k] as Json, `${indent}  `, out, `${indent}${i === 0 ? '- ' : '  '}${yamlString(k)}:`));
+  } else if (Array.isArray(x) && x.length > 0) {
+    out.push(`${indent}-`);
+    for (const y of x) yamlItem(y, `${indent}  `, out);
+  } else {
+    const tmp: string[] = [];
+    yamlValue(x, indent, tmp, `${indent}-`);
+    out.push(...tmp);
+  }
+}
+
+/**
+ * The trace as YAML, written in pieces to `write` (one record at a time, never the whole
+ * document as one value tree). Same document as `traceToJson`.
+ */
+export function writeTraceYaml(t: Trace, write: (chunk: string) => void): void {
+  const head: string[] = [`format: ${yamlString(t.format)}`];
+  yamlValue(t.instances, '', head, 'instances:');
+  if (t.records.length === 0) head.push('records: []');
+  else head.push('records:');
+  write(`${head.join('\n')}\n`);
+  let buf: string[] = [];
+  for (const r of t.records) {
+    yamlItem(recordToJson(r), '  ', buf);
+    if (buf.length > 4096) {
+      write(`${buf.join('\n')}\n`);
+      buf = [];
+    }
+  }
+  if (buf.length > 0) write(`${buf.join('\n')}\n`);
+  const tail: string[] = [];
+  yamlValue(t.diagnostics.map((d) => ({ code: d.code, severity: d.severity, line: d.line, message: d.message })), '', tail, 'diagnostics:');
+  write(`${tail.join('\n')}\n`);
 }

@@ -17,31 +17,9 @@ export interface RecordBase {
   timestamp?: string | undefined;
 }
 
-/** The v6.14+ flags line: `unpriv data read s1 "Input address caused fault"[ ttd_read][ stall] stag: 0`. */
-export interface LoggedFlags {
-  priv: boolean;
-  inst: boolean;
-  read: boolean;
-  s2: boolean;
-  classText: string;
-  ttd?: 'read' | 'write' | undefined;
-  stall: boolean;
-  stag: bigint;
-}
+import { type LoggedEvent } from '../linux/decoded-lines.ts';
 
-/** What a v6.14+ kernel printed in its decoded lines for one event. */
-export interface LoggedEvent {
-  name: string;
-  client: string;
-  sid: bigint;
-  ssid: bigint;
-  iova?: bigint | undefined;
-  ipa?: bigint | undefined;
-  fetchAddr?: bigint | undefined;
-  flags?: LoggedFlags | undefined;
-  /** Lines of the decoded text (also in `lines`). */
-  textLines: number[];
-}
+export type { LoggedEvent, LoggedFlags } from '../linux/decoded-lines.ts';
 
 export interface EventRecord extends RecordBase {
   readonly kind: 'event';
@@ -49,6 +27,8 @@ export interface EventRecord extends RecordBase {
   raw: bigint[];
   /** Fewer than four dwords were found. */
   truncated?: boolean | undefined;
+  /** Indices of dwords that were found damaged (value not trusted; slot kept so later dwords stay in place). */
+  damaged?: number[] | undefined;
   /** Type from the `event 0x.. received:` header, when the header was seen. */
   headerType?: number | undefined;
   /** v6.14+ decoded text, when printed. */
@@ -70,6 +50,8 @@ export interface CmdqErrorRecord extends RecordBase {
   /** Command at CONS: the two dwords of `skipping command in error state:`. */
   command?: bigint[];
   commandTruncated?: boolean;
+  /** Indices of command dwords found damaged. */
+  commandDamaged?: number[];
   /** Name of the failing command (QEMU traces). */
   commandName?: string;
   /** `retrying command fetch` followed (CERROR_ABT). */
@@ -143,16 +125,114 @@ export interface TraceDiagnostic {
   readonly message: string;
 }
 
+/** Counts of every diagnostic raised, including those beyond the kept first `DIAGNOSTIC_LIMIT`. */
+export interface DiagnosticTotals {
+  error: number;
+  warning: number;
+  note: number;
+  /** Diagnostics counted but not kept (a million bad lines give a count, not a million lines). */
+  omitted: number;
+  byCode: Record<string, number>;
+}
+
+/** What the import did with the input (issue 15 item 2: never lose a line silently). */
+export interface ImportStats {
+  /** Physical lines read. */
+  lines: number;
+  /** Lines that contributed to a record. */
+  used: number;
+  /** Lines named by at least one diagnostic. */
+  reported: number;
+}
+
 export interface Trace {
   format: TraceFormat;
   /** Instances seen, sorted. */
   instances: string[];
   records: TraceRecord[];
+  /** The first `DIAGNOSTIC_LIMIT` diagnostics, by line. */
   diagnostics: TraceDiagnostic[];
+  /** Totals over every diagnostic raised (absent: `diagnostics` is complete). */
+  totals?: DiagnosticTotals | undefined;
+  stats?: ImportStats | undefined;
 }
 
+/** Diagnostics kept per trace; the rest are counted in `totals`. */
+export const DIAGNOSTIC_LIMIT = 100;
+
+const TOTALS = new WeakMap<TraceDiagnostic[], DiagnosticTotals>();
+
+export function newTotals(): DiagnosticTotals {
+  return { error: 0, warning: 0, note: 0, omitted: 0, byCode: {} };
+}
+
+function count(t: DiagnosticTotals, severity: Severity, code: string): void {
+  t[severity]++;
+  t.byCode[code] = (t.byCode[code] ?? 0) + 1;
+}
+
+/** Totals of a diagnostics list built with `diag` (a list built otherwise: counted from it). */
+export function totalsOf(list: readonly TraceDiagnostic[]): DiagnosticTotals {
+  const t = TOTALS.get(list as TraceDiagnostic[]);
+  if (t !== undefined) return t;
+  const c = newTotals();
+  for (const d of list) count(c, d.severity, d.code);
+  return c;
+}
+
+/** Add a diagnostic; past `DIAGNOSTIC_LIMIT` it is only counted. */
 export function diag(out: TraceDiagnostic[], severity: Severity, code: string, line: number, message: string): void {
-  out.push({ code, severity, line, message });
+  let t = TOTALS.get(out);
+  if (t === undefined) {
+    t = totalsOf(out);
+    TOTALS.set(out, t);
+  }
+  count(t, severity, code);
+  if (out.length < DIAGNOSTIC_LIMIT) out.push({ code, severity, line, message });
+  else t.omitted++;
+}
+
+/** Merge two diagnostic lists (importer + cross-check) by line, keeping the cap and the totals. */
+export function mergeDiagnostics(a: readonly TraceDiagnostic[], b: readonly TraceDiagnostic[]): { list: TraceDiagnostic[]; totals: DiagnosticTotals } {
+  const ta = totalsOf(a);
+  const tb = totalsOf(b);
+  const totals: DiagnosticTotals = {
+    error: ta.error + tb.error,
+    warning: ta.warning + tb.warning,
+    note: ta.note + tb.note,
+    omitted: 0,
+    byCode: { ...ta.byCode },
+  };
+  for (const [k, v] of Object.entries(tb.byCode)) totals.byCode[k] = (totals.byCode[k] ?? 0) + v;
+  const all = [...a, ...b].sort((x, y) => x.line - y.line);
+  const list = all.slice(0, DIAGNOSTIC_LIMIT);
+  totals.omitted = ta.omitted + tb.omitted + (all.length - list.length);
+  TOTALS.set(list, totals);
+  return { list, totals };
+}
+
+/** C0 (but tab), DEL, C1 and the bidi overrides: never printed raw. */
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+/**
+ * Text from the input made safe to print: control characters become `\xNN` / `\u{NNNN}`, and
+ * long text is cut (`...`), so a log never drives the terminal.
+ */
+export function printable(s: string, max = 120): string {
+  const cut = s.length > max ? s.slice(0, max) : s;
+  const safe = cut.replace(CONTROL, (c) => {
+    const v = c.charCodeAt(0);
+    return v < 0x100 ? `\\x${v.toString(16).padStart(2, '0')}` : `\\u{${v.toString(16)}}`;
+  });
+  return s.length > max ? `${safe}...` : safe;
+}
+
+/** Terminal-bound text (listings, stderr): every control character but newline and tab escaped. */
+export function printableText(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => printable(l, Number.MAX_SAFE_INTEGER))
+    .join('\n');
 }
 
 /** Sorted unique instance names of the records. */

@@ -24,14 +24,25 @@ export const DEFAULT_EVTQ_LOG2 = 8;
 export function execProfile(s: Scenario, under: Partial<SmmuProfile> = {}): ExecProfile {
   const m = s.smmu ?? {};
   const profile = { ...under, ...profileOverrides(m, ['smmu'], makeProfile(under)).profile };
-  const cmdqLog2 = m.cmdq_log2size ?? DEFAULT_CMDQ_LOG2;
-  const evtqLog2 = m.evtq_log2size ?? DEFAULT_EVTQ_LOG2;
+  // `boot:` is software's own programming (stream table and queue placement, sizes, start
+  // indices, the reset batch); it wins over the older smmu.strtab/split/*_log2size keys.
+  const b = s.boot ?? {};
+  const cmdqLog2 = b.cmdq?.log2size ?? m.cmdq_log2size ?? DEFAULT_CMDQ_LOG2;
+  const evtqLog2 = b.evtq?.log2size ?? m.evtq_log2size ?? DEFAULT_EVTQ_LOG2;
+  const split = b.strtab?.split ?? m.split;
   const boot: BootOptions = {
-    strtab: m.strtab ?? 'linear',
+    strtab: b.strtab?.fmt ?? m.strtab ?? 'linear',
     cmdqLog2,
     evtqLog2,
-    ...(m.split !== undefined ? { split: m.split } : {}),
+    ...(split !== undefined ? { split } : {}),
     ...(m.recinvsid !== undefined ? { recinvsid: m.recinvsid } : {}),
+    ...(b.strtab?.base !== undefined ? { strtabBase: b.strtab.base } : {}),
+    ...(b.strtab?.l1 !== undefined ? { l1: b.strtab.l1 } : {}),
+    ...(b.cmdq?.base !== undefined ? { cmdqBase: b.cmdq.base } : {}),
+    ...(b.evtq?.base !== undefined ? { evtqBase: b.evtq.base } : {}),
+    ...(b.cmdq?.start !== undefined ? { cmdqStart: b.cmdq.start } : {}),
+    ...(b.evtq?.start !== undefined ? { evtqStart: b.evtq.start } : {}),
+    ...(b.invalidate === false ? { invalidate: () => {} } : {}),
   };
   return { profile, boot, cachePolicy: m.cache_policy ?? 'max' };
 }

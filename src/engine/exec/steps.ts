@@ -95,9 +95,21 @@ function dispatch(ctx: ExecContext, step: Step, n: number, where: string): Out {
     const o = txnFields(r);
     return { result: o.result, fields: { device: d.device, ...(d.ssid !== undefined ? { ssid: Number(d.ssid) } : {}), iova: d.iova, access: d.access, ...o.fields } };
   }
+  if ('read_reg' in step) {
+    const key = step.read_reg.reg.replace(/^SMMU_/, '') as RegName;
+    return { result: 'ok', fields: { reg: step.read_reg.reg, value: dev.readReg(REG[key]) } };
+  }
   if ('cmdq' in step) {
     const c = step.cmdq;
     const cmds = c.commands.map((cmd, i) => encodeScenarioCommand(s, cmd, `${where} command ${i + 1}`));
+    if (c.index !== undefined) {
+      // Software can only write at PROD: to place the first command at ring index `index`, queue
+      // CMD_SYNCs (CS=none, no side effect) until PROD gets there (§3.5: the ring wraps).
+      const ptr = dev.cmdq.ptr();
+      const at = c.index % ptr.size;
+      const pad = (at - ptr.index(dev.readReg(REG.CMDQ_PROD)) + ptr.size) % ptr.size;
+      cmds.unshift(...Array.from({ length: pad }, () => [...SYNC]));
+    }
     if (c.sync === true) cmds.push([...SYNC]);
     const o = submit(ctx, cmds);
     return { result: o.result, fields: { commands: cmds.length, ...o.fields } };

@@ -8,14 +8,37 @@
  * the next message was glued on — the format strings have no trailing newline), 'partial' (the
  * line ends early: a mail client may have wrapped it) or 'bad'.
  */
-import { type LoggedEvent, type LoggedFlags } from './types.ts';
-import { LINUX_CLASS_TEXT, LINUX_EVENT_NAMES, linuxLogsFetchAddr } from '../host/log.ts';
-import { isTranslationFault } from './codec.ts';
+import { LINUX_CLASS_TEXT, LINUX_EVENT_NAMES, linuxLogsFetchAddr } from './messages.ts';
+import { isTranslationFault } from './event-view.ts';
+import { intern } from './log-line.ts';
 
-export type ParseResult<T> =
-  | { status: 'ok'; value: T; rest: string }
-  | { status: 'partial' }
-  | { status: 'bad'; message: string };
+/** The v6.14+ flags line: `unpriv data read s1 "Input address caused fault"[ ttd_read][ stall] stag: 0`. */
+export interface LoggedFlags {
+  priv: boolean;
+  inst: boolean;
+  read: boolean;
+  s2: boolean;
+  classText: string;
+  ttd?: 'read' | 'write' | undefined;
+  stall: boolean;
+  stag: bigint;
+}
+
+/** What a v6.14+ kernel printed in its decoded lines for one event. */
+export interface LoggedEvent {
+  name: string;
+  client: string;
+  sid: bigint;
+  ssid: bigint;
+  iova?: bigint | undefined;
+  ipa?: bigint | undefined;
+  fetchAddr?: bigint | undefined;
+  flags?: LoggedFlags | undefined;
+  /** Lines of the decoded text (also in `lines`). */
+  textLines: number[];
+}
+
+export type ParseResult<T> = { status: 'ok'; value: T; rest: string } | { status: 'partial' } | { status: 'bad'; message: string };
 
 const LINUX_TYPE_BY_NAME = new Map(Object.entries(LINUX_EVENT_NAMES).map(([k, v]) => [v, Number(k)]));
 
@@ -63,8 +86,10 @@ class Cursor {
     if (last && end < s.length && s.charCodeAt(end) !== 32) {
       // Glued text: cut at the earliest known message start (markers contain non-hex letters).
       let cut = -1;
+      // Only the value's own text can hold a cut (bounded: a glued line can be megabytes long).
+      const win = s.slice(0, end + 16);
       for (const m of GLUE_MARKERS) {
-        const i = s.indexOf(m, this.pos + 1);
+        const i = win.indexOf(m, this.pos + 1);
         if (i >= 0 && i <= end && (cut < 0 || i < cut)) cut = i;
       }
       if (cut > this.pos) end = cut;
@@ -104,16 +129,16 @@ export function parseDecodedHead(text: string): ParseResult<Omit<LoggedEvent, 't
   const c = new Cursor(text);
   let e = step<never>(c.lit('event: '), 'event: ');
   if (e) return e;
-  const name = c.word();
+  const name = intern(c.word());
   if (c.done) return { status: 'partial' };
   if ((e = step(c.lit(' client: '), ' client: '))) return e;
   let client: string;
   if (text.charCodeAt(c.pos) === 40 /* ( */) {
     const close = text.indexOf(')', c.pos);
     if (close < 0) return { status: 'partial' };
-    client = text.slice(c.pos, close + 1);
+    client = intern(text.slice(c.pos, close + 1));
     c.pos = close + 1;
-  } else client = c.word();
+  } else client = intern(c.word());
   if ((e = step(c.lit(' sid: '), ' sid: '))) return e;
   const sid = c.value(false);
   if (sid === undefined) return c.done ? { status: 'partial' } : { status: 'bad', message: 'bad sid value' };
@@ -163,8 +188,9 @@ export function parseFlags(text: string): ParseResult<LoggedFlags> {
   if (text.charCodeAt(c.pos) !== 34) return c.done ? { status: 'partial' } : { status: 'bad', message: 'expected a quoted class' };
   const close = text.indexOf('"', c.pos + 1);
   if (close < 0) return { status: 'partial' };
-  const classText = text.slice(c.pos + 1, close);
-  if (!LINUX_CLASS_TEXT.includes(classText)) return { status: 'bad', message: `unknown class text "${classText}"` };
+  const classIndex = LINUX_CLASS_TEXT.indexOf(text.slice(c.pos + 1, close));
+  if (classIndex < 0) return { status: 'bad', message: `unknown class text "${text.slice(c.pos + 1, close)}"` };
+  const classText = LINUX_CLASS_TEXT[classIndex] as string;
   c.pos = close + 1;
   const flags: LoggedFlags = { priv: p === 'priv', inst: d === 'inst', read: r === 'read', s2: s === 's2', classText, ttd: undefined, stall: false, stag: 0n };
   for (;;) {

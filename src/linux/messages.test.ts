@@ -1,11 +1,14 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { formatCmdqError, formatEventLog, formatEvtqOverflow, formatGerror, formatSyncTimeout, hexAlt, withDmesgPrefix } from './log.ts';
-import { splitLogLine } from '../trace/logline.ts';
+import { formatCmdqError, formatEventLog, formatEvtqOverflow, formatGerror, formatSyncTimeout, hexAlt, withDmesgPrefix } from './messages.ts';
+import { splitLogLine } from './log-line.ts';
 
 const FIX = new URL('../../test/fixtures/traces/', import.meta.url);
 const payloads = (name: string): string[] =>
-  readFileSync(new URL(name, FIX), 'utf8').split('\n').filter((l) => l !== '').map((l) => splitLogLine(l).payload);
+  readFileSync(new URL(name, FIX), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => splitLogLine(l).payload);
 
 // Hand-computed records (fixtures/traces/dmesg-614.log).
 const A = [0x0000000800000010n, 0x0000020800000000n, 0x1000n, 0n]; // F_TRANSLATION S1 CLASS=IN read
@@ -85,12 +88,17 @@ t.test('CMD_SYNC timeout, overflow, GERROR', async (t) => {
   t.equal(g[1], 'CMDQ error (cons 0x01000004): Illegal command');
   t.same(formatGerror(0xf0), [
     'unexpected global error reported (0x000000f0), this could be serious',
-    'GERROR MSI write aborted', 'PRIQ MSI write aborted', 'EVTQ MSI write aborted', 'CMDQ MSI write aborted',
+    'GERROR MSI write aborted',
+    'PRIQ MSI write aborted',
+    'EVTQ MSI write aborted',
+    'CMDQ MSI write aborted',
   ]);
 });
 
 t.test('withDmesgPrefix', async (t) => {
-  t.same(withDmesgPrefix(['event 0x10 received:'], { device: 'arm-smmu-v3.0.auto', timestamp: 12.5 }), ['[   12.500000] arm-smmu-v3 arm-smmu-v3.0.auto: event 0x10 received:']);
+  t.same(withDmesgPrefix(['event 0x10 received:'], { device: 'arm-smmu-v3.0.auto', timestamp: 12.5 }), [
+    '[   12.500000] arm-smmu-v3 arm-smmu-v3.0.auto: event 0x10 received:',
+  ]);
   t.same(withDmesgPrefix(['x'], { device: '2b400000.iommu' }), ['arm-smmu-v3 2b400000.iommu: x']);
   t.same(withDmesgPrefix(['x'], { device: 'd', timestamp: 123456.000001 }), ['[123456.000001] arm-smmu-v3 d: x']);
 });
