@@ -20,6 +20,10 @@ export const NORMALISATIONS = {
     id: 'event-raw',
     why: 'event records are compared by their architected fields; the raw dwords also hold RES0, IMPLEMENTATION DEFINED and UNKNOWN bits (§7.3) that any conformant SMMU may fill differently',
   },
+  illegalReason: {
+    id: 'illegal-reason',
+    why: 'a DMA step names the ILLEGAL rule behind a C_BAD_STE / C_BAD_CD (`illegal:`), which only the reference model knows: an SMMU reports the event, not which check failed',
+  },
   dmaOutcome: {
     id: 'dma-outcome',
     why: 'the transaction source reports no completion status or output address, so a DMA step is compared through the event queue only (its result, pa, event and recorded fields are not observed)',
@@ -28,7 +32,7 @@ export const NORMALISATIONS = {
 
 /** The normalisations an external target with these capabilities needs. */
 export function normalisationsFor(caps: TargetCapabilities): Normalisation[] {
-  const out: Normalisation[] = [NORMALISATIONS.eventRaw];
+  const out: Normalisation[] = [NORMALISATIONS.eventRaw, NORMALISATIONS.illegalReason];
   if (!caps.transactionOutcome) out.push(NORMALISATIONS.dmaOutcome);
   return out;
 }
@@ -44,6 +48,9 @@ export function projectCanonical(text: string, ids: readonly string[]): string {
   const recs = (k: string): Array<Record<string, unknown>> => (Array.isArray(doc[k]) ? (doc[k] as Array<Record<string, unknown>>) : []);
   if (ids.includes(NORMALISATIONS.eventRaw.id)) {
     for (const e of [...recs('events'), ...recs('guest_events')]) delete e['raw'];
+  }
+  if (ids.includes(NORMALISATIONS.illegalReason.id)) {
+    for (const s of recs('steps')) delete s['illegal'];
   }
   if (ids.includes(NORMALISATIONS.dmaOutcome.id)) {
     for (const s of recs('steps')) {
