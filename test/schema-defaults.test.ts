@@ -77,6 +77,10 @@ const MAP = (x: string): string =>
 /** path -> [scenario with the property left out, scenario with the default written out]. */
 const CASES: Readonly<Record<string, readonly [string, string]>> = {
   'smmu.version': [device({}), device({ SMMU: 'smmu: { version: v3.2 }\n' })],
+  'smmu.event_drain': [
+    device({ STEPS: '  - dma: { device: d, iova: 0x9000, access: read }\n  - drain_events: {}\n' }),
+    device({ SMMU: 'smmu: { event_drain: each_step }\n', STEPS: '  - dma: { device: d, iova: 0x9000, access: read }\n  - drain_events: {}\n' }),
+  ],
   'boot.invalidate': [device({}), device({ SMMU: 'boot: { invalidate: true }\n' })],
   'boot.strtab.fmt': [device({}), device({ SMMU: 'boot: { strtab: { fmt: linear } }\n' })],
   'boot.strtab.log2size': [device({}), device({ SMMU: 'boot: { strtab: { log2size: 8 } }\n' })],
@@ -127,6 +131,8 @@ const CASES: Readonly<Record<string, readonly [string, string]>> = {
   'step_ste.invalidate': [device({ STEPS: STE_STEP('') }), device({ STEPS: STE_STEP(', invalidate: false') })],
   'step_cmdq.sync': [device({ STEPS: CMDQ('') }), device({ STEPS: CMDQ(', sync: false') })],
   'step_dma.size': [device({}), device({ DMA: ', size: 8' })],
+  'step_read_mem.count': [device({ STEPS: '  - read_mem: { pa: 0x9000_1000 }\n' }), device({ STEPS: '  - read_mem: { pa: 0x9000_1000, count: 1 }\n' })],
+  'step_read_mem.width': [device({ STEPS: '  - read_mem: { pa: 0x9000_1000 }\n' }), device({ STEPS: '  - read_mem: { pa: 0x9000_1000, width: 64 }\n' })],
   'step_map.af': [device({ STEPS: MAP('') }), device({ STEPS: MAP(', af: true') })],
   'step_map.attr': [device({ STEPS: MAP('') }), device({ STEPS: MAP(', attr: normal') })],
   'step_hw_info.data_len': [host({}), host({ HWINFO: ', data_len: 40' })],

@@ -2,7 +2,8 @@
  * Inline `expect:` on steps: partial checks by stable identifiers, independent of the golden.
  * Covered: result, pa, errno, cons (CMDQ_CONS with ERR and wrap), cerror, entry_num, gerror
  * (active bit names), any other step-record field (`fields`), register values after the step
- * (`regs`), and events (count, order, type and every given field). Every wrong field is
+ * (`regs`), CMD_SYNC signal kinds (`sync`), read_mem values (`values`), and events (count,
+ * order, type and every given field). Every wrong field is
  * reported, each with the path of the expectation in the scenario so the runner can point at
  * file:line:col.
  */
@@ -56,6 +57,18 @@ export function expectMismatches(scenario: Scenario, obs: Observation): ExpectMi
       for (const [k, want] of Object.entries(exp.regs)) {
         if (want !== undefined && !sameValue(want, got?.[k])) miss(['regs', k], `regs.${k}`, want, got?.[k]);
       }
+    }
+    if (exp.sync !== undefined) {
+      // CMD_SYNC completion signals by kind (the first word of each `sync` entry), in order.
+      const got = rec['sync'];
+      const kinds = (Array.isArray(got) ? got.map(String) : []).map((x) => x.split(/[ +]/)[0] ?? x);
+      if (kinds.join(',') !== exp.sync.join(',')) miss(['sync'], 'sync', `[${exp.sync.join(', ')}]`, `[${kinds.join(', ')}]`);
+    }
+    if (exp.values !== undefined) {
+      const got = rec['values'];
+      const gotList = Array.isArray(got) ? got : [];
+      const bad = exp.values.length !== gotList.length || exp.values.some((v, j) => !sameValue(v, gotList[j] ?? undefined));
+      if (bad) miss(['values'], 'values', `[${exp.values.map(show).join(', ')}]`, `[${gotList.map(show).join(', ')}]`);
     }
     if (exp.events !== undefined) {
       const got = obs.events.filter((e) => e.step === n);

@@ -18,7 +18,7 @@ import { CHOICE_NAMES } from '../scenario/choices.ts';
 import { type Scenario, stepExpect, stepKind } from '../scenario/types.ts';
 import { BudgetExceeded, BudgetMeter } from './budget.ts';
 import { ExecFailure, type ScenarioPath } from './exec-failure.ts';
-import { activeGerror, cerrorOf, consOf, type Dut, type ExecContext } from './exec/context.ts';
+import { activeGerror, cerrorOf, consOf, type Dut, emulatorOnly, eventsWritten, type ExecContext } from './exec/context.ts';
 import { eventRecord } from './exec/events.ts';
 import { layoutKey, makeAllocators } from './exec/layout.ts';
 import { type ExecProfile, execProfile } from './exec/profile.ts';
@@ -82,7 +82,7 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
   }));
   const tables = at(['memory'], () => buildTables(scenario, mem, alloc, dev.profile.oas));
   const ctx: ExecContext = {
-    scenario, dev, mem, alloc, tables, boot, trace: opts.trace === true, events: [], walks: [], steAddrs: new Map(),
+    scenario, dev, mem, alloc, tables, boot, trace: opts.trace === true, events: [], walks: [], steAddrs: new Map(), stalled: new Map(),
   };
   (scenario.streams ?? []).forEach((st, i) => at(['streams', i], () => {
     const where = `streams[${i}]`;
@@ -105,6 +105,13 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
     if (host !== undefined) hostAfterStep(host);
   };
   at([], () => drain(0));
+  // smmu.event_drain: explicit — from here on only drain_events steps consume the event queue.
+  const emuForDrain = scenario.smmu?.event_drain === 'explicit' ? emulatorOnly(ctx, 'smmu.event_drain: explicit') : undefined;
+  const explicit = emuForDrain !== undefined ? { marks: [{ step: 0, written: eventsWritten(emuForDrain) }], consumed: eventsWritten(emuForDrain) } : undefined;
+  if (explicit !== undefined) {
+    (ctx as { explicitDrain?: typeof explicit }).explicitDrain = explicit;
+    dev.evtqConsumerStopped = true;
+  }
   // Table addresses as set up (a later unmap may remove the S2 mapping of a guest table).
   const layout = layoutOf(ctx);
   const steps: StepRecord[] = [];
@@ -115,6 +122,7 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
     meter.path = path;
     meter.tick();
     steps.push(runStep(ctx, step, i + 1));
+    if (explicit !== undefined && emuForDrain !== undefined) explicit.marks.push({ step: i + 1, written: eventsWritten(emuForDrain) });
     at(path, () => drain(i + 1));
     // Read only what an inline expectation names, after the drain (a read of EVENTQ_PROD then
     // sees every record of the step).

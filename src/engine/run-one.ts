@@ -8,6 +8,7 @@ import { BudgetExceeded, type RunBudget } from './budget.ts';
 import { failurePath } from './exec-failure.ts';
 import type { LoadCaps } from '../scenario/caps.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
+import { notModelledReason } from '../scenario/features.ts';
 import { canonicalGolden } from '../golden/canonical.ts';
 import { compareGolden } from '../golden/compare.ts';
 import { readGolden } from '../golden/store.ts';
@@ -88,6 +89,11 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
     return done({ state: 'error', invalid: true, golden: 'not-run', messages: loaded.errors.map((e) => formatLoadError(e, loaded.source)) });
   }
   const scenario = loaded.scenario;
+  // A feature the reference emulator does not model is a SKIP with its reason, whatever the profile.
+  const unjudged = (scenario.requires ?? []).filter((f) => notModelledReason(f) !== undefined);
+  if (unjudged.length > 0) {
+    return done({ state: 'skip', invalid: false, golden: 'not-run', messages: unjudged.map((f) => `requires ${f}: not modelled (docs/not-modelled.md): ${notModelledReason(f) ?? ''}`) });
+  }
   const missing = (scenario.requires ?? []).filter((f) => !ctx.profile.features.includes(f));
   if (missing.length > 0) {
     return done({ state: 'skip', invalid: false, golden: 'not-run', messages: [`requires ${missing.join(', ')} (not in profile ${ctx.profile.name})`] });

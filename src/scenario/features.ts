@@ -24,6 +24,12 @@ export const FEATURES = [
   'granule_16k', // 16KB translation granule (IDR5.GRAN16K)
   'granule_64k', // 64KB translation granule (IDR5.GRAN64K)
   'vatos', // VATOS address translation operations (IDR0.VATOS)
+  // Not modelled by the reference emulator (NOT_MODELLED below, docs/not-modelled.md): always SKIP.
+  'ds', // 52-bit addresses with 4KB/16KB granules, FEAT_LPA2, level -1 (IDR5.DS, CD.DS, STE.S2DS)
+  'contiguous', // the Contiguous hint cached as one larger TLB entry
+  'aarch32', // VMSAv8-32 LPAE tables (IDR0.TTF[0], CD.AA64=0, STE.S2AA64=0)
+  'secure', // Secure and Realm streams and their register frames (SEC_SID, SMMU_S_*, SMMU_R_*)
+  's2fwb', // STE.S2FWB stage-2 forced write-back attribute combining
 ] as const;
 
 export type Feature = (typeof FEATURES)[number];
@@ -32,4 +38,24 @@ const SET: ReadonlySet<string> = new Set(FEATURES);
 
 export function isFeature(name: string): name is Feature {
   return SET.has(name);
+}
+
+/**
+ * Features the reference emulator does not model, with the reason. A scenario that `requires:`
+ * one is reported SKIP with this reason whatever profile is selected: the emulator cannot judge
+ * those rules, so a pass or a fail would mean nothing (docs/not-modelled.md says more).
+ */
+export const NOT_MODELLED: Readonly<Partial<Record<Feature, string>>> = {
+  ds: 'DS/LPA2 (52-bit OA with 4KB/16KB granules, level -1 walks, 16KB level-0 start) is not modelled: walks read OA[47:g] only and CD.DS/STE.S2DS are treated as 0',
+  contiguous:
+    'the Contiguous hint is not modelled as a larger TLB entry: every descriptor is cached at its own page or block size (architecturally permitted, so the hint cannot be observed)',
+  aarch32: 'AArch32 (VMSAv8-32 LPAE) translation tables are not modelled: the profile advertises AArch64 tables only (IDR0.TTF=0b10)',
+  secure: 'Secure and Realm streams are not modelled: every StreamID is Non-secure and only the Non-secure register frame exists',
+  s2fwb:
+    'STE.S2FWB attribute combining is not modelled: the emulator checks permissions and addresses only, and memory attributes are not observable in its output',
+};
+
+/** The reason a feature cannot be judged by the reference emulator, or undefined when it is modelled. */
+export function notModelledReason(f: Feature): string | undefined {
+  return NOT_MODELLED[f];
 }

@@ -54,9 +54,9 @@ t.test('every problem is located: unknown keys, set-up keys, bad encodings, brok
   ]);
 });
 
-t.test('the default part offers what its IDRs say: no PRI, HTTU, BTM or VATOS', async (t) => {
+t.test('the default part offers what its IDRs say: no PRI, HTTU, BTM or VATOS (nor DS, AArch32 tables, Secure)', async (t) => {
   t.same(
     profileFeatures(DEFAULT_PROFILE),
-    FEATURES.filter((f) => !['pri', 'httu', 'btm', 'vatos'].includes(f)),
+    FEATURES.filter((f) => !['pri', 'httu', 'btm', 'vatos', 'ds', 'aarch32', 'secure'].includes(f)),
   );
 });

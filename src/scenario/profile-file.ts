@@ -21,7 +21,7 @@ import { validateScenarioData } from './validate.ts';
 /** Keys of the `smmu:` block that describe the part (the rest is per-scenario set-up). */
 export const PART_KEYS = ['version', 'oas', 'sidsize', 'ssidsize', 'granules', 'stall_model', 'features', 'idr', 'impdef'] as const;
 const FILE_KEYS: readonly string[] = ['name', 'description', ...PART_KEYS];
-const SETUP_KEYS = new Set(['cmdq_log2size', 'evtq_log2size', 'priq_log2size', 'strtab', 'split', 'recinvsid', 'cache_policy', 'faults']);
+const SETUP_KEYS = new Set(['cmdq_log2size', 'evtq_log2size', 'priq_log2size', 'strtab', 'split', 'recinvsid', 'event_drain', 'e2h', 'cache_policy', 'faults']);
 
 export interface PartProfile {
   readonly name: string;
@@ -56,6 +56,13 @@ export function profileFeatures(p: SmmuProfile): Feature[] {
     granule_16k: p.granules.includes('16k'),
     granule_64k: p.granules.includes('64k'),
     vatos: false, // no VATOS interface is modelled
+    // Not modelled by the emulator (features.ts NOT_MODELLED): what the part advertises; a scenario
+    // requiring one is a SKIP whatever the part says (run-one.ts).
+    ds: p.ds,
+    contiguous: true,
+    aarch32: (p.ttf & 1) !== 0,
+    secure: false,
+    s2fwb: p.fwb,
   };
   return FEATURES.filter((f) => has[f]);
 }

@@ -96,9 +96,17 @@ export function checkReferences(s: Scenario, file: string, loc: Locator): LoadEr
       case 'dma':
         ref(devSet, 'device', stepBody(step, 'dma')?.device, [...at, 'device']);
         break;
-      case 'resume':
-        ref(devSet, 'device', stepBody(step, 'resume')?.device, [...at, 'device']);
+      case 'resume': {
+        const b = stepBody(step, 'resume');
+        ref(devSet, 'device', b?.device, [...at, 'device']);
+        if (b === undefined) break;
+        if ((b.stall === undefined) === (b.stag === undefined)) report('CONFLICT', at, 'A resume names its transaction by stall (a dma step number) or by device + stag: give exactly one of stall, stag');
+        else if (b.stag !== undefined && b.device === undefined) report('CONFLICT', at, 'A resume by stag needs device');
+        else if (b.stall !== undefined && (b.stall > i || !('dma' in (s.steps[b.stall - 1] ?? {})))) {
+          report('CONFLICT', [...at, 'stall'], `stall: ${b.stall} must be the number of an earlier dma step`);
+        }
         break;
+      }
       case 'cmdq':
         (stepBody(step, 'cmdq')?.commands ?? []).forEach((c, j) => {
           const cat: Path = [...at, 'commands', j];

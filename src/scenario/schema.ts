@@ -11,7 +11,7 @@
  */
 import { CHOICES, CHOICE_NAMES } from './choices.ts';
 import { PROFILE_FIELDS } from '../smmu/profile-fields.ts';
-import { FEATURES } from './features.ts';
+import { FEATURES, notModelledReason } from './features.ts';
 import { CERRORS, COMMAND_OPS, ERRNOS, EVENT_TYPES, FAULT_KINDS, GERRORS, READ_REGISTERS, REGISTERS, RESULT_KINDS } from './vocab.ts';
 
 type Json = Record<string, unknown>;
@@ -119,10 +119,16 @@ const stepBodies: Record<string, Json> = {
     ['table', 'size'], 'remove a mapping from a declared page table'),
   write: obj({ pa: u64, u64: arrayOf(u64, { minItems: 1 }), ...expect }, ['pa', 'u64'], 'raw 64-bit writes to physical memory'),
   inject_fault: ref('fault'),
-  resume: obj({ device: name, ssid: u64, stag: u64, action: enumOf(['retry', 'abort']), ...expect },
-    ['device', 'stag', 'action'], 'CMD_RESUME for a stalled transaction'),
+  resume: obj({
+    device: name, ssid: u64, stag: u64,
+    stall: int(1, 1_000_000, 'number of the earlier dma step whose transaction stalled: resume that transaction (its StreamID and STAG), instead of device + stag'),
+    action: enumOf(['retry', 'abort']), ...expect,
+  }, ['action'], 'CMD_RESUME (+ CMD_SYNC) for a stalled transaction: by stall (a step reference) or by device + stag'),
   ack_gerror: obj({ ...expect }, [], 'acknowledge every active GERROR bit via SMMU_GERRORN'),
   drain_events: obj({ ...expect }, [], 'consume the event queue'),
+  read_mem: obj({
+    pa: u64, count: int(1, 512, 'how many values (default 1)'), width: enumOf([32, 64], 'bits per value (default 64)'), ...expect,
+  }, ['pa'], 'read physical memory (hardware descriptor updates, MSI writes); expect.values checks the values'),
   // ---- host (IOMMUFD-like uAPI over the Linux-like driver) and guest (vSMMU) ----
   hw_info: obj({
     device: name, data_len: int(0, 4096, 'user buffer size (default 40)'), flags: int(0, 0xffff_ffff, 'iommu_hw_info.flags'),
@@ -213,7 +219,7 @@ export function buildScenarioSchema(): Json {
       ssidsize: int(0, 20, 'IDR1.SSIDSIZE'),
       granules: arrayOf(ref('granule'), { minItems: 1, uniqueItems: true }),
       stall_model: enumOf(['stall_and_terminate', 'terminate', 'stall_force'], 'IDR0.STALL_MODEL'),
-      features: obj(Object.fromEntries(FEATURES.map((f) => [f, { type: 'boolean' }])), [], FEATURES_DESCRIPTION),
+      features: obj(Object.fromEntries(FEATURES.filter((f) => notModelledReason(f) === undefined).map((f) => [f, { type: 'boolean' }])), [], FEATURES_DESCRIPTION),
       idr: obj(Object.fromEntries(PROFILE_FIELDS.map((f) => {
         const doc = `SMMU_${f.reg}.${f.field}: ${f.doc}`;
         return [f.field, Array.isArray(f.values) ? enumOf(f.values, doc) : int((f.values as { min: number }).min, (f.values as { max: number }).max, doc)];
@@ -228,6 +234,8 @@ export function buildScenarioSchema(): Json {
       strtab: enumOf(['linear', '2level'], 'stream table format'),
       split: enumOf([6, 8, 10], 'STRTAB_BASE_CFG.SPLIT for 2-level stream tables'),
       recinvsid: bool('SMMU_CR2.RECINVSID: record C_BAD_STREAMID'),
+      event_drain: enumOf(['each_step', 'explicit'], 'each_step (default): the executor consumes the event queue after every step and attributes each record to that step; explicit: only drain_events steps consume it, attributing each record to the step that produced it'),
+      e2h: bool('SMMU_CR2.E2H at boot (needs IDR0.HYP): StreamWorld EL2 streams become EL2-E2H'),
       cache_policy: enumOf(['max', 'none'], 'max caches everything allowed (default); none never caches'),
       faults: arrayOf(ref('fault')),
     }, [], 'SMMU profile overrides'),
@@ -340,6 +348,8 @@ export function buildScenarioSchema(): Json {
       cerror: enumOf(CERRORS),
       entry_num: int(0, 0xffff_ffff, 'entry_num written back by IOMMU_HWPT_INVALIDATE'),
       gerror: arrayOf(enumOf(GERRORS), { uniqueItems: true }),
+      sync: { ...arrayOf(enumOf(['msi', 'sev', 'irq'])), description: 'exactly these CMD_SYNC completion signals, in order (§4.7.3)' },
+      values: { ...arrayOf(u64), description: 'read_mem: exactly these values, in order' },
       fields: {
         type: 'object',
         description: 'other fields of the step record by golden name -> value',

@@ -104,6 +104,10 @@ export interface SmmuBlock {
   readonly strtab?: 'linear' | '2level';
   readonly split?: 6 | 8 | 10;
   readonly recinvsid?: boolean;
+  /** Who consumes the event queue: the executor after every step (default) or only drain_events steps. */
+  readonly event_drain?: 'each_step' | 'explicit';
+  /** SMMU_CR2.E2H set at boot (§6.3.12; RES0 without IDR0.HYP). */
+  readonly e2h?: boolean;
   readonly cache_policy?: 'max' | 'none';
   readonly faults?: readonly FaultInjection[];
 }
@@ -319,6 +323,10 @@ export interface Expect {
   readonly entry_num?: number;
   /** Active GERROR bits after the step, exactly. */
   readonly gerror?: readonly GerrorName[];
+  /** CMD_SYNC completion signals of the step, in order (the kind of each `sync` record entry). */
+  readonly sync?: readonly ('msi' | 'sev' | 'irq')[];
+  /** read_mem: the values read. */
+  readonly values?: readonly U64[];
   /** Any other field of the step record, by its golden name. */
   readonly fields?: Readonly<Record<string, number | U64 | string | boolean>>;
   /** Register values read after the step (and after its events are drained). */
@@ -380,10 +388,18 @@ export interface WriteStep extends WithExpect {
   readonly u64: readonly U64[];
 }
 export interface ResumeStep extends WithExpect {
-  readonly device: string;
+  /** With `stag`: the device whose StreamID the RESUME names. */
+  readonly device?: string;
   readonly ssid?: U64;
-  readonly stag: U64;
+  readonly stag?: U64;
+  /** 1-based number of an earlier dma step whose transaction stalled (instead of device + stag). */
+  readonly stall?: number;
   readonly action: 'retry' | 'abort';
+}
+export interface ReadMemStep extends WithExpect {
+  readonly pa: U64;
+  readonly count?: number;
+  readonly width?: 32 | 64;
 }
 export type AckGerrorStep = WithExpect;
 
@@ -522,6 +538,7 @@ export interface StepBodies {
   readonly resume: ResumeStep;
   readonly ack_gerror: AckGerrorStep;
   readonly drain_events: DrainEventsStep;
+  readonly read_mem: ReadMemStep;
   readonly hw_info: HwInfoStep;
   readonly hwpt_alloc: HwptAllocStep;
   readonly s2_map: S2MapStep;
@@ -548,7 +565,7 @@ export const HOST_STEP_KINDS = [
 export type Step = { readonly [K in StepKind]: { readonly [P in K]: StepBodies[P] } }[StepKind];
 
 export const STEP_KINDS: readonly StepKind[] = [
-  'write_reg', 'read_reg', 'ste', 'cmdq', 'dma', 'map', 'unmap', 'write', 'inject_fault', 'resume', 'ack_gerror', 'drain_events',
+  'write_reg', 'read_reg', 'ste', 'cmdq', 'dma', 'map', 'unmap', 'write', 'inject_fault', 'resume', 'ack_gerror', 'drain_events', 'read_mem',
   ...HOST_STEP_KINDS,
 ];
 
@@ -590,7 +607,7 @@ export const SHAPES: Readonly<Record<string, Shape>> = {
   guest: shape<GuestConfig>()(['viommu', 'nested_hwpt', 'ram_ipa', 'ram_pa', 'ram_size', 'cmdq_log2size', 'evtq_log2size'], []),
   vste: shape<VSte>()(['config', 'valid', 's1dss', 's1fmt', 's1cdmax', 'cd_table', 's1stalld', 'eats', 'fields', 'raw'], []),
   smmu: shape<SmmuBlock>()(['version', 'oas', 'sidsize', 'ssidsize', 'granules', 'stall_model', 'features', 'idr', 'impdef', 'cmdq_log2size',
-    'evtq_log2size', 'priq_log2size', 'strtab', 'split', 'recinvsid', 'cache_policy', 'faults'], []),
+    'evtq_log2size', 'priq_log2size', 'strtab', 'split', 'recinvsid', 'event_drain', 'e2h', 'cache_policy', 'faults'], []),
   fault: shape<FaultInjection>()(['kind', 'pa', 'size', 'count'], ['kind']),
   device: shape<Device>()(['name', 'sid', 'vsid', 'bdf'], ['name', 'sid']),
   s1_map: shape<S1Map>()(['va', 'pa', 'ipa', 'size', 'perm', 'af', 'attr', 'page_only', 'priv', 'ng', 'xn'],
@@ -613,9 +630,9 @@ export const SHAPES: Readonly<Record<string, Shape>> = {
     'tg', 'ttl', 'cs', 'msiaddr', 'msidata', 'stag', 'resp', 'fields', 'raw'], []),
   event_expect: shape<EventExpect>()(['type', 'sid', 'ssid', 's2', 'class', 'rnw', 'pnu', 'ind', 'stall', 'stag',
     'input_addr', 'ipa', 'fetch_addr', 'fields'], ['type']),
-  expect: shape<Expect>()(['result', 'pa', 'errno', 'cons', 'cerror', 'entry_num', 'gerror', 'fields', 'regs', 'events'], []),
+  expect: shape<Expect>()(['result', 'pa', 'errno', 'cons', 'cerror', 'entry_num', 'gerror', 'sync', 'values', 'fields', 'regs', 'events'], []),
   step: shape<Partial<StepBodies>>()(['write_reg', 'read_reg', 'ste', 'cmdq', 'dma', 'map', 'unmap', 'write', 'inject_fault', 'resume',
-    'ack_gerror', 'drain_events', 'hw_info', 'hwpt_alloc', 's2_map', 's2_unmap', 'viommu', 'vdevice', 'nested_hwpt', 'attach',
+    'ack_gerror', 'drain_events', 'read_mem', 'hw_info', 'hwpt_alloc', 's2_map', 's2_unmap', 'viommu', 'vdevice', 'nested_hwpt', 'attach',
     'invalidate', 'veventq', 'read_vevents', 'destroy', 'guest_cmdq', 'guest_events', 'msi'], []),
   step_write_reg: shape<WriteRegStep>()(['reg', 'value', 'expect'], ['reg', 'value']),
   step_read_reg: shape<ReadRegStep>()(['reg', 'expect'], ['reg']),
@@ -627,7 +644,8 @@ export const SHAPES: Readonly<Record<string, Shape>> = {
     'invalidate', 'expect'], ['table', 'size', 'perm']),
   step_unmap: shape<UnmapStep>()(['table', 'va', 'ipa', 'size', 'invalidate', 'expect'], ['table', 'size']),
   step_write: shape<WriteStep>()(['pa', 'u64', 'expect'], ['pa', 'u64']),
-  step_resume: shape<ResumeStep>()(['device', 'ssid', 'stag', 'action', 'expect'], ['device', 'stag', 'action']),
+  step_resume: shape<ResumeStep>()(['device', 'ssid', 'stag', 'stall', 'action', 'expect'], ['action']),
+  step_read_mem: shape<ReadMemStep>()(['pa', 'count', 'width', 'expect'], ['pa']),
   step_ack_gerror: shape<AckGerrorStep>()(['expect'], []),
   step_drain_events: shape<DrainEventsStep>()(['expect'], []),
   step_hw_info: shape<HwInfoStep>()(['device', 'data_len', 'flags', 'in_data_type', 'expect'], ['device']),

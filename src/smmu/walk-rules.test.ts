@@ -138,3 +138,26 @@ t.test('nested HTTU: a stage-1 dirty update through a writable-clean S2 page (Ar
   t.equal(((s.mem.read64(atPa(l3)) ?? 0n) >> 7n) & 1n, 0n, 'stage-1 AP[2] cleared');
   t.equal(s2ap(s, slot), 3n, 'S2 table page made writable-dirty');
 });
+
+t.test('WXN and execute-never follow the writable permission of each privilege (Arm ARM D8.4 Table D8-65, RFYMXJ, RSYMMB, RVWLLR)', async (t) => {
+  const s = setup({ s1: { granule: 4096, iaBits: 48 }, policy: 'none', s1ctx: { wxn: true } }) as S1;
+  s.s1.map(0x1000n, 0xa000n, 0x1000n, { ap: 0 }); // AP[2:1]=0b00: PrivWrite only
+  s.s1.map(0x2000n, 0xb000n, 0x1000n, { ap: 1 }); // AP[2:1]=0b01: both write
+  t.match(fault(tr(s, X(0x1010n))), { type: 'F_PERMISSION' }, 'AP=00, WXN: PrivWXN removes PrivExecute');
+  t.match(tr(s, X(0x1010n, { privileged: false })), { ok: true }, 'AP=00, WXN: UnprivExecute stays (no UnprivWrite)');
+  t.match(fault(tr(s, X(0x2010n, { privileged: false }))), { type: 'F_PERMISSION' }, 'AP=01, WXN: UnprivWXN');
+});
+
+t.test('with HD, a writable-clean page counts as writable for WXN and EL0-writable execute-never (Arm ARM D8.5 RTTLCV, RNKLQN, INSYYW)', async (t) => {
+  const s = setup({ s1: { granule: 4096, iaBits: 48 }, policy: 'none', s1ctx: { ha: true, hd: true } }) as S1;
+  s.s1.map(0x1000n, 0xa000n, 0x1000n, { ap: 2, dbm: true }); // privileged writable-clean
+  s.s1.map(0x2000n, 0xb000n, 0x1000n, { ap: 3, dbm: true }); // unprivileged writable-clean
+  t.match(tr(s, X(0x1010n)), { ok: true }, 'no WXN: privileged writable-clean is executable');
+  t.match(fault(tr(s, X(0x2010n))), { type: 'F_PERMISSION' }, 'unprivileged writable-clean: privileged execute-never');
+  t.match(tr(s, X(0x2010n, { privileged: false })), { ok: true }, 'and still unprivileged-executable without WXN');
+  withS1(s, { wxn: true });
+  t.match(fault(tr(s, X(0x1010n))), { type: 'F_PERMISSION' }, 'WXN: privileged writable-clean is PrivWXN');
+  t.match(fault(tr(s, X(0x2010n, { privileged: false }))), { type: 'F_PERMISSION' }, 'WXN: unprivileged writable-clean is UnprivWXN');
+  withS1(s, { el2: true, el2NoAsid: true, asid: 0, vmid: 0 });
+  t.match(fault(tr(s, X(0x1010n))), { type: 'F_PERMISSION' }, 'single privilege level, WXN: writable-clean is execute-never (INSYYW)');
+});

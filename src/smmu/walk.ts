@@ -284,8 +284,17 @@ function lowBits(aHi: number, aLo: number, shift: number): number {
 function s1PermMaskEl2(s1: S1Context, lo: number, hi: number, apT: number, uxnT: boolean): number {
   const ro = (lo & 0x80) !== 0 || (apT & 2) !== 0;
   let m = PERM_PR | PERM_UR | (ro ? 0 : PERM_PW | PERM_UW);
-  if (!uxnBit(hi) && !uxnT && !(s1.wxn && !ro)) m |= PERM_PX | PERM_UX;
+  // With WXN a writable-clean page is execute-never too (Arm ARM D8.5 INSYYW).
+  if (!uxnBit(hi) && !uxnT && !(s1.wxn && (!ro || writableClean(s1, hi, apT)))) m |= PERM_PX | PERM_UX;
   return m;
+}
+
+/**
+ * A writable-clean descriptor under CD.HD (DBM=1, not read-only by APTable): AP[2] counts as 0
+ * when computing execute permission (Arm ARM D8.5 RTTLCV, RNKLQN, INSYYW).
+ */
+function writableClean(s1: S1Context, hi: number, apT: number): boolean {
+  return s1.hd && dbmBit(hi) && (apT & 2) === 0;
 }
 
 /** Hierarchical and leaf stage-1 permissions for EL1&0 and EL2&0 (Arm ARM D8.4). */
@@ -300,11 +309,13 @@ function s1PermMask(s1: S1Context, lo: number, hi: number, apT: number, pxnT: bo
   const panBlock = s1.pan && el0; // PAN: privileged data access to EL0-accessible memory faults
   if (!panBlock) m |= PERM_PR | (ro ? 0 : PERM_PW);
   if (el0) m |= PERM_UR | (ro ? 0 : PERM_UW);
-  const writable = !ro; // writable at EL1 (and at EL0 if el0)
-  const wxn = s1.wxn && writable;
-  // Privileged execute-never for memory writable at EL0.
-  if (!pxnBit(hi) && !pxnT && !(el0 && !ro) && !wxn) m |= PERM_PX;
-  if (!uxnBit(hi) && !uxnT && !wxn) m |= PERM_UX;
+  // Writable for the execute rules: AP[2]=0, or writable-clean under HD (D8.5 RTTLCV, RNKLQN).
+  const writable = !ro || writableClean(s1, hi, apT);
+  // PrivExecute is removed by PXN, by UnprivWrite (RVWLLR) and by PrivWXN (RSYMMB); UnprivExecute
+  // by UXN and by UnprivWXN, which needs UnprivWrite (RFYMXJ; Table D8-65: AP=0b00 with WXN
+  // keeps UnprivExecute).
+  if (!pxnBit(hi) && !pxnT && !(el0 && writable) && !(s1.wxn && writable)) m |= PERM_PX;
+  if (!uxnBit(hi) && !uxnT && !(s1.wxn && el0 && writable)) m |= PERM_UX;
   return m;
 }
 

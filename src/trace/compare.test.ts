@@ -99,7 +99,7 @@ t.test('instances, CMDQ errors and host log records', async (t) => {
   t.match(nope[0], /Instance "nope" is not in the trace/);
   const one = compareTrace(exp(D), multi, { instance: '2b500000.iommu' });
   t.equal(one.ok, true);
-  t.match(compareTrace(exp(A, E, A), multi, { instance: '2b400000.iommu' }).warnings.join('\n'), /truncated/);
+  t.match(compareTrace(exp(A, E, A), multi, { instance: '2b400000.iommu' }).incomplete.join('\n'), /truncated/);
 
   const log = [
     ...withDmesgPrefix(formatEventLog(A, { era: 'pre-6.14' }), { device: 's' }),

@@ -9,7 +9,7 @@ import { hex64 } from '../arch/fields.ts';
 import { EVENT_FIELD_NAMES, decodeEvent } from './codec.ts';
 import { describeEvent, describeRecord, knownFields } from './decode.ts';
 import { importDmesg } from './dmesg.ts';
-import { type FieldDiff, type MaskProfile, type MaskSet, describeMasks, diffEvent, resolveMasks } from './masks.ts';
+import { type FieldDiff, type MaskProfile, type MaskSet, describeMasks, diffEvent, diffText, isMasked, resolveMasks } from './masks.ts';
 import { type EventRecord, type Trace, type TraceRecord } from './types.ts';
 
 /** Minimal expected input; the engine's Observation maps onto it. */
@@ -49,6 +49,10 @@ export interface CompareResult {
   /** Expected non-event records (from hostLog or cmdqErrors), indexed by Pair.expected of `other`. */
   readonly expectedOther: TraceRecord[];
   readonly counts: Record<PairKind, number>;
+  /** Trace records that cannot be trusted for a match (truncated, damaged, header/dw0 disagree): never MATCH. */
+  readonly incomplete: string[];
+  /** Every differing field is RES0, IMPLEMENTATION DEFINED or STAG: `--profile hardware` would mask them. */
+  readonly onlyImpdef: boolean;
 }
 
 const OTHER_KINDS = new Set(['cmdq_error', 'sync_timeout', 'cmdq_timeout', 'overflow', 'gerror']);
@@ -90,7 +94,7 @@ function align<E, A>(exp: readonly E[], act: readonly A[], diff: (e: E, a: A) =>
 
 function diffOther(e: TraceRecord, a: TraceRecord): FieldDiff[] {
   const d: FieldDiff[] = [];
-  if (e.kind !== a.kind) return [{ field: 'kind', expected: 0n, actual: 1n }];
+  if (e.kind !== a.kind) return [{ field: 'kind', expected: 0n, actual: 1n, expectedText: e.kind, actualText: a.kind }];
   if (e.kind === 'cmdq_error' && a.kind === 'cmdq_error') {
     if (e.cerror !== a.cerror) d.push({ field: 'CERROR', expected: BigInt(e.cerror), actual: BigInt(a.cerror) });
     if (e.cons !== undefined && a.cons !== undefined && e.cons !== a.cons) d.push({ field: 'CONS', expected: BigInt(e.cons), actual: BigInt(a.cons) });
@@ -125,17 +129,25 @@ export function compareTrace(expected: ExpectedRecords, trace: Trace, opts: Comp
   const { instance, error } = pickInstance(trace, opts);
   if (error !== undefined) errors.push(error);
   const counts: Record<PairKind, number> = { match: 0, mismatch: 0, missing: 0, extra: 0 };
-  if (errors.length > 0) return { ok: false, instance, masks, errors, warnings, events: [], other: [], expectedOther: [], counts };
+  if (errors.length > 0) return { ok: false, instance, masks, errors, warnings, events: [], other: [], expectedOther: [], counts, incomplete: [], onlyImpdef: false };
 
   const mine = trace.records.map((r, idx) => ({ r, idx })).filter((x) => x.r.instance === instance);
   const actEvents = mine.filter((x): x is { r: EventRecord; idx: number } => x.r.kind === 'event');
   // Rate-limit lines usually carry no device: count those against every instance.
   const suppressed = trace.records.reduce((n, r) => n + (r.kind === 'suppressed' && (r.instance === instance || r.instance === '') ? r.count : 0), 0);
   if (suppressed > 0) warnings.push(`the kernel rate limiter suppressed ${suppressed} message(s): records may be missing from the trace`);
-  for (const x of actEvents) if (x.r.truncated) warnings.push(`trace record #${x.idx + 1} is truncated (${x.r.raw.length}/4 dwords): only the fields present are compared`);
+  const incomplete: string[] = [];
+  for (const x of actEvents) {
+    const at = `trace record #${x.idx + 1} (${lines(x.r)})`;
+    if (x.r.truncated) incomplete.push(`${at} is truncated (${x.r.raw.length}/4 dwords)`);
+    if (x.r.damaged !== undefined) incomplete.push(`${at} has damaged dword${x.r.damaged.length === 1 ? '' : 's'} ${x.r.damaged.join(', ')}`);
+    const type = x.r.raw.length > 0 ? Number(BigInt.asUintN(64, x.r.raw[0] ?? 0n) & 0xffn) : undefined;
+    if (x.r.headerType !== undefined && type !== undefined && x.r.headerType !== type) incomplete.push(`${at}: its header says event 0x${x.r.headerType.toString(16)} but dw0 Type = 0x${type.toString(16)}`);
+  }
+  for (const x of mine) if (x.r.kind === 'cmdq_error' && (x.r.commandTruncated || x.r.commandDamaged !== undefined)) incomplete.push(`trace record #${x.idx + 1} (${lines(x.r)}): the command at CONS is ${x.r.commandTruncated ? 'truncated' : 'damaged'}`);
 
   const evPairs = align(expected.events, actEvents, (e, a) =>
-    diffEvent(e.raw, a.r.raw, a.r.known !== undefined || a.r.truncated ? knownFields(a.r) : undefined, masks),
+    diffEvent(e.raw, a.r.raw, a.r.known !== undefined || a.r.truncated || a.r.damaged !== undefined ? knownFields(a.r) : undefined, masks),
   ).map((p): Pair => ({ kind: p.kind, ...(p.e !== undefined ? { expected: p.e } : {}), ...(p.a !== undefined ? { actual: actEvents[p.a]?.idx ?? -1 } : {}), ...(p.diffs ? { diffs: p.diffs } : {}) }));
 
   // Other records: from the expected host log if given (it is in kernel format), else cmdqErrors.
@@ -156,8 +168,11 @@ export function compareTrace(expected: ExpectedRecords, trace: Trace, opts: Comp
       : align(expOther, actOther, (e, a) => diffOther(e, a.r)).map((p): Pair => ({ kind: p.kind, ...(p.e !== undefined ? { expected: p.e } : {}), ...(p.a !== undefined ? { actual: actOther[p.a]?.idx ?? -1 } : {}), ...(p.diffs ? { diffs: p.diffs } : {}) }));
 
   for (const p of [...evPairs, ...otherPairs]) counts[p.kind]++;
-  const ok = counts.mismatch === 0 && counts.missing === 0 && counts.extra === 0;
-  return { ok, instance, masks, errors, warnings, events: evPairs, other: otherPairs, expectedOther: expOther, counts };
+  const ok = counts.mismatch === 0 && counts.missing === 0 && counts.extra === 0 && incomplete.length === 0;
+  const diffs = evPairs.flatMap((p) => (p.kind === 'mismatch' ? (p.diffs ?? []) : []));
+  const impdef = (f: string): boolean => f.startsWith('RES0') || f === 'STAG' || f === 'Reason' || f.startsWith('IMPDEF');
+  const onlyImpdef = diffs.length > 0 && counts.missing === 0 && counts.extra === 0 && diffs.every((d) => impdef(d.field)) && masks.profile !== 'hardware';
+  return { ok, instance, masks, errors, warnings, events: evPairs, other: otherPairs, expectedOther: expOther, counts, incomplete, onlyImpdef };
 }
 
 function fieldValue(name: string, v: bigint): string {
@@ -169,7 +184,7 @@ function fieldValue(name: string, v: bigint): string {
 }
 
 /** Side-by-side decode of an expected and a trace event, marking differing fields with `*`. */
-export function sideBySide(exp: readonly bigint[], act: EventRecord, diffs: readonly FieldDiff[]): string[] {
+export function sideBySide(exp: readonly bigint[], act: EventRecord, diffs: readonly FieldDiff[], masks?: MaskSet): string[] {
   const d1 = decodeEvent(exp).fields;
   const d2 = decodeEvent(act.raw).fields;
   const known = new Set(knownFields(act));
@@ -179,7 +194,8 @@ export function sideBySide(exp: readonly bigint[], act: EventRecord, diffs: read
   for (const name of names) {
     const a = name in d1 ? fieldValue(name, d1[name] ?? 0n) : '-';
     const b = !(name in d2) ? '-' : known.has(name) || !EVENT_FIELD_NAMES.includes(name) ? fieldValue(name, d2[name] ?? 0n) : '(not in trace)';
-    rows.push(`  ${bad.has(name) ? '*' : ' '} ${name.padEnd(14)} ${a.padEnd(22)} ${b}`);
+    const masked = masks !== undefined && isMasked(masks, name, exp) ? '  (masked)' : '';
+    rows.push(`  ${bad.has(name) ? '*' : ' '} ${name.padEnd(14)} ${a.padEnd(22)} ${b}${masked}`);
   }
   for (const d of diffs) if (d.field.startsWith('RES0')) rows.push(`  * ${d.field.padEnd(14)} ${`0x${d.expected.toString(16)}`.padEnd(22)} 0x${d.actual.toString(16)}`);
   rows.push(`    ${'raw expected'.padEnd(14)} ${exp.map(hex64).join(' ')}`);
@@ -213,7 +229,7 @@ export function formatCompareReport(res: CompareResult, expected: ExpectedRecord
     out.push('');
     if (first.kind === 'mismatch' && e !== undefined && a?.kind === 'event') {
       out.push(`first divergence: expected event #${(first.expected ?? 0) + 1} vs trace record #${(first.actual ?? 0) + 1} (${lines(a)}): ${first.diffs?.map((d) => d.field).join(', ')}`);
-      out.push(...sideBySide(e.raw, a, first.diffs ?? []));
+      out.push(...sideBySide(e.raw, a, first.diffs ?? [], res.masks));
     } else if (first.kind === 'missing' && e !== undefined) {
       out.push(`first divergence: expected event #${(first.expected ?? 0) + 1} is missing from the trace: ${describeEvent({ kind: 'event', instance: '', lines: [], raw: e.raw })}`);
     } else if (first.kind === 'extra' && a !== undefined) {
@@ -227,7 +243,7 @@ export function formatCompareReport(res: CompareResult, expected: ExpectedRecord
       const a = trace.records[p.actual];
       if (a === undefined) continue;
       if (p.kind === 'extra') out.push(`extra: trace record #${p.actual + 1} (${lines(a)}): ${describeRecord(a)}`);
-      else out.push(`differs: expected event #${(p.expected ?? 0) + 1} vs trace record #${p.actual + 1} (${lines(a)}): ${p.diffs?.map((d) => `${d.field} expected 0x${d.expected.toString(16)} got 0x${d.actual.toString(16)}`).join('; ')}`);
+      else out.push(`differs: expected event #${(p.expected ?? 0) + 1} vs trace record #${p.actual + 1} (${lines(a)}): ${p.diffs?.map(diffText).join('; ')}`);
     }
   }
   const firstOther = first === undefined ? res.other.find((p) => p.kind !== 'match') : undefined;
@@ -245,9 +261,13 @@ export function formatCompareReport(res: CompareResult, expected: ExpectedRecord
       const e = res.expectedOther[p.expected ?? -1];
       out.push(`missing: expected ${e ? describeRecord(e) : `record #${(p.expected ?? 0) + 1}`}`);
     }
-    else if (a) out.push(`differs: trace record #${(p.actual ?? 0) + 1} (${lines(a)}): ${p.diffs?.map((d) => `${d.field} expected 0x${d.expected.toString(16)} got 0x${d.actual.toString(16)}`).join('; ')}`);
+    else if (a) out.push(`differs: trace record #${(p.actual ?? 0) + 1} (${lines(a)}): ${p.diffs?.map(diffText).join('; ')}`);
   }
+  // Before the verdict: what makes the comparison untrustworthy, and the usual way out.
+  for (const w of res.incomplete) out.push(`warning: ${w}: it cannot count as a match`);
+  if (res.onlyImpdef) out.push('hint: only RES0, IMPLEMENTATION DEFINED or STAG fields differ; real hardware may set them: try --profile hardware');
   out.push('');
-  out.push(res.ok ? 'RESULT: MATCH' : 'RESULT: DIFFER');
+  const differ = res.counts.mismatch + res.counts.missing + res.counts.extra > 0;
+  out.push(res.ok ? 'RESULT: MATCH' : differ ? 'RESULT: DIFFER' : 'RESULT: INCOMPLETE (the trace records that would match are truncated or damaged)');
   return `${out.join('\n')}\n`;
 }

@@ -16,7 +16,9 @@ export function knownFields(rec: EventRecord): string[] {
   if (rec.known !== undefined) return rec.known;
   const type = rec.raw.length > 0 ? Number(BigInt.asUintN(64, rec.raw[0] ?? 0n) & 0xffn) : -1;
   const fields = [...EVENT_FIELDS, ...eventCodec(type).fields];
-  return [...new Set(fields.filter((f) => f.dword < rec.raw.length).map((f) => f.name))];
+  // Damaged dwords carry no trusted field (the slot only keeps the others in place).
+  const damaged = rec.damaged ?? [];
+  return [...new Set(fields.filter((f) => f.dword < rec.raw.length && !damaged.includes(f.dword)).map((f) => f.name))];
 }
 
 export interface DecodedTraceEvent extends DecodedEvent {
@@ -95,7 +97,9 @@ export function describeEvent(rec: EventRecord): string {
   const hx = (x: bigint): string => `0x${x.toString(16)}`;
   parts.push(k.has('Type') ? `${d.name} (0x${d.type.toString(16).padStart(2, '0')})` : 'event (type unknown)');
   if (k.has('StreamID')) parts.push(`sid=${hx(v('StreamID'))}`);
-  if (k.has('SSV')) parts.push(v('SSV') === 1n ? `ssid=${hx(v('SubstreamID'))}` : 'ssid=-');
+  // C_BAD_SUBSTREAMID always carries the SubstreamID that failed, whatever SSV says (§7.3.9).
+  if (d.type === 0x08 && k.has('SubstreamID')) parts.push(`ssid=${hx(v('SubstreamID'))}${v('SSV') === 1n ? '' : ' (SSV=0)'}`);
+  else if (k.has('SSV')) parts.push(v('SSV') === 1n ? `ssid=${hx(v('SubstreamID'))}` : 'ssid=-');
   const relevantIn = k.has('InputAddr') && (isTranslationFault(d.type) || d.type === 0x0b || d.type === 0x01 || d.type === 0x07 || !k.has('Type'));
   if (k.has('S2') && (isTranslationFault(d.type) || d.type === 0x0b)) {
     parts.push(`stage=${v('S2') === 1n ? 2 : 1}`, `CLASS=${CLASS_NAMES[Number(v('CLASS'))] ?? '?'}`);
@@ -103,10 +107,14 @@ export function describeEvent(rec: EventRecord): string {
     if (d.type === 0x13 && v('CLASS') === 1n) parts.push(`TTRnW=${v('TTRnW')}`);
     if (isTranslationFault(d.type)) parts.push(`Stall=${v('Stall')}`, `STAG=${hx(v('STAG'))}`);
   }
+  // F_UUT and F_TRANSL_FORBIDDEN record the access direction too (§7.3.2, §7.3.8).
+  if ((d.type === 0x07 || d.type === 0x01) && k.has('RnW')) parts.push(`RnW=${v('RnW')}`);
+  if (d.type === 0x01 && k.has('PnU')) parts.push(`PnU=${v('PnU')}`, `InD=${v('InD')}`);
   if (relevantIn) parts.push(`InputAddr=${hx(v('InputAddr'))}`);
   if (k.has('IPA') && isTranslationFault(d.type)) parts.push(`IPA=${hx(v('IPA'))}${v('S2') === 1n ? '' : ' (UNKNOWN for S1)'}`);
   if (k.has('FetchAddr') && (d.type === 0x03 || d.type === 0x09 || d.type === 0x0b || d.type === 0x25)) parts.push(`FetchAddr=${hx(v('FetchAddr'))}`);
   if (rec.truncated) parts.push(`[truncated: ${rec.raw.length}/4 dwords]`);
+  if (rec.damaged !== undefined) parts.push(`[damaged dwords: ${rec.damaged.join(',')}]`);
   if (rec.known !== undefined) parts.push(`[fields known: ${rec.known.join(',')}]`);
   if (rec.collapsed) parts.push(`[+${rec.collapsed} duplicates folded]`);
   return parts.join(' ');

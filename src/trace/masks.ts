@@ -86,6 +86,14 @@ export interface FieldDiff {
   readonly field: string;
   readonly expected: bigint;
   readonly actual: bigint;
+  /** Values that are names, not numbers (record kinds). */
+  readonly expectedText?: string;
+  readonly actualText?: string;
+}
+
+/** `Field expected X got Y`, with names where the values are names. */
+export function diffText(d: FieldDiff): string {
+  return `${d.field} expected ${d.expectedText ?? `0x${d.expected.toString(16)}`} got ${d.actualText ?? `0x${d.actual.toString(16)}`}`;
 }
 
 /**

@@ -52,5 +52,36 @@ t.test('QEMU prefixes, decimal SIDs, unknown types and bad lines', async (t) => 
   t.same(tr.diagnostics.map((d) => `${d.line}:${d.code}`), ['5:UNKNOWN_EVENT', '6:UNPARSEABLE']);
   const dec = importQemu('smmuv3_record_event SMMU_EVT_F_TRANS_FORBIDDEN sid=24\n');
   t.same(events(dec)[0]?.raw, [0x0000001800000007n, 0n, 0n, 0n]);
-  t.same(parseArgs('a=1, b:0x2 c= d'), { a: '1', b: '0x2' });
+  t.same(parseArgs('a=1, b:0x2 c= d'), { a: '1', b: '0x2', c: 'd' });
+});
+
+t.test('every QEMU argument spelling (issue 15 item 5)', async (t) => {
+  t.same(parseArgs('addr: 0x20 val: 0x1 size: 0x4(4)'), { addr: '0x20', val: '0x1', size: '0x4' });
+  t.same(parseArgs('sid =0x18 iova=0x5000'), { sid: '0x18', iova: '0x5000' });
+  t.same(parseArgs('sid = 24, stage 1'), { sid: '24', stage: '1' });
+  t.same(parseArgs('sid 8 features:0x1, sid_split:0x8'), { sid: '8', features: '0x1', sid_split: '0x8' });
+  t.same(parseArgs('STE addr: 0x40000600'), { addr: '0x40000600', 'STE addr': '0x40000600' });
+});
+
+t.test('MMIO lines name the register, Secure bank included', async (t) => {
+  const tr = importQemu(['smmuv3_write_mmio addr: 0x20 val: 0x1 size: 0x4(4)', 'smmuv3_read_mmio addr: 0x8020 val: 0x0 size: 0x4(4)', 'smmuv3_read_mmio addr: 0x7ff0 val: 0x0 size: 0x4(4)'].join('\n'));
+  t.same(tr.records.map((r) => (r.kind === 'qemu' ? r.args['register'] : 'x')), ['CR0', 'S_CR0', undefined]);
+});
+
+t.test('-d guest_errors event lines become records; the trace line after one adds its StreamID', async (t) => {
+  const tr = importQemu([
+    'smmuv3-iommu-memory-region-24-1 translation failed for iova=0x5000 (SMMU_EVT_F_TRANSLATION)',
+    'smmuv3_record_event SMMU_EVT_F_TRANSLATION sid=0x18',
+    'smmuv3-iommu-memory-region-24-1 translation failed for iova=0x6000(SMMU_EVT_F_PERMISSION)',
+    'Illegal command type: 255',
+  ].join('\n'));
+  const ev = events(tr);
+  t.equal(ev.length, 2, 'the guest_errors line and its trace line are one event');
+  t.same(ev[0]?.raw, [0x0000001800000010n, 0n, 0x5000n, 0n]);
+  t.same(ev[0]?.known, ['Type', 'StreamID', 'InputAddr']);
+  t.same(ev[0]?.lines, [1, 2]);
+  t.same(ev[1]?.raw, [0x13n, 0n, 0x6000n, 0n], 'older QEMU: no space before the parenthesis');
+  t.same(ev[1]?.known, ['Type', 'InputAddr']);
+  t.match(tr.records[2], { kind: 'cmdq_error', cerror: 1, reason: 'Illegal command type: 255', lines: [4] });
+  t.same(tr.diagnostics, []);
 });

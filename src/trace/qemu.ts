@@ -9,6 +9,7 @@
  * - smmuv3_write_gerror `toggled=0x.., new GERROR=0x..`: a GERROR record.
  * - any other smmu* line (smmu_ptw_*, smmuv3_translate_*, caches, ...): kept with its arguments.
  */
+import { regName } from '../arch/registers.ts';
 import { eventTypeByName, eventField, setField } from './codec.ts';
 import { type EventRecord, type Trace, type TraceDiagnostic, type TraceRecord, diag, instancesOf } from './types.ts';
 
@@ -31,18 +32,71 @@ function parseNum(s: string): bigint | undefined {
   return /^[0-9]+$/.test(s) ? BigInt(s) : undefined;
 }
 
-/** `key=value` and `key:value` pairs (values end at space or comma). */
+const KEY = /^[A-Za-z_][\w.@]*$/;
+const VALUE = /^(?:0[xX][0-9a-fA-F]+|-?\d+)(?:\(\d+\))?$/;
+
+/**
+ * The arguments of a QEMU trace line in every spelling its formats use (emulator-models.md
+ * §4.1): `key=value`, `key =value`, `key= value`, `key:value`, `key: value`, `key value` for a
+ * numeric value (`sid 8`), and a two-word key (`STE addr: 0x..` gives `addr` and `STE addr`).
+ * A value ends at a blank or comma; `0x4(4)` (size with its decimal) keeps the hex part.
+ */
 export function parseArgs(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const tok of text.split(/[\s,]+/)) {
+  const toks = text.split(/[\s,]+/).filter((x) => x !== '');
+  const put = (k: string, v: string, prev: string | undefined): void => {
+    const val = v.replace(/\(\d+\)$/, '');
+    if (out[k] === undefined) out[k] = val;
+    if (prev !== undefined && KEY.test(prev) && !(prev in out)) out[`${prev} ${k}`] = val;
+  };
+  for (let i = 0; i < toks.length; i++) {
+    const tok = toks[i] ?? '';
+    const prev = i > 0 ? toks[i - 1] : undefined;
     const eq = tok.indexOf('=');
     const co = tok.indexOf(':');
-    const k = eq > 0 ? eq : co > 0 ? co : -1;
-    if (k <= 0 || k === tok.length - 1) continue;
-    out[tok.slice(0, k)] = tok.slice(k + 1);
+    const k = eq > 0 && (co < 0 || eq < co) ? eq : co > 0 ? co : -1;
+    if (k > 0 && k < tok.length - 1) {
+      put(tok.slice(0, k), tok.slice(k + 1), undefined);
+      continue;
+    }
+    const next = toks[i + 1];
+    if (k > 0 && k === tok.length - 1 && next !== undefined && !next.endsWith(':')) {
+      // `key: value` / `key= value`
+      put(tok.slice(0, k), next, prev);
+      i++;
+      continue;
+    }
+    if (KEY.test(tok) && next !== undefined) {
+      if (next.startsWith('=') && next.length > 1) {
+        put(tok, next.slice(1), undefined); // `key =value`
+        i++;
+      } else if ((next === '=' || next === ':') && toks[i + 2] !== undefined) {
+        put(tok, toks[i + 2] ?? '', undefined); // `key = value`
+        i += 2;
+      } else if (VALUE.test(next)) {
+        put(tok, next, undefined); // `sid 8`
+        i++;
+      }
+    }
   }
   return out;
 }
+
+/** Name of the SMMU register at an MMIO offset, the Secure bank (0x8000 + offset) as S_<name>. */
+export function mmioRegister(offset: number): string | undefined {
+  const ns = regName(offset);
+  if (ns !== undefined) return ns;
+  if (offset >= 0x8000 && offset < 0x10000) {
+    const s = regName(offset - 0x8000);
+    if (s !== undefined) return `S_${s}`;
+  }
+  return undefined;
+}
+
+/** `-d guest_errors`: `<region> translation failed for iova=0x.. (SMMU_EVT_X)` (older QEMU: no space before `(`). */
+const GUEST_EVENT = /translation failed for iova=(0x[0-9a-fA-F]+)\s*\((?:SMMU_EVT_)?([A-Z_0-9]+)\)/;
+/** `-d guest_errors`: `Illegal command type: N` (the command at CONS is rejected: CERROR_ILL). */
+const GUEST_ILLEGAL_CMD = /Illegal command type: (\d+)/;
 
 export function importQemu(text: string, opts: { instance?: string } = {}): Trace {
   const diagnostics: TraceDiagnostic[] = [];
@@ -50,6 +104,8 @@ export function importQemu(text: string, opts: { instance?: string } = {}): Trac
   const instance = opts.instance ?? '';
   /** Events still waiting for their translate_abort line, by SID. */
   const waiting = new Map<bigint, EventRecord>();
+  /** A `-d guest_errors` event line; the trace line QEMU prints right after it for the same event adds the StreamID. */
+  let guestEvent: EventRecord | undefined;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const ln = i + 1;
@@ -66,6 +122,27 @@ export function importQemu(text: string, opts: { instance?: string } = {}): Trac
         t = t.slice(colon + 1).trimStart();
       }
     }
+    const ge = GUEST_EVENT.exec(t);
+    if (ge !== null) {
+      const arch = QEMU_EVENT_ALIASES[ge[2] ?? ''] ?? ge[2] ?? '';
+      const type = eventTypeByName(arch);
+      const raw = [0n, 0n, 0n, 0n];
+      const known = ['InputAddr'];
+      setField(raw, eventField('InputAddr'), BigInt(ge[1] ?? '0'));
+      if (type !== undefined) {
+        setField(raw, eventField('Type'), BigInt(type));
+        known.unshift('Type');
+      } else diag(diagnostics, 'warning', 'UNKNOWN_EVENT', ln, `unknown QEMU event type "${ge[2]}"`);
+      const rec: EventRecord = { kind: 'event', instance, lines: [ln], raw, known };
+      records.push(rec);
+      guestEvent = rec;
+      continue;
+    }
+    const gi = GUEST_ILLEGAL_CMD.exec(t);
+    if (gi !== null) {
+      records.push({ kind: 'cmdq_error', instance, lines: [ln], cerror: 1, reason: `Illegal command type: ${gi[1]}` });
+      continue;
+    }
     if (!t.startsWith('smmu')) continue;
     const nameEnd = t.indexOf(' ');
     const name = nameEnd < 0 ? t : t.slice(0, nameEnd);
@@ -79,6 +156,21 @@ export function importQemu(text: string, opts: { instance?: string } = {}): Trac
       const sid = sidTok.startsWith('sid=') ? parseNum(sidTok.slice(4)) : undefined;
       if (sid === undefined) {
         diag(diagnostics, 'error', 'UNPARSEABLE', ln, `cannot parse ${name} arguments: "${argText}"`);
+        continue;
+      }
+      const g = guestEvent;
+      guestEvent = undefined;
+      if (
+        g !== undefined &&
+        g.known !== undefined &&
+        !g.known.includes('StreamID') &&
+        (type === undefined || g.known.includes('Type') === true) &&
+        (type === undefined || ((g.raw[0] ?? 0n) & 0xffn) === BigInt(type))
+      ) {
+        setField(g.raw, eventField('StreamID'), sid);
+        g.known.splice(g.known.includes('Type') ? 1 : 0, 0, 'StreamID');
+        g.lines.push(ln);
+        waiting.set(sid, g);
         continue;
       }
       const raw = [0n, 0n, 0n, 0n];
@@ -128,7 +220,14 @@ export function importQemu(text: string, opts: { instance?: string } = {}): Trac
       else records.push({ kind: 'gerror', ...base, active: Number(toggled), causes: [] });
       continue;
     }
-    records.push({ kind: 'qemu', ...base, name, args: parseArgs(argText), text: argText });
+    const args = parseArgs(argText);
+    // MMIO accesses: name the register (Secure bank included) so the line says what was touched.
+    if ((name === 'smmuv3_read_mmio' || name === 'smmuv3_write_mmio') && args['addr'] !== undefined) {
+      const off = parseNum(args['addr']);
+      const reg = off !== undefined ? mmioRegister(Number(off)) : undefined;
+      if (reg !== undefined) args['register'] = reg;
+    }
+    records.push({ kind: 'qemu', ...base, name, args, text: argText });
   }
   return { format: 'qemu', instances: instancesOf(records), records, diagnostics };
 }

@@ -1,6 +1,6 @@
 /** Shared state of one scenario execution, and small readers of device state for records. */
 import { CERROR_NAME } from '../../arch/command.ts';
-import { hex32 } from '../../arch/fields.ts';
+import { hex32, hex64 } from '../../arch/fields.ts';
 import { CMDQ_CONS, GERROR, REG } from '../../arch/registers.ts';
 import type { SparseMemory } from '../../memory/sparse-memory.ts';
 import type { BootInfo } from '../../smmu/boot.ts';
@@ -31,6 +31,21 @@ export interface ExecContext {
   readonly steAddrs: Map<number, bigint>;
   /** The host (and guest) layers, when the scenario has a top-level `host` (exec/host.ts). */
   host?: HostWorld;
+  /** Transactions that stalled, by the number of the dma step that issued them (resume `stall:`). */
+  readonly stalled?: Map<number, { sid: number; stag: number }>;
+  /**
+   * `smmu.event_drain: explicit`: records written to the event queue so far, noted after setup
+   * (step 0) and after every step, and how many the drain_events steps consumed, so a drained
+   * record is attributed to the step that produced it.
+   */
+  readonly explicitDrain?: { marks: Array<{ step: number; written: number }>; consumed: number };
+}
+
+/** Records the event queue has accepted since reset (written, not merged or discarded). */
+export function eventsWritten(dev: SmmuDevice): number {
+  let n = 0;
+  for (const e of dev.eventq.log) if (e.outcome === 'written') n++;
+  return n;
 }
 
 /** GERROR bits active now (GERROR ^ GERRORN), by architecture name. */
@@ -59,13 +74,30 @@ export function consOf(dev: Dut): string {
 
 /** Step fields describing a command-queue submission (cmdq steps, invalidations, ack). */
 export function cmdqFields(dev: Dut, r: CmdqResult): Record<string, ObsValue> {
+  const sync = syncSignals(r);
   return {
     executed: r.executed.length,
     prod: hex32(dev.readReg(REG.CMDQ_PROD)),
     cons: consOf(dev),
     cerror: r.error,
     gerror: activeGerror(dev),
+    ...(sync.length > 0 ? { sync } : {}),
   };
+}
+
+/**
+ * CMD_SYNC completion signals (§4.7.3), one entry per CMD_SYNC that signalled, in queue order:
+ * `msi 0x<addr>=0x<data>` (the 32-bit MSI write, address truncated to the OAS), `sev`, or `irq`
+ * (the wired interrupt alone); `+irq` when the wired interrupt fired with the MSI. CMD_SYNCs that
+ * signalled nothing (CS=SIG_NONE, or SIG_SEV without IDR0.SEV) are not listed.
+ */
+export function syncSignals(r: CmdqResult): string[] {
+  const out: string[] = [];
+  for (const s of r.syncs) {
+    if (s.signal === 'msi') out.push(`msi ${hex64(s.msiAddr ?? 0n)}=${hex32(s.msiData ?? 0)}${s.wiredIrq === true ? '+irq' : ''}`);
+    else if (s.signal !== 'none') out.push(s.signal);
+  }
+  return out;
 }
 
 /** ok when the queue drained without error, fault on CERROR, stall when it stopped making progress. */

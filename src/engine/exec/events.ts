@@ -55,8 +55,12 @@ export function drainEventsStep(ctx: ExecContext, step: number): { result: strin
   const prod = dev.readReg(REG.EVENTQ_PROD);
   const overflow = EVENTQ_PROD.get([prod], 'OVFLG') !== EVENTQ_CONS.get([dev.readReg(REG.EVENTQ_CONS)], 'OVACKFLG');
   const recs = dev.drainEvents(true);
+  const ex = ctx.explicitDrain;
   for (const r of recs) {
-    const rec = eventRecord(step, r.raw);
+    // Explicit mode: the step that produced the record (the first whose mark counts past it).
+    const from = ex === undefined ? step : (ex.marks.find((m) => m.written > ex.consumed)?.step ?? step);
+    if (ex !== undefined) ex.consumed++;
+    const rec = eventRecord(from, r.raw);
     ctx.events.push(ctx.host !== undefined ? { ...rec, host: hostEvent(ctx.host, r.raw) } : rec);
   }
   if (overflow) {

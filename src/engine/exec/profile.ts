@@ -36,6 +36,8 @@ export function execProfile(s: Scenario, under: Partial<SmmuProfile> = {}): Exec
     evtqLog2,
     ...(split !== undefined ? { split } : {}),
     ...(m.recinvsid !== undefined ? { recinvsid: m.recinvsid } : {}),
+    // SMMU_CR2.E2H is chosen at boot: CR2 is read-only once SMMUEN=1 (§6.3.12).
+    ...(m.e2h !== undefined ? { e2h: m.e2h } : {}),
     ...(b.strtab?.base !== undefined ? { strtabBase: b.strtab.base } : {}),
     ...(b.strtab?.l1 !== undefined ? { l1: b.strtab.l1 } : {}),
     ...(b.cmdq?.base !== undefined ? { cmdqBase: b.cmdq.base } : {}),

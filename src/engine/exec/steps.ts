@@ -8,24 +8,34 @@
  *   cmdq         commands, executed, prod, cons, cerror, gerror (active bit names);
  *                result ok (drained), fault (CERROR raised), stall (queue stopped: injected stall).
  *                cons shows CONS.ERR only while GERROR.CMDQ_ERR is active (UNKNOWN otherwise).
+ *                Every record with cmdq fields adds `sync` when a CMD_SYNC signalled (context.ts
+ *                syncSignals: msi <addr>=<data>, sev, irq).
  *   write_reg    reg [+ cmdq fields when the write ran the queue]
  *   ste          sid, addr [+ cmdq fields with invalidate]
  *   map / unmap  table, va|ipa, [pa|ipa output of a map], size [+ cmdq fields with invalidate]
  *   write        pa, words
  *   inject_fault kind
- *   resume       sid, stag, action, completed; the completion's dma fields (retry) or raz
+ *   resume       sid, stag, action, completed; the completion's dma fields (retry) or raz;
+ *                new_stag when the retried transaction stalled again. `stall: N` resumes the
+ *                transaction dma step N stalled (its StreamID and STAG).
+ *   read_mem     pa, width, values (hex, null where unbacked); result abort if any was unbacked
+ *   any other step that ended stalled transactions (STALL_TERM, RESUME in a cmdq step, SMMUEN=0,
+ *                a retried unrecorded stall): ended: ['<action> sid=0x.. stag=N: <result> ...']
  *   ack_gerror   gerror (active after the ack) [+ cmdq fields when the queue restarted]
  *   drain_events (nothing while events are drained after every step; after inject_fault
- *                evtq_full: records, overflow, prod, cons — exec/events.ts drainEventsStep)
+ *                evtq_full or with smmu.event_drain: explicit: records, overflow, prod, cons —
+ *                exec/events.ts drainEventsStep)
  *   host / guest steps (hw_info, hwpt_alloc, ..., guest_cmdq, guest_events, msi): exec/host.ts, exec/guest.ts
  */
+import { SmmuDevice } from '../../smmu/device.ts';
 import { encodeCommand } from '../../arch/command.ts';
 import { REG, type RegName } from '../../arch/registers.ts';
 import { installSte, submitCommands } from '../../smmu/boot.ts';
 import type { TransactionResult } from '../../smmu/device.ts';
 import { WalkTrace } from '../../smmu/walk-trace.ts';
 import { type FaultInjection, type Step, stepKind } from '../../scenario/types.ts';
-import type { ObsValue, StepRecord } from '../types.ts';
+import type { ObsScalar, ObsValue, StepRecord } from '../types.ts';
+import { hex32, hex64 } from '../../arch/fields.ts';
 import { SYNC, encodeScenarioCommand } from './commands.ts';
 import { type ExecContext, activeGerror, cmdqFields, cmdqResult, emulatorOnly } from './context.ts';
 import { drainEventsStep, stopEventConsumer } from './events.ts';
@@ -57,6 +67,9 @@ export function txnFields(r: TransactionResult): Out {
 export function runStep(ctx: ExecContext, step: Step, n: number): StepRecord {
   const op = stepKind(step);
   const where = `step ${n} (${op})`;
+  // stall completions are the emulator's observation (no stall model on an external target's contract)
+  const emu = ctx.dev instanceof SmmuDevice ? ctx.dev : undefined;
+  const before = emu?.stallCompletions.length ?? 0;
   let out: Out;
   try {
     out = dispatch(ctx, step, n, where);
@@ -66,7 +79,20 @@ export function runStep(ctx: ExecContext, step: Step, n: number): StepRecord {
     const msg = e instanceof Error ? e.message : String(e);
     throw new ExecFailure(['steps', n - 1, op], msg.includes(where) ? msg : `${where}: ${msg}`, { cause: e });
   }
+  // Stalled transactions this step ended (STALL_TERM, RESUME in a cmdq step, SMMUEN=0, a retried
+  // unrecorded stall): what happened to each. A resume step reports its own transaction itself.
+  const ended = emu === undefined ? [] : emu.stallCompletions.slice(before).map(endedText);
+  if (op !== 'resume' && ended.length > 0) out.fields['ended'] = ended;
   return { step: n, op, result: out.result, ...out.fields };
+}
+
+/** `terminate sid=0x10 stag=0: abort` / `retry sid=0x10 stag=1: ok pa=0x...` / `...: fault F_PERMISSION`. */
+function endedText(c: { sid: number; stag: number; action: string; result: TransactionResult }): string {
+  const o = txnFields(c.result);
+  const pa = o.fields['pa'];
+  const ev = o.fields['event'];
+  const extra = typeof pa === 'bigint' ? ` pa=${hex64(pa)}` : typeof ev === 'string' ? ` ${ev}` : typeof o.fields['stag'] === 'number' ? ` stag=${o.fields['stag']}` : '';
+  return `${c.action} sid=0x${c.sid.toString(16)} stag=${c.stag}: ${o.result}${extra}`;
 }
 
 function submit(ctx: ExecContext, cmds: readonly (readonly bigint[])[]): Out {
@@ -92,6 +118,7 @@ function dispatch(ctx: ExecContext, step: Step, n: number, where: string): Out {
       ...(trace !== undefined ? { trace } : {}),
     });
     if (trace !== undefined) ctx.walks.push({ step: n, lines: trace.format() });
+    if (r.kind === 'stalled') ctx.stalled?.set(n, { sid, stag: r.stag });
     const o = txnFields(r);
     return { result: o.result, fields: { device: d.device, ...(d.ssid !== undefined ? { ssid: Number(d.ssid) } : {}), iova: d.iova, access: d.access, ...o.fields } };
   }
@@ -144,17 +171,28 @@ function dispatch(ctx: ExecContext, step: Step, n: number, where: string): Out {
   }
   if ('resume' in step) {
     const r = step.resume;
-    const sid = streamSid(s, r, where);
+    // By reference: the StreamID and STAG of the transaction an earlier dma step stalled.
+    let target: { sid: number; stag: bigint };
+    if (r.stall !== undefined) {
+      const st = ctx.stalled?.get(r.stall);
+      if (st === undefined) throw new Error(`Cannot run ${where}: step ${r.stall} did not stall a transaction`);
+      target = { sid: st.sid, stag: BigInt(st.stag) };
+    } else {
+      if (r.device === undefined || r.stag === undefined) throw new Error(`Cannot run ${where}: give stall, or device and stag`);
+      target = { sid: streamSid(s, { device: r.device }, where), stag: r.stag };
+    }
+    const sid = target.sid;
     const emu = emulatorOnly(ctx, 'A resume step');
     const before = emu.stallCompletions.length;
-    const cmd = encodeCommand('RESUME', { StreamID: sid, STAG: r.stag, Ac: r.action === 'retry' ? 1 : 0, Ab: r.action === 'abort' ? 1 : 0 });
+    const cmd = encodeCommand('RESUME', { StreamID: sid, STAG: target.stag, Ac: r.action === 'retry' ? 1 : 0, Ab: r.action === 'abort' ? 1 : 0 });
     const q = submitCommands(dev, [cmd, [...SYNC]]);
-    const done = emu.stallCompletions.slice(before).find((c) => c.sid === sid && BigInt(c.stag) === r.stag);
-    const base: Fields = { sid, stag: Number(r.stag), action: r.action, completed: done !== undefined };
+    const done = emu.stallCompletions.slice(before).find((c) => c.sid === sid && BigInt(c.stag) === target.stag);
+    const base: Fields = { sid, stag: Number(target.stag), action: r.action, completed: done !== undefined };
     if (q.error !== 'CERROR_NONE' || q.stalled) return { result: cmdqResult(q), fields: { ...base, ...cmdqFields(dev, q) } };
     if (done === undefined) return { result: 'ok', fields: base };
-    const o = txnFields(done.result);
-    return { result: o.result, fields: { ...base, ...o.fields } };
+    // A retry that stalls again has a new STAG: report it apart from the STAG this step resumed.
+    const { stag: again, ...o } = txnFields(done.result).fields;
+    return { result: txnFields(done.result).result, fields: { ...base, ...o, ...(again !== undefined ? { new_stag: again } : {}) } };
   }
   if ('ack_gerror' in step) {
     const r = dev.writeReg(REG.GERRORN, dev.readReg(REG.GERROR));
@@ -162,6 +200,18 @@ function dispatch(ctx: ExecContext, step: Step, n: number, where: string): Out {
     return { result: cmdqResult(r), fields: cmdqFields(dev, r) };
   }
   if ('drain_events' in step) return drainEventsStep(ctx, n);
+  if ('read_mem' in step) {
+    // What software (or a checker) reads back: hardware AF/dirty updates, CMD_SYNC MSI writes.
+    const m = step.read_mem;
+    const width = m.width ?? 64;
+    const values: ObsScalar[] = [];
+    for (let i = 0; i < (m.count ?? 1); i++) {
+      const a = m.pa + BigInt((i * width) / 8);
+      const v = width === 64 ? ctx.mem.read64(a) : ctx.mem.read32(a);
+      values.push(v === undefined ? null : width === 64 ? hex64(BigInt(v)) : hex32(v));
+    }
+    return { result: values.includes(null) ? 'abort' : 'ok', fields: { pa: m.pa, width, values } };
+  }
   if (ctx.host === undefined) throw new Error(`Cannot run ${where}: host steps need a top-level \`host:\``);
   throw new Error(`Cannot run ${where}: unknown step kind`);
 }
