@@ -4,7 +4,7 @@
  * `npm run bench` builds first, so the suite and cold-start figures use the compiled CLI.
  */
 import { benchTranslate } from './translate.bench.ts';
-import { benchTraceImport } from './trace.bench.ts';
+import { benchTraceImport, benchTraceMemory } from './trace.bench.ts';
 import { benchSuite } from './suite.bench.ts';
 import { benchQemu } from './qemu.bench.ts';
 
@@ -33,6 +33,9 @@ async function main(): Promise<void> {
   }
   const tr = benchTraceImport();
   rows.push({ what: `trace import (${tr.megabytes} MB dmesg)`, value: `${tr.mbPerSecond} MB/s (CPU ${tr.cpuMbPerSecond})`, target: '>= 50 MB/s', ok: tr.mbPerSecond >= 50 });
+  const mem = benchTraceMemory();
+  if (typeof mem === 'string') rows.push({ what: 'trace import to YAML, peak memory', value: mem, target: '<= 3x input', ok: false });
+  else rows.push({ what: `trace import to YAML (${mem.megabytes} MB), peak RSS`, value: `${mem.peakMb} MB (${(mem.peakMb / mem.megabytes).toFixed(1)}x, ${mem.seconds.toFixed(1)} s)`, target: '<= 3x input', ok: mem.peakMb <= 3 * mem.megabytes });
   const s = await benchSuite({ scenarios: 200, jobs: 2 });
   rows.push({ what: `suite: ${s.scenarios} scenarios, ${s.jobs} jobs`, value: `${s.suiteSeconds.toFixed(2)} s (${Math.round(s.scenariosPerSecond)}/s)`, target: `<= ${s.targets.suiteSeconds} s`, ok: s.suiteSeconds <= s.targets.suiteSeconds });
   rows.push({ what: 'CLI cold start (--help)', value: `${s.coldStartSeconds.toFixed(3)} s`, target: `<= ${s.targets.coldStartSeconds} s`, ok: s.coldStartSeconds <= s.targets.coldStartSeconds });

@@ -1,9 +1,15 @@
 /**
- * Import throughput of the kernel-log importer on a generated ~20 MB dmesg (both eras mixed,
- * two SMMU instances, interleaved foreign lines, CMDQ errors). Target: ≥ 50 MB/s.
- * Run directly: `node --import=tsx bench/trace.bench.ts`.
+ * Kernel-log import on a generated ~50 MB dmesg (both eras mixed, two SMMU instances,
+ * interleaved foreign lines, CMDQ errors; issue 15 item 4): decode throughput (target >= 50 MB/s)
+ * and the peak memory of `trace import` writing YAML, measured in a child process running the
+ * compiled CLI path (target <= 3x the input).
+ * Run directly: `node --import=tsx bench/trace.bench.ts` (after `npm run build`).
  */
-import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatCmdqError, formatEventLog, withDmesgPrefix } from '../src/linux/messages.ts';
 import { importDmesg } from '../src/trace/dmesg.ts';
 
@@ -50,7 +56,7 @@ export interface TraceBenchResult {
 }
 
 export function benchTraceImport(): TraceBenchResult {
-  const text = generateLog(20 * 1024 * 1024);
+  const text = generateLog(50 * 1024 * 1024);
   const mb = text.length / (1024 * 1024);
   importDmesg(text.slice(0, 1 << 20)); // warm up the JIT
   let wall = Infinity;
@@ -73,6 +79,31 @@ export function benchTraceImport(): TraceBenchResult {
   }
   const rate = (ms: number): number => Math.round((mb / (ms / 1000)) * 10) / 10;
   return { mbPerSecond: rate(wall), cpuMbPerSecond: rate(cpu), charLoopMbPerSecond: rate(loop), megabytes: Math.round(mb * 10) / 10, records };
+}
+
+export interface TraceMemoryResult {
+  megabytes: number;
+  /** Peak resident set of the child (Node itself included), MB. */
+  peakMb: number;
+  seconds: number;
+}
+
+/** Peak RSS of the compiled `trace import` path (stream in, YAML out to /dev/null) on a ~50 MB log. */
+export function benchTraceMemory(): TraceMemoryResult | string {
+  const cli = fileURLToPath(new URL('../dist/src/trace/cli.js', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'smmu-bench-'));
+  try {
+    const file = join(dir, 'dmesg.log');
+    const text = generateLog(50 * 1024 * 1024);
+    writeFileSync(file, text);
+    const code = `const fs=require('node:fs');const t0=Date.now();import(${JSON.stringify(pathToFileURL(cli).href)}).then((m)=>{const fd=fs.openSync('/dev/null','w');m.runTraceImport([${JSON.stringify(file)}],(s)=>fs.writeSync(fd,s));process.stdout.write(JSON.stringify({rss:process.resourceUsage().maxRSS,ms:Date.now()-t0}));});`;
+    const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
+    if (r.status !== 0) return `child failed: ${r.stderr}`;
+    const j = JSON.parse(r.stdout) as { rss: number; ms: number };
+    return { megabytes: Math.round((text.length / (1024 * 1024)) * 10) / 10, peakMb: Math.round(j.rss / 1024), seconds: j.ms / 1000 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

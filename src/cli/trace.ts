@@ -14,6 +14,7 @@ Usage:
   smmu-conform trace import <file> [--format dmesg|evtq|qemu] [--collapse] [--json]
   smmu-conform trace decode <file|trace.yaml> [--format dmesg|evtq|qemu] [--collapse]
   smmu-conform trace compare <scenario|golden.yaml> <trace> [--mask F,...] [--profile P]
+  smmu-conform trace scaffold <log> [--instance NAME] > scenario.yaml
   smmu-conform trace <command> --help
 
 Formats (guessed from the text when --format is not given):
@@ -73,7 +74,16 @@ Exit codes: 0 every record matches, 1 differences, 2 invalid input (bad scenario
 file:line:col errors, unreadable trace, unknown mask/profile/option).
 `;
 
-const SUBCOMMANDS = ['import', 'decode', 'compare'] as const;
+const SCAFFOLD_HELP = `Usage: smmu-conform trace scaffold <log> [--instance NAME] > scenario.yaml
+
+Write a starting scenario that reproduces the records of a kernel log: a device per StreamID, a
+DMA at each logged address with the logged access under the configuration that yields the event
+type (stage-1 F_TRANSLATION, C_BAD_STE), and each CERROR_ILL command placed at the logged CONS
+index. Records it cannot reproduce yet are listed as comments. Then run
+  smmu-conform trace compare scenario.yaml <log> --profile hardware
+`;
+
+const SUBCOMMANDS = ['import', 'decode', 'compare', 'scaffold'] as const;
 /** Options of `compare` handled here (the rest go to src/trace/cli.ts). */
 const HARNESS_OPTIONS = ['--features', '--root', '--executor'];
 
@@ -86,17 +96,18 @@ export async function traceCommand(args: readonly string[], io: CliIo): Promise<
   if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
     const { closest } = await import('../arch/fields.ts');
     const dym = closest(sub, SUBCOMMANDS);
-    io.stderr(`smmu-conform trace: unknown command "${sub}"${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}; expected import, decode or compare\n`);
+    io.stderr(`smmu-conform trace: unknown command "${sub}"${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}; expected import, decode, compare or scaffold\n`);
     return EXIT_INVALID;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout(sub === 'import' ? IMPORT_HELP : sub === 'decode' ? DECODE_HELP : COMPARE_HELP);
+    io.stdout(sub === 'import' ? IMPORT_HELP : sub === 'decode' ? DECODE_HELP : sub === 'scaffold' ? SCAFFOLD_HELP : COMPARE_HELP);
     return EXIT_OK;
   }
   const trace = await import('../trace/cli.ts');
   let r;
   if (sub === 'import') r = trace.runTraceImport(rest, io.stdout);
   else if (sub === 'decode') r = trace.runTraceDecode(rest);
+  else if (sub === 'scaffold') r = trace.runTraceScaffold(rest);
   else {
     const split = splitHarnessOptions(rest);
     if (typeof split === 'string') return usage(io, split);

@@ -10,6 +10,8 @@ import type { S2Config } from './ste-build.ts';
 import type { Result } from './uapi.ts';
 
 const einval = (reason: string): { errno: 'EINVAL'; reason: string } => ({ errno: 'EINVAL', reason });
+// an ID the kernel never handed out (or already destroyed): iommufd_get_object fails, ENOENT (§6.1)
+const enoent = (id: number): { errno: 'ENOENT'; reason: string } => ({ errno: 'ENOENT', reason: `no object ${id}` });
 
 export function setParentPgtable(store: ObjectStore, hwptId: number, pg: { vttbr: bigint; vtcr?: S2Config['vtcr'] }): Result {
   const h = store.get(hwptId, 'hwpt_paging');
@@ -27,6 +29,7 @@ export function setParentTables(store: ObjectStore, hwptId: number, tables: Page
 }
 
 export function s2Map(store: ObjectStore, hwptId: number, iova: bigint, pa: bigint, size: bigint, attrs: LeafAttrs): Result {
+  if (store.raw(hwptId) === undefined) return enoent(hwptId);
   const h = store.get(hwptId, 'hwpt_paging');
   if (!h?.tables) return einval(`HWPT ${hwptId} has no stage-2 tables`);
   try {
@@ -43,6 +46,7 @@ export function s2Map(store: ObjectStore, hwptId: number, iova: bigint, pa: bigi
  * level of that leaf, or a block entry may stay cached.
  */
 export function s2UnmapTables(store: ObjectStore, hwptId: number, iova: bigint, size: bigint): Result<{ granule: bigint; leaf: bigint }> {
+  if (store.raw(hwptId) === undefined) return enoent(hwptId);
   const h = store.get(hwptId, 'hwpt_paging');
   if (!h?.tables) return einval(`HWPT ${hwptId} has no stage-2 tables`);
   const granule = BigInt(h.tables.granule);

@@ -112,6 +112,16 @@ t.test('behaviour 3: VIOMMU_ALLOC on a non-parent / other SMMU parent → EINVAL
   tt.end();
 });
 
+t.test('IOAS map/unmap on an ID never handed out (a refused NEST_PARENT) → ENOENT (§6.1)', (tt) => {
+  const { fd } = setup({ iidr: { implementer: 0x43b, revision: 0, variant: 1, productId: 0x483 } });
+  tt.equal(fd.allocPagingHwpt(1, { flags: HWPT_ALLOC_NEST_PARENT }).errno, 'EOPNOTSUPP', 'MMU-600 r1: no nesting');
+  tt.equal(fd.s2Map(0xffff_ffff, 0x4000_0000n, 0x3_0000_0000n, 0x1000n).errno, 'ENOENT', 'map');
+  tt.equal(fd.s2Unmap(0xffff_ffff, 0x4000_0000n, 0x1000n).errno, 'ENOENT', 'unmap');
+  const plain = must(fd.allocPagingHwpt(1, { flags: 0 }));
+  tt.equal(fd.s2Map(plain.hwptId, 0x4000_0000n, 0x3_0000_0000n, 0x1000n).errno, 'EINVAL', 'an existing HWPT without stage-2 tables stays EINVAL');
+  tt.end();
+});
+
 t.test('vDEVICE: EEXIST on reuse, ENOENT for a missing vIOMMU', (tt) => {
   const w = nestedWorld();
   tt.equal(w.fd.allocVdevice({ viommuId: w.vi.viommuId, devId: 2, virtId: 1 }).errno, 'EEXIST', 'virt_id reused');

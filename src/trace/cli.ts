@@ -24,6 +24,7 @@ import { type MaskProfile, MASK_PROFILES } from './masks.ts';
 import { expectedFromObservation } from './observed.ts';
 import type { Observation } from '../engine/types.ts';
 import { importQemu } from './qemu.ts';
+import { scaffoldScenario } from './scaffold.ts';
 import { traceFromJson, traceToJson, writeTraceYaml } from './serialize.ts';
 import { type ImportStats, type Trace, type TraceFormat, diag, mergeDiagnostics, printableText, totalsOf } from './types.ts';
 
@@ -324,6 +325,26 @@ export function runTraceDecode(args: readonly string[]): CliResult {
   const tot = t.totals ?? totalsOf(t.diagnostics);
   rest.totals = { ...tot, omitted: tot.omitted };
   return { stdout: printableText(`${listing.join('\n')}\n`), stderr: diagText(file, rest) + noRecordsText(file, t) + summaryLine(file, t), exitCode: strictExit(p, t) };
+}
+
+/** `trace scaffold <log> [--instance NAME] [--format F]`: a starting scenario on stdout. */
+export function runTraceScaffold(args: readonly string[]): CliResult {
+  const p = parseArgs(args);
+  const { opts, errors } = importOpts(p);
+  errors.unshift(...p.errors);
+  if (p.positional.length !== 1) errors.push('Usage: smmu-conform trace scaffold <log> [--instance NAME] > scenario.yaml');
+  if (errors.length > 0) return fail(errors.join('\n'));
+  const file = p.positional[0] ?? '';
+  const r = loadTraceFile(file, opts);
+  if (r.trace === undefined) return fail(r.error ?? '');
+  const t = r.trace;
+  const inst = opts.instance;
+  const only: Trace = inst === undefined ? t : { ...t, records: t.records.filter((x) => x.instance === inst || x.kind === 'suppressed') };
+  const names = [...new Set(only.records.filter((x) => x.kind !== 'suppressed').map((x) => x.instance))];
+  if (names.length > 1) return fail(`${file}: ${names.length} SMMU instances (${names.join(', ')}); choose one with --instance`);
+  const s = scaffoldScenario(only, file.split('/').pop() ?? file);
+  const note = `${file}: scaffold reproduces ${s.reproduced} record${s.reproduced === 1 ? '' : 's'}${s.skipped > 0 ? `; ${s.skipped} not reproduced (listed as comments)` : ''}\n`;
+  return { stdout: s.yaml, stderr: diagText(file, t) + note, exitCode: 0 };
 }
 
 /** Expected records from a golden YAML (`events: [{raw: [...]}]`, `host_log: [...]`). */

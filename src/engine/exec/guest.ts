@@ -15,6 +15,11 @@
  *                 hung + timeout_cons (current uAPI); errno, issued (rfc-2023).
  *                 result ok | fault (CERROR) | stall (guest CMD_SYNC never completes) | error.
  *   guest_events  written, lost, evtq_prod, evtq_cons; records → guest_events (source guest_evtq).
+ *
+ * A guest whose backing objects were never created (the NEST_PARENT, the vIOMMU or, rfc-2023, the
+ * nested HWPT failed to allocate, e.g. nesting refused by an IIDR erratum) still runs to an answer:
+ * the VMM's IOMMUFD calls would name an ID the kernel never handed out, so the step records
+ * result error, errno ENOENT ("ENOENT missing ID", linux-smmuv3-iommufd.md §6.1) and `missing`.
  */
 import { hex32 } from '../../arch/fields.ts';
 import { CERROR_NAME } from '../../arch/command.ts';
@@ -50,11 +55,17 @@ export function setupGuestRam(ctx: ExecContext, h: HostWorld, parentId: number):
   return { gm, ram, log2: g.cmdq_log2size ?? 8, evtqLog2: g.evtq_log2size ?? 6, vs: undefined, prod: 0 };
 }
 
-function vsmmuOf(ctx: ExecContext, h: HostWorld, g: GuestWorld, where: string): VSmmu {
+/** The step's answer when an object the guest stands on was never created (see above). */
+function missing(what: string, fields: Record<string, ObsValue> = {}): HostOut {
+  return { result: 'error', fields: { errno: 'ENOENT', missing: what, ...fields } };
+}
+
+/** The guest's VSmmu, or what was never created (the vIOMMU it forwards to). */
+function vsmmuOf(ctx: ExecContext, h: HostWorld, g: GuestWorld): VSmmu | string {
   if (g.vs !== undefined) return g.vs;
   const name = ctx.scenario.guest?.viommu ?? '';
   const vi = h.names.get(name);
-  if (vi === undefined) throw new RangeError(`Cannot run ${where}: vIOMMU "${name}" was not created`);
+  if (vi === undefined) return `viommu ${name}`;
   const q = h.veventqOf.get(vi);
   const vs = new VSmmu({ iommufd: h.fd, viommuId: vi, guestMem: g.gm, vdevs: h.vdevs.get(vi) ?? new Map(), ...(q !== undefined ? { veventqId: q } : {}) });
   // guest driver probe: queues and stream table in guest RAM, then SMMUEN | EVENTQEN | CMDQEN
@@ -77,9 +88,12 @@ function writeRing(g: GuestWorld, cmds: readonly (readonly bigint[])[]): void {
 
 export function guestStep(ctx: ExecContext, h: HostWorld, step: Step, n: number, where: string): HostOut {
   const g = h.guest;
-  if (g === undefined) throw new RangeError(`Cannot run ${where}: no guest RAM yet (allocate a NEST_PARENT HWPT with s2_table first)`);
+  const cmdCount = 'guest_cmdq' in step ? { commands: step.guest_cmdq.commands?.length ?? 0 } : {};
+  // guest RAM is mapped into the first NEST_PARENT with an s2_table: none was created
+  if (g === undefined) return missing('nest_parent', cmdCount);
   if ('guest_events' in step) {
-    const vs = vsmmuOf(ctx, h, g, where);
+    const vs = vsmmuOf(ctx, h, g);
+    if (typeof vs === 'string') return missing(vs);
     const p = vs.pollEvents();
     for (const raw of vs.readGuestEvents()) h.guestEvents.push({ ...eventRecord(n, raw), source: 'guest_evtq' } as EventRecord);
     const st = vs.state();
@@ -89,7 +103,8 @@ export function guestStep(ctx: ExecContext, h: HostWorld, step: Step, n: number,
   const b = step.guest_cmdq;
   const cmds = (b.commands ?? []).map((c, i) => guestCommand(ctx.scenario, c, `${where} command ${i + 1}`));
   if (h.rfc !== undefined) return rfcGuestCmdq(ctx, h, g, cmds, b.ack_gerror === true, where);
-  const vs = vsmmuOf(ctx, h, g, where);
+  const vs = vsmmuOf(ctx, h, g);
+  if (typeof vs === 'string') return missing(vs, cmdCount);
   const before = vs.state();
   if (b.ack_gerror === true) {
     // Linux's cmdq_skip_err in the guest: the failing slot becomes a CMD_SYNC, then GERRORN
@@ -115,7 +130,8 @@ function rfcGuestCmdq(ctx: ExecContext, h: HostWorld, g: GuestWorld, cmds: bigin
   const rfc = h.rfc;
   const name = ctx.scenario.guest?.nested_hwpt ?? '';
   const hwpt = h.names.get(name);
-  if (rfc === undefined || hwpt === undefined) throw new RangeError(`Cannot run ${where}: nested HWPT "${name}" was not created`);
+  if (rfc === undefined) throw new Error(`Cannot run ${where}: not an rfc-2023 host`);
+  if (hwpt === undefined) return missing(`nested_hwpt ${name}`, { commands: cmds.length });
   const consAt = g.ram + CONS_OFF;
   const consWord = (): number => Number((g.gm.read64(consAt) ?? 0n) & 0xffff_ffffn);
   if (ack) {

@@ -215,3 +215,31 @@ t.test('Linux fidelity: nest-parent S2T0SZ = 64 - IAS, MSI-polled CMD_SYNC namin
   t.equal(Number(((issued[2] ?? 0n) >> 12n) & 3n), 1, 'CS = SIG_IRQ');
   t.equal(issued[3], cmdq + BigInt((prod - 1) * 16), 'MSIAddress = the SYNC slot (the last one written)');
 });
+
+t.test('a refused NEST_PARENT (MMU-600 r1 erratum): the guest steps that stand on it answer ENOENT, the run goes on', async (t) => {
+  const smmu = "smmu: { idr: { Implementer: 0x43B, ProductID: 0x483, Variant: 1 } }\nguest: { viommu: vi }\nhost: {}\n";
+  const o = run(`${SETUP}  - guest_cmdq: { commands: [{ op: TLBI_NH_ALL }] }\n  - guest_events: {}\n  - s2_map: { hwpt: s2, ipa: 0x4000_0000, pa: 0x3_0000_0000, size: 4K, perm: rw }\n  - s2_unmap: { hwpt: s2, ipa: 0x4000_0000, size: 4K }\n`, smmu);
+  t.same(o.steps.map((s) => [s.op, s.result, s['errno']]), [
+    ['hwpt_alloc', 'error', 'EOPNOTSUPP'],
+    ['viommu', 'error', 'EOPNOTSUPP'],
+    ['vdevice', 'error', 'ENOENT'],
+    ['guest_cmdq', 'error', 'ENOENT'],
+    ['guest_events', 'error', 'ENOENT'],
+    ['s2_map', 'error', 'ENOENT'],
+    ['s2_unmap', 'error', 'ENOENT'],
+  ]);
+  t.equal(step(o, 4)['missing'], 'nest_parent');
+});
+
+t.test('guest RAM exists but the vIOMMU the guest forwards to was refused: guest steps answer ENOENT', async (t) => {
+  // no S2FWB and a non-CANWBS device: VIOMMU_ALLOC is EOPNOTSUPP after the parent was allocated (§6.3)
+  const o = run(`${SETUP}  - guest_cmdq: { commands: [{ op: TLBI_NH_ALL }] }\n  - guest_events: {}\n`, "smmu: { version: v3.1, idr: { FWB: 0 } }\nguest: { viommu: vi }\nhost: { devices: [{ device: nic, canwbs: false }] }\n");
+  t.same(o.steps.map((s) => [s.op, s.result, s['errno']]), [
+    ['hwpt_alloc', 'ok', 0],
+    ['viommu', 'error', 'EOPNOTSUPP'],
+    ['vdevice', 'error', 'ENOENT'],
+    ['guest_cmdq', 'error', 'ENOENT'],
+    ['guest_events', 'error', 'ENOENT'],
+  ]);
+  t.equal(step(o, 4)['missing'], 'viommu vi');
+});
