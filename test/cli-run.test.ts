@@ -183,7 +183,7 @@ t.test('validate, list, explain, help', async (t) => {
   t.equal(l.stdout, 's1/bad  (invalid: run smmu-conform validate scenarios/s1/bad.yaml)\ns1/gen-0  [gen, even]\ns2/gen-1  [gen, odd]\n3 scenarios\n');
   const e = await run(dir, withExec(['explain', 's1/unmapped-va-faults', '--step', '2']));
   t.equal(e.code, 0);
-  t.equal(e.stdout, 'step 2 (dma):\n  step 2: S1 L0 @ 0x0000000000001000 -> 0x0000000000002003\n');
+  t.equal(e.stdout, 'step 2 (dma): nic0 write 0x2000\n  step 2: S1 L0 @ 0x0000000000001000 -> 0x0000000000002003\n');
   t.equal((await run(dir, withExec(['explain', 's1/unmapped-va-faults', '--step', '9']))).code, 2);
   const h = await run(dir, ['--help']);
   t.equal(h.code, 0);

@@ -1,7 +1,7 @@
 // Loader fuzzing for loader-fuzz.test.ts (count set by FUZZ, see fuzz-size.ts). Each variant
 // either loads or is rejected with located, coded errors; nothing ever throws.
 import { readFileSync } from 'node:fs';
-import { loadScenarioText } from '../src/scenario/load.ts';
+import { loadScenarioText } from '../src/engine/load.ts';
 import type { LoadErrorCode } from '../src/scenario/errors.ts';
 
 const CODES: ReadonlySet<LoadErrorCode> = new Set<LoadErrorCode>([

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { matchExactly } from './support/match-exactly.ts';
-import { loadScenarioText } from '../src/scenario/load.ts';
+import { loadScenarioText } from '../src/engine/load.ts';
 import { formatLoadError, type LoadError } from '../src/scenario/errors.ts';
 import { stepBody } from '../src/scenario/types.ts';
 

@@ -14,9 +14,9 @@ import { STE } from '../src/arch/ste.ts';
 import { CD } from '../src/arch/cd.ts';
 import { executeScenario } from '../src/engine/execute.ts';
 import { BudgetExceeded } from '../src/engine/budget.ts';
-import { loadScenarioText } from '../src/scenario/load.ts';
+import { loadScenarioText } from '../src/engine/load.ts';
 import { FEATURES } from '../src/scenario/features.ts';
-import { STEP_KINDS } from '../src/scenario/types.ts';
+import { STEP_KINDS } from '../src/engine/steps/registry.ts';
 import { REGISTERS } from '../src/scenario/vocab.ts';
 
 const ROOT = fileURLToPath(new URL('../scenarios/', import.meta.url));

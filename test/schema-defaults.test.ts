@@ -7,8 +7,8 @@
 import t from 'tap';
 import { executeScenario } from '../src/engine/execute.ts';
 import { canonicalGolden } from '../src/golden/canonical.ts';
-import { loadScenarioText } from '../src/scenario/load.ts';
-import { buildScenarioSchema } from '../src/scenario/schema.ts';
+import { loadScenarioText } from '../src/engine/load.ts';
+import { scenarioSchema as buildScenarioSchema } from '../src/engine/steps/registry.ts';
 
 /** Schema paths ($defs/<def>/properties/<prop>...) whose description states a default -> description. */
 function documentedDefaults(): Map<string, string> {

@@ -4,17 +4,19 @@ import t from 'tap';
 import { matchExactly } from './support/match-exactly.ts';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
-import { scenarioSchemaText } from '../src/scenario/write-schema.ts';
-import { buildScenarioSchema } from '../src/scenario/schema.ts';
-import { SHAPES, STEP_KINDS } from '../src/scenario/types.ts';
+import { scenarioSchemaText } from '../src/engine/write-schema.ts';
+import { STEP_KINDS, STEP_SHAPES, scenarioSchema } from '../src/engine/steps/registry.ts';
+import { SHAPES as DOCUMENT_SHAPES } from '../src/scenario/types.ts';
 import { canonicalGolden } from '../src/golden/canonical.ts';
 
 type Json = Record<string, unknown>;
 const root = new URL('../', import.meta.url);
+const SHAPES = { ...DOCUMENT_SHAPES, ...STEP_SHAPES };
+const buildScenarioSchema = scenarioSchema;
 
 t.test('schemas/scenario.schema.json is the generated schema', async (t) => {
   const committed = readFileSync(new URL('schemas/scenario.schema.json', root), 'utf8');
-  t.equal(committed, scenarioSchemaText(), 'regenerate with: node --import=tsx src/scenario/write-schema.ts');
+  t.equal(committed, scenarioSchemaText(), 'regenerate with: node --import=tsx src/engine/write-schema.ts');
 });
 
 t.test('every schema object has a SHAPES entry with the same keys and required keys', async (t) => {
@@ -29,7 +31,7 @@ t.test('every schema object has a SHAPES entry with the same keys and required k
     const shape = SHAPES[name];
     if (shape === undefined) {
       // fieldMap-like open maps are not modelled; plain closed objects must be.
-      t.fail(`$defs/${name} has no SHAPES entry in src/scenario/types.ts`);
+      t.fail(`$defs/${name} has no SHAPES entry (src/scenario/types.ts, or the step's definition in src/engine/steps/)`);
       continue;
     }
     modelled.add(name);
@@ -73,13 +75,28 @@ t.test('golden schema compiles in strict mode and accepts canonical goldens', as
 });
 
 t.test('src/scenario/validator.generated.ts is the standalone code of the current schema', async (t) => {
-  const { validatorModuleText } = await import('../src/scenario/write-schema.ts');
+  const { validatorModuleText } = await import('../src/engine/write-schema.ts');
   const committed = readFileSync(new URL('src/scenario/validator.generated.ts', root), 'utf8');
-  t.ok(committed === validatorModuleText(), 'regenerate with: node --import=tsx src/scenario/write-schema.ts');
+  t.ok(committed === validatorModuleText(), 'regenerate with: node --import=tsx src/engine/write-schema.ts');
 });
 
 t.test('the generated validator uses ajv runtime helpers correctly (uniqueItems, maxLength)', async (t) => {
-  const { loadScenarioText } = await import('../src/scenario/load.ts');
+  const { loadScenarioText } = await import('../src/engine/load.ts');
   const r = loadScenarioText(`description: Rule check (SMMUv3 §3.2).\ntags: [a, a]\ndevices: [ { name: ${'n'.repeat(70)}, sid: 1 } ]\nsteps: []\n`, { file: 'f' });
   matchExactly(t, r.errors, [{ code: 'BAD_VALUE', line: 2, path: 'tags' }, { code: 'BAD_VALUE', line: 3, path: 'devices[0].name' }]);
+});
+
+t.test('docs/steps.md is generated from the step registry, and every example is a valid step', async (t) => {
+  const { stepsDocText } = await import('../src/engine/write-schema.ts');
+  const { STEPS } = await import('../src/engine/steps/registry.ts');
+  const { loadScenarioText } = await import('../src/engine/load.ts');
+  t.ok(readFileSync(new URL('docs/steps.md', root), 'utf8') === stepsDocText(), 'regenerate with: node --import=tsx src/engine/write-schema.ts');
+  for (const k of STEP_KINDS) {
+    const text = `description: Example (SMMUv3 §3.2).\ntags: [x]\nhost: {}\nsteps:\n  - ${STEPS[k].example}\n`;
+    const r = loadScenarioText(text, { file: `${k}.yaml` });
+    // names the example uses are not declared here: only name-resolution errors may remain
+    const syntax = r.errors.filter((e) => e.code !== 'UNKNOWN_REFERENCE' && e.code !== 'CONFLICT');
+    t.same(syntax, [], `${k}: example is a valid ${k} step`);
+    t.equal(Object.keys(parse(STEPS[k].example) as object)[0], k, `${k}: example names its kind`);
+  }
 });

@@ -6,7 +6,7 @@ import { executeOnTarget } from '../src/engine/execute.ts';
 import { canonicalGolden } from '../src/golden/canonical.ts';
 import { compareGolden } from '../src/golden/compare.ts';
 import { SparseMemory } from '../src/memory/sparse-memory.ts';
-import { loadScenarioFile } from '../src/scenario/load.ts';
+import { loadScenarioFile } from '../src/engine/load.ts';
 import type { Scenario } from '../src/scenario/types.ts';
 import { execProfile } from '../src/engine/exec/profile.ts';
 import { SmmuDevice } from '../src/smmu/device.ts';

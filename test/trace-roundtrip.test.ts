@@ -15,7 +15,7 @@ import { executeScenario } from '../src/engine/execute.ts';
 import type { Observation } from '../src/engine/types.ts';
 import { formatEventLog, withDmesgPrefix, type LogEra } from '../src/linux/messages.ts';
 import { FEATURES } from '../src/scenario/features.ts';
-import { loadScenarioFile } from '../src/scenario/load.ts';
+import { loadScenarioFile } from '../src/engine/load.ts';
 import { crossCheck } from '../src/trace/decode.ts';
 import { eventCodec } from '../src/trace/codec.ts';
 import { importDmesg } from '../src/trace/dmesg.ts';

@@ -1,13 +1,14 @@
 /**
  * `smmu-conform explain <scenario> [--step N]`: run the scenario with walk tracing on and print
- * the executor's decoded walk for one step (or all). Plumbing only: the trace content comes
- * from the executor's Observation.walks.
+ * the executor's decoded walk for one step (or all): a header with the step's operands (each
+ * kind's `explain` renderer, src/engine/steps/) and the trace from the executor's Observation.walks.
  */
 import { discoverScenarios } from '../engine/discover.ts';
 import { loadExecutor } from '../engine/run-one.ts';
 import { formatLoadError } from '../scenario/errors.ts';
-import { loadScenarioFile } from '../scenario/load.ts';
+import { loadScenarioFile } from '../engine/load.ts';
 import { stepKind } from '../scenario/types.ts';
+import { explainStep } from '../engine/steps/registry.ts';
 import { type Options, parseCommandArgs, str } from './args.ts';
 import { COMMON_OPTIONS, commonSettings } from './common.ts';
 import { type CliIo, EXIT_FAIL, EXIT_INVALID, EXIT_OK } from './io.ts';
@@ -55,7 +56,7 @@ export async function explainCommand(args: readonly string[], io: CliIo): Promis
   const out: string[] = [];
   for (const w of walks) {
     const s = scenario.steps[w.step - 1];
-    out.push(`step ${w.step}${s !== undefined ? ` (${stepKind(s)})` : ''}:`, ...w.lines.map((l) => `  ${l}`));
+    out.push(`step ${w.step}${s !== undefined ? ` (${stepKind(s)}): ${explainStep(s)}` : ':'}`, ...w.lines.map((l) => `  ${l}`));
   }
   if (out.length === 0) out.push(step === undefined ? 'No walk traces recorded' : `No walk trace recorded for step ${step}`);
   io.stdout(`${out.join('\n')}\n`);

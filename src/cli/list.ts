@@ -1,6 +1,6 @@
 /** `smmu-conform list [paths] [--tag t] [--grep re]`: scenario ids with tags and requirements. */
 import { discoverScenarios } from '../engine/discover.ts';
-import { loadScenarioFile } from '../scenario/load.ts';
+import { loadScenarioFile } from '../engine/load.ts';
 import { type Options, parseCommandArgs, str, strs } from './args.ts';
 import { COMMON_OPTIONS, commonSettings } from './common.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK } from './io.ts';

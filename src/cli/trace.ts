@@ -149,7 +149,7 @@ function splitHarnessOptions(args: readonly string[]): { harness: Parsed; rest: 
 async function runScenario(path: string, common: import('./common.ts').Common, cwd: string): Promise<ExpectedRecords> {
   const [{ discoverScenarios }, { loadScenarioFile }, { formatLoadError }, { loadExecutor }, { ScenarioInputError }, { expectedFromObservation }] = await Promise.all([
     import('../engine/discover.ts'),
-    import('../scenario/load.ts'),
+    import('../engine/load.ts'),
     import('../scenario/errors.ts'),
     import('../engine/run-one.ts'),
     import('../trace/cli.ts'),

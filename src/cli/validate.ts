@@ -1,7 +1,7 @@
 /** `smmu-conform validate [paths]`: schema + reference checks, every error as file:line:col. */
 import { discoverScenarios } from '../engine/discover.ts';
 import { formatLoadError } from '../scenario/errors.ts';
-import { loadScenarioFile } from '../scenario/load.ts';
+import { loadScenarioFile } from '../engine/load.ts';
 import { type Options, parseCommandArgs } from './args.ts';
 import { COMMON_OPTIONS, commonSettings } from './common.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK } from './io.ts';

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { idOf } from '../engine/discover.ts';
 import { listYaml } from '../golden/store.ts';
 import type { LoadError } from '../scenario/errors.ts';
-import { loadScenarioText } from '../scenario/load.ts';
+import { loadScenarioText } from '../engine/load.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { cmp, type ScenarioCoverage, renderCoverageMap } from './map.ts';
 import { RULES } from './rules.ts';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { canonicalGolden } from '../golden/canonical.ts';
-import { loadScenarioText } from '../scenario/load.ts';
+import { loadScenarioText } from './load.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { executeScenario } from './execute.ts';
 import { checkExpectations } from './check-expect.ts';

@@ -2,9 +2,10 @@
  * The per-scenario executor: a validated Scenario → Observation, by driving the emulator
  * (src/smmu). Order: profile (exec/profile.ts) → device + boot (stream table, CMDQ, EVTQ from the
  * HOST region) → tables (exec/tables.ts, layout in exec/layout.ts) → STEs of `streams` → raw
- * `memory.writes` → `smmu.faults` injections → steps (exec/steps.ts), draining the event queue after
+ * `memory.writes` → `smmu.faults` injections → steps (one file per kind in steps/, run by
+ * steps/registry.ts), draining the event queue after
  * setup (step 0) and after every step (exec/events.ts). Deterministic: no clocks, no randomness,
- * every address from the bump allocators. With a top-level `host:` (exec/host.ts) the Linux-like
+ * every address from the bump allocators. With a top-level `host:` (exec/host-world.ts) the Linux-like
  * host and, with `guest:`, the vSMMU (exec/guest.ts) drive the same device: drained events also
  * go through the host's event thread; `host_log` and `guest_events` are filled.
  */
@@ -26,10 +27,11 @@ import { TargetDevice } from './exec/target-device.ts';
 import { checkTargetProfile, openTarget } from './exec/target-open.ts';
 import { normalisationsFor } from '../target/normalise.ts';
 import type { SmmuTarget } from '../target/contract.ts';
-import { hostAfterStep, hostEvent, hostResetInvalidate, makeHostWorld } from './exec/host.ts';
-import { injectFault, runStep } from './exec/steps.ts';
+import { injectFault } from './exec/faults.ts';
+import { hostAfterStep, hostEvent, hostResetInvalidate, makeHostWorld } from './exec/host-world.ts';
 import { encodeSte, streamSid } from './exec/streams.ts';
 import { buildTables, s2Lookup } from './exec/tables.ts';
+import { runStep } from './steps/registry.ts';
 import type { ExecuteOptions, ExecuteScenario, ObsScalar, Observation, StepRecord } from './types.ts';
 
 /** Linear stream tables cover at least 8 SID bits, more when a declared StreamID needs them. */

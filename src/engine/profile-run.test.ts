@@ -4,7 +4,7 @@
  * (here `idr:` keys) change the ID registers the host reads and the architected behaviour.
  */
 import t from 'tap';
-import { loadScenarioText } from '../scenario/load.ts';
+import { loadScenarioText } from './load.ts';
 import type { SmmuProfile } from '../smmu/profile.ts';
 import { executeScenario } from './execute.ts';
 import type { Observation, StepRecord } from './types.ts';

@@ -7,7 +7,7 @@ import { locateInSource } from '../scenario/locate.ts';
 import { BudgetExceeded, type RunBudget } from './budget.ts';
 import { failurePath } from './exec-failure.ts';
 import type { LoadCaps } from '../scenario/caps.ts';
-import { loadScenarioFile } from '../scenario/load.ts';
+import { loadScenarioFile } from './load.ts';
 import { notModelledReason } from '../scenario/features.ts';
 import { canonicalGolden } from '../golden/canonical.ts';
 import { compareGolden } from '../golden/compare.ts';

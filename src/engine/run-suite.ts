@@ -8,7 +8,7 @@ import { relative, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LoadCaps } from '../scenario/caps.ts';
 import type { RunBudget } from './budget.ts';
-import { loadScenarioFile } from '../scenario/load.ts';
+import { loadScenarioFile } from './load.ts';
 import { statSync } from 'node:fs';
 import { closest } from '../arch/fields.ts';
 import { findObsoleteGoldens, goldenPath, removeOrphanTemps, writeGoldenAtomic } from '../golden/store.ts';

@@ -2,7 +2,7 @@
 // batch, a command at a given ring index, register reads, raw L1 descriptors with any Span,
 // zero-filled RAM and deliberately unbacked regions. Each assertion is the architected outcome.
 import t from 'tap';
-import { loadScenarioText } from '../scenario/load.ts';
+import { loadScenarioText } from './load.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { executeScenario } from './execute.ts';
 import type { Observation, StepRecord } from './types.ts';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { loadScenarioText } from '../scenario/load.ts';
+import { loadScenarioText } from './load.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { executeScenario } from './execute.ts';
 import { runOne, type RunTask } from './run-one.ts';

@@ -3,7 +3,7 @@
  * (created by an earlier step, one namespace), located errors.
  */
 import t from 'tap';
-import { loadScenarioText } from './load.ts';
+import { loadScenarioText } from '../engine/load.ts';
 
 const HEAD = `description: host reference checks (linux-smmuv3-iommufd.md §6.3)
 tags: [t]

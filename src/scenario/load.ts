@@ -12,13 +12,15 @@ import { Locator } from './locate.ts';
 import { checkCaps } from './caps-check.ts';
 import { checkNestParentTables, checkProfileBlock } from './profile-block.ts';
 import { checkReferences } from './references.ts';
+import type { StepLanguage } from './language.ts';
 import { checkRunnable } from './runnable.ts';
-import { buildScenarioSchema } from './schema.ts';
 import type { SmmuProfile } from '../smmu/profile.ts';
 import type { Scenario } from './types.ts';
 import { validateScenarioData } from './validate.ts';
 
 export interface LoadOptions {
+  /** The step kinds (src/engine/steps/registry.ts; src/engine/load.ts passes it for you). */
+  readonly language: StepLanguage;
   /** Name shown in errors (usually the path as given). */
   readonly file: string;
   /** The scenario id derived from its path under scenarios/; `name:` must equal it. */
@@ -34,7 +36,6 @@ export interface LoadResult {
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-let schemaCache: Record<string, unknown> | undefined;
 
 export function loadScenarioFile(path: string, opts: LoadOptions): LoadResult & { source: string | undefined } {
   let source: string;
@@ -130,9 +131,9 @@ export function loadScenarioText(source: string, opts: LoadOptions): LoadResult 
   const schemaErrors = validateScenarioData(data, file, loc);
   if (schemaErrors.length > 0 || safety.length > 0) return failWith(schemaErrors);
 
-  schemaCache ??= buildScenarioSchema();
+  const schema = opts.language.schema();
   const wide: WideValue[] = [];
-  const converted = convertInts(data, schemaCache, schemaCache['$defs'] as Record<string, Record<string, unknown>>, wide) as Record<string, unknown>;
+  const converted = convertInts(data, schema, schema['$defs'] as Record<string, Record<string, unknown>>, wide) as Record<string, unknown>;
   for (const w of wide) {
     const p = loc.locate(w.path);
     errors.push(err('VALUE_TOO_WIDE', p.line, p.col, pathString(w.path), `Value ${w.value} does not fit in 64 bits`));
@@ -144,7 +145,7 @@ export function loadScenarioText(source: string, opts: LoadOptions): LoadResult 
     errors.push(err('NAME_MISMATCH', p.line, p.col, 'name', `Scenario name "${declared}" does not match its path; expected "${opts.id}" (or omit name:)`));
   }
   const scenario = { ...converted, name: typeof declared === 'string' ? declared : (opts.id ?? '') } as unknown as Scenario;
-  errors.push(...checkReferences(scenario, file, loc));
+  errors.push(...checkReferences(scenario, file, loc, opts.language));
   errors.push(...checkProfileBlock(scenario.smmu, file, loc, ['smmu'], opts.profile));
   errors.push(...checkNestParentTables(scenario, file, loc, opts.profile));
   // Totality rules assume resolved names; run them only on an otherwise valid scenario.

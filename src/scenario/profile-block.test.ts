@@ -3,7 +3,7 @@
  * nest-parent table size rule: exact error lists, positions and rule ids.
  */
 import t from 'tap';
-import { loadScenarioText } from './load.ts';
+import { loadScenarioText } from '../engine/load.ts';
 import { profileOverrides } from './profile-block.ts';
 
 const HEAD = `description: profile test (SMMUv3 §6.3.1)

@@ -1,7 +1,7 @@
 // Totality rules (runnable.ts): each crash class the mutation fuzzer found is rejected by validate
 // with a code, a path and the rule, or (tests in src/engine/totality.test.ts) runs to an answer.
 import t from 'tap';
-import { loadScenarioText } from './load.ts';
+import { loadScenarioText } from '../engine/load.ts';
 
 const BASE = `description: Totality rule test (SMMUv3 §3.2)
 tags: [t]

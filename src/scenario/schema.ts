@@ -7,25 +7,25 @@
  * `$defs/u64` (a YAML int below 2^53 or a hex/decimal string with `_` separators), and the loader
  * turns exactly those into bigint; small configuration numbers stay plain bounded integers.
  * A step is a map with exactly one key naming its kind, so the step union stays open: a new kind
- * is one more property of `$defs/step`.
+ * is one more property of `$defs/step`, contributed by its definition in src/engine/steps/.
  */
 import { CHOICES, CHOICE_NAMES } from './choices.ts';
 import { PROFILE_FIELDS } from '../smmu/profile-fields.ts';
 import { FEATURES, notModelledReason } from './features.ts';
-import { CERRORS, COMMAND_OPS, ERRNOS, EVENT_TYPES, FAULT_KINDS, GERRORS, READ_REGISTERS, REGISTERS, RESULT_KINDS } from './vocab.ts';
+import { CERRORS, COMMAND_OPS, ERRNOS, EVENT_TYPES, FAULT_KINDS, GERRORS, READ_REGISTERS, RESULT_KINDS } from './vocab.ts';
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-const ref = (name: string): Json => ({ $ref: `#/$defs/${name}` });
-const int = (minimum: number, maximum: number, description?: string): Json => ({
+export const ref = (name: string): Json => ({ $ref: `#/$defs/${name}` });
+export const int = (minimum: number, maximum: number, description?: string): Json => ({
   type: 'integer', minimum, maximum, ...(description !== undefined ? { description } : {}),
 });
-const bool = (description: string): Json => ({ type: 'boolean', description });
-const enumOf = (values: readonly (string | number)[], description?: string): Json => ({
+export const bool = (description: string): Json => ({ type: 'boolean', description });
+export const enumOf = (values: readonly (string | number)[], description?: string): Json => ({
   enum: [...values], ...(description !== undefined ? { description } : {}),
 });
-const arrayOf = (items: Json, extra: Json = {}): Json => ({ type: 'array', items, ...extra });
-function obj(properties: Record<string, Json>, required: readonly string[] = [], description?: string): Json {
+export const arrayOf = (items: Json, extra: Json = {}): Json => ({ type: 'array', items, ...extra });
+export function obj(properties: Record<string, Json>, required: readonly string[] = [], description?: string): Json {
   return {
     type: 'object',
     ...(description !== undefined ? { description } : {}),
@@ -35,12 +35,12 @@ function obj(properties: Record<string, Json>, required: readonly string[] = [],
   };
 }
 
-const u64 = ref('u64');
-const name = ref('name');
-const expect = { expect: ref('expect') };
+export const u64 = ref('u64');
+export const name = ref('name');
+export const expect = { expect: ref('expect') };
 
 /** STE fields in typed form (SMMUv3 §5.2); `fields` reaches any other STE field by its architecture name. */
-const steFields: Record<string, Json> = {
+export const steFields: Record<string, Json> = {
   config: enumOf(['abort', 'bypass', 's1', 's2', 'nested'], 'STE.Config'),
   valid: bool('STE.V (default true)'),
   s1dss: enumOf(['terminate', 'bypass', 'ssid0'], 'STE.S1DSS: what a transaction without SubstreamID does'),
@@ -62,19 +62,19 @@ const steFields: Record<string, Json> = {
   raw: { ...ref('dwords'), description: 'the 8 STE dwords verbatim (overrides everything else)' },
 };
 
-const streamSelect: Record<string, Json> = {
+export const streamSelect: Record<string, Json> = {
   device: { ...name, description: 'device whose StreamID selects the STE' },
   sid: { ...u64, description: 'StreamID (instead of device)' },
 };
 
-const mapCommon: Record<string, Json> = {
+export const mapCommon: Record<string, Json> = {
   size: ref('size'),
   perm: ref('perm'),
   af: bool('access flag set (default true)'),
   attr: enumOf(['normal', 'normal_nc', 'device'], 'memory attributes (default normal)'),
   page_only: bool('map with last-level pages only, no blocks'),
 };
-const s1Extra: Record<string, Json> = {
+export const s1Extra: Record<string, Json> = {
   priv: bool('privileged-only (AP[1] = 0)'),
   ng: bool('nG: non-global, tagged with the ASID'),
   xn: bool('XN/UXN regardless of perm'),
@@ -98,83 +98,6 @@ const cmdFields: Record<string, Json> = {
   raw: { ...arrayOf(u64, { minItems: 2, maxItems: 2 }), description: 'the 2 command dwords verbatim' },
 };
 
-const stepBodies: Record<string, Json> = {
-  write_reg: obj({ reg: enumOf(REGISTERS), value: u64, ...expect }, ['reg', 'value'], 'write an SMMU register'),
-  read_reg: obj({ reg: enumOf(READ_REGISTERS), ...expect }, ['reg'], 'read an SMMU register: the step record shows its value (expect.fields.value checks it)'),
-  ste: obj({ ...streamSelect, ...steFields, invalidate: bool('follow with CFGI_STE + SYNC (default false)'), ...expect }, [],
-    'install (overwrite) one STE'),
-  cmdq: obj({
-    commands: arrayOf(ref('command'), { minItems: 1 }), sync: bool('append a CMD_SYNC after the commands (default false: the queue gets exactly the listed commands)'),
-    index: int(0, 2 ** 19 - 1, 'ring index of the first command: CMD_SYNCs (CS=none) are queued before it until PROD reaches it'),
-    ...expect,
-  },
-    ['commands'], 'submit a batch of commands on the command queue'),
-  dma: obj({
-    device: name, ssid: u64, iova: u64, access: enumOf(['read', 'write', 'exec']),
-    priv: bool('privileged access'), size: int(1, 4096, 'access size in bytes (default 8)'), ...expect,
-  }, ['device', 'iova', 'access'], 'one DMA transaction from a device'),
-  map: obj({ table: name, va: u64, ipa: u64, pa: u64, ...mapCommon, ...s1Extra, invalidate: bool('invalidate after editing'), ...expect },
-    ['table', 'size', 'perm'], 'add a mapping to a declared page table'),
-  unmap: obj({ table: name, va: u64, ipa: u64, size: ref('size'), invalidate: bool('invalidate after editing'), ...expect },
-    ['table', 'size'], 'remove a mapping from a declared page table'),
-  write: obj({ pa: u64, u64: arrayOf(u64, { minItems: 1 }), ...expect }, ['pa', 'u64'], 'raw 64-bit writes to physical memory'),
-  inject_fault: ref('fault'),
-  resume: obj({
-    device: name, ssid: u64, stag: u64,
-    stall: int(1, 1_000_000, 'number of the earlier dma step whose transaction stalled: resume that transaction (its StreamID and STAG), instead of device + stag'),
-    action: enumOf(['retry', 'abort']), ...expect,
-  }, ['action'], 'CMD_RESUME (+ CMD_SYNC) for a stalled transaction: by stall (a step reference) or by device + stag'),
-  ack_gerror: obj({ ...expect }, [], 'acknowledge every active GERROR bit via SMMU_GERRORN'),
-  drain_events: obj({ ...expect }, [], 'consume the event queue'),
-  read_mem: obj({
-    pa: u64, count: int(1, 512, 'how many values (default 1)'), width: enumOf([32, 64], 'bits per value (default 64)'), ...expect,
-  }, ['pa'], 'read physical memory (hardware descriptor updates, MSI writes); expect.values checks the values'),
-  // ---- host (IOMMUFD-like uAPI over the Linux-like driver) and guest (vSMMU) ----
-  hw_info: obj({
-    device: name, data_len: int(0, 4096, 'user buffer size (default 40)'), flags: int(0, 0xffff_ffff, 'iommu_hw_info.flags'),
-    in_data_type: int(0, 0xffff_ffff, 'in_data_type (with flags bit0)'), ...expect,
-  }, ['device'], 'IOMMU_GET_HW_INFO'),
-  hwpt_alloc: obj({
-    name, device: name, nest_parent: bool('IOMMU_HWPT_ALLOC_NEST_PARENT (default true)'),
-    flags: int(0, 0xffff_ffff, 'raw HWPT_ALLOC flags (overrides nest_parent)'), data_len: int(0, 4096, 'driver data length (default 0)'),
-    s2_table: { ...name, description: 'memory.s2_tables entry that becomes this HWPT\'s stage 2 (s2_map/s2_unmap, guest IPA space)' },
-    ...expect,
-  }, ['name', 'device'], 'IOMMU_HWPT_ALLOC on the IOAS: a paging (stage-2) HWPT'),
-  s2_map: obj({ hwpt: name, ipa: u64, pa: u64, size: ref('size'), perm: ref('perm'), attr: mapCommon['attr'] as Json,
-    page_only: mapCommon['page_only'] as Json, ...expect }, ['hwpt', 'ipa', 'pa', 'size', 'perm'], 'IOMMU_IOAS_MAP as seen by one stage-2 HWPT'),
-  s2_unmap: obj({ hwpt: name, ipa: u64, size: ref('size'), ...expect }, ['hwpt', 'ipa', 'size'],
-    'IOMMU_IOAS_UNMAP: clear the tables, then Linux\'s S2 invalidation sequence'),
-  viommu: obj({ name, device: name, hwpt: name, type: int(0, 0xffff_ffff, 'default 1 (ARM_SMMUV3)'),
-    flags: int(0, 0xffff_ffff), ...expect }, ['name', 'device', 'hwpt'], 'IOMMU_VIOMMU_ALLOC'),
-  vdevice: obj({ name, viommu: name, device: name, virt_id: { ...u64, description: 'vSID (default: the device\'s vsid)' }, ...expect },
-    ['device'], 'IOMMU_VDEVICE_ALLOC (rfc-2023: IOMMU_SET_DEV_DATA, no viommu)'),
-  nested_hwpt: obj({
-    name, device: name, pt: { ...name, description: 'pt_id: a vIOMMU (or, rfc-2023, the NEST_PARENT HWPT)' }, ste: ref('vste'),
-    flags: int(0, 0xffff_ffff), data_type: int(0, 0xffff_ffff, 'default 2 (IOMMU_HWPT_DATA_ARM_SMMUV3)'),
-    trailing: arrayOf(int(0, 255), { description: 'bytes after ste[2] (data_len grows)' }), ...expect,
-  }, ['name', 'device', 'pt', 'ste'], 'IOMMU_HWPT_ALLOC of a nested HWPT from a guest STE'),
-  attach: obj({ device: name, hwpt: { ...name, description: 'HWPT to attach (omit: detach to a blocking STE)' },
-    pasids_attached: int(0, 1_048_576, 'PASID domains the device has attached (EBUSY for nested)'),
-    probe: { ...ref('attach_probe'), description: 'DMA between the writes of the STE update; records every pass and a torn verdict' }, ...expect },
-  ['device'], 'attach a device to a HWPT (replace-attach when already attached)'),
-  invalidate: obj({
-    target: { ...name, description: 'hwpt_id: a vIOMMU, or any object for error cases' },
-    commands: arrayOf(ref('command')), data_type: int(0, 0xffff_ffff, 'default 1 (IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3)'),
-    entry_len: int(0, 4096, 'default 16'), entry_num: int(0, 1_000_000, 'default: number of commands'),
-    reserved: int(0, 0xffff_ffff, '__reserved'), null_data: bool('data_uptr = NULL'),
-    surplus: int(0, 255, 'byte value beyond the 16 command bytes of each entry (entry_len > 16)'), ...expect,
-  }, ['target', 'commands'], 'IOMMU_HWPT_INVALIDATE with an array of raw guest commands'),
-  veventq: obj({ name, viommu: name, depth: int(0, 1_000_000), type: int(0, 0xffff_ffff, 'default 1 (ARM_SMMUV3)'), ...expect },
-    ['name', 'viommu', 'depth'], 'IOMMU_VEVENTQ_ALLOC'),
-  read_vevents: obj({ veventq: name, buf_len: int(0, 1 << 20, 'read() buffer size (default 1 MiB)'), ...expect }, ['veventq'],
-    'read() the vEVENTQ fd; records go to guest_events (source veventq)'),
-  destroy: obj({ object: name, ...expect }, ['object'], 'IOMMU_DESTROY'),
-  guest_cmdq: obj({ commands: arrayOf(ref('command')), ack_gerror: bool('guest driver first rewrites the slot at CONS to CMD_SYNC and writes GERRORN = GERROR'),
-    ...expect }, [], 'the guest writes commands into its CMDQ ring and rings CMDQ_PROD'),
-  guest_events: obj({ ...expect }, [], 'the VMM moves vEVENTQ records into the guest EVTQ; the guest reads them (guest_events)'),
-  msi: obj({ device: name, ssid: u64, iova: u64, data: u64, ...expect }, ['device', 'iova', 'data'],
-    'a device MSI: a 4-byte write of data to iova through the SMMU (ITS doorbell or memory)'),
-};
 
 /** Descriptions double as markers so the error mapper can tell which definition failed. */
 export const U64_DESCRIPTION = 'an integer below 2^53, or a hex (0x...) or decimal string up to 64 bits; _ separators allowed';
@@ -186,7 +109,11 @@ export const DESCRIPTION_RULE_PATTERN = '(§ ?[0-9]|[Ss]ection [0-9])';
 
 export const SCENARIO_SCHEMA_ID = 'https://smmu-conform.dev/schemas/scenario.schema.json';
 
-export function buildScenarioSchema(): Json {
+/**
+ * The whole schema. `steps` are the step bodies by kind, in schema order (the step registry,
+ * src/engine/steps/registry.ts, supplies them: this layer does not know the step kinds).
+ */
+export function buildScenarioSchema(steps: Readonly<Record<string, Json>>): Json {
   const defs: Record<string, Json> = {
     u64: {
       type: ['integer', 'string'],
@@ -365,9 +292,9 @@ export function buildScenarioSchema(): Json {
       minProperties: 1,
       maxProperties: 1,
       additionalProperties: false,
-      properties: Object.fromEntries(Object.keys(stepBodies).map((k) => [k, ref(`step_${k}`)])),
+      properties: Object.fromEntries(Object.keys(steps).map((k) => [k, ref(`step_${k}`)])),
     },
-    ...Object.fromEntries(Object.entries(stepBodies).map(([k, v]) => [`step_${k}`, v])),
+    ...Object.fromEntries(Object.entries(steps).map(([k, v]) => [`step_${k}`, v])),
   };
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',

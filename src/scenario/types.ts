@@ -9,7 +9,7 @@
  */
 import type { ChoiceName } from './choices.ts';
 import type { Feature } from './features.ts';
-import type { CerrorName, CommandOp, ErrnoName, EventType, FaultKind, GerrorName, ReadRegisterName, RegisterName, ResultKind } from './vocab.ts';
+import type { CerrorName, CommandOp, ErrnoName, EventType, FaultKind, GerrorName, ReadRegisterName, ResultKind } from './vocab.ts';
 
 export type U64 = bigint;
 export type Granule = '4k' | '16k' | '64k';
@@ -333,77 +333,6 @@ export interface Expect {
   readonly regs?: Readonly<Partial<Record<ReadRegisterName, U64>>>;
   readonly events?: readonly EventExpect[];
 }
-interface WithExpect {
-  readonly expect?: Expect;
-}
-
-export interface WriteRegStep extends WithExpect {
-  readonly reg: RegisterName;
-  readonly value: U64;
-}
-export interface ReadRegStep extends WithExpect {
-  readonly reg: ReadRegisterName;
-}
-export interface SteStep extends StreamInstall, WithExpect {
-  readonly invalidate?: boolean;
-}
-export interface CmdqStep extends WithExpect {
-  readonly commands: readonly Command[];
-  readonly sync?: boolean;
-  /** Ring index of the first command (CMD_SYNCs are queued before it until PROD reaches it). */
-  readonly index?: number;
-}
-export interface DmaStep extends WithExpect {
-  readonly device: string;
-  readonly ssid?: U64;
-  readonly iova: U64;
-  readonly access: 'read' | 'write' | 'exec';
-  readonly priv?: boolean;
-  readonly size?: number;
-}
-export interface MapStep extends WithExpect {
-  readonly table: string;
-  readonly va?: U64;
-  readonly ipa?: U64;
-  readonly pa?: U64;
-  readonly size: U64;
-  readonly perm: Perm;
-  readonly af?: boolean;
-  readonly attr?: 'normal' | 'normal_nc' | 'device';
-  readonly page_only?: boolean;
-  readonly priv?: boolean;
-  readonly ng?: boolean;
-  readonly xn?: boolean;
-  readonly invalidate?: boolean;
-}
-export interface UnmapStep extends WithExpect {
-  readonly table: string;
-  readonly va?: U64;
-  readonly ipa?: U64;
-  readonly size: U64;
-  readonly invalidate?: boolean;
-}
-export interface WriteStep extends WithExpect {
-  readonly pa: U64;
-  readonly u64: readonly U64[];
-}
-export interface ResumeStep extends WithExpect {
-  /** With `stag`: the device whose StreamID the RESUME names. */
-  readonly device?: string;
-  readonly ssid?: U64;
-  readonly stag?: U64;
-  /** 1-based number of an earlier dma step whose transaction stalled (instead of device + stag). */
-  readonly stall?: number;
-  readonly action: 'retry' | 'abort';
-}
-export interface ReadMemStep extends WithExpect {
-  readonly pa: U64;
-  readonly count?: number;
-  readonly width?: 32 | 64;
-}
-export type AckGerrorStep = WithExpect;
-
-// ---- host (IOMMUFD-like uAPI) and guest (vSMMU) steps ----
 /** A guest STE as handed to the host (iommu_hwpt_arm_smmuv3 ste[2]); `raw` = [dw0, dw1]. */
 export interface VSte {
   readonly config?: 'abort' | 'bypass' | 's1' | 's2' | 'nested';
@@ -417,181 +346,55 @@ export interface VSte {
   readonly fields?: FieldMap;
   readonly raw?: readonly U64[];
 }
-export interface HwInfoStep extends WithExpect {
-  readonly device: string;
-  readonly data_len?: number;
-  readonly flags?: number;
-  readonly in_data_type?: number;
-}
-export interface HwptAllocStep extends WithExpect {
-  readonly name: string;
-  readonly device: string;
-  readonly nest_parent?: boolean;
-  readonly flags?: number;
-  readonly data_len?: number;
-  readonly s2_table?: string;
-}
-export interface S2MapStep extends WithExpect {
-  readonly hwpt: string;
-  readonly ipa: U64;
-  readonly pa: U64;
-  readonly size: U64;
-  readonly perm: Perm;
-  readonly attr?: 'normal' | 'normal_nc' | 'device';
-  readonly page_only?: boolean;
-}
-export interface S2UnmapStep extends WithExpect {
-  readonly hwpt: string;
-  readonly ipa: U64;
-  readonly size: U64;
-}
-export interface ViommuStep extends WithExpect {
-  readonly name: string;
-  readonly device: string;
-  readonly hwpt: string;
-  readonly type?: number;
-  readonly flags?: number;
-}
-export interface VdeviceStep extends WithExpect {
-  readonly name?: string;
-  /** Required with the current uAPI; rfc-2023 has no vIOMMU (IOMMU_SET_DEV_DATA instead). */
-  readonly viommu?: string;
-  readonly device: string;
-  readonly virt_id?: U64;
-}
-export interface NestedHwptStep extends WithExpect {
-  readonly name: string;
-  readonly device: string;
-  /** pt_id: a vIOMMU (current uAPI) or the NEST_PARENT (rfc-2023), or any object for error cases. */
-  readonly pt: string;
-  readonly ste: VSte;
-  readonly flags?: number;
-  readonly data_type?: number;
-  /** Bytes appended after ste[2] (E2BIG when non-zero). */
-  readonly trailing?: readonly number[];
-}
-export interface AttachStep extends WithExpect {
-  readonly device: string;
-  /** A HWPT name, or omitted to detach (blocking STE). */
-  readonly hwpt?: string;
-  /** Model "the device has N PASID domains attached" before the attach. */
-  readonly pasids_attached?: number;
-  /** DMA before the first STE write and after every pass's CFGI_STE + CMD_SYNC. */
-  readonly probe?: AttachProbe;
-}
 export interface AttachProbe {
   readonly device: string;
   readonly ssid?: U64;
   readonly iova: U64;
   readonly access: 'read' | 'write' | 'exec';
 }
-export interface InvalidateStep extends WithExpect {
-  /** hwpt_id: a vIOMMU, or any object for error cases. */
-  readonly target: string;
-  readonly commands: readonly Command[];
-  readonly data_type?: number;
-  readonly entry_len?: number;
-  readonly entry_num?: number;
-  readonly reserved?: number;
-  readonly null_data?: boolean;
-  /** Value of every byte beyond the 16 command bytes of an entry (entry_len > 16). */
-  readonly surplus?: number;
-}
-export interface VeventqStep extends WithExpect {
-  readonly name: string;
-  readonly viommu: string;
-  readonly depth: number;
-  readonly type?: number;
-}
-export interface ReadVeventsStep extends WithExpect {
-  readonly veventq: string;
-  readonly buf_len?: number;
-}
-export interface DestroyStep extends WithExpect {
-  readonly object: string;
-}
-export interface GuestCmdqStep extends WithExpect {
-  readonly commands?: readonly Command[];
-  /** Guest driver error handling first: rewrite the slot at CONS to CMD_SYNC, then GERRORN = GERROR. */
-  readonly ack_gerror?: boolean;
-}
-export type GuestEventsStep = WithExpect;
-export interface MsiStep extends WithExpect {
-  readonly device: string;
-  readonly ssid?: U64;
-  readonly iova: U64;
-  readonly data: U64;
-}
-export type DrainEventsStep = WithExpect;
 
-/** Step kind -> body. Adding a kind here and in the schema is all it takes to extend the language. */
-export interface StepBodies {
-  readonly write_reg: WriteRegStep;
-  readonly read_reg: ReadRegStep;
-  readonly ste: SteStep;
-  readonly cmdq: CmdqStep;
-  readonly dma: DmaStep;
-  readonly map: MapStep;
-  readonly unmap: UnmapStep;
-  readonly write: WriteStep;
-  readonly inject_fault: FaultInjection;
-  readonly resume: ResumeStep;
-  readonly ack_gerror: AckGerrorStep;
-  readonly drain_events: DrainEventsStep;
-  readonly read_mem: ReadMemStep;
-  readonly hw_info: HwInfoStep;
-  readonly hwpt_alloc: HwptAllocStep;
-  readonly s2_map: S2MapStep;
-  readonly s2_unmap: S2UnmapStep;
-  readonly viommu: ViommuStep;
-  readonly vdevice: VdeviceStep;
-  readonly nested_hwpt: NestedHwptStep;
-  readonly attach: AttachStep;
-  readonly invalidate: InvalidateStep;
-  readonly veventq: VeventqStep;
-  readonly read_vevents: ReadVeventsStep;
-  readonly destroy: DestroyStep;
-  readonly guest_cmdq: GuestCmdqStep;
-  readonly guest_events: GuestEventsStep;
-  readonly msi: MsiStep;
+/** Every step body may carry an inline expectation. */
+export interface WithExpect {
+  readonly expect?: Expect;
 }
+
+/**
+ * Step kind -> body. Open on purpose: each step kind is defined once, in its own file under
+ * src/engine/steps/ (body type, schema fragment, executor handler, explain renderer, example), and
+ * that file adds its body here by declaration merging; src/engine/steps/registry.ts lists the
+ * kinds and the compiler checks that every kind merged here has a complete definition there.
+ * This layer never names a step kind, so it does not depend on the executor.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: open on purpose, each step file merges its kind into it
+export interface StepBodies {}
 export type StepKind = keyof StepBodies;
-/** Step kinds that drive the host / guest layers (need a top-level `host`). */
-export const HOST_STEP_KINDS = [
-  'hw_info', 'hwpt_alloc', 's2_map', 's2_unmap', 'viommu', 'vdevice', 'nested_hwpt', 'attach', 'invalidate', 'veventq',
-  'read_vevents', 'destroy', 'guest_cmdq', 'guest_events', 'msi',
-] as const satisfies readonly StepKind[];
 /** A step is a one-key map: `{ dma: {...} }`. */
 export type Step = { readonly [K in StepKind]: { readonly [P in K]: StepBodies[P] } }[StepKind];
 
-export const STEP_KINDS: readonly StepKind[] = [
-  'write_reg', 'read_reg', 'ste', 'cmdq', 'dma', 'map', 'unmap', 'write', 'inject_fault', 'resume', 'ack_gerror', 'drain_events', 'read_mem',
-  ...HOST_STEP_KINDS,
-];
-
-/** The kind and body of a step. */
+/** The kind of a step: its one key (the schema allows exactly one). */
 export function stepKind(step: Step): StepKind {
-  for (const k of STEP_KINDS) if (k in step) return k;
-  throw new TypeError('Cannot classify step: it names no known step kind');
+  const k = Object.keys(step)[0];
+  if (k === undefined) throw new TypeError('Cannot classify step: it names no step kind');
+  return k as StepKind;
 }
 export function stepBody<K extends StepKind>(step: Step, kind: K): StepBodies[K] | undefined {
   return (step as Partial<StepBodies>)[kind];
 }
 /** The inline expectation of a step, whatever its kind. */
 export function stepExpect(step: Step): Expect | undefined {
-  const body = (step as Partial<Record<StepKind, { expect?: Expect }>>)[stepKind(step)];
+  const body = (step as unknown as Readonly<Record<string, WithExpect | undefined>>)[stepKind(step)];
   return body?.expect;
 }
 
 // ---- key lists checked by the compiler against the interfaces and by a test against the schema ----
 
-type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
-type Missing<A, B> = Exclude<A, B> extends never ? unknown : { missing: Exclude<A, B> };
+export type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+export type Missing<A, B> = Exclude<A, B> extends never ? unknown : { missing: Exclude<A, B> };
 export interface Shape {
   readonly all: readonly string[];
   readonly required: readonly string[];
 }
-function shape<T>() {
+export function shape<T>() {
   return <const A extends readonly (keyof T & string)[], const R extends readonly (RequiredKeys<T> & string)[]>(
     all: A & Missing<keyof T, A[number]>,
     required: R & Missing<RequiredKeys<T>, R[number]>,
@@ -605,6 +408,7 @@ export const SHAPES: Readonly<Record<string, Shape>> = {
   host: shape<HostConfig>()(['uapi', 'log_era', 'flush_pending_on_error', 'poll_budget', 'msi', 'devices', 'smmus'], []),
   host_device: shape<HostDeviceConfig>()(['device', 'ats', 'canwbs', 'pasid_bits', 'stall', 'smmu'], ['device']),
   guest: shape<GuestConfig>()(['viommu', 'nested_hwpt', 'ram_ipa', 'ram_pa', 'ram_size', 'cmdq_log2size', 'evtq_log2size'], []),
+  attach_probe: shape<AttachProbe>()(['device', 'ssid', 'iova', 'access'], ['device', 'iova', 'access']),
   vste: shape<VSte>()(['config', 'valid', 's1dss', 's1fmt', 's1cdmax', 'cd_table', 's1stalld', 'eats', 'fields', 'raw'], []),
   smmu: shape<SmmuBlock>()(['version', 'oas', 'sidsize', 'ssidsize', 'granules', 'stall_model', 'features', 'idr', 'impdef', 'cmdq_log2size',
     'evtq_log2size', 'priq_log2size', 'strtab', 'split', 'recinvsid', 'event_drain', 'e2h', 'cache_policy', 'faults'], []),
@@ -631,39 +435,4 @@ export const SHAPES: Readonly<Record<string, Shape>> = {
   event_expect: shape<EventExpect>()(['type', 'sid', 'ssid', 's2', 'class', 'rnw', 'pnu', 'ind', 'stall', 'stag',
     'input_addr', 'ipa', 'fetch_addr', 'fields'], ['type']),
   expect: shape<Expect>()(['result', 'pa', 'errno', 'cons', 'cerror', 'entry_num', 'gerror', 'sync', 'values', 'fields', 'regs', 'events'], []),
-  step: shape<Partial<StepBodies>>()(['write_reg', 'read_reg', 'ste', 'cmdq', 'dma', 'map', 'unmap', 'write', 'inject_fault', 'resume',
-    'ack_gerror', 'drain_events', 'read_mem', 'hw_info', 'hwpt_alloc', 's2_map', 's2_unmap', 'viommu', 'vdevice', 'nested_hwpt', 'attach',
-    'invalidate', 'veventq', 'read_vevents', 'destroy', 'guest_cmdq', 'guest_events', 'msi'], []),
-  step_write_reg: shape<WriteRegStep>()(['reg', 'value', 'expect'], ['reg', 'value']),
-  step_read_reg: shape<ReadRegStep>()(['reg', 'expect'], ['reg']),
-  step_ste: shape<SteStep>()(['device', 'sid', 'config', 'valid', 's1dss', 's1fmt', 's1cdmax', 'cd_table', 's2_table',
-    'vmid', 's1stalld', 'eats', 'strw', 'mev', 's2ptw', 's2r', 's2s', 's2ha', 's2hd', 'fields', 'raw', 'invalidate', 'expect'], []),
-  step_cmdq: shape<CmdqStep>()(['commands', 'sync', 'index', 'expect'], ['commands']),
-  step_dma: shape<DmaStep>()(['device', 'ssid', 'iova', 'access', 'priv', 'size', 'expect'], ['device', 'iova', 'access']),
-  step_map: shape<MapStep>()(['table', 'va', 'ipa', 'pa', 'size', 'perm', 'af', 'attr', 'page_only', 'priv', 'ng', 'xn',
-    'invalidate', 'expect'], ['table', 'size', 'perm']),
-  step_unmap: shape<UnmapStep>()(['table', 'va', 'ipa', 'size', 'invalidate', 'expect'], ['table', 'size']),
-  step_write: shape<WriteStep>()(['pa', 'u64', 'expect'], ['pa', 'u64']),
-  step_resume: shape<ResumeStep>()(['device', 'ssid', 'stag', 'stall', 'action', 'expect'], ['action']),
-  step_read_mem: shape<ReadMemStep>()(['pa', 'count', 'width', 'expect'], ['pa']),
-  step_ack_gerror: shape<AckGerrorStep>()(['expect'], []),
-  step_drain_events: shape<DrainEventsStep>()(['expect'], []),
-  step_hw_info: shape<HwInfoStep>()(['device', 'data_len', 'flags', 'in_data_type', 'expect'], ['device']),
-  step_hwpt_alloc: shape<HwptAllocStep>()(['name', 'device', 'nest_parent', 'flags', 'data_len', 's2_table', 'expect'], ['name', 'device']),
-  step_s2_map: shape<S2MapStep>()(['hwpt', 'ipa', 'pa', 'size', 'perm', 'attr', 'page_only', 'expect'], ['hwpt', 'ipa', 'pa', 'size', 'perm']),
-  step_s2_unmap: shape<S2UnmapStep>()(['hwpt', 'ipa', 'size', 'expect'], ['hwpt', 'ipa', 'size']),
-  step_viommu: shape<ViommuStep>()(['name', 'device', 'hwpt', 'type', 'flags', 'expect'], ['name', 'device', 'hwpt']),
-  step_vdevice: shape<VdeviceStep>()(['name', 'viommu', 'device', 'virt_id', 'expect'], ['device']),
-  step_nested_hwpt: shape<NestedHwptStep>()(['name', 'device', 'pt', 'ste', 'flags', 'data_type', 'trailing', 'expect'],
-    ['name', 'device', 'pt', 'ste']),
-  step_attach: shape<AttachStep>()(['device', 'hwpt', 'pasids_attached', 'probe', 'expect'], ['device']),
-  attach_probe: shape<AttachProbe>()(['device', 'ssid', 'iova', 'access'], ['device', 'iova', 'access']),
-  step_invalidate: shape<InvalidateStep>()(['target', 'commands', 'data_type', 'entry_len', 'entry_num', 'reserved', 'null_data',
-    'surplus', 'expect'], ['target', 'commands']),
-  step_veventq: shape<VeventqStep>()(['name', 'viommu', 'depth', 'type', 'expect'], ['name', 'viommu', 'depth']),
-  step_read_vevents: shape<ReadVeventsStep>()(['veventq', 'buf_len', 'expect'], ['veventq']),
-  step_destroy: shape<DestroyStep>()(['object', 'expect'], ['object']),
-  step_guest_cmdq: shape<GuestCmdqStep>()(['commands', 'ack_gerror', 'expect'], []),
-  step_guest_events: shape<GuestEventsStep>()(['expect'], []),
-  step_msi: shape<MsiStep>()(['device', 'ssid', 'iova', 'data', 'expect'], ['device', 'iova', 'data']),
 };

@@ -12,7 +12,6 @@ import type { LoadError, LoadErrorCode } from './errors.ts';
 import { pathString } from './errors.ts';
 import { type Locator, pointerSegments } from './locate.ts';
 import { FEATURES_DESCRIPTION, SIZE_DESCRIPTION, STEP_DESCRIPTION, U64_DESCRIPTION } from './schema.ts';
-import { STEP_KINDS } from './types.ts';
 
 export function scenarioValidator(): ValidateFunction {
   return generated as ValidateFunction;
@@ -61,7 +60,7 @@ function mapError(e: ErrorObject, file: string, loc: Locator): LoadError | undef
       const path = [...segs, name];
       const dym = closest(name, known);
       const hint = dym !== undefined ? ` (did you mean "${dym}"?)` : '';
-      if (isStepMap) return make('BAD_STEP', `Unknown step kind "${name}"${hint}; expected one of: ${STEP_KINDS.join(', ')}`, path, true);
+      if (isStepMap) return make('BAD_STEP', `Unknown step kind "${name}"${hint}; expected one of: ${known.join(', ')}`, path, true);
       if (parent?.description === FEATURES_DESCRIPTION) return make('UNKNOWN_FEATURE', `Unknown feature "${name}"${hint}`, path, true);
       return make('UNKNOWN_KEY', `Unknown key "${name}"${hint}; expected one of: ${known.join(', ')}`, path, true);
     }
@@ -71,7 +70,7 @@ function mapError(e: ErrorObject, file: string, loc: Locator): LoadError | undef
     }
     case 'minProperties':
     case 'maxProperties':
-      if (isStepMap) return make('BAD_STEP', `A step must be a map with exactly one key naming its kind (one of: ${STEP_KINDS.join(', ')})`);
+      if (isStepMap) return make('BAD_STEP', `A step must be a map with exactly one key naming its kind (one of: ${known.join(', ')})`);
       return make('BAD_VALUE', `Expected ${e.message ?? 'a different number of keys'}`);
     case 'type': {
       const shape = shapeOf(e) ?? String(p['type']).replace(',', ' or ');

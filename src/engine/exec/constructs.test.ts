@@ -1,7 +1,7 @@
 // Issue 18 part 2: resume by stall reference, what a step's ended stalls became, read_mem with
 // expected values, CMD_SYNC completion signals in the record, explicit event draining.
 import t from 'tap';
-import { loadScenarioText } from '../../scenario/load.ts';
+import { loadScenarioText } from '../load.ts';
 import type { Scenario } from '../../scenario/types.ts';
 import { checkExpectations } from '../check-expect.ts';
 import { executeScenario } from '../execute.ts';

@@ -3,9 +3,9 @@ import { CERROR_NAME } from '../../arch/command.ts';
 import { hex32, hex64 } from '../../arch/fields.ts';
 import { CMDQ_CONS, GERROR, REG } from '../../arch/registers.ts';
 import type { SparseMemory } from '../../memory/sparse-memory.ts';
-import type { BootInfo } from '../../smmu/boot.ts';
+import { type BootInfo, submitCommands } from '../../smmu/boot.ts';
 import type { CmdqResult } from '../../smmu/cmdq.ts';
-import { SmmuDevice } from '../../smmu/device.ts';
+import { SmmuDevice, type TransactionResult } from '../../smmu/device.ts';
 import { TargetUnsupported } from '../../target/contract.ts';
 import type { Scenario } from '../../scenario/types.ts';
 import type { EventRecord, ObsValue, WalkTrace } from '../types.ts';
@@ -113,4 +113,32 @@ export function cmdqResult(r: CmdqResult): 'ok' | 'fault' | 'stall' {
 export function emulatorOnly(ctx: ExecContext, what: string): SmmuDevice {
   if (ctx.dev instanceof SmmuDevice) return ctx.dev;
   throw new TargetUnsupported(`${what} needs the built-in emulator's hooks (not part of the target contract)`);
+}
+
+export type Fields = Record<string, ObsValue>;
+/** A step's outcome: the record's `result` id and its fields (a StepRecord without step and op). */
+export interface StepOut {
+  readonly result: string;
+  readonly fields: Fields;
+}
+
+/** Submit commands (then consume them synchronously); the record fields of the submission. */
+export function submitOut(ctx: ExecContext, cmds: readonly (readonly bigint[])[]): StepOut {
+  const r = submitCommands(ctx.dev, cmds);
+  return { result: cmdqResult(r), fields: cmdqFields(ctx.dev, r) };
+}
+
+/** A transaction's outcome as record fields: ok + pa, stall + stag, or fault/abort + event. */
+export function txnFields(r: TransactionResult): StepOut {
+  if (r.kind === 'translated') return { result: 'ok', fields: { pa: r.pa } };
+  if (r.kind === 'stalled') return { result: 'stall', fields: { stag: r.stag } };
+  const f: Fields = {};
+  if (r.event !== undefined) f['event'] = r.event;
+  if (r.event !== undefined) f['recorded'] = r.recorded === true;
+  // Which ILLEGAL rule made the STE/CD C_BAD_* (config-checks.ts ids): a scenario about one rule
+  // must not pass because another one fired.
+  if (r.reasonId !== undefined) f['illegal'] = r.reasonId;
+  if (r.raz === true) f['raz'] = true;
+  if (r.silent === true) f['silent'] = true;
+  return { result: r.raz === true || r.event === undefined ? 'abort' : 'fault', fields: f };
 }

@@ -1,6 +1,6 @@
 // exec/events.ts: the evtq_full injection and explicit drain_events (SMMUv3 §7.4 overflow).
 import t from 'tap';
-import { loadScenarioText } from '../../scenario/load.ts';
+import { loadScenarioText } from '../load.ts';
 import type { Scenario } from '../../scenario/types.ts';
 import { executeScenario } from '../execute.ts';
 import type { Observation, StepRecord } from '../types.ts';

@@ -24,13 +24,12 @@
 import { hex32 } from '../../arch/fields.ts';
 import { CERROR_NAME } from '../../arch/command.ts';
 import { cmdSync } from '../../host/commands.ts';
-import type { Step } from '../../scenario/types.ts';
+import type { Command } from '../../scenario/types.ts';
 import { GuestMemory } from '../../vmm/guest-mem.ts';
 import { VSmmu } from '../../vmm/vsmmu.ts';
 import type { EventRecord, ObsValue } from '../types.ts';
-import type { ExecContext } from './context.ts';
+import type { ExecContext, StepOut } from './context.ts';
 import { eventRecord } from './events.ts';
-import type { HostOut } from './host.ts';
 import { type HostWorld, guestCommand } from './host-world.ts';
 
 export interface GuestWorld {
@@ -56,7 +55,7 @@ export function setupGuestRam(ctx: ExecContext, h: HostWorld, parentId: number):
 }
 
 /** The step's answer when an object the guest stands on was never created (see above). */
-function missing(what: string, fields: Record<string, ObsValue> = {}): HostOut {
+function missing(what: string, fields: Record<string, ObsValue> = {}): StepOut {
   return { result: 'error', fields: { errno: 'ENOENT', missing: what, ...fields } };
 }
 
@@ -86,27 +85,28 @@ function writeRing(g: GuestWorld, cmds: readonly (readonly bigint[])[]): void {
   }
 }
 
-export function guestStep(ctx: ExecContext, h: HostWorld, step: Step, n: number, where: string): HostOut {
+export function guestEventsStep(ctx: ExecContext, h: HostWorld, n: number): StepOut {
   const g = h.guest;
-  const cmdCount = 'guest_cmdq' in step ? { commands: step.guest_cmdq.commands?.length ?? 0 } : {};
   // guest RAM is mapped into the first NEST_PARENT with an s2_table: none was created
+  if (g === undefined) return missing('nest_parent');
+  const vs = vsmmuOf(ctx, h, g);
+  if (typeof vs === 'string') return missing(vs);
+  const p = vs.pollEvents();
+  for (const raw of vs.readGuestEvents()) h.guestEvents.push({ ...eventRecord(n, raw), source: 'guest_evtq' } as EventRecord);
+  const st = vs.state();
+  return { result: 'ok', fields: { written: p.written, lost: p.lost, evtq_prod: hex32(st.evtqProd), evtq_cons: hex32(st.evtqCons) } };
+}
+
+export function guestCmdqStep(ctx: ExecContext, h: HostWorld, commands: readonly Command[], ackGerror: boolean, where: string): StepOut {
+  const g = h.guest;
+  const cmdCount = { commands: commands.length };
   if (g === undefined) return missing('nest_parent', cmdCount);
-  if ('guest_events' in step) {
-    const vs = vsmmuOf(ctx, h, g);
-    if (typeof vs === 'string') return missing(vs);
-    const p = vs.pollEvents();
-    for (const raw of vs.readGuestEvents()) h.guestEvents.push({ ...eventRecord(n, raw), source: 'guest_evtq' } as EventRecord);
-    const st = vs.state();
-    return { result: 'ok', fields: { written: p.written, lost: p.lost, evtq_prod: hex32(st.evtqProd), evtq_cons: hex32(st.evtqCons) } };
-  }
-  if (!('guest_cmdq' in step)) throw new Error(`Cannot run ${where}: not a guest step`);
-  const b = step.guest_cmdq;
-  const cmds = (b.commands ?? []).map((c, i) => guestCommand(ctx.scenario, c, `${where} command ${i + 1}`));
-  if (h.rfc !== undefined) return rfcGuestCmdq(ctx, h, g, cmds, b.ack_gerror === true, where);
+  const cmds = commands.map((c, i) => guestCommand(ctx.scenario, c, `${where} command ${i + 1}`));
+  if (h.rfc !== undefined) return rfcGuestCmdq(ctx, h, g, cmds, ackGerror, where);
   const vs = vsmmuOf(ctx, h, g);
   if (typeof vs === 'string') return missing(vs, cmdCount);
   const before = vs.state();
-  if (b.ack_gerror === true) {
+  if (ackGerror) {
     // Linux's cmdq_skip_err in the guest: the failing slot becomes a CMD_SYNC, then GERRORN
     g.gm.writeWords(g.ram + BigInt((before.cons & ((1 << g.log2) - 1)) * 16), cmdSync(0));
     vs.writeReg('GERRORN', vs.readReg('GERROR'));
@@ -126,7 +126,7 @@ export function guestStep(ctx: ExecContext, h: HostWorld, step: Step, n: number,
   return { result: st.hung ? 'stall' : active ? 'fault' : 'ok', fields };
 }
 
-function rfcGuestCmdq(ctx: ExecContext, h: HostWorld, g: GuestWorld, cmds: bigint[][], ack: boolean, where: string): HostOut {
+function rfcGuestCmdq(ctx: ExecContext, h: HostWorld, g: GuestWorld, cmds: bigint[][], ack: boolean, where: string): StepOut {
   const rfc = h.rfc;
   const name = ctx.scenario.guest?.nested_hwpt ?? '';
   const hwpt = h.names.get(name);

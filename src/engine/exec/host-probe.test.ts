@@ -1,5 +1,5 @@
 import t from 'tap';
-import { probeFields } from './host.ts';
+import { probeFields } from '../steps/attach.ts';
 
 const V1 = [0xdn, 0n, 0n, 0n, 0n, 0n, 0n, 0n];
 const V0 = [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n];

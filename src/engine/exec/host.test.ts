@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { canonicalGolden } from '../../golden/canonical.ts';
-import { loadScenarioText } from '../../scenario/load.ts';
+import { loadScenarioText } from '../load.ts';
 import type { Scenario } from '../../scenario/types.ts';
 import { executeScenario } from '../execute.ts';
 import type { Observation, StepRecord } from '../types.ts';

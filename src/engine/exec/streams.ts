@@ -6,7 +6,7 @@
  * STRW: el2 and el2_e2h both encode 0b10 (EL2-E2H is selected by SMMU_CR2.E2H, not by the STE).
  */
 import { STE, STE_CONFIG } from '../../arch/ste.ts';
-import type { Scenario, SteFields, StreamInstall } from '../../scenario/types.ts';
+import type { Scenario, SteFields, VSte } from '../../scenario/types.ts';
 import type { Tables } from './tables.ts';
 
 const CONFIG = { abort: STE_CONFIG.ABORT, bypass: STE_CONFIG.BYPASS, s1: STE_CONFIG.S1_TRANS, s2: STE_CONFIG.S2_TRANS, nested: STE_CONFIG.NESTED } as const;
@@ -77,4 +77,26 @@ export function encodeSte(f: SteFields, t: Tables, where: string): bigint[] {
   }
 }
 
-export type { StreamInstall };
+/**
+ * The guest STE dw0/dw1 as a guest driver writes it (`nested_hwpt` steps): S1ContextPtr = the CD
+ * table's IPA; Config s1 gets the stage-1 table-walk attributes Linux programs.
+ */
+export function encodeVste(v: VSte, t: Tables, where: string): bigint[] {
+  if (v.raw !== undefined) return [v.raw[0] ?? 0n, v.raw[1] ?? 0n];
+  const f: Record<string, bigint | number | boolean> = { V: v.valid ?? true, Config: CONFIG[v.config ?? 's1'] };
+  if (v.cd_table !== undefined) {
+    const cd = t.cd.get(v.cd_table);
+    if (cd === undefined) throw new RangeError(`Cannot run ${where}: cd_table "${v.cd_table}" is not declared`);
+    f['S1ContextPtr'] = cd.addr;
+    f['S1Fmt'] = cd.s1fmt;
+    f['S1CDMax'] = cd.s1cdmax;
+  }
+  if (v.s1fmt !== undefined) f['S1Fmt'] = S1FMT[v.s1fmt];
+  if (v.s1cdmax !== undefined) f['S1CDMax'] = v.s1cdmax;
+  if (f['Config'] === STE_CONFIG.S1_TRANS) Object.assign(f, { S1DSS: S1DSS[v.s1dss ?? 'terminate'], S1CIR: 1, S1COR: 1, S1CSH: 3 });
+  else if (v.s1dss !== undefined) f['S1DSS'] = S1DSS[v.s1dss];
+  if (v.s1stalld !== undefined) f['S1STALLD'] = v.s1stalld;
+  if (v.eats !== undefined) f['EATS'] = EATS[v.eats];
+  const d = STE.encode({ ...f, ...(v.fields ?? {}) });
+  return [d[0] ?? 0n, d[1] ?? 0n];
+}

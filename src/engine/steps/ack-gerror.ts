@@ -1,0 +1,28 @@
+/** `ack_gerror`: GERRORN = GERROR. Record: gerror (active after the ack) [+ cmdq fields when the queue restarted]. */
+import { REG } from '../../arch/registers.ts';
+import { expect, obj } from '../../scenario/schema.ts';
+import { type WithExpect, shape } from '../../scenario/types.ts';
+import { activeGerror, cmdqFields, cmdqResult } from '../exec/context.ts';
+import { defineStep } from './define.ts';
+
+export type AckGerrorStep = WithExpect;
+declare module '../../scenario/types.ts' {
+  interface StepBodies {
+    readonly ack_gerror: AckGerrorStep;
+  }
+}
+
+export const ackGerror = defineStep({
+  kind: 'ack_gerror',
+  layer: 'device',
+  schema: obj({ ...expect }, [], 'acknowledge every active GERROR bit via SMMU_GERRORN'),
+  shape: shape<AckGerrorStep>()(['expect'], []),
+  example: 'ack_gerror: {}',
+  explain: () => 'GERRORN = GERROR',
+  run(ctx) {
+    const dev = ctx.dev;
+    const r = dev.writeReg(REG.GERRORN, dev.readReg(REG.GERROR));
+    if (r === undefined) return { result: 'ok', fields: { gerror: activeGerror(dev) } };
+    return { result: cmdqResult(r), fields: cmdqFields(dev, r) };
+  },
+});

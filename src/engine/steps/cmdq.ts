@@ -1,0 +1,57 @@
+/**
+ * `cmdq`: submit a batch of commands. Record: commands, executed, prod, cons, cerror, gerror
+ * (active bit names); result ok (drained), fault (CERROR raised), stall (queue stopped: injected
+ * stall). cons shows CONS.ERR only while GERROR.CMDQ_ERR is active (UNKNOWN otherwise, §6.3.28).
+ */
+import { REG } from '../../arch/registers.ts';
+import { arrayOf, bool, expect, int, obj, ref } from '../../scenario/schema.ts';
+import { type Command, type WithExpect, shape } from '../../scenario/types.ts';
+import { SYNC, encodeScenarioCommand } from '../exec/commands.ts';
+import { submitOut } from '../exec/context.ts';
+import { defineStep } from './define.ts';
+
+export interface CmdqStep extends WithExpect {
+  readonly commands: readonly Command[];
+  readonly sync?: boolean;
+  /** Ring index of the first command (CMD_SYNCs are queued before it until PROD reaches it). */
+  readonly index?: number;
+}
+declare module '../../scenario/types.ts' {
+  interface StepBodies {
+    readonly cmdq: CmdqStep;
+  }
+}
+
+export const cmdq = defineStep({
+  kind: 'cmdq',
+  layer: 'device',
+  schema: obj(
+    {
+      commands: arrayOf(ref('command'), { minItems: 1 }),
+      sync: bool('append a CMD_SYNC after the commands (default false: the queue gets exactly the listed commands)'),
+      index: int(0, 2 ** 19 - 1, 'ring index of the first command: CMD_SYNCs (CS=none) are queued before it until PROD reaches it'),
+      ...expect,
+    },
+    ['commands'],
+    'submit a batch of commands on the command queue',
+  ),
+  shape: shape<CmdqStep>()(['commands', 'sync', 'index', 'expect'], ['commands']),
+  example: 'cmdq: { commands: [ { op: CFGI_STE, device: nic, leaf: true } ], sync: true }',
+  explain: (b) =>
+    (b.index !== undefined ? `at index ${b.index}: ` : '') + [...b.commands.map((c) => c.op ?? 'raw'), ...(b.sync === true ? ['CMD_SYNC'] : [])].join(', '),
+  refs: (b, t, at) => t.checkCommands(b.commands, at, true),
+  run(ctx, c, _n, where) {
+    const cmds = c.commands.map((cmd, i) => encodeScenarioCommand(ctx.scenario, cmd, `${where} command ${i + 1}`));
+    if (c.index !== undefined) {
+      // Software can only write at PROD: to place the first command at ring index `index`, queue
+      // CMD_SYNCs (CS=none, no side effect) until PROD gets there (§3.5: the ring wraps).
+      const ptr = ctx.dev.cmdq.ptr();
+      const at = c.index % ptr.size;
+      const pad = (at - ptr.index(ctx.dev.readReg(REG.CMDQ_PROD)) + ptr.size) % ptr.size;
+      cmds.unshift(...Array.from({ length: pad }, () => [...SYNC]));
+    }
+    if (c.sync === true) cmds.push([...SYNC]);
+    const o = submitOut(ctx, cmds);
+    return { result: o.result, fields: { commands: cmds.length, ...o.fields } };
+  },
+});
