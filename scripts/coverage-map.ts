@@ -1,5 +1,5 @@
 /**
- * Regenerate docs/coverage.md from scenarios/ and src/coverage/rules.ts:
+ * Regenerate docs/coverage.md from scenarios/ and src/scenario/rules.ts:
  *   node --import=tsx scripts/coverage-map.ts            write docs/coverage.md
  *   node --import=tsx scripts/coverage-map.ts --check    exit 1 when docs/coverage.md is not current
  * Scenarios that do not load are listed in the map (and, when writing, reported on stderr).

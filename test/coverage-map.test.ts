@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import t from 'tap';
 import { coverageInput, generateCoverageDoc, type SuiteEntry } from '../src/coverage/collect.ts';
 import { buildCoverage, cell, REGENERATE_COMMAND, renderCoverageMap, type ScenarioCoverage } from '../src/coverage/map.ts';
-import { type Rule, RULES } from '../src/coverage/rules.ts';
+import { type Rule, RULES } from '../src/scenario/rules.ts';
 import { checkTree } from '../src/coverage/check.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));

@@ -6,7 +6,7 @@ import t from 'tap';
 import { canonicalGolden, scalar } from '../src/golden/canonical.ts';
 import { compareGolden, firstDivergence } from '../src/golden/compare.ts';
 import { findObsoleteGoldens, isCi, writeGoldenAtomic } from '../src/golden/store.ts';
-import type { Observation } from '../src/engine/types.ts';
+import type { Observation } from '../src/scenario/observation.ts';
 
 const obs = (over: Partial<Observation> = {}): Observation => ({
   scenario: 'nested/x',

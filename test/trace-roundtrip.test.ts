@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cli } from '../src/cli/app.ts';
 import { executeScenario } from '../src/engine/execute.ts';
-import type { Observation } from '../src/engine/types.ts';
+import type { Observation } from '../src/scenario/observation.ts';
 import { formatEventLog, withDmesgPrefix, type LogEra } from '../src/linux/messages.ts';
 import { FEATURES } from '../src/scenario/features.ts';
 import { loadScenarioFile } from '../src/engine/load.ts';

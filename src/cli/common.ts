@@ -1,7 +1,7 @@
 /** Settings shared by run, validate, list, explain and check: config file, roots, profile, executor module. */
 import { relative, resolve } from 'node:path';
 import { closest } from '../arch/fields.ts';
-import type { Profile } from '../engine/types.ts';
+import type { Profile } from '../scenario/observation.ts';
 import type { TargetSpec } from '../target/contract.ts';
 import { FEATURES, type Feature, isFeature } from '../scenario/features.ts';
 import { formatLoadError } from '../scenario/errors.ts';

@@ -16,7 +16,7 @@ import { Locator } from '../scenario/locate.ts';
 import { collectSuite, coverageInput, type SuiteEntry } from './collect.ts';
 import { citesRule, findDuplicates, scenarioBody } from './hygiene.ts';
 import { cmp, renderCoverageMap } from './map.ts';
-import { RULES } from './rules.ts';
+import { RULES } from '../scenario/rules.ts';
 
 export type CheckCode =
   | LoadError['code']

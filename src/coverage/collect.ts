@@ -13,7 +13,7 @@ import type { LoadError } from '../scenario/errors.ts';
 import { loadScenarioText } from '../engine/load.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { cmp, type ScenarioCoverage, renderCoverageMap } from './map.ts';
-import { RULES } from './rules.ts';
+import { RULES } from '../scenario/rules.ts';
 
 export interface SuiteEntry {
   /** Path under the root without `.yaml`, `/`-separated. */

@@ -3,7 +3,7 @@
 import t from 'tap';
 import type { Expect, Scenario, Step } from '../scenario/types.ts';
 import { checkExpectations, expectMismatches } from './check-expect.ts';
-import type { EventRecord, Observation, StepRecord } from './types.ts';
+import type { EventRecord, Observation, StepRecord } from '../scenario/observation.ts';
 
 const EVENT: EventRecord = {
   step: 1,

@@ -9,7 +9,7 @@
  */
 import { parseScenarioInt } from '../scenario/ints.ts';
 import { type EventExpect, type Expect, type Scenario, stepExpect, stepKind } from '../scenario/types.ts';
-import type { EventRecord, ObsValue, Observation, StepRecord } from './types.ts';
+import type { EventRecord, ObsValue, Observation, StepRecord } from '../scenario/observation.ts';
 
 export interface ExpectMismatch {
   /** 1-based step number. */

@@ -4,7 +4,7 @@ import { loadScenarioText } from './load.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { executeScenario } from './execute.ts';
 import { checkExpectations } from './check-expect.ts';
-import type { EventRecord, Observation, StepRecord } from './types.ts';
+import type { EventRecord, Observation, StepRecord } from '../scenario/observation.ts';
 
 const PROFILE = { name: 'test', features: [] } as const;
 

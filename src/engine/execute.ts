@@ -32,7 +32,7 @@ import { hostAfterStep, hostEvent, hostResetInvalidate, makeHostWorld } from './
 import { encodeSte, streamSid } from './exec/streams.ts';
 import { buildTables, s2Lookup } from './exec/tables.ts';
 import { runStep } from './steps/registry.ts';
-import type { ExecuteOptions, ExecuteScenario, ObsScalar, Observation, StepRecord } from './types.ts';
+import type { ExecuteOptions, ExecuteScenario, ObsScalar, Observation, StepRecord } from '../scenario/observation.ts';
 
 /** Linear stream tables cover at least 8 SID bits, more when a declared StreamID needs them. */
 function sidBitsFor(s: Scenario, sidSize: number, strtab: 'linear' | '2level'): number | undefined {

@@ -7,7 +7,7 @@ import { canonicalGolden } from '../golden/canonical.ts';
 import { CHOICES, type ChoiceName, combinations } from '../scenario/choices.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { projectCanonical } from '../target/normalise.ts';
-import type { Observation } from './types.ts';
+import type { Observation } from '../scenario/observation.ts';
 
 export function matchPermitted(
   scenario: Scenario,

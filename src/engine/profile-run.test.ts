@@ -7,7 +7,7 @@ import t from 'tap';
 import { loadScenarioText } from './load.ts';
 import type { SmmuProfile } from '../smmu/profile.ts';
 import { executeScenario } from './execute.ts';
-import type { Observation, StepRecord } from './types.ts';
+import type { Observation, StepRecord } from '../scenario/observation.ts';
 
 const run = (text: string, smmu?: Partial<SmmuProfile>): Observation => {
   const r = loadScenarioText(text, { file: 'p.yaml', ...(smmu !== undefined ? { profile: smmu } : {}) });

@@ -15,7 +15,7 @@ import { readGolden } from '../golden/store.ts';
 import { locateIn } from '../scenario/locate.ts';
 import { expectMismatches } from './check-expect.ts';
 import type { ScenarioResult } from './result.ts';
-import type { ExecuteScenario, ExecutorModule, Profile } from './types.ts';
+import type { ExecuteScenario, ExecutorModule, Profile } from '../scenario/observation.ts';
 import { TargetFailure, type TargetSpec, TargetUnsupported } from '../target/contract.ts';
 import { projectCanonical } from '../target/normalise.ts';
 import type { ChoiceName } from '../scenario/choices.ts';

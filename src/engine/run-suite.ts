@@ -17,7 +17,7 @@ import type { ExpectFailList } from './expect-fail.ts';
 import type { RunProblem, RunProblemKind, ScenarioResult } from './result.ts';
 import { type RunContext, type RunTask, runOne } from './run-one.ts';
 import { type Shard, selectShard } from './shard.ts';
-import type { Profile } from './types.ts';
+import type { Profile } from '../scenario/observation.ts';
 import type { TargetSpec } from '../target/contract.ts';
 
 export interface SuiteOptions {

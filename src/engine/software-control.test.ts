@@ -5,7 +5,7 @@ import t from 'tap';
 import { loadScenarioText } from './load.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { executeScenario } from './execute.ts';
-import type { Observation, StepRecord } from './types.ts';
+import type { Observation, StepRecord } from '../scenario/observation.ts';
 
 function run(yaml: string): Observation {
   const r = loadScenarioText(`description: Software control test (SMMUv3 §6.3)\ntags: [t]\n${yaml}`, { file: 'inline.yaml' });

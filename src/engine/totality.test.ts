@@ -9,7 +9,7 @@ import { loadScenarioText } from './load.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { executeScenario } from './execute.ts';
 import { runOne, type RunTask } from './run-one.ts';
-import type { StepRecord } from './types.ts';
+import type { StepRecord } from '../scenario/observation.ts';
 
 const PROFILE = { name: 'test', features: [] } as const;
 function load(yaml: string): Scenario {

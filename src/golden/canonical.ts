@@ -4,7 +4,7 @@
  * observe the same behaviour produce byte-identical text, and a diff points at one record.
  */
 import { hex64 } from '../arch/fields.ts';
-import type { ObsScalar, ObsValue, Observation } from '../engine/types.ts';
+import type { ObsScalar, ObsValue, Observation } from '../scenario/observation.ts';
 
 /** Section order of a golden file. */
 export const GOLDEN_SECTIONS = ['scenario', 'steps', 'events', 'guest_events', 'host_log', 'cmdq', 'gerror', 'layout', 'permitted'] as const;

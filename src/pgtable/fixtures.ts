@@ -11,7 +11,8 @@ import { PageTableBuilder, ipaView } from './builder.ts';
 import { type GranuleBytes } from './descriptors.ts';
 import { s1ContextFor, s2ContextFor } from './contexts.ts';
 import { Tlb } from '../smmu/tlb.ts';
-import type { CachePolicy, S1Context, S2Context, TranslateEnv, TranslationConfig } from '../smmu/translate-types.ts';
+import type { CachePolicy } from '../smmu/cache-policy.ts';
+import type { S1Context, S2Context, TranslateEnv, TranslationConfig } from '../smmu/translate-types.ts';
 
 export const S1_TABLE_IPA = 0x1000_0000n;
 export const S1_TABLE_PA = 0x9000_0000n;

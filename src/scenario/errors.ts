@@ -18,7 +18,7 @@ export type LoadErrorCode =
   | 'UNKNOWN_FEATURE' // requires/features name not on the central list
   | 'BAD_STEP' // a step that is not exactly one known kind
   | 'UNKNOWN_REFERENCE' // device/table/cd_table name that is not declared
-  | 'UNKNOWN_RULE' // covers: id not in src/coverage/rules.ts
+  | 'UNKNOWN_RULE' // covers: id not in src/scenario/rules.ts
   | 'DUPLICATE_NAME' // two declarations with one name, or two devices with one StreamID
   | 'CONFLICT' // keys that exclude each other, or a required alternative missing
   | 'NAME_MISMATCH' // `name:` differs from the path under scenarios/

@@ -5,7 +5,7 @@
  * step's own body come from its definition (StepLanguage.checkStep, src/engine/steps/).
  */
 import { closest } from '../arch/fields.ts';
-import { isRuleId, RULES } from '../coverage/rules.ts';
+import { isRuleId, RULES } from './rules.ts';
 import type { LoadError, LoadErrorCode } from './errors.ts';
 import { pathString } from './errors.ts';
 import type { Locator } from './locate.ts';
@@ -21,7 +21,7 @@ export function checkReferences(s: Scenario, file: string, loc: Locator, lang: S
   (s.covers ?? []).forEach((id, i) => {
     if (isRuleId(id)) return;
     const dym = closest(id, RULES.map((r) => r.id));
-    report('UNKNOWN_RULE', ['covers', i], `Unknown rule "${id}"${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}; rules are listed in src/coverage/rules.ts`);
+    report('UNKNOWN_RULE', ['covers', i], `Unknown rule "${id}"${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}; rules are listed in src/scenario/rules.ts`);
   });
   const devices = new Map<string, Path>();
   const sids = new Map<bigint, string>();

@@ -315,7 +315,7 @@ export function buildScenarioSchema(steps: Readonly<Record<string, Json>>): Json
       requires: arrayOf(enumOf(FEATURES), { uniqueItems: true, description: 'features the profile must have, else SKIP' }),
       covers: arrayOf({ type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }, {
         uniqueItems: true,
-        description: 'ids of the rules this scenario checks (src/coverage/rules.ts); feeds the coverage map',
+        description: 'ids of the rules this scenario checks (src/scenario/rules.ts); feeds the coverage map',
       }),
       permitted: obj(Object.fromEntries(CHOICE_NAMES.map((c) => [c, arrayOf(enumOf(CHOICES[c].values), { minItems: 2, uniqueItems: true, description: `${CHOICES[c].section}: ${CHOICES[c].what}` })])), [],
         'IMPLEMENTATION DEFINED choices this scenario depends on, with every value the architecture permits: a target passes with any of them; the golden records the reference model\'s'),

@@ -24,7 +24,7 @@ export interface Scenario {
   readonly description: string;
   readonly tags: readonly string[];
   readonly requires?: readonly Feature[];
-  /** Rule ids from src/coverage/rules.ts that this scenario checks. */
+  /** Rule ids from src/scenario/rules.ts that this scenario checks. */
   readonly covers?: readonly string[];
   /** IMPLEMENTATION DEFINED choices and every permitted value (src/scenario/choices.ts). */
   readonly permitted?: Readonly<Partial<Record<ChoiceName, readonly string[]>>>;

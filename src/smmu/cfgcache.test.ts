@@ -6,7 +6,7 @@ import { STE } from '../arch/ste.ts';
 import { installSte, submitCommands } from './boot.ts';
 import { ConfigCache } from './cfgcache.ts';
 import { type Kit, cdS1, mapPage, mkKit, steS1, table } from './testkit.ts';
-import type { CachePolicy } from './translate-types.ts';
+import type { CachePolicy } from './cache-policy.ts';
 
 const BYPASS = STE.encode({ V: 1, Config: 4 });
 const read = (k: Kit, sid: number, ssid?: number): unknown => {

@@ -10,7 +10,7 @@
  * Keys: STE by StreamID; L1STD by L1 index; CD by (StreamID, CD-table index); L1CD by
  * (StreamID, L1 index). CD contents are cached per StreamID, so CFGI_STE drops them too.
  */
-import type { CachePolicy } from './translate-types.ts';
+import type { CachePolicy } from './cache-policy.ts';
 
 export interface CfgCacheStats {
   steHits: number;

@@ -16,9 +16,8 @@ import { cdSplit, l1IndexOf, strtabGeometry } from './config.ts';
 import { type SmmuProfile, commandPaBits } from './profile.ts';
 import type { RegFile } from './regfile.ts';
 import type { StallTable } from './stall.ts';
-import type { Tlb } from './tlb.ts';
-import type { TransactionRequest, TransactionResult } from './device.ts';
-import type { TlbiParams } from './translate-types.ts';
+import type { Tlb, TlbiParams } from './tlb.ts';
+import type { TransactionRequest, TransactionResult } from './transaction.ts';
 
 /** How a stalled transaction ended (or was retried). */
 export type StallAction = 'retry' | 'terminate' | 'stall_term' | 'requeue';

@@ -10,7 +10,7 @@ import type { FieldInput } from '../arch/fields.ts';
 import { CR0, REG, STRTAB_BASE, STRTAB_BASE_CFG } from '../arch/registers.ts';
 import { STE } from '../arch/ste.ts';
 import { installSte } from './boot.ts';
-import type { TransactionRequest } from './device.ts';
+import type { TransactionRequest } from './transaction.ts';
 import type { SmmuProfile } from './profile.ts';
 import { CD_ILLEGAL_IDS, type IllegalId, STE_ILLEGAL_IDS } from './config-checks.ts';
 import { type Kit, cdS1, events, mapPage, mkKit, steNested, steS1, steS2, table } from './testkit.ts';

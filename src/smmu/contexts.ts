@@ -7,7 +7,7 @@ import { TG0_GRANULE, TG1_GRANULE } from '../arch/cd.ts';
 import type { FieldValues } from '../arch/fields.ts';
 import { cdHalves, effectivePs, type StreamWorld } from './config-checks.ts';
 import type { SmmuProfile } from './profile.ts';
-import type { TransactionRequest } from './device.ts';
+import type { TransactionRequest } from './transaction.ts';
 import type { Granule, S1Context, S2Context, TranslationRequest } from './translate-types.ts';
 
 const n = (v: FieldValues, name: string): number => Number(v[name] ?? 0n);

@@ -17,7 +17,6 @@ import { ConfigCache } from './cfgcache.ts';
 import { type StallAction, type CommandTarget, executeCommand } from './cmd-exec.ts';
 import { type CmdqResult, CommandQueue, type CommandSink } from './cmdq.ts';
 import { type ConfigContext, type EventSpec, resolveConfig, ssidFields } from './config.ts';
-import type { IllegalId } from './config-checks.ts';
 import { buildS1Context, buildS2Context, requestAfterOverrides } from './contexts.ts';
 import { type EventOutcome, EventQueue } from './eventq.ts';
 import { MSI_ABT_BIT, type MsiRecord, sendMsi } from './msi.ts';
@@ -26,42 +25,10 @@ import { RegFile, canonicalOffset } from './regfile.ts';
 import { STALLABLE, StallTable } from './stall.ts';
 import { Tlb } from './tlb.ts';
 import { translate, translateS2Fetch } from './translate.ts';
-import type { CachePolicy, TranslateEnv, TranslationFault, TranslationRequest } from './translate-types.ts';
+import type { CachePolicy } from './cache-policy.ts';
+import type { TranslateEnv, TranslationFault, TranslationRequest } from './translate-types.ts';
+import type { TransactionRequest, TransactionResult } from './transaction.ts';
 import type { WalkTrace } from './walk-trace.ts';
-
-export type Access = 'read' | 'write' | 'exec';
-
-export interface TransactionRequest {
-  sid: number;
-  ssid?: number;
-  iova: bigint;
-  access: Access;
-  /** Incoming PnU (default false: PCIe without PASID is Unprivileged Data, §13.7). */
-  privileged?: boolean;
-  trace?: WalkTrace;
-}
-
-export type Stages = 's1' | 's2' | 'nested' | 'bypass';
-
-export type TransactionResult =
-  | { kind: 'translated'; pa: bigint; stages: Stages }
-  | {
-      kind: 'aborted';
-      /** Event the fault produced (whether or not it was recorded). */
-      event?: EventName;
-      /** The event record was written/offered to the event queue. */
-      recorded?: boolean;
-      /** Terminated with RAZ/WI success instead of an abort (CD.A=0, RESUME Ab=0). */
-      raz?: boolean;
-      /** Aborted without any event (STE.Config=0b0xx, GBPA.ABORT). */
-      silent?: boolean;
-      reason?: string;
-      /** Stable id of the ILLEGAL rule behind a C_BAD_STE / C_BAD_CD (config-checks.ts). */
-      reasonId?: IllegalId;
-    }
-  | { kind: 'stalled'; stag: number };
-
-export type RegWriteEffect = CmdqResult;
 
 export interface StallCompletion {
   sid: number;
@@ -127,7 +94,7 @@ export class SmmuDevice implements CommandSink, CommandTarget {
   }
 
   /** Software register write. A CMDQ_PROD write (or a GERRORN/CR0 write that lets the queue run) returns the CmdqResult. */
-  writeReg(offset: number, value: bigint): RegWriteEffect | undefined {
+  writeReg(offset: number, value: bigint): CmdqResult | undefined {
     const o = canonicalOffset(offset);
     const wasEnabled = this.regs.cr0('SMMUEN');
     if (!this.regs.softwareWrite(o, value)) return undefined;

@@ -12,7 +12,7 @@ import { SparseMemory } from '../memory/sparse-memory.ts';
 import { type BootInfo, type BootOptions, bootSmmu } from './boot.ts';
 import { SmmuDevice } from './device.ts';
 import type { SmmuProfile } from './profile.ts';
-import type { CachePolicy } from './translate-types.ts';
+import type { CachePolicy } from './cache-policy.ts';
 
 export interface Kit {
   dev: SmmuDevice;

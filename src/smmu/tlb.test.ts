@@ -5,7 +5,8 @@ import { setup, type Setup } from '../pgtable/fixtures.ts';
 import { type PageTableBuilder } from '../pgtable/builder.ts';
 import { translate } from './translate.ts';
 import { Tlb } from './tlb.ts';
-import type { TlbiParams, TranslationRequest, TranslationResult } from './translate-types.ts';
+import type { TlbiParams } from './tlb.ts';
+import type { TranslationRequest, TranslationResult } from './translate-types.ts';
 
 const R = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => ({ iova, read: true, write: false, instruction: false, privileged: true, ...o });
 type S = Setup & { s1: PageTableBuilder };

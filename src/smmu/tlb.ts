@@ -11,7 +11,19 @@
  * TTB1 ranges never alias. Stage-2 translations used by stage-1 walks share the S2 leaf kind
  * (emulator-models §7 item 20 choice): S2 TLBIs flush them.
  */
-import type { CachePolicy, TlbiParams } from './translate-types.ts';
+import type { CachePolicy } from './cache-policy.ts';
+
+/** TLBI command parameters (§4.4). tg: 0 non-range, 1 4K, 2 16K, 3 64K. */
+export interface TlbiParams {
+  vmid: number;
+  asid?: number;
+  addr: bigint;
+  leaf: boolean;
+  tg: number;
+  num: number;
+  scale: number;
+  ttl: number;
+}
 
 export const enum Kind {
   NhLeaf = 0, // S1 or combined S1+S2, nG=1: VMID + ASID

@@ -130,25 +130,11 @@ export type TranslationResult =
   | { ok: true; pa: bigint; perms: Permissions; /** log2 of the page/block size of the combined entry. */ sizeLog2: number; global: boolean }
   | { ok: false; fault: TranslationFault };
 
-export type CachePolicy = 'max' | 'none';
-
 /** Environment shared by one device: memory, caches, optional trace (undefined = zero cost). */
 export interface TranslateEnv {
   mem: SparseMemory;
   tlb: Tlb | undefined;
   trace: WalkTrace | undefined;
-}
-
-/** TLBI command parameters (§4.4). tg: 0 non-range, 1 4K, 2 16K, 3 64K. */
-export interface TlbiParams {
-  vmid: number;
-  asid?: number;
-  addr: bigint;
-  leaf: boolean;
-  tg: number;
-  num: number;
-  scale: number;
-  ttl: number;
 }
 
 export type S2FetchResult = { ok: true; pa: bigint } | { ok: false; fault: TranslationFault };

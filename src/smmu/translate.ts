@@ -20,7 +20,7 @@ import type {
 // Imported bindings copied once into locals (see walk.ts: loader getters on the hot path).
 const { TWO32, startLevelS1, granuleShift } = ttd;
 const { tagOf } = tlbMod;
-const { PERM_ALL, PERM_PR, PERM_PW, PERM_PX, PERM_UR, PERM_UW, PERM_UX, mkFault, needMask, newStageOut, stage2, walkS1 } = walk;
+const { PERM_ALL, PERM_PR, PERM_PW, PERM_PX, PERM_UW, mkFault, needMask, newStageOut, stage2, walkS1 } = walk;
 const K_NH_LEAF = tlbMod.Kind.NhLeaf;
 const K_NH_GLOBAL = tlbMod.Kind.NhGlobal;
 const K_EL2_LEAF = tlbMod.Kind.El2Leaf;
@@ -208,9 +208,3 @@ export function translateS2Fetch(env: TranslateEnv, s2: S2Context, ipa: bigint, 
   if (f !== undefined) return { ok: false, fault: f };
   return { ok: true, pa: BigInt(fetchOut.oa) };
 }
-
-export { PERM_PR, PERM_PW, PERM_PX, PERM_UR, PERM_UW, PERM_UX };
-export type {
-  CachePolicy, FaultClass, FaultType, Granule, S1Context, S2Context, S2FetchResult, TlbiParams, TranslateEnv, TranslationConfig,
-  TranslationFault, TranslationRequest, TranslationResult,
-} from './translate-types.ts';

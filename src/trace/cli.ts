@@ -22,7 +22,7 @@ import { DEFAULT_MAX_BYTES, readChunks } from './read.ts';
 import { importEvtq } from './evtq.ts';
 import { type MaskProfile, MASK_PROFILES } from './masks.ts';
 import { expectedFromObservation } from './observed.ts';
-import type { Observation } from '../engine/types.ts';
+import type { Observation } from '../scenario/observation.ts';
 import { importQemu } from './qemu.ts';
 import { scaffoldScenario } from './scaffold.ts';
 import { traceFromJson, traceToJson, writeTraceYaml } from './serialize.ts';

@@ -12,7 +12,7 @@ import { runTraceCompare } from './cli.ts';
 import { compareTrace, formatCompareReport, type ExpectedRecords } from './compare.ts';
 import { importDmesg } from './dmesg.ts';
 import { expectedFromObservation } from './observed.ts';
-import type { Observation } from '../engine/types.ts';
+import type { Observation } from '../scenario/observation.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const A = [0x0000000800000010n, 0x0000020800000000n, 0x1000n, 0n];

@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { Observation, StepRecord } from '../engine/types.ts';
+import type { Observation, StepRecord } from '../scenario/observation.ts';
 import { expectedFromObservation, hostLinesFromSteps } from './observed.ts';
 
 function obs(steps: StepRecord[], extra: Partial<Observation> = {}): Observation {

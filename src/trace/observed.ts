@@ -9,7 +9,7 @@
  * step reported (CONS.ERR is only meaningful while CMDQ_ERR is active, §6.3.28). The command at
  * CONS (`skipping command in error state:` + 2 dwords) is left out: the Observation does not hold it.
  */
-import type { Observation, ObsValue } from '../engine/types.ts';
+import type { Observation, ObsValue } from '../scenario/observation.ts';
 import { GERROR } from '../arch/registers.ts';
 import { formatGerror } from '../linux/messages.ts';
 import { type ExpectedRecords } from './compare.ts';

@@ -5,7 +5,7 @@ import { loadScenarioText } from '../load.ts';
 import type { Scenario } from '../../scenario/types.ts';
 import { checkExpectations } from '../check-expect.ts';
 import { executeScenario } from '../execute.ts';
-import type { Observation, StepRecord } from '../types.ts';
+import type { Observation, StepRecord } from '../../scenario/observation.ts';
 
 const PROFILE = { name: 'test', features: [] } as const;
 const HEAD = `description: construct checks (SMMUv3 §4.7.1)

@@ -3,7 +3,7 @@ import t from 'tap';
 import { loadScenarioText } from '../load.ts';
 import type { Scenario } from '../../scenario/types.ts';
 import { executeScenario } from '../execute.ts';
-import type { Observation, StepRecord } from '../types.ts';
+import type { Observation, StepRecord } from '../../scenario/observation.ts';
 
 function load(yaml: string): Scenario {
   const r = loadScenarioText(yaml, { file: 'inline.yaml' });

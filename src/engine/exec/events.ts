@@ -7,7 +7,7 @@
 import { CLASS_NAME, EVENTS, decodeEvent } from '../../arch/event.ts';
 import { hex32 } from '../../arch/fields.ts';
 import { EVENTQ_CONS, EVENTQ_PROD, REG } from '../../arch/registers.ts';
-import type { EventRecord, ObsValue } from '../types.ts';
+import type { EventRecord, ObsValue } from '../../scenario/observation.ts';
 import type { ExecContext } from './context.ts';
 import { hostEvent } from './host-world.ts';
 

@@ -27,19 +27,11 @@ import { cmdSync } from '../../host/commands.ts';
 import type { Command } from '../../scenario/types.ts';
 import { GuestMemory } from '../../vmm/guest-mem.ts';
 import { VSmmu } from '../../vmm/vsmmu.ts';
-import type { EventRecord, ObsValue } from '../types.ts';
+import type { EventRecord, ObsValue } from '../../scenario/observation.ts';
 import type { ExecContext, StepOut } from './context.ts';
 import { eventRecord } from './events.ts';
-import { type HostWorld, guestCommand } from './host-world.ts';
-
-export interface GuestWorld {
-  readonly gm: GuestMemory;
-  readonly ram: bigint;
-  readonly log2: number;
-  readonly evtqLog2: number;
-  vs: VSmmu | undefined;
-  prod: number;
-}
+import { guestCommand } from './host-world.ts';
+import type { GuestWorld, HostWorld } from './world.ts';
 
 const EVTQ_OFF = 0x1_0000n;
 const STRTAB_OFF = 0x2_0000n;

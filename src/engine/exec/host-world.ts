@@ -11,46 +11,15 @@ import { type BootInfo, type DrivenSmmu, bootSmmu } from '../../smmu/boot.ts';
 import { SmmuDevice } from '../../smmu/device.ts';
 import { DevicePort } from '../../host/device-port.ts';
 import { Iommufd, type IommufdOptions } from '../../host/iommufd.ts';
-import { ItsDoorbell, type MsiSetup } from '../../host/msi.ts';
+import { ItsDoorbell } from '../../host/msi.ts';
 import { linuxResetInvalidate } from '../../host/reset.ts';
 import { Rfc2023 } from '../../host/rfc2023.ts';
 import type { Command, Scenario } from '../../scenario/types.ts';
-import type { EventRecord } from '../types.ts';
 import { encodeScenarioCommand } from './commands.ts';
 import { type ExecContext, emulatorOnly } from './context.ts';
-import type { GuestWorld } from './guest.ts';
 import { HOST1_BASE, HOST1_LIMIT } from './layout.ts';
 import { execProfile } from './profile.ts';
-import type { S2Space } from './tables.ts';
-
-export interface HostWorld {
-  readonly fd: Iommufd;
-  readonly rfc: Rfc2023 | undefined;
-  readonly port: DevicePort;
-  /** SMMUs beyond SMMU 0 (`host.smmus`), index i+1 at [i]: device and its boot addresses. */
-  readonly extraSmmus: readonly { readonly dev: SmmuDevice; readonly boot: BootInfo }[];
-  /** One port per SMMU (index = `host.devices[].smmu`); ports[0] is `port`. */
-  readonly ports: readonly DevicePort[];
-  /** Scenario device name → device object ID. */
-  readonly devIds: Map<string, number>;
-  /** Host object name → object ID. */
-  readonly names: Map<string, number>;
-  /** NEST_PARENT HWPT ID → its stage-2 tables (guest IPA space). */
-  readonly parents: Map<number, S2Space>;
-  /** vIOMMU ID → parent HWPT ID; vDEVICEs (vSID → device ID) and vEVENTQ per vIOMMU. */
-  readonly viommuParent: Map<number, number>;
-  readonly vdevs: Map<number, Map<number, number>>;
-  readonly veventqOf: Map<number, number>;
-  /** Nested HWPT ID → parent HWPT ID (rfc-2023). */
-  readonly nestedParent: Map<number, number>;
-  readonly its: ItsDoorbell;
-  msi: MsiSetup | undefined;
-  guest: GuestWorld | undefined;
-  readonly hostLog: string[];
-  readonly guestEvents: EventRecord[];
-  logSeen: number;
-  rfcLogSeen: number;
-}
+import type { HostWorld } from './world.ts';
 
 export function makeHostWorld(ctx: ExecContext): HostWorld | undefined {
   const s = ctx.scenario;

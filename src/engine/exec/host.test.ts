@@ -7,7 +7,7 @@ import { canonicalGolden } from '../../golden/canonical.ts';
 import { loadScenarioText } from '../load.ts';
 import type { Scenario } from '../../scenario/types.ts';
 import { executeScenario } from '../execute.ts';
-import type { Observation, StepRecord } from '../types.ts';
+import type { Observation, StepRecord } from '../../scenario/observation.ts';
 
 const PROFILE = { name: 'test', features: [] } as const;
 const HEAD = `description: host executor test (linux-smmuv3-iommufd.md §6)

@@ -6,7 +6,7 @@
  */
 import type { BootOptions } from '../../smmu/boot.ts';
 import { type SmmuProfile, makeProfile } from '../../smmu/profile.ts';
-import type { CachePolicy } from '../../smmu/translate-types.ts';
+import type { CachePolicy } from '../../smmu/cache-policy.ts';
 import { profileOverrides } from '../../scenario/profile-block.ts';
 import type { Scenario } from '../../scenario/types.ts';
 

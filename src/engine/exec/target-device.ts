@@ -16,7 +16,7 @@ import { CERROR_NAME, type DecodedCommand, decodeCommand } from '../../arch/comm
 import { CMDQ_BASE, CMDQ_CONS, EVENTQ_BASE, GERROR, REG, REG64 } from '../../arch/registers.ts';
 import { PAGE_SIZE, SparseMemory } from '../../memory/sparse-memory.ts';
 import type { CerrorName, CmdqResult } from '../../smmu/cmdq.ts';
-import type { TransactionRequest, TransactionResult } from '../../smmu/device.ts';
+import type { TransactionRequest, TransactionResult } from '../../smmu/transaction.ts';
 import type { SmmuProfile } from '../../smmu/profile.ts';
 import { QueuePtr } from '../../smmu/regfile.ts';
 import { type SmmuTarget, TargetFailure, TargetUnsupported } from '../../target/contract.ts';

@@ -9,8 +9,8 @@ import type { RefPath, RefTools } from '../../scenario/language.ts';
 import type { Json } from '../../scenario/schema.ts';
 import type { Shape, StepBodies, StepKind } from '../../scenario/types.ts';
 import type { ExecContext } from '../exec/context.ts';
-import type { HostWorld } from '../exec/host-world.ts';
-import type { ObsValue } from '../types.ts';
+import type { HostWorld } from '../exec/world.ts';
+import type { ObsValue } from '../../scenario/observation.ts';
 
 export type Fields = Record<string, ObsValue>;
 /** A step's outcome: the record's `result` id and its fields (StepRecord without step/op). */

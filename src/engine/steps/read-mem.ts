@@ -5,7 +5,7 @@
  */
 import { hex32, hex64 } from '../../arch/fields.ts';
 import { enumOf, expect, int, obj, u64 } from '../../scenario/schema.ts';
-import type { ObsScalar } from '../types.ts';
+import type { ObsScalar } from '../../scenario/observation.ts';
 import { shape, type U64, type WithExpect } from '../../scenario/types.ts';
 import { defineStep, hx } from './define.ts';
 

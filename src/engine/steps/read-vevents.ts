@@ -2,7 +2,7 @@
 import { VEVENTQ_FLAG_LOST_EVENTS } from '../../host/veventq.ts';
 import { expect, int, name, obj } from '../../scenario/schema.ts';
 import { type WithExpect, shape } from '../../scenario/types.ts';
-import type { EventRecord } from '../types.ts';
+import type { EventRecord } from '../../scenario/observation.ts';
 import { eventRecord } from '../exec/events.ts';
 import { objId, res } from '../exec/host.ts';
 import { defineStep } from './define.ts';

@@ -12,9 +12,9 @@ import { type Shape, type Step, type StepKind, stepKind } from '../../scenario/t
 import { BudgetExceeded } from '../budget.ts';
 import { ExecFailure } from '../exec-failure.ts';
 import { hex64 } from '../../arch/fields.ts';
-import type { TransactionResult } from '../../smmu/device.ts';
+import type { TransactionResult } from '../../smmu/transaction.ts';
 import { type ExecContext, txnFields } from '../exec/context.ts';
-import type { StepRecord } from '../types.ts';
+import type { StepRecord } from '../../scenario/observation.ts';
 import type { StepDef, StepOut } from './define.ts';
 import { ackGerror } from './ack-gerror.ts';
 import { attach } from './attach.ts';

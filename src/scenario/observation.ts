@@ -9,11 +9,11 @@
  * number as decimal, string verbatim (pre-format narrower hex with hex32 / your own width),
  * boolean as true/false, null as null, arrays of those in flow style (e.g. raw dwords).
  */
-import type { Feature } from '../scenario/features.ts';
-import type { Scenario } from '../scenario/types.ts';
+import type { Feature } from './features.ts';
+import type { Scenario } from './types.ts';
 import type { TargetSpec } from '../target/contract.ts';
 import type { SmmuProfile } from '../smmu/profile.ts';
-import type { RunBudget } from './budget.ts';
+import type { RunBudget } from '../engine/budget.ts';
 
 export type ObsScalar = string | number | bigint | boolean | null;
 export type ObsValue = ObsScalar | readonly ObsScalar[];
