@@ -11,7 +11,6 @@
  */
 import type { Feature } from './features.ts';
 import type { Scenario } from './types.ts';
-import type { TargetSpec } from '../target/contract.ts';
 import type { SmmuProfile } from '../smmu/profile.ts';
 import type { RunBudget } from '../engine/budget.ts';
 
@@ -115,3 +114,6 @@ export type ExecuteScenario = (scenario: Scenario, opts: ExecuteOptions) => Obse
 export interface ExecutorModule {
   readonly executeScenario: ExecuteScenario;
 }
+
+/** How a runner names the SMMU under test (src/target/contract.ts re-exports it): serialisable, so worker threads can build their own. */
+export type TargetSpec = { readonly kind: 'builtin' } | { readonly kind: 'qemu'; readonly binary: string };

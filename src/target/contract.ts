@@ -121,5 +121,5 @@ export class TargetFailure extends Error {
   override readonly name = 'TargetFailure';
 }
 
-/** How a runner names a target: serialisable, so worker threads can build their own. */
-export type TargetSpec = { readonly kind: 'builtin' } | { readonly kind: 'qemu'; readonly binary: string };
+/** How a runner names a target (defined beside the Observation contract it travels in). */
+export type { TargetSpec } from '../scenario/observation.ts';
