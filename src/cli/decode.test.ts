@@ -86,3 +86,17 @@ t.test('parseDword', async (t) => {
   t.equal(parseDword(''), undefined);
   t.equal(parseDword('0x'), undefined);
 });
+
+t.test('decode s1ttd / s2ttd: table, block, page or invalid by bits[1:0], level and granule', async (t) => {
+  const page = runDecode(['s1ttd', '0x0040_0000_8000_1743']);
+  t.equal(page.exitCode, 0);
+  t.match(page.stdout, /^page stage-1 level-3 descriptor, 4K granule\n/);
+  t.match(page.stdout, /AF/);
+  const table = runDecode(['s2ttd', '0x1000_0003', '--level=1']);
+  t.match(table.stdout, /^table stage-2 level-1 descriptor, 4K granule\n/);
+  t.match(runDecode(['s2ttd', '0x4000_0401', '--level=2', '--granule=64k']).stdout, /^block stage-2 level-2 descriptor, 64K granule\n/);
+  t.match(runDecode(['s1ttd', '0x0']).stdout, /^invalid stage-1 level-3 descriptor.*Translation fault/);
+  t.match(runDecode(['s1ttd', '0x1001']).stdout, /^reserved stage-1 level-3/);
+  t.match(runDecode(['s1ttd', '1', '--level=7']).stderr, /--level must be 0, 1, 2 or 3/);
+  t.match(runDecode(['s1ttd', '1', '--granule=8k']).stderr, /--granule must be 4k, 16k or 64k/);
+});

@@ -177,8 +177,48 @@ t.test('behaviours 4/8/9: attach writes the physical STE (abort / S2 / nested) w
   tt.same(ste, r.ste);
   const ops = w.port.executed.map((c) => opcodeOf(c));
   tt.equal(ops.filter((o) => o === OP.CFGI_STE).length, r.syncs);
-  tt.equal(ops.filter((o) => o === OP.CMD_SYNC).length, r.syncs);
-  tt.equal(ops.at(-1), OP.PREFETCH_CONFIG, 'PREFETCH_CONFIG after the last write');
+  tt.equal(ops.filter((o) => o === OP.CMD_SYNC).length, r.syncs + 1, 'STE-write syncs + the ATC flush sync');
+  tt.same(ops.slice(-3), [OP.PREFETCH_CONFIG, OP.ATC_INV, OP.CMD_SYNC], 'PREFETCH_CONFIG after the last write, then the ATC flush');
+  tt.end();
+});
+
+t.test('attach commit (§6.5 normal ATS sequencing): ATC flush after the STE install when ATS ends up on', (tt) => {
+  const w = nestedWorld();
+  const mk = (vste: [bigint, bigint]) => must(w.fd.allocNestedHwpt({ devId: w.d1, viommuId: w.vi.viommuId, dataType: 2, data: vsteBytes(vste) })).hwptId;
+  const atcFlush = [BigInt(OP.ATC_INV) | (0x10n << 32n), 52n]; // SSV=0, Global=0, Address=0, Size=52 (SMMUv3 §4.5.1)
+  /** The ATC_INV commands issued, and whether each follows the last STE write (CFGI_STE). */
+  const flushes = () => {
+    const cmds = w.port.executed;
+    const lastCfgi = cmds.map((c) => opcodeOf(c)).lastIndexOf(OP.CFGI_STE);
+    const atc = cmds.flatMap((c, i) => (opcodeOf(c) === OP.ATC_INV ? [{ i, cmd: [...c] }] : []));
+    return { lastCfgi, atc, last: cmds.at(-1) ?? [] };
+  };
+  w.port.executed.length = 0;
+  must(w.fd.attach(w.d1, mk([S1_VSTE[0], S1_VSTE[1] | (1n << 28n)])));
+  const on = flushes();
+  tt.ok(on.lastCfgi >= 0, 'the STE was written');
+  tt.same(on.atc.map((a) => a.cmd), [atcFlush], 'ATS off → on: one full ATC_INV for SID 0x10');
+  tt.ok((on.atc[0]?.i ?? -1) > on.lastCfgi, 'issued after the STE install');
+  tt.equal(opcodeOf(on.last), OP.CMD_SYNC, 'then CMD_SYNC (§4.7.3)');
+  w.port.executed.length = 0;
+  must(w.fd.attach(w.d1, mk([S1_VSTE[0] | 0x1000_0000n, S1_VSTE[1] | (1n << 28n)])));
+  const kept = flushes();
+  tt.same(kept.atc.map((a) => a.cmd), [atcFlush], 'ATS kept on, translation changed: flushed again');
+  tt.ok((kept.atc[0]?.i ?? -1) > kept.lastCfgi, 'after the STE install');
+  tt.equal(opcodeOf(kept.last), OP.CMD_SYNC);
+  w.port.executed.length = 0;
+  must(w.fd.attach(w.d1, mk([1n | (4n << 1n), 0n])));
+  tt.notOk(w.port.executed.some((c) => opcodeOf(c) === OP.ATC_INV), 'ATS turned off: no flush before enabling');
+  tt.end();
+});
+
+t.test('attach commit: a device without ATS gets no ATC flush', (tt) => {
+  const port = new FakePort();
+  const fd = new Iommufd({ smmus: [{ name: 's', port }], devices: [dev('0000:01:00.0', 0x10, { ats: false })] });
+  const p = must(fd.allocPagingHwpt(1, { flags: HWPT_ALLOC_NEST_PARENT }));
+  must(fd.attach(1, p.hwptId));
+  tt.equal(STE.get(port.readSte(0x10), 'EATS'), 0n);
+  tt.notOk(port.executed.some((c) => opcodeOf(c) === OP.ATC_INV));
   tt.end();
 });
 

@@ -18,6 +18,7 @@ import { type SmmuFeatures, probeFeatures } from './features.ts';
 import {
   type InvalidateArgs, type InvalidateResult, invalidatePrecheck, invalidateViommu,
 } from './invalidate.ts';
+import { cmdAtcInvAll, cmdSync } from './commands.ts';
 import { s2UnmapBatches } from './s2-inval.ts';
 import { atsSidsUsing, s2Map, s2UnmapTables, setParentPgtable, setParentTables } from './iommufd-s2.ts';
 import type { LeafAttrs, PageTableBuilder } from '../pgtable/builder.ts';
@@ -243,6 +244,14 @@ export class Iommufd {
     }
     const syncs = this.#writeStes(s, dev, target, opts.onStep);
     if (typeof syncs !== 'number') return syncs;
+    // arm_smmu_attach_commit (reference §6.5 "normal ATS sequencing"): after the STE install,
+    // ATS being turned on (arm_smmu_enable_ats flushes before pci_enable_ats) or kept on with a
+    // changed translation flushes the master's whole ATC: ATC_INV SSV=0 Size=52 per SID + CMD_SYNC
+    // (SMMUv3 §4.5.1, §4.7.3). Not counted in `syncs`, which counts the STE-write syncs.
+    if (atsOn) {
+      const r = this.#issue(s, [...dev.spec.sids.map((sid) => cmdAtcInvAll(sid)), cmdSync()]);
+      if (!r.ok) return fail('ETIMEDOUT', 'ATC invalidation before enabling ATS timed out');
+    }
     const old = dev.hwpt !== undefined ? this.#store.raw(dev.hwpt) : undefined;
     if (old && (old.kind === 'hwpt_paging' || old.kind === 'hwpt_nested')) old.users--;
     obj.users++;

@@ -4,7 +4,7 @@
  * so `Iommufd.setParentPgtable(id, s2PgtableConfig(builder))` programs matching STEs.
  */
 import { sl0ForLevel } from '../arch/ttd.ts';
-import { gShiftOf, psEncoding } from '../pgtable/descriptors.ts';
+import { gShiftOf, psEncoding } from '../arch/ttd.ts';
 import type { PageTableBuilder } from '../pgtable/builder.ts';
 import type { S2Config } from './ste-build.ts';
 

@@ -2,7 +2,7 @@ import t from 'tap';
 import { SparseMemory } from '../memory/sparse-memory.ts';
 import { PageAllocator } from '../memory/page-allocator.ts';
 import { PageTableBuilder, descriptorAddress } from './builder.ts';
-import { decodeOA, encodeOA, psBits, psEncoding, s1Leaf, s2Leaf, tableDesc, tg1Encoding } from './descriptors.ts';
+import { decodeOA, encodeOA, psBits, psEncoding, s1Leaf, s2Leaf, tableDesc, tg1Encoding } from '../arch/ttd.ts';
 import { TTD } from '../arch/ttd.ts';
 
 function mk(o: Partial<ConstructorParameters<typeof PageTableBuilder>[0]> = {}) {

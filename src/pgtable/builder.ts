@@ -11,7 +11,7 @@ import { blockAllowed, levelShift, sl0ForLevel, startLevelS1, startLevelS2 } fro
 import {
   type GranuleBytes, type S1LeafAttrs, type S2LeafAttrs, type TableAttrs, decodeOA, gShiftOf, psEncoding, s1Leaf, s2Leaf,
   tableDesc, tg0Encoding, tg1Encoding, withTableAttrs,
-} from './descriptors.ts';
+} from '../arch/ttd.ts';
 
 /** What the builder needs of memory: SparseMemory, or a view of it (e.g. IPA space, see ipaView). */
 export interface TableMemory {

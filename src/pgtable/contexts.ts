@@ -5,7 +5,7 @@
 import type { S1Context, S2Context } from '../smmu/translate-types.ts';
 import { type PageTableBuilder } from './builder.ts';
 import { sl0ForLevel } from '../arch/ttd.ts';
-import { gShiftOf } from './descriptors.ts';
+import { gShiftOf } from '../arch/ttd.ts';
 
 export function s1ContextFor(ttb0: PageTableBuilder | undefined, ttb1: PageTableBuilder | undefined, over: Partial<S1Context> = {}): S1Context {
   const base: S1Context = {

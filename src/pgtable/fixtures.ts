@@ -8,7 +8,7 @@
 import { SparseMemory } from '../memory/sparse-memory.ts';
 import { PageAllocator } from '../memory/page-allocator.ts';
 import { PageTableBuilder, ipaView } from './builder.ts';
-import { type GranuleBytes } from './descriptors.ts';
+import { type GranuleBytes } from '../arch/ttd.ts';
 import { s1ContextFor, s2ContextFor } from './contexts.ts';
 import { Tlb } from '../smmu/tlb.ts';
 import type { CachePolicy } from '../smmu/cache-policy.ts';

@@ -83,3 +83,10 @@ t.test('host devices inside SIDSIZE, ext_abort with pa, aligned raw writes, vdev
   t.match(errors(`host: {}\nsteps:\n  - vdevice: { device: nic0 }\n`), [/^CONFLICT steps\[0\]\.vdevice .*needs a vIOMMU/]);
   t.same(errors(`host: { uapi: rfc-2023 }\nsteps:\n  - vdevice: { device: nic0 }\n`), []);
 });
+
+t.test('host device on an SMMU that does not exist; attach probe of an undeclared device', async (t) => {
+  t.match(errors(`host: { devices: [ { device: nic0, smmu: 1 } ] }\nsteps: []\n`), [/^CONFLICT host\.devices\[0\]\.smmu .*SMMU 1 does not exist/]);
+  t.match(errors(`host: {}\nsteps:\n  - attach: { device: nic0, probe: { device: gpu, iova: 0x1000, access: read } }\n`), [
+    /^UNKNOWN_REFERENCE steps\[0\]\.attach\.probe\.device/,
+  ]);
+});

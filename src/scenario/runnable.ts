@@ -21,7 +21,7 @@ import { REG } from '../arch/registers.ts';
 import { STE } from '../arch/ste.ts';
 import { startLevelS2 } from '../arch/ttd.ts';
 import { leafCountBound, tableGeometry } from '../pgtable/builder.ts';
-import { gShiftOf } from '../pgtable/descriptors.ts';
+import { gShiftOf } from '../arch/ttd.ts';
 import { DEFAULT_PROFILE } from '../smmu/profile.ts';
 import type { LoadCaps } from './caps.ts';
 import { commandFields } from './command-fields.ts';
@@ -84,6 +84,15 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
     fieldMap(STE, st.fields, at);
   };
   (s.streams ?? []).forEach((st, i) => ste(st, ['streams', i]));
+  (s.host?.devices ?? []).forEach((d, i) => {
+    if ((d.smmu ?? 0) >= (s.host?.smmus ?? 1))
+      report('CONFLICT', ['host', 'devices', i, 'smmu'], `SMMU ${d.smmu} does not exist: host.smmus is ${s.host?.smmus ?? 1}`);
+  });
+  s.steps.forEach((step, i) => {
+    const probe = 'attach' in step ? step.attach.probe : undefined;
+    if (probe !== undefined && !devices.has(probe.device))
+      report('UNKNOWN_REFERENCE', ['steps', i, 'attach', 'probe', 'device'], `Unknown device "${probe.device}" for the attach probe`);
+  });
   if (s.host !== undefined) {
     // The host binds every declared device; Linux's probe refuses a StreamID the SMMU cannot
     // index (arm_smmu_sid_in_range: SID < 2^SIDSIZE), so such a device cannot be part of a host.
@@ -236,8 +245,11 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
     const kind = stepKind(step);
     const at: Path = ['steps', i, kind];
     if ('ste' in step) ste(step.ste, at);
-    else if ('dma' in step) ssid(step.dma.ssid, [...at, 'ssid']);
-    else if ('resume' in step) ssid(step.resume.ssid, [...at, 'ssid']);
+    else if ('dma' in step) {
+      ssid(step.dma.ssid, [...at, 'ssid']);
+      if (step.dma.iova + BigInt(step.dma.size ?? 8) > U64_TOP)
+        report('BAD_VALUE', [...at, 'size'], `A DMA of ${step.dma.size ?? 8} bytes at 0x${step.dma.iova.toString(16)} wraps past 2^64`);
+    } else if ('resume' in step) ssid(step.resume.ssid, [...at, 'ssid']);
     else if ('msi' in step) ssid(step.msi.ssid, [...at, 'ssid']);
     else if ('attach' in step) ssid(step.attach.probe?.ssid, [...at, 'probe', 'ssid']);
     else if ('cmdq' in step) step.cmdq.commands.forEach((c, j) => command(c, [...at, 'commands', j]));

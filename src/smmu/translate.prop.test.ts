@@ -5,7 +5,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { setup, type Setup } from '../pgtable/fixtures.ts';
 import { type PageTableBuilder } from '../pgtable/builder.ts';
-import { type GranuleBytes, gShiftOf } from '../pgtable/descriptors.ts';
+import { type GranuleBytes, gShiftOf } from '../arch/ttd.ts';
 import { startLevelS1 } from '../arch/ttd.ts';
 import { translate } from './translate.ts';
 import type { TranslationResult } from './translate-types.ts';

@@ -7,7 +7,7 @@ import { levelShift, sl0ForLevel } from '../../arch/ttd.ts';
 import { SparseMemory } from '../../memory/sparse-memory.ts';
 import { PageAllocator } from '../../memory/page-allocator.ts';
 import { PageTableBuilder, type TableMemory, ipaView, type LeafAttrs } from '../../pgtable/builder.ts';
-import { type GranuleBytes, decodeOA, gShiftOf, psEncoding, tg0Encoding } from '../../pgtable/descriptors.ts';
+import { type GranuleBytes, decodeOA, gShiftOf, psEncoding, tg0Encoding } from '../../arch/ttd.ts';
 import type { CdEntry, CdTable, Granule, Perm, S1Map, S1Table, S2Map, S2Table, Scenario } from '../../scenario/types.ts';
 import { type Allocators, GUEST_TABLE_IPA_BASE, GUEST_TABLE_IPA_LIMIT, allocAt } from './layout.ts';
 
