@@ -21,6 +21,8 @@ Usage:
       --expect-fail FILE  scenario ids expected to fail (XFAIL; a pass is XPASS = failure)
       --check-obsolete    fail on goldens whose scenario no longer exists
       --timings           include wall times in the report
+      --target T          builtin | qemu | qemu=PATH: the SMMU under test (docs/targets.md)
+      --reference         with --target: differential report against the reference model
       --budget-steps N    per-scenario step budget (default 100000)
       --budget-ms N       per-scenario wall time in ms, checked between steps (default 30000);
                           over budget: error at the step, exit 2, the suite goes on

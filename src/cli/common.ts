@@ -2,6 +2,7 @@
 import { relative, resolve } from 'node:path';
 import { closest } from '../arch/fields.ts';
 import type { Profile } from '../scenario/observation.ts';
+import type { TargetSpec } from '../target/contract.ts';
 import { FEATURES, type Feature, isFeature } from '../scenario/features.ts';
 import { formatLoadError } from '../scenario/errors.ts';
 import { type PartProfile, loadProfileFile } from '../scenario/profile-file.ts';
@@ -14,6 +15,7 @@ export const COMMON_OPTIONS: Options = {
   golden: { type: 'string' },
   features: { type: 'string' },
   executor: { type: 'string' },
+  target: { type: 'string' },
   config: { type: 'string' },
   profile: { type: 'string' },
 };
@@ -23,6 +25,8 @@ export interface Common {
   readonly goldenDir: string;
   readonly profile: Profile;
   readonly executorModule: string;
+  /** --target: the SMMU under test (absent: the built-in emulator). */
+  readonly target?: TargetSpec;
   readonly config: ProjectConfig;
   /**
    * How to run this tool again with the same settings, for the commands it suggests: the
@@ -30,6 +34,14 @@ export interface Common {
    * (`npx smmu-conform run --root x --golden y`).
    */
   readonly rerun: string;
+}
+
+/** `--target builtin | qemu | qemu=PATH` → a TargetSpec, or why not. */
+export function parseTarget(text: string | undefined): TargetSpec | undefined | string {
+  if (text === undefined || text === 'builtin' || text === 'emulator') return undefined;
+  if (text === 'qemu') return { kind: 'qemu', binary: 'qemu-system-aarch64' };
+  if (text.startsWith('qemu=') && text.length > 5) return { kind: 'qemu', binary: text.slice(5) };
+  return `Unknown --target "${text}"; expected builtin, qemu or qemu=PATH`;
 }
 
 /** Module beside this file's tree: `.ts` under tsx, `.js` in dist. */
@@ -88,7 +100,10 @@ export function commonSettings(p: Parsed, cwd: string): Common | string {
   if (list !== undefined) flags.push('--features', quote(list));
   if (exec !== undefined) flags.push('--executor', quote(exec));
   if (partFlag !== undefined) flags.push('--profile', quote(partFlag));
-  return { root, goldenDir, profile, executorModule, config: cfg, rerun: [`${TOOL} run`, ...flags].join(' ') };
+  const target = parseTarget(str(p.values['target']));
+  if (typeof target === 'string') return target;
+  if (target !== undefined) flags.push('--target', quote(str(p.values['target']) ?? ''));
+  return { root, goldenDir, profile, executorModule, config: cfg, rerun: [`${TOOL} run`, ...flags].join(' '), ...(target !== undefined ? { target } : {}) };
 }
 
 /** Shell-quote an argument only when it needs it. */

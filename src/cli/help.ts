@@ -21,6 +21,9 @@ Reports:
                         without FILE (stdout), e.g. --reporter pretty --reporter html:out/report.html
   --verbose, -v         reasons on SKIP lines and details of expected failures
   --timings             include per-scenario wall times in every report
+  --target T            the SMMU under test: builtin (default) | qemu | qemu=PATH (docs/targets.md);
+                        known deviations from targets/<name>.yaml are XFAIL
+  --reference           with --target: print the differential report against the reference model
 Target:
   --features LIST       profile features (default: all, or the --profile part's), e.g. s1,s2,nesting
   --profile FILE        the SMMU part under test: every scenario runs on it (its own smmu: block

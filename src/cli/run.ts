@@ -1,6 +1,10 @@
 /** `smmu-conform run`: run scenarios, compare with goldens, report. */
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { loadExpectFail } from '../engine/expect-fail.ts';
+import { type ExpectFailList, loadExpectFail } from '../engine/expect-fail.ts';
+import { loadTargetExpectations } from '../target/expectations.ts';
+import { targetName } from '../target/name.ts';
+import { differentialReport } from '../report/differential.ts';
 import { runSuite } from '../engine/run-suite.ts';
 import { parseShard } from '../engine/shard.ts';
 import { detectCi } from '../golden/store.ts';
@@ -25,6 +29,7 @@ export const RUN_OPTIONS: Options = {
   'check-obsolete': { type: 'boolean' },
   'allow-empty': { type: 'boolean' },
   timings: { type: 'boolean' },
+  reference: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   'budget-steps': { type: 'string' },
   'budget-ms': { type: 'string' },
@@ -71,10 +76,31 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   if (create && !update) return usage('--create only makes sense with --update');
   const ci = update ? detectCi(io.env) : undefined;
   if (ci !== undefined) return usage(`Refusing to update goldens under CI (${ci}); run --update locally and commit the goldens`);
+  if (update && common.target !== undefined) return usage('Refusing --update with --target: goldens hold the reference model\'s observations');
   const efFlag = str(p.values['expect-fail']);
   const efPath = efFlag !== undefined ? resolve(io.cwd, efFlag) : cfg.expect_fail !== undefined ? resolve(cfg.dir, cfg.expect_fail) : undefined;
-  const expectFail = efPath === undefined ? undefined : loadExpectFail(efPath);
+  let expectFail: ExpectFailList | string | undefined = efPath === undefined ? undefined : loadExpectFail(efPath);
   if (typeof expectFail === 'string') return usage(expectFail);
+  const notes: string[] = [];
+  let name: string | undefined;
+  if (p.values['reference'] === true && common.target === undefined) return usage('--reference compares a --target with the reference model; name the target');
+  if (common.target !== undefined) {
+    try {
+      name = targetName(common.target);
+    } catch (e) {
+      return usage(e instanceof Error ? e.message : String(e));
+    }
+  }
+  if (common.target !== undefined && name !== undefined && expectFail === undefined) {
+    // known deviations of the target: targets/<name>.yaml beside the scenarios root
+    const file = resolve(common.root, '..', 'targets', `${name}.yaml`);
+    if (existsSync(file)) {
+      expectFail = loadTargetExpectations(file);
+      if (typeof expectFail === 'string') return usage(expectFail);
+    } else {
+      notes.push(`No expectation file ${file} for ${name}: every deviation shows as a failure`);
+    }
+  }
 
   const budget: { maxSteps?: number; maxMs?: number } = {};
   for (const [opt, key] of [['budget-steps', 'maxSteps'], ['budget-ms', 'maxMs']] as const) {
@@ -104,13 +130,15 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     rerun: common.rerun,
     profile: common.profile,
     executorModule: common.executorModule,
+    ...(common.target !== undefined ? { target: common.target } : {}),
     timings,
     ...(Object.keys(budget).length > 0 ? { budget } : {}),
     ...(progress ? { onResult: (r, done, total) => io.stderr(`\r\x1b[K[${done}/${total}] ${r.state.padEnd(5)} ${r.id}`) } : {}),
   });
   if (progress) io.stderr('\r\x1b[K');
 
-  const input: ReportInput = { results: suite.results, written: suite.written, problems: suite.problems, notes: suite.notes, timings, elapsedMs: performance.now() - t0 };
+  const input: ReportInput = { results: suite.results, written: suite.written, problems: suite.problems, notes: [...notes, ...suite.notes], timings, elapsedMs: performance.now() - t0, ...(name !== undefined ? { target: name } : {}) };
+  if (p.values['reference'] === true && name !== undefined) io.stdout(differentialReport(name, suite.results));
   // Invalid input is also said on stderr, whatever the reporters: a CI log shows why nothing ran.
   for (const pr of suite.problems) if (pr.severity === 'invalid') io.stderr(`smmu-conform run: ${pr.message}\n`);
   let extras: Promise<HtmlExtras> | undefined;

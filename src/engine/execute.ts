@@ -14,14 +14,19 @@ import { REG, type RegName } from '../arch/registers.ts';
 import { SparseMemory } from '../memory/sparse-memory.ts';
 import { bootSmmu, installSte } from '../smmu/boot.ts';
 import { SmmuDevice } from '../smmu/device.ts';
-import { makeProfile } from '../smmu/profile.ts';
+import { type SmmuProfile, makeProfile } from '../smmu/profile.ts';
+import { CHOICE_NAMES } from '../scenario/choices.ts';
 import { type Scenario, stepExpect, stepKind } from '../scenario/types.ts';
 import { BudgetExceeded, BudgetMeter } from './budget.ts';
 import { ExecFailure, type ScenarioPath } from './exec-failure.ts';
-import { activeGerror, cerrorOf, consOf, eventsWritten, type ExecContext } from './exec/context.ts';
+import { activeGerror, cerrorOf, consOf, type Dut, emulatorOnly, eventsWritten, type ExecContext } from './exec/context.ts';
 import { eventRecord } from './exec/events.ts';
 import { layoutKey, makeAllocators } from './exec/layout.ts';
-import { execProfile } from './exec/profile.ts';
+import { type ExecProfile, execProfile } from './exec/profile.ts';
+import { TargetDevice } from './exec/target-device.ts';
+import { checkTargetProfile, openTarget } from './exec/target-open.ts';
+import { normalisationsFor } from '../target/normalise.ts';
+import type { SmmuTarget } from '../target/contract.ts';
 import { injectFault } from './exec/faults.ts';
 import { hostAfterStep, hostEvent, hostResetInvalidate, makeHostWorld } from './exec/host-world.ts';
 import { encodeSte, streamSid } from './exec/streams.ts';
@@ -42,17 +47,40 @@ function sidBitsFor(s: Scenario, sidSize: number, strtab: 'linear' | '2level'): 
 }
 
 export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: ExecuteOptions): Observation => {
+  const ep = at(['smmu'], () => withChoices(execProfile(scenario, opts.profile.smmu), opts.choices));
+  if (opts.target === undefined || opts.target.kind === 'builtin') {
+    const mem = new SparseMemory();
+    const dev = at(['smmu'], () => new SmmuDevice({ mem, profile: ep.profile, cachePolicy: ep.cachePolicy }));
+    return executeOn(scenario, opts, dev, ep);
+  }
+  const target = openTarget(opts.target, scenario);
+  try {
+    return executeOn(scenario, opts, new TargetDevice(target), ep);
+  } finally {
+    target.close();
+  }
+};
+
+/** Run a scenario on an already-open target (the caller closes it): tests, embedders. */
+export function executeOnTarget(scenario: Scenario, opts: ExecuteOptions, target: SmmuTarget): Observation {
+  return executeOn(scenario, opts, new TargetDevice(target), execProfile(scenario, opts.profile.smmu));
+}
+
+function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecProfile): Observation {
+  if (dev instanceof TargetDevice) checkTargetProfile(scenario, ep, dev);
   const meter = new BudgetMeter(opts.budget);
-  const ep = at(['smmu'], () => execProfile(scenario, opts.profile.smmu));
-  const mem = new SparseMemory();
+  const mem = dev.mem;
   // Zero-filled RAM first: boot structures and tables may be placed inside it.
   (scenario.memory?.ram ?? []).forEach((r, i) => at(['memory', 'ram', i], () => mem.zero(r.pa, Number(r.size))));
-  const dev = at(['smmu'], () => new SmmuDevice({ mem, profile: ep.profile, cachePolicy: ep.cachePolicy }));
   const alloc = makeAllocators(mem);
   const sidBits = sidBitsFor(scenario, makeProfile(ep.profile).sidSize, ep.boot.strtab);
+  // a target without IDR0.Hyp boots with as many commands as the reference model (boot.ts padEl2)
+  const ref = makeProfile(ep.profile);
+  const padEl2 = dev instanceof TargetDevice && ref.hyp && !dev.profile.hyp;
   // a host scenario's SMMU is reset by the Linux-like host (three CMD_SYNC batches); others by the compact batch
   const boot = at(['smmu'], () => bootSmmu(dev, alloc.host, {
     ...ep.boot, ...(sidBits !== undefined ? { sidBits } : {}), ...(scenario.host !== undefined ? { invalidate: hostResetInvalidate } : {}),
+    ...(padEl2 ? { padEl2 } : {}),
   }));
   const tables = at(['memory'], () => buildTables(scenario, mem, alloc, dev.profile.oas));
   const ctx: ExecContext = {
@@ -80,7 +108,8 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
   };
   at([], () => drain(0));
   // smmu.event_drain: explicit — from here on only drain_events steps consume the event queue.
-  const explicit = scenario.smmu?.event_drain === 'explicit' ? { marks: [{ step: 0, written: eventsWritten(dev) }], consumed: eventsWritten(dev) } : undefined;
+  const emuForDrain = scenario.smmu?.event_drain === 'explicit' ? emulatorOnly(ctx, 'smmu.event_drain: explicit') : undefined;
+  const explicit = emuForDrain !== undefined ? { marks: [{ step: 0, written: eventsWritten(emuForDrain) }], consumed: eventsWritten(emuForDrain) } : undefined;
   if (explicit !== undefined) {
     (ctx as { explicitDrain?: typeof explicit }).explicitDrain = explicit;
     dev.evtqConsumerStopped = true;
@@ -95,7 +124,7 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
     meter.path = path;
     meter.tick();
     steps.push(runStep(ctx, step, i + 1));
-    explicit?.marks.push({ step: i + 1, written: eventsWritten(dev) });
+    if (explicit !== undefined && emuForDrain !== undefined) explicit.marks.push({ step: i + 1, written: eventsWritten(emuForDrain) });
     at(path, () => drain(i + 1));
     // Read only what an inline expectation names, after the drain (a read of EVENTQ_PROD then
     // sees every record of the step).
@@ -116,8 +145,10 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
     layout: { ...layout, ...steLayout(ctx) },
     ...(regs.length > 0 ? { regs } : {}),
     ...(ctx.trace ? { walks: ctx.walks } : {}),
+    ...(scenario.permitted !== undefined && !(dev instanceof TargetDevice) ? { permitted: referenceChoices(scenario, dev.profile, ep) } : {}),
+    ...(dev instanceof TargetDevice ? { target: { name: dev.target.name, normalisations: normalisationsFor(dev.target.capabilities).map((n) => n.id) } } : {}),
   };
-};
+}
 
 /** Run a setup phase; an exception becomes an ExecFailure located at `path` in the scenario. */
 function at<T>(path: ScenarioPath, f: () => T): T {
@@ -155,4 +186,26 @@ function steLayout(ctx: ExecContext): Record<string, ObsScalar> {
   const l: Record<string, ObsScalar> = {};
   for (const sid of [...ctx.steAddrs.keys()].sort((a, b) => a - b)) l[layoutKey('ste', `0x${sid.toString(16)}`)] = ctx.steAddrs.get(sid) ?? null;
   return l;
+}
+
+/** The emulator with other values of IMPLEMENTATION DEFINED choices (the alternatives a scenario permits). */
+function withChoices(ep: ExecProfile, choices: Readonly<Record<string, string>> | undefined): ExecProfile {
+  if (choices === undefined) return ep;
+  let out = ep;
+  for (const [name, v] of Object.entries(choices)) {
+    if (name === 'cmd_res0' && (v === 'ill' || v === 'ignore')) out = { ...out, profile: { ...out.profile, cmdRes0: v } };
+    else if (name === 'cache_policy' && (v === 'max' || v === 'none')) out = { ...out, cachePolicy: v };
+    else throw new RangeError(`Unknown choice ${name}=${v}`);
+  }
+  return out;
+}
+
+/** The values the emulator took for the choices the scenario declares. */
+function referenceChoices(s: Scenario, p: SmmuProfile, ep: ExecProfile): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of CHOICE_NAMES) {
+    if (s.permitted?.[name] === undefined) continue;
+    out[name] = name === 'cmd_res0' ? p.cmdRes0 : ep.cachePolicy;
+  }
+  return out;
 }

@@ -10,6 +10,8 @@ export interface ExpectFailList {
   readonly matches: (id: string) => boolean;
   /** Entries that matched no selected scenario (reported as notes). */
   readonly unused: (ids: readonly string[]) => string[];
+  /** Why the scenario is expected to fail (rule and section), shown with XFAIL / XPASS. */
+  readonly reason?: (id: string) => string | undefined;
 }
 
 export function loadExpectFail(path: string): ExpectFailList | string {

@@ -16,6 +16,11 @@ import { locateIn } from '../scenario/locate.ts';
 import { expectMismatches } from './check-expect.ts';
 import type { ScenarioResult } from './result.ts';
 import type { ExecuteScenario, ExecutorModule, Profile } from '../scenario/observation.ts';
+import { TargetFailure, type TargetSpec, TargetUnsupported } from '../target/contract.ts';
+import { projectCanonical } from '../target/normalise.ts';
+import type { ChoiceName } from '../scenario/choices.ts';
+import { matchPermitted } from './permitted.ts';
+import { targetFeatures } from './target-features.ts';
 
 export interface RunTask {
   readonly id: string | undefined;
@@ -35,6 +40,8 @@ export interface RunTask {
 export interface RunContext {
   readonly executorModule: string;
   readonly profile: Profile;
+  /** The SMMU under test (default: the built-in emulator); its ID registers decide `requires:`. */
+  readonly target?: TargetSpec;
   readonly caps?: Partial<LoadCaps>;
   /** Per-scenario work and wall-time limits (engine/budget.ts; default DEFAULT_BUDGET). */
   readonly budget?: RunBudget;
@@ -91,6 +98,12 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
   if (missing.length > 0) {
     return done({ state: 'skip', invalid: false, golden: 'not-run', messages: [`requires ${missing.join(', ')} (not in profile ${ctx.profile.name})`] });
   }
+  if (ctx.target !== undefined && ctx.target.kind !== 'builtin') {
+    const tf = targetFeatures(ctx.target);
+    if (typeof tf === 'string') return done({ state: 'error', invalid: false, golden: 'not-run', messages: [tf] });
+    const lacks = (scenario.requires ?? []).filter((f) => !tf.features.includes(f));
+    if (lacks.length > 0) return done({ state: 'skip', invalid: false, golden: 'not-run', messages: [`requires ${lacks.join(', ')} (not in ${tf.name}'s ID registers)`] });
+  }
   if (task.goldenFile === undefined) {
     return done({ state: 'error', invalid: true, golden: 'not-run', messages: [`Scenario ${task.display} is outside the scenarios root, so it has no golden`] });
   }
@@ -99,8 +112,18 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
 
   let obs;
   try {
-    obs = exec(scenario, { profile: ctx.profile, ...(ctx.budget !== undefined ? { budget: ctx.budget } : {}) });
+    obs = exec(scenario, {
+      profile: ctx.profile, ...(ctx.budget !== undefined ? { budget: ctx.budget } : {}), ...(ctx.target !== undefined ? { target: ctx.target } : {}),
+    });
   } catch (e) {
+    const unsupported = unsupportedReason(e);
+    if (unsupported !== undefined) return done({ state: 'skip', invalid: false, golden: 'not-run', messages: [unsupported] });
+    // on an external target the executor that runs the reference cleanly can only be thrown off by
+    // what the target did (QEMU aborted on an assertion, stopped answering, left the queue inconsistent):
+    // a failure of the target, which an expectation file can list, not a harness error
+    if (hasFailure(e) || (ctx.target !== undefined && ctx.target.kind !== 'builtin')) {
+      return done({ state: 'fail', invalid: false, golden: 'not-run', messages: [`Target failed: ${e instanceof Error ? e.message : String(e)}`] });
+    }
     // An executor failure or a run over its budget: located in the scenario, exit 2 (like an
     // invalid file), no stack; the suite goes on with the next scenario.
     const path = failurePath(e);
@@ -117,13 +140,31 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
     return done({ state: 'error', invalid: false, golden: 'not-run', messages: [`Cannot serialise observation: ${e instanceof Error ? e.message : String(e)}`] });
   }
   // Every failed inline expectation, each at the file:line:col of the expectation that failed.
+  // Inline `expect:` values are reference-model values: on a target only the normalised golden comparison applies.
   const source = loaded.source ?? '';
-  const messages = expectMismatches(scenario, obs).map((m) => {
+  const messages = obs.target !== undefined ? [] : expectMismatches(scenario, obs).map((m) => {
     const p = locateIn(source, m.path);
     return `${task.display}:${p.line}:${p.col}: ${m.message}`;
   });
   const expectFailures = messages.length;
-  const cmp = compareGolden(actual, readGolden(task.goldenFile), task.goldenDisplay);
+  const notes: string[] = [];
+  const norms = obs.target?.normalisations ?? [];
+  const golden = readGolden(task.goldenFile);
+  let cmp = compareGolden(projectCanonical(actual, norms), golden === undefined ? undefined : projectCanonical(golden, norms), task.goldenDisplay);
+  if (obs.target === undefined) {
+    // the reference model must itself take one of the values the scenario permits
+    for (const [name, v] of Object.entries(obs.permitted ?? {})) {
+      const allowed = scenario.permitted?.[name as ChoiceName] ?? [];
+      if (!allowed.includes(v)) messages.push(`The reference model took ${name}=${v}, which permitted.${name} does not list (${allowed.join(', ')})`);
+    }
+  } else if (cmp.status === 'mismatch' && scenario.permitted !== undefined) {
+    const alt = matchPermitted(scenario, projectCanonical(actual, norms), norms, (c) => exec(scenario, { profile: ctx.profile, choices: c }));
+    if (alt !== undefined) {
+      cmp = { status: 'match' };
+      notes.push(alt);
+    }
+  }
+  if (obs.target !== undefined && norms.length > 0) notes.push(`on ${obs.target.name}, normalised: ${norms.join(', ')}`);
   if (cmp.status === 'missing') {
     messages.push(`Golden ${task.goldenDisplay} is missing; create it with: ${task.rerun ?? DEFAULT_RERUN} ${task.display} --update --create`);
   } else if (cmp.status === 'mismatch') {
@@ -134,7 +175,7 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
     state: ok ? 'pass' : 'fail',
     invalid: false,
     golden: cmp.status,
-    messages,
+    messages: ok ? notes : [...messages, ...notes],
     ...(expectFailures > 0 ? { expectFailures } : {}),
     ...(cmp.diff !== undefined ? { diff: cmp.diff } : {}),
     ...(task.keepActual ? { actual } : {}),
@@ -147,4 +188,15 @@ function crashText(e: unknown): string {
   const lines = (e.stack ?? `${e.name}: ${e.message}`).split('\n');
   const cut = lines.findIndex((l) => /\brunOne(Unguarded)?\b/.test(l));
   return (cut < 0 ? lines : lines.slice(0, cut)).join('\n');
+}
+
+/** The reason of a TargetUnsupported anywhere in the cause chain (steps wrap errors with their location). */
+function unsupportedReason(e: unknown): string | undefined {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) if (c instanceof TargetUnsupported) return `not expressible on the target: ${c.reason}`;
+  return undefined;
+}
+
+function hasFailure(e: unknown): boolean {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) if (c instanceof TargetFailure) return true;
+  return false;
 }

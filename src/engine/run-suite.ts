@@ -18,6 +18,7 @@ import type { RunProblem, RunProblemKind, ScenarioResult } from './result.ts';
 import { type RunContext, type RunTask, runOne } from './run-one.ts';
 import { type Shard, selectShard } from './shard.ts';
 import type { Profile } from '../scenario/observation.ts';
+import type { TargetSpec } from '../target/contract.ts';
 
 export interface SuiteOptions {
   readonly cwd: string;
@@ -40,6 +41,8 @@ export interface SuiteOptions {
   /** A selection that runs no scenario is accepted (otherwise it is an `empty-selection` problem). */
   readonly allowEmpty?: boolean;
   readonly profile: Profile;
+  /** The SMMU under test (absent: the built-in emulator). */
+  readonly target?: TargetSpec;
   /** Module specifier (file URL) exporting `executeScenario`. */
   readonly executorModule: string;
   readonly caps?: Partial<LoadCaps>;
@@ -107,7 +110,12 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
     timings: opts.timings === true,
     ...(opts.rerun !== undefined ? { rerun: opts.rerun } : {}),
   }));
-  const ctx: RunContext = { executorModule: opts.executorModule, profile: opts.profile, ...(opts.caps !== undefined ? { caps: opts.caps } : {}), ...(opts.budget !== undefined ? { budget: opts.budget } : {}) };
+  const ctx: RunContext = {
+    executorModule: opts.executorModule, profile: opts.profile,
+    ...(opts.caps !== undefined ? { caps: opts.caps } : {}),
+    ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
+    ...(opts.target !== undefined ? { target: opts.target } : {}),
+  };
   const jobs = opts.jobs === 'auto' ? (tasks.length < 16 ? 1 : availableParallelism()) : opts.jobs;
   const raw = jobs <= 1 || tasks.length <= 1 ? await runInProcess(tasks, ctx, opts) : await runInWorkers(tasks, ctx, opts, jobs);
 
@@ -188,8 +196,10 @@ function selectRefs(refs: readonly ScenarioRef[], opts: SuiteOptions): Selection
 
 function applyExpectFail(r: ScenarioResult, list: ExpectFailList | undefined): ScenarioResult {
   if (list === undefined || !list.matches(r.id)) return r;
-  if (r.state === 'fail') return { ...r, state: 'xfail' };
-  if (r.state === 'pass') return { ...r, state: 'xpass', messages: [...r.messages, 'Listed as an expected failure but passed: remove it from the expected-failure list'] };
+  const why = list.reason?.(r.id);
+  const more = why !== undefined ? [why] : [];
+  if (r.state === 'fail') return { ...r, state: 'xfail', messages: [...more, ...r.messages] };
+  if (r.state === 'pass') return { ...r, state: 'xpass', messages: [...r.messages, ...more, 'Listed as an expected failure but passed: remove it from the expected-failure list'] };
   return r;
 }
 

@@ -7,7 +7,7 @@ import { hex64 } from '../arch/fields.ts';
 import type { ObsScalar, ObsValue, Observation } from '../scenario/observation.ts';
 
 /** Section order of a golden file. */
-export const GOLDEN_SECTIONS = ['scenario', 'steps', 'events', 'guest_events', 'host_log', 'cmdq', 'gerror', 'layout'] as const;
+export const GOLDEN_SECTIONS = ['scenario', 'steps', 'events', 'guest_events', 'host_log', 'cmdq', 'gerror', 'layout', 'permitted'] as const;
 /** Keys printed first in a record, in this order; the rest follow in the executor's order. */
 const LEADING_KEYS = ['step', 'op', 'type', 'result'];
 const YAML_WORDS = /^(true|false|null|yes|no|on|off|y|n|~|nan|inf)$/i;
@@ -24,6 +24,8 @@ export function canonicalGolden(obs: Observation): string {
   if (obs.gerror !== undefined) out.push(`gerror: ${record(obs.gerror)}`);
   // Layout: one named address per line, in the executor's order (for checking goldens by hand).
   if (obs.layout !== undefined) out.push('layout:', ...Object.entries(obs.layout).map(([k, v]) => `  ${key(k)}: ${scalar(v)}`));
+  // the reference model's value for each IMPLEMENTATION DEFINED choice the scenario declares
+  if (obs.permitted !== undefined) out.push(`permitted: ${record(obs.permitted)}`);
   return `${out.join('\n')}\n`;
 }
 

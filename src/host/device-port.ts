@@ -6,14 +6,14 @@
 import { L1STD } from '../arch/l1std.ts';
 import { REG, STRTAB_BASE, STRTAB_BASE_CFG } from '../arch/registers.ts';
 import { installSte, submitCommands } from '../smmu/boot.ts';
-import type { SmmuDevice } from '../smmu/device.ts';
+import type { DrivenSmmu } from '../smmu/boot.ts';
 import { type IdRegs, profileToIdRegs } from '../smmu/profile.ts';
 import type { HostSmmuPort, PortSubmitResult } from './port.ts';
 
 export class DevicePort implements HostSmmuPort {
-  readonly dev: SmmuDevice;
+  readonly dev: DrivenSmmu;
 
-  constructor(dev: SmmuDevice) {
+  constructor(dev: DrivenSmmu) {
     this.dev = dev;
   }
 

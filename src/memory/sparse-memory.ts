@@ -39,6 +39,22 @@ export class SparseMemory {
   #lastPage = -1;
   #lastView: DataView | undefined;
 
+  /** Pages written since the last takeDirtyPages(), when tracking is on (an external target's memory sync). */
+  #dirty: Set<number> | undefined;
+
+  /** Start recording which pages are written (every page backed so far counts as written). */
+  trackWrites(): void {
+    this.#dirty = new Set(this.#pages.keys());
+  }
+
+  /** Pages written since the last call, ascending; tracking must be on. */
+  takeDirtyPages(): number[] {
+    const d = this.#dirty;
+    if (d === undefined) throw new Error('SparseMemory.takeDirtyPages: trackWrites() was not called');
+    this.#dirty = new Set();
+    return [...d].sort((a, b) => a - b);
+  }
+
   constructor(opts: SparseMemoryOptions = {}) {
     this.maxBackedBytes = opts.maxBackedBytes ?? 256 * 1024 * 1024;
   }
@@ -62,7 +78,10 @@ export class SparseMemory {
     if (size <= 0) return;
     const first = pageNumber(pa);
     const last = pageNumber(BigInt.asUintN(64, pa + BigInt(size - 1)));
-    for (let p = first; p <= last; p++) this.#page(p, true);
+    for (let p = first; p <= last; p++) {
+      this.#page(p, true);
+      this.#dirty?.add(p);
+    }
   }
 
   /**
@@ -81,6 +100,7 @@ export class SparseMemory {
       const from = p === first ? startOff : 0;
       const to = Math.min(PAGE_SIZE, from + (size - done));
       (this.#pages.get(p) as Uint8Array).fill(0, from, to);
+      this.#dirty?.add(p);
       done += to - from;
     }
   }
@@ -130,12 +150,14 @@ export class SparseMemory {
       const page = Math.floor(n / PAGE_SIZE);
       const v = page === this.#lastPage ? (this.#lastView as DataView) : this.#viewFor(page);
       v.setBigUint64(n - page * PAGE_SIZE, BigInt.asUintN(64, value), true);
+      this.#dirty?.add(page);
       return;
     }
     checkAligned(pa, 8);
     const p = pageNumber(pa);
     this.#page(p, true);
     (this.#views.get(p) as DataView).setBigUint64(Number(pa & PAGE_MASK_BIG), BigInt.asUintN(64, value), true);
+    this.#dirty?.add(p);
   }
 
   write32(pa: bigint, value: number): void {
@@ -143,6 +165,7 @@ export class SparseMemory {
     const p = pageNumber(pa);
     this.#page(p, true);
     (this.#views.get(p) as DataView).setUint32(Number(pa & PAGE_MASK_BIG), value >>> 0, true);
+    this.#dirty?.add(p);
   }
 
   /** Read `n` consecutive 64-bit words (an STE, CD, command or event record). Undefined if any word is unbacked. */
@@ -189,6 +212,7 @@ export class SparseMemory {
     const off = pa - page * PAGE_SIZE;
     v.setUint32(off, lo >>> 0, true);
     v.setUint32(off + 4, hi >>> 0, true);
+    this.#dirty?.add(page);
   }
 
   isBackedNumber(pa: number): boolean {

@@ -5,6 +5,7 @@ export function jsonReport(input: ReportInput): string {
   const t = totals(input);
   const doc = {
     version: 2,
+    ...(input.target !== undefined ? { target: input.target } : {}),
     exit_code: t.exitCode,
     totals: { tests: t.tests, failures: t.failures, errors: t.errors, skipped: t.skipped },
     summary: countStates(input.results),

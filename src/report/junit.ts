@@ -34,7 +34,7 @@ export function junitReport(input: ReportInput): string {
   const time = input.timings && input.elapsedMs !== undefined ? ` time="${seconds(input.elapsedMs)}"` : '';
   const out = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="smmu-conform" tests="${all.tests}" failures="${all.failures}" errors="${all.errors}"${time}>`,
+    `<testsuites name="smmu-conform${input.target !== undefined ? ` on ${esc(input.target)}` : ''}" tests="${all.tests}" failures="${all.failures}" errors="${all.errors}"${time}>`,
   ];
   // Areas sorted; the (run) suite last.
   const names = [...suites.keys()].filter((n) => n !== '(run)').sort();

@@ -17,6 +17,8 @@ export interface ReportInput {
   readonly timings: boolean;
   /** Wall time of the whole run; shown by the pretty summary (and by others only with timings). */
   readonly elapsedMs?: number;
+  /** The SMMU under test when it is not the built-in emulator (`qemu-7.2`). */
+  readonly target?: string;
 }
 
 export type Counts = Record<ResultState, number> & { total: number };

@@ -66,6 +66,14 @@ export interface Observation {
    * can be checked by hand. Optional; serialised after `gerror`.
    */
   readonly layout?: Readonly<Record<string, ObsScalar>>;
+  /**
+   * The external target that produced this observation and the normalisations (src/target/
+   * normalise.ts) its comparison with the reference golden needs; absent for the built-in
+   * emulator. Never part of the golden.
+   */
+  readonly target?: { readonly name: string; readonly normalisations: readonly string[] };
+  /** The value the executed SMMU took for each choice the scenario's `permitted:` declares. */
+  readonly permitted?: Readonly<Record<string, string>>;
   /** Registers read after a step whose inline `expect.regs` names them; never part of the golden. */
   readonly regs?: readonly { readonly step: number; readonly values: Readonly<Record<string, bigint>> }[];
   /** Walk traces for `explain`; never part of the golden. Filled only when `ExecuteOptions.trace` is set. */
@@ -87,6 +95,10 @@ export interface ExecuteOptions {
   readonly profile: Profile;
   /** Collect WalkTrace records (costly; `explain` sets it). */
   readonly trace?: boolean;
+  /** The SMMU under test (default: the built-in emulator). */
+  readonly target?: TargetSpec;
+  /** Run the built-in emulator with these values of IMPLEMENTATION DEFINED choices (src/scenario/choices.ts). */
+  readonly choices?: Readonly<Record<string, string>>;
   /** Work and wall-time limits for this run (engine/budget.ts); a runaway run throws BudgetExceeded. */
   readonly budget?: RunBudget;
 }
@@ -102,3 +114,6 @@ export type ExecuteScenario = (scenario: Scenario, opts: ExecuteOptions) => Obse
 export interface ExecutorModule {
   readonly executeScenario: ExecuteScenario;
 }
+
+/** How a runner names the SMMU under test (src/target/contract.ts re-exports it): serialisable, so worker threads can build their own. */
+export type TargetSpec = { readonly kind: 'builtin' } | { readonly kind: 'qemu'; readonly binary: string };

@@ -9,6 +9,7 @@
  * A step is a map with exactly one key naming its kind, so the step union stays open: a new kind
  * is one more property of `$defs/step`, contributed by its definition in src/engine/steps/.
  */
+import { CHOICES, CHOICE_NAMES } from './choices.ts';
 import { PROFILE_FIELDS } from '../smmu/profile-fields.ts';
 import { FEATURES, notModelledReason } from './features.ts';
 import { CERRORS, COMMAND_OPS, ERRNOS, EVENT_TYPES, FAULT_KINDS, GERRORS, READ_REGISTERS, RESULT_KINDS } from './vocab.ts';
@@ -316,6 +317,8 @@ export function buildScenarioSchema(steps: Readonly<Record<string, Json>>): Json
         uniqueItems: true,
         description: 'ids of the rules this scenario checks (src/scenario/rules.ts); feeds the coverage map',
       }),
+      permitted: obj(Object.fromEntries(CHOICE_NAMES.map((c) => [c, arrayOf(enumOf(CHOICES[c].values), { minItems: 2, uniqueItems: true, description: `${CHOICES[c].section}: ${CHOICES[c].what}` })])), [],
+        'IMPLEMENTATION DEFINED choices this scenario depends on, with every value the architecture permits: a target passes with any of them; the golden records the reference model\'s'),
       smmu: ref('smmu'),
       devices: arrayOf(ref('device')),
       memory: ref('memory'),

@@ -7,6 +7,7 @@
  * Every `$defs/u64` or `$defs/size` value arrives as bigint (64-bit safe); small configuration
  * numbers (bit widths, log2 sizes) stay numbers.
  */
+import type { ChoiceName } from './choices.ts';
 import type { Feature } from './features.ts';
 import type { CerrorName, CommandOp, ErrnoName, EventType, FaultKind, GerrorName, ReadRegisterName, ResultKind } from './vocab.ts';
 
@@ -25,6 +26,8 @@ export interface Scenario {
   readonly requires?: readonly Feature[];
   /** Rule ids from src/scenario/rules.ts that this scenario checks. */
   readonly covers?: readonly string[];
+  /** IMPLEMENTATION DEFINED choices and every permitted value (src/scenario/choices.ts). */
+  readonly permitted?: Readonly<Partial<Record<ChoiceName, readonly string[]>>>;
   readonly smmu?: SmmuBlock;
   readonly devices?: readonly Device[];
   readonly memory?: Memory;
@@ -400,7 +403,7 @@ export function shape<T>() {
 
 /** Schema location (`#` = root, else a `$defs` name) -> keys of the TS type that models it. */
 export const SHAPES: Readonly<Record<string, Shape>> = {
-  '#': shape<Scenario>()(['name', 'description', 'tags', 'requires', 'covers', 'smmu', 'devices', 'memory', 'boot', 'streams', 'host',
+  '#': shape<Scenario>()(['name', 'description', 'tags', 'requires', 'covers', 'permitted', 'smmu', 'devices', 'memory', 'boot', 'streams', 'host',
     'guest', 'steps'], ['name', 'description', 'tags', 'steps']),
   host: shape<HostConfig>()(['uapi', 'log_era', 'flush_pending_on_error', 'poll_budget', 'msi', 'devices', 'smmus'], []),
   host_device: shape<HostDeviceConfig>()(['device', 'ats', 'canwbs', 'pasid_bits', 'stall', 'smmu'], ['device']),

@@ -16,8 +16,23 @@ import { encodeCommand } from '../arch/command.ts';
 import { L1STD } from '../arch/l1std.ts';
 import { CMDQ_BASE, CR0, CR1, CR2, EVENTQ_BASE, IRQ_CTRL, REG, STRTAB_BASE, STRTAB_BASE_CFG } from '../arch/registers.ts';
 import type { PageAllocator } from '../memory/page-allocator.ts';
+import type { SparseMemory } from '../memory/sparse-memory.ts';
 import type { CmdqResult } from './cmdq.ts';
-import type { SmmuDevice } from './device.ts';
+import type { SmmuProfile } from './profile.ts';
+import type { QueuePtr } from './regfile.ts';
+
+/**
+ * What bring-up needs from an SMMU: the software-visible surface (registers, the memory software
+ * writes structures into, the CMDQ geometry). SmmuDevice has it; so has an external target's
+ * driver view (src/engine/exec/target-device.ts).
+ */
+export interface DrivenSmmu {
+  readonly profile: SmmuProfile;
+  readonly mem: SparseMemory;
+  readonly cmdq: { ptr(): QueuePtr; base(): bigint };
+  readReg(offset: number): bigint;
+  writeReg(offset: number, value: bigint): CmdqResult | undefined;
+}
 
 export interface BootOptions {
   strtab: 'linear' | '2level';
@@ -26,10 +41,15 @@ export interface BootOptions {
   cmdqLog2: number;
   evtqLog2: number;
   recinvsid?: boolean;
+  /**
+   * The boot batch keeps the length it has on an SMMU with IDR0.HYP (a second TLBI_NSNH_ALL in
+   * place of TLBI_EL2_ALL), so queue indices in every later record match the reference model's.
+   */
+  padEl2?: boolean;
   /** SMMU_CR2.E2H=1 (a VHE host, as Linux sets it with ARM_SMMU_FEAT_E2H); ignored without IDR0.HYP (§6.3.12). */
   e2h?: boolean;
   /** Replaces the compact invalidation batch: called once CMDQEN is acknowledged. */
-  invalidate?: (dev: SmmuDevice) => void;
+  invalidate?: (dev: DrivenSmmu) => void;
   /** Software's own placement (zeroed there, as a driver zeroes what it allocates); default: allocated. */
   strtabBase?: bigint;
   cmdqBase?: bigint;
@@ -57,18 +77,18 @@ interface BootState {
   strtabBase: bigint;
 }
 
-const states = new WeakMap<SmmuDevice, BootState>();
+const states = new WeakMap<DrivenSmmu, BootState>();
 
 const one = (v: bigint[]): bigint => v[0] ?? 0n;
 
-function enable(dev: SmmuDevice, bits: Record<string, number>): void {
+function enable(dev: DrivenSmmu, bits: Record<string, number>): void {
   const cur = CR0.decode([dev.readReg(REG.CR0)]);
   const next = one(CR0.encode({ ...cur, ...bits }));
   dev.writeReg(REG.CR0, next);
   if (dev.readReg(REG.CR0ACK) !== next) throw new Error(`Cannot boot SMMU: CR0ACK 0x${dev.readReg(REG.CR0ACK).toString(16)} did not follow CR0 0x${next.toString(16)}`);
 }
 
-export function bootSmmu(dev: SmmuDevice, alloc: PageAllocator, opts: BootOptions): BootInfo {
+export function bootSmmu(dev: DrivenSmmu, alloc: PageAllocator, opts: BootOptions): BootInfo {
   const p = dev.profile;
   const twoLevel = opts.strtab === '2level';
   if (twoLevel && p.stLevel !== 1) throw new Error('Cannot boot SMMU with a 2-level stream table: IDR0.ST_LEVEL=0');
@@ -114,6 +134,7 @@ export function bootSmmu(dev: SmmuDevice, alloc: PageAllocator, opts: BootOption
     const inv: bigint[][] = [encodeCommand('CFGI_STE_RANGE', { Range: 31 })];
     // TLBI_EL2_ALL only exists with IDR0.Hyp (CERROR_ILL otherwise, §4.4); Hyp is RES0 unless S1P and S2P (§6.3.1)
     if (p.hyp) inv.push(encodeCommand('TLBI_EL2_ALL', {}));
+    else if (opts.padEl2 === true) inv.push(encodeCommand('TLBI_NSNH_ALL', {}));
     inv.push(encodeCommand('TLBI_NSNH_ALL', {}));
     inv.push(encodeCommand('CMD_SYNC', { CS: 0 }));
     init = submitCommands(dev, inv);
@@ -125,7 +146,7 @@ export function bootSmmu(dev: SmmuDevice, alloc: PageAllocator, opts: BootOption
 }
 
 /** Write an STE into the stream table (creating the L2 table on demand for 2-level). Returns its address. */
-export function installSte(dev: SmmuDevice, sid: number, dwords: readonly bigint[]): bigint {
+export function installSte(dev: DrivenSmmu, sid: number, dwords: readonly bigint[]): bigint {
   const st = states.get(dev);
   if (st === undefined) throw new Error('Cannot install STE: the device was not booted with bootSmmu');
   if (sid >= 2 ** st.sidBits) throw new RangeError(`Cannot install STE for StreamID 0x${sid.toString(16)}: the stream table covers ${st.sidBits} bits`);
@@ -152,7 +173,7 @@ export function installSte(dev: SmmuDevice, sid: number, dwords: readonly bigint
  * than the free space is split: each chunk is published once the queue has room (if the queue
  * stops consuming, the remaining commands are not written and the last result is returned).
  */
-export function submitCommands(dev: SmmuDevice, cmds: readonly (readonly bigint[])[]): CmdqResult {
+export function submitCommands(dev: DrivenSmmu, cmds: readonly (readonly bigint[])[]): CmdqResult {
   const ptr = dev.cmdq.ptr();
   const base = dev.cmdq.base();
   let i = 0;

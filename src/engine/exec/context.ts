@@ -5,17 +5,22 @@ import { CMDQ_CONS, GERROR, REG } from '../../arch/registers.ts';
 import type { SparseMemory } from '../../memory/sparse-memory.ts';
 import { type BootInfo, submitCommands } from '../../smmu/boot.ts';
 import type { CmdqResult } from '../../smmu/cmdq.ts';
-import type { SmmuDevice } from '../../smmu/device.ts';
+import { SmmuDevice } from '../../smmu/device.ts';
 import type { TransactionResult } from '../../smmu/transaction.ts';
+import { TargetUnsupported } from '../../target/contract.ts';
 import type { Scenario } from '../../scenario/types.ts';
 import type { EventRecord, ObsValue, WalkTrace } from '../../scenario/observation.ts';
 import type { HostWorld } from './world.ts';
 import type { Allocators } from './layout.ts';
+import type { TargetDevice } from './target-device.ts';
 import type { Tables } from './tables.ts';
+
+/** The device the executor drives: the built-in emulator, or an external target through its contract. */
+export type Dut = SmmuDevice | TargetDevice;
 
 export interface ExecContext {
   readonly scenario: Scenario;
-  readonly dev: SmmuDevice;
+  readonly dev: Dut;
   readonly mem: SparseMemory;
   readonly alloc: Allocators;
   readonly tables: Tables;
@@ -45,12 +50,12 @@ export function eventsWritten(dev: SmmuDevice): number {
 }
 
 /** GERROR bits active now (GERROR ^ GERRORN), by architecture name. */
-export function activeGerror(dev: SmmuDevice): string[] {
+export function activeGerror(dev: Dut): string[] {
   const active = dev.readReg(REG.GERROR) ^ dev.readReg(REG.GERRORN);
   return GERROR.fields.filter((f) => ((active >> BigInt(f.lo)) & 1n) === 1n).map((f) => f.name);
 }
 
-function cmdqErrActive(dev: SmmuDevice): boolean {
+function cmdqErrActive(dev: Dut): boolean {
   return activeGerror(dev).includes('CMDQ_ERR');
 }
 
@@ -58,18 +63,18 @@ function cmdqErrActive(dev: SmmuDevice): boolean {
  * CMDQ_CONS.ERR is UNKNOWN while GERROR.CMDQ_ERR is not active (§6.3.28), so observations report
  * it only while the error is active: `cerrorOf` says CERROR_NONE and `consOf` masks ERR otherwise.
  */
-export function cerrorOf(dev: SmmuDevice): string {
+export function cerrorOf(dev: Dut): string {
   if (!cmdqErrActive(dev)) return 'CERROR_NONE';
   return CERROR_NAME[Number(CMDQ_CONS.get([dev.readReg(REG.CMDQ_CONS)], 'ERR'))] ?? 'CERROR_UNKNOWN';
 }
 
-export function consOf(dev: SmmuDevice): string {
+export function consOf(dev: Dut): string {
   const cons = dev.readReg(REG.CMDQ_CONS);
   return hex32(cmdqErrActive(dev) ? cons : CMDQ_CONS.get([cons], 'RD'));
 }
 
 /** Step fields describing a command-queue submission (cmdq steps, invalidations, ack). */
-export function cmdqFields(dev: SmmuDevice, r: CmdqResult): Record<string, ObsValue> {
+export function cmdqFields(dev: Dut, r: CmdqResult): Record<string, ObsValue> {
   const sync = syncSignals(r);
   return {
     executed: r.executed.length,
@@ -100,6 +105,15 @@ export function syncSignals(r: CmdqResult): string[] {
 export function cmdqResult(r: CmdqResult): 'ok' | 'fault' | 'stall' {
   if (r.error !== 'CERROR_NONE') return 'fault';
   return r.stalled ? 'stall' : 'ok';
+}
+
+/**
+ * The emulator itself, for steps that use its injection and observation hooks (fault injection,
+ * stall completions); on an external target such a step is SKIP with the reason.
+ */
+export function emulatorOnly(ctx: ExecContext, what: string): SmmuDevice {
+  if (ctx.dev instanceof SmmuDevice) return ctx.dev;
+  throw new TargetUnsupported(`${what} needs the built-in emulator's hooks (not part of the target contract)`);
 }
 
 export type Fields = Record<string, ObsValue>;

@@ -53,7 +53,7 @@ export function drainEventsStep(ctx: ExecContext, step: number): { result: strin
   const dev = ctx.dev;
   if (!dev.evtqConsumerStopped) return { result: 'ok', fields: {} };
   const prod = dev.readReg(REG.EVENTQ_PROD);
-  const overflow = dev.eventq.overflowPending();
+  const overflow = EVENTQ_PROD.get([prod], 'OVFLG') !== EVENTQ_CONS.get([dev.readReg(REG.EVENTQ_CONS)], 'OVACKFLG');
   const recs = dev.drainEvents(true);
   const ex = ctx.explicitDrain;
   for (const r of recs) {

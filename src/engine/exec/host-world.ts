@@ -7,7 +7,7 @@
  */
 import { CMDQ_BASE, EVENTQ_BASE, REG, STRTAB_BASE_CFG } from '../../arch/registers.ts';
 import { PageAllocator } from '../../memory/page-allocator.ts';
-import { type BootInfo, bootSmmu } from '../../smmu/boot.ts';
+import { type BootInfo, type DrivenSmmu, bootSmmu } from '../../smmu/boot.ts';
 import { SmmuDevice } from '../../smmu/device.ts';
 import { DevicePort } from '../../host/device-port.ts';
 import { Iommufd, type IommufdOptions } from '../../host/iommufd.ts';
@@ -16,7 +16,7 @@ import { linuxResetInvalidate } from '../../host/reset.ts';
 import { Rfc2023 } from '../../host/rfc2023.ts';
 import type { Command, Scenario } from '../../scenario/types.ts';
 import { encodeScenarioCommand } from './commands.ts';
-import type { ExecContext } from './context.ts';
+import { type ExecContext, emulatorOnly } from './context.ts';
 import { HOST1_BASE, HOST1_LIMIT } from './layout.ts';
 import { execProfile } from './profile.ts';
 import type { HostWorld } from './world.ts';
@@ -59,7 +59,7 @@ export function makeHostWorld(ctx: ExecContext): HostWorld | undefined {
  * TLBI_NSNH_ALL, each with its own CMD_SYNC (src/host/reset.ts), so host CMDQ indices match a
  * Linux host's. Reset-time log lines (only a CMD_SYNC timeout could produce one) are not kept.
  */
-export function hostResetInvalidate(dev: SmmuDevice): void {
+export function hostResetInvalidate(dev: DrivenSmmu): void {
   linuxResetInvalidate(new DevicePort(dev), () => undefined);
 }
 
@@ -70,6 +70,7 @@ export function hostResetInvalidate(dev: SmmuDevice): void {
  */
 function makeExtraSmmus(ctx: ExecContext, n: number): { dev: SmmuDevice; boot: BootInfo }[] {
   if (n <= 1) return [];
+  emulatorOnly(ctx, `host.smmus: ${n}`);
   const ep = execProfile(ctx.scenario);
   const alloc = new PageAllocator(HOST1_BASE, HOST1_LIMIT, ctx.mem);
   const out: { dev: SmmuDevice; boot: BootInfo }[] = [];

@@ -1,4 +1,5 @@
 /** `msi`: a device MSI, a 4-byte write of data to iova through the SMMU. Record: device, iova, delivered | landed (+backed) | fault, its_received. */
+import { emulatorOnly } from '../exec/context.ts';
 import { deliverMsi } from '../../host/msi.ts';
 import { expect, name, obj, u64 } from '../../scenario/schema.ts';
 import { type U64, type WithExpect, shape } from '../../scenario/types.ts';
@@ -31,7 +32,13 @@ export const msi = defineStep({
   explain: (b) => `${b.device} writes ${hx(b.data)} to ${hx(b.iova)}`,
   run(ctx, h, b, _n, where) {
     const sid = streamSid(ctx.scenario, b, where);
-    const o = deliverMsi(ctx.dev, { sid, ...(b.ssid !== undefined ? { ssid: Number(b.ssid) } : {}) }, b.iova, Number(b.data & 0xffff_ffffn), h.its);
+    const o = deliverMsi(
+      emulatorOnly(ctx, 'An msi step (the output PA decides ITS delivery)'),
+      { sid, ...(b.ssid !== undefined ? { ssid: Number(b.ssid) } : {}) },
+      b.iova,
+      Number(b.data & 0xffff_ffffn),
+      h.its,
+    );
     const base: Fields = { device: b.device, iova: b.iova };
     if ('delivered' in o) return { result: 'ok', fields: { ...base, delivered: o.delivered, its_received: [...h.its.received] } };
     if ('landed' in o) return { result: 'ok', fields: { ...base, landed: o.landed, backed: o.backed, its_received: [...h.its.received] } };

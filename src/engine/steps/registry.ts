@@ -5,6 +5,7 @@
  * this list. The `satisfies` below makes the compiler reject a kind merged into StepBodies
  * without a definition here, and a definition whose handler does not fit its body type.
  */
+import { SmmuDevice } from '../../smmu/device.ts';
 import type { RefPath, RefTools, StepLanguage } from '../../scenario/language.ts';
 import { type Json, buildScenarioSchema } from '../../scenario/schema.ts';
 import { type Shape, type Step, type StepKind, stepKind } from '../../scenario/types.ts';
@@ -123,7 +124,9 @@ export function explainStep(step: Step): string {
 export function runStep(ctx: ExecContext, step: Step, n: number): StepRecord {
   const op = stepKind(step);
   const where = `step ${n} (${op})`;
-  const before = ctx.dev.stallCompletions.length;
+  // stall completions are the emulator's observation (an external target's contract has no stall model)
+  const emu = ctx.dev instanceof SmmuDevice ? ctx.dev : undefined;
+  const before = emu?.stallCompletions.length ?? 0;
   let out: StepOut;
   try {
     out = dispatch(ctx, op, (step as unknown as Record<string, unknown>)[op] as never, n, where);
@@ -135,7 +138,7 @@ export function runStep(ctx: ExecContext, step: Step, n: number): StepRecord {
   }
   // Stalled transactions this step ended (STALL_TERM, RESUME in a cmdq step, SMMUEN=0, a retried
   // unrecorded stall): what happened to each. A resume step reports its own transaction itself.
-  const ended = ctx.dev.stallCompletions.slice(before).map(endedText);
+  const ended = emu === undefined ? [] : emu.stallCompletions.slice(before).map(endedText);
   const fields = op !== 'resume' && ended.length > 0 ? { ...out.fields, ended } : out.fields;
   return { step: n, op, result: out.result, ...fields };
 }

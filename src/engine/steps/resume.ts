@@ -4,6 +4,7 @@
  * dma fields (retry) or raz; new_stag when the retried transaction stalled again; cmdq fields when
  * the queue failed.
  */
+import { emulatorOnly } from '../exec/context.ts';
 import { encodeCommand } from '../../arch/command.ts';
 import { submitCommands } from '../../smmu/boot.ts';
 import { enumOf, expect, int, name, obj, u64 } from '../../scenario/schema.ts';
@@ -73,10 +74,11 @@ export const resume = defineStep({
       target = { sid: streamSid(ctx.scenario, { device: r.device }, where), stag: r.stag };
     }
     const sid = target.sid;
-    const before = dev.stallCompletions.length;
+    const emu = emulatorOnly(ctx, 'A resume step');
+    const before = emu.stallCompletions.length;
     const cmd = encodeCommand('RESUME', { StreamID: sid, STAG: target.stag, Ac: r.action === 'retry' ? 1 : 0, Ab: r.action === 'abort' ? 1 : 0 });
     const q = submitCommands(dev, [cmd, [...SYNC]]);
-    const done = dev.stallCompletions.slice(before).find((c) => c.sid === sid && BigInt(c.stag) === target.stag);
+    const done = emu.stallCompletions.slice(before).find((c) => c.sid === sid && BigInt(c.stag) === target.stag);
     const base: Fields = { sid, stag: Number(target.stag), action: r.action, completed: done !== undefined };
     if (q.error !== 'CERROR_NONE' || q.stalled) return { result: cmdqResult(q), fields: { ...base, ...cmdqFields(dev, q) } };
     if (done === undefined) return { result: 'ok', fields: base };

@@ -1,0 +1,215 @@
+/**
+ * The executor's view of an external target (src/target/contract.ts): the same surface the
+ * executor uses on the built-in SmmuDevice (registers, `transaction`, event drain, queue geometry,
+ * physical memory), implemented the way software does it, over the contract only:
+ *  - memory: the executor builds every structure in a staging SparseMemory (the software's copy);
+ *    before each register write or transaction the pages that changed since the last flush are
+ *    written to the target (a page outside the target's memory is TargetUnsupported);
+ *  - a CMDQ_PROD / GERRORN / CR0 write reports what software can see: CONS before and after,
+ *    CMDQ_CONS.ERR while GERROR.CMDQ_ERR is active (§6.3.28), the commands consumed;
+ *  - events are read from the event queue in target memory and EVENTQ_CONS is advanced (§7.2).
+ * Emulator-only hooks (fault injection, stall completions, walk traces) are not here: steps that
+ * need them are TargetUnsupported (SKIP with the reason).
+ */
+import { type EventName, decodeEvent } from '../../arch/event.ts';
+import { CERROR_NAME, type DecodedCommand, decodeCommand } from '../../arch/command.ts';
+import { CMDQ_BASE, CMDQ_CONS, EVENTQ_BASE, GERROR, REG, REG64 } from '../../arch/registers.ts';
+import { PAGE_SIZE, SparseMemory } from '../../memory/sparse-memory.ts';
+import type { CerrorName, CmdqResult } from '../../smmu/cmdq.ts';
+import type { TransactionRequest, TransactionResult } from '../../smmu/transaction.ts';
+import type { SmmuProfile } from '../../smmu/profile.ts';
+import { QueuePtr } from '../../smmu/regfile.ts';
+import { type SmmuTarget, TargetFailure, TargetUnsupported } from '../../target/contract.ts';
+
+/** Wall-clock budget of one scenario on an external target. */
+const SCENARIO_BUDGET_MS = 30_000;
+import { profileFromIdRegs } from '../../target/idregs.ts';
+
+const CMDQ_ERR_BIT = 1n << BigInt(GERROR.fields.find((f) => f.name === 'CMDQ_ERR')?.lo ?? 0);
+
+export class TargetDevice {
+  readonly target: SmmuTarget;
+  readonly profile: SmmuProfile;
+  readonly mem = new SparseMemory();
+  /** Pages as last written to the target (flush sends only what changed since). */
+  readonly #shadow = new Map<number, Uint8Array>();
+  readonly cmdq: { ptr(): QueuePtr; base(): bigint };
+  evtqConsumerStopped = false;
+  readonly #started = Date.now();
+
+  constructor(target: SmmuTarget) {
+    this.target = target;
+    this.profile = profileFromIdRegs(target.name, target.idRegs());
+    this.mem.trackWrites();
+    this.cmdq = {
+      ptr: () => new QueuePtr(Number(CMDQ_BASE.get([this.readReg(REG.CMDQ_BASE)], 'LOG2SIZE'))),
+      base: () => {
+        const p = this.cmdq.ptr();
+        const align = BigInt(Math.max(32, 16 * p.size));
+        return CMDQ_BASE.get([this.readReg(REG.CMDQ_BASE)], 'ADDR') & ~(align - 1n);
+      },
+    };
+  }
+
+  readReg(offset: number): bigint {
+    this.#budget();
+    return REG64.has(offset) ? this.target.readReg64(offset) : BigInt(this.target.readReg32(offset));
+  }
+
+  writeReg(offset: number, value: bigint): CmdqResult | undefined {
+    this.flush();
+    const runsQueue = offset === REG.CMDQ_PROD || offset === REG.GERRORN || offset === REG.CR0;
+    const consBefore = runsQueue ? this.readReg(REG.CMDQ_CONS) : 0n;
+    const errBefore = runsQueue && this.#cmdqErrActive();
+    if (REG64.has(offset)) this.target.writeReg64(offset, value);
+    else this.target.writeReg32(offset, Number(value & 0xffff_ffffn));
+    if (!runsQueue) return undefined;
+    if (offset !== REG.CMDQ_PROD && (this.readReg(REG.CR0) & 0b1000n) === 0n) return undefined; // CR0.CMDQEN=0
+    return this.#cmdqResult(consBefore, errBefore);
+  }
+
+  /** A scenario that keeps a target busy beyond its budget fails instead of holding the run. */
+  #budget(): void {
+    if (Date.now() - this.#started > SCENARIO_BUDGET_MS)
+      throw new TargetFailure(`scenario still running on ${this.target.name} after ${SCENARIO_BUDGET_MS / 1000} s`);
+  }
+
+  #cmdqErrActive(): boolean {
+    return ((this.readReg(REG.GERROR) ^ this.readReg(REG.GERRORN)) & CMDQ_ERR_BIT) !== 0n;
+  }
+
+  transaction(req: TransactionRequest): TransactionResult {
+    const caps = this.target.capabilities;
+    if (req.ssid !== undefined && !caps.substreams) throw new TargetUnsupported(`${this.target.name} cannot issue transactions with a SubstreamID`);
+    if (req.privileged === true && !caps.privileged) throw new TargetUnsupported(`${this.target.name} cannot issue privileged (PnU=1) transactions`);
+    if (req.access === 'exec' && !caps.instruction) throw new TargetUnsupported(`${this.target.name} cannot issue instruction fetches (InD=1)`);
+    const iova = BigInt.asUintN(64, req.iova);
+    if (iova >= caps.iovaLimit)
+      throw new TargetUnsupported(`${this.target.name} cannot issue IOVA 0x${iova.toString(16)} (limit 0x${caps.iovaLimit.toString(16)})`);
+    const bad = caps.streamIds?.(req.sid);
+    if (bad !== undefined) throw new TargetUnsupported(bad);
+    this.flush();
+    const prodBefore = this.readReg(REG.EVENTQ_PROD);
+    const o = this.target.transaction({
+      sid: req.sid,
+      iova,
+      access: req.access,
+      ...(req.ssid !== undefined ? { ssid: req.ssid } : {}),
+      ...(req.privileged !== undefined ? { privileged: req.privileged } : {}),
+    });
+    switch (o.kind) {
+      case 'completed':
+        // without an observed PA the outcome is compared through the event queue only (run-one projection)
+        return o.pa !== undefined ? { kind: 'translated', pa: o.pa, stages: 's1' } : { kind: 'aborted', reason: 'unobserved' };
+      case 'stalled':
+        return { kind: 'stalled', stag: o.stag ?? 0 };
+      case 'aborted': {
+        // what software sees of an abort: the record it produced, if one was written (§7.2)
+        const event = this.#recordedSince(prodBefore);
+        return event !== undefined ? { kind: 'aborted', event, recorded: true } : { kind: 'aborted', reason: 'aborted' };
+      }
+      case 'unobserved':
+        return { kind: 'aborted', reason: 'unobserved' };
+    }
+  }
+
+  /** New event records since the last drain, read from target memory; advances EVENTQ_CONS. */
+  drainEvents(explicit = false): Array<{ raw: bigint[] }> {
+    if (this.evtqConsumerStopped && !explicit) return [];
+    const baseReg = this.readReg(REG.EVENTQ_BASE);
+    if (baseReg === 0n) return [];
+    const p = new QueuePtr(Number(EVENTQ_BASE.get([baseReg], 'LOG2SIZE')));
+    const base = EVENTQ_BASE.get([baseReg], 'ADDR') & ~BigInt(Math.max(32, 32 * p.size) - 1);
+    const prod = this.readReg(REG.EVENTQ_PROD);
+    let cons = this.readReg(REG.EVENTQ_CONS);
+    const out: Array<{ raw: bigint[] }> = [];
+    while (!p.empty(prod, cons)) {
+      const bytes = this.target.readMem(base + BigInt(p.index(cons) * 32), 32);
+      const raw = [0, 1, 2, 3].map((i) => bytesToU64(bytes, 8 * i));
+      out.push({ raw });
+      cons = (cons & ~BigInt(2 * p.size - 1)) | BigInt(p.inc(cons));
+    }
+    if (out.length > 0) this.target.writeReg32(REG.EVENTQ_CONS, Number(cons & 0xffff_ffffn));
+    return out;
+  }
+
+  /** Type of the first event record written since EVENTQ_PROD was `prodBefore`, if any. */
+  #recordedSince(prodBefore: bigint): EventName | undefined {
+    const baseReg = this.readReg(REG.EVENTQ_BASE);
+    const p = new QueuePtr(Number(EVENTQ_BASE.get([baseReg], 'LOG2SIZE')));
+    if (p.norm(this.readReg(REG.EVENTQ_PROD)) === p.norm(prodBefore)) return undefined;
+    const base = EVENTQ_BASE.get([baseReg], 'ADDR') & ~BigInt(Math.max(32, 32 * p.size) - 1);
+    const bytes = this.target.readMem(base + BigInt(p.index(prodBefore) * 32), 32);
+    const d = decodeEvent([0, 1, 2, 3].map((i) => bytesToU64(bytes, 8 * i)));
+    return d.name === 'UNKNOWN' ? undefined : (d.name as EventName);
+  }
+
+  /** Write every staged page that changed since the last flush to the target. */
+  flush(): void {
+    const writes: Array<{ pa: bigint; data: Uint8Array }> = [];
+    for (const page of this.mem.takeDirtyPages()) {
+      if (!this.mem.isBacked(BigInt(page) * BigInt(PAGE_SIZE))) continue;
+      const pa = BigInt(page) * BigInt(PAGE_SIZE);
+      const cur = this.#pageBytes(pa);
+      const old = this.#shadow.get(page);
+      if (old !== undefined && equal(old, cur)) continue;
+      if (!this.#backed(pa)) throw new TargetUnsupported(`${this.target.name} has no memory at PA 0x${pa.toString(16)}`);
+      // only the 64-byte lines that changed (a DMA-written word elsewhere in the page is kept),
+      // runs of changed lines as one write
+      let start = -1;
+      for (let off = 0; off <= PAGE_SIZE; off += 64) {
+        const changed = off < PAGE_SIZE && (old === undefined || !equal(old.subarray(off, off + 64), cur.subarray(off, off + 64)));
+        if (changed && start < 0) start = off;
+        if (!changed && start >= 0) {
+          writes.push({ pa: pa + BigInt(start), data: cur.subarray(start, off) });
+          start = -1;
+        }
+      }
+      this.#shadow.set(page, cur);
+    }
+    if (writes.length === 0) return;
+    if (this.target.writeMemMany !== undefined) this.target.writeMemMany(writes);
+    else for (const w of writes) this.target.writeMem(w.pa, w.data);
+  }
+
+  #backed(pa: bigint): boolean {
+    return this.target.memory.some((r) => pa >= r.base && pa + BigInt(PAGE_SIZE) <= r.base + r.size);
+  }
+
+  #pageBytes(pa: bigint): Uint8Array {
+    const out = new Uint8Array(PAGE_SIZE);
+    const dv = new DataView(out.buffer);
+    for (let off = 0; off < PAGE_SIZE; off += 8) dv.setBigUint64(off, this.mem.read64(pa + BigInt(off)) ?? 0n, true);
+    return out;
+  }
+
+  /** Like the emulator's CmdqResult: `error` is an error this write raised; `stalled` means no progress without an error. */
+  #cmdqResult(consBefore: bigint, errBefore: boolean): CmdqResult {
+    const p = this.cmdq.ptr();
+    const base = this.cmdq.base();
+    const prod = this.readReg(REG.CMDQ_PROD);
+    const cons = this.readReg(REG.CMDQ_CONS);
+    const gerror = this.readReg(REG.GERROR);
+    const active = ((gerror ^ this.readReg(REG.GERRORN)) & CMDQ_ERR_BIT) !== 0n;
+    const raised = active && !(errBefore && cons === consBefore);
+    const error = (raised ? (CERROR_NAME[Number(CMDQ_CONS.get([cons], 'ERR'))] ?? 'CERROR_NONE') : 'CERROR_NONE') as CerrorName;
+    const executed: DecodedCommand[] = [];
+    for (let c = consBefore; !p.empty(cons, c); c = (c & ~BigInt(2 * p.size - 1)) | BigInt(p.inc(c))) {
+      const slot = base + BigInt(p.index(c) * 16);
+      executed.push(decodeCommand([this.mem.read64(slot) ?? 0n, this.mem.read64(slot + 8n) ?? 0n]));
+    }
+    return { cons, prod, error, gerror, executed, syncs: [], stalled: !active && !p.empty(prod, cons) };
+  }
+}
+
+function bytesToU64(b: Uint8Array, off: number): bigint {
+  let v = 0n;
+  for (let i = 7; i >= 0; i--) v = (v << 8n) | BigInt(b[off + i] ?? 0);
+  return v;
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
