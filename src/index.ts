@@ -32,6 +32,18 @@ export type { Scenario } from './scenario/types.ts';
 export type { ExitCode, ReportInput, Totals } from './report/summary.ts';
 export type { ReporterName } from './report/reporters.ts';
 export { RESULT_STATES } from './engine/result.ts';
+// The device-level target contract (docs/targets.md): what an external SMMUv3 implementation provides.
+export type {
+  SmmuTarget,
+  TargetAccess,
+  TargetCapabilities,
+  TargetIdRegs,
+  TargetMemoryRange,
+  TargetSpec,
+  TargetTransaction,
+  TargetTransactionOutcome,
+} from './target/contract.ts';
+export { TargetFailure, TargetUnsupported } from './target/contract.ts';
 export { FEATURES };
 
 /**
