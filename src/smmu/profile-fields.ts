@@ -7,7 +7,7 @@
  * MPAM, D128, ...).
  */
 import { OAS_BITS } from '../arch/registers.ts';
-import type { Granule, SmmuProfile } from './profile.ts';
+import type { Granule, SmmuProfile } from './profile-type.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type IdRegName = 'IDR0' | 'IDR1' | 'IDR3' | 'IDR5' | 'IIDR' | 'AIDR';
