@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { loadScenarioText } from '../src/engine/load.ts';
 import type { LoadErrorCode } from '../src/scenario/errors.ts';
+import { xorshift32 } from './rng.ts';
 
 const CODES: ReadonlySet<LoadErrorCode> = new Set<LoadErrorCode>([
   'READ_FAILED', 'FILE_TOO_LARGE', 'YAML_SYNTAX', 'ALIAS_LIMIT', 'FORBIDDEN_KEY', 'PRECISION_LOSS', 'VALUE_TOO_WIDE',
@@ -45,18 +46,8 @@ const TOKENS = [':', '-', ' ', '  ', '\n', '\t', '[', ']', '{', '}', ',', '&a', 
   '0x', '0xffff_ffff_ffff_ffff_f', '18446744073709551617', '9007199254740993', '-1', '1.5', '~', 'null', 'true',
   '__proto__', 'constructor', '<<', '? ', '%YAML 1.2\n', '---\n', '...\n', 'dma', 'ste', 'nic0', 'pt0', 'vm0', '4K', '2M'];
 
-/** Deterministic xorshift32 so a failing variant is reproducible from its index. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x1_0000_0000;
-  };
-}
+/** Deterministic so a failing variant is reproducible from its index. */
+const rng = xorshift32;
 
 function mutate(text: string, r: () => number): string {
   let s = text;

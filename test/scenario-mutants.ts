@@ -18,6 +18,7 @@ import { loadScenarioText } from '../src/engine/load.ts';
 import { FEATURES } from '../src/scenario/features.ts';
 import { STEP_KINDS } from '../src/engine/steps/registry.ts';
 import { REGISTERS } from '../src/scenario/vocab.ts';
+import { xorshift32 } from './rng.ts';
 
 const ROOT = fileURLToPath(new URL('../scenarios/', import.meta.url));
 
@@ -42,17 +43,9 @@ export function suiteSeeds(): readonly Seed[] {
   return seedCache;
 }
 
-/** Deterministic xorshift32. */
+/** Deterministic generator for mutant `seed` (the seed is spread so neighbouring indices differ). */
 export function rng(seed: number): () => number {
-  let x = (seed * 2654435761) >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x1_0000_0000;
-  };
+  return xorshift32((seed * 2654435761) >>> 0);
 }
 
 type R = () => number;
