@@ -32,18 +32,49 @@ async function main(): Promise<void> {
     });
   }
   const tr = benchTraceImport();
-  rows.push({ what: `trace import (${tr.megabytes} MB dmesg)`, value: `${tr.mbPerSecond} MB/s (CPU ${tr.cpuMbPerSecond})`, target: '>= 50 MB/s', ok: tr.mbPerSecond >= 50 });
+  rows.push({
+    what: `trace import (${tr.megabytes} MB dmesg)`,
+    value: `${tr.mbPerSecond} MB/s (CPU ${tr.cpuMbPerSecond})`,
+    target: '>= 50 MB/s',
+    ok: tr.mbPerSecond >= 50,
+  });
   const mem = benchTraceMemory();
   if (typeof mem === 'string') rows.push({ what: 'trace import to YAML, peak memory', value: mem, target: '<= 3x input', ok: false });
-  else rows.push({ what: `trace import to YAML (${mem.megabytes} MB), peak RSS`, value: `${mem.peakMb} MB (${(mem.peakMb / mem.megabytes).toFixed(1)}x, ${mem.seconds.toFixed(1)} s)`, target: '<= 3x input', ok: mem.peakMb <= 3 * mem.megabytes });
+  else
+    rows.push({
+      what: `trace import to YAML (${mem.megabytes} MB), peak RSS`,
+      value: `${mem.peakMb} MB (${(mem.peakMb / mem.megabytes).toFixed(1)}x, ${mem.seconds.toFixed(1)} s)`,
+      target: '<= 3x input',
+      ok: mem.peakMb <= 3 * mem.megabytes,
+    });
   const s = await benchSuite({ scenarios: 200, jobs: 2 });
-  rows.push({ what: `suite: ${s.scenarios} scenarios, ${s.jobs} jobs`, value: `${s.suiteSeconds.toFixed(2)} s (${Math.round(s.scenariosPerSecond)}/s)`, target: `<= ${s.targets.suiteSeconds} s`, ok: s.suiteSeconds <= s.targets.suiteSeconds });
-  rows.push({ what: 'CLI cold start (--help)', value: `${s.coldStartSeconds.toFixed(3)} s`, target: `<= ${s.targets.coldStartSeconds} s`, ok: s.coldStartSeconds <= s.targets.coldStartSeconds });
+  rows.push({
+    what: `suite: ${s.scenarios} scenarios, ${s.jobs} jobs`,
+    value: `${s.suiteSeconds.toFixed(2)} s (${Math.round(s.scenariosPerSecond)}/s)`,
+    target: `<= ${s.targets.suiteSeconds} s`,
+    ok: s.suiteSeconds <= s.targets.suiteSeconds,
+  });
+  rows.push({
+    what: 'CLI cold start (--help)',
+    value: `${s.coldStartSeconds.toFixed(3)} s`,
+    target: `<= ${s.targets.coldStartSeconds} s`,
+    ok: s.coldStartSeconds <= s.targets.coldStartSeconds,
+  });
   const q = benchQemu();
   if (q.skipped !== undefined) rows.push({ what: 'QEMU target', value: `skipped: ${q.skipped}`, target: '-', ok: true });
   else {
-    rows.push({ what: `QEMU: whole suite, 2 jobs (${JSON.stringify(q.suiteCounts)})`, value: `${(q.suiteSeconds ?? 0).toFixed(1)} s`, target: `<= ${q.targets.suiteSeconds} s`, ok: (q.suiteSeconds ?? Infinity) <= q.targets.suiteSeconds });
-    rows.push({ what: `QEMU: per DMA-only scenario (${q.dmaScenarios ?? 0} x 4 DMAs)`, value: `${(q.dmaScenarioMs ?? 0).toFixed(0)} ms`, target: `<= ${q.targets.dmaScenarioMs} ms`, ok: (q.dmaScenarioMs ?? Infinity) <= q.targets.dmaScenarioMs });
+    rows.push({
+      what: `QEMU: whole suite, 2 jobs (${JSON.stringify(q.suiteCounts)})`,
+      value: `${(q.suiteSeconds ?? 0).toFixed(1)} s`,
+      target: `<= ${q.targets.suiteSeconds} s`,
+      ok: (q.suiteSeconds ?? Infinity) <= q.targets.suiteSeconds,
+    });
+    rows.push({
+      what: `QEMU: per DMA-only scenario (${q.dmaScenarios ?? 0} x 4 DMAs)`,
+      value: `${(q.dmaScenarioMs ?? 0).toFixed(0)} ms`,
+      target: `<= ${q.targets.dmaScenarioMs} ms`,
+      ok: (q.dmaScenarioMs ?? Infinity) <= q.targets.dmaScenarioMs,
+    });
   }
   const w = Math.max(...rows.map((r) => r.what.length));
   for (const r of rows) console.log(`${r.ok ? 'ok  ' : 'SLOW'} ${r.what.padEnd(w)}  ${r.value.padEnd(28)} target ${r.target}`);

@@ -34,9 +34,13 @@ tags: [bench]
 requires: [s1${nested ? ', s2, nesting' : ''}]
 devices: [ { name: d, sid: ${0x10 + (i % 32)} } ]
 memory:
-${nested ? `  s2_tables:
+${
+  nested
+    ? `  s2_tables:
     - { name: vm, granule: 4k, ipa_bits: 40, map: [ { ipa: 0x4000_0000, pa: 0x9000_0000, size: 4M, perm: rw } ] }
-` : ''}  s1_tables:
+`
+    : ''
+}  s1_tables:
     - name: pt
       granule: 4k
       va_bits: 48
@@ -83,7 +87,9 @@ export async function benchSuite(opts: { scenarios?: number; jobs?: number } = {
     const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
     const nullExec = fileURLToPath(new URL('./null-executor.mjs', import.meta.url));
     cli(['run', '--update', '--create', '--jobs', String(jobs), '--golden', 'golden-null', '--executor', nullExec], dir);
-    const harness = [0, 1, 2].map(() => cli(['run', '--jobs', String(jobs), '--reporter', 'json', '--golden', 'golden-null', '--executor', nullExec], dir).seconds);
+    const harness = [0, 1, 2].map(
+      () => cli(['run', '--jobs', String(jobs), '--reporter', 'json', '--golden', 'golden-null', '--executor', nullExec], dir).seconds,
+    );
     const starts = [0, 1, 2, 3, 4].map(() => cli(['--help'], dir).seconds).sort((a, b) => a - b);
     return {
       scenarios: n,

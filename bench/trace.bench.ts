@@ -34,7 +34,10 @@ export function generateLog(targetBytes: number): string {
   let n = 0;
   while (bytes < targetBytes) {
     const ts = 100 + n * 0.000013;
-    const lines = withDmesgPrefix(n % 50 === 49 ? cmdq : pool[n % pool.length]!, { device: n % 7 === 0 ? '2b400000.iommu' : 'arm-smmu-v3.0.auto', timestamp: ts });
+    const lines = withDmesgPrefix(n % 50 === 49 ? cmdq : pool[n % pool.length]!, {
+      device: n % 7 === 0 ? '2b400000.iommu' : 'arm-smmu-v3.0.auto',
+      timestamp: ts,
+    });
     if (n % 5 === 0) lines.splice(2, 0, `[${ts.toFixed(6).padStart(12)}] nvme nvme0: I/O ${n} QID 3 timeout, completion polled`);
     const chunk = `${lines.join('\n')}\n`;
     parts.push(chunk);

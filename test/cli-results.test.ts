@@ -31,8 +31,21 @@ async function project(): Promise<string> {
 }
 
 /** Run with pretty on stdout plus junit, tap and json files; return all of them. */
-async function allReports(dir: string, args: string[]): Promise<{ code: number; pretty: string; stderr: string; junit: string; tap: string; json: { exit_code: number; totals: Record<string, number>; problems: { kind: string }[] } }> {
-  const r = await run(dir, x(['run', ...args, '--reporter', 'pretty', '--reporter', 'junit:out/junit.xml', '--reporter', 'tap:out/r.tap', '--reporter', 'json:out/r.json']));
+async function allReports(
+  dir: string,
+  args: string[],
+): Promise<{
+  code: number;
+  pretty: string;
+  stderr: string;
+  junit: string;
+  tap: string;
+  json: { exit_code: number; totals: Record<string, number>; problems: { kind: string }[] };
+}> {
+  const r = await run(
+    dir,
+    x(['run', ...args, '--reporter', 'pretty', '--reporter', 'junit:out/junit.xml', '--reporter', 'tap:out/r.tap', '--reporter', 'json:out/r.json']),
+  );
   const read = (f: string): string => readFileSync(join(dir, 'out', f), 'utf8');
   return { code: r.code, pretty: r.stdout, stderr: r.stderr, junit: read('junit.xml'), tap: read('r.tap'), json: JSON.parse(read('r.json')) as never };
 }
@@ -55,7 +68,10 @@ t.test('--check-obsolete: exit 1 and a failure in JUnit, TAP and JSON (JUnit use
   const rep = await allReports(dir, ['--check-obsolete']);
   agree(t, rep, 1, 'obsolete');
   t.match(rep.junit, /<testcase classname="\(run\)" name="\(run\) obsolete-golden s1\/ghost">\n {6}<failure type="obsolete-golden"/);
-  t.same(rep.json.problems.map((p) => p.kind), ['obsolete-golden']);
+  t.same(
+    rep.json.problems.map((p) => p.kind),
+    ['obsolete-golden'],
+  );
   agree(t, await allReports(dir, []), 0, 'clean run');
 });
 
@@ -89,14 +105,20 @@ t.test('XPASS, XFAIL, errors and skips count the same in every report', async (t
   t.same([j.tests, j.failures, j.errors, j.skipped], [5, 1, 1, 1], 'xpass is a failure, the crash an error, the ATS scenario skipped');
   t.match(rep.tap, /ok \d+ - s1\/needs-ats # SKIP requires ats/);
   t.match(rep.pretty, /\nSKIP s1\/needs-ats\n/);
-  t.match(rep.pretty, /\nFailures \(2\):\n {2}XPASS cmdq\/illegal-command: [^\n]*\n {2}ERROR s1\/crash: scenarios\/s1\/crash\.yaml:1:1: error\[EXECUTOR_FAILED\]: fake executor crash/);
+  t.match(
+    rep.pretty,
+    /\nFailures \(2\):\n {2}XPASS cmdq\/illegal-command: [^\n]*\n {2}ERROR s1\/crash: scenarios\/s1\/crash\.yaml:1:1: error\[EXECUTOR_FAILED\]: fake executor crash/,
+  );
 });
 
 t.test('a missing or bad --golden/--root is exit 2 with a message, never a stack trace', async (t) => {
   const dir = await project();
   const missing = await run(dir, x(['run', '--golden', 'nope']));
   t.equal(missing.code, 2);
-  t.match(missing.stderr, /^smmu-conform run: Golden root nope does not exist \(set --golden, or "golden:" in smmu-conform.config.yaml\); create it, or run with --update --create/);
+  t.match(
+    missing.stderr,
+    /^smmu-conform run: Golden root nope does not exist \(set --golden, or "golden:" in smmu-conform.config.yaml\); create it, or run with --update --create/,
+  );
   t.notMatch(missing.stdout + missing.stderr, /\n\s+at /, 'no stack trace');
   writeFileSync(join(dir, 'afile'), 'x');
   const file = await run(dir, x(['run', '--golden', 'afile']));
@@ -123,8 +145,16 @@ t.test('symlinked scenarios and folders inside a scanned folder run (they used t
   symlinkSync(join(elsewhere, 'gone.yaml'), join(dir, 'scenarios', 's1', 'dangling.yaml'));
   const r = await run(dir, x(['run', '--reporter', 'json', '--update', '--create']));
   const ids = (JSON.parse(r.stdout) as { results: { id: string; state: string; messages: string[] }[] }).results;
-  t.same(ids.map((i) => i.id), ['cmdq/illegal-command', 'linkdir/in-dir', 'nested/s2-fault-on-s1-walk', 's1/dangling', 's1/linked', 's1/unmapped-va-faults'], 'links followed, the loop walked once');
-  t.match(ids.find((i) => i.id === 's1/dangling'), { state: 'error', messages: [/READ_FAILED|Cannot read/] }, 'a dangling link is reported, not skipped');
+  t.same(
+    ids.map((i) => i.id),
+    ['cmdq/illegal-command', 'linkdir/in-dir', 'nested/s2-fault-on-s1-walk', 's1/dangling', 's1/linked', 's1/unmapped-va-faults'],
+    'links followed, the loop walked once',
+  );
+  t.match(
+    ids.find((i) => i.id === 's1/dangling'),
+    { state: 'error', messages: [/READ_FAILED|Cannot read/] },
+    'a dangling link is reported, not skipped',
+  );
   t.equal(r.code, 2);
 });
 
@@ -142,7 +172,11 @@ t.test('--update keeps a symlinked golden a symlink and writes through it', asyn
   t.ok(lstatSync(g).isSymbolicLink(), 'still a symlink');
   t.match(readlinkSync(g), /real\.yaml$/);
   t.notMatch(readFileSync(real, 'utf8'), /result: ok\n/, 'the target was rewritten');
-  t.same(readdirSync(store).filter((f) => f.endsWith('.tmp')), [], 'no temp file left beside the target');
+  t.same(
+    readdirSync(store).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temp file left beside the target',
+  );
 });
 
 t.test('an update killed between write and rename leaves a temp file that the next --update removes', async (t) => {
@@ -153,7 +187,9 @@ t.test('an update killed between write and rename leaves a temp file that the ne
 writeGoldenAtomic(${JSON.stringify(golden)}, 'partial\\n', { writeFileSync: (p, d) => { writeFileSync(p, d); process.stdout.write('written\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000); }, renameSync: () => {} });`;
   const { spawn } = await import('node:child_process');
   const p = spawn(process.execPath, ['--import=tsx', '--input-type=module', '-e', child], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => { p.kill('SIGKILL'); });
+  t.teardown(() => {
+    p.kill('SIGKILL');
+  });
   await new Promise<void>((res) => {
     p.stdout.on('data', () => res());
     p.on('exit', () => res());
@@ -170,7 +206,10 @@ writeGoldenAtomic(${JSON.stringify(golden)}, 'partial\\n', { writeFileSync: (p, 
   // A temp file of a live writer is left alone.
   writeFileSync(join(dir, 'golden', `.x.yaml.${process.pid}.0.tmp`), '');
   t.same(removeOrphanTemps(join(dir, 'golden')), []);
-  t.same(removeOrphanTemps(join(dir, 'golden'), () => false), [`.x.yaml.${process.pid}.0.tmp`]);
+  t.same(
+    removeOrphanTemps(join(dir, 'golden'), () => false),
+    [`.x.yaml.${process.pid}.0.tmp`],
+  );
 });
 
 t.test('SIGTERM during an update waits for the rename: no temp file, the golden complete', async (t) => {
@@ -186,10 +225,19 @@ await new Promise((r) => setTimeout(r, 5000)); // the CLI goes on to write repor
 });
 
 t.test('CI detection beyond CI=: vendor variables refuse --update (ci-info vendor table)', async (t) => {
-  for (const env of [{ GITHUB_ACTIONS: 'true' }, { GITLAB_CI: 'true' }, { TF_BUILD: 'True' }, { BUILDKITE: 'true' }, { JENKINS_URL: 'http://j', BUILD_ID: '7' }, { CI: 'true' }, { CI: '1' }]) {
+  for (const env of [
+    { GITHUB_ACTIONS: 'true' },
+    { GITLAB_CI: 'true' },
+    { TF_BUILD: 'True' },
+    { BUILDKITE: 'true' },
+    { JENKINS_URL: 'http://j', BUILD_ID: '7' },
+    { CI: 'true' },
+    { CI: '1' },
+  ]) {
     t.ok(isCi(env), `CI detected from ${JSON.stringify(env)} (${detectCi(env) ?? ''})`);
   }
-  for (const env of [{}, { CI: 'false' }, { CI: '0' }, { CI: '' }, { CI: 'false', GITHUB_ACTIONS: 'true' }, { HOME: '/root' }]) t.notOk(isCi(env), `not CI: ${JSON.stringify(env)}`);
+  for (const env of [{}, { CI: 'false' }, { CI: '0' }, { CI: '' }, { CI: 'false', GITHUB_ACTIONS: 'true' }, { HOME: '/root' }])
+    t.notOk(isCi(env), `not CI: ${JSON.stringify(env)}`);
   t.equal(detectCi({ TF_BUILD: 'True' }), 'Azure Pipelines');
   const dir = await project();
   const r = await run(dir, x(['run', '--update']), { GITHUB_ACTIONS: 'true' });
@@ -236,7 +284,10 @@ t.test('colour only on a TTY; NO_COLOR and FORCE_COLOR respected', async (t) => 
   t.equal(useColor({ FORCE_COLOR: '1', NO_COLOR: '1' }, false), true, 'FORCE_COLOR wins, as in Node');
   t.equal(useColor({ TERM: 'dumb' }, true), false);
   const dir = await project();
-  writeFileSync(join(dir, 'golden', 's1', 'unmapped-va-faults.yaml'), readFileSync(join(dir, 'golden', 's1', 'unmapped-va-faults.yaml'), 'utf8').replace("input_addr: '0x0000000000002000'", "input_addr: '0x0000000000003000'"));
+  writeFileSync(
+    join(dir, 'golden', 's1', 'unmapped-va-faults.yaml'),
+    readFileSync(join(dir, 'golden', 's1', 'unmapped-va-faults.yaml'), 'utf8').replace("input_addr: '0x0000000000002000'", "input_addr: '0x0000000000003000'"),
+  );
   const plain = await run(dir, x(['run', '--reporter', 'pretty', '--reporter', 'junit:out/j.xml']));
   t.notMatch(plain.stdout, /\x1b\[/, 'no escapes when stdout is not a TTY');
   const tty = await run(dir, x(['run', '--reporter', 'pretty', '--reporter', 'junit:out/j.xml']), {}, true);

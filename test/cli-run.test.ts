@@ -10,7 +10,11 @@ const FAKE = fileURLToPath(new URL('fixtures/fake-execute.ts', import.meta.url))
 const FIXTURES = fileURLToPath(new URL('fixtures/suite/scenarios', import.meta.url));
 const RULE = 'Checks a rule (SMMUv3 §3.2).';
 
-interface Out { code: number; stdout: string; stderr: string }
+interface Out {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 async function run(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Out> {
   let stdout = '';
   let stderr = '';
@@ -30,14 +34,17 @@ function project(n = 0): string {
     const area = ['s1', 's2', 'cmdq', 'events'][i % 4] ?? 's1';
     mkdirSync(join(dir, 'scenarios', area), { recursive: true });
     const iova = i % 3 === 0 ? '0x1000' : '0x9000';
-    writeFileSync(join(dir, 'scenarios', area, `gen-${i}.yaml`), `description: ${RULE}
+    writeFileSync(
+      join(dir, 'scenarios', area, `gen-${i}.yaml`),
+      `description: ${RULE}
 tags: [gen, ${i % 2 === 0 ? 'even' : 'odd'}]
 devices: [ { name: d, sid: ${i} } ]
 memory:
   s1_tables: [ { name: pt, granule: 4k, va_bits: 48, map: [ { va: 0x1000, pa: 0x2000, size: 4K, perm: rw } ] } ]
 steps:
   - dma: { device: d, iova: ${iova}, access: read }
-`);
+`,
+    );
   }
   return dir;
 }
@@ -50,7 +57,10 @@ t.test('no scenarios: an error unless --allow-empty, said the same way by every 
   t.equal(r.code, 2);
   t.match(r.stderr, /No scenario selected \(0 found; selection: everything under the root\); pass --allow-empty/);
   t.match(r.stdout, /\n0 scenarios: 0 pass; 1 problem in [\d.]+ s — invalid input \(exit 2\)\n$/);
-  t.equal((await run(dir, withExec(['run', '--reporter', 'tap']))).stdout.split('\n').slice(0, 3).join('|'), 'TAP version 14|1..1|not ok 1 - (run) empty-selection everything under the root');
+  t.equal(
+    (await run(dir, withExec(['run', '--reporter', 'tap']))).stdout.split('\n').slice(0, 3).join('|'),
+    'TAP version 14|1..1|not ok 1 - (run) empty-selection everything under the root',
+  );
   const ok = await run(dir, withExec(['run', '--allow-empty']));
   t.equal(ok.code, 0);
   t.match(ok.stdout, /^0 scenarios: 0 pass in [\d.]+ s — ok \(exit 0\)\n$/);
@@ -61,7 +71,10 @@ t.test('golden lifecycle: missing -> create -> pass -> mismatch -> update; CI re
   const dir = project();
   const missing = await run(dir, withExec(['run']));
   t.equal(missing.code, 1);
-  t.match(missing.stdout, /Golden golden\/s1\/unmapped-va-faults\.yaml is missing; create it with: npx smmu-conform run --executor \S+ scenarios\/s1\/unmapped-va-faults\.yaml --update --create/);
+  t.match(
+    missing.stdout,
+    /Golden golden\/s1\/unmapped-va-faults\.yaml is missing; create it with: npx smmu-conform run --executor \S+ scenarios\/s1\/unmapped-va-faults\.yaml --update --create/,
+  );
 
   const ci = await run(dir, withExec(['run', '--update', '--create']), { CI: 'true' });
   t.equal(ci.code, 2);
@@ -75,14 +88,20 @@ t.test('golden lifecycle: missing -> create -> pass -> mismatch -> update; CI re
 
   const created = await run(dir, withExec(['run', '--update', '--create']), { CI: '' });
   t.equal(created.code, 0, created.stdout);
-  t.match(created.stdout, /wrote golden\/cmdq\/illegal-command\.yaml\nwrote golden\/nested\/s2-fault-on-s1-walk\.yaml\nwrote golden\/s1\/unmapped-va-faults\.yaml/);
+  t.match(
+    created.stdout,
+    /wrote golden\/cmdq\/illegal-command\.yaml\nwrote golden\/nested\/s2-fault-on-s1-walk\.yaml\nwrote golden\/s1\/unmapped-va-faults\.yaml/,
+  );
   t.equal((await run(dir, withExec(['run']))).code, 0, 'second run passes');
 
   const g = join(dir, 'golden', 's1', 'unmapped-va-faults.yaml');
   writeFileSync(g, readFileSync(g, 'utf8').replace("input_addr: '0x0000000000002000'", "input_addr: '0x0000000000003000'"));
   const mism = await run(dir, withExec(['run']));
   t.equal(mism.code, 1);
-  t.match(mism.stdout, /Golden mismatch: events\[0\] \(step 2 F_TRANSLATION\): field input_addr: expected "0x0000000000003000", got "0x0000000000002000"; to accept the new output: npx smmu-conform run --executor \S+ scenarios\/s1\/unmapped-va-faults\.yaml --update/);
+  t.match(
+    mism.stdout,
+    /Golden mismatch: events\[0\] \(step 2 F_TRANSLATION\): field input_addr: expected "0x0000000000003000", got "0x0000000000002000"; to accept the new output: npx smmu-conform run --executor \S+ scenarios\/s1\/unmapped-va-faults\.yaml --update/,
+  );
   t.match(mism.stdout, /\n {2}-  - \{ step: 2, type: F_TRANSLATION, sid: '0x10', input_addr: '0x0000000000003000'/);
   const upd = await run(dir, withExec(['run', '--update']));
   t.equal(upd.code, 0);
@@ -114,7 +133,10 @@ t.test('result states and deterministic shards that partition the suite', async 
   await run(dir, withExec(['run', '--update', '--create']));
   writeFileSync(join(dir, 'golden', 'cmdq', 'gen-2.yaml'), 'scenario: cmdq/gen-2\n');
   t.equal((await run(dir, withExec(['run', '--features', 's1,s2,nesting']))).code, 2, 'invalid scenario present -> exit 2');
-  const json = JSON.parse((await run(dir, withExec(['run', '--reporter', 'json', '--features', 's1,s2']))).stdout) as { summary: Record<string, number>; results: { id: string; state: string }[] };
+  const json = JSON.parse((await run(dir, withExec(['run', '--reporter', 'json', '--features', 's1,s2']))).stdout) as {
+    summary: Record<string, number>;
+    results: { id: string; state: string }[];
+  };
   const state = (id: string) => json.results.find((r) => r.id === id)?.state;
   t.equal(state('s2/broken'), 'error');
   t.equal(state('events/crashes'), 'error');
@@ -161,7 +183,10 @@ t.test('--check-obsolete, tags, grep, bad arguments', async (t) => {
   t.match(o.stdout, /FAIL \(run\) obsolete-golden s1\/ghost: Obsolete golden golden\/s1\/ghost\.yaml: no scenario s1\/ghost/);
   t.equal((await run(dir, withExec(['run']))).code, 0, 'obsolete goldens only fail when asked');
   const tagged = JSON.parse((await run(dir, withExec(['run', '--reporter', 'json', '--tag', 'odd']))).stdout) as { results: { id: string }[] };
-  t.same(tagged.results.map((r) => r.id), ['events/gen-3', 's2/gen-1']);
+  t.same(
+    tagged.results.map((r) => r.id),
+    ['events/gen-3', 's2/gen-1'],
+  );
   const bad = await run(dir, withExec(['run', '--reportr', 'tap']));
   t.equal(bad.code, 2);
   t.match(bad.stderr, /Unknown option --reportr \(did you mean --reporter\?\)/);

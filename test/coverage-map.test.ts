@@ -21,9 +21,28 @@ const SCENARIOS: ScenarioCoverage[] = [
 
 t.test('buildCoverage: counts per area and section, catalogue order, sorted scenario lists', async (t) => {
   const c = buildCoverage(SCENARIOS, RULESET);
-  t.same(c.areas, [['cmdq', 1], ['s1', 2], ['s2', 1]]);
-  t.same(c.sections.map((s) => [s.section, s.covered, s.rules.length]), [['beta', 1, 1], ['alpha', 2, 3], ['gamma', 0, 1]], 'sections in order of first appearance');
-  t.same(c.sections[1]?.rules.map((r) => [r.rule.id, r.scenarios]), [['a.one', ['s1/x', 's2/y']], ['a.two', []], ['a.three', ['cmdq/w']]]);
+  t.same(c.areas, [
+    ['cmdq', 1],
+    ['s1', 2],
+    ['s2', 1],
+  ]);
+  t.same(
+    c.sections.map((s) => [s.section, s.covered, s.rules.length]),
+    [
+      ['beta', 1, 1],
+      ['alpha', 2, 3],
+      ['gamma', 0, 1],
+    ],
+    'sections in order of first appearance',
+  );
+  t.same(
+    c.sections[1]?.rules.map((r) => [r.rule.id, r.scenarios]),
+    [
+      ['a.one', ['s1/x', 's2/y']],
+      ['a.two', []],
+      ['a.three', ['cmdq/w']],
+    ],
+  );
   t.equal(c.covered, 3);
   t.equal(c.total, 5);
   t.same(c.uncovering, ['s1/z']);
@@ -64,19 +83,36 @@ t.test('renderCoverageMap is independent of scenario order and of covers order',
     fc.record({ id: fc.stringMatching(/^[a-c]{1,2}\/[a-d]{1,3}$/), covers: fc.uniqueArray(fc.constantFrom(...ids, 'x.unknown'), { maxLength: 4 }) }),
     { selector: (s) => s.id, maxLength: 8 },
   );
-  t.doesNotThrow(() => fc.assert(fc.property(scen, fc.integer(), (list, seed) => {
-    const shuffled = [...list].map((s, i) => ({ s: { ...s, covers: [...s.covers].reverse() }, k: (i * 7919 + seed) % 101 })).sort((a, b) => a.k - b.k).map((x) => x.s);
-    return renderCoverageMap(list, RULESET) === renderCoverageMap(shuffled, RULESET);
-  }), { numRuns: 200 }), 'same markdown for every permutation');
+  t.doesNotThrow(
+    () =>
+      fc.assert(
+        fc.property(scen, fc.integer(), (list, seed) => {
+          const shuffled = [...list]
+            .map((s, i) => ({ s: { ...s, covers: [...s.covers].reverse() }, k: (i * 7919 + seed) % 101 }))
+            .sort((a, b) => a.k - b.k)
+            .map((x) => x.s);
+          return renderCoverageMap(list, RULESET) === renderCoverageMap(shuffled, RULESET);
+        }),
+        { numRuns: 200 },
+      ),
+    'same markdown for every permutation',
+  );
 });
 
 t.test('coverageInput: loaded scenarios give their covers, the others are listed as failed', async (t) => {
   const entry = (id: string, covers: string[] | undefined, loaded: boolean): SuiteEntry => ({
-    id, display: `scenarios/${id}.yaml`, file: `/x/${id}.yaml`, raw: {}, errors: [],
+    id,
+    display: `scenarios/${id}.yaml`,
+    file: `/x/${id}.yaml`,
+    raw: {},
+    errors: [],
     scenario: loaded ? { name: id, description: 'd §1', tags: ['x'], steps: [], ...(covers !== undefined ? { covers } : {}) } : undefined,
   });
   t.same(coverageInput([entry('a/one', ['r.1'], true), entry('a/two', undefined, true), entry('a/bad', ['r.2'], false)]), {
-    scenarios: [{ id: 'a/one', covers: ['r.1'] }, { id: 'a/two', covers: [] }],
+    scenarios: [
+      { id: 'a/one', covers: ['r.1'] },
+      { id: 'a/two', covers: [] },
+    ],
     failed: ['a/bad'],
   });
 });
@@ -87,6 +123,13 @@ t.test('repository: rule ids are unique and the repository generator matches che
   t.equal(new Set(RULES.map((r) => r.id)).size, RULES.length, 'rule ids are unique');
   const { text, entries } = generateCoverageDoc(ROOT);
   t.ok(entries.length > 0, 'scenarios found');
-  const viaCheck = checkTree({ cwd: ROOT, root: `${ROOT}scenarios`, goldenDir: `${ROOT}golden`, coverageMap: `${ROOT}docs/coverage.md`, rerun: 'x', recheck: 'x' }).coverageText;
+  const viaCheck = checkTree({
+    cwd: ROOT,
+    root: `${ROOT}scenarios`,
+    goldenDir: `${ROOT}golden`,
+    coverageMap: `${ROOT}docs/coverage.md`,
+    rerun: 'x',
+    recheck: 'x',
+  }).coverageText;
   t.equal(viaCheck, text, `scripts/coverage-map.ts (${REGENERATE_COMMAND}) and check --write-coverage-map write the same map`);
 });

@@ -6,9 +6,25 @@ import type { LoadErrorCode } from '../src/scenario/errors.ts';
 import { xorshift32 } from './rng.ts';
 
 const CODES: ReadonlySet<LoadErrorCode> = new Set<LoadErrorCode>([
-  'READ_FAILED', 'FILE_TOO_LARGE', 'YAML_SYNTAX', 'ALIAS_LIMIT', 'FORBIDDEN_KEY', 'PRECISION_LOSS', 'VALUE_TOO_WIDE',
-  'UNKNOWN_KEY', 'MISSING_KEY', 'BAD_TYPE', 'BAD_VALUE', 'UNKNOWN_FEATURE', 'BAD_STEP', 'UNKNOWN_REFERENCE', 'UNKNOWN_RULE',
-  'DUPLICATE_NAME', 'CONFLICT', 'NAME_MISMATCH', 'CAP_EXCEEDED',
+  'READ_FAILED',
+  'FILE_TOO_LARGE',
+  'YAML_SYNTAX',
+  'ALIAS_LIMIT',
+  'FORBIDDEN_KEY',
+  'PRECISION_LOSS',
+  'VALUE_TOO_WIDE',
+  'UNKNOWN_KEY',
+  'MISSING_KEY',
+  'BAD_TYPE',
+  'BAD_VALUE',
+  'UNKNOWN_FEATURE',
+  'BAD_STEP',
+  'UNKNOWN_REFERENCE',
+  'UNKNOWN_RULE',
+  'DUPLICATE_NAME',
+  'CONFLICT',
+  'NAME_MISMATCH',
+  'CAP_EXCEEDED',
 ]);
 // Compact seeds keep 10,000 loads inside the time budget while covering every top-level section.
 const SEEDS = [
@@ -42,9 +58,51 @@ steps:
 `,
   },
 ];
-const TOKENS = [':', '-', ' ', '  ', '\n', '\t', '[', ']', '{', '}', ',', '&a', '*a', '!!str', '!!binary', '|', '>', "'", '"', '#',
-  '0x', '0xffff_ffff_ffff_ffff_f', '18446744073709551617', '9007199254740993', '-1', '1.5', '~', 'null', 'true',
-  '__proto__', 'constructor', '<<', '? ', '%YAML 1.2\n', '---\n', '...\n', 'dma', 'ste', 'nic0', 'pt0', 'vm0', '4K', '2M'];
+const TOKENS = [
+  ':',
+  '-',
+  ' ',
+  '  ',
+  '\n',
+  '\t',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '&a',
+  '*a',
+  '!!str',
+  '!!binary',
+  '|',
+  '>',
+  "'",
+  '"',
+  '#',
+  '0x',
+  '0xffff_ffff_ffff_ffff_f',
+  '18446744073709551617',
+  '9007199254740993',
+  '-1',
+  '1.5',
+  '~',
+  'null',
+  'true',
+  '__proto__',
+  'constructor',
+  '<<',
+  '? ',
+  '%YAML 1.2\n',
+  '---\n',
+  '...\n',
+  'dma',
+  'ste',
+  'nic0',
+  'pt0',
+  'vm0',
+  '4K',
+  '2M',
+];
 
 /** Deterministic so a failing variant is reproducible from its index. */
 const rng = xorshift32;
@@ -116,8 +174,15 @@ export function fuzzLoader(from: number, to: number): FuzzOutcome {
       rejected++;
       if (res.errors.length === 0) problems.push(`#${i}: rejected without an error`);
       for (const e of res.errors) {
-        const ok = CODES.has(e.code) && e.file === 'fuzz.yaml' && Number.isInteger(e.line) && e.line >= 1 && e.line <= lineCount + 1
-          && Number.isInteger(e.col) && e.col >= 1 && e.message.length > 0;
+        const ok =
+          CODES.has(e.code) &&
+          e.file === 'fuzz.yaml' &&
+          Number.isInteger(e.line) &&
+          e.line >= 1 &&
+          e.line <= lineCount + 1 &&
+          Number.isInteger(e.col) &&
+          e.col >= 1 &&
+          e.message.length > 0;
         if (!ok) problems.push(`#${i}: badly located error ${JSON.stringify(e)}`);
       }
     } catch (err) {

@@ -10,32 +10,38 @@ import type { Observation } from '../src/scenario/observation.ts';
 
 const obs = (over: Partial<Observation> = {}): Observation => ({
   scenario: 'nested/x',
-  steps: [{ result: 'fault', op: 'dma', step: 1 }, { step: 2, op: 'cmdq', result: 'ok', cerror: 'CERROR_NONE' }],
+  steps: [
+    { result: 'fault', op: 'dma', step: 1 },
+    { step: 2, op: 'cmdq', result: 'ok', cerror: 'CERROR_NONE' },
+  ],
   events: [{ input_addr: 0x1000n, type: 'F_TRANSLATION', step: 1, s2: true, class: 'TT', raw: [0x10n, 0n, 0x1000n, 0x4000_0000n] }],
   guest_events: [],
-  host_log: ["arm-smmu-v3 0000:00:01.0: event 0x10 received:", "it's"],
+  host_log: ['arm-smmu-v3 0000:00:01.0: event 0x10 received:', "it's"],
   cmdq: { cons: '0x00000003', error: 'CERROR_NONE' },
   ...over,
 });
 
 t.test('canonical text: fixed section and key order, fixed-width hex, one record per line', async (t) => {
-  t.equal(canonicalGolden(obs()), [
-    'scenario: nested/x',
-    'steps:',
-    '  - { step: 1, op: dma, result: fault }',
-    '  - { step: 2, op: cmdq, result: ok, cerror: CERROR_NONE }',
-    'events:',
-    "  - { step: 1, type: F_TRANSLATION, input_addr: '0x0000000000001000', s2: true, class: TT, raw: ['0x0000000000000010', '0x0000000000000000', '0x0000000000001000', '0x0000000040000000'] }",
-    'guest_events: []',
-    'host_log:',
-    "  - 'arm-smmu-v3 0000:00:01.0: event 0x10 received:'",
-    "  - 'it''s'",
-    "cmdq: { cons: '0x00000003', error: CERROR_NONE }",
-    '',
-  ].join('\n'));
+  t.equal(
+    canonicalGolden(obs()),
+    [
+      'scenario: nested/x',
+      'steps:',
+      '  - { step: 1, op: dma, result: fault }',
+      '  - { step: 2, op: cmdq, result: ok, cerror: CERROR_NONE }',
+      'events:',
+      "  - { step: 1, type: F_TRANSLATION, input_addr: '0x0000000000001000', s2: true, class: TT, raw: ['0x0000000000000010', '0x0000000000000000', '0x0000000000001000', '0x0000000040000000'] }",
+      'guest_events: []',
+      'host_log:',
+      "  - 'arm-smmu-v3 0000:00:01.0: event 0x10 received:'",
+      "  - 'it''s'",
+      "cmdq: { cons: '0x00000003', error: CERROR_NONE }",
+      '',
+    ].join('\n'),
+  );
   t.equal(scalar('true'), "'true'", 'YAML keywords are quoted');
   t.equal(scalar('a\nb'), '"a\\nb"', 'control characters use double quotes');
-  t.equal(scalar(-1n), "'0xffffffffffffffff'", 'bigint is 64-bit two\'s complement');
+  t.equal(scalar(-1n), "'0xffffffffffffffff'", "bigint is 64-bit two's complement");
 });
 
 t.test('comparison: match, missing, mismatch with unified diff and first divergence', async (t) => {
@@ -46,7 +52,7 @@ t.test('comparison: match, missing, mismatch with unified diff and first diverge
   const changed = canonicalGolden(obs({ events: [{ step: 1, type: 'F_TRANSLATION', input_addr: 0x2000n, s2: true, class: 'TT', raw: [] }] }));
   const c = compareGolden(changed, text, 'golden/x.yaml');
   t.equal(c.status, 'mismatch');
-  t.equal(c.summary, "events[0] (step 1 F_TRANSLATION): field input_addr: expected \"0x0000000000001000\", got \"0x0000000000002000\"");
+  t.equal(c.summary, 'events[0] (step 1 F_TRANSLATION): field input_addr: expected "0x0000000000001000", got "0x0000000000002000"');
   t.match(c.diff, /^--- golden\/x\.yaml\n\+\+\+ golden\/x\.yaml \(actual\)\n/m);
   t.match(c.diff, /\n-  - \{ step: 1, type: F_TRANSLATION, input_addr: '0x0000000000001000'/);
   t.match(firstDivergence(text, canonicalGolden(obs({ events: [] }))), /^events: expected 1 records, got 0 \(first missing: \{"step":1,"type":"F_TRANSLATION"/);
@@ -79,7 +85,12 @@ t.test('atomic write: an interrupted write keeps the old golden intact and leave
   t.throws(() => writeGoldenAtomic(path, 'new content\n', crashBeforeRename), /simulated crash/);
   t.equal(readFileSync(path, 'utf8'), 'old\n', 'old golden untouched');
   t.same(readdirSync(join(dir, 'a')), ['b.yaml'], 'temp file removed');
-  const crashInWrite = { writeFileSync: () => { throw new Error('disk full'); }, renameSync: () => t.fail('no rename') };
+  const crashInWrite = {
+    writeFileSync: () => {
+      throw new Error('disk full');
+    },
+    renameSync: () => t.fail('no rename'),
+  };
   t.throws(() => writeGoldenAtomic(join(dir, 'a', 'c.yaml'), 'x', crashInWrite), /disk full/);
   t.notOk(existsSync(join(dir, 'a', 'c.yaml')), 'no partial new golden');
 });

@@ -13,8 +13,16 @@ import { checkTree, formatFinding } from '../src/coverage/check.ts';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 t.test('citesRule: a § section or a reference note', async (t) => {
-  for (const d of ['F_TRANSLATION at stage 1 (SMMUv3 §7.3.13)', 'see § 6.3.28', 'SMMUv3 section 4.1.3', 'as linux-smmuv3-iommufd.md describes',
-    'errata B.4 says so', 'Arm ARM D8.2.7 concatenation', 'emulator-models.md #12']) t.ok(citesRule(d), d);
+  for (const d of [
+    'F_TRANSLATION at stage 1 (SMMUv3 §7.3.13)',
+    'see § 6.3.28',
+    'SMMUv3 section 4.1.3',
+    'as linux-smmuv3-iommufd.md describes',
+    'errata B.4 says so',
+    'Arm ARM D8.2.7 concatenation',
+    'emulator-models.md #12',
+  ])
+    t.ok(citesRule(d), d);
   for (const d of ['A translation that works', 'errata', 'the § sign alone', 'sections 1-3 of the notes', 'readme.md']) t.notOk(citesRule(d), d);
 });
 
@@ -31,8 +39,23 @@ t.test('scenarioBody: drops name/description/tags/covers, sorts keys, bigints as
 });
 
 t.test('findDuplicates: groups identical bodies, reports every path', async (t) => {
-  t.same(findDuplicates([{ id: 's1/b', body: 'X' }, { id: 's1/a', body: 'Y' }, { id: 'cmdq/c', body: 'X' }, { id: 's2/d', body: 'X' }, { id: 'e', body: 'Z' }]), [['cmdq/c', 's1/b', 's2/d']]);
-  t.same(findDuplicates([{ id: 'a', body: 'X' }, { id: 'b', body: 'Y' }]), []);
+  t.same(
+    findDuplicates([
+      { id: 's1/b', body: 'X' },
+      { id: 's1/a', body: 'Y' },
+      { id: 'cmdq/c', body: 'X' },
+      { id: 's2/d', body: 'X' },
+      { id: 'e', body: 'Z' },
+    ]),
+    [['cmdq/c', 's1/b', 's2/d']],
+  );
+  t.same(
+    findDuplicates([
+      { id: 'a', body: 'X' },
+      { id: 'b', body: 'Y' },
+    ]),
+    [],
+  );
 });
 
 t.test('checkTree finds every kind of problem in a synthetic tree', async (t) => {
@@ -44,13 +67,22 @@ t.test('checkTree finds every kind of problem in a synthetic tree', async (t) =>
   };
   const body = (addr: string): string => `steps:\n  - cmdq: { commands: [{ op: TLBI_NH_VA, vmid: 1, asid: 2, addr: ${addr} }], sync: true }\n`;
   put('scenarios/s1/good.yaml', `description: A cited rule (SMMUv3 §4.4.2).\ntags: [s1]\n${body('0x1000')}`);
-  put('scenarios/s1/copy.yaml', `description: The same test, renamed (SMMUv3 §4.4.2; errata B.4).\ntags: [other]\ncovers: [cmd.TLBI_NH_VA.valid]\n${body('4096')}`);
+  put(
+    'scenarios/s1/copy.yaml',
+    `description: The same test, renamed (SMMUv3 §4.4.2; errata B.4).\ntags: [other]\ncovers: [cmd.TLBI_NH_VA.valid]\n${body('4096')}`,
+  );
   put('scenarios/s1/uncited.yaml', `description: A rule without any citation at all.\ntags: [s1]\n${body('0x2000')}`);
   put('scenarios/s1/untagged.yaml', `description: No tags here (SMMUv3 §4.4.2).\ntags: []\n${body('0x3000')}`);
   put('scenarios/s2/broken.yaml', `description: Broken (SMMUv3 §5.2).\ntags: [s2]\nsteps: [{ nope: 1 }]\n`);
   for (const id of ['s1/good', 's1/copy', 's1/uncited', 's1/untagged']) put(`golden/${id}.yaml`, 'scenario: x\n');
   put('golden/s2/gone.yaml', 'scenario: x\n');
-  const r = checkTree({ cwd: dir, root: join(dir, 'scenarios'), goldenDir: join(dir, 'golden'), rerun: 'npx smmu-conform run', recheck: 'npx smmu-conform check' });
+  const r = checkTree({
+    cwd: dir,
+    root: join(dir, 'scenarios'),
+    goldenDir: join(dir, 'golden'),
+    rerun: 'npx smmu-conform run',
+    recheck: 'npx smmu-conform check',
+  });
   t.equal(r.scenarios, 5);
   const by = (code: string): string[] => r.findings.filter((f) => f.code === code).map((f) => `${f.file}:${f.line}:${f.col}`);
   t.match(r.findings.map(formatFinding).join('\n'), /scenarios\/s2\/broken\.yaml:3:\d+: error\[/);
@@ -64,6 +96,10 @@ t.test('checkTree finds every kind of problem in a synthetic tree', async (t) =>
 t.test('repository: `smmu-conform check` (the same rules users get) is clean', async (t) => {
   let out = '';
   const code = await cli(['check'], { stdout: (s) => (out += s), stderr: (s) => (out += s), env: {}, cwd: ROOT, isTTY: false });
-  t.equal(code, 0, 'every scenario loads, cites, is tagged, has its golden and no twin; every golden has its scenario; docs/coverage.md is current (npx smmu-conform check --write-coverage-map)');
+  t.equal(
+    code,
+    0,
+    'every scenario loads, cites, is tagged, has its golden and no twin; every golden has its scenario; docs/coverage.md is current (npx smmu-conform check --write-coverage-map)',
+  );
   t.match(out, /^\d+ scenarios, \d+ goldens checked: no findings\n$/, out);
 });

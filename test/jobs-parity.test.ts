@@ -22,7 +22,10 @@ function project(): string {
   for (let i = 0; i < 12; i++) {
     const area = ['s1', 's2', 'cmdq'][i % 3] ?? 's1';
     mkdirSync(join(dir, 'scenarios', area), { recursive: true });
-    writeFileSync(join(dir, 'scenarios', area, `p-${i}.yaml`), `description: ${RULE}\ntags: [${i % 5 === 0 ? 'crash' : 'x'}]\n${i % 4 === 0 ? 'requires: [ats]\n' : ''}devices: [ { name: d, sid: ${i} } ]\nsteps:\n  - dma: { device: d${i === 7 ? 'x' : ''}, iova: ${i}, access: read }\n`);
+    writeFileSync(
+      join(dir, 'scenarios', area, `p-${i}.yaml`),
+      `description: ${RULE}\ntags: [${i % 5 === 0 ? 'crash' : 'x'}]\n${i % 4 === 0 ? 'requires: [ats]\n' : ''}devices: [ { name: d, sid: ${i} } ]\nsteps:\n  - dma: { device: d${i === 7 ? 'x' : ''}, iova: ${i}, access: read }\n`,
+    );
   }
   return dir;
 }
@@ -30,8 +33,13 @@ function project(): string {
 t.test('runSuite: every reporter is identical for in-process and worker runs', async (t) => {
   const dir = project();
   const base: SuiteOptions = {
-    cwd: dir, root: join(dir, 'scenarios'), goldenDir: join(dir, 'golden'), patterns: [], jobs: 1,
-    profile: { name: 'test', features: FEATURES.filter((f) => f !== 'ats') }, executorModule: pathToFileURL(FAKE).href,
+    cwd: dir,
+    root: join(dir, 'scenarios'),
+    goldenDir: join(dir, 'golden'),
+    patterns: [],
+    jobs: 1,
+    profile: { name: 'test', features: FEATURES.filter((f) => f !== 'ats') },
+    executorModule: pathToFileURL(FAKE).href,
   };
   const one = await runSuite(base);
   const two = await runSuite({ ...base, jobs: 2 });
@@ -48,7 +56,13 @@ t.test('CLI: --jobs 1 and --jobs 2 print the same TAP', async (t) => {
   const dir = project();
   const out = async (jobs: string): Promise<[number, string]> => {
     let s = '';
-    const code = await cli(['run', '--reporter', 'tap', '--jobs', jobs, '--executor', FAKE], { stdout: (x) => (s += x), stderr: () => {}, env: {}, cwd: dir, isTTY: false });
+    const code = await cli(['run', '--reporter', 'tap', '--jobs', jobs, '--executor', FAKE], {
+      stdout: (x) => (s += x),
+      stderr: () => {},
+      env: {},
+      cwd: dir,
+      isTTY: false,
+    });
     return [code, s];
   };
   const [c1, o1] = await out('1');

@@ -6,8 +6,15 @@ import { junitReport } from '../src/report/junit.ts';
 import { prettyReport } from '../src/report/pretty.ts';
 import { tapReport } from '../src/report/tap.ts';
 
-const r = (id: string, state: ScenarioResult['state'], messages: string[] = [], extra: Partial<ScenarioResult> = {}): ScenarioResult =>
-  ({ id, file: `scenarios/${id}.yaml`, state, messages, golden: 'match', invalid: false, ...extra });
+const r = (id: string, state: ScenarioResult['state'], messages: string[] = [], extra: Partial<ScenarioResult> = {}): ScenarioResult => ({
+  id,
+  file: `scenarios/${id}.yaml`,
+  state,
+  messages,
+  golden: 'match',
+  invalid: false,
+  ...extra,
+});
 const results: ScenarioResult[] = [
   r('cmdq/a', 'pass', [], { ms: 12 }),
   r('cmdq/b', 'fail', ['Golden mismatch: events[0]: field sid <&>'], { diff: '--- g\n+++ g (actual)\n@@ -1 +1 @@\n-a\n+b\n' }),
@@ -16,7 +23,12 @@ const results: ScenarioResult[] = [
   r('s1/e', 'xpass', ['Listed as an expected failure but passed']),
   r('s2/f', 'error', ['f.yaml:1:1: error[BAD_TYPE]: x\u0001y'], { invalid: true }),
 ];
-const obsolete: RunProblem = { kind: 'obsolete-golden', subject: 's9/gone', message: 'Obsolete golden golden/s9/gone.yaml: no scenario s9/gone', severity: 'fail' };
+const obsolete: RunProblem = {
+  kind: 'obsolete-golden',
+  subject: 's9/gone',
+  message: 'Obsolete golden golden/s9/gone.yaml: no scenario s9/gone',
+  severity: 'fail',
+};
 const input = { results, written: ['golden/cmdq/b.yaml'], problems: [obsolete], notes: ['n1'], timings: false };
 
 t.test('TAP 14 with SKIP/TODO directives and YAML diagnostics', async (t) => {
@@ -35,7 +47,10 @@ t.test('TAP 14 with SKIP/TODO directives and YAML diagnostics', async (t) => {
 t.test('JUnit: suites by area, escaping, states mapped', async (t) => {
   const out = junitReport(input);
   t.match(out, /<testsuites name="smmu-conform" tests="7" failures="3" errors="1">/);
-  t.match(out, /<testsuite name="\(run\)" tests="1" failures="1" errors="0" skipped="0">\n {4}<testcase classname="\(run\)" name="\(run\) obsolete-golden s9\/gone">\n {6}<failure type="obsolete-golden" message="Obsolete golden/);
+  t.match(
+    out,
+    /<testsuite name="\(run\)" tests="1" failures="1" errors="0" skipped="0">\n {4}<testcase classname="\(run\)" name="\(run\) obsolete-golden s9\/gone">\n {6}<failure type="obsolete-golden" message="Obsolete golden/,
+  );
   t.match(out, /<testsuite name="cmdq" tests="2" failures="1" errors="0" skipped="0">/);
   t.match(out, /<failure type="fail" message="Golden mismatch: events\[0\]: field sid &lt;&amp;&gt;">/);
   t.match(out, /<error type="error" message="f\.yaml:1:1: error\[BAD_TYPE\]: x\ufffdy">/);
@@ -55,7 +70,10 @@ t.test('JSON and pretty', async (t) => {
   t.notMatch(p, /PASS cmdq\/a/, 'passing scenarios are not listed');
   t.match(p, /\nSKIP s1\/c\n/, 'one line per skip, no reason without --verbose');
   t.match(prettyReport(input, { verbose: true }), /\nSKIP s1\/c: requires ats \(not in profile x\)\n/);
-  t.match(p, /\nFailures \(4\):\n {2}FAIL cmdq\/b: Golden mismatch[^\n]*\n {2}XPASS s1\/e: Listed[^\n]*\n {2}ERROR s2\/f: f\.yaml[^\n]*\n {2}FAIL \(run\) obsolete-golden s9\/gone: Obsolete golden[^\n]*\n\n6 scenarios: 1 pass, 1 fail, 1 skip, 1 xfail, 1 xpass, 1 error; 1 problem — invalid input \(exit 2\)\n$/);
+  t.match(
+    p,
+    /\nFailures \(4\):\n {2}FAIL cmdq\/b: Golden mismatch[^\n]*\n {2}XPASS s1\/e: Listed[^\n]*\n {2}ERROR s2\/f: f\.yaml[^\n]*\n {2}FAIL \(run\) obsolete-golden s9\/gone: Obsolete golden[^\n]*\n\n6 scenarios: 1 pass, 1 fail, 1 skip, 1 xfail, 1 xpass, 1 error; 1 problem — invalid input \(exit 2\)\n$/,
+  );
   t.match(prettyReport({ ...input, elapsedMs: 2345 }), / in 2\.35 s — invalid input \(exit 2\)\n$/, 'elapsed time in the summary');
   t.notMatch(p, /\x1b\[/, 'no colour unless asked');
   const colored = prettyReport(input, { color: true });

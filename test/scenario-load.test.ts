@@ -41,7 +41,10 @@ t.test('64-bit hex strings are exact; > 64 bits and plain ints >= 2^53 are rejec
 t.test('unknown keys, step kinds, enum values and features carry a did-you-mean', async (t) => {
   const src = `${HEAD}requires: [nestng]\nsmmu: { features: { atss: true }, cmdq_logsize: 8 }\nsteps:\n  - dmaa: {}\n  - dma: { device: d, iova: 1, access: reed }\n`;
   const r = load(src);
-  matchExactly(t, only(r.errors, 'UNKNOWN_FEATURE'), [{ line: 3, col: 12, message: /did you mean "nesting"/ }, { line: 4, col: 21, message: /did you mean "ats"/ }]);
+  matchExactly(t, only(r.errors, 'UNKNOWN_FEATURE'), [
+    { line: 3, col: 12, message: /did you mean "nesting"/ },
+    { line: 4, col: 21, message: /did you mean "ats"/ },
+  ]);
   matchExactly(t, only(r.errors, 'UNKNOWN_KEY'), [{ line: 4, col: 35, message: /did you mean "cmdq_log2size"/ }]);
   matchExactly(t, only(r.errors, 'BAD_STEP'), [{ line: 6, col: 5, message: /did you mean "dma"/ }]);
   matchExactly(t, only(r.errors, 'BAD_VALUE'), [{ line: 7, col: 40, message: /did you mean "read"/ }]);
@@ -77,7 +80,10 @@ t.test('references resolve by name, with located errors', async (t) => {
     'CONFLICT@13:steps[1].map',
     'CONFLICT@13:steps[1].map',
   ]);
-  t.match(r.errors.find((e) => e.path === 'memory.cd_tables[0].entries[0].tt0'), { message: /did you mean "pt"/ });
+  t.match(
+    r.errors.find((e) => e.path === 'memory.cd_tables[0].entries[0].tt0'),
+    { message: /did you mean "pt"/ },
+  );
 });
 
 t.test('covers: rule ids must exist, with a did-you-mean', async (t) => {
@@ -96,7 +102,12 @@ t.test('name must match the path', async (t) => {
 t.test('safety: __proto__, alias bombs, YAML syntax, caps', async (t) => {
   matchExactly(t, load(`${HEAD}steps: []\n__proto__: { polluted: 1 }\n`).errors, [{ code: 'FORBIDDEN_KEY', line: 4, col: 1 }]);
   t.equal(({} as Record<string, unknown>)['polluted'], undefined, 'no prototype pollution');
-  const bomb = ['a: &a [1,2,3,4,5,6,7,8,9]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]'].join('\n');
+  const bomb = [
+    'a: &a [1,2,3,4,5,6,7,8,9]',
+    'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+    'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+    'd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+  ].join('\n');
   matchExactly(t, load(bomb).errors, [{ code: 'ALIAS_LIMIT', line: 2 }]);
   // One broken line gives the parser's three findings, each located (none hidden behind the first).
   matchExactly(t, load('description: x\n  tags: [\n').errors, [

@@ -82,8 +82,13 @@ t.test('src/scenario/validator.generated.ts is the standalone code of the curren
 
 t.test('the generated validator uses ajv runtime helpers correctly (uniqueItems, maxLength)', async (t) => {
   const { loadScenarioText } = await import('../src/engine/load.ts');
-  const r = loadScenarioText(`description: Rule check (SMMUv3 §3.2).\ntags: [a, a]\ndevices: [ { name: ${'n'.repeat(70)}, sid: 1 } ]\nsteps: []\n`, { file: 'f' });
-  matchExactly(t, r.errors, [{ code: 'BAD_VALUE', line: 2, path: 'tags' }, { code: 'BAD_VALUE', line: 3, path: 'devices[0].name' }]);
+  const r = loadScenarioText(`description: Rule check (SMMUv3 §3.2).\ntags: [a, a]\ndevices: [ { name: ${'n'.repeat(70)}, sid: 1 } ]\nsteps: []\n`, {
+    file: 'f',
+  });
+  matchExactly(t, r.errors, [
+    { code: 'BAD_VALUE', line: 2, path: 'tags' },
+    { code: 'BAD_VALUE', line: 3, path: 'devices[0].name' },
+  ]);
 });
 
 t.test('docs/steps.md is generated from the step registry, and every example is a valid step', async (t) => {

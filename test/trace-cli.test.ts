@@ -120,13 +120,19 @@ t.test('import: each format to schema-shaped YAML/JSON', async (t) => {
   const e = parseYaml(r('evtq').out);
   t.equal(r('evtq').code, 1, 'a truncated record makes the import incomplete: exit 1');
   t.equal(e.format, 'evtq');
-  t.same(e.records.map((x: { raw: string[] }) => x.raw.length), [4, 4, 4, 2]);
+  t.same(
+    e.records.map((x: { raw: string[] }) => x.raw.length),
+    [4, 4, 4, 2],
+  );
   t.equal(e.records[3].truncated, true);
   t.match(r('evtq').err, /^test\/fixtures\/traces\/evtq-dwords\.txt:5: warning: last record has 2 of 4 dwords; kept as truncated \[TRUNCATED_RECORD\]$/m);
   t.equal(r('qemu').code, 1, 'an unparseable smmuv3_* line: exit 1');
   const q = JSON.parse(r('qemu').out);
   t.equal(q.format, 'qemu');
-  t.ok(q.records.some((x: { collapsed?: number }) => (x.collapsed ?? 0) > 0), '--collapse folded duplicates');
+  t.ok(
+    q.records.some((x: { collapsed?: number }) => (x.collapsed ?? 0) > 0),
+    '--collapse folded duplicates',
+  );
   t.equal(r('strict').code, 2, '--strict fails on error diagnostics');
   t.match(r('strict').err, /^test\/fixtures\/traces\/dmesg-messy\.txt:31: error: cannot parse event header: "event 0xzz received:" \[UNPARSEABLE\]$/m);
 });
@@ -134,14 +140,24 @@ t.test('import: each format to schema-shaped YAML/JSON', async (t) => {
 t.test('decode: every record decoded, cross-check disagreements listed', async (t) => {
   t.equal(r('decode').code, 0);
   const lines = r('decode').out.trim().split('\n');
-  t.equal(lines[0], '#1 [arm-smmu-v3.0.auto] line 1-7: F_TRANSLATION (0x10) sid=0x8 ssid=- stage=1 CLASS=IN RnW=1 PnU=0 InD=0 Stall=0 STAG=0x0 InputAddr=0x1000 IPA=0x0 (UNKNOWN for S1)');
+  t.equal(
+    lines[0],
+    '#1 [arm-smmu-v3.0.auto] line 1-7: F_TRANSLATION (0x10) sid=0x8 ssid=- stage=1 CLASS=IN RnW=1 PnU=0 InD=0 Stall=0 STAG=0x0 InputAddr=0x1000 IPA=0x0 (UNKNOWN for S1)',
+  );
   t.match(lines[1], /F_PERMISSION \(0x13\) sid=0x10 ssid=0x5 stage=2 CLASS=TT RnW=0 .* IPA=0x80042000$/);
   t.match(lines[2], /F_CD_FETCH \(0x09\) sid=0x3 ssid=- FetchAddr=0x40001040$/);
   t.match(lines[3], /C_BAD_STE \(0x04\) sid=0x20/);
   t.equal(lines[lines.length - 1], 'cross-check: decoded text agrees with the raw dwords for 5 events');
   t.equal(r('crossCheck').code, 0);
-  t.match(r('crossCheck').out, /cross-check: 2 disagreements between decoded text and raw dwords\n  test\/fixtures\/traces\/dmesg-614-crosscheck\.log:6: decoded text gives StreamID = 0x9 but the raw dwords give 0x8 \[TEXT_RAW_MISMATCH\]\n  .*:6: decoded text gives RnW = 0 but the raw dwords give 0x1/);
-  t.equal(r('crossCheck').err, 'smmu-conform trace decode: test/fixtures/traces/dmesg-614-crosscheck.log: 7 lines read, 7 used in 1 record, 0 reported (0 errors, 0 warnings, 0 notes)\n', 'cross-check findings are not repeated on stderr; the summary is');
+  t.match(
+    r('crossCheck').out,
+    /cross-check: 2 disagreements between decoded text and raw dwords\n  test\/fixtures\/traces\/dmesg-614-crosscheck\.log:6: decoded text gives StreamID = 0x9 but the raw dwords give 0x8 \[TEXT_RAW_MISMATCH\]\n  .*:6: decoded text gives RnW = 0 but the raw dwords give 0x1/,
+  );
+  t.equal(
+    r('crossCheck').err,
+    'smmu-conform trace decode: test/fixtures/traces/dmesg-614-crosscheck.log: 7 lines read, 7 used in 1 record, 0 reported (0 errors, 0 warnings, 0 notes)\n',
+    'cross-check findings are not repeated on stderr; the summary is',
+  );
 });
 
 t.test('compare: scenario run on the emulator vs a kernel log', async (t) => {
@@ -170,8 +186,17 @@ t.test('compare: scenario run on the emulator vs a kernel log', async (t) => {
 t.test('invalid input: exit 2, one line each, file:line where there is one', async (t) => {
   const bad = r('badScenario');
   t.equal(bad.code, 2);
-  t.match(bad.err, /^test\/fixtures\/traces\/bad-scenario\.yaml:6:20: error\[UNKNOWN_REFERENCE\] at steps\[0\]\.dma\.device: Unknown device "nic9" \(did you mean "nic0"\?\)$/m);
-  t.ok(bad.err.trim().split('\n').every((l) => /^test\/fixtures\/traces\/bad-scenario\.yaml:\d+:\d+: error\[/.test(l)), 'every scenario error is one located line');
+  t.match(
+    bad.err,
+    /^test\/fixtures\/traces\/bad-scenario\.yaml:6:20: error\[UNKNOWN_REFERENCE\] at steps\[0\]\.dma\.device: Unknown device "nic9" \(did you mean "nic0"\?\)$/m,
+  );
+  t.ok(
+    bad.err
+      .trim()
+      .split('\n')
+      .every((l) => /^test\/fixtures\/traces\/bad-scenario\.yaml:\d+:\d+: error\[/.test(l)),
+    'every scenario error is one located line',
+  );
   t.equal(bad.out, '');
   invalid(t, 'noScenario', /^smmu-conform trace compare: smoke\/does-not-exist: error\[READ_FAILED\]: No scenario matches/);
   invalid(t, 'noTrace', /^smmu-conform trace compare: Cannot read "test\/fixtures\/traces\/missing\.log"/);

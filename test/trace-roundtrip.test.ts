@@ -57,7 +57,9 @@ function hostLog(events: readonly (readonly bigint[])[], hostLines: readonly str
   events.forEach((raw, i) => {
     out.push(...withDmesgPrefix(formatEventLog(raw, { era, client: '0000:01:00.0' }), { device: DEVICE, timestamp: 100 + i / 1000 }));
   });
-  const lines = hostLines.flatMap((l) => (l.startsWith('CMDQ error') ? [l, 'skipping command in error state:', '\t0x00000000000000ff', '\t0x0000000000000000'] : [l]));
+  const lines = hostLines.flatMap((l) =>
+    l.startsWith('CMDQ error') ? [l, 'skipping command in error state:', '\t0x00000000000000ff', '\t0x0000000000000000'] : [l],
+  );
   out.push(...withDmesgPrefix(lines, { device: DEVICE, timestamp: 200 }));
   return `${out.join('\n')}\n`;
 }
@@ -81,10 +83,7 @@ t.test('the chosen scenarios cover events and CMDQ errors', async (t) => {
   const nEvents = [...runs.values()].map((r) => r.expected.events.length);
   t.ok(nEvents.includes(0) && nEvents.includes(1) && nEvents.includes(2), `event counts ${nEvents.join(',')}`);
   const cmdq = runs.get('smoke/cmdq-cerror-ill-mid-batch')?.expected.hostLog ?? [];
-  t.same(cmdq, [
-    'unexpected global error reported (0x00000001), this could be serious',
-    'CMDQ error (cons 0x01000005): Illegal command',
-  ]);
+  t.same(cmdq, ['unexpected global error reported (0x00000001), this could be serious', 'CMDQ error (cons 0x01000005): Illegal command']);
 });
 
 for (const id of SCENARIOS) {
@@ -98,13 +97,28 @@ for (const id of SCENARIOS) {
       t.same(tr.diagnostics, [], `${era}: no diagnostics`);
       t.same(crossCheck(tr), [], `${era}: decoded text agrees with raw`);
       const ev = tr.records.filter((x) => x.kind === 'event');
-      t.same(ev.map((x) => x.raw), raws, `${era}: same raw records back`);
-      t.ok(ev.every((x) => x.instance === DEVICE && x.timestamp !== undefined), `${era}: instance and timestamps kept`);
-      if (ev.length > 0) t.equal(ev.every((x) => x.logged !== undefined), era === '6.14+', `${era}: decoded lines attached only for 6.14+`);
+      t.same(
+        ev.map((x) => x.raw),
+        raws,
+        `${era}: same raw records back`,
+      );
+      t.ok(
+        ev.every((x) => x.instance === DEVICE && x.timestamp !== undefined),
+        `${era}: instance and timestamps kept`,
+      );
+      if (ev.length > 0)
+        t.equal(
+          ev.every((x) => x.logged !== undefined),
+          era === '6.14+',
+          `${era}: decoded lines attached only for 6.14+`,
+        );
       const log = write(`${id.replace(/\//g, '_')}-${era}.log`, text);
       const res = await viaCli(['trace', 'compare', `scenarios/${id}.yaml`, log]);
       t.equal(res.code, 0, `${era}: ${res.out}${res.err}`);
-      t.match(res.out, `records: ${raws.length + (r.expected.hostLog !== undefined && r.expected.hostLog.length > 0 ? 2 : 0)} match, 0 differ, 0 missing, 0 extra`);
+      t.match(
+        res.out,
+        `records: ${raws.length + (r.expected.hostLog !== undefined && r.expected.hostLog.length > 0 ? 2 : 0)} match, 0 differ, 0 missing, 0 extra`,
+      );
       t.match(res.out, /RESULT: MATCH/);
     }
   });
@@ -145,7 +159,10 @@ t.test('a changed CMDQ error line is reported on that line', async (t) => {
   const text = hostLog([], r.expected.hostLog ?? [], '6.14+').replace('cons 0x01000005', 'cons 0x01000006');
   const res = await viaCli(['trace', 'compare', 'smoke/cmdq-cerror-ill-mid-batch', write('cmdq-mut.log', text)]);
   t.equal(res.code, 1, res.out);
-  t.match(res.out, /first divergence: CONS of trace record #2 \(lines 3-6\)\n    expected  CMDQ error CERROR_ILL cons=0x01000005\n    trace     CMDQ error CERROR_ILL cons=0x01000006 command=\[0x00000000000000ff, 0x0000000000000000\] \(opcode 0xff\)\n/);
+  t.match(
+    res.out,
+    /first divergence: CONS of trace record #2 \(lines 3-6\)\n    expected  CMDQ error CERROR_ILL cons=0x01000005\n    trace     CMDQ error CERROR_ILL cons=0x01000006 command=\[0x00000000000000ff, 0x0000000000000000\] \(opcode 0xff\)\n/,
+  );
   t.match(res.out, /differs: trace record #2 \(lines 3-6\): CONS expected 0x1000005 got 0x1000006/);
   const noErr = await viaCli(['trace', 'compare', 'smoke/cmdq-cerror-ill-mid-batch', write('cmdq-none.log', hostLog([], [], '6.14+'))]);
   t.equal(noErr.code, 1, 'the CMDQ error lines are expected');

@@ -3,7 +3,6 @@ import { hex64 } from './fields.ts';
 import { roundTrips } from './roundtrip.testkit.ts';
 import { CD, L1CD, TG0_GRANULE, TG1_GRANULE } from './cd.ts';
 
-
 t.test('CD and L1CD round-trip over every field', async (t) => {
   t.equal(CD.fields.length, 60);
   t.equal(L1CD.fields.length, 2);
@@ -57,11 +56,25 @@ t.test('CD field positions (hand-computed, §5.4)', async (t) => {
 t.test('Linux KUnit S1 CD fixture (tcr ips=1 tg=2 sh=3 orgn=1 irgn=2 tsz=4)', async (t) => {
   // Assumptions (arm_smmu_make_s1_cd for a DMA domain): V, EPD1, AA64, R, A, ASET set; S/HA/HD
   // clear; TTB0 = ttbr & GENMASK(51,4); MAIR = mair (MAIR0 low, MAIR1 high).
-  const mk = (asid: number) => CD.encode({
-    T0SZ: 4, TG0: 2, IR0: 2, OR0: 1, SH0: 3, IPS: 1, EPD1: 1, V: 1, AA64: 1, R: 1, A: 1, ASET: 1, ASID: asid,
-    TTB0: 0xdaedbeefdeadbeefn & 0x000f_ffff_ffff_fff0n,
-    MAIR0: 0xabcdef012345678n & 0xffff_ffffn, MAIR1: 0xabcdef012345678n >> 32n,
-  });
+  const mk = (asid: number) =>
+    CD.encode({
+      T0SZ: 4,
+      TG0: 2,
+      IR0: 2,
+      OR0: 1,
+      SH0: 3,
+      IPS: 1,
+      EPD1: 1,
+      V: 1,
+      AA64: 1,
+      R: 1,
+      A: 1,
+      ASET: 1,
+      ASID: asid,
+      TTB0: 0xdaedbeefdeadbeefn & 0x000f_ffff_ffff_fff0n,
+      MAIR0: 0xabcdef012345678n & 0xffff_ffffn,
+      MAIR1: 0xabcdef012345678n >> 32n,
+    });
   // low word: 4 | 2<<6 | 2<<8 | 1<<10 | 3<<12 | 1<<30 | 1<<31 = 0xc0003684
   // high word: IPS 1 | AA64 1<<9 | R 1<<13 | A 1<<14 | ASET 1<<15 | ASID<<16
   const a = mk(778);

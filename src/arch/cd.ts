@@ -17,7 +17,14 @@ const TG1: Readonly<Record<number, string>> = { 0: 'RESERVED', 1: '16KB', 2: '4K
 const CACHE: Readonly<Record<number, string>> = { 0: 'NC', 1: 'WB-RA-WA', 2: 'WT-RA', 3: 'WB-RA-noWA' };
 const SH: Readonly<Record<number, string>> = { 0: 'NSH', 1: 'RESERVED(NSH)', 2: 'OSH', 3: 'ISH' };
 const IPS: Readonly<Record<number, string>> = {
-  0: '32 bits', 1: '36 bits', 2: '40 bits', 3: '42 bits', 4: '44 bits', 5: '48 bits', 6: '52 bits', 7: '56 bits',
+  0: '32 bits',
+  1: '36 bits',
+  2: '40 bits',
+  3: '42 bits',
+  4: '44 bits',
+  5: '48 bits',
+  6: '52 bits',
+  7: '56 bits',
 };
 
 /** CD.TG1 encoding → granule in bytes (0 reserved). */

@@ -19,38 +19,92 @@
 import { type FieldInput, type FieldSpec, StructCodec } from './fields.ts';
 
 export type CommandName =
-  | 'PREFETCH_CONFIG' | 'PREFETCH_ADDR'
-  | 'CFGI_STE' | 'CFGI_STE_RANGE' | 'CFGI_CD' | 'CFGI_CD_ALL' | 'CFGI_VMS_PIDM'
-  | 'TLBI_NH_ALL' | 'TLBI_NH_ASID' | 'TLBI_NH_VA' | 'TLBI_NH_VAA'
-  | 'TLBI_EL3_ALL' | 'TLBI_EL3_VA'
-  | 'TLBI_EL2_ALL' | 'TLBI_EL2_ASID' | 'TLBI_EL2_VA' | 'TLBI_EL2_VAA'
-  | 'TLBI_S12_VMALL' | 'TLBI_S2_IPA' | 'TLBI_NSNH_ALL'
-  | 'ATC_INV' | 'PRI_RESP' | 'RESUME' | 'STALL_TERM' | 'CMD_SYNC'
-  | 'TLBI_S_EL2_ALL' | 'TLBI_S_EL2_ASID' | 'TLBI_S_EL2_VA' | 'TLBI_S_EL2_VAA'
-  | 'TLBI_S_S12_VMALL' | 'TLBI_S_S2_IPA' | 'TLBI_SNH_ALL'
-  | 'DPTI_ALL' | 'DPTI_PA';
+  | 'PREFETCH_CONFIG'
+  | 'PREFETCH_ADDR'
+  | 'CFGI_STE'
+  | 'CFGI_STE_RANGE'
+  | 'CFGI_CD'
+  | 'CFGI_CD_ALL'
+  | 'CFGI_VMS_PIDM'
+  | 'TLBI_NH_ALL'
+  | 'TLBI_NH_ASID'
+  | 'TLBI_NH_VA'
+  | 'TLBI_NH_VAA'
+  | 'TLBI_EL3_ALL'
+  | 'TLBI_EL3_VA'
+  | 'TLBI_EL2_ALL'
+  | 'TLBI_EL2_ASID'
+  | 'TLBI_EL2_VA'
+  | 'TLBI_EL2_VAA'
+  | 'TLBI_S12_VMALL'
+  | 'TLBI_S2_IPA'
+  | 'TLBI_NSNH_ALL'
+  | 'ATC_INV'
+  | 'PRI_RESP'
+  | 'RESUME'
+  | 'STALL_TERM'
+  | 'CMD_SYNC'
+  | 'TLBI_S_EL2_ALL'
+  | 'TLBI_S_EL2_ASID'
+  | 'TLBI_S_EL2_VA'
+  | 'TLBI_S_EL2_VAA'
+  | 'TLBI_S_S12_VMALL'
+  | 'TLBI_S_S2_IPA'
+  | 'TLBI_SNH_ALL'
+  | 'DPTI_ALL'
+  | 'DPTI_PA';
 
 export const OPCODE: Readonly<Record<CommandName, number>> = {
-  PREFETCH_CONFIG: 0x01, PREFETCH_ADDR: 0x02,
-  CFGI_STE: 0x03, CFGI_STE_RANGE: 0x04, CFGI_CD: 0x05, CFGI_CD_ALL: 0x06, CFGI_VMS_PIDM: 0x07,
-  TLBI_NH_ALL: 0x10, TLBI_NH_ASID: 0x11, TLBI_NH_VA: 0x12, TLBI_NH_VAA: 0x13,
-  TLBI_EL3_ALL: 0x18, TLBI_EL3_VA: 0x1a,
-  TLBI_EL2_ALL: 0x20, TLBI_EL2_ASID: 0x21, TLBI_EL2_VA: 0x22, TLBI_EL2_VAA: 0x23,
-  TLBI_S12_VMALL: 0x28, TLBI_S2_IPA: 0x2a, TLBI_NSNH_ALL: 0x30,
-  ATC_INV: 0x40, PRI_RESP: 0x41, RESUME: 0x44, STALL_TERM: 0x45, CMD_SYNC: 0x46,
-  TLBI_S_EL2_ALL: 0x50, TLBI_S_EL2_ASID: 0x51, TLBI_S_EL2_VA: 0x52, TLBI_S_EL2_VAA: 0x53,
-  TLBI_S_S12_VMALL: 0x58, TLBI_S_S2_IPA: 0x5a, TLBI_SNH_ALL: 0x60,
-  DPTI_ALL: 0x70, DPTI_PA: 0x73,
+  PREFETCH_CONFIG: 0x01,
+  PREFETCH_ADDR: 0x02,
+  CFGI_STE: 0x03,
+  CFGI_STE_RANGE: 0x04,
+  CFGI_CD: 0x05,
+  CFGI_CD_ALL: 0x06,
+  CFGI_VMS_PIDM: 0x07,
+  TLBI_NH_ALL: 0x10,
+  TLBI_NH_ASID: 0x11,
+  TLBI_NH_VA: 0x12,
+  TLBI_NH_VAA: 0x13,
+  TLBI_EL3_ALL: 0x18,
+  TLBI_EL3_VA: 0x1a,
+  TLBI_EL2_ALL: 0x20,
+  TLBI_EL2_ASID: 0x21,
+  TLBI_EL2_VA: 0x22,
+  TLBI_EL2_VAA: 0x23,
+  TLBI_S12_VMALL: 0x28,
+  TLBI_S2_IPA: 0x2a,
+  TLBI_NSNH_ALL: 0x30,
+  ATC_INV: 0x40,
+  PRI_RESP: 0x41,
+  RESUME: 0x44,
+  STALL_TERM: 0x45,
+  CMD_SYNC: 0x46,
+  TLBI_S_EL2_ALL: 0x50,
+  TLBI_S_EL2_ASID: 0x51,
+  TLBI_S_EL2_VA: 0x52,
+  TLBI_S_EL2_VAA: 0x53,
+  TLBI_S_S12_VMALL: 0x58,
+  TLBI_S_S2_IPA: 0x5a,
+  TLBI_SNH_ALL: 0x60,
+  DPTI_ALL: 0x70,
+  DPTI_PA: 0x73,
 };
 
 /** CMDQ_CONS.ERR codes (§7.1). CMD_SYNC is CERROR_ATC_INV_SYNC's victim, not a separate code. */
 export const CERROR = { NONE: 0, ILL: 1, ABT: 2, ATC_INV_SYNC: 3 } as const;
 export const CERROR_NAME: Readonly<Record<number, string>> = {
-  0: 'CERROR_NONE', 1: 'CERROR_ILL', 2: 'CERROR_ABT', 3: 'CERROR_ATC_INV_SYNC',
+  0: 'CERROR_NONE',
+  1: 'CERROR_ILL',
+  2: 'CERROR_ABT',
+  3: 'CERROR_ATC_INV_SYNC',
 };
 /** Linux's log strings for each CERROR code (arm_smmu_cmdq_skip_err). */
 export const CERROR_REASON: Readonly<Record<number, string>> = {
-  0: 'No error', 1: 'Illegal command', 2: 'Abort on command fetch', 3: 'ATC invalidate timeout',
+  0: 'No error',
+  1: 'Illegal command',
+  2: 'Abort on command fetch',
+  3: 'ATC invalidate timeout',
 };
 
 const SH: Readonly<Record<number, string>> = { 0: 'NSH', 1: 'RESERVED(NSH)', 2: 'OSH', 3: 'ISH' };
@@ -77,11 +131,16 @@ const tlbiAddr = (addr: FieldSpec): FieldSpec[] => [NUM, SCALE, LEAF, TTL128, TT
 
 const LAYOUTS: Readonly<Record<CommandName, readonly FieldSpec[]>> = {
   PREFETCH_CONFIG: [SSEC, SSV, SSID, SID],
-  PREFETCH_ADDR: [SSEC, SSV, SSID, SID,
+  PREFETCH_ADDR: [
+    SSEC,
+    SSV,
+    SSID,
+    SID,
     { name: 'Size', dword: 1, lo: 0, hi: 4, doc: '2^Size translations' },
     { name: 'Stride', dword: 1, lo: 5, hi: 9, doc: 'stride 2^(12+Stride) bytes (position unconfirmed)' },
     { name: 'NS', dword: 1, lo: 10, hi: 10, doc: 'Secure stage 2 input NS (position unconfirmed)' },
-    VA],
+    VA,
+  ],
   CFGI_STE: [SSEC, SID, LEAF],
   CFGI_STE_RANGE: [SSEC, SID, { name: 'Range', dword: 1, lo: 0, hi: 4, enum: { 31: 'ALL' }, doc: '2^(Range+1) StreamIDs; 31 = CFGI_ALL' }],
   CFGI_CD: [SSEC, SSID, SID, LEAF],
@@ -102,18 +161,26 @@ const LAYOUTS: Readonly<Record<CommandName, readonly FieldSpec[]>> = {
   TLBI_NSNH_ALL: [],
   ATC_INV: [
     { name: 'Global', dword: 0, lo: 9, hi: 9, doc: 'all PASIDs (IGNORED when SSV=0)' },
-    SSV, SSID, SID,
+    SSV,
+    SSID,
+    SID,
     { name: 'Size', dword: 1, lo: 0, hi: 5, doc: 'span 2^Size 4KB pages; 52 = all' },
     VA,
   ],
-  PRI_RESP: [SSV, SSID, SID,
+  PRI_RESP: [
+    SSV,
+    SSID,
+    SID,
     { name: 'PRGIndex', dword: 1, lo: 0, hi: 8 },
-    { name: 'Resp', dword: 1, lo: 12, hi: 13, enum: { 0: 'ResponseFailure', 1: 'InvalidRequest', 2: 'Success', 3: 'RESERVED' } }],
-  RESUME: [SSEC,
+    { name: 'Resp', dword: 1, lo: 12, hi: 13, enum: { 0: 'ResponseFailure', 1: 'InvalidRequest', 2: 'Success', 3: 'RESERVED' } },
+  ],
+  RESUME: [
+    SSEC,
     { name: 'Ac', dword: 0, lo: 12, hi: 12, enum: { 0: 'TERMINATE', 1: 'RETRY' }, doc: 'Action' },
     { name: 'Ab', dword: 0, lo: 13, hi: 13, enum: { 0: 'RAZ/WI', 1: 'ABORT' }, doc: 'Abort (when Ac=0)' },
     SID,
-    { name: 'STAG', dword: 1, lo: 0, hi: 15 }],
+    { name: 'STAG', dword: 1, lo: 0, hi: 15 },
+  ],
   STALL_TERM: [SSEC, SID],
   CMD_SYNC: [
     { name: 'CS', dword: 0, lo: 12, hi: 13, enum: { 0: 'SIG_NONE', 1: 'SIG_IRQ', 2: 'SIG_SEV', 3: 'RESERVED' }, doc: 'completion signal' },

@@ -16,21 +16,64 @@
 import { type FieldInput, type FieldSpec, StructCodec } from './fields.ts';
 
 export type EventName =
-  | 'F_UUT' | 'C_BAD_STREAMID' | 'F_STE_FETCH' | 'C_BAD_STE' | 'F_BAD_ATS_TREQ'
-  | 'F_STREAM_DISABLED' | 'F_TRANSL_FORBIDDEN' | 'C_BAD_SUBSTREAMID' | 'F_CD_FETCH' | 'C_BAD_CD'
-  | 'F_WALK_EABT' | 'F_TRANSLATION' | 'F_ADDR_SIZE' | 'F_ACCESS' | 'F_PERMISSION'
-  | 'F_TLB_CONFLICT' | 'F_CFG_CONFLICT' | 'E_PAGE_REQUEST' | 'F_VMS_FETCH'
-  | 'IMPDEF_0xE0' | 'IMPDEF_0xE1' | 'IMPDEF_0xE2' | 'IMPDEF_0xE3' | 'IMPDEF_0xE4' | 'IMPDEF_0xE5'
-  | 'IMPDEF_0xE6' | 'IMPDEF_0xE7' | 'IMPDEF_0xE8' | 'IMPDEF_0xE9' | 'IMPDEF_0xEA' | 'IMPDEF_0xEB'
-  | 'IMPDEF_0xEC' | 'IMPDEF_0xED' | 'IMPDEF_0xEE' | 'IMPDEF_0xEF';
+  | 'F_UUT'
+  | 'C_BAD_STREAMID'
+  | 'F_STE_FETCH'
+  | 'C_BAD_STE'
+  | 'F_BAD_ATS_TREQ'
+  | 'F_STREAM_DISABLED'
+  | 'F_TRANSL_FORBIDDEN'
+  | 'C_BAD_SUBSTREAMID'
+  | 'F_CD_FETCH'
+  | 'C_BAD_CD'
+  | 'F_WALK_EABT'
+  | 'F_TRANSLATION'
+  | 'F_ADDR_SIZE'
+  | 'F_ACCESS'
+  | 'F_PERMISSION'
+  | 'F_TLB_CONFLICT'
+  | 'F_CFG_CONFLICT'
+  | 'E_PAGE_REQUEST'
+  | 'F_VMS_FETCH'
+  | 'IMPDEF_0xE0'
+  | 'IMPDEF_0xE1'
+  | 'IMPDEF_0xE2'
+  | 'IMPDEF_0xE3'
+  | 'IMPDEF_0xE4'
+  | 'IMPDEF_0xE5'
+  | 'IMPDEF_0xE6'
+  | 'IMPDEF_0xE7'
+  | 'IMPDEF_0xE8'
+  | 'IMPDEF_0xE9'
+  | 'IMPDEF_0xEA'
+  | 'IMPDEF_0xEB'
+  | 'IMPDEF_0xEC'
+  | 'IMPDEF_0xED'
+  | 'IMPDEF_0xEE'
+  | 'IMPDEF_0xEF';
 
 const IMPDEF_NAMES = Array.from({ length: 16 }, (_, i) => `IMPDEF_0x${(0xe0 + i).toString(16).toUpperCase()}` as EventName);
 
 export const EVENT_TYPE: Readonly<Record<EventName, number>> = {
-  F_UUT: 0x01, C_BAD_STREAMID: 0x02, F_STE_FETCH: 0x03, C_BAD_STE: 0x04, F_BAD_ATS_TREQ: 0x05,
-  F_STREAM_DISABLED: 0x06, F_TRANSL_FORBIDDEN: 0x07, C_BAD_SUBSTREAMID: 0x08, F_CD_FETCH: 0x09, C_BAD_CD: 0x0a,
-  F_WALK_EABT: 0x0b, F_TRANSLATION: 0x10, F_ADDR_SIZE: 0x11, F_ACCESS: 0x12, F_PERMISSION: 0x13,
-  F_TLB_CONFLICT: 0x20, F_CFG_CONFLICT: 0x21, E_PAGE_REQUEST: 0x24, F_VMS_FETCH: 0x25,
+  F_UUT: 0x01,
+  C_BAD_STREAMID: 0x02,
+  F_STE_FETCH: 0x03,
+  C_BAD_STE: 0x04,
+  F_BAD_ATS_TREQ: 0x05,
+  F_STREAM_DISABLED: 0x06,
+  F_TRANSL_FORBIDDEN: 0x07,
+  C_BAD_SUBSTREAMID: 0x08,
+  F_CD_FETCH: 0x09,
+  C_BAD_CD: 0x0a,
+  F_WALK_EABT: 0x0b,
+  F_TRANSLATION: 0x10,
+  F_ADDR_SIZE: 0x11,
+  F_ACCESS: 0x12,
+  F_PERMISSION: 0x13,
+  F_TLB_CONFLICT: 0x20,
+  F_CFG_CONFLICT: 0x21,
+  E_PAGE_REQUEST: 0x24,
+  F_VMS_FETCH: 0x25,
   ...(Object.fromEntries(IMPDEF_NAMES.map((n, i) => [n, 0xe0 + i])) as Record<`IMPDEF_0x${string}`, number>),
 } as Record<EventName, number>;
 
@@ -78,7 +121,8 @@ const LAYOUTS: Readonly<Record<string, readonly FieldSpec[]>> = {
   F_PERMISSION: [...XLATE, TTRNW],
   F_TLB_CONFLICT: [...HDR, REASON16, PNU, IND, RNW, S2, INPUT, IPA],
   F_CFG_CONFLICT: [...HDR, { name: 'Reason', dword: 1, lo: 0, hi: 31, doc: 'IMPLEMENTATION DEFINED' }],
-  E_PAGE_REQUEST: [...HDR,
+  E_PAGE_REQUEST: [
+    ...HDR,
     { name: 'uX', dword: 1, lo: 34, hi: 34 },
     { name: 'uW', dword: 1, lo: 35, hi: 35 },
     { name: 'uR', dword: 1, lo: 36, hi: 36 },
@@ -86,7 +130,8 @@ const LAYOUTS: Readonly<Record<string, readonly FieldSpec[]>> = {
     { name: 'pW', dword: 1, lo: 38, hi: 38 },
     { name: 'pR', dword: 1, lo: 39, hi: 39 },
     { name: 'Span', dword: 1, lo: 44, hi: 51, doc: 'span = Span * 4KB' },
-    { name: 'InputAddr', dword: 2, lo: 12, hi: 63, addr: true }],
+    { name: 'InputAddr', dword: 2, lo: 12, hi: 63, addr: true },
+  ],
   F_VMS_FETCH: [...HDR, REASON16, GPCF, FETCH],
 };
 

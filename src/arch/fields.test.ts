@@ -23,8 +23,22 @@ t.test('validation collects every error with a code', async (t) => {
 });
 
 t.test('overlapping and duplicate fields are rejected at definition', async (t) => {
-  t.throws(() => new StructCodec('X', 1, [{ name: 'A', dword: 0, lo: 0, hi: 3 }, { name: 'B', dword: 0, lo: 3, hi: 4 }]), /overlaps/);
-  t.throws(() => new StructCodec('X', 1, [{ name: 'A', dword: 0, lo: 0, hi: 3 }, { name: 'A', dword: 0, lo: 4, hi: 4 }]), /twice/);
+  t.throws(
+    () =>
+      new StructCodec('X', 1, [
+        { name: 'A', dword: 0, lo: 0, hi: 3 },
+        { name: 'B', dword: 0, lo: 3, hi: 4 },
+      ]),
+    /overlaps/,
+  );
+  t.throws(
+    () =>
+      new StructCodec('X', 1, [
+        { name: 'A', dword: 0, lo: 0, hi: 3 },
+        { name: 'A', dword: 0, lo: 4, hi: 4 },
+      ]),
+    /twice/,
+  );
 });
 
 t.test('definedMask and helpers', async (t) => {

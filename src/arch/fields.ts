@@ -189,7 +189,11 @@ function checkValue(f: FieldSpec, v: bigint): FieldError | undefined {
   if (v < 0n) return { code: 'NEGATIVE', field: f.name, message: `${f.name} must not be negative` };
   if (f.addr) {
     if ((v & ((1n << BigInt(f.lo)) - 1n)) !== 0n) {
-      return { code: 'MISALIGNED_ADDRESS', field: f.name, message: `${f.name} = 0x${v.toString(16)} must be aligned to ${1n << BigInt(f.lo)} bytes (bits [${f.lo - 1}:0] are not stored)` };
+      return {
+        code: 'MISALIGNED_ADDRESS',
+        field: f.name,
+        message: `${f.name} = 0x${v.toString(16)} must be aligned to ${1n << BigInt(f.lo)} bytes (bits [${f.lo - 1}:0] are not stored)`,
+      };
     }
     if (v >> BigInt(f.hi + 1) !== 0n) {
       return { code: 'VALUE_TOO_WIDE', field: f.name, message: `${f.name} = 0x${v.toString(16)} does not fit in bits [${f.hi}:${f.lo}]` };

@@ -15,7 +15,18 @@ function fieldArb(f: FieldSpec): fc.Arbitrary<bigint> {
 /** Throws (fast-check counterexample) when either round trip fails. */
 export function roundTrips(c: StructCodec, numRuns = 200): void {
   const rec = fc.record(Object.fromEntries(c.fields.map((f) => [f.name, fieldArb(f)])) as Record<string, fc.Arbitrary<bigint>>);
-  fc.assert(fc.property(rec, (v) => deepStrictEqual(c.decode(c.encode(v)), { ...v })), { numRuns });
+  fc.assert(
+    fc.property(rec, (v) => deepStrictEqual(c.decode(c.encode(v)), { ...v })),
+    { numRuns },
+  );
   const raw = fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { minLength: c.dwords, maxLength: c.dwords });
-  fc.assert(fc.property(raw, (r) => deepStrictEqual(c.encode(c.decode(r)), r.map((w, i) => w & (c.definedMask[i] ?? 0n)))), { numRuns });
+  fc.assert(
+    fc.property(raw, (r) =>
+      deepStrictEqual(
+        c.encode(c.decode(r)),
+        r.map((w, i) => w & (c.definedMask[i] ?? 0n)),
+      ),
+    ),
+    { numRuns },
+  );
 }

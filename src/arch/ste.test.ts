@@ -3,7 +3,6 @@ import { hex64 } from './fields.ts';
 import { roundTrips } from './roundtrip.testkit.ts';
 import { PS_BITS, S2TG_GRANULE, STE, STE_CONFIG, steConfigName } from './ste.ts';
 
-
 t.test('STE round-trips over every field', async (t) => {
   t.equal(STE.dwords, 8);
   t.equal(STE.fields.length, 78);
@@ -54,7 +53,11 @@ t.test('STE field positions (hand-computed single-field encodings, §5.2)', asyn
   for (const [name, value, dw, expect] of cases) {
     const raw = STE.encode({ [name]: value });
     t.equal(hex64(raw[dw] ?? 0n), hex64(expect), `${name} -> dw${dw}`);
-    t.equal(raw.reduce((a, w, i) => a + (i === dw ? 0n : w), 0n), 0n, `${name} touches only dw${dw}`);
+    t.equal(
+      raw.reduce((a, w, i) => a + (i === dw ? 0n : w), 0n),
+      0n,
+      `${name} touches only dw${dw}`,
+    );
   }
 });
 
@@ -63,9 +66,18 @@ t.test('Linux KUnit S2 STE fixture (vtcr ps=1 tg=2 sh=3 orgn=1 irgn=2 sl=3 tsz=4
   // Linux masks vttbr with GENMASK(51,4) before storing it in S2TTB, so 0xdaedbeefdeadbeef
   // becomes 0x000dbeefdeadbee0 (bits [63:52] and [3:0] dropped).
   const raw = STE.encode({
-    V: 1, Config: STE_CONFIG.S2_TRANS,
-    S2T0SZ: 4, S2SL0: 3, S2IR0: 2, S2OR0: 1, S2SH0: 3, S2TG: 2, S2PS: 1,
-    S2AA64: 1, S2PTW: 1, S2R: 1,
+    V: 1,
+    Config: STE_CONFIG.S2_TRANS,
+    S2T0SZ: 4,
+    S2SL0: 3,
+    S2IR0: 2,
+    S2OR0: 1,
+    S2SH0: 3,
+    S2TG: 2,
+    S2PS: 1,
+    S2AA64: 1,
+    S2PTW: 1,
+    S2R: 1,
     S2TTB: 0xdaedbeefdeadbeefn & 0x000f_ffff_ffff_fff0n,
   });
   // dw2 high word: 4 | 3<<6 | 2<<8 | 1<<10 | 3<<12 | 2<<14 | 1<<16 | 1<<19 | 1<<22 | 1<<26 = 0x0449b6c4

@@ -46,7 +46,14 @@ export const PS_BITS: readonly number[] = [32, 36, 40, 42, 44, 48, 52, 56];
 export const S2TG_GRANULE: Readonly<Record<number, number>> = { 0: 4096, 1: 65536, 2: 16384 };
 
 const PS_ENUM: Readonly<Record<number, string>> = {
-  0: '32 bits', 1: '36 bits', 2: '40 bits', 3: '42 bits', 4: '44 bits', 5: '48 bits', 6: '52 bits', 7: '56 bits',
+  0: '32 bits',
+  1: '36 bits',
+  2: '40 bits',
+  3: '42 bits',
+  4: '44 bits',
+  5: '48 bits',
+  6: '52 bits',
+  7: '56 bits',
 };
 const S1FMT: Readonly<Record<number, string>> = { 0: 'LINEAR', 1: '64K_L2(4KB leaf)', 2: '1024_L2(64KB leaf)', 3: 'RESERVED(LINEAR)' };
 const S1DSS: Readonly<Record<number, string>> = { 0: 'TERMINATE', 1: 'BYPASS', 2: 'SUBSTREAM0', 3: 'RESERVED(TERMINATE)' };

@@ -1,7 +1,5 @@
 import t from 'tap';
-import {
-  TTD, alignDown, apTable, blockAllowed, describeDescriptor, descOA, levelShift, s1AP, s2XN, startLevelS1, startLevelS2, sl0ForLevel,
-} from './ttd.ts';
+import { TTD, alignDown, apTable, blockAllowed, describeDescriptor, descOA, levelShift, s1AP, s2XN, startLevelS1, startLevelS2, sl0ForLevel } from './ttd.ts';
 
 const halves = (v: bigint): [number, number] => [Number(v & 0xffff_ffffn), Number(v >> 32n)];
 

@@ -73,7 +73,13 @@ export function commonSettings(p: Parsed, cwd: string): Common | string {
     part = r.part;
   }
   const list = str(p.values['features']);
-  const names = list !== undefined ? list.split(',').map((x) => x.trim()).filter((x) => x !== '') : cfg.features;
+  const names =
+    list !== undefined
+      ? list
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x !== '')
+      : cfg.features;
   let features: Feature[] = [...(part?.features ?? FEATURES)];
   if (names !== undefined) {
     features = [];
@@ -89,9 +95,12 @@ export function commonSettings(p: Parsed, cwd: string): Common | string {
   const name = names !== undefined ? `features=${features.join(',')}` : (part?.name ?? 'emulator');
   const profile: Profile = { name, features, ...(part !== undefined ? { smmu: part.smmu } : {}) };
   const exec = str(p.values['executor']);
-  const executorModule = exec !== undefined
-    ? new URL(exec, `file://${cwd}/`).href
-    : cfg.executor !== undefined ? new URL(cfg.executor, `file://${cfg.dir}/`).href : siblingModule('../engine/execute');
+  const executorModule =
+    exec !== undefined
+      ? new URL(exec, `file://${cwd}/`).href
+      : cfg.executor !== undefined
+        ? new URL(cfg.executor, `file://${cfg.dir}/`).href
+        : siblingModule('../engine/execute');
   const flags: string[] = [];
   const configFlag = str(p.values['config']);
   if (configFlag !== undefined) flags.push('--config', quote(configFlag));

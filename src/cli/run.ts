@@ -76,7 +76,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   if (create && !update) return usage('--create only makes sense with --update');
   const ci = update ? detectCi(io.env) : undefined;
   if (ci !== undefined) return usage(`Refusing to update goldens under CI (${ci}); run --update locally and commit the goldens`);
-  if (update && common.target !== undefined) return usage('Refusing --update with --target: goldens hold the reference model\'s observations');
+  if (update && common.target !== undefined) return usage("Refusing --update with --target: goldens hold the reference model's observations");
   const efFlag = str(p.values['expect-fail']);
   const efPath = efFlag !== undefined ? resolve(io.cwd, efFlag) : cfg.expect_fail !== undefined ? resolve(cfg.dir, cfg.expect_fail) : undefined;
   let expectFail: ExpectFailList | string | undefined = efPath === undefined ? undefined : loadExpectFail(efPath);
@@ -103,7 +103,10 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   }
 
   const budget: { maxSteps?: number; maxMs?: number } = {};
-  for (const [opt, key] of [['budget-steps', 'maxSteps'], ['budget-ms', 'maxMs']] as const) {
+  for (const [opt, key] of [
+    ['budget-steps', 'maxSteps'],
+    ['budget-ms', 'maxMs'],
+  ] as const) {
     const v = str(p.values[opt]);
     if (v === undefined) continue;
     if (!/^[1-9][0-9]*$/.test(v) || !Number.isSafeInteger(Number(v))) return usage(`--${opt} must be a positive integer, got "${v}"`);
@@ -137,13 +140,29 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   });
   if (progress) io.stderr('\r\x1b[K');
 
-  const input: ReportInput = { results: suite.results, written: suite.written, problems: suite.problems, notes: [...notes, ...suite.notes], timings, elapsedMs: performance.now() - t0, ...(name !== undefined ? { target: name } : {}) };
+  const input: ReportInput = {
+    results: suite.results,
+    written: suite.written,
+    problems: suite.problems,
+    notes: [...notes, ...suite.notes],
+    timings,
+    elapsedMs: performance.now() - t0,
+    ...(name !== undefined ? { target: name } : {}),
+  };
   if (p.values['reference'] === true && name !== undefined) io.stdout(differentialReport(name, suite.results));
   // Invalid input is also said on stderr, whatever the reporters: a CI log shows why nothing ran.
   for (const pr of suite.problems) if (pr.severity === 'invalid') io.stderr(`smmu-conform run: ${pr.message}\n`);
   let extras: Promise<HtmlExtras> | undefined;
   const html = (): Promise<HtmlExtras> => {
-    extras ??= import('../report/html/data.ts').then((m) => m.collectHtmlExtras({ root: common.root, goldenDir: common.goldenDir, profile: common.profile, executorModule: common.executorModule, results: suite.results }));
+    extras ??= import('../report/html/data.ts').then((m) =>
+      m.collectHtmlExtras({
+        root: common.root,
+        goldenDir: common.goldenDir,
+        profile: common.profile,
+        executorModule: common.executorModule,
+        results: suite.results,
+      }),
+    );
     return extras;
   };
   const opts = { color: useColor(io.env, io.stdoutIsTTY ?? io.isTTY), verbose: p.values['verbose'] === true, html };

@@ -96,7 +96,9 @@ export async function traceCommand(args: readonly string[], io: CliIo): Promise<
   if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
     const { closest } = await import('../arch/fields.ts');
     const dym = closest(sub, SUBCOMMANDS);
-    io.stderr(`smmu-conform trace: unknown command "${sub}"${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}; expected import, decode, compare or scaffold\n`);
+    io.stderr(
+      `smmu-conform trace: unknown command "${sub}"${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}; expected import, decode, compare or scaffold\n`,
+    );
     return EXIT_INVALID;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -117,7 +119,12 @@ export async function traceCommand(args: readonly string[], io: CliIo): Promise<
     r = await trace.runTraceCompare(split.rest, (path) => runScenario(path, common, io.cwd));
   }
   io.stdout(r.stdout);
-  io.stderr(r.stderr.split('\n').map((l) => (l === '' || /^(\S+:\d+(:\d+)?: |smmu-conform )/.test(l) ? l : `smmu-conform trace ${sub}: ${l}`)).join('\n'));
+  io.stderr(
+    r.stderr
+      .split('\n')
+      .map((l) => (l === '' || /^(\S+:\d+(:\d+)?: |smmu-conform )/.test(l) ? l : `smmu-conform trace ${sub}: ${l}`))
+      .join('\n'),
+  );
   return r.exitCode;
 }
 
@@ -147,23 +154,27 @@ function splitHarnessOptions(args: readonly string[]): { harness: Parsed; rest: 
 
 /** Load + validate the scenario like `run`, execute it, and turn the Observation into compare input. */
 async function runScenario(path: string, common: import('./common.ts').Common, cwd: string): Promise<ExpectedRecords> {
-  const [{ discoverScenarios }, { loadScenarioFile }, { formatLoadError }, { loadExecutor }, { ScenarioInputError }, { expectedFromObservation }] = await Promise.all([
-    import('../engine/discover.ts'),
-    import('../engine/load.ts'),
-    import('../scenario/errors.ts'),
-    import('../engine/run-one.ts'),
-    import('../trace/cli.ts'),
-    import('../trace/observed.ts'),
-  ]);
+  const [{ discoverScenarios }, { loadScenarioFile }, { formatLoadError }, { loadExecutor }, { ScenarioInputError }, { expectedFromObservation }] =
+    await Promise.all([
+      import('../engine/discover.ts'),
+      import('../engine/load.ts'),
+      import('../scenario/errors.ts'),
+      import('../engine/run-one.ts'),
+      import('../trace/cli.ts'),
+      import('../trace/observed.ts'),
+    ]);
   const found = discoverScenarios([path], common.root, cwd);
   const ref = found.refs[0];
   if (ref === undefined) throw new ScenarioInputError(`${path}: error[READ_FAILED]: No scenario matches "${path}"`);
-  if (found.refs.length !== 1) throw new ScenarioInputError(`${path}: error[AMBIGUOUS]: "${path}" names ${found.refs.length} scenarios; give one scenario file`);
+  if (found.refs.length !== 1)
+    throw new ScenarioInputError(`${path}: error[AMBIGUOUS]: "${path}" names ${found.refs.length} scenarios; give one scenario file`);
   const loaded = loadScenarioFile(ref.file, { file: ref.display, ...(ref.id !== undefined ? { id: ref.id } : {}) });
   if (loaded.scenario === undefined) throw new ScenarioInputError(loaded.errors.map((e) => formatLoadError(e)).join('\n'));
   const missing = (loaded.scenario.requires ?? []).filter((f) => !common.profile.features.includes(f));
   if (missing.length > 0) {
-    throw new ScenarioInputError(`${ref.display}: error[REQUIRES]: scenario requires ${missing.join(', ')}, not in profile ${common.profile.name} (see --features)`);
+    throw new ScenarioInputError(
+      `${ref.display}: error[REQUIRES]: scenario requires ${missing.join(', ')}, not in profile ${common.profile.name} (see --features)`,
+    );
   }
   const exec = await loadExecutor(common.executorModule);
   if (typeof exec === 'string') throw new ScenarioInputError(exec);

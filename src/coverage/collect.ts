@@ -38,7 +38,14 @@ export function collectSuite(root: string, displayPrefix = 'scenarios'): SuiteEn
       source = readFileSync(file, 'utf8');
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      out.push({ id, display, file, scenario: undefined, raw: undefined, errors: [{ code: 'READ_FAILED', file: display, line: 1, col: 1, path: '', message: `Cannot read scenario: ${why}` }] });
+      out.push({
+        id,
+        display,
+        file,
+        scenario: undefined,
+        raw: undefined,
+        errors: [{ code: 'READ_FAILED', file: display, line: 1, col: 1, path: '', message: `Cannot read scenario: ${why}` }],
+      });
       continue;
     }
     const loaded = loadScenarioText(source, { file: display, id });

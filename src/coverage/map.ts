@@ -137,7 +137,13 @@ export function renderCoverageMap(scenarios: readonly ScenarioCoverage[], rules:
     for (const [id, ids] of c.unknown) out.push(`- \`${id}\`: ${ids.map(link).join(', ')}`);
   }
   if (c.failed.length > 0) {
-    out.push('', `## Scenarios that did not load (${c.failed.length})`, '', 'They count for nothing above; run `node --import=tsx src/cli/main.ts validate` to see why.', '');
+    out.push(
+      '',
+      `## Scenarios that did not load (${c.failed.length})`,
+      '',
+      'They count for nothing above; run `node --import=tsx src/cli/main.ts validate` to see why.',
+      '',
+    );
     out.push(...c.failed.map((id) => `- ${link(id)}`));
   }
   out.push('', '## Not covered yet', '');
@@ -153,5 +159,8 @@ export function renderCoverageMap(scenarios: readonly ScenarioCoverage[], rules:
 
 /** GitHub-style heading anchor for the simple section names used here. */
 function anchor(heading: string): string {
-  return heading.toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-');
+  return heading
+    .toLowerCase()
+    .replace(/[^a-z0-9 _-]/g, '')
+    .replace(/ /g, '-');
 }

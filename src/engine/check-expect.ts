@@ -73,7 +73,12 @@ export function expectMismatches(scenario: Scenario, obs: Observation): ExpectMi
     if (exp.events !== undefined) {
       const got = obs.events.filter((e) => e.step === n);
       if (got.length !== exp.events.length) {
-        miss(['events'], 'events', `${exp.events.length} event(s) [${exp.events.map((e) => e.type).join(', ')}]`, `${got.length} [${got.map((e) => e.type).join(', ')}]`);
+        miss(
+          ['events'],
+          'events',
+          `${exp.events.length} event(s) [${exp.events.map((e) => e.type).join(', ')}]`,
+          `${got.length} [${got.map((e) => e.type).join(', ')}]`,
+        );
       } else {
         exp.events.forEach((e, j) => {
           for (const m of eventMismatches(e, got[j] as EventRecord)) miss(['events', j, ...m.path], `events[${j}].${m.what}`, m.want, m.got);

@@ -59,7 +59,8 @@ t.test('stage-1 DMA gives the mapped PA; unmapped VA and read-only page fault wi
 });
 
 t.test('stage-2-only DMA through a 2-level stream table', (t) => {
-  const o = run(load(`
+  const o = run(
+    load(`
 description: s2
 tags: [t]
 smmu: { strtab: 2level, split: 6 }
@@ -71,7 +72,8 @@ streams:
   - { device: gpu, config: s2, s2_table: vm0, vmid: 2 }
 steps:
   - dma: { device: gpu, iova: 0x4012_3458, access: write }
-`));
+`),
+  );
   t.match(step(o, 1), { result: 'ok', pa: 0x8812_3458n });
   // SPLIT=6: StreamID 0x1c5 → L1STD[7], L2 index 5; the L2 table is the last host allocation.
   const ste = o.layout?.['ste_0x1c5'];
@@ -113,12 +115,16 @@ t.test('nested DMA with guest tables auto-mapped in IPA space; unmapping the S1 
   t.match(step(o, 3), { result: 'fault', event: 'F_TRANSLATION' });
   t.equal(o.events.length, 1);
   t.match(o.events[0], { step: 3, type: 'F_TRANSLATION', sid: 0x20, s2: 1, class: 'TT', rnw: 1, input_addr: 0x1010n, ipa: 0x7000_0000n });
-  t.ok((o.walks ?? []).some((w) => w.step === 1 && w.lines.some((l) => l.includes('IPA 0x70000000 -> PA 0x30000000'))), 'trace shows the nested table fetch');
+  t.ok(
+    (o.walks ?? []).some((w) => w.step === 1 && w.lines.some((l) => l.includes('IPA 0x70000000 -> PA 0x30000000'))),
+    'trace shows the nested table fetch',
+  );
   t.end();
 });
 
 t.test('CERROR_ILL in the middle of a batch records CONS at the bad command', (t) => {
-  const o = run(load(`
+  const o = run(
+    load(`
 description: cmdq
 tags: [t]
 steps:
@@ -129,7 +135,8 @@ steps:
         - { raw: ['0xff', 0] }
         - { op: SYNC }
   - ack_gerror: {}
-`));
+`),
+  );
   // bootSmmu's batch leaves CONS=4; two commands run, RD stops on the third (index 6), ERR=1.
   t.match(step(o, 1), { result: 'fault', executed: 2, prod: '0x00000008', cons: '0x01000006', cerror: 'CERROR_ILL', gerror: ['CMDQ_ERR'] });
   // Ack without fixing the command: the queue refetches it and fails again (§7.1).
@@ -140,7 +147,8 @@ steps:
 });
 
 t.test('stale TLB entry until TLBI_NH_VA; map/unmap with invalidate', (t) => {
-  const o = run(load(`
+  const o = run(
+    load(`
 description: tlb
 tags: [t]
 devices: [ { name: nic0, sid: 0x10 } ]
@@ -157,7 +165,8 @@ steps:
   - dma: { device: nic0, iova: 0x1010, access: read }
   - map: { table: pt0, va: 0x1000, pa: 0x8800_0000, size: 4K, perm: rw, invalidate: true }
   - dma: { device: nic0, iova: 0x1010, access: read }
-`));
+`),
+  );
   t.match(step(o, 3), { result: 'ok', pa: 0x8000_0010n });
   t.match(step(o, 4), { result: 'ok', executed: 2 });
   t.match(step(o, 5), { result: 'ok', pa: 0x8800_0010n });
@@ -197,12 +206,16 @@ t.test('determinism: executing twice gives identical canonical text', (t) => {
 });
 
 t.test('scenario inconsistencies: rejected by validate with the rule, or a step result', (t) => {
-  t.throws(() => load(`
+  t.throws(
+    () =>
+      load(`
 description: bad
 tags: [t]
 steps:
   - cmdq: { commands: [ { op: TLBI_NH_ALL, asid: 3 } ] }
-`), /steps\[0\]\.cmdq\.commands\[0\]\.asid: TLBI_NH_ALL has no ASID parameter/);
+`),
+    /steps\[0\]\.cmdq\.commands\[0\]\.asid: TLBI_NH_ALL has no ASID parameter/,
+  );
   const split = load(`
 description: bad
 tags: [t]
@@ -221,7 +234,8 @@ steps:
 });
 
 t.test('stall, resume retry/abort, ste replace with invalidate, injected CMDQ stall', (t) => {
-  const o = run(load(`
+  const o = run(
+    load(`
 description: stall
 tags: [t]
 devices: [ { name: nic0, sid: 0x10 } ]
@@ -242,7 +256,8 @@ steps:
   - dma: { device: nic0, iova: 0x1000, access: read }
   - inject_fault: { kind: cmdq_stall, count: 1 }
   - cmdq: { commands: [ { op: TLBI_NH_ALL, vmid: 0 }, { op: TLBI_NH_ALL, vmid: 0 } ], sync: true }
-`));
+`),
+  );
   t.match(step(o, 1), { result: 'stall', stag: 0 });
   t.match(o.events[0], { step: 1, type: 'F_TRANSLATION', stall: 1, stag: 0, rnw: 1 });
   t.match(step(o, 3), { result: 'ok', completed: true, pa: 0x8100_0000n });
@@ -256,7 +271,8 @@ steps:
 });
 
 t.test('smmu.faults ext_abort on a table page gives F_WALK_EABT; memory.writes land; SSID beyond S1CDMax', (t) => {
-  const o = run(load(`
+  const o = run(
+    load(`
 description: eabt
 tags: [t]
 smmu: { faults: [ { kind: ext_abort, pa: 0x1000_b000, size: 4K } ] }
@@ -274,7 +290,8 @@ steps:
   - dma: { device: nic0, iova: 0x1000, access: read }
   - dma: { device: nic0, iova: 0x1000, ssid: 1, access: read }
   - dma: { device: nic1, iova: 0x1000, access: read }
-`));
+`),
+  );
   // Layout: strtab 0x1000_0000 (16 KB), CMDQ, EVTQ, then pt0 L0..L3 at 0x1000_8000..0x1000_b000.
   t.match(step(o, 1), { result: 'fault', event: 'F_WALK_EABT' });
   t.match(o.events[0], { type: 'F_WALK_EABT', s2: 0, class: 'TT', fetch_addr: 0x1000_b008n, input_addr: 0x1000n });
@@ -288,7 +305,8 @@ steps:
 });
 
 t.test('2-level CD table (64 CDs per L2 table): SSID 70 uses L1CD[1]', (t) => {
-  const o = run(load(`
+  const o = run(
+    load(`
 description: cd2l
 tags: [t]
 devices: [ { name: nic0, sid: 0x10 } ]
@@ -304,7 +322,8 @@ steps:
   - dma: { device: nic0, iova: 0x1008, ssid: 70, access: read }
   - dma: { device: nic0, iova: 0x1008, access: read }
   - dma: { device: nic0, iova: 0x1008, ssid: 64, access: read }
-`));
+`),
+  );
   t.match(step(o, 1), { result: 'ok', pa: 0x8800_0008n });
   t.match(step(o, 2), { result: 'ok', pa: 0x8000_0008n }, 'no SSID: S1DSS=0b10 uses CD 0');
   // SSID 64 is in the populated L2 table (L1CD[1]) but its CD has V=0.

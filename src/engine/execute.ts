@@ -78,19 +78,35 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
   const ref = makeProfile(ep.profile);
   const padEl2 = dev instanceof TargetDevice && ref.hyp && !dev.profile.hyp;
   // a host scenario's SMMU is reset by the Linux-like host (three CMD_SYNC batches); others by the compact batch
-  const boot = at(['smmu'], () => bootSmmu(dev, alloc.host, {
-    ...ep.boot, ...(sidBits !== undefined ? { sidBits } : {}), ...(scenario.host !== undefined ? { invalidate: hostResetInvalidate } : {}),
-    ...(padEl2 ? { padEl2 } : {}),
-  }));
+  const boot = at(['smmu'], () =>
+    bootSmmu(dev, alloc.host, {
+      ...ep.boot,
+      ...(sidBits !== undefined ? { sidBits } : {}),
+      ...(scenario.host !== undefined ? { invalidate: hostResetInvalidate } : {}),
+      ...(padEl2 ? { padEl2 } : {}),
+    }),
+  );
   const tables = at(['memory'], () => buildTables(scenario, mem, alloc, dev.profile.oas));
   const ctx: ExecContext = {
-    scenario, dev, mem, alloc, tables, boot, trace: opts.trace === true, events: [], walks: [], steAddrs: new Map(), stalled: new Map(),
+    scenario,
+    dev,
+    mem,
+    alloc,
+    tables,
+    boot,
+    trace: opts.trace === true,
+    events: [],
+    walks: [],
+    steAddrs: new Map(),
+    stalled: new Map(),
   };
-  (scenario.streams ?? []).forEach((st, i) => at(['streams', i], () => {
-    const where = `streams[${i}]`;
-    const sid = streamSid(scenario, st, where);
-    ctx.steAddrs.set(sid, installSte(dev, sid, encodeSte(st, tables, where)));
-  }));
+  (scenario.streams ?? []).forEach((st, i) =>
+    at(['streams', i], () => {
+      const where = `streams[${i}]`;
+      const sid = streamSid(scenario, st, where);
+      ctx.steAddrs.set(sid, installSte(dev, sid, encodeSte(st, tables, where)));
+    }),
+  );
   // Raw writes last among the memory contents (they may overwrite any table or STE), then faults
   // (an ext_abort on a table page must not be undone by building the table).
   (scenario.memory?.writes ?? []).forEach((w, i) => at(['memory', 'writes', i], () => w.u64.forEach((v, k) => mem.write64(w.pa + BigInt(8 * k), v))));

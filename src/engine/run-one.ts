@@ -70,7 +70,14 @@ export async function runOne(task: RunTask, ctx: RunContext): Promise<ScenarioRe
     return await runOneUnguarded(task, ctx);
   } catch (e) {
     // Harness faults (unreadable golden, ...) must not hang a worker or abort the run.
-    return { id: task.id ?? task.display, file: task.display, state: 'error', invalid: false, golden: 'not-run', messages: [`Cannot run scenario: ${crashText(e)}`] };
+    return {
+      id: task.id ?? task.display,
+      file: task.display,
+      state: 'error',
+      invalid: false,
+      golden: 'not-run',
+      messages: [`Cannot run scenario: ${crashText(e)}`],
+    };
   }
 }
 
@@ -84,7 +91,12 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
     ...(task.timings ? { ms: Math.round(performance.now() - t0) } : {}),
   });
 
-  const loaded = loadScenarioFile(task.file, { file: task.display, ...(task.id !== undefined ? { id: task.id } : {}), ...(ctx.caps !== undefined ? { caps: ctx.caps } : {}), ...(ctx.profile.smmu !== undefined ? { profile: ctx.profile.smmu } : {}) });
+  const loaded = loadScenarioFile(task.file, {
+    file: task.display,
+    ...(task.id !== undefined ? { id: task.id } : {}),
+    ...(ctx.caps !== undefined ? { caps: ctx.caps } : {}),
+    ...(ctx.profile.smmu !== undefined ? { profile: ctx.profile.smmu } : {}),
+  });
   if (loaded.scenario === undefined) {
     return done({ state: 'error', invalid: true, golden: 'not-run', messages: loaded.errors.map((e) => formatLoadError(e, loaded.source)) });
   }
@@ -92,7 +104,12 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
   // A feature the reference emulator does not model is a SKIP with its reason, whatever the profile.
   const unjudged = (scenario.requires ?? []).filter((f) => notModelledReason(f) !== undefined);
   if (unjudged.length > 0) {
-    return done({ state: 'skip', invalid: false, golden: 'not-run', messages: unjudged.map((f) => `requires ${f}: not modelled (docs/not-modelled.md): ${notModelledReason(f) ?? ''}`) });
+    return done({
+      state: 'skip',
+      invalid: false,
+      golden: 'not-run',
+      messages: unjudged.map((f) => `requires ${f}: not modelled (docs/not-modelled.md): ${notModelledReason(f) ?? ''}`),
+    });
   }
   const missing = (scenario.requires ?? []).filter((f) => !ctx.profile.features.includes(f));
   if (missing.length > 0) {
@@ -102,10 +119,16 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
     const tf = targetFeatures(ctx.target);
     if (typeof tf === 'string') return done({ state: 'error', invalid: false, golden: 'not-run', messages: [tf] });
     const lacks = (scenario.requires ?? []).filter((f) => !tf.features.includes(f));
-    if (lacks.length > 0) return done({ state: 'skip', invalid: false, golden: 'not-run', messages: [`requires ${lacks.join(', ')} (not in ${tf.name}'s ID registers)`] });
+    if (lacks.length > 0)
+      return done({ state: 'skip', invalid: false, golden: 'not-run', messages: [`requires ${lacks.join(', ')} (not in ${tf.name}'s ID registers)`] });
   }
   if (task.goldenFile === undefined) {
-    return done({ state: 'error', invalid: true, golden: 'not-run', messages: [`Scenario ${task.display} is outside the scenarios root, so it has no golden`] });
+    return done({
+      state: 'error',
+      invalid: true,
+      golden: 'not-run',
+      messages: [`Scenario ${task.display} is outside the scenarios root, so it has no golden`],
+    });
   }
   const exec = await loadExecutor(ctx.executorModule);
   if (typeof exec === 'string') return done({ state: 'error', invalid: false, golden: 'not-run', messages: [exec] });
@@ -113,7 +136,9 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
   let obs;
   try {
     obs = exec(scenario, {
-      profile: ctx.profile, ...(ctx.budget !== undefined ? { budget: ctx.budget } : {}), ...(ctx.target !== undefined ? { target: ctx.target } : {}),
+      profile: ctx.profile,
+      ...(ctx.budget !== undefined ? { budget: ctx.budget } : {}),
+      ...(ctx.target !== undefined ? { target: ctx.target } : {}),
     });
   } catch (e) {
     const unsupported = unsupportedReason(e);
@@ -137,15 +162,23 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
   try {
     actual = canonicalGolden(obs);
   } catch (e) {
-    return done({ state: 'error', invalid: false, golden: 'not-run', messages: [`Cannot serialise observation: ${e instanceof Error ? e.message : String(e)}`] });
+    return done({
+      state: 'error',
+      invalid: false,
+      golden: 'not-run',
+      messages: [`Cannot serialise observation: ${e instanceof Error ? e.message : String(e)}`],
+    });
   }
   // Every failed inline expectation, each at the file:line:col of the expectation that failed.
   // Inline `expect:` values are reference-model values: on a target only the normalised golden comparison applies.
   const source = loaded.source ?? '';
-  const messages = obs.target !== undefined ? [] : expectMismatches(scenario, obs).map((m) => {
-    const p = locateIn(source, m.path);
-    return `${task.display}:${p.line}:${p.col}: ${m.message}`;
-  });
+  const messages =
+    obs.target !== undefined
+      ? []
+      : expectMismatches(scenario, obs).map((m) => {
+          const p = locateIn(source, m.path);
+          return `${task.display}:${p.line}:${p.col}: ${m.message}`;
+        });
   const expectFailures = messages.length;
   const notes: string[] = [];
   const norms = obs.target?.normalisations ?? [];

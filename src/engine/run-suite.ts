@@ -88,14 +88,21 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
   let refs = selection.refs;
   if (opts.shard !== undefined) {
     if (opts.shard.count > refs.length && opts.allowEmpty !== true && refs.length > 0) {
-      invalid('shard-too-small', `${opts.shard.index}/${opts.shard.count}`,
-        `--shard ${opts.shard.index}/${opts.shard.count}: only ${refs.length} scenario${refs.length === 1 ? ' is' : 's are'} selected, so some of the ${opts.shard.count} shards would run nothing; use at most ${refs.length} shards, or --allow-empty`);
+      invalid(
+        'shard-too-small',
+        `${opts.shard.index}/${opts.shard.count}`,
+        `--shard ${opts.shard.index}/${opts.shard.count}: only ${refs.length} scenario${refs.length === 1 ? ' is' : 's are'} selected, so some of the ${opts.shard.count} shards would run nothing; use at most ${refs.length} shards, or --allow-empty`,
+      );
     }
     refs = selectShard(refs, keyOf, opts.shard);
   }
   if (problems.length > 0) refs = [];
   else if (refs.length === 0 && opts.allowEmpty !== true) {
-    invalid('empty-selection', describeSelection(opts), `No scenario selected (${found.refs.length} found; selection: ${describeSelection(opts)}); pass --allow-empty to accept an empty run`);
+    invalid(
+      'empty-selection',
+      describeSelection(opts),
+      `No scenario selected (${found.refs.length} found; selection: ${describeSelection(opts)}); pass --allow-empty to accept an empty run`,
+    );
   }
   const removedTemps = opts.update === true ? removeOrphanTemps(opts.goldenDir) : [];
   for (const t of removedTemps) notes.push(`Removed orphan temp file ${t} left by an interrupted update`);
@@ -111,7 +118,8 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
     ...(opts.rerun !== undefined ? { rerun: opts.rerun } : {}),
   }));
   const ctx: RunContext = {
-    executorModule: opts.executorModule, profile: opts.profile,
+    executorModule: opts.executorModule,
+    profile: opts.profile,
     ...(opts.caps !== undefined ? { caps: opts.caps } : {}),
     ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
     ...(opts.target !== undefined ? { target: opts.target } : {}),
@@ -130,7 +138,12 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteResult> {
   }
   const obsolete = opts.checkObsolete === true && dirs.length === 0 ? findObsoleteGoldens(opts.goldenDir, opts.root) : [];
   for (const o of obsolete) {
-    problems.push({ kind: 'obsolete-golden', subject: o, message: `Obsolete golden ${rel(opts.cwd, goldenPath(opts.goldenDir, o))}: no scenario ${o}; delete it or restore its scenario`, severity: 'fail' });
+    problems.push({
+      kind: 'obsolete-golden',
+      subject: o,
+      message: `Obsolete golden ${rel(opts.cwd, goldenPath(opts.goldenDir, o))}: no scenario ${o}; delete it or restore its scenario`,
+      severity: 'fail',
+    });
   }
   problems.sort((a, b) => cmp(a.kind, b.kind) || cmp(a.subject, b.subject));
   return { results, written: written.sort(), obsolete, notes, badArguments: found.unmatched.length > 0, problems, removedTemps };
@@ -152,12 +165,18 @@ function checkDirectories(opts: SuiteOptions): { subject: string; message: strin
   };
   const root = kind(opts.root);
   if (root === 'other' || (root === 'missing' && opts.patterns.length === 0)) {
-    out.push({ subject: rel(opts.cwd, opts.root) || '.', message: `Scenario root ${rel(opts.cwd, opts.root) || '.'} ${root === 'missing' ? 'does not exist' : 'is not a folder'} (set --root, or "scenarios:" in smmu-conform.config.yaml)` });
+    out.push({
+      subject: rel(opts.cwd, opts.root) || '.',
+      message: `Scenario root ${rel(opts.cwd, opts.root) || '.'} ${root === 'missing' ? 'does not exist' : 'is not a folder'} (set --root, or "scenarios:" in smmu-conform.config.yaml)`,
+    });
   }
   const golden = kind(opts.goldenDir);
   if (golden === 'other' || (golden === 'missing' && !(opts.update === true && opts.create === true))) {
     const fix = golden === 'missing' ? '; create it, or run with --update --create to write the first goldens' : '';
-    out.push({ subject: rel(opts.cwd, opts.goldenDir) || '.', message: `Golden root ${rel(opts.cwd, opts.goldenDir) || '.'} ${golden === 'missing' ? 'does not exist' : 'is not a folder'} (set --golden, or "golden:" in smmu-conform.config.yaml)${fix}` });
+    out.push({
+      subject: rel(opts.cwd, opts.goldenDir) || '.',
+      message: `Golden root ${rel(opts.cwd, opts.goldenDir) || '.'} ${golden === 'missing' ? 'does not exist' : 'is not a folder'} (set --golden, or "golden:" in smmu-conform.config.yaml)${fix}`,
+    });
   }
   return out;
 }
@@ -185,7 +204,11 @@ function selectRefs(refs: readonly ScenarioRef[], opts: SuiteOptions): Selection
   const out = refs.filter((r) => {
     if (tags.length === 0) return opts.grep === undefined || opts.grep.test(keyOf(r));
     // Invalid files stay selected so a broken scenario is never hidden by a tag filter.
-    const loaded = loadScenarioFile(r.file, { file: r.display, ...(r.id !== undefined ? { id: r.id } : {}), ...(opts.caps !== undefined ? { caps: opts.caps } : {}) });
+    const loaded = loadScenarioFile(r.file, {
+      file: r.display,
+      ...(r.id !== undefined ? { id: r.id } : {}),
+      ...(opts.caps !== undefined ? { caps: opts.caps } : {}),
+    });
     for (const t of loaded.scenario?.tags ?? []) known.add(t);
     if (opts.grep !== undefined && !opts.grep.test(keyOf(r))) return false;
     if (loaded.scenario === undefined) return true;
@@ -199,7 +222,8 @@ function applyExpectFail(r: ScenarioResult, list: ExpectFailList | undefined): S
   const why = list.reason?.(r.id);
   const more = why !== undefined ? [why] : [];
   if (r.state === 'fail') return { ...r, state: 'xfail', messages: [...more, ...r.messages] };
-  if (r.state === 'pass') return { ...r, state: 'xpass', messages: [...r.messages, ...more, 'Listed as an expected failure but passed: remove it from the expected-failure list'] };
+  if (r.state === 'pass')
+    return { ...r, state: 'xpass', messages: [...r.messages, ...more, 'Listed as an expected failure but passed: remove it from the expected-failure list'] };
   return r;
 }
 
@@ -268,7 +292,7 @@ function runInWorkers(tasks: readonly RunTask[], ctx: RunContext, opts: SuiteOpt
       if (finished) return;
       finished = true;
       for (const w of workers) void w.terminate();
-      resolveAll(Array.from(out, (r, i) => r ?? crashed(tasks[i] as RunTask, "Worker exited before reporting")));
+      resolveAll(Array.from(out, (r, i) => r ?? crashed(tasks[i] as RunTask, 'Worker exited before reporting')));
     };
     const record = (seq: number, r: ScenarioResult): void => {
       if (out[seq] !== undefined) return;

@@ -77,7 +77,10 @@ function diverge(path: string, e: unknown, a: unknown): string | undefined {
 
 function label(r: unknown): string {
   if (!isObj(r)) return '';
-  const bits = [r['step'] !== undefined ? `step ${String(r['step'])}` : '', typeof r['type'] === 'string' ? r['type'] : typeof r['op'] === 'string' ? r['op'] : ''];
+  const bits = [
+    r['step'] !== undefined ? `step ${String(r['step'])}` : '',
+    typeof r['type'] === 'string' ? r['type'] : typeof r['op'] === 'string' ? r['op'] : '',
+  ];
   const s = bits.filter((b) => b !== '').join(' ');
   return s === '' ? '' : ` (${s})`;
 }

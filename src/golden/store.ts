@@ -138,7 +138,10 @@ function pidAlive(pid: number): boolean {
 export function findObsoleteGoldens(goldenDir: string, scenarioRoot: string): string[] {
   const out: string[] = [];
   for (const file of listYaml(goldenDir)) {
-    const id = relative(goldenDir, file).split(sep).join('/').replace(/\.yaml$/, '');
+    const id = relative(goldenDir, file)
+      .split(sep)
+      .join('/')
+      .replace(/\.yaml$/, '');
     if (!fs.existsSync(join(scenarioRoot, `${id}.yaml`))) out.push(id);
   }
   return out.sort();

@@ -7,10 +7,23 @@
 export type Cmd = [bigint, bigint];
 
 export const OP = {
-  PREFETCH_CONFIG: 0x01, CFGI_STE: 0x03, CFGI_STE_RANGE: 0x04, CFGI_CD: 0x05, CFGI_CD_ALL: 0x06,
-  TLBI_NH_ALL: 0x10, TLBI_NH_ASID: 0x11, TLBI_NH_VA: 0x12, TLBI_NH_VAA: 0x13,
-  TLBI_EL2_ALL: 0x20, TLBI_S12_VMALL: 0x28, TLBI_S2_IPA: 0x2a, TLBI_NSNH_ALL: 0x30,
-  ATC_INV: 0x40, PRI_RESP: 0x41, RESUME: 0x44, CMD_SYNC: 0x46,
+  PREFETCH_CONFIG: 0x01,
+  CFGI_STE: 0x03,
+  CFGI_STE_RANGE: 0x04,
+  CFGI_CD: 0x05,
+  CFGI_CD_ALL: 0x06,
+  TLBI_NH_ALL: 0x10,
+  TLBI_NH_ASID: 0x11,
+  TLBI_NH_VA: 0x12,
+  TLBI_NH_VAA: 0x13,
+  TLBI_EL2_ALL: 0x20,
+  TLBI_S12_VMALL: 0x28,
+  TLBI_S2_IPA: 0x2a,
+  TLBI_NSNH_ALL: 0x30,
+  ATC_INV: 0x40,
+  PRI_RESP: 0x41,
+  RESUME: 0x44,
+  CMD_SYNC: 0x46,
 } as const;
 
 const sid = (s: number): bigint => (BigInt(s) & 0xffff_ffffn) << 32n;
@@ -44,8 +57,8 @@ export function cmdTlbiS2Ipa(v: number, ipa: bigint, leaf: boolean, range?: { nu
   let dw0 = BigInt(OP.TLBI_S2_IPA) | vmid(v);
   let dw1 = (ipa & 0x00ff_ffff_ffff_f000n) | (leaf ? 1n : 0n);
   if (range) {
-    dw0 |= (BigInt(range.num) & 0x1fn) << 12n | (BigInt(range.scale) & 0x1fn) << 20n;
-    dw1 |= (BigInt(range.ttl) & 3n) << 8n | (BigInt(range.tg) & 3n) << 10n;
+    dw0 |= ((BigInt(range.num) & 0x1fn) << 12n) | ((BigInt(range.scale) & 0x1fn) << 20n);
+    dw1 |= ((BigInt(range.ttl) & 3n) << 8n) | ((BigInt(range.tg) & 3n) << 10n);
   }
   return [dw0, dw1];
 }

@@ -20,7 +20,11 @@ t.test('behaviour 19: illegal command → logged, slot rewritten to CMD_SYNC, GE
     '\t0x000000000000007f',
     '\t0x0000000000000abc',
   ]);
-  tt.same(port.executed.map((c) => opcodeOf(c)), [0x10, 0x46, 0x10, 0x46], 'bad slot executed as CMD_SYNC, later commands run');
+  tt.same(
+    port.executed.map((c) => opcodeOf(c)),
+    [0x10, 0x46, 0x10, 0x46],
+    'bad slot executed as CMD_SYNC, later commands run',
+  );
   tt.equal(opcodeOf(port.ring[1] ?? []), 0x46);
   tt.equal(port.readReg(0x60), port.readReg(0x64), 'GERROR acknowledged');
   tt.end();
@@ -31,12 +35,19 @@ t.test('behaviour 20: CERROR_ABT → "retrying command fetch", slot untouched; A
   const { lines, log } = collect();
   tt.match(driverIssue(port, [cmdTlbiNhAll(1), cmdSync()], log), { ok: true });
   tt.same(lines.slice(1), ['CMDQ error (cons 0x02000000): Abort on command fetch', 'retrying command fetch']);
-  tt.same(port.executed.map((c) => opcodeOf(c)), [0x10, 0x46]);
+  tt.same(
+    port.executed.map((c) => opcodeOf(c)),
+    [0x10, 0x46],
+  );
   const p2 = new FakePort({ atcSyncFailures: 1 });
   const c2 = collect();
   tt.match(driverIssue(p2, [[0x40n | (5n << 32n), 52n], cmdSync()], c2.log), { ok: true });
   tt.same(c2.lines.slice(1), ['CMDQ error (cons 0x03000001): ATC invalidate timeout']);
-  tt.same(p2.executed.map((c) => opcodeOf(c)), [0x40, 0x46], 'the SYNC itself re-executed, not rewritten');
+  tt.same(
+    p2.executed.map((c) => opcodeOf(c)),
+    [0x40, 0x46],
+    'the SYNC itself re-executed, not rewritten',
+  );
   tt.end();
 });
 

@@ -69,7 +69,9 @@ export function probeFeatures(r: IdRegs): SmmuFeatures {
   }
   const stallModel = g(IDR0, r.idr0, 'STALL_MODEL');
   return {
-    s1p, s2p, nesting,
+    s1p,
+    s2p,
+    nesting,
     fwb: g(IDR3, r.idr3, 'FWB') === 1,
     ril: g(IDR3, r.idr3, 'RIL') === 1,
     ats: g(IDR0, r.idr0, 'ATS') === 1,
@@ -80,7 +82,9 @@ export function probeFeatures(r: IdRegs): SmmuFeatures {
     vmidBits: g(IDR0, r.idr0, 'VMID16') === 1 ? 16 : 8,
     asidBits: g(IDR0, r.idr0, 'ASID16') === 1 ? 16 : 8,
     ssidBits: g(IDR1, r.idr1, 'SSIDSIZE'),
-    ias, oas, oasEnc,
+    ias,
+    oas,
+    oasEnc,
     httuDirty: g(IDR0, r.idr0, 'HTTU') >= 2,
     cmdqForceSync,
     sev,

@@ -4,8 +4,15 @@
  */
 import { S1DSS } from './masks.ts';
 import {
-  type HostFeatures, type MasterFlags, type S1Config, type S2Config,
-  makeCdTableSte, makeNestedSte, makeS1Cd, makeS2Ste, makeSvaCd,
+  type HostFeatures,
+  type MasterFlags,
+  type S1Config,
+  type S2Config,
+  makeCdTableSte,
+  makeNestedSte,
+  makeS1Cd,
+  makeS2Ste,
+  makeSvaCd,
 } from './ste-build.ts';
 
 /** smmu features = STALLS | ATTR_TYPES_OVR. */
@@ -47,7 +54,10 @@ export function kunitNestedSte(s1dss: bigint, dma: bigint, feat: Feat): bigint[]
 }
 
 export const KUNIT_S1: (asid: number) => S1Config = (asid) => ({
-  asid, ttbr: KUNIT_TTBR, tcr: { ips: 1, tg: 2, sh: 3, orgn: 1, irgn: 2, tsz: 4 }, mair: KUNIT_MAIR,
+  asid,
+  ttbr: KUNIT_TTBR,
+  tcr: { ips: 1, tg: 2, sh: 3, orgn: 1, irgn: 2, tsz: 4 },
+  mair: KUNIT_MAIR,
 });
 
 export function kunitS1Cd(asid: number, feat: Feat = {}): bigint[] {

@@ -70,7 +70,12 @@ t.test('behaviour 23 on the device: C_BAD_CD from the guest CD table is forwarde
   const w = world();
   tt.equal(w.fd.allocVdevice({ viommuId: w.vi.viommuId, devId: 1, virtId: 7 }).errno, 0);
   // the guest CD at IPA 0x5000_0000 is all zeros (V=0) → C_BAD_CD
-  const h = w.fd.allocNestedHwpt({ devId: 1, viommuId: w.vi.viommuId, dataType: 2, data: vsteBytes([1n | (5n << 1n) | 0x5000_0000n, (1n << 2n) | (1n << 4n) | (3n << 6n)]) });
+  const h = w.fd.allocNestedHwpt({
+    devId: 1,
+    viommuId: w.vi.viommuId,
+    dataType: 2,
+    data: vsteBytes([1n | (5n << 1n) | 0x5000_0000n, (1n << 2n) | (1n << 4n) | (3n << 6n)]),
+  });
   if (h.errno !== 0) throw new Error(h.reason);
   tt.equal(w.fd.attach(1, h.hwptId).errno, 0);
   const q = w.fd.allocVeventq({ viommuId: w.vi.viommuId, type: 1, depth: 8 });
@@ -96,7 +101,7 @@ t.test('behaviour 19 on the device: guest NH_VA with a RES0 bit → CERROR_ILL s
   const lines = w.fd.log.map((l) => l.line);
   tt.match(lines.join('\n'), /CMDQ error \(cons 0x01[0-9a-f]{6}\): Illegal command/);
   tt.ok(lines.includes('skipping command in error state:'));
-  tt.equal((w.dev.readReg(0x9c) & 0xffn), (w.dev.readReg(0x98) & 0xffn), 'queue drained');
+  tt.equal(w.dev.readReg(0x9c) & 0xffn, w.dev.readReg(0x98) & 0xffn, 'queue drained');
   tt.end();
 });
 
@@ -119,7 +124,10 @@ t.test('EVTQ overflow on the device: the host prints the overflow line once and 
   for (let i = 0; i < 70; i++) w.dev.transaction({ sid: 0x33, iova: 0n, access: 'read' });
   w.dev.drainEvents();
   tt.equal(w.fd.checkEvtqOverflow(0), true);
-  tt.same(w.fd.log.map((l) => l.line), ['EVTQ overflow detected -- events lost']);
+  tt.same(
+    w.fd.log.map((l) => l.line),
+    ['EVTQ overflow detected -- events lost'],
+  );
   tt.equal(w.fd.checkEvtqOverflow(0), false, 'acknowledged');
   tt.end();
 });

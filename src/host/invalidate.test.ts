@@ -1,19 +1,37 @@
 import t from 'tap';
 import {
-  INVALIDATE_DATA_ARM_SMMUV3, commandsToBytes, convertGuestCommand, invalidateViommu,
-  type InvalidateArgs, type IssueFn, type VsmmuView,
+  INVALIDATE_DATA_ARM_SMMUV3,
+  commandsToBytes,
+  convertGuestCommand,
+  invalidateViommu,
+  type InvalidateArgs,
+  type IssueFn,
+  type VsmmuView,
 } from './invalidate.ts';
 import { OP, opcodeOf } from './commands.ts';
 
 const view: VsmmuView = { vmid: 0x42, lookupVsid: (v) => (v === 1 ? 0x10 : v === 2 ? 0x20 : undefined) };
-const nhVa = (asid: number, addr: bigint, vmid = 0x99): bigint[] =>
-  [BigInt(OP.TLBI_NH_VA) | (BigInt(vmid) << 32n) | (BigInt(asid) << 48n) | (3n << 12n), addr | 1n];
+const nhVa = (asid: number, addr: bigint, vmid = 0x99): bigint[] => [
+  BigInt(OP.TLBI_NH_VA) | (BigInt(vmid) << 32n) | (BigInt(asid) << 48n) | (3n << 12n),
+  addr | 1n,
+];
 const cfgiCd = (vsid: number, ssid = 0): bigint[] => [BigInt(OP.CFGI_CD) | (1n << 11n) | (BigInt(ssid) << 12n) | (BigInt(vsid) << 32n), 1n];
-const args = (cmds: bigint[][], over: Partial<InvalidateArgs> = {}): InvalidateArgs =>
-  ({ dataType: INVALIDATE_DATA_ARM_SMMUV3, entryLen: 16, entryNum: cmds.length, data: commandsToBytes(cmds), ...over });
+const args = (cmds: bigint[][], over: Partial<InvalidateArgs> = {}): InvalidateArgs => ({
+  dataType: INVALIDATE_DATA_ARM_SMMUV3,
+  entryLen: 16,
+  entryNum: cmds.length,
+  data: commandsToBytes(cmds),
+  ...over,
+});
 const okIssue = (): { fn: IssueFn; batches: bigint[][][] } => {
   const batches: bigint[][][] = [];
-  return { fn: (c) => { batches.push(c); return { ok: true }; }, batches };
+  return {
+    fn: (c) => {
+      batches.push(c);
+      return { ok: true };
+    },
+    batches,
+  };
 };
 
 t.test('behaviour 11: NH_VA VMID replaced by the vIOMMU VMID, rest passed through', (tt) => {
@@ -76,8 +94,22 @@ t.test('behaviour 14: unknown vSID at index i → EIO, entry_num i, pending chun
 });
 
 t.test('behaviour 15: forbidden opcodes at index i → EIO, entry_num i', (tt) => {
-  const forbidden = [OP.CFGI_STE, OP.CFGI_STE_RANGE, OP.PREFETCH_CONFIG, OP.TLBI_S12_VMALL, OP.TLBI_S2_IPA, OP.TLBI_EL2_ALL,
-    0x21, 0x22, OP.PRI_RESP, OP.RESUME, OP.CMD_SYNC, 0x00, 0x7f, 0xff];
+  const forbidden = [
+    OP.CFGI_STE,
+    OP.CFGI_STE_RANGE,
+    OP.PREFETCH_CONFIG,
+    OP.TLBI_S12_VMALL,
+    OP.TLBI_S2_IPA,
+    OP.TLBI_EL2_ALL,
+    0x21,
+    0x22,
+    OP.PRI_RESP,
+    OP.RESUME,
+    OP.CMD_SYNC,
+    0x00,
+    0x7f,
+    0xff,
+  ];
   for (const op of forbidden) {
     const io = okIssue();
     const r = invalidateViommu(view, args([nhVa(1, 0n), [BigInt(op), 0n]]), io.fn);
@@ -107,7 +139,11 @@ t.test('behaviour 16: array errors', (tt) => {
   // entry_len 24 with a zero tail and entry_len 8 (zero-extended) are accepted
   const io2 = okIssue();
   tt.equal(invalidateViommu(view, args(one, { entryLen: 24, data: commandsToBytes(one, 24) }), io2.fn).errno, 0);
-  const short = invalidateViommu(view, args([[BigInt(OP.TLBI_NH_ALL), 0xffffn]], { entryLen: 8, data: commandsToBytes([[BigInt(OP.TLBI_NH_ALL), 0xffffn]], 8) }), io2.fn);
+  const short = invalidateViommu(
+    view,
+    args([[BigInt(OP.TLBI_NH_ALL), 0xffffn]], { entryLen: 8, data: commandsToBytes([[BigInt(OP.TLBI_NH_ALL), 0xffffn]], 8) }),
+    io2.fn,
+  );
   tt.equal(short.errno, 0);
   tt.equal(io2.batches[1]?.[0]?.[1], 0n, 'dw1 zero-extended');
   tt.end();
@@ -119,9 +155,17 @@ t.test('behaviour 17: 130 valid commands → chunks 63+63+4, each + CMD_SYNC', (
   const r = invalidateViommu(view, args(cmds), io.fn);
   tt.equal(r.errno, 0);
   tt.equal(r.entryNum, 130);
-  tt.same(io.batches.map((b) => b.length), [64, 64, 5]);
+  tt.same(
+    io.batches.map((b) => b.length),
+    [64, 64, 5],
+  );
   for (const b of io.batches) tt.equal(opcodeOf(b.at(-1) ?? []), OP.CMD_SYNC);
-  tt.ok(io.batches.flat().filter((c) => opcodeOf(c) === OP.TLBI_NH_VA).every((c) => ((c[0] ?? 0n) >> 32n & 0xffffn) === 0x42n));
+  tt.ok(
+    io.batches
+      .flat()
+      .filter((c) => opcodeOf(c) === OP.TLBI_NH_VA)
+      .every((c) => (((c[0] ?? 0n) >> 32n) & 0xffffn) === 0x42n),
+  );
   tt.end();
 });
 

@@ -68,11 +68,13 @@ export function commandsToBytes(cmds: readonly (readonly bigint[])[], entryLen =
 
 /** iommu_copy_struct_from_full_user_array: type, count, per-entry zero-extension / E2BIG. */
 export function copyCommandArray(a: InvalidateArgs): { ok: true; cmds: Cmd[] } | { ok: false; errno: Errno; reason: string } {
-  if (a.dataType !== INVALIDATE_DATA_ARM_SMMUV3) return { ok: false, errno: 'EINVAL', reason: `data_type ${a.dataType} is not IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3 (1)` };
+  if (a.dataType !== INVALIDATE_DATA_ARM_SMMUV3)
+    return { ok: false, errno: 'EINVAL', reason: `data_type ${a.dataType} is not IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3 (1)` };
   if (a.entryNum === 0) return { ok: false, errno: 'EINVAL', reason: 'entry_num is 0' };
   const data = a.data;
   if (data === null) return { ok: false, errno: 'EINVAL', reason: 'data_uptr is NULL' };
-  if (data.length < a.entryNum * a.entryLen) return { ok: false, errno: 'EFAULT', reason: `user buffer holds ${data.length} bytes, need ${a.entryNum * a.entryLen}` };
+  if (data.length < a.entryNum * a.entryLen)
+    return { ok: false, errno: 'EFAULT', reason: `user buffer holds ${data.length} bytes, need ${a.entryNum * a.entryLen}` };
   const cmds: Cmd[] = [];
   for (let i = 0; i < a.entryNum; i++) {
     const e = data.subarray(i * a.entryLen, (i + 1) * a.entryLen);

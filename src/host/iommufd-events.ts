@@ -34,7 +34,10 @@ export function readVeventq(store: ObjectStore, id: number, bufLen: number): Res
 }
 
 export function handleEvent(
-  store: ObjectStore, smmu: number, raw: readonly bigint[], era: LogEra,
+  store: ObjectStore,
+  smmu: number,
+  raw: readonly bigint[],
+  era: LogEra,
   log: (level: 'err' | 'info', line: string) => void,
 ): EventOutcome {
   const route = routeEvent(raw, (sid) => {

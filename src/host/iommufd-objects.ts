@@ -43,23 +43,62 @@ export interface IommufdOptions {
   readonly pollBudget?: number;
 }
 
-export interface SmmuState { spec: HostSmmuSpec; f: SmmuFeatures; vmids: Set<number> }
+export interface SmmuState {
+  spec: HostSmmuSpec;
+  f: SmmuFeatures;
+  vmids: Set<number>;
+}
 export interface DeviceObj {
-  kind: 'device'; id: number; spec: HostDeviceSpec; hwpt: number | undefined; pasids: number;
-  vmaster: { viommuId: number; vsid: number } | undefined; vdevice: number | undefined; atsOn: boolean;
+  kind: 'device';
+  id: number;
+  spec: HostDeviceSpec;
+  hwpt: number | undefined;
+  pasids: number;
+  vmaster: { viommuId: number; vsid: number } | undefined;
+  vdevice: number | undefined;
+  atsOn: boolean;
 }
 export interface PagingObj {
-  kind: 'hwpt_paging'; id: number; smmu: number; nestParent: boolean; s2: S2Config | undefined; users: number;
+  kind: 'hwpt_paging';
+  id: number;
+  smmu: number;
+  nestParent: boolean;
+  s2: S2Config | undefined;
+  users: number;
   /** The stage-2 tables, when the caller handed them over (setParentTables). */
   tables?: PageTableBuilder;
 }
 export interface ViommuObj {
-  kind: 'viommu'; id: number; smmu: number; parent: number; vmid: number; vdevs: Map<number, number>;
-  veventqs: Map<number, number>; users: number;
+  kind: 'viommu';
+  id: number;
+  smmu: number;
+  parent: number;
+  vmid: number;
+  vdevs: Map<number, number>;
+  veventqs: Map<number, number>;
+  users: number;
 }
-export interface VdeviceObj { kind: 'vdevice'; id: number; viommu: number; dev: number; virtId: number }
-export interface NestedObj { kind: 'hwpt_nested'; id: number; viommu: number; ste: [bigint, bigint]; enableAts: boolean; users: number }
-export interface VeventqObj { kind: 'veventq'; id: number; viommu: number; q: VEventQueue }
+export interface VdeviceObj {
+  kind: 'vdevice';
+  id: number;
+  viommu: number;
+  dev: number;
+  virtId: number;
+}
+export interface NestedObj {
+  kind: 'hwpt_nested';
+  id: number;
+  viommu: number;
+  ste: [bigint, bigint];
+  enableAts: boolean;
+  users: number;
+}
+export interface VeventqObj {
+  kind: 'veventq';
+  id: number;
+  viommu: number;
+  q: VEventQueue;
+}
 export type Obj = DeviceObj | PagingObj | ViommuObj | VdeviceObj | NestedObj | VeventqObj;
 
 /** VTCR Linux would program for an S2 table covering the SMMU's IAS with a 4K granule. */

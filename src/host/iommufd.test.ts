@@ -1,8 +1,13 @@
 import t from 'tap';
 import { FakePort } from './fake-port.ts';
 import {
-  HWPT_ALLOC_NEST_PARENT, HWPT_DATA_ARM_SMMUV3, Iommufd, VIOMMU_TYPE_ARM_SMMUV3, vsteBytes,
-  type HostDeviceSpec, type IommufdOptions,
+  HWPT_ALLOC_NEST_PARENT,
+  HWPT_DATA_ARM_SMMUV3,
+  Iommufd,
+  VIOMMU_TYPE_ARM_SMMUV3,
+  vsteBytes,
+  type HostDeviceSpec,
+  type IommufdOptions,
 } from './iommufd.ts';
 import { INVALIDATE_DATA_ARM_SMMUV3, commandsToBytes } from './invalidate.ts';
 import { OP, opcodeOf } from './commands.ts';
@@ -16,7 +21,10 @@ function setup(profile: Partial<SmmuProfile> = {}, over: Partial<IommufdOptions>
   const port = new FakePort({ profile });
   const port2 = new FakePort();
   const fd = new Iommufd({
-    smmus: [{ name: 'smmu0', port }, { name: 'smmu1', port: port2 }],
+    smmus: [
+      { name: 'smmu0', port },
+      { name: 'smmu1', port: port2 },
+    ],
     devices: [dev('0000:01:00.0', 0x10), dev('0000:02:00.0', 0x20), dev('0000:03:00.0', 0x30, { smmu: 1 })],
     ...over,
   });
@@ -150,7 +158,11 @@ t.test('behaviours 5/6/7: nested HWPT alloc validates the guest STE', (tt) => {
   tt.equal(w.fd.allocNestedHwpt({ devId: w.d1, viommuId: n.hwptId, dataType: 2, data: vsteBytes(S1_VSTE) }).errno, 'EINVAL');
   tt.equal(w.fd.allocNestedHwpt({ devId: w.d1, viommuId: w.parent.hwptId, dataType: 2, data: vsteBytes(S1_VSTE) }).errno, 'EOPNOTSUPP');
   tt.equal(w.fd.allocNestedHwpt({ devId: w.d1, viommuId: 999, dataType: 2, data: vsteBytes(S1_VSTE) }).errno, 'ENOENT');
-  tt.equal(w.fd.invalidate(n.hwptId, { dataType: 1, entryLen: 16, entryNum: 1, data: commandsToBytes([[0x10n, 0n]]) }).errno, 'EOPNOTSUPP', 'invalidate on a nested HWPT');
+  tt.equal(
+    w.fd.invalidate(n.hwptId, { dataType: 1, entryLen: 16, entryNum: 1, data: commandsToBytes([[0x10n, 0n]]) }).errno,
+    'EOPNOTSUPP',
+    'invalidate on a nested HWPT',
+  );
   tt.end();
 });
 
@@ -197,18 +209,29 @@ t.test('attach commit (§6.5 normal ATS sequencing): ATC flush after the STE ins
   must(w.fd.attach(w.d1, mk([S1_VSTE[0], S1_VSTE[1] | (1n << 28n)])));
   const on = flushes();
   tt.ok(on.lastCfgi >= 0, 'the STE was written');
-  tt.same(on.atc.map((a) => a.cmd), [atcFlush], 'ATS off → on: one full ATC_INV for SID 0x10');
+  tt.same(
+    on.atc.map((a) => a.cmd),
+    [atcFlush],
+    'ATS off → on: one full ATC_INV for SID 0x10',
+  );
   tt.ok((on.atc[0]?.i ?? -1) > on.lastCfgi, 'issued after the STE install');
   tt.equal(opcodeOf(on.last), OP.CMD_SYNC, 'then CMD_SYNC (§4.7.3)');
   w.port.executed.length = 0;
   must(w.fd.attach(w.d1, mk([S1_VSTE[0] | 0x1000_0000n, S1_VSTE[1] | (1n << 28n)])));
   const kept = flushes();
-  tt.same(kept.atc.map((a) => a.cmd), [atcFlush], 'ATS kept on, translation changed: flushed again');
+  tt.same(
+    kept.atc.map((a) => a.cmd),
+    [atcFlush],
+    'ATS kept on, translation changed: flushed again',
+  );
   tt.ok((kept.atc[0]?.i ?? -1) > kept.lastCfgi, 'after the STE install');
   tt.equal(opcodeOf(kept.last), OP.CMD_SYNC);
   w.port.executed.length = 0;
   must(w.fd.attach(w.d1, mk([1n | (4n << 1n), 0n])));
-  tt.notOk(w.port.executed.some((c) => opcodeOf(c) === OP.ATC_INV), 'ATS turned off: no flush before enabling');
+  tt.notOk(
+    w.port.executed.some((c) => opcodeOf(c) === OP.ATC_INV),
+    'ATS turned off: no flush before enabling',
+  );
   tt.end();
 });
 
@@ -247,9 +270,13 @@ t.test('behaviour 10: attach S1 vSTE without vDEVICE → ENOENT; with PASIDs →
 
 t.test('behaviours 14-18 through the ioctl: invalidate on a vIOMMU reaches the CMDQ', (tt) => {
   const w = nestedWorld();
-  const inv = (cmds: bigint[][]) => w.fd.invalidate(w.vi.viommuId, { dataType: INVALIDATE_DATA_ARM_SMMUV3, entryLen: 16, entryNum: cmds.length, data: commandsToBytes(cmds) });
+  const inv = (cmds: bigint[][]) =>
+    w.fd.invalidate(w.vi.viommuId, { dataType: INVALIDATE_DATA_ARM_SMMUV3, entryLen: 16, entryNum: cmds.length, data: commandsToBytes(cmds) });
   w.port.executed.length = 0;
-  const r = inv([[BigInt(OP.TLBI_NH_VA) | (0x77n << 32n), 0x1000n], [BigInt(OP.CFGI_CD) | (1n << 32n), 1n]]);
+  const r = inv([
+    [BigInt(OP.TLBI_NH_VA) | (0x77n << 32n), 0x1000n],
+    [BigInt(OP.CFGI_CD) | (1n << 32n), 1n],
+  ]);
   tt.equal(r.errno, 0);
   tt.equal(r.entryNum, 2);
   tt.equal(w.port.executed[0]?.[0], BigInt(OP.TLBI_NH_VA) | (BigInt(w.parent.vmid ?? 0) << 32n), '11: VMID rewritten');
@@ -267,12 +294,21 @@ t.test('behaviour 19 through the ioctl: an illegal allowed-opcode command is ski
   const fd = new Iommufd({ smmus: [{ name: 's', port }], devices: [dev('0000:01:00.0', 0x10)] });
   const p = must(fd.allocPagingHwpt(1, { flags: HWPT_ALLOC_NEST_PARENT }));
   const vi = must(fd.allocViommu({ devId: 1, hwptId: p.hwptId, type: 1 }));
-  const cmds = [[BigInt(OP.TLBI_NH_VA), 0n], [BigInt(OP.TLBI_NH_ALL), 0n]];
+  const cmds = [
+    [BigInt(OP.TLBI_NH_VA), 0n],
+    [BigInt(OP.TLBI_NH_ALL), 0n],
+  ];
   const r = fd.invalidate(vi.viommuId, { dataType: 1, entryLen: 16, entryNum: 2, data: commandsToBytes(cmds) });
   tt.equal(r.errno, 0);
   tt.equal(r.entryNum, 2);
-  tt.ok(fd.log.some((l) => l.line.endsWith('Illegal command')), 'dmesg shows it');
-  tt.same(port.executed.map((c) => opcodeOf(c)), [OP.CMD_SYNC, OP.TLBI_NH_ALL, OP.CMD_SYNC]);
+  tt.ok(
+    fd.log.some((l) => l.line.endsWith('Illegal command')),
+    'dmesg shows it',
+  );
+  tt.same(
+    port.executed.map((c) => opcodeOf(c)),
+    [OP.CMD_SYNC, OP.TLBI_NH_ALL, OP.CMD_SYNC],
+  );
   tt.end();
 });
 
@@ -294,7 +330,11 @@ t.test('unmap on a nest parent: TLBI_S2_IPA range, NH_ALL(VMID)+SYNC, ATC_INV fo
   must(w.fd.attach(w.d1, must(w.fd.allocNestedHwpt({ devId: w.d1, viommuId: w.vi.viommuId, dataType: 2, data: vsteBytes([S1_VSTE[0], 1n << 28n]) })).hwptId));
   const r = must(w.fd.s2UnmapInvalidate(w.parent.hwptId, 0x4000_0000n, 0x20_0000n, 0x1000n));
   const ops = r.batches.map((b) => b.map((c) => opcodeOf(c)));
-  tt.same(ops, [[OP.TLBI_S2_IPA, OP.CMD_SYNC], [OP.TLBI_NH_ALL, OP.CMD_SYNC], [OP.ATC_INV, OP.CMD_SYNC]]);
+  tt.same(ops, [
+    [OP.TLBI_S2_IPA, OP.CMD_SYNC],
+    [OP.TLBI_NH_ALL, OP.CMD_SYNC],
+    [OP.ATC_INV, OP.CMD_SYNC],
+  ]);
   const [ipa0 = 0n, ipa1 = 0n] = r.batches[0]?.[0] ?? [];
   const ipa = [ipa0, ipa1] as const;
   tt.equal((ipa[0] >> 32n) & 0xffffn, BigInt(w.parent.vmid ?? 0), 'VMID');
@@ -306,7 +346,11 @@ t.test('unmap on a nest parent: TLBI_S2_IPA range, NH_ALL(VMID)+SYNC, ATC_INV fo
   const nr = setup({ ril: false });
   const p = must(nr.fd.allocPagingHwpt(1, { flags: HWPT_ALLOC_NEST_PARENT }));
   const r2 = must(nr.fd.s2UnmapInvalidate(p.hwptId, 0x1000n, 0x3000n, 0x1000n));
-  tt.same(r2.batches[0]?.slice(0, 3).map((c) => c[1]), [0x1001n, 0x2001n, 0x3001n], 'one leaf TLBI per page without RIL');
+  tt.same(
+    r2.batches[0]?.slice(0, 3).map((c) => c[1]),
+    [0x1001n, 0x2001n, 0x3001n],
+    'one leaf TLBI per page without RIL',
+  );
   // the batch as written: its CMD_SYNC is MSI-polled (IDR0.MSI, COHACC) and names its own slot (§3.4)
   tt.equal(Number(((r2.batches[0]?.[3]?.[0] ?? 0n) >> 12n) & 3n), 1, 'CMD_SYNC CS=SIG_IRQ');
   tt.not(r2.batches[0]?.[3]?.[1], 0n, 'CMD_SYNC MSIAddress = its slot');
@@ -347,8 +391,15 @@ t.test('behaviour 24: depth N, N+k events → N records, one LOST_EVENTS header,
   const out = [0, 1, 2, 3].map((i) => w.fd.handleEvent(0, fault(i)));
   tt.same(out, ['vevent', 'vevent', 'lost', 'lost']);
   const rd = must(w.fd.readVeventq(q.veventqId, 4096));
-  tt.same(rd.records.map((r) => [r.flags, r.sequence, r.data?.length ?? 0]), [[0, 0, 4], [0, 1, 4], [VEVENTQ_FLAG_LOST_EVENTS, 3, 0]],
-    'one LOST_EVENTS header at the tail, carrying the newest lost sequence');
+  tt.same(
+    rd.records.map((r) => [r.flags, r.sequence, r.data?.length ?? 0]),
+    [
+      [0, 0, 4],
+      [0, 1, 4],
+      [VEVENTQ_FLAG_LOST_EVENTS, 3, 0],
+    ],
+    'one LOST_EVENTS header at the tail, carrying the newest lost sequence',
+  );
   tt.equal(rd.bytes, 40 + 40 + 8);
   tt.equal(w.fd.handleEvent(0, fault(4)), 'vevent', 'delivery resumes after draining');
   const rd2 = must(w.fd.readVeventq(q.veventqId, 4096));
@@ -357,9 +408,19 @@ t.test('behaviour 24: depth N, N+k events → N records, one LOST_EVENTS header,
   // a reader that frees room before reading the header: the next event replaces it, the gap remains
   for (let i = 5; i < 8; i++) w.fd.handleEvent(0, fault(i));
   const one = must(w.fd.readVeventq(q.veventqId, 40));
-  tt.same(one.records.map((r) => r.sequence), [5]);
+  tt.same(
+    one.records.map((r) => r.sequence),
+    [5],
+  );
   tt.equal(w.fd.handleEvent(0, fault(8)), 'vevent');
   const rest = must(w.fd.readVeventq(q.veventqId, 4096));
-  tt.same(rest.records.map((r) => [r.flags, r.sequence]), [[0, 6], [0, 8]], 'sequence 7 lost, header gone');
+  tt.same(
+    rest.records.map((r) => [r.flags, r.sequence]),
+    [
+      [0, 6],
+      [0, 8],
+    ],
+    'sequence 7 lost, header gone',
+  );
   tt.end();
 });

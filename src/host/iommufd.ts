@@ -15,9 +15,7 @@ import { type DriverIssueResult, driverIssue, type HostLogSink } from './driver-
 import { formatEvtqOverflow } from '../linux/messages.ts';
 import { planSteWrite, steWriteBatches } from './entry-sync.ts';
 import { type SmmuFeatures, probeFeatures } from './features.ts';
-import {
-  type InvalidateArgs, type InvalidateResult, invalidatePrecheck, invalidateViommu,
-} from './invalidate.ts';
+import { type InvalidateArgs, type InvalidateResult, invalidatePrecheck, invalidateViommu } from './invalidate.ts';
 import { cmdAtcInvAll, cmdSync } from './commands.ts';
 import { s2UnmapBatches } from './s2-inval.ts';
 import { atsSidsUsing, s2Map, s2UnmapTables, setParentPgtable, setParentTables } from './iommufd-s2.ts';
@@ -26,13 +24,28 @@ import { type HostFeatures, type MasterFlags, type S2Config, makeAbortSte, makeN
 import type { VEventRecord } from './veventq.ts';
 import { type EventOutcome, allocVeventq, handleEvent, readVeventq } from './iommufd-events.ts';
 import {
-  type Errno, HWPT_ALLOC_DIRTY_TRACKING, HWPT_ALLOC_NEST_PARENT, HWPT_ALLOC_PASID, HWPT_DATA_ARM_SMMUV3,
-  HW_INFO_ARM_SMMUV3_SIZE, HW_INFO_TYPE_ARM_SMMUV3, type Result, VIOMMU_TYPE_ARM_SMMUV3, hwInfoBytes,
+  type Errno,
+  HWPT_ALLOC_DIRTY_TRACKING,
+  HWPT_ALLOC_NEST_PARENT,
+  HWPT_ALLOC_PASID,
+  HWPT_DATA_ARM_SMMUV3,
+  HW_INFO_ARM_SMMUV3_SIZE,
+  HW_INFO_TYPE_ARM_SMMUV3,
+  type Result,
+  VIOMMU_TYPE_ARM_SMMUV3,
+  hwInfoBytes,
 } from './uapi.ts';
 import { validateVste } from './vste.ts';
 import {
-  type DeviceObj, type IommufdOptions, type NestedObj, ObjectStore, type PagingObj, type SmmuState,
-  type VdeviceObj, type ViommuObj, defaultVtcr,
+  type DeviceObj,
+  type IommufdOptions,
+  type NestedObj,
+  ObjectStore,
+  type PagingObj,
+  type SmmuState,
+  type VdeviceObj,
+  type ViommuObj,
+  defaultVtcr,
 } from './iommufd-objects.ts';
 
 export type { HostDeviceSpec, HostSmmuSpec, IommufdOptions } from './iommufd-objects.ts';
@@ -41,7 +54,10 @@ export * from './uapi.ts';
 
 const fail = (errno: Errno, reason: string): { errno: Errno; reason: string } => ({ errno, reason });
 
-export interface HostLogLine { readonly level: 'err' | 'warn' | 'info'; readonly line: string }
+export interface HostLogLine {
+  readonly level: 'err' | 'warn' | 'info';
+  readonly line: string;
+}
 
 /** One pass of an STE update (write-entry.ts step), reported after its CFGI_STE + CMD_SYNC. */
 export type SteStepHook = (step: { sid: number; index: number; dwords: bigint[] }) => void;
@@ -81,7 +97,10 @@ export class Iommufd {
   }
 
   /** IOMMU_GET_HW_INFO: raw IDR0-5/IIDR/AIDR in a 40-byte struct; larger buffers zero-filled. */
-  getHwInfo(devId: number, a: { dataLen: number; flags?: number; inDataType?: number }): Result<{ outDataType: number; dataLen: number; data: Uint8Array; maxPasidLog2: number; capabilities: bigint }> {
+  getHwInfo(
+    devId: number,
+    a: { dataLen: number; flags?: number; inDataType?: number },
+  ): Result<{ outDataType: number; dataLen: number; data: Uint8Array; maxPasidLog2: number; capabilities: bigint }> {
     const flags = a.flags ?? 0;
     if ((flags & ~1) !== 0) return fail('EOPNOTSUPP', `unsupported hw_info flags 0x${flags.toString(16)}`);
     const dev = this.#store.get(devId, 'device');
@@ -92,7 +111,10 @@ export class Iommufd {
     const s = this.#smmu(dev.spec.smmu);
     const data = hwInfoBytes(s.spec.port.idRegs(), a.dataLen);
     return {
-      errno: 0, outDataType: HW_INFO_TYPE_ARM_SMMUV3, dataLen: HW_INFO_ARM_SMMUV3_SIZE, data,
+      errno: 0,
+      outDataType: HW_INFO_TYPE_ARM_SMMUV3,
+      dataLen: HW_INFO_ARM_SMMUV3_SIZE,
+      data,
       maxPasidLog2: Math.min(s.f.ssidBits, dev.spec.pasidBits ?? 0),
       capabilities: s.f.httuDirty ? 1n : 0n,
     };
@@ -114,7 +136,11 @@ export class Iommufd {
     if (nestParent || !s.f.s1p) {
       // ida_alloc_range(1, 2^vmid_bits - 1): VMID 0 stays for S1-only/bypass STEs
       const max = (1 << s.f.vmidBits) - 1;
-      for (let v = 1; v <= max; v++) if (!s.vmids.has(v)) { vmid = v; break; }
+      for (let v = 1; v <= max; v++)
+        if (!s.vmids.has(v)) {
+          vmid = v;
+          break;
+        }
       if (vmid === undefined) return fail('ENOSPC', 'no free VMID');
       s.vmids.add(vmid);
       s2 = { vmid, vttbr: 0n, vtcr: defaultVtcr(s.f), s2fwb: nestParent && s.f.fwb };
@@ -160,9 +186,18 @@ export class Iommufd {
     if (!p.nestParent || p.s2 === undefined) return fail('EINVAL', `HWPT ${a.hwptId} is not a NEST_PARENT`);
     if (p.smmu !== dev.spec.smmu) return fail('EINVAL', 'nest parent belongs to another SMMU');
     p.users++;
-    const o = this.#store.add((id): ViommuObj => ({
-      kind: 'viommu', id, smmu: p.smmu, parent: p.id, vmid: p.s2?.vmid ?? 0, vdevs: new Map(), veventqs: new Map(), users: 0,
-    }));
+    const o = this.#store.add(
+      (id): ViommuObj => ({
+        kind: 'viommu',
+        id,
+        smmu: p.smmu,
+        parent: p.id,
+        vmid: p.s2?.vmid ?? 0,
+        vdevs: new Map(),
+        veventqs: new Map(),
+        users: 0,
+      }),
+    );
     return { errno: 0, viommuId: o.id };
   }
 
@@ -380,10 +415,19 @@ export class Iommufd {
     if (!o || o.kind === 'device') return fail('ENOENT', `no destroyable object ${id}`);
     if ((o.kind === 'hwpt_paging' || o.kind === 'hwpt_nested' || o.kind === 'viommu') && o.users > 0) return fail('EBUSY', `object ${id} is in use`);
     if (o.kind === 'hwpt_paging' && o.s2) this.#smmu(o.smmu).vmids.delete(o.s2.vmid);
-    const dec = (vid: number): void => { const v = this.#store.get(vid, 'viommu'); if (v) v.users--; };
-    if (o.kind === 'viommu') { const p = this.#store.get(o.parent, 'hwpt_paging'); if (p) p.users--; }
+    const dec = (vid: number): void => {
+      const v = this.#store.get(vid, 'viommu');
+      if (v) v.users--;
+    };
+    if (o.kind === 'viommu') {
+      const p = this.#store.get(o.parent, 'hwpt_paging');
+      if (p) p.users--;
+    }
     if (o.kind === 'hwpt_nested') dec(o.viommu);
-    if (o.kind === 'veventq') { dec(o.viommu); this.#store.get(o.viommu, 'viommu')?.veventqs.delete(o.q.type); }
+    if (o.kind === 'veventq') {
+      dec(o.viommu);
+      this.#store.get(o.viommu, 'viommu')?.veventqs.delete(o.q.type);
+    }
     if (o.kind === 'vdevice') {
       dec(o.viommu);
       this.#store.get(o.viommu, 'viommu')?.vdevs.delete(o.virtId);
@@ -394,4 +438,3 @@ export class Iommufd {
     return { errno: 0 };
   }
 }
-

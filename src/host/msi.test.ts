@@ -58,7 +58,11 @@ t.test('msi_cookie: doorbell page in S2 at IPA 0x800_0000; the guest maps its ow
   const its = new ItsDoorbell();
   tt.same(deliverMsi(w.dev, { sid: 0x10 }, guestMsiIova + 0x40n, 0x2a, its), { delivered: ITS_TRANSLATER_PA });
   tt.same(its.received, [0x2a]);
-  tt.same(deliverMsi(w.dev, { sid: 0x10 }, guestMsiIova + 0x44n, 1, its), { landed: ITS_TRANSLATER_PA + 4n, backed: false }, 'next word of the ITS frame is not the doorbell');
+  tt.same(
+    deliverMsi(w.dev, { sid: 0x10 }, guestMsiIova + 0x44n, 1, its),
+    { landed: ITS_TRANSLATER_PA + 4n, backed: false },
+    'next word of the ITS frame is not the doorbell',
+  );
   tt.same(deliverMsi(w.dev, { sid: 0x10 }, 0xffd0_0040n, 7, its), { fault: 'F_TRANSLATION' }, 'IOVA the guest never mapped');
   tt.same(its.received, [0x2a]);
   tt.end();

@@ -86,7 +86,13 @@ export type MsiOutcome =
  * A device MSI: a 4-byte write of `data` to `iova` through the SMMU. `its` receives it when the
  * output PA is its GITS_TRANSLATER; any other PA gets the write into memory (if backed).
  */
-export function deliverMsi(dev: SmmuDevice, stream: { sid: number; ssid?: number }, iova: bigint, data: number, its: ItsDoorbell = new ItsDoorbell()): MsiOutcome {
+export function deliverMsi(
+  dev: SmmuDevice,
+  stream: { sid: number; ssid?: number },
+  iova: bigint,
+  data: number,
+  its: ItsDoorbell = new ItsDoorbell(),
+): MsiOutcome {
   if ((iova & 3n) !== 0n) throw new RangeError(`Cannot deliver MSI to 0x${iova.toString(16)}: a PCIe MSI address is 4-byte aligned`);
   const r = dev.transaction({ sid: stream.sid, ...(stream.ssid !== undefined ? { ssid: stream.ssid } : {}), iova, access: 'write' });
   if (r.kind === 'stalled') return { fault: 'stalled' };

@@ -41,7 +41,10 @@ function world(profile: Partial<SmmuProfile> = {}) {
   const submits: bigint[][][] = [];
   const opts: IommufdOptions = {
     smmus: [{ name: 'smmu0', port: mkPort(dev, submits) }],
-    devices: [{ name: '0000:01:00.0', smmu: 0, sids: [0x10], pasidBits: 8 }, { name: '0000:02:00.0', smmu: 0, sids: [0x20] }],
+    devices: [
+      { name: '0000:01:00.0', smmu: 0, sids: [0x10], pasidBits: 8 },
+      { name: '0000:02:00.0', smmu: 0, sids: [0x20] },
+    ],
   };
   const fd = new Iommufd(opts);
   const rfc = new Rfc2023(fd, opts);
@@ -116,7 +119,11 @@ t.test('nested HWPT from a 64-byte STE: C_BAD_STE to out_event_uptr, short STE w
   const d = decodeEvent(ev ?? []);
   tt.equal(d.name, 'C_BAD_STE');
   tt.equal(d.fields.StreamID, BigInt(VSID_A), 'StreamID is the vSID');
-  tt.notOk('event' in w.rfc.allocNestedHwpt({ devId: 1, parentHwptId: p.hwptId, steLen: 64, ste: steBytes(STE.encode({ V: 1, Config: 5, S1CDMax: 9 })), eventLen: 16 }), 'event_len < 32: nothing written');
+  tt.notOk(
+    'event' in
+      w.rfc.allocNestedHwpt({ devId: 1, parentHwptId: p.hwptId, steLen: 64, ste: steBytes(STE.encode({ V: 1, Config: 5, S1CDMax: 9 })), eventLen: 16 }),
+    'event_len < 32: nothing written',
+  );
   const ok = w.rfc.allocNestedHwpt({ devId: 1, parentHwptId: p.hwptId, steLen: 64, ste: steBytes(good), eventLen: 32 });
   if (ok.errno !== 0) throw new Error(ok.reason);
   tt.equal(w.fd.attach(1, ok.hwptId).errno, 0);
@@ -162,13 +169,23 @@ t.test('invalidation: conversions, skipped opcodes, EINVAL cases', (tt) => {
   const h = nested(w);
   tt.equal(w.rfc.invalidate(h.hwpt, { ...args(putCmds(w, 8, 0, [nhVa(0)])), cmdqEntrySize: 32 }, w.user).errno, 'EINVAL');
   tt.equal(w.rfc.invalidate(h.hwpt, args(putCmds(w, 8, 5, [])), w.user).errno, 'EINVAL', 'empty queue');
-  const prod = putCmds(w, 8, 0, [[0x30n, 0xffn], [0x03n | (0x10n << 32n), 1n], [0x46n, 0n], [0x06n | (BigInt(VSID_A) << 32n), 0n], [0x7fn, 0n]]);
+  const prod = putCmds(w, 8, 0, [
+    [0x30n, 0xffn],
+    [0x03n | (0x10n << 32n), 1n],
+    [0x46n, 0n],
+    [0x06n | (BigInt(VSID_A) << 32n), 0n],
+    [0x7fn, 0n],
+  ]);
   const r = w.rfc.invalidate(h.hwpt, args(prod), w.user);
   tt.equal(r.errno, 0);
   tt.equal(r.cons, 5);
   const vmid = Number((w.submits[0]?.[0]?.[0] ?? 0n) >> 32n) & 0xffff;
   tt.ok(vmid > 0, 'the S2 VMID');
-  tt.same(r.issued?.map((c) => c[0] === undefined ? 0 : Number(c[0] & 0xffn)), [0x10, 0x06, 0x46], 'NSNH_ALL→NH_ALL, CFGI_CD_ALL; CFGI_STE, guest SYNC, 0x7f skipped; one host SYNC');
+  tt.same(
+    r.issued?.map((c) => (c[0] === undefined ? 0 : Number(c[0] & 0xffn))),
+    [0x10, 0x06, 0x46],
+    'NSNH_ALL→NH_ALL, CFGI_CD_ALL; CFGI_STE, guest SYNC, 0x7f skipped; one host SYNC',
+  );
   tt.same(r.issued?.[0], [0x10n | (BigInt(vmid) << 32n), 0n]);
   tt.equal(r.issued?.[1]?.[0], 0x06n | (0x10n << 32n), 'vSID → physical SID');
   tt.end();
@@ -186,8 +203,15 @@ t.test('a batch of 70 crossing the 63-command chunk boundary: current uAPI chunk
   const r1 = a.fd.invalidate(vi.viommuId, { dataType: 1, entryLen: 16, entryNum: 70, data: commandsToBytes(cmds) });
   tt.equal(r1.errno, 0);
   tt.equal(r1.entryNum, 70);
-  tt.same(a.submits.map((b) => b.length), [64, 8], '63 + SYNC, then 7 + SYNC');
-  tt.same(a.submits.map((b) => Number((b.at(-1)?.[0] ?? 0n) & 0xffn)), [0x46, 0x46]);
+  tt.same(
+    a.submits.map((b) => b.length),
+    [64, 8],
+    '63 + SYNC, then 7 + SYNC',
+  );
+  tt.same(
+    a.submits.map((b) => Number((b.at(-1)?.[0] ?? 0n) & 0xffn)),
+    [0x46, 0x46],
+  );
   tt.equal(a.submits[1]?.[0]?.[1], nhVa(63)[1], 'second chunk starts at guest entry 63');
   // rfc-2023: the guest CMDQ walked in one go, one SYNC (queue of 128 entries, wrapping)
   const b = world();
@@ -196,7 +220,11 @@ t.test('a batch of 70 crossing the 63-command chunk boundary: current uAPI chunk
   const r2 = b.rfc.invalidate(h.hwpt, args(prod, 7), b.user);
   tt.equal(r2.errno, 0);
   tt.equal(r2.cons, (100 + 70) & 0xff);
-  tt.same(b.submits.map((x) => x.length), [71], '70 + one SYNC');
+  tt.same(
+    b.submits.map((x) => x.length),
+    [71],
+    '70 + one SYNC',
+  );
   tt.equal(b.dev.readReg(0x98) & 0x1ffn, b.dev.readReg(0x9c) & 0x1ffn, 'physical CMDQ drained');
   tt.equal(b.rfc.log.length, 0);
   tt.end();

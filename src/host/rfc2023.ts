@@ -46,7 +46,12 @@ export const RFC_CMDQ_ENTRY_SIZE = 16;
 const CERROR_ILL = 1n;
 
 /** What the RFC's STE checks need of the SMMU. */
-export interface RfcSteCaps { readonly s1p: boolean; readonly s2p: boolean; readonly cd2l: boolean; readonly ias: number }
+export interface RfcSteCaps {
+  readonly s1p: boolean;
+  readonly s2p: boolean;
+  readonly cd2l: boolean;
+  readonly ias: number;
+}
 
 export function rfcCaps(f: SmmuFeatures, idr0: bigint): RfcSteCaps {
   return { s1p: f.s1p, s2p: f.s2p, cd2l: IDR0.get([idr0], 'CD2L') === 1n, ias: f.ias };
@@ -135,7 +140,8 @@ export class Rfc2023 {
   /** IOMMU_SET_DEV_DATA { u32 sid }: the device's vSID for ATC_INV / CFGI_CD. */
   setDevData(devId: number, vsid: number): RfcResult {
     if (this.#spec(devId) === undefined) return { errno: 'ENOENT', reason: `no device object ${devId}` };
-    for (const [d, v] of this.#devData) if (v === vsid && d !== devId) return { errno: 'EEXIST', reason: `vSID 0x${vsid.toString(16)} is already set for device ${d}` };
+    for (const [d, v] of this.#devData)
+      if (v === vsid && d !== devId) return { errno: 'EEXIST', reason: `vSID 0x${vsid.toString(16)} is already set for device ${d}` };
     this.#devData.set(devId, vsid >>> 0);
     return { errno: 0 };
   }
@@ -161,7 +167,8 @@ export class Rfc2023 {
     const spec = this.#spec(a.devId);
     if (spec === undefined) return { errno: 'ENOENT', reason: `no device object ${a.devId}` };
     if (!this.#vmids.has(a.parentHwptId)) return { errno: 'EINVAL', reason: `HWPT ${a.parentHwptId} is not an S2 parent of this profile` };
-    if (a.ste === null || a.steLen < RFC_STE_SIZE || a.ste.length < RFC_STE_SIZE) return { errno: 'EINVAL', reason: `ste_len ${a.steLen} is shorter than the 64-byte STE` };
+    if (a.ste === null || a.steLen < RFC_STE_SIZE || a.ste.length < RFC_STE_SIZE)
+      return { errno: 'EINVAL', reason: `ste_len ${a.steLen} is shorter than the 64-byte STE` };
     const dv = new DataView(a.ste.buffer, a.ste.byteOffset, RFC_STE_SIZE);
     const ste = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => dv.getBigUint64(8 * i, true));
     const port = this.#o.smmus[spec.smmu]?.port;

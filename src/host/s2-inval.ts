@@ -47,7 +47,13 @@ export function s2IpaRangeCommands(ril: boolean, vmid: number, iova: bigint, siz
 
 /** Batches (each ending in CMD_SYNC) for an unmap on a nest parent. */
 export function s2UnmapBatches(o: {
-  ril: boolean; vmid: number; iova: bigint; size: bigint; granule: bigint; leafLog2: number; atsSids: readonly number[];
+  ril: boolean;
+  vmid: number;
+  iova: bigint;
+  size: bigint;
+  granule: bigint;
+  leafLog2: number;
+  atsSids: readonly number[];
 }): Cmd[][] {
   const batches: Cmd[][] = [];
   const tlbi = s2IpaRangeCommands(o.ril, o.vmid, o.iova, o.size, o.granule, o.leafLog2);

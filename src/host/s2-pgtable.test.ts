@@ -6,7 +6,15 @@ import { s2PgtableConfig } from './s2-pgtable.ts';
 
 t.test('VTCR for a 40-bit 4K stage-2 table: T0SZ 24, SL0 1 (concatenated level 1), PS 48 bits', (tt) => {
   const mem = new SparseMemory();
-  const b = new PageTableBuilder({ stage: 2, granule: 4096, iaBits: 40, oaBits: 48, startLevel: 1, mem, alloc: new PageAllocator(0x1000_0000n, 0x1100_0000n, mem) });
+  const b = new PageTableBuilder({
+    stage: 2,
+    granule: 4096,
+    iaBits: 40,
+    oaBits: 48,
+    startLevel: 1,
+    mem,
+    alloc: new PageAllocator(0x1000_0000n, 0x1100_0000n, mem),
+  });
   const c = s2PgtableConfig(b);
   tt.equal(c.vttbr, b.ttb);
   tt.same(c.vtcr, { tsz: 24, sl: 1, irgn: 1, orgn: 1, sh: 3, tg: 0, ps: 5 });

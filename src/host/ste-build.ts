@@ -53,10 +53,13 @@ export interface CdTable {
 /** Config=S1 STE pointing at a CD table (arm_smmu_make_cdtable_ste). `s1dss`: 0 terminate, 1 bypass, 2 SSID0. */
 export function makeCdTableSte(f: HostFeatures, m: MasterFlags, cd: CdTable, s1dss: bigint): bigint[] {
   const s = empty();
-  s[0] = steMask('V') | steField('Config', CFG.S1_TRANS) | steField('S1Fmt', cd.s1fmt) |
-    (cd.dma & LINUX_S1CTXPTR) | steField('S1CDMax', cd.s1cdmax);
-  let d1 = steField('S1DSS', s1dss) | steField('S1CIR', CACHE_WBRA) | steField('S1COR', CACHE_WBRA) |
-    steField('S1CSH', SH_ISH) | (f.stalls && !m.stallEnabled ? steMask('S1STALLD') : 0n) |
+  s[0] = steMask('V') | steField('Config', CFG.S1_TRANS) | steField('S1Fmt', cd.s1fmt) | (cd.dma & LINUX_S1CTXPTR) | steField('S1CDMax', cd.s1cdmax);
+  let d1 =
+    steField('S1DSS', s1dss) |
+    steField('S1CIR', CACHE_WBRA) |
+    steField('S1COR', CACHE_WBRA) |
+    steField('S1CSH', SH_ISH) |
+    (f.stalls && !m.stallEnabled ? steMask('S1STALLD') : 0n) |
     steField('EATS', m.ats ? EATS.TRANS : EATS.ABORT);
   if (f.attrTypesOvr && s1dss === S1DSS.BYPASS) d1 |= steField('SHCFG', SHCFG_INCOMING);
   // E2H hosts tag stage-1 entries as EL2; otherwise NS-EL1 with VMID 0
@@ -83,9 +86,19 @@ export function makeS2Ste(f: HostFeatures, m: MasterFlags, s2: S2Config): bigint
   if (f.attrTypesOvr) d1 |= steField('SHCFG', SHCFG_INCOMING);
   s[1] = d1;
   const t = s2.vtcr;
-  s[2] = steField('S2VMID', s2.vmid) | steField('S2T0SZ', t.tsz) | steField('S2SL0', t.sl) | steField('S2IR0', t.irgn) |
-    steField('S2OR0', t.orgn) | steField('S2SH0', t.sh) | steField('S2TG', t.tg) | steField('S2PS', t.ps) |
-    steMask('S2AA64') | steMask('S2PTW') | (m.stallEnabled ? steMask('S2S') : 0n) | steMask('S2R');
+  s[2] =
+    steField('S2VMID', s2.vmid) |
+    steField('S2T0SZ', t.tsz) |
+    steField('S2SL0', t.sl) |
+    steField('S2IR0', t.irgn) |
+    steField('S2OR0', t.orgn) |
+    steField('S2SH0', t.sh) |
+    steField('S2TG', t.tg) |
+    steField('S2PS', t.ps) |
+    steMask('S2AA64') |
+    steMask('S2PTW') |
+    (m.stallEnabled ? steMask('S2S') : 0n) |
+    steMask('S2R');
   s[3] = s2.vttbr & LINUX_S2TTB;
   return s;
 }
@@ -123,9 +136,21 @@ export interface S1Config {
 export function makeS1Cd(m: MasterFlags, s1: S1Config): bigint[] {
   const c = empty();
   const t = s1.tcr;
-  c[0] = cdField('T0SZ', t.tsz) | cdField('TG0', t.tg) | cdField('IR0', t.irgn) | cdField('OR0', t.orgn) |
-    cdField('SH0', t.sh) | cdMask('EPD1') | cdMask('V') | cdField('IPS', t.ips) | cdMask('AA64') |
-    (m.stallEnabled ? cdMask('S') : 0n) | cdMask('R') | cdMask('A') | cdMask('ASET') | cdField('ASID', s1.asid) |
+  c[0] =
+    cdField('T0SZ', t.tsz) |
+    cdField('TG0', t.tg) |
+    cdField('IR0', t.irgn) |
+    cdField('OR0', t.orgn) |
+    cdField('SH0', t.sh) |
+    cdMask('EPD1') |
+    cdMask('V') |
+    cdField('IPS', t.ips) |
+    cdMask('AA64') |
+    (m.stallEnabled ? cdMask('S') : 0n) |
+    cdMask('R') |
+    cdMask('A') |
+    cdMask('ASET') |
+    cdField('ASID', s1.asid) |
     (s1.dirty ? cdMask('HA') | cdMask('HD') : 0n);
   c[1] = s1.ttbr & LINUX_TTB0;
   c[3] = BigInt.asUintN(64, s1.mair);
@@ -138,12 +163,17 @@ export function makeS1Cd(m: MasterFlags, s1: S1Config): bigint[] {
  */
 export function makeSvaCd(m: MasterFlags, asid: number, mm: { pgd: bigint; tcr: S1Config['tcr']; mair: bigint } | undefined, mair: bigint): bigint[] {
   const c = empty();
-  c[0] = cdMask('EPD1') | cdMask('V') | cdMask('AA64') | (m.stallEnabled ? cdMask('S') : 0n) | cdMask('R') |
-    cdMask('A') | cdField('ASID', asid);
+  c[0] = cdMask('EPD1') | cdMask('V') | cdMask('AA64') | (m.stallEnabled ? cdMask('S') : 0n) | cdMask('R') | cdMask('A') | cdField('ASID', asid);
   if (mm) {
     const t = mm.tcr;
-    c[0] = (c[0] ?? 0n) | cdField('T0SZ', t.tsz) | cdField('TG0', t.tg) | cdField('IR0', t.irgn) | cdField('OR0', t.orgn) |
-      cdField('SH0', t.sh) | cdField('IPS', t.ips);
+    c[0] =
+      (c[0] ?? 0n) |
+      cdField('T0SZ', t.tsz) |
+      cdField('TG0', t.tg) |
+      cdField('IR0', t.irgn) |
+      cdField('OR0', t.orgn) |
+      cdField('SH0', t.sh) |
+      cdField('IPS', t.ips);
     c[1] = mm.pgd & LINUX_TTB0;
     c[3] = BigInt.asUintN(64, mm.mair);
   } else {

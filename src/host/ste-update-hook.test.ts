@@ -54,7 +54,10 @@ t.test('onStep runs after every pass + CFGI_STE/CMD_SYNC of a hitless attach (ab
   if (r.errno !== 0) throw new Error('attach');
   tt.ok(r.syncs >= 2, 'S2 -> nested takes more than one pass');
   checkSteps(tt, seen, r.syncs, r.ste);
-  tt.notOk(seen.some((s) => STE.get(s.dwords, 'V') === 0n), 'hitless: V stays 1');
+  tt.notOk(
+    seen.some((s) => STE.get(s.dwords, 'V') === 0n),
+    'hitless: V stays 1',
+  );
   tt.end();
 });
 
@@ -67,7 +70,11 @@ t.test('onStep sees the V=0 pass of a breaking update (CD table pointer and S1DS
   if (r.errno !== 0) throw new Error('attach');
   tt.equal(r.syncs, 3, 'KUnit non_hitless: 3 syncs');
   checkSteps(tt, seen, 3, r.ste);
-  tt.same(seen.map((s) => STE.get(s.dwords, 'V')), [0n, 0n, 1n], 'V=0 first, dw1..7, then dw0');
+  tt.same(
+    seen.map((s) => STE.get(s.dwords, 'V')),
+    [0n, 0n, 1n],
+    'V=0 first, dw1..7, then dw0',
+  );
   tt.end();
 });
 

@@ -22,8 +22,28 @@ t.test('STE used bits per Config (§1.2)', (tt) => {
   const s1 = ['V', 'Config', 'S1Fmt', 'S1ContextPtr', 'S1CDMax', 'S1DSS', 'S1CIR', 'S1COR', 'S1CSH', 'S1STALLD', 'STRW', 'EATS', 'MEV', 'S2VMID'];
   tt.same(steUsedBits(ste({ V: 1, Config: 5, S1DSS: 2 })), steBits(s1), 'S1, S1DSS=SSID0');
   tt.same(steUsedBits(ste({ V: 1, Config: 5, S1DSS: 1 })), steBits([...s1, 'SHCFG']), 'S1, S1DSS=bypass adds SHCFG');
-  const s2 = ['V', 'Config', 'S2FWB', 'EATS', 'SHCFG', 'MEV', 'S2VMID', 'S2T0SZ', 'S2SL0', 'S2IR0', 'S2OR0', 'S2SH0', 'S2TG', 'S2PS',
-    'S2AA64', 'S2ENDI', 'S2PTW', 'S2S', 'S2R', 'S2TTB'];
+  const s2 = [
+    'V',
+    'Config',
+    'S2FWB',
+    'EATS',
+    'SHCFG',
+    'MEV',
+    'S2VMID',
+    'S2T0SZ',
+    'S2SL0',
+    'S2IR0',
+    'S2OR0',
+    'S2SH0',
+    'S2TG',
+    'S2PS',
+    'S2AA64',
+    'S2ENDI',
+    'S2PTW',
+    'S2S',
+    'S2R',
+    'S2TTB',
+  ];
   tt.same(steUsedBits(ste({ V: 1, Config: 6 })), steBits(s2), 'S2');
   tt.same(steUsedBits(ste({ V: 1, Config: 7 })), steBits([...new Set([...s1, ...s2])]), 'nested = union');
   // Linux tests Config bit 0 / bit 1, so the reserved encodings (never written by Linux) follow the bits

@@ -12,11 +12,26 @@ const q = (e: readonly bigint[], i: number): bigint => e[i] ?? 0n;
 const ALL = (1n << 64n) - 1n;
 
 const M = {
-  V: steMask('V'), Config: steMask('Config'), S1Fmt: steMask('S1Fmt'), S1CDMax: steMask('S1CDMax'),
-  S1DSS: steMask('S1DSS'), S1CIR: steMask('S1CIR'), S1COR: steMask('S1COR'), S1CSH: steMask('S1CSH'),
-  S1STALLD: steMask('S1STALLD'), STRW: steMask('STRW'), EATS: steMask('EATS'), MEV: steMask('MEV'),
-  SHCFG: steMask('SHCFG'), S2FWB: steMask('S2FWB'), S2VMID: steMask('S2VMID'), S2AA64: steMask('S2AA64'),
-  S2ENDI: steMask('S2ENDI'), S2PTW: steMask('S2PTW'), S2S: steMask('S2S'), S2R: steMask('S2R'),
+  V: steMask('V'),
+  Config: steMask('Config'),
+  S1Fmt: steMask('S1Fmt'),
+  S1CDMax: steMask('S1CDMax'),
+  S1DSS: steMask('S1DSS'),
+  S1CIR: steMask('S1CIR'),
+  S1COR: steMask('S1COR'),
+  S1CSH: steMask('S1CSH'),
+  S1STALLD: steMask('S1STALLD'),
+  STRW: steMask('STRW'),
+  EATS: steMask('EATS'),
+  MEV: steMask('MEV'),
+  SHCFG: steMask('SHCFG'),
+  S2FWB: steMask('S2FWB'),
+  S2VMID: steMask('S2VMID'),
+  S2AA64: steMask('S2AA64'),
+  S2ENDI: steMask('S2ENDI'),
+  S2PTW: steMask('S2PTW'),
+  S2S: steMask('S2S'),
+  S2R: steMask('S2R'),
 };
 
 /** Config field value of an STE (dw0[3:1]). */
@@ -70,7 +85,8 @@ export function steUpdateSafeBits(cur: readonly bigint[], target: readonly bigin
 }
 
 const C = {
-  V: cdMask('V'), EPD0: cdMask('EPD0'),
+  V: cdMask('V'),
+  EPD0: cdMask('EPD0'),
   TTB0_FIELDS: cdMask('T0SZ') | cdMask('TG0') | cdMask('IR0') | cdMask('OR0') | cdMask('SH0'),
 };
 

@@ -8,7 +8,10 @@ const V = 1n;
 const cfg = (c: bigint): bigint => c << 1n;
 
 t.test('allowed masks equal the architecture fields (cross-check with the STE codec)', (tt) => {
-  const full = (n: string): bigint => { const f = STE.field(n); return ((1n << BigInt(f.hi - f.lo + 1)) - 1n) << BigInt(f.lo); };
+  const full = (n: string): bigint => {
+    const f = STE.field(n);
+    return ((1n << BigInt(f.hi - f.lo + 1)) - 1n) << BigInt(f.lo);
+  };
   tt.equal(VSTE_DW0_ALLOWED, full('V') | full('Config') | full('S1Fmt') | (full('S1ContextPtr') & ((1n << 52n) - 1n)) | full('S1CDMax'));
   tt.equal(VSTE_DW1_ALLOWED, full('S1DSS') | full('S1CIR') | full('S1COR') | full('S1CSH') | full('S1STALLD') | full('EATS'));
   tt.end();
@@ -78,7 +81,10 @@ t.test('behaviours 8/9: physical STE merge (§6.5)', (tt) => {
   const g1 = 2n | (1n << 2n) | (1n << 4n) | (3n << 6n) | (1n << 27n);
   const s1 = validateVste([g0, g1]);
   tt.ok(s1.ok);
-  if (!s1.ok) { tt.end(); return; }
+  if (!s1.ok) {
+    tt.end();
+    return;
+  }
   const p = makeNestedSte(KUNIT_FEATURES, m, parent, s1.ste);
   tt.equal(STE.get(p, 'Config'), 7n);
   tt.equal(STE.get(p, 'S1ContextPtr'), 0x4000_1000n);

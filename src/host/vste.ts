@@ -7,8 +7,7 @@ import { CFG, EATS, LINUX_S1CTXPTR, steMask } from './masks.ts';
 /** dw0 bits a guest may set: V, Config, S1Fmt, S1ContextPtr (Linux width [51:6]), S1CDMax. */
 export const VSTE_DW0_ALLOWED = steMask('V') | steMask('Config') | steMask('S1Fmt') | LINUX_S1CTXPTR | steMask('S1CDMax');
 /** dw1 bits a guest may set: S1DSS, S1CIR, S1COR, S1CSH, S1STALLD, EATS. */
-export const VSTE_DW1_ALLOWED = steMask('S1DSS') | steMask('S1CIR') | steMask('S1COR') | steMask('S1CSH') |
-  steMask('S1STALLD') | steMask('EATS');
+export const VSTE_DW1_ALLOWED = steMask('S1DSS') | steMask('S1CIR') | steMask('S1COR') | steMask('S1CSH') | steMask('S1STALLD') | steMask('EATS');
 
 export type VsteResult =
   | { readonly ok: true; readonly ste: [bigint, bigint]; readonly enableAts: boolean }

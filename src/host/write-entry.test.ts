@@ -4,8 +4,18 @@ import { planEntryWrite, tornReadOk, type WritePlan } from './write-entry.ts';
 import { CD_OPS, STE_OPS, type EntryOps } from './used-bits.ts';
 import { makeAbortSte, makeBypassSte } from './ste-build.ts';
 import {
-  KUNIT_ASID1, KUNIT_ASID2, KUNIT_CDTAB_DMA, KUNIT_CDTAB_DMA_2, KUNIT_FEATURES, S1DSS,
-  kunitCdTableSte, kunitNestedSte, kunitS1Cd, kunitS2Ste, kunitSvaCd, kunitSvaReleasedCd,
+  KUNIT_ASID1,
+  KUNIT_ASID2,
+  KUNIT_CDTAB_DMA,
+  KUNIT_CDTAB_DMA_2,
+  KUNIT_FEATURES,
+  S1DSS,
+  kunitCdTableSte,
+  kunitNestedSte,
+  kunitS1Cd,
+  kunitS2Ste,
+  kunitSvaCd,
+  kunitSvaReleasedCd,
 } from './fixtures.ts';
 
 const abort = makeAbortSte();
@@ -100,26 +110,51 @@ t.test('fixture dwords match the KUnit values', (tt) => {
   // S1STALLD because the SMMU can stall and the master is not stall-enabled
   tt.equal(cdtable[1], 2n | (1n << 2n) | (1n << 4n) | (3n << 6n) | (1n << 27n) | (1n << 28n));
   const cd = kunitS1Cd(KUNIT_ASID1);
-  tt.equal(cd[0], 4n | (2n << 6n) | (2n << 8n) | (1n << 10n) | (3n << 12n) | (1n << 30n) | (1n << 31n) | (1n << 32n) |
-    (1n << 41n) | (1n << 45n) | (1n << 46n) | (1n << 47n) | (778n << 48n));
+  tt.equal(
+    cd[0],
+    4n |
+      (2n << 6n) |
+      (2n << 8n) |
+      (1n << 10n) |
+      (3n << 12n) |
+      (1n << 30n) |
+      (1n << 31n) |
+      (1n << 32n) |
+      (1n << 41n) |
+      (1n << 45n) |
+      (1n << 46n) |
+      (1n << 47n) |
+      (778n << 48n),
+  );
   tt.equal(cd[3], 0xabcdef012345678n);
   tt.end();
 });
 
 t.test('property: torn-read invariant and final equality for random STE pairs', (tt) => {
   const pool = [
-    abort, bypass, cdtable, s1dssBypass, s2, kunitS2Ste({}), kunitS2Ste({ stall: true }),
-    kunitCdTableSte(S1DSS.TERMINATE, KUNIT_CDTAB_DMA_2, {}), kunitNestedSte(S1DSS.BYPASS, KUNIT_CDTAB_DMA, { ats: true }),
-    kunitNestedSte(S1DSS.SSID0, KUNIT_CDTAB_DMA_2, {}), new Array<bigint>(8).fill(0n),
+    abort,
+    bypass,
+    cdtable,
+    s1dssBypass,
+    s2,
+    kunitS2Ste({}),
+    kunitS2Ste({ stall: true }),
+    kunitCdTableSte(S1DSS.TERMINATE, KUNIT_CDTAB_DMA_2, {}),
+    kunitNestedSte(S1DSS.BYPASS, KUNIT_CDTAB_DMA, { ats: true }),
+    kunitNestedSte(S1DSS.SSID0, KUNIT_CDTAB_DMA_2, {}),
+    new Array<bigint>(8).fill(0n),
   ];
-  fc.assert(fc.property(fc.integer({ min: 0, max: pool.length - 1 }), fc.integer({ min: 0, max: pool.length - 1 }), (a, b) => {
-    const cur = pool[a] ?? abort;
-    const tgt = pool[b] ?? abort;
-    const p = run(STE_OPS, cur, tgt);
-    if (p.torn !== 0) return false;
-    const last = p.steps.at(-1)?.dwords ?? cur;
-    return last.every((v, i) => v === (tgt[i] ?? 0n)) && p.syncCount <= 3;
-  }), { numRuns: 300 });
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: pool.length - 1 }), fc.integer({ min: 0, max: pool.length - 1 }), (a, b) => {
+      const cur = pool[a] ?? abort;
+      const tgt = pool[b] ?? abort;
+      const p = run(STE_OPS, cur, tgt);
+      if (p.torn !== 0) return false;
+      const last = p.steps.at(-1)?.dwords ?? cur;
+      return last.every((v, i) => v === (tgt[i] ?? 0n)) && p.syncCount <= 3;
+    }),
+    { numRuns: 300 },
+  );
   tt.end();
 });
 
@@ -128,12 +163,22 @@ t.test('command batches for a plan: CFGI_STE+SYNC per step, PREFETCH_CONFIG last
   const plan = planSteWrite(cdtable, s2);
   const b = steWriteBatches(0x42, plan);
   tt.equal(b.length, 4);
-  tt.same(b.slice(0, 3).map((x) => x.cmds.map((c) => Number(c[0] & 0xffn))), [[0x03, 0x46], [0x03, 0x46], [0x03, 0x46]]);
+  tt.same(
+    b.slice(0, 3).map((x) => x.cmds.map((c) => Number(c[0] & 0xffn))),
+    [
+      [0x03, 0x46],
+      [0x03, 0x46],
+      [0x03, 0x46],
+    ],
+  );
   tt.equal(b[0]?.cmds[0]?.[0], 0x03n | (0x42n << 32n));
   tt.equal(b[0]?.cmds[0]?.[1], 1n, 'Leaf=1');
   tt.same(b[3]?.cmds, [[0x01n | (0x42n << 32n), 0n]]);
   tt.equal(steWriteBatches(0x42, plan, { brokenPrefetch: true }).length, 3, 'hisilicon,broken-prefetch-cmd');
   const cb = cdWriteBatches([0x10, 0x11], 3, planCdWrite(kunitS1Cd(KUNIT_ASID1), kunitS1Cd(KUNIT_ASID2)));
   tt.equal(cb.length, 1);
-  tt.same(cb[0]?.cmds.map((c) => c[0]), [0x05n | (3n << 12n) | (0x10n << 32n), 0x05n | (3n << 12n) | (0x11n << 32n), cb[0]?.cmds[2]?.[0]]);
+  tt.same(
+    cb[0]?.cmds.map((c) => c[0]),
+    [0x05n | (3n << 12n) | (0x10n << 32n), 0x05n | (3n << 12n) | (0x11n << 32n), cb[0]?.cmds[2]?.[0]],
+  );
 });

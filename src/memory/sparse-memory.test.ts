@@ -23,7 +23,7 @@ t.test('64-bit addresses above 2^53 round-trip exactly', async (t) => {
   t.equal(m.read64(near), 0xfedc_ba98_7654_3210n);
   t.equal(m.read64(near - 8n), 0n, 'same page, other word');
   t.equal(m.read64(near + 0x1000n), undefined, 'the next page stays unbacked');
-  t.equal(m.read64(1n << 53n ^ 0x1000n), undefined, 'no aliasing through number rounding');
+  t.equal(m.read64((1n << 53n) ^ 0x1000n), undefined, 'no aliasing through number rounding');
   t.same(m.backedPages().length, 2);
 });
 
@@ -45,8 +45,29 @@ t.test('cap on backed bytes', async (t) => {
   m.write64(0n, 1n);
   m.write64(0x10000n, 1n);
   t.throws(() => m.write64(0x20000n, 1n), { code: 'MEMORY_CAP' });
-  t.ok((() => { try { m.write64(0x20000n, 1n); } catch (e) { return e instanceof MemoryCapError; } return false; })());
-  t.match(String((() => { try { m.back(0x30000n, 8); } catch (e) { return (e as Error).message; } return ''; })()), /more than 8192 bytes/);
+  t.ok(
+    (() => {
+      try {
+        m.write64(0x20000n, 1n);
+      } catch (e) {
+        return e instanceof MemoryCapError;
+      }
+      return false;
+    })(),
+  );
+  t.match(
+    String(
+      (() => {
+        try {
+          m.back(0x30000n, 8);
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return '';
+      })(),
+    ),
+    /more than 8192 bytes/,
+  );
 });
 
 t.test('unback makes pages abort again', async (t) => {
@@ -97,32 +118,37 @@ t.test('zero(pa, size) against a plain word model (property)', async (t) => {
   // The oracle is a Map of 64-bit words and a set of backed 4 KB pages, not SparseMemory itself:
   // zero() backs every page the range touches and leaves 0 in each word of the range; words
   // outside it keep their value; a backed word never written reads 0; an unbacked one, nothing.
-  fc.assert(fc.property(
-    fc.integer({ min: 0, max: 4 * 512 }), fc.integer({ min: 0, max: 3 * 512 }), fc.array(fc.integer({ min: 0, max: 5 * 512 - 1 }), { maxLength: 12 }),
-    (word, words, dirty) => {
-      const base = 0x4000_0000n;
-      const m = new SparseMemory();
-      const model = new Map<bigint, bigint>();
-      const pages = new Set<bigint>();
-      for (const d of dirty) {
-        const a = base + BigInt(8 * d);
-        m.write64(a, 0xdead_beefn + BigInt(d));
-        model.set(a, 0xdead_beefn + BigInt(d));
-        pages.add(a >> 12n);
-      }
-      const pa = base + BigInt(8 * word);
-      m.zero(pa, 8 * words);
-      for (let i = 0; i < words; i++) {
-        model.set(pa + BigInt(8 * i), 0n);
-        pages.add((pa + BigInt(8 * i)) >> 12n);
-      }
-      for (let a = base - 4096n; a < base + BigInt(8 * 5 * 512) + 4096n; a += 8n) {
-        const want = model.get(a) ?? (pages.has(a >> 12n) ? 0n : undefined);
-        if (m.read64(a) !== want) return false;
-      }
-      return true;
-    },
-  ), { numRuns: 200 });
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 4 * 512 }),
+      fc.integer({ min: 0, max: 3 * 512 }),
+      fc.array(fc.integer({ min: 0, max: 5 * 512 - 1 }), { maxLength: 12 }),
+      (word, words, dirty) => {
+        const base = 0x4000_0000n;
+        const m = new SparseMemory();
+        const model = new Map<bigint, bigint>();
+        const pages = new Set<bigint>();
+        for (const d of dirty) {
+          const a = base + BigInt(8 * d);
+          m.write64(a, 0xdead_beefn + BigInt(d));
+          model.set(a, 0xdead_beefn + BigInt(d));
+          pages.add(a >> 12n);
+        }
+        const pa = base + BigInt(8 * word);
+        m.zero(pa, 8 * words);
+        for (let i = 0; i < words; i++) {
+          model.set(pa + BigInt(8 * i), 0n);
+          pages.add((pa + BigInt(8 * i)) >> 12n);
+        }
+        for (let a = base - 4096n; a < base + BigInt(8 * 5 * 512) + 4096n; a += 8n) {
+          const want = model.get(a) ?? (pages.has(a >> 12n) ? 0n : undefined);
+          if (m.read64(a) !== want) return false;
+        }
+        return true;
+      },
+    ),
+    { numRuns: 200 },
+  );
   const m = new SparseMemory();
   t.throws(() => m.zero(0x1004n, 8), RangeError, 'misaligned start');
   t.throws(() => m.zero(0x1000n, 12), RangeError, 'size not a multiple of 8');

@@ -9,8 +9,19 @@ import { PageAllocator } from '../memory/page-allocator.ts';
 import { SparseMemory } from '../memory/sparse-memory.ts';
 import { blockAllowed, levelShift, sl0ForLevel, startLevelS1, startLevelS2 } from '../arch/ttd.ts';
 import {
-  type GranuleBytes, type S1LeafAttrs, type S2LeafAttrs, type TableAttrs, decodeOA, gShiftOf, psEncoding, s1Leaf, s2Leaf,
-  tableDesc, tg0Encoding, tg1Encoding, withTableAttrs,
+  type GranuleBytes,
+  type S1LeafAttrs,
+  type S2LeafAttrs,
+  type TableAttrs,
+  decodeOA,
+  gShiftOf,
+  psEncoding,
+  s1Leaf,
+  s2Leaf,
+  tableDesc,
+  tg0Encoding,
+  tg1Encoding,
+  withTableAttrs,
 } from '../arch/ttd.ts';
 
 /** What the builder needs of memory: SparseMemory, or a view of it (e.g. IPA space, see ipaView). */

@@ -42,7 +42,11 @@ export function setup(o: SetupOptions): Setup {
   let s2: PageTableBuilder | undefined;
   if (o.s2 !== undefined) {
     const b: ConstructorParameters<typeof PageTableBuilder>[0] = {
-      stage: 2, granule: o.s2.granule, iaBits: o.s2.iaBits, oaBits: o.s2.oaBits ?? 48, mem,
+      stage: 2,
+      granule: o.s2.granule,
+      iaBits: o.s2.iaBits,
+      oaBits: o.s2.oaBits ?? 48,
+      mem,
       alloc: new PageAllocator(S2_TABLE_PA, S2_TABLE_PA + 0x1000_0000n),
     };
     if (o.s2.startLevel !== undefined) b.startLevel = o.s2.startLevel;
@@ -56,7 +60,10 @@ export function setup(o: SetupOptions): Setup {
       (s2 as PageTableBuilder).map(S1_TABLE_IPA, S1_TABLE_PA, S1_TABLE_SPAN, {}, { pageOnly: true });
     }
     s1 = new PageTableBuilder({
-      stage: 1, granule: o.s1.granule, iaBits: o.s1.iaBits, oaBits: o.s1.oaBits ?? 48,
+      stage: 1,
+      granule: o.s1.granule,
+      iaBits: o.s1.iaBits,
+      oaBits: o.s1.oaBits ?? 48,
       mem: nested ? ipaView(mem, (ipa) => ipa - S1_TABLE_IPA + S1_TABLE_PA) : mem,
       alloc: nested ? new PageAllocator(S1_TABLE_IPA, S1_TABLE_IPA + S1_TABLE_SPAN) : new PageAllocator(S1_TABLE_PA, S1_TABLE_PA + S1_TABLE_SPAN),
     });

@@ -22,8 +22,19 @@ export interface Paint {
   readonly inverse: (s: string) => string;
 }
 
-const sgr = (open: number, close: number) => (s: string): string => (s === '' ? s : `\x1b[${open}m${s}\x1b[${close}m`);
+const sgr =
+  (open: number, close: number) =>
+  (s: string): string =>
+    s === '' ? s : `\x1b[${open}m${s}\x1b[${close}m`;
 
-export const ANSI: Paint = { red: sgr(31, 39), green: sgr(32, 39), yellow: sgr(33, 39), cyan: sgr(36, 39), dim: sgr(2, 22), bold: sgr(1, 22), inverse: sgr(7, 27) };
+export const ANSI: Paint = {
+  red: sgr(31, 39),
+  green: sgr(32, 39),
+  yellow: sgr(33, 39),
+  cyan: sgr(36, 39),
+  dim: sgr(2, 22),
+  bold: sgr(1, 22),
+  inverse: sgr(7, 27),
+};
 const id = (s: string): string => s;
 export const PLAIN: Paint = { red: id, green: id, yellow: id, cyan: id, dim: id, bold: id, inverse: id };

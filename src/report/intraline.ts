@@ -37,7 +37,8 @@ export function diffLines(diff: string): DiffLine[] {
       continue;
     }
     i++;
-    if (l.startsWith('---') || l.startsWith('+++') || l.startsWith('====') || l.startsWith('Index:')) out.push({ kind: 'h', segments: [{ text: l, changed: false }] });
+    if (l.startsWith('---') || l.startsWith('+++') || l.startsWith('====') || l.startsWith('Index:'))
+      out.push({ kind: 'h', segments: [{ text: l, changed: false }] });
     else if (l.startsWith('@@')) out.push({ kind: '@', segments: [{ text: l, changed: false }] });
     else if (l.startsWith('+')) out.push({ kind: '+', segments: [{ text: l.slice(1), changed: false }] });
     else if (l.startsWith('\\')) out.push({ kind: '\\', segments: [{ text: l, changed: false }] });

@@ -37,7 +37,9 @@ export function prettyReport(input: ReportInput, opts: PrettyOptions = {}): stri
   for (const n of input.notes) out.push(`note: ${n}`);
 
   const failures = [
-    ...input.results.filter((r) => isFailure(r.state)).map((r) => `${label(r.state, paint)} ${r.id}${r.messages[0] !== undefined ? `: ${r.messages[0].split('\n')[0] ?? ''}` : ''}`),
+    ...input.results
+      .filter((r) => isFailure(r.state))
+      .map((r) => `${label(r.state, paint)} ${r.id}${r.messages[0] !== undefined ? `: ${r.messages[0].split('\n')[0] ?? ''}` : ''}`),
     ...input.problems.map((p) => `${label(p.severity === 'invalid' ? 'error' : 'fail', paint)} ${problemName(p)}: ${p.message}`),
   ];
   if (failures.length > 0) out.push('', paint.bold(`Failures (${failures.length}):`), ...failures.map((f) => `  ${f}`));
@@ -49,7 +51,9 @@ export function prettyReport(input: ReportInput, opts: PrettyOptions = {}): stri
 /** `370 scenarios: 365 pass, 1 fail, 4 skip; 1 problem; exit 1 (2.41 s)`. */
 export function summaryLine(input: ReportInput, paint: Paint = PLAIN): string {
   const c = countStates(input.results);
-  const parts = COLS.slice(1).filter((k) => c[k] > 0 || k === 'pass').map((k) => `${c[k]} ${k}`);
+  const parts = COLS.slice(1)
+    .filter((k) => c[k] > 0 || k === 'pass')
+    .map((k) => `${c[k]} ${k}`);
   const t = totals(input);
   const problems = input.problems.length > 0 ? `; ${input.problems.length} problem${input.problems.length === 1 ? '' : 's'}` : '';
   const elapsed = input.elapsedMs !== undefined ? ` in ${(input.elapsedMs / 1000).toFixed(2)} s` : '';

@@ -43,7 +43,8 @@ export function parseReporterSpecs(texts: readonly string[]): ReporterSpec[] | s
     specs.push(s);
   }
   const toStdout = specs.filter((s) => s.file === undefined);
-  if (toStdout.length > 1) return `Only one reporter can write to stdout (got ${toStdout.map((s) => s.name).join(', ')}); give the others a file, e.g. --reporter junit:out/junit.xml`;
+  if (toStdout.length > 1)
+    return `Only one reporter can write to stdout (got ${toStdout.map((s) => s.name).join(', ')}); give the others a file, e.g. --reporter junit:out/junit.xml`;
   const files = specs.flatMap((s) => (s.file === undefined ? [] : [resolve(s.file)]));
   if (new Set(files).size !== files.length) return 'Two reporters write the same file';
   return specs.length === 0 ? [{ name: 'pretty' }] : specs;

@@ -28,10 +28,25 @@ export function tapReport(input: ReportInput): string {
     if (diag.length > 0) out.push('  ---', ...diag.map((l) => `  ${l}`), '  ...');
   });
   input.problems.forEach((p, i) => {
-    out.push(`not ok ${input.results.length + i + 1} - ${problemName(p)}`, '  ---', `  state: ${p.severity === 'invalid' ? 'error' : 'fail'}`, `  kind: ${p.kind}`, `  message: ${JSON.stringify(p.message)}`, '  ...');
+    out.push(
+      `not ok ${input.results.length + i + 1} - ${problemName(p)}`,
+      '  ---',
+      `  state: ${p.severity === 'invalid' ? 'error' : 'fail'}`,
+      `  kind: ${p.kind}`,
+      `  message: ${JSON.stringify(p.message)}`,
+      '  ...',
+    );
   });
   const c = countStates(input.results);
-  out.push(`# pass ${c.pass}`, `# fail ${c.fail}`, `# skip ${c.skip}`, `# xfail ${c.xfail}`, `# xpass ${c.xpass}`, `# error ${c.error}`, `# problems ${input.problems.length}`);
+  out.push(
+    `# pass ${c.pass}`,
+    `# fail ${c.fail}`,
+    `# skip ${c.skip}`,
+    `# xfail ${c.xfail}`,
+    `# xpass ${c.xpass}`,
+    `# error ${c.error}`,
+    `# problems ${input.problems.length}`,
+  );
   if (input.timings && input.elapsedMs !== undefined) out.push(`# elapsed_ms ${Math.round(input.elapsedMs)}`);
   for (const w of input.written) out.push(`# wrote ${w}`);
   for (const note of input.notes) out.push(`# note: ${oneLine(note)}`);
@@ -44,7 +59,14 @@ function diagnostics(r: ScenarioResult, timings: boolean): string[] {
   if (r.state !== 'pass' && r.state !== 'skip' && r.messages.length > 0) {
     lines.push('messages:', ...r.messages.map((m) => `  - ${JSON.stringify(m)}`));
   }
-  if (r.diff !== undefined) lines.push('diff: |', ...r.diff.replace(/\n$/, '').split('\n').map((l) => `  ${l}`));
+  if (r.diff !== undefined)
+    lines.push(
+      'diff: |',
+      ...r.diff
+        .replace(/\n$/, '')
+        .split('\n')
+        .map((l) => `  ${l}`),
+    );
   if (timings && r.ms !== undefined) lines.push(`duration_ms: ${r.ms}`);
   return lines;
 }

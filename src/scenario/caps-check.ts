@@ -60,7 +60,8 @@ export function checkCaps(data: unknown, caps: LoadCaps, file: string, loc: Loca
   const at: Path = firstMap ?? ['memory'];
   if (entries > caps.maxMapEntries) over(at, `Scenario declares ${entries} mappings; the cap is ${caps.maxMapEntries}`);
   if (mapped > caps.maxMappedBytes) over(at, `Scenario maps 0x${mapped.toString(16)} bytes; the cap is 0x${caps.maxMappedBytes.toString(16)}`);
-  if (pageOnly > caps.maxPageOnlyBytes) over(at, `Scenario maps 0x${pageOnly.toString(16)} bytes with page_only; the cap is 0x${caps.maxPageOnlyBytes.toString(16)}`);
+  if (pageOnly > caps.maxPageOnlyBytes)
+    over(at, `Scenario maps 0x${pageOnly.toString(16)} bytes with page_only; the cap is 0x${caps.maxPageOnlyBytes.toString(16)}`);
 
   let words = 0;
   const writes = memory?.['writes'];

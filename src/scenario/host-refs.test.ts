@@ -16,7 +16,8 @@ const load = (body: string, head = `${HEAD}host: {}\n`) => loadScenarioText(`${h
 const codes = (r: ReturnType<typeof load>): string[] => r.errors.map((e) => `${e.code}@${e.line}:${e.path}`);
 
 t.test('a complete host + guest scenario loads', async (t) => {
-  const r = load(`  - hwpt_alloc: { name: s2, device: nic, s2_table: vm }
+  const r = load(
+    `  - hwpt_alloc: { name: s2, device: nic, s2_table: vm }
   - viommu: { name: vi, device: nic, hwpt: s2 }
   - vdevice: { viommu: vi, device: nic }
   - veventq: { name: q, viommu: vi, depth: 4 }
@@ -28,7 +29,9 @@ t.test('a complete host + guest scenario loads', async (t) => {
   - guest_events: {}
   - msi: { device: nic, iova: 0x800_0040, data: 1 }
   - destroy: { object: q }
-`, `${HEAD}host: { uapi: current, log_era: pre-6.14, msi: cookie, devices: [{ device: nic, ats: true }] }\nguest: { viommu: vi }\n`);
+`,
+    `${HEAD}host: { uapi: current, log_era: pre-6.14, msi: cookie, devices: [{ device: nic, ats: true }] }\nguest: { viommu: vi }\n`,
+  );
   t.same(r.errors, []);
   t.equal(r.scenario?.host?.log_era, 'pre-6.14');
   t.equal(r.scenario?.steps.length, 12);
@@ -70,10 +73,15 @@ t.test('devices, CD tables and s2 tables named by host steps must be declared', 
   - nested_hwpt: { name: n1, device: nic, pt: vi, ste: { cd_table: gdc } }
   - invalidate: { target: vi, commands: [{ op: CFGI_CD, device: nix }] }
 `);
-  t.same(codes(r).sort(), [
-    'UNKNOWN_REFERENCE@9:steps[0].hwpt_alloc.device', 'UNKNOWN_REFERENCE@9:steps[0].hwpt_alloc.s2_table',
-    'UNKNOWN_REFERENCE@11:steps[2].nested_hwpt.ste.cd_table', 'UNKNOWN_REFERENCE@12:steps[3].invalidate.commands[0].device',
-  ].sort());
+  t.same(
+    codes(r).sort(),
+    [
+      'UNKNOWN_REFERENCE@9:steps[0].hwpt_alloc.device',
+      'UNKNOWN_REFERENCE@9:steps[0].hwpt_alloc.s2_table',
+      'UNKNOWN_REFERENCE@11:steps[2].nested_hwpt.ste.cd_table',
+      'UNKNOWN_REFERENCE@12:steps[3].invalidate.commands[0].device',
+    ].sort(),
+  );
 });
 
 t.test('host steps need `host:`, guest steps need `guest:`', async (t) => {
@@ -92,6 +100,12 @@ t.test('guest config: viommu (current) or nested_hwpt (rfc-2023) must name creat
 
 t.test('schema: bad enum values and a 3-dword raw vSTE are located', async (t) => {
   const r = load(`  - nested_hwpt: { name: n1, device: nic, pt: x, ste: { raw: [1, 2, 3] } }\n`, `${HEAD}host: { uapi: rfc-2024 }\n`);
-  t.ok(r.errors.some((e) => e.path === 'host.uapi' && e.line === 7), codes(r).join(' '));
-  t.ok(r.errors.some((e) => e.path.startsWith('steps[0].nested_hwpt.ste.raw')), codes(r).join(' '));
+  t.ok(
+    r.errors.some((e) => e.path === 'host.uapi' && e.line === 7),
+    codes(r).join(' '),
+  );
+  t.ok(
+    r.errors.some((e) => e.path.startsWith('steps[0].nested_hwpt.ste.raw')),
+    codes(r).join(' '),
+  );
 });

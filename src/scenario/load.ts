@@ -43,7 +43,11 @@ export function loadScenarioFile(path: string, opts: LoadOptions): LoadResult & 
     source = readFileSync(path, 'utf8');
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    return { scenario: undefined, source: undefined, errors: [{ code: 'READ_FAILED', file: opts.file, line: 1, col: 1, path: '', message: `Cannot read scenario: ${why}` }] };
+    return {
+      scenario: undefined,
+      source: undefined,
+      errors: [{ code: 'READ_FAILED', file: opts.file, line: 1, col: 1, path: '', message: `Cannot read scenario: ${why}` }],
+    };
   }
   return { ...loadScenarioText(source, opts), source };
 }
@@ -52,8 +56,7 @@ export function loadScenarioText(source: string, opts: LoadOptions): LoadResult 
   const caps: LoadCaps = { ...DEFAULT_CAPS, ...opts.caps };
   const file = opts.file;
   const fail = (errors: LoadError[]): LoadResult => ({ scenario: undefined, errors: sortErrors(errors) });
-  const err = (code: LoadErrorCode, line: number, col: number, path: string, message: string): LoadError =>
-    ({ code, file, line, col, path, message });
+  const err = (code: LoadErrorCode, line: number, col: number, path: string, message: string): LoadError => ({ code, file, line, col, path, message });
 
   if (Buffer.byteLength(source, 'utf8') > caps.maxFileBytes) {
     return fail([err('FILE_TOO_LARGE', 1, 1, '', `Scenario is larger than ${caps.maxFileBytes} bytes`)]);
@@ -97,7 +100,15 @@ export function loadScenarioText(source: string, opts: LoadOptions): LoadResult 
       const v = node.value;
       if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
         const p = loc.at(node.range?.[0] ?? 0);
-        errors.push(err('PRECISION_LOSS', p.line, p.col, '', `Integer ${node.source ?? String(v)} is not exact as a YAML number (>= 2^53); quote it as a hex string, e.g. '0x${safeHex(node.source)}'`));
+        errors.push(
+          err(
+            'PRECISION_LOSS',
+            p.line,
+            p.col,
+            '',
+            `Integer ${node.source ?? String(v)} is not exact as a YAML number (>= 2^53); quote it as a hex string, e.g. '0x${safeHex(node.source)}'`,
+          ),
+        );
       }
     },
     Alias(_, node) {
@@ -162,4 +173,3 @@ function safeHex(src: string | undefined): string {
 function sortErrors(errors: LoadError[]): LoadError[] {
   return [...errors].sort((a, b) => a.line - b.line || a.col - b.col || a.code.localeCompare(b.code));
 }
-

@@ -20,8 +20,15 @@ export function checkReferences(s: Scenario, file: string, loc: Locator, lang: S
   };
   (s.covers ?? []).forEach((id, i) => {
     if (isRuleId(id)) return;
-    const dym = closest(id, RULES.map((r) => r.id));
-    report('UNKNOWN_RULE', ['covers', i], `Unknown rule "${id}"${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}; rules are listed in src/scenario/rules.ts`);
+    const dym = closest(
+      id,
+      RULES.map((r) => r.id),
+    );
+    report(
+      'UNKNOWN_RULE',
+      ['covers', i],
+      `Unknown rule "${id}"${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}; rules are listed in src/scenario/rules.ts`,
+    );
   });
   const devices = new Map<string, Path>();
   const sids = new Map<bigint, string>();
@@ -50,7 +57,11 @@ export function checkReferences(s: Scenario, file: string, loc: Locator, lang: S
   const ref = (set: ReadonlySet<string>, what: string, name: string | undefined, path: Path): void => {
     if (name === undefined || set.has(name)) return;
     const dym = closest(name, [...set]);
-    report('UNKNOWN_REFERENCE', path, `Unknown ${what} "${name}"${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}${set.size === 0 ? `; no ${what} is declared` : ''}`);
+    report(
+      'UNKNOWN_REFERENCE',
+      path,
+      `Unknown ${what} "${name}"${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}${set.size === 0 ? `; no ${what} is declared` : ''}`,
+    );
   };
   const devSet = new Set(devices.keys());
 
@@ -96,11 +107,20 @@ export function checkReferences(s: Scenario, file: string, loc: Locator, lang: S
   // created by an earlier step than the one naming them.
   const objects = new Map<string, string>();
   const tools: RefTools = {
-    scenario: s, report, ref, devices: devSet, s1, s2, cds, checkStream, checkCommands,
+    scenario: s,
+    report,
+    ref,
+    devices: devSet,
+    s1,
+    s2,
+    cds,
+    checkStream,
+    checkCommands,
     objects: (kind) => new Set([...objects].filter(([, k]) => kind === '*' || k === kind).map(([n]) => n)),
     declareObject: (kind, name, path) => {
       if (name === undefined) return;
-      if (objects.has(name)) report('DUPLICATE_NAME', path, `Host object "${name}" is created twice (HWPTs, vIOMMUs, vDEVICEs and vEVENTQs share one namespace)`);
+      if (objects.has(name))
+        report('DUPLICATE_NAME', path, `Host object "${name}" is created twice (HWPTs, vIOMMUs, vDEVICEs and vEVENTQs share one namespace)`);
       objects.set(name, kind);
     },
   };
@@ -119,7 +139,8 @@ export function checkReferences(s: Scenario, file: string, loc: Locator, lang: S
   if (s.guest !== undefined) {
     if (s.host === undefined) report('CONFLICT', ['guest'], 'A guest vSMMU needs a top-level `host:`');
     const rfc = s.host?.uapi === 'rfc-2023';
-    if (rfc && s.guest.nested_hwpt === undefined) report('CONFLICT', ['guest'], 'With uapi rfc-2023 the guest needs nested_hwpt (the RFC invalidated on a nested HWPT)');
+    if (rfc && s.guest.nested_hwpt === undefined)
+      report('CONFLICT', ['guest'], 'With uapi rfc-2023 the guest needs nested_hwpt (the RFC invalidated on a nested HWPT)');
     if (!rfc && s.guest.viommu === undefined) report('CONFLICT', ['guest'], 'The guest needs viommu: the vIOMMU its vSMMU forwards to');
     ref(tools.objects('viommu'), 'vIOMMU', s.guest.viommu, ['guest', 'viommu']);
     ref(tools.objects('hwpt'), 'HWPT', s.guest.nested_hwpt, ['guest', 'nested_hwpt']);

@@ -21,19 +21,38 @@ const r = (id: string, area: string, title: string, source: string): Rule => ({ 
 function eventRules(): Rule[] {
   const out: Rule[] = [];
   const config: Array<[string, string]> = [
-    ['C_BAD_STREAMID', '7.3.3'], ['F_STE_FETCH', '7.3.4'], ['C_BAD_STE', '7.3.5'], ['F_STREAM_DISABLED', '7.3.7'],
-    ['C_BAD_SUBSTREAMID', '7.3.9'], ['F_CD_FETCH', '7.3.10'], ['C_BAD_CD', '7.3.11'],
+    ['C_BAD_STREAMID', '7.3.3'],
+    ['F_STE_FETCH', '7.3.4'],
+    ['C_BAD_STE', '7.3.5'],
+    ['F_STREAM_DISABLED', '7.3.7'],
+    ['C_BAD_SUBSTREAMID', '7.3.9'],
+    ['F_CD_FETCH', '7.3.10'],
+    ['C_BAD_CD', '7.3.11'],
   ];
   for (const [name, sec] of config) out.push(r(`event.${name}`, 'events', `${name} is recorded with its architected fields`, `SMMUv3 §${sec}`));
   out.push(r('event.F_WALK_EABT.s1.TT', 'events', 'F_WALK_EABT on a stage-1 descriptor fetch: S2=0, CLASS=TT, FetchAddr', 'SMMUv3 §7.3.12'));
   out.push(r('event.F_WALK_EABT.s2.IN', 'events', 'F_WALK_EABT on a stage-2 descriptor fetch translating the input IPA: S2=1, CLASS=IN', 'SMMUv3 §7.3.12'));
-  out.push(r('event.F_WALK_EABT.s2.TT', 'events', 'F_WALK_EABT on a stage-2 descriptor fetch translating a stage-1 table IPA: S2=1, CLASS=TT', 'SMMUv3 §7.3.12'));
+  out.push(
+    r('event.F_WALK_EABT.s2.TT', 'events', 'F_WALK_EABT on a stage-2 descriptor fetch translating a stage-1 table IPA: S2=1, CLASS=TT', 'SMMUv3 §7.3.12'),
+  );
   out.push(r('event.F_WALK_EABT.s2.CD', 'events', 'F_WALK_EABT on a stage-2 descriptor fetch translating a CD IPA: S2=1, CLASS=CD', 'SMMUv3 §7.3.12'));
-  const faults: Array<[string, string]> = [['F_TRANSLATION', '7.3.13'], ['F_ADDR_SIZE', '7.3.14'], ['F_ACCESS', '7.3.15'], ['F_PERMISSION', '7.3.16']];
+  const faults: Array<[string, string]> = [
+    ['F_TRANSLATION', '7.3.13'],
+    ['F_ADDR_SIZE', '7.3.14'],
+    ['F_ACCESS', '7.3.15'],
+    ['F_PERMISSION', '7.3.16'],
+  ];
   for (const [name, sec] of faults) {
     out.push(r(`event.${name}.s1.IN`, 'events', `${name} at stage 1 (S2=0, CLASS=IN)`, `SMMUv3 §${sec}`));
     for (const cls of ['CD', 'TT', 'IN']) {
-      out.push(r(`event.${name}.s2.${cls}`, 'events', `${name} at stage 2 with CLASS=${cls} and the IPA of the ${cls === 'CD' ? 'CD' : cls === 'TT' ? 'S1 descriptor' : 'output'}`, `SMMUv3 §${sec}`));
+      out.push(
+        r(
+          `event.${name}.s2.${cls}`,
+          'events',
+          `${name} at stage 2 with CLASS=${cls} and the IPA of the ${cls === 'CD' ? 'CD' : cls === 'TT' ? 'S1 descriptor' : 'output'}`,
+          `SMMUv3 §${sec}`,
+        ),
+      );
     }
   }
   return out;
@@ -62,7 +81,8 @@ function configRules(): Rule[] {
 function walkRules(): Rule[] {
   const out: Rule[] = [];
   for (const st of ['s1', 's2']) {
-    for (const g of ['4k', '16k', '64k']) out.push(r(`walk.${st}.granule.${g}`, 'walks', `${st.toUpperCase()} walk with the ${g.toUpperCase()} granule`, 'Arm ARM D8.2; SMMUv3 §5.2/§5.4'));
+    for (const g of ['4k', '16k', '64k'])
+      out.push(r(`walk.${st}.granule.${g}`, 'walks', `${st.toUpperCase()} walk with the ${g.toUpperCase()} granule`, 'Arm ARM D8.2; SMMUv3 §5.2/§5.4'));
     out.push(r(`walk.${st}.block`, 'walks', `${st.toUpperCase()} block mapping`, 'Arm ARM D8.3'));
     out.push(r(`walk.${st}.start-level`, 'walks', `${st.toUpperCase()} start level from ${st === 's1' ? 'TxSZ' : 'S2SL0/S2T0SZ'}`, 'Arm ARM D8.2'));
   }
@@ -73,19 +93,55 @@ function walkRules(): Rule[] {
   out.push(r('walk.s1.epd1', 'walks', 'EPD1: TTB1 walks disabled give F_TRANSLATION', 'SMMUv3 §5.4'));
   out.push(r('walk.nested.compose', 'walks', 'Nested translation = S2(S1(va)) with combined permissions', 'SMMUv3 §3.3'));
   out.push(r('walk.s1.ttb-align', 'walks', 'TTB0/TTB1 aligned down to the start-table size before use', 'SMMUv3 §5.4 TTB0; Arm ARM AArch64.S1TTBaseAddress'));
-  out.push(r('walk.s2.ttb-align', 'walks', 'S2TTB aligned down to the concatenated start-table size before use', 'SMMUv3 §5.2 S2TTB; Arm ARM AArch64.S2TTBaseAddress'));
+  out.push(
+    r('walk.s2.ttb-align', 'walks', 'S2TTB aligned down to the concatenated start-table size before use', 'SMMUv3 §5.2 S2TTB; Arm ARM AArch64.S2TTBaseAddress'),
+  );
   for (const st of ['s1', 's2']) {
-    out.push(r(`walk.${st}.block-64k-l1`, 'walks', `${st.toUpperCase()} 64KB level-1 block exists iff IDR5.OAS is 52 bits, whatever ${st === 's1' ? 'CD.IPS' : 'STE.S2PS'} says`, 'Arm ARM AArch64.BlockDescSupported; SMMUv3 §6.3.6'));
+    out.push(
+      r(
+        `walk.${st}.block-64k-l1`,
+        'walks',
+        `${st.toUpperCase()} 64KB level-1 block exists iff IDR5.OAS is 52 bits, whatever ${st === 's1' ? 'CD.IPS' : 'STE.S2PS'} says`,
+        'Arm ARM AArch64.BlockDescSupported; SMMUv3 §6.3.6',
+      ),
+    );
   }
   out.push(r('walk.s1.el2-ap1', 'walks', 'StreamWorld any-EL2: AP[1] ignored and treated as 1, PRIV treated as 1', 'SMMUv3 §13.4.1'));
-  out.push(r('walk.nested.httu-s2-table-page', 'walks', 'Nested HTTU: a stage-1 update makes a writable-clean S2 table page writable-dirty', 'Arm ARM D8.5 RBDJJL; SMMUv3 §3.13.5'));
+  out.push(
+    r(
+      'walk.nested.httu-s2-table-page',
+      'walks',
+      'Nested HTTU: a stage-1 update makes a writable-clean S2 table page writable-dirty',
+      'Arm ARM D8.5 RBDJJL; SMMUv3 §3.13.5',
+    ),
+  );
   return out;
 }
 
 const OPCODES = [
-  'PREFETCH_CONFIG', 'PREFETCH_ADDR', 'CFGI_STE', 'CFGI_STE_RANGE', 'CFGI_CD', 'CFGI_CD_ALL', 'CFGI_ALL',
-  'TLBI_NH_ALL', 'TLBI_NH_ASID', 'TLBI_NH_VA', 'TLBI_NH_VAA', 'TLBI_EL2_ALL', 'TLBI_EL2_ASID', 'TLBI_EL2_VA',
-  'TLBI_EL2_VAA', 'TLBI_S12_VMALL', 'TLBI_S2_IPA', 'TLBI_NSNH_ALL', 'ATC_INV', 'PRI_RESP', 'RESUME', 'STALL_TERM', 'CMD_SYNC',
+  'PREFETCH_CONFIG',
+  'PREFETCH_ADDR',
+  'CFGI_STE',
+  'CFGI_STE_RANGE',
+  'CFGI_CD',
+  'CFGI_CD_ALL',
+  'CFGI_ALL',
+  'TLBI_NH_ALL',
+  'TLBI_NH_ASID',
+  'TLBI_NH_VA',
+  'TLBI_NH_VAA',
+  'TLBI_EL2_ALL',
+  'TLBI_EL2_ASID',
+  'TLBI_EL2_VA',
+  'TLBI_EL2_VAA',
+  'TLBI_S12_VMALL',
+  'TLBI_S2_IPA',
+  'TLBI_NSNH_ALL',
+  'ATC_INV',
+  'PRI_RESP',
+  'RESUME',
+  'STALL_TERM',
+  'CMD_SYNC',
 ];
 
 function cmdqRules(): Rule[] {
@@ -95,7 +151,8 @@ function cmdqRules(): Rule[] {
     out.push(r(`cmd.${op}.illegal`, 'cmdq', `${op} with an illegal field or absent feature raises CERROR_ILL`, 'SMMUv3 §4, §7.1'));
   }
   out.push(r('cmd.unknown-opcode', 'cmdq', 'Unknown opcode raises CERROR_ILL', 'SMMUv3 §4.1.3, §7.1'));
-  for (const pos of ['first', 'middle', 'last']) out.push(r(`cmdq.CERROR_ILL.${pos}`, 'cmdq', `CERROR_ILL at the ${pos} command of a batch: CONS stops there`, 'SMMUv3 §7.1'));
+  for (const pos of ['first', 'middle', 'last'])
+    out.push(r(`cmdq.CERROR_ILL.${pos}`, 'cmdq', `CERROR_ILL at the ${pos} command of a batch: CONS stops there`, 'SMMUv3 §7.1'));
   out.push(r('cmdq.CERROR_ABT', 'cmdq', 'Command fetch abort raises CERROR_ABT', 'SMMUv3 §7.1'));
   out.push(r('cmdq.CERROR_ATC_INV_SYNC', 'cmdq', 'CMD_SYNC after an incomplete ATC_INV raises CERROR_ATC_INV_SYNC', 'SMMUv3 §7.1, §4.7.3'));
   out.push(r('cmdq.recovery', 'cmdq', 'Recovery after slot rewrite and GERRORN ack', 'SMMUv3 §7.1'));
@@ -108,7 +165,19 @@ function cmdqRules(): Rule[] {
 
 function cachingRules(): Rule[] {
   const out: Rule[] = [];
-  const tlbi = ['TLBI_NH_ALL', 'TLBI_NH_ASID', 'TLBI_NH_VA', 'TLBI_NH_VAA', 'TLBI_EL2_ALL', 'TLBI_EL2_ASID', 'TLBI_EL2_VA', 'TLBI_EL2_VAA', 'TLBI_S12_VMALL', 'TLBI_S2_IPA', 'TLBI_NSNH_ALL'];
+  const tlbi = [
+    'TLBI_NH_ALL',
+    'TLBI_NH_ASID',
+    'TLBI_NH_VA',
+    'TLBI_NH_VAA',
+    'TLBI_EL2_ALL',
+    'TLBI_EL2_ASID',
+    'TLBI_EL2_VA',
+    'TLBI_EL2_VAA',
+    'TLBI_S12_VMALL',
+    'TLBI_S2_IPA',
+    'TLBI_NSNH_ALL',
+  ];
   const cfgi = ['CFGI_STE', 'CFGI_STE_RANGE', 'CFGI_ALL', 'CFGI_CD', 'CFGI_CD_ALL'];
   for (const op of [...tlbi, ...cfgi]) {
     out.push(r(`cache.${op}.stale`, 'caching', `Without ${op} the stale entry is still used`, 'SMMUv3 §3.21, §4.3–4.4'));
@@ -133,10 +202,20 @@ function profileRules(): Rule[] {
 
 const REFERENCE_BEHAVIOURS: Rule[] = [
   { id: 'linux-10.1', area: 'host', title: 'GET_HW_INFO on a nesting-capable device', source: 'linux-smmuv3-iommufd.md §10 #1' },
-  { id: 'linux-10.2', area: 'host', title: 'HWPT_ALLOC NEST_PARENT when IDR0.S1P or S2P is 0 (or MMU-600 r0/r1, MMU-700 IIDR)', source: 'linux-smmuv3-iommufd.md §10 #2' },
+  {
+    id: 'linux-10.2',
+    area: 'host',
+    title: 'HWPT_ALLOC NEST_PARENT when IDR0.S1P or S2P is 0 (or MMU-600 r0/r1, MMU-700 IIDR)',
+    source: 'linux-smmuv3-iommufd.md §10 #2',
+  },
   { id: 'linux-10.3', area: 'host', title: 'VIOMMU_ALLOC on a non-parent HWPT / on a parent from another SMMU', source: 'linux-smmuv3-iommufd.md §10 #3' },
   { id: 'linux-10.4', area: 'host', title: 'Nested HWPT with vSTE V=0, then DMA', source: 'linux-smmuv3-iommufd.md §10 #4' },
-  { id: 'linux-10.5', area: 'host', title: 'vSTE with a bit outside the allowed dw0/dw1 masks (e.g. MEV, STRW, SHCFG, S2 fields)', source: 'linux-smmuv3-iommufd.md §10 #5' },
+  {
+    id: 'linux-10.5',
+    area: 'host',
+    title: 'vSTE with a bit outside the allowed dw0/dw1 masks (e.g. MEV, STRW, SHCFG, S2 fields)',
+    source: 'linux-smmuv3-iommufd.md §10 #5',
+  },
   { id: 'linux-10.6', area: 'host', title: 'vSTE Config 6, 7 or 1-3', source: 'linux-smmuv3-iommufd.md §10 #6' },
   { id: 'linux-10.7', area: 'host', title: 'vSTE EATS=2 or 3', source: 'linux-smmuv3-iommufd.md §10 #7' },
   { id: 'linux-10.8', area: 'host', title: 'vSTE Config=4 (bypass), DMA at IOVA X', source: 'linux-smmuv3-iommufd.md §10 #8' },
@@ -146,20 +225,55 @@ const REFERENCE_BEHAVIOURS: Rule[] = [
   { id: 'linux-10.12', area: 'host', title: 'Guest TLBI_NSNH_ALL', source: 'linux-smmuv3-iommufd.md §10 #12' },
   { id: 'linux-10.13', area: 'host', title: 'Guest CFGI_CD / CFGI_CD_ALL / ATC_INV with a registered vSID', source: 'linux-smmuv3-iommufd.md §10 #13' },
   { id: 'linux-10.14', area: 'host', title: 'Same with an unknown vSID at index i', source: 'linux-smmuv3-iommufd.md §10 #14' },
-  { id: 'linux-10.15', area: 'host', title: 'Forbidden opcode (CFGI_STE, CFGI_ALL, S2/EL2 TLBI, CMD_SYNC, PRI_RESP, RESUME, unknown) at index i', source: 'linux-smmuv3-iommufd.md §10 #15' },
-  { id: 'linux-10.16', area: 'host', title: 'Array errors: wrong data_type, entry_num 0, entry_len>16 with non-zero tail, NULL uptr, reserved != 0', source: 'linux-smmuv3-iommufd.md §10 #16' },
+  {
+    id: 'linux-10.15',
+    area: 'host',
+    title: 'Forbidden opcode (CFGI_STE, CFGI_ALL, S2/EL2 TLBI, CMD_SYNC, PRI_RESP, RESUME, unknown) at index i',
+    source: 'linux-smmuv3-iommufd.md §10 #15',
+  },
+  {
+    id: 'linux-10.16',
+    area: 'host',
+    title: 'Array errors: wrong data_type, entry_num 0, entry_len>16 with non-zero tail, NULL uptr, reserved != 0',
+    source: 'linux-smmuv3-iommufd.md §10 #16',
+  },
   { id: 'linux-10.17', area: 'host', title: '130 valid commands', source: 'linux-smmuv3-iommufd.md §10 #17' },
   { id: 'linux-10.18', area: 'host', title: 'Host CMD_SYNC not completing within 1 s', source: 'linux-smmuv3-iommufd.md §10 #18' },
   { id: 'linux-10.19', area: 'host', title: 'Illegal command reaching the physical CMDQ', source: 'linux-smmuv3-iommufd.md §10 #19' },
   { id: 'linux-10.20', area: 'host', title: 'CONS.ERR=2 (fetch abort) / 3 (ATC invalidation timeout)', source: 'linux-smmuv3-iommufd.md §10 #20' },
-  { id: 'linux-10.21', area: 'host', title: "S1 F_TRANSLATION (0x10, S2=0, CLASS=IN) for a vDEVICE'd master with a vEVENTQ", source: 'linux-smmuv3-iommufd.md §10 #21' },
+  {
+    id: 'linux-10.21',
+    area: 'host',
+    title: "S1 F_TRANSLATION (0x10, S2=0, CLASS=IN) for a vDEVICE'd master with a vEVENTQ",
+    source: 'linux-smmuv3-iommufd.md §10 #21',
+  },
   { id: 'linux-10.22', area: 'host', title: 'S2 fault (S2=1; CLASS CD/TT/IN, IPA filled) on the same master', source: 'linux-smmuv3-iommufd.md §10 #22' },
-  { id: 'linux-10.23', area: 'host', title: 'C_BAD_CD (0x0A), C_BAD_SUBSTREAMID (0x08), F_STREAM_DISABLED (0x06), C_BAD_STE (0x04) from guest config', source: 'linux-smmuv3-iommufd.md §10 #23' },
+  {
+    id: 'linux-10.23',
+    area: 'host',
+    title: 'C_BAD_CD (0x0A), C_BAD_SUBSTREAMID (0x08), F_STREAM_DISABLED (0x06), C_BAD_STE (0x04) from guest config',
+    source: 'linux-smmuv3-iommufd.md §10 #23',
+  },
   { id: 'linux-10.24', area: 'host', title: 'vEVENTQ depth N, N+k forwardable faults; or no vEVENTQ', source: 'linux-smmuv3-iommufd.md §10 #24' },
-  { id: 'linux-6.6.inv-nested', area: 'host', title: 'HWPT_INVALIDATE on an SMMUv3 nested HWPT (its domain has no cache_invalidate_user)', source: 'linux-smmuv3-iommufd.md §6.6' },
+  {
+    id: 'linux-6.6.inv-nested',
+    area: 'host',
+    title: 'HWPT_INVALIDATE on an SMMUv3 nested HWPT (its domain has no cache_invalidate_user)',
+    source: 'linux-smmuv3-iommufd.md §6.6',
+  },
   { id: 'linux-6.6.inv-parent', area: 'host', title: 'HWPT_INVALIDATE on a paging (nest-parent) HWPT', source: 'linux-smmuv3-iommufd.md §6.6, §9' },
-  { id: 'linux-6.6.guest-forward', area: 'host', title: "A guest TLBI in the vSMMU's CMDQ reaches the SMMU through the vIOMMU invalidation with the vIOMMU VMID", source: 'linux-smmuv3-iommufd.md §6.6' },
-  { id: 'linux-10.25', area: 'host', title: 'Live STE/CD transitions (S1<->S2, S1DSS flip, nested S1DSS-bypass -> S2, ASID change, CD table swap)', source: 'linux-smmuv3-iommufd.md §10 #25' },
+  {
+    id: 'linux-6.6.guest-forward',
+    area: 'host',
+    title: "A guest TLBI in the vSMMU's CMDQ reaches the SMMU through the vIOMMU invalidation with the vIOMMU VMID",
+    source: 'linux-smmuv3-iommufd.md §6.6',
+  },
+  {
+    id: 'linux-10.25',
+    area: 'host',
+    title: 'Live STE/CD transitions (S1<->S2, S1DSS flip, nested S1DSS-bypass -> S2, ASID change, CD table swap)',
+    source: 'linux-smmuv3-iommufd.md §10 #25',
+  },
   { id: 'emu-7.1', area: 'emulator', title: 'Event queue full', source: 'emulator-models.md §7 #1' },
   { id: 'emu-7.2', area: 'emulator', title: 'Event queue interrupt', source: 'emulator-models.md §7 #2' },
   { id: 'emu-7.3', area: 'emulator', title: 'CMD_SYNC CS = 0b11', source: 'emulator-models.md §7 #3' },
@@ -179,10 +293,17 @@ const REFERENCE_BEHAVIOURS: Rule[] = [
   { id: 'emu-7.17', area: 'emulator', title: 'IPA field of S2 faults', source: 'emulator-models.md §7 #17' },
   { id: 'emu-7.18', area: 'emulator', title: 'CLASS and S2 for S1-only walk aborts', source: 'emulator-models.md §7 #18' },
   { id: 'emu-7.19', area: 'emulator', title: 'One transaction, one record', source: 'emulator-models.md §7 #19' },
-  { id: 'emu-7.20', area: 'emulator', title: 'Invalidation scope with nesting', source: 'emulator-models.md §7 #20' },];
+  { id: 'emu-7.20', area: 'emulator', title: 'Invalidation scope with nesting', source: 'emulator-models.md §7 #20' },
+];
 
 export const RULES: readonly Rule[] = [
-  ...eventRules(), ...configRules(), ...walkRules(), ...cmdqRules(), ...cachingRules(), ...profileRules(), ...REFERENCE_BEHAVIOURS,
+  ...eventRules(),
+  ...configRules(),
+  ...walkRules(),
+  ...cmdqRules(),
+  ...cachingRules(),
+  ...profileRules(),
+  ...REFERENCE_BEHAVIOURS,
 ];
 
 const IDS: ReadonlySet<string> = new Set(RULES.map((x) => x.id));

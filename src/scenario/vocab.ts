@@ -6,12 +6,35 @@
 import { REG, type RegName } from '../arch/registers.ts';
 
 export const REGISTERS = [
-  'SMMU_CR0', 'SMMU_CR1', 'SMMU_CR2', 'SMMU_GBPA', 'SMMU_AGBPA', 'SMMU_IRQ_CTRL',
-  'SMMU_GERRORN', 'SMMU_GERROR_IRQ_CFG0', 'SMMU_GERROR_IRQ_CFG1', 'SMMU_GERROR_IRQ_CFG2',
-  'SMMU_STRTAB_BASE', 'SMMU_STRTAB_BASE_CFG', 'SMMU_CMDQ_BASE', 'SMMU_CMDQ_PROD', 'SMMU_CMDQ_CONS',
-  'SMMU_EVENTQ_BASE', 'SMMU_EVENTQ_PROD', 'SMMU_EVENTQ_CONS', 'SMMU_EVENTQ_IRQ_CFG0',
-  'SMMU_EVENTQ_IRQ_CFG1', 'SMMU_EVENTQ_IRQ_CFG2', 'SMMU_PRIQ_BASE', 'SMMU_PRIQ_PROD', 'SMMU_PRIQ_CONS',
-  'SMMU_PRIQ_IRQ_CFG0', 'SMMU_PRIQ_IRQ_CFG1', 'SMMU_PRIQ_IRQ_CFG2', 'SMMU_GATOS_CTRL', 'SMMU_GATOS_SID',
+  'SMMU_CR0',
+  'SMMU_CR1',
+  'SMMU_CR2',
+  'SMMU_GBPA',
+  'SMMU_AGBPA',
+  'SMMU_IRQ_CTRL',
+  'SMMU_GERRORN',
+  'SMMU_GERROR_IRQ_CFG0',
+  'SMMU_GERROR_IRQ_CFG1',
+  'SMMU_GERROR_IRQ_CFG2',
+  'SMMU_STRTAB_BASE',
+  'SMMU_STRTAB_BASE_CFG',
+  'SMMU_CMDQ_BASE',
+  'SMMU_CMDQ_PROD',
+  'SMMU_CMDQ_CONS',
+  'SMMU_EVENTQ_BASE',
+  'SMMU_EVENTQ_PROD',
+  'SMMU_EVENTQ_CONS',
+  'SMMU_EVENTQ_IRQ_CFG0',
+  'SMMU_EVENTQ_IRQ_CFG1',
+  'SMMU_EVENTQ_IRQ_CFG2',
+  'SMMU_PRIQ_BASE',
+  'SMMU_PRIQ_PROD',
+  'SMMU_PRIQ_CONS',
+  'SMMU_PRIQ_IRQ_CFG0',
+  'SMMU_PRIQ_IRQ_CFG1',
+  'SMMU_PRIQ_IRQ_CFG2',
+  'SMMU_GATOS_CTRL',
+  'SMMU_GATOS_SID',
   'SMMU_GATOS_ADDR',
 ] as const;
 export type RegisterName = (typeof REGISTERS)[number];
@@ -21,21 +44,73 @@ export const READ_REGISTERS = Object.keys(REG).map((k) => `SMMU_${k}`) as readon
 export type ReadRegisterName = `SMMU_${RegName}`;
 
 /** errno values a host step reports (0 = success); inline `expect.errno` compares with them. */
-export const ERRNOS = [0, 'EINVAL', 'EOPNOTSUPP', 'E2BIG', 'EIO', 'ETIMEDOUT', 'ENOENT', 'EEXIST', 'EBUSY', 'ENOSPC', 'EFAULT', 'ENODEV', 'ESPIPE', 'ENOTTY'] as const;
+export const ERRNOS = [
+  0,
+  'EINVAL',
+  'EOPNOTSUPP',
+  'E2BIG',
+  'EIO',
+  'ETIMEDOUT',
+  'ENOENT',
+  'EEXIST',
+  'EBUSY',
+  'ENOSPC',
+  'EFAULT',
+  'ENODEV',
+  'ESPIPE',
+  'ENOTTY',
+] as const;
 export type ErrnoName = (typeof ERRNOS)[number];
 
 export const COMMAND_OPS = [
-  'PREFETCH_CONFIG', 'PREFETCH_ADDR', 'CFGI_STE', 'CFGI_STE_RANGE', 'CFGI_CD', 'CFGI_CD_ALL',
-  'CFGI_VMS_PIDM', 'CFGI_ALL', 'TLBI_NH_ALL', 'TLBI_NH_ASID', 'TLBI_NH_VA', 'TLBI_NH_VAA', 'TLBI_EL3_ALL',
-  'TLBI_EL3_VA', 'TLBI_EL2_ALL', 'TLBI_EL2_ASID', 'TLBI_EL2_VA', 'TLBI_EL2_VAA', 'TLBI_S12_VMALL',
-  'TLBI_S2_IPA', 'TLBI_NSNH_ALL', 'ATC_INV', 'PRI_RESP', 'RESUME', 'STALL_TERM', 'SYNC',
+  'PREFETCH_CONFIG',
+  'PREFETCH_ADDR',
+  'CFGI_STE',
+  'CFGI_STE_RANGE',
+  'CFGI_CD',
+  'CFGI_CD_ALL',
+  'CFGI_VMS_PIDM',
+  'CFGI_ALL',
+  'TLBI_NH_ALL',
+  'TLBI_NH_ASID',
+  'TLBI_NH_VA',
+  'TLBI_NH_VAA',
+  'TLBI_EL3_ALL',
+  'TLBI_EL3_VA',
+  'TLBI_EL2_ALL',
+  'TLBI_EL2_ASID',
+  'TLBI_EL2_VA',
+  'TLBI_EL2_VAA',
+  'TLBI_S12_VMALL',
+  'TLBI_S2_IPA',
+  'TLBI_NSNH_ALL',
+  'ATC_INV',
+  'PRI_RESP',
+  'RESUME',
+  'STALL_TERM',
+  'SYNC',
 ] as const;
 export type CommandOp = (typeof COMMAND_OPS)[number];
 
 export const EVENT_TYPES = [
-  'F_UUT', 'C_BAD_STREAMID', 'F_STE_FETCH', 'C_BAD_STE', 'F_BAD_ATS_TREQ', 'F_STREAM_DISABLED',
-  'F_TRANSL_FORBIDDEN', 'C_BAD_SUBSTREAMID', 'F_CD_FETCH', 'C_BAD_CD', 'F_WALK_EABT', 'F_TRANSLATION',
-  'F_ADDR_SIZE', 'F_ACCESS', 'F_PERMISSION', 'F_TLB_CONFLICT', 'F_CFG_CONFLICT', 'E_PAGE_REQUEST',
+  'F_UUT',
+  'C_BAD_STREAMID',
+  'F_STE_FETCH',
+  'C_BAD_STE',
+  'F_BAD_ATS_TREQ',
+  'F_STREAM_DISABLED',
+  'F_TRANSL_FORBIDDEN',
+  'C_BAD_SUBSTREAMID',
+  'F_CD_FETCH',
+  'C_BAD_CD',
+  'F_WALK_EABT',
+  'F_TRANSLATION',
+  'F_ADDR_SIZE',
+  'F_ACCESS',
+  'F_PERMISSION',
+  'F_TLB_CONFLICT',
+  'F_CFG_CONFLICT',
+  'E_PAGE_REQUEST',
   'F_VMS_FETCH',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -44,8 +119,16 @@ export const CERRORS = ['CERROR_NONE', 'CERROR_ILL', 'CERROR_ABT', 'CERROR_ATC_I
 export type CerrorName = (typeof CERRORS)[number];
 
 export const GERRORS = [
-  'CMDQ_ERR', 'EVENTQ_ABT_ERR', 'PRIQ_ABT_ERR', 'MSI_CMDQ_ABT_ERR', 'MSI_EVENTQ_ABT_ERR',
-  'MSI_PRIQ_ABT_ERR', 'MSI_GERROR_ABT_ERR', 'SFM_ERR', 'CMDQP_ERR', 'DPT_ERR',
+  'CMDQ_ERR',
+  'EVENTQ_ABT_ERR',
+  'PRIQ_ABT_ERR',
+  'MSI_CMDQ_ABT_ERR',
+  'MSI_EVENTQ_ABT_ERR',
+  'MSI_PRIQ_ABT_ERR',
+  'MSI_GERROR_ABT_ERR',
+  'SFM_ERR',
+  'CMDQP_ERR',
+  'DPT_ERR',
 ] as const;
 export type GerrorName = (typeof GERRORS)[number];
 

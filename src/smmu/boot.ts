@@ -85,7 +85,8 @@ function enable(dev: DrivenSmmu, bits: Record<string, number>): void {
   const cur = CR0.decode([dev.readReg(REG.CR0)]);
   const next = one(CR0.encode({ ...cur, ...bits }));
   dev.writeReg(REG.CR0, next);
-  if (dev.readReg(REG.CR0ACK) !== next) throw new Error(`Cannot boot SMMU: CR0ACK 0x${dev.readReg(REG.CR0ACK).toString(16)} did not follow CR0 0x${next.toString(16)}`);
+  if (dev.readReg(REG.CR0ACK) !== next)
+    throw new Error(`Cannot boot SMMU: CR0ACK 0x${dev.readReg(REG.CR0ACK).toString(16)} did not follow CR0 0x${next.toString(16)}`);
 }
 
 export function bootSmmu(dev: DrivenSmmu, alloc: PageAllocator, opts: BootOptions): BootInfo {

@@ -41,6 +41,9 @@ t.test('§7.3.9: L1CD.V=0 for the SSID gives C_BAD_SUBSTREAMID (not C_BAD_CD)', 
   const r = k.dev.transaction({ sid: 1, ssid: 2048, iova: 0x1000n, access: 'read' });
   t.same(r.kind === 'aborted' && r.event, 'C_BAD_SUBSTREAMID');
   const ev = events(k.dev);
-  t.same(ev.map((e) => [e.name, e.fields['SubstreamID']]), [['C_BAD_SUBSTREAMID', 2048n]]);
+  t.same(
+    ev.map((e) => [e.name, e.fields['SubstreamID']]),
+    [['C_BAD_SUBSTREAMID', 2048n]],
+  );
   t.end();
 });

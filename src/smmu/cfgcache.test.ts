@@ -77,7 +77,10 @@ t.test('CFGI_STE_RANGE ignores the low Range+1 bits of the SID; CFGI_ALL (Range=
   for (const sid of [4, 5, 6, 7, 8]) t.equal(read(k, sid), 0x1000n);
   for (const sid of [4, 5, 6, 7, 8]) installSte(k.dev, sid, STE.encode({ V: 1, Config: 0 }));
   submitCommands(k.dev, [encodeCommand('CFGI_STE_RANGE', { StreamID: 5, Range: 1 })]); // SIDs 4-7
-  t.same([4, 5, 6, 7, 8].map((s) => read(k, s)), ['aborted', 'aborted', 'aborted', 'aborted', 0x1000n]);
+  t.same(
+    [4, 5, 6, 7, 8].map((s) => read(k, s)),
+    ['aborted', 'aborted', 'aborted', 'aborted', 0x1000n],
+  );
   submitCommands(k.dev, [encodeCommand('CFGI_STE_RANGE', { StreamID: 0, Range: 31 })]);
   t.equal(read(k, 8), 'aborted');
   t.end();

@@ -9,7 +9,16 @@ const f = (o: Record<string, number | bigint>): Record<string, bigint> => Object
 
 t.test('§4.4.1.1 RES0 policy ignore: NUM/SCALE/TG/TTL are zero without IDR3.RIL', (t) => {
   const fields = f({ VMID: 3, ASID: 7, Address: 0x5000, NUM: 31, SCALE: 3, TG: 1, TTL: 2, Leaf: 1 });
-  t.same(tlbiParams(fields, makeProfile({ ril: false, cmdRes0: 'ignore' }), true), { vmid: 3, asid: 7, addr: 0x5000n, leaf: true, tg: 0, num: 0, scale: 0, ttl: 0 });
+  t.same(tlbiParams(fields, makeProfile({ ril: false, cmdRes0: 'ignore' }), true), {
+    vmid: 3,
+    asid: 7,
+    addr: 0x5000n,
+    leaf: true,
+    tg: 0,
+    num: 0,
+    scale: 0,
+    ttl: 0,
+  });
   t.same(tlbiParams(fields, makeProfile({ ril: true }), false), { vmid: 3, addr: 0x5000n, leaf: true, tg: 1, num: 31, scale: 3, ttl: 2 });
   t.end();
 });
@@ -40,9 +49,15 @@ t.test('§4.4.1.1: with RIL=0 (RES0 ignored) a TLBI_NH_VA with range fields inva
   for (const va of [0x1000n, 0x2000n]) k.dev.transaction({ sid: 1, iova: va, access: 'read' });
   mapPage(k.mem, k.alloc, root, 0x1000n, 0x6000_1000n, 1);
   mapPage(k.mem, k.alloc, root, 0x2000n, 0x6000_2000n, 1);
-  const r = submitCommands(k.dev, [encodeCommand('TLBI_NH_VA', { VMID: 0, ASID: 1, Address: 0x1000n, TG: 1, NUM: 31, SCALE: 4 }), encodeCommand('CMD_SYNC', {})]);
+  const r = submitCommands(k.dev, [
+    encodeCommand('TLBI_NH_VA', { VMID: 0, ASID: 1, Address: 0x1000n, TG: 1, NUM: 31, SCALE: 4 }),
+    encodeCommand('CMD_SYNC', {}),
+  ]);
   t.equal(r.error, 'CERROR_NONE');
-  const pa = (va: bigint): bigint | undefined => { const x = k.dev.transaction({ sid: 1, iova: va, access: 'read' }); return x.kind === 'translated' ? x.pa : undefined; };
+  const pa = (va: bigint): bigint | undefined => {
+    const x = k.dev.transaction({ sid: 1, iova: va, access: 'read' });
+    return x.kind === 'translated' ? x.pa : undefined;
+  };
   t.equal(pa(0x1000n), 0x6000_1000n, 'the addressed page was invalidated');
   t.equal(pa(0x2000n), 0x5000_2000n, 'the next page was not (range fields ignored)');
   t.end();
@@ -57,7 +72,10 @@ t.test('§4.1.7: out-of-range StreamID / SubstreamID in CFGI_* is not an error (
     encodeCommand('CMD_SYNC', {}),
   ]);
   t.equal(r.error, 'CERROR_NONE');
-  t.same(r.executed.map((c) => c.name), ['CFGI_STE', 'CFGI_CD', 'CFGI_CD_ALL', 'CMD_SYNC']);
+  t.same(
+    r.executed.map((c) => c.name),
+    ['CFGI_STE', 'CFGI_CD', 'CFGI_CD_ALL', 'CMD_SYNC'],
+  );
   t.end();
 });
 
@@ -78,7 +96,15 @@ t.test('§4.4.1.1 RES0 with TG=0 (NUM, SCALE) and TTL128 with TTL=0: CERROR_ILL 
   t.equal(submitCommands(k.dev, [encodeCommand('TLBI_S2_IPA', { VMID: 1, Address: 0x1000n, TG: 0, NUM: 3 })]).error, 'CERROR_ILL');
   const k2 = mkKit();
   t.equal(submitCommands(k2.dev, [encodeCommand('TLBI_S2_IPA', { VMID: 1, Address: 0x1000n, TG: 1, NUM: 1, TTL: 0, TTL128: 1 })]).error, 'CERROR_ILL');
-  t.same(tlbiParams(f({ TG: 0, NUM: 3, SCALE: 2, TTL: 1 }), makeProfile({ cmdRes0: 'ignore' }), false), { vmid: 0, addr: 0n, leaf: false, tg: 0, num: 0, scale: 0, ttl: 0 });
+  t.same(tlbiParams(f({ TG: 0, NUM: 3, SCALE: 2, TTL: 1 }), makeProfile({ cmdRes0: 'ignore' }), false), {
+    vmid: 0,
+    addr: 0n,
+    leaf: false,
+    tg: 0,
+    num: 0,
+    scale: 0,
+    ttl: 0,
+  });
   t.end();
 });
 
@@ -196,10 +222,17 @@ t.test('§4.4.1.1: with IDR5.DS=0, TG=16KB and TTL=0b01 is treated as TTL=0b00: 
   const ok = submitCommands(mkKit().dev, [encodeCommand('TLBI_NH_VAA', { VMID: 0, Address: 0x4000n, TG: 2, NUM: 1, TTL: 1 }), encodeCommand('CMD_SYNC', {})]);
   t.equal(ok.error, 'CERROR_NONE');
   t.equal(ok.cons, ok.prod, 'all consumed');
-  t.same(ok.executed.map((c) => c.name), ['TLBI_NH_VAA', 'CMD_SYNC']);
+  t.same(
+    ok.executed.map((c) => c.name),
+    ['TLBI_NH_VAA', 'CMD_SYNC'],
+  );
   const bad = submitCommands(mkKit().dev, [encodeCommand('TLBI_NH_VAA', { VMID: 0, Address: 0x4000n, TG: 2, NUM: 0, SCALE: 0, TTL: 1 })]);
   t.equal(bad.error, 'CERROR_ILL');
-  t.equal(submitCommands(mkKit({ profile: { ds: true } }).dev, [encodeCommand('TLBI_NH_VAA', { VMID: 0, Address: 0x4000n, TG: 2, TTL: 1 })]).error, 'CERROR_NONE', 'with DS: level 1 of a 16KB table');
+  t.equal(
+    submitCommands(mkKit({ profile: { ds: true } }).dev, [encodeCommand('TLBI_NH_VAA', { VMID: 0, Address: 0x4000n, TG: 2, TTL: 1 })]).error,
+    'CERROR_NONE',
+    'with DS: level 1 of a 16KB table',
+  );
   t.equal(tlbiParams(f({ TG: 2, NUM: 1, TTL: 1 }), makeProfile({ ds: false }), false).ttl, 0, 'no level hint');
   t.equal(tlbiParams(f({ TG: 2, NUM: 1, TTL: 1 }), makeProfile({ ds: true }), false).ttl, 1);
   t.end();

@@ -53,8 +53,14 @@ export function tlbiParams(f: Readonly<Record<string, bigint>>, p: SmmuProfile, 
     if (!p.ds && tg === 2 && ttl === 1) ttl = 0;
   }
   return {
-    vmid: vmidOf(f, p), ...(withAsid ? { asid: num('ASID') } : {}), addr: ipa ? BigInt.asUintN(commandPaBits(p), f['Address'] ?? 0n) : f['Address'] ?? 0n, leaf: num('Leaf') === 1,
-    tg, num: n, scale, ttl,
+    vmid: vmidOf(f, p),
+    ...(withAsid ? { asid: num('ASID') } : {}),
+    addr: ipa ? BigInt.asUintN(commandPaBits(p), f['Address'] ?? 0n) : (f['Address'] ?? 0n),
+    leaf: num('Leaf') === 1,
+    tg,
+    num: n,
+    scale,
+    ttl,
   };
 }
 
@@ -85,18 +91,40 @@ export function executeCommand(d: CommandTarget, cmd: DecodedCommand): void {
     case 'CFGI_CD_ALL':
       d.cfgCache.invalidateCdAll(sid);
       return;
-    case 'TLBI_NH_ALL': d.tlb.tlbiNhAll(vmidOf(f, d.profile)); return;
-    case 'TLBI_NH_ASID': d.tlb.tlbiNhAsid(vmidOf(f, d.profile), num('ASID')); return;
-    case 'TLBI_NH_VA': d.tlb.tlbiNhVa(tlbi(true)); return;
-    case 'TLBI_NH_VAA': d.tlb.tlbiNhVaa(tlbi(false)); return;
-    case 'TLBI_EL2_ALL': d.tlb.tlbiEl2All(); return;
-    case 'TLBI_EL2_ASID': d.tlb.tlbiEl2Asid(num('ASID')); return;
+    case 'TLBI_NH_ALL':
+      d.tlb.tlbiNhAll(vmidOf(f, d.profile));
+      return;
+    case 'TLBI_NH_ASID':
+      d.tlb.tlbiNhAsid(vmidOf(f, d.profile), num('ASID'));
+      return;
+    case 'TLBI_NH_VA':
+      d.tlb.tlbiNhVa(tlbi(true));
+      return;
+    case 'TLBI_NH_VAA':
+      d.tlb.tlbiNhVaa(tlbi(false));
+      return;
+    case 'TLBI_EL2_ALL':
+      d.tlb.tlbiEl2All();
+      return;
+    case 'TLBI_EL2_ASID':
+      d.tlb.tlbiEl2Asid(num('ASID'));
+      return;
     // SMMU_CR2.E2H selects which EL2 entries the by-VA forms affect (§4.4.2.8, §4.4.2.9).
-    case 'TLBI_EL2_VA': d.tlb.tlbiEl2Va(tlbi(true), e2hOf(d.regs)); return;
-    case 'TLBI_EL2_VAA': d.tlb.tlbiEl2Vaa(tlbi(false), e2hOf(d.regs)); return;
-    case 'TLBI_S12_VMALL': d.tlb.tlbiS12Vmall(num('VMID')); return;
-    case 'TLBI_S2_IPA': d.tlb.tlbiS2Ipa(tlbi(false, true)); return;
-    case 'TLBI_NSNH_ALL': d.tlb.tlbiNsnhAll(); return;
+    case 'TLBI_EL2_VA':
+      d.tlb.tlbiEl2Va(tlbi(true), e2hOf(d.regs));
+      return;
+    case 'TLBI_EL2_VAA':
+      d.tlb.tlbiEl2Vaa(tlbi(false), e2hOf(d.regs));
+      return;
+    case 'TLBI_S12_VMALL':
+      d.tlb.tlbiS12Vmall(num('VMID'));
+      return;
+    case 'TLBI_S2_IPA':
+      d.tlb.tlbiS2Ipa(tlbi(false, true));
+      return;
+    case 'TLBI_NSNH_ALL':
+      d.tlb.tlbiNsnhAll();
+      return;
     case 'PRI_RESP':
       if (d.regs.cr0('SMMUEN')) d.priResponses.push(cmd); // IGNORED while SMMUEN=0 (§4.5.2)
       return;
@@ -135,5 +163,10 @@ function resume(d: CommandTarget, sid: number, stag: number, retry: boolean, abo
   }
   // Ac=0: Ab=0 completes with RAZ/WI, Ab=1 aborts; TERM_MODEL=1 always aborts (§4.7.1).
   const raz = !abort && !d.profile.termModel;
-  d.completeStall(sid, stag, 'terminate', raz ? { kind: 'aborted', raz: true, reason: 'CMD_RESUME Ac=0 Ab=0' } : { kind: 'aborted', reason: 'CMD_RESUME Ac=0 Ab=1' });
+  d.completeStall(
+    sid,
+    stag,
+    'terminate',
+    raz ? { kind: 'aborted', raz: true, reason: 'CMD_RESUME Ac=0 Ab=0' } : { kind: 'aborted', reason: 'CMD_RESUME Ac=0 Ab=1' },
+  );
 }

@@ -10,8 +10,7 @@ import { mkKit } from './testkit.ts';
 const cmd = (name: CommandName, f: FieldInput = {}): bigint[] => encodeCommand(name, f);
 const sync = (): bigint[] => cmd('CMD_SYNC', { CS: 0 });
 const consOf = (v: bigint): { rd: number; err: number } => ({ rd: Number(CMDQ_CONS.get([v], 'RD')), err: Number(CMDQ_CONS.get([v], 'ERR')) });
-const cmdqErrActive = (k: ReturnType<typeof mkKit>): boolean =>
-  ((k.dev.readReg(REG.GERROR) ^ k.dev.readReg(REG.GERRORN)) & 1n) === 1n;
+const cmdqErrActive = (k: ReturnType<typeof mkKit>): boolean => ((k.dev.readReg(REG.GERROR) ^ k.dev.readReg(REG.GERRORN)) & 1n) === 1n;
 
 t.test('illegal opcode at index i: CONS stops at i with CERROR_ILL, earlier commands ran, later did not', (t) => {
   const k = mkKit();
@@ -20,7 +19,10 @@ t.test('illegal opcode at index i: CONS stops at i with CERROR_ILL, earlier comm
   const r = submitCommands(k.dev, batch);
   t.equal(r.error, 'CERROR_ILL');
   t.equal(r.errorIndex, start + 2);
-  t.same(r.executed.map((c) => c.name), ['TLBI_NH_ALL', 'CFGI_STE']);
+  t.same(
+    r.executed.map((c) => c.name),
+    ['TLBI_NH_ALL', 'CFGI_STE'],
+  );
   t.same(consOf(r.cons), { rd: start + 2, err: 1 });
   t.equal(GERROR.get([r.gerror], 'CMDQ_ERR'), 1n, 'GERROR.CMDQ_ERR toggled');
   t.ok(cmdqErrActive(k));
@@ -40,7 +42,10 @@ t.test('emulator-models §7.6: command error recovery (slot rewrite + GERRORN ac
   k.mem.writeWords(k.dev.cmdq.base() + BigInt(bad * 16), sync());
   const ack = k.dev.writeReg(REG.GERRORN, k.dev.readReg(REG.GERROR));
   t.ok(ack, 'GERRORN write resumes the queue');
-  t.same(ack?.executed.map((c) => c.name), ['CMD_SYNC', 'TLBI_NSNH_ALL', 'CMD_SYNC']);
+  t.same(
+    ack?.executed.map((c) => c.name),
+    ['CMD_SYNC', 'TLBI_NSNH_ALL', 'CMD_SYNC'],
+  );
   t.equal(ack?.error, 'CERROR_NONE');
   t.equal(consOf(k.dev.readReg(REG.CMDQ_CONS)).rd, consOf(k.dev.readReg(REG.CMDQ_PROD)).rd);
   t.notOk(cmdqErrActive(k));
@@ -55,7 +60,11 @@ t.test('wrap-around of a full ring', (t) => {
     const r = submitCommands(k.dev, batch);
     t.equal(r.error, 'CERROR_NONE');
     t.equal(r.executed.length, 8);
-    t.same(r.executed.map((c) => Number(c.fields['ASID'])), batch.map((_, i) => round * 8 + i), 'in order');
+    t.same(
+      r.executed.map((c) => Number(c.fields['ASID'])),
+      batch.map((_, i) => round * 8 + i),
+      'in order',
+    );
     total += 8;
   }
   const prod = k.dev.readReg(REG.CMDQ_PROD);
@@ -68,7 +77,10 @@ t.test('wrap-around of a full ring', (t) => {
 t.test('ring full with the queue stalled: wrap bit distinguishes full from empty', (t) => {
   const k = mkKit({ boot: { cmdqLog2: 2 } });
   k.dev.cmdq.stallAfter(0); // stop consuming now
-  const r = submitCommands(k.dev, Array.from({ length: 4 }, () => cmd('TLBI_NSNH_ALL')));
+  const r = submitCommands(
+    k.dev,
+    Array.from({ length: 4 }, () => cmd('TLBI_NSNH_ALL')),
+  );
   t.ok(r.stalled);
   const p = k.dev.cmdq.ptr();
   t.ok(p.full(r.prod, r.cons), 'PROD and CONS differ only in the wrap bit');
@@ -89,11 +101,19 @@ t.test('CERROR_ATC_INV_SYNC: CMD_SYNC after an ATC_INV the device never complete
   const k = mkKit({ profile: { atcInvNeverCompletes: [9] } });
   const r = submitCommands(k.dev, [cmd('ATC_INV', { StreamID: 9, Size: 52 }), cmd('CMD_SYNC', { CS: 2 }), cmd('TLBI_NSNH_ALL')]);
   t.equal(r.error, 'CERROR_ATC_INV_SYNC');
-  t.same(r.executed.map((c) => c.name), ['ATC_INV'], 'the SYNC is not consumed');
+  t.same(
+    r.executed.map((c) => c.name),
+    ['ATC_INV'],
+    'the SYNC is not consumed',
+  );
   t.equal(r.syncs.length, 0, 'no completion signal');
   t.equal(consOf(r.cons).err, 3);
   const ack = k.dev.writeReg(REG.GERRORN, k.dev.readReg(REG.GERROR));
-  t.same(ack?.executed.map((c) => c.name), ['CMD_SYNC', 'TLBI_NSNH_ALL'], 're-executed SYNC completes after the ack');
+  t.same(
+    ack?.executed.map((c) => c.name),
+    ['CMD_SYNC', 'TLBI_NSNH_ALL'],
+    're-executed SYNC completes after the ack',
+  );
   // A device that completes: no error.
   const ok = submitCommands(k.dev, [cmd('ATC_INV', { StreamID: 3, Size: 0 }), sync()]);
   t.equal(ok.error, 'CERROR_NONE');
@@ -104,13 +124,25 @@ t.test('CMD_SYNC MSI write lands in memory; SEV and none signals', (t) => {
   const k = mkKit();
   const target = k.alloc.alloc(4096, 4096);
   k.mem.write32(target + 0x40n, 0xffff_ffff);
-  const r = submitCommands(k.dev, [cmd('CMD_SYNC', { CS: 1, MSIAddr: target + 0x40n, MSIData: 0x1234_5678 }), cmd('CMD_SYNC', { CS: 2 }), cmd('CMD_SYNC', { CS: 1 })]);
+  const r = submitCommands(k.dev, [
+    cmd('CMD_SYNC', { CS: 1, MSIAddr: target + 0x40n, MSIData: 0x1234_5678 }),
+    cmd('CMD_SYNC', { CS: 2 }),
+    cmd('CMD_SYNC', { CS: 1 }),
+  ]);
   t.equal(k.mem.read32(target + 0x40n), 0x1234_5678);
-  t.same(r.syncs.map((s) => s.signal), ['msi', 'sev', 'none'], 'MSIAddr=0 sends no MSI');
+  t.same(
+    r.syncs.map((s) => s.signal),
+    ['msi', 'sev', 'none'],
+    'MSIAddr=0 sends no MSI',
+  );
   const noMsi = mkKit({ profile: { msi: false, sev: false, wiredIrq: true } });
   const t2 = noMsi.alloc.alloc(4096, 4096);
   const r2 = submitCommands(noMsi.dev, [cmd('CMD_SYNC', { CS: 1, MSIAddr: t2, MSIData: 7 }), cmd('CMD_SYNC', { CS: 2 })]);
-  t.same(r2.syncs.map((s) => s.signal), ['irq', 'none'], 'without MSI: wired IRQ; SIG_SEV without SEV acts as SIG_NONE');
+  t.same(
+    r2.syncs.map((s) => s.signal),
+    ['irq', 'none'],
+    'without MSI: wired IRQ; SIG_SEV without SEV acts as SIG_NONE',
+  );
   t.equal(noMsi.mem.read32(t2), 0, 'MSIAddress IGNORED without MSI support');
   const unbacked = submitCommands(k.dev, [cmd('CMD_SYNC', { CS: 1, MSIAddr: 0x7e00_0000n })]);
   t.equal(unbacked.syncs[0]?.signal, 'none');
@@ -164,7 +196,10 @@ t.test('emulator-models §7.4: commands for absent features are CERROR_ILL', (t)
   }
   // And present features are accepted.
   const k = mkKit({ profile: { pri: true } });
-  t.equal(submitCommands(k.dev, [cmd('PRI_RESP', { StreamID: 1, Resp: 2 }), cmd('TLBI_EL2_ALL'), cmd('RESUME', { StreamID: 1, STAG: 5 })]).error, 'CERROR_NONE');
+  t.equal(
+    submitCommands(k.dev, [cmd('PRI_RESP', { StreamID: 1, Resp: 2 }), cmd('TLBI_EL2_ALL'), cmd('RESUME', { StreamID: 1, STAG: 5 })]).error,
+    'CERROR_NONE',
+  );
   t.end();
 });
 
@@ -179,7 +214,14 @@ t.test('illegal field values: reserved range-TLBI encodings, PRI_RESP Resp=0b11,
   ];
   for (const [what, profile, c] of cases) t.equal(submitCommands(mkKit({ profile }).dev, [c]).error, 'CERROR_ILL', what);
   const ok = mkKit();
-  t.equal(submitCommands(ok.dev, [cmd('TLBI_NH_VA', { VMID: 1, ASID: 1, TG: 1, NUM: 3, Address: 0x1000n }), cmd('TLBI_NH_VA', { VMID: 1, ASID: 1, TG: 1, TTL: 3, Address: 0x1000n })]).error, 'CERROR_NONE', 'legal range encodings');
+  t.equal(
+    submitCommands(ok.dev, [
+      cmd('TLBI_NH_VA', { VMID: 1, ASID: 1, TG: 1, NUM: 3, Address: 0x1000n }),
+      cmd('TLBI_NH_VA', { VMID: 1, ASID: 1, TG: 1, TTL: 3, Address: 0x1000n }),
+    ]).error,
+    'CERROR_NONE',
+    'legal range encodings',
+  );
   t.end();
 });
 
@@ -194,7 +236,13 @@ t.test('emulator-models §7.5: RES0 fields follow the profile policy', (t) => {
   // Range fields are RES0 without RIL.
   t.equal(submitCommands(mkKit({ profile: { ril: false } }).dev, [cmd('TLBI_NH_VA', { VMID: 1, NUM: 1, TG: 1, Address: 0x1000n })]).error, 'CERROR_ILL');
   // §4.2/§4.1.7: SSV=1 with SSIDSIZE=0 is CONSTRAINED UNPREDICTABLE (as SSV=0 or no effect), never CERROR_ILL.
-  t.equal(submitCommands(mkKit({ profile: { ssidSize: 0 } }).dev, [cmd('ATC_INV', { StreamID: 1, SSV: 1 }), cmd('PREFETCH_CONFIG', { StreamID: 1, SSV: 1, SubstreamID: 3 })]).error, 'CERROR_NONE');
+  t.equal(
+    submitCommands(mkKit({ profile: { ssidSize: 0 } }).dev, [
+      cmd('ATC_INV', { StreamID: 1, SSV: 1 }),
+      cmd('PREFETCH_CONFIG', { StreamID: 1, SSV: 1, SubstreamID: 3 }),
+    ]).error,
+    'CERROR_NONE',
+  );
   // Out-of-range StreamID is not an error (§4.1.7).
   t.equal(submitCommands(mkKit().dev, [cmd('CFGI_STE', { StreamID: 0xffff_ffff, Leaf: 1 })]).error, 'CERROR_NONE');
   t.end();
@@ -202,12 +250,38 @@ t.test('emulator-models §7.5: RES0 fields follow the profile policy', (t) => {
 
 t.test('every opcode decodes and executes (no CERROR) on the default profile', (t) => {
   const k = mkKit();
-  const names: CommandName[] = ['PREFETCH_CONFIG', 'PREFETCH_ADDR', 'CFGI_STE', 'CFGI_STE_RANGE', 'CFGI_CD', 'CFGI_CD_ALL', 'TLBI_NH_ALL',
-    'TLBI_NH_ASID', 'TLBI_NH_VA', 'TLBI_NH_VAA', 'TLBI_EL2_ALL', 'TLBI_EL2_ASID', 'TLBI_EL2_VA', 'TLBI_EL2_VAA', 'TLBI_S12_VMALL',
-    'TLBI_S2_IPA', 'TLBI_NSNH_ALL', 'ATC_INV', 'RESUME', 'STALL_TERM', 'CMD_SYNC'];
-  const r = submitCommands(k.dev, names.map((n) => cmd(n, {})));
+  const names: CommandName[] = [
+    'PREFETCH_CONFIG',
+    'PREFETCH_ADDR',
+    'CFGI_STE',
+    'CFGI_STE_RANGE',
+    'CFGI_CD',
+    'CFGI_CD_ALL',
+    'TLBI_NH_ALL',
+    'TLBI_NH_ASID',
+    'TLBI_NH_VA',
+    'TLBI_NH_VAA',
+    'TLBI_EL2_ALL',
+    'TLBI_EL2_ASID',
+    'TLBI_EL2_VA',
+    'TLBI_EL2_VAA',
+    'TLBI_S12_VMALL',
+    'TLBI_S2_IPA',
+    'TLBI_NSNH_ALL',
+    'ATC_INV',
+    'RESUME',
+    'STALL_TERM',
+    'CMD_SYNC',
+  ];
+  const r = submitCommands(
+    k.dev,
+    names.map((n) => cmd(n, {})),
+  );
   t.equal(r.error, 'CERROR_NONE', r.errorReason ?? '');
-  t.same(r.executed.map((c) => c.name), names);
+  t.same(
+    r.executed.map((c) => c.name),
+    names,
+  );
   t.equal(decodeCommand(cmd('CMD_SYNC')).name, 'CMD_SYNC');
   t.end();
 });
@@ -261,7 +335,11 @@ t.test('injected fetch abort (§7.1 CERROR_ABT): CONS.ERR=2 at the slot, untouch
   t.same(consOf(k.dev.readReg(REG.CMDQ_CONS)), { rd: start, err: 2 });
   const ack2 = k.dev.writeReg(REG.GERRORN, k.dev.readReg(REG.GERROR));
   t.equal(ack2?.error, 'CERROR_NONE');
-  t.same(ack2?.executed.map((c) => c.name), ['TLBI_NSNH_ALL', 'CMD_SYNC'], 'the same slot re-fetched and executed');
+  t.same(
+    ack2?.executed.map((c) => c.name),
+    ['TLBI_NSNH_ALL', 'CMD_SYNC'],
+    'the same slot re-fetched and executed',
+  );
   t.equal(k.dev.cmdq.fetchAbortsPending, 0, 'the injection is used up');
   t.notOk(cmdqErrActive(k));
   t.end();

@@ -92,7 +92,9 @@ export function illegalReason(cmd: DecodedCommand, raw: readonly bigint[], p: Sm
     // table), so it is ILLEGAL only as the single-granule NUM=0, SCALE=0 form.
     const ttl = !p.ds && tg === 2n && f('TTL') === 1n ? 0n : f('TTL');
     if (tg !== 0n && f('NUM') === 0n && f('SCALE') === 0n && ttl === 0n) {
-      return f('TTL') === 0n ? `${cmd.name} TG!=0 with NUM=0, SCALE=0, TTL=0 is reserved` : `${cmd.name} TG=16KB with TTL=0b01 (treated as 0b00 without IDR5.DS) and NUM=0, SCALE=0 is reserved`;
+      return f('TTL') === 0n
+        ? `${cmd.name} TG!=0 with NUM=0, SCALE=0, TTL=0 is reserved`
+        : `${cmd.name} TG=16KB with TTL=0b01 (treated as 0b00 without IDR5.DS) and NUM=0, SCALE=0 is reserved`;
     }
   }
   if (p.cmdRes0 === 'ill') {
@@ -107,7 +109,8 @@ export function illegalReason(cmd: DecodedCommand, raw: readonly bigint[], p: Sm
       return `${cmd.name} range fields are RES0 without IDR3.RIL`;
     }
     if (RANGE_TLBI.has(op) && !p.ds && (f('SCALE') & 0x20n) !== 0n) return `${cmd.name} SCALE[5] is RES0 without IDR5.DS`;
-    if (RANGE_TLBI.has(op) && p.ril && f('TG') === 0n && (f('NUM') | f('SCALE') | f('TTL') | f('TTL128')) !== 0n) return `${cmd.name} NUM/SCALE/TTL/TTL128 are RES0 with TG=0`;
+    if (RANGE_TLBI.has(op) && p.ril && f('TG') === 0n && (f('NUM') | f('SCALE') | f('TTL') | f('TTL128')) !== 0n)
+      return `${cmd.name} NUM/SCALE/TTL/TTL128 are RES0 with TG=0`;
     if (RANGE_TLBI.has(op) && p.ril && f('TTL') === 0n && f('TTL128') !== 0n) return `${cmd.name} TTL128 is RES0 with TTL=0`;
     // IPA/PA fields: bits above commandPaBits are RES0 (§4.1.6).
     const paTop = BigInt(commandPaBits(p));

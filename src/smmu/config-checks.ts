@@ -16,8 +16,54 @@ import { type SmmuProfile, profileIas } from './profile.ts';
  * Stable ids of the ILLEGAL conditions, one per rule (tests and traces assert these, never the
  * prose). STE_V0 is the STE.V=0 case that the caller checks before steIllegal.
  */
-export const STE_ILLEGAL_IDS = ['STE_V0', 'STE_S1_WITHOUT_S1P', 'STE_S2_WITHOUT_S2P', 'STE_EATS_SPLIT_STAGE', 'STE_EATS_WITH_S2S', 'STE_STRW_RESERVED', 'STE_S1STALLD_STALL_MODEL', 'STE_S1CDMAX_SSIDSIZE', 'STE_S1FMT_CD2L', 'STE_S1CONTEXTPTR_RANGE', 'STE_S2S_STALL_UNSUPPORTED', 'STE_S2S_STALL_FORCED', 'STE_S2AA64_NO_AARCH64', 'STE_S2AA64_NO_AARCH32', 'STE_S2HA_S2HD_HTTU', 'STE_S2HD_AF_ONLY', 'STE_S2HAFT_WITHOUT_S2HA', 'STE_S2FWB_AARCH32', 'STE_S2TG_RESERVED', 'STE_S2TG_UNSUPPORTED', 'STE_S2TTB_S2PS', 'STE_S2TTB_ABOVE_48', 'STE_S2T0SZ_RANGE', 'STE_S2SL0_RESERVED', 'STE_S2SL0_INCONSISTENT', 'STE_S2ENDI_TTENDIAN', 'STE_S2VMID_VMID16'] as const;
-export const CD_ILLEGAL_IDS = ['CD_V0', 'CD_S_WITH_S1STALLD', 'CD_S_STALL_UNSUPPORTED', 'CD_S_STALL_FORCED', 'CD_A_TERM_MODEL', 'CD_ENDI_TTENDIAN', 'CD_AA64_NO_AARCH32', 'CD_AA64_NO_AARCH64', 'CD_HA_HTTU', 'CD_HD_HTTU', 'CD_HAFT_WITHOUT_HA', 'CD_ASID_ASID16', 'CD_TG_RESERVED', 'CD_TG_UNSUPPORTED', 'CD_TSZ_RANGE', 'CD_TTB_IPS', 'CD_TTB_ABOVE_48'] as const;
+export const STE_ILLEGAL_IDS = [
+  'STE_V0',
+  'STE_S1_WITHOUT_S1P',
+  'STE_S2_WITHOUT_S2P',
+  'STE_EATS_SPLIT_STAGE',
+  'STE_EATS_WITH_S2S',
+  'STE_STRW_RESERVED',
+  'STE_S1STALLD_STALL_MODEL',
+  'STE_S1CDMAX_SSIDSIZE',
+  'STE_S1FMT_CD2L',
+  'STE_S1CONTEXTPTR_RANGE',
+  'STE_S2S_STALL_UNSUPPORTED',
+  'STE_S2S_STALL_FORCED',
+  'STE_S2AA64_NO_AARCH64',
+  'STE_S2AA64_NO_AARCH32',
+  'STE_S2HA_S2HD_HTTU',
+  'STE_S2HD_AF_ONLY',
+  'STE_S2HAFT_WITHOUT_S2HA',
+  'STE_S2FWB_AARCH32',
+  'STE_S2TG_RESERVED',
+  'STE_S2TG_UNSUPPORTED',
+  'STE_S2TTB_S2PS',
+  'STE_S2TTB_ABOVE_48',
+  'STE_S2T0SZ_RANGE',
+  'STE_S2SL0_RESERVED',
+  'STE_S2SL0_INCONSISTENT',
+  'STE_S2ENDI_TTENDIAN',
+  'STE_S2VMID_VMID16',
+] as const;
+export const CD_ILLEGAL_IDS = [
+  'CD_V0',
+  'CD_S_WITH_S1STALLD',
+  'CD_S_STALL_UNSUPPORTED',
+  'CD_S_STALL_FORCED',
+  'CD_A_TERM_MODEL',
+  'CD_ENDI_TTENDIAN',
+  'CD_AA64_NO_AARCH32',
+  'CD_AA64_NO_AARCH64',
+  'CD_HA_HTTU',
+  'CD_HD_HTTU',
+  'CD_HAFT_WITHOUT_HA',
+  'CD_ASID_ASID16',
+  'CD_TG_RESERVED',
+  'CD_TG_UNSUPPORTED',
+  'CD_TSZ_RANGE',
+  'CD_TTB_IPS',
+  'CD_TTB_ABOVE_48',
+] as const;
 export type IllegalId = (typeof STE_ILLEGAL_IDS)[number] | (typeof CD_ILLEGAL_IDS)[number];
 
 /** Why a structure is ILLEGAL: the stable id and the values that made it so. */
@@ -90,7 +136,8 @@ export function steIllegal(ste: FieldValues, p: SmmuProfile): IllegalReason | un
     }
     const limit = s2 ? profileIas(p) : p.oas;
     const ptr = ste['S1ContextPtr'] ?? 0n;
-    if (ptr >> BigInt(limit) !== 0n) return ill('STE_S1CONTEXTPTR_RANGE', `S1ContextPtr 0x${ptr.toString(16)} is outside the ${s2 ? 'IAS' : 'OAS'} (${limit} bits)`);
+    if (ptr >> BigInt(limit) !== 0n)
+      return ill('STE_S1CONTEXTPTR_RANGE', `S1ContextPtr 0x${ptr.toString(16)} is outside the ${s2 ? 'IAS' : 'OAS'} (${limit} bits)`);
   }
   if (s2) {
     const s2s = n(ste, 'S2S');
@@ -99,7 +146,8 @@ export function steIllegal(ste: FieldValues, p: SmmuProfile): IllegalReason | un
     const aa64 = n(ste, 'S2AA64');
     if (aa64 === 1 && (p.ttf & 2) === 0) return ill('STE_S2AA64_NO_AARCH64', 'S2AA64=1 but IDR0.TTF lacks AArch64');
     if (aa64 === 0 && (p.ttf & 1) === 0) return ill('STE_S2AA64_NO_AARCH32', 'S2AA64=0 but IDR0.TTF lacks AArch32');
-    if ((n(ste, 'S2HA') === 1 || n(ste, 'S2HD') === 1) && (aa64 === 0 || p.httu === 0)) return ill('STE_S2HA_S2HD_HTTU', 'S2HA/S2HD=1 but IDR0.HTTU=0 or an AArch32 stage 2');
+    if ((n(ste, 'S2HA') === 1 || n(ste, 'S2HD') === 1) && (aa64 === 0 || p.httu === 0))
+      return ill('STE_S2HA_S2HD_HTTU', 'S2HA/S2HD=1 but IDR0.HTTU=0 or an AArch32 stage 2');
     if (n(ste, 'S2HD') === 1 && p.httu === 1) return ill('STE_S2HD_AF_ONLY', 'S2HD=1 but IDR0.HTTU=0b01 (Access flag only)');
     // S2HAFT is RES0 (not checked) unless HTTU=0b11.
     if (n(ste, 'S2HAFT') === 1 && n(ste, 'S2HA') === 0 && p.httu === 3) return ill('STE_S2HAFT_WITHOUT_S2HA', 'S2HAFT=1 with S2HA=0');
@@ -112,7 +160,8 @@ export function steIllegal(ste: FieldValues, p: SmmuProfile): IllegalReason | un
     const ps = effectivePs(p, ste['S2PS'] ?? 0n);
     const ttb = ste['S2TTB'] ?? 0n;
     if (ttb >> BigInt(ps) !== 0n) return ill('STE_S2TTB_S2PS', `S2TTB 0x${ttb.toString(16)} is outside the effective S2PS (${ps} bits)`);
-    if (tg !== 65536 && !ds && ttb >> 48n !== 0n) return ill('STE_S2TTB_ABOVE_48', `S2TTB 0x${ttb.toString(16)} is above 48 bits with a ${tg / 1024}KB granule and S2DS=0`);
+    if (tg !== 65536 && !ds && ttb >> 48n !== 0n)
+      return ill('STE_S2TTB_ABOVE_48', `S2TTB 0x${ttb.toString(16)} is above 48 bits with a ${tg / 1024}KB granule and S2DS=0`);
     const ias = profileIas(p);
     const maxIpa = ias > 48 && !(tg === 65536 || ds) ? 48 : ias;
     const t0sz = n(ste, 'S2T0SZ');
@@ -121,10 +170,13 @@ export function steIllegal(ste: FieldValues, p: SmmuProfile): IllegalReason | un
     if (t0sz < minT0sz || t0sz > maxT0sz) return ill('STE_S2T0SZ_RANGE', `S2T0SZ=${t0sz} outside [${minT0sz}, ${maxT0sz}]`);
     const sl0 = n(ste, 'S2SL0');
     const start = s2StartLevel(tg, sl0, n(ste, 'S2SL0_2'));
-    if (start === undefined || (tg === 65536 && sl0 === 3) || (tg === 16384 && sl0 === 3 && !ds)) return ill('STE_S2SL0_RESERVED', `S2SL0=${sl0} is reserved for a ${tg / 1024}KB granule`);
-    if (s2Inconsistent(tg, t0sz, start)) return ill('STE_S2SL0_INCONSISTENT', `S2SL0=${sl0} (start level ${start}) is inconsistent with S2T0SZ=${t0sz} and a ${tg / 1024}KB granule`);
+    if (start === undefined || (tg === 65536 && sl0 === 3) || (tg === 16384 && sl0 === 3 && !ds))
+      return ill('STE_S2SL0_RESERVED', `S2SL0=${sl0} is reserved for a ${tg / 1024}KB granule`);
+    if (s2Inconsistent(tg, t0sz, start))
+      return ill('STE_S2SL0_INCONSISTENT', `S2SL0=${sl0} (start level ${start}) is inconsistent with S2T0SZ=${t0sz} and a ${tg / 1024}KB granule`);
     const endi = n(ste, 'S2ENDI');
-    if ((p.ttendian === 2 && endi === 1) || (p.ttendian === 3 && endi === 0)) return ill('STE_S2ENDI_TTENDIAN', `S2ENDI=${endi} not supported by IDR0.TTENDIAN`);
+    if ((p.ttendian === 2 && endi === 1) || (p.ttendian === 3 && endi === 0))
+      return ill('STE_S2ENDI_TTENDIAN', `S2ENDI=${endi} not supported by IDR0.TTENDIAN`);
   }
   // S2VMID is used (IgnoreSTES2VMID false) by stage-2 STEs and by stage-1-only EL1 streams on
   // an SMMU with stage 2 (§5.2.2).
@@ -160,10 +212,12 @@ export function cdIllegal(cd: FieldValues, ctx: CdCheckContext, p: SmmuProfile):
   if (p.termModel && n(cd, 'A') === 0) return ill('CD_A_TERM_MODEL', 'CD.A=0 with IDR0.TERM_MODEL=1');
   const { h0, h1 } = cdHalves(cd, ctx.world);
   const endi = n(cd, 'ENDI');
-  if ((h0 || h1) && ((p.ttendian === 2 && endi === 1) || (p.ttendian === 3 && endi === 0))) return ill('CD_ENDI_TTENDIAN', `CD.ENDI=${endi} not supported by IDR0.TTENDIAN`);
+  if ((h0 || h1) && ((p.ttendian === 2 && endi === 1) || (p.ttendian === 3 && endi === 0)))
+    return ill('CD_ENDI_TTENDIAN', `CD.ENDI=${endi} not supported by IDR0.TTENDIAN`);
   const aa64 = n(cd, 'AA64');
   if (aa64 === 0 && ((p.ttf & 1) === 0 || ctx.world === 'EL2-E2H')) return ill('CD_AA64_NO_AARCH32', 'CD.AA64=0 but AArch32 tables are not supported here');
-  if (aa64 === 1 && ((p.ttf & 2) === 0 || (ctx.s2 && n(ctx.ste, 'S2AA64') === 0))) return ill('CD_AA64_NO_AARCH64', 'CD.AA64=1 but AArch64 tables are not supported here');
+  if (aa64 === 1 && ((p.ttf & 2) === 0 || (ctx.s2 && n(ctx.ste, 'S2AA64') === 0)))
+    return ill('CD_AA64_NO_AARCH64', 'CD.AA64=1 but AArch64 tables are not supported here');
   if (n(cd, 'HA') === 1 && p.httu < 1) return ill('CD_HA_HTTU', 'CD.HA=1 but IDR0.HTTU=0');
   if (n(cd, 'HD') === 1 && p.httu < 2) return ill('CD_HD_HTTU', 'CD.HD=1 but IDR0.HTTU<0b10');
   // CD.HAFT is RES0 (not checked) unless HTTU=0b11 (§5.4 HAFT).
@@ -175,7 +229,8 @@ export function cdIllegal(cd: FieldValues, ctx: CdCheckContext, p: SmmuProfile):
   for (const half of [0, 1] as const) {
     if (half === 0 ? !h0 : !h1) continue;
     const tgField = n(cd, `TG${half}`);
-    const tg = half === 0 ? ({ 0: 4096, 1: 65536, 2: 16384 } as Record<number, number>)[tgField] : ({ 1: 16384, 2: 4096, 3: 65536 } as Record<number, number>)[tgField];
+    const tg =
+      half === 0 ? ({ 0: 4096, 1: 65536, 2: 16384 } as Record<number, number>)[tgField] : ({ 1: 16384, 2: 4096, 3: 65536 } as Record<number, number>)[tgField];
     if (tg === undefined) return ill('CD_TG_RESERVED', `CD.TG${half}=0b${tgField.toString(2).padStart(2, '0')} is reserved`);
     if (!granuleSupported(p, tg)) return ill('CD_TG_UNSUPPORTED', `CD.TG${half} selects a ${tg / 1024}KB granule the SMMU does not support`);
     const tsz = n(cd, `T${half}SZ`);
@@ -184,7 +239,8 @@ export function cdIllegal(cd: FieldValues, ctx: CdCheckContext, p: SmmuProfile):
     if (tsz < minTsz || tsz > maxTsz) return ill('CD_TSZ_RANGE', `CD.T${half}SZ=${tsz} outside [${minTsz}, ${maxTsz}]`);
     const ttb = cd[`TTB${half}`] ?? 0n;
     if (ttb >> BigInt(ips) !== 0n) return ill('CD_TTB_IPS', `CD.TTB${half} 0x${ttb.toString(16)} is outside the effective IPS (${ips} bits)`);
-    if (tg !== 65536 && !ds && ttb >> 48n !== 0n) return ill('CD_TTB_ABOVE_48', `CD.TTB${half} 0x${ttb.toString(16)} is above 48 bits with a ${tg / 1024}KB granule and DS=0`);
+    if (tg !== 65536 && !ds && ttb >> 48n !== 0n)
+      return ill('CD_TTB_ABOVE_48', `CD.TTB${half} 0x${ttb.toString(16)} is above 48 bits with a ${tg / 1024}KB granule and DS=0`);
   }
   return undefined;
 }

@@ -79,7 +79,11 @@ t.test('C_BAD_STE: every ILLEGAL STE condition (errata B.1)', (t) => {
     installSte(k.dev, 1, ste);
     expectEvent(t, k, req(1), 'C_BAD_STE', { StreamID: 1 }, what, id);
   }
-  t.same(STE_ILLEGAL_IDS.filter((id) => !badSte.some((c) => c[1] === id)), [], 'every STE ILLEGAL rule has a case');
+  t.same(
+    STE_ILLEGAL_IDS.filter((id) => !badSte.some((c) => c[1] === id)),
+    [],
+    'every STE ILLEGAL rule has a case',
+  );
   t.end();
 });
 
@@ -115,7 +119,14 @@ t.test('bypass with input above OAS: F_ADDR_SIZE S2=0 CLASS=IN (errata B.8)', (t
   const k = mkKit();
   installSte(k.dev, 1, STE.encode({ V: 1, Config: 4 }));
   t.same(k.dev.transaction(req(1, { iova: 0xffff_0000n })), { kind: 'translated', pa: 0xffff_0000n, stages: 'bypass' });
-  expectEvent(t, k, req(1, { iova: 1n << 48n, access: 'write' }), 'F_ADDR_SIZE', { StreamID: 1, InputAddr: 1n << 48n, RnW: 0, S2: 0, CLASS: 2 }, 'bypass above OAS');
+  expectEvent(
+    t,
+    k,
+    req(1, { iova: 1n << 48n, access: 'write' }),
+    'F_ADDR_SIZE',
+    { StreamID: 1, InputAddr: 1n << 48n, RnW: 0, S2: 0, CLASS: 2 },
+    'bypass above OAS',
+  );
   t.end();
 });
 
@@ -124,7 +135,7 @@ t.test('SMMUEN=0: GBPA abort or bypass, no events', (t) => {
   const cr0 = k.dev.readReg(REG.CR0);
   k.dev.writeReg(REG.CR0, one(CR0.encode({ SMMUEN: 0 }, [cr0])));
   t.same(k.dev.transaction(req(7)), { kind: 'translated', pa: 0x1000n, stages: 'bypass' });
-  k.dev.writeReg(REG.GBPA, (1n << 20n)); // UPDATE=0: ignored
+  k.dev.writeReg(REG.GBPA, 1n << 20n); // UPDATE=0: ignored
   t.equal(k.dev.readReg(REG.GBPA), 0n, 'GBPA write without UPDATE is ignored');
   k.dev.writeReg(REG.GBPA, (1n << 31n) | (1n << 20n));
   t.equal(k.dev.readReg(REG.GBPA), 1n << 20n, 'UPDATE completes at once and reads 0');
@@ -174,7 +185,11 @@ t.test('C_BAD_CD: every ILLEGAL CD condition (errata B.2)', (t) => {
     const k = s1Kit({ profile, ste, cd });
     expectEvent(t, k, req(1), 'C_BAD_CD', { StreamID: 1, SSV: 0 }, what, id);
   }
-  t.same(CD_ILLEGAL_IDS.filter((id) => !badCd.some((c) => c[1] === id)), [], 'every CD ILLEGAL rule has a case');
+  t.same(
+    CD_ILLEGAL_IDS.filter((id) => !badCd.some((c) => c[1] === id)),
+    [],
+    'every CD ILLEGAL rule has a case',
+  );
   const ok = s1Kit({ cd: { EPD1: 1, TG1: 0, T1SZ: 50 } });
   t.equal(ok.dev.transaction(req(1)).kind, 'translated', 'a disabled half (EPD1=1) is not checked');
   const ipsMax = s1Kit({ cd: { IPS: 7 } });
@@ -328,8 +343,14 @@ t.test('nested CD fetch through stage 2: S2 fault → S2=1 CLASS=CD IPA=CD addre
     const cdIpa = 0x4000_2040n; // not mapped at stage 2
     installSte(k.dev, 1, steNested(s2root, { S1ContextPtr: cdIpa, S2R: s2r }));
     if (s2r === 1) {
-      expectEvent(t, k, req(1, { iova: 0x1234n, access: 'write' }), 'F_TRANSLATION',
-        { StreamID: 1, SSV: 0, S2: 1, CLASS: 0, IPA: 0x4000_2000n, InputAddr: 0x1234n, RnW: 0 }, 'S2 translation fault on the CD IPA');
+      expectEvent(
+        t,
+        k,
+        req(1, { iova: 0x1234n, access: 'write' }),
+        'F_TRANSLATION',
+        { StreamID: 1, SSV: 0, S2: 1, CLASS: 0, IPA: 0x4000_2000n, InputAddr: 0x1234n, RnW: 0 },
+        'S2 translation fault on the CD IPA',
+      );
     } else {
       const r = k.dev.transaction(req(1));
       t.same(r.kind === 'aborted' && [r.event, r.recorded], ['F_TRANSLATION', false], 'S2R=0: aborted, not recorded');
@@ -356,16 +377,44 @@ t.test('event priority: C_BAD_STE before C_BAD_SUBSTREAMID; C_BAD_SUBSTREAMID be
 
 t.test('PRIVCFG/INSTCFG overrides: events report post-override PnU/InD; InD=0 on writes (errata B.7, row 26)', (t) => {
   const k = s1Kit({ ste: { PRIVCFG: 3, INSTCFG: 3 } });
-  expectEvent(t, k, req(1, { iova: 0x7000n }), 'F_TRANSLATION', { StreamID: 1, SSV: 0, PnU: 1, InD: 1, RnW: 1, CLASS: 2, InputAddr: 0x7000n }, 'read → privileged instruction');
-  expectEvent(t, k, req(1, { iova: 0x7000n, access: 'write' }), 'F_TRANSLATION', { StreamID: 1, SSV: 0, PnU: 1, InD: 0, RnW: 0, CLASS: 2, InputAddr: 0x7000n }, 'write: InD forced 0');
+  expectEvent(
+    t,
+    k,
+    req(1, { iova: 0x7000n }),
+    'F_TRANSLATION',
+    { StreamID: 1, SSV: 0, PnU: 1, InD: 1, RnW: 1, CLASS: 2, InputAddr: 0x7000n },
+    'read → privileged instruction',
+  );
+  expectEvent(
+    t,
+    k,
+    req(1, { iova: 0x7000n, access: 'write' }),
+    'F_TRANSLATION',
+    { StreamID: 1, SSV: 0, PnU: 1, InD: 0, RnW: 0, CLASS: 2, InputAddr: 0x7000n },
+    'write: InD forced 0',
+  );
   const k2 = s1Kit({ ste: { PRIVCFG: 2, INSTCFG: 2 } });
-  expectEvent(t, k2, req(1, { iova: 0x7000n, access: 'exec', privileged: true }), 'F_TRANSLATION', { StreamID: 1, SSV: 0, PnU: 0, InD: 0, RnW: 1, CLASS: 2, InputAddr: 0x7000n }, 'exec → unprivileged data');
+  expectEvent(
+    t,
+    k2,
+    req(1, { iova: 0x7000n, access: 'exec', privileged: true }),
+    'F_TRANSLATION',
+    { StreamID: 1, SSV: 0, PnU: 0, InD: 0, RnW: 1, CLASS: 2, InputAddr: 0x7000n },
+    'exec → unprivileged data',
+  );
   t.end();
 });
 
 t.test('§5.2 PRIVCFG/INSTCFG are RES0 without IDR1.ATTR_PERMS_OVR: the incoming PnU/InD are used', (t) => {
   const k = s1Kit({ profile: { attrPermsOvr: false }, ste: { PRIVCFG: 3, INSTCFG: 3 } });
-  expectEvent(t, k, req(1, { iova: 0x7000n }), 'F_TRANSLATION', { StreamID: 1, SSV: 0, PnU: 0, InD: 0, RnW: 1, CLASS: 2, InputAddr: 0x7000n }, 'overrides ignored');
+  expectEvent(
+    t,
+    k,
+    req(1, { iova: 0x7000n }),
+    'F_TRANSLATION',
+    { StreamID: 1, SSV: 0, PnU: 0, InD: 0, RnW: 1, CLASS: 2, InputAddr: 0x7000n },
+    'overrides ignored',
+  );
   t.end();
 });
 
@@ -417,7 +466,14 @@ t.test('nested: stage-2 walk abort on the CD fetch → F_WALK_EABT S2=1 CLASS=CD
   const s2root = table(k.alloc);
   k.mem.write64(s2root + 8n, 0x7a00_0000n | 3n); // S2 L1[1] → unbacked L2 table
   installSte(k.dev, 1, steNested(s2root, { S1ContextPtr: 0x4000_0000n }));
-  expectEvent(t, k, req(1), 'F_WALK_EABT', { StreamID: 1, SSV: 0, S2: 1, CLASS: 0, RnW: 1, InputAddr: 0x1000n, FetchAddr: 0x7a00_0000n + 8n * 0n }, 'S2 walk abort');
+  expectEvent(
+    t,
+    k,
+    req(1),
+    'F_WALK_EABT',
+    { StreamID: 1, SSV: 0, S2: 1, CLASS: 0, RnW: 1, InputAddr: 0x1000n, FetchAddr: 0x7a00_0000n + 8n * 0n },
+    'S2 walk abort',
+  );
   // 2-level CD table in IPA space: L1CD at IPA 0x4800_0000 (mapped), L2 at IPA 0x4900_0000 (not mapped).
   const k2 = mkKit();
   const s2 = table(k2.alloc);
@@ -425,7 +481,14 @@ t.test('nested: stage-2 walk abort on the CD fetch → F_WALK_EABT S2=1 CLASS=CD
   mapPage(k2.mem, k2.alloc, s2, 0x4800_0000n, l1, 2);
   k2.mem.write64(l1, one(L1CD.encode({ V: 1, L2Ptr: 0x4900_0000n })));
   installSte(k2.dev, 1, steNested(s2, { S1ContextPtr: 0x4800_0000n, S1CDMax: 6, S1Fmt: 1 }));
-  expectEvent(t, k2, req(1, { ssid: 3 }), 'F_TRANSLATION', { StreamID: 1, SSV: 1, SubstreamID: 3, S2: 1, CLASS: 0, RnW: 1, InputAddr: 0x1000n, IPA: 0x4900_0000n }, 'L1CD read via S2; L2 CD IPA unmapped');
+  expectEvent(
+    t,
+    k2,
+    req(1, { ssid: 3 }),
+    'F_TRANSLATION',
+    { StreamID: 1, SSV: 1, SubstreamID: 3, S2: 1, CLASS: 0, RnW: 1, InputAddr: 0x1000n, IPA: 0x4900_0000n },
+    'L1CD read via S2; L2 CD IPA unmapped',
+  );
   t.end();
 });
 

@@ -179,7 +179,8 @@ export function resolveConfig(ctx: ConfigContext, sid: number, ssid: number | un
       if (s1dss === 0 || s1dss === 3) return fault('F_STREAM_DISABLED', { StreamID: sid }, 'no SubstreamID and S1DSS=terminate');
       if (s1dss === 1) return { kind: 'translate', ste, cd: undefined, world };
     } else {
-      if (s1dss === 2 && ssid === 0) return fault('F_STREAM_DISABLED', { StreamID: sid }, 'SubstreamID 0 with S1DSS=SUBSTREAM0 (CD 0 is reserved for non-substream traffic)');
+      if (s1dss === 2 && ssid === 0)
+        return fault('F_STREAM_DISABLED', { StreamID: sid }, 'SubstreamID 0 with S1DSS=SUBSTREAM0 (CD 0 is reserved for non-substream traffic)');
       cdIndex = ssid;
     }
   }
@@ -201,7 +202,12 @@ export function cdSplit(s1fmt: number): number | undefined {
 }
 
 function fetchCd(
-  ctx: ConfigContext, sid: number, ssid: number | undefined, ste: FieldValues, cdmax: number, index: number,
+  ctx: ConfigContext,
+  sid: number,
+  ssid: number | undefined,
+  ste: FieldValues,
+  cdmax: number,
+  index: number,
 ): { cd: FieldValues; raw: bigint[] } | { out: ConfigOutcome } {
   const cached = ctx.cache.getCd(sid, index);
   if (cached !== undefined) return { cd: CD.decode(cached), raw: cached };
@@ -253,8 +259,21 @@ function fetchCd(
 function cdS2Fault(f: TranslationFault, hdr: FieldInput, ipa: bigint, ste: FieldValues): ConfigOutcome {
   const fields: FieldInput = { ...hdr, S2: 1, CLASS: 0 };
   if (f.type === 'F_WALK_EABT') {
-    return { kind: 'fault', event: { name: 'F_WALK_EABT', fields: { ...fields, FetchAddr: (f.fetchAddr ?? 0n) & ~7n }, reason: 'stage-2 walk abort on CD fetch', record: true, s2Fault: f, ste } };
+    return {
+      kind: 'fault',
+      event: {
+        name: 'F_WALK_EABT',
+        fields: { ...fields, FetchAddr: (f.fetchAddr ?? 0n) & ~7n },
+        reason: 'stage-2 walk abort on CD fetch',
+        record: true,
+        s2Fault: f,
+        ste,
+      },
+    };
   }
   const withIpa: FieldInput = { ...fields, IPA: ipa & ~0xfffn };
-  return { kind: 'fault', event: { name: f.type, fields: withIpa, reason: `stage-2 ${f.type} on CD fetch at IPA 0x${ipa.toString(16)}`, record: true, s2Fault: f, ste } };
+  return {
+    kind: 'fault',
+    event: { name: f.type, fields: withIpa, reason: `stage-2 ${f.type} on CD fetch at IPA 0x${ipa.toString(16)}`, record: true, s2Fault: f, ste },
+  };
 }

@@ -64,7 +64,12 @@ t.test('STE.S2R=0 suppresses stage-2 fault records; S2R=1 records S2=1 CLASS=IN 
     const ev = events(k.dev);
     t.equal(ev.length, s2r);
     if (s2r === 1) {
-      t.same(ev[0]?.fields, eventInfo('F_TRANSLATION').codec.decode(encodeEvent('F_TRANSLATION', { StreamID: 2, RnW: 1, S2: 1, CLASS: 2, InputAddr: 0x4000_5010n, IPA: 0x4000_5000n })));
+      t.same(
+        ev[0]?.fields,
+        eventInfo('F_TRANSLATION').codec.decode(
+          encodeEvent('F_TRANSLATION', { StreamID: 2, RnW: 1, S2: 1, CLASS: 2, InputAddr: 0x4000_5010n, IPA: 0x4000_5000n }),
+        ),
+      );
     }
   }
   t.end();
@@ -100,7 +105,10 @@ t.test('§3.4: stage 1 bypassed (STE.Config=0b110): an input above the IAS recor
   t.same(r.kind === 'aborted' && [r.event, r.recorded], ['F_ADDR_SIZE', true]);
   const got = events(k.dev);
   t.equal(got.length, 1);
-  t.same(got[0]?.fields, eventInfo('F_ADDR_SIZE').codec.decode(encodeEvent('F_ADDR_SIZE', { StreamID: 0x20, SSV: 0, S2: 0, CLASS: 2, RnW: 1, InputAddr: iova })));
+  t.same(
+    got[0]?.fields,
+    eventInfo('F_ADDR_SIZE').codec.decode(encodeEvent('F_ADDR_SIZE', { StreamID: 0x20, SSV: 0, S2: 0, CLASS: 2, RnW: 1, InputAddr: iova })),
+  );
   // STE.S2R=0 does not gate it either: it is a stage-1 fault.
   installSte(k.dev, 0x21, steS2(root, { S2R: 0 }));
   const q = k.dev.transaction({ sid: 0x21, iova, access: 'read' });

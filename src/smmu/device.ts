@@ -85,7 +85,14 @@ export class SmmuDevice implements CommandSink, CommandTarget {
       regs: this.regs,
       mem: this.mem,
       cache: this.cfgCache,
-      s2Fetch: (ste, ipa) => translateS2Fetch(this.#env(undefined), buildS2Context(ste, this.profile), ipa, { iova: ipa, read: true, write: false, instruction: false, privileged: false }, 'CD'),
+      s2Fetch: (ste, ipa) =>
+        translateS2Fetch(
+          this.#env(undefined),
+          buildS2Context(ste, this.profile),
+          ipa,
+          { iova: ipa, read: true, write: false, instruction: false, privileged: false },
+          'CD',
+        ),
     };
   }
 
@@ -136,7 +143,9 @@ export class SmmuDevice implements CommandSink, CommandTarget {
   }
 
   /** Stalled transactions still waiting for a writable event queue to record their fault. */
-  get unrecordedStalls(): number { return this.#unrecorded.length; }
+  get unrecordedStalls(): number {
+    return this.#unrecorded.length;
+  }
 
   transaction(req: TransactionRequest): TransactionResult {
     if (!this.regs.cr0('SMMUEN')) {
@@ -144,7 +153,8 @@ export class SmmuDevice implements CommandSink, CommandTarget {
       if (GBPA.get([this.regs.get(REG.GBPA)], 'ABORT') === 1n) return { kind: 'aborted', silent: true, reason: 'SMMUEN=0 and GBPA.ABORT=1' };
       const pa = BigInt.asUintN(64, req.iova);
       // An input above the OAS is aborted without an event (§3.4).
-      if (pa >> BigInt(this.profile.oas) !== 0n) return { kind: 'aborted', silent: true, reason: `SMMUEN=0 bypass input above the ${this.profile.oas}-bit OAS` };
+      if (pa >> BigInt(this.profile.oas) !== 0n)
+        return { kind: 'aborted', silent: true, reason: `SMMUEN=0 bypass input above the ${this.profile.oas}-bit OAS` };
       return { kind: 'translated', pa, stages: 'bypass' };
     }
     const cfg = resolveConfig(this.#ctx, req.sid, req.ssid);

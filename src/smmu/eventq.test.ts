@@ -14,10 +14,17 @@ t.test('emulator-models §7.1: event queue full: N+k faults → N records, OVFLG
   for (let i = 0; i < 7; i++) k.dev.transaction({ sid: 10 + i, iova: 0n, access: 'read' });
   t.equal(ovflg(k), 1n, 'OVFLG toggled');
   t.equal(k.dev.readReg(REG.GERROR), 0n, 'no GERROR (QEMU sets EVENTQ_ABT_ERR here, a deviation)');
-  t.same(k.dev.eventq.log.map((l) => l.outcome), ['written', 'written', 'written', 'written', 'discarded-overflow', 'discarded-overflow', 'discarded-overflow']);
+  t.same(
+    k.dev.eventq.log.map((l) => l.outcome),
+    ['written', 'written', 'written', 'written', 'discarded-overflow', 'discarded-overflow', 'discarded-overflow'],
+  );
   const got = events(k.dev);
   t.equal(got.length, 4, 'N records');
-  t.same(got.map((e) => [e.name, Number(e.fields['StreamID'])]), [10, 11, 12, 13].map((s) => ['C_BAD_STE', s]), 'the first N, in order');
+  t.same(
+    got.map((e) => [e.name, Number(e.fields['StreamID'])]),
+    [10, 11, 12, 13].map((s) => ['C_BAD_STE', s]),
+    'the first N, in order',
+  );
   t.equal(ovflg(k), 1n, 'still pending: only one toggle for the whole overflow');
   t.end();
 });
@@ -64,8 +71,14 @@ t.test('records are written in order, whole (never split), at the ring slots', (
   for (let round = 0; round < 3; round++) {
     for (let i = 0; i < 3; i++) k.dev.eventq.record(rec(round * 3 + i, BigInt(0x1000 * i)));
     const got = events(k.dev);
-    t.same(got.map((e) => Number(e.fields['StreamID'])), [0, 1, 2].map((i) => round * 3 + i));
-    t.same(got.map((e) => e.fields['InputAddr']), [0n, 0x1000n, 0x2000n]);
+    t.same(
+      got.map((e) => Number(e.fields['StreamID'])),
+      [0, 1, 2].map((i) => round * 3 + i),
+    );
+    t.same(
+      got.map((e) => e.fields['InputAddr']),
+      [0n, 0x1000n, 0x2000n],
+    );
   }
   t.end();
 });
@@ -136,7 +149,13 @@ t.test('§6.3.18: an aborted event-queue MSI activates GERROR.MSI_EVENTQ_ABT_ERR
   t.equal(k.dev.eventq.record(rec(1)), 'written', 'the record itself is written');
   t.equal(GERROR.get([k.dev.readReg(REG.GERROR)], 'MSI_EVENTQ_ABT_ERR'), 1n);
   t.equal(k.mem.read64(gtarget), 0x55n, 'GERROR MSI written');
-  t.same(k.dev.msis.map((m) => [m.source, m.aborted]), [['eventq', true], ['gerror', false]]);
+  t.same(
+    k.dev.msis.map((m) => [m.source, m.aborted]),
+    [
+      ['eventq', true],
+      ['gerror', false],
+    ],
+  );
   // An aborted GERROR MSI activates MSI_GERROR_ABT_ERR and is not signalled again.
   const g = mkKit();
   g.dev.writeReg(REG.IRQ_CTRL, 0n);
@@ -146,6 +165,9 @@ t.test('§6.3.18: an aborted event-queue MSI activates GERROR.MSI_EVENTQ_ABT_ERR
   g.dev.eventq.record(rec(1));
   t.equal(GERROR.get([g.dev.readReg(REG.GERROR)], 'EVENTQ_ABT_ERR'), 1n);
   t.equal(GERROR.get([g.dev.readReg(REG.GERROR)], 'MSI_GERROR_ABT_ERR'), 1n);
-  t.same(g.dev.msis.map((m) => [m.source, m.aborted]), [['gerror', true]]);
+  t.same(
+    g.dev.msis.map((m) => [m.source, m.aborted]),
+    [['gerror', true]],
+  );
   t.end();
 });

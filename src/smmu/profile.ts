@@ -16,12 +16,41 @@ import type { SmmuProfile } from './profile-type.ts';
 
 export const DEFAULT_PROFILE: SmmuProfile = {
   name: 'smmuv3.2-nesting',
-  s1p: true, s2p: true, ttf: 2, cohacc: true, btm: false, httu: 0, hyp: true, ats: true, asid16: true,
-  msi: true, sev: true, pri: false, vmid16: true, cd2l: true, ttendian: 0, stallModel: 0, termModel: false, stLevel: 1,
-  sidSize: 16, ssidSize: 20, priqs: 0, eventqs: 19, cmdqs: 19, attrTypesOvr: true, attrPermsOvr: true,
+  s1p: true,
+  s2p: true,
+  ttf: 2,
+  cohacc: true,
+  btm: false,
+  httu: 0,
+  hyp: true,
+  ats: true,
+  asid16: true,
+  msi: true,
+  sev: true,
+  pri: false,
+  vmid16: true,
+  cd2l: true,
+  ttendian: 0,
+  stallModel: 0,
+  termModel: false,
+  stLevel: 1,
+  sidSize: 16,
+  ssidSize: 20,
+  priqs: 0,
+  eventqs: 19,
+  cmdqs: 19,
+  attrTypesOvr: true,
+  attrPermsOvr: true,
   // BBML level 1: SMMUv3.2 requires BBML 0b01 or 0b10 (§6.3.4)
-  ril: true, fwb: true, stt: false, bbml: 1,
-  oas: 48, granules: ['4k', '16k', '64k'], ds: false, vax: 0, stallMax: 64,
+  ril: true,
+  fwb: true,
+  stt: false,
+  bbml: 1,
+  oas: 48,
+  granules: ['4k', '16k', '64k'],
+  ds: false,
+  vax: 0,
+  stallMax: 64,
   iidr: { implementer: 0x43b, revision: 0, variant: 0, productId: 0x5c3 },
   aidr: { major: 0, minor: 2 },
   cmdRes0: 'ill',
@@ -63,14 +92,27 @@ export function profileIas(p: SmmuProfile): number {
 }
 
 export interface IdRegs {
-  idr0: bigint; idr1: bigint; idr2: bigint; idr3: bigint; idr4: bigint; idr5: bigint; iidr: bigint; aidr: bigint;
+  idr0: bigint;
+  idr1: bigint;
+  idr2: bigint;
+  idr3: bigint;
+  idr4: bigint;
+  idr5: bigint;
+  iidr: bigint;
+  aidr: bigint;
 }
 
 /** Raw ID register values for the profile (what hw_info hands to userspace), from the field table. */
 export function profileToIdRegs(p: SmmuProfile): IdRegs {
   const one = (c: { encode(v: Record<string, number>): bigint[] }, reg: IdRegName): bigint => c.encode(registerFields(p, reg))[0] ?? 0n;
   return {
-    idr0: one(IDR0, 'IDR0'), idr1: one(IDR1, 'IDR1'), idr2: IDR2.encode({})[0] ?? 0n, idr3: one(IDR3, 'IDR3'),
-    idr4: IDR4.encode({})[0] ?? 0n, idr5: one(IDR5, 'IDR5'), iidr: one(IIDR, 'IIDR'), aidr: one(AIDR, 'AIDR'),
+    idr0: one(IDR0, 'IDR0'),
+    idr1: one(IDR1, 'IDR1'),
+    idr2: IDR2.encode({})[0] ?? 0n,
+    idr3: one(IDR3, 'IDR3'),
+    idr4: IDR4.encode({})[0] ?? 0n,
+    idr5: one(IDR5, 'IDR5'),
+    iidr: one(IIDR, 'IIDR'),
+    aidr: one(AIDR, 'AIDR'),
   };
 }

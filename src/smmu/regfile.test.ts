@@ -13,7 +13,21 @@ t.test('profileToIdRegs: the default profile advertises a nesting-capable SMMUv3
   const id = profileToIdRegs(DEFAULT_PROFILE);
   const i0 = IDR0.decode([id.idr0]);
   t.same(
-    [i0['S1P'], i0['S2P'], i0['TTF'], i0['ASID16'], i0['VMID16'], i0['CD2L'], i0['ST_LEVEL'], i0['HYP'], i0['ATS'], i0['MSI'], i0['SEV'], i0['STALL_MODEL'], i0['PRI']],
+    [
+      i0['S1P'],
+      i0['S2P'],
+      i0['TTF'],
+      i0['ASID16'],
+      i0['VMID16'],
+      i0['CD2L'],
+      i0['ST_LEVEL'],
+      i0['HYP'],
+      i0['ATS'],
+      i0['MSI'],
+      i0['SEV'],
+      i0['STALL_MODEL'],
+      i0['PRI'],
+    ],
     [1n, 1n, 2n, 1n, 1n, 1n, 1n, 1n, 1n, 1n, 1n, 0n, 0n],
   );
   const i1 = IDR1.decode([id.idr1]);
@@ -74,7 +88,10 @@ t.test('bootSmmu: linear and 2-level bring-up, CR0ACK handshake, initial invalid
     const info = bootSmmu(dev, alloc, { strtab, cmdqLog2: 4, evtqLog2: 4 });
     t.equal(dev.readReg(REG.CR0ACK) & 0xdn, 0xdn, `${strtab}: SMMUEN|EVENTQEN|CMDQEN`);
     t.equal(info.init?.error, 'CERROR_NONE');
-    t.same(info.init?.executed.map((c) => c.name), ['CFGI_STE_RANGE', 'TLBI_EL2_ALL', 'TLBI_NSNH_ALL', 'CMD_SYNC']);
+    t.same(
+      info.init?.executed.map((c) => c.name),
+      ['CFGI_STE_RANGE', 'TLBI_EL2_ALL', 'TLBI_NSNH_ALL', 'CMD_SYNC'],
+    );
     const sid = strtab === 'linear' ? 0x34 : 0x1234;
     const addr = installSte(dev, sid, STE.encode({ V: 1, Config: 4 }));
     t.ok(mem.isBacked(addr));
@@ -91,7 +108,10 @@ t.test('submitCommands: a batch larger than the ring is split into chunks', (t) 
   const mem = new SparseMemory();
   const dev = new SmmuDevice({ mem });
   bootSmmu(dev, new PageAllocator(0x1000_0000n, 0x2000_0000n, mem), { strtab: 'linear', cmdqLog2: 2, evtqLog2: 2 });
-  const r = submitCommands(dev, Array.from({ length: 11 }, (_, i) => encodeCommand('TLBI_NH_ASID', { VMID: 0, ASID: i })));
+  const r = submitCommands(
+    dev,
+    Array.from({ length: 11 }, (_, i) => encodeCommand('TLBI_NH_ASID', { VMID: 0, ASID: i })),
+  );
   t.equal(r.executed.length, 11);
   t.equal(r.error, 'CERROR_NONE');
   t.end();

@@ -20,9 +20,7 @@
  *   (§6.3.29, §6.3.95); GERROR_IRQ_CFG0-2 by GERROR_IRQEN, EVENTQ_IRQ_CFG0-2 by EVENTQ_IRQEN
  *   (§6.3.21-6.3.23, §6.3.30-6.3.32). PRIQ_* and GATOS_* registers are not modelled.
  */
-import {
-  CR0, EVENTQ_CONS_PAGE0, EVENTQ_PROD_PAGE0, GBPA, REG, REG64,
-} from '../arch/registers.ts';
+import { CR0, EVENTQ_CONS_PAGE0, EVENTQ_PROD_PAGE0, GBPA, REG, REG64 } from '../arch/registers.ts';
 import { type SmmuProfile, profileToIdRegs } from './profile.ts';
 
 const M32 = 0xffff_ffffn;
@@ -39,31 +37,69 @@ export function canonicalOffset(offset: number): number {
 }
 
 const WRITABLE = new Set<number>([
-  REG.CR0, REG.CR1, REG.CR2, REG.GBPA, REG.IRQ_CTRL, REG.GERRORN, REG.GERROR_IRQ_CFG0, REG.GERROR_IRQ_CFG1,
-  REG.GERROR_IRQ_CFG2, REG.STRTAB_BASE, REG.STRTAB_BASE_CFG, REG.CMDQ_BASE, REG.CMDQ_PROD, REG.CMDQ_CONS,
-  REG.EVENTQ_BASE, REG.EVENTQ_PROD, REG.EVENTQ_CONS, REG.EVENTQ_IRQ_CFG0, REG.EVENTQ_IRQ_CFG1, REG.EVENTQ_IRQ_CFG2,
+  REG.CR0,
+  REG.CR1,
+  REG.CR2,
+  REG.GBPA,
+  REG.IRQ_CTRL,
+  REG.GERRORN,
+  REG.GERROR_IRQ_CFG0,
+  REG.GERROR_IRQ_CFG1,
+  REG.GERROR_IRQ_CFG2,
+  REG.STRTAB_BASE,
+  REG.STRTAB_BASE_CFG,
+  REG.CMDQ_BASE,
+  REG.CMDQ_PROD,
+  REG.CMDQ_CONS,
+  REG.EVENTQ_BASE,
+  REG.EVENTQ_PROD,
+  REG.EVENTQ_CONS,
+  REG.EVENTQ_IRQ_CFG0,
+  REG.EVENTQ_IRQ_CFG1,
+  REG.EVENTQ_IRQ_CFG2,
 ]);
 
 /** Bits software can set per register (others RES0, stored as zero). */
 function writeMask(offset: number, p: SmmuProfile): bigint {
   const oasMask = (1n << BigInt(p.oas)) - 1n;
   switch (offset) {
-    case REG.CR0: return 0b1101n | (p.pri ? 0b10n : 0n) | (p.ats ? 0b1_0000n : 0n);
-    case REG.CR1: return 0xfffn;
-    case REG.CR2: return 0b110n | (p.hyp ? 1n : 0n) | (p.ats ? 0b1000n : 0n); // E2H is RES0 without IDR0.HYP
-    case REG.GBPA: return 0x801f_3f1fn;
-    case REG.IRQ_CTRL: return 0b101n | (p.pri ? 0b10n : 0n);
-    case REG.GERRORN: return 0x7fdn;
-    case REG.GERROR_IRQ_CFG0: case REG.EVENTQ_IRQ_CFG0: return oasMask & ~3n;
-    case REG.GERROR_IRQ_CFG1: case REG.EVENTQ_IRQ_CFG1: return M32;
-    case REG.GERROR_IRQ_CFG2: case REG.EVENTQ_IRQ_CFG2: return 0x3fn;
-    case REG.STRTAB_BASE: return (oasMask & ~0x3fn) | (1n << 62n);
-    case REG.STRTAB_BASE_CFG: return 0x3_07ffn;
-    case REG.CMDQ_BASE: case REG.EVENTQ_BASE: return (oasMask & ~0x1fn) | 0x1fn | (1n << 62n);
-    case REG.CMDQ_PROD: return 0xf_ffffn;
-    case REG.CMDQ_CONS: return 0x7f0f_ffffn;
-    case REG.EVENTQ_PROD: case REG.EVENTQ_CONS: return 0x800f_ffffn;
-    default: return 0n;
+    case REG.CR0:
+      return 0b1101n | (p.pri ? 0b10n : 0n) | (p.ats ? 0b1_0000n : 0n);
+    case REG.CR1:
+      return 0xfffn;
+    case REG.CR2:
+      return 0b110n | (p.hyp ? 1n : 0n) | (p.ats ? 0b1000n : 0n); // E2H is RES0 without IDR0.HYP
+    case REG.GBPA:
+      return 0x801f_3f1fn;
+    case REG.IRQ_CTRL:
+      return 0b101n | (p.pri ? 0b10n : 0n);
+    case REG.GERRORN:
+      return 0x7fdn;
+    case REG.GERROR_IRQ_CFG0:
+    case REG.EVENTQ_IRQ_CFG0:
+      return oasMask & ~3n;
+    case REG.GERROR_IRQ_CFG1:
+    case REG.EVENTQ_IRQ_CFG1:
+      return M32;
+    case REG.GERROR_IRQ_CFG2:
+    case REG.EVENTQ_IRQ_CFG2:
+      return 0x3fn;
+    case REG.STRTAB_BASE:
+      return (oasMask & ~0x3fn) | (1n << 62n);
+    case REG.STRTAB_BASE_CFG:
+      return 0x3_07ffn;
+    case REG.CMDQ_BASE:
+    case REG.EVENTQ_BASE:
+      return (oasMask & ~0x1fn) | 0x1fn | (1n << 62n);
+    case REG.CMDQ_PROD:
+      return 0xf_ffffn;
+    case REG.CMDQ_CONS:
+      return 0x7f0f_ffffn;
+    case REG.EVENTQ_PROD:
+    case REG.EVENTQ_CONS:
+      return 0x800f_ffffn;
+    default:
+      return 0n;
   }
 }
 
@@ -199,15 +235,27 @@ export class RegFile {
 /** Queue pointer arithmetic for a ring of 2^log2 entries: index bits plus the wrap bit. */
 export class QueuePtr {
   constructor(readonly log2: number) {}
-  get size(): number { return 2 ** this.log2; }
+  get size(): number {
+    return 2 ** this.log2;
+  }
   /** Index + wrap (bits [log2:0]) of a raw PROD/CONS value. */
-  norm(raw: bigint): number { return Number(raw & BigInt(2 * this.size - 1)); }
-  index(raw: bigint): number { return Number(raw & BigInt(this.size - 1)); }
-  wrap(raw: bigint): number { return Number((raw >> BigInt(this.log2)) & 1n); }
-  empty(prod: bigint, cons: bigint): boolean { return this.norm(prod) === this.norm(cons); }
+  norm(raw: bigint): number {
+    return Number(raw & BigInt(2 * this.size - 1));
+  }
+  index(raw: bigint): number {
+    return Number(raw & BigInt(this.size - 1));
+  }
+  wrap(raw: bigint): number {
+    return Number((raw >> BigInt(this.log2)) & 1n);
+  }
+  empty(prod: bigint, cons: bigint): boolean {
+    return this.norm(prod) === this.norm(cons);
+  }
   full(prod: bigint, cons: bigint): boolean {
     return this.index(prod) === this.index(cons) && this.wrap(prod) !== this.wrap(cons);
   }
   /** Next index+wrap value. */
-  inc(raw: bigint): number { return (this.norm(raw) + 1) % (2 * this.size); }
+  inc(raw: bigint): number {
+    return (this.norm(raw) + 1) % (2 * this.size);
+  }
 }

@@ -27,7 +27,10 @@ t.test('a stallable fault with CD.S=1 is held: Stall=1 and a deterministic STAG 
   t.same(k.dev.transaction({ sid: 1, iova: 0x3000n, access: 'write' }), { kind: 'stalled', stag: 1 });
   const ev = events(k.dev);
   t.equal(ev.length, 2);
-  t.same(ev[0]?.fields, eventInfo('F_TRANSLATION').codec.decode(encodeEvent('F_TRANSLATION', { StreamID: 1, Stall: 1, STAG: 0, RnW: 1, CLASS: 2, InputAddr: 0x2000n })));
+  t.same(
+    ev[0]?.fields,
+    eventInfo('F_TRANSLATION').codec.decode(encodeEvent('F_TRANSLATION', { StreamID: 1, Stall: 1, STAG: 0, RnW: 1, CLASS: 2, InputAddr: 0x2000n })),
+  );
   t.equal(ev[1]?.fields['STAG'], 1n);
   t.end();
 });
@@ -63,8 +66,17 @@ t.test('RESUME with no matching (StreamID, STAG) is a no-op; STALL_TERM ends eve
   t.equal(submitCommands(k.dev, [resume(2, 0, 1, 0), resume(1, 9, 1, 0)]).error, 'CERROR_NONE');
   t.equal(k.dev.stallCompletions.length, 0, 'wrong SID / unknown STAG: nothing happens');
   submitCommands(k.dev, [encodeCommand('STALL_TERM', { StreamID: 1 })]);
-  t.same(k.dev.stallCompletions.map((c) => [c.sid, c.stag, c.action, c.result.kind]), [[1, 0, 'stall_term', 'aborted'], [1, 2, 'stall_term', 'aborted']]);
-  t.same(k.dev.stalls.list().map((s) => [s.sid, s.stag]), [[2, 1]]);
+  t.same(
+    k.dev.stallCompletions.map((c) => [c.sid, c.stag, c.action, c.result.kind]),
+    [
+      [1, 0, 'stall_term', 'aborted'],
+      [1, 2, 'stall_term', 'aborted'],
+    ],
+  );
+  t.same(
+    k.dev.stalls.list().map((s) => [s.sid, s.stag]),
+    [[2, 1]],
+  );
   t.end();
 });
 
@@ -98,9 +110,19 @@ t.test('§7.2.1: a stall whose record cannot be written (queue full) stays stall
   t.equal(k.dev.unrecordedStalls, 1);
   t.notOk(k.dev.eventq.overflowPending(), 'stall records never overflow');
   const first = events(k.dev);
-  t.same(first.map((e) => e.fields['STAG']), [0n, 1n]);
-  t.same(k.dev.stallCompletions.map((c) => [c.stag, c.action, c.result]), [[2, 'requeue', { kind: 'stalled', stag: 3 }]], 'retried as new: stalls again with a new STAG');
-  t.same(events(k.dev).map((e) => [e.fields['STAG'], e.fields['InputAddr']]), [[3n, 0x4000n]]);
+  t.same(
+    first.map((e) => e.fields['STAG']),
+    [0n, 1n],
+  );
+  t.same(
+    k.dev.stallCompletions.map((c) => [c.stag, c.action, c.result]),
+    [[2, 'requeue', { kind: 'stalled', stag: 3 }]],
+    'retried as new: stalls again with a new STAG',
+  );
+  t.same(
+    events(k.dev).map((e) => [e.fields['STAG'], e.fields['InputAddr']]),
+    [[3n, 0x4000n]],
+  );
   t.equal(k.dev.unrecordedStalls, 0);
   t.end();
 });
@@ -125,7 +147,10 @@ t.test('§3.12.2.3: a stage-2 Translation fault on a nested CD fetch stalls with
   const r = k.dev.transaction({ sid: 4, iova: 0x1000n, access: 'write' });
   t.same(r, { kind: 'stalled', stag: 0 });
   const ev = events(k.dev);
-  t.same(ev.map((e) => [e.name, e.fields['Stall'], e.fields['STAG'], e.fields['S2'], e.fields['CLASS'], e.fields['IPA'], e.fields['RnW']]), [['F_TRANSLATION', 1n, 0n, 1n, 0n, 0x4000_0000n, 0n]]);
+  t.same(
+    ev.map((e) => [e.name, e.fields['Stall'], e.fields['STAG'], e.fields['S2'], e.fields['CLASS'], e.fields['IPA'], e.fields['RnW']]),
+    [['F_TRANSLATION', 1n, 0n, 1n, 0n, 0x4000_0000n, 0n]],
+  );
   const noStall = mkKit();
   installSte(noStall.dev, 4, steNested(table(noStall.alloc), { S1ContextPtr: 0x4000_0000n }));
   t.same(noStall.dev.transaction({ sid: 4, iova: 0x1000n, access: 'write' }).kind, 'aborted', 'S2S=0: terminated');
@@ -145,7 +170,10 @@ t.test('beyond IDR5.STALL_MAX outstanding stalls, a stallable fault terminates (
   const k = stallKit({ stallMax: 2 });
   const kinds = [0, 1, 2].map((i) => k.dev.transaction({ sid: 1, iova: 0x2000n + BigInt(i * 0x1000), access: 'read' }).kind);
   t.same(kinds, ['stalled', 'stalled', 'aborted']);
-  t.same(events(k.dev).map((e) => e.fields['Stall']), [1n, 1n, 0n]);
+  t.same(
+    events(k.dev).map((e) => e.fields['Stall']),
+    [1n, 1n, 0n],
+  );
   t.end();
 });
 
@@ -155,6 +183,12 @@ t.test('clearing SMMUEN terminates every stalled transaction', (t) => {
   k.dev.transaction({ sid: 2, iova: 0x2000n, access: 'read' });
   k.dev.writeReg(0x20, k.dev.readReg(0x20) & ~1n);
   t.equal(k.dev.stalls.size, 0);
-  t.same(k.dev.stallCompletions.map((c) => [c.sid, c.action, c.result.kind]), [[1, 'terminate', 'aborted'], [2, 'terminate', 'aborted']]);
+  t.same(
+    k.dev.stallCompletions.map((c) => [c.sid, c.action, c.result.kind]),
+    [
+      [1, 'terminate', 'aborted'],
+      [2, 'terminate', 'aborted'],
+    ],
+  );
   t.end();
 });

@@ -8,7 +8,14 @@ import { Tlb } from './tlb.ts';
 import type { TlbiParams } from './tlb.ts';
 import type { TranslationRequest, TranslationResult } from './translate-types.ts';
 
-const R = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => ({ iova, read: true, write: false, instruction: false, privileged: true, ...o });
+const R = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => ({
+  iova,
+  read: true,
+  write: false,
+  instruction: false,
+  privileged: true,
+  ...o,
+});
 type S = Setup & { s1: PageTableBuilder };
 const tr = (s: Setup, req: TranslationRequest): TranslationResult => translate(s.env, s.cfg, req);
 const pa = (r: TranslationResult) => (r.ok ? r.pa : r.fault.type);
@@ -94,7 +101,10 @@ t.test('range invalidation covers (NUM+1)·2^SCALE granules exactly; TTL hint', 
   // NUM=1, SCALE=1, TG=4K: 4 pages from 0x10_2000.
   tlb(s).tlbiNhVa(P({ asid: 1, addr: 0x10_2000n, leaf: true, tg: 1, num: 1, scale: 1, ttl: 3 }));
   const got = [...Array(8).keys()].map((i) => pa(tr(s, R(0x10_0000n + BigInt(i) * 0x1000n))) as bigint);
-  t.same(got.map((p) => p >= 0x200_0000n), [false, false, true, true, true, true, false, false]);
+  t.same(
+    got.map((p) => p >= 0x200_0000n),
+    [false, false, true, true, true, true, false, false],
+  );
   // TTL hint says level 2: level-3 entries may stay (policy max keeps them).
   tlb(s).tlbiNhVa(P({ asid: 1, addr: 0x10_0000n, leaf: true, ttl: 0b0110 }));
   t.equal(pa(tr(s, R(0x10_0000n))), 0x100_0000n, 'TTL level mismatch: kept');

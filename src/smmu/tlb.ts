@@ -149,7 +149,6 @@ export class Tlb {
     this.enabled = policy === 'max';
   }
 
-
   // Last bucket looked up (buckets are never deleted, only emptied, so the memo stays valid).
   #lastTag = -1;
   #lastBucket: Bucket<LeafEntry> | undefined;
@@ -206,12 +205,20 @@ export class Tlb {
 
   /** TLBI_NH_ALL: all stage-1 and combined entries of the VMID (not S2-only entries). */
   tlbiNhAll(vmid: number): void {
-    this.#drop((k, v) => (k === Kind.NhLeaf || k === Kind.NhGlobal || k === Kind.NhWalk) && v === vmid, () => true, true);
+    this.#drop(
+      (k, v) => (k === Kind.NhLeaf || k === Kind.NhGlobal || k === Kind.NhWalk) && v === vmid,
+      () => true,
+      true,
+    );
   }
 
   /** TLBI_NH_ASID: non-global stage-1/combined entries of (VMID, ASID), walk cache included. */
   tlbiNhAsid(vmid: number, asid: number): void {
-    this.#drop((k, v, a) => (k === Kind.NhLeaf || k === Kind.NhWalk) && v === vmid && a === asid, () => true, true);
+    this.#drop(
+      (k, v, a) => (k === Kind.NhLeaf || k === Kind.NhWalk) && v === vmid && a === asid,
+      () => true,
+      true,
+    );
   }
 
   /** TLBI_NH_VA: (VMID, ASID) and global entries for the VA range; Leaf=0 also walk-cache entries. */
@@ -227,12 +234,20 @@ export class Tlb {
 
   /** TLBI_EL2_ALL: every EL2 entry, ASID-tagged (EL2-E2H) or not (§4.4.2.7). */
   tlbiEl2All(): void {
-    this.#drop((k) => isEl2(k), () => true, true);
+    this.#drop(
+      (k) => isEl2(k),
+      () => true,
+      true,
+    );
   }
 
   /** TLBI_EL2_ASID: non-global EL2-E2H entries of the ASID; plain EL2 entries have no ASID and stay (§4.4.2.10). */
   tlbiEl2Asid(asid: number): void {
-    this.#drop((k, _v, a) => (k === Kind.El2Leaf || k === Kind.El2Walk) && a === asid, () => true, true);
+    this.#drop(
+      (k, _v, a) => (k === Kind.El2Leaf || k === Kind.El2Walk) && a === asid,
+      () => true,
+      true,
+    );
   }
 
   /**
@@ -260,7 +275,11 @@ export class Tlb {
 
   /** TLBI_S12_VMALL: every entry of the VMID, both stages. */
   tlbiS12Vmall(vmid: number): void {
-    this.#drop((k, v) => !isEl2(k) && v === vmid, () => true, true);
+    this.#drop(
+      (k, v) => !isEl2(k) && v === vmid,
+      () => true,
+      true,
+    );
   }
 
   /**
@@ -270,13 +289,24 @@ export class Tlb {
   tlbiS2Ipa(p: TlbiParams): void {
     const [start, end] = range(p, ipaKey(p.addr));
     const ttl = ttlHint(p);
-    this.#drop((k, v) => k === Kind.S2Leaf && v === p.vmid, (e) => overlaps(e, start, end) && ttlMatches(ttl, e.s2Granule, e.s2Level));
-    if (!p.leaf) this.#dropWalk((k, v) => k === Kind.S2Walk && v === p.vmid, (e) => overlaps(e, start, end));
+    this.#drop(
+      (k, v) => k === Kind.S2Leaf && v === p.vmid,
+      (e) => overlaps(e, start, end) && ttlMatches(ttl, e.s2Granule, e.s2Level),
+    );
+    if (!p.leaf)
+      this.#dropWalk(
+        (k, v) => k === Kind.S2Walk && v === p.vmid,
+        (e) => overlaps(e, start, end),
+      );
   }
 
   /** TLBI_NSNH_ALL: every non-EL2 entry, all VMIDs. */
   tlbiNsnhAll(): void {
-    this.#drop((k) => !isEl2(k), () => true, true);
+    this.#drop(
+      (k) => !isEl2(k),
+      () => true,
+      true,
+    );
   }
 
   #byVa(p: TlbiParams, tagPred: (k: number, v: number, a: number) => boolean): void {
@@ -286,7 +316,11 @@ export class Tlb {
       (k, v, a) => !isWalk(k) && tagPred(k, v, a),
       (e) => overlaps(e, start, end) && ttlMatches(ttl, e.s1Granule, e.s1Level),
     );
-    if (!p.leaf) this.#dropWalk((k, v, a) => isWalk(k) && tagPred(k, v, a), (e) => overlaps(e, start, end));
+    if (!p.leaf)
+      this.#dropWalk(
+        (k, v, a) => isWalk(k) && tagPred(k, v, a),
+        (e) => overlaps(e, start, end),
+      );
   }
 
   /** Remove leaf entries of matching tags; `scopeAll`: also every walk-cache entry of those tags. */

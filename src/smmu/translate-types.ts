@@ -127,7 +127,7 @@ export interface Permissions {
 }
 
 export type TranslationResult =
-  | { ok: true; pa: bigint; perms: Permissions; /** log2 of the page/block size of the combined entry. */ sizeLog2: number; global: boolean }
+  | { ok: true; pa: bigint; perms: Permissions /** log2 of the page/block size of the combined entry. */; sizeLog2: number; global: boolean }
   | { ok: false; fault: TranslationFault };
 
 /** Environment shared by one device: memory, caches, optional trace (undefined = zero cost). */

@@ -14,7 +14,12 @@ import { fuzzCount } from '../../test/fuzz-size.ts';
 // 40 random mapping sets per property in `npm test`, 1,000 under `npm run fuzz`.
 const RUNS = fuzzCount(40, 1000);
 
-interface M { va: bigint; out: bigint; size: bigint; ap: number }
+interface M {
+  va: bigint;
+  out: bigint;
+  size: bigint;
+  ap: number;
+}
 const L2_BLOCK: Record<GranuleBytes, bigint> = { 4096: 1n << 21n, 16384: 1n << 25n, 65536: 1n << 29n };
 const IA_RANGE: Record<GranuleBytes, [number, number]> = { 4096: [32, 48], 16384: [36, 47], 65536: [32, 48] };
 
@@ -23,23 +28,27 @@ const granuleArb = fc.constantFrom<GranuleBytes>(4096, 16384, 65536);
 /** Mappings, each inside its own level-2-block-sized slot (so they never overlap). */
 function mappingsArb(g: GranuleBytes, slots: number, firstOutSlot: number, outSlots: number) {
   const pagesPerBlock = Number(L2_BLOCK[g] / BigInt(g));
-  return fc.uniqueArray(
-    fc.record({
-      slot: fc.integer({ min: 0, max: slots - 1 }),
-      outSlot: fc.integer({ min: firstOutSlot, max: firstOutSlot + outSlots - 1 }),
-      block: fc.boolean(),
-      first: fc.integer({ min: 0, max: pagesPerBlock - 4 }),
-      n: fc.integer({ min: 1, max: 3 }),
-      ap: fc.integer({ min: 0, max: 3 }),
-    }),
-    { selector: (m) => m.slot, minLength: 1, maxLength: 6 },
-  ).map((ms) => ms.map((m): M => {
-    const blk = L2_BLOCK[g];
-    const gb = BigInt(g);
-    return m.block
-      ? { va: BigInt(m.slot) * blk, out: BigInt(m.outSlot) * blk, size: blk, ap: m.ap }
-      : { va: BigInt(m.slot) * blk + BigInt(m.first) * gb, out: BigInt(m.outSlot) * blk + BigInt(m.first) * gb, size: BigInt(m.n) * gb, ap: m.ap };
-  }));
+  return fc
+    .uniqueArray(
+      fc.record({
+        slot: fc.integer({ min: 0, max: slots - 1 }),
+        outSlot: fc.integer({ min: firstOutSlot, max: firstOutSlot + outSlots - 1 }),
+        block: fc.boolean(),
+        first: fc.integer({ min: 0, max: pagesPerBlock - 4 }),
+        n: fc.integer({ min: 1, max: 3 }),
+        ap: fc.integer({ min: 0, max: 3 }),
+      }),
+      { selector: (m) => m.slot, minLength: 1, maxLength: 6 },
+    )
+    .map((ms) =>
+      ms.map((m): M => {
+        const blk = L2_BLOCK[g];
+        const gb = BigInt(g);
+        return m.block
+          ? { va: BigInt(m.slot) * blk, out: BigInt(m.outSlot) * blk, size: blk, ap: m.ap }
+          : { va: BigInt(m.slot) * blk + BigInt(m.first) * gb, out: BigInt(m.outSlot) * blk + BigInt(m.first) * gb, size: BigInt(m.n) * gb, ap: m.ap };
+      }),
+    );
 }
 
 function lookup(ms: readonly M[], a: bigint): M | undefined {
@@ -85,7 +94,10 @@ function rawWalk(mem: Setup['mem'], ttb: bigint, granule: GranuleBytes, iaBits: 
   }
 }
 
-interface Req { write: boolean; privileged: boolean }
+interface Req {
+  write: boolean;
+  privileged: boolean;
+}
 const reqArb = fc.record({ write: fc.boolean(), privileged: fc.boolean() });
 
 function s1Allows(ap: number, r: Req): boolean {
@@ -106,8 +118,11 @@ const policyArb = fc.constantFrom<'max' | 'none'>('max', 'none');
 t.test('S1-only: translations and faults match the mapping set', async (t) => {
   fc.assert(
     fc.property(
-      granuleArb.chain((g) => fc.tuple(fc.constant(g), iaArb(g), policyArb, reqArb)).chain(([g, ia, policy, req]) =>
-        fc.tuple(fc.constant(g), fc.constant(ia), fc.constant(policy), fc.constant(req), mappingsArb(g, Number((1n << BigInt(ia)) / L2_BLOCK[g]), 1, 64))),
+      granuleArb
+        .chain((g) => fc.tuple(fc.constant(g), iaArb(g), policyArb, reqArb))
+        .chain(([g, ia, policy, req]) =>
+          fc.tuple(fc.constant(g), fc.constant(ia), fc.constant(policy), fc.constant(req), mappingsArb(g, Number((1n << BigInt(ia)) / L2_BLOCK[g]), 1, 64)),
+        ),
       ([g, ia, policy, req, ms]) => {
         const s = setup({ s1: { granule: g, iaBits: ia }, policy });
         for (const m of ms) (s.s1 as PageTableBuilder).map(m.va, m.out, m.size, { ap: m.ap });
@@ -140,13 +155,27 @@ t.test('S1-only: translations and faults match the mapping set', async (t) => {
 t.test('S2-only: translations and faults match the mapping set (IPA on faults)', async (t) => {
   fc.assert(
     fc.property(
-      granuleArb.chain((g) => fc.tuple(fc.constant(g), fc.integer({ min: Math.max(32, IA_RANGE[g][0]), max: 44 }), policyArb, reqArb, fc.boolean())).chain(([g, ia, policy, req, concat]) =>
-        fc.tuple(fc.constant(g), fc.constant(ia), fc.constant(policy), fc.constant(req), mappingsArb(g, Number((1n << BigInt(ia)) / L2_BLOCK[g]), 1, 64), fc.constant(concat))),
+      granuleArb
+        .chain((g) => fc.tuple(fc.constant(g), fc.integer({ min: Math.max(32, IA_RANGE[g][0]), max: 44 }), policyArb, reqArb, fc.boolean()))
+        .chain(([g, ia, policy, req, concat]) =>
+          fc.tuple(
+            fc.constant(g),
+            fc.constant(ia),
+            fc.constant(policy),
+            fc.constant(req),
+            mappingsArb(g, Number((1n << BigInt(ia)) / L2_BLOCK[g]), 1, 64),
+            fc.constant(concat),
+          ),
+        ),
       ([g, ia, policy, req, ms, concat]) => {
         let s: Setup;
         try {
           // Concatenated start tables: start one level lower than natural when S2SL0 can encode it.
-          s = setup({ s2: { granule: g, iaBits: ia, startLevel: concat ? startLevelS1(gShiftOf(g), ia) + 1 : startLevelS1(gShiftOf(g), ia) }, policy, iasBits: 48 });
+          s = setup({
+            s2: { granule: g, iaBits: ia, startLevel: concat ? startLevelS1(gShiftOf(g), ia) + 1 : startLevelS1(gShiftOf(g), ia) },
+            policy,
+            iasBits: 48,
+          });
         } catch {
           s = setup({ s2: { granule: g, iaBits: ia }, policy, iasBits: 48 });
         }
@@ -171,18 +200,26 @@ t.test('S2-only: translations and faults match the mapping set (IPA on faults)',
 t.test('nested: PA = S2(S1(va)), faults carry stage, class and IPA', async (t) => {
   fc.assert(
     fc.property(
-      fc.tuple(granuleArb, granuleArb, policyArb, reqArb).chain(([g1, g2, policy, req]) =>
-        fc.tuple(fc.constant(g1), fc.constant(g2), iaArb(g1), fc.constant(policy), fc.constant(req))).chain(([g1, g2, ia1, policy, req]) => {
-        // S1 outputs land in IPA slots (of the larger L2 block) from 1 upward; S2 input is 40 bits.
-        const big = L2_BLOCK[g1] > L2_BLOCK[g2] ? L2_BLOCK[g1] : L2_BLOCK[g2];
-        const outSlots = Number((1n << 40n) / big) - 1;
-        return fc.tuple(
-          fc.constant(g1), fc.constant(g2), fc.constant(ia1), fc.constant(policy), fc.constant(req),
-          mappingsArb(g1, Number((1n << BigInt(ia1)) / L2_BLOCK[g1]), 0, 1),
-          fc.array(fc.record({ slot: fc.integer({ min: 1, max: Math.min(outSlots, 32) }), mapped: fc.boolean(), s2ap: fc.integer({ min: 0, max: 3 }) }), { maxLength: 6 }),
-          fc.constant(big),
-        );
-      }),
+      fc
+        .tuple(granuleArb, granuleArb, policyArb, reqArb)
+        .chain(([g1, g2, policy, req]) => fc.tuple(fc.constant(g1), fc.constant(g2), iaArb(g1), fc.constant(policy), fc.constant(req)))
+        .chain(([g1, g2, ia1, policy, req]) => {
+          // S1 outputs land in IPA slots (of the larger L2 block) from 1 upward; S2 input is 40 bits.
+          const big = L2_BLOCK[g1] > L2_BLOCK[g2] ? L2_BLOCK[g1] : L2_BLOCK[g2];
+          const outSlots = Number((1n << 40n) / big) - 1;
+          return fc.tuple(
+            fc.constant(g1),
+            fc.constant(g2),
+            fc.constant(ia1),
+            fc.constant(policy),
+            fc.constant(req),
+            mappingsArb(g1, Number((1n << BigInt(ia1)) / L2_BLOCK[g1]), 0, 1),
+            fc.array(fc.record({ slot: fc.integer({ min: 1, max: Math.min(outSlots, 32) }), mapped: fc.boolean(), s2ap: fc.integer({ min: 0, max: 3 }) }), {
+              maxLength: 6,
+            }),
+            fc.constant(big),
+          );
+        }),
       ([g1, g2, ia1, policy, req, ms1, s2choice, big]) => {
         const s = setup({ s1: { granule: g1, iaBits: ia1 }, s2: { granule: g2, iaBits: 40 }, policy, iasBits: 48 });
         // Give each S1 mapping its own IPA slot (slot index from s2choice order, else 1 + i).
@@ -195,7 +232,8 @@ t.test('nested: PA = S2(S1(va)), faults carry stage, class and IPA', async (t) =
           used.add(slot);
           const off = m.va % L2_BLOCK[g1];
           m.out = BigInt(slot) * big + off;
-          if (c === undefined || c.mapped) s2maps.push({ va: BigInt(slot) * big, out: 0x1_0000_0000n + BigInt(slot) * big, size: big, ap: 0, s2ap: c?.s2ap ?? 3 });
+          if (c === undefined || c.mapped)
+            s2maps.push({ va: BigInt(slot) * big, out: 0x1_0000_0000n + BigInt(slot) * big, size: big, ap: 0, s2ap: c?.s2ap ?? 3 });
         });
         for (const m of ms1) (s.s1 as PageTableBuilder).map(m.va, m.out, m.size, { ap: m.ap });
         for (const m of s2maps) (s.s2 as PageTableBuilder).map(m.va, m.out, m.size, { s2ap: m.s2ap });

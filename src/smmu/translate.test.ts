@@ -6,7 +6,14 @@ import { translate, translateS2Fetch } from './translate.ts';
 import { WalkTrace } from './walk-trace.ts';
 import type { TranslationRequest, TranslationResult } from './translate-types.ts';
 
-const R = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => ({ iova, read: true, write: false, instruction: false, privileged: true, ...o });
+const R = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => ({
+  iova,
+  read: true,
+  write: false,
+  instruction: false,
+  privileged: true,
+  ...o,
+});
 const W = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => R(iova, { read: false, write: true, ...o });
 type Nested = Setup & { s1: PageTableBuilder; s2: PageTableBuilder };
 const tr = (s: Setup, req: TranslationRequest): TranslationResult => translate(s.env, s.cfg, req);
@@ -29,7 +36,10 @@ t.test('nested: VA → IPA → PA with the walk trace', async (t) => {
   t.match(tr(s, R(0x1234n)), { ok: true, pa: 0x2_0000_0234n });
   const fetches = s.env.trace.records.filter((r) => r.kind === 'fetch');
   t.equal(fetches.filter((r) => r.kind === 'fetch' && r.stage === 1).length, 4, 'four S1 levels');
-  t.ok(fetches.every((r) => r.kind !== 'fetch' || r.stage === 2 || r.ipa !== undefined), 'S1 fetches carry their IPA');
+  t.ok(
+    fetches.every((r) => r.kind !== 'fetch' || r.stage === 2 || r.ipa !== undefined),
+    'S1 fetches carry their IPA',
+  );
   t.equal(fetches.length, 4 + 5 * 4, 'each S1 descriptor and the output IPA need a 4-level S2 walk (40-bit IPA, 4K)');
 });
 
@@ -97,7 +107,8 @@ t.test('translateS2Fetch: CD through stage 2 (CLASS=CD, IPA = CD address)', asyn
   s.s2.map(0x20_0000n, 0x5_0000_0000n, 0x1000n);
   t.same(translateS2Fetch(s.env, s.cfg.s2 as NonNullable<typeof s.cfg.s2>, 0x20_0040n, R(0n), 'CD'), { ok: true, pa: 0x5_0000_0040n });
   t.match(translateS2Fetch(s.env, s.cfg.s2 as NonNullable<typeof s.cfg.s2>, 0x30_0040n, R(0n), 'CD'), {
-    ok: false, fault: { type: 'F_TRANSLATION', s2: true, class: 'CD', ipa: 0x30_0040n },
+    ok: false,
+    fault: { type: 'F_TRANSLATION', s2: true, class: 'CD', ipa: 0x30_0040n },
   });
 });
 

@@ -14,7 +14,14 @@ import * as tlbMod from './tlb.ts';
 import type { LeafEntry } from './tlb.ts';
 import * as walk from './walk.ts';
 import type {
-  FaultClass, S2Context, S2FetchResult, TranslateEnv, TranslationConfig, TranslationFault, TranslationRequest, TranslationResult,
+  FaultClass,
+  S2Context,
+  S2FetchResult,
+  TranslateEnv,
+  TranslationConfig,
+  TranslationFault,
+  TranslationRequest,
+  TranslationResult,
 } from './translate-types.ts';
 
 // Imported bindings copied once into locals (see walk.ts: loader getters on the hot path).
@@ -51,8 +58,15 @@ const WRITE = PERM_PW | PERM_UW;
  * Returns undefined on success (result in `out`) or the fault.
  */
 export function translateFast(
-  env: TranslateEnv, cfg: TranslationConfig, hi: number, lo: number,
-  read: boolean, write: boolean, instruction: boolean, privileged: boolean, out: FastResult,
+  env: TranslateEnv,
+  cfg: TranslationConfig,
+  hi: number,
+  lo: number,
+  read: boolean,
+  write: boolean,
+  instruction: boolean,
+  privileged: boolean,
+  out: FastResult,
 ): TranslationFault | undefined {
   const need = needMask(read, write, instruction, privileged);
   const s1 = cfg.s1;
@@ -140,10 +154,17 @@ export function translateFast(
     const p = 2 ** size;
     const off = va % p;
     const e: LeafEntry = {
-      base: va - off, sizeLog2: size, out: pa - off, ipa: s2 !== undefined ? s1Out.oa - off : -1,
-      s1Perm: s1Out.perm, s2Perm: perm2, device: false,
-      s1Level: s1Out.level, s2Level: s2 !== undefined ? s2Out.level : -1,
-      s1Granule: half ? s1.tg1 : s1.tg0, s2Granule: s2 !== undefined ? s2.tg : 0,
+      base: va - off,
+      sizeLog2: size,
+      out: pa - off,
+      ipa: s2 !== undefined ? s1Out.oa - off : -1,
+      s1Perm: s1Out.perm,
+      s2Perm: perm2,
+      device: false,
+      s1Level: s1Out.level,
+      s2Level: s2 !== undefined ? s2Out.level : -1,
+      s1Granule: half ? s1.tg1 : s1.tg0,
+      s2Granule: s2 !== undefined ? s2.tg : 0,
       dirtyPending: s1Out.dirtyPending || (s2 !== undefined && s2Out.dirtyPending),
     };
     tlb.insertLeaf(s1Out.global ? gtag : tag, e);
@@ -162,10 +183,10 @@ function rangeOk(hi: number, lo: number, ia: number, top: number, bit: number): 
   const hLow = ia > 32 ? ia - 32 : 0;
   const width = top - 32 - hLow + 1;
   const hMask = ((0xffffffff >>> (32 - width)) << hLow) >>> 0;
-  if (((hi & hMask) >>> 0) !== (bit ? hMask : 0)) return false;
+  if ((hi & hMask) >>> 0 !== (bit ? hMask : 0)) return false;
   if (ia < 32) {
     const lMask = (0xffffffff << ia) >>> 0;
-    if (((lo & lMask) >>> 0) !== (bit ? lMask : 0)) return false;
+    if ((lo & lMask) >>> 0 !== (bit ? lMask : 0)) return false;
   }
   return true;
 }

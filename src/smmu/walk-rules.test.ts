@@ -6,7 +6,14 @@ import { type PageTableBuilder } from '../pgtable/builder.ts';
 import { translate } from './translate.ts';
 import type { S1Context, S2Context, TranslationRequest, TranslationResult } from './translate-types.ts';
 
-const R = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => ({ iova, read: true, write: false, instruction: false, privileged: true, ...o });
+const R = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => ({
+  iova,
+  read: true,
+  write: false,
+  instruction: false,
+  privileged: true,
+  ...o,
+});
 const W = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => R(iova, { read: false, write: true, ...o });
 const X = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => R(iova, { instruction: true, ...o });
 const tr = (s: Setup, req: TranslationRequest): TranslationResult => translate(s.env, s.cfg, req);
@@ -14,8 +21,12 @@ const fault = (r: TranslationResult) => (r.ok ? undefined : r.fault);
 type S1 = Setup & { s1: PageTableBuilder };
 type S2 = Setup & { s2: PageTableBuilder };
 type Nested = Setup & { s1: PageTableBuilder; s2: PageTableBuilder };
-const withS1 = (s: Setup, o: Partial<S1Context>): void => { s.cfg.s1 = { ...(s.cfg.s1 as S1Context), ...o }; };
-const withS2 = (s: Setup, o: Partial<S2Context>): void => { s.cfg.s2 = { ...(s.cfg.s2 as S2Context), ...o }; };
+const withS1 = (s: Setup, o: Partial<S1Context>): void => {
+  s.cfg.s1 = { ...(s.cfg.s1 as S1Context), ...o };
+};
+const withS2 = (s: Setup, o: Partial<S2Context>): void => {
+  s.cfg.s2 = { ...(s.cfg.s2 as S2Context), ...o };
+};
 
 t.test('TTB0 is aligned to the start-table size before use (SMMUv3 §5.4 TTB0; Arm ARM AArch64.S1TTBaseAddress)', async (t) => {
   // 4KB granule, T0SZ=25: start level 1 resolves VA[38:30], 512 entries = 4KB, so x = 12.

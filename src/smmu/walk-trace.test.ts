@@ -11,13 +11,19 @@ t.test('trace records fetches with decisions, then TLB hits', async (t) => {
   s.env.trace = trace;
   const req = { iova: 0x1000n, read: true, write: false, instruction: false, privileged: true };
   translate(s.env, s.cfg, req);
-  t.same(trace.records.map((r) => (r.kind === 'fetch' ? `${r.level}:${r.decision}` : r.kind)), ['1:table', '2:table', '3:page']);
+  t.same(
+    trace.records.map((r) => (r.kind === 'fetch' ? `${r.level}:${r.decision}` : r.kind)),
+    ['1:table', '2:table', '3:page'],
+  );
   trace.clear();
   translate(s.env, s.cfg, req);
   t.match(trace.records, [{ kind: 'tlb-hit', cache: 'leaf', level: 3 }]);
   trace.clear();
   translate(s.env, s.cfg, { ...req, iova: 0x5000n });
-  t.match(trace.records, [{ kind: 'tlb-hit', cache: 'walk-s1', level: 2 }, { kind: 'fetch', level: 3, decision: 'invalid', raw: 0n }]);
+  t.match(trace.records, [
+    { kind: 'tlb-hit', cache: 'walk-s1', level: 2 },
+    { kind: 'fetch', level: 3, decision: 'invalid', raw: 0n },
+  ]);
   t.match(trace.format()[1], /^S1 L3 PA 0x[0-9a-f]+ = 0x0000000000000000: invalid$/);
 });
 

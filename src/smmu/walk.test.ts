@@ -8,7 +8,14 @@ import { translate } from './translate.ts';
 import { WalkTrace } from './walk-trace.ts';
 import type { TranslationRequest, TranslationResult } from './translate-types.ts';
 
-const R = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => ({ iova, read: true, write: false, instruction: false, privileged: true, ...o });
+const R = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => ({
+  iova,
+  read: true,
+  write: false,
+  instruction: false,
+  privileged: true,
+  ...o,
+});
 const W = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => R(iova, { read: false, write: true, ...o });
 
 function s1Only(o: Parameters<typeof setup>[0]['s1ctx'] = {}, oaBits = 48): Setup & { s1: PageTableBuilder } {
@@ -220,5 +227,5 @@ t.test('HTTU dirty state: HD + DBM turns a clean read-only page writable on the 
   (s2.s2 as PageTableBuilder).map(0x1000n, 0xa000n, 0x1000n, { s2ap: 1, dbm: true });
   t.match(tr(s2, R(0x1000n)), { ok: true });
   t.match(tr(s2, W(0x1000n)), { ok: true }, 'S2HD: S2AP[1] set');
-  t.equal((((s2.mem.read64((s2.s2 as PageTableBuilder).descAddr(3, 0x1000n) as bigint) ?? 0n) >> 6n) & 3n), 3n);
+  t.equal(((s2.mem.read64((s2.s2 as PageTableBuilder).descAddr(3, 0x1000n) as bigint) ?? 0n) >> 6n) & 3n, 3n);
 });

@@ -17,8 +17,27 @@ import type { FaultClass, FaultType, S1Context, S2Context, TranslateEnv, Transla
 // Imported bindings are copied once into locals: under some loaders (tsx's CJS interop) every
 // use of an imported name is a getter call, which dominated the walk profile.
 const {
-  afBit, alignDown, apTable, blockAllowed, dbmBit, descOA, granuleShift, isTableOrPage, isValid, levelShift, nGBit,
-  pxnBit, pxnTable, s1AP, s2AP, s2MemAttr, s2XN, startLevelS1, startLevelS2, uxnBit, uxnTable,
+  afBit,
+  alignDown,
+  apTable,
+  blockAllowed,
+  dbmBit,
+  descOA,
+  granuleShift,
+  isTableOrPage,
+  isValid,
+  levelShift,
+  nGBit,
+  pxnBit,
+  pxnTable,
+  s1AP,
+  s2AP,
+  s2MemAttr,
+  s2XN,
+  startLevelS1,
+  startLevelS2,
+  uxnBit,
+  uxnTable,
 } = ttd;
 const { tagOf } = tlbMod;
 const KIND_S2_LEAF = tlbMod.Kind.S2Leaf;
@@ -126,7 +145,15 @@ function s2PermMask(lo: number, hi: number): number {
  * S2 TLB, then a walk. `need` are the permission bits to check; `walkAccess` marks CD/table-walk
  * accesses for S2PTW (errata row 12: Device at S2 → stage-2 F_PERMISSION).
  */
-export function stage2(env: TranslateEnv, s2: S2Context, ipa: number, cls: FaultClass, need: number, walkAccess: boolean, out: StageOut): TranslationFault | undefined {
+export function stage2(
+  env: TranslateEnv,
+  s2: S2Context,
+  ipa: number,
+  cls: FaultClass,
+  need: number,
+  walkAccess: boolean,
+  out: StageOut,
+): TranslationFault | undefined {
   const tlb = env.tlb;
   const trace = env.trace;
   const cache = tlb !== undefined && tlb.enabled;
@@ -196,7 +223,14 @@ export function stage2(env: TranslateEnv, s2: S2Context, ipa: number, cls: Fault
       if (trace !== undefined) trace.fetch(2, level, pa, -1, lo, hi, 'table');
       if (cache) {
         tlb.insertWalk(tagOf(KIND_S2_WALK, s2.vmid, 0), {
-          base: alignDown(ipa, shift), sizeLog2: shift, level, next, apTable: 0, pxnTable: false, uxnTable: false, granule: s2.tg,
+          base: alignDown(ipa, shift),
+          sizeLog2: shift,
+          level,
+          next,
+          apTable: 0,
+          pxnTable: false,
+          uxnTable: false,
+          granule: s2.tg,
         });
       }
       table = next;
@@ -242,8 +276,18 @@ export function stage2(env: TranslateEnv, s2: S2Context, ipa: number, cls: Fault
     out.dirtyPending = dirtyPending;
     if (cache) {
       const e: LeafEntry = {
-        base: alignDown(ipa, shift), sizeLog2: shift, out: base, ipa: -1, s1Perm: PERM_ALL, s2Perm: out.perm, device: out.device,
-        s1Level: -1, s2Level: level, s1Granule: 0, s2Granule: s2.tg, dirtyPending,
+        base: alignDown(ipa, shift),
+        sizeLog2: shift,
+        out: base,
+        ipa: -1,
+        s1Perm: PERM_ALL,
+        s2Perm: out.perm,
+        device: out.device,
+        s1Level: -1,
+        s2Level: level,
+        s1Granule: 0,
+        s2Granule: s2.tg,
+        dirtyPending,
       };
       tlb.insertLeaf(tag, e);
     }
@@ -327,7 +371,15 @@ const descOut = newStageOut();
  * With `s2`, the table addresses are IPAs translated by stage 2 (CLASS=TT faults).
  * Caller did the input-range/EPD checks. On success `out.oa` is the output (IPA if nested).
  */
-export function walkS1(env: TranslateEnv, s1: S1Context, s2: S2Context | undefined, half: number, va: number, need: number, out: StageOut): TranslationFault | undefined {
+export function walkS1(
+  env: TranslateEnv,
+  s1: S1Context,
+  s2: S2Context | undefined,
+  half: number,
+  va: number,
+  need: number,
+  out: StageOut,
+): TranslationFault | undefined {
   const tlb = env.tlb;
   const trace = env.trace;
   const cache = tlb !== undefined && tlb.enabled;
@@ -338,7 +390,9 @@ export function walkS1(env: TranslateEnv, s1: S1Context, s2: S2Context | undefin
   const ia = 64 - tsz;
   const start = startLevelS1(g, ia);
   const walkTag = s1.el2
-    ? (s1.el2NoAsid === true ? tagOf(KIND_EL2_PLAIN_WALK, 0, 0) : tagOf(KIND_EL2_WALK, 0, s1.asid))
+    ? s1.el2NoAsid === true
+      ? tagOf(KIND_EL2_PLAIN_WALK, 0, 0)
+      : tagOf(KIND_EL2_WALK, 0, s1.asid)
     : tagOf(KIND_NH_WALK, s1.vmid, s1.asid);
   let level = start;
   if (s1 !== memoS1) {
@@ -367,7 +421,7 @@ export function walkS1(env: TranslateEnv, s1: S1Context, s2: S2Context | undefin
       }
     }
   }
-  const ipsLimit = (POW2[s1.ipsBits] as number);
+  const ipsLimit = POW2[s1.ipsBits] as number;
   // 64KB level-1 blocks: by the implemented PA size, not CD.IPS (see deriveS2).
   const lpa = s1.oasBits >= 52;
   const aHi = Math.floor(va / 4294967296) & 0xfffff;
@@ -465,4 +519,3 @@ export function walkS1(env: TranslateEnv, s1: S1Context, s2: S2Context | undefin
     return undefined;
   }
 }
-

@@ -11,10 +11,24 @@ const fx = (name: string): string => fileURLToPath(new URL(name, FIX));
 const schema = JSON.parse(readFileSync(new URL('../../schemas/trace.schema.json', import.meta.url), 'utf8'));
 const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
 
-const ALL = ['dmesg-pre614.log', 'dmesg-614.log', 'dmesg-messy.txt', 'evtq-dwords.txt', 'evtq-words32.txt', 'evtq-xxd.txt', 'evtq-hexdump-C.txt', 'evtq-kernel-hexdump.txt', 'qemu-7.2.log', 'qemu-propagate.log'];
+const ALL = [
+  'dmesg-pre614.log',
+  'dmesg-614.log',
+  'dmesg-messy.txt',
+  'evtq-dwords.txt',
+  'evtq-words32.txt',
+  'evtq-xxd.txt',
+  'evtq-hexdump-C.txt',
+  'evtq-kernel-hexdump.txt',
+  'qemu-7.2.log',
+  'qemu-propagate.log',
+];
 
 t.test('format detection', async (t) => {
-  t.same(ALL.map((f) => detectFormat(readFileSync(fx(f), 'utf8'))), ['dmesg', 'dmesg', 'dmesg', 'evtq', 'evtq', 'evtq', 'evtq', 'evtq', 'qemu', 'qemu']);
+  t.same(
+    ALL.map((f) => detectFormat(readFileSync(fx(f), 'utf8'))),
+    ['dmesg', 'dmesg', 'dmesg', 'evtq', 'evtq', 'evtq', 'evtq', 'evtq', 'qemu', 'qemu'],
+  );
 });
 
 t.test('import: every fixture gives schema-valid YAML that loads back to the same trace', async (t) => {
@@ -55,7 +69,10 @@ t.test('decode lists every record readably', async (t) => {
   const lines = r.stdout.trim().split('\n');
   t.equal(lines.length, 7);
   t.equal(lines[6], 'cross-check: decoded text agrees with the raw dwords for 5 events');
-  t.equal(lines[1], '#2 [arm-smmu-v3.0.auto] line 8-14: F_PERMISSION (0x13) sid=0x10 ssid=0x5 stage=2 CLASS=TT RnW=0 PnU=1 InD=0 TTRnW=1 Stall=1 STAG=0x2a InputAddr=0xffffc0001000 IPA=0x80042000');
+  t.equal(
+    lines[1],
+    '#2 [arm-smmu-v3.0.auto] line 8-14: F_PERMISSION (0x13) sid=0x10 ssid=0x5 stage=2 CLASS=TT RnW=0 PnU=1 InD=0 TTRnW=1 Stall=1 STAG=0x2a InputAddr=0xffffc0001000 IPA=0x80042000',
+  );
   t.equal(lines[2], '#3 [arm-smmu-v3.0.auto] line 15-20: F_CD_FETCH (0x09) sid=0x3 ssid=- FetchAddr=0x40001040');
   const q = runTraceDecode([fx('qemu-propagate.log'), '--collapse']);
   t.match(q.stdout, /F_PERMISSION \(0x13\) sid=0x8 InputAddr=0x10000 \[fields known: Type,StreamID,InputAddr\] \[\+1 duplicates folded\]/);
@@ -84,7 +101,9 @@ t.test('compare: golden file, masks, profiles, injected scenario runner, exit co
   t.match(viaRunner.stdout, /profile hardware/);
   t.match(viaRunner.stdout, /warning: the kernel rate limiter suppressed 7 message/);
   t.match(viaRunner.stdout, /trace record #2 \(lines 9-13\) was not expected: F_PERMISSION/);
-  const thrower = await runTraceCompare(['s.yaml', fx('dmesg-614.log')], () => { throw new Error('boom'); });
+  const thrower = await runTraceCompare(['s.yaml', fx('dmesg-614.log')], () => {
+    throw new Error('boom');
+  });
   t.match(thrower, { exitCode: 2, stderr: /Cannot run scenario "s.yaml": boom/ });
   const multi = await runTraceCompare([fx('golden-expected.yaml'), fx('dmesg-messy.txt')]);
   t.match(multi, { exitCode: 2, stderr: /choose one with --instance/ });

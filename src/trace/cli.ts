@@ -57,7 +57,12 @@ export function detectFormat(text: string): TraceFormat {
 export function importTrace(text: string, opts: ImportOptions = {}): Trace {
   const format = opts.format ?? detectFormat(text);
   const inst = opts.instance !== undefined ? { instance: opts.instance } : {};
-  const t = format === 'dmesg' ? importDmesg(text) : format === 'evtq' ? importEvtq(text, { ...inst, ...(opts.wordSize ? { wordSize: opts.wordSize } : {}) }) : importQemu(text, inst);
+  const t =
+    format === 'dmesg'
+      ? importDmesg(text)
+      : format === 'evtq'
+        ? importEvtq(text, { ...inst, ...(opts.wordSize ? { wordSize: opts.wordSize } : {}) })
+        : importQemu(text, inst);
   return finishImport(t, text, opts);
 }
 
@@ -84,7 +89,13 @@ function wrongFormat(t: Trace, text: string, given: TraceFormat | undefined): vo
   if (given === undefined || t.records.length > 0) return;
   const guess = detectFormat(text);
   if (guess === given) return;
-  diag(t.diagnostics, 'error', 'WRONG_FORMAT', 1, `no ${given} records found; the text looks like ${FORMAT_NAMES[guess]} (try --format ${guess} or leave --format out)`);
+  diag(
+    t.diagnostics,
+    'error',
+    'WRONG_FORMAT',
+    1,
+    `no ${given} records found; the text looks like ${FORMAT_NAMES[guess]} (try --format ${guess} or leave --format out)`,
+  );
   t.totals = totalsOf(t.diagnostics);
 }
 
@@ -212,14 +223,21 @@ function readText(file: string): { text?: string; error?: string } {
 }
 
 /** Diagnostics `crossCheck` produces. */
-const CROSS_CHECK: ReadonlyMap<string, 'error' | 'warning'> = new Map([['HEADER_RAW_MISMATCH', 'error'], ['TEXT_RAW_MISMATCH', 'error'], ['MISSING_FLAGS_LINE', 'warning']]);
+const CROSS_CHECK: ReadonlyMap<string, 'error' | 'warning'> = new Map([
+  ['HEADER_RAW_MISMATCH', 'error'],
+  ['TEXT_RAW_MISMATCH', 'error'],
+  ['MISSING_FLAGS_LINE', 'warning'],
+]);
 const CROSS_CHECK_CODES: ReadonlySet<string> = new Set(CROSS_CHECK.keys());
 
 function diagText(file: string, t: Trace): string {
   const out = t.diagnostics.map((d) => `${file}:${d.line}: ${d.severity}: ${d.message} [${d.code}]\n`);
   const tot = t.totals ?? totalsOf(t.diagnostics);
   if (tot.omitted > 0) {
-    const codes = Object.entries(tot.byCode).sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, n]) => `${c} ${n}`).join(', ');
+    const codes = Object.entries(tot.byCode)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ');
     out.push(`${file}: ${tot.omitted} more diagnostic${tot.omitted === 1 ? '' : 's'} not shown (by code: ${codes})\n`);
   }
   return printableText(out.join(''));
@@ -324,7 +342,11 @@ export function runTraceDecode(args: readonly string[]): CliResult {
   const rest: Trace = { ...t, diagnostics: t.diagnostics.filter((d) => !CROSS_CHECK_CODES.has(d.code)) };
   const tot = t.totals ?? totalsOf(t.diagnostics);
   rest.totals = { ...tot, omitted: tot.omitted };
-  return { stdout: printableText(`${listing.join('\n')}\n`), stderr: diagText(file, rest) + noRecordsText(file, t) + summaryLine(file, t), exitCode: strictExit(p, t) };
+  return {
+    stdout: printableText(`${listing.join('\n')}\n`),
+    stderr: diagText(file, rest) + noRecordsText(file, t) + summaryLine(file, t),
+    exitCode: strictExit(p, t),
+  };
 }
 
 /** `trace scaffold <log> [--instance NAME] [--format F]`: a starting scenario on stdout. */
@@ -446,7 +468,10 @@ export async function runTraceCompare(args: readonly string[], executeScenario?:
   });
   // Before the verdict: an import that dropped lines or left records incomplete cannot prove a match.
   const lost = lossCount(trace);
-  if (lost > 0) res.warnings.push(`the trace import reported ${lost} problem${lost === 1 ? '' : 's'} (dropped SMMU lines or incomplete records, listed on stderr): records may be missing from the trace`);
+  if (lost > 0)
+    res.warnings.push(
+      `the trace import reported ${lost} problem${lost === 1 ? '' : 's'} (dropped SMMU lines or incomplete records, listed on stderr): records may be missing from the trace`,
+    );
   const report = formatCompareReport(res, expected, trace);
   if (res.errors.length > 0) return { stdout: '', stderr: report, exitCode: 2 };
   return { stdout: report, stderr: diagText(traceFile, trace), exitCode: res.ok ? 0 : 1 };

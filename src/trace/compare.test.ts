@@ -43,10 +43,16 @@ t.test('first divergence shows both records decoded side by side', async (t) => 
 t.test('missing and extra records resynchronise instead of shifting every pair', async (t) => {
   const tr = importDmesg(fixture('dmesg-614.log'));
   const r1 = compareTrace(exp(A, C, D, E), tr);
-  t.same(r1.events.map((p) => p.kind), ['match', 'extra', 'match', 'match', 'match']);
+  t.same(
+    r1.events.map((p) => p.kind),
+    ['match', 'extra', 'match', 'match', 'match'],
+  );
   const F = [0x0000000900000004n, 0n, 0n, 0n];
   const r2 = compareTrace(exp(A, B, F, C, D, E), tr);
-  t.same(r2.events.map((p) => p.kind), ['match', 'match', 'missing', 'match', 'match', 'match']);
+  t.same(
+    r2.events.map((p) => p.kind),
+    ['match', 'match', 'missing', 'match', 'match', 'match'],
+  );
   t.match(formatCompareReport(r2, exp(A, B, F, C, D, E), tr), /expected event #3 is missing from the trace: C_BAD_STE \(0x04\) sid=0x9/);
   const r3 = compareTrace(exp(A, B, C, D, E, A), tr);
   t.same(r3.events.at(-1), { kind: 'missing', expected: 5 });
@@ -58,15 +64,24 @@ t.test('UNKNOWN fields are masked by default, strict profile compares them', asy
   const arch = resolveMasks('architectural', []).masks;
   t.same(diffEvent(A, noisy, undefined, arch), []);
   const strict = resolveMasks('strict', []).masks;
-  t.same(diffEvent(A, noisy, undefined, strict).map((d) => d.field), ['SubstreamID', 'STAG', 'IPA']);
+  t.same(
+    diffEvent(A, noisy, undefined, strict).map((d) => d.field),
+    ['SubstreamID', 'STAG', 'IPA'],
+  );
   // RES0 bits: compared unless the profile or the user masks them.
   const res0 = [A[0]!, A[1]! | (1n << 50n), A[2]!, A[3]! | 0x7n];
-  t.same(diffEvent(A, res0, undefined, arch).map((d) => d.field), ['RES0.dw1', 'RES0.dw3']);
+  t.same(
+    diffEvent(A, res0, undefined, arch).map((d) => d.field),
+    ['RES0.dw1', 'RES0.dw3'],
+  );
   t.same(diffEvent(A, res0, undefined, resolveMasks('hardware', []).masks), []);
   t.same(diffEvent(A, res0, undefined, resolveMasks('architectural', ['RES0']).masks), []);
   // User masks by field name (case-insensitive), unknown names suggested.
   const other = [A[0]!, A[1]! ^ (1n << 35n), A[2]!, A[3]!];
-  t.same(diffEvent(A, other, undefined, arch).map((d) => d.field), ['RnW']);
+  t.same(
+    diffEvent(A, other, undefined, arch).map((d) => d.field),
+    ['RnW'],
+  );
   t.same(diffEvent(A, other, undefined, resolveMasks('architectural', ['rnw']).masks), []);
   const badMask = resolveMasks('architectural', ['StremID']).errors;
   t.equal(badMask.length, 1, 'exactly one error');
@@ -78,10 +93,18 @@ t.test('compare against a QEMU trace: only the fields QEMU gives, duplicates fol
   const q = importQemu(fixture('qemu-7.2.log'));
   const bad = [0x0000001800000004n, 0n, 0n, 0n];
   const xl = [0x0000001800000010n, 0x0000020000000000n, 0x5000n, 0n];
-  t.same(compareTrace(exp(bad, xl), collapseDuplicates(q), { profile: 'qemu' }).counts, { match: 2, mismatch: 0, missing: 0, extra: 0 }, 'C_BAD_STE has no InputAddr field: the iova QEMU logs is not compared');
+  t.same(
+    compareTrace(exp(bad, xl), collapseDuplicates(q), { profile: 'qemu' }).counts,
+    { match: 2, mismatch: 0, missing: 0, extra: 0 },
+    'C_BAD_STE has no InputAddr field: the iova QEMU logs is not compared',
+  );
   const xlWrong = [0x0000001800000010n, 0x0000020000000000n, 0x6000n, 0n];
   const w = compareTrace(exp(bad, xlWrong), collapseDuplicates(q), { profile: 'qemu' });
-  t.same(w.events[1]?.diffs?.map((d) => d.field), ['InputAddr'], 'only fields QEMU gives are compared: Type, StreamID, InputAddr');
+  t.same(
+    w.events[1]?.diffs?.map((d) => d.field),
+    ['InputAddr'],
+    'only fields QEMU gives are compared: Type, StreamID, InputAddr',
+  );
   const bad2 = [0x0000001800000004n, 0n, 0x40100000n, 0n];
   const r = compareTrace(exp(bad2, xl), collapseDuplicates(q), { profile: 'qemu' });
   t.same(r.counts, { match: 2, mismatch: 0, missing: 0, extra: 0 });
@@ -108,11 +131,20 @@ t.test('instances, CMDQ errors and host log records', async (t) => {
   const tr = importDmesg(log.join('\n'));
   t.equal(compareTrace({ events: [{ raw: A }], cmdqErrors: [{ cons: 0x01000004, command: [0x99n, 0n] }] }, tr).ok, true);
   const wrong = compareTrace({ events: [{ raw: A }], cmdqErrors: [{ cons: 0x01000005, command: [0x99n, 0n] }] }, tr);
-  t.same(wrong.other.map((p) => p.kind), ['mismatch']);
-  t.same(wrong.other[0]?.diffs?.map((d) => d.field), ['CONS']);
+  t.same(
+    wrong.other.map((p) => p.kind),
+    ['mismatch'],
+  );
+  t.same(
+    wrong.other[0]?.diffs?.map((d) => d.field),
+    ['CONS'],
+  );
   const hostLog = formatCmdqError(0x02000004);
   const viaLog = compareTrace({ events: [{ raw: A }], hostLog }, tr);
-  t.same(viaLog.other[0]?.diffs?.map((d) => d.field), ['CERROR', 'CONS']);
+  t.same(
+    viaLog.other[0]?.diffs?.map((d) => d.field),
+    ['CERROR', 'CONS'],
+  );
   const sup = importDmesg(`${log.join('\n')}\narm_smmu_evtq_thread: 4 callbacks suppressed`);
   t.match(compareTrace(exp(A), sup, { instance: 's' }).warnings[0], /suppressed 4 message/);
 });

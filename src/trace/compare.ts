@@ -59,7 +59,11 @@ const OTHER_KINDS = new Set(['cmdq_error', 'sync_timeout', 'cmdq_timeout', 'over
 const WINDOW = 8;
 
 /** Greedy alignment with a resync window; `diff` returns undefined for equal records. */
-function align<E, A>(exp: readonly E[], act: readonly A[], diff: (e: E, a: A) => FieldDiff[]): Array<{ kind: PairKind; e?: number; a?: number; diffs?: FieldDiff[] }> {
+function align<E, A>(
+  exp: readonly E[],
+  act: readonly A[],
+  diff: (e: E, a: A) => FieldDiff[],
+): Array<{ kind: PairKind; e?: number; a?: number; diffs?: FieldDiff[] }> {
   const out: Array<{ kind: PairKind; e?: number; a?: number; diffs?: FieldDiff[] }> = [];
   const eq = (i: number, j: number): boolean => diff(exp[i] as E, act[j] as A).length === 0;
   let i = 0;
@@ -72,9 +76,17 @@ function align<E, A>(exp: readonly E[], act: readonly A[], diff: (e: E, a: A) =>
       continue;
     }
     let extra = 0;
-    for (let k = 1; k <= WINDOW && j + k < act.length; k++) if (eq(i, j + k)) { extra = k; break; }
+    for (let k = 1; k <= WINDOW && j + k < act.length; k++)
+      if (eq(i, j + k)) {
+        extra = k;
+        break;
+      }
     let missing = 0;
-    for (let k = 1; k <= WINDOW && i + k < exp.length; k++) if (eq(i + k, j)) { missing = k; break; }
+    for (let k = 1; k <= WINDOW && i + k < exp.length; k++)
+      if (eq(i + k, j)) {
+        missing = k;
+        break;
+      }
     if (extra > 0 && (missing === 0 || extra <= missing)) {
       for (let k = 0; k < extra; k++) out.push({ kind: 'extra', a: j + k });
       j += extra;
@@ -114,11 +126,16 @@ function diffOther(e: TraceRecord, a: TraceRecord): FieldDiff[] {
 /** Pick the trace instance to compare. */
 function pickInstance(trace: Trace, opts: CompareOptions): { instance: string; error?: string } {
   if (opts.instance !== undefined) {
-    if (!trace.instances.includes(opts.instance)) return { instance: opts.instance, error: `Instance "${opts.instance}" is not in the trace (instances: ${trace.instances.map((x) => `"${x}"`).join(', ') || 'none'})` };
+    if (!trace.instances.includes(opts.instance))
+      return {
+        instance: opts.instance,
+        error: `Instance "${opts.instance}" is not in the trace (instances: ${trace.instances.map((x) => `"${x}"`).join(', ') || 'none'})`,
+      };
     return { instance: opts.instance };
   }
   const withRecords = [...new Set(trace.records.filter((r) => r.kind !== 'suppressed').map((r) => r.instance))].sort();
-  if (withRecords.length > 1) return { instance: '', error: `The trace has ${withRecords.length} SMMU instances (${withRecords.join(', ')}); choose one with --instance` };
+  if (withRecords.length > 1)
+    return { instance: '', error: `The trace has ${withRecords.length} SMMU instances (${withRecords.join(', ')}); choose one with --instance` };
   return { instance: withRecords[0] ?? '' };
 }
 
@@ -129,7 +146,8 @@ export function compareTrace(expected: ExpectedRecords, trace: Trace, opts: Comp
   const { instance, error } = pickInstance(trace, opts);
   if (error !== undefined) errors.push(error);
   const counts: Record<PairKind, number> = { match: 0, mismatch: 0, missing: 0, extra: 0 };
-  if (errors.length > 0) return { ok: false, instance, masks, errors, warnings, events: [], other: [], expectedOther: [], counts, incomplete: [], onlyImpdef: false };
+  if (errors.length > 0)
+    return { ok: false, instance, masks, errors, warnings, events: [], other: [], expectedOther: [], counts, incomplete: [], onlyImpdef: false };
 
   const mine = trace.records.map((r, idx) => ({ r, idx })).filter((x) => x.r.instance === instance);
   const actEvents = mine.filter((x): x is { r: EventRecord; idx: number } => x.r.kind === 'event');
@@ -142,13 +160,23 @@ export function compareTrace(expected: ExpectedRecords, trace: Trace, opts: Comp
     if (x.r.truncated) incomplete.push(`${at} is truncated (${x.r.raw.length}/4 dwords)`);
     if (x.r.damaged !== undefined) incomplete.push(`${at} has damaged dword${x.r.damaged.length === 1 ? '' : 's'} ${x.r.damaged.join(', ')}`);
     const type = x.r.raw.length > 0 ? Number(BigInt.asUintN(64, x.r.raw[0] ?? 0n) & 0xffn) : undefined;
-    if (x.r.headerType !== undefined && type !== undefined && x.r.headerType !== type) incomplete.push(`${at}: its header says event 0x${x.r.headerType.toString(16)} but dw0 Type = 0x${type.toString(16)}`);
+    if (x.r.headerType !== undefined && type !== undefined && x.r.headerType !== type)
+      incomplete.push(`${at}: its header says event 0x${x.r.headerType.toString(16)} but dw0 Type = 0x${type.toString(16)}`);
   }
-  for (const x of mine) if (x.r.kind === 'cmdq_error' && (x.r.commandTruncated || x.r.commandDamaged !== undefined)) incomplete.push(`trace record #${x.idx + 1} (${lines(x.r)}): the command at CONS is ${x.r.commandTruncated ? 'truncated' : 'damaged'}`);
+  for (const x of mine)
+    if (x.r.kind === 'cmdq_error' && (x.r.commandTruncated || x.r.commandDamaged !== undefined))
+      incomplete.push(`trace record #${x.idx + 1} (${lines(x.r)}): the command at CONS is ${x.r.commandTruncated ? 'truncated' : 'damaged'}`);
 
   const evPairs = align(expected.events, actEvents, (e, a) =>
     diffEvent(e.raw, a.r.raw, a.r.known !== undefined || a.r.truncated || a.r.damaged !== undefined ? knownFields(a.r) : undefined, masks),
-  ).map((p): Pair => ({ kind: p.kind, ...(p.e !== undefined ? { expected: p.e } : {}), ...(p.a !== undefined ? { actual: actEvents[p.a]?.idx ?? -1 } : {}), ...(p.diffs ? { diffs: p.diffs } : {}) }));
+  ).map(
+    (p): Pair => ({
+      kind: p.kind,
+      ...(p.e !== undefined ? { expected: p.e } : {}),
+      ...(p.a !== undefined ? { actual: actEvents[p.a]?.idx ?? -1 } : {}),
+      ...(p.diffs ? { diffs: p.diffs } : {}),
+    }),
+  );
 
   // Other records: from the expected host log if given (it is in kernel format), else cmdqErrors.
   let expOther: TraceRecord[] = [];
@@ -165,7 +193,14 @@ export function compareTrace(expected: ExpectedRecords, trace: Trace, opts: Comp
   const otherPairs =
     expected.hostLog === undefined && expected.cmdqErrors === undefined
       ? []
-      : align(expOther, actOther, (e, a) => diffOther(e, a.r)).map((p): Pair => ({ kind: p.kind, ...(p.e !== undefined ? { expected: p.e } : {}), ...(p.a !== undefined ? { actual: actOther[p.a]?.idx ?? -1 } : {}), ...(p.diffs ? { diffs: p.diffs } : {}) }));
+      : align(expOther, actOther, (e, a) => diffOther(e, a.r)).map(
+          (p): Pair => ({
+            kind: p.kind,
+            ...(p.e !== undefined ? { expected: p.e } : {}),
+            ...(p.a !== undefined ? { actual: actOther[p.a]?.idx ?? -1 } : {}),
+            ...(p.diffs ? { diffs: p.diffs } : {}),
+          }),
+        );
 
   for (const p of [...evPairs, ...otherPairs]) counts[p.kind]++;
   const ok = counts.mismatch === 0 && counts.missing === 0 && counts.extra === 0 && incomplete.length === 0;
@@ -197,7 +232,8 @@ export function sideBySide(exp: readonly bigint[], act: EventRecord, diffs: read
     const masked = masks !== undefined && isMasked(masks, name, exp) ? '  (masked)' : '';
     rows.push(`  ${bad.has(name) ? '*' : ' '} ${name.padEnd(14)} ${a.padEnd(22)} ${b}${masked}`);
   }
-  for (const d of diffs) if (d.field.startsWith('RES0')) rows.push(`  * ${d.field.padEnd(14)} ${`0x${d.expected.toString(16)}`.padEnd(22)} 0x${d.actual.toString(16)}`);
+  for (const d of diffs)
+    if (d.field.startsWith('RES0')) rows.push(`  * ${d.field.padEnd(14)} ${`0x${d.expected.toString(16)}`.padEnd(22)} 0x${d.actual.toString(16)}`);
   rows.push(`    ${'raw expected'.padEnd(14)} ${exp.map(hex64).join(' ')}`);
   rows.push(`    ${'raw trace'.padEnd(14)} ${act.raw.map(hex64).join(' ')}`);
   return rows;
@@ -228,17 +264,24 @@ export function formatCompareReport(res: CompareResult, expected: ExpectedRecord
     const a = first.actual !== undefined ? trace.records[first.actual] : undefined;
     out.push('');
     if (first.kind === 'mismatch' && e !== undefined && a?.kind === 'event') {
-      out.push(`first divergence: expected event #${(first.expected ?? 0) + 1} vs trace record #${(first.actual ?? 0) + 1} (${lines(a)}): ${first.diffs?.map((d) => d.field).join(', ')}`);
+      out.push(
+        `first divergence: expected event #${(first.expected ?? 0) + 1} vs trace record #${(first.actual ?? 0) + 1} (${lines(a)}): ${first.diffs?.map((d) => d.field).join(', ')}`,
+      );
       out.push(...sideBySide(e.raw, a, first.diffs ?? [], res.masks));
     } else if (first.kind === 'missing' && e !== undefined) {
-      out.push(`first divergence: expected event #${(first.expected ?? 0) + 1} is missing from the trace: ${describeEvent({ kind: 'event', instance: '', lines: [], raw: e.raw })}`);
+      out.push(
+        `first divergence: expected event #${(first.expected ?? 0) + 1} is missing from the trace: ${describeEvent({ kind: 'event', instance: '', lines: [], raw: e.raw })}`,
+      );
     } else if (first.kind === 'extra' && a !== undefined) {
       out.push(`first divergence: trace record #${(first.actual ?? 0) + 1} (${lines(a)}) was not expected: ${describeRecord(a)}`);
     }
   }
   const rest = res.events.filter((p) => p.kind !== 'match' && p !== first);
   for (const p of rest) {
-    if (p.kind === 'missing' && p.expected !== undefined) out.push(`missing: expected event #${p.expected + 1}: ${describeEvent({ kind: 'event', instance: '', lines: [], raw: expected.events[p.expected]?.raw ?? [] })}`);
+    if (p.kind === 'missing' && p.expected !== undefined)
+      out.push(
+        `missing: expected event #${p.expected + 1}: ${describeEvent({ kind: 'event', instance: '', lines: [], raw: expected.events[p.expected]?.raw ?? [] })}`,
+      );
     else if (p.actual !== undefined) {
       const a = trace.records[p.actual];
       if (a === undefined) continue;
@@ -250,7 +293,10 @@ export function formatCompareReport(res: CompareResult, expected: ExpectedRecord
   if (firstOther !== undefined) {
     const e = res.expectedOther[firstOther.expected ?? -1];
     const a = firstOther.actual !== undefined ? trace.records[firstOther.actual] : undefined;
-    out.push('', `first divergence: ${firstOther.kind === 'mismatch' ? `${firstOther.diffs?.map((d) => d.field).join(', ')} of trace record #${(firstOther.actual ?? 0) + 1}${a ? ` (${lines(a)})` : ''}` : firstOther.kind === 'missing' ? 'an expected record is missing from the trace' : `trace record #${(firstOther.actual ?? 0) + 1}${a ? ` (${lines(a)})` : ''} was not expected`}`);
+    out.push(
+      '',
+      `first divergence: ${firstOther.kind === 'mismatch' ? `${firstOther.diffs?.map((d) => d.field).join(', ')} of trace record #${(firstOther.actual ?? 0) + 1}${a ? ` (${lines(a)})` : ''}` : firstOther.kind === 'missing' ? 'an expected record is missing from the trace' : `trace record #${(firstOther.actual ?? 0) + 1}${a ? ` (${lines(a)})` : ''} was not expected`}`,
+    );
     out.push(`    expected  ${e ? describeRecord(e) : '-'}`, `    trace     ${a ? describeRecord(a) : '-'}`);
   }
   for (const p of res.other) {
@@ -260,8 +306,7 @@ export function formatCompareReport(res: CompareResult, expected: ExpectedRecord
     else if (p.kind === 'missing') {
       const e = res.expectedOther[p.expected ?? -1];
       out.push(`missing: expected ${e ? describeRecord(e) : `record #${(p.expected ?? 0) + 1}`}`);
-    }
-    else if (a) out.push(`differs: trace record #${(p.actual ?? 0) + 1} (${lines(a)}): ${p.diffs?.map(diffText).join('; ')}`);
+    } else if (a) out.push(`differs: trace record #${(p.actual ?? 0) + 1} (${lines(a)}): ${p.diffs?.map(diffText).join('; ')}`);
   }
   // Before the verdict: what makes the comparison untrustworthy, and the usual way out.
   for (const w of res.incomplete) out.push(`warning: ${w}: it cannot count as a match`);

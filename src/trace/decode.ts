@@ -50,14 +50,24 @@ export function crossCheck(trace: Trace): TraceDiagnostic[] {
     const line = rec.lines[0] ?? 0;
     const type = rec.raw.length > 0 ? Number((rec.raw[0] ?? 0n) & 0xffn) : undefined;
     if (rec.headerType !== undefined && type !== undefined && rec.headerType !== type) {
-      out.push({ code: 'HEADER_RAW_MISMATCH', severity: 'error', line, message: `header says event 0x${rec.headerType.toString(16)} but dw0 Type = 0x${type.toString(16)}` });
+      out.push({
+        code: 'HEADER_RAW_MISMATCH',
+        severity: 'error',
+        line,
+        message: `header says event 0x${rec.headerType.toString(16)} but dw0 Type = 0x${type.toString(16)}`,
+      });
     }
     if (rec.logged === undefined || rec.truncated) continue;
     const expect = loggedFromRaw(rec.raw, rec.logged.client);
     if (expect === undefined) continue;
     const textLine = rec.logged.textLines[0] ?? line;
     if (expect.name !== rec.logged.name) {
-      out.push({ code: 'TEXT_RAW_MISMATCH', severity: 'error', line: textLine, message: `decoded text names ${rec.logged.name} but the raw dwords are ${expect.name}` });
+      out.push({
+        code: 'TEXT_RAW_MISMATCH',
+        severity: 'error',
+        line: textLine,
+        message: `decoded text names ${rec.logged.name} but the raw dwords are ${expect.name}`,
+      });
       continue;
     }
     const a = fieldsFromLogged({ ...rec.logged });
@@ -128,7 +138,12 @@ export function describeRecord(r: TraceRecord): string {
     case 'cmdq_error': {
       const code = r.cerror;
       const names = ['CERROR_NONE', 'CERROR_ILL', 'CERROR_ABT', 'CERROR_ATC_INV_SYNC'];
-      const cmd = r.command !== undefined && r.command.length > 0 ? ` command=[${r.command.map((x) => `0x${x.toString(16).padStart(16, '0')}`).join(', ')}] (opcode 0x${Number((r.command[0] ?? 0n) & 0xffn).toString(16).padStart(2, '0')})` : '';
+      const cmd =
+        r.command !== undefined && r.command.length > 0
+          ? ` command=[${r.command.map((x) => `0x${x.toString(16).padStart(16, '0')}`).join(', ')}] (opcode 0x${Number((r.command[0] ?? 0n) & 0xffn)
+              .toString(16)
+              .padStart(2, '0')})`
+          : '';
       return `CMDQ error ${names[code] ?? `CERROR ${code}`}${r.cons !== undefined ? ` cons=0x${r.cons.toString(16).padStart(8, '0')}` : ''}${r.commandName !== undefined ? ` on ${r.commandName}` : ''}${cmd}${r.retrying ? ' (retrying fetch)' : ''}${r.commandTruncated ? ' [command truncated]' : ''}`;
     }
     case 'sync_timeout':

@@ -17,8 +17,17 @@ import { isFlagsLine, parseDecodedHead, parseFlags } from '../linux/decoded-line
 import { rawFromLogged } from './logged.ts';
 import { type LogLine, hexTail, newLogLine, parseDwordLine, parseDwordLoose, scanLogLine, splitLogLine, stripAnsi, tsOf } from '../linux/log-line.ts';
 import {
-  type CmdqErrorRecord, type EventRecord, type GerrorRecord, type LoggedEvent, type Trace, type TraceDiagnostic, type TraceRecord,
-  diag, instancesOf, printable, totalsOf,
+  type CmdqErrorRecord,
+  type EventRecord,
+  type GerrorRecord,
+  type LoggedEvent,
+  type Trace,
+  type TraceDiagnostic,
+  type TraceRecord,
+  diag,
+  instancesOf,
+  printable,
+  totalsOf,
 } from './types.ts';
 
 interface InstState {
@@ -232,7 +241,12 @@ export function createDmesgImporter(): DmesgImporter {
       if (slots.length === (p.kind === 'event' ? 4 : 2)) st.pending = undefined;
       if (damage !== undefined) {
         markDamaged(p.rec, index);
-        report('warning', 'DAMAGED_DWORD', ln, `dword ${index} of the ${p.kind === 'event' ? 'event record' : 'skipped command'} is damaged (${printable(damage, 60)}); slot kept, value not trusted`);
+        report(
+          'warning',
+          'DAMAGED_DWORD',
+          ln,
+          `dword ${index} of the ${p.kind === 'event' ? 'event record' : 'skipped command'} is damaged (${printable(damage, 60)}); slot kept, value not trusted`,
+        );
       } else {
         const digits = shortDigits(src, ll.start, to);
         if (digits !== undefined) short = { rec: p.rec, index, digits, ln };
@@ -272,9 +286,17 @@ export function createDmesgImporter(): DmesgImporter {
       if (k === 8) return msg.length === 8 ? 'partial' : bad(msg, ln, 'event header');
       if (!msg.startsWith(' received:', k)) return ' received:'.startsWith(msg.slice(k)) ? 'partial' : bad(msg, ln, 'event header');
       const rec: EventRecord = {
-        kind: 'event', instance: ll.device ?? '', lines: [...lineNos], timestamp: ownTs(ll), raw: [],
+        kind: 'event',
+        instance: ll.device ?? '',
+        lines: [...lineNos],
+        timestamp: ownTs(ll),
+        raw: [],
         // Exact below 2^53 (13 digits); parseInt's rounding beyond that.
-        truncated: undefined, headerType: k - 8 <= 13 ? type : parseInt(msg.slice(8, k), 16), logged: undefined, known: undefined, collapsed: undefined,
+        truncated: undefined,
+        headerType: k - 8 <= 13 ? type : parseInt(msg.slice(8, k), 16),
+        logged: undefined,
+        known: undefined,
+        collapsed: undefined,
       };
       push(st, rec);
       st.pending = { rec, kind: 'event' };
@@ -293,7 +315,17 @@ export function createDmesgImporter(): DmesgImporter {
       close(st);
       const last = st.last;
       const v = r.value;
-      const logged: LoggedEvent = { name: v.name, client: v.client, sid: v.sid, ssid: v.ssid, iova: v.iova, ipa: v.ipa, fetchAddr: v.fetchAddr, flags: undefined, textLines: [...lineNos] };
+      const logged: LoggedEvent = {
+        name: v.name,
+        client: v.client,
+        sid: v.sid,
+        ssid: v.ssid,
+        iova: v.iova,
+        ipa: v.ipa,
+        fetchAddr: v.fetchAddr,
+        flags: undefined,
+        textLines: [...lineNos],
+      };
       if (last !== undefined && last.kind === 'event' && last.logged === undefined && last.known === undefined) {
         last.logged = logged;
         extend(last, lineNos);
@@ -432,7 +464,8 @@ export function createDmesgImporter(): DmesgImporter {
     const text = s.slice(from, to);
     const looks = smmuLooking(text);
     if (looks === undefined) return;
-    if (looks === 'record') report('error', 'DROPPED_SMMU_LINE', n, `line looks like SMMU record output but no record could use it: "${printable(text.trim(), 100)}"`);
+    if (looks === 'record')
+      report('error', 'DROPPED_SMMU_LINE', n, `line looks like SMMU record output but no record could use it: "${printable(text.trim(), 100)}"`);
     else report('note', 'SMMU_LINE_NOT_A_RECORD', n, `line mentions an SMMU but carries no record: "${printable(text.trim(), 100)}"`);
   };
 
@@ -467,7 +500,12 @@ export function createDmesgImporter(): DmesgImporter {
         } else {
           slots[sh.index] = 0n;
           markDamaged(sh.rec, sh.index);
-          report('warning', 'DAMAGED_DWORD', sh.ln, `dword ${sh.index} wrapped into ${sh.digits.length} + ${tail.length} hex digits, not 16; slot kept, value not trusted`);
+          report(
+            'warning',
+            'DAMAGED_DWORD',
+            sh.ln,
+            `dword ${sh.index} wrapped into ${sh.digits.length} + ${tail.length} hex digits, not 16; slot kept, value not trusted`,
+          );
         }
         used++;
         return;
@@ -496,7 +534,8 @@ export function createDmesgImporter(): DmesgImporter {
   };
 
   const finish = (): Trace => {
-    if (carry !== undefined) report('error', 'UNPARSEABLE', carry.lineNos[0] ?? 0, `SMMU message ends early at end of input: "${printable(splitLogLine(carry.text).payload.trim())}"`);
+    if (carry !== undefined)
+      report('error', 'UNPARSEABLE', carry.lineNos[0] ?? 0, `SMMU message ends early at end of input: "${printable(splitLogLine(carry.text).payload.trim())}"`);
     carry = undefined;
     for (const st of states.values()) close(st);
     for (let i = 0; i < records.length; i++) {
@@ -505,11 +544,23 @@ export function createDmesgImporter(): DmesgImporter {
       if (r.kind === 'event' && r.logged && !ascending(r.logged.textLines)) normaliseLines(r.logged.textLines);
       // Arrays grown by push keep spare capacity: exact-size copies take about half the memory.
       if (r.kind === 'event') {
-        records[i] = { ...r, lines: r.lines.slice(), raw: r.raw.slice(), ...(r.logged !== undefined ? { logged: { ...r.logged, textLines: r.logged.textLines.slice() } } : {}) };
+        records[i] = {
+          ...r,
+          lines: r.lines.slice(),
+          raw: r.raw.slice(),
+          ...(r.logged !== undefined ? { logged: { ...r.logged, textLines: r.logged.textLines.slice() } } : {}),
+        };
       }
     }
     diagnostics.sort((a, b) => a.line - b.line);
-    return { format: 'dmesg', instances: instancesOf(records), records, diagnostics, totals: totalsOf(diagnostics), stats: { lines: ln, used, reported: reportedLines } };
+    return {
+      format: 'dmesg',
+      instances: instancesOf(records),
+      records,
+      diagnostics,
+      totals: totalsOf(diagnostics),
+      stats: { lines: ln, used, reported: reportedLines },
+    };
   };
 
   return { line, finish };

@@ -14,10 +14,19 @@ const D = [0x0000002000000004n, 0n, 0n, 0n];
 
 t.test('4 dwords per line, with/without 0x, commas, labels; trailing partial record', async (t) => {
   const tr = load('evtq-dwords.txt');
-  t.same(tr.records.map((r) => (r as EventRecord).raw), [A, B, D, [0x0000000300000009n, 0n]]);
-  t.same(tr.records.map((r) => r.lines), [[2], [3], [4], [5]]);
+  t.same(
+    tr.records.map((r) => (r as EventRecord).raw),
+    [A, B, D, [0x0000000300000009n, 0n]],
+  );
+  t.same(
+    tr.records.map((r) => r.lines),
+    [[2], [3], [4], [5]],
+  );
   t.equal((tr.records[3] as EventRecord).truncated, true);
-  t.same(tr.diagnostics.map((d) => d.code), ['TRUNCATED_RECORD']);
+  t.same(
+    tr.diagnostics.map((d) => d.code),
+    ['TRUNCATED_RECORD'],
+  );
 });
 
 t.test('8 little-endian 32-bit words per line', async (t) => {
@@ -33,10 +42,19 @@ t.test('xxd, hexdump -C (with * repeat) and print_hex_dump memory dumps', async 
 
 t.test('plain hexdump 16-bit words, forced word size, gaps and garbage are reported', async (t) => {
   const hd = importEvtq('0000000 0010 0000 0008 0000 0000 0000 0208 0000\n0000010 1000 0000 0000 0000 0000 0000 0000 0000\n0000020\n');
-  t.same(hd.records.map((r) => (r as EventRecord).raw), [A]);
+  t.same(
+    hd.records.map((r) => (r as EventRecord).raw),
+    [A],
+  );
   const forced = importEvtq('0x10 0x8 0x0 0x208 0x1000 0x0 0x0 0x0\n', { wordSize: 32 });
-  t.same(forced.records.map((r) => (r as EventRecord).raw), [A]);
+  t.same(
+    forced.records.map((r) => (r as EventRecord).raw),
+    [A],
+  );
   const bad = importEvtq('hello world\n00000000: 10 00 00 00 08 00 00 00\n00000040: 00 00 00 00 00 00 00 00\n00000048: 00 00\n', { instance: 'smmu0' });
-  t.same(bad.diagnostics.map((d) => `${d.line}:${d.code}`), ['1:UNPARSEABLE', '2:TRUNCATED_RECORD', '3:GAP', '4:TRUNCATED_RECORD']);
+  t.same(
+    bad.diagnostics.map((d) => `${d.line}:${d.code}`),
+    ['1:UNPARSEABLE', '2:TRUNCATED_RECORD', '3:GAP', '4:TRUNCATED_RECORD'],
+  );
   t.same(bad.instances, ['smmu0']);
 });

@@ -108,7 +108,8 @@ export function importEvtq(text: string, opts: EvtqImportOptions = {}): Trace {
             pushBytes(lastLineBytes, ln - 1);
             nextOffset += lastLineBytes.length;
           }
-        } else diag(diagnostics, 'warning', 'GAP', ln, `dump jumps from offset 0x${nextOffset.toString(16)} to 0x${offset.toString(16)}; records may be misaligned`);
+        } else
+          diag(diagnostics, 'warning', 'GAP', ln, `dump jumps from offset 0x${nextOffset.toString(16)} to 0x${offset.toString(16)}; records may be misaligned`);
       } else if (nextOffset !== undefined && offset < nextOffset) {
         diag(diagnostics, 'warning', 'OFFSET_BACKWARDS', ln, `dump offset 0x${offset.toString(16)} goes backwards`);
       }

@@ -34,7 +34,9 @@ const PROFILE_DEFAULTS: Readonly<Record<MaskProfile, { unknownFields: boolean; a
 };
 
 /** Every field name any event layout has (arch codecs), for user masks. */
-export const MASKABLE: readonly string[] = [...new Set([...EVENT_FIELD_NAMES, ...Array.from({ length: 256 }, (_, t) => eventCodec(t).fields.map((f) => f.name)).flat()])];
+export const MASKABLE: readonly string[] = [
+  ...new Set([...EVENT_FIELD_NAMES, ...Array.from({ length: 256 }, (_, t) => eventCodec(t).fields.map((f) => f.name)).flat()]),
+];
 
 export interface MaskError {
   readonly message: string;

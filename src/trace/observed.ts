@@ -69,10 +69,12 @@ export function hostLinesFromSteps(obs: Observation): string[] {
 export function expectedFromObservation(obs: Observation): ExpectedRecords {
   const events = obs.events.map((e) => {
     const raw = Array.isArray(e.raw) ? e.raw : [];
-    return { raw: [0, 1, 2, 3].map((i) => {
-      const v = raw[i];
-      return typeof v === 'bigint' ? BigInt.asUintN(64, v) : typeof v === 'number' || typeof v === 'string' ? BigInt.asUintN(64, BigInt(v)) : 0n;
-    }) };
+    return {
+      raw: [0, 1, 2, 3].map((i) => {
+        const v = raw[i];
+        return typeof v === 'bigint' ? BigInt.asUintN(64, v) : typeof v === 'number' || typeof v === 'string' ? BigInt.asUintN(64, BigInt(v)) : 0n;
+      }),
+    };
   });
   const own = [...obs.host_log];
   const ownHasOther = own.length > 0 && importDmesg(own.join('\n')).records.some((r) => OTHER_KINDS.has(r.kind));

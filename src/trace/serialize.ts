@@ -101,13 +101,27 @@ const big = (v: unknown): bigint => BigInt(String(v));
 const num = (v: unknown): number => Number(BigInt(String(v)));
 
 function loggedFromJson(o: Record<string, unknown>): LoggedEvent {
-  const l: LoggedEvent = { name: String(o['name']), client: String(o['client']), sid: big(o['sid']), ssid: big(o['ssid']), textLines: (o['textLines'] as number[]) ?? [] };
+  const l: LoggedEvent = {
+    name: String(o['name']),
+    client: String(o['client']),
+    sid: big(o['sid']),
+    ssid: big(o['ssid']),
+    textLines: (o['textLines'] as number[]) ?? [],
+  };
   if (o['iova'] !== undefined) l.iova = big(o['iova']);
   if (o['ipa'] !== undefined) l.ipa = big(o['ipa']);
   if (o['fetchAddr'] !== undefined) l.fetchAddr = big(o['fetchAddr']);
   const f = o['flags'] as Record<string, unknown> | undefined;
   if (f !== undefined) {
-    l.flags = { priv: f['priv'] === true, inst: f['inst'] === true, read: f['read'] === true, s2: f['s2'] === true, classText: String(f['classText']), stall: f['stall'] === true, stag: big(f['stag']) };
+    l.flags = {
+      priv: f['priv'] === true,
+      inst: f['inst'] === true,
+      read: f['read'] === true,
+      s2: f['s2'] === true,
+      classText: String(f['classText']),
+      stall: f['stall'] === true,
+      stag: big(f['stag']),
+    };
     if (f['ttd'] === 'read' || f['ttd'] === 'write') l.flags.ttd = f['ttd'];
   }
   return l;
@@ -117,7 +131,11 @@ function loggedFromJson(o: Record<string, unknown>): LoggedEvent {
 export function traceFromJson(j: unknown): Trace {
   const o = j as Record<string, unknown>;
   const records = ((o['records'] as Record<string, unknown>[]) ?? []).map((r): TraceRecord => {
-    const b = { instance: String(r['instance'] ?? ''), lines: [...((r['lines'] as number[]) ?? [])] } as { instance: string; lines: number[]; timestamp?: string };
+    const b = { instance: String(r['instance'] ?? ''), lines: [...((r['lines'] as number[]) ?? [])] } as {
+      instance: string;
+      lines: number[];
+      timestamp?: string;
+    };
     if (typeof r['timestamp'] === 'string') b.timestamp = r['timestamp'];
     switch (r['kind']) {
       case 'event': {
@@ -251,6 +269,11 @@ export function writeTraceYaml(t: Trace, write: (chunk: string) => void): void {
   }
   if (buf.length > 0) write(`${buf.join('\n')}\n`);
   const tail: string[] = [];
-  yamlValue(t.diagnostics.map((d) => ({ code: d.code, severity: d.severity, line: d.line, message: d.message })), '', tail, 'diagnostics:');
+  yamlValue(
+    t.diagnostics.map((d) => ({ code: d.code, severity: d.severity, line: d.line, message: d.message })),
+    '',
+    tail,
+    'diagnostics:',
+  );
   write(`${tail.join('\n')}\n`);
 }

@@ -17,8 +17,14 @@ t.test('GuestMemory: IPA → PA regions, unmapped IPAs, S2 mirroring', (tt) => {
   tt.equal(g.readWords(0x4000_1ff8n, 2), undefined, 'a read that leaves RAM fails whole');
   tt.same(g.readWords(0x8000_0010n, 1), [0xffff_ffff_ffff_ffffn]);
   const maps: bigint[][] = [];
-  g.mapIntoS2((ipa, pa, size) => { maps.push([ipa, pa, size]); return { errno: 0 }; });
-  tt.same(maps, [[0x4000_0000n, 0x2000_0000n, 0x2000n], [0x8000_0000n, 0x3000_0000n, 0x1000n]]);
+  g.mapIntoS2((ipa, pa, size) => {
+    maps.push([ipa, pa, size]);
+    return { errno: 0 };
+  });
+  tt.same(maps, [
+    [0x4000_0000n, 0x2000_0000n, 0x2000n],
+    [0x8000_0000n, 0x3000_0000n, 0x1000n],
+  ]);
   tt.throws(() => g.mapIntoS2(() => ({ errno: 'EINVAL' })), /Cannot map guest RAM/);
   tt.throws(() => g.tableView().read64(0x1000n), /not guest RAM/);
   tt.end();

@@ -28,7 +28,8 @@ export class GuestMemory {
       throw new RangeError(`Cannot add guest RAM at IPA 0x${ipa.toString(16)}: IPA, PA and size must be 4 KiB aligned`);
     }
     for (const r of this.#regions) {
-      if (ipa < r.ipa + r.size && r.ipa < ipa + size) throw new RangeError(`Cannot add guest RAM at IPA 0x${ipa.toString(16)}: overlaps 0x${r.ipa.toString(16)}`);
+      if (ipa < r.ipa + r.size && r.ipa < ipa + size)
+        throw new RangeError(`Cannot add guest RAM at IPA 0x${ipa.toString(16)}: overlaps 0x${r.ipa.toString(16)}`);
     }
     this.mem.back(pa, Number(size));
     this.#regions.push({ ipa, pa, size });
@@ -69,7 +70,9 @@ export class GuestMemory {
 
   writeWords(ipa: bigint, words: readonly bigint[]): boolean {
     let ok = true;
-    words.forEach((w, i) => { ok = this.write64(ipa + BigInt(8 * i), w) && ok; });
+    words.forEach((w, i) => {
+      ok = this.write64(ipa + BigInt(8 * i), w) && ok;
+    });
     return ok;
   }
 

@@ -29,14 +29,20 @@ t.test('steInvalidationTargets: CFGI_STE, CFGI_STE_RANGE, CFGI_ALL', (tt) => {
 });
 
 t.test('ring arithmetic: count/empty/full agree with repeated increments', (tt) => {
-  fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.nat(), fc.nat(), (log2, c0, k0) => {
-    const r = { log2 };
-    const cons = c0 & ((2 << log2) - 1);
-    const k = k0 % ((1 << log2) + 1);
-    let prod = cons;
-    for (let i = 0; i < k; i++) prod = ringInc(r, prod);
-    return ringCount(r, prod, cons) === k && ringEmpty(r, prod, cons) === (k === 0) &&
-      ringFull(r, prod, cons) === (k === 1 << log2) && ringIndex(r, prod) === (ringIndex(r, cons) + k) % (1 << log2);
-  }));
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 8 }), fc.nat(), fc.nat(), (log2, c0, k0) => {
+      const r = { log2 };
+      const cons = c0 & ((2 << log2) - 1);
+      const k = k0 % ((1 << log2) + 1);
+      let prod = cons;
+      for (let i = 0; i < k; i++) prod = ringInc(r, prod);
+      return (
+        ringCount(r, prod, cons) === k &&
+        ringEmpty(r, prod, cons) === (k === 0) &&
+        ringFull(r, prod, cons) === (k === 1 << log2) &&
+        ringIndex(r, prod) === (ringIndex(r, cons) + k) % (1 << log2)
+      );
+    }),
+  );
   tt.end();
 });

@@ -11,8 +11,14 @@ import { OP } from '../host/commands.ts';
 export type GuestCmdAction = 'forward' | 'sync' | 'ste' | 'nop' | 'illegal';
 
 const FORWARD: ReadonlySet<number> = new Set([
-  OP.TLBI_NH_ALL, OP.TLBI_NH_ASID, OP.TLBI_NH_VA, OP.TLBI_NH_VAA, OP.TLBI_NSNH_ALL,
-  OP.ATC_INV, OP.CFGI_CD, OP.CFGI_CD_ALL,
+  OP.TLBI_NH_ALL,
+  OP.TLBI_NH_ASID,
+  OP.TLBI_NH_VA,
+  OP.TLBI_NH_VAA,
+  OP.TLBI_NSNH_ALL,
+  OP.ATC_INV,
+  OP.CFGI_CD,
+  OP.CFGI_CD_ALL,
 ]);
 /** PREFETCH_CONFIG (0x01), PREFETCH_ADDR (0x02): hints, nothing to forward. */
 const NOP: ReadonlySet<number> = new Set([0x01, 0x02]);

@@ -190,7 +190,10 @@ t.test('vEVENTQ loss (LOST_EVENTS header) becomes a guest EVTQ overflow', (tt) =
   const w = world({ veventqDepth: 1 });
   w.issue([cfgiSte(VSID), SYNC]);
   for (let i = 0; i < 3; i++) w.dev.transaction({ sid: 0x10, iova: 0x9000_0000n + BigInt(i) * 0x1000n, access: 'read' });
-  tt.same(w.dev.drainEvents().map((e) => w.fd.handleEvent(0, e.raw)), ['vevent', 'lost', 'lost']);
+  tt.same(
+    w.dev.drainEvents().map((e) => w.fd.handleEvent(0, e.raw)),
+    ['vevent', 'lost', 'lost'],
+  );
   tt.same(w.vs.pollEvents(), { written: 1, lost: 1 }, 'one record, then the single LOST_EVENTS header');
   tt.equal(w.vs.state().evtqProd, (1n << 31n) | 1n, 'OVFLG toggled');
   // the guest acknowledges (OVACKFLG := OVFLG); the header carried the newest lost sequence, so

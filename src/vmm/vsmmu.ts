@@ -72,7 +72,10 @@ export interface VSmmuState {
   readonly log: readonly string[];
 }
 
-interface Pending { readonly cons: number; readonly cmd: bigint[] }
+interface Pending {
+  readonly cons: number;
+  readonly cmd: bigint[];
+}
 
 export class VSmmu {
   readonly #o: VSmmuOptions;
@@ -83,7 +86,12 @@ export class VSmmu {
   readonly #forwarded: bigint[][][] = [];
   readonly #log: string[] = [];
   #hung = false;
-  readonly #regView: GuestRegs = { get: (o) => this.#regs.get(o) ?? 0n, set: (o, v) => { this.#regs.set(o, v); } };
+  readonly #regView: GuestRegs = {
+    get: (o) => this.#regs.get(o) ?? 0n,
+    set: (o, v) => {
+      this.#regs.set(o, v);
+    },
+  };
   #nextSeq: number | undefined;
 
   constructor(o: VSmmuOptions) {
@@ -105,15 +113,25 @@ export class VSmmu {
     const off = VSmmu.offsetOf(reg);
     const v = BigInt.asUintN(64, value);
     switch (off) {
-      case REG.IDR0: case REG.IDR1: case REG.IDR2: case REG.IDR3: case REG.IDR4: case REG.IDR5:
-      case REG.CR0ACK: case REG.GERROR: case REG.EVENTQ_PROD:
+      case REG.IDR0:
+      case REG.IDR1:
+      case REG.IDR2:
+      case REG.IDR3:
+      case REG.IDR4:
+      case REG.IDR5:
+      case REG.CR0ACK:
+      case REG.GERROR:
+      case REG.EVENTQ_PROD:
         this.#log.push(`write to read-only register 0x${off.toString(16)} ignored`);
         return;
       case REG.CR0: {
         const was = this.readReg('CR0');
         this.#regs.set(REG.CR0, v);
         this.#regs.set(REG.CR0ACK, v);
-        if ((was & 8n) === 0n && (v & 8n) !== 0n) { this.#hung = false; this.#consume(); }
+        if ((was & 8n) === 0n && (v & 8n) !== 0n) {
+          this.#hung = false;
+          this.#consume();
+        }
         return;
       }
       case REG.CMDQ_CONS:
@@ -136,10 +154,18 @@ export class VSmmu {
   state(): VSmmuState {
     const cons = this.readReg('CMDQ_CONS');
     return {
-      cons: Number(cons & RD_MASK), prod: Number(this.readReg('CMDQ_PROD') & RD_MASK), err: Number((cons >> 24n) & 0x7fn),
-      gerror: this.readReg('GERROR'), gerrorn: this.readReg('GERRORN'), hung: this.#hung, timeouts: this.#timeouts.slice(),
-      evtqProd: this.readReg('EVENTQ_PROD'), evtqCons: this.readReg('EVENTQ_CONS'),
-      events: this.#events.map((e) => e.slice()), forwarded: this.#forwarded.map((b) => b.map((c) => c.slice())), log: this.#log.slice(),
+      cons: Number(cons & RD_MASK),
+      prod: Number(this.readReg('CMDQ_PROD') & RD_MASK),
+      err: Number((cons >> 24n) & 0x7fn),
+      gerror: this.readReg('GERROR'),
+      gerrorn: this.readReg('GERRORN'),
+      hung: this.#hung,
+      timeouts: this.#timeouts.slice(),
+      evtqProd: this.readReg('EVENTQ_PROD'),
+      evtqCons: this.readReg('EVENTQ_CONS'),
+      events: this.#events.map((e) => e.slice()),
+      forwarded: this.#forwarded.map((b) => b.map((c) => c.slice())),
+      log: this.#log.slice(),
     };
   }
 
@@ -173,7 +199,10 @@ export class VSmmu {
     const cmds = batch.map((p) => p.cmd);
     this.#forwarded.push(cmds.map((c) => c.slice()));
     const r = this.#o.iommufd.invalidate(this.#o.viommuId, {
-      dataType: INVALIDATE_DATA_ARM_SMMUV3, entryLen: INVALIDATE_ENTRY_SIZE, entryNum: cmds.length, data: commandsToBytes(cmds),
+      dataType: INVALIDATE_DATA_ARM_SMMUV3,
+      entryLen: INVALIDATE_ENTRY_SIZE,
+      entryNum: cmds.length,
+      data: commandsToBytes(cmds),
     });
     if (r.errno === 0) return true;
     if (r.errno === 'ETIMEDOUT') {
@@ -237,7 +266,10 @@ export class VSmmu {
     const data = dw0 >> 32n;
     const word = addr & ~7n;
     const old = this.#o.guestMem.read64(word);
-    if (old === undefined) { this.#log.push(`CMD_SYNC MSI to 0x${addr.toString(16)} is not guest RAM`); return; }
+    if (old === undefined) {
+      this.#log.push(`CMD_SYNC MSI to 0x${addr.toString(16)} is not guest RAM`);
+      return;
+    }
     const sh = (addr & 4n) * 8n;
     this.#o.guestMem.write64(word, (old & ~(0xffff_ffffn << sh)) | (data << sh));
   }
@@ -247,10 +279,18 @@ export class VSmmu {
     for (const vsid of steInvalidationTargets(cmd, known)) {
       const devId = this.#o.vdevs.get(vsid);
       if (devId === undefined) continue;
-      const r = syncGuestSte({
-        fd: this.#o.iommufd, viommuId: this.#o.viommuId, mem: this.#o.guestMem,
-        strtabBase: this.readReg('STRTAB_BASE'), strtabCfg: this.readReg('STRTAB_BASE_CFG'),
-      }, vsid, devId, this.#hwpts.get(vsid));
+      const r = syncGuestSte(
+        {
+          fd: this.#o.iommufd,
+          viommuId: this.#o.viommuId,
+          mem: this.#o.guestMem,
+          strtabBase: this.readReg('STRTAB_BASE'),
+          strtabCfg: this.readReg('STRTAB_BASE_CFG'),
+        },
+        vsid,
+        devId,
+        this.#hwpts.get(vsid),
+      );
       if (r.hwptId !== undefined) this.#hwpts.set(vsid, r.hwptId);
       if (!r.ok) this.#log.push(r.reason);
     }
@@ -265,7 +305,10 @@ export class VSmmu {
     let lost = 0;
     if (this.#o.veventqId === undefined) return { written, lost };
     const rd = this.#o.iommufd.readVeventq(this.#o.veventqId, 1 << 20);
-    if (rd.errno !== 0) { this.#log.push(`vEVENTQ read failed: ${rd.reason}`); return { written, lost }; }
+    if (rd.errno !== 0) {
+      this.#log.push(`vEVENTQ read failed: ${rd.reason}`);
+      return { written, lost };
+    }
     for (const rec of rd.records) {
       const gap = this.#nextSeq !== undefined && rec.sequence !== this.#nextSeq;
       this.#nextSeq = (rec.sequence + 1) & 0x7fff_ffff;
@@ -276,7 +319,11 @@ export class VSmmu {
       }
       const rec4 = [0, 1, 2, 3].map((i) => rec.data?.[i] ?? 0n);
       const w = writeGuestEvent(this.#regView, this.#o.guestMem, rec4);
-      if (w === 'written') { written++; this.#events.push(rec4); continue; }
+      if (w === 'written') {
+        written++;
+        this.#events.push(rec4);
+        continue;
+      }
       lost++;
       if (w === 'not-guest-ram') this.#log.push('guest EVTQ is not guest RAM: event dropped');
     }

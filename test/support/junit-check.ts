@@ -39,7 +39,8 @@ export function checkJunit(xml: string): JunitCheck {
     const n = (tag: string): number => cases.filter((c) => c.children.some((x) => x.tag === tag)).length;
     const counted = { tests: cases.length, failures: n('failure'), errors: n('error'), skipped: n('skipped') };
     for (const [k, v] of Object.entries(counted)) {
-      if (suite.attrs[k] !== undefined && Number(suite.attrs[k]) !== v) problems.push(`testsuite ${suite.attrs['name'] ?? ''}: ${k}="${suite.attrs[k]}" but ${v} testcases`);
+      if (suite.attrs[k] !== undefined && Number(suite.attrs[k]) !== v)
+        problems.push(`testsuite ${suite.attrs['name'] ?? ''}: ${k}="${suite.attrs[k]}" but ${v} testcases`);
     }
     for (const c of cases) {
       const idx = c.children.map((x) => ORDER.indexOf(x.tag));

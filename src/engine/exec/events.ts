@@ -22,7 +22,13 @@ export function eventRecord(step: number, raw: readonly bigint[]): EventRecord {
   if (has('S2')) r['s2'] = num('S2');
   if (has('CLASS')) r['class'] = CLASS_NAME[num('CLASS')] ?? String(num('CLASS'));
   if (has('TTRnW') && num('CLASS') === 1) r['ttrnw'] = num('TTRnW');
-  for (const [f, k] of [['RnW', 'rnw'], ['PnU', 'pnu'], ['InD', 'ind'], ['Stall', 'stall']] as const) if (has(f)) r[k] = num(f);
+  for (const [f, k] of [
+    ['RnW', 'rnw'],
+    ['PnU', 'pnu'],
+    ['InD', 'ind'],
+    ['Stall', 'stall'],
+  ] as const)
+    if (has(f)) r[k] = num(f);
   if (has('STAG') && num('Stall') === 1) r['stag'] = num('STAG');
   if (has('InputAddr')) r['input_addr'] = d.fields['InputAddr'] ?? 0n;
   if (has('IPA') && num('S2') === 1) r['ipa'] = d.fields['IPA'] ?? 0n;

@@ -109,9 +109,13 @@ export function guestCmdqStep(ctx: ExecContext, h: HostWorld, commands: readonly
   const active = ((st.gerror ^ st.gerrorn) & 1n) !== 0n;
   const consVal = active ? (st.cons | (st.err << 24)) >>> 0 : st.cons;
   const fields: Record<string, ObsValue> = {
-    commands: cmds.length, prod: hex32(BigInt(st.prod)), cons: hex32(BigInt(consVal)),
-    cerror: active ? (CERROR_NAME[st.err] ?? 'CERROR_UNKNOWN') : 'CERROR_NONE', gerror: active ? ['CMDQ_ERR'] : [],
-    forwarded: st.forwarded.length - before.forwarded.length, hung: st.hung,
+    commands: cmds.length,
+    prod: hex32(BigInt(st.prod)),
+    cons: hex32(BigInt(consVal)),
+    cerror: active ? (CERROR_NAME[st.err] ?? 'CERROR_UNKNOWN') : 'CERROR_NONE',
+    gerror: active ? ['CMDQ_ERR'] : [],
+    forwarded: st.forwarded.length - before.forwarded.length,
+    hung: st.hung,
   };
   const t = st.timeouts.at(-1);
   if (st.hung && t !== undefined) fields['timeout_cons'] = hex32(BigInt(t.cons));
@@ -131,15 +135,19 @@ function rfcGuestCmdq(ctx: ExecContext, h: HostWorld, g: GuestWorld, cmds: bigin
     const c = consWord();
     g.gm.writeWords(g.ram + BigInt((c & ((1 << g.log2) - 1)) * 16), cmdSync(0));
     const w = g.gm.read64(consAt) ?? 0n;
-    g.gm.write64(consAt, (w & ~0xffff_ffffn) | BigInt(c & ~(0x7f << 24) >>> 0));
+    g.gm.write64(consAt, (w & ~0xffff_ffffn) | BigInt(c & (~(0x7f << 24) >>> 0)));
   }
   writeRing(g, cmds);
   const r = rfc.invalidate(hwpt, { cmdqUptr: g.ram, cmdqConsUptr: consAt, cmdqProd: g.prod, cmdqEntrySize: 16, cmdqLog2size: g.log2 }, g.gm);
   const cons = consWord();
   const err = (cons >>> 24) & 0x7f;
   const fields: Record<string, ObsValue> = {
-    errno: r.errno, commands: cmds.length, prod: hex32(BigInt(g.prod)), cons: hex32(BigInt(cons)),
-    cerror: CERROR_NAME[err] ?? 'CERROR_UNKNOWN', issued: r.issued?.length ?? 0,
+    errno: r.errno,
+    commands: cmds.length,
+    prod: hex32(BigInt(g.prod)),
+    cons: hex32(BigInt(cons)),
+    cerror: CERROR_NAME[err] ?? 'CERROR_UNKNOWN',
+    issued: r.issued?.length ?? 0,
   };
   return { result: r.errno === 0 ? 'ok' : 'error', fields };
 }

@@ -31,7 +31,9 @@ export function makeHostWorld(ctx: ExecContext): HostWorld | undefined {
   const devices = (s.devices ?? []).map((d) => {
     const x = extra.get(d.name);
     return {
-      name: d.bdf !== undefined ? (d.bdf.length === 7 ? `0000:${d.bdf}` : d.bdf) : d.name, smmu: x?.smmu ?? 0, sids: [Number(d.sid)],
+      name: d.bdf !== undefined ? (d.bdf.length === 7 ? `0000:${d.bdf}` : d.bdf) : d.name,
+      smmu: x?.smmu ?? 0,
+      sids: [Number(d.sid)],
       canwbs: x?.canwbs ?? true,
       ...(x?.ats !== undefined ? { ats: x.ats } : {}),
       ...(x?.pasid_bits !== undefined ? { pasidBits: x.pasid_bits } : {}),
@@ -39,7 +41,8 @@ export function makeHostWorld(ctx: ExecContext): HostWorld | undefined {
     };
   });
   const opts: IommufdOptions = {
-    smmus: ports.map((p, i) => ({ name: `smmu${i}`, port: p })), devices,
+    smmus: ports.map((p, i) => ({ name: `smmu${i}`, port: p })),
+    devices,
     era: s.host.log_era ?? '6.14+',
     ...(s.host.flush_pending_on_error !== undefined ? { flushPendingOnError: s.host.flush_pending_on_error } : {}),
     ...(s.host.poll_budget !== undefined ? { pollBudget: s.host.poll_budget } : {}),
@@ -48,9 +51,25 @@ export function makeHostWorld(ctx: ExecContext): HostWorld | undefined {
   const devIds = new Map<string, number>();
   (s.devices ?? []).forEach((d, i) => devIds.set(d.name, fd.deviceId(devices[i]?.name ?? '') ?? i + 1));
   return {
-    fd, rfc: s.host.uapi === 'rfc-2023' ? new Rfc2023(fd, opts) : undefined, port, extraSmmus, ports, devIds, names: new Map(), parents: new Map(),
-    viommuParent: new Map(), vdevs: new Map(), veventqOf: new Map(), nestedParent: new Map(), its: new ItsDoorbell(),
-    msi: undefined, guest: undefined, hostLog: [], guestEvents: [], logSeen: 0, rfcLogSeen: 0,
+    fd,
+    rfc: s.host.uapi === 'rfc-2023' ? new Rfc2023(fd, opts) : undefined,
+    port,
+    extraSmmus,
+    ports,
+    devIds,
+    names: new Map(),
+    parents: new Map(),
+    viommuParent: new Map(),
+    vdevs: new Map(),
+    veventqOf: new Map(),
+    nestedParent: new Map(),
+    its: new ItsDoorbell(),
+    msi: undefined,
+    guest: undefined,
+    hostLog: [],
+    guestEvents: [],
+    logSeen: 0,
+    rfcLogSeen: 0,
   };
 }
 
@@ -79,7 +98,9 @@ function makeExtraSmmus(ctx: ExecContext, n: number): { dev: SmmuDevice; boot: B
     const r = (reg: number): bigint[] => [ctx.dev.readReg(reg)];
     const log2 = Number(STRTAB_BASE_CFG.get(r(REG.STRTAB_BASE_CFG), 'LOG2SIZE'));
     const boot = bootSmmu(dev, alloc, {
-      ...ep.boot, sidBits: log2, invalidate: hostResetInvalidate,
+      ...ep.boot,
+      sidBits: log2,
+      invalidate: hostResetInvalidate,
       cmdqLog2: Number(CMDQ_BASE.get(r(REG.CMDQ_BASE), 'LOG2SIZE')),
       evtqLog2: Number(EVENTQ_BASE.get(r(REG.EVENTQ_BASE), 'LOG2SIZE')),
     });

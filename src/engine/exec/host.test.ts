@@ -49,8 +49,14 @@ t.test('hw_info: 40-byte struct with raw IDRs; unsupported input type is EOPNOTS
 
 t.test('object chain: ids, VMID, physical nested STE, DMA through S2(S1(IOVA))', async (t) => {
   const o = run(`${NESTED}  - dma: { device: nic, iova: 0x1000_0040, access: read }\n`);
-  t.same([1, 2, 3, 4, 5].map((n) => step(o, n)['errno']), [0, 0, 0, 0, 0]);
-  t.same([1, 2, 3, 4].map((n) => step(o, n)['id']), [2, 3, 4, 5]);
+  t.same(
+    [1, 2, 3, 4, 5].map((n) => step(o, n)['errno']),
+    [0, 0, 0, 0, 0],
+  );
+  t.same(
+    [1, 2, 3, 4].map((n) => step(o, n)['id']),
+    [2, 3, 4, 5],
+  );
   t.equal(step(o, 1)['vmid'], 1);
   const ste = step(o, 5)['ste'] as bigint[];
   t.equal((ste[0] ?? 0n) & 0xfn, 0xfn, 'V=1, Config=7');
@@ -67,7 +73,10 @@ t.test('nested_hwpt errors: EIO for a disallowed vSTE bit, EOPNOTSUPP on a pagin
   - nested_hwpt: { name: c, device: nic, pt: vi, ste: { config: bypass }, trailing: [0, 1] }
   - nested_hwpt: { name: d, device: nic, pt: vi, ste: { raw: [0x9, 0x0] }, trailing: [0, 0] }
 `);
-  t.same([4, 5, 6, 7].map((n) => step(o, n)['errno']), ['EIO', 'EOPNOTSUPP', 'E2BIG', 0]);
+  t.same(
+    [4, 5, 6, 7].map((n) => step(o, n)['errno']),
+    ['EIO', 'EOPNOTSUPP', 'E2BIG', 0],
+  );
 });
 
 t.test('attach errors leave the STE; pasids_attached gives EBUSY', async (t) => {
@@ -89,7 +98,8 @@ t.test('attach errors leave the STE; pasids_attached gives EBUSY', async (t) => 
 
 t.test('invalidate: VMID rewrite, vSID rewrite, chunking, array checks', async (t) => {
   const many = Array.from({ length: 130 }, (_, i) => `{ op: TLBI_NH_ASID, asid: ${i + 1} }`).join(', ');
-  const o = run(`${NESTED}  - invalidate: { target: vi, commands: [{ op: TLBI_NH_VA, vmid: 9, asid: 5, addr: 0x1000_0000 }, { op: CFGI_CD, device: nic, ssid: 0 }] }
+  const o =
+    run(`${NESTED}  - invalidate: { target: vi, commands: [{ op: TLBI_NH_VA, vmid: 9, asid: 5, addr: 0x1000_0000 }, { op: CFGI_CD, device: nic, ssid: 0 }] }
   - invalidate: { target: vi, commands: [${many}] }
   - invalidate: { target: vi, commands: [{ op: TLBI_NH_ASID, asid: 1 }, { op: CFGI_STE, device: nic }] }
   - invalidate: { target: vi, commands: [{ op: TLBI_NH_ASID, asid: 1 }], entry_len: 20, surplus: 7 }
@@ -105,8 +115,14 @@ t.test('invalidate: VMID rewrite, vSID rewrite, chunking, array checks', async (
   t.same(step(o, 7)['batches'], [64, 64, 5]);
   t.equal(step(o, 7)['entry_num'], 130);
   t.same([step(o, 8)['errno'], step(o, 8)['entry_num'], step(o, 8)['batches']], ['EIO', 1, []]);
-  t.same([9, 10, 11, 12, 13, 14].map((n) => step(o, n)['errno']), ['E2BIG', 'EINVAL', 'EINVAL', 'EINVAL', 'EOPNOTSUPP', 'EINVAL']);
-  t.same([9, 10, 11, 12, 13, 14].map((n) => step(o, n)['entry_num']), [0, 0, 0, 0, 0, 0]);
+  t.same(
+    [9, 10, 11, 12, 13, 14].map((n) => step(o, n)['errno']),
+    ['E2BIG', 'EINVAL', 'EINVAL', 'EINVAL', 'EOPNOTSUPP', 'EINVAL'],
+  );
+  t.same(
+    [9, 10, 11, 12, 13, 14].map((n) => step(o, n)['entry_num']),
+    [0, 0, 0, 0, 0, 0],
+  );
 });
 
 t.test('s2_map / s2_unmap: the parent tables change and the unmap invalidation is issued', async (t) => {
@@ -122,7 +138,10 @@ t.test('s2_map / s2_unmap: the parent tables change and the unmap invalidation i
   t.same(step(o, 8)['issued'], ['TLBI_S2_IPA', 'CMD_SYNC', 'TLBI_NH_ALL', 'CMD_SYNC']);
   t.equal(step(o, 9)['result'], 'fault');
   t.equal(o.events[0]?.['host'], 'logged', 'stage-2 faults are never forwarded');
-  t.ok(o.host_log.some((l) => l.startsWith('event: F_TRANSLATION client: 0000:01:00.0')), o.host_log.join('\n'));
+  t.ok(
+    o.host_log.some((l) => l.startsWith('event: F_TRANSLATION client: 0000:01:00.0')),
+    o.host_log.join('\n'),
+  );
 });
 
 t.test('veventq / read_vevents: vSID, sequences, LOST_EVENTS; destroy EBUSY', async (t) => {
@@ -136,15 +155,25 @@ t.test('veventq / read_vevents: vSID, sequences, LOST_EVENTS; destroy EBUSY', as
   - destroy: { object: q }
 `);
   t.equal(step(o, 9)['records'], 2);
-  t.same(o.guest_events.map((e) => [e.type, e['sid'], e['seq'], e['lost']]), [['F_TRANSLATION', 7, 0, false], ['LOST_EVENTS', undefined, 1, true]]);
-  t.same(o.events.map((e) => e['host']), ['vevent', 'lost']);
+  t.same(
+    o.guest_events.map((e) => [e.type, e['sid'], e['seq'], e['lost']]),
+    [
+      ['F_TRANSLATION', 7, 0, false],
+      ['LOST_EVENTS', undefined, 1, true],
+    ],
+  );
+  t.same(
+    o.events.map((e) => e['host']),
+    ['vevent', 'lost'],
+  );
   t.equal(step(o, 10)['errno'], 'EBUSY');
   t.equal(step(o, 11)['errno'], 0);
   t.same(o.host_log, []);
 });
 
 t.test('guest_cmdq: forward, CERROR_ILL at the failing entry, ack resumes; guest_events reads vSID records', async (t) => {
-  const o = run(`${SETUP}  - veventq: { name: q, viommu: vi, depth: 4 }
+  const o = run(
+    `${SETUP}  - veventq: { name: q, viommu: vi, depth: 4 }
   - nested_hwpt: { name: n1, device: nic, pt: vi, ste: { config: s1, cd_table: gcd } }
   - attach: { device: nic, hwpt: n1 }
   - guest_cmdq: { commands: [{ op: TLBI_NH_ASID, asid: 5 }, { op: SYNC }] }
@@ -152,7 +181,9 @@ t.test('guest_cmdq: forward, CERROR_ILL at the failing entry, ack resumes; guest
   - guest_cmdq: { ack_gerror: true }
   - dma: { device: nic, iova: 0x2000_0000, access: write }
   - guest_events: {}
-`, 'host: {}\nguest: { viommu: vi }\n');
+`,
+    'host: {}\nguest: { viommu: vi }\n',
+  );
   t.same([step(o, 7)['result'], step(o, 7)['cons'], step(o, 7)['forwarded']], ['ok', '0x00000002', 1]);
   t.same([step(o, 8)['result'], step(o, 8)['cons'], step(o, 8)['cerror'], step(o, 8)['gerror']], ['fault', '0x01000003', 'CERROR_ILL', ['CMDQ_ERR']]);
   t.same([step(o, 9)['result'], step(o, 9)['cons'], step(o, 9)['gerror']], ['ok', '0x00000005', []]);
@@ -162,9 +193,12 @@ t.test('guest_cmdq: forward, CERROR_ILL at the failing entry, ack resumes; guest
 });
 
 t.test('guest_cmdq with a stalled physical CMDQ: host ETIMEDOUT, guest hung on its CMD_SYNC, kernel log line', async (t) => {
-  const o = run(`${NESTED}  - inject_fault: { kind: cmdq_stall }
+  const o = run(
+    `${NESTED}  - inject_fault: { kind: cmdq_stall }
   - guest_cmdq: { commands: [{ op: TLBI_NH_ASID, asid: 5 }, { op: SYNC }] }
-`, 'host: { poll_budget: 2 }\nguest: { viommu: vi }\n');
+`,
+    'host: { poll_budget: 2 }\nguest: { viommu: vi }\n',
+  );
   t.same([step(o, 7)['result'], step(o, 7)['hung'], step(o, 7)['timeout_cons']], ['stall', true, '0x00000001']);
   t.match(o.host_log[0] ?? '', /^CMD_SYNC timeout at 0x[0-9a-f]{8} \[hwprod 0x[0-9a-f]{8}, hwcons 0x[0-9a-f]{8}\]$/);
 });
@@ -176,13 +210,16 @@ t.test('msi: cookie set-up delivers to the ITS doorbell', async (t) => {
 });
 
 t.test('rfc-2023: nested on the parent, guest CMDQ walked by the kernel, CONS written back with CERROR_ILL', async (t) => {
-  const o = run(`  - hwpt_alloc: { name: s2, device: nic, s2_table: vm }
+  const o = run(
+    `  - hwpt_alloc: { name: s2, device: nic, s2_table: vm }
   - vdevice: { device: nic }
   - nested_hwpt: { name: n1, device: nic, pt: s2, ste: { config: s1, cd_table: gcd } }
   - attach: { device: nic, hwpt: n1 }
   - guest_cmdq: { commands: [{ op: TLBI_NH_ASID, asid: 5 }, { op: CFGI_CD, device: nic }] }
   - guest_cmdq: { commands: [{ op: TLBI_NH_ASID, asid: 5 }, { op: CFGI_CD, sid: 0x55 }] }
-`, 'host: { uapi: rfc-2023 }\nguest: { nested_hwpt: n1 }\n');
+`,
+    'host: { uapi: rfc-2023 }\nguest: { nested_hwpt: n1 }\n',
+  );
   t.same([step(o, 4)['errno'], ((step(o, 4)['ste'] as bigint[])[0] ?? 0n) & 0xfn], [0, 0xfn]);
   t.same([step(o, 5)['errno'], step(o, 5)['cons'], step(o, 5)['issued']], [0, '0x00000002', 3]);
   t.same([step(o, 6)['errno'], step(o, 6)['cons'], step(o, 6)['cerror']], ['ENODEV', '0x01000003', 'CERROR_ILL']);
@@ -194,7 +231,9 @@ t.test('deterministic: two runs give the same golden text', async (t) => {
 });
 
 t.test('hardware-level scenarios keep empty host_log / guest_events and no host routing field', async (t) => {
-  const r = loadScenarioText(`${HEAD}streams: [{ device: nic, config: abort }]\nsteps:\n  - dma: { device: nic, iova: 0x1000, access: read }\n`, { file: 'x.yaml' });
+  const r = loadScenarioText(`${HEAD}streams: [{ device: nic, config: abort }]\nsteps:\n  - dma: { device: nic, iova: 0x1000, access: read }\n`, {
+    file: 'x.yaml',
+  });
   const o = executeScenario(r.scenario as Scenario, { profile: PROFILE });
   t.same([o.host_log, o.guest_events], [[], []]);
   t.notOk(o.events.some((e) => 'host' in e));
@@ -217,29 +256,41 @@ t.test('Linux fidelity: nest-parent S2T0SZ = 64 - IAS, MSI-polled CMD_SYNC namin
 });
 
 t.test('a refused NEST_PARENT (MMU-600 r1 erratum): the guest steps that stand on it answer ENOENT, the run goes on', async (t) => {
-  const smmu = "smmu: { idr: { Implementer: 0x43B, ProductID: 0x483, Variant: 1 } }\nguest: { viommu: vi }\nhost: {}\n";
-  const o = run(`${SETUP}  - guest_cmdq: { commands: [{ op: TLBI_NH_ALL }] }\n  - guest_events: {}\n  - s2_map: { hwpt: s2, ipa: 0x4000_0000, pa: 0x3_0000_0000, size: 4K, perm: rw }\n  - s2_unmap: { hwpt: s2, ipa: 0x4000_0000, size: 4K }\n`, smmu);
-  t.same(o.steps.map((s) => [s.op, s.result, s['errno']]), [
-    ['hwpt_alloc', 'error', 'EOPNOTSUPP'],
-    ['viommu', 'error', 'EOPNOTSUPP'],
-    ['vdevice', 'error', 'ENOENT'],
-    ['guest_cmdq', 'error', 'ENOENT'],
-    ['guest_events', 'error', 'ENOENT'],
-    ['s2_map', 'error', 'ENOENT'],
-    ['s2_unmap', 'error', 'ENOENT'],
-  ]);
+  const smmu = 'smmu: { idr: { Implementer: 0x43B, ProductID: 0x483, Variant: 1 } }\nguest: { viommu: vi }\nhost: {}\n';
+  const o = run(
+    `${SETUP}  - guest_cmdq: { commands: [{ op: TLBI_NH_ALL }] }\n  - guest_events: {}\n  - s2_map: { hwpt: s2, ipa: 0x4000_0000, pa: 0x3_0000_0000, size: 4K, perm: rw }\n  - s2_unmap: { hwpt: s2, ipa: 0x4000_0000, size: 4K }\n`,
+    smmu,
+  );
+  t.same(
+    o.steps.map((s) => [s.op, s.result, s['errno']]),
+    [
+      ['hwpt_alloc', 'error', 'EOPNOTSUPP'],
+      ['viommu', 'error', 'EOPNOTSUPP'],
+      ['vdevice', 'error', 'ENOENT'],
+      ['guest_cmdq', 'error', 'ENOENT'],
+      ['guest_events', 'error', 'ENOENT'],
+      ['s2_map', 'error', 'ENOENT'],
+      ['s2_unmap', 'error', 'ENOENT'],
+    ],
+  );
   t.equal(step(o, 4)['missing'], 'nest_parent');
 });
 
 t.test('guest RAM exists but the vIOMMU the guest forwards to was refused: guest steps answer ENOENT', async (t) => {
   // no S2FWB and a non-CANWBS device: VIOMMU_ALLOC is EOPNOTSUPP after the parent was allocated (§6.3)
-  const o = run(`${SETUP}  - guest_cmdq: { commands: [{ op: TLBI_NH_ALL }] }\n  - guest_events: {}\n`, "smmu: { version: v3.1, idr: { FWB: 0 } }\nguest: { viommu: vi }\nhost: { devices: [{ device: nic, canwbs: false }] }\n");
-  t.same(o.steps.map((s) => [s.op, s.result, s['errno']]), [
-    ['hwpt_alloc', 'ok', 0],
-    ['viommu', 'error', 'EOPNOTSUPP'],
-    ['vdevice', 'error', 'ENOENT'],
-    ['guest_cmdq', 'error', 'ENOENT'],
-    ['guest_events', 'error', 'ENOENT'],
-  ]);
+  const o = run(
+    `${SETUP}  - guest_cmdq: { commands: [{ op: TLBI_NH_ALL }] }\n  - guest_events: {}\n`,
+    'smmu: { version: v3.1, idr: { FWB: 0 } }\nguest: { viommu: vi }\nhost: { devices: [{ device: nic, canwbs: false }] }\n',
+  );
+  t.same(
+    o.steps.map((s) => [s.op, s.result, s['errno']]),
+    [
+      ['hwpt_alloc', 'ok', 0],
+      ['viommu', 'error', 'EOPNOTSUPP'],
+      ['vdevice', 'error', 'ENOENT'],
+      ['guest_cmdq', 'error', 'ENOENT'],
+      ['guest_events', 'error', 'ENOENT'],
+    ],
+  );
   t.equal(step(o, 4)['missing'], 'viommu vi');
 });

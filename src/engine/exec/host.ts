@@ -7,8 +7,10 @@
 import type { StepOut } from './context.ts';
 
 /** A uAPI call's outcome as a step outcome. */
-export const res = (r: { errno: 0 | string }, fields: StepOut['fields'] = {}): StepOut =>
-  ({ result: r.errno === 0 ? 'ok' : 'error', fields: { errno: r.errno, ...fields } });
+export const res = (r: { errno: 0 | string }, fields: StepOut['fields'] = {}): StepOut => ({
+  result: r.errno === 0 ? 'ok' : 'error',
+  fields: { errno: r.errno, ...fields },
+});
 
 /** The value, or an executor error naming the step. */
 export function need<T>(v: T | undefined, what: string, where: string): T {

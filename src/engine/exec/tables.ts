@@ -126,7 +126,11 @@ export function buildTables(s: Scenario, mem: SparseMemory, alloc: Allocators, o
 function buildS2(spec: S2Table, mem: SparseMemory, alloc: Allocators, oas: number): S2Space {
   const granule = GRANULE_BYTES[spec.granule];
   const builder = new PageTableBuilder({
-    stage: 2, granule, iaBits: spec.ipa_bits, oaBits: oas, mem,
+    stage: 2,
+    granule,
+    iaBits: spec.ipa_bits,
+    oaBits: oas,
+    mem,
     alloc: allocAt(spec.at, (size) => alloc.host.alloc(size, Math.max(size, 64))),
     ...(spec.sl0 !== undefined ? { startLevel: startLevelFromSl0(granule, spec.sl0) } : {}),
   });
@@ -182,7 +186,10 @@ function buildS2(spec: S2Table, mem: SparseMemory, alloc: Allocators, oas: numbe
       // One walk when the page is mapped (then ensure would do nothing and toPa gives this PA).
       const pa = s2Lookup(builder, a);
       if (pa !== undefined && (a & 7n) === 0n) mem.write64(pa, v);
-      else { ensure(a, 8); base.write64(a, v); }
+      else {
+        ensure(a, 8);
+        base.write64(a, v);
+      }
     },
     back: (a, size) => {
       win = undefined;
@@ -216,7 +223,12 @@ export function mapS2(b: PageTableBuilder, m: Pick<S2Map, 'ipa' | 'pa' | 'size' 
   }
 }
 
-export function mapS1(t: S1Built, m: Pick<S1Map, 'va' | 'pa' | 'ipa' | 'size' | 'perm' | 'af' | 'attr' | 'page_only' | 'priv' | 'ng' | 'xn'>, alloc: Allocators, where: string): void {
+export function mapS1(
+  t: S1Built,
+  m: Pick<S1Map, 'va' | 'pa' | 'ipa' | 'size' | 'perm' | 'af' | 'attr' | 'page_only' | 'priv' | 'ng' | 'xn'>,
+  alloc: Allocators,
+  where: string,
+): void {
   const out = t.s2 !== undefined ? (m.ipa ?? m.pa) : (m.pa ?? m.ipa ?? alloc.data.alloc(m.size, t.builder.granule));
   if (out === undefined) throw new RangeError(`Cannot map ${where}: a nested stage-1 mapping needs \`ipa\``);
   try {
@@ -236,11 +248,17 @@ function guestSpace(t: Tables, name: string | undefined, what: string): S2Space 
 function buildS1(spec: S1Table, t: Tables, mem: SparseMemory, alloc: Allocators, oas: number): S1Built {
   const s2 = guestSpace(t, spec.ipa_space, `s1_tables "${spec.name}"`);
   const granule = GRANULE_BYTES[spec.granule];
-  const next = s2 !== undefined
-    ? (size: number): bigint => s2.guestAlloc.alloc(size, Math.max(size, 64))
-    : (size: number): bigint => alloc.host.alloc(size, Math.max(size, 64));
+  const next =
+    s2 !== undefined
+      ? (size: number): bigint => s2.guestAlloc.alloc(size, Math.max(size, 64))
+      : (size: number): bigint => alloc.host.alloc(size, Math.max(size, 64));
   const builder = new PageTableBuilder({
-    stage: 1, granule, iaBits: spec.va_bits, oaBits: oas, mem: s2 !== undefined ? s2.view : mem, alloc: allocAt(spec.at, next),
+    stage: 1,
+    granule,
+    iaBits: spec.va_bits,
+    oaBits: oas,
+    mem: s2 !== undefined ? s2.view : mem,
+    alloc: allocAt(spec.at, next),
   });
   const built: S1Built = { spec, builder, ...(s2 !== undefined ? { s2 } : {}) };
   spec.map.forEach((m, i) => mapS1(built, m, alloc, `s1_tables "${spec.name}" map[${i}]`));
@@ -256,13 +274,15 @@ function buildCd(spec: CdTable, t: Tables, mem: SparseMemory, alloc: Allocators)
   const maxSsid = spec.entries.reduce((a, e) => (e.ssid > a ? e.ssid : a), 0n);
   const cdmax = spec.s1cdmax ?? (maxSsid === 0n ? 0 : maxSsid.toString(2).length);
   const w: TableMemory = s2 !== undefined ? s2.view : mem;
-  const next = s2 !== undefined
-    ? (size: number): bigint => s2.guestAlloc.alloc(size, Math.max(size, 64))
-    : (size: number): bigint => alloc.host.alloc(size, Math.max(size, 64));
+  const next =
+    s2 !== undefined
+      ? (size: number): bigint => s2.guestAlloc.alloc(size, Math.max(size, 64))
+      : (size: number): bigint => alloc.host.alloc(size, Math.max(size, 64));
   const place = allocAt(spec.at, next);
   const zeroed = (size: number): bigint => {
     const a = place(size);
-    if (w instanceof SparseMemory) w.zero(a, size); // same as the loop below, a page at a time
+    if (w instanceof SparseMemory)
+      w.zero(a, size); // same as the loop below, a page at a time
     else {
       w.back(a, size);
       for (let o = 0; o < size; o += 8) w.write64(a + BigInt(o), 0n);
@@ -322,7 +342,12 @@ function encodeCd(e: CdEntry, t: Tables, where: string): bigint[] {
     ...(tt1 !== undefined ? tt1.cdFields(1) : { T1SZ: 16, TG1: 2 }),
     EPD0: e.epd0 ?? tt0 === undefined,
     EPD1: e.epd1 ?? tt1 === undefined,
-    IR0: 1, OR0: 1, SH0: 3, IR1: 1, OR1: 1, SH1: 3,
+    IR0: 1,
+    OR0: 1,
+    SH0: 3,
+    IR1: 1,
+    OR1: 1,
+    SH1: 3,
     AA64: e.aa64 ?? true,
     HA: e.ha ?? false,
     HD: e.hd ?? false,

@@ -26,7 +26,10 @@ t.test('commands: SYNC, CFGI_ALL, device StreamID, RESUME resp, unknown paramete
 });
 
 t.test('events: fixed field order per type; ssid null without SSV; ipa only with S2=1', (t) => {
-  const walk = eventRecord(4, encodeEvent('F_WALK_EABT', { StreamID: 3, SSV: 1, SubstreamID: 9, S2: 0, CLASS: 1, RnW: 1, InputAddr: 0x1000n, FetchAddr: 0x8000_0008n }));
+  const walk = eventRecord(
+    4,
+    encodeEvent('F_WALK_EABT', { StreamID: 3, SSV: 1, SubstreamID: 9, S2: 0, CLASS: 1, RnW: 1, InputAddr: 0x1000n, FetchAddr: 0x8000_0008n }),
+  );
   t.same(Object.keys(walk), ['step', 'type', 'sid', 'ssid', 's2', 'class', 'rnw', 'pnu', 'ind', 'input_addr', 'fetch_addr', 'raw']);
   t.match(walk, { step: 4, sid: 3, ssid: 9, class: 'TT', fetch_addr: 0x8000_0008n });
   const bad = eventRecord(1, encodeEvent('C_BAD_SUBSTREAMID', { StreamID: 3, SubstreamID: 5 }));
@@ -43,7 +46,17 @@ t.test('events: fixed field order per type; ssid null without SSV; ipa only with
 });
 
 t.test('profile: features map to IDR bits, queue sizes and strtab to boot options', (t) => {
-  const p = execProfile({ ...S, smmu: { oas: 44, features: { s2: false, stall: false, granule_64k: false, '2lvl_strtab': true }, strtab: '2level', split: 6, cmdq_log2size: 5, cache_policy: 'none' } });
+  const p = execProfile({
+    ...S,
+    smmu: {
+      oas: 44,
+      features: { s2: false, stall: false, granule_64k: false, '2lvl_strtab': true },
+      strtab: '2level',
+      split: 6,
+      cmdq_log2size: 5,
+      cache_policy: 'none',
+    },
+  });
   t.match(p.profile, { oas: 44, s2p: false, stallModel: 1, stLevel: 1, granules: ['4k', '16k'] });
   t.match(p.boot, { strtab: '2level', split: 6, cmdqLog2: 5, evtqLog2: 8 });
   t.equal(p.cachePolicy, 'none');
