@@ -7,6 +7,8 @@
  * Problems are collected with stable codes, never thrown.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { goldenPath, readGolden } from './store.ts';
 
@@ -23,7 +25,7 @@ export interface ReviewEntry {
   readonly note?: string;
 }
 
-export type ReviewProblemCode = 'REVIEW_SYNTAX' | 'REVIEW_FIELD' | 'REVIEW_NO_GOLDEN' | 'REVIEW_STALE';
+export type ReviewProblemCode = 'REVIEW_SYNTAX' | 'REVIEW_FIELD' | 'REVIEW_NO_GOLDEN' | 'REVIEW_STALE' | 'REVIEW_DUPLICATE';
 
 export interface ReviewProblem {
   readonly code: ReviewProblemCode;
@@ -107,4 +109,35 @@ export function staleReviews(entries: readonly ReviewEntry[], goldenDir: string)
     }
   }
   return out;
+}
+
+/**
+ * The whole manifest: `<auditDir>/golden-review.yaml` plus every `<auditDir>/golden-review/*.yaml`
+ * (one file per review batch, so reviewers working in parallel never edit the same file). A
+ * scenario reviewed in two files is a REVIEW_DUPLICATE problem: one entry per scenario.
+ */
+export function loadReviewManifests(auditDir: string): { entries: ReviewEntry[]; problems: ReviewProblem[] } {
+  const files = [join(auditDir, 'golden-review.yaml')];
+  const batchDir = join(auditDir, 'golden-review');
+  if (existsSync(batchDir)) {
+    for (const f of readdirSync(batchDir).sort()) if (f.endsWith('.yaml')) files.push(join(batchDir, f));
+  }
+  const entries: ReviewEntry[] = [];
+  const problems: ReviewProblem[] = [];
+  const seenIn = new Map<string, string>();
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    const one = parseReviewManifest(readFileSync(file, 'utf8'));
+    for (const p of one.problems) problems.push({ ...p, message: `${file}: ${p.message}` });
+    for (const e of one.entries) {
+      const first = seenIn.get(e.id);
+      if (first !== undefined) {
+        problems.push({ code: 'REVIEW_DUPLICATE', id: e.id, message: `reviewed in both ${first} and ${file}: keep one entry` });
+        continue;
+      }
+      seenIn.set(e.id, file);
+      entries.push(e);
+    }
+  }
+  return { entries, problems };
 }
