@@ -9,6 +9,7 @@ import { type Command, type WithExpect, shape } from '../../scenario/types.ts';
 import { SYNC, encodeScenarioCommand } from '../exec/commands.ts';
 import { submitOut } from '../exec/context.ts';
 import { defineStep } from './define.ts';
+import { recordLine } from './explain.ts';
 
 export interface CmdqStep extends WithExpect {
   readonly commands: readonly Command[];
@@ -39,6 +40,9 @@ export const cmdq = defineStep({
   example: 'cmdq: { commands: [ { op: CFGI_STE, device: nic, leaf: true } ], sync: true }',
   explain: (b) =>
     (b.index !== undefined ? `at index ${b.index}: ` : '') + [...b.commands.map((c) => c.op ?? 'raw'), ...(b.sync === true ? ['CMD_SYNC'] : [])].join(', '),
+  detail: (b, r) => [
+    `${b.commands.length} command(s)${b.sync === true ? ' + CMD_SYNC' : ''} written to the ring from ${b.index !== undefined ? `index ${b.index}` : 'PROD'}, then SMMU_CMDQ_PROD written (§3.5): ${recordLine(r, ['executed', 'prod', 'cons', 'cerror', 'gerror'])}`,
+  ],
   refs: (b, t, at) => t.checkCommands(b.commands, at, true),
   run(ctx, c, _n, where) {
     const cmds = c.commands.map((cmd, i) => encodeScenarioCommand(ctx.scenario, cmd, `${where} command ${i + 1}`));
