@@ -83,7 +83,8 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
     bootSmmu(dev, alloc.host, {
       ...ep.boot,
       ...(sidBits !== undefined ? { sidBits } : {}),
-      ...(scenario.host !== undefined ? { invalidate: hostResetInvalidate } : {}),
+      // boot.invalidate: false skips the reset invalidation whoever resets (host or compact batch)
+      ...(scenario.host !== undefined && scenario.boot?.invalidate !== false ? { invalidate: hostResetInvalidate } : {}),
       ...(padEl2 ? { padEl2 } : {}),
     }),
   );

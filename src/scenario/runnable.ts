@@ -387,11 +387,4 @@ function checkBoot(s: Scenario, caps: LoadCaps, report: Report): void {
       );
     }
   }
-  if (b.invalidate === false && s.host !== undefined) {
-    report(
-      'CONFLICT',
-      ['boot', 'invalidate'],
-      'With a `host:` the Linux-like host resets the SMMU (its own invalidation batches); boot.invalidate applies without a host',
-    );
-  }
 }
