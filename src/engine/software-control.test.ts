@@ -42,6 +42,23 @@ steps:
   t.equal(step(w, 1)['prod'], '0x00000014', 'index 4 with the wrap bit set');
 });
 
+t.test('a command at a given ring index without fillers: the queue is restarted there', async (t) => {
+  const o = run(`boot: { cmdq: { log2size: 4 } }
+steps:
+  - cmdq: { commands: [ { raw: [0xff, 0] } ], index: 12, filler: false }
+`);
+  const s = step(o, 1);
+  t.equal(s['commands'], 1, 'no CMD_SYNC before it');
+  t.equal(s['executed'], 0);
+  t.equal(s['cerror'], 'CERROR_ILL');
+  t.equal(s['cons'], '0x0100000c', 'CONS.RD = 12, on the failing command (SMMUv3 §6.3.28)');
+  const w = run(`boot: { invalidate: false, cmdq: { log2size: 4, start: 0x1c } }
+steps:
+  - cmdq: { commands: [ { op: TLBI_NSNH_ALL } ], index: 3, filler: false }
+`);
+  t.same([step(w, 1)['commands'], step(w, 1)['executed'], step(w, 1)['prod']], [1, 1, '0x00000014'], 'restarted at 3 keeping the wrap bit of PROD 0x1c');
+});
+
 t.test('stream table base, format, LOG2SIZE, SPLIT and raw L1 descriptors with any Span', async (t) => {
   const o = run(`devices: [ { name: in, sid: 0x101 }, { name: out, sid: 0x123 } ]
 boot:
