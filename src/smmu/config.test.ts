@@ -68,7 +68,12 @@ const badSte: Array<[string, IllegalId, Partial<SmmuProfile>, bigint[]]> = [
   ['S2T0SZ above 39', 'STE_S2T0SZ_RANGE', {}, steS2(S2TTB, { S2T0SZ: 40 })],
   ['S2SL0 inconsistent with S2T0SZ', 'STE_S2SL0_INCONSISTENT', {}, steS2(S2TTB, { S2T0SZ: 25, S2SL0: 0 })],
   ['S2SL0=0b11 reserved with 4KB', 'STE_S2SL0_RESERVED', {}, steS2(S2TTB, { S2T0SZ: 25, S2SL0: 3 })],
-  ['S2SL0=0b10 (level 0) with 4KB and OAS 40 < 44 (Arm ARM AArch64.S2InvalidSL)', 'STE_S2SL0_RESERVED', { oas: 40 }, steS2(S2TTB, { S2T0SZ: 24, S2SL0: 2, S2PS: 2 })],
+  [
+    'S2SL0=0b10 (level 0) with 4KB and OAS 40 < 44 (Arm ARM AArch64.S2InvalidSL)',
+    'STE_S2SL0_RESERVED',
+    { oas: 40 },
+    steS2(S2TTB, { S2T0SZ: 24, S2SL0: 2, S2PS: 2 }),
+  ],
   ['S2SL0=0b10 (level 1) with 16KB and OAS 40 < 42', 'STE_S2SL0_RESERVED', { oas: 40 }, steS2(S2TTB, { S2TG: 2, S2T0SZ: 24, S2SL0: 2, S2PS: 2 })],
   ['S2ENDI=1 with TTENDIAN=LE', 'STE_S2ENDI_TTENDIAN', { ttendian: 2 }, steS2(S2TTB, { S2ENDI: 1 })],
   ['S2VMID[15:8]!=0 with VMID16=0', 'STE_S2VMID_VMID16', { vmid16: false }, steS2(S2TTB, { S2VMID: 0x100 })],
