@@ -275,6 +275,7 @@ const REFERENCE_BEHAVIOURS: Rule[] = [
     title: 'HWPT_INVALIDATE on an SMMUv3 nested HWPT (its domain has no cache_invalidate_user)',
     source: 'linux-smmuv3-iommufd.md §6.6',
   },
+  { id: 'linux-9.nested-on-nested', area: 'host', title: 'HWPT_ALLOC with a nested HWPT as pt_id', source: 'linux-smmuv3-iommufd.md §9' },
   { id: 'linux-6.6.inv-parent', area: 'host', title: 'HWPT_INVALIDATE on a paging (nest-parent) HWPT', source: 'linux-smmuv3-iommufd.md §6.6, §9' },
   {
     id: 'linux-6.6.guest-forward',
