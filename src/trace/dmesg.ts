@@ -18,6 +18,7 @@ import { rawFromLogged } from './logged.ts';
 import {
   type LogLine,
   hexTail,
+  lastDwordDigits,
   newLogLine,
   parseDwordLine,
   parseDwordLoose,
@@ -292,6 +293,8 @@ export function createDmesgImporter(opts: DmesgImporterOptions = {}): DmesgImpor
     if (ll.driver !== undefined && !ll.smmu) return; // another device's message
     const ln = typeof at === 'number' ? at : (at[0] ?? 0);
     let dw = parseDwordLine(src, ll.start, to);
+    /** The dword came from parseDwordLine (its digit count is known). */
+    const plain = dw !== undefined;
     let damage: string | undefined;
     if (dw === undefined) {
       const loose = parseDwordLoose(src, ll.start, to);
@@ -330,7 +333,7 @@ export function createDmesgImporter(opts: DmesgImporterOptions = {}): DmesgImpor
           ln,
           `dword ${index} of the ${p.kind === 'event' ? 'event record' : 'skipped command'} is damaged (${printable(damage, 60)}); slot kept, value not trusted`,
         );
-      } else {
+      } else if (plain && lastDwordDigits() < 16) {
         const digits = shortDigits(src, ll.start, to);
         if (digits !== undefined) short = { rec: p.rec, index, digits, ln };
       }
