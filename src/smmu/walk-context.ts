@@ -95,31 +95,12 @@ export interface S1Half {
   readonly ttb: number;
 }
 
-export class S1Context implements S1Fields {
+// The field values are the class's own properties (assigned from the fields, declared by this
+// merged interface): one list of fields, in S1Fields.
+export interface S1Context extends S1Fields {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above
+export class S1Context {
   readonly #fields: S1Fields;
-  readonly asid: number;
-  readonly vmid: number;
-  readonly el2: boolean;
-  readonly el2NoAsid?: boolean;
-  readonly t0sz: number;
-  readonly tg0: Granule;
-  readonly ttb0: bigint;
-  readonly epd0: boolean;
-  readonly t1sz: number;
-  readonly tg1: Granule;
-  readonly ttb1: bigint;
-  readonly epd1: boolean;
-  readonly ipsBits: number;
-  readonly oasBits: number;
-  readonly tbi0: boolean;
-  readonly tbi1: boolean;
-  readonly affd: boolean;
-  readonly ha: boolean;
-  readonly hd: boolean;
-  readonly wxn: boolean;
-  readonly uwxn: boolean;
-  readonly pan: boolean;
-  readonly ds?: boolean;
   // Derived once.
   readonly half0: S1Half;
   readonly half1: S1Half;
@@ -132,29 +113,7 @@ export class S1Context implements S1Fields {
 
   constructor(f: S1Fields) {
     this.#fields = f;
-    this.asid = f.asid;
-    this.vmid = f.vmid;
-    this.el2 = f.el2;
-    if (f.el2NoAsid !== undefined) this.el2NoAsid = f.el2NoAsid;
-    this.t0sz = f.t0sz;
-    this.tg0 = f.tg0;
-    this.ttb0 = f.ttb0;
-    this.epd0 = f.epd0;
-    this.t1sz = f.t1sz;
-    this.tg1 = f.tg1;
-    this.ttb1 = f.ttb1;
-    this.epd1 = f.epd1;
-    this.ipsBits = f.ipsBits;
-    this.oasBits = f.oasBits;
-    this.tbi0 = f.tbi0;
-    this.tbi1 = f.tbi1;
-    this.affd = f.affd;
-    this.ha = f.ha;
-    this.hd = f.hd;
-    this.wxn = f.wxn;
-    this.uwxn = f.uwxn;
-    this.pan = f.pan;
-    if (f.ds !== undefined) this.ds = f.ds;
+    Object.assign(this, f);
     const ps52 = f.ipsBits >= 52;
     this.half0 = s1Half(f.tg0, f.t0sz, f.ttb0, ps52);
     this.half1 = s1Half(f.tg1, f.t1sz, f.ttb1, ps52);
@@ -181,19 +140,10 @@ function s1Half(tg: Granule, tsz: number, ttb: bigint, ps52: boolean): S1Half {
   return { g, ia, start, ttb: startTableBase(Number(ttb), ia, g, start, ps52) };
 }
 
-export class S2Context implements S2Fields {
+export interface S2Context extends S2Fields {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above
+export class S2Context {
   readonly #fields: S2Fields;
-  readonly vmid: number;
-  readonly ttb: bigint;
-  readonly t0sz: number;
-  readonly sl0: number;
-  readonly tg: Granule;
-  readonly psBits: number;
-  readonly oasBits: number;
-  readonly affd: boolean;
-  readonly ptw: boolean;
-  readonly ha: boolean;
-  readonly hd: boolean;
   // Derived once.
   /** log2 of the granule. */
   readonly g: number;
@@ -217,17 +167,7 @@ export class S2Context implements S2Fields {
 
   constructor(f: S2Fields) {
     this.#fields = f;
-    this.vmid = f.vmid;
-    this.ttb = f.ttb;
-    this.t0sz = f.t0sz;
-    this.sl0 = f.sl0;
-    this.tg = f.tg;
-    this.psBits = f.psBits;
-    this.oasBits = f.oasBits;
-    this.affd = f.affd;
-    this.ptw = f.ptw;
-    this.ha = f.ha;
-    this.hd = f.hd;
+    Object.assign(this, f);
     this.g = granuleShift(f.tg);
     this.ia = 64 - f.t0sz;
     this.iaLimit = POW2[this.ia] ?? Infinity;
