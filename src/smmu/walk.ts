@@ -18,6 +18,7 @@ import type { S1Context, S2Context } from './walk-context.ts';
 // use of an imported name is a getter call, which dominated the walk profile.
 const {
   POW2,
+  TWO32,
   afBit,
   alignDown,
   apTable,
@@ -462,4 +463,89 @@ export function walkS1(
     out.dirtyPending = dirtyPending;
     return undefined;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The walk as software sees the tables: the builders (src/pgtable) and the executor's IPA→PA of
+// guest structures. The same descent as stage2/walkS1 (descriptorSlot, descriptor types, OA
+// decode), without what only a translation does: no input-range, address-size, access-flag or
+// permission checks, no TLB, no hardware updates, no trace.
+
+/** Reads the 64-bit word at `pa` into out[0] (bits[31:0]) and out[1] (bits[63:32]); false when unbacked. */
+export type DescriptorRead = (pa: number, out: Uint32Array) => boolean;
+
+/** Geometry of one table tree. */
+export interface TableTree {
+  /** Address of the start table (as the software placed it). */
+  readonly ttb: number;
+  /** log2 of the granule. */
+  readonly g: number;
+  readonly start: number;
+  /** Input address size in bits. */
+  readonly ia: number;
+  /** 64KB level-1 blocks exist (52-bit OA). */
+  readonly lpa: boolean;
+}
+
+/** Where a software walk ended. */
+export interface TableWalk {
+  level: number;
+  /** Address of the descriptor at `level`. */
+  slot: number;
+  /** The descriptor read at `slot` (WALK_LEAF). */
+  lo: number;
+  hi: number;
+}
+
+export function newTableWalk(): TableWalk {
+  return { level: 0, slot: 0, lo: 0, hi: 0 };
+}
+
+/** A page or block descriptor maps the address. */
+export const WALK_LEAF = 0;
+/** No leaf: an invalid, unbacked or reserved descriptor ends the walk. */
+export const WALK_UNMAPPED = 1;
+/** The walk reached `stopAt` (the slot there is not read). */
+export const WALK_STOPPED = 2;
+
+const softScratch = new Uint32Array(2);
+
+/**
+ * Walk the tables of `tree` for the input address hi:lo down to a leaf or to level `stopAt`
+ * (4: no stop). Pushes every descriptor address it reads onto `visited`. Table descriptors at
+ * levels 0-2 descend; a page (0b11 at level 3) or a block (0b01 where the granule allows it) is
+ * the leaf; anything else is unmapped, as for the device (Arm ARM D8.3).
+ */
+export function walkTables(read: DescriptorRead, tree: TableTree, aHi: number, aLo: number, stopAt: number, out: TableWalk, visited?: number[]): number {
+  const g = tree.g;
+  const start = tree.start;
+  const addr = aHi * TWO32 + aLo;
+  let table = tree.ttb;
+  for (let level = start; level <= 3; level++) {
+    const slot = descriptorSlot(table, g, level, start, tree.ia, aHi, aLo, addr);
+    out.level = level;
+    out.slot = slot;
+    if (level === stopAt) return WALK_STOPPED;
+    visited?.push(slot);
+    // `read` may itself walk (tables at IPAs): the halves are taken right after it returns.
+    if (!read(slot, softScratch)) return WALK_UNMAPPED;
+    const lo = softScratch[0] as number;
+    const hi = softScratch[1] as number;
+    out.lo = lo;
+    out.hi = hi;
+    if (!isValid(lo)) return WALK_UNMAPPED;
+    if (level < 3 && isTableOrPage(lo)) {
+      table = descOA(lo, hi, g);
+      continue;
+    }
+    if (level === 3 ? !isTableOrPage(lo) : !blockAllowed(g, level, tree.lpa)) return WALK_UNMAPPED;
+    return WALK_LEAF;
+  }
+  return WALK_UNMAPPED;
+}
+
+/** Output address of hi:lo through the leaf a walkTables call found (the same as a translation's). */
+export function leafOutput(w: TableWalk, g: number, aHi: number, aLo: number): number {
+  const shift = levelShift(g, w.level);
+  return alignDown(descOA(w.lo, w.hi, g), shift) + lowBits(aHi, aLo, shift);
 }
