@@ -12,7 +12,7 @@ export const TRACE_HELP = `smmu-conform trace - read real SMMU traces, decode th
 
 Usage:
   smmu-conform trace import <file> [--format dmesg|evtq|qemu] [--collapse] [--json]
-  smmu-conform trace decode <file|trace.yaml> [--format dmesg|evtq|qemu] [--collapse]
+  smmu-conform trace decode <file|trace.yaml> [--format dmesg|evtq|qemu] [--collapse] [--fields]
   smmu-conform trace compare <scenario|golden.yaml> <trace> [--mask F,...] [--profile P]
   smmu-conform trace scaffold <log> [--instance NAME] > scenario.yaml
   smmu-conform trace <command> --help
@@ -50,6 +50,8 @@ against the raw dwords printed above it; every disagreement is listed with its l
 Options:
   --format dmesg|evtq|qemu   input format (default: guessed; a saved trace YAML/JSON is read as is)
   --collapse                 fold consecutive duplicate records
+  --fields                   under each record, every field of its type by architecture name
+                             (bit position, value, meaning); fields the log lacks say so
   --word-size 32|64          evtq word width;  --instance NAME  instance name for evtq/qemu
   --strict                   exit 2 when any error diagnostic was reported
 `;
