@@ -79,9 +79,12 @@ file:line:col errors, unreadable trace, unknown mask/profile/option).
 const SCAFFOLD_HELP = `Usage: smmu-conform trace scaffold <log> [--instance NAME] > scenario.yaml
 
 Write a starting scenario that reproduces the records of a kernel log: a device per StreamID, a
-DMA at each logged address with the logged access under the configuration that yields the event
-type (stage-1 F_TRANSLATION, C_BAD_STE), and each CERROR_ILL command placed at the logged CONS
-index. Records it cannot reproduce yet are listed as comments. Then run
+DMA at each logged address with the logged access (SubstreamID, RnW, InD, PnU) under the
+configuration that yields the event type: F_TRANSLATION, F_ACCESS, F_PERMISSION at stage 1 or
+stage 2 (S2-only stream, IPA = input address), F_ADDR_SIZE at stage 1, C_BAD_STE, C_BAD_CD,
+C_BAD_SUBSTREAMID; and each CERROR_ILL command placed at the logged CONS index. Records it
+cannot reproduce yet (nested, CLASS=CD/TT, stalled, fetch aborts, ...) are listed as comments
+saying why. Then run
   smmu-conform trace compare scenario.yaml <log> --profile hardware
 `;
 
