@@ -134,3 +134,10 @@ steps:
   t.match(errors(`guest: { viommu: vi, ram_size: 0x1800 }\n${HOST}`), [/^BAD_VALUE guest\.ram_size .*not 4 KiB aligned/]);
   t.match(errors(`guest: { viommu: vi, ram_size: 1G }\n${HOST}`), [/^CAP_EXCEEDED guest\.ram_size .*guest RAM of 0x40000000 bytes/]);
 });
+
+t.test('resume: a STAG wider than 16 bits is a located error (fuzzer: CMD_RESUME encode threw)', async (t) => {
+  t.match(errors(`steps:\n  - resume: { device: nic0, stag: 0x1_0000, action: retry }\n`), [
+    /^BAD_VALUE steps\[0\]\.resume\.stag 5:\d+ STAG 0x10000 is wider than 16 bits/,
+  ]);
+  t.same(errors(`steps:\n  - resume: { device: nic0, stag: 0xffff, action: retry }\n`), []);
+});

@@ -273,8 +273,16 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
           [...at, 'size'],
           `A DMA of ${size} bytes at 0x${step.dma.iova.toString(16)} wraps past 2^64 (its last transaction would need an address above 0xffff_ffff_ffff_ffff)`,
         );
-    } else if ('resume' in step) ssid(step.resume.ssid, [...at, 'ssid']);
-    else if ('msi' in step) ssid(step.msi.ssid, [...at, 'ssid']);
+    } else if ('resume' in step) {
+      ssid(step.resume.ssid, [...at, 'ssid']);
+      const stag = step.resume.stag;
+      if (stag !== undefined && stag > 0xffffn)
+        report(
+          'BAD_VALUE',
+          [...at, 'stag'],
+          `STAG 0x${stag.toString(16)} is wider than 16 bits (CMD_RESUME STAG[15:0], event records STAG[15:0]; SMMUv3 §4.7.1)`,
+        );
+    } else if ('msi' in step) ssid(step.msi.ssid, [...at, 'ssid']);
     else if ('attach' in step) ssid(step.attach.probe?.ssid, [...at, 'probe', 'ssid']);
     else if ('cmdq' in step) step.cmdq.commands.forEach((c, j) => command(c, [...at, 'commands', j]));
     else if ('invalidate' in step) step.invalidate.commands.forEach((c, j) => command(c, [...at, 'commands', j]));
