@@ -21,6 +21,7 @@ import { projectCanonical } from '../target/normalise.ts';
 import type { ChoiceName } from '../scenario/choices.ts';
 import { matchPermitted } from './permitted.ts';
 import { targetFeatures } from './target-features.ts';
+import { quote } from './shell-quote.ts';
 
 export interface RunTask {
   readonly id: string | undefined;
@@ -198,10 +199,21 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
     }
   }
   if (obs.target !== undefined && norms.length > 0) notes.push(`on ${obs.target.name}, normalised: ${norms.join(', ')}`);
+  const rerun = task.rerun ?? DEFAULT_RERUN;
+  const file = quote(task.display);
   if (cmp.status === 'missing') {
-    messages.push(`Golden ${task.goldenDisplay} is missing; create it with: ${task.rerun ?? DEFAULT_RERUN} ${task.display} --update --create`);
+    // goldens are the reference model's: on a target the create command runs on the reference
+    messages.push(
+      `Golden ${task.goldenDisplay} is missing; create it with: ${obs.target !== undefined ? onReference(rerun) : rerun} ${file} --update --create`,
+    );
+  } else if (cmp.status === 'mismatch' && obs.target !== undefined) {
+    // --update is refused with --target: the fix is on the target's side (or a listed deviation)
+    const name = obs.target.name;
+    messages.push(
+      `Golden mismatch: ${cmp.summary ?? ''}; ${name} differs from the reference model (see it with: ${rerun} ${file} --reference); a known deviation of ${name} is listed with its rule and section in targets/${name}.yaml`,
+    );
   } else if (cmp.status === 'mismatch') {
-    messages.push(`Golden mismatch: ${cmp.summary ?? ''}; to accept the new output: ${task.rerun ?? DEFAULT_RERUN} ${task.display} --update`);
+    messages.push(`Golden mismatch: ${cmp.summary ?? ''}; to accept the new output: ${rerun} ${file} --update`);
   }
   const ok = messages.length === 0;
   return done({
@@ -211,8 +223,14 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
     messages: ok ? notes : [...messages, ...notes],
     ...(expectFailures > 0 ? { expectFailures } : {}),
     ...(cmp.diff !== undefined ? { diff: cmp.diff } : {}),
+    ...(cmp.status === 'mismatch' && cmp.summary !== undefined ? { divergence: cmp.summary } : {}),
     ...(task.keepActual ? { actual } : {}),
   });
+}
+
+/** The rerun command on the reference model: its `--target X` (quoted by shell-quote.ts, or from the config file) becomes `--target builtin`. */
+export function onReference(rerun: string): string {
+  return `${rerun.replace(/ --target (?:'(?:[^']|'\\'')*'|\S+)/, '')} --target builtin`;
 }
 
 /** Message plus the stack frames inside the executor: frames from runOne outwards depend on how the run was started (worker or not), so they are cut to keep reports identical. */
