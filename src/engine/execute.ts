@@ -31,7 +31,8 @@ import { injectFault } from './exec/faults.ts';
 import { hostAfterStep, hostEvent, hostResetInvalidate, makeHostWorld } from './exec/host-world.ts';
 import { encodeSte, streamSid } from './exec/streams.ts';
 import { buildTables, s2Lookup } from './exec/tables.ts';
-import { runStep } from './steps/registry.ts';
+import { explainRun, runStep } from './steps/registry.ts';
+import type { CmdqResult } from '../smmu/cmdq.ts';
 import type { ExecuteOptions, ExecuteScenario, ObsScalar, Observation, StepRecord } from '../scenario/observation.ts';
 
 /** Linear stream tables cover at least 8 SID bits, more when a declared StreamID needs them. */
@@ -82,7 +83,8 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
     bootSmmu(dev, alloc.host, {
       ...ep.boot,
       ...(sidBits !== undefined ? { sidBits } : {}),
-      ...(scenario.host !== undefined ? { invalidate: hostResetInvalidate } : {}),
+      // boot.invalidate: false skips the reset invalidation whoever resets (host or compact batch)
+      ...(scenario.host !== undefined && scenario.boot?.invalidate !== false ? { invalidate: hostResetInvalidate } : {}),
       ...(padEl2 ? { padEl2 } : {}),
     }),
   );
@@ -97,6 +99,7 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
     trace: opts.trace === true,
     events: [],
     walks: [],
+    explained: [],
     steAddrs: new Map(),
     stalled: new Map(),
   };
@@ -134,14 +137,20 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
   const layout = layoutOf(ctx);
   const steps: StepRecord[] = [];
   const regs: { step: number; values: Record<string, bigint> }[] = [];
+  // explain: the command batches the SMMU consumed during each step
+  const batches: CmdqResult[] = [];
+  if (ctx.trace && dev instanceof SmmuDevice) dev.onCommands = (r) => batches.push(r);
   scenario.steps.forEach((step, i) => {
     const path = ['steps', i, stepKind(step)];
     meter.where = `step ${i + 1} (${stepKind(step)})`;
     meter.path = path;
     meter.tick();
-    steps.push(runStep(ctx, step, i + 1));
+    batches.length = 0;
+    const rec = runStep(ctx, step, i + 1);
+    steps.push(rec);
     if (explicit !== undefined && emuForDrain !== undefined) explicit.marks.push({ step: i + 1, written: eventsWritten(emuForDrain) });
     at(path, () => drain(i + 1));
+    if (ctx.trace) ctx.explained.push({ step: i + 1, lines: at(path, () => explainRun(ctx, step, rec, batches)) });
     // Read only what an inline expectation names, after the drain (a read of EVENTQ_PROD then
     // sees every record of the step).
     const want = stepExpect(step)?.regs;
@@ -160,7 +169,7 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
     ...(gerror !== 0n || gerrorn !== 0n ? { gerror: { gerror: hex32(gerror), gerrorn: hex32(gerrorn), active: activeGerror(dev) } } : {}),
     layout: { ...layout, ...steLayout(ctx) },
     ...(regs.length > 0 ? { regs } : {}),
-    ...(ctx.trace ? { walks: ctx.walks } : {}),
+    ...(ctx.trace ? { walks: ctx.walks, explained: ctx.explained } : {}),
     ...(scenario.permitted !== undefined && !(dev instanceof TargetDevice) ? { permitted: referenceChoices(scenario, dev.profile, ep) } : {}),
     ...(dev instanceof TargetDevice ? { target: { name: dev.target.name, normalisations: normalisationsFor(dev.target.capabilities).map((n) => n.id) } } : {}),
   };

@@ -78,6 +78,11 @@ export interface Observation {
   readonly regs?: readonly { readonly step: number; readonly values: Readonly<Record<string, bigint>> }[];
   /** Walk traces for `explain`; never part of the golden. Filled only when `ExecuteOptions.trace` is set. */
   readonly walks?: readonly WalkTrace[];
+  /**
+   * What each step did in architecture terms (its kind's detail, the commands the SMMU consumed,
+   * the walks, the event records), for `explain`; never part of the golden. Only with `trace`.
+   */
+  readonly explained?: readonly WalkTrace[];
 }
 
 /**
