@@ -150,26 +150,38 @@ function eventFields(s: Scenario, obs: Observation): Violation[] {
 
 // ---------------------------------------------------------------- cons-prod
 
+/**
+ * The SMMU consumes only commands software has produced: CONS never passes PROD, so after every
+ * step the indexes are in a consistent state, CONS at most 2^LOG2SIZE entries behind PROD (§3.5).
+ * Software may write the indexes into an inconsistent state (write_reg of CMDQ_PROD behind CONS);
+ * the SMMU may then consume from UNKNOWN locations (§3.5 CONSTRAINED UNPREDICTABLE), so the check
+ * pauses until the indexes are consistent again.
+ */
 function consProd(s: Scenario, obs: Observation): Violation[] {
   const log2 = s.boot?.cmdq?.log2size ?? s.smmu?.cmdq_log2size ?? 8;
   const mask = 2 ** (log2 + 1) - 1;
   const size = 2 ** log2;
-  const check = (prod: unknown, cons: unknown, step: number | undefined): Violation | undefined => {
-    if (typeof prod !== 'string' || typeof cons !== 'string') return undefined;
-    const p = Number.parseInt(prod, 16) & mask;
-    const c = Number.parseInt(cons, 16) & mask;
-    const ahead = (p - c) & mask;
-    if (ahead > size)
-      return { property: 'cons-prod', ...(step !== undefined ? { step } : {}), message: `CMDQ_CONS ${cons} has passed CMDQ_PROD ${prod} (2^${log2} entries)` };
-    return undefined;
-  };
   const out: Violation[] = [];
-  for (const r of obs.steps) {
-    const v = check(r['prod'], r['cons'], r.step);
-    if (v !== undefined) out.push(v);
+  let paused = false;
+  const records: { prod: unknown; cons: unknown; step?: number }[] = [
+    ...obs.steps.map((r) => ({ prod: r['prod'], cons: r['cons'], step: r.step })),
+    { prod: obs.cmdq['prod'], cons: obs.cmdq['cons'] },
+  ];
+  for (const r of records) {
+    if (typeof r.prod !== 'string' || typeof r.cons !== 'string') continue;
+    const p = Number.parseInt(r.prod, 16) & mask;
+    const c = Number.parseInt(r.cons, 16) & mask;
+    const consistent = ((p - c) & mask) <= size;
+    const step = r.step !== undefined ? s.steps[r.step - 1] : undefined;
+    if (step !== undefined && 'write_reg' in step && /^SMMU_CMDQ_(PROD|CONS)$/.test(step.write_reg.reg)) paused = !consistent;
+    else if (consistent) paused = false;
+    else if (!paused)
+      out.push({
+        property: 'cons-prod',
+        ...(r.step !== undefined ? { step: r.step } : {}),
+        message: `CMDQ_CONS ${r.cons} has passed CMDQ_PROD ${r.prod} (2^${log2} entries)`,
+      });
   }
-  const fin = check(obs.cmdq['prod'], obs.cmdq['cons'], undefined);
-  if (fin !== undefined) out.push(fin);
   return out;
 }
 
@@ -183,7 +195,9 @@ function outcome(r: StepRecord | undefined): string {
 
 function stageComposition(s: Scenario, obs: Observation, run: Run): Violation[] {
   const nested = new Map<string, StreamInstall>();
-  for (const st of s.streams ?? []) if (st.config === 'nested' && st.device !== undefined && st.raw === undefined) nested.set(st.device, st);
+  // streams whose STE is exactly the typed nested configuration (no raw dwords, extra fields or V=0)
+  for (const st of s.streams ?? [])
+    if (st.config === 'nested' && st.device !== undefined && st.raw === undefined && st.fields === undefined && st.valid !== false) nested.set(st.device, st);
   if (nested.size === 0) return [];
   // only scenarios whose tables and streams never change: the three runs see the same state
   if (s.steps.some((st) => !('dma' in st))) return [];
