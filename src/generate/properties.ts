@@ -123,7 +123,9 @@ function eventFields(s: Scenario, obs: Observation): Violation[] {
       if (e['sid'] !== undefined && e['sid'] !== sids.get(d.device))
         bad(`${e.type} StreamID ${String(e['sid'])}, the DMA came from ${String(sids.get(d.device))}`);
       if (e['ssid'] !== undefined && e.type !== 'C_BAD_STREAMID') {
-        const want = d.ssid === undefined ? null : Number(d.ssid);
+        // C_BAD_SUBSTREAMID has no SSV: a substream-less transaction that fetched CD 0 through
+        // S1DSS=0b10 records SubstreamID 0 (§7.3.9)
+        const want = d.ssid === undefined ? (e.type === 'C_BAD_SUBSTREAMID' ? 0 : null) : Number(d.ssid);
         if (e['ssid'] !== want) bad(`${e.type} SubstreamID ${String(e['ssid'])}, the DMA had ${String(want)}`);
       }
       if (e['rnw'] !== undefined && e['rnw'] !== (d.access === 'write' ? 0 : 1)) bad(`${e.type} RnW=${String(e['rnw'])} for a ${d.access}`);
