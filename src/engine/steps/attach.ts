@@ -4,6 +4,7 @@
  * after the write); with `probe`: dma_0, then per pass i ste_i, v0_i, dma_i, and torn (probeFields).
  */
 import { hex64 } from '../../arch/fields.ts';
+import { STE } from '../../arch/ste.ts';
 import { expect, int, name, obj, ref } from '../../scenario/schema.ts';
 import { type AttachProbe, type WithExpect, shape } from '../../scenario/types.ts';
 import type { ExecContext, Fields } from '../exec/context.ts';
@@ -100,7 +101,7 @@ export function probeFields(before: string, passes: readonly Pass[]): Fields {
   const after = passes.at(-1)?.dma ?? before;
   let torn = false;
   passes.forEach((p, i) => {
-    const v0 = ((p.dwords[0] ?? 0n) & 1n) === 0n;
+    const v0 = STE.get(p.dwords, 'V') === 0n;
     f[`ste_${i + 1}`] = p.dwords;
     f[`v0_${i + 1}`] = v0;
     f[`dma_${i + 1}`] = p.dma;
