@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { collapseDuplicates } from './collapse.ts';
 import { type ExpectedRecords, compareTrace, formatCompareReport } from './compare.ts';
-import { crossCheck, crossCheckRecord, formatRecordLine } from './decode.ts';
+import { crossCheck, crossCheckRecord, formatRecordFields, formatRecordLine } from './decode.ts';
 import { createDmesgImporter, forEachLine, importDmesg } from './dmesg.ts';
 import { DEFAULT_MAX_BYTES, readChunks } from './read.ts';
 import { importEvtq } from './evtq.ts';
@@ -207,7 +207,7 @@ interface Parsed {
 }
 
 const VALUE_FLAGS = new Set(['--format', '--word-size', '--instance', '--mask', '--profile', '--max-size']);
-const BOOL_FLAGS = new Set(['--collapse', '--json', '--strict', '--lenient']);
+const BOOL_FLAGS = new Set(['--collapse', '--json', '--strict', '--lenient', '--fields']);
 
 function parseArgs(args: readonly string[]): Parsed {
   const p: Parsed = { positional: [], flags: new Map(), errors: [] };
@@ -366,7 +366,7 @@ export function runTraceDecode(args: readonly string[], write?: (chunk: string) 
   const p = parseArgs(args);
   const { opts, errors } = importOpts(p);
   errors.unshift(...p.errors);
-  if (p.positional.length !== 1) errors.push('Usage: smmu-conform trace decode <file> [--format dmesg|evtq|qemu] [--collapse]');
+  if (p.positional.length !== 1) errors.push('Usage: smmu-conform trace decode <file> [--format dmesg|evtq|qemu] [--collapse] [--fields]');
   if (errors.length > 0) return fail(errors.join('\n'));
   const file = p.positional[0] ?? '';
   const max = maxBytesOf(p);
@@ -376,8 +376,10 @@ export function runTraceDecode(args: readonly string[], write?: (chunk: string) 
   let buf: string[] = [];
   let n = 0;
   let decoded = 0;
+  const fields = p.flags.get('--fields') === true;
   const r = loadTraceFile(file, opts, max, (rec) => {
     buf.push(formatRecordLine(rec, n++));
+    if (fields) buf.push(...formatRecordFields(rec));
     if (rec.kind === 'event' && rec.logged !== undefined && rec.known === undefined) decoded++;
     if (buf.length >= 4096) {
       out(printableText(`${buf.join('\n')}\n`));
