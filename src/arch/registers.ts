@@ -218,6 +218,43 @@ export const EVENTQ_BASE = reg('SMMU_EVENTQ_BASE', [f('LOG2SIZE', 4, 0), f('ADDR
 export const EVENTQ_PROD = reg('SMMU_EVENTQ_PROD', [f('WR', 19, 0), f('OVFLG', 31, 31)]);
 export const EVENTQ_CONS = reg('SMMU_EVENTQ_CONS', [f('RD', 19, 0), f('OVACKFLG', 31, 31)]);
 
+/** Codec per register name (for printing register dumps). */
+export const REGISTER_CODECS: Readonly<Record<RegName, StructCodec | undefined>> = {
+  IDR0,
+  IDR1,
+  IDR2,
+  IDR3,
+  IDR4,
+  IDR5,
+  IIDR,
+  AIDR,
+  CR0,
+  CR0ACK,
+  CR1,
+  CR2,
+  STATUSR: undefined,
+  GBPA,
+  AGBPA: undefined,
+  IRQ_CTRL,
+  IRQ_CTRLACK,
+  GERROR,
+  GERRORN,
+  GERROR_IRQ_CFG0,
+  GERROR_IRQ_CFG1,
+  GERROR_IRQ_CFG2,
+  STRTAB_BASE,
+  STRTAB_BASE_CFG,
+  CMDQ_BASE,
+  CMDQ_PROD,
+  CMDQ_CONS,
+  EVENTQ_BASE,
+  EVENTQ_IRQ_CFG0,
+  EVENTQ_IRQ_CFG1,
+  EVENTQ_IRQ_CFG2,
+  EVENTQ_PROD,
+  EVENTQ_CONS,
+};
+
 /** OAS/IPS/S2PS encoding → bits (§6.3.6). */
 export const OAS_BITS: readonly number[] = [32, 36, 40, 42, 44, 48, 52, 56];
 export function oasEncoding(bits: number): number {
