@@ -51,7 +51,8 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
   const ep = at(['smmu'], () => withChoices(execProfile(scenario, opts.profile.smmu), opts.choices));
   if (opts.target === undefined || opts.target.kind === 'builtin') {
     const mem = new SparseMemory();
-    const dev = at(['smmu'], () => new SmmuDevice({ mem, profile: ep.profile, cachePolicy: ep.cachePolicy }));
+    const profile = opts.asTarget !== undefined ? { ...ep.profile, ...opts.asTarget } : ep.profile;
+    const dev = at(['smmu'], () => new SmmuDevice({ mem, profile, cachePolicy: ep.cachePolicy }));
     return executeOn(scenario, opts, dev, ep);
   }
   const target = openTarget(opts.target, scenario);
@@ -68,16 +69,17 @@ export function executeOnTarget(scenario: Scenario, opts: ExecuteOptions, target
 }
 
 function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecProfile): Observation {
-  if (dev instanceof TargetDevice) checkTargetProfile(scenario, ep, dev);
+  if (dev instanceof TargetDevice) checkTargetProfile(ep, dev);
   const meter = new BudgetMeter(opts.budget);
   const mem = dev.mem;
   // Zero-filled RAM first: boot structures and tables may be placed inside it.
   (scenario.memory?.ram ?? []).forEach((r, i) => at(['memory', 'ram', i], () => mem.zero(r.pa, Number(r.size))));
   const alloc = makeAllocators(mem);
   const sidBits = sidBitsFor(scenario, makeProfile(ep.profile).sidSize, ep.boot.strtab);
-  // a target without IDR0.Hyp boots with as many commands as the reference model (boot.ts padEl2)
+  // a target without IDR0.Hyp (or the emulator run as one, asTarget) boots with as many commands
+  // as the reference model (boot.ts padEl2)
   const ref = makeProfile(ep.profile);
-  const padEl2 = dev instanceof TargetDevice && ref.hyp && !dev.profile.hyp;
+  const padEl2 = ref.hyp && !dev.profile.hyp;
   // a host scenario's SMMU is reset by the Linux-like host (three CMD_SYNC batches); others by the compact batch
   const boot = at(['smmu'], () =>
     bootSmmu(dev, alloc.host, {
