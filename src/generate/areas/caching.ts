@@ -25,6 +25,7 @@ export const FULL_INVALIDATION: readonly Command[] = [{ op: 'CFGI_ALL' }, { op: 
 
 export function cachingArea(rng: Rng, d: Draft): void {
   d.smmu.cache_policy = 'max';
+  d.need('hyp'); // the full invalidation includes TLBI_EL2_ALL
   const kind = rng.pick(['s1', 's2', 'nested'] as const);
   const dev = d.device('dev0', pickSid(rng, []));
   let s2: BuiltTable | undefined;
@@ -53,7 +54,7 @@ export function cachingArea(rng: Rng, d: Draft): void {
   const edited = s1 ?? (s2 as BuiltTable);
   const live: GenMapping[] = [...edited.maps];
   const seen: GenMapping[] = [...edited.maps];
-  const out = edited.geo.stage === 1 && s2 !== undefined ? ipaChooser(rng, s2) : paChooser(rng);
+  const out = edited.geo.stage === 1 && s2 !== undefined ? ipaChooser(rng, s2) : paChooser(rng, d.oas);
   let segment: string | undefined;
   const mutate = (component: string): boolean => {
     if (segment !== undefined && segment !== component) return false;
