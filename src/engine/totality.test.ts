@@ -86,3 +86,14 @@ export const executeScenario = () => { throw new ExecFailure(['steps', 1, 'drain
   const ok = await runOne(task, { executorModule: exec, profile: PROFILE });
   t.equal(ok.invalid, false, 'within the default budget the same scenario runs');
 });
+
+t.test('a part whose IDR1.CMDQS/EVENTQS is below the default queue size boots with queues capped to it', async (t) => {
+  const o = executeScenario(
+    load(`smmu: { idr: { CMDQS: 2, EVENTQS: 1 } }\nsteps:\n  - read_reg: { reg: SMMU_CMDQ_BASE }\n  - read_reg: { reg: SMMU_EVENTQ_BASE }\n`),
+    {
+      profile: PROFILE,
+    },
+  );
+  t.equal((o.steps[0]?.['value'] as bigint) & 0x1fn, 2n, 'CMDQ_BASE.LOG2SIZE = IDR1.CMDQS (§6.3.26)');
+  t.equal((o.steps[1]?.['value'] as bigint) & 0x1fn, 1n, 'EVENTQ_BASE.LOG2SIZE = IDR1.EVENTQS (§6.3.29)');
+});

@@ -78,6 +78,11 @@ export interface Observation {
   readonly regs?: readonly { readonly step: number; readonly values: Readonly<Record<string, bigint>> }[];
   /** Walk traces for `explain`; never part of the golden. Filled only when `ExecuteOptions.trace` is set. */
   readonly walks?: readonly WalkTrace[];
+  /**
+   * What each step did in architecture terms (its kind's detail, the commands the SMMU consumed,
+   * the walks, the event records), for `explain`; never part of the golden. Only with `trace`.
+   */
+  readonly explained?: readonly WalkTrace[];
 }
 
 /**
@@ -101,6 +106,12 @@ export interface ExecuteOptions {
   readonly choices?: Readonly<Record<string, string>>;
   /** Work and wall-time limits for this run (engine/budget.ts); a runaway run throws BudgetExceeded. */
   readonly budget?: RunBudget;
+  /**
+   * Run the built-in emulator with an external target's ID-register values (src/target/idregs.ts
+   * idRegFields) in place of the profile's, booting as a run on that target does: the reference
+   * observation for a target whose IDRs differ from the reference part (engine/run-one.ts).
+   */
+  readonly asTarget?: Partial<SmmuProfile>;
 }
 
 /**

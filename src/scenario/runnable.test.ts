@@ -90,3 +90,30 @@ t.test('host device on an SMMU that does not exist; attach probe of an undeclare
     /^UNKNOWN_REFERENCE steps\[0\]\.attach\.probe\.device/,
   ]);
 });
+
+t.test('a run-level --profile part is what IDs and sizes are checked against (its smmu: block over it)', async (t) => {
+  const under = (yaml: string, profile: Record<string, unknown>): string[] =>
+    loadScenarioText(BASE + yaml, { file: 'x.yaml', profile }).errors.map((e) => `${e.code} ${e.path} ${e.message}`);
+  const st = `streams: [ { sid: 0x100, config: bypass } ]\nsteps: []\n`;
+  t.same(errors(st), [], 'the default part has SIDSIZE 16');
+  t.match(under(st, { sidSize: 8 }), [/^BAD_VALUE streams\[0\]\.sid .*covers 8 bits/], '--profile with SIDSIZE 8');
+  t.same(under(`smmu: { sidsize: 12 }\n${st}`, { sidSize: 8 }), [], "the scenario's own smmu: block wins over --profile");
+  t.match(under(`boot: { strtab: { fmt: 2level } }\nsteps: []\n`, { stLevel: 0 }), [/^CONFLICT boot\.strtab\.fmt .*ST_LEVEL/]);
+});
+
+t.test('queue sizes beyond SMMU_IDR1.CMDQS/EVENTQS are located errors; the default is capped', async (t) => {
+  t.match(errors(`smmu: { idr: { CMDQS: 4 } }\nboot: { cmdq: { log2size: 5 } }\nsteps: []\n`), [
+    /^BAD_VALUE boot\.cmdq\.log2size 5:\d+ A command queue of 2\^5 entries is larger than this SMMU allows: SMMU_IDR1\.CMDQS=4/,
+  ]);
+  t.match(
+    errors(`smmu: { idr: { EVENTQS: 2 }, evtq_log2size: 3 }\nsteps: []\n`),
+    [/^PROFILE_RULE smmu\.evtq_log2size .*IDR1\.EVENTQS 2/],
+    "the smmu: block's own key: profile-block.ts",
+  );
+  t.match(
+    loadScenarioText(`${BASE}boot: { cmdq: { log2size: 6 } }\nsteps: []\n`, { file: 'x.yaml', profile: { cmdqs: 5 } }).errors.map((e) => e.path),
+    ['boot.cmdq.log2size'],
+    'against --profile too',
+  );
+  t.same(errors(`smmu: { idr: { CMDQS: 4, EVENTQS: 2 } }\nsteps: []\n`), [], 'no explicit size: the default 2^8 is capped to the part');
+});

@@ -22,7 +22,8 @@ import { STE } from '../arch/ste.ts';
 import { startLevelS2 } from '../arch/ttd.ts';
 import { leafCountBound, tableGeometry } from '../pgtable/builder.ts';
 import { gShiftOf } from '../arch/ttd.ts';
-import { DEFAULT_PROFILE } from '../smmu/profile.ts';
+import { type SmmuProfile, makeProfile } from '../smmu/profile.ts';
+import { profileOverrides } from './profile-block.ts';
 import type { LoadCaps } from './caps.ts';
 import { commandFields } from './command-fields.ts';
 import { type LoadError, type LoadErrorCode, pathString } from './errors.ts';
@@ -42,8 +43,11 @@ interface Mapping {
   readonly path: Path;
 }
 
-export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Locator): LoadError[] {
+export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Locator, under: Partial<SmmuProfile> = {}): LoadError[] {
   const errors: LoadError[] = [];
+  // The SMMU the scenario runs on: its `smmu:` block over the run-level part (`--profile`), as the
+  // executor builds it (engine/exec/profile.ts), so IDs and sizes are checked against that part.
+  const prof = makeProfile({ ...under, ...profileOverrides(s.smmu ?? {}, ['smmu'], makeProfile(under)).profile });
   const report = (code: LoadErrorCode, path: Path, message: string): void => {
     const p = loc.locate(path);
     errors.push({ code, file, line: p.line, col: p.col, path: pathString(path), message });
@@ -58,7 +62,7 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
     if (f !== undefined) fieldsFit(codec, f, path);
   };
 
-  const sidSize = Math.min(s.smmu?.sidsize ?? DEFAULT_PROFILE.sidSize, s.boot?.strtab?.log2size ?? 32);
+  const sidSize = Math.min(prof.sidSize, s.boot?.strtab?.log2size ?? 32);
   const devices = new Map((s.devices ?? []).map((d) => [d.name, d] as const));
   (s.devices ?? []).forEach((d, i) => {
     if (d.sid > U32_MAX) report('BAD_VALUE', ['devices', i, 'sid'], `StreamID 0x${d.sid.toString(16)} is wider than 32 bits (SMMUv3 §3.3.1)`);
@@ -119,7 +123,7 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
       );
   };
   (s.memory?.writes ?? []).forEach((w, i) => aligned8(w.pa, ['memory', 'writes', i, 'pa']));
-  checkBoot(s, caps, report);
+  checkBoot(s, caps, report, prof);
 
   const ssid = (v: bigint | undefined, at: Path): void => {
     if (v !== undefined && v >= SSID_LIMIT)
@@ -142,7 +146,7 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
   const tables = new Map<string, { stage: 1 | 2; granule: 4096 | 16384 | 65536; bits: number; maps: Mapping[] }>();
   let leaves = 0n;
   let leavesAt: Path | undefined;
-  const oas = s.smmu?.oas ?? DEFAULT_PROFILE.oas;
+  const oas = prof.oas;
   const mapping = (table: string, va: bigint, out: bigint | undefined, outKey: string, size: bigint, pageOnly: boolean, at: Path, isMap: boolean): void => {
     const t = tables.get(table);
     if (t === undefined) return; // an unknown name is reported by checkReferences
@@ -311,7 +315,7 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
 type Report = (code: LoadErrorCode, path: Path, message: string) => void;
 
 /** Memory regions and `boot:` (software's reset programming, SMMUv3 §6.3.23-§6.3.29). */
-function checkBoot(s: Scenario, caps: LoadCaps, report: Report): void {
+function checkBoot(s: Scenario, caps: LoadCaps, report: Report, prof: SmmuProfile): void {
   let ram = 0n;
   for (const kind of ['ram', 'unbacked'] as const) {
     (s.memory?.[kind] ?? []).forEach((r, i) => {
@@ -336,12 +340,30 @@ function checkBoot(s: Scenario, caps: LoadCaps, report: Report): void {
   }
   const b = s.boot;
   const fmt = b?.strtab?.fmt ?? s.smmu?.strtab ?? 'linear';
-  if (fmt === '2level' && s.smmu?.features?.['2lvl_strtab'] === false) {
+  if (fmt === '2level' && prof.stLevel !== 1) {
     report(
       'CONFLICT',
       b?.strtab?.fmt !== undefined ? ['boot', 'strtab', 'fmt'] : ['smmu', 'strtab'],
-      'A 2-level stream table needs IDR0.ST_LEVEL=0b01 (feature 2lvl_strtab) (SMMUv3 §6.3.24 FMT)',
+      'A 2-level stream table needs IDR0.ST_LEVEL=0b01 (feature 2lvl_strtab; the SMMU under test, its smmu: block over --profile, has ST_LEVEL=0) (SMMUv3 §6.3.24 FMT)',
     );
+  }
+  // A queue larger than IDR1.CMDQS/EVENTQS cannot be programmed (§6.3.26, §6.3.29: LOG2SIZE is at
+  // most the IDR1 value). Only an explicit size can be too large: the default is capped, as a
+  // driver caps its wish (Linux: min(CMDQ_MAX_SZ_SHIFT, IDR1.CMDQS)).
+  for (const [q, max, idr] of [
+    ['cmdq', prof.cmdqs, 'CMDQS'],
+    ['evtq', prof.eventqs, 'EVENTQS'],
+  ] as const) {
+    const fromBoot = b?.[q]?.log2size;
+    const fromSmmu = q === 'cmdq' ? s.smmu?.cmdq_log2size : s.smmu?.evtq_log2size;
+    const log2 = fromBoot ?? fromSmmu;
+    if (log2 !== undefined && log2 > max) {
+      report(
+        'BAD_VALUE',
+        fromBoot !== undefined ? ['boot', q, 'log2size'] : ['smmu', `${q}_log2size`],
+        `A ${q === 'cmdq' ? 'command' : 'event'} queue of 2^${log2} entries is larger than this SMMU allows: SMMU_IDR1.${idr}=${max} (SMMUv3 §6.3.2, §${q === 'cmdq' ? '6.3.26' : '6.3.29'} LOG2SIZE)`,
+      );
+    }
   }
   if (b === undefined) return;
   const st = b.strtab;
@@ -362,7 +384,7 @@ function checkBoot(s: Scenario, caps: LoadCaps, report: Report): void {
   (st?.l1 ?? []).forEach((d, i) => {
     const at: Path = ['boot', 'strtab', 'l1', i];
     if (fmt !== '2level') report('CONFLICT', at, 'Level-1 descriptors exist only in a 2-level stream table (boot.strtab.fmt: 2level)');
-    const entries = 2 ** Math.max(0, Math.min(log2 ?? 32, s.smmu?.sidsize ?? DEFAULT_PROFILE.sidSize) - split);
+    const entries = 2 ** Math.max(0, Math.min(log2 ?? 32, prof.sidSize) - split);
     if (d.index >= entries)
       report('BAD_VALUE', [...at, 'index'], `L1 index ${d.index} is beyond the ${entries}-entry level-1 table (LOG2SIZE - SPLIT, SMMUv3 §6.3.24)`);
     if (d.l2ptr !== undefined && d.l2ptr % 64n !== 0n)
@@ -386,12 +408,5 @@ function checkBoot(s: Scenario, caps: LoadCaps, report: Report): void {
         `PROD/CONS start 0x${bq.start.toString(16)} is more than an index and a wrap bit for 2^${qlog2} entries (SMMUv3 §3.5.1)`,
       );
     }
-  }
-  if (b.invalidate === false && s.host !== undefined) {
-    report(
-      'CONFLICT',
-      ['boot', 'invalidate'],
-      'With a `host:` the Linux-like host resets the SMMU (its own invalidation batches); boot.invalidate applies without a host',
-    );
   }
 }

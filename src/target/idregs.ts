@@ -11,6 +11,11 @@ import type { TargetIdRegs } from './contract.ts';
 const OAS_BITS = [32, 36, 40, 42, 44, 48, 52] as const;
 
 export function profileFromIdRegs(name: string, r: TargetIdRegs): SmmuProfile {
+  return { ...DEFAULT_PROFILE, ...idRegFields(r), name };
+}
+
+/** Only the profile fields the ID registers determine (the rest are implementation choices the IDRs do not show). */
+export function idRegFields(r: TargetIdRegs): Partial<SmmuProfile> {
   const i0 = IDR0.decode([r.idr0]);
   const i1 = IDR1.decode([r.idr1]);
   const i3 = IDR3.decode([r.idr3]);
@@ -24,8 +29,6 @@ export function profileFromIdRegs(name: string, r: TargetIdRegs): SmmuProfile {
   if (b(i5, 'GRAN16K')) granules.push('16k');
   if (b(i5, 'GRAN64K')) granules.push('64k');
   return {
-    ...DEFAULT_PROFILE,
-    name,
     s1p: b(i0, 'S1P'),
     s2p: b(i0, 'S2P'),
     ttf: (n(i0, 'TTF') || 2) as 1 | 2 | 3,

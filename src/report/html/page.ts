@@ -84,8 +84,11 @@ function problemsSection(input: ReportInput): string {
 
 function failureHtml(r: ScenarioResult, d: FailureDetail | undefined): string {
   // The summary line stays short: the suggested command is in the body.
-  const first = (r.messages[0]?.split('\n')[0] ?? r.state).replace(/; (to accept the new output|create it with): .*$/, '');
-  const divergence = r.messages.map((m) => /^Golden mismatch: (.*?); to accept/.exec(m)?.[1]).find((x) => x !== undefined);
+  const first = (r.messages[0]?.split('\n')[0] ?? r.state).replace(
+    /; (to accept the new output|create it with|\S+ differs from the reference model)[ :(].*$/,
+    '',
+  );
+  const divergence = r.divergence;
   const parts = [
     `<p class="msg"><a href="${h(r.file)}">${h(r.file)}</a></p>`,
     ...(divergence !== undefined ? [`<p class="divergence"><strong>First divergent field:</strong> ${h(divergence)}</p>`] : []),
