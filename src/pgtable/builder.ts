@@ -30,6 +30,8 @@ export interface TableMemory {
   read64(addr: bigint): bigint | undefined;
   write64(addr: bigint, value: bigint): void;
   back(addr: bigint, size: number): void;
+  /** Optional fast path: back [addr, addr+size) and set it to zero, the same as `back` and zero `write64`s over it. */
+  zero?(addr: bigint, size: number): void;
 }
 
 /** Memory seen through an address translation (nested tables live at IPAs): `toPa(ipa)`. */
@@ -210,6 +212,8 @@ export class PageTableBuilder {
     const addr = this.#alloc instanceof PageAllocator ? this.#alloc.alloc(bytes, bytes) : this.#alloc(bytes, level, va);
     if (this.mem instanceof SparseMemory) {
       this.mem.zero(addr, bytes); // whole pages at a time (host tables)
+    } else if (this.mem.zero !== undefined) {
+      this.mem.zero(addr, bytes); // a view that can zero a page at a time (guest tables in IPA space)
     } else {
       this.mem.back(addr, bytes);
       for (let a = 0; a < bytes; a += 8) this.mem.write64(addr + BigInt(a), 0n);

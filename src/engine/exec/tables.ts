@@ -153,6 +153,23 @@ function buildS2(spec: S2Table, mem: SparseMemory, alloc: Allocators, oas: numbe
       base.back(a, size);
       if (size > 0 && (a & 7n) === 0n) win = { next: a, end: a + BigInt(size), pageIpa: a, pageEnd: a, pagePa: 0n };
     },
+    // back + zero write64s, a stage-2 page at a time: each page is translated once, right before
+    // it is zeroed (a zeroed page may be a table of the next page's walk); a page that is one of
+    // the tables its own walk reads is zeroed a word at a time, re-walked per word as above.
+    zero: (a, size) => {
+      win = undefined;
+      ensure(a, size);
+      base.back(a, size);
+      for (let off = 0n; off < BigInt(size); ) {
+        const ia = a + off;
+        const len = (ia & ~(gBig - 1n)) + gBig - ia < BigInt(size) - off ? (ia & ~(gBig - 1n)) + gBig - ia : BigInt(size) - off;
+        walked.length = 0;
+        const pa = s2Lookup(builder, ia, walked);
+        if (pa !== undefined && (pa & 7n) === 0n && len % 8n === 0n && !touchesWalk(walked, pa, len)) mem.zero(pa, Number(len));
+        else for (let w = 0n; w < len; w += 8n) base.write64(ia + w, 0n);
+        off += len;
+      }
+    },
   };
   return { spec, builder, guestAlloc, view };
 }
@@ -239,6 +256,7 @@ function buildCd(spec: CdTable, t: Tables, mem: SparseMemory, alloc: Allocators)
     const a = place(size);
     if (w instanceof SparseMemory)
       w.zero(a, size); // same as the loop below, a page at a time
+    else if (w.zero !== undefined) w.zero(a, size);
     else {
       w.back(a, size);
       for (let o = 0; o < size; o += 8) w.write64(a + BigInt(o), 0n);
