@@ -13,7 +13,7 @@ import { parse, stringify } from 'yaml';
 import { STE } from '../src/arch/ste.ts';
 import { CD } from '../src/arch/cd.ts';
 import { executeScenario } from '../src/engine/execute.ts';
-import { BudgetExceeded } from '../src/engine/budget.ts';
+import { BudgetExceeded } from '../src/scenario/budget.ts';
 import { loadScenarioText } from '../src/engine/load.ts';
 import { FEATURES } from '../src/scenario/features.ts';
 import { STEP_KINDS } from '../src/engine/steps/registry.ts';

@@ -76,7 +76,7 @@ t.test('runner: executor failure and budget overrun are located errors with exit
   const fake = join(dir, 'fake-executor.ts');
   writeFileSync(
     fake,
-    `import { ExecFailure } from ${JSON.stringify(new URL('./exec-failure.ts', import.meta.url).href)};
+    `import { ExecFailure } from ${JSON.stringify(new URL('../scenario/exec-failure.ts', import.meta.url).href)};
 export const executeScenario = () => { throw new ExecFailure(['steps', 1, 'drain_events'], 'step 2 (drain_events): model bug'); };\n`,
   );
   const failed = await runOne(task, { executorModule: new URL(`file://${fake}`).href, profile: PROFILE });

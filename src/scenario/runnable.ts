@@ -21,18 +21,17 @@ import { REG } from '../arch/registers.ts';
 import { STE } from '../arch/ste.ts';
 import { startLevelS2 } from '../arch/ttd.ts';
 import { leafCountBound, tableGeometry } from '../pgtable/builder.ts';
-import { gShiftOf } from '../arch/ttd.ts';
+import { GRANULE_BYTES, type Granule, type GranuleName, granuleShift } from '../arch/ttd.ts';
 import { type SmmuProfile, makeProfile } from '../smmu/profile.ts';
 import { profileOverrides } from './profile-block.ts';
 import type { LoadCaps } from './caps.ts';
 import { commandFields } from './command-fields.ts';
 import { type LoadError, type LoadErrorCode, pathString } from './errors.ts';
 import type { Locator } from './locate.ts';
-import type { Command, FieldMap, Granule, Scenario } from './types.ts';
+import type { Command, FieldMap, Scenario } from './types.ts';
 import { stepKind } from './types.ts';
 
 type Path = (string | number)[];
-const GRANULE: Readonly<Record<Granule, 4096 | 16384 | 65536>> = { '4k': 4096, '16k': 16384, '64k': 65536 };
 const U32_MAX = 0xffff_ffffn;
 const SSID_LIMIT = 1n << 20n;
 const U64_TOP = 1n << 64n;
@@ -143,7 +142,7 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
   };
 
   const mem = s.memory ?? {};
-  const tables = new Map<string, { stage: 1 | 2; granule: 4096 | 16384 | 65536; bits: number; maps: Mapping[] }>();
+  const tables = new Map<string, { stage: 1 | 2; granule: Granule; bits: number; maps: Mapping[] }>();
   let leaves = 0n;
   let leavesAt: Path | undefined;
   const oas = prof.oas;
@@ -184,9 +183,9 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
       leavesAt ??= at;
     }
   };
-  const declareTable = (stage: 1 | 2, name: string, granule: Granule, bits: number, sl0: number | undefined, at: bigint | undefined, path: Path): void => {
-    const gb = GRANULE[granule];
-    const start = sl0 === undefined || stage === 1 ? undefined : startLevelS2(gShiftOf(gb), sl0);
+  const declareTable = (stage: 1 | 2, name: string, granule: GranuleName, bits: number, sl0: number | undefined, at: bigint | undefined, path: Path): void => {
+    const gb = GRANULE_BYTES[granule];
+    const start = sl0 === undefined || stage === 1 ? undefined : startLevelS2(granuleShift(gb), sl0);
     const geo =
       stage === 2 && sl0 !== undefined && start === undefined
         ? `S2SL0=${sl0} has no start level with the ${granule} granule`
