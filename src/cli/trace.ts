@@ -13,7 +13,7 @@ export const TRACE_HELP = `smmu-conform trace - read real SMMU traces, decode th
 Usage:
   smmu-conform trace import <file> [--format dmesg|evtq|qemu] [--collapse] [--json]
   smmu-conform trace decode <file|trace.yaml> [--format dmesg|evtq|qemu] [--collapse] [--fields]
-  smmu-conform trace compare <scenario|golden.yaml> <trace> [--mask F,...] [--profile P]
+  smmu-conform trace compare <scenario|golden.yaml> <trace> [--mask F,...] [--profile P] [--html FILE]
   smmu-conform trace scaffold <log> [--instance NAME] > scenario.yaml
   smmu-conform trace <command> --help
 
@@ -69,6 +69,8 @@ Options:
                       (qemu is the default for QEMU traces)
   --instance NAME     SMMU instance of the trace to compare (needed when it has several)
   --format F          trace format (default: guessed);  --collapse  fold duplicate records
+  --html FILE         also write an HTML report: each record pair side by side, field by
+                      field, with the first divergent field highlighted
   --features LIST     emulator profile features (default: all), e.g. s1,s2,nesting
   --root DIR          scenarios root, for scenario ids (default scenarios)
 

@@ -48,11 +48,11 @@ export function ipaChooser(rng: Rng, s2: BuiltTable): (size: bigint, align: bigi
 }
 
 export function addS2Table(d: Draft, rng: Rng, name: string, opts: { count?: number; nested?: boolean } = {}): BuiltTable {
-  const geo = pickGeometry(rng, 2, opts.nested === true ? { minBits: 32 } : {});
+  const geo = pickGeometry(rng, 2, { maxBits: d.oas, ...(opts.nested === true ? { minBits: 32 } : {}) });
   needGranule(d, geo);
   const maps = genMappings(rng, geo, {
     count: opts.count ?? rng.int(1, 4),
-    out: paChooser(rng),
+    out: paChooser(rng, d.oas),
     ...(opts.nested === true ? { avoid: [{ lo: GUEST_TABLE_IPA_BASE, hi: GUEST_TABLE_IPA_LIMIT }] } : {}),
   });
   d.s2.push({
@@ -73,7 +73,7 @@ export function addS1Table(d: Draft, rng: Rng, name: string, opts: { high?: bool
   const maps = genMappings(rng, geo, {
     count: opts.count ?? rng.int(1, 4),
     high,
-    out: opts.s2 !== undefined ? ipaChooser(rng, opts.s2) : paChooser(rng),
+    out: opts.s2 !== undefined ? ipaChooser(rng, opts.s2) : paChooser(rng, d.oas),
     global: opts.global === true,
   });
   d.s1.push({

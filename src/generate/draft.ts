@@ -12,6 +12,8 @@ export type MS2Table = Mutable<Omit<S2Table, 'map'>> & { map: S2Map[] };
 export type MCdTable = Mutable<Omit<CdTable, 'entries'>> & { entries: CdEntry[] };
 
 export class Draft {
+  /** The part's output address size (SMMU_IDR5.OAS): output addresses and stage-2 inputs stay below it. */
+  constructor(readonly oas = 48) {}
   readonly devices: Device[] = [];
   readonly s1: MS1Table[] = [];
   readonly s2: MS2Table[] = [];

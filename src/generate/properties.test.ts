@@ -82,6 +82,27 @@ t.test('caching: a cached result that no state since the last full invalidation 
   );
 });
 
+t.test('caching: a TLBI_NH_VA that invalidates nothing, then a DMA of that page', async (t) => {
+  // the model with TLBI_NH_VA naming another ASID: an edited page keeps its stale translation
+  const deaf: ExecuteScenario = (s, opts) =>
+    executeScenario(
+      s.smmu?.cache_policy === 'max'
+        ? {
+            ...s,
+            steps: s.steps.map((st) =>
+              'cmdq' in st
+                ? { cmdq: { ...st.cmdq, commands: st.cmdq.commands.map((c) => (c.op === 'TLBI_NH_VA' ? { ...c, asid: (c.asid ?? 0n) ^ 1n } : c)) } }
+                : st,
+            ),
+          }
+        : s,
+      opts,
+    );
+  const caught = generateScenarios({ seed: 11, count: 200, areas: ['caching'] }).find((g) => ids(g.scenario, deaf).has('caching'));
+  t.ok(caught !== undefined, 'a stale page after TLBI_NH_VA + CMD_SYNC is reported');
+  if (caught !== undefined) t.same([...ids(caught.scenario)], [], `${caught.id} passes with the real TLBI_NH_VA`);
+});
+
 t.test('cons-prod: CMDQ_CONS past CMDQ_PROD', async (t) => {
   const s = scenarioOf('caching', (x) => x.steps.filter((st) => 'cmdq' in st).length >= 2);
   const ahead = broken((o) => ({

@@ -288,6 +288,41 @@ function isFullInvalidation(st: Step, rec: StepRecord | undefined): boolean {
   return synced && ops.includes('CFGI_ALL') && ops.includes('TLBI_NSNH_ALL') && ops.includes('TLBI_EL2_ALL') && rec['executed'] === rec['commands'];
 }
 
+/**
+ * The ASID and VMID a TLBI must name to hit the only stream's stage-1 entries, when the scenario
+ * allows page-precise windows: one stream (stage 1 or nested) whose STE and CD never change.
+ */
+function targetedTag(s: Scenario): { asid: bigint; vmid: bigint } | undefined {
+  const st = s.streams ?? [];
+  if (st.length !== 1 || s.steps.some((x) => 'ste' in x || 'write' in x)) return undefined;
+  const one = st[0] as StreamInstall;
+  if ((one.config !== 's1' && one.config !== 'nested') || one.fields !== undefined || one.raw !== undefined) return undefined;
+  const cd = (s.memory?.cd_tables ?? []).find((t) => t.name === one.cd_table);
+  const e = cd?.entries[0];
+  if (cd === undefined || cd.entries.length !== 1 || e === undefined || e.raw !== undefined || e.fields !== undefined) return undefined;
+  return { asid: e.asid ?? 0n, vmid: one.vmid ?? 0n };
+}
+
+/** Pages a fully executed, synchronised step invalidates with a non-range TLBI_NH_VA of all levels for `tag`. */
+function vaInvalidations(st: Step, rec: StepRecord | undefined, tag: { asid: bigint; vmid: bigint }): bigint[] {
+  if (!('cmdq' in st) || rec?.['cerror'] !== 'CERROR_NONE' || rec['executed'] !== rec['commands']) return [];
+  const ops = st.cmdq.commands;
+  if (st.cmdq.sync !== true && ops[ops.length - 1]?.op !== 'SYNC') return [];
+  return ops
+    .filter(
+      (c) =>
+        c.op === 'TLBI_NH_VA' &&
+        c.leaf !== true &&
+        c.num === undefined &&
+        c.scale === undefined &&
+        c.fields === undefined &&
+        (c.asid ?? 0n) === tag.asid &&
+        (c.vmid ?? 0n) === tag.vmid &&
+        c.addr !== undefined,
+    )
+    .map((c) => (c.addr as bigint) >> 12n);
+}
+
 function cachingSoundness(s: Scenario, obs: Observation, run: Run): Violation[] {
   if ((s.smmu?.cache_policy ?? 'max') !== 'max') return [];
   if (!s.steps.some((st) => 'dma' in st)) return [];
@@ -297,24 +332,33 @@ function cachingSoundness(s: Scenario, obs: Observation, run: Run): Violation[] 
   const out: Violation[] = [];
   let since = 0; // number of steps before the state the window starts at
   const states: number[] = [0];
+  const tag = targetedTag(s);
+  /** 4KB VA page -> steps before the state after its last TLBI_NH_VA + CMD_SYNC (leaf=0, this stream's ASID/VMID). */
+  const invalidatedAt = new Map<bigint, number>();
   s.steps.forEach((st, i) => {
     const rec = obs.steps[i];
     if (isFullInvalidation(st, rec)) {
       since = i + 1;
       states.length = 0;
       states.push(since);
+      invalidatedAt.clear();
       return;
     }
     if (MUTATING.has(Object.keys(st)[0] ?? '')) {
       states.push(i + 1);
       return;
     }
+    if (tag !== undefined) for (const page of vaInvalidations(st, rec, tag)) invalidatedAt.set(page, i + 1);
     if (!('dma' in st)) return;
     const got = outcome(rec);
+    // after TLBI_NH_VA of this page (all levels) + CMD_SYNC nothing cached from before it may
+    // translate it (§4.4.2): the window starts there
+    const from = st.dma.iova < 1n << 48n ? (invalidatedAt.get(st.dma.iova >> 12n) ?? since) : since;
+    const window = from > since ? [from, ...states.filter((p) => p > from)] : states;
     if (got === outcome(fresh.steps[i])) return;
     // the uncached result of this DMA in every state since the window opened
     const permitted = new Set<string>();
-    for (const p of states) {
+    for (const p of window) {
       const o = run(none([...s.steps.slice(0, p), st]));
       permitted.add(isViolation(o) ? 'exception' : outcome(o.steps[p]));
     }
@@ -322,7 +366,7 @@ function cachingSoundness(s: Scenario, obs: Observation, run: Run): Violation[] 
       out.push({
         property: 'caching',
         step: i + 1,
-        message: `cached result ${got}; uncached results since step ${since} (${states.length} state(s)): ${[...permitted].join(' | ')}`,
+        message: `cached result ${got}; uncached results since step ${from}${from > since ? ' (TLBI_NH_VA of this page + CMD_SYNC)' : ''} (${window.length} state(s)): ${[...permitted].join(' | ')}`,
       });
   });
   return out;

@@ -25,6 +25,7 @@ export const FULL_INVALIDATION: readonly Command[] = [{ op: 'CFGI_ALL' }, { op: 
 
 export function cachingArea(rng: Rng, d: Draft): void {
   d.smmu.cache_policy = 'max';
+  d.need('hyp'); // the full invalidation includes TLBI_EL2_ALL
   const kind = rng.pick(['s1', 's2', 'nested'] as const);
   const dev = d.device('dev0', pickSid(rng, []));
   let s2: BuiltTable | undefined;
@@ -53,7 +54,7 @@ export function cachingArea(rng: Rng, d: Draft): void {
   const edited = s1 ?? (s2 as BuiltTable);
   const live: GenMapping[] = [...edited.maps];
   const seen: GenMapping[] = [...edited.maps];
-  const out = edited.geo.stage === 1 && s2 !== undefined ? ipaChooser(rng, s2) : paChooser(rng);
+  const out = edited.geo.stage === 1 && s2 !== undefined ? ipaChooser(rng, s2) : paChooser(rng, d.oas);
   let segment: string | undefined;
   const mutate = (component: string): boolean => {
     if (segment !== undefined && segment !== component) return false;
@@ -61,6 +62,14 @@ export function cachingArea(rng: Rng, d: Draft): void {
     return true;
   };
   const probes = (): bigint[] => probeAddresses(rng, edited.geo, seen);
+  // TLB entries of a stage-1 or nested stream are tagged with STE.S2VMID (§5.2 S2VMID)
+  const tag = { asid, ...(s2 !== undefined ? { vmid } : {}) };
+  /** What a driver does after editing one stage-1 mapping: TLBI_NH_VA of its first page, all levels, CMD_SYNC (§4.4.2). */
+  const targeted = (va: bigint): void => {
+    if (edited.geo.stage !== 1 || !rng.bool(0.5)) return;
+    d.step({ cmdq: { commands: [{ op: 'TLBI_NH_VA', ...tag, addr: va, leaf: false }], sync: true } });
+    if (rng.bool(0.7)) d.step({ dma: { device: dev, iova: va, access: rng.pick(['read', 'write'] as const) } });
+  };
   const n = rng.int(6, 14);
   for (let i = 0; i < n; i++) {
     const op = rng.weighted<string>([
@@ -95,10 +104,13 @@ export function cachingArea(rng: Rng, d: Draft): void {
           ...(inv ? { invalidate: true } : {}),
         },
       });
+      if (!inv) targeted(m.from);
     } else if (op === 'unmap' && live.length > 0 && mutate(`table:${edited.name}`)) {
       const m = live.splice(rng.int(0, live.length - 1), 1)[0] as GenMapping;
       const input = edited.geo.stage === 1 ? { va: m.from } : { ipa: m.from };
-      d.step({ unmap: { table: edited.name, ...input, size: m.size, ...(rng.bool(0.4) ? { invalidate: true } : {}) } });
+      const inv = rng.bool(0.4);
+      d.step({ unmap: { table: edited.name, ...input, size: m.size, ...(inv ? { invalidate: true } : {}) } });
+      if (!inv) targeted(m.from);
     } else if (op === 'ste' && mutate('ste')) {
       const to = rng.pick(['abort', 'bypass', 'back'] as const);
       d.step({ ste: to === 'back' ? install : { device: dev, config: to } });
@@ -107,10 +119,10 @@ export function cachingArea(rng: Rng, d: Draft): void {
     } else if (op === 'tlbi') {
       const page = live.length > 0 ? rng.pick(live).from : 0n;
       const c = rng.pick<Command>([
-        { op: 'TLBI_NH_ASID', asid },
-        { op: 'TLBI_NH_VA', asid, addr: page, leaf: rng.bool() },
-        { op: 'TLBI_NH_VAA', addr: page, leaf: rng.bool() },
-        { op: 'TLBI_NH_ALL' },
+        { op: 'TLBI_NH_ASID', ...tag },
+        { op: 'TLBI_NH_VA', ...tag, addr: page, leaf: rng.bool() },
+        { op: 'TLBI_NH_VAA', ...(s2 !== undefined ? { vmid } : {}), addr: page, leaf: rng.bool() },
+        { op: 'TLBI_NH_ALL', ...(s2 !== undefined ? { vmid } : {}) },
         { op: 'TLBI_S12_VMALL', vmid },
         { op: 'TLBI_S2_IPA', vmid, addr: page, leaf: rng.bool() },
         { op: 'CFGI_STE', device: dev, leaf: true },
