@@ -11,6 +11,8 @@
  * iommufd-events.ts (vEVENTQ, event thread), iommufd-s2.ts (stage-2 tables).
  */
 import { REG } from '../arch/registers.ts';
+import { STE } from '../arch/ste.ts';
+import { CFG } from './masks.ts';
 import { type DriverIssueResult, driverIssue, type HostLogSink } from './driver-cmdq.ts';
 import { formatEvtqOverflow } from '../linux/messages.ts';
 import { planSteWrite, steWriteBatches } from './entry-sync.ts';
@@ -273,10 +275,10 @@ export class Iommufd {
       if (dev.pasids > 0) return fail('EBUSY', 'device has PASIDs attached');
       // any nested attach with a vDEVICE gets a vmaster (vSID for events); without one only
       // abort/bypass vSTEs may attach (the VMM's GBPA emulation)
-      const cfg = (obj.ste[0] >> 1n) & 7n;
+      const cfg = STE.get(obj.ste, 'Config');
       const vd = dev.vdevice !== undefined ? this.#store.get(dev.vdevice, 'vdevice') : undefined;
       if (vd && vd.viommu === v.id) vmaster = { viommuId: v.id, vsid: vd.virtId };
-      else if (cfg !== 0n && cfg !== 4n) return fail('ENOENT', 'no vDEVICE for this device on the vIOMMU');
+      else if (cfg !== CFG.ABORT && cfg !== CFG.BYPASS) return fail('ENOENT', 'no vDEVICE for this device on the vIOMMU');
       atsOn = obj.enableAts && (dev.spec.ats ?? false) && s.f.ats;
       target = makeNestedSte(this.#flags(s), this.#master(dev, atsOn), parent.s2, obj.ste);
     } else {

@@ -7,11 +7,9 @@ import { sl0ForLevel } from '../../arch/ttd.ts';
 import { SparseMemory } from '../../memory/sparse-memory.ts';
 import { PageAllocator } from '../../memory/page-allocator.ts';
 import { PageTableBuilder, type TableMemory, ipaView, type LeafAttrs } from '../../pgtable/builder.ts';
-import { type GranuleBytes, gShiftOf, psEncoding, tg0Encoding } from '../../arch/ttd.ts';
-import type { CdEntry, CdTable, Granule, Perm, S1Map, S1Table, S2Map, S2Table, Scenario } from '../../scenario/types.ts';
+import { GRANULE_BYTES, type Granule, granuleShift, psEncoding, tg0Encoding } from '../../arch/ttd.ts';
+import type { CdEntry, CdTable, Perm, S1Map, S1Table, S2Map, S2Table, Scenario } from '../../scenario/types.ts';
 import { type Allocators, GUEST_TABLE_IPA_BASE, GUEST_TABLE_IPA_LIMIT, allocAt } from './layout.ts';
-
-export const GRANULE_BYTES: Readonly<Record<Granule, GranuleBytes>> = { '4k': 4096, '16k': 16384, '64k': 65536 };
 
 /** A stage-2 table and the guest IPA space it defines. */
 export interface S2Space {
@@ -183,8 +181,8 @@ function touchesWalk(walked: readonly number[], pa: bigint, len: bigint): boolea
 }
 
 /** STE.S2SL0 encoding → start level for the granule (§5.2). */
-function startLevelFromSl0(g: GranuleBytes, sl0: number): number {
-  for (let l = 0; l <= 3; l++) if (sl0ForLevel(gShiftOf(g), l) === sl0) return l;
+function startLevelFromSl0(g: Granule, sl0: number): number {
+  for (let l = 0; l <= 3; l++) if (sl0ForLevel(granuleShift(g), l) === sl0) return l;
   throw new RangeError(`Cannot use S2SL0=${sl0} with the ${g / 1024}K granule`);
 }
 
