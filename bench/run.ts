@@ -8,6 +8,7 @@ import { benchTraceImport, benchTraceMemory } from './trace.bench.ts';
 import { benchSuite } from './suite.bench.ts';
 import { QEMUS, benchQemu } from './qemu.bench.ts';
 import { REPORT_TARGET_BYTES, benchReport } from './report.bench.ts';
+import { benchGenerate } from './generate.bench.ts';
 
 interface Row {
   readonly what: string;
@@ -60,6 +61,14 @@ async function main(): Promise<void> {
     value: `${s.coldStartSeconds.toFixed(3)} s`,
     target: `<= ${s.targets.coldStartSeconds} s`,
     ok: s.coldStartSeconds <= s.targets.coldStartSeconds,
+  });
+  // issue 16 part 5: generation + reference run in process, DMA-and-table scenarios, one core
+  const g = benchGenerate(['s1', 's2', 'nested'], 2000);
+  rows.push({
+    what: `generate + run in process (${g.scenarios} s1/s2/nested), one core`,
+    value: `${Math.round(g.perCpuSecond).toLocaleString('en-US')}/CPU-s (x${(g.perCpuSecond / s.scenariosPerSecond).toFixed(1)} suite runner)`,
+    target: '>= 2,000/s',
+    ok: g.perCpuSecond >= 2000,
   });
   const rep = benchReport();
   if (typeof rep === 'string') rows.push({ what: 'HTML report of the whole suite', value: rep, target: '<= 2 MB', ok: false });

@@ -44,15 +44,15 @@ t.test('scaffold + compare --profile hardware: MATCH for each reproduced record 
 });
 
 t.test('a record the scaffold cannot reproduce is a comment and never a MATCH', async (t) => {
-  const log = join(dir, 'cd-fetch.log');
+  const log = join(dir, 'walk-eabt.log');
   writeFileSync(
     log,
-    ['event 0x09 received:', '\t0x0000000300000009', '\t0x0000000000000000', '\t0x0000000000000000', '\t0x0000000040001040']
+    ['event 0x0b received:', '\t0x000000030000000b', '\t0x0000010000000000', '\t0x0000000000001000', '\t0x0000000040001040']
       .map((l) => `[  1.000000] arm-smmu-v3 arm-smmu-v3.0.auto: ${l}`)
       .join('\n'),
   );
   const { scenario, compare } = await roundTrip(log);
-  t.match(scenario, /# not reproduced: line 1: F_CD_FETCH \(0x09\) sid=0x3: no scaffold for this event type yet/);
+  t.match(scenario, /# not reproduced: line 1: F_WALK_EABT \(0x0b\) sid=0x3: no scaffold for this event type yet/);
   t.equal(compare.code, 1);
   t.match(compare.out, /RESULT: DIFFER/);
 });
@@ -131,6 +131,16 @@ const KINDS: ReadonlyArray<{ kind: string; records: ReadonlyArray<[EventName, Re
     step: /device: dev40, iova: 0x0/,
   },
   {
+    kind: 'F_STE_FETCH (the stream table placed so the logged STE address is StreamID 0x10)',
+    records: [['F_STE_FETCH', { StreamID: 0x10, FetchAddr: 0x4000_0400n }]],
+    step: /boot: \{ strtab: \{ base: 0x40000000, fmt: linear, log2size: 8 \} \}[^]*inject_fault: \{ kind: ext_abort, pa: 0x40000400, size: 64 \}/,
+  },
+  {
+    kind: 'F_CD_FETCH with a SubstreamID (the CD table placed at the logged CD address)',
+    records: [['F_CD_FETCH', { StreamID: 0x11, SSV: 1, SubstreamID: 2, FetchAddr: 0x4100_0080n }]],
+    step: /name: cdt11, at: 0x41000000[^]*inject_fault: \{ kind: ext_abort, pa: 0x41000080, size: 64 \}/,
+  },
+  {
     kind: 'every kind above in one log',
     records: [
       ['F_TRANSLATION', { StreamID: 0x10, SSV: 1, SubstreamID: 3, RnW: 1, CLASS: IN, InputAddr: 0x5000_1234n }],
@@ -164,11 +174,13 @@ t.test('records the scaffold cannot give their configuration say why', async (t)
     ['F_PERMISSION', { StreamID: 0x10, RnW: 1, PnU: 1, CLASS: IN, InputAddr: 0x2000n }],
     ['F_TRANSLATION', { StreamID: 0x11, RnW: 1, CLASS: IN, InputAddr: 0x3000n }],
     ['F_ACCESS', { StreamID: 0x11, RnW: 1, CLASS: IN, InputAddr: 0x3000n }],
+    ['F_STE_FETCH', { StreamID: 0x20, FetchAddr: 0x4000_0440n }],
   ]);
   const s = await run(['scaffold', log]);
   t.match(s.out, /# not reproduced: line 1: .*IPA 0x80000000 differs from the input address: a nested/);
   t.match(s.out, /# not reproduced: line 6: .*CLASS=TT: only faults on the input address/);
   t.match(s.out, /# not reproduced: line 11: .*a privileged data read has no stage-1 permission fault/);
   t.match(s.out, /# not reproduced: line 21: .*page 0x3000 already needs another mapping/);
-  t.match(s.err, /scaffold reproduces 1 record; 4 not reproduced/);
+  t.match(s.out, /# not reproduced: line 26: .*STE address 0x40000440 is not StreamID 0x20 of a linear stream table aligned to its 16384-byte size/);
+  t.match(s.err, /scaffold reproduces 1 record; 5 not reproduced/);
 });

@@ -4,8 +4,8 @@
  */
 import { formatLoadError, pathString } from '../scenario/errors.ts';
 import { locateInSource } from '../scenario/locate.ts';
-import { BudgetExceeded, type RunBudget } from './budget.ts';
-import { failurePath } from './exec-failure.ts';
+import { BudgetExceeded, type RunBudget } from '../scenario/budget.ts';
+import { failurePath } from '../scenario/exec-failure.ts';
 import type { LoadCaps } from '../scenario/caps.ts';
 import { loadScenarioFile } from './load.ts';
 import { notModelledReason } from '../scenario/features.ts';
@@ -45,7 +45,7 @@ export interface RunContext {
   /** The SMMU under test (default: the built-in emulator); its ID registers decide `requires:`. */
   readonly target?: TargetSpec;
   readonly caps?: Partial<LoadCaps>;
-  /** Per-scenario work and wall-time limits (engine/budget.ts; default DEFAULT_BUDGET). */
+  /** Per-scenario work and wall-time limits (scenario/budget.ts; default DEFAULT_BUDGET). */
   readonly budget?: RunBudget;
 }
 

@@ -12,7 +12,7 @@
 import type { Feature } from './features.ts';
 import type { Scenario } from './types.ts';
 import type { SmmuProfile } from '../smmu/profile.ts';
-import type { RunBudget } from '../engine/budget.ts';
+import type { RunBudget } from './budget.ts';
 
 export type ObsScalar = string | number | bigint | boolean | null;
 export type ObsValue = ObsScalar | readonly ObsScalar[];
@@ -104,7 +104,7 @@ export interface ExecuteOptions {
   readonly target?: TargetSpec;
   /** Run the built-in emulator with these values of IMPLEMENTATION DEFINED choices (src/scenario/choices.ts). */
   readonly choices?: Readonly<Record<string, string>>;
-  /** Work and wall-time limits for this run (engine/budget.ts); a runaway run throws BudgetExceeded. */
+  /** Work and wall-time limits for this run (scenario/budget.ts); a runaway run throws BudgetExceeded. */
   readonly budget?: RunBudget;
   /**
    * Run the built-in emulator with an external target's ID-register values (src/target/idregs.ts

@@ -117,3 +117,27 @@ t.test('queue sizes beyond SMMU_IDR1.CMDQS/EVENTQS are located errors; the defau
   );
   t.same(errors(`smmu: { idr: { CMDQS: 4, EVENTQS: 2 } }\nsteps: []\n`), [], 'no explicit size: the default 2^8 is capped to the part');
 });
+
+t.test('host stage-2 work is bounded too: s2_map leaves count against the cap, guest RAM is whole pages within the RAM cap', async (t) => {
+  const HOST = `host: {}
+memory:
+  s2_tables: [ { name: vm, granule: 4k, ipa_bits: 48, map: [] } ]
+steps:
+  - hwpt_alloc: { name: s2, device: nic0, s2_table: vm }
+  - viommu: { name: vi, device: nic0, hwpt: s2 }
+`;
+  // 64 GiB with IPA - PA not a multiple of 2 MiB: only pages, 2^24 leaves (fuzzer: ran for minutes)
+  t.match(errors(`${HOST}  - s2_map: { hwpt: s2, ipa: 0x1000, pa: 0x2000_0000, size: 64G, perm: rw }\n`), [
+    /^CAP_EXCEEDED steps\[2\]\.s2_map \d+:\d+ Mappings need up to 16777218 leaf descriptors; the cap is 1048576/,
+  ]);
+  t.same(errors(`${HOST}  - s2_map: { hwpt: s2, ipa: 0x4000_0000, pa: 0x8000_0000, size: 64G, perm: rw }\n`), [], 'block-aligned: 64 leaves of 1 GiB');
+  t.match(errors(`guest: { viommu: vi, ram_size: 0x1800 }\n${HOST}`), [/^BAD_VALUE guest\.ram_size .*not 4 KiB aligned/]);
+  t.match(errors(`guest: { viommu: vi, ram_size: 1G }\n${HOST}`), [/^CAP_EXCEEDED guest\.ram_size .*guest RAM of 0x40000000 bytes/]);
+});
+
+t.test('resume: a STAG wider than 16 bits is a located error (fuzzer: CMD_RESUME encode threw)', async (t) => {
+  t.match(errors(`steps:\n  - resume: { device: nic0, stag: 0x1_0000, action: retry }\n`), [
+    /^BAD_VALUE steps\[0\]\.resume\.stag 5:\d+ STAG 0x10000 is wider than 16 bits/,
+  ]);
+  t.same(errors(`steps:\n  - resume: { device: nic0, stag: 0xffff, action: retry }\n`), []);
+});

@@ -21,18 +21,17 @@ import { REG } from '../arch/registers.ts';
 import { STE } from '../arch/ste.ts';
 import { startLevelS2 } from '../arch/ttd.ts';
 import { leafCountBound, tableGeometry } from '../pgtable/builder.ts';
-import { gShiftOf } from '../arch/ttd.ts';
+import { GRANULE_BYTES, type Granule, type GranuleName, granuleShift } from '../arch/ttd.ts';
 import { type SmmuProfile, makeProfile } from '../smmu/profile.ts';
 import { profileOverrides } from './profile-block.ts';
 import type { LoadCaps } from './caps.ts';
 import { commandFields } from './command-fields.ts';
 import { type LoadError, type LoadErrorCode, pathString } from './errors.ts';
 import type { Locator } from './locate.ts';
-import type { Command, FieldMap, Granule, Scenario } from './types.ts';
+import type { Command, FieldMap, Scenario } from './types.ts';
 import { stepKind } from './types.ts';
 
 type Path = (string | number)[];
-const GRANULE: Readonly<Record<Granule, 4096 | 16384 | 65536>> = { '4k': 4096, '16k': 16384, '64k': 65536 };
 const U32_MAX = 0xffff_ffffn;
 const SSID_LIMIT = 1n << 20n;
 const U64_TOP = 1n << 64n;
@@ -143,7 +142,7 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
   };
 
   const mem = s.memory ?? {};
-  const tables = new Map<string, { stage: 1 | 2; granule: 4096 | 16384 | 65536; bits: number; maps: Mapping[] }>();
+  const tables = new Map<string, { stage: 1 | 2; granule: Granule; bits: number; maps: Mapping[] }>();
   let leaves = 0n;
   let leavesAt: Path | undefined;
   const oas = prof.oas;
@@ -184,9 +183,9 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
       leavesAt ??= at;
     }
   };
-  const declareTable = (stage: 1 | 2, name: string, granule: Granule, bits: number, sl0: number | undefined, at: bigint | undefined, path: Path): void => {
-    const gb = GRANULE[granule];
-    const start = sl0 === undefined || stage === 1 ? undefined : startLevelS2(gShiftOf(gb), sl0);
+  const declareTable = (stage: 1 | 2, name: string, granule: GranuleName, bits: number, sl0: number | undefined, at: bigint | undefined, path: Path): void => {
+    const gb = GRANULE_BYTES[granule];
+    const start = sl0 === undefined || stage === 1 ? undefined : startLevelS2(granuleShift(gb), sl0);
     const geo =
       stage === 2 && sl0 !== undefined && start === undefined
         ? `S2SL0=${sl0} has no start level with the ${granule} granule`
@@ -245,9 +244,23 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
     }
   }
 
+  // A host s2_map builds stage-2 descriptors too (into its HWPT's table): count its leaves, at the
+  // granule of the s2_table its hwpt_alloc named (else 4K, the finest: an upper bound).
+  const hwptGranule = new Map<string, 4096 | 16384 | 65536>();
+  for (const step of s.steps) {
+    if ('hwpt_alloc' in step && step.hwpt_alloc.s2_table !== undefined) {
+      const g = tables.get(step.hwpt_alloc.s2_table)?.granule;
+      if (g !== undefined) hwptGranule.set(step.hwpt_alloc.name, g);
+    }
+  }
   s.steps.forEach((step, i) => {
     const kind = stepKind(step);
     const at: Path = ['steps', i, kind];
+    if ('s2_map' in step) {
+      const m = step.s2_map;
+      leaves += leafCountBound(m.ipa, m.pa, m.size, hwptGranule.get(m.hwpt) ?? 4096, oas, m.page_only === true);
+      leavesAt ??= at;
+    }
     if ('ste' in step) ste(step.ste, at);
     else if ('dma' in step) {
       ssid(step.dma.ssid, [...at, 'ssid']);
@@ -259,8 +272,16 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
           [...at, 'size'],
           `A DMA of ${size} bytes at 0x${step.dma.iova.toString(16)} wraps past 2^64 (its last transaction would need an address above 0xffff_ffff_ffff_ffff)`,
         );
-    } else if ('resume' in step) ssid(step.resume.ssid, [...at, 'ssid']);
-    else if ('msi' in step) ssid(step.msi.ssid, [...at, 'ssid']);
+    } else if ('resume' in step) {
+      ssid(step.resume.ssid, [...at, 'ssid']);
+      const stag = step.resume.stag;
+      if (stag !== undefined && stag > 0xffffn)
+        report(
+          'BAD_VALUE',
+          [...at, 'stag'],
+          `STAG 0x${stag.toString(16)} is wider than 16 bits (CMD_RESUME STAG[15:0], event records STAG[15:0]; SMMUv3 §4.7.1)`,
+        );
+    } else if ('msi' in step) ssid(step.msi.ssid, [...at, 'ssid']);
     else if ('attach' in step) ssid(step.attach.probe?.ssid, [...at, 'probe', 'ssid']);
     else if ('cmdq' in step) step.cmdq.commands.forEach((c, j) => command(c, [...at, 'commands', j]));
     else if ('invalidate' in step) step.invalidate.commands.forEach((c, j) => command(c, [...at, 'commands', j]));
@@ -331,11 +352,26 @@ function checkBoot(s: Scenario, caps: LoadCaps, report: Report, prof: SmmuProfil
       if (kind === 'ram') ram += r.size;
     });
   }
+  // Guest RAM (guest:) is backed memory too, mapped into the nest parent's stage 2 in 4 KiB pages
+  // or blocks (vmm/guest-mem.ts): whole pages, counted with the zero-filled RAM.
+  const g = s.guest;
+  if (g !== undefined) {
+    for (const k of ['ram_ipa', 'ram_pa', 'ram_size'] as const) {
+      const v = g[k];
+      if (v !== undefined && v % 4096n !== 0n)
+        report(
+          'BAD_VALUE',
+          ['guest', k],
+          `Guest RAM is whole 4 KiB pages (the VMM maps it into stage 2 by page): ${k} 0x${v.toString(16)} is not 4 KiB aligned`,
+        );
+    }
+    ram += g.ram_size ?? 0x10_0000n;
+  }
   if (ram > BigInt(caps.maxRamBytes)) {
     report(
       'CAP_EXCEEDED',
-      ['memory', 'ram'],
-      `Zero-filled RAM of 0x${ram.toString(16)} bytes; the cap is 0x${caps.maxRamBytes.toString(16)} (the emulator backs RAM pages)`,
+      s.guest?.ram_size !== undefined && (s.memory?.ram ?? []).length === 0 ? ['guest', 'ram_size'] : ['memory', 'ram'],
+      `Zero-filled and guest RAM of 0x${ram.toString(16)} bytes; the cap is 0x${caps.maxRamBytes.toString(16)} (the emulator backs RAM pages)`,
     );
   }
   const b = s.boot;

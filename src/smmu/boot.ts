@@ -212,8 +212,9 @@ export function submitCommands(dev: DrivenSmmu, cmds: readonly (readonly bigint[
     }
     const r = dev.writeReg(REG.CMDQ_PROD, (prod & ~BigInt(2 * ptr.size - 1)) | BigInt(wr));
     if (r === undefined) throw new Error('Cannot submit commands: CMDQ_PROD write had no effect');
-    executed.push(...r.executed);
-    syncs.push(...r.syncs);
+    // (a loop, not push(...): a 2^19-entry batch overflows the call stack as arguments)
+    for (const x of r.executed) executed.push(x);
+    for (const x of r.syncs) syncs.push(x);
     last = r;
     if (r.error !== 'CERROR_NONE' || r.stalled) break;
   } while (i < cmds.length);

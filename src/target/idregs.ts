@@ -4,6 +4,7 @@
  * `requires:` the target's IDRs lack is SKIP with the reason. Field meanings: §6.3.1–§6.3.6.
  */
 import { AIDR, IDR0, IDR1, IDR3, IDR5, IIDR } from '../arch/registers.ts';
+import type { GranuleName } from '../arch/ttd.ts';
 import type { Feature } from '../scenario/features.ts';
 import { DEFAULT_PROFILE, type SmmuProfile } from '../smmu/profile.ts';
 import type { TargetIdRegs } from './contract.ts';
@@ -24,7 +25,7 @@ export function idRegFields(r: TargetIdRegs): Partial<SmmuProfile> {
   const ai = AIDR.decode([r.aidr]);
   const n = (v: Record<string, bigint>, k: string): number => Number(v[k] ?? 0n);
   const b = (v: Record<string, bigint>, k: string): boolean => n(v, k) !== 0;
-  const granules: Array<'4k' | '16k' | '64k'> = [];
+  const granules: GranuleName[] = [];
   if (b(i5, 'GRAN4K')) granules.push('4k');
   if (b(i5, 'GRAN16K')) granules.push('16k');
   if (b(i5, 'GRAN64K')) granules.push('64k');

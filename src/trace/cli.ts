@@ -12,7 +12,9 @@
  * (src/cli/trace.ts wires the real executor); a golden file (or no runner) gives the records as is.
  * `decode` prints the text-vs-raw cross-check on stdout after the listing.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { ScenarioResult } from '../engine/result.ts';
+import { type TraceCompareView, compareView } from './compare-view.ts';
 import { parse as parseYaml } from 'yaml';
 import { collapseDuplicates } from './collapse.ts';
 import { type ExpectedRecords, compareTrace, formatCompareReport } from './compare.ts';
@@ -206,7 +208,7 @@ interface Parsed {
   errors: string[];
 }
 
-const VALUE_FLAGS = new Set(['--format', '--word-size', '--instance', '--mask', '--profile', '--max-size']);
+const VALUE_FLAGS = new Set(['--format', '--word-size', '--instance', '--mask', '--profile', '--max-size', '--html']);
 const BOOL_FLAGS = new Set(['--collapse', '--json', '--strict', '--lenient', '--fields']);
 
 function parseArgs(args: readonly string[]): Parsed {
@@ -534,5 +536,33 @@ export async function runTraceCompare(args: readonly string[], executeScenario?:
     );
   const report = formatCompareReport(res, expected, trace);
   if (res.errors.length > 0) return { stdout: '', stderr: report, exitCode: 2 };
+  const html = p.flags.get('--html');
+  if (typeof html === 'string') {
+    const failed = await writeCompareHtml(html, compareView(res, expected, trace, { scenario, trace: traceFile }));
+    if (failed !== undefined) return { stdout: report, stderr: `${diagText(traceFile, trace)}${failed}\n`, exitCode: 2 };
+  }
   return { stdout: report, stderr: diagText(traceFile, trace), exitCode: res.ok ? 0 : 1 };
+}
+
+/** The HTML report of one comparison (records side by side), written atomically; an error message or undefined. */
+async function writeCompareHtml(file: string, view: TraceCompareView): Promise<string | undefined> {
+  const { htmlReport } = await import('../report/html/page.ts');
+  const result: ScenarioResult = {
+    id: view.scenario,
+    file: view.scenario,
+    state: view.verdict === 'MATCH' ? 'pass' : 'fail',
+    messages: view.verdict === 'MATCH' ? [] : [`trace compare against ${view.trace}: RESULT: ${view.verdict}`],
+    golden: 'not-run',
+    invalid: false,
+  };
+  const page = htmlReport({ results: [result], written: [file], problems: [], notes: [], timings: false }, undefined, [view]);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, page);
+    renameSync(tmp, file);
+    return undefined;
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    return `Cannot write the HTML report "${file}": ${(e as Error).message}`;
+  }
 }

@@ -5,10 +5,9 @@
  * (a wrong SID, a glued line cut in the wrong place, a log edited by hand) names its field.
  */
 import { formatEventLog, hexAlt } from '../linux/messages.ts';
-import { type DecodedEvent } from '../arch/event.ts';
 import { COMMANDS, UNKNOWN_COMMAND } from '../arch/command.ts';
 import { formatField } from '../arch/fields.ts';
-import { CLASS_NAMES, EVENT_FIELDS, decodeEvent, decodeEventGeneric, eventCodec, isTranslationFault } from './codec.ts';
+import { CLASS_NAMES, EVENT_FIELDS, decodeEventGeneric, eventCodec, isTranslationFault } from './codec.ts';
 import { parseDecodedHead, parseFlags } from '../linux/decoded-lines.ts';
 import { fieldsFromLogged } from './logged.ts';
 import { type EventRecord, type LoggedEvent, type Trace, type TraceDiagnostic, type TraceRecord } from './types.ts';
@@ -21,14 +20,6 @@ export function knownFields(rec: EventRecord): string[] {
   // Damaged dwords carry no trusted field (the slot only keeps the others in place).
   const damaged = rec.damaged ?? [];
   return [...new Set(fields.filter((f) => f.dword < rec.raw.length && !damaged.includes(f.dword)).map((f) => f.name))];
-}
-
-export interface DecodedTraceEvent extends DecodedEvent {
-  readonly known: readonly string[];
-}
-
-export function decodeRecord(rec: EventRecord): DecodedTraceEvent {
-  return { ...decodeEvent(rec.raw), known: knownFields(rec) };
 }
 
 /** What the v6.14+ text would say for these raw dwords (client copied from the text). */

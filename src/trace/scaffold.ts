@@ -16,6 +16,10 @@
  * - C_BAD_STE: the stream is not installed, STE.V=0 (§7.3.5);
  * - C_BAD_CD: the CD of that SubstreamID has V=0 (§7.3.11);
  * - C_BAD_SUBSTREAMID: the SubstreamID is beyond the CD table, 2^S1CDMax (§7.3.9);
+ * - F_STE_FETCH: the linear stream table placed so the logged FetchAddr is that StreamID's STE
+ *   (STRTAB_BASE aligned to the table size, §6.3.24), which then aborts (§7.3.4);
+ * - F_CD_FETCH: the CD table placed at the logged FetchAddr less the SubstreamID's offset, the CD
+ *   then aborts (§7.3.10);
  * - CERROR_ILL at CONS (§7.1).
  */
 import { decodeEvent } from './codec.ts';
@@ -52,12 +56,22 @@ interface Cd {
 interface Stream {
   readonly sid: bigint;
   readonly name: string;
-  readonly role: 's1' | 's2' | 'no_ste';
+  readonly role: 's1' | 's2' | 'no_ste' | 'bypass';
   readonly cds: Map<bigint, Cd>;
   /** Stage 2: IPA page -> need. */
   readonly pages: Map<bigint, PageNeed>;
   /** Smallest SubstreamID logged in C_BAD_SUBSTREAMID (the CD table must end below it). */
   badSsid?: bigint;
+  /** PA of the CD table (F_CD_FETCH: the logged FetchAddr less the SubstreamID's offset). */
+  cdAt?: bigint;
+}
+
+/** Scenario-wide settings a record can ask for. */
+interface Globals {
+  /** STRTAB_BASE of the linear stream table (F_STE_FETCH), with its LOG2SIZE. */
+  strtab?: { base: bigint; log2size: number };
+  /** 64-byte structures made unreadable after setup (fetch aborts). */
+  readonly aborts: bigint[];
 }
 
 const sameNeed = (a: PageNeed, b: PageNeed): boolean =>
@@ -97,6 +111,7 @@ const CITES: Readonly<Record<number, string>> = {
 
 export function scaffoldScenario(trace: Trace, source: string): Scaffold {
   const streams = new Map<bigint, Stream>();
+  const globals: Globals = { aborts: [] };
   const steps: string[] = [];
   const notes: string[] = [];
   let reproduced = 0;
@@ -172,6 +187,41 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
       steps.push(dma(s, bad, 0x1000n, { RnW: 1n }));
       return true;
     }
+    if (e.type === 0x03 || e.type === 0x09) {
+      const fetch = f['FetchAddr'] ?? 0n;
+      const sse = e.type === 0x03;
+      const index = sse ? sid : (ssid ?? 0n);
+      const base = fetch - index * 64n;
+      if (base < 0n || (base & 63n) !== 0n) return `${name} sid=${hex(sid)}: FetchAddr ${hex(fetch)} is no ${sse ? 'STE' : 'CD'} address of a linear table`;
+      if (sse) {
+        // A linear stream table is aligned to its size (§6.3.24): the StreamID indexes it from an aligned base.
+        let log2size = 8;
+        for (const k of [...streams.keys(), sid]) while (1n << BigInt(log2size) <= k) log2size++;
+        if ((base & ((64n << BigInt(log2size)) - 1n)) !== 0n)
+          return `${name} sid=${hex(sid)}: STE address ${hex(fetch)} is not StreamID ${hex(sid)} of a linear stream table aligned to its ${64 << log2size}-byte size`;
+        if (globals.strtab !== undefined && globals.strtab.base !== base)
+          return `${name} sid=${hex(sid)}: an earlier record put the stream table at ${hex(globals.strtab.base)}`;
+        const s = stream(sid, 'bypass');
+        if (typeof s === 'string') return s;
+        globals.strtab = { base, log2size };
+        cites.add('F_STE_FETCH for an external abort on the STE fetch, FetchAddr = STRTAB_BASE + StreamID x 64, SMMUv3 §7.3.4, §5.1');
+      } else {
+        const s = stream(sid, 's1');
+        if (typeof s === 'string') return s;
+        if (s.cdAt !== undefined && s.cdAt !== base) return `${name} sid=${hex(sid)}: an earlier record put its CD table at ${hex(s.cdAt)}`;
+        s.cdAt = base;
+        cd(s, ssid ?? 0n);
+        cites.add('F_CD_FETCH for an external abort on the CD fetch, FetchAddr = the CD address, SMMUv3 §7.3.10, §5.4');
+      }
+      if (!globals.aborts.includes(fetch)) {
+        globals.aborts.push(fetch);
+        steps.push(`  - inject_fault: { kind: ext_abort, pa: ${hex(fetch)}, size: 64 }`);
+      }
+      const s = streams.get(sid) as Stream;
+      steps.push(`  # ${at}: ${e.name} (the ${sse ? 'STE' : 'CD'} at ${hex(fetch)} cannot be read: an external abort from here on)`);
+      steps.push(dma(s, ssid, 0x1000n, { RnW: 1n }));
+      return true;
+    }
     if (e.type < 0x10 || e.type > 0x13) return `${name} sid=${hex(sid)}: no scaffold for this event type yet; set up its configuration by hand`;
     if (f['Stall'] === 1n) return `${name} sid=${hex(sid)} stalled (Stall=1): stall configurations are not scaffolded`;
     if (f['CLASS'] !== 2n)
@@ -239,7 +289,7 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
       // GERROR lines follow from the CMDQ error they report; rate-limit gaps are not events.
     } else if (r.kind !== 'qemu' && r.kind !== 'command') notes.push(`${at}: ${r.kind} record: not reproduced`);
   }
-  return { yaml: render(source, [...streams.values()], steps, notes, cites), reproduced, skipped: notes.length };
+  return { yaml: render(source, [...streams.values()], globals, steps, notes, cites), reproduced, skipped: notes.length };
 }
 
 /**
@@ -255,7 +305,7 @@ function cdMax(s: Stream): number | null | undefined {
   return 1n << BigInt(max) <= s.badSsid ? max : null;
 }
 
-function render(source: string, streams: readonly Stream[], steps: string[], notes: string[], cites: ReadonlySet<string>): string {
+function render(source: string, streams: readonly Stream[], globals: Globals, steps: string[], notes: string[], cites: ReadonlySet<string>): string {
   const out: string[] = [
     '# yaml-language-server: $schema=../../schemas/scenario.schema.json',
     `# Scaffolded by \`smmu-conform trace scaffold\` from ${source}: a starting point. Check every`,
@@ -308,14 +358,18 @@ function render(source: string, streams: readonly Stream[], steps: string[], not
         ([ssid, c]) =>
           `{ ssid: ${hex(ssid)}, asid: ${asid++}, tt0: pt${s.sid.toString(16)}_${ssid.toString(16)}${c.valid ? '' : ', valid: false'}${c.ips32 ? ', ips: 0' : ''} }`,
       );
-      mem.push(`    - { name: cdt${s.sid.toString(16)}${typeof max === 'number' ? `, s1cdmax: ${max}` : ''}, entries: [ ${entries.join(', ')} ] }`);
+      const at = s.cdAt !== undefined ? `, at: ${hex(s.cdAt)}` : '';
+      mem.push(`    - { name: cdt${s.sid.toString(16)}${at}${typeof max === 'number' ? `, s1cdmax: ${max}` : ''}, entries: [ ${entries.join(', ')} ] }`);
       if (max === null)
         notes.push(`C_BAD_SUBSTREAMID of StreamID ${hex(s.sid)}: its SubstreamID is below another one the log uses; the CD table cannot end between them`);
     }
   }
   if (mem.length > 0) out.push('memory:', ...mem);
-  if (s1.length + s2.length > 0) {
+  if (globals.strtab !== undefined) out.push(`boot: { strtab: { base: ${hex(globals.strtab.base)}, fmt: linear, log2size: ${globals.strtab.log2size} } }`);
+  const bypass = streams.filter((s) => s.role === 'bypass');
+  if (s1.length + s2.length + bypass.length > 0) {
     out.push('streams:');
+    for (const s of bypass) out.push(`  - { device: ${s.name}, config: bypass }`);
     let vmid = 1;
     for (const s of s1) {
       // Transactions without a SubstreamID use CD 0 when the table has several (STE.S1DSS).

@@ -11,6 +11,9 @@ import t from 'tap';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** The whole suite on QEMU: a process of its own (test/suites/qemu.ts). */
+export const QEMU_SUITE = 'test/qemu-suite.test.ts';
+
 /** Every `*.test.ts` under `dir` (relative to the project root), sorted, recursing. */
 export function testFiles(dir: string, recurse: boolean): string[] {
   const out: string[] = [];

@@ -111,7 +111,7 @@ export function probeFields(before: string, passes: readonly Pass[]): Fields {
   const after = passes.at(-1)?.dma ?? before;
   let torn = false;
   passes.forEach((p, i) => {
-    const v0 = ((p.dwords[0] ?? 0n) & 1n) === 0n;
+    const v0 = STE.get(p.dwords, 'V') === 0n;
     f[`ste_${i + 1}`] = p.dwords;
     f[`v0_${i + 1}`] = v0;
     f[`dma_${i + 1}`] = p.dma;

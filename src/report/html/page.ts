@@ -15,6 +15,7 @@ import { countByArea, countStates, problemName, type ReportInput, totals } from 
 import { CSS, JS } from './assets.ts';
 import type { EventRow, FailureDetail, HtmlExtras } from './data.ts';
 import { walkHtml } from './walk.ts';
+import { type TraceCompareView, traceCompareSection } from './trace.ts';
 
 /** Matrix columns: fail includes xpass and error (they fail the run). */
 const MATRIX_STATES = ['pass', 'fail', 'skip', 'xfail'] as const;
@@ -35,7 +36,8 @@ export function failureAnchor(id: string): string {
   return `f-${id}`;
 }
 
-export function htmlReport(input: ReportInput, extras?: HtmlExtras): string {
+/** `traces`: trace-compare results to show side by side (`trace compare --html`). */
+export function htmlReport(input: ReportInput, extras?: HtmlExtras, traces: readonly TraceCompareView[] = []): string {
   const t = totals(input);
   const c = countStates(input.results);
   const failing = input.results.filter((r) => r.state === 'fail' || r.state === 'xpass' || r.state === 'error' || r.state === 'xfail');
@@ -62,6 +64,7 @@ ${problemsSection(input)}
 <h2 id="failures-h">Failures (${failing.length})</h2>
 ${failing.length === 0 ? '<p>No failing scenario.</p>' : failing.map((r) => failureHtml(r, extras?.failures[r.id], extras?.referenceDetails === true)).join('\n')}
 </section>
+${traceCompareSection(traces)}
 ${areaSection(input.results)}
 ${extras !== undefined ? matrixSection(input.results, { ...extras, target }) : ''}
 ${scenarioSection(input.results)}
