@@ -141,6 +141,14 @@ const KINDS: ReadonlyArray<{ kind: string; records: ReadonlyArray<[EventName, Re
     step: /name: cdt11, at: 0x41000000[^]*inject_fault: \{ kind: ext_abort, pa: 0x41000080, size: 64 \}/,
   },
   {
+    kind: 'C_BAD_STREAMID (the stream table ends below the StreamID, RECINVSID=1), beside an installed stream',
+    records: [
+      ['C_BAD_STREAMID', { StreamID: 0x40 }],
+      ['F_TRANSLATION', { StreamID: 0x10, RnW: 1, CLASS: IN, InputAddr: 0x3000n }],
+    ],
+    step: /smmu: \{ recinvsid: true \}[^]*boot: \{ strtab: \{ fmt: linear, log2size: 5 \} \}/,
+  },
+  {
     kind: 'every kind above in one log',
     records: [
       ['F_TRANSLATION', { StreamID: 0x10, SSV: 1, SubstreamID: 3, RnW: 1, CLASS: IN, InputAddr: 0x5000_1234n }],

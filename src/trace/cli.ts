@@ -57,7 +57,11 @@ export interface ImportOptions {
 /** Guess the format from the first lines that say anything. */
 export function detectFormat(text: string): TraceFormat {
   const head = text.slice(0, 64 * 1024);
-  if (/^\s*(\d+@[\d.]+:)?smmu(v3)?_\w+ /m.test(head) || /translation failed for iova=0x[0-9a-f]+\s*\(SMMU_EVT_/i.test(head)) return 'qemu';
+  if (
+    /^\s*(\d+@[\d.]+:)?smmu(v3)?_\w+ /m.test(head) ||
+    /translation failed for iova=0x[0-9a-f]+\s*\(SMMU_EVT_|translation failed for iova=0x[0-9a-f]+\s*\n\s*\(SMMU_EVT_/i.test(head)
+  )
+    return 'qemu';
   if (/event 0x[0-9a-f]+ received:|arm-smmu|CMDQ error|event: [A-Z_]+ client:/.test(head)) return 'dmesg';
   // A kernel log with no SMMU line at all (nothing happened) is still a kernel log, unless it
   // carries a hex dump (print_hex_dump lines have timestamps too).

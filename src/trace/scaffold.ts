@@ -14,6 +14,8 @@
  * - F_PERMISSION: read-only page for a write, no execute for an instruction fetch, stage 1
  *   privileged-only page for an unprivileged read, stage 2 write-only page for a read (§7.3.16);
  * - C_BAD_STE: the stream is not installed, STE.V=0 (§7.3.5);
+ * - C_BAD_STREAMID: the linear stream table ends above every other StreamID of the log and at or
+ *   below this one, CR2.RECINVSID=1 (§7.3.3, §6.3.25);
  * - C_BAD_CD: the CD of that SubstreamID has V=0 (§7.3.11);
  * - C_BAD_SUBSTREAMID: the SubstreamID is beyond the CD table, 2^S1CDMax (§7.3.9);
  * - F_STE_FETCH: the linear stream table placed so the logged FetchAddr is that StreamID's STE
@@ -56,7 +58,7 @@ interface Cd {
 interface Stream {
   readonly sid: bigint;
   readonly name: string;
-  readonly role: 's1' | 's2' | 'no_ste' | 'bypass';
+  readonly role: 's1' | 's2' | 'no_ste' | 'bypass' | 'bad_sid';
   readonly cds: Map<bigint, Cd>;
   /** Stage 2: IPA page -> need. */
   readonly pages: Map<bigint, PageNeed>;
@@ -162,6 +164,14 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
       if (typeof s === 'string') return s;
       cites.add('C_BAD_STE for STE.V=0, SMMUv3 §7.3.5');
       steps.push(`  # ${at}: C_BAD_STE (the device's stream is not installed: STE.V=0)`);
+      steps.push(`  - dma: { device: ${s.name}, iova: 0x0, access: read, expect: { result: fault } }`);
+      return true;
+    }
+    if (e.type === 0x02) {
+      const s = stream(sid, 'bad_sid');
+      if (typeof s === 'string') return s;
+      cites.add('C_BAD_STREAMID for a StreamID beyond 2^STRTAB_BASE_CFG.LOG2SIZE with CR2.RECINVSID=1, SMMUv3 §7.3.3');
+      steps.push(`  # ${at}: C_BAD_STREAMID (the StreamID is beyond the linear stream table)`);
       steps.push(`  - dma: { device: ${s.name}, iova: 0x0, access: read, expect: { result: fault } }`);
       return true;
     }
@@ -365,7 +375,21 @@ function render(source: string, streams: readonly Stream[], globals: Globals, st
     }
   }
   if (mem.length > 0) out.push('memory:', ...mem);
-  if (globals.strtab !== undefined) out.push(`boot: { strtab: { base: ${hex(globals.strtab.base)}, fmt: linear, log2size: ${globals.strtab.log2size} } }`);
+  const badSids = streams.filter((s) => s.role === 'bad_sid');
+  if (badSids.length > 0) {
+    // The table ends above every other StreamID and at or below the smallest out-of-range one.
+    let log2size = 0;
+    for (const s of streams) if (s.role !== 'bad_sid') while (1n << BigInt(log2size) <= s.sid) log2size++;
+    const lowest = badSids.reduce((m, s) => (s.sid < m ? s.sid : m), badSids[0]?.sid ?? 0n);
+    if (globals.strtab !== undefined || 1n << BigInt(log2size) > lowest)
+      notes.push(`C_BAD_STREAMID of StreamID ${hex(lowest)}: the stream table cannot end below it and above the other StreamIDs of the log`);
+    else globals.strtab = { base: -1n, log2size };
+  }
+  if (badSids.length > 0 && globals.strtab?.base === -1n) out.splice(out.indexOf('tags: [scaffold]') + 1, 0, 'smmu: { recinvsid: true }');
+  if (globals.strtab !== undefined)
+    out.push(
+      `boot: { strtab: { ${globals.strtab.base >= 0n ? `base: ${hex(globals.strtab.base)}, ` : ''}fmt: linear, log2size: ${globals.strtab.log2size} } }`,
+    );
   const bypass = streams.filter((s) => s.role === 'bypass');
   if (s1.length + s2.length + bypass.length > 0) {
     out.push('streams:');
