@@ -11,6 +11,9 @@ import t from 'tap';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** The whole suite on QEMU: a process of its own (test/suites/qemu.ts). */
+export const QEMU_SUITE = 'test/qemu-suite.test.ts';
+
 /** Every `*.test.ts` under `dir` (relative to the project root), sorted, recursing. */
 export function testFiles(dir: string, recurse: boolean): string[] {
   const out: string[] = [];
@@ -29,14 +32,18 @@ export function testFiles(dir: string, recurse: boolean): string[] {
 /**
  * Suite-level files (test/) that run in process 1, beside the unit tests. tap runs the two
  * processes on the two cores at once, so `npm test` lasts as long as the longer one; the
- * suite-level files alone took about four times the CPU of all unit tests. These are heavy files
+ * suite-level files alone took about six times the CPU of all unit tests. These are heavy files
  * with no tie to the rest of the suite (measured CPU seconds each: the two fuzzers ~5, the HTML
- * report ~7, the package API ~7). A name that no longer exists fails the run (loadAll), so a
- * rename cannot drop a file from both processes.
+ * report ~7, the package API ~7, jobs parity ~6, the coverage map ~5), chosen so that the two
+ * processes are about even with and without the CI-only browser test (it stays in process 2;
+ * the CI-only QEMU suite has process 3, test/suites/qemu.ts). A name that no longer exists fails the run (loadAll), so a rename cannot drop a
+ * file from both processes.
  */
 export const SUITE_FILES_IN_UNIT: readonly string[] = [
   'test/api.test.ts',
+  'test/coverage-map.test.ts',
   'test/html-report.test.ts',
+  'test/jobs-parity.test.ts',
   'test/loader-fuzz.test.ts',
   'test/scenario-mutants.test.ts',
 ];
