@@ -1,0 +1,225 @@
+// Differential fuzzing without QEMU: a fake target (the emulator behind the target contract, made
+// to deviate in a known way) is classified, deduplicated, minimised; campaigns shard, merge and
+// resume to the same report bytes; known deviations come from an expectation file.
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { cli } from '../cli/app.ts';
+import { loadScenarioFile } from '../engine/load.ts';
+import { SparseMemory } from '../memory/sparse-memory.ts';
+import { SmmuDevice } from '../smmu/device.ts';
+import { makeProfile, profileToIdRegs } from '../smmu/profile.ts';
+import { EmulatorTarget } from '../target/emulator.ts';
+import { featuresOfProfile, profileFromIdRegs } from '../target/idregs.ts';
+import type { Scenario } from '../scenario/types.ts';
+import { mergeCampaigns, runCampaign, showsClass } from './campaign.ts';
+import { ddmin, minimise } from './minimise.ts';
+import { runPair } from './pair.ts';
+import type { DiffTarget } from './target.ts';
+
+/** Records stage-1 faults with CLASS=CD (as QEMU 7.2 does): event dw1 bits [41:40] cleared on read-back. */
+class ClassCdTarget extends EmulatorTarget {
+  override readMem(pa: bigint, length: number): Uint8Array {
+    const b = super.readMem(pa, length);
+    if (length === 32 && (b[0] === 0x10 || b[0] === 0x13)) b[13] = (b[13] ?? 0) & ~0x3;
+    return b;
+  }
+}
+
+/** The emulator as a target; `deviate` makes it the CLASS=CD one. */
+function fakeTarget(deviate: boolean): DiffTarget {
+  const profile = profileFromIdRegs('emulator', profileToIdRegs(makeProfile()));
+  return {
+    name: deviate ? 'fake-classcd' : 'fake-exact',
+    profile,
+    features: featuresOfProfile(profile),
+    open: () => {
+      const dev = new SmmuDevice({ mem: new SparseMemory(), profile, cachePolicy: 'max' });
+      return deviate ? new ClassCdTarget(dev) : new EmulatorTarget(dev);
+    },
+  };
+}
+
+function load(id: string): Scenario {
+  const r = loadScenarioFile(`scenarios/${id}.yaml`, { file: id, id });
+  if (r.scenario === undefined) throw new Error(`cannot load ${id}`);
+  return r.scenario;
+}
+
+const CLASS_KEY = 'events[F_TRANSLATION].class: IN -> CD';
+
+t.test('runPair: an exact target agrees; a deviating one is classified by first field and rule', async (t) => {
+  const s = load('smoke/s1-translation-fault');
+  t.same(runPair(s, fakeTarget(false)).verdict, { kind: 'agree' });
+  const v = runPair(s, fakeTarget(true)).verdict;
+  if (v.kind !== 'deviates') {
+    t.fail(`expected a deviation, got ${v.kind}`);
+    return;
+  }
+  t.equal(v.cls.key, CLASS_KEY);
+  t.equal(v.cls.field, 'events[F_TRANSLATION].class');
+  t.equal(v.cls.section, '§7.3.13');
+  t.match(v.summary, /events\[0\] \(step 2 F_TRANSLATION\): field class: expected "IN", got "CD"/);
+  // a permission fault is another class (another event type), a translation into bypass none
+  const p = runPair(load('s1/permission-write-read-only'), fakeTarget(true)).verdict;
+  t.equal(p.kind === 'deviates' ? p.cls.key : p.kind, 'events[F_PERMISSION].class: IN -> CD');
+  t.same(runPair(load('smoke/s1-translate'), fakeTarget(true)).verdict, { kind: 'agree' });
+});
+
+t.test('runPair: a requirement the target lacks is a skip with the reason', async (t) => {
+  const target = { ...fakeTarget(true), features: fakeTarget(true).features.filter((f) => f !== 's1') };
+  const v = runPair(load('smoke/s1-translation-fault'), target).verdict;
+  t.equal(v.kind, 'skip');
+  t.match(v.kind === 'skip' ? v.reason : '', /requires s1 \(not in fake-classcd's ID registers\)/);
+});
+
+t.test('an acknowledged CMDQ_ERR that fails again at the same CONS is a new error on a target too', async (t) => {
+  // before target-device.ts compared GERROR across the ack, the unchanged CONS read as "no new error"
+  const s = load('cmdq/ack-unfixed-command-fails-again');
+  t.same(runPair(s, fakeTarget(false)).verdict, { kind: 'agree' });
+});
+
+t.test('ddmin finds the 1-minimal subset', async (t) => {
+  let tests = 0;
+  const keep = ddmin([0, 1, 2, 3, 4, 5, 6, 7], (k) => {
+    tests++;
+    return k.includes(2) && k.includes(5);
+  });
+  t.same(keep, [2, 5]);
+  t.ok(tests < 30, `${tests} tests`);
+  t.same(
+    ddmin([0, 1, 2], () => false),
+    [0, 1, 2],
+  );
+});
+
+t.test('minimise: the faulting DMA alone remains, the passing step and the unused mapping go', async (t) => {
+  const target = fakeTarget(true);
+  const text = readFileSync('scenarios/s1/permission-write-read-only.yaml', 'utf8');
+  const key = 'events[F_PERMISSION].class: IN -> CD';
+  t.ok(showsClass(text, key, target), 'the original shows the class');
+  const m = minimise(text, (c) => showsClass(c, key, target), 200);
+  t.ok(m.complete, 'within budget');
+  t.ok(showsClass(m.text, key, target), 'the minimised scenario still shows it');
+  const steps = m.text.split('\n').filter((l) => /^ {2}- /.test(l) && m.text.indexOf('steps:') < m.text.indexOf(l));
+  t.equal(steps.length, 1, `one step left:\n${m.text}`);
+  t.notMatch(m.text, /expect:/, 'inline expectations dropped');
+  // not interesting at all: the input comes back unchanged
+  t.equal(minimise(text, () => false, 50).text, text);
+});
+
+function tree(ids: readonly string[]): string {
+  const root = mkdtempSync(join(tmpdir(), 'smmu-diff-'));
+  for (const id of ids) cpSync(`scenarios/${id}.yaml`, join(root, 'scenarios', `${id}.yaml`));
+  return root;
+}
+
+const IDS = [
+  'smoke/s1-translation-fault',
+  'smoke/s1-translate',
+  's1/permission-write-read-only',
+  's1/translation-fault-invalid-l1',
+  's1/one-record-per-transaction',
+  'smoke/stale-tlb-until-tlbi',
+];
+
+t.test('campaign: sharded + merged gives the same report bytes as one run; resume; known classes', async (t) => {
+  const root = tree(IDS);
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const source = { kind: 'corpus', root: join(root, 'scenarios') } as const;
+  const known = {
+    deviations: [{ scenario: 's1/translation-fault-invalid-l1', rule: 'CLASS=IN for stage-1 faults', section: '§7.3.13' }],
+    root: join(root, 'scenarios'),
+  };
+  const base = { target: fakeTarget(true), source, resume: false, known, minimiseBudget: 100 };
+  const whole = await runCampaign({ ...base, out: join(root, 'whole') });
+  if (typeof whole === 'string') {
+    t.fail(whole);
+    return;
+  }
+  t.equal(whole.scenarios, IDS.length);
+  t.same(
+    whole.classes.map((c) => [c.key, c.count, c.known?.scenario ?? null]),
+    [
+      ['events[F_PERMISSION].class: IN -> CD', 1, null],
+      [CLASS_KEY, 3, 's1/translation-fault-invalid-l1'],
+    ],
+  );
+  t.equal(whole.classes[1]?.example.id, 's1/one-record-per-transaction', 'example: the smallest id of the class');
+  const minFile = whole.classes[0]?.minimised?.file ?? '';
+  t.match(minFile, /^minimised\/events-f-permission-class-in-cd-[0-9a-f]{8}\.yaml$/);
+  const minText = readFileSync(join(root, 'whole', minFile), 'utf8');
+  t.match(minText, /found by smmu-conform fuzz, class "events\[F_PERMISSION\]\.class: IN -> CD"/);
+  t.ok(showsClass(minText, whole.classes[0]?.key ?? '', fakeTarget(true)), 'the written scenario loads and shows its class');
+
+  for (const i of [1, 2]) {
+    const r = await runCampaign({ ...base, out: join(root, `s${i}`), shard: { index: i, count: 2 } });
+    if (typeof r === 'string') {
+      t.fail(r);
+      return;
+    }
+  }
+  // the same shard twice (a retried CI job) must not count twice
+  const merged = mergeCampaigns([join(root, 's2'), join(root, 's1'), join(root, 's1')], join(root, 'merged'));
+  if (typeof merged === 'string') {
+    t.fail(merged);
+    return;
+  }
+  for (const f of ['report.json', 'report.md', minFile])
+    t.equal(readFileSync(join(root, 'merged', f), 'utf8'), readFileSync(join(root, 'whole', f), 'utf8'), `${f}: merged = one run`);
+
+  // resume: a campaign cut short (two result lines lost, the last one torn) finishes with the same report
+  const res = join(root, 'whole', 'results.jsonl');
+  const lines = readFileSync(res, 'utf8').trimEnd().split('\n');
+  writeFileSync(res, `${lines.slice(0, -2).join('\n')}\n${(lines[lines.length - 2] ?? '').slice(0, 10)}`);
+  const before = readFileSync(join(root, 'whole', 'report.md'), 'utf8');
+  t.match(await runCampaign({ ...base, out: join(root, 'whole') }), /already holds a campaign.*--resume/);
+  const again = await runCampaign({ ...base, out: join(root, 'whole'), resume: true });
+  if (typeof again === 'string') {
+    t.fail(again);
+    return;
+  }
+  t.equal(again.scenarios, IDS.length);
+  t.equal(readFileSync(join(root, 'whole', 'report.md'), 'utf8'), before, 'resumed report = uninterrupted report');
+  t.match(await runCampaign({ ...base, out: join(root, 'whole'), resume: true, shard: { index: 1, count: 2 } }), /Cannot resume .*"shard":"1\/1"/);
+  t.same(readdirSync(join(root, 'whole', 'minimised')).length, 2, 'one minimised scenario per class');
+});
+
+t.test('campaign on an exact target: no classes', async (t) => {
+  const root = tree(IDS.slice(0, 3));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const r = await runCampaign({
+    target: fakeTarget(false),
+    source: { kind: 'corpus', root: join(root, 'scenarios') },
+    out: join(root, 'o'),
+    resume: false,
+    minimiseBudget: 10,
+  });
+  if (typeof r === 'string') {
+    t.fail(r);
+    return;
+  }
+  t.same(r.verdicts, { agree: 3, deviates: 0, skip: 0, error: 0 });
+  t.same(r.classes, []);
+});
+
+t.test('fuzz CLI: usage errors and a missing QEMU are clear messages (exit 2)', async (t) => {
+  const run = async (args: string[]): Promise<{ code: number; err: string }> => {
+    let err = '';
+    const code = await cli(['fuzz', ...args], { stdout: () => {}, stderr: (s) => (err += s), env: {}, cwd: process.cwd(), isTTY: false, stdoutIsTTY: false });
+    return { code, err };
+  };
+  t.match(await run(['--seed', '1', '--count', '2', '--out', '/tmp/x']), { code: 2, err: /name the target to fuzz against/ });
+  t.match(await run(['--target', 'qemu', '--seed', '1', '--count', '2']), { code: 2, err: /--out DIR is required/ });
+  t.match(await run(['--target', 'qemu', '--out', '/tmp/x']), { code: 2, err: /--seed S and --count N are required/ });
+  t.match(await run(['--target', 'qemu', '--out', '/tmp/x', '--seed', 'x', '--count', '1']), { code: 2, err: /--seed must be a non-negative integer/ });
+  t.match(await run(['--target', 'qemu=/nonexistent/qemu-system-aarch64', '--seed', '1', '--count', '1', '--out', '/tmp/x']), {
+    code: 2,
+    err: /QEMU not found: \/nonexistent\/qemu-system-aarch64/,
+  });
+  t.match(await run(['merge']), { code: 2, err: /merge needs --out/ });
+  let out = '';
+  t.equal(await cli(['fuzz', '--help'], { stdout: (s) => (out += s), stderr: () => {}, env: {}, cwd: process.cwd(), isTTY: false, stdoutIsTTY: false }), 0);
+  t.match(out, /--shard I\/N/);
+});
