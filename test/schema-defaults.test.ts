@@ -130,7 +130,6 @@ const CASES: Readonly<Record<string, readonly [string, string]>> = {
   'step_ste.s1cdmax': [device({ STEPS: STE_STEP('') }), device({ STEPS: STE_STEP(', s1cdmax: 0') })],
   'step_ste.invalidate': [device({ STEPS: STE_STEP('') }), device({ STEPS: STE_STEP(', invalidate: false') })],
   'step_cmdq.sync': [device({ STEPS: CMDQ('') }), device({ STEPS: CMDQ(', sync: false') })],
-  'step_dma.size': [device({}), device({ DMA: ', size: 8' })],
   'step_read_mem.count': [device({ STEPS: '  - read_mem: { pa: 0x9000_1000 }\n' }), device({ STEPS: '  - read_mem: { pa: 0x9000_1000, count: 1 }\n' })],
   'step_read_mem.width': [device({ STEPS: '  - read_mem: { pa: 0x9000_1000 }\n' }), device({ STEPS: '  - read_mem: { pa: 0x9000_1000, width: 64 }\n' })],
   'step_map.af': [device({ STEPS: MAP('') }), device({ STEPS: MAP(', af: true') })],

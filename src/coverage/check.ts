@@ -8,12 +8,13 @@
  */
 import { type Dirent, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { relative, sep } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parse, parseDocument } from 'yaml';
 import { firstLine } from '../golden/compare.ts';
 import { findObsoleteGoldens, goldenPath, TEMP_FILE } from '../golden/store.ts';
 import type { LoadError } from '../scenario/errors.ts';
 import { Locator } from '../scenario/locate.ts';
 import { collectSuite, coverageInput, type SuiteEntry } from './collect.ts';
+import { coversGaps } from './covers-observable.ts';
 import { citesRule, findDuplicates, scenarioBody } from './hygiene.ts';
 import { cmp, renderCoverageMap } from './map.ts';
 import { RULES } from '../scenario/rules.ts';
@@ -26,7 +27,8 @@ export type CheckCode =
   | 'OBSOLETE_GOLDEN'
   | 'DUPLICATE_SCENARIO'
   | 'ORPHAN_TEMP'
-  | 'STALE_COVERAGE_MAP';
+  | 'STALE_COVERAGE_MAP'
+  | 'COVERS_NOT_OBSERVED';
 
 export interface Finding {
   readonly code: CheckCode;
@@ -89,6 +91,26 @@ export function checkTree(opts: CheckOptions): CheckReport {
     const g = goldenPath(opts.goldenDir, e.id);
     if (!existsSync(g))
       at(e.display, 'MISSING_GOLDEN', `No golden ${show(g)}; create it with: ${opts.rerun} ${e.display} --update --create (then check every value by hand)`);
+    else if (e.scenario !== undefined) {
+      // issue 14 part 4: a claimed rule's observable must appear in the golden.
+      let golden: unknown;
+      try {
+        golden = parse(readFileSync(g, 'utf8'));
+      } catch {
+        golden = undefined; // a golden that does not parse is reported by run, not here
+      }
+      if (golden !== undefined)
+        for (const gap of coversGaps(e.scenario.covers ?? [], e.raw, golden)) {
+          const p = loc?.locate(['covers', gap.index]) ?? { line: 1, col: 1 };
+          at(
+            e.display,
+            'COVERS_NOT_OBSERVED',
+            `covers: ${gap.rule} is claimed but ${show(g)} does not show ${gap.expected}: claim the rule the scenario does exercise (src/scenario/rules.ts)`,
+            p.line,
+            p.col,
+          );
+        }
+    }
   }
 
   const bodies = entries

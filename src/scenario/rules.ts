@@ -74,6 +74,18 @@ function configRules(): Rule[] {
     r('config.STE.S1DSS.substream0', 'config', 'S1DSS 0b10: no SubstreamID uses CD 0; SubstreamID 0 with SSV=1 gives F_STREAM_DISABLED', `${s} S1DSS`),
     r('config.STE.S1Fmt.2l-4k', 'config', 'Two-level CD table with 4KB leaf tables (S1Fmt 0b01)', `${s} S1Fmt`),
     r('config.STE.S1Fmt.2l-64k', 'config', 'Two-level CD table with 64KB leaf tables (S1Fmt 0b10)', `${s} S1Fmt`),
+    r(
+      'config.STE.S2R.unrecorded',
+      'config',
+      'STE.S2R=0: a stage-2 fault (also on a CD fetch) aborts the transaction without an event record',
+      `${s} S2R; SMMUv3 §3.12.1`,
+    ),
+    r(
+      'config.CD.EPDx.half-unchecked',
+      'config',
+      "With CD.EPDx=1 that half's fields (TxSZ, TGx) are not checked: no C_BAD_CD for them",
+      'SMMUv3 §5.4 EPD0/EPD1, §5.4.2',
+    ),
     r('config.STE.S1ContextPtr.ipa', 'config', 'With stage 2 enabled, S1ContextPtr and L1CD pointers are IPAs translated by stage 2', `${s} S1ContextPtr`),
   ];
 }
@@ -91,6 +103,8 @@ function walkRules(): Rule[] {
   out.push(r('walk.s1.tbi', 'walks', 'TBI per TTB0/TTB1', 'SMMUv3 §5.4'));
   out.push(r('walk.s1.epd0', 'walks', 'EPD0: TTB0 walks disabled give F_TRANSLATION', 'SMMUv3 §5.4'));
   out.push(r('walk.s1.epd1', 'walks', 'EPD1: TTB1 walks disabled give F_TRANSLATION', 'SMMUv3 §5.4'));
+  out.push(r('walk.s1.affd', 'walks', 'CD.AFFD=1: a stage-1 descriptor with AF=0 translates without an Access flag fault', 'SMMUv3 §5.4 AFFD'));
+  out.push(r('walk.s2.affd', 'walks', 'STE.S2AFFD=1: a stage-2 descriptor with AF=0 translates without an Access flag fault', 'SMMUv3 §5.2 S2AFFD'));
   out.push(r('walk.nested.compose', 'walks', 'Nested translation = S2(S1(va)) with combined permissions', 'SMMUv3 §3.3'));
   out.push(r('walk.s1.ttb-align', 'walks', 'TTB0/TTB1 aligned down to the start-table size before use', 'SMMUv3 §5.4 TTB0; Arm ARM AArch64.S1TTBaseAddress'));
   out.push(
@@ -261,6 +275,7 @@ const REFERENCE_BEHAVIOURS: Rule[] = [
     title: 'HWPT_INVALIDATE on an SMMUv3 nested HWPT (its domain has no cache_invalidate_user)',
     source: 'linux-smmuv3-iommufd.md §6.6',
   },
+  { id: 'linux-9.nested-on-nested', area: 'host', title: 'HWPT_ALLOC with a nested HWPT as pt_id', source: 'linux-smmuv3-iommufd.md §9' },
   { id: 'linux-6.6.inv-parent', area: 'host', title: 'HWPT_INVALIDATE on a paging (nest-parent) HWPT', source: 'linux-smmuv3-iommufd.md §6.6, §9' },
   {
     id: 'linux-6.6.guest-forward',

@@ -247,8 +247,14 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
     if ('ste' in step) ste(step.ste, at);
     else if ('dma' in step) {
       ssid(step.dma.ssid, [...at, 'ssid']);
-      if (step.dma.iova + BigInt(step.dma.size ?? 8) > U64_TOP)
-        report('BAD_VALUE', [...at, 'size'], `A DMA of ${step.dma.size ?? 8} bytes at 0x${step.dma.iova.toString(16)} wraps past 2^64`);
+      // Without size the step is one transaction at iova: only a given size can run past 2^64.
+      const size = step.dma.size;
+      if (size !== undefined && step.dma.iova + BigInt(size) > U64_TOP)
+        report(
+          'BAD_VALUE',
+          [...at, 'size'],
+          `A DMA of ${size} bytes at 0x${step.dma.iova.toString(16)} wraps past 2^64 (its last transaction would need an address above 0xffff_ffff_ffff_ffff)`,
+        );
     } else if ('resume' in step) ssid(step.resume.ssid, [...at, 'ssid']);
     else if ('msi' in step) ssid(step.msi.ssid, [...at, 'ssid']);
     else if ('attach' in step) ssid(step.attach.probe?.ssid, [...at, 'probe', 'ssid']);
