@@ -22,6 +22,8 @@ import { fnv1a, type Shard, selectShard } from '../engine/shard.ts';
 import { writeGoldenAtomic } from '../golden/store.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { Deviation } from '../target/expectations.ts';
+import { formatLoadError } from '../scenario/errors.ts';
+import { adaptText, needsAdapting } from './adapt.ts';
 import { minimise } from './minimise.ts';
 import { runPair } from './pair.ts';
 import {
@@ -172,10 +174,19 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport | 
   return report;
 }
 
+/** The item fitted to the target (adapt.ts): its scenario and the text the minimiser starts from. */
+function fitted(item: CampaignItem, target: DiffTarget): { scenario: Scenario | string; text: () => string } {
+  if (typeof item.scenario === 'string' || !needsAdapting(item.scenario, target.streamIdProblem)) return { scenario: item.scenario, text: () => item.yaml() };
+  const text = adaptText(item.yaml(), target.streamIdProblem);
+  const r = loadScenarioText(text, { file: `${item.id}.yaml`, profile: target.profile });
+  return { scenario: r.scenario ?? r.errors.map((e) => formatLoadError(e)).join('\n'), text: () => text };
+}
+
 function runItem(item: CampaignItem, target: DiffTarget, times: Timings): ResultLine {
   const base = { id: item.id, seed: item.seed };
-  if (typeof item.scenario === 'string') return { ...base, verdict: 'skip', reason: `does not load on ${target.name}: ${abstractReason(item.scenario)}` };
-  const p = runPair(item.scenario, target);
+  const { scenario } = fitted(item, target);
+  if (typeof scenario === 'string') return { ...base, verdict: 'skip', reason: `does not load on ${target.name}: ${abstractReason(scenario)}` };
+  const p = runPair(scenario, target);
   times.referenceMs += p.times.referenceMs;
   times.targetStartMs += p.times.targetStartMs;
   times.targetRunMs += p.times.targetRunMs;
@@ -226,7 +237,7 @@ export function slugOf(key: string): string {
 
 function minimiseClass(item: CampaignItem, r: ResultLine, target: DiffTarget, out: string, budget: number): MinimisedLine {
   const key = r.key as string;
-  const text = item.yaml();
+  const text = fitted(item, target).text();
   const m = minimise(text, (c) => showsClass(c, key, target), budget);
   const doc = parseDocument(m.text);
   doc.set(
@@ -238,7 +249,8 @@ function minimiseClass(item: CampaignItem, r: ResultLine, target: DiffTarget, ou
   writeGoldenAtomic(join(out, file), doc.toString({ lineWidth: 0 }));
   const steps = (s: Scenario | string | undefined): number => (typeof s === 'object' ? s.steps.length : 0);
   const after = loadScenarioText(m.text, { file, profile: target.profile }).scenario;
-  return { key, example: item.id, file, stepsBefore: steps(item.scenario), stepsAfter: steps(after), tests: m.tests, complete: m.complete };
+  const before = loadScenarioText(text, { file, profile: target.profile }).scenario;
+  return { key, example: item.id, file, stepsBefore: steps(before), stepsAfter: steps(after), tests: m.tests, complete: m.complete };
 }
 
 function addTimings(a: Timings | undefined, b: Timings): Timings {

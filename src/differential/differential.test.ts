@@ -10,13 +10,14 @@ import { loadScenarioFile } from '../engine/load.ts';
 import { SparseMemory } from '../memory/sparse-memory.ts';
 import { SmmuDevice } from '../smmu/device.ts';
 import { makeProfile, profileToIdRegs } from '../smmu/profile.ts';
-import { EmulatorTarget } from '../target/emulator.ts';
+import { EMULATOR_CAPABILITIES, EmulatorTarget } from '../target/emulator.ts';
 import { featuresOfProfile, profileFromIdRegs } from '../target/idregs.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { mergeCampaigns, runCampaign, showsClass } from './campaign.ts';
+import { adaptText } from './adapt.ts';
 import { ddmin, minimise } from './minimise.ts';
 import { runPair } from './pair.ts';
-import type { DiffTarget } from './target.ts';
+import { type DiffTarget, standIn } from './target.ts';
 
 /** Records stage-1 faults with CLASS=CD (as QEMU 7.2 does): event dw1 bits [41:40] cleared on read-back. */
 class ClassCdTarget extends EmulatorTarget {
@@ -78,6 +79,48 @@ t.test('an acknowledged CMDQ_ERR that fails again at the same CONS is a new erro
   // before target-device.ts compared GERROR across the ack, the unchanged CONS read as "no new error"
   const s = load('cmdq/ack-unfixed-command-fails-again');
   t.same(runPair(s, fakeTarget(false)).verdict, { kind: 'agree' });
+});
+
+t.test('preflight: what the target cannot express is skipped before the target starts', async (t) => {
+  const base = fakeTarget(false);
+  let opened = 0;
+  const caps = { ...EMULATOR_CAPABILITIES, substreams: false };
+  const target: DiffTarget = {
+    ...base,
+    open: (s) => {
+      opened++;
+      return base.open(s);
+    },
+    preflight: () => standIn('emulator', base.profile, caps, [{ base: 0n, size: 1n << 52n }]),
+  };
+  const v = runPair(load('config/s1dss-substream0-without-ssid-uses-cd0'), target).verdict;
+  t.match(v, { kind: 'skip', reason: /cannot issue transactions with a SubstreamID/ });
+  t.equal(opened, 0, 'the target was never opened');
+  t.same(runPair(load('smoke/s1-translate'), target).verdict, { kind: 'agree' });
+  t.equal(opened, 1, 'an expressible scenario runs on the target');
+});
+
+t.test('adapt: cache_policy dropped, unreachable StreamIDs renumbered consistently', async (t) => {
+  const problem = (sid: number): string | undefined => (sid >= 8 && sid <= 0xff ? undefined : 'unreachable');
+  const text = [
+    'description: "x (§3)"',
+    'smmu: { cache_policy: none }',
+    'devices:',
+    '  - { name: a, sid: 0x0 }',
+    '  - { name: b, sid: 0x100 }',
+    '  - { name: c, sid: 0x10 }',
+    'steps:',
+    '  - cmdq: { commands: [ { op: CFGI_STE, sid: 0x100 } ] }',
+    '',
+  ].join('\n');
+  const out = adaptText(text, problem);
+  t.notMatch(out, /smmu:|cache_policy/);
+  t.match(out, /name: a, sid: 0x11 }/, '0x0 -> the first free reachable StreamID (0x10 is taken)');
+  t.match(out, /name: b, sid: 0x12 }/);
+  t.match(out, /name: c, sid: 0x10 }/, 'a reachable StreamID stays');
+  t.match(out, /op: CFGI_STE, sid: 0x12 }/, 'every sid: naming it follows');
+  const fine = 'description: "x (§3)"\ndevices:\n  - { name: a, sid: 0x10 }\n';
+  t.equal(adaptText(fine, problem), fine, 'nothing to adapt: the text itself');
 });
 
 t.test('ddmin finds the 1-minimal subset', async (t) => {

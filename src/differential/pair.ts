@@ -62,6 +62,21 @@ export function runPair(s: Scenario, target: DiffTarget): PairResult {
     times.referenceMs += performance.now() - t;
   }
 
+  // what the target cannot express shows on a stand-in as well, without starting the target
+  if (target.preflight !== undefined) {
+    const tp = performance.now();
+    const stand = target.preflight();
+    try {
+      executeOnTarget(s, opts, stand);
+    } catch (e) {
+      const why = unsupported(e);
+      if (why !== undefined) return done({ kind: 'skip', reason: why });
+    } finally {
+      stand.close();
+      times.referenceMs += performance.now() - tp;
+    }
+  }
+
   t = performance.now();
   let obs: Observation;
   let tgt;
