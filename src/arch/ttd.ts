@@ -131,9 +131,10 @@ export function descOA(lo: number, hi: number, gShift: number): number {
   return high * TWO32 + low;
 }
 
-/** Leaf OA for a block at `shift`: clear bits below the block size (they are RES0 / IGNORED). */
-const POW2 = new Float64Array(65).map((_, i) => 2 ** i);
+/** 2^i for i in 0..64 (array lookup instead of Math.pow on the hot path). */
+export const POW2 = new Float64Array(65).map((_, i) => 2 ** i);
 
+/** Leaf OA for a block at `shift`: clear bits below the block size (they are RES0 / IGNORED). */
 export function alignDown(v: number, shift: number): number {
   const p = POW2[shift] as number;
   return Math.floor(v / p) * p;

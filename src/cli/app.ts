@@ -39,6 +39,8 @@ Usage:
   smmu-conform explain <scenario> [--step N] decoded walk trace of a step
   smmu-conform decode ...                    decode raw SMMU structures
   smmu-conform trace import|decode|compare   real traces (dmesg, EVTQ dumps, QEMU); see trace --help
+  smmu-conform generate --seed S --count N [--area A] [--out DIR]
+                                             random scenarios drawn from the architecture
   smmu-conform fuzz --target qemu --seed S --count N --out DIR [--shard I/N] [--resume]
                                              differential fuzzing against a target: deviation
                                              classes, minimised scenarios; fuzz merge DIR...
@@ -57,9 +59,11 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
         ? (await import('./check.ts')).CHECK_HELP
         : cmd === 'init'
           ? (await import('./init.ts')).INIT_HELP
-          : cmd === 'fuzz'
-            ? (await import('./fuzz.ts')).FUZZ_HELP
-            : COMMAND_HELP[cmd];
+          : cmd === 'generate'
+            ? await (await import('./generate.ts')).generateHelp()
+            : cmd === 'fuzz'
+              ? (await import('./fuzz.ts')).FUZZ_HELP
+              : COMMAND_HELP[cmd];
     if (text !== undefined) {
       io.stdout(text);
       return 0;
@@ -93,11 +97,13 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
       return runDecodeCommand(rest, io);
     case 'trace':
       return (await import('./trace.ts')).traceCommand(rest, io);
+    case 'generate':
+      return (await import('./generate.ts')).generateCommand(rest, io);
     case 'fuzz':
       return (await import('./fuzz.ts')).fuzzCommand(rest, io);
     default: {
       const { closest } = await import('../arch/fields.ts');
-      const dym = closest(cmd, ['run', 'validate', 'check', 'init', 'list', 'explain', 'decode', 'trace', 'fuzz']);
+      const dym = closest(cmd, ['run', 'validate', 'check', 'init', 'list', 'explain', 'decode', 'trace', 'generate', 'fuzz']);
       io.stderr(`smmu-conform: unknown command "${cmd}"${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}; see smmu-conform --help\n`);
       return 2;
     }

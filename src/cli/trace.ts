@@ -108,7 +108,7 @@ export async function traceCommand(args: readonly string[], io: CliIo): Promise<
   const trace = await import('../trace/cli.ts');
   let r;
   if (sub === 'import') r = trace.runTraceImport(rest, io.stdout);
-  else if (sub === 'decode') r = trace.runTraceDecode(rest);
+  else if (sub === 'decode') r = trace.runTraceDecode(rest, io.stdout);
   else if (sub === 'scaffold') r = trace.runTraceScaffold(rest);
   else {
     const split = splitHarnessOptions(rest);

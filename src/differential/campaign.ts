@@ -120,7 +120,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport | 
   }
 
   // 2. the scenarios of this shard, minus those a previous run finished
-  const all = await loadSource(o.source, o.target.profile);
+  const all = loadSource(o.source, o.target.profile);
   if (typeof all === 'string') return all;
   const mine = o.shard === undefined ? all : selectShard(all, (i) => i.id, o.shard);
   const resultsPath = join(o.out, 'results.jsonl');

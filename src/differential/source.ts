@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadScenarioText } from '../engine/load.ts';
+import { generateScenarios } from '../generate/index.ts';
 import { formatLoadError } from '../scenario/errors.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { SmmuProfile } from '../smmu/profile.ts';
@@ -23,30 +24,14 @@ export type SourceSpec =
   | { readonly kind: 'generated'; readonly seed: number; readonly count: number; readonly areas?: readonly string[] }
   | { readonly kind: 'corpus'; readonly root: string };
 
-/** The generator's API (src/generate/index.ts, issue 16 part 1), as this module uses it. */
-interface GeneratedScenario {
-  readonly id: string;
-  readonly seed: number;
-  readonly scenario: Scenario;
-  yaml(): string;
-}
-interface GeneratorModule {
-  generateScenarios(opts: { seed: number; count: number; areas?: readonly string[] }): GeneratedScenario[];
-}
-
-export async function loadSource(spec: SourceSpec, profile: Partial<SmmuProfile>): Promise<CampaignItem[] | string> {
+export function loadSource(spec: SourceSpec, profile: Partial<SmmuProfile>): CampaignItem[] | string {
   if (spec.kind === 'corpus') return corpusItems(spec.root, profile);
-  let gen: GeneratorModule;
-  try {
-    // resolved at run time: the generator is its own module (src/generate), loaded only for generated campaigns
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    gen = (await import(new URL(`../generate/index${ext}`, import.meta.url).href)) as GeneratorModule;
-  } catch (e) {
-    return `The scenario generator (src/generate) is not available: ${e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e)}`;
-  }
-  if (typeof gen.generateScenarios !== 'function') return 'src/generate/index does not export generateScenarios';
   const opts = { seed: spec.seed, count: spec.count, ...(spec.areas !== undefined && spec.areas.length > 0 ? { areas: spec.areas } : {}) };
-  return gen.generateScenarios(opts).map((g) => ({ id: g.id, seed: g.seed, scenario: g.scenario, yaml: () => g.yaml() }));
+  try {
+    return generateScenarios(opts).map((g) => ({ id: g.id, seed: g.seed, scenario: g.scenario, yaml: () => g.yaml() }));
+  } catch (e) {
+    return e instanceof RangeError ? e.message : `The generator failed: ${e instanceof Error ? e.message : String(e)}`; // an unknown --area
+  }
 }
 
 function corpusItems(root: string, profile: Partial<SmmuProfile>): CampaignItem[] | string {

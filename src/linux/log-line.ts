@@ -151,6 +151,9 @@ function remember(driver: string, device: string, smmu: boolean): void {
   }
 }
 
+/** Cache index skipPrefixes found at the index it returned (-1: none found, look again). */
+let prefixHit = -1;
+
 /** Index in the prefix cache of the `driver device: ` at s[i..], or -1. */
 function cachedPrefixAt(s: string, i: number, n: number): number {
   for (let c = 0; c < cacheDriver.length; c++) {
@@ -365,6 +368,7 @@ function setTs(out: LogLine, a: number, b: number, kind: TimestampKind): void {
  */
 function skipPrefixes(s: string, i: number, n: number, out: LogLine): number {
   let starts = false;
+  prefixHit = -1;
   const limit = Math.min(n, i + PREFIX_WINDOW);
   for (let guard = 0; guard < 24 && i < limit; guard++) {
     i = skipSpaces(s, i, n);
@@ -417,7 +421,8 @@ function skipPrefixes(s: string, i: number, n: number, out: LogLine): number {
       continue;
     }
     if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) {
-      if (cachedPrefixAt(s, i, n) >= 0) break; // the usual `arm-smmu-v3 <dev>: `: no more prefixes
+      prefixHit = cachedPrefixAt(s, i, n);
+      if (prefixHit >= 0) break; // the usual `arm-smmu-v3 <dev>: `: no more prefixes
       const e = syslogTimeAt(s, i, n);
       if (e >= 0) {
         setTs(out, i, e, 'syslog');
@@ -578,8 +583,8 @@ export function scanLogLine(s: string, out: LogLine, from = 0, to = s.length): L
   out.end = n;
   const i = skipPrefixes(s, from, n, out);
   const startsAfterPrefixes = out.startsMessage;
-  // Fast path: a device prefix seen on a recent line.
-  const c = cachedPrefixAt(s, i, n);
+  // Fast path: a device prefix seen on a recent line (skipPrefixes may have matched it already).
+  const c = prefixHit >= 0 ? prefixHit : cachedPrefixAt(s, i, n);
   if (c >= 0) {
     const drv = cacheDriver[c] ?? '';
     const dev = cacheDevice[c] ?? '';
@@ -674,9 +679,16 @@ export function parseDwordLine(payload: string, from = 0, to = payload.length): 
     hi = hi * 16 + (lo >>> 28);
     lo = ((lo & 0x0fff_ffff) * 16 + d) >>> 0;
   }
+  dwordDigits = b - a - 2;
   DWORD_HALVES[0] = lo;
   DWORD_HALVES[1] = hi;
   return DWORD_U64[0] as bigint;
+}
+
+let dwordDigits = 0;
+/** Hex digits of the dword `parseDwordLine` last returned (fewer than 16: maybe wrapped by a mail client). */
+export function lastDwordDigits(): number {
+  return dwordDigits;
 }
 
 // Little-endian view of one u64 as two u32 halves (hi < 2^32: at most 16 digits).

@@ -4,6 +4,8 @@ import { PageAllocator } from '../memory/page-allocator.ts';
 import { PageTableBuilder, descriptorAddress } from './builder.ts';
 import { decodeOA, encodeOA, psBits, psEncoding, s1Leaf, s2Leaf, tableDesc, tg1Encoding } from '../arch/ttd.ts';
 import { TTD } from '../arch/ttd.ts';
+import { translate } from '../smmu/translate.ts';
+import { setup } from './fixtures.ts';
 
 function mk(o: Partial<ConstructorParameters<typeof PageTableBuilder>[0]> = {}) {
   const mem = new SparseMemory();
@@ -83,4 +85,29 @@ t.test('unmap clears leaves and optionally frees empty tables', async (t) => {
   t.throws(() => b.unmap(0x4000_0000n, 0x1000n), /splits a level-2 block/);
   b.unmap(0x4000_0000n, 0x20_0000n);
   t.equal(mem.read64(b.descAddr(2, 0x4000_0000n) as bigint), 0n);
+});
+
+t.test('outputAddress / leafSizeAt read the tables as the device walker does (one walk)', async (t) => {
+  // The same tables through both: the builder's software walk and a stage-2 translation.
+  for (const granule of [4096, 16384, 65536] as const) {
+    const s = setup({ s2: { granule, iaBits: 40 }, policy: 'none' });
+    const b = s.s2 as PageTableBuilder;
+    const g = BigInt(granule);
+    const block = b.blockSize(2);
+    b.map(block, 0x8000_0000n, block); // a level-2 block
+    b.map(0x10n * g, 0x9000_0000n, 2n * g, {}, { pageOnly: true });
+    b.setRaw(3, 0x20n * g, s2Leaf(0xa000_0000n, 3, granule) & ~2n); // reserved: 0b01 at level 3
+    const probes = [block + 0x123n, block + block - 8n, 0x10n * g + 0x18n, 0x11n * g, 0x12n * g, 0x20n * g, 0n];
+    for (const ipa of probes) {
+      const r = translate(s.env, s.cfg, { iova: ipa, read: true, write: false, instruction: false, privileged: false });
+      const where = `${granule / 1024}K ipa 0x${ipa.toString(16)}`;
+      t.equal(b.outputAddress(ipa), r.ok ? r.pa : undefined, where);
+      t.equal(b.leafSizeAt(ipa), r.ok ? 1n << BigInt(r.sizeLog2) : undefined, `${where} leaf size`);
+      if (!r.ok) t.equal(r.fault.type, 'F_TRANSLATION', where);
+    }
+    const visited: number[] = [];
+    b.outputAddress(0x10n * g, visited);
+    t.equal(visited.length, 4 - b.startLevel, `${granule / 1024}K: one descriptor read per level`);
+    t.equal(BigInt(visited.at(-1) as number), b.descAddr(3, 0x10n * g), 'the last read is the leaf slot');
+  }
 });

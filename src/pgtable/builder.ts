@@ -7,7 +7,8 @@
  */
 import { PageAllocator } from '../memory/page-allocator.ts';
 import { SparseMemory } from '../memory/sparse-memory.ts';
-import { blockAllowed, levelShift, sl0ForLevel, startLevelS1, startLevelS2 } from '../arch/ttd.ts';
+import { TWO32, blockAllowed, levelShift, sl0ForLevel, startLevelS1, startLevelS2 } from '../arch/ttd.ts';
+import { type DescriptorRead, type TableTree, WALK_LEAF, WALK_STOPPED, descriptorSlot, leafOutput, newTableWalk, walkTables } from '../smmu/walk.ts';
 import {
   type GranuleBytes,
   type S1LeafAttrs,
@@ -66,13 +67,30 @@ export interface MapOptions {
 
 export type LeafAttrs = S1LeafAttrs & S2LeafAttrs;
 
-/** Address of the descriptor for `va` at `level` in the table at `tableBase` (tests use this). */
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** The 32-bit halves of a 64-bit address, without bigint arithmetic when it is a safe integer. */
+function halves(va: bigint, out: Uint32Array): void {
+  if (va >= 0n && va <= MAX_SAFE_BIG) {
+    const n = Number(va);
+    out[0] = n >>> 0;
+    out[1] = Math.floor(n / TWO32);
+  } else {
+    out[0] = Number(va & 0xffffffffn);
+    out[1] = Number(BigInt.asUintN(64, va) >> 32n);
+  }
+}
+const vaParts = new Uint32Array(2);
+
+/**
+ * Address of the descriptor for `va` at `level` in the table at `tableBase`: the walker's
+ * descriptorSlot (src/smmu/walk.ts) at the bigint edge (tests use this).
+ */
 export function descriptorAddress(tableBase: bigint, level: number, va: bigint, granule: GranuleBytes, startLevel: number, iaBits: number): bigint {
-  const g = gShiftOf(granule);
-  const shift = levelShift(g, level);
-  const bits = level === startLevel ? iaBits - shift : g - 3;
-  const idx = (BigInt.asUintN(64, va) >> BigInt(shift)) & ((1n << BigInt(bits)) - 1n);
-  return tableBase + idx * 8n;
+  halves(va, vaParts);
+  const lo = vaParts[0] as number;
+  const hi = vaParts[1] as number;
+  return BigInt(descriptorSlot(Number(tableBase), gShiftOf(granule), level, startLevel, iaBits, hi, lo, hi * TWO32 + lo));
 }
 
 /**
@@ -131,6 +149,10 @@ export class PageTableBuilder {
   readonly mem: TableMemory;
   readonly #alloc: TableAlloc;
   readonly #g: number;
+  /** The tables as the walker reads them (walkTables): geometry and a descriptor reader. */
+  readonly #tree: TableTree;
+  readonly #read: DescriptorRead;
+  readonly #walk = newTableWalk();
 
   constructor(o: BuilderOptions) {
     this.stage = o.stage;
@@ -144,6 +166,38 @@ export class PageTableBuilder {
     if (typeof geo === 'string') throw new RangeError(geo);
     this.startLevel = geo;
     this.ttb = this.#newTable(this.#tableBytes(geo), geo, 0n);
+    this.#tree = { ttb: Number(this.ttb), g: this.#g, start: geo, ia: o.iaBits, lpa: this.oaBits >= 52 };
+    const mem = o.mem;
+    this.#read =
+      mem instanceof SparseMemory
+        ? (pa, out) => mem.readU64Parts(pa, out)
+        : (pa, out) => {
+            const v = mem.read64(BigInt(pa));
+            if (v === undefined) return false;
+            out[0] = Number(v & 0xffffffffn);
+            out[1] = Number(v >> 32n);
+            return true;
+          };
+  }
+
+  /** Walk the tables for `va` (walkTables) down to a leaf or to `stopAt`. */
+  #walkTo(va: bigint, stopAt: number, visited?: number[]): number {
+    halves(va, vaParts);
+    return walkTables(this.#read, this.#tree, vaParts[1] as number, vaParts[0] as number, stopAt, this.#walk, visited);
+  }
+
+  /**
+   * Output address of `va` through these tables, or undefined when unmapped: the walker's
+   * descent without a translation's checks (io-pgtable's iova_to_phys). `visited` collects the
+   * descriptor addresses read.
+   */
+  outputAddress(va: bigint, visited?: number[]): bigint | undefined {
+    halves(va, vaParts);
+    // Locals: a read through an IPA view walks another builder, which reuses vaParts.
+    const lo = vaParts[0] as number;
+    const hi = vaParts[1] as number;
+    if (walkTables(this.#read, this.#tree, hi, lo, 4, this.#walk, visited) !== WALK_LEAF) return undefined;
+    return BigInt(leafOutput(this.#walk, this.#g, hi, lo));
   }
 
   #tableBytes(level: number): number {
@@ -224,33 +278,19 @@ export class PageTableBuilder {
     return slot;
   }
 
-  /** Plant a raw descriptor value at the level-`level` slot for `va` (creating tables above it). */
   /** Size of the leaf (page or block) that maps `va`, or undefined when `va` is unmapped. */
   leafSizeAt(va: bigint): bigint | undefined {
-    for (let l = this.startLevel; l <= 3; l++) {
-      const slot = this.descAddr(l, va);
-      if (slot === undefined) return undefined;
-      const d = this.mem.read64(slot) ?? 0n;
-      if ((d & 1n) === 0n) return undefined;
-      if (l < 3 && (d & 3n) === 3n) continue;
-      return this.blockSize(l);
-    }
-    return undefined;
+    return this.#walkTo(va, 4) === WALK_LEAF ? this.blockSize(this.#walk.level) : undefined;
   }
 
+  /** Plant a raw descriptor value at the level-`level` slot for `va` (creating tables above it). */
   setRaw(level: number, va: bigint, value: bigint): bigint {
     return this.#placeLeaf(level, va, BigInt.asUintN(64, value), true);
   }
 
   /** Slot address for `va` at `level`, following existing tables; undefined if the path stops earlier. */
   descAddr(level: number, va: bigint): bigint | undefined {
-    let table = this.ttb;
-    for (let l = this.startLevel; l < level; l++) {
-      const d = this.mem.read64(this.#slot(table, l, va)) ?? 0n;
-      if ((d & 3n) !== 3n) return undefined;
-      table = decodeOA(d, this.granule);
-    }
-    return this.#slot(table, level, va);
+    return this.#walkTo(va, level) === WALK_STOPPED ? BigInt(this.#walk.slot) : undefined;
   }
 
   /** Set APTable/XNTable/PXNTable on the table descriptor at `level` for `va` (it must exist). */

@@ -2,13 +2,13 @@
  * Build S1Context / S2Context straight from table builders (tests, benches, scenario setup that
  * bypasses CD/STE decoding). The device builds the same contexts from decoded CD/STE fields.
  */
-import type { S1Context, S2Context } from '../smmu/translate-types.ts';
+import { S1Context, type S1Fields, S2Context, type S2Fields } from '../smmu/walk-context.ts';
 import { type PageTableBuilder } from './builder.ts';
 import { sl0ForLevel } from '../arch/ttd.ts';
 import { gShiftOf } from '../arch/ttd.ts';
 
-export function s1ContextFor(ttb0: PageTableBuilder | undefined, ttb1: PageTableBuilder | undefined, over: Partial<S1Context> = {}): S1Context {
-  const base: S1Context = {
+export function s1ContextFor(ttb0: PageTableBuilder | undefined, ttb1: PageTableBuilder | undefined, over: Partial<S1Fields> = {}): S1Context {
+  const base: S1Fields = {
     asid: 1,
     vmid: 0,
     el2: false,
@@ -32,11 +32,11 @@ export function s1ContextFor(ttb0: PageTableBuilder | undefined, ttb1: PageTable
     uwxn: false,
     pan: false,
   };
-  return { ...base, ...over };
+  return new S1Context({ ...base, ...over });
 }
 
-export function s2ContextFor(b: PageTableBuilder, over: Partial<S2Context> = {}): S2Context {
-  const base: S2Context = {
+export function s2ContextFor(b: PageTableBuilder, over: Partial<S2Fields> = {}): S2Context {
+  const base: S2Fields = {
     vmid: 1,
     ttb: b.ttb,
     t0sz: 64 - b.iaBits,
@@ -49,5 +49,5 @@ export function s2ContextFor(b: PageTableBuilder, over: Partial<S2Context> = {})
     ha: false,
     hd: false,
   };
-  return { ...base, ...over };
+  return new S2Context({ ...base, ...over });
 }

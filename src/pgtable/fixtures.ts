@@ -12,7 +12,8 @@ import { type GranuleBytes } from '../arch/ttd.ts';
 import { s1ContextFor, s2ContextFor } from './contexts.ts';
 import { Tlb } from '../smmu/tlb.ts';
 import type { CachePolicy } from '../smmu/cache-policy.ts';
-import type { S1Context, S2Context, TranslateEnv, TranslationConfig } from '../smmu/translate-types.ts';
+import type { TranslateEnv, TranslationConfig } from '../smmu/translate-types.ts';
+import type { S1Fields, S2Fields } from '../smmu/walk-context.ts';
 
 export const S1_TABLE_IPA = 0x1000_0000n;
 export const S1_TABLE_PA = 0x9000_0000n;
@@ -31,8 +32,8 @@ export interface SetupOptions {
   s1?: { granule: GranuleBytes; iaBits: number; oaBits?: number } | undefined;
   s2?: { granule: GranuleBytes; iaBits: number; oaBits?: number; startLevel?: number } | undefined;
   policy?: CachePolicy;
-  s1ctx?: Partial<S1Context>;
-  s2ctx?: Partial<S2Context>;
+  s1ctx?: Partial<S1Fields>;
+  s2ctx?: Partial<S2Fields>;
   iasBits?: number;
 }
 

@@ -172,6 +172,12 @@ export function steIllegal(ste: FieldValues, p: SmmuProfile): IllegalReason | un
     const start = s2StartLevel(tg, sl0, n(ste, 'S2SL0_2'));
     if (start === undefined || (tg === 65536 && sl0 === 3) || (tg === 16384 && sl0 === 3 && !ds))
       return ill('STE_S2SL0_RESERVED', `S2SL0=${sl0} is reserved for a ${tg / 1024}KB granule`);
+    // S2SL0=0b10 (4KB: level 0, 16KB/64KB: level 1) is invalid below a 44-bit (16KB: 42-bit)
+    // PA size (Arm ARM J1 AArch64.S2InvalidSL, PAMax = IDR5.OAS); the STE encodes S2SL0 as
+    // VTCR_EL2.SL0 does and a mismatch is ILLEGAL (§5.2 S2SL0).
+    const slMinPa = tg === 16384 ? 42 : 44;
+    if (sl0 === 2 && p.oas < slMinPa)
+      return ill('STE_S2SL0_RESERVED', `S2SL0=0b10 is reserved for a ${tg / 1024}KB granule with OAS ${p.oas} < ${slMinPa} bits`);
     if (s2Inconsistent(tg, t0sz, start))
       return ill('STE_S2SL0_INCONSISTENT', `S2SL0=${sl0} (start level ${start}) is inconsistent with S2T0SZ=${t0sz} and a ${tg / 1024}KB granule`);
     const endi = n(ste, 'S2ENDI');

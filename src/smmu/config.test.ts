@@ -68,6 +68,13 @@ const badSte: Array<[string, IllegalId, Partial<SmmuProfile>, bigint[]]> = [
   ['S2T0SZ above 39', 'STE_S2T0SZ_RANGE', {}, steS2(S2TTB, { S2T0SZ: 40 })],
   ['S2SL0 inconsistent with S2T0SZ', 'STE_S2SL0_INCONSISTENT', {}, steS2(S2TTB, { S2T0SZ: 25, S2SL0: 0 })],
   ['S2SL0=0b11 reserved with 4KB', 'STE_S2SL0_RESERVED', {}, steS2(S2TTB, { S2T0SZ: 25, S2SL0: 3 })],
+  [
+    'S2SL0=0b10 (level 0) with 4KB and OAS 40 < 44 (Arm ARM AArch64.S2InvalidSL)',
+    'STE_S2SL0_RESERVED',
+    { oas: 40 },
+    steS2(S2TTB, { S2T0SZ: 24, S2SL0: 2, S2PS: 2 }),
+  ],
+  ['S2SL0=0b10 (level 1) with 16KB and OAS 40 < 42', 'STE_S2SL0_RESERVED', { oas: 40 }, steS2(S2TTB, { S2TG: 2, S2T0SZ: 24, S2SL0: 2, S2PS: 2 })],
   ['S2ENDI=1 with TTENDIAN=LE', 'STE_S2ENDI_TTENDIAN', { ttendian: 2 }, steS2(S2TTB, { S2ENDI: 1 })],
   ['S2VMID[15:8]!=0 with VMID16=0', 'STE_S2VMID_VMID16', { vmid16: false }, steS2(S2TTB, { S2VMID: 0x100 })],
   ['S2VMID[15:8]!=0 with VMID16=0 on an S1-only EL1 stream', 'STE_S2VMID_VMID16', { vmid16: false }, steS1({ S1ContextPtr: CDP, S2VMID: 0x100 })],
@@ -95,6 +102,14 @@ t.test('legal controls: base STEs are not C_BAD_STE', (t) => {
   installSte(k.dev, 2, steS2(S2TTB));
   const r2 = k.dev.transaction(req(2));
   t.equal(r2.kind === 'aborted' && r2.event, 'F_WALK_EABT', 'S2 base reaches the walk');
+  const oas44 = mkKit({ profile: { oas: 44 } });
+  installSte(oas44.dev, 3, steS2(S2TTB, { S2T0SZ: 24, S2SL0: 2, S2PS: 4 }));
+  const r4 = oas44.dev.transaction(req(3));
+  t.equal(r4.kind === 'aborted' && r4.event, 'F_WALK_EABT', '4KB level-0 start is legal with OAS 44');
+  const oas40 = mkKit({ profile: { oas: 40 } });
+  installSte(oas40.dev, 3, steS2(S2TTB, { S2T0SZ: 24, S2SL0: 1, S2PS: 2 }));
+  const r5 = oas40.dev.transaction(req(3));
+  t.equal(r5.kind === 'aborted' && r5.event, 'F_WALK_EABT', '4KB level-1 start (2 concatenated tables) is legal with OAS 40');
   const nohyp = mkKit({ profile: { hyp: false } });
   installSte(nohyp.dev, 1, steS1({ S1ContextPtr: CDP, STRW: 3 }));
   const r3 = nohyp.dev.transaction(req(1));

@@ -8,7 +8,9 @@ import type { FieldValues } from '../arch/fields.ts';
 import { cdHalves, effectivePs, type StreamWorld } from './config-checks.ts';
 import type { SmmuProfile } from './profile.ts';
 import type { TransactionRequest } from './transaction.ts';
-import type { Granule, S1Context, S2Context, TranslationRequest } from './translate-types.ts';
+import type { GranuleBytes as Granule } from '../arch/ttd.ts';
+import type { TranslationRequest } from './translate-types.ts';
+import { S1Context, S2Context } from './walk-context.ts';
 
 const n = (v: FieldValues, name: string): number => Number(v[name] ?? 0n);
 const b = (v: FieldValues, name: string): boolean => (v[name] ?? 0n) !== 0n;
@@ -16,7 +18,7 @@ const b = (v: FieldValues, name: string): boolean => (v[name] ?? 0n) !== 0n;
 export function buildS2Context(ste: FieldValues, p: SmmuProfile): S2Context {
   const tgField = n(ste, 'S2TG');
   const tg = (tgField === 1 ? 65536 : tgField === 2 ? 16384 : 4096) as Granule;
-  return {
+  return new S2Context({
     vmid: p.vmid16 ? n(ste, 'S2VMID') : n(ste, 'S2VMID') & 0xff,
     ttb: ste['S2TTB'] ?? 0n,
     t0sz: n(ste, 'S2T0SZ'),
@@ -29,7 +31,7 @@ export function buildS2Context(ste: FieldValues, p: SmmuProfile): S2Context {
     ha: b(ste, 'S2HA') && p.httu >= 1,
     // {HD,HA} = 0b10 is reserved and behaves as 0b00 (§5.2 S2HD, §5.4 HA).
     hd: b(ste, 'S2HD') && b(ste, 'S2HA') && p.httu >= 2,
-  };
+  });
 }
 
 export function buildS1Context(cd: FieldValues, ste: FieldValues, world: StreamWorld, p: SmmuProfile, nested: boolean): S1Context {
@@ -40,7 +42,7 @@ export function buildS1Context(cd: FieldValues, ste: FieldValues, world: StreamW
   const ips = effectivePs(p, cd['IPS'] ?? 0n);
   // CD.ASID is IGNORED for StreamWorld any-EL2 without E2H: its entries are not ASID-tagged (§5.4 ASID).
   const noAsid = world === 'EL2';
-  return {
+  return new S1Context({
     asid: noAsid ? 0 : p.asid16 ? n(cd, 'ASID') : n(cd, 'ASID') & 0xff,
     vmid,
     el2,
@@ -64,7 +66,7 @@ export function buildS1Context(cd: FieldValues, ste: FieldValues, world: StreamW
     uwxn: b(cd, 'UWXN'),
     pan: b(cd, 'PAN'),
     ds: b(cd, 'DS') && p.ds,
-  };
+  });
 }
 
 /**

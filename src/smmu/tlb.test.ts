@@ -73,14 +73,14 @@ t.test('global entries (nG=0) match any ASID; NH_ASID keeps them; NH_VA / NH_VAA
   tr(s, R(0x2000n));
   remap(s, 0x1000n, 0xb000n);
   remap(s, 0x2000n, 0xe000n);
-  s.cfg.s1 = { ...(s.cfg.s1 as NonNullable<typeof s.cfg.s1>), asid: 7 };
+  s.cfg.s1 = (s.cfg.s1 as NonNullable<typeof s.cfg.s1>).with({ asid: 7 });
   t.equal(pa(tr(s, R(0x1000n))), 0xa000n, 'global entry hits for ASID 7');
   t.equal(pa(tr(s, R(0x2000n))), 0xe000n, 'nG entry of ASID 1 does not');
   tlb(s).tlbiNhAsid(0, 7);
   t.equal(pa(tr(s, R(0x1000n))), 0xa000n, 'NH_ASID does not remove global entries');
   tlb(s).tlbiNhVa(P({ asid: 3, addr: 0x1000n, leaf: true }));
   t.equal(pa(tr(s, R(0x1000n))), 0xb000n, 'NH_VA removes global entries whatever the ASID');
-  s.cfg.s1 = { ...(s.cfg.s1 as NonNullable<typeof s.cfg.s1>), asid: 1 };
+  s.cfg.s1 = (s.cfg.s1 as NonNullable<typeof s.cfg.s1>).with({ asid: 1 });
   t.equal(pa(tr(s, R(0x2000n))), 0xd000n, 'ASID 1 entry still cached');
   tlb(s).tlbiNhAsid(0, 2);
   t.equal(pa(tr(s, R(0x2000n))), 0xd000n, 'NH_ASID of another ASID leaves it');
@@ -198,7 +198,7 @@ t.test('EPD0 set without invalidation: cached entries still hit, a miss faults (
   s.s1.map(0x1000n, 0xa000n, 0x1000n);
   s.s1.map(0x2000n, 0xb000n, 0x1000n);
   tr(s, R(0x1000n));
-  s.cfg.s1 = { ...(s.cfg.s1 as NonNullable<typeof s.cfg.s1>), epd0: true };
+  s.cfg.s1 = (s.cfg.s1 as NonNullable<typeof s.cfg.s1>).with({ epd0: true });
   t.equal(pa(tr(s, R(0x1000n))), 0xa000n);
   t.equal(pa(tr(s, R(0x2000n))), 'F_TRANSLATION');
   tlb(s).tlbiNhAsid(0, 1);

@@ -93,7 +93,7 @@ t.test('errata row 12: S2PTW — S1 walk or CD fetch to S2 Device memory is an S
   const slot = s2SlotOfTable(s, l1Desc);
   s.mem.write64(slot, (s.mem.read64(slot) ?? 0n) & ~(0xfn << 2n)); // MemAttr = Device-nGnRnE
   t.match(tr(s, R(0x1000n)), { ok: true }, 'S2PTW=0: allowed');
-  s.cfg.s2 = { ...(s.cfg.s2 as NonNullable<typeof s.cfg.s2>), ptw: true };
+  s.cfg.s2 = (s.cfg.s2 as NonNullable<typeof s.cfg.s2>).with({ ptw: true });
   t.match(fault(tr(s, R(0x1000n))), { type: 'F_PERMISSION', s2: true, class: 'TT', ipa: l1Desc });
   const cd = translateS2Fetch(s.env, s.cfg.s2 as NonNullable<typeof s.cfg.s2>, l1Desc & ~0x3fn, R(0x1000n), 'CD');
   t.match(cd, { ok: false, fault: { type: 'F_PERMISSION', s2: true, class: 'CD', ipa: l1Desc & ~0x3fn } });
@@ -138,7 +138,7 @@ t.test('item 16: S2 write-only page, read after write (nested, TLB hit must re-c
 t.test('nested HA: the AF update needs S2 write permission on the descriptor page (TTRnW=0)', async (t) => {
   const s = nested();
   s.s1.map(0x2000n, 0x100_0000n, 0x1000n, { af: false });
-  s.cfg.s1 = { ...(s.cfg.s1 as NonNullable<typeof s.cfg.s1>), ha: true };
+  s.cfg.s1 = (s.cfg.s1 as NonNullable<typeof s.cfg.s1>).with({ ha: true });
   const l3Desc = s.s1.descAddr(3, 0x2000n) as bigint;
   const slot = s2SlotOfTable(s, l3Desc);
   s.mem.write64(slot, ((s.mem.read64(slot) ?? 0n) & ~(3n << 6n)) | (1n << 6n)); // S2 read-only

@@ -13,16 +13,8 @@ import * as ttd from '../arch/ttd.ts';
 import * as tlbMod from './tlb.ts';
 import type { LeafEntry } from './tlb.ts';
 import * as walk from './walk.ts';
-import type {
-  FaultClass,
-  S2Context,
-  S2FetchResult,
-  TranslateEnv,
-  TranslationConfig,
-  TranslationFault,
-  TranslationRequest,
-  TranslationResult,
-} from './translate-types.ts';
+import type { FaultClass, S2FetchResult, TranslateEnv, TranslationConfig, TranslationFault, TranslationRequest, TranslationResult } from './translate-types.ts';
+import type { S2Context } from './walk-context.ts';
 
 // Imported bindings copied once into locals (see walk.ts: loader getters on the hot path).
 const { TWO32, startLevelS1, granuleShift } = ttd;

@@ -4,7 +4,8 @@ import t from 'tap';
 import { setup, S1_TABLE_IPA, S1_TABLE_PA, type Setup } from '../pgtable/fixtures.ts';
 import { type PageTableBuilder } from '../pgtable/builder.ts';
 import { translate } from './translate.ts';
-import type { S1Context, S2Context, TranslationRequest, TranslationResult } from './translate-types.ts';
+import type { TranslationRequest, TranslationResult } from './translate-types.ts';
+import type { S1Context, S1Fields, S2Context, S2Fields } from './walk-context.ts';
 
 const R = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => ({
   iova,
@@ -21,11 +22,11 @@ const fault = (r: TranslationResult) => (r.ok ? undefined : r.fault);
 type S1 = Setup & { s1: PageTableBuilder };
 type S2 = Setup & { s2: PageTableBuilder };
 type Nested = Setup & { s1: PageTableBuilder; s2: PageTableBuilder };
-const withS1 = (s: Setup, o: Partial<S1Context>): void => {
-  s.cfg.s1 = { ...(s.cfg.s1 as S1Context), ...o };
+const withS1 = (s: Setup, o: Partial<S1Fields>): void => {
+  s.cfg.s1 = (s.cfg.s1 as S1Context).with(o);
 };
-const withS2 = (s: Setup, o: Partial<S2Context>): void => {
-  s.cfg.s2 = { ...(s.cfg.s2 as S2Context), ...o };
+const withS2 = (s: Setup, o: Partial<S2Fields>): void => {
+  s.cfg.s2 = (s.cfg.s2 as S2Context).with(o);
 };
 
 t.test('TTB0 is aligned to the start-table size before use (SMMUv3 §5.4 TTB0; Arm ARM AArch64.S1TTBaseAddress)', async (t) => {

@@ -149,10 +149,10 @@ t.test('S1 permissions: AP, PnU, UXN/PXN, InD, WXN, PAN', async (t) => {
   t.match(fault(tr(s, R(0x4000n, { instruction: true }))), { type: 'F_PERMISSION' });
   t.match(tr(s, R(0x4000n, { instruction: true, privileged: false })), { ok: true });
   t.match(fault(tr(s, R(0x5000n, { instruction: true }))), { type: 'F_PERMISSION' });
-  s.cfg.s1 = { ...(s.cfg.s1 as NonNullable<typeof s.cfg.s1>), wxn: true };
+  s.cfg.s1 = (s.cfg.s1 as NonNullable<typeof s.cfg.s1>).with({ wxn: true });
   t.match(fault(tr(s, R(0x5000n, { instruction: true, privileged: false }))), { type: 'F_PERMISSION' }, 'WXN');
   t.match(tr(s, R(0x2000n, { instruction: true, privileged: false })), { ok: true }, 'WXN leaves read-only');
-  s.cfg.s1 = { ...(s.cfg.s1 as NonNullable<typeof s.cfg.s1>), pan: true };
+  s.cfg.s1 = (s.cfg.s1 as NonNullable<typeof s.cfg.s1>).with({ pan: true });
   t.match(fault(tr(s, R(0x2000n))), { type: 'F_PERMISSION' }, 'PAN: privileged data access to EL0 page');
   t.match(tr(s, R(0x1000n)), { ok: true });
 });
@@ -163,7 +163,7 @@ t.test('S1: AFFD and HA (HTTU sets AF in memory)', async (t) => {
   t.match(tr(s, R(0x1000n)), { ok: true });
   const slot = s.s1.descAddr(3, 0x1000n) as bigint;
   t.equal(((s.mem.read64(slot) ?? 0n) >> 10n) & 1n, 0n, 'AFFD does not update AF');
-  s.cfg.s1 = { ...(s.cfg.s1 as NonNullable<typeof s.cfg.s1>), affd: false, ha: true };
+  s.cfg.s1 = (s.cfg.s1 as NonNullable<typeof s.cfg.s1>).with({ affd: false, ha: true });
   s.env.trace = new WalkTrace();
   t.match(tr(s, R(0x1000n)), { ok: true });
   t.equal(((s.mem.read64(slot) ?? 0n) >> 10n) & 1n, 1n, 'HA sets AF');
@@ -197,12 +197,12 @@ t.test('S2: 16 concatenated tables, other granules, F_ADDR_SIZE by S2PS, S2AFFD'
   t.match(tr(s, R(0x7ff_ffe0_1234n)), { ok: true, pa: 0x4_0000_1234n, sizeLog2: 21 });
   s2.setRaw(3, 0x1000n, (1n << 48n) | 0x7c3n);
   t.match(tr(s, R(0x1000n)), { ok: true, pa: 0x0n }, '4K descriptor bits [51:48] are RES0, not OA bits');
-  s.cfg.s2 = { ...(s.cfg.s2 as NonNullable<typeof s.cfg.s2>), psBits: 40 };
+  s.cfg.s2 = (s.cfg.s2 as NonNullable<typeof s.cfg.s2>).with({ psBits: 40 });
   s2.setRaw(3, 0x2000n, (1n << 41n) | 0x7c3n);
   t.match(fault(tr(s, R(0x2000n))), { type: 'F_ADDR_SIZE', s2: true, class: 'IN', ipa: 0x2000n });
   s2.map(0x3000n, 0x3000n, 0x1000n, { af: false });
   t.match(fault(tr(s, R(0x3000n))), { type: 'F_ACCESS', s2: true, class: 'IN', ipa: 0x3000n });
-  s.cfg.s2 = { ...(s.cfg.s2 as NonNullable<typeof s.cfg.s2>), affd: true };
+  s.cfg.s2 = (s.cfg.s2 as NonNullable<typeof s.cfg.s2>).with({ affd: true });
   t.match(tr(s, R(0x3000n)), { ok: true });
   const s16 = setup({ s2: { granule: 16384, iaBits: 48 }, policy: 'none', iasBits: 48 });
   t.equal((s16.s2 as PageTableBuilder).startLevel, 1, '16K 48-bit IPA starts at level 1 with 2 concatenated tables');

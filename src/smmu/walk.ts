@@ -10,20 +10,21 @@
  * combined hierarchical permissions of the final descriptor.
  */
 import * as ttd from '../arch/ttd.ts';
-import * as tlbMod from './tlb.ts';
 import type { LeafEntry } from './tlb.ts';
-import type { FaultClass, FaultType, S1Context, S2Context, TranslateEnv, TranslationFault } from './translate-types.ts';
+import type { FaultClass, FaultType, TranslateEnv, TranslationFault } from './translate-types.ts';
+import type { S1Context, S2Context } from './walk-context.ts';
 
 // Imported bindings are copied once into locals: under some loaders (tsx's CJS interop) every
 // use of an imported name is a getter call, which dominated the walk profile.
 const {
+  POW2,
+  TWO32,
   afBit,
   alignDown,
   apTable,
   blockAllowed,
   dbmBit,
   descOA,
-  granuleShift,
   isTableOrPage,
   isValid,
   levelShift,
@@ -34,57 +35,9 @@ const {
   s2AP,
   s2MemAttr,
   s2XN,
-  startLevelS1,
-  startLevelS2,
   uxnBit,
   uxnTable,
 } = ttd;
-const { tagOf } = tlbMod;
-const KIND_S2_LEAF = tlbMod.Kind.S2Leaf;
-const KIND_S2_WALK = tlbMod.Kind.S2Walk;
-const KIND_NH_WALK = tlbMod.Kind.NhWalk;
-const KIND_EL2_WALK = tlbMod.Kind.El2Walk;
-const KIND_EL2_PLAIN_WALK = tlbMod.Kind.El2PlainWalk;
-
-/** 2^i for i in 0..64 (array lookup instead of Math.pow on the hot path). */
-export const POW2 = new Float64Array(65).map((_, i) => 2 ** i);
-
-// Contexts are treated as immutable: the bigint table bases are converted once per context object.
-let memoS2: S2Context | undefined;
-/** Values derived from the last S2Context seen (memoS2). */
-const s2d = { ttb: 0, g: 12, ia: 0, iaLimit: 0, start: 0, psLimit: 0, lpa: false, leafTag: 0, walkTag: 0 };
-
-/**
- * Effective base of a start table: the TTB0/TTB1/S2TTB field aligned down to the size of the
- * (possibly concatenated) start table, at least 64 bytes when the effective output size is 52
- * bits (SMMUv3 §5.4 TTB0/TTB1, §5.2 S2TTB: "the SMMU effectively aligns the value in this field
- * before use"; Arm ARM AArch64.S1TTBaseAddress / AArch64.S2TTBaseAddress).
- */
-export function startTableBase(ttb: number, ia: number, g: number, start: number, ps52: boolean): number {
-  let x = ia - levelShift(g, start) + 3;
-  if (ps52 && x < 6) x = 6;
-  return alignDown(ttb, x);
-}
-
-function deriveS2(s2: S2Context): void {
-  memoS2 = s2;
-  const g = granuleShift(s2.tg);
-  s2d.g = g;
-  s2d.ia = 64 - s2.t0sz;
-  s2d.iaLimit = POW2[s2d.ia] ?? Infinity;
-  // A reserved SL0 is C_BAD_STE (the device checks); start at level 0 if one gets here.
-  s2d.start = startLevelS2(g, s2.sl0) ?? 0;
-  s2d.ttb = startTableBase(Number(s2.ttb), s2d.ia, g, s2d.start, s2.psBits >= 52);
-  s2d.psLimit = POW2[s2.psBits] ?? Infinity;
-  // A 64KB level-1 block exists iff FEAT_LPA, i.e. the implemented PA size (IDR5.OAS) is 52 bits,
-  // whatever S2PS says (Arm ARM AArch64.BlockDescSupported; SMMUv3 §6.3.6 OAS).
-  s2d.lpa = s2.oasBits >= 52;
-  s2d.leafTag = tagOf(KIND_S2_LEAF, s2.vmid, 0);
-  s2d.walkTag = tagOf(KIND_S2_WALK, s2.vmid, 0);
-}
-let memoS1: S1Context | undefined;
-let memoS1Ttb0 = 0;
-let memoS1Ttb1 = 0;
 
 // Permission mask bits: privileged R/W/X, unprivileged R/W/X.
 export const PERM_PR = 1;
@@ -157,8 +110,8 @@ export function stage2(
   const tlb = env.tlb;
   const trace = env.trace;
   const cache = tlb !== undefined && tlb.enabled;
-  if (s2 !== memoS2) deriveS2(s2);
-  const d = s2d;
+  // Values derived from the STE once, when the context was built (walk-context.ts).
+  const d = s2;
   const tag = d.leafTag;
   if (cache) {
     const e = tlb.lookupLeaf(tag, ipa);
@@ -177,12 +130,11 @@ export function stage2(
     tlb.misses++;
   }
   const g = d.g;
-  const b = g - 3;
   const ia = d.ia;
   const start = d.start;
   if (ipa >= d.iaLimit) return mkFault('F_TRANSLATION', true, cls, start, ipa, -1);
   let level = start;
-  let table = d.ttb;
+  let table = d.ttbBase;
   if (cache) {
     for (let l = 2; l >= start; l--) {
       const w = tlb.lookupWalk(d.walkTag, l, ipa);
@@ -200,10 +152,7 @@ export function stage2(
   const lpa = d.lpa;
   for (;;) {
     const shift = levelShift(g, level);
-    // Start level: all remaining input bits index the (possibly concatenated) table.
-    const idxBits = level === start ? ia - shift : b;
-    const idx = tableIndex(aHi, aLo, ipa, shift, idxBits);
-    const pa = table + idx * 8;
+    const pa = descriptorSlot(table, g, level, start, ia, aHi, aLo, ipa);
     if (!env.mem.readU64Parts(pa, scratch)) {
       if (trace !== undefined) trace.fetch(2, level, pa, -1, undefined, undefined, 'abort');
       return mkFault('F_WALK_EABT', true, cls, level, ipa, pa);
@@ -222,7 +171,7 @@ export function stage2(
       }
       if (trace !== undefined) trace.fetch(2, level, pa, -1, lo, hi, 'table');
       if (cache) {
-        tlb.insertWalk(tagOf(KIND_S2_WALK, s2.vmid, 0), {
+        tlb.insertWalk(d.walkTag, {
           base: alignDown(ipa, shift),
           sizeLog2: shift,
           level,
@@ -300,6 +249,16 @@ function s2Checks(s2: S2Context, ipa: number, cls: FaultClass, need: number, wal
   if (walkAccess && s2.ptw && out.device) return mkFault('F_PERMISSION', true, cls, out.level, ipa, -1, true);
   if ((out.perm & need) !== need) return mkFault('F_PERMISSION', true, cls, out.level, ipa, -1, cls === 'TT' ? (need & (PERM_PW | PERM_UW)) === 0 : undefined);
   return undefined;
+}
+
+/**
+ * Address of the descriptor for the input address hi:lo (`addr` as a number) at `level` of the
+ * table at `table`: the start level is indexed by all remaining input bits (the possibly
+ * concatenated start table), the levels below by g - 3 bits each.
+ */
+export function descriptorSlot(table: number, g: number, level: number, start: number, ia: number, aHi: number, aLo: number, addr: number): number {
+  const shift = levelShift(g, level);
+  return table + tableIndex(aHi, aLo, addr, shift, level === start ? ia - shift : g - 3) * 8;
 }
 
 /**
@@ -383,27 +342,15 @@ export function walkS1(
   const tlb = env.tlb;
   const trace = env.trace;
   const cache = tlb !== undefined && tlb.enabled;
-  const tsz = half ? s1.t1sz : s1.t0sz;
   const granule = half ? s1.tg1 : s1.tg0;
-  const g = granuleShift(granule);
-  const b = g - 3;
-  const ia = 64 - tsz;
-  const start = startLevelS1(g, ia);
-  const walkTag = s1.el2
-    ? s1.el2NoAsid === true
-      ? tagOf(KIND_EL2_PLAIN_WALK, 0, 0)
-      : tagOf(KIND_EL2_WALK, 0, s1.asid)
-    : tagOf(KIND_NH_WALK, s1.vmid, s1.asid);
+  // Geometry, start-table base and tag derived from the CD once, when the context was built.
+  const h = half ? s1.half1 : s1.half0;
+  const g = h.g;
+  const ia = h.ia;
+  const start = h.start;
+  const walkTag = s1.walkTag;
   let level = start;
-  if (s1 !== memoS1) {
-    memoS1 = s1;
-    const ps52 = s1.ipsBits >= 52;
-    const g0 = granuleShift(s1.tg0);
-    const g1 = granuleShift(s1.tg1);
-    memoS1Ttb0 = startTableBase(Number(s1.ttb0), 64 - s1.t0sz, g0, startLevelS1(g0, 64 - s1.t0sz), ps52);
-    memoS1Ttb1 = startTableBase(Number(s1.ttb1), 64 - s1.t1sz, g1, startLevelS1(g1, 64 - s1.t1sz), ps52);
-  }
-  let table = half ? memoS1Ttb1 : memoS1Ttb0;
+  let table = h.ttb;
   let apT = 0;
   let pxnT = false;
   let uxnT = false;
@@ -421,17 +368,15 @@ export function walkS1(
       }
     }
   }
-  const ipsLimit = POW2[s1.ipsBits] as number;
-  // 64KB level-1 blocks: by the implemented PA size, not CD.IPS (see deriveS2).
-  const lpa = s1.oasBits >= 52;
+  const ipsLimit = s1.ipsLimit;
+  // 64KB level-1 blocks: by the implemented PA size, not CD.IPS (S2Context.lpa).
+  const lpa = s1.lpa;
   const aHi = Math.floor(va / 4294967296) & 0xfffff;
   const aLo = va >>> 0;
   const vaLow = aHi * 4294967296 + aLo;
   for (;;) {
     const shift = levelShift(g, level);
-    const idxBits = level === start ? ia - shift : b;
-    const idx = tableIndex(aHi, aLo, vaLow, shift, idxBits);
-    const descAddr = table + idx * 8;
+    const descAddr = descriptorSlot(table, g, level, start, ia, aHi, aLo, vaLow);
     let pa = descAddr;
     let ipa = -1;
     if (s2 !== undefined) {
@@ -518,4 +463,89 @@ export function walkS1(
     out.dirtyPending = dirtyPending;
     return undefined;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The walk as software sees the tables: the builders (src/pgtable) and the executor's IPA→PA of
+// guest structures. The same descent as stage2/walkS1 (descriptorSlot, descriptor types, OA
+// decode), without what only a translation does: no input-range, address-size, access-flag or
+// permission checks, no TLB, no hardware updates, no trace.
+
+/** Reads the 64-bit word at `pa` into out[0] (bits[31:0]) and out[1] (bits[63:32]); false when unbacked. */
+export type DescriptorRead = (pa: number, out: Uint32Array) => boolean;
+
+/** Geometry of one table tree. */
+export interface TableTree {
+  /** Address of the start table (as the software placed it). */
+  readonly ttb: number;
+  /** log2 of the granule. */
+  readonly g: number;
+  readonly start: number;
+  /** Input address size in bits. */
+  readonly ia: number;
+  /** 64KB level-1 blocks exist (52-bit OA). */
+  readonly lpa: boolean;
+}
+
+/** Where a software walk ended. */
+export interface TableWalk {
+  level: number;
+  /** Address of the descriptor at `level`. */
+  slot: number;
+  /** The descriptor read at `slot` (WALK_LEAF). */
+  lo: number;
+  hi: number;
+}
+
+export function newTableWalk(): TableWalk {
+  return { level: 0, slot: 0, lo: 0, hi: 0 };
+}
+
+/** A page or block descriptor maps the address. */
+export const WALK_LEAF = 0;
+/** No leaf: an invalid, unbacked or reserved descriptor ends the walk. */
+export const WALK_UNMAPPED = 1;
+/** The walk reached `stopAt` (the slot there is not read). */
+export const WALK_STOPPED = 2;
+
+const softScratch = new Uint32Array(2);
+
+/**
+ * Walk the tables of `tree` for the input address hi:lo down to a leaf or to level `stopAt`
+ * (4: no stop). Pushes every descriptor address it reads onto `visited`. Table descriptors at
+ * levels 0-2 descend; a page (0b11 at level 3) or a block (0b01 where the granule allows it) is
+ * the leaf; anything else is unmapped, as for the device (Arm ARM D8.3).
+ */
+export function walkTables(read: DescriptorRead, tree: TableTree, aHi: number, aLo: number, stopAt: number, out: TableWalk, visited?: number[]): number {
+  const g = tree.g;
+  const start = tree.start;
+  const addr = aHi * TWO32 + aLo;
+  let table = tree.ttb;
+  for (let level = start; level <= 3; level++) {
+    const slot = descriptorSlot(table, g, level, start, tree.ia, aHi, aLo, addr);
+    out.level = level;
+    out.slot = slot;
+    if (level === stopAt) return WALK_STOPPED;
+    visited?.push(slot);
+    // `read` may itself walk (tables at IPAs): the halves are taken right after it returns.
+    if (!read(slot, softScratch)) return WALK_UNMAPPED;
+    const lo = softScratch[0] as number;
+    const hi = softScratch[1] as number;
+    out.lo = lo;
+    out.hi = hi;
+    if (!isValid(lo)) return WALK_UNMAPPED;
+    if (level < 3 && isTableOrPage(lo)) {
+      table = descOA(lo, hi, g);
+      continue;
+    }
+    if (level === 3 ? !isTableOrPage(lo) : !blockAllowed(g, level, tree.lpa)) return WALK_UNMAPPED;
+    return WALK_LEAF;
+  }
+  return WALK_UNMAPPED;
+}
+
+/** Output address of hi:lo through the leaf a walkTables call found (the same as a translation's). */
+export function leafOutput(w: TableWalk, g: number, aHi: number, aLo: number): number {
+  const shift = levelShift(g, w.level);
+  return alignDown(descOA(w.lo, w.hi, g), shift) + lowBits(aHi, aLo, shift);
 }

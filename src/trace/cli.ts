@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { collapseDuplicates } from './collapse.ts';
 import { type ExpectedRecords, compareTrace, formatCompareReport } from './compare.ts';
-import { crossCheck, formatTraceListing } from './decode.ts';
+import { crossCheck, crossCheckRecord, formatRecordLine } from './decode.ts';
 import { createDmesgImporter, forEachLine, importDmesg } from './dmesg.ts';
 import { DEFAULT_MAX_BYTES, readChunks } from './read.ts';
 import { importEvtq } from './evtq.ts';
@@ -25,8 +25,19 @@ import { expectedFromObservation } from './observed.ts';
 import type { Observation } from '../scenario/observation.ts';
 import { importQemu } from './qemu.ts';
 import { scaffoldScenario } from './scaffold.ts';
-import { traceFromJson, traceToJson, writeTraceYaml } from './serialize.ts';
-import { type ImportStats, type Trace, type TraceFormat, diag, mergeDiagnostics, printableText, totalsOf } from './types.ts';
+import { createTraceYamlWriter, traceFromJson, traceToJson } from './serialize.ts';
+import {
+  type ImportStats,
+  type Trace,
+  type TraceDiagnostic,
+  type TraceFormat,
+  type TraceRecord,
+  diag,
+  mergeDiagnostics,
+  printableText,
+  recordTotal,
+  totalsOf,
+} from './types.ts';
 
 export interface CliResult {
   stdout: string;
@@ -66,12 +77,15 @@ export function importTrace(text: string, opts: ImportOptions = {}): Trace {
   return finishImport(t, text, opts);
 }
 
-/** Cross-check, wrong-format hint, statistics and duplicate folding of a fresh import. */
-function finishImport(t0: Trace, text: string, opts: ImportOptions, lines?: number): Trace {
+/**
+ * Cross-check, wrong-format hint, statistics and duplicate folding of a fresh import (`checked`:
+ * the cross-check of a streamed import, done record by record).
+ */
+function finishImport(t0: Trace, text: string, opts: ImportOptions, lines?: number, checked?: TraceDiagnostic[]): Trace {
   let t = t0;
   const format = t.format;
   if (format === 'dmesg') {
-    const m = mergeDiagnostics(t.diagnostics, crossCheck(t));
+    const m = mergeDiagnostics(t.diagnostics, checked ?? crossCheck(t));
     t.diagnostics = m.list;
     t.totals = m.totals;
   }
@@ -86,7 +100,7 @@ function finishImport(t0: Trace, text: string, opts: ImportOptions, lines?: numb
  * another format: say so (issue 15 item 4) instead of "no records".
  */
 function wrongFormat(t: Trace, text: string, given: TraceFormat | undefined): void {
-  if (given === undefined || t.records.length > 0) return;
+  if (given === undefined || recordTotal(t) > 0) return;
   const guess = detectFormat(text);
   if (guess === given) return;
   diag(
@@ -134,10 +148,21 @@ export function loadTrace(text: string, opts: ImportOptions = {}): Trace {
  * Read and import a file as a stream: kernel logs line by line (the text is never held whole),
  * other formats and saved traces as one text. Size limit and not-a-log test while reading.
  */
-export function loadTraceFile(file: string, opts: ImportOptions = {}, maxBytes = DEFAULT_MAX_BYTES): { trace?: Trace; error?: string } {
+export function loadTraceFile(file: string, opts: ImportOptions = {}, maxBytes = DEFAULT_MAX_BYTES, onRecord?: RecordSink): { trace?: Trace; error?: string } {
   let head: string | undefined;
   let whole: string[] | undefined;
   let imp: ReturnType<typeof createDmesgImporter> | undefined;
+  // Streamed (kernel logs, no folding): each record is cross-checked and handed on as it is read.
+  const checked: TraceDiagnostic[] = [];
+  const streamed =
+    onRecord !== undefined && opts.collapse !== true
+      ? (rec: TraceRecord): void => {
+          const found: TraceDiagnostic[] = [];
+          crossCheckRecord(rec, found);
+          for (const d of found) diag(checked, d.severity, d.code, d.line, d.message);
+          onRecord(rec, 'dmesg');
+        }
+      : undefined;
   const r = readChunks(
     file,
     (chunk) => {
@@ -145,7 +170,7 @@ export function loadTraceFile(file: string, opts: ImportOptions = {}, maxBytes =
         head = chunk.slice(0, 64 * 1024);
         const start = head.trimStart();
         const saved = start.startsWith('{') || start.startsWith('format:');
-        if (!saved && (opts.format ?? detectFormat(head)) === 'dmesg') imp = createDmesgImporter();
+        if (!saved && (opts.format ?? detectFormat(head)) === 'dmesg') imp = createDmesgImporter(streamed !== undefined ? { onRecord: streamed } : {});
         else whole = [];
       }
       if (imp !== undefined) forEachLine(chunk, imp.line);
@@ -156,9 +181,23 @@ export function loadTraceFile(file: string, opts: ImportOptions = {}, maxBytes =
   if (r.error !== undefined) return { error: r.error.code === 'READ_FAILED' ? r.error.message : `${file}:1: error: ${r.error.message} [${r.error.code}]` };
   if (imp !== undefined) {
     const t = imp.finish();
-    return { trace: finishImport(t, head ?? '', opts, t.stats?.lines) };
+    const trace = finishImport(t, head ?? '', opts, t.stats?.lines, streamed !== undefined ? checked : undefined);
+    if (onRecord !== undefined && streamed === undefined) deliver(trace, onRecord);
+    return { trace };
   }
-  return { trace: loadTrace((whole ?? []).join(''), opts) };
+  const trace = loadTrace((whole ?? []).join(''), opts);
+  if (onRecord !== undefined) deliver(trace, onRecord);
+  return { trace };
+}
+
+/** Receives each record of an import, in order, with the trace format. */
+export type RecordSink = (rec: TraceRecord, format: TraceFormat) => void;
+
+/** Hand the records of a trace held in memory to a sink, as a streamed import would. */
+function deliver(t: Trace, sink: RecordSink): void {
+  for (const r of t.records) sink(r, t.format);
+  t.recordCount = t.records.length;
+  t.records = [];
 }
 
 interface Parsed {
@@ -252,7 +291,7 @@ export function summaryLine(file: string, t: Trace): string {
   for (const [code, sev] of CROSS_CHECK) tot[sev] -= tot.byCode[code] ?? 0;
   const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
   return printableText(
-    `${file}: ${plural(st.lines, 'line')} read, ${st.used} used in ${plural(t.records.length, 'record')}, ${st.reported} reported ` +
+    `${file}: ${plural(st.lines, 'line')} read, ${st.used} used in ${plural(recordTotal(t), 'record')}, ${st.reported} reported ` +
       `(${plural(tot.error, 'error')}, ${plural(tot.warning, 'warning')}, ${plural(tot.note, 'note')})\n`,
   );
 }
@@ -282,7 +321,7 @@ function strictExit(p: Parsed, t: Trace): number {
 
 /** No record at all, and lines that could not be read: the input is not a trace (wrong file or format). */
 function nothingRead(t: Trace): string | undefined {
-  if (t.records.length > 0) return undefined;
+  if (recordTotal(t) > 0) return undefined;
   const d = t.diagnostics.find((x) => x.severity !== 'note');
   return d === undefined ? undefined : `${d.line}: error: no SMMU records could be read as ${t.format} (first problem: ${d.message}) [NO_RECORDS]`;
 }
@@ -302,21 +341,28 @@ export function runTraceImport(args: readonly string[], write?: (chunk: string) 
   const file = p.positional[0] ?? '';
   const max = maxBytesOf(p);
   if (typeof max === 'string') return fail(max);
-  const r = loadTraceFile(file, opts, max);
+  let stdout = '';
+  if (p.flags.get('--json') === true) {
+    const r = loadTraceFile(file, opts, max);
+    if (r.trace === undefined) return fail(r.error ?? '');
+    const t = r.trace;
+    stdout = `${JSON.stringify(traceToJson(t), null, 2)}\n`;
+    return { stdout, stderr: diagText(file, t) + noRecordsText(file, t) + summaryLine(file, t), exitCode: strictExit(p, t) };
+  }
+  // YAML is written as the records are read (a 50 MB log never has all its records in memory).
+  const parts: string[] = [];
+  const out = write ?? ((c: string): number => parts.push(c));
+  const yaml = createTraceYamlWriter(out);
+  const r = loadTraceFile(file, opts, max, yaml.record);
   if (r.trace === undefined) return fail(r.error ?? '');
   const t = r.trace;
-  let stdout = '';
-  if (p.flags.get('--json') === true) stdout = `${JSON.stringify(traceToJson(t), null, 2)}\n`;
-  else if (write !== undefined) writeTraceYaml(t, write);
-  else {
-    const parts: string[] = [];
-    writeTraceYaml(t, (c) => parts.push(c));
-    stdout = parts.join('');
-  }
+  yaml.end(t);
+  stdout = parts.join('');
   return { stdout, stderr: diagText(file, t) + noRecordsText(file, t) + summaryLine(file, t), exitCode: strictExit(p, t) };
 }
 
-export function runTraceDecode(args: readonly string[]): CliResult {
+/** `write`, when given, receives the listing as the records are read (stdout stays empty). */
+export function runTraceDecode(args: readonly string[], write?: (chunk: string) => void): CliResult {
   const p = parseArgs(args);
   const { opts, errors } = importOpts(p);
   errors.unshift(...p.errors);
@@ -325,25 +371,37 @@ export function runTraceDecode(args: readonly string[]): CliResult {
   const file = p.positional[0] ?? '';
   const max = maxBytesOf(p);
   if (typeof max === 'string') return fail(max);
-  const r = loadTraceFile(file, opts, max);
+  const parts: string[] = [];
+  const out = write ?? ((c: string): number => parts.push(c));
+  let buf: string[] = [];
+  let n = 0;
+  let decoded = 0;
+  const r = loadTraceFile(file, opts, max, (rec) => {
+    buf.push(formatRecordLine(rec, n++));
+    if (rec.kind === 'event' && rec.logged !== undefined && rec.known === undefined) decoded++;
+    if (buf.length >= 4096) {
+      out(printableText(`${buf.join('\n')}\n`));
+      buf = [];
+    }
+  });
   if (r.trace === undefined) return fail(r.error ?? '');
   const t = r.trace;
-  const listing = formatTraceListing(t);
-  if (listing.length === 0) listing.push('(no SMMU records)');
+  const listing = buf;
+  if (n === 0) listing.push('(no SMMU records)');
   // Cross-check results belong to the listing; every other diagnostic goes to stderr.
   const cc = t.diagnostics.filter((d) => CROSS_CHECK_CODES.has(d.code));
-  const decoded = t.records.filter((x) => x.kind === 'event' && x.logged !== undefined && x.known === undefined).length;
   if (cc.length > 0) {
     listing.push('', `cross-check: ${cc.length} disagreement${cc.length === 1 ? '' : 's'} between decoded text and raw dwords`);
     for (const d of cc) listing.push(`  ${file}:${d.line}: ${d.message} [${d.code}]`);
   } else if (decoded > 0) {
     listing.push('', `cross-check: decoded text agrees with the raw dwords for ${decoded} event${decoded === 1 ? '' : 's'}`);
   }
+  if (listing.length > 0) out(printableText(`${listing.join('\n')}\n`));
   const rest: Trace = { ...t, diagnostics: t.diagnostics.filter((d) => !CROSS_CHECK_CODES.has(d.code)) };
   const tot = t.totals ?? totalsOf(t.diagnostics);
   rest.totals = { ...tot, omitted: tot.omitted };
   return {
-    stdout: printableText(`${listing.join('\n')}\n`),
+    stdout: parts.join(''),
     stderr: diagText(file, rest) + noRecordsText(file, t) + summaryLine(file, t),
     exitCode: strictExit(p, t),
   };

@@ -45,50 +45,53 @@ function loggedFromRaw(raw: readonly bigint[], client: string): Omit<LoggedEvent
 /** Disagreements between decoded text and raw dwords, and between header type and dw0. */
 export function crossCheck(trace: Trace): TraceDiagnostic[] {
   const out: TraceDiagnostic[] = [];
-  for (const rec of trace.records) {
-    if (rec.kind !== 'event' || rec.known !== undefined) continue;
-    const line = rec.lines[0] ?? 0;
-    const type = rec.raw.length > 0 ? Number((rec.raw[0] ?? 0n) & 0xffn) : undefined;
-    if (rec.headerType !== undefined && type !== undefined && rec.headerType !== type) {
-      out.push({
-        code: 'HEADER_RAW_MISMATCH',
-        severity: 'error',
-        line,
-        message: `header says event 0x${rec.headerType.toString(16)} but dw0 Type = 0x${type.toString(16)}`,
-      });
-    }
-    if (rec.logged === undefined || rec.truncated) continue;
-    const expect = loggedFromRaw(rec.raw, rec.logged.client);
-    if (expect === undefined) continue;
-    const textLine = rec.logged.textLines[0] ?? line;
-    if (expect.name !== rec.logged.name) {
-      out.push({
-        code: 'TEXT_RAW_MISMATCH',
-        severity: 'error',
-        line: textLine,
-        message: `decoded text names ${rec.logged.name} but the raw dwords are ${expect.name}`,
-      });
-      continue;
-    }
-    const a = fieldsFromLogged({ ...rec.logged });
-    const b = fieldsFromLogged({ ...expect, textLines: [] });
-    if (rec.logged.flags === undefined) for (const k of ['PnU', 'InD', 'RnW', 'S2', 'CLASS', 'TTRnW', 'Stall', 'STAG']) delete b[k];
-    if (isTranslationFault(Number(b['Type'] ?? 0n)) && rec.logged.flags === undefined) {
-      out.push({ code: 'MISSING_FLAGS_LINE', severity: 'warning', line: textLine, message: `${expect.name} is printed with a flags line, none followed` });
-    }
-    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      const x = a[k];
-      const y = b[k];
-      if (x === y) continue;
-      out.push({
-        code: 'TEXT_RAW_MISMATCH',
-        severity: 'error',
-        line: textLine,
-        message: `decoded text gives ${k} = ${x === undefined ? '(absent)' : hexAlt(x)} but the raw dwords give ${y === undefined ? '(absent)' : hexAlt(y)}`,
-      });
-    }
-  }
+  for (const rec of trace.records) crossCheckRecord(rec, out);
   return out;
+}
+
+/** `crossCheck` of one record (a streamed import checks each record as it is read). */
+export function crossCheckRecord(rec: TraceRecord, out: TraceDiagnostic[]): void {
+  if (rec.kind !== 'event' || rec.known !== undefined) return;
+  const line = rec.lines[0] ?? 0;
+  const type = rec.raw.length > 0 ? Number((rec.raw[0] ?? 0n) & 0xffn) : undefined;
+  if (rec.headerType !== undefined && type !== undefined && rec.headerType !== type) {
+    out.push({
+      code: 'HEADER_RAW_MISMATCH',
+      severity: 'error',
+      line,
+      message: `header says event 0x${rec.headerType.toString(16)} but dw0 Type = 0x${type.toString(16)}`,
+    });
+  }
+  if (rec.logged === undefined || rec.truncated) return;
+  const expect = loggedFromRaw(rec.raw, rec.logged.client);
+  if (expect === undefined) return;
+  const textLine = rec.logged.textLines[0] ?? line;
+  if (expect.name !== rec.logged.name) {
+    out.push({
+      code: 'TEXT_RAW_MISMATCH',
+      severity: 'error',
+      line: textLine,
+      message: `decoded text names ${rec.logged.name} but the raw dwords are ${expect.name}`,
+    });
+    return;
+  }
+  const a = fieldsFromLogged({ ...rec.logged });
+  const b = fieldsFromLogged({ ...expect, textLines: [] });
+  if (rec.logged.flags === undefined) for (const k of ['PnU', 'InD', 'RnW', 'S2', 'CLASS', 'TTRnW', 'Stall', 'STAG']) delete b[k];
+  if (isTranslationFault(Number(b['Type'] ?? 0n)) && rec.logged.flags === undefined) {
+    out.push({ code: 'MISSING_FLAGS_LINE', severity: 'warning', line: textLine, message: `${expect.name} is printed with a flags line, none followed` });
+  }
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const x = a[k];
+    const y = b[k];
+    if (x === y) continue;
+    out.push({
+      code: 'TEXT_RAW_MISMATCH',
+      severity: 'error',
+      line: textLine,
+      message: `decoded text gives ${k} = ${x === undefined ? '(absent)' : hexAlt(x)} but the raw dwords give ${y === undefined ? '(absent)' : hexAlt(y)}`,
+    });
+  }
 }
 
 function lineSpan(r: TraceRecord): string {
@@ -165,5 +168,10 @@ export function describeRecord(r: TraceRecord): string {
 
 /** The `trace decode` listing: one line per record, `#n [instance] lines a-b: ...`. */
 export function formatTraceListing(trace: Trace): string[] {
-  return trace.records.map((r, i) => `#${i + 1} ${r.instance === '' ? '' : `[${r.instance}] `}line ${lineSpan(r)}: ${describeRecord(r)}`);
+  return trace.records.map(formatRecordLine);
+}
+
+/** Listing line of the record at `index` (0-based). */
+export function formatRecordLine(r: TraceRecord, index: number): string {
+  return `#${index + 1} ${r.instance === '' ? '' : `[${r.instance}] `}line ${lineSpan(r)}: ${describeRecord(r)}`;
 }

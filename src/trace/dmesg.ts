@@ -15,7 +15,18 @@ import { GERROR_CAUSE_BY_TEXT, cerrorReason, parseCmdqErrorLine, parseGerrorLine
 import { ascending, isHexCode, isWs, looksLikeRecordStart, normaliseLines, smmuLooking, startsKnownMessage } from './dmesg-msg.ts';
 import { isFlagsLine, parseDecodedHead, parseFlags } from '../linux/decoded-lines.ts';
 import { rawFromLogged } from './logged.ts';
-import { type LogLine, hexTail, newLogLine, parseDwordLine, parseDwordLoose, scanLogLine, splitLogLine, stripAnsi, tsOf } from '../linux/log-line.ts';
+import {
+  type LogLine,
+  hexTail,
+  lastDwordDigits,
+  newLogLine,
+  parseDwordLine,
+  parseDwordLoose,
+  scanLogLine,
+  splitLogLine,
+  stripAnsi,
+  tsOf,
+} from '../linux/log-line.ts';
 import {
   type CmdqErrorRecord,
   type EventRecord,
@@ -42,6 +53,23 @@ const MAX_JOINS = 3;
 type Outcome = 'done' | 'partial';
 
 /** Incremental kernel-log import: feed physical lines in order, then `finish`. */
+export interface DmesgImporterOptions {
+  /**
+   * Streaming: each record, once no later line can change it, is handed here in input order and
+   * not kept (the Trace from `finish` has no records, only `recordCount`): memory stays bounded
+   * by the records still open, not by the log (issue 15 item 4).
+   */
+  readonly onRecord?: (rec: TraceRecord) => void;
+  /** Open records kept at most while streaming (default STREAM_WINDOW). */
+  readonly window?: number;
+}
+
+/**
+ * Records still open when streaming: past this many, the oldest is sealed (written as it is; a
+ * decoded or flags line for it that comes later still is reported as an orphan instead).
+ */
+export const STREAM_WINDOW = 4096;
+
 export interface DmesgImporter {
   /** One physical line: s[from, to), without its line terminator. */
   line(s: string, from: number, to: number): void;
@@ -74,6 +102,12 @@ function ownTs(ll: LogLine): string | undefined {
   return ts === undefined || ts.length < 13 ? ts : ` ${ts}`.slice(1);
 }
 
+/** Line lists in ascending order (joined and glued lines can add them out of order). */
+function tidy(r: TraceRecord): void {
+  if (!ascending(r.lines)) normaliseLines(r.lines);
+  if (r.kind === 'event' && r.logged && !ascending(r.logged.textLines)) normaliseLines(r.logged.textLines);
+}
+
 /** Mark dword `index` of a record damaged (sorted, once). */
 function markDamaged(rec: EventRecord | CmdqErrorRecord, index: number): void {
   const list = rec.kind === 'event' ? (rec.damaged ??= []) : (rec.commandDamaged ??= []);
@@ -90,8 +124,16 @@ function shortDigits(s: string, from: number, to: number): string | undefined {
   return b > a + 2 && b - a - 2 < 16 ? s.slice(a + 2, b) : undefined;
 }
 
-export function createDmesgImporter(): DmesgImporter {
-  const records: TraceRecord[] = [];
+export function createDmesgImporter(opts: DmesgImporterOptions = {}): DmesgImporter {
+  const sink = opts.onRecord;
+  const window = opts.window ?? STREAM_WINDOW;
+  /** All records (retained), or those not yet handed to `sink` from index `head` (streaming). */
+  let records: TraceRecord[] = [];
+  let head = 0;
+  /** Records created (the change detector: `records` shrinks while streaming). */
+  let created = 0;
+  let emitted = 0;
+  const emittedInstances = new Set<string>();
   const diagnostics: TraceDiagnostic[] = [];
   const states = new Map<string, InstState>();
   let carry: { text: string; lineNos: number[]; joins: number } | undefined;
@@ -161,9 +203,51 @@ export function createDmesgImporter(): DmesgImporter {
     }
   };
 
-  const push = (st: InstState, rec: TraceRecord): void => {
+  /** A later line can still change the record: it is collecting dwords, or the last of its instance. */
+  const isOpen = (rec: TraceRecord): boolean => {
+    if (short?.rec === rec) return true;
+    for (const st of states.values()) if (st.last === rec || st.pending?.rec === rec) return true;
+    return false;
+  };
+
+  const emit = (rec: TraceRecord): void => {
+    tidy(rec);
+    emitted++;
+    emittedInstances.add(rec.instance);
+    (sink as (r: TraceRecord) => void)(rec);
+  };
+
+  /** Streaming: hand over the finished records at the head of the queue (input order kept). */
+  const flush = (): void => {
+    while (head < records.length) {
+      const rec = records[head] as TraceRecord;
+      if (isOpen(rec)) {
+        if (records.length - head <= window) break;
+        // Seal the oldest open record so memory stays bounded whatever the log does.
+        for (const st of states.values()) {
+          if (st.pending?.rec === rec) close(st);
+          if (st.last === rec) st.last = undefined;
+        }
+        if (short?.rec === rec) short = undefined;
+      }
+      records[head++] = undefined as unknown as TraceRecord;
+      emit(rec);
+    }
+    if (head > 1024 && head * 2 > records.length) {
+      records = records.slice(head);
+      head = 0;
+    }
+  };
+
+  const add = (rec: TraceRecord): void => {
     records.push(rec);
+    created++;
+    if (sink !== undefined) flush();
+  };
+
+  const push = (st: InstState, rec: TraceRecord): void => {
     st.last = rec;
+    add(rec);
   };
 
   const extend = (rec: TraceRecord, lineNos: number | readonly number[]): void => {
@@ -209,6 +293,8 @@ export function createDmesgImporter(): DmesgImporter {
     if (ll.driver !== undefined && !ll.smmu) return; // another device's message
     const ln = typeof at === 'number' ? at : (at[0] ?? 0);
     let dw = parseDwordLine(src, ll.start, to);
+    /** The dword came from parseDwordLine (its digit count is known). */
+    const plain = dw !== undefined;
     let damage: string | undefined;
     if (dw === undefined) {
       const loose = parseDwordLoose(src, ll.start, to);
@@ -247,7 +333,7 @@ export function createDmesgImporter(): DmesgImporter {
           ln,
           `dword ${index} of the ${p.kind === 'event' ? 'event record' : 'skipped command'} is damaged (${printable(damage, 60)}); slot kept, value not trusted`,
         );
-      } else {
+      } else if (plain && lastDwordDigits() < 16) {
         const digits = shortDigits(src, ll.start, to);
         if (digits !== undefined) short = { rec: p.rec, index, digits, ln };
       }
@@ -443,7 +529,7 @@ export function createDmesgImporter(): DmesgImporter {
       if (!(ll.smmu || func.includes('smmu'))) return 'done';
       if (!Number.isFinite(count)) return bad(msg, ln, 'rate-limit line');
       const inst = ll.device ?? '';
-      records.push({ kind: 'suppressed', ...base(ll, inst, lineNos), count, func });
+      add({ kind: 'suppressed', ...base(ll, inst, lineNos), count, func });
       return 'done';
     }
     if (ll.smmu) {
@@ -483,7 +569,7 @@ export function createDmesgImporter(): DmesgImporter {
       from = 0;
       to = s.length;
     }
-    const r0 = records.length + touches;
+    const r0 = created + touches;
     const d0 = reports;
     if (short !== undefined) {
       const sh = short;
@@ -521,27 +607,44 @@ export function createDmesgImporter(): DmesgImporter {
       if (!ll.startsMessage && cont !== '' && (valueWanted || parseDwordLine(ll.payload) === undefined) && !startsKnownMessage(cont)) {
         const joined = `${c.text} ${cont}`;
         process(joined, 0, joined.length, [...c.lineNos, ln], c.joins + 1);
-        const ok = records.length + touches !== r0 || reports !== d0;
+        const ok = created + touches !== r0 || reports !== d0;
         if (ok && carry === undefined) used += c.lineNos.length;
-        account(s, from, to, ln, records.length + touches !== r0, reports !== d0);
+        account(s, from, to, ln, created + touches !== r0, reports !== d0);
         return;
       }
       report('error', 'UNPARSEABLE', c.lineNos[0] ?? 0, `SMMU message ends early: "${printable(splitLogLine(c.text).payload.trim())}"`);
     }
     const d1 = reports;
     process(s, from, to, ln, 0);
-    account(s, from, to, ln, records.length + touches !== r0, reports !== d1);
+    account(s, from, to, ln, created + touches !== r0, reports !== d1);
   };
 
   const finish = (): Trace => {
     if (carry !== undefined)
       report('error', 'UNPARSEABLE', carry.lineNos[0] ?? 0, `SMMU message ends early at end of input: "${printable(splitLogLine(carry.text).payload.trim())}"`);
     carry = undefined;
-    for (const st of states.values()) close(st);
+    for (const st of states.values()) {
+      close(st);
+      st.last = undefined;
+    }
+    short = undefined;
+    diagnostics.sort((a, b) => a.line - b.line);
+    const stats = { lines: ln, used, reported: reportedLines };
+    if (sink !== undefined) {
+      flush();
+      return {
+        format: 'dmesg',
+        instances: [...emittedInstances].sort(),
+        records: [],
+        recordCount: emitted,
+        diagnostics,
+        totals: totalsOf(diagnostics),
+        stats,
+      };
+    }
     for (let i = 0; i < records.length; i++) {
       const r = records[i] as TraceRecord;
-      if (!ascending(r.lines)) normaliseLines(r.lines);
-      if (r.kind === 'event' && r.logged && !ascending(r.logged.textLines)) normaliseLines(r.logged.textLines);
+      tidy(r);
       // Arrays grown by push keep spare capacity: exact-size copies take about half the memory.
       if (r.kind === 'event') {
         records[i] = {
@@ -552,15 +655,7 @@ export function createDmesgImporter(): DmesgImporter {
         };
       }
     }
-    diagnostics.sort((a, b) => a.line - b.line);
-    return {
-      format: 'dmesg',
-      instances: instancesOf(records),
-      records,
-      diagnostics,
-      totals: totalsOf(diagnostics),
-      stats: { lines: ln, used, reported: reportedLines },
-    };
+    return { format: 'dmesg', instances: instancesOf(records), records, diagnostics, totals: totalsOf(diagnostics), stats };
   };
 
   return { line, finish };

@@ -8,7 +8,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 
 /** Default limit on the bytes read from one input (override with --max-size). */
 export const DEFAULT_MAX_BYTES = 2 * 1024 * 1024 * 1024;
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 15;
 /** Bytes looked at to decide whether the input is text. */
 const SNIFF = 64 * 1024;
 

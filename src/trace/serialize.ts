@@ -83,10 +83,11 @@ export function recordToJson(r: TraceRecord): Obj {
 }
 
 export function traceToJson(t: Trace): Obj {
+  // Same key order as the YAML, which is written as the records are read (instances known last).
   return {
     format: t.format,
-    instances: [...t.instances],
     records: t.records.map(recordToJson),
+    instances: [...t.instances],
     diagnostics: t.diagnostics.map((d) => ({ code: d.code, severity: d.severity, line: d.line, message: d.message })),
   };
 }
@@ -249,31 +250,49 @@ function yamlItem(x: Json, indent: string, out: string[]): void {
   }
 }
 
+/** YAML written record by record: `record` for each, then `end` with the trace (instances, diagnostics). */
+export interface TraceYamlWriter {
+  record(r: TraceRecord, format: Trace['format']): void;
+  end(t: Trace): void;
+}
+
 /**
- * The trace as YAML, written in pieces to `write` (one record at a time, never the whole
- * document as one value tree). Same document as `traceToJson`.
+ * The trace document in pieces to `write`: `format`, then each record as it comes (a streamed
+ * import never holds them all), then `instances` and `diagnostics`, known only at the end.
  */
-export function writeTraceYaml(t: Trace, write: (chunk: string) => void): void {
-  const head: string[] = [`format: ${yamlString(t.format)}`];
-  yamlValue(t.instances, '', head, 'instances:');
-  if (t.records.length === 0) head.push('records: []');
-  else head.push('records:');
-  write(`${head.join('\n')}\n`);
+export function createTraceYamlWriter(write: (chunk: string) => void): TraceYamlWriter {
+  let any = false;
   let buf: string[] = [];
-  for (const r of t.records) {
-    yamlItem(recordToJson(r), '  ', buf);
-    if (buf.length > 4096) {
+  return {
+    record(r, format) {
+      if (!any) {
+        any = true;
+        buf.push(`format: ${yamlString(format)}`, 'records:');
+      }
+      yamlItem(recordToJson(r), '  ', buf);
+      if (buf.length > 512) {
+        write(`${buf.join('\n')}\n`);
+        buf = [];
+      }
+    },
+    end(t) {
+      if (!any) buf.push(`format: ${yamlString(t.format)}`, 'records: []');
+      yamlValue(t.instances, '', buf, 'instances:');
+      yamlValue(
+        t.diagnostics.map((d) => ({ code: d.code, severity: d.severity, line: d.line, message: d.message })),
+        '',
+        buf,
+        'diagnostics:',
+      );
       write(`${buf.join('\n')}\n`);
       buf = [];
-    }
-  }
-  if (buf.length > 0) write(`${buf.join('\n')}\n`);
-  const tail: string[] = [];
-  yamlValue(
-    t.diagnostics.map((d) => ({ code: d.code, severity: d.severity, line: d.line, message: d.message })),
-    '',
-    tail,
-    'diagnostics:',
-  );
-  write(`${tail.join('\n')}\n`);
+    },
+  };
+}
+
+/** The trace as YAML in pieces to `write` (one record at a time, never the whole document as one value tree). */
+export function writeTraceYaml(t: Trace, write: (chunk: string) => void): void {
+  const w = createTraceYamlWriter(write);
+  for (const r of t.records) w.record(r, t.format);
+  w.end(t);
 }

@@ -150,6 +150,8 @@ export interface Trace {
   /** Instances seen, sorted. */
   instances: string[];
   records: TraceRecord[];
+  /** Records handed to a sink as they were read and not kept (streamed import; `records` is empty). */
+  recordCount?: number | undefined;
   /** The first `DIAGNOSTIC_LIMIT` diagnostics, by line. */
   diagnostics: TraceDiagnostic[];
   /** Totals over every diagnostic raised (absent: `diagnostics` is complete). */
@@ -233,6 +235,11 @@ export function printableText(text: string): string {
     .split('\n')
     .map((l) => printable(l, Number.MAX_SAFE_INTEGER))
     .join('\n');
+}
+
+/** How many records the import found (kept in `records`, or streamed). */
+export function recordTotal(t: Trace): number {
+  return t.recordCount ?? t.records.length;
 }
 
 /** Sorted unique instance names of the records. */

@@ -3,11 +3,11 @@
  * Stage-2 tables first (guest structures need them), then stage-1 tables, then CD tables.
  */
 import { CD, L1CD } from '../../arch/cd.ts';
-import { levelShift, sl0ForLevel } from '../../arch/ttd.ts';
+import { sl0ForLevel } from '../../arch/ttd.ts';
 import { SparseMemory } from '../../memory/sparse-memory.ts';
 import { PageAllocator } from '../../memory/page-allocator.ts';
 import { PageTableBuilder, type TableMemory, ipaView, type LeafAttrs } from '../../pgtable/builder.ts';
-import { type GranuleBytes, decodeOA, gShiftOf, psEncoding, tg0Encoding } from '../../arch/ttd.ts';
+import { type GranuleBytes, gShiftOf, psEncoding, tg0Encoding } from '../../arch/ttd.ts';
 import type { CdEntry, CdTable, Granule, Perm, S1Map, S1Table, S2Map, S2Table, Scenario } from '../../scenario/types.ts';
 import { type Allocators, GUEST_TABLE_IPA_BASE, GUEST_TABLE_IPA_LIMIT, allocAt } from './layout.ts';
 
@@ -42,61 +42,17 @@ export interface Tables {
   readonly cd: Map<string, CdBuilt>;
 }
 
-/** Stage-2 lookup by walking the builder's tables; undefined when `ipa` is unmapped. */
+/**
+ * IPA → PA through a stage-2 table (the walker's descent, PageTableBuilder.outputAddress);
+ * undefined when `ipa` is unmapped. `walked` gets the descriptor addresses read, or -1 when they
+ * are not PAs (tables not in SparseMemory).
+ */
 export function s2Lookup(b: PageTableBuilder, ipa: bigint, walked?: number[]): bigint | undefined {
-  // Hot: table building translates every guest-table word. One pass from the root (each level's
-  // table descriptor gives the next table), in numbers when the memory and address allow it.
-  if (b.mem instanceof SparseMemory && ipa >= 0n && ipa <= MAX_SAFE_BIG && b.ttb >= 0n && b.ttb <= MAX_SAFE_BIG) {
-    return s2LookupNumber(b, b.mem, Number(ipa), walked);
-  }
-  for (let l = b.startLevel; l <= 3; l++) {
-    const slot = b.descAddr(l, ipa);
-    if (slot === undefined) return undefined;
-    walked?.push(-1); // bigint walk: report an unknowable page so callers do not cache
-    const d = b.mem.read64(slot) ?? 0n;
-    if ((d & 1n) === 0n) return undefined;
-    if (l < 3 && (d & 3n) === 3n) continue;
-    if (l === 3 && (d & 3n) !== 3n) return undefined;
-    const size = b.blockSize(l);
-    return decodeOA(d, b.granule) + (ipa & (size - 1n));
-  }
-  return undefined;
+  if (walked !== undefined && !(b.mem instanceof SparseMemory)) walked.push(-1);
+  return b.outputAddress(ipa, walked);
 }
 
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
-const TWO32 = 2 ** 32;
-const parts = new Uint32Array(2);
-
-/**
- * s2Lookup for ipa < 2^53 over SparseMemory: the same walk as descAddr + read64 + decodeOA
- * (OA bits [47:g], plus [51:48] from bits [15:12] with the 64K granule), in exact numbers.
- */
-function s2LookupNumber(b: PageTableBuilder, mem: SparseMemory, ipa: number, walked: number[] | undefined): bigint | undefined {
-  const g = gShiftOf(b.granule);
-  const gran = b.granule;
-  let table = Number(b.ttb);
-  for (let l = b.startLevel; l <= 3; l++) {
-    const shift = levelShift(g, l);
-    const bits = l === b.startLevel ? b.iaBits - shift : g - 3;
-    const idx = Math.floor(ipa / 2 ** shift) % 2 ** bits;
-    const slot = table + idx * 8;
-    walked?.push(Math.floor(slot / 4096));
-    if (!mem.readU64Parts(slot, parts)) return undefined;
-    const lo = parts[0] as number;
-    const hi = parts[1] as number;
-    if ((lo & 1) === 0) return undefined;
-    const isTable = (lo & 3) === 3;
-    if (l === 3 && !isTable) return undefined;
-    let oa = (hi & 0xffff) * TWO32 + (lo - (lo % gran));
-    if (gran === 65536) oa += ((lo >>> 12) & 0xf) * 2 ** 48;
-    if (l < 3 && isTable) {
-      table = oa;
-      continue;
-    }
-    return BigInt(oa + (ipa % 2 ** shift));
-  }
-  return undefined;
-}
 
 export function leafAttrs(stage: 1 | 2, m: { perm: Perm; af?: boolean; attr?: string; priv?: boolean; ng?: boolean; xn?: boolean }): LeafAttrs {
   const r = m.perm.includes('r');
@@ -201,12 +157,12 @@ function buildS2(spec: S2Table, mem: SparseMemory, alloc: Allocators, oas: numbe
   return { spec, builder, guestAlloc, view };
 }
 
-/** Would writes to [pa, pa+len) touch a table page the walk read (-1: pages unknown)? */
+/** Would writes to [pa, pa+len) touch a table page the walk read (descriptor addresses; -1: unknown)? */
 function touchesWalk(walked: readonly number[], pa: bigint, len: bigint): boolean {
   if (walked.includes(-1) || pa + len > MAX_SAFE_BIG) return true;
   const first = Math.floor(Number(pa) / 4096);
   const last = Math.floor(Number(pa + len - 1n) / 4096);
-  return walked.some((p) => p >= first && p <= last);
+  return walked.some((a) => Math.floor(a / 4096) >= first && Math.floor(a / 4096) <= last);
 }
 
 /** STE.S2SL0 encoding → start level for the granule (§5.2). */

@@ -1,0 +1,65 @@
+/**
+ * A scenario under construction: the areas add devices, tables, streams and steps to a Draft,
+ * and `finish` freezes it into the loader's Scenario type (only keys that were given, in the
+ * schema's key order, so the YAML of it loads back to the same object).
+ */
+import type { Feature } from '../scenario/features.ts';
+import type { CdEntry, CdTable, Device, Region, S1Map, S1Table, S2Map, S2Table, Scenario, SmmuBlock, Step, StreamInstall, Boot } from '../scenario/types.ts';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type MS1Table = Mutable<Omit<S1Table, 'map'>> & { map: S1Map[] };
+export type MS2Table = Mutable<Omit<S2Table, 'map'>> & { map: S2Map[] };
+export type MCdTable = Mutable<Omit<CdTable, 'entries'>> & { entries: CdEntry[] };
+
+export class Draft {
+  readonly devices: Device[] = [];
+  readonly s1: MS1Table[] = [];
+  readonly s2: MS2Table[] = [];
+  readonly cds: MCdTable[] = [];
+  readonly streams: StreamInstall[] = [];
+  readonly steps: Step[] = [];
+  readonly ram: Region[] = [];
+  readonly tags = new Set<string>(['generated']);
+  /** Features the SMMU must have (`requires:`), so a part without them reports SKIP. */
+  readonly requires = new Set<Feature>();
+  /** What the scenario exercises, with the section that states the rule (goes into the description). */
+  readonly about: string[] = [];
+  smmu: Mutable<SmmuBlock> = {};
+  boot: Mutable<Boot> | undefined;
+
+  device(name: string, sid: bigint): string {
+    this.devices.push({ name, sid });
+    return name;
+  }
+  step(s: Step): void {
+    this.steps.push(s);
+  }
+  need(...fs: Feature[]): void {
+    for (const f of fs) this.requires.add(f);
+  }
+  note(what: string): void {
+    if (!this.about.includes(what)) this.about.push(what);
+  }
+
+  finish(name: string, area: string, seed: number): Scenario {
+    const memory = {
+      ...(this.s2.length > 0 ? { s2_tables: this.s2 } : {}),
+      ...(this.s1.length > 0 ? { s1_tables: this.s1 } : {}),
+      ...(this.cds.length > 0 ? { cd_tables: this.cds } : {}),
+      ...(this.ram.length > 0 ? { ram: this.ram } : {}),
+    };
+    const about = this.about.length > 0 ? this.about.join('; ') : 'random configuration';
+    return {
+      name,
+      description: `Generated (area ${area}, seed 0x${seed.toString(16).padStart(8, '0')}): ${about}. Checked by the reference-model properties of src/generate/properties.ts, not by a golden (SMMUv3 §3.2, §5.2, §5.4, §7.3).`,
+      tags: [...this.tags, area].filter((t, i, a) => a.indexOf(t) === i),
+      ...(this.requires.size > 0 ? { requires: [...this.requires] } : {}),
+      ...(Object.keys(this.smmu).length > 0 ? { smmu: this.smmu } : {}),
+      ...(this.devices.length > 0 ? { devices: this.devices } : {}),
+      ...(Object.keys(memory).length > 0 ? { memory } : {}),
+      ...(this.boot !== undefined ? { boot: this.boot } : {}),
+      ...(this.streams.length > 0 ? { streams: this.streams } : {}),
+      steps: this.steps,
+    };
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The scenario generator (issue 16 part 1): well-formed random scenarios drawn from the
+ * architecture, as the loader's own Scenario objects, so they run in process with no YAML round
+ * trip; `yaml()` writes one out as an ordinary scenario that validates. Same seed, same scenarios,
+ * byte for byte (src/generate/rng.ts; no clock, no Math.random).
+ *
+ * Scenario i of a run seeded S has its own seed deriveSeed(S, i) and area (drawn from `areas`
+ * by that seed), so `generateOne(area, seed)` rebuilds any one of them alone (shards, minimisers).
+ */
+import type { Scenario } from '../scenario/types.ts';
+import { AREAS, type AreaName, isAreaName } from './areas.ts';
+import { Draft } from './draft.ts';
+import { deriveSeed, Rng } from './rng.ts';
+import { scenarioYaml } from './yaml.ts';
+
+export { AREAS, AREA_NAMES, type AreaName } from './areas.ts';
+export { deriveSeed } from './rng.ts';
+
+export interface GeneratedScenario {
+  /** Scenario id and name: `gen-<area>-<seed as 8 hex digits>` (a file `<id>.yaml` under a scenario root). */
+  readonly id: string;
+  /** The scenario's own seed (generateOne(area, seed) rebuilds it). */
+  readonly seed: number;
+  readonly area: AreaName;
+  readonly scenario: Scenario;
+  /** The scenario as YAML, ready to validate and run from a file. */
+  yaml(): string;
+}
+
+export interface GenerateOptions {
+  readonly seed: number;
+  readonly count: number;
+  /** Areas to draw from (default: all, AREA_NAMES). */
+  readonly areas?: readonly string[];
+}
+
+export function scenarioId(area: string, seed: number): string {
+  return `gen-${area}-${(seed >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/** One scenario of `area` from its own seed. */
+export function generateOne(area: AreaName, seed: number): GeneratedScenario {
+  const rng = new Rng(seed);
+  const d = new Draft();
+  AREAS[area].generate(rng, d);
+  const id = scenarioId(area, seed);
+  const scenario = d.finish(id, area, seed);
+  return { id, seed, area, scenario, yaml: () => scenarioYaml(scenario, [`generated: smmu-conform generate --area ${area} (seed 0x${seed.toString(16)})`]) };
+}
+
+export function generateScenarios(opts: GenerateOptions): GeneratedScenario[] {
+  const areas = checkAreas(opts.areas);
+  const out: GeneratedScenario[] = [];
+  for (let i = 0; i < opts.count; i++) {
+    const seed = deriveSeed(opts.seed, i);
+    out.push(generateOne(areas[seed % areas.length] as AreaName, seed));
+  }
+  return out;
+}
+
+/** The areas named (all when none), or a RangeError naming the unknown one and the choices. */
+export function checkAreas(areas: readonly string[] | undefined): readonly AreaName[] {
+  if (areas === undefined || areas.length === 0) return Object.keys(AREAS) as AreaName[];
+  for (const a of areas) if (!isAreaName(a)) throw new RangeError(`Unknown area "${a}"; expected one of: ${Object.keys(AREAS).join(', ')}`);
+  return areas as readonly AreaName[];
+}
