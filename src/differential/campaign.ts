@@ -22,8 +22,7 @@ import { fnv1a, type Shard, selectShard } from '../engine/shard.ts';
 import { writeGoldenAtomic } from '../golden/store.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { Deviation } from '../target/expectations.ts';
-import { formatLoadError } from '../scenario/errors.ts';
-import { adaptText, needsAdapting } from './adapt.ts';
+import { type Fitted, fitScenario } from './adapt.ts';
 import { minimise } from './minimise.ts';
 import { runPair } from './pair.ts';
 import {
@@ -175,11 +174,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport | 
 }
 
 /** The item fitted to the target (adapt.ts): its scenario and the text the minimiser starts from. */
-function fitted(item: CampaignItem, target: DiffTarget): { scenario: Scenario | string; text: () => string } {
-  if (typeof item.scenario === 'string' || !needsAdapting(item.scenario, target.streamIdProblem)) return { scenario: item.scenario, text: () => item.yaml() };
-  const text = adaptText(item.yaml(), target.streamIdProblem);
-  const r = loadScenarioText(text, { file: `${item.id}.yaml`, profile: target.profile });
-  return { scenario: r.scenario ?? r.errors.map((e) => formatLoadError(e)).join('\n'), text: () => text };
+function fitted(item: CampaignItem, target: DiffTarget): Fitted {
+  return fitScenario(item.scenario, () => item.yaml(), target);
 }
 
 function runItem(item: CampaignItem, target: DiffTarget, times: Timings): ResultLine {
@@ -237,7 +233,7 @@ export function slugOf(key: string): string {
 
 function minimiseClass(item: CampaignItem, r: ResultLine, target: DiffTarget, out: string, budget: number): MinimisedLine {
   const key = r.key as string;
-  const text = fitted(item, target).text();
+  const text = fitted(item, target).text;
   const m = minimise(text, (c) => showsClass(c, key, target), budget);
   const doc = parseDocument(m.text);
   doc.set(

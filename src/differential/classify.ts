@@ -117,16 +117,14 @@ export function classify(s: Scenario, d: Divergence, ref: Observation): Deviatio
     if (d.kind === 'count') {
       const missing = (d.expectedCount ?? 0) > (d.actualCount ?? 0);
       const r = (missing ? e : a) ?? {};
-      const type = String(r['type'] ?? 'event');
-      const ill = missing && /^C_BAD_(STE|CD)$/.test(type) ? illegalAt(ref, r['step']) : undefined;
-      const why = ill !== undefined ? ` (${ill})` : '';
-      const field = `${d.section}[${type}]`;
-      return mk(
-        field,
-        `${field}: ${missing ? 'missing' : 'extra'}${why}`,
-        missing ? `${type} is recorded${why}; the target records no such event` : `the target records ${type} where the reference records none`,
-        ill !== undefined ? illegalSection(ill) : (EVENT_SECTION.get(type) ?? '§7.3'),
-      );
+      return countClass(d.section, String(r['type'] ?? 'event'), missing, ref, r['step']);
+    }
+    if (d.field === 'step' && typeof d.expected === 'number' && typeof d.actual === 'number') {
+      // the same kind of record, but in another step: the side with the earlier one recorded an
+      // event the other did not (records are in queue order, so the first divergence is that step)
+      const missing = d.expected < d.actual;
+      const r = (missing ? e : a) ?? {};
+      return countClass(d.section, String(r['type'] ?? 'event'), missing, ref, r['step']);
     }
     const type = String(e?.['type'] ?? 'event');
     const ill = d.field === 'type' && /^C_BAD_(STE|CD)$/.test(type) ? illegalAt(ref, e?.['step']) : undefined;
@@ -143,6 +141,19 @@ export function classify(s: Scenario, d: Divergence, ref: Observation): Deviatio
   const section = d.section === 'cmdq' ? '§6.3.28' : d.section === 'gerror' ? '§6.3.17' : '§3';
   if (d.kind === 'count') return mk(field, `${field}: count`, `${d.section}: ${d.expectedCount} records -> ${d.actualCount}`, section);
   return mk(field, `${field}: ${change}`, `${field} (reference ${abstractValue(d.expected)}, target ${abstractValue(d.actual)})`, section);
+}
+
+/** An event one side records and the other does not. */
+function countClass(section: string, type: string, missing: boolean, ref: Observation, step: unknown): DeviationClass {
+  const ill = missing && /^C_BAD_(STE|CD)$/.test(type) ? illegalAt(ref, step) : undefined;
+  const why = ill !== undefined ? ` (${ill})` : '';
+  const field = `${section}[${type}]`;
+  return mk(
+    field,
+    `${field}: ${missing ? 'missing' : 'extra'}${why}`,
+    missing ? `${type} is recorded${why}; the target records no such event` : `the target records ${type} where the reference records none`,
+    ill !== undefined ? illegalSection(ill) : (EVENT_SECTION.get(type) ?? '§7.3'),
+  );
 }
 
 /** A target that failed (crashed, stopped answering): the class keeps the message without numbers and addresses. */
