@@ -166,13 +166,21 @@ t.test('behaviours 5/6/7: nested HWPT alloc validates the guest STE', (tt) => {
   tt.end();
 });
 
+t.test('binding a device attaches the blocking domain: its STE is the abort STE before any attach, written without commands', (tt) => {
+  const { fd, port } = setup();
+  tt.ok(fd.deviceId('0000:01:00.0') !== undefined);
+  tt.same(port.readSte(0x10), [1n, 0n, 0n, 0n, 0n, 0n, 0n, 0n], 'V=1, Config=0 (iommu_device_claim_dma_owner -> arm_smmu_make_abort_ste)');
+  tt.same(port.executed, [], 'no CFGI_STE: the table is initialised with abort STEs before SMMUEN');
+  tt.end();
+});
+
 t.test('behaviours 4/8/9: attach writes the physical STE (abort / S2 / nested) with CFGI_STE+SYNC per step', (tt) => {
   const w = nestedWorld();
   const mk = (ste: [bigint, bigint]) => must(w.fd.allocNestedHwpt({ devId: w.d1, viommuId: w.vi.viommuId, dataType: 2, data: vsteBytes(ste) })).hwptId;
   const v0 = must(w.fd.attach(w.d1, mk([0n, 0n])));
   tt.equal(STE.get(w.port.readSte(0x10), 'Config'), 0n, '4: V=0 vSTE → abort');
   tt.equal(STE.get(w.port.readSte(0x10), 'V'), 1n);
-  tt.equal(v0.syncs, 1);
+  tt.equal(v0.syncs, 0, 'the bound device already has the abort STE: nothing to write');
   must(w.fd.attach(w.d1, mk([1n | (4n << 1n), 0n])));
   const byp = w.port.readSte(0x10);
   tt.equal(STE.get(byp, 'Config'), 6n, '8: bypass vSTE → S2');

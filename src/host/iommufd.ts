@@ -79,6 +79,11 @@ export class Iommufd {
     for (const d of o.devices) {
       if (this.#smmus[d.smmu] === undefined) throw new RangeError(`Cannot bind device "${d.name}": no SMMU ${d.smmu}`);
       this.#store.add((id): DeviceObj => ({ kind: 'device', id, spec: d, hwpt: undefined, pasids: 0, vmaster: undefined, vdevice: undefined, atsOn: false }));
+      // Binding claims DMA ownership, which attaches the blocking domain (iommu_device_claim_dma_owner):
+      // a bound device starts at the abort STE (arm_smmu_make_abort_ste: V=1, Config=0), not V=0.
+      // Stored without commands, as the stream table is initialised with abort STEs before SMMUEN
+      // (arm_smmu_init_initial_stes), so the CMDQ indices of the scenario are unchanged.
+      for (const sid of d.sids) this.#smmu(d.smmu).spec.port.installSte(sid, makeAbortSte());
     }
   }
 

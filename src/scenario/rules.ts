@@ -275,6 +275,30 @@ const REFERENCE_BEHAVIOURS: Rule[] = [
     title: 'HWPT_INVALIDATE on an SMMUv3 nested HWPT (its domain has no cache_invalidate_user)',
     source: 'linux-smmuv3-iommufd.md §6.6',
   },
+  {
+    id: 'linux-9.destroy-busy',
+    area: 'host',
+    title: 'IOMMU_DESTROY of a nest parent a vIOMMU holds, or of an attached HWPT, is EBUSY',
+    source: 'linux-smmuv3-iommufd.md §9',
+  },
+  {
+    id: 'linux-6.3.vdevice-eexist',
+    area: 'host',
+    title: 'VDEVICE_ALLOC reusing a virt_id, or a second vDEVICE for one device, is EEXIST',
+    source: 'linux-smmuv3-iommufd.md §6.3',
+  },
+  {
+    id: 'linux-6.3.viommu-type',
+    area: 'host',
+    title: 'VIOMMU_ALLOC with type DEFAULT, or a type the SMMU does not implement, is EOPNOTSUPP',
+    source: 'linux-smmuv3-iommufd.md §6.3',
+  },
+  {
+    id: 'linux-6.5.attach-other-smmu',
+    area: 'host',
+    title: 'Attaching a device to a nested HWPT whose vIOMMU is on another SMMU is EINVAL',
+    source: 'linux-smmuv3-iommufd.md §6.5',
+  },
   { id: 'linux-9.nested-on-nested', area: 'host', title: 'HWPT_ALLOC with a nested HWPT as pt_id', source: 'linux-smmuv3-iommufd.md §9' },
   { id: 'linux-6.6.inv-parent', area: 'host', title: 'HWPT_INVALIDATE on a paging (nest-parent) HWPT', source: 'linux-smmuv3-iommufd.md §6.6, §9' },
   {
