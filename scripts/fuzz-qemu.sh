@@ -4,14 +4,16 @@
 # scripts/install-qemu.sh --backports has unpacked it, QEMU 10.x (.qemu/10, nested).
 #
 #   bash scripts/fuzz-qemu.sh [--seed S] [--count N] [--shards K] [--out DIR] [--resume]
-#                             [--minimise-budget B] [--together]
+#                             [--minimise-budget B] [--together] [--time-limit MIN] [--two-way]
 #
 # Each version's campaign is split into K shards run side by side (one QEMU each at a time), then
 # merged (`fuzz merge`): DIR/qemu-<version>/merged/report.md is the report, minimised/ the
 # scenarios, timings.json and rates.txt the rates. A stage-1-only QEMU (7.x) draws from the
 # generator's stage-1 area only (s2 and nested scenarios would all be skipped); others from every
-# area. --together runs the versions at the same time instead of one after the other. --resume
-# continues interrupted campaigns. Exit status: 0 when every campaign ran (new deviation classes
+# area. --together runs the versions at the same time instead of one after the other. --two-way
+# gives each shard a second runner working from the other end (--reverse, each --also-done the
+# other's directory; merged like shards). --time-limit stops starting scenarios after MIN minutes
+# (then minimise and report). --resume continues interrupted or time-limited campaigns. Exit status: 0 when every campaign ran (new deviation classes
 # are results, listed in the reports, not failures).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +24,8 @@ out=fuzz
 resume=()
 budget=120
 together=0
+twoway=0
+limit=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seed) seed=$2; shift 2 ;;
@@ -31,6 +35,8 @@ while [ $# -gt 0 ]; do
     --resume) resume=(--resume); shift ;;
     --minimise-budget) budget=$2; shift 2 ;;
     --together) together=1; shift ;;
+    --two-way) twoway=1; shift ;;
+    --time-limit) limit=(--time-limit "$2"); shift 2 ;;
     *) echo "fuzz-qemu.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -54,8 +60,17 @@ campaign() {
   mkdir -p "$dir"
   echo "== QEMU $version ($bin): seed $seed, $count scenarios ${areas[*]}, $shards shard(s) -> $dir"
   for i in $(seq 1 "$shards"); do
-    nice "${cli[@]}" fuzz --target "qemu=$bin" --seed "$seed" --count "$count" "${areas[@]}" --shard "$i/$shards" \
-      --minimise-budget "$budget" --out "$dir/shard-$i" "${resume[@]}" >"$dir/shard-$i.out" 2>"$dir/shard-$i.log" &
+    local common=(fuzz --target "qemu=$bin" --seed "$seed" --count "$count" "${areas[@]}" --shard "$i/$shards" "${limit[@]}")
+    if [ "$twoway" = 1 ]; then
+      # the reverse runner reuses the known classes the forward one found (same target, same file)
+      mkdir -p "$dir/shard-$i-rev"
+      [ -f "$dir/shard-$i/known.json" ] && [ ! -f "$dir/shard-$i-rev/known.json" ] && cp "$dir/shard-$i/known.json" "$dir/shard-$i-rev/"
+      nice "${cli[@]}" "${common[@]}" --reverse --also-done "$dir/shard-$i" --minimise-budget 0 --out "$dir/shard-$i-rev" --resume \
+        >"$dir/shard-$i-rev.out" 2>"$dir/shard-$i-rev.log" &
+      pids+=($!)
+      common+=(--also-done "$dir/shard-$i-rev")
+    fi
+    nice "${cli[@]}" "${common[@]}" --minimise-budget "$budget" --out "$dir/shard-$i" "${resume[@]}" >"$dir/shard-$i.out" 2>"$dir/shard-$i.log" &
     pids+=($!)
   done
   for p in "${pids[@]}"; do wait "$p" || status=$?; done
@@ -65,7 +80,7 @@ campaign() {
     return 1
   fi
   rm -rf "$dir/merged"
-  "${cli[@]}" fuzz merge --out "$dir/merged" "$dir"/shard-*/ >/dev/null || true
+  "${cli[@]}" fuzz merge --out "$dir/merged" "$dir"/shard-*/ >"$dir/merge.out" 2>"$dir/merge.log" || true
   node -e '
     const t = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     const s = (ms) => (ms / 1000).toFixed(1);

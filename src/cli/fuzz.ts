@@ -32,7 +32,11 @@ Campaign:
   --out DIR             campaign directory: state, results, minimised scenarios, report
   --shard I/N           run shard I of N (stable hash of the scenario id); merge the shards after
   --resume              continue the campaign in --out (same target, scenarios and shard)
-  --minimise-budget K   candidates the minimiser may try per class (default 300; 0: no minimising)
+  --minimise-budget K   candidates the minimiser may try per new class (default 300; 0: none)
+  --time-limit MIN      start no scenario after MIN minutes; minimise, report (--resume continues)
+  --reverse             run the shard's scenarios last to first, and
+  --also-done DIR       count the scenarios DIR has finished as done (repeatable): two runners on
+                        one shard (one --reverse, each --also-done the other's DIR), merged after
   --quiet               no progress lines on stderr
 
 Output (in --out): report.md and report.json (deterministic: the same seeds give the same bytes,
@@ -53,6 +57,9 @@ const OPTIONS: Options = {
   'minimise-budget': { type: 'string' },
   'expect-fail': { type: 'string' },
   quiet: { type: 'boolean' },
+  'time-limit': { type: 'string' },
+  reverse: { type: 'boolean' },
+  'also-done': { type: 'string', multiple: true },
 };
 
 const uint = (v: string | undefined, what: string): number | string | undefined => {
@@ -78,7 +85,8 @@ export async function fuzzCommand(args: readonly string[], io: CliIo): Promise<n
   const seed = uint(str(p.values['seed']), '--seed');
   const count = uint(str(p.values['count']), '--count');
   const budget = uint(str(p.values['minimise-budget']), '--minimise-budget') ?? 300;
-  for (const v of [seed, count, budget]) if (typeof v === 'string') return usage(v);
+  const limit = uint(str(p.values['time-limit']), '--time-limit');
+  for (const v of [seed, count, budget, limit]) if (typeof v === 'string') return usage(v);
   let source: SourceSpec;
   if (p.values['corpus'] === true) {
     if (seed !== undefined || count !== undefined) return usage('--corpus runs the scenario tree: drop --seed/--count');
@@ -116,6 +124,9 @@ export async function fuzzCommand(args: readonly string[], io: CliIo): Promise<n
     resume: p.values['resume'] === true,
     ...(known !== undefined ? { known } : {}),
     minimiseBudget: budget as number,
+    ...(typeof limit === 'number' ? { timeLimitMs: limit * 60_000 } : {}),
+    ...(p.values['reverse'] === true ? { reverse: true } : {}),
+    alsoDone: strs(p.values['also-done']).map((d) => resolve(io.cwd, d)),
     log: (l) => {
       if (!quiet) io.stderr(`${l}\n`);
     },

@@ -28,6 +28,8 @@ import { runPair } from './pair.ts';
 import {
   buildReport,
   type CampaignReport,
+  canonicalKey,
+  canonicalResult,
   type KnownDeviation,
   type MinimisedLine,
   mergeResults,
@@ -50,6 +52,12 @@ export interface CampaignOptions {
   readonly minimiseBudget: number;
   /** Progress lines (stderr in the CLI). */
   readonly log?: (line: string) => void;
+  /** Stop starting scenarios after this many ms (then minimise and report; --resume continues). */
+  readonly timeLimitMs?: number;
+  /** Run the shard's scenarios last to first (a second runner on the same shard, see alsoDone). */
+  readonly reverse?: boolean;
+  /** Other directories of this campaign whose finished scenarios count as done (re-read as it goes). */
+  readonly alsoDone?: readonly string[];
 }
 
 export interface CampaignState {
@@ -125,13 +133,25 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport | 
   const resultsPath = join(o.out, 'results.jsonl');
   const results = readLines<ResultLine>(resultsPath);
   const done = new Set(results.map((r) => r.id));
+  const othersDone = (): void => {
+    for (const d of o.alsoDone ?? []) for (const r of readLines<ResultLine>(join(d, 'results.jsonl'))) done.add(r.id);
+  };
+  othersDone();
   const todo = mine.filter((i) => !done.has(i.id));
+  if (o.reverse === true) todo.reverse();
   log(`${o.target.name}: ${mine.length} scenarios in this shard, ${mine.length - todo.length} already done`);
   const tRun = performance.now();
+  let n = 0;
   for (const item of todo) {
     // let the event loop turn between scenarios: a SIGINT/SIGTERM then stops the campaign (and the
     // QEMU bridge reaps its process) after the current scenario, and --resume continues from there
     await new Promise((r) => setImmediate(r));
+    if (o.timeLimitMs !== undefined && performance.now() - t0 >= o.timeLimitMs) {
+      log(`time limit reached: ${todo.length - n} scenarios left for --resume`);
+      break;
+    }
+    if (++n % 10 === 0) othersDone();
+    if (done.has(item.id)) continue;
     const r = runItem(item, o.target, times);
     appendFileSync(resultsPath, `${JSON.stringify(r)}\n`);
     results.push(r);
@@ -149,12 +169,12 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport | 
   if (o.minimiseBudget > 0) {
     const items = new Map(mine.map((i) => [i.id, i]));
     const firsts = new Map<string, ResultLine>();
-    for (const r of [...results].sort((a, b) => cmp(a.id, b.id)))
+    for (const r of [...results].map(canonicalResult).sort((a, b) => cmp(a.id, b.id)))
       if (r.verdict === 'deviates' && r.key !== undefined && !firsts.has(r.key)) firsts.set(r.key, r);
     // a known class already has its scenario (the expectation file's): only new classes are minimised
-    const knownKeys = new Set(known.map((k) => k.key));
+    const knownKeys = new Set(known.map((k) => canonicalKey(k.key)));
     for (const [key, r] of [...firsts].sort((a, b) => cmp(a[0], b[0]))) {
-      if (knownKeys.has(key) || minimised.some((m) => m.key === key && m.example === r.id)) continue;
+      if (knownKeys.has(key) || minimised.some((m) => canonicalKey(m.key) === key && m.example === r.id)) continue;
       const item = items.get(r.id);
       if (item === undefined) continue;
       const tm = performance.now();

@@ -126,6 +126,10 @@ export function classify(s: Scenario, d: Divergence, ref: Observation): Deviatio
       const r = (missing ? e : a) ?? {};
       return countClass(d.section, String(r['type'] ?? 'event'), missing, ref, r['step']);
     }
+    if (d.field === 'type' && typeof d.expected === 'string' && typeof d.actual === 'string') {
+      const ill = /^C_BAD_(STE|CD)$/.test(d.expected) ? illegalAt(ref, e?.['step']) : undefined;
+      return typeMismatchClass(d.section, d.expected, d.actual, ill);
+    }
     const type = String(e?.['type'] ?? 'event');
     const ill = d.field === 'type' && /^C_BAD_(STE|CD)$/.test(type) ? illegalAt(ref, e?.['step']) : undefined;
     const why = ill !== undefined ? ` (${ill})` : '';
@@ -143,9 +147,31 @@ export function classify(s: Scenario, d: Divergence, ref: Observation): Deviatio
   return mk(field, `${field}: ${change}`, `${field} (reference ${abstractValue(d.expected)}, target ${abstractValue(d.actual)})`, section);
 }
 
+/**
+ * One record where the other side has another type: the deviation is the event the target adds or
+ * lacks. A configuration error (C_BAD_*) only the target records is a check it adds (`extra`);
+ * otherwise the target lacks the reference's event (it does not make that check, or makes it after
+ * another one: priority), whatever it recorded instead (the example's summary says what).
+ */
+function typeMismatchClass(section: string, expected: string, actual: string, ill: string | undefined): DeviationClass {
+  const cfg = (t: string): boolean => t.startsWith('C_BAD_');
+  if (cfg(actual) && !cfg(expected)) return presenceClass(section, actual, false, undefined);
+  return presenceClass(section, expected, true, ill);
+}
+
+/** Keys of the form `events[A].type: A -> B (ILL)` (written before typeMismatchClass existed) in today's form. */
+export function canonicalClass(c: DeviationClass): DeviationClass {
+  const m = /^(events|guest_events)\[[A-Z_]+\]\.type: ([A-Z_]+) -> ([A-Z_]+)(?: \(([A-Z0-9_]+)\))?$/.exec(c.key);
+  if (m === null) return c;
+  return typeMismatchClass(m[1] as string, m[2] as string, m[3] as string, m[4]);
+}
+
 /** An event one side records and the other does not. */
 function countClass(section: string, type: string, missing: boolean, ref: Observation, step: unknown): DeviationClass {
-  const ill = missing && /^C_BAD_(STE|CD)$/.test(type) ? illegalAt(ref, step) : undefined;
+  return presenceClass(section, type, missing, missing && /^C_BAD_(STE|CD)$/.test(type) ? illegalAt(ref, step) : undefined);
+}
+
+function presenceClass(section: string, type: string, missing: boolean, ill: string | undefined): DeviationClass {
   const why = ill !== undefined ? ` (${ill})` : '';
   const field = `${section}[${type}]`;
   return mk(

@@ -7,6 +7,7 @@
  * (timings.json): they are measurements, not results.
  */
 import { cmp } from '../engine/discover.ts';
+import { canonicalClass } from './classify.ts';
 
 /** One scenario's outcome, as a line of results.jsonl. */
 export interface ResultLine {
@@ -77,13 +78,27 @@ export function mergeResults(lists: ReadonlyArray<readonly ResultLine[]>): Resul
   return [...by.values()].sort((a, b) => cmp(a.id, b.id));
 }
 
+/** A result line whose class key is in today's form (lines of older campaigns are re-keyed). */
+export function canonicalResult(r: ResultLine): ResultLine {
+  if (r.key === undefined) return r;
+  const c = canonicalClass({ key: r.key, field: r.field ?? '', rule: r.rule ?? '', section: r.section ?? '' });
+  return c.key === r.key ? r : { ...r, key: c.key, field: c.field, rule: c.rule, section: c.section };
+}
+
+export function canonicalKey(key: string): string {
+  return canonicalClass({ key, field: '', rule: '', section: '' }).key;
+}
+
 export function buildReport(
   target: string,
   source: string,
-  results: readonly ResultLine[],
-  known: readonly KnownDeviation[],
-  minimised: readonly MinimisedLine[],
+  resultLines: readonly ResultLine[],
+  knownLines: readonly KnownDeviation[],
+  minimisedLines: readonly MinimisedLine[],
 ): CampaignReport {
+  const results = resultLines.map(canonicalResult);
+  const known = knownLines.map((k) => ({ ...k, key: canonicalKey(k.key) }));
+  const minimised = minimisedLines.map((m) => ({ ...m, key: canonicalKey(m.key) }));
   const sorted = [...results].sort((a, b) => cmp(a.id, b.id));
   const verdicts = { agree: 0, deviates: 0, skip: 0, error: 0 };
   const classes = new Map<string, { first: ResultLine; count: number }>();
