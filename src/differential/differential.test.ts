@@ -17,6 +17,7 @@ import type { Scenario } from '../scenario/types.ts';
 import type { TargetCapabilities } from '../target/contract.ts';
 import { mergeCampaigns, runCampaign, showsClass } from './campaign.ts';
 import { adaptText } from './adapt.ts';
+import { canonicalClass } from './classify.ts';
 import { ddmin, minimise } from './minimise.ts';
 import { runPair } from './pair.ts';
 import { type DiffTarget, qemuDiffTarget, standIn } from './target.ts';
@@ -270,6 +271,39 @@ t.test('campaign over generated scenarios: the exact target agrees with every on
     }),
     /Unknown area "nope"/,
   );
+});
+
+t.test('two runners on one shard (--reverse, --also-done) and a time limit: merged, the same report', async (t) => {
+  const root = tree(IDS);
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const base = { target: fakeTarget(true), source: { kind: 'corpus', root: join(root, 'scenarios') } as const, minimiseBudget: 100 };
+  const whole = await runCampaign({ ...base, out: join(root, 'whole'), resume: false });
+  if (typeof whole === 'string') {
+    t.fail(whole);
+    return;
+  }
+  // a time limit of 0 starts nothing: an empty report, and --resume continues
+  const a = await runCampaign({ ...base, out: join(root, 'a'), resume: false, timeLimitMs: 0 });
+  t.match(a, { scenarios: 0 });
+  const b = await runCampaign({ ...base, out: join(root, 'b'), resume: false, reverse: true, alsoDone: [join(root, 'a')] });
+  t.match(b, { scenarios: IDS.length }, 'the reverse runner did everything the other had not');
+  const a2 = await runCampaign({ ...base, out: join(root, 'a'), resume: true, alsoDone: [join(root, 'b')] });
+  t.match(a2, { scenarios: 0 }, 'and the forward one finds nothing left');
+  const m = mergeCampaigns([join(root, 'a'), join(root, 'b')], join(root, 'm'));
+  if (typeof m === 'string') {
+    t.fail(m);
+    return;
+  }
+  t.equal(readFileSync(join(root, 'm', 'report.md'), 'utf8'), readFileSync(join(root, 'whole', 'report.md'), 'utf8'));
+});
+
+t.test('class keys name the event a target adds or lacks; older keys are re-keyed', async (t) => {
+  const c = (key: string): string => canonicalClass({ key, field: '', rule: '', section: '' }).key;
+  t.equal(c('events[F_TRANSLATION].type: F_TRANSLATION -> C_BAD_STE'), 'events[C_BAD_STE]: extra', 'a check only the target makes');
+  t.equal(c('events[F_ADDR_SIZE].type: F_ADDR_SIZE -> F_PERMISSION'), 'events[F_ADDR_SIZE]: missing', 'a check the target does not make');
+  t.equal(c('events[C_BAD_STE].type: C_BAD_STE -> C_BAD_CD (STE_S1CONTEXTPTR_RANGE)'), 'events[C_BAD_STE]: missing (STE_S1CONTEXTPTR_RANGE)');
+  t.equal(c('events[F_TRANSLATION].class: IN -> CD'), 'events[F_TRANSLATION].class: IN -> CD', 'other keys stay');
+  t.equal(canonicalClass({ key: 'events[F_ACCESS].type: F_ACCESS -> F_PERMISSION', field: '', rule: '', section: '' }).section, '§7.3.15');
 });
 
 t.test('campaign on an exact target: no classes', async (t) => {
