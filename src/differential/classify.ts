@@ -155,7 +155,10 @@ export function classify(s: Scenario, d: Divergence, ref: Observation): Deviatio
  */
 function typeMismatchClass(section: string, expected: string, actual: string, ill: string | undefined): DeviationClass {
   const cfg = (t: string): boolean => t.startsWith('C_BAD_');
-  if (cfg(actual) && !cfg(expected)) return presenceClass(section, actual, false, undefined);
+  // both configuration errors: the one found earlier in the lookup decides (STE before CD, §3.3.1)
+  const order = ['C_BAD_STREAMID', 'C_BAD_STE', 'C_BAD_SUBSTREAMID', 'C_BAD_CD'];
+  const earlier = cfg(actual) && cfg(expected) && order.indexOf(actual) >= 0 && order.indexOf(actual) < order.indexOf(expected);
+  if ((cfg(actual) && !cfg(expected)) || earlier) return presenceClass(section, actual, false, undefined);
   return presenceClass(section, expected, true, ill);
 }
 
