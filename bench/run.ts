@@ -7,6 +7,7 @@ import { benchTranslate } from './translate.bench.ts';
 import { benchTraceImport, benchTraceMemory } from './trace.bench.ts';
 import { benchSuite } from './suite.bench.ts';
 import { benchQemu } from './qemu.bench.ts';
+import { benchGenerate } from './generate.bench.ts';
 
 interface Row {
   readonly what: string;
@@ -59,6 +60,14 @@ async function main(): Promise<void> {
     value: `${s.coldStartSeconds.toFixed(3)} s`,
     target: `<= ${s.targets.coldStartSeconds} s`,
     ok: s.coldStartSeconds <= s.targets.coldStartSeconds,
+  });
+  // issue 16 part 5: generation + reference run in process, DMA-and-table scenarios, one core
+  const g = benchGenerate(['s1', 's2', 'nested'], 2000);
+  rows.push({
+    what: `generate + run in process (${g.scenarios} s1/s2/nested), one core`,
+    value: `${Math.round(g.perCpuSecond).toLocaleString('en-US')}/CPU-s (x${(g.perCpuSecond / s.scenariosPerSecond).toFixed(1)} suite runner)`,
+    target: '>= 2,000/s',
+    ok: g.perCpuSecond >= 2000,
   });
   const q = benchQemu();
   if (q.skipped !== undefined) rows.push({ what: 'QEMU target', value: `skipped: ${q.skipped}`, target: '-', ok: true });

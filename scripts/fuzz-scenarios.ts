@@ -1,18 +1,21 @@
 // Mutation fuzzing of the suite's scenarios at scale (issue 12 part 6). Usage:
 //   node --import=tsx scripts/fuzz-scenarios.ts [mutants] [runs] [from]
-// Defaults: 20,000 mutants through validate and about 5,000 of the accepted ones through run.
-// Mutants are processed in chunks inside a worker thread; a chunk that makes no progress for
-// HANG_MS is a hang: the worker is terminated, the mutant recorded, and fuzzing resumes after it.
+// Defaults: 26,000 mutants through validate and every accepted one through run (about one
+// mutant in five is accepted: 5,000 and more runs). With `runs`, every k-th accepted index runs.
+// Mutants are processed in chunks inside a worker thread; a mutant (validate or run) that makes
+// no progress for HANG_MS is a hang: the worker is terminated, the mutant recorded, and fuzzing
+// resumes after it. A worker's start-up (loading the sources) has its own, longer allowance.
 // Exit 1 when any exception escaped, any run hung or went over its budget, or a rejection had no
 // location.
 import { Worker } from 'node:worker_threads';
 
-const total = Number(process.argv[2] ?? 20_000);
-const runs = Number(process.argv[3] ?? 5_000);
+const total = Number(process.argv[2] ?? 26_000);
+const runs = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
 const from = Number(process.argv[4] ?? 0);
 const HANG_MS = Number(process.env['FUZZ_HANG_MS'] ?? 60_000);
-// About 60% of mutants are accepted; run every k-th index to run about `runs` of them.
-const runEvery = Math.max(1, Math.floor((total * 0.6) / runs));
+const STARTUP_MS = 300_000;
+// About 20% of mutants are accepted; with `runs`, run every k-th index to run about that many.
+const runEvery = runs === undefined ? 1 : Math.max(1, Math.floor((total * 0.2) / runs));
 
 interface Totals {
   validated: number;
@@ -33,8 +36,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 const tsx = await import(workerData.tsx);
 tsx.register();
 const { fuzzScenarios } = await import(workerData.module);
+const what = (m) => m.seed + ' (' + m.edits.join(', ') + ')';
 const rep = fuzzScenarios({ from: workerData.from, to: workerData.to, runEvery: workerData.runEvery,
-  budget: { maxSteps: 2_000_000, maxMs: 20_000 }, onRun: (m) => parentPort.postMessage({ running: m.index, what: m.seed + ' (' + m.edits.join(', ') + ')' }) });
+  budget: { maxSteps: 2_000_000, maxMs: 20_000 },
+  onMutant: (m) => parentPort.postMessage({ running: m.index, what: 'validate ' + what(m) }),
+  onRun: (m) => parentPort.postMessage({ running: m.index, what: 'run ' + what(m) }) });
 parentPort.postMessage({ done: { ...rep, escapes: [...rep.escapes] } });
 `;
 const TSX = import.meta.resolve('tsx/esm/api');
@@ -45,8 +51,8 @@ function chunk(a: number, b: number): Promise<number> {
       eval: true,
       workerData: { tsx: TSX, module: new URL('../test/scenario-mutants.ts', import.meta.url).href, from: a, to: b, runEvery },
     });
-    let current = { index: a, what: '' };
-    let timer = setTimeout(onHang, HANG_MS);
+    let current = { index: a, what: '(worker start-up)' };
+    let timer = setTimeout(onHang, STARTUP_MS);
     function onHang(): void {
       hangs.push(`mutant #${current.index} ${current.what}`);
       void w.terminate();

@@ -9,6 +9,7 @@
  * error), run-level problems, and the exit code every reporter agrees with. Documented in
  * docs/api.md; the JSON schemas ship under `smmu-conform/schemas/*` with resolvable `$id`s.
  */
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { closest } from './arch/fields.ts';
@@ -16,7 +17,10 @@ import type { RunProblem, ScenarioResult } from './engine/result.ts';
 import { runSuite as runSuiteEngine } from './engine/run-suite.ts';
 import { parseShard } from './engine/shard.ts';
 import type { ExecuteScenario, Profile } from './scenario/observation.ts';
-import { parseExpectFail } from './engine/expect-fail.ts';
+import { type ExpectFailList, parseExpectFail } from './engine/expect-fail.ts';
+import type { TargetSpec } from './target/contract.ts';
+import { loadTargetExpectations } from './target/expectations.ts';
+import { targetName } from './target/name.ts';
 import { type RenderOptions, type ReporterName, renderReport as render } from './report/reporters.ts';
 import { type ExitCode, type ReportInput, type Totals, totals } from './report/summary.ts';
 import { loadScenarioFile, loadScenarioText } from './engine/load.ts';
@@ -44,6 +48,8 @@ export type {
   TargetTransactionOutcome,
 } from './target/contract.ts';
 export { TargetFailure, TargetUnsupported } from './target/contract.ts';
+// QEMU's SMMUv3 as a device-level SmmuTarget (one QEMU process; close() reaps it).
+export { QemuTarget, type QemuTargetOptions } from './target/qemu/target.ts';
 export { FEATURES };
 
 /**
@@ -55,6 +61,11 @@ export interface Target {
   readonly name: string;
   /** URL (file:) of a module exporting `executeScenario`. */
   readonly module: string;
+  /**
+   * An external SMMUv3 the executor drives over the device-level contract (SmmuTarget,
+   * docs/targets.md); absent = the module's own device (the built-in emulator).
+   */
+  readonly device?: TargetSpec;
 }
 
 /** A target from your own module (absolute path, path relative to the working folder, or file: URL). */
@@ -65,9 +76,16 @@ export function targetFromModule(name: string, module: string, cwd = process.cwd
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
-/** Built-in targets. */
-export const targets: { readonly emulator: Target } = {
-  emulator: { name: 'emulator', module: new URL(`./engine/execute${ext}`, import.meta.url).href },
+const EXECUTOR = new URL(`./engine/execute${ext}`, import.meta.url).href;
+
+/**
+ * Built-in targets: the emulator (the reference model), and QEMU's SMMUv3
+ * (`qemu-system-aarch64 -M virt,iommu=smmuv3` over qtest; `binary` defaults to the one on PATH;
+ * scripts/install-qemu.sh installs 7.2, and 10.x into .qemu/10 with --backports).
+ */
+export const targets: { readonly emulator: Target; readonly qemu: (binary?: string) => Target } = {
+  emulator: { name: 'emulator', module: EXECUTOR },
+  qemu: (binary = 'qemu-system-aarch64') => ({ name: 'qemu', module: EXECUTOR, device: { kind: 'qemu', binary } }),
 };
 
 export interface RunOptions {
@@ -89,7 +107,10 @@ export interface RunOptions {
   readonly features?: readonly Feature[];
   /** Default: targets.emulator. */
   readonly target?: Target;
-  /** Expected failures: one scenario id or glob per line (XFAIL; a pass is XPASS). */
+  /**
+   * Expected failures: one scenario id or glob per line (XFAIL; a pass is XPASS). Default on an
+   * external target: its known deviations, `targets/<name>.yaml` beside the scenario root.
+   */
   readonly expectFail?: string;
   readonly checkObsolete?: boolean;
   readonly allowEmpty?: boolean;
@@ -116,31 +137,54 @@ export async function runSuite(opts: RunOptions = {}): Promise<RunOutcome> {
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   if (typeof shard === 'string') throw new TypeError(shard);
   const target = opts.target ?? targets.emulator;
-  const profile: Profile = { name: target.name, features: [...features] };
+  const root = resolve(cwd, opts.root ?? 'scenarios');
+  const device = target.device;
+  const name = device === undefined ? target.name : deviceName(device);
+  const profile: Profile = { name, features: [...features] };
+  let expectFail: ExpectFailList | undefined = opts.expectFail !== undefined ? parseExpectFail(opts.expectFail) : undefined;
+  const notes: string[] = [];
+  if (device !== undefined && expectFail === undefined && name !== undefined) {
+    const file = resolve(root, '..', 'targets', `${name}.yaml`);
+    const known = existsSync(file) ? loadTargetExpectations(file) : undefined;
+    if (typeof known === 'string') throw new TypeError(known);
+    if (known !== undefined) expectFail = known;
+    else notes.push(`No expectation file ${file} for ${name}: every deviation shows as a failure`);
+  }
   const suite = await runSuiteEngine({
     cwd,
-    root: resolve(cwd, opts.root ?? 'scenarios'),
+    root,
     goldenDir: resolve(cwd, opts.golden ?? 'golden'),
     patterns: opts.patterns ?? [],
     tags: opts.tags ?? [],
     ...(opts.grep !== undefined ? { grep: opts.grep } : {}),
     ...(shard !== undefined ? { shard } : {}),
     jobs: opts.jobs ?? 'auto',
-    ...(opts.expectFail !== undefined ? { expectFail: parseExpectFail(opts.expectFail) } : {}),
+    ...(expectFail !== undefined ? { expectFail } : {}),
     checkObsolete: opts.checkObsolete === true,
     allowEmpty: opts.allowEmpty === true,
     profile,
     executorModule: target.module,
+    ...(device !== undefined ? { target: device } : {}),
   });
   const input: ReportInput = {
     results: suite.results,
     problems: suite.problems,
     written: suite.written,
-    notes: suite.notes,
+    notes: [...notes, ...suite.notes],
+    ...(device !== undefined ? { target: name } : {}),
     timings: false,
     elapsedMs: performance.now() - t0,
   };
   return { ...input, ...totals(input) };
+}
+
+/** `qemu-7.2` for a QEMU target (its binary's version); a QEMU that cannot run is a TypeError naming it. */
+function deviceName(device: TargetSpec): string {
+  try {
+    return targetName(device);
+  } catch (e) {
+    throw new TypeError(e instanceof Error ? e.message : String(e));
+  }
 }
 
 /** Render a run as one of the CLI's reports (pretty, tap, junit, json, html). */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { loadScenario, runSuite, targets } from '../src/index.ts';
+import { SYSTEM_QEMU, qemuMissing } from './support/qemu.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 /** tsc's ESM entry run by node directly (the bin shim would be loaded as CommonJS under the test runner's hooks). */
@@ -31,6 +32,21 @@ t.test('runSuite, loadScenario, targets from the source entry', async (t) => {
   t.equal(bad.scenario, undefined);
   t.ok(bad.errors.every((e) => e.file === 'x.yaml' && e.line >= 1));
   t.ok(loadScenario(join(REPO, 'scenarios', 'smoke', 's1-translate.yaml')).scenario !== undefined);
+});
+
+// targets.qemu(): the same runSuite on QEMU's SMMUv3, with its known deviations (targets/qemu-*.yaml) as XFAIL
+const QEMU = SYSTEM_QEMU;
+const qemuAbsent = qemuMissing(QEMU);
+t.test('targets.qemu() runs scenarios on QEMU through the API', qemuAbsent !== undefined ? { skip: qemuAbsent } : {}, async (t) => {
+  const run = await runSuite({ cwd: REPO, patterns: ['scenarios/smoke'], jobs: 1, target: targets.qemu(QEMU) });
+  t.match(run.target, /^qemu-\d+\.\d+$/, 'the report names the QEMU version');
+  t.equal(run.exitCode, 0, 'smoke passes on QEMU, deviations listed as XFAIL');
+  t.ok(run.results.some((r) => r.state === 'pass' && r.messages.some((m) => m.startsWith(`on ${run.target ?? ''}, normalised:`))));
+  t.ok(
+    run.results.some((r) => r.state === 'xfail'),
+    'a known deviation from the expectation file',
+  );
+  await t.rejects(runSuite({ cwd: REPO, target: targets.qemu('/nonexistent/qemu-system-aarch64') }), TypeError);
 });
 
 t.test('the built package, imported by name with plain node and type-checked by a consumer', async (t) => {

@@ -8,6 +8,7 @@ import t, { type Test } from 'tap';
 import { parse } from 'yaml';
 import { runCli } from './support/run-cli.ts';
 import { checkJunit } from './support/junit-check.ts';
+import { qemuMissing } from './support/qemu.ts';
 
 const run = runCli;
 
@@ -128,12 +129,36 @@ t.test('the update and create commands that run prints work as printed (config o
   const create = /create it with: (npx smmu-conform [^\n]*--create)/.exec(missing.stdout)?.[1] ?? '';
   t.equal(
     create,
-    "npx smmu-conform run --root 'my scenarios' --golden gold 'my scenarios/smoke/s1-translate.yaml' --update --create".replace(
-      "'my scenarios/smoke/s1-translate.yaml'",
-      'my scenarios/smoke/s1-translate.yaml',
-    ),
-    'flags carried into the suggestion',
+    "npx smmu-conform run --root 'my scenarios' --golden gold 'my scenarios/smoke/s1-translate.yaml' --update --create",
+    'flags carried into the suggestion, every word quoted as a shell needs it',
   );
+  await follow(t, plain, [create]);
+  t.end();
+});
+
+const noQemu = qemuMissing();
+t.test('on a target set in the config: the suggested commands work as printed', noQemu !== undefined ? { skip: noQemu } : {}, async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'smmu-target-'));
+  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  await run(base, ['init']);
+  const cfgFile = join(base, 'smmu-conform.config.yaml');
+  writeFileSync(cfgFile, `${readFileSync(cfgFile, 'utf8')}target: qemu\n`);
+  const g = join(base, 'golden', 'smoke', 's1-translate.yaml');
+  writeFileSync(g, readFileSync(g, 'utf8').replace("cons: '0x00000004'", "cons: '0x00000005'"));
+  const mism = await run(base, ['run', 'scenarios/smoke/s1-translate.yaml']);
+  t.equal(mism.code, 1, mism.stdout);
+  t.notMatch(mism.stdout, /--update/, 'no update command: --update is refused on a target');
+  const see = /see it with: (npx smmu-conform [^\n)]*--reference)/.exec(mism.stdout)?.[1] ?? '';
+  t.equal(see, 'npx smmu-conform run scenarios/smoke/s1-translate.yaml --reference');
+  const diff = await run(base, argv(see).slice(2));
+  t.equal(diff.code, 1, 'the differential view of a deviating scenario');
+  t.match(diff.stdout, /^deviates +smoke\/s1-translate +/m);
+
+  rmSync(g);
+  const missing = await run(base, ['run', 'scenarios/smoke/s1-translate.yaml']);
+  const create = /create it with: (npx smmu-conform [^\n]*--create)/.exec(missing.stdout)?.[1] ?? '';
+  t.equal(create, 'npx smmu-conform run --target builtin scenarios/smoke/s1-translate.yaml --update --create', 'created on the reference model');
+  await follow(t, base, [create, 'npx smmu-conform run --target builtin']);
   t.end();
 });
 

@@ -1,24 +1,16 @@
 // The qtest transport against a real QEMU (skipped, with the reason, where QEMU is absent): the
 // protocol, pipelining, a clear error for a missing binary, and that QEMU is always reaped —
 // on close, when it dies under us, and when the synchronous bridge times out.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { QtestSession } from '../src/target/qemu/qtest.ts';
 import { SyncQtest, livePids } from '../src/target/qemu/bridge.ts';
 import { QemuTarget, SMMU_BASE, machineArgs } from '../src/target/qemu/target.ts';
 import { TargetFailure } from '../src/target/contract.ts';
+import { SYSTEM_QEMU, qemuMissing } from './support/qemu.ts';
 
-const QEMU = process.env['SMMU_CONFORM_QEMU'] ?? 'qemu-system-aarch64';
-function available(): string | undefined {
-  try {
-    execFileSync(QEMU, ['--version'], { stdio: 'ignore', timeout: 10_000 });
-    return undefined;
-  } catch {
-    return `${QEMU} not found (install it with scripts/install-qemu.sh)`;
-  }
-}
-const missing = available();
+const QEMU = SYSTEM_QEMU;
+const missing = qemuMissing(QEMU);
 const opts = missing !== undefined ? { skip: missing } : {};
 
 /** Running (a zombie waiting for its reaper counts as gone). */

@@ -1,6 +1,6 @@
 // Totality (issue 12 part 6): mutated suite scenarios are rejected with a location or run to an
 // answer; no exception escapes the executor, no run exceeds its budget. FUZZ sets the count
-// (fuzz-size.ts: 300 in npm test, 3,000 with FUZZ=large); the 20,000-mutant soak with a hang
+// (fuzz-size.ts: 300 in npm test, 3,000 with FUZZ=large); the 26,000-mutant soak with a hang
 // watchdog is `node --import=tsx scripts/fuzz-scenarios.ts`.
 import t from 'tap';
 import { fuzzCount } from './fuzz-size.ts';

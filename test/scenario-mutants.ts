@@ -13,7 +13,7 @@ import { parse, stringify } from 'yaml';
 import { STE } from '../src/arch/ste.ts';
 import { CD } from '../src/arch/cd.ts';
 import { executeScenario } from '../src/engine/execute.ts';
-import { BudgetExceeded } from '../src/engine/budget.ts';
+import { BudgetExceeded } from '../src/scenario/budget.ts';
 import { loadScenarioText } from '../src/engine/load.ts';
 import { FEATURES } from '../src/scenario/features.ts';
 import { STEP_KINDS } from '../src/engine/steps/registry.ts';
@@ -347,6 +347,8 @@ export interface FuzzOptions {
   readonly budget: { readonly maxSteps: number; readonly maxMs: number };
   /** Called before each run (progress, hang hunting). */
   readonly onRun?: (m: Mutant) => void;
+  /** Called before each mutant is validated (progress: a hang in validate is attributed too). */
+  readonly onMutant?: (m: Mutant) => void;
 }
 
 export interface FuzzReport {
@@ -375,6 +377,7 @@ export function fuzzScenarios(o: FuzzOptions): FuzzReport {
   };
   for (let i = o.from; i < o.to; i++) {
     const m = mutant(i, seeds);
+    o.onMutant?.(m);
     const lines = m.text.split('\n').length;
     let res;
     try {

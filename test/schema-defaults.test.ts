@@ -132,6 +132,7 @@ const CASES: Readonly<Record<string, readonly [string, string]>> = {
   'step_cmdq.sync': [device({ STEPS: CMDQ('') }), device({ STEPS: CMDQ(', sync: false') })],
   'step_read_mem.count': [device({ STEPS: '  - read_mem: { pa: 0x9000_1000 }\n' }), device({ STEPS: '  - read_mem: { pa: 0x9000_1000, count: 1 }\n' })],
   'step_read_mem.width': [device({ STEPS: '  - read_mem: { pa: 0x9000_1000 }\n' }), device({ STEPS: '  - read_mem: { pa: 0x9000_1000, width: 64 }\n' })],
+  'step_cmdq.filler': [device({ STEPS: CMDQ(', index: 12') }), device({ STEPS: CMDQ(', index: 12, filler: true') })],
   'step_map.af': [device({ STEPS: MAP('') }), device({ STEPS: MAP(', af: true') })],
   'step_map.attr': [device({ STEPS: MAP('') }), device({ STEPS: MAP(', attr: normal') })],
   'step_hw_info.data_len': [host({}), host({ HWINFO: ', data_len: 40' })],

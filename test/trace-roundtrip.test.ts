@@ -1,7 +1,7 @@
 /**
  * Round trip emulator → Linux log → importer → compare: each scenario is run with the real
  * executor, its event records (and the host's GERROR/CMDQ error lines) are printed the way the
- * arm-smmu-v3 driver prints them (src/host/log.ts, both eras, dmesg prefix and timestamps), the
+ * arm-smmu-v3 driver prints them (src/linux/messages.ts, both eras, dmesg prefix and timestamps), the
  * text is imported again, and `trace compare` of the scenario against that log must match.
  * One changed field must show up as the first divergence at that record and field.
  */

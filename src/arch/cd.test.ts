@@ -1,7 +1,8 @@
 import t from 'tap';
 import { hex64 } from './fields.ts';
 import { roundTrips } from './roundtrip.testkit.ts';
-import { CD, L1CD, TG0_GRANULE, TG1_GRANULE } from './cd.ts';
+import { CD, L1CD } from './cd.ts';
+import { TG0_GRANULE, TG1_GRANULE } from './ttd.ts';
 
 t.test('CD and L1CD round-trip over every field', async (t) => {
   t.equal(CD.fields.length, 60);

@@ -27,11 +27,6 @@ const IPS: Readonly<Record<number, string>> = {
   7: '56 bits',
 };
 
-/** CD.TG1 encoding → granule in bytes (0 reserved). */
-export const TG1_GRANULE: Readonly<Record<number, number>> = { 1: 16384, 2: 4096, 3: 65536 };
-/** CD.TG0 encoding → granule in bytes (3 reserved); same encoding as STE.S2TG. */
-export const TG0_GRANULE: Readonly<Record<number, number>> = { 0: 4096, 1: 65536, 2: 16384 };
-
 export const CD_FIELDS: readonly FieldSpec[] = [
   // dw0
   { name: 'T0SZ', dword: 0, lo: 0, hi: 5, doc: '64 - VA bits for TTB0' },

@@ -161,12 +161,13 @@ export class StructCodec {
   }
 }
 
-export function formatField(d: DecodedField): string {
+/** `Name  dwN[hi:lo]  value (enum)  doc`; `missing` replaces value and enum when the value is not known. */
+export function formatField(d: DecodedField, missing?: string): string {
   const f = d.spec;
   const pos = f.lo === f.hi ? `dw${f.dword}[${f.lo}]` : `dw${f.dword}[${f.hi}:${f.lo}]`;
   const width = f.hi - f.lo + 1;
-  const val = f.addr || width > 8 ? `0x${d.value.toString(16)}` : d.value.toString();
-  return `${f.name.padEnd(16)} ${pos.padEnd(13)} ${val}${d.name !== undefined ? ` (${d.name})` : ''}${f.doc ? `  ${f.doc}` : ''}`;
+  const val = missing ?? (f.addr || width > 8 ? `0x${d.value.toString(16)}` : d.value.toString());
+  return `${f.name.padEnd(16)} ${pos.padEnd(13)} ${val}${d.name !== undefined && missing === undefined ? ` (${d.name})` : ''}${f.doc ? `  ${f.doc}` : ''}`;
 }
 
 export function fieldMask(f: FieldSpec): bigint {

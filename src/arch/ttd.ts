@@ -10,6 +10,12 @@
  */
 import { StructCodec, type FieldSpec } from './fields.ts';
 
+/** A translation granule, in bytes: the one granule type (Arm ARM D8.2; CD.TG0/TG1, STE.S2TG). */
+export type Granule = 4096 | 16384 | 65536;
+/** A granule as scenarios and profiles spell it. */
+export type GranuleName = '4k' | '16k' | '64k';
+export const GRANULE_BYTES: Readonly<Record<GranuleName, Granule>> = { '4k': 4096, '16k': 16384, '64k': 65536 };
+
 const COMMON_LEAF: FieldSpec[] = [
   { name: 'Valid', dword: 0, lo: 0, hi: 0 },
   { name: 'Type', dword: 0, lo: 1, hi: 1, enum: { 0: 'block', 1: 'table/page' }, doc: 'bit[1]: 0 block (levels 0-2), 1 table (0-2) or page (3)' },
@@ -69,7 +75,7 @@ export const TTD = {
 } as const;
 
 /** One-line description of a raw descriptor at a given stage/level, for traces and test messages. */
-export function describeDescriptor(raw: bigint, stage: 1 | 2, level: number, granule: 4096 | 16384 | 65536): string {
+export function describeDescriptor(raw: bigint, stage: 1 | 2, level: number, granule: Granule): string {
   const t = raw & 3n;
   if ((raw & 1n) === 0n) return 'invalid';
   if (level < 3 && t === 3n) return `table ${TTD.table[granule].format([raw]).split('\n').join(', ')}`;
@@ -85,11 +91,6 @@ export const TWO32 = 4294967296;
 
 export function granuleShift(g: number): number {
   return g === 65536 ? 16 : g === 16384 ? 14 : 12;
-}
-
-/** Bits resolved per level (g - 3). */
-export function bitsPerLevel(gShift: number): number {
-  return gShift - 3;
 }
 
 /** Lowest VA bit resolved at `level`. */
@@ -164,8 +165,6 @@ export const apTable = (hi: number): number => (hi >>> 29) & 3;
 // STE fields that describe a table. One home for descriptor bits: the walker's number helpers,
 // these encoders and the printing codecs above (ttd.test.ts checks them against each other).
 
-export type GranuleBytes = 4096 | 16384 | 65536;
-
 export interface S1LeafAttrs {
   /** AP[2:1]: 0 RW priv, 1 RW any, 2 RO priv, 3 RO any. Default 1. */
   ap?: number;
@@ -208,21 +207,16 @@ export interface TableAttrs {
   nsTable?: boolean;
 }
 
-/** log2 of a granule in bytes (same as granuleShift, typed for the builders). */
-export function gShiftOf(g: GranuleBytes): number {
-  return granuleShift(g);
-}
-
 /** OA field: bits[47:g] in place, OA[51:48] in bits[15:12] for the 64K granule. */
-export function encodeOA(addr: bigint, g: GranuleBytes): bigint {
-  const shift = BigInt(gShiftOf(g));
+export function encodeOA(addr: bigint, g: Granule): bigint {
+  const shift = BigInt(granuleShift(g));
   let v = addr & ((1n << 48n) - 1n) & ~((1n << shift) - 1n);
   if (g === 65536) v |= ((addr >> 48n) & 0xfn) << 12n;
   return v;
 }
 
-export function decodeOA(desc: bigint, g: GranuleBytes): bigint {
-  const shift = BigInt(gShiftOf(g));
+export function decodeOA(desc: bigint, g: Granule): bigint {
+  const shift = BigInt(granuleShift(g));
   let v = desc & ((1n << 48n) - 1n) & ~((1n << shift) - 1n);
   if (g === 65536) v |= ((desc >> 12n) & 0xfn) << 48n;
   return v;
@@ -230,7 +224,7 @@ export function decodeOA(desc: bigint, g: GranuleBytes): bigint {
 
 const b = (x: boolean | undefined, bit: number): bigint => (x ? 1n << BigInt(bit) : 0n);
 
-export function s1Leaf(oa: bigint, level: number, g: GranuleBytes, a: S1LeafAttrs = {}): bigint {
+export function s1Leaf(oa: bigint, level: number, g: Granule, a: S1LeafAttrs = {}): bigint {
   return (
     1n |
     (level === 3 ? 2n : 0n) |
@@ -249,7 +243,7 @@ export function s1Leaf(oa: bigint, level: number, g: GranuleBytes, a: S1LeafAttr
   );
 }
 
-export function s2Leaf(oa: bigint, level: number, g: GranuleBytes, a: S2LeafAttrs = {}): bigint {
+export function s2Leaf(oa: bigint, level: number, g: Granule, a: S2LeafAttrs = {}): bigint {
   return (
     1n |
     (level === 3 ? 2n : 0n) |
@@ -265,7 +259,7 @@ export function s2Leaf(oa: bigint, level: number, g: GranuleBytes, a: S2LeafAttr
   );
 }
 
-export function tableDesc(next: bigint, g: GranuleBytes, a: TableAttrs = {}): bigint {
+export function tableDesc(next: bigint, g: Granule, a: TableAttrs = {}): bigint {
   return 3n | encodeOA(next, g) | b(a.pxnTable, 59) | b(a.uxnTable, 60) | ((BigInt(a.apTable ?? 0) & 3n) << 61n) | b(a.nsTable, 63);
 }
 
@@ -274,12 +268,23 @@ export function withTableAttrs(desc: bigint, a: TableAttrs): bigint {
   return (desc & ((1n << 59n) - 1n)) | (tableDesc(0n, 4096, a) & ~((1n << 59n) - 1n));
 }
 
-/** Translation granule encodings: CD.TG0 / STE.S2TG (0 4K, 1 64K, 2 16K) and CD.TG1 (1 16K, 2 4K, 3 64K). */
-export function tg0Encoding(g: GranuleBytes): number {
-  return g === 4096 ? 0 : g === 65536 ? 1 : 2;
+/** CD.TG0 encoding → granule (3 reserved); the same encoding as STE.S2TG (§5.2, §5.4). */
+export const TG0_GRANULE: Readonly<Record<number, Granule>> = { 0: 4096, 1: 65536, 2: 16384 };
+/** CD.TG1 encoding → granule (0 reserved) (§5.4). */
+export const TG1_GRANULE: Readonly<Record<number, Granule>> = { 1: 16384, 2: 4096, 3: 65536 };
+
+/** The encoding of a granule in a TG table (its inverse). */
+function tgEncoding(table: Readonly<Record<number, Granule>>, g: Granule): number {
+  for (const [enc, v] of Object.entries(table)) if (v === g) return Number(enc);
+  throw new RangeError(`Cannot encode a ${g}-byte granule`);
 }
-export function tg1Encoding(g: GranuleBytes): number {
-  return g === 16384 ? 1 : g === 4096 ? 2 : 3;
+/** CD.TG0 / STE.S2TG encoding of a granule. */
+export function tg0Encoding(g: Granule): number {
+  return tgEncoding(TG0_GRANULE, g);
+}
+/** CD.TG1 encoding of a granule. */
+export function tg1Encoding(g: Granule): number {
+  return tgEncoding(TG1_GRANULE, g);
 }
 
 const PS_BITS = [32, 36, 40, 42, 44, 48, 52];

@@ -9,6 +9,7 @@ import { type PartProfile, loadProfileFile } from '../scenario/profile-file.ts';
 import type { Options, Parsed } from './args.ts';
 import { str } from './args.ts';
 import { configPath, loadConfig, type ProjectConfig } from './config.ts';
+import { quote } from '../engine/shell-quote.ts';
 
 export const COMMON_OPTIONS: Options = {
   root: { type: 'string' },
@@ -44,6 +45,13 @@ export function parseTarget(text: string | undefined): TargetSpec | undefined | 
   return `Unknown --target "${text}"; expected builtin, qemu or qemu=PATH`;
 }
 
+/** The config's `target`, a relative qemu=PATH resolved against the config file's folder. */
+function configTarget(cfg: ProjectConfig): string | undefined {
+  const t = cfg.target;
+  if (t === undefined || !t.startsWith('qemu=') || !t.slice(5).includes('/')) return t;
+  return `qemu=${configPath(cfg, t.slice(5))}`;
+}
+
 /** Module beside this file's tree: `.ts` under tsx, `.js` in dist. */
 export function siblingModule(relPath: string): string {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -66,9 +74,10 @@ export function commonSettings(p: Parsed, cwd: string): Common | string {
   const goldenDir = goldenFlag !== undefined ? resolve(cwd, goldenFlag) : fromCfg('golden', 'golden');
   // --profile FILE: the SMMU part under test (it changes the emulated SMMU and what `requires:` meets)
   const partFlag = str(p.values['profile']);
+  const partFile = partFlag !== undefined ? resolve(cwd, partFlag) : cfg.profile !== undefined ? configPath(cfg, cfg.profile) : undefined;
   let part: PartProfile | undefined;
-  if (partFlag !== undefined) {
-    const r = loadProfileFile(resolve(cwd, partFlag), partFlag);
+  if (partFile !== undefined) {
+    const r = loadProfileFile(partFile, partFlag ?? shown(cwd, partFile));
     if (r.part === undefined) return r.errors.map((e) => formatLoadError(e)).join('\n');
     part = r.part;
   }
@@ -109,16 +118,14 @@ export function commonSettings(p: Parsed, cwd: string): Common | string {
   if (list !== undefined) flags.push('--features', quote(list));
   if (exec !== undefined) flags.push('--executor', quote(exec));
   if (partFlag !== undefined) flags.push('--profile', quote(partFlag));
-  const target = parseTarget(str(p.values['target']));
-  if (typeof target === 'string') return target;
-  if (target !== undefined) flags.push('--target', quote(str(p.values['target']) ?? ''));
+  const targetFlag = str(p.values['target']);
+  const target = parseTarget(targetFlag ?? configTarget(cfg));
+  if (typeof target === 'string') return targetFlag !== undefined ? target : `${target} (in "target" of ${cfg.file ?? 'the config file'})`;
+  if (targetFlag !== undefined) flags.push('--target', quote(targetFlag));
   return { root, goldenDir, profile, executorModule, config: cfg, rerun: [`${TOOL} run`, ...flags].join(' '), ...(target !== undefined ? { target } : {}) };
 }
 
-/** Shell-quote an argument only when it needs it. */
-export function quote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
-}
+export { quote } from '../engine/shell-quote.ts';
 
 /** A path as printed for the user: relative to cwd. */
 export function shown(cwd: string, p: string): string {

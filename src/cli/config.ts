@@ -20,6 +20,10 @@ export interface ProjectConfig {
   readonly golden?: string;
   readonly features?: readonly string[];
   readonly executor?: string;
+  /** `builtin`, `qemu` or `qemu=PATH` (PATH relative to the file). */
+  readonly target?: string;
+  /** Part profile file, relative to the file. */
+  readonly profile?: string;
   readonly reporters?: readonly string[];
   readonly expect_fail?: string;
   readonly check_obsolete?: boolean;

@@ -17,7 +17,7 @@ import { decodeEvent, EVENTS, UNKNOWN_EVENT } from '../arch/event.ts';
 import { type StructCodec, formatField, hex64, suggest } from '../arch/fields.ts';
 import { L1STD } from '../arch/l1std.ts';
 import { STE, steConfigName } from '../arch/ste.ts';
-import { blockAllowed, TTD } from '../arch/ttd.ts';
+import { type Granule, blockAllowed, TTD } from '../arch/ttd.ts';
 
 export interface CliResult {
   stdout: string;
@@ -31,7 +31,7 @@ const DWORDS: Readonly<Record<Kind, number>> = { ste: 8, cd: 8, cmd: 2, event: 4
 const GRANULES = { '4k': 4096, '16k': 16384, '64k': 65536 } as const;
 interface TtdOpts {
   readonly level: number;
-  readonly granule: 4096 | 16384 | 65536;
+  readonly granule: Granule;
 }
 
 export const DECODE_USAGE = [

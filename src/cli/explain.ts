@@ -1,7 +1,9 @@
 /**
- * `smmu-conform explain <scenario> [--step N]`: run the scenario with walk tracing on and print
- * the executor's decoded walk for one step (or all): a header with the step's operands (each
- * kind's `explain` renderer, src/engine/steps/) and the trace from the executor's Observation.walks.
+ * `smmu-conform explain <scenario> [--step N]`: run the scenario with tracing on and print, for
+ * every step (or one), a header with its operands (each kind's `explain` renderer,
+ * src/engine/steps/) and what it did in architecture terms (Observation.explained: the kind's
+ * `detail` — STE/CD/descriptors/registers decoded, the uAPI outcome, the PA or fault — then the
+ * commands the SMMU consumed with their effect, the walks and the event records).
  */
 import { discoverScenarios } from '../engine/discover.ts';
 import { loadExecutor } from '../engine/run-one.ts';
@@ -52,13 +54,15 @@ export async function explainCommand(args: readonly string[], io: CliIo): Promis
     io.stderr(`Executor crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT_FAIL;
   }
-  const walks = (obs.walks ?? []).filter((w) => step === undefined || w.step === step);
+  // Every step: its operands, then what it did (registry.ts explainRun: the kind's detail, the
+  // commands consumed, walks, events). An executor without `explained` still gives its walks.
+  const explained = obs.explained ?? obs.walks ?? [];
   const out: string[] = [];
-  for (const w of walks) {
-    const s = scenario.steps[w.step - 1];
-    out.push(`step ${w.step}${s !== undefined ? ` (${stepKind(s)}): ${explainStep(s)}` : ':'}`, ...w.lines.map((l) => `  ${l}`));
-  }
-  if (out.length === 0) out.push(step === undefined ? 'No walk traces recorded' : `No walk trace recorded for step ${step}`);
+  scenario.steps.forEach((s, i) => {
+    if (step !== undefined && i + 1 !== step) return;
+    const lines = explained.filter((w) => w.step === i + 1).flatMap((w) => w.lines);
+    out.push(`step ${i + 1} (${stepKind(s)}): ${explainStep(s)}`, ...lines.map((l) => `  ${l}`));
+  });
   io.stdout(`${out.join('\n')}\n`);
   return EXIT_OK;
 }

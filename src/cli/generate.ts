@@ -5,7 +5,7 @@
  * stdout as one YAML stream. Same seed, same files byte for byte.
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import type { GeneratedScenario } from '../generate/index.ts';
+import type { GeneratedScenario, PartLimits } from '../generate/index.ts';
 import { join, resolve } from 'node:path';
 import { type Options, parseCommandArgs, str, strs } from './args.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK } from './io.ts';
@@ -16,9 +16,10 @@ const OPTIONS: Options = {
   area: { type: 'string', multiple: true },
   out: { type: 'string' },
   id: { type: 'string', multiple: true },
+  profile: { type: 'string' },
 };
 
-export const GENERATE_HELP_TEXT = `Usage: smmu-conform generate --seed S --count N [--area A ...] [--out DIR]
+export const GENERATE_HELP_TEXT = `Usage: smmu-conform generate --seed S --count N [--area A ...] [--profile FILE] [--out DIR]
        smmu-conform generate --id ID [--id ID ...] [--out DIR]
 
 Generate N random scenarios from seed S (decimal or 0x hex, 32 bits), drawn from the architecture:
@@ -30,6 +31,8 @@ Each scenario is \`gen-<area>-<its own seed>\`; --id rebuilds any one of them al
   --seed S     run seed (required)
   --count N    how many scenarios (required)
   --area A     draw only from these areas (repeatable); listed below
+  --profile F  the SMMU part the scenarios are for (a profile file as for run --profile): only
+               scenarios whose requires: it offers, addresses below its OAS
   --id ID      instead of --seed/--count: rebuild the scenario ID (gen-<area>-<8 hex digits>;
                repeatable)
   --out DIR    write DIR/<id>.yaml, one file per scenario (DIR is a scenario root for
@@ -61,6 +64,15 @@ export async function generateCommand(args: readonly string[], io: CliIo): Promi
   };
   if (typeof p === 'string') return fail(p);
   if (p.positionals.length > 0) return fail(`unexpected argument "${p.positionals[0]}"; see smmu-conform generate --help`);
+  const file = str(p.values['profile']);
+  let part: PartLimits | undefined;
+  if (file !== undefined) {
+    const { loadProfileFile } = await import('../scenario/profile-file.ts');
+    const { formatLoadError } = await import('../scenario/errors.ts');
+    const r = loadProfileFile(resolve(io.cwd, file), file);
+    if (r.part === undefined) return fail(r.errors.map((e) => formatLoadError(e)).join('\n'));
+    part = { features: r.part.features, ...(r.part.smmu.oas !== undefined ? { oas: r.part.smmu.oas } : {}) };
+  }
   const ids = strs(p.values['id']);
   if (ids.length > 0) {
     if (p.values['seed'] !== undefined || p.values['count'] !== undefined || p.values['area'] !== undefined)
@@ -70,7 +82,7 @@ export async function generateCommand(args: readonly string[], io: CliIo): Promi
       const m = /^gen-([a-z0-9]+)-([0-9a-f]{8})$/.exec(id);
       if (m === null || !(AREA_NAMES as readonly string[]).includes(m[1] ?? ''))
         return fail(`--id ${id} is not gen-<area>-<8 hex digits> with an area of: ${AREA_NAMES.join(', ')}`);
-      gs.push(generateOne(m[1] as (typeof AREA_NAMES)[number], Number.parseInt(m[2] ?? '0', 16)));
+      gs.push(generateOne(m[1] as (typeof AREA_NAMES)[number], Number.parseInt(m[2] ?? '0', 16), part?.oas));
     }
     return write(gs, str(p.values['out']), io, fail);
   }
@@ -80,7 +92,11 @@ export async function generateCommand(args: readonly string[], io: CliIo): Promi
   if (typeof count === 'string') return fail(count);
   const areas = strs(p.values['area']);
   for (const a of areas) if (!(AREA_NAMES as readonly string[]).includes(a)) return fail(`unknown area "${a}"; expected one of: ${AREA_NAMES.join(', ')}`);
-  return write(generateScenarios({ seed, count, areas }), str(p.values['out']), io, fail);
+  try {
+    return write(generateScenarios({ seed, count, areas, ...(part !== undefined ? { part } : {}) }), str(p.values['out']), io, fail);
+  } catch (e) {
+    return fail(e instanceof Error ? e.message : String(e));
+  }
 }
 
 function write(gs: readonly GeneratedScenario[], out: string | undefined, io: CliIo, fail: (msg: string) => number): number {

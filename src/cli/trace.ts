@@ -12,8 +12,8 @@ export const TRACE_HELP = `smmu-conform trace - read real SMMU traces, decode th
 
 Usage:
   smmu-conform trace import <file> [--format dmesg|evtq|qemu] [--collapse] [--json]
-  smmu-conform trace decode <file|trace.yaml> [--format dmesg|evtq|qemu] [--collapse]
-  smmu-conform trace compare <scenario|golden.yaml> <trace> [--mask F,...] [--profile P]
+  smmu-conform trace decode <file|trace.yaml> [--format dmesg|evtq|qemu] [--collapse] [--fields]
+  smmu-conform trace compare <scenario|golden.yaml> <trace> [--mask F,...] [--profile P] [--html FILE]
   smmu-conform trace scaffold <log> [--instance NAME] > scenario.yaml
   smmu-conform trace <command> --help
 
@@ -50,6 +50,8 @@ against the raw dwords printed above it; every disagreement is listed with its l
 Options:
   --format dmesg|evtq|qemu   input format (default: guessed; a saved trace YAML/JSON is read as is)
   --collapse                 fold consecutive duplicate records
+  --fields                   under each record, every field of its type by architecture name
+                             (bit position, value, meaning); fields the log lacks say so
   --word-size 32|64          evtq word width;  --instance NAME  instance name for evtq/qemu
   --strict                   exit 2 when any error diagnostic was reported
 `;
@@ -67,6 +69,8 @@ Options:
                       (qemu is the default for QEMU traces)
   --instance NAME     SMMU instance of the trace to compare (needed when it has several)
   --format F          trace format (default: guessed);  --collapse  fold duplicate records
+  --html FILE         also write an HTML report: each record pair side by side, field by
+                      field, with the first divergent field highlighted
   --features LIST     emulator profile features (default: all), e.g. s1,s2,nesting
   --root DIR          scenarios root, for scenario ids (default scenarios)
 
@@ -77,9 +81,13 @@ file:line:col errors, unreadable trace, unknown mask/profile/option).
 const SCAFFOLD_HELP = `Usage: smmu-conform trace scaffold <log> [--instance NAME] > scenario.yaml
 
 Write a starting scenario that reproduces the records of a kernel log: a device per StreamID, a
-DMA at each logged address with the logged access under the configuration that yields the event
-type (stage-1 F_TRANSLATION, C_BAD_STE), and each CERROR_ILL command placed at the logged CONS
-index. Records it cannot reproduce yet are listed as comments. Then run
+DMA at each logged address with the logged access (SubstreamID, RnW, InD, PnU) under the
+configuration that yields the event type: F_TRANSLATION, F_ACCESS, F_PERMISSION at stage 1 or
+stage 2 (S2-only stream, IPA = input address), F_ADDR_SIZE at stage 1, C_BAD_STE, C_BAD_CD,
+C_BAD_SUBSTREAMID, F_STE_FETCH / F_CD_FETCH (the table placed at the logged FetchAddr, an
+external abort injected there); and each CERROR_ILL command placed at the logged CONS index.
+Records it cannot reproduce yet (nested, CLASS=CD/TT, stalled, F_WALK_EABT, ...) are listed as
+comments saying why. Then run
   smmu-conform trace compare scenario.yaml <log> --profile hardware
 `;
 

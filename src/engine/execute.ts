@@ -17,8 +17,8 @@ import { SmmuDevice } from '../smmu/device.ts';
 import { type SmmuProfile, makeProfile } from '../smmu/profile.ts';
 import { CHOICE_NAMES } from '../scenario/choices.ts';
 import { type Scenario, stepExpect, stepKind } from '../scenario/types.ts';
-import { BudgetExceeded, BudgetMeter } from './budget.ts';
-import { ExecFailure, type ScenarioPath } from './exec-failure.ts';
+import { BudgetExceeded, BudgetMeter } from '../scenario/budget.ts';
+import { ExecFailure, type ScenarioPath } from '../scenario/exec-failure.ts';
 import { activeGerror, cerrorOf, consOf, type Dut, emulatorOnly, eventsWritten, type ExecContext } from './exec/context.ts';
 import { eventRecord } from './exec/events.ts';
 import { layoutKey, makeAllocators } from './exec/layout.ts';
@@ -31,7 +31,8 @@ import { injectFault } from './exec/faults.ts';
 import { hostAfterStep, hostEvent, hostResetInvalidate, makeHostWorld } from './exec/host-world.ts';
 import { encodeSte, streamSid } from './exec/streams.ts';
 import { buildTables, s2Lookup } from './exec/tables.ts';
-import { runStep } from './steps/registry.ts';
+import { explainRun, runStep } from './steps/registry.ts';
+import type { CmdqResult } from '../smmu/cmdq.ts';
 import type { ExecuteOptions, ExecuteScenario, ObsScalar, Observation, StepRecord } from '../scenario/observation.ts';
 
 /** Linear stream tables cover at least 8 SID bits, more when a declared StreamID needs them. */
@@ -50,7 +51,8 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
   const ep = at(['smmu'], () => withChoices(execProfile(scenario, opts.profile.smmu), opts.choices));
   if (opts.target === undefined || opts.target.kind === 'builtin') {
     const mem = new SparseMemory();
-    const dev = at(['smmu'], () => new SmmuDevice({ mem, profile: ep.profile, cachePolicy: ep.cachePolicy }));
+    const profile = opts.asTarget !== undefined ? { ...ep.profile, ...opts.asTarget } : ep.profile;
+    const dev = at(['smmu'], () => new SmmuDevice({ mem, profile, cachePolicy: ep.cachePolicy }));
     return executeOn(scenario, opts, dev, ep);
   }
   const target = openTarget(opts.target, scenario);
@@ -67,22 +69,24 @@ export function executeOnTarget(scenario: Scenario, opts: ExecuteOptions, target
 }
 
 function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecProfile): Observation {
-  if (dev instanceof TargetDevice) checkTargetProfile(scenario, ep, dev);
+  if (dev instanceof TargetDevice) checkTargetProfile(ep, dev);
   const meter = new BudgetMeter(opts.budget);
   const mem = dev.mem;
   // Zero-filled RAM first: boot structures and tables may be placed inside it.
   (scenario.memory?.ram ?? []).forEach((r, i) => at(['memory', 'ram', i], () => mem.zero(r.pa, Number(r.size))));
   const alloc = makeAllocators(mem);
   const sidBits = sidBitsFor(scenario, makeProfile(ep.profile).sidSize, ep.boot.strtab);
-  // a target without IDR0.Hyp boots with as many commands as the reference model (boot.ts padEl2)
+  // a target without IDR0.Hyp (or the emulator run as one, asTarget) boots with as many commands
+  // as the reference model (boot.ts padEl2)
   const ref = makeProfile(ep.profile);
-  const padEl2 = dev instanceof TargetDevice && ref.hyp && !dev.profile.hyp;
+  const padEl2 = ref.hyp && !dev.profile.hyp;
   // a host scenario's SMMU is reset by the Linux-like host (three CMD_SYNC batches); others by the compact batch
   const boot = at(['smmu'], () =>
     bootSmmu(dev, alloc.host, {
       ...ep.boot,
       ...(sidBits !== undefined ? { sidBits } : {}),
-      ...(scenario.host !== undefined ? { invalidate: hostResetInvalidate } : {}),
+      // boot.invalidate: false skips the reset invalidation whoever resets (host or compact batch)
+      ...(scenario.host !== undefined && scenario.boot?.invalidate !== false ? { invalidate: hostResetInvalidate } : {}),
       ...(padEl2 ? { padEl2 } : {}),
     }),
   );
@@ -97,6 +101,7 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
     trace: opts.trace === true,
     events: [],
     walks: [],
+    explained: [],
     steAddrs: new Map(),
     stalled: new Map(),
   };
@@ -134,14 +139,20 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
   const layout = layoutOf(ctx);
   const steps: StepRecord[] = [];
   const regs: { step: number; values: Record<string, bigint> }[] = [];
+  // explain: the command batches the SMMU consumed during each step
+  const batches: CmdqResult[] = [];
+  if (ctx.trace && dev instanceof SmmuDevice) dev.onCommands = (r) => batches.push(r);
   scenario.steps.forEach((step, i) => {
     const path = ['steps', i, stepKind(step)];
     meter.where = `step ${i + 1} (${stepKind(step)})`;
     meter.path = path;
     meter.tick();
-    steps.push(runStep(ctx, step, i + 1));
+    batches.length = 0;
+    const rec = runStep(ctx, step, i + 1);
+    steps.push(rec);
     if (explicit !== undefined && emuForDrain !== undefined) explicit.marks.push({ step: i + 1, written: eventsWritten(emuForDrain) });
     at(path, () => drain(i + 1));
+    if (ctx.trace) ctx.explained.push({ step: i + 1, lines: at(path, () => explainRun(ctx, step, rec, batches)) });
     // Read only what an inline expectation names, after the drain (a read of EVENTQ_PROD then
     // sees every record of the step).
     const want = stepExpect(step)?.regs;
@@ -160,7 +171,7 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
     ...(gerror !== 0n || gerrorn !== 0n ? { gerror: { gerror: hex32(gerror), gerrorn: hex32(gerrorn), active: activeGerror(dev) } } : {}),
     layout: { ...layout, ...steLayout(ctx) },
     ...(regs.length > 0 ? { regs } : {}),
-    ...(ctx.trace ? { walks: ctx.walks } : {}),
+    ...(ctx.trace ? { walks: ctx.walks, explained: ctx.explained } : {}),
     ...(scenario.permitted !== undefined && !(dev instanceof TargetDevice) ? { permitted: referenceChoices(scenario, dev.profile, ep) } : {}),
     ...(dev instanceof TargetDevice ? { target: { name: dev.target.name, normalisations: normalisationsFor(dev.target.capabilities).map((n) => n.id) } } : {}),
   };

@@ -18,6 +18,8 @@ export interface ScenarioResult {
   readonly messages: readonly string[];
   /** Unified diff golden -> actual on a mismatch. */
   readonly diff?: string;
+  /** The first divergent field on a golden mismatch (`steps[0] (step 1 cmdq): field result: …`). */
+  readonly divergence?: string;
   readonly golden: GoldenStatus | 'not-run';
   /** True when the scenario file itself is invalid (exit code 2). */
   readonly invalid: boolean;

@@ -4,8 +4,8 @@
  */
 import { formatLoadError, pathString } from '../scenario/errors.ts';
 import { locateInSource } from '../scenario/locate.ts';
-import { BudgetExceeded, type RunBudget } from './budget.ts';
-import { failurePath } from './exec-failure.ts';
+import { BudgetExceeded, type RunBudget } from '../scenario/budget.ts';
+import { failurePath } from '../scenario/exec-failure.ts';
 import type { LoadCaps } from '../scenario/caps.ts';
 import { loadScenarioFile } from './load.ts';
 import { notModelledReason } from '../scenario/features.ts';
@@ -15,12 +15,14 @@ import { readGolden } from '../golden/store.ts';
 import { locateIn } from '../scenario/locate.ts';
 import { expectMismatches } from './check-expect.ts';
 import type { ScenarioResult } from './result.ts';
-import type { ExecuteScenario, ExecutorModule, Profile } from '../scenario/observation.ts';
+import type { ExecuteScenario, ExecutorModule, Observation, Profile } from '../scenario/observation.ts';
 import { TargetFailure, type TargetSpec, TargetUnsupported } from '../target/contract.ts';
 import { projectCanonical } from '../target/normalise.ts';
 import type { ChoiceName } from '../scenario/choices.ts';
 import { matchPermitted } from './permitted.ts';
 import { targetFeatures } from './target-features.ts';
+import { type TargetReference, alsoMissedBy, targetExpectMismatches, targetReference } from './target-reference.ts';
+import { quote } from './shell-quote.ts';
 
 export interface RunTask {
   readonly id: string | undefined;
@@ -43,7 +45,7 @@ export interface RunContext {
   /** The SMMU under test (default: the built-in emulator); its ID registers decide `requires:`. */
   readonly target?: TargetSpec;
   readonly caps?: Partial<LoadCaps>;
-  /** Per-scenario work and wall-time limits (engine/budget.ts; default DEFAULT_BUDGET). */
+  /** Per-scenario work and wall-time limits (scenario/budget.ts; default DEFAULT_BUDGET). */
   readonly budget?: RunBudget;
 }
 
@@ -169,21 +171,25 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
       messages: [`Cannot serialise observation: ${e instanceof Error ? e.message : String(e)}`],
     });
   }
-  // Every failed inline expectation, each at the file:line:col of the expectation that failed.
-  // Inline `expect:` values are reference-model values: on a target only the normalised golden comparison applies.
-  const source = loaded.source ?? '';
-  const messages =
-    obs.target !== undefined
-      ? []
-      : expectMismatches(scenario, obs).map((m) => {
-          const p = locateIn(source, m.path);
-          return `${task.display}:${p.line}:${p.col}: ${m.message}`;
-        });
-  const expectFailures = messages.length;
-  const notes: string[] = [];
-  const norms = obs.target?.normalisations ?? [];
   const golden = readGolden(task.goldenFile);
-  let cmp = compareGolden(projectCanonical(actual, norms), golden === undefined ? undefined : projectCanonical(golden, norms), task.goldenDisplay);
+  const notes: string[] = [];
+  // on a target: the golden, or the reference model run with the target's ID registers where the
+  // golden depends on them (target-reference.ts)
+  const tf = obs.target !== undefined && ctx.target !== undefined ? targetFeatures(ctx.target) : undefined;
+  const ref: TargetReference =
+    obs.target !== undefined && tf !== undefined && typeof tf !== 'string'
+      ? targetReference(scenario, ctx.profile, exec, golden, obs.target.normalisations, tf)
+      : {
+          expected: obs.target !== undefined && golden !== undefined ? projectCanonical(golden, obs.target.normalisations) : golden,
+          norms: obs.target?.normalisations ?? [],
+        };
+  const norms = ref.norms;
+  // Every failed inline expectation; on a target those about normalised values, or that the
+  // reference run it is compared with does not meet either (target IDRs), are not applied.
+  let expectMiss = obs.target !== undefined ? targetExpectMismatches(scenario, obs, ref) : expectMismatches(scenario, obs);
+  const messages: string[] = [];
+  let cmp = compareGolden(projectCanonical(actual, norms), ref.expected, task.goldenDisplay);
+  if (ref.note !== undefined) notes.push(ref.note);
   if (obs.target === undefined) {
     // the reference model must itself take one of the values the scenario permits
     for (const [name, v] of Object.entries(obs.permitted ?? {})) {
@@ -191,17 +197,44 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
       if (!allowed.includes(v)) messages.push(`The reference model took ${name}=${v}, which permitted.${name} does not list (${allowed.join(', ')})`);
     }
   } else if (cmp.status === 'mismatch' && scenario.permitted !== undefined) {
-    const alt = matchPermitted(scenario, projectCanonical(actual, norms), norms, (c) => exec(scenario, { profile: ctx.profile, choices: c }));
-    if (alt !== undefined) {
+    const asTarget = ref.asTarget;
+    let last: Observation | undefined; // matchPermitted stops at the alternative that matched
+    const alt = matchPermitted(scenario, projectCanonical(actual, norms), norms, (c) => {
+      last = exec(scenario, { profile: ctx.profile, choices: c, ...(asTarget !== undefined ? { asTarget } : {}) });
+      return last;
+    });
+    if (alt !== undefined && last !== undefined) {
       cmp = { status: 'match' };
       notes.push(alt);
+      // inline values the reference model holds under its own choice do not bind the other one
+      expectMiss = alsoMissedBy(scenario, expectMiss, last, false);
     }
   }
+  // each failed inline expectation at the file:line:col of the expectation
+  const source = loaded.source ?? '';
+  messages.unshift(
+    ...expectMiss.map((m) => {
+      const p = locateIn(source, m.path);
+      return `${task.display}:${p.line}:${p.col}: ${m.message}`;
+    }),
+  );
+  const expectFailures = expectMiss.length;
   if (obs.target !== undefined && norms.length > 0) notes.push(`on ${obs.target.name}, normalised: ${norms.join(', ')}`);
+  const rerun = task.rerun ?? DEFAULT_RERUN;
+  const file = quote(task.display);
   if (cmp.status === 'missing') {
-    messages.push(`Golden ${task.goldenDisplay} is missing; create it with: ${task.rerun ?? DEFAULT_RERUN} ${task.display} --update --create`);
+    // goldens are the reference model's: on a target the create command runs on the reference
+    messages.push(
+      `Golden ${task.goldenDisplay} is missing; create it with: ${obs.target !== undefined ? onReference(rerun) : rerun} ${file} --update --create`,
+    );
+  } else if (cmp.status === 'mismatch' && obs.target !== undefined) {
+    // --update is refused with --target: the fix is on the target's side (or a listed deviation)
+    const name = obs.target.name;
+    messages.push(
+      `Golden mismatch: ${cmp.summary ?? ''}; ${name} differs from the reference model (see it with: ${rerun} ${file} --reference); a known deviation of ${name} is listed with its rule and section in targets/${name}.yaml`,
+    );
   } else if (cmp.status === 'mismatch') {
-    messages.push(`Golden mismatch: ${cmp.summary ?? ''}; to accept the new output: ${task.rerun ?? DEFAULT_RERUN} ${task.display} --update`);
+    messages.push(`Golden mismatch: ${cmp.summary ?? ''}; to accept the new output: ${rerun} ${file} --update`);
   }
   const ok = messages.length === 0;
   return done({
@@ -211,8 +244,14 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
     messages: ok ? notes : [...messages, ...notes],
     ...(expectFailures > 0 ? { expectFailures } : {}),
     ...(cmp.diff !== undefined ? { diff: cmp.diff } : {}),
+    ...(cmp.status === 'mismatch' && cmp.summary !== undefined ? { divergence: cmp.summary } : {}),
     ...(task.keepActual ? { actual } : {}),
   });
+}
+
+/** The rerun command on the reference model: its `--target X` (quoted by shell-quote.ts, or from the config file) becomes `--target builtin`. */
+export function onReference(rerun: string): string {
+  return `${rerun.replace(/ --target (?:'(?:[^']|'\\'')*'|\S+)/, '')} --target builtin`;
 }
 
 /** Message plus the stack frames inside the executor: frames from runOne outwards depend on how the run was started (worker or not), so they are cut to keep reports identical. */

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { relative, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LoadCaps } from '../scenario/caps.ts';
-import type { RunBudget } from './budget.ts';
+import type { RunBudget } from '../scenario/budget.ts';
 import { loadScenarioFile } from './load.ts';
 import { statSync } from 'node:fs';
 import { closest } from '../arch/fields.ts';
@@ -46,7 +46,7 @@ export interface SuiteOptions {
   /** Module specifier (file URL) exporting `executeScenario`. */
   readonly executorModule: string;
   readonly caps?: Partial<LoadCaps>;
-  /** Per-scenario work / wall-time budget (engine/budget.ts). */
+  /** Per-scenario work / wall-time budget (scenario/budget.ts). */
   readonly budget?: RunBudget;
   readonly timings?: boolean;
   /** Command prefix for suggested update/create commands (default `npx smmu-conform run`). */

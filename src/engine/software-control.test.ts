@@ -42,6 +42,23 @@ steps:
   t.equal(step(w, 1)['prod'], '0x00000014', 'index 4 with the wrap bit set');
 });
 
+t.test('a command at a given ring index without fillers: the queue is restarted there', async (t) => {
+  const o = run(`boot: { cmdq: { log2size: 4 } }
+steps:
+  - cmdq: { commands: [ { raw: [0xff, 0] } ], index: 12, filler: false }
+`);
+  const s = step(o, 1);
+  t.equal(s['commands'], 1, 'no CMD_SYNC before it');
+  t.equal(s['executed'], 0);
+  t.equal(s['cerror'], 'CERROR_ILL');
+  t.equal(s['cons'], '0x0100000c', 'CONS.RD = 12, on the failing command (SMMUv3 §6.3.28)');
+  const w = run(`boot: { invalidate: false, cmdq: { log2size: 4, start: 0x1c } }
+steps:
+  - cmdq: { commands: [ { op: TLBI_NSNH_ALL } ], index: 3, filler: false }
+`);
+  t.same([step(w, 1)['commands'], step(w, 1)['executed'], step(w, 1)['prod']], [1, 1, '0x00000014'], 'restarted at 3 keeping the wrap bit of PROD 0x1c');
+});
+
 t.test('stream table base, format, LOG2SIZE, SPLIT and raw L1 descriptors with any Span', async (t) => {
   const o = run(`devices: [ { name: in, sid: 0x101 }, { name: out, sid: 0x123 } ]
 boot:
@@ -90,5 +107,24 @@ t.test('validate rejects boot programming the executor cannot honour, located', 
   t.same(errs('boot: { cmdq: { log2size: 4, start: 0x20 } }\n'), ['BAD_VALUE boot.cmdq.start']);
   t.same(errs('boot: { strtab: { log2size: 24 } }\n'), ['CAP_EXCEEDED boot.strtab.log2size']);
   t.same(errs('memory: { ram: [ { pa: 0x1800, size: 4K } ] }\n'), ['BAD_VALUE memory.ram[0]']);
-  t.same(errs('boot: { invalidate: false }\nhost: {}\n'), ['CONFLICT boot.invalidate']);
+  t.same(errs('boot: { invalidate: false }\nhost: {}\n'), [], 'boot.invalidate: false with a host is accepted (and honoured, below)');
+});
+
+t.test('boot.invalidate: false with a host: the Linux host resets without its invalidation batches', async (t) => {
+  const host = (boot: string): Observation =>
+    run(`${boot}devices: [ { name: nic, sid: 0x10, vsid: 0x7, bdf: '01:00.0' } ]
+host: {}
+memory:
+  s2_tables: [ { name: vm, granule: 4k, ipa_bits: 48, map: [ { ipa: 0x8000_0000, pa: 0x9000_0000, size: 2M, perm: rw } ] } ]
+steps:
+  - read_reg: { reg: SMMU_CMDQ_PROD }
+  - hwpt_alloc: { name: s2, device: nic, s2_table: vm }
+  - attach: { device: nic, hwpt: s2 }
+`);
+  const off = host('boot: { invalidate: false }\n');
+  t.equal(step(off, 1)['value'], 0n, 'no reset invalidation: PROD is still 0');
+  t.same([step(off, 2).result, step(off, 3).result], ['ok', 'ok'], 'the host works on from there');
+  const on = host('');
+  t.equal(step(on, 1)['value'], 6n, "Linux's three reset batches: CFGI_ALL, TLBI_EL2_ALL, TLBI_NSNH_ALL, each + CMD_SYNC");
+  t.equal(off.cmdq['prod'], `0x${(Number(BigInt(on.cmdq['prod'] as string)) - 6).toString(16).padStart(8, '0')}`, 'every later command 6 slots earlier');
 });

@@ -4,12 +4,15 @@
  */
 import type { Feature } from '../scenario/features.ts';
 import type { TargetSpec } from '../target/contract.ts';
-import { featuresOfProfile, profileFromIdRegs } from '../target/idregs.ts';
+import { featuresOfProfile, idRegFields, profileFromIdRegs } from '../target/idregs.ts';
+import type { SmmuProfile } from '../smmu/profile.ts';
 import { QemuTarget } from '../target/qemu/target.ts';
 
 export interface TargetFeatures {
   readonly name: string;
   readonly features: readonly Feature[];
+  /** The profile fields its ID registers determine (idRegFields). */
+  readonly idFields: Partial<SmmuProfile>;
 }
 
 const cache = new Map<string, TargetFeatures | string>();
@@ -30,7 +33,7 @@ function probe(spec: TargetSpec): TargetFeatures | string {
   try {
     const t = new QemuTarget({ binary: spec.binary, sids: [] });
     try {
-      return { name: t.name, features: featuresOfProfile(profileFromIdRegs(t.name, t.idRegs())) };
+      return { name: t.name, features: featuresOfProfile(profileFromIdRegs(t.name, t.idRegs())), idFields: idRegFields(t.idRegs()) };
     } finally {
       t.close();
     }

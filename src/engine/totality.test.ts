@@ -76,7 +76,7 @@ t.test('runner: executor failure and budget overrun are located errors with exit
   const fake = join(dir, 'fake-executor.ts');
   writeFileSync(
     fake,
-    `import { ExecFailure } from ${JSON.stringify(new URL('./exec-failure.ts', import.meta.url).href)};
+    `import { ExecFailure } from ${JSON.stringify(new URL('../scenario/exec-failure.ts', import.meta.url).href)};
 export const executeScenario = () => { throw new ExecFailure(['steps', 1, 'drain_events'], 'step 2 (drain_events): model bug'); };\n`,
   );
   const failed = await runOne(task, { executorModule: new URL(`file://${fake}`).href, profile: PROFILE });
@@ -85,4 +85,26 @@ export const executeScenario = () => { throw new ExecFailure(['steps', 1, 'drain
 
   const ok = await runOne(task, { executorModule: exec, profile: PROFILE });
   t.equal(ok.invalid, false, 'within the default budget the same scenario runs');
+});
+
+t.test('a part whose IDR1.CMDQS/EVENTQS is below the default queue size boots with queues capped to it', async (t) => {
+  const o = executeScenario(
+    load(`smmu: { idr: { CMDQS: 2, EVENTQS: 1 } }\nsteps:\n  - read_reg: { reg: SMMU_CMDQ_BASE }\n  - read_reg: { reg: SMMU_EVENTQ_BASE }\n`),
+    {
+      profile: PROFILE,
+    },
+  );
+  t.equal((o.steps[0]?.['value'] as bigint) & 0x1fn, 2n, 'CMDQ_BASE.LOG2SIZE = IDR1.CMDQS (§6.3.26)');
+  t.equal((o.steps[1]?.['value'] as bigint) & 0x1fn, 1n, 'EVENTQ_BASE.LOG2SIZE = IDR1.EVENTQS (§6.3.29)');
+});
+
+t.test('cmdq.index at the far end of a 2^19-entry queue: 524287 CMD_SYNC fillers, no stack overflow', async (t) => {
+  const o = executeScenario(
+    load(`boot: { invalidate: false, cmdq: { log2size: 19 } }\nsteps:\n  - cmdq: { commands: [ { op: TLBI_NSNH_ALL } ], index: 524287 }\n`),
+    {
+      profile: PROFILE,
+    },
+  );
+  const s = o.steps[0] as StepRecord;
+  t.same([s.result, s['commands'], s['executed'], s['prod']], ['ok', 524288, 524288, '0x00080000'], 'PROD wrapped to index 0, wrap bit 1');
 });

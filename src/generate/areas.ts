@@ -1,6 +1,9 @@
 /** The generator's areas: what each one draws (one file per family under areas/). */
 import type { Draft } from './draft.ts';
 import type { Rng } from './rng.ts';
+import { cachingArea } from './areas/caching.ts';
+import { cmdqArea } from './areas/cmdq.ts';
+import { cdArea, steArea } from './areas/config.ts';
 import { nestedArea, s1Area, s2Area } from './areas/translate.ts';
 
 export interface Area {
@@ -12,6 +15,16 @@ export const AREAS = {
   s1: { generate: s1Area, what: 'stage-1 tables of every granule and size (TTB0/TTB1, TBI, EPD, IPS, AF, permissions) and DMA at their edges' },
   s2: { generate: s2Area, what: 'stage-2 tables of every granule, size, start level and concatenation (S2PS, AF, S2AP/XN) and DMA at their edges' },
   nested: { generate: nestedArea, what: 'nested streams: guest stage-1 tables in IPA space over stage 2, outputs across stage-2 boundaries' },
+  ste: {
+    generate: steArea,
+    what: 'stream tables linear and 2-level (SPLIT, LOG2SIZE, level-1 Span) and STEs of every Config, legal and ILLEGAL field combinations',
+  },
+  cd: { generate: cdArea, what: 'CD tables linear and 2-level, S1CDMax/SSIDSIZE and SubstreamIDs at their limits, invalid and ILLEGAL CDs, S1DSS' },
+  cmdq: {
+    generate: cmdqArea,
+    what: 'command batches: every opcode, edge and illegal fields, reserved opcodes, CMD_SYNC misplaced or missing, wrapping queues',
+  },
+  caching: { generate: cachingArea, what: 'remaps, STE and CD rewrites and invalidations of every scope interleaved with DMA under cache_policy max' },
 } as const satisfies Record<string, Area>;
 
 export type AreaName = keyof typeof AREAS;

@@ -48,11 +48,11 @@ export function ipaChooser(rng: Rng, s2: BuiltTable): (size: bigint, align: bigi
 }
 
 export function addS2Table(d: Draft, rng: Rng, name: string, opts: { count?: number; nested?: boolean } = {}): BuiltTable {
-  const geo = pickGeometry(rng, 2, opts.nested === true ? { minBits: 32 } : {});
+  const geo = pickGeometry(rng, 2, { maxBits: d.oas, ...(opts.nested === true ? { minBits: 32 } : {}) });
   needGranule(d, geo);
   const maps = genMappings(rng, geo, {
     count: opts.count ?? rng.int(1, 4),
-    out: paChooser(rng),
+    out: paChooser(rng, d.oas),
     ...(opts.nested === true ? { avoid: [{ lo: GUEST_TABLE_IPA_BASE, hi: GUEST_TABLE_IPA_LIMIT }] } : {}),
   });
   d.s2.push({
@@ -66,11 +66,16 @@ export function addS2Table(d: Draft, rng: Rng, name: string, opts: { count?: num
   return { name, geo, maps, high: false };
 }
 
-export function addS1Table(d: Draft, rng: Rng, name: string, opts: { high?: boolean; s2?: BuiltTable; count?: number } = {}): BuiltTable {
+export function addS1Table(d: Draft, rng: Rng, name: string, opts: { high?: boolean; s2?: BuiltTable; count?: number; global?: boolean } = {}): BuiltTable {
   const geo = pickGeometry(rng, 1);
   needGranule(d, geo);
   const high = opts.high === true;
-  const maps = genMappings(rng, geo, { count: opts.count ?? rng.int(1, 4), high, out: opts.s2 !== undefined ? ipaChooser(rng, opts.s2) : paChooser(rng) });
+  const maps = genMappings(rng, geo, {
+    count: opts.count ?? rng.int(1, 4),
+    high,
+    out: opts.s2 !== undefined ? ipaChooser(rng, opts.s2) : paChooser(rng, d.oas),
+    global: opts.global === true,
+  });
   d.s1.push({
     name,
     granule: geo.granule,
@@ -144,11 +149,11 @@ export function genCd(rng: Rng, d: Draft, o: CdOptions): CdEntry {
   const ha = rng.bool(0.15);
   const hd = rng.bool(0.1);
   const stall = rng.bool(0.1);
-  if (ha || hd) d.need('httu');
+  if (ha || hd) d.httu(rng.bool(0.85));
   if (stall) d.need('stall');
   const e: CdEntry = {
     ssid: o.ssid ?? 0n,
-    asid: BigInt(rng.edgeInt(0, 0xffff)),
+    asid: d.uniqueId('asid', rng),
     ...(o.tt0 !== undefined ? { tt0: o.tt0.name } : {}),
     ...(o.tt1 !== undefined ? { tt1: o.tt1.name } : {}),
     ...(o.tt0 !== undefined && rng.bool(0.08) ? { epd0: true } : {}),

@@ -12,6 +12,8 @@ export type MS2Table = Mutable<Omit<S2Table, 'map'>> & { map: S2Map[] };
 export type MCdTable = Mutable<Omit<CdTable, 'entries'>> & { entries: CdEntry[] };
 
 export class Draft {
+  /** The part's output address size (SMMU_IDR5.OAS): output addresses and stage-2 inputs stay below it. */
+  constructor(readonly oas = 48) {}
   readonly devices: Device[] = [];
   readonly s1: MS1Table[] = [];
   readonly s2: MS2Table[] = [];
@@ -33,6 +35,34 @@ export class Draft {
   }
   step(s: Step): void {
     this.steps.push(s);
+  }
+  readonly #ids = new Map<string, Set<number>>();
+  /**
+   * An ASID or VMID no other context of this scenario uses, edges first: TLB entries are tagged
+   * by them (§3.17), so two streams with different tables sharing one would alias by design.
+   */
+  uniqueId(kind: 'asid' | 'vmid', rng: { edgeInt(lo: number, hi: number): number; int(lo: number, hi: number): number }): bigint {
+    const used = this.#ids.get(kind) ?? new Set<number>();
+    this.#ids.set(kind, used);
+    let v = rng.edgeInt(0, 0xffff);
+    while (used.has(v)) v = rng.int(0, 0xffff);
+    used.add(v);
+    return BigInt(v);
+  }
+  /** Give the SMMU a feature switch (smmu.features). */
+  feature(f: Feature, on: boolean): void {
+    this.smmu.features = { ...(this.smmu.features ?? {}), [f]: on };
+  }
+  /**
+   * Hardware translation-table update is used: mostly on a part that has it (IDR0.HTTU), sometimes
+   * deliberately without (HA/HD are then ILLEGAL, C_BAD_CD / C_BAD_STE, §5.2 S2HA, §5.4 HA).
+   */
+  httu(rngBool: boolean): void {
+    if (this.smmu.features?.httu !== undefined) return;
+    if (rngBool) {
+      this.feature('httu', true);
+      this.need('httu');
+    } else this.note('HA/HD without IDR0.HTTU (ILLEGAL: §5.2 S2HA, §5.4 HA)');
   }
   need(...fs: Feature[]): void {
     for (const f of fs) this.requires.add(f);

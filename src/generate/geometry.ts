@@ -4,12 +4,9 @@
  * weighted towards the limits. Whether a geometry exists is decided by the one home of that rule,
  * src/pgtable/builder.ts tableGeometry (the validator uses it too).
  */
-import { blockAllowed, gShiftOf, levelShift, sl0ForLevel, type GranuleBytes } from '../arch/ttd.ts';
+import { GRANULE_BYTES, type GranuleName as Granule, blockAllowed, granuleShift, levelShift, sl0ForLevel } from '../arch/ttd.ts';
 import { tableGeometry } from '../pgtable/builder.ts';
-import type { Granule } from '../scenario/types.ts';
 import type { Rng } from './rng.ts';
-
-export const GRANULE_SIZE: Readonly<Record<Granule, GranuleBytes>> = { '4k': 4096, '16k': 16384, '64k': 65536 };
 
 export interface Geometry {
   readonly stage: 1 | 2;
@@ -34,8 +31,8 @@ export function pickGranule(rng: Rng): Granule {
 /** Input sizes: the extremes, the bits where the start level changes, and anything between. */
 export function pickGeometry(rng: Rng, stage: 1 | 2, opts: { granule?: Granule; minBits?: number; maxBits?: number } = {}): Geometry {
   const granule = opts.granule ?? pickGranule(rng);
-  const gb = GRANULE_SIZE[granule];
-  const g = gShiftOf(gb);
+  const gb = GRANULE_BYTES[granule];
+  const g = granuleShift(gb);
   const lo = Math.max(opts.minBits ?? 25, 25);
   const hi = Math.min(opts.maxBits ?? 48, 48);
   // level boundaries: bits = g + k*(g-3) and one more

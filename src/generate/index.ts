@@ -7,6 +7,7 @@
  * Scenario i of a run seeded S has its own seed deriveSeed(S, i) and area (drawn from `areas`
  * by that seed), so `generateOne(area, seed)` rebuilds any one of them alone (shards, minimisers).
  */
+import type { Feature } from '../scenario/features.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { AREAS, type AreaName, isAreaName } from './areas.ts';
 import { Draft } from './draft.ts';
@@ -32,16 +33,26 @@ export interface GenerateOptions {
   readonly count: number;
   /** Areas to draw from (default: all, AREA_NAMES). */
   readonly areas?: readonly string[];
+  /**
+   * The SMMU part the scenarios are for (`--profile`): only scenarios whose `requires:` it offers,
+   * addresses below its OAS. Default: the reference model's default part, every feature.
+   */
+  readonly part?: PartLimits;
+}
+
+export interface PartLimits {
+  readonly features: readonly Feature[];
+  readonly oas?: number;
 }
 
 export function scenarioId(area: string, seed: number): string {
   return `gen-${area}-${(seed >>> 0).toString(16).padStart(8, '0')}`;
 }
 
-/** One scenario of `area` from its own seed. */
-export function generateOne(area: AreaName, seed: number): GeneratedScenario {
+/** One scenario of `area` from its own seed (`oas`: the part's output address size, default 48). */
+export function generateOne(area: AreaName, seed: number, oas?: number): GeneratedScenario {
   const rng = new Rng(seed);
-  const d = new Draft();
+  const d = new Draft(oas);
   AREAS[area].generate(rng, d);
   const id = scenarioId(area, seed);
   const scenario = d.finish(id, area, seed);
@@ -51,9 +62,23 @@ export function generateOne(area: AreaName, seed: number): GeneratedScenario {
 export function generateScenarios(opts: GenerateOptions): GeneratedScenario[] {
   const areas = checkAreas(opts.areas);
   const out: GeneratedScenario[] = [];
+  const part = opts.part;
   for (let i = 0; i < opts.count; i++) {
     const seed = deriveSeed(opts.seed, i);
-    out.push(generateOne(areas[seed % areas.length] as AreaName, seed));
+    if (part === undefined) {
+      out.push(generateOne(areas[seed % areas.length] as AreaName, seed));
+      continue;
+    }
+    // for a part: redraw (seed, area) until the scenario needs only what the part offers
+    const offers = new Set(part.features);
+    let g: GeneratedScenario | undefined;
+    for (let k = 0; k < 64 && g === undefined; k++) {
+      const s = k === 0 ? seed : deriveSeed(seed, 0x1000 + k);
+      const c = generateOne(areas[s % areas.length] as AreaName, s, part.oas);
+      if ((c.scenario.requires ?? []).every((f) => offers.has(f))) g = c;
+    }
+    if (g === undefined) throw new RangeError(`Cannot generate area ${areas.join('/')} scenarios for this part: every draw needs a feature it lacks`);
+    out.push(g);
   }
   return out;
 }

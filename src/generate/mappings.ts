@@ -54,6 +54,11 @@ export interface MappingOptions {
   readonly out: (size: bigint, align: bigint) => bigint | undefined;
   /** Avoid input addresses in these ranges (e.g. the guest-structure IPA window). */
   readonly avoid?: readonly { lo: bigint; hi: bigint }[];
+  /**
+   * Stage 1 may map global (nG=0) pages: only when no other stream's tables share the TLB
+   * namespace, since a global entry matches every ASID (Arm ARM D8.14).
+   */
+  readonly global?: boolean;
 }
 
 export function genMappings(rng: Rng, geo: Geometry, o: MappingOptions): GenMapping[] {
@@ -100,7 +105,7 @@ export function genMappings(rng: Rng, geo: Geometry, o: MappingOptions): GenMapp
         ...(leaf > geo.gBytes && leaf / geo.gBytes <= 512n && rng.bool(0.1) ? { page_only: true } : {}),
         ...(geo.stage === 1 && rng.bool(0.2) ? { priv: true } : {}),
         ...(geo.stage === 1 && perm.includes('x') && rng.bool(0.2) ? { xn: true } : {}),
-        ...(geo.stage === 1 && rng.bool(0.15) ? { ng: false } : {}),
+        ...(geo.stage === 1 && o.global === true && rng.bool(0.15) ? { ng: false } : {}),
       };
       out.push(m);
       break;

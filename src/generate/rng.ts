@@ -72,13 +72,4 @@ export class Rng {
     const span = hi - lo + 1n;
     return lo + (this.bits(span.toString(2).length + 8) % span);
   }
-  /** Shuffle a copy. */
-  shuffle<T>(xs: readonly T[]): T[] {
-    const out = [...xs];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = this.int(0, i);
-      [out[i], out[j]] = [out[j] as T, out[i] as T];
-    }
-    return out;
-  }
 }

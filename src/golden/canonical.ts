@@ -6,8 +6,6 @@
 import { hex64 } from '../arch/fields.ts';
 import type { ObsScalar, ObsValue, Observation } from '../scenario/observation.ts';
 
-/** Section order of a golden file. */
-export const GOLDEN_SECTIONS = ['scenario', 'steps', 'events', 'guest_events', 'host_log', 'cmdq', 'gerror', 'layout', 'permitted'] as const;
 /** Keys printed first in a record, in this order; the rest follow in the executor's order. */
 const LEADING_KEYS = ['step', 'op', 'type', 'result'];
 const YAML_WORDS = /^(true|false|null|yes|no|on|off|y|n|~|nan|inf)$/i;

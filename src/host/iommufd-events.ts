@@ -6,7 +6,7 @@
  */
 import { routeEvent } from './event-route.ts';
 import type { ObjectStore, VeventqObj } from './iommufd-objects.ts';
-import { formatEventLog, type LogEra } from '../linux/messages.ts';
+import { EVENT_LOG_LEVEL, formatEventLog, type LogEra } from '../linux/messages.ts';
 import type { Result } from './uapi.ts';
 import { VEVENTQ_TYPE_ARM_SMMUV3, VEventQueue, type VEventRecord } from './veventq.ts';
 
@@ -52,7 +52,6 @@ export function handleEvent(
   }
   if (route.to === 'iopf') return 'iopf';
   const client = store.deviceBySid(smmu, Number((raw[0] ?? 0n) >> 32n))?.spec.name;
-  const level = era === '6.14+' ? 'err' : 'info';
-  for (const line of formatEventLog(raw, { era, client })) log(level, line);
+  for (const line of formatEventLog(raw, { era, client })) log(EVENT_LOG_LEVEL[era], line);
   return 'logged';
 }

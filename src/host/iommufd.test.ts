@@ -236,9 +236,28 @@ t.test('attach commit (§6.5 normal ATS sequencing): ATC flush after the STE ins
   tt.equal(opcodeOf(kept.last), OP.CMD_SYNC);
   w.port.executed.length = 0;
   must(w.fd.attach(w.d1, mk([1n | (4n << 1n), 0n])));
+  const off = flushes();
+  tt.equal(STE.get(w.port.readSte(0x10), 'EATS'), 0n, 'bypass vSTE: ATS off');
+  tt.same(
+    off.atc.map((a) => a.cmd),
+    [atcFlush],
+    'ATS switched off: the entire ATC is invalidated (arm_smmu_attach_commit)',
+  );
+  tt.ok((off.atc[0]?.i ?? -1) > off.lastCfgi, 'after the STE install (EATS=0 first)');
+  tt.equal(opcodeOf(off.last), OP.CMD_SYNC);
+  w.port.executed.length = 0;
+  must(w.fd.attach(w.d1, mk([1n | (4n << 1n), 0n])));
   tt.notOk(
     w.port.executed.some((c) => opcodeOf(c) === OP.ATC_INV),
-    'ATS turned off: no flush before enabling',
+    'ATS off before and after: no flush',
+  );
+  must(w.fd.attach(w.d1, mk([S1_VSTE[0], S1_VSTE[1] | (1n << 28n)])));
+  w.port.executed.length = 0;
+  must(w.fd.detach(w.d1));
+  tt.same(
+    flushes().atc.map((a) => a.cmd),
+    [atcFlush],
+    'detach to the blocking domain with ATS on: the ATC is flushed too',
   );
   tt.end();
 });

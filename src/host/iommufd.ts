@@ -11,6 +11,8 @@
  * iommufd-events.ts (vEVENTQ, event thread), iommufd-s2.ts (stage-2 tables).
  */
 import { REG } from '../arch/registers.ts';
+import { STE } from '../arch/ste.ts';
+import { CFG } from './masks.ts';
 import { type DriverIssueResult, driverIssue, type HostLogSink } from './driver-cmdq.ts';
 import { formatEvtqOverflow } from '../linux/messages.ts';
 import { planSteWrite, steWriteBatches } from './entry-sync.ts';
@@ -273,10 +275,10 @@ export class Iommufd {
       if (dev.pasids > 0) return fail('EBUSY', 'device has PASIDs attached');
       // any nested attach with a vDEVICE gets a vmaster (vSID for events); without one only
       // abort/bypass vSTEs may attach (the VMM's GBPA emulation)
-      const cfg = (obj.ste[0] >> 1n) & 7n;
+      const cfg = STE.get(obj.ste, 'Config');
       const vd = dev.vdevice !== undefined ? this.#store.get(dev.vdevice, 'vdevice') : undefined;
       if (vd && vd.viommu === v.id) vmaster = { viommuId: v.id, vsid: vd.virtId };
-      else if (cfg !== 0n && cfg !== 4n) return fail('ENOENT', 'no vDEVICE for this device on the vIOMMU');
+      else if (cfg !== CFG.ABORT && cfg !== CFG.BYPASS) return fail('ENOENT', 'no vDEVICE for this device on the vIOMMU');
       atsOn = obj.enableAts && (dev.spec.ats ?? false) && s.f.ats;
       target = makeNestedSte(this.#flags(s), this.#master(dev, atsOn), parent.s2, obj.ste);
     } else {
@@ -285,13 +287,12 @@ export class Iommufd {
     const syncs = this.#writeStes(s, dev, target, opts.onStep);
     if (typeof syncs !== 'number') return syncs;
     // arm_smmu_attach_commit (reference §6.5 "normal ATS sequencing"): after the STE install,
-    // ATS being turned on (arm_smmu_enable_ats flushes before pci_enable_ats) or kept on with a
-    // changed translation flushes the master's whole ATC: ATC_INV SSV=0 Size=52 per SID + CMD_SYNC
+    // ATS being turned on (arm_smmu_enable_ats flushes before pci_enable_ats), kept on with a
+    // changed translation, or switched off ("ATS is being switched off, invalidate the entire
+    // ATC") flushes the master's whole ATC: ATC_INV SSV=0 Size=52 per SID + CMD_SYNC
     // (SMMUv3 §4.5.1, §4.7.3). Not counted in `syncs`, which counts the STE-write syncs.
-    if (atsOn) {
-      const r = this.#issue(s, [...dev.spec.sids.map((sid) => cmdAtcInvAll(sid)), cmdSync()]);
-      if (!r.ok) return fail('ETIMEDOUT', 'ATC invalidation before enabling ATS timed out');
-    }
+    const flush = this.#commitAtcFlush(s, dev, atsOn);
+    if (flush !== undefined) return flush;
     const old = dev.hwpt !== undefined ? this.#store.raw(dev.hwpt) : undefined;
     if (old && (old.kind === 'hwpt_paging' || old.kind === 'hwpt_nested')) old.users--;
     obj.users++;
@@ -305,14 +306,25 @@ export class Iommufd {
   detach(devId: number, opts: SteWriteOptions = {}): Result<{ syncs: number }> {
     const dev = this.#store.get(devId, 'device');
     if (!dev) return fail('ENOENT', `no device object ${devId}`);
-    const syncs = this.#writeStes(this.#smmu(dev.spec.smmu), dev, makeAbortSte(), opts.onStep);
+    const s = this.#smmu(dev.spec.smmu);
+    const syncs = this.#writeStes(s, dev, makeAbortSte(), opts.onStep);
     if (typeof syncs !== 'number') return syncs;
+    // the blocking domain has no ATS: arm_smmu_attach_commit flushes the ATC if it was on
+    const flush = this.#commitAtcFlush(s, dev, false);
+    if (flush !== undefined) return flush;
     const old = dev.hwpt !== undefined ? this.#store.raw(dev.hwpt) : undefined;
     if (old && (old.kind === 'hwpt_paging' || old.kind === 'hwpt_nested')) old.users--;
     dev.hwpt = undefined;
     dev.vmaster = undefined;
     dev.atsOn = false;
     return { errno: 0, syncs };
+  }
+
+  /** The ATC flush of arm_smmu_attach_commit: whenever ATS is on before or after the attach. */
+  #commitAtcFlush(s: SmmuState, dev: DeviceObj, atsOn: boolean): { errno: Errno; reason: string } | undefined {
+    if (!atsOn && !dev.atsOn) return undefined;
+    const r = this.#issue(s, [...dev.spec.sids.map((sid) => cmdAtcInvAll(sid)), cmdSync()]);
+    return r.ok ? undefined : fail('ETIMEDOUT', atsOn ? 'ATC invalidation before enabling ATS timed out' : 'ATC invalidation after disabling ATS timed out');
   }
 
   /** Model "device has PASID domains attached" (EBUSY for nested attach). */

@@ -29,12 +29,6 @@ export function cdField(name: string, v: bigint | number): bigint {
   const f = CD.field(name);
   return (BigInt(v) << BigInt(f.lo)) & fieldMask(f);
 }
-export function steGet(raw: readonly bigint[], name: string): bigint {
-  return STE.get(raw, name);
-}
-export function cdGet(raw: readonly bigint[], name: string): bigint {
-  return CD.get(raw, name);
-}
 
 /** Linux STRTAB_STE_0_S1CTXPTR_MASK. */
 export const LINUX_S1CTXPTR = genmask(51, 6);

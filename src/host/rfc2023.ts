@@ -24,7 +24,9 @@
  */
 import { encodeEvent } from '../arch/event.ts';
 import { IDR0 } from '../arch/registers.ts';
+import { STE } from '../arch/ste.ts';
 import { type Cmd, OP, cmdSync } from './commands.ts';
+import { CFG } from './masks.ts';
 import { driverIssue } from './driver-cmdq.ts';
 import { type SmmuFeatures, probeFeatures } from './features.ts';
 import type { HostLogLine, Iommufd } from './iommufd.ts';
@@ -59,14 +61,14 @@ export function rfcCaps(f: SmmuFeatures, idr0: bigint): RfcSteCaps {
 
 /** The RFC's sanity checks of a 64-byte guest STE: undefined if acceptable, else why. */
 export function rfcCheckSte(c: RfcSteCaps, ssidBits: number, ste: readonly bigint[]): string | undefined {
-  const d0 = ste[0] ?? 0n;
   if (!c.s1p || !c.s2p) return 'SMMU lacks stage 1 or stage 2';
-  if ((d0 & 1n) === 0n || ((d0 >> 1n) & 7n) !== 5n) return undefined; // only S1-translate STEs carry a CD table
-  const s1fmt = (d0 >> 4n) & 3n;
+  // only S1-translate STEs carry a CD table
+  if (STE.get(ste, 'V') === 0n || STE.get(ste, 'Config') !== CFG.S1_TRANS) return undefined;
+  const s1fmt = STE.get(ste, 'S1Fmt');
   if (s1fmt !== 0n && !c.cd2l) return `S1Fmt ${s1fmt} (2-level CD table) without IDR0.CD2L`;
-  const cdmax = Number((d0 >> 59n) & 0x1fn);
+  const cdmax = Number(STE.get(ste, 'S1CDMax'));
   if (cdmax > ssidBits) return `S1CDMax ${cdmax} exceeds the device's ssid_bits ${ssidBits}`;
-  const ptr = d0 & 0x00ff_ffff_ffff_ffc0n;
+  const ptr = STE.get(ste, 'S1ContextPtr');
   if (ptr >> BigInt(c.ias) !== 0n) return `S1ContextPtr 0x${ptr.toString(16)} is above IAS (${c.ias} bits)`;
   return undefined;
 }

@@ -4,7 +4,7 @@
  * so `Iommufd.setParentPgtable(id, s2PgtableConfig(builder))` programs matching STEs.
  */
 import { sl0ForLevel } from '../arch/ttd.ts';
-import { gShiftOf, psEncoding } from '../arch/ttd.ts';
+import { granuleShift, psEncoding } from '../arch/ttd.ts';
 import type { PageTableBuilder } from '../pgtable/builder.ts';
 import type { S2Config } from './ste-build.ts';
 
@@ -17,7 +17,7 @@ export function s2PgtableConfig(b: PageTableBuilder): { vttbr: bigint; vtcr: S2C
     vttbr: b.ttb,
     vtcr: {
       tsz: 64 - b.iaBits,
-      sl: sl0ForLevel(gShiftOf(b.granule), b.startLevel),
+      sl: sl0ForLevel(granuleShift(b.granule), b.startLevel),
       irgn: 1,
       orgn: 1,
       sh: 3,

@@ -2,6 +2,7 @@
  * Linux-like STE and CD builders (reference §1.1 end, §2, §6.5). Every builder returns 8 fresh
  * dwords and only sets bits the used-bits model (used-bits.ts) says are used, as Linux requires.
  */
+import { STE } from '../arch/ste.ts';
 import { CFG, EATS, LINUX_S1CTXPTR, LINUX_S2TTB, LINUX_TTB0, S1DSS, cdField, cdMask, steField, steMask } from './masks.ts';
 
 /** SMMU/host features the builders depend on (Linux ARM_SMMU_FEAT_*). */
@@ -112,8 +113,8 @@ export function makeS2Ste(f: HostFeatures, m: MasterFlags, s2: S2Config): bigint
 export function makeNestedSte(f: HostFeatures, m: MasterFlags, parent: S2Config, vste: readonly bigint[]): bigint[] {
   const g0 = vste[0] ?? 0n;
   const g1 = vste[1] ?? 0n;
-  if ((g0 & steMask('V')) === 0n) return makeAbortSte();
-  const cfg = (g0 & steMask('Config')) >> 1n;
+  if (STE.get(vste, 'V') === 0n) return makeAbortSte();
+  const cfg = STE.get(vste, 'Config');
   if (cfg === CFG.BYPASS) return makeS2Ste(f, m, parent);
   if (cfg !== CFG.S1_TRANS) return makeAbortSte();
   const s = makeS2Ste(f, m, parent);

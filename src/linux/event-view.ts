@@ -51,9 +51,6 @@ export function fieldMask(f: EventFieldPos): bigint {
   return ((1n << BigInt(f.hi - f.lo + 1)) - 1n) << BigInt(f.lo);
 }
 
-/** Bits of each dword covered by some field; the rest is RES0 (or IMPDEF for some parts). */
-export const EVENT_DEFINED_MASK: readonly bigint[] = [0, 1, 2, 3].map((d) => EVENT_FIELDS.filter((f) => f.dword === d).reduce((m, f) => m | fieldMask(f), 0n));
-
 export function getField(raw: readonly bigint[], f: EventFieldPos): bigint {
   const w = BigInt.asUintN(64, raw[f.dword] ?? 0n);
   const m = fieldMask(f);

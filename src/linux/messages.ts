@@ -16,7 +16,7 @@ export type LogEra = 'pre-6.14' | '6.14+';
 export type LogLevel = 'err' | 'warn' | 'info';
 
 /** printk level of the event dump per era. */
-export const EVENT_LOG_LEVEL: Readonly<Record<LogEra, LogLevel>> = { 'pre-6.14': 'info', '6.14+': 'err' };
+export const EVENT_LOG_LEVEL = { 'pre-6.14': 'info', '6.14+': 'err' } as const satisfies Readonly<Record<LogEra, LogLevel>>;
 
 /** Linux masks: EVTQ_3_IPA = GENMASK(51,12), EVTQ_3_FETCH_ADDR = GENMASK(51,3); values printed in place. */
 export const LINUX_IPA_MASK = ((1n << 52n) - 1n) & ~((1n << 12n) - 1n);

@@ -79,6 +79,17 @@ t.test('unback makes pages abort again', async (t) => {
   t.ok(m.isBacked(0x6000n));
 });
 
+t.test('unback of a range far larger than what is backed visits the backed pages only (fuzzer: an ext_abort over 2^44 bytes hung)', async (t) => {
+  const m = new SparseMemory();
+  m.back(0x1000_0000n, 0x2000);
+  m.back(0x7000_0000_0000n, 0x1000);
+  m.unback(0x1000_1000n, 2 ** 52);
+  t.ok(m.isBacked(0x1000_0000n), 'below the range');
+  t.notOk(m.isBacked(0x1000_1000n));
+  t.notOk(m.isBacked(0x7000_0000_0000n), 'far inside the range');
+  t.equal(m.backedBytes, 0x1000);
+});
+
 t.test('allocator is deterministic, aligned, backed and reuses freed blocks', async (t) => {
   const run = () => {
     const m = new SparseMemory();

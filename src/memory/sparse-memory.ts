@@ -110,9 +110,16 @@ export class SparseMemory {
     if (size <= 0) return;
     const first = pageNumber(pa);
     const last = pageNumber(BigInt.asUintN(64, pa + BigInt(size - 1)));
-    for (let p = first; p <= last; p++) {
+    // A range larger than what is backed (an abort injected over terabytes): visit the backed
+    // pages instead of every page number, so the work is bounded by memory, not by `size`.
+    const drop = (p: number): void => {
       this.#pages.delete(p);
       this.#views.delete(p);
+    };
+    if (last - first + 1 > this.#pages.size) {
+      for (const p of [...this.#pages.keys()]) if (p >= first && p <= last) drop(p);
+    } else {
+      for (let p = first; p <= last; p++) drop(p);
     }
     this.#lastPage = -1;
     this.#lastView = undefined;

@@ -10,12 +10,12 @@ import { SparseMemory } from '../memory/sparse-memory.ts';
 import { TWO32, blockAllowed, levelShift, sl0ForLevel, startLevelS1, startLevelS2 } from '../arch/ttd.ts';
 import { type DescriptorRead, type TableTree, WALK_LEAF, WALK_STOPPED, descriptorSlot, leafOutput, newTableWalk, walkTables } from '../smmu/walk.ts';
 import {
-  type GranuleBytes,
+  type Granule,
   type S1LeafAttrs,
   type S2LeafAttrs,
   type TableAttrs,
   decodeOA,
-  gShiftOf,
+  granuleShift,
   psEncoding,
   s1Leaf,
   s2Leaf,
@@ -30,6 +30,8 @@ export interface TableMemory {
   read64(addr: bigint): bigint | undefined;
   write64(addr: bigint, value: bigint): void;
   back(addr: bigint, size: number): void;
+  /** Optional fast path: back [addr, addr+size) and set it to zero, the same as `back` and zero `write64`s over it. */
+  zero?(addr: bigint, size: number): void;
 }
 
 /** Memory seen through an address translation (nested tables live at IPAs): `toPa(ipa)`. */
@@ -47,7 +49,7 @@ export type TableAlloc = PageAllocator | ((size: number, level: number, va: bigi
 
 export interface BuilderOptions {
   stage: 1 | 2;
-  granule: GranuleBytes;
+  granule: Granule;
   /** Input address size in bits: 64 - TxSZ (stage 1) or 64 - S2T0SZ (stage 2). */
   iaBits: number;
   /** Output address size (IPS / S2PS) in bits. Default 48. */
@@ -86,19 +88,19 @@ const vaParts = new Uint32Array(2);
  * Address of the descriptor for `va` at `level` in the table at `tableBase`: the walker's
  * descriptorSlot (src/smmu/walk.ts) at the bigint edge (tests use this).
  */
-export function descriptorAddress(tableBase: bigint, level: number, va: bigint, granule: GranuleBytes, startLevel: number, iaBits: number): bigint {
+export function descriptorAddress(tableBase: bigint, level: number, va: bigint, granule: Granule, startLevel: number, iaBits: number): bigint {
   halves(va, vaParts);
   const lo = vaParts[0] as number;
   const hi = vaParts[1] as number;
-  return BigInt(descriptorSlot(Number(tableBase), gShiftOf(granule), level, startLevel, iaBits, hi, lo, hi * TWO32 + lo));
+  return BigInt(descriptorSlot(Number(tableBase), granuleShift(granule), level, startLevel, iaBits, hi, lo, hi * TWO32 + lo));
 }
 
 /**
  * Start level of a table of this geometry, or why it cannot be built (a validator uses this to
  * reject a scenario before running it). Stage 2 may concatenate up to 16 start tables (§5.2 S2SL0).
  */
-export function tableGeometry(stage: 1 | 2, granule: GranuleBytes, iaBits: number, startLevel?: number): number | string {
-  const g = gShiftOf(granule);
+export function tableGeometry(stage: 1 | 2, granule: Granule, iaBits: number, startLevel?: number): number | string {
+  const g = granuleShift(granule);
   const natural = startLevelS1(g, iaBits);
   let start = natural;
   if (stage === 2) {
@@ -121,8 +123,8 @@ export function tableGeometry(stage: 1 | 2, granule: GranuleBytes, iaBits: numbe
  * va and pa share the block alignment, pages elsewhere (a head and a tail per block size).
  * `pa` undefined: only granule alignment is known. Lets a validator bound table-building work.
  */
-export function leafCountBound(va: bigint, pa: bigint | undefined, size: bigint, granule: GranuleBytes, oaBits: number, pageOnly: boolean): bigint {
-  const g = gShiftOf(granule);
+export function leafCountBound(va: bigint, pa: bigint | undefined, size: bigint, granule: Granule, oaBits: number, pageOnly: boolean): bigint {
+  const g = granuleShift(granule);
   const gran = BigInt(granule);
   if (pageOnly || pa === undefined) return (size + gran - 1n) / gran;
   let total = 0n;
@@ -141,7 +143,7 @@ export function leafCountBound(va: bigint, pa: bigint | undefined, size: bigint,
 
 export class PageTableBuilder {
   readonly stage: 1 | 2;
-  readonly granule: GranuleBytes;
+  readonly granule: Granule;
   readonly iaBits: number;
   readonly oaBits: number;
   readonly startLevel: number;
@@ -161,7 +163,7 @@ export class PageTableBuilder {
     this.oaBits = o.oaBits ?? 48;
     this.mem = o.mem;
     this.#alloc = o.alloc;
-    this.#g = gShiftOf(o.granule);
+    this.#g = granuleShift(o.granule);
     const geo = tableGeometry(o.stage, o.granule, o.iaBits, o.startLevel);
     if (typeof geo === 'string') throw new RangeError(geo);
     this.startLevel = geo;
@@ -210,6 +212,8 @@ export class PageTableBuilder {
     const addr = this.#alloc instanceof PageAllocator ? this.#alloc.alloc(bytes, bytes) : this.#alloc(bytes, level, va);
     if (this.mem instanceof SparseMemory) {
       this.mem.zero(addr, bytes); // whole pages at a time (host tables)
+    } else if (this.mem.zero !== undefined) {
+      this.mem.zero(addr, bytes); // a view that can zero a page at a time (guest tables in IPA space)
     } else {
       this.mem.back(addr, bytes);
       for (let a = 0; a < bytes; a += 8) this.mem.write64(addr + BigInt(a), 0n);

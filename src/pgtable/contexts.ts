@@ -5,7 +5,7 @@
 import { S1Context, type S1Fields, S2Context, type S2Fields } from '../smmu/walk-context.ts';
 import { type PageTableBuilder } from './builder.ts';
 import { sl0ForLevel } from '../arch/ttd.ts';
-import { gShiftOf } from '../arch/ttd.ts';
+import { granuleShift } from '../arch/ttd.ts';
 
 export function s1ContextFor(ttb0: PageTableBuilder | undefined, ttb1: PageTableBuilder | undefined, over: Partial<S1Fields> = {}): S1Context {
   const base: S1Fields = {
@@ -40,7 +40,7 @@ export function s2ContextFor(b: PageTableBuilder, over: Partial<S2Fields> = {}):
     vmid: 1,
     ttb: b.ttb,
     t0sz: 64 - b.iaBits,
-    sl0: sl0ForLevel(gShiftOf(b.granule), b.startLevel),
+    sl0: sl0ForLevel(granuleShift(b.granule), b.startLevel),
     tg: b.granule,
     psBits: b.oaBits,
     oasBits: b.oaBits,

@@ -8,7 +8,7 @@
 import { SparseMemory } from '../memory/sparse-memory.ts';
 import { PageAllocator } from '../memory/page-allocator.ts';
 import { PageTableBuilder, ipaView } from './builder.ts';
-import { type GranuleBytes } from '../arch/ttd.ts';
+import { type Granule } from '../arch/ttd.ts';
 import { s1ContextFor, s2ContextFor } from './contexts.ts';
 import { Tlb } from '../smmu/tlb.ts';
 import type { CachePolicy } from '../smmu/cache-policy.ts';
@@ -29,8 +29,8 @@ export interface Setup {
 }
 
 export interface SetupOptions {
-  s1?: { granule: GranuleBytes; iaBits: number; oaBits?: number } | undefined;
-  s2?: { granule: GranuleBytes; iaBits: number; oaBits?: number; startLevel?: number } | undefined;
+  s1?: { granule: Granule; iaBits: number; oaBits?: number } | undefined;
+  s2?: { granule: Granule; iaBits: number; oaBits?: number; startLevel?: number } | undefined;
   policy?: CachePolicy;
   s1ctx?: Partial<S1Fields>;
   s2ctx?: Partial<S2Fields>;

@@ -25,8 +25,7 @@ function detail(r: ScenarioResult): string {
   const v = verdict(r);
   if (v === 'agree') return r.messages.find((m) => m.startsWith('matches the permitted alternative')) ?? '';
   if (v === 'skipped') return r.messages[0] ?? '';
-  const first = r.messages.find((m) => m.startsWith('Golden mismatch: ') || m.startsWith('Target failed: '));
-  const field = (first ?? r.messages[0] ?? '').replace(/^Golden mismatch: /, '').replace(/; to accept the new output:.*$/, '');
+  const field = r.divergence ?? r.messages.find((m) => m.startsWith('Target failed: ')) ?? r.messages[0] ?? '';
   const known = r.messages.find((m) => m.startsWith('known '));
   return known !== undefined ? `${field} [${known}]` : field;
 }

@@ -17,6 +17,7 @@ export function jsonReport(input: ReportInput): string {
       golden: r.golden,
       messages: r.messages,
       ...(r.diff !== undefined ? { diff: r.diff } : {}),
+      ...(r.divergence !== undefined ? { divergence: r.divergence } : {}),
       ...(input.timings && r.ms !== undefined ? { duration_ms: r.ms } : {}),
     })),
     problems: input.problems.map((p) => ({ kind: p.kind, subject: p.subject, severity: p.severity, message: p.message })),

@@ -160,7 +160,7 @@ export function loadScenarioText(source: string, opts: LoadOptions): LoadResult 
   errors.push(...checkProfileBlock(scenario.smmu, file, loc, ['smmu'], opts.profile));
   errors.push(...checkNestParentTables(scenario, file, loc, opts.profile));
   // Totality rules assume resolved names; run them only on an otherwise valid scenario.
-  if (errors.length === 0) errors.push(...checkRunnable(scenario, caps, file, loc));
+  if (errors.length === 0) errors.push(...checkRunnable(scenario, caps, file, loc, opts.profile));
   if (errors.length > 0) return failWith(errors);
   return { scenario, errors: [] };
 }

@@ -12,7 +12,7 @@
 import type { Feature } from './features.ts';
 import type { Scenario } from './types.ts';
 import type { SmmuProfile } from '../smmu/profile.ts';
-import type { RunBudget } from '../engine/budget.ts';
+import type { RunBudget } from './budget.ts';
 
 export type ObsScalar = string | number | bigint | boolean | null;
 export type ObsValue = ObsScalar | readonly ObsScalar[];
@@ -78,6 +78,11 @@ export interface Observation {
   readonly regs?: readonly { readonly step: number; readonly values: Readonly<Record<string, bigint>> }[];
   /** Walk traces for `explain`; never part of the golden. Filled only when `ExecuteOptions.trace` is set. */
   readonly walks?: readonly WalkTrace[];
+  /**
+   * What each step did in architecture terms (its kind's detail, the commands the SMMU consumed,
+   * the walks, the event records), for `explain`; never part of the golden. Only with `trace`.
+   */
+  readonly explained?: readonly WalkTrace[];
 }
 
 /**
@@ -99,8 +104,14 @@ export interface ExecuteOptions {
   readonly target?: TargetSpec;
   /** Run the built-in emulator with these values of IMPLEMENTATION DEFINED choices (src/scenario/choices.ts). */
   readonly choices?: Readonly<Record<string, string>>;
-  /** Work and wall-time limits for this run (engine/budget.ts); a runaway run throws BudgetExceeded. */
+  /** Work and wall-time limits for this run (scenario/budget.ts); a runaway run throws BudgetExceeded. */
   readonly budget?: RunBudget;
+  /**
+   * Run the built-in emulator with an external target's ID-register values (src/target/idregs.ts
+   * idRegFields) in place of the profile's, booting as a run on that target does: the reference
+   * observation for a target whose IDRs differ from the reference part (engine/run-one.ts).
+   */
+  readonly asTarget?: Partial<SmmuProfile>;
 }
 
 /**

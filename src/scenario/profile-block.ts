@@ -4,7 +4,8 @@
  * came from, and the consistency check of the resulting part (src/smmu/profile-rules.ts) as
  * located errors. The executor applies exactly these overrides, so what is validated is what runs.
  */
-import { DEFAULT_PROFILE, type Granule, type SmmuProfile, makeProfile, profileIas } from '../smmu/profile.ts';
+import type { GranuleName } from '../arch/ttd.ts';
+import { DEFAULT_PROFILE, type SmmuProfile, makeProfile, profileIas } from '../smmu/profile.ts';
 import { profileField } from '../smmu/profile-fields.ts';
 import { type ProfileKey, profileViolations } from '../smmu/profile-rules.ts';
 import type { LoadError } from './errors.ts';
@@ -46,7 +47,7 @@ export function profileOverrides(m: SmmuBlock, base: Path = ['smmu'], under: Smm
   if (m.stall_model !== undefined) {
     set('stallModel', m.stall_model === 'stall_and_terminate' ? 0 : m.stall_model === 'terminate' ? 1 : 2, ['stall_model']);
   }
-  let granules: Granule[] = [...(m.granules ?? under.granules)];
+  let granules: GranuleName[] = [...(m.granules ?? under.granules)];
   let granulesAt: Path | undefined = m.granules !== undefined ? ['granules'] : undefined;
   const f = m.features ?? {};
   for (const [name, on] of Object.entries(f)) {
@@ -129,7 +130,7 @@ export function profileOverrides(m: SmmuBlock, base: Path = ['smmu'], under: Smm
   return { profile: p, paths };
 }
 
-function toggle(gs: Granule[], g: '16k' | '64k', on: boolean): Granule[] {
+function toggle(gs: GranuleName[], g: '16k' | '64k', on: boolean): GranuleName[] {
   const rest = gs.filter((x) => x !== g);
   return on ? [...rest, g] : rest;
 }

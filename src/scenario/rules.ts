@@ -276,6 +276,12 @@ const REFERENCE_BEHAVIOURS: Rule[] = [
     source: 'linux-smmuv3-iommufd.md §6.6',
   },
   {
+    id: 'linux-6.8.rfc2023-ste-reject',
+    area: 'host',
+    title: '2023 RFC uAPI: a rejected guest STE returns EINVAL and a C_BAD_STE record with the vSID',
+    source: 'linux-smmuv3-iommufd.md §6.8',
+  },
+  {
     id: 'linux-9.destroy-busy',
     area: 'host',
     title: 'IOMMU_DESTROY of a nest parent a vIOMMU holds, or of an attached HWPT, is EBUSY',

@@ -90,3 +90,54 @@ t.test('host device on an SMMU that does not exist; attach probe of an undeclare
     /^UNKNOWN_REFERENCE steps\[0\]\.attach\.probe\.device/,
   ]);
 });
+
+t.test('a run-level --profile part is what IDs and sizes are checked against (its smmu: block over it)', async (t) => {
+  const under = (yaml: string, profile: Record<string, unknown>): string[] =>
+    loadScenarioText(BASE + yaml, { file: 'x.yaml', profile }).errors.map((e) => `${e.code} ${e.path} ${e.message}`);
+  const st = `streams: [ { sid: 0x100, config: bypass } ]\nsteps: []\n`;
+  t.same(errors(st), [], 'the default part has SIDSIZE 16');
+  t.match(under(st, { sidSize: 8 }), [/^BAD_VALUE streams\[0\]\.sid .*covers 8 bits/], '--profile with SIDSIZE 8');
+  t.same(under(`smmu: { sidsize: 12 }\n${st}`, { sidSize: 8 }), [], "the scenario's own smmu: block wins over --profile");
+  t.match(under(`boot: { strtab: { fmt: 2level } }\nsteps: []\n`, { stLevel: 0 }), [/^CONFLICT boot\.strtab\.fmt .*ST_LEVEL/]);
+});
+
+t.test('queue sizes beyond SMMU_IDR1.CMDQS/EVENTQS are located errors; the default is capped', async (t) => {
+  t.match(errors(`smmu: { idr: { CMDQS: 4 } }\nboot: { cmdq: { log2size: 5 } }\nsteps: []\n`), [
+    /^BAD_VALUE boot\.cmdq\.log2size 5:\d+ A command queue of 2\^5 entries is larger than this SMMU allows: SMMU_IDR1\.CMDQS=4/,
+  ]);
+  t.match(
+    errors(`smmu: { idr: { EVENTQS: 2 }, evtq_log2size: 3 }\nsteps: []\n`),
+    [/^PROFILE_RULE smmu\.evtq_log2size .*IDR1\.EVENTQS 2/],
+    "the smmu: block's own key: profile-block.ts",
+  );
+  t.match(
+    loadScenarioText(`${BASE}boot: { cmdq: { log2size: 6 } }\nsteps: []\n`, { file: 'x.yaml', profile: { cmdqs: 5 } }).errors.map((e) => e.path),
+    ['boot.cmdq.log2size'],
+    'against --profile too',
+  );
+  t.same(errors(`smmu: { idr: { CMDQS: 4, EVENTQS: 2 } }\nsteps: []\n`), [], 'no explicit size: the default 2^8 is capped to the part');
+});
+
+t.test('host stage-2 work is bounded too: s2_map leaves count against the cap, guest RAM is whole pages within the RAM cap', async (t) => {
+  const HOST = `host: {}
+memory:
+  s2_tables: [ { name: vm, granule: 4k, ipa_bits: 48, map: [] } ]
+steps:
+  - hwpt_alloc: { name: s2, device: nic0, s2_table: vm }
+  - viommu: { name: vi, device: nic0, hwpt: s2 }
+`;
+  // 64 GiB with IPA - PA not a multiple of 2 MiB: only pages, 2^24 leaves (fuzzer: ran for minutes)
+  t.match(errors(`${HOST}  - s2_map: { hwpt: s2, ipa: 0x1000, pa: 0x2000_0000, size: 64G, perm: rw }\n`), [
+    /^CAP_EXCEEDED steps\[2\]\.s2_map \d+:\d+ Mappings need up to 16777218 leaf descriptors; the cap is 1048576/,
+  ]);
+  t.same(errors(`${HOST}  - s2_map: { hwpt: s2, ipa: 0x4000_0000, pa: 0x8000_0000, size: 64G, perm: rw }\n`), [], 'block-aligned: 64 leaves of 1 GiB');
+  t.match(errors(`guest: { viommu: vi, ram_size: 0x1800 }\n${HOST}`), [/^BAD_VALUE guest\.ram_size .*not 4 KiB aligned/]);
+  t.match(errors(`guest: { viommu: vi, ram_size: 1G }\n${HOST}`), [/^CAP_EXCEEDED guest\.ram_size .*guest RAM of 0x40000000 bytes/]);
+});
+
+t.test('resume: a STAG wider than 16 bits is a located error (fuzzer: CMD_RESUME encode threw)', async (t) => {
+  t.match(errors(`steps:\n  - resume: { device: nic0, stag: 0x1_0000, action: retry }\n`), [
+    /^BAD_VALUE steps\[0\]\.resume\.stag 5:\d+ STAG 0x10000 is wider than 16 bits/,
+  ]);
+  t.same(errors(`steps:\n  - resume: { device: nic0, stag: 0xffff, action: retry }\n`), []);
+});

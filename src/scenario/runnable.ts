@@ -21,17 +21,17 @@ import { REG } from '../arch/registers.ts';
 import { STE } from '../arch/ste.ts';
 import { startLevelS2 } from '../arch/ttd.ts';
 import { leafCountBound, tableGeometry } from '../pgtable/builder.ts';
-import { gShiftOf } from '../arch/ttd.ts';
-import { DEFAULT_PROFILE } from '../smmu/profile.ts';
+import { GRANULE_BYTES, type Granule, type GranuleName, granuleShift } from '../arch/ttd.ts';
+import { type SmmuProfile, makeProfile } from '../smmu/profile.ts';
+import { profileOverrides } from './profile-block.ts';
 import type { LoadCaps } from './caps.ts';
 import { commandFields } from './command-fields.ts';
 import { type LoadError, type LoadErrorCode, pathString } from './errors.ts';
 import type { Locator } from './locate.ts';
-import type { Command, FieldMap, Granule, Scenario } from './types.ts';
+import type { Command, FieldMap, Scenario } from './types.ts';
 import { stepKind } from './types.ts';
 
 type Path = (string | number)[];
-const GRANULE: Readonly<Record<Granule, 4096 | 16384 | 65536>> = { '4k': 4096, '16k': 16384, '64k': 65536 };
 const U32_MAX = 0xffff_ffffn;
 const SSID_LIMIT = 1n << 20n;
 const U64_TOP = 1n << 64n;
@@ -42,8 +42,11 @@ interface Mapping {
   readonly path: Path;
 }
 
-export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Locator): LoadError[] {
+export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Locator, under: Partial<SmmuProfile> = {}): LoadError[] {
   const errors: LoadError[] = [];
+  // The SMMU the scenario runs on: its `smmu:` block over the run-level part (`--profile`), as the
+  // executor builds it (engine/exec/profile.ts), so IDs and sizes are checked against that part.
+  const prof = makeProfile({ ...under, ...profileOverrides(s.smmu ?? {}, ['smmu'], makeProfile(under)).profile });
   const report = (code: LoadErrorCode, path: Path, message: string): void => {
     const p = loc.locate(path);
     errors.push({ code, file, line: p.line, col: p.col, path: pathString(path), message });
@@ -58,7 +61,7 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
     if (f !== undefined) fieldsFit(codec, f, path);
   };
 
-  const sidSize = Math.min(s.smmu?.sidsize ?? DEFAULT_PROFILE.sidSize, s.boot?.strtab?.log2size ?? 32);
+  const sidSize = Math.min(prof.sidSize, s.boot?.strtab?.log2size ?? 32);
   const devices = new Map((s.devices ?? []).map((d) => [d.name, d] as const));
   (s.devices ?? []).forEach((d, i) => {
     if (d.sid > U32_MAX) report('BAD_VALUE', ['devices', i, 'sid'], `StreamID 0x${d.sid.toString(16)} is wider than 32 bits (SMMUv3 §3.3.1)`);
@@ -119,7 +122,7 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
       );
   };
   (s.memory?.writes ?? []).forEach((w, i) => aligned8(w.pa, ['memory', 'writes', i, 'pa']));
-  checkBoot(s, caps, report);
+  checkBoot(s, caps, report, prof);
 
   const ssid = (v: bigint | undefined, at: Path): void => {
     if (v !== undefined && v >= SSID_LIMIT)
@@ -139,10 +142,10 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
   };
 
   const mem = s.memory ?? {};
-  const tables = new Map<string, { stage: 1 | 2; granule: 4096 | 16384 | 65536; bits: number; maps: Mapping[] }>();
+  const tables = new Map<string, { stage: 1 | 2; granule: Granule; bits: number; maps: Mapping[] }>();
   let leaves = 0n;
   let leavesAt: Path | undefined;
-  const oas = s.smmu?.oas ?? DEFAULT_PROFILE.oas;
+  const oas = prof.oas;
   const mapping = (table: string, va: bigint, out: bigint | undefined, outKey: string, size: bigint, pageOnly: boolean, at: Path, isMap: boolean): void => {
     const t = tables.get(table);
     if (t === undefined) return; // an unknown name is reported by checkReferences
@@ -180,9 +183,9 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
       leavesAt ??= at;
     }
   };
-  const declareTable = (stage: 1 | 2, name: string, granule: Granule, bits: number, sl0: number | undefined, at: bigint | undefined, path: Path): void => {
-    const gb = GRANULE[granule];
-    const start = sl0 === undefined || stage === 1 ? undefined : startLevelS2(gShiftOf(gb), sl0);
+  const declareTable = (stage: 1 | 2, name: string, granule: GranuleName, bits: number, sl0: number | undefined, at: bigint | undefined, path: Path): void => {
+    const gb = GRANULE_BYTES[granule];
+    const start = sl0 === undefined || stage === 1 ? undefined : startLevelS2(granuleShift(gb), sl0);
     const geo =
       stage === 2 && sl0 !== undefined && start === undefined
         ? `S2SL0=${sl0} has no start level with the ${granule} granule`
@@ -241,9 +244,23 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
     }
   }
 
+  // A host s2_map builds stage-2 descriptors too (into its HWPT's table): count its leaves, at the
+  // granule of the s2_table its hwpt_alloc named (else 4K, the finest: an upper bound).
+  const hwptGranule = new Map<string, 4096 | 16384 | 65536>();
+  for (const step of s.steps) {
+    if ('hwpt_alloc' in step && step.hwpt_alloc.s2_table !== undefined) {
+      const g = tables.get(step.hwpt_alloc.s2_table)?.granule;
+      if (g !== undefined) hwptGranule.set(step.hwpt_alloc.name, g);
+    }
+  }
   s.steps.forEach((step, i) => {
     const kind = stepKind(step);
     const at: Path = ['steps', i, kind];
+    if ('s2_map' in step) {
+      const m = step.s2_map;
+      leaves += leafCountBound(m.ipa, m.pa, m.size, hwptGranule.get(m.hwpt) ?? 4096, oas, m.page_only === true);
+      leavesAt ??= at;
+    }
     if ('ste' in step) ste(step.ste, at);
     else if ('dma' in step) {
       ssid(step.dma.ssid, [...at, 'ssid']);
@@ -255,8 +272,16 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
           [...at, 'size'],
           `A DMA of ${size} bytes at 0x${step.dma.iova.toString(16)} wraps past 2^64 (its last transaction would need an address above 0xffff_ffff_ffff_ffff)`,
         );
-    } else if ('resume' in step) ssid(step.resume.ssid, [...at, 'ssid']);
-    else if ('msi' in step) ssid(step.msi.ssid, [...at, 'ssid']);
+    } else if ('resume' in step) {
+      ssid(step.resume.ssid, [...at, 'ssid']);
+      const stag = step.resume.stag;
+      if (stag !== undefined && stag > 0xffffn)
+        report(
+          'BAD_VALUE',
+          [...at, 'stag'],
+          `STAG 0x${stag.toString(16)} is wider than 16 bits (CMD_RESUME STAG[15:0], event records STAG[15:0]; SMMUv3 §4.7.1)`,
+        );
+    } else if ('msi' in step) ssid(step.msi.ssid, [...at, 'ssid']);
     else if ('attach' in step) ssid(step.attach.probe?.ssid, [...at, 'probe', 'ssid']);
     else if ('cmdq' in step) step.cmdq.commands.forEach((c, j) => command(c, [...at, 'commands', j]));
     else if ('invalidate' in step) step.invalidate.commands.forEach((c, j) => command(c, [...at, 'commands', j]));
@@ -311,7 +336,7 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
 type Report = (code: LoadErrorCode, path: Path, message: string) => void;
 
 /** Memory regions and `boot:` (software's reset programming, SMMUv3 §6.3.23-§6.3.29). */
-function checkBoot(s: Scenario, caps: LoadCaps, report: Report): void {
+function checkBoot(s: Scenario, caps: LoadCaps, report: Report, prof: SmmuProfile): void {
   let ram = 0n;
   for (const kind of ['ram', 'unbacked'] as const) {
     (s.memory?.[kind] ?? []).forEach((r, i) => {
@@ -327,21 +352,54 @@ function checkBoot(s: Scenario, caps: LoadCaps, report: Report): void {
       if (kind === 'ram') ram += r.size;
     });
   }
+  // Guest RAM (guest:) is backed memory too, mapped into the nest parent's stage 2 in 4 KiB pages
+  // or blocks (vmm/guest-mem.ts): whole pages, counted with the zero-filled RAM.
+  const g = s.guest;
+  if (g !== undefined) {
+    for (const k of ['ram_ipa', 'ram_pa', 'ram_size'] as const) {
+      const v = g[k];
+      if (v !== undefined && v % 4096n !== 0n)
+        report(
+          'BAD_VALUE',
+          ['guest', k],
+          `Guest RAM is whole 4 KiB pages (the VMM maps it into stage 2 by page): ${k} 0x${v.toString(16)} is not 4 KiB aligned`,
+        );
+    }
+    ram += g.ram_size ?? 0x10_0000n;
+  }
   if (ram > BigInt(caps.maxRamBytes)) {
     report(
       'CAP_EXCEEDED',
-      ['memory', 'ram'],
-      `Zero-filled RAM of 0x${ram.toString(16)} bytes; the cap is 0x${caps.maxRamBytes.toString(16)} (the emulator backs RAM pages)`,
+      s.guest?.ram_size !== undefined && (s.memory?.ram ?? []).length === 0 ? ['guest', 'ram_size'] : ['memory', 'ram'],
+      `Zero-filled and guest RAM of 0x${ram.toString(16)} bytes; the cap is 0x${caps.maxRamBytes.toString(16)} (the emulator backs RAM pages)`,
     );
   }
   const b = s.boot;
   const fmt = b?.strtab?.fmt ?? s.smmu?.strtab ?? 'linear';
-  if (fmt === '2level' && s.smmu?.features?.['2lvl_strtab'] === false) {
+  if (fmt === '2level' && prof.stLevel !== 1) {
     report(
       'CONFLICT',
       b?.strtab?.fmt !== undefined ? ['boot', 'strtab', 'fmt'] : ['smmu', 'strtab'],
-      'A 2-level stream table needs IDR0.ST_LEVEL=0b01 (feature 2lvl_strtab) (SMMUv3 §6.3.24 FMT)',
+      'A 2-level stream table needs IDR0.ST_LEVEL=0b01 (feature 2lvl_strtab; the SMMU under test, its smmu: block over --profile, has ST_LEVEL=0) (SMMUv3 §6.3.24 FMT)',
     );
+  }
+  // A queue larger than IDR1.CMDQS/EVENTQS cannot be programmed (§6.3.26, §6.3.29: LOG2SIZE is at
+  // most the IDR1 value). Only an explicit size can be too large: the default is capped, as a
+  // driver caps its wish (Linux: min(CMDQ_MAX_SZ_SHIFT, IDR1.CMDQS)).
+  for (const [q, max, idr] of [
+    ['cmdq', prof.cmdqs, 'CMDQS'],
+    ['evtq', prof.eventqs, 'EVENTQS'],
+  ] as const) {
+    const fromBoot = b?.[q]?.log2size;
+    const fromSmmu = q === 'cmdq' ? s.smmu?.cmdq_log2size : s.smmu?.evtq_log2size;
+    const log2 = fromBoot ?? fromSmmu;
+    if (log2 !== undefined && log2 > max) {
+      report(
+        'BAD_VALUE',
+        fromBoot !== undefined ? ['boot', q, 'log2size'] : ['smmu', `${q}_log2size`],
+        `A ${q === 'cmdq' ? 'command' : 'event'} queue of 2^${log2} entries is larger than this SMMU allows: SMMU_IDR1.${idr}=${max} (SMMUv3 §6.3.2, §${q === 'cmdq' ? '6.3.26' : '6.3.29'} LOG2SIZE)`,
+      );
+    }
   }
   if (b === undefined) return;
   const st = b.strtab;
@@ -362,7 +420,7 @@ function checkBoot(s: Scenario, caps: LoadCaps, report: Report): void {
   (st?.l1 ?? []).forEach((d, i) => {
     const at: Path = ['boot', 'strtab', 'l1', i];
     if (fmt !== '2level') report('CONFLICT', at, 'Level-1 descriptors exist only in a 2-level stream table (boot.strtab.fmt: 2level)');
-    const entries = 2 ** Math.max(0, Math.min(log2 ?? 32, s.smmu?.sidsize ?? DEFAULT_PROFILE.sidSize) - split);
+    const entries = 2 ** Math.max(0, Math.min(log2 ?? 32, prof.sidSize) - split);
     if (d.index >= entries)
       report('BAD_VALUE', [...at, 'index'], `L1 index ${d.index} is beyond the ${entries}-entry level-1 table (LOG2SIZE - SPLIT, SMMUv3 §6.3.24)`);
     if (d.l2ptr !== undefined && d.l2ptr % 64n !== 0n)
@@ -386,12 +444,5 @@ function checkBoot(s: Scenario, caps: LoadCaps, report: Report): void {
         `PROD/CONS start 0x${bq.start.toString(16)} is more than an index and a wrap bit for 2^${qlog2} entries (SMMUv3 §3.5.1)`,
       );
     }
-  }
-  if (b.invalidate === false && s.host !== undefined) {
-    report(
-      'CONFLICT',
-      ['boot', 'invalidate'],
-      'With a `host:` the Linux-like host resets the SMMU (its own invalidation batches); boot.invalidate applies without a host',
-    );
   }
 }

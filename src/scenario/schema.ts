@@ -310,7 +310,7 @@ export function buildScenarioSchema(steps: Readonly<Record<string, Json>>): Json
         cmdq: ref('boot_queue'),
         evtq: ref('boot_queue'),
         invalidate: bool(
-          'issue the reset invalidation batch (CFGI_ALL, TLBI_EL2_ALL, TLBI_NSNH_ALL, CMD_SYNC; default true); false starts the CMDQ with no commands',
+          "issue the reset invalidation (default true): CFGI_ALL, TLBI_EL2_ALL, TLBI_NSNH_ALL, CMD_SYNC, or with a `host:` the Linux host's three batches; false starts the CMDQ with no commands",
         ),
       },
       [],

@@ -7,12 +7,12 @@
  * Every `$defs/u64` or `$defs/size` value arrives as bigint (64-bit safe); small configuration
  * numbers (bit widths, log2 sizes) stay numbers.
  */
+import type { GranuleName } from '../arch/ttd.ts';
 import type { ChoiceName } from './choices.ts';
 import type { Feature } from './features.ts';
 import type { CerrorName, CommandOp, ErrnoName, EventType, FaultKind, GerrorName, ReadRegisterName, ResultKind } from './vocab.ts';
 
 export type U64 = bigint;
-export type Granule = '4k' | '16k' | '64k';
 export type Perm = 'none' | 'r' | 'w' | 'rw' | 'x' | 'rx' | 'wx' | 'rwx';
 export type FieldMap = Readonly<Record<string, U64>>;
 /** Exactly 8 dwords (STE, CD). */
@@ -87,7 +87,7 @@ export interface SmmuBlock {
   readonly oas?: number;
   readonly sidsize?: number;
   readonly ssidsize?: number;
-  readonly granules?: readonly Granule[];
+  readonly granules?: readonly GranuleName[];
   readonly stall_model?: 'stall_and_terminate' | 'terminate' | 'stall_force';
   readonly features?: Readonly<Partial<Record<Feature, boolean>>>;
   /** ID register fields by architecture name (src/smmu/profile-fields.ts), raw encodings. */
@@ -149,7 +149,7 @@ export interface S2Map extends MapCommon {
 }
 export interface S1Table {
   readonly name: string;
-  readonly granule: Granule;
+  readonly granule: GranuleName;
   readonly va_bits: number;
   readonly map: readonly S1Map[];
   readonly at?: U64;
@@ -157,7 +157,7 @@ export interface S1Table {
 }
 export interface S2Table {
   readonly name: string;
-  readonly granule: Granule;
+  readonly granule: GranuleName;
   readonly ipa_bits: number;
   readonly sl0?: number;
   readonly map: readonly S2Map[];
@@ -173,7 +173,7 @@ export interface CdEntry {
   readonly epd1?: boolean;
   readonly t0sz?: number;
   readonly t1sz?: number;
-  readonly tg0?: Granule;
+  readonly tg0?: GranuleName;
   readonly ips?: number;
   readonly aa64?: boolean;
   readonly ha?: boolean;
@@ -282,7 +282,7 @@ export interface Command {
   readonly size?: number;
   readonly num?: number;
   readonly scale?: number;
-  readonly tg?: Granule;
+  readonly tg?: GranuleName;
   readonly ttl?: number;
   readonly cs?: 'none' | 'irq' | 'sev';
   readonly msiaddr?: U64;

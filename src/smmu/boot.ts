@@ -85,8 +85,20 @@ function enable(dev: DrivenSmmu, bits: Record<string, number>): void {
   const cur = CR0.decode([dev.readReg(REG.CR0)]);
   const next = one(CR0.encode({ ...cur, ...bits }));
   dev.writeReg(REG.CR0, next);
-  if (dev.readReg(REG.CR0ACK) !== next)
-    throw new Error(`Cannot boot SMMU: CR0ACK 0x${dev.readReg(REG.CR0ACK).toString(16)} did not follow CR0 0x${next.toString(16)}`);
+  if (dev.readReg(REG.CR0ACK) !== next) throw new Error(`SMMU_CR0ACK 0x${dev.readReg(REG.CR0ACK).toString(16)} did not follow SMMU_CR0 0x${next.toString(16)}`);
+}
+
+/**
+ * Restart the command queue at ring index `index` (index and wrap bit, bits [log2:0]) with no
+ * filler commands: CMDQ_CONS is writable only while CR0.CMDQEN and CR0ACK.CMDQEN are 0 (§6.3.28),
+ * so software disables the queue, writes PROD = CONS = index and enables it again (§6.3.9). What
+ * the queue still held (CONS behind PROD) is discarded, as when a driver resets its queue.
+ */
+export function restartCmdqAt(dev: DrivenSmmu, index: number): void {
+  enable(dev, { CMDQEN: 0 });
+  dev.writeReg(REG.CMDQ_CONS, BigInt(index));
+  dev.writeReg(REG.CMDQ_PROD, BigInt(index));
+  enable(dev, { CMDQEN: 1 });
 }
 
 export function bootSmmu(dev: DrivenSmmu, alloc: PageAllocator, opts: BootOptions): BootInfo {
@@ -200,8 +212,9 @@ export function submitCommands(dev: DrivenSmmu, cmds: readonly (readonly bigint[
     }
     const r = dev.writeReg(REG.CMDQ_PROD, (prod & ~BigInt(2 * ptr.size - 1)) | BigInt(wr));
     if (r === undefined) throw new Error('Cannot submit commands: CMDQ_PROD write had no effect');
-    executed.push(...r.executed);
-    syncs.push(...r.syncs);
+    // (a loop, not push(...): a 2^19-entry batch overflows the call stack as arguments)
+    for (const x of r.executed) executed.push(x);
+    for (const x of r.syncs) syncs.push(x);
     last = r;
     if (r.error !== 'CERROR_NONE' || r.stalled) break;
   } while (i < cmds.length);

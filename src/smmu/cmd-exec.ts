@@ -11,6 +11,7 @@
  */
 import type { DecodedCommand } from '../arch/command.ts';
 import { CR2, REG } from '../arch/registers.ts';
+import { STE } from '../arch/ste.ts';
 import type { ConfigCache } from './cfgcache.ts';
 import { cdSplit, l1IndexOf, strtabGeometry } from './config.ts';
 import { type SmmuProfile, commandPaBits } from './profile.ts';
@@ -148,8 +149,7 @@ function e2hOf(regs: RegFile): boolean {
 function cdL1Index(cache: ConfigCache, sid: number, ssid: number): number | undefined {
   const raw = cache.getSte(sid);
   if (raw === undefined) return undefined;
-  // STE.S1Fmt dw0[5:4]: mask as a bigint (dw0 often exceeds 2^53, e.g. S1CDMax in [63:59]).
-  const fmt = Number(((raw[0] ?? 0n) >> 4n) & 3n);
+  const fmt = Number(STE.get(raw, 'S1Fmt'));
   const split = cdSplit(fmt);
   return split === undefined ? undefined : Math.floor(ssid / 2 ** split);
 }

@@ -3,12 +3,11 @@
  * (§5.2, §5.4), applying the effective-value rules: EPDx per StreamWorld, IPS/S2PS capped at
  * OAS, 8-bit ASID/VMID when the profile lacks 16-bit support, HTTU only as far as implemented.
  */
-import { TG0_GRANULE, TG1_GRANULE } from '../arch/cd.ts';
 import type { FieldValues } from '../arch/fields.ts';
 import { cdHalves, effectivePs, type StreamWorld } from './config-checks.ts';
 import type { SmmuProfile } from './profile.ts';
 import type { TransactionRequest } from './transaction.ts';
-import type { GranuleBytes as Granule } from '../arch/ttd.ts';
+import { TG0_GRANULE, TG1_GRANULE } from '../arch/ttd.ts';
 import type { TranslationRequest } from './translate-types.ts';
 import { S1Context, S2Context } from './walk-context.ts';
 
@@ -16,8 +15,8 @@ const n = (v: FieldValues, name: string): number => Number(v[name] ?? 0n);
 const b = (v: FieldValues, name: string): boolean => (v[name] ?? 0n) !== 0n;
 
 export function buildS2Context(ste: FieldValues, p: SmmuProfile): S2Context {
-  const tgField = n(ste, 'S2TG');
-  const tg = (tgField === 1 ? 65536 : tgField === 2 ? 16384 : 4096) as Granule;
+  // S2TG uses the CD.TG0 encoding; the reserved value is C_BAD_STE (checked before), 4K if one gets here.
+  const tg = TG0_GRANULE[n(ste, 'S2TG')] ?? 4096;
   return new S2Context({
     vmid: p.vmid16 ? n(ste, 'S2VMID') : n(ste, 'S2VMID') & 0xff,
     ttb: ste['S2TTB'] ?? 0n,
@@ -48,11 +47,11 @@ export function buildS1Context(cd: FieldValues, ste: FieldValues, world: StreamW
     el2,
     ...(noAsid ? { el2NoAsid: true } : {}),
     t0sz: n(cd, 'T0SZ'),
-    tg0: (TG0_GRANULE[n(cd, 'TG0')] ?? 4096) as Granule,
+    tg0: TG0_GRANULE[n(cd, 'TG0')] ?? 4096,
     ttb0: cd['TTB0'] ?? 0n,
     epd0: !h0,
     t1sz: n(cd, 'T1SZ'),
-    tg1: (TG1_GRANULE[n(cd, 'TG1')] ?? 4096) as Granule,
+    tg1: TG1_GRANULE[n(cd, 'TG1')] ?? 4096,
     ttb1: cd['TTB1'] ?? 0n,
     epd1: !h1,
     ipsBits: nested ? Math.min(ips, Math.max(p.oas, (p.ttf & 1) !== 0 ? 40 : 0)) : ips,

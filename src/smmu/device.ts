@@ -100,8 +100,17 @@ export class SmmuDevice implements CommandSink, CommandTarget {
     return this.regs.get(offset);
   }
 
+  /** Told of every command batch the queue consumed (`explain` lists the commands a step caused). */
+  onCommands: ((r: CmdqResult) => void) | undefined = undefined;
+
   /** Software register write. A CMDQ_PROD write (or a GERRORN/CR0 write that lets the queue run) returns the CmdqResult. */
   writeReg(offset: number, value: bigint): CmdqResult | undefined {
+    const r = this.#writeReg(offset, value);
+    if (r !== undefined) this.onCommands?.(r);
+    return r;
+  }
+
+  #writeReg(offset: number, value: bigint): CmdqResult | undefined {
     const o = canonicalOffset(offset);
     const wasEnabled = this.regs.cr0('SMMUEN');
     if (!this.regs.softwareWrite(o, value)) return undefined;

@@ -7,7 +7,8 @@
  * MPAM, D128, ...).
  */
 import { OAS_BITS } from '../arch/registers.ts';
-import type { Granule, SmmuProfile } from './profile-type.ts';
+import type { GranuleName } from '../arch/ttd.ts';
+import type { SmmuProfile } from './profile-type.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type IdRegName = 'IDR0' | 'IDR1' | 'IDR3' | 'IDR5' | 'IIDR' | 'AIDR';
@@ -51,7 +52,7 @@ const num = (reg: IdRegName, field: string, key: Num, values: ProfileField['valu
     (p as Record<string, unknown>)[key] = v;
   },
 });
-const gran = (field: string, g: Granule): ProfileField => ({
+const gran = (field: string, g: GranuleName): ProfileField => ({
   reg: 'IDR5',
   field,
   key: 'granules',

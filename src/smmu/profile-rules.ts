@@ -6,6 +6,7 @@
  * from. The scenario validator and the `--profile` loader report every violation; nothing here
  * throws.
  */
+import type { GranuleName } from '../arch/ttd.ts';
 import type { SmmuProfile } from './profile.ts';
 
 export type ProfileKey = keyof SmmuProfile;
@@ -34,7 +35,7 @@ export function profileMinor(p: SmmuProfile): number {
   return p.aidr.major === 0 ? p.aidr.minor : 15;
 }
 
-const has = (p: SmmuProfile, g: '4k' | '16k' | '64k'): boolean => p.granules.includes(g);
+const has = (p: SmmuProfile, g: GranuleName): boolean => p.granules.includes(g);
 const v32 = (p: SmmuProfile): boolean => profileMinor(p) >= 2;
 
 export const PROFILE_RULES: readonly ProfileRule[] = [

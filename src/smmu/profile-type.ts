@@ -3,7 +3,7 @@
  * encodings) and `profile-fields.ts` (the ID-register field table) both build on it, so neither has
  * to import the other's type (one home for the type, no import cycle).
  */
-export type Granule = '4k' | '16k' | '64k';
+import type { GranuleName } from '../arch/ttd.ts';
 
 export interface SmmuProfile {
   readonly name: string;
@@ -48,7 +48,7 @@ export interface SmmuProfile {
   readonly bbml: 0 | 1 | 2;
   // IDR5
   readonly oas: 32 | 36 | 40 | 42 | 44 | 48 | 52;
-  readonly granules: readonly Granule[];
+  readonly granules: readonly GranuleName[];
   /** IDR5.DS: 52-bit addresses with 4K/16K granules. */
   readonly ds: boolean;
   /** IDR5.VAX: 0 48-bit VA, 1 52-bit VA. */

@@ -11,7 +11,7 @@
 import { AIDR, IDR0, IDR1, IDR2, IDR3, IDR4, IDR5, IIDR } from '../arch/registers.ts';
 import { type IdRegName, registerFields } from './profile-fields.ts';
 
-export type { Granule, SmmuProfile } from './profile-type.ts';
+export type { SmmuProfile } from './profile-type.ts';
 import type { SmmuProfile } from './profile-type.ts';
 
 export const DEFAULT_PROFILE: SmmuProfile = {

@@ -5,7 +5,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { setup, type Setup } from '../pgtable/fixtures.ts';
 import { type PageTableBuilder } from '../pgtable/builder.ts';
-import { type GranuleBytes, gShiftOf } from '../arch/ttd.ts';
+import { type Granule, granuleShift } from '../arch/ttd.ts';
 import { startLevelS1 } from '../arch/ttd.ts';
 import { translate } from './translate.ts';
 import type { TranslationResult } from './translate-types.ts';
@@ -20,13 +20,13 @@ interface M {
   size: bigint;
   ap: number;
 }
-const L2_BLOCK: Record<GranuleBytes, bigint> = { 4096: 1n << 21n, 16384: 1n << 25n, 65536: 1n << 29n };
-const IA_RANGE: Record<GranuleBytes, [number, number]> = { 4096: [32, 48], 16384: [36, 47], 65536: [32, 48] };
+const L2_BLOCK: Record<Granule, bigint> = { 4096: 1n << 21n, 16384: 1n << 25n, 65536: 1n << 29n };
+const IA_RANGE: Record<Granule, [number, number]> = { 4096: [32, 48], 16384: [36, 47], 65536: [32, 48] };
 
-const granuleArb = fc.constantFrom<GranuleBytes>(4096, 16384, 65536);
+const granuleArb = fc.constantFrom<Granule>(4096, 16384, 65536);
 
 /** Mappings, each inside its own level-2-block-sized slot (so they never overlap). */
-function mappingsArb(g: GranuleBytes, slots: number, firstOutSlot: number, outSlots: number) {
+function mappingsArb(g: Granule, slots: number, firstOutSlot: number, outSlots: number) {
   const pagesPerBlock = Number(L2_BLOCK[g] / BigInt(g));
   return fc
     .uniqueArray(
@@ -56,7 +56,7 @@ function lookup(ms: readonly M[], a: bigint): M | undefined {
 }
 
 /** Probe addresses: inside each mapping (first, last, random offset), just outside, and elsewhere. */
-function probes(ms: readonly M[], g: GranuleBytes, extra: bigint[]): bigint[] {
+function probes(ms: readonly M[], g: Granule, extra: bigint[]): bigint[] {
   const out: bigint[] = [...extra];
   for (const m of ms) out.push(m.va, m.va + m.size - 8n, m.va + m.size / 3n, m.va + m.size, m.va > 0n ? m.va - BigInt(g) : m.va + 0x10n);
   return out.map((a) => a & ~7n);
@@ -69,7 +69,7 @@ function probes(ms: readonly M[], g: GranuleBytes, extra: bigint[]): bigint[] {
  * leaf, or undefined for an invalid descriptor. Without it, an encoding error common to builder
  * and walker would translate "correctly" and the property could not see it.
  */
-function rawWalk(mem: Setup['mem'], ttb: bigint, granule: GranuleBytes, iaBits: number, va: bigint): { pa: bigint; ap: number } | undefined {
+function rawWalk(mem: Setup['mem'], ttb: bigint, granule: Granule, iaBits: number, va: bigint): { pa: bigint; ap: number } | undefined {
   const g = granule === 4096 ? 12 : granule === 16384 ? 14 : 16;
   const stride = g - 3;
   const oaMask = (1n << 48n) - 1n;
@@ -112,7 +112,7 @@ function run(s: Setup, a: bigint, r: Req): TranslationResult {
   return translate(s.env, s.cfg, { iova: a, read: !r.write, write: r.write, instruction: false, privileged: r.privileged });
 }
 
-const iaArb = (g: GranuleBytes) => fc.integer({ min: IA_RANGE[g][0], max: IA_RANGE[g][1] });
+const iaArb = (g: Granule) => fc.integer({ min: IA_RANGE[g][0], max: IA_RANGE[g][1] });
 const policyArb = fc.constantFrom<'max' | 'none'>('max', 'none');
 
 t.test('S1-only: translations and faults match the mapping set', async (t) => {
@@ -172,7 +172,7 @@ t.test('S2-only: translations and faults match the mapping set (IPA on faults)',
         try {
           // Concatenated start tables: start one level lower than natural when S2SL0 can encode it.
           s = setup({
-            s2: { granule: g, iaBits: ia, startLevel: concat ? startLevelS1(gShiftOf(g), ia) + 1 : startLevelS1(gShiftOf(g), ia) },
+            s2: { granule: g, iaBits: ia, startLevel: concat ? startLevelS1(granuleShift(g), ia) + 1 : startLevelS1(granuleShift(g), ia) },
             policy,
             iasBits: 48,
           });

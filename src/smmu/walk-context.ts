@@ -8,7 +8,7 @@
  * not an S1Context/S2Context to the compiler.
  */
 import { POW2, alignDown, granuleShift, levelShift, startLevelS1, startLevelS2 } from '../arch/ttd.ts';
-import type { GranuleBytes as Granule } from '../arch/ttd.ts';
+import type { Granule } from '../arch/ttd.ts';
 import { Kind, tagOf } from './tlb.ts';
 
 /**

@@ -4,6 +4,7 @@
  * `requires:` the target's IDRs lack is SKIP with the reason. Field meanings: §6.3.1–§6.3.6.
  */
 import { AIDR, IDR0, IDR1, IDR3, IDR5, IIDR } from '../arch/registers.ts';
+import type { GranuleName } from '../arch/ttd.ts';
 import type { Feature } from '../scenario/features.ts';
 import { DEFAULT_PROFILE, type SmmuProfile } from '../smmu/profile.ts';
 import type { TargetIdRegs } from './contract.ts';
@@ -11,6 +12,11 @@ import type { TargetIdRegs } from './contract.ts';
 const OAS_BITS = [32, 36, 40, 42, 44, 48, 52] as const;
 
 export function profileFromIdRegs(name: string, r: TargetIdRegs): SmmuProfile {
+  return { ...DEFAULT_PROFILE, ...idRegFields(r), name };
+}
+
+/** Only the profile fields the ID registers determine (the rest are implementation choices the IDRs do not show). */
+export function idRegFields(r: TargetIdRegs): Partial<SmmuProfile> {
   const i0 = IDR0.decode([r.idr0]);
   const i1 = IDR1.decode([r.idr1]);
   const i3 = IDR3.decode([r.idr3]);
@@ -19,13 +25,11 @@ export function profileFromIdRegs(name: string, r: TargetIdRegs): SmmuProfile {
   const ai = AIDR.decode([r.aidr]);
   const n = (v: Record<string, bigint>, k: string): number => Number(v[k] ?? 0n);
   const b = (v: Record<string, bigint>, k: string): boolean => n(v, k) !== 0;
-  const granules: Array<'4k' | '16k' | '64k'> = [];
+  const granules: GranuleName[] = [];
   if (b(i5, 'GRAN4K')) granules.push('4k');
   if (b(i5, 'GRAN16K')) granules.push('16k');
   if (b(i5, 'GRAN64K')) granules.push('64k');
   return {
-    ...DEFAULT_PROFILE,
-    name,
     s1p: b(i0, 'S1P'),
     s2p: b(i0, 'S2P'),
     ttf: (n(i0, 'TTF') || 2) as 1 | 2 | 3,

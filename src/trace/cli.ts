@@ -12,11 +12,13 @@
  * (src/cli/trace.ts wires the real executor); a golden file (or no runner) gives the records as is.
  * `decode` prints the text-vs-raw cross-check on stdout after the listing.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { ScenarioResult } from '../engine/result.ts';
+import { type TraceCompareView, compareView } from './compare-view.ts';
 import { parse as parseYaml } from 'yaml';
 import { collapseDuplicates } from './collapse.ts';
 import { type ExpectedRecords, compareTrace, formatCompareReport } from './compare.ts';
-import { crossCheck, crossCheckRecord, formatRecordLine } from './decode.ts';
+import { crossCheck, crossCheckRecord, formatRecordFields, formatRecordLine } from './decode.ts';
 import { createDmesgImporter, forEachLine, importDmesg } from './dmesg.ts';
 import { DEFAULT_MAX_BYTES, readChunks } from './read.ts';
 import { importEvtq } from './evtq.ts';
@@ -55,7 +57,11 @@ export interface ImportOptions {
 /** Guess the format from the first lines that say anything. */
 export function detectFormat(text: string): TraceFormat {
   const head = text.slice(0, 64 * 1024);
-  if (/^\s*(\d+@[\d.]+:)?smmu(v3)?_\w+ /m.test(head) || /translation failed for iova=0x[0-9a-f]+\s*\(SMMU_EVT_/i.test(head)) return 'qemu';
+  if (
+    /^\s*(\d+@[\d.]+:)?smmu(v3)?_\w+ /m.test(head) ||
+    /translation failed for iova=0x[0-9a-f]+\s*\(SMMU_EVT_|translation failed for iova=0x[0-9a-f]+\s*\n\s*\(SMMU_EVT_/i.test(head)
+  )
+    return 'qemu';
   if (/event 0x[0-9a-f]+ received:|arm-smmu|CMDQ error|event: [A-Z_]+ client:/.test(head)) return 'dmesg';
   // A kernel log with no SMMU line at all (nothing happened) is still a kernel log, unless it
   // carries a hex dump (print_hex_dump lines have timestamps too).
@@ -206,8 +212,8 @@ interface Parsed {
   errors: string[];
 }
 
-const VALUE_FLAGS = new Set(['--format', '--word-size', '--instance', '--mask', '--profile', '--max-size']);
-const BOOL_FLAGS = new Set(['--collapse', '--json', '--strict', '--lenient']);
+const VALUE_FLAGS = new Set(['--format', '--word-size', '--instance', '--mask', '--profile', '--max-size', '--html']);
+const BOOL_FLAGS = new Set(['--collapse', '--json', '--strict', '--lenient', '--fields']);
 
 function parseArgs(args: readonly string[]): Parsed {
   const p: Parsed = { positional: [], flags: new Map(), errors: [] };
@@ -366,7 +372,7 @@ export function runTraceDecode(args: readonly string[], write?: (chunk: string) 
   const p = parseArgs(args);
   const { opts, errors } = importOpts(p);
   errors.unshift(...p.errors);
-  if (p.positional.length !== 1) errors.push('Usage: smmu-conform trace decode <file> [--format dmesg|evtq|qemu] [--collapse]');
+  if (p.positional.length !== 1) errors.push('Usage: smmu-conform trace decode <file> [--format dmesg|evtq|qemu] [--collapse] [--fields]');
   if (errors.length > 0) return fail(errors.join('\n'));
   const file = p.positional[0] ?? '';
   const max = maxBytesOf(p);
@@ -376,8 +382,10 @@ export function runTraceDecode(args: readonly string[], write?: (chunk: string) 
   let buf: string[] = [];
   let n = 0;
   let decoded = 0;
+  const fields = p.flags.get('--fields') === true;
   const r = loadTraceFile(file, opts, max, (rec) => {
     buf.push(formatRecordLine(rec, n++));
+    if (fields) buf.push(...formatRecordFields(rec));
     if (rec.kind === 'event' && rec.logged !== undefined && rec.known === undefined) decoded++;
     if (buf.length >= 4096) {
       out(printableText(`${buf.join('\n')}\n`));
@@ -532,5 +540,33 @@ export async function runTraceCompare(args: readonly string[], executeScenario?:
     );
   const report = formatCompareReport(res, expected, trace);
   if (res.errors.length > 0) return { stdout: '', stderr: report, exitCode: 2 };
+  const html = p.flags.get('--html');
+  if (typeof html === 'string') {
+    const failed = await writeCompareHtml(html, compareView(res, expected, trace, { scenario, trace: traceFile }));
+    if (failed !== undefined) return { stdout: report, stderr: `${diagText(traceFile, trace)}${failed}\n`, exitCode: 2 };
+  }
   return { stdout: report, stderr: diagText(traceFile, trace), exitCode: res.ok ? 0 : 1 };
+}
+
+/** The HTML report of one comparison (records side by side), written atomically; an error message or undefined. */
+async function writeCompareHtml(file: string, view: TraceCompareView): Promise<string | undefined> {
+  const { htmlReport } = await import('../report/html/page.ts');
+  const result: ScenarioResult = {
+    id: view.scenario,
+    file: view.scenario,
+    state: view.verdict === 'MATCH' ? 'pass' : 'fail',
+    messages: view.verdict === 'MATCH' ? [] : [`trace compare against ${view.trace}: RESULT: ${view.verdict}`],
+    golden: 'not-run',
+    invalid: false,
+  };
+  const page = htmlReport({ results: [result], written: [file], problems: [], notes: [], timings: false }, undefined, [view]);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, page);
+    renameSync(tmp, file);
+    return undefined;
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    return `Cannot write the HTML report "${file}": ${(e as Error).message}`;
+  }
 }

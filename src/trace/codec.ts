@@ -1,5 +1,5 @@
 /**
- * The one place src/trace (and src/host/log.ts) decode event records and commands.
+ * The one place src/trace (and src/linux/messages.ts) decode event records and commands.
  *
  * - Per-type decoding and field layouts come from src/arch/event.ts (`decodeEvent`, `EVENTS`):
  *   each type has only the fields its record holds (errata rows 24-28), so compare knows which
@@ -54,11 +54,6 @@ const TYPE_BY_NAME: ReadonlyMap<string, number> = new Map(Object.entries(EVENT_N
 
 export function eventTypeByName(name: string): number | undefined {
   return TYPE_BY_NAME.get(name);
-}
-
-/** Fields the record of this type holds (arch layout); other bits are RES0. */
-export function relevantEventFields(type: number): readonly string[] {
-  return eventCodec(type).fields.map((f) => f.name);
 }
 
 export const CLASS_NAMES: Readonly<Record<number, string>> = { 0: 'CD', 1: 'TT', 2: 'IN', 3: 'RESERVED' };

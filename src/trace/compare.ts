@@ -11,6 +11,7 @@ import { describeEvent, describeRecord, knownFields } from './decode.ts';
 import { importDmesg } from './dmesg.ts';
 import { type FieldDiff, type MaskProfile, type MaskSet, describeMasks, diffEvent, diffText, isMasked, resolveMasks } from './masks.ts';
 import { type EventRecord, type Trace, type TraceRecord } from './types.ts';
+import type { PairKindView, SideRowView } from '../report/html/trace.ts';
 
 /** Minimal expected input; the engine's Observation maps onto it. */
 export interface ExpectedRecords {
@@ -27,7 +28,8 @@ export interface CompareOptions {
   readonly instance?: string;
 }
 
-export type PairKind = 'match' | 'mismatch' | 'missing' | 'extra';
+/** How an expected record and a trace record were aligned (declared with the HTML view that shows it). */
+export type PairKind = PairKindView;
 
 export interface Pair {
   readonly kind: PairKind;
@@ -218,28 +220,40 @@ function fieldValue(name: string, v: bigint): string {
   return `0x${v.toString(16)}`;
 }
 
-/** Side-by-side decode of an expected and a trace event, marking differing fields with `*`. */
-export function sideBySide(exp: readonly bigint[], act: EventRecord, diffs: readonly FieldDiff[], masks?: MaskSet): string[] {
+/** One field of an expected and a trace event side by side (text report and HTML report). */
+export type SideRow = SideRowView;
+
+/** The fields of both records' types, then the RES0 bits that differ, with both values. */
+export function sideBySideRows(exp: readonly bigint[], act: EventRecord, diffs: readonly FieldDiff[], masks?: MaskSet): SideRow[] {
   const d1 = decodeEvent(exp).fields;
   const d2 = decodeEvent(act.raw).fields;
   const known = new Set(knownFields(act));
   const bad = new Set(diffs.map((d) => d.field));
   const names = [...new Set([...Object.keys(d1), ...Object.keys(d2)])];
-  const rows = [`    ${'field'.padEnd(14)} ${'expected'.padEnd(22)} trace`];
-  for (const name of names) {
-    const a = name in d1 ? fieldValue(name, d1[name] ?? 0n) : '-';
-    const b = !(name in d2) ? '-' : known.has(name) || !EVENT_FIELD_NAMES.includes(name) ? fieldValue(name, d2[name] ?? 0n) : '(not in trace)';
-    const masked = masks !== undefined && isMasked(masks, name, exp) ? '  (masked)' : '';
-    rows.push(`  ${bad.has(name) ? '*' : ' '} ${name.padEnd(14)} ${a.padEnd(22)} ${b}${masked}`);
-  }
+  const rows: SideRow[] = names.map((name) => ({
+    field: name,
+    expected: name in d1 ? fieldValue(name, d1[name] ?? 0n) : '-',
+    actual: !(name in d2) ? '-' : known.has(name) || !EVENT_FIELD_NAMES.includes(name) ? fieldValue(name, d2[name] ?? 0n) : '(not in trace)',
+    differs: bad.has(name),
+    masked: masks !== undefined && isMasked(masks, name, exp),
+  }));
   for (const d of diffs)
-    if (d.field.startsWith('RES0')) rows.push(`  * ${d.field.padEnd(14)} ${`0x${d.expected.toString(16)}`.padEnd(22)} 0x${d.actual.toString(16)}`);
+    if (d.field.startsWith('RES0'))
+      rows.push({ field: d.field, expected: `0x${d.expected.toString(16)}`, actual: `0x${d.actual.toString(16)}`, differs: true, masked: false });
+  return rows;
+}
+
+/** Side-by-side decode of an expected and a trace event, marking differing fields with `*`. */
+export function sideBySide(exp: readonly bigint[], act: EventRecord, diffs: readonly FieldDiff[], masks?: MaskSet): string[] {
+  const rows = [`    ${'field'.padEnd(14)} ${'expected'.padEnd(22)} trace`];
+  for (const r of sideBySideRows(exp, act, diffs, masks))
+    rows.push(`  ${r.differs ? '*' : ' '} ${r.field.padEnd(14)} ${r.expected.padEnd(22)} ${r.actual}${r.masked ? '  (masked)' : ''}`);
   rows.push(`    ${'raw expected'.padEnd(14)} ${exp.map(hex64).join(' ')}`);
   rows.push(`    ${'raw trace'.padEnd(14)} ${act.raw.map(hex64).join(' ')}`);
   return rows;
 }
 
-function lines(r: TraceRecord): string {
+export function lines(r: TraceRecord): string {
   const a = r.lines[0];
   const b = r.lines[r.lines.length - 1];
   return a === undefined ? 'no line' : a === b ? `line ${a}` : `lines ${a}-${b}`;

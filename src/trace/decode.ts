@@ -5,8 +5,9 @@
  * (a wrong SID, a glued line cut in the wrong place, a log edited by hand) names its field.
  */
 import { formatEventLog, hexAlt } from '../linux/messages.ts';
-import { type DecodedEvent } from '../arch/event.ts';
-import { CLASS_NAMES, EVENT_FIELDS, decodeEvent, decodeEventGeneric, eventCodec, isTranslationFault } from './codec.ts';
+import { COMMANDS, UNKNOWN_COMMAND } from '../arch/command.ts';
+import { formatField } from '../arch/fields.ts';
+import { CLASS_NAMES, EVENT_FIELDS, decodeEventGeneric, eventCodec, isTranslationFault } from './codec.ts';
 import { parseDecodedHead, parseFlags } from '../linux/decoded-lines.ts';
 import { fieldsFromLogged } from './logged.ts';
 import { type EventRecord, type LoggedEvent, type Trace, type TraceDiagnostic, type TraceRecord } from './types.ts';
@@ -19,14 +20,6 @@ export function knownFields(rec: EventRecord): string[] {
   // Damaged dwords carry no trusted field (the slot only keeps the others in place).
   const damaged = rec.damaged ?? [];
   return [...new Set(fields.filter((f) => f.dword < rec.raw.length && !damaged.includes(f.dword)).map((f) => f.name))];
-}
-
-export interface DecodedTraceEvent extends DecodedEvent {
-  readonly known: readonly string[];
-}
-
-export function decodeRecord(rec: EventRecord): DecodedTraceEvent {
-  return { ...decodeEvent(rec.raw), known: knownFields(rec) };
 }
 
 /** What the v6.14+ text would say for these raw dwords (client copied from the text). */
@@ -169,6 +162,33 @@ export function describeRecord(r: TraceRecord): string {
 /** The `trace decode` listing: one line per record, `#n [instance] lines a-b: ...`. */
 export function formatTraceListing(trace: Trace): string[] {
   return trace.records.map(formatRecordLine);
+}
+
+/**
+ * Every field of a record by its architecture name, one per line (`trace decode --fields`,
+ * issue 15 item 6): events from the per-type layout of src/arch/event.ts, the skipped command of
+ * a CMDQ error from src/arch/command.ts; bit positions, enum names and notes as `decode` prints
+ * them. A field the log does not carry (truncated or damaged dword, decoded text only, QEMU
+ * trace) says so instead of showing a value.
+ */
+const NOT_IN_LOG = '(not in the log: dword missing or damaged, or not printed)';
+
+export function formatRecordFields(r: TraceRecord): string[] {
+  const out: string[] = [];
+  if (r.kind === 'event') {
+    const codec = eventCodec(Number(BigInt.asUintN(64, r.raw[0] ?? 0n) & 0xffn));
+    const known = new Set(knownFields(r));
+    for (const d of codec.describe(r.raw)) out.push(`    ${formatField(d, known.has(d.spec.name) ? undefined : NOT_IN_LOG)}`);
+  } else if (r.kind === 'cmdq_error' && r.command !== undefined && r.command.length > 0) {
+    const codec = COMMANDS.get(Number(BigInt.asUintN(64, r.command[0] ?? 0n) & 0xffn))?.codec ?? UNKNOWN_COMMAND;
+    const damaged = new Set(r.commandDamaged ?? []);
+    out.push(`    command ${codec.name}:`);
+    for (const d of codec.describe(r.command)) {
+      const present = d.spec.dword < r.command.length && !damaged.has(d.spec.dword);
+      out.push(`      ${formatField(d, present ? undefined : NOT_IN_LOG)}`);
+    }
+  }
+  return out;
 }
 
 /** Listing line of the record at `index` (0-based). */

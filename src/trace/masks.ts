@@ -93,9 +93,15 @@ export interface FieldDiff {
   readonly actualText?: string;
 }
 
-/** `Field expected X got Y`, with names where the values are names. */
+/** Both values of a difference as printed: names where the values are names, else hex. */
+export function diffValues(d: FieldDiff): { expected: string; actual: string } {
+  return { expected: d.expectedText ?? `0x${d.expected.toString(16)}`, actual: d.actualText ?? `0x${d.actual.toString(16)}` };
+}
+
+/** `Field expected X got Y`. */
 export function diffText(d: FieldDiff): string {
-  return `${d.field} expected ${d.expectedText ?? `0x${d.expected.toString(16)}`} got ${d.actualText ?? `0x${d.actual.toString(16)}`}`;
+  const v = diffValues(d);
+  return `${d.field} expected ${v.expected} got ${v.actual}`;
 }
 
 /**

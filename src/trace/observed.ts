@@ -3,7 +3,7 @@
  * queue, and the non-event lines a Linux host would print (GERROR handler, CMDQ errors).
  *
  * The executor's own `host_log` is used when it holds such lines. Otherwise they are rebuilt with
- * the Linux formatter (src/host/log.ts) from the step records: each time a step reports GERROR
+ * the Linux formatter (src/linux/messages.ts) from the step records: each time a step reports GERROR
  * bits that were not active before, the host's GERROR handler runs once and prints every active
  * bit it handles (GERROR_ERR_MASK), and for CMDQ_ERR the CMDQ error lines for the CONS value the
  * step reported (CONS.ERR is only meaningful while CMDQ_ERR is active, §6.3.28). The command at

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { detectFormat } from './cli.ts';
 import { readFileSync } from 'node:fs';
 import { importQemu, parseArgs } from './qemu.ts';
 import { collapseDuplicates } from './collapse.ts';
@@ -129,4 +130,28 @@ t.test('-d guest_errors event lines become records; the trace line after one add
   t.same(ev[1]?.known, ['Type', 'InputAddr']);
   t.match(tr.records[2], { kind: 'cmdq_error', cerror: 1, reason: 'Illegal command type: 255', lines: [4] });
   t.same(tr.diagnostics, []);
+});
+
+t.test('-d guest_errors: an event name wrapped onto the next line is joined; a line without one is a partial record, reported', async (t) => {
+  const tr = importQemu(
+    [
+      'smmuv3-iommu-memory-region-24-1 translation failed for iova=0x5000',
+      '(SMMU_EVT_F_ACCESS)',
+      'smmuv3_record_event SMMU_EVT_F_ACCESS sid=0x18',
+      'smmuv3-iommu-memory-region-24-1 translation failed for iova=0x7000',
+      'smmuv3_cmdq_opcode <--- CMD_SYNC',
+    ].join('\n'),
+  );
+  const ev = events(tr);
+  t.equal(ev.length, 2);
+  t.same(ev[0]?.raw, [0x0000001800000012n, 0n, 0x5000n, 0n], 'type from the wrapped tail, StreamID from the trace line');
+  t.same(ev[0]?.known, ['Type', 'StreamID', 'InputAddr']);
+  t.same(ev[0]?.lines, [1, 2, 3]);
+  t.same(ev[1]?.known, ['InputAddr'], 'no event name: only the address is known');
+  t.same(ev[1]?.raw, [0n, 0n, 0x7000n, 0n]);
+  t.same(
+    tr.diagnostics.map((d) => `${d.line}:${d.code}`),
+    ['1:LINE_JOINED', '4:PARTIAL_RECORD'],
+  );
+  t.equal(detectFormat('region translation failed for iova=0x5000\n(SMMU_EVT_F_ACCESS)\n'), 'qemu', 'the wrapped form is recognised as QEMU output');
 });

@@ -95,6 +95,9 @@ export function mmioRegister(offset: number): string | undefined {
 
 /** `-d guest_errors`: `<region> translation failed for iova=0x.. (SMMU_EVT_X)` (older QEMU: no space before `(`). */
 const GUEST_EVENT = /translation failed for iova=(0x[0-9a-fA-F]+)\s*\((?:SMMU_EVT_)?([A-Z_0-9]+)\)/;
+/** The same line cut before its `(SMMU_EVT_X)`, and that tail alone on the next line. */
+const GUEST_EVENT_CUT = /translation failed for iova=(0x[0-9a-fA-F]+)\s*$/;
+const GUEST_EVENT_TAIL = /^\((?:SMMU_EVT_)?([A-Z_0-9]+)\)$/;
 /** `-d guest_errors`: `Illegal command type: N` (the command at CONS is rejected: CERROR_ILL). */
 const GUEST_ILLEGAL_CMD = /Illegal command type: (\d+)/;
 
@@ -122,7 +125,27 @@ export function importQemu(text: string, opts: { instance?: string } = {}): Trac
         t = t.slice(colon + 1).trimStart();
       }
     }
-    const ge = GUEST_EVENT.exec(t);
+    let ge = GUEST_EVENT.exec(t);
+    let wrapped = false;
+    if (ge === null) {
+      // The event name wrapped onto the next line (a terminal or mail client), or not printed.
+      const cut = GUEST_EVENT_CUT.exec(t);
+      if (cut !== null) {
+        const next = GUEST_EVENT_TAIL.exec((lines[i + 1] ?? '').trim());
+        if (next !== null) {
+          ge = [t, cut[1] ?? '', next[1] ?? ''] as unknown as RegExpExecArray;
+          wrapped = true;
+          i++;
+          diag(diagnostics, 'note', 'LINE_JOINED', ln, `guest_errors line wrapped before its event name; joined with line ${ln + 1}`);
+        } else {
+          const raw = [0n, 0n, 0n, 0n];
+          setField(raw, eventField('InputAddr'), BigInt(cut[1] ?? '0'));
+          records.push({ kind: 'event', instance, lines: [ln], raw, known: ['InputAddr'] });
+          diag(diagnostics, 'warning', 'PARTIAL_RECORD', ln, 'guest_errors translation failure without its event name: only InputAddr is known');
+          continue;
+        }
+      }
+    }
     if (ge !== null) {
       const arch = QEMU_EVENT_ALIASES[ge[2] ?? ''] ?? ge[2] ?? '';
       const type = eventTypeByName(arch);
@@ -133,7 +156,7 @@ export function importQemu(text: string, opts: { instance?: string } = {}): Trac
         setField(raw, eventField('Type'), BigInt(type));
         known.unshift('Type');
       } else diag(diagnostics, 'warning', 'UNKNOWN_EVENT', ln, `unknown QEMU event type "${ge[2]}"`);
-      const rec: EventRecord = { kind: 'event', instance, lines: [ln], raw, known };
+      const rec: EventRecord = { kind: 'event', instance, lines: wrapped ? [ln, ln + 1] : [ln], raw, known };
       records.push(rec);
       guestEvent = rec;
       continue;

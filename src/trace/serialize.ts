@@ -3,7 +3,6 @@
  * strings (`0x0000000800000010`), 32-bit register values 8-digit hex, other addresses and IDs
  * minimal hex. Key order is fixed, so the output is deterministic.
  */
-import { parse as parseYaml } from 'yaml';
 import { hex32, hex64 } from '../arch/fields.ts';
 import { type LoggedEvent, type Trace, type TraceRecord } from './types.ts';
 
@@ -184,10 +183,6 @@ export function traceFromJson(j: unknown): Trace {
     records,
     diagnostics: ((o['diagnostics'] as Trace['diagnostics']) ?? []).map((d) => ({ ...d })),
   };
-}
-
-export function traceFromYaml(text: string): Trace {
-  return traceFromJson(parseYaml(text));
 }
 
 // ---- Streaming YAML (issue 15 item 4: a 50 MB log must not need 20x its size to print) ----

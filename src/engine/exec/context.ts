@@ -28,6 +28,8 @@ export interface ExecContext {
   readonly trace: boolean;
   readonly events: EventRecord[];
   readonly walks: WalkTrace[];
+  /** Per step, what it did (`explain`; filled only with `trace`). */
+  readonly explained: WalkTrace[];
   /** Installed STE addresses by StreamID (for the layout section). */
   readonly steAddrs: Map<number, bigint>;
   /** The host (and guest) layers, when the scenario has a top-level `host` (exec/host.ts). */

@@ -2,8 +2,12 @@
  * Invalidation a careful driver issues after a table edit (`invalidate: true` on map/unmap/ste):
  * - stage 1: TLBI_NH_VA (Leaf=0) per page for every (ASID, VMID) whose CD uses the table, or
  *   TLBI_NH_ASID when more than 16 pages; TLBI_NSNH_ALL when no CD references the table;
- * - stage 2: TLBI_S2_IPA (Leaf=0) per page, or TLBI_S12_VMALL beyond 16 pages, then TLBI_NH_ALL
- *   (stage-1 entries may hold combined S1+S2 results), per VMID of the streams using the table;
+ * - stage 2: TLBI_S2_IPA (Leaf=0) per page, then CMD_SYNC, then TLBI_NH_ALL (stage-1 entries may
+ *   hold combined S1+S2 results), per VMID of the streams using the table; beyond 16 pages
+ *   TLBI_S12_VMALL instead. The CMD_SYNC between orders them: the stage-2 invalidation must complete
+ *   before the stage-1 one, or a walk in between can refill a combined entry from the old stage-2
+ *   entry (Arm ARM D8.17.6.1 "TLBI IPAS2E1; DSB; TLBI VMALLE1"; SMMUv3 §4.4 CMD_SYNC ~ DSB,
+ *   §4.4.3.1); Linux's nest-parent unmap issues the same (the TLBI_S2_IPA batch ends in a sync);
  * - STE: CFGI_STE (Leaf=1);
  * each batch followed by CMD_SYNC.
  */
@@ -61,6 +65,7 @@ export function s2Invalidation(s: Scenario, table: string, b: PageTableBuilder, 
       continue;
     }
     for (let a = ipa & ~(g - 1n); a < ipa + size; a += g) out.push(encodeCommand('TLBI_S2_IPA', { VMID: vmid, Address: a, Leaf: 0 }));
+    out.push([...SYNC]);
     out.push(encodeCommand('TLBI_NH_ALL', { VMID: vmid }));
   }
   out.push([...SYNC]);

@@ -27,8 +27,11 @@ export function execProfile(s: Scenario, under: Partial<SmmuProfile> = {}): Exec
   // `boot:` is software's own programming (stream table and queue placement, sizes, start
   // indices, the reset batch); it wins over the older smmu.strtab/split/*_log2size keys.
   const b = s.boot ?? {};
-  const cmdqLog2 = b.cmdq?.log2size ?? m.cmdq_log2size ?? DEFAULT_CMDQ_LOG2;
-  const evtqLog2 = b.evtq?.log2size ?? m.evtq_log2size ?? DEFAULT_EVTQ_LOG2;
+  // Without an explicit size, a driver's default capped by what the part allows (IDR1.CMDQS/EVENTQS,
+  // §6.3.2; Linux: min(CMDQ_MAX_SZ_SHIFT, IDR1.CMDQS)); an explicit size above it is a validate error.
+  const part = makeProfile(profile);
+  const cmdqLog2 = b.cmdq?.log2size ?? m.cmdq_log2size ?? Math.min(DEFAULT_CMDQ_LOG2, part.cmdqs);
+  const evtqLog2 = b.evtq?.log2size ?? m.evtq_log2size ?? Math.min(DEFAULT_EVTQ_LOG2, part.eventqs);
   const split = b.strtab?.split ?? m.split;
   const boot: BootOptions = {
     strtab: b.strtab?.fmt ?? m.strtab ?? 'linear',

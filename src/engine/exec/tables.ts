@@ -7,11 +7,9 @@ import { sl0ForLevel } from '../../arch/ttd.ts';
 import { SparseMemory } from '../../memory/sparse-memory.ts';
 import { PageAllocator } from '../../memory/page-allocator.ts';
 import { PageTableBuilder, type TableMemory, ipaView, type LeafAttrs } from '../../pgtable/builder.ts';
-import { type GranuleBytes, gShiftOf, psEncoding, tg0Encoding } from '../../arch/ttd.ts';
-import type { CdEntry, CdTable, Granule, Perm, S1Map, S1Table, S2Map, S2Table, Scenario } from '../../scenario/types.ts';
+import { GRANULE_BYTES, type Granule, granuleShift, psEncoding, tg0Encoding } from '../../arch/ttd.ts';
+import type { CdEntry, CdTable, Perm, S1Map, S1Table, S2Map, S2Table, Scenario } from '../../scenario/types.ts';
 import { type Allocators, GUEST_TABLE_IPA_BASE, GUEST_TABLE_IPA_LIMIT, allocAt } from './layout.ts';
-
-export const GRANULE_BYTES: Readonly<Record<Granule, GranuleBytes>> = { '4k': 4096, '16k': 16384, '64k': 65536 };
 
 /** A stage-2 table and the guest IPA space it defines. */
 export interface S2Space {
@@ -153,6 +151,23 @@ function buildS2(spec: S2Table, mem: SparseMemory, alloc: Allocators, oas: numbe
       base.back(a, size);
       if (size > 0 && (a & 7n) === 0n) win = { next: a, end: a + BigInt(size), pageIpa: a, pageEnd: a, pagePa: 0n };
     },
+    // back + zero write64s, a stage-2 page at a time: each page is translated once, right before
+    // it is zeroed (a zeroed page may be a table of the next page's walk); a page that is one of
+    // the tables its own walk reads is zeroed a word at a time, re-walked per word as above.
+    zero: (a, size) => {
+      win = undefined;
+      ensure(a, size);
+      base.back(a, size);
+      for (let off = 0n; off < BigInt(size); ) {
+        const ia = a + off;
+        const len = (ia & ~(gBig - 1n)) + gBig - ia < BigInt(size) - off ? (ia & ~(gBig - 1n)) + gBig - ia : BigInt(size) - off;
+        walked.length = 0;
+        const pa = s2Lookup(builder, ia, walked);
+        if (pa !== undefined && (pa & 7n) === 0n && len % 8n === 0n && !touchesWalk(walked, pa, len)) mem.zero(pa, Number(len));
+        else for (let w = 0n; w < len; w += 8n) base.write64(ia + w, 0n);
+        off += len;
+      }
+    },
   };
   return { spec, builder, guestAlloc, view };
 }
@@ -166,8 +181,8 @@ function touchesWalk(walked: readonly number[], pa: bigint, len: bigint): boolea
 }
 
 /** STE.S2SL0 encoding → start level for the granule (§5.2). */
-function startLevelFromSl0(g: GranuleBytes, sl0: number): number {
-  for (let l = 0; l <= 3; l++) if (sl0ForLevel(gShiftOf(g), l) === sl0) return l;
+function startLevelFromSl0(g: Granule, sl0: number): number {
+  for (let l = 0; l <= 3; l++) if (sl0ForLevel(granuleShift(g), l) === sl0) return l;
   throw new RangeError(`Cannot use S2SL0=${sl0} with the ${g / 1024}K granule`);
 }
 
@@ -239,6 +254,7 @@ function buildCd(spec: CdTable, t: Tables, mem: SparseMemory, alloc: Allocators)
     const a = place(size);
     if (w instanceof SparseMemory)
       w.zero(a, size); // same as the loop below, a page at a time
+    else if (w.zero !== undefined) w.zero(a, size);
     else {
       w.back(a, size);
       for (let o = 0; o < size; o += 8) w.write64(a + BigInt(o), 0n);

@@ -4,6 +4,7 @@ import { expect, obj } from '../../scenario/schema.ts';
 import { type WithExpect, shape } from '../../scenario/types.ts';
 import { activeGerror, cmdqFields, cmdqResult } from '../exec/context.ts';
 import { defineStep } from './define.ts';
+import { recordLine, show } from './explain.ts';
 
 export type AckGerrorStep = WithExpect;
 declare module '../../scenario/types.ts' {
@@ -19,6 +20,10 @@ export const ackGerror = defineStep({
   shape: shape<AckGerrorStep>()(['expect'], []),
   example: 'ack_gerror: {}',
   explain: () => 'GERRORN = GERROR',
+  detail: (_b, r) => [
+    `GERRORN := GERROR: every active global error acknowledged (§6.3.20); active after: ${show(r['gerror'])}`,
+    ...(r['executed'] !== undefined ? [`the command queue ran again: ${recordLine(r, ['executed', 'prod', 'cons', 'cerror'])}`] : []),
+  ],
   run(ctx) {
     const dev = ctx.dev;
     const r = dev.writeReg(REG.GERRORN, dev.readReg(REG.GERROR));

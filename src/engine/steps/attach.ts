@@ -10,6 +10,9 @@ import type { ExecContext, Fields } from '../exec/context.ts';
 import { devId, objId, res } from '../exec/host.ts';
 import { streamSid } from '../exec/streams.ts';
 import { defineStep } from './define.ts';
+import { STE } from '../../arch/ste.ts';
+import { fieldsLine } from '../../arch/explain.ts';
+import { uapiLine } from './explain.ts';
 
 export interface AttachStep extends WithExpect {
   readonly device: string;
@@ -43,6 +46,14 @@ export const attach = defineStep({
   shape: shape<AttachStep>()(['device', 'hwpt', 'pasids_attached', 'probe', 'expect'], ['device']),
   example: 'attach: { device: nic, hwpt: nested }',
   explain: (b) => (b.hwpt !== undefined ? `${b.device} to ${b.hwpt}` : `${b.device} detach`) + (b.probe !== undefined ? ' (probed)' : ''),
+  detail: (b, r) => {
+    const ste = r['ste'];
+    const words = Array.isArray(ste) ? ste.map((w) => BigInt(w as string | bigint)) : undefined;
+    return [
+      uapiLine(b.hwpt !== undefined ? 'IOMMU_HWPT_REPLACE/attach' : 'detach (blocking STE)', r, ['hwpt', 'syncs']),
+      ...(words !== undefined ? [`physical STE written (hitless update, arm-smmu-v3 STE writer): ${fieldsLine(STE, words)}`] : []),
+    ];
+  },
   refs: (b, t, at) => t.ref(t.objects('hwpt'), 'HWPT', b.hwpt, [...at, 'hwpt']),
   run(ctx, h, b, _n, where) {
     const s = ctx.scenario;
@@ -100,7 +111,7 @@ export function probeFields(before: string, passes: readonly Pass[]): Fields {
   const after = passes.at(-1)?.dma ?? before;
   let torn = false;
   passes.forEach((p, i) => {
-    const v0 = ((p.dwords[0] ?? 0n) & 1n) === 0n;
+    const v0 = STE.get(p.dwords, 'V') === 0n;
     f[`ste_${i + 1}`] = p.dwords;
     f[`v0_${i + 1}`] = v0;
     f[`dma_${i + 1}`] = p.dma;

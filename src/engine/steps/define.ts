@@ -10,7 +10,7 @@ import type { Json } from '../../scenario/schema.ts';
 import type { Shape, StepBodies, StepKind } from '../../scenario/types.ts';
 import type { ExecContext } from '../exec/context.ts';
 import type { HostWorld } from '../exec/world.ts';
-import type { ObsValue } from '../../scenario/observation.ts';
+import type { ObsValue, StepRecord } from '../../scenario/observation.ts';
 
 export type Fields = Record<string, ObsValue>;
 /** A step's outcome: the record's `result` id and its fields (StepRecord without step/op). */
@@ -29,6 +29,13 @@ interface StepDefBase<K extends StepKind> {
   readonly example: string;
   /** One line for `explain`: the step's operands, e.g. `nic read 0x1000`. */
   readonly explain: (body: StepBodies[K]) => string;
+  /**
+   * What the step did, in architecture terms, for `explain` (after the step ran, before the next):
+   * the structures it wrote or read decoded (STE, CD, descriptors, registers), the uAPI call's
+   * outcome, the transaction's PA or fault. The commands the SMMU consumed, the walks and the
+   * event records of the step are added for every kind (registry.ts explainRun).
+   */
+  readonly detail: (body: StepBodies[K], record: StepRecord, ctx: ExecContext) => string[];
   /** Name-resolution checks of the body beyond the schema (devices, tables, host objects). */
   readonly refs?: (body: StepBodies[K], t: RefTools, at: RefPath) => void;
 }

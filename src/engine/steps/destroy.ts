@@ -3,6 +3,7 @@ import { expect, name, obj } from '../../scenario/schema.ts';
 import { type WithExpect, shape } from '../../scenario/types.ts';
 import { objId, res } from '../exec/host.ts';
 import { defineStep } from './define.ts';
+import { uapiLine } from './explain.ts';
 
 export interface DestroyStep extends WithExpect {
   readonly object: string;
@@ -20,6 +21,7 @@ export const destroy = defineStep({
   shape: shape<DestroyStep>()(['object', 'expect'], ['object']),
   example: 'destroy: { object: nested }',
   explain: (b) => b.object,
+  detail: (b, r) => [uapiLine(`IOMMU_DESTROY ${b.object}`, r)],
   refs: (b, t, at) => t.ref(t.objects('*'), 'host object', b.object, [...at, 'object']),
   run: (_ctx, h, b, _n, _where) => res(h.fd.destroy(objId(h, b.object))),
 });

@@ -13,6 +13,7 @@ import { type U64, type WithExpect, shape } from '../../scenario/types.ts';
 import { type Fields, txnFields } from '../exec/context.ts';
 import { streamSid } from '../exec/streams.ts';
 import { defineStep, hx } from './define.ts';
+import { show, streamLines } from './explain.ts';
 
 export interface DmaStep extends WithExpect {
   readonly device: string;
@@ -75,6 +76,18 @@ export const dma = defineStep({
   shape: shape<DmaStep>()(['device', 'ssid', 'iova', 'access', 'priv', 'size', 'expect'], ['device', 'iova', 'access']),
   example: 'dma: { device: nic, iova: 0x1000, access: read }',
   explain: (b) => `${b.device}${b.ssid !== undefined ? ` ssid ${b.ssid}` : ''} ${b.access} ${hx(b.iova)}${b.size !== undefined ? ` size ${b.size}` : ''}`,
+  detail: (d, r, ctx) => {
+    const sid = ctx.scenario.devices?.find((x) => x.name === d.device)?.sid;
+    const txns = Array.isArray(r['addrs'])
+      ? r['addrs'].map(
+          (a, i) =>
+            `transaction at ${show(a)}: ${show((r['results'] as readonly unknown[] as string[])[i])}${Array.isArray(r['pas']) && r['pas'][i] !== null ? ` -> PA ${show(r['pas'][i])}` : ''}`,
+        )
+      : [
+          `transaction at ${hx(d.iova)} (${d.access}${d.priv === true ? ', privileged' : ''}): ${r.result}${r['pa'] !== undefined ? ` -> PA ${show(r['pa'])}` : ''}${r['event'] !== undefined ? ` ${show(r['event'])}${r['recorded'] === false ? ' (not recorded)' : ''}` : ''}${r['stag'] !== undefined ? ` STAG ${show(r['stag'])}` : ''}`,
+        ];
+    return [...(sid !== undefined ? streamLines(ctx, Number(sid), d.ssid !== undefined ? Number(d.ssid) : 0) : []), ...txns];
+  },
   refs: (b, t, at) => t.ref(t.devices, 'device', b.device, [...at, 'device']),
   run(ctx, d, n, where) {
     const sid = streamSid(ctx.scenario, d, where);

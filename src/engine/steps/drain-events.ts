@@ -6,6 +6,7 @@ import { expect, obj } from '../../scenario/schema.ts';
 import { type WithExpect, shape } from '../../scenario/types.ts';
 import { drainEventsStep } from '../exec/events.ts';
 import { defineStep } from './define.ts';
+import { recordLine } from './explain.ts';
 
 export type DrainEventsStep = WithExpect;
 declare module '../../scenario/types.ts' {
@@ -21,5 +22,8 @@ export const drainEvents = defineStep({
   shape: shape<DrainEventsStep>()(['expect'], []),
   example: 'drain_events: {}',
   explain: () => 'consume the event queue',
+  detail: (_b, r) => [
+    `software reads EVENTQ_PROD and moves EVENTQ_CONS up to it (§3.5): ${recordLine(r, ['records', 'overflow', 'prod', 'cons']) || 'the records are drained after every step already'}`,
+  ],
   run: (ctx, _b, n) => drainEventsStep(ctx, n),
 });

@@ -7,6 +7,7 @@ import { arrayOf, bool, expect, obj, ref } from '../../scenario/schema.ts';
 import { type Command, type WithExpect, shape } from '../../scenario/types.ts';
 import { guestCmdqStep } from '../exec/guest.ts';
 import { defineStep } from './define.ts';
+import { recordLine } from './explain.ts';
 
 export interface GuestCmdqStep extends WithExpect {
   readonly commands?: readonly Command[];
@@ -30,6 +31,9 @@ export const guestCmdq = defineStep({
   shape: shape<GuestCmdqStep>()(['commands', 'ack_gerror', 'expect'], []),
   example: 'guest_cmdq: { commands: [ { op: CFGI_STE, device: nic }, { op: SYNC } ] }',
   explain: (b) => `${b.ack_gerror === true ? 'ack GERROR, then ' : ''}${(b.commands ?? []).map((c) => c.op ?? 'raw').join(', ') || 'no commands'}`,
+  detail: (b, r) => [
+    `the guest writes ${(b.commands ?? []).length} command(s) into its own CMDQ and writes its CMDQ_PROD; the VMM traps the write and forwards what it may (guest_cmdq): ${recordLine(r, ['errno', 'forwarded', 'prod', 'cons', 'cerror', 'gerror', 'hung', 'issued'])}`,
+  ],
   refs(b, t, at) {
     if (t.scenario.guest === undefined) t.report('CONFLICT', at, 'Step "guest_cmdq" needs a top-level `guest:`');
     t.checkCommands(b.commands ?? [], at, false);

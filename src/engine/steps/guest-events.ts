@@ -6,6 +6,7 @@ import { expect, obj } from '../../scenario/schema.ts';
 import { type WithExpect, shape } from '../../scenario/types.ts';
 import { guestEventsStep } from '../exec/guest.ts';
 import { defineStep } from './define.ts';
+import { recordLine } from './explain.ts';
 
 export type GuestEventsStep = WithExpect;
 declare module '../../scenario/types.ts' {
@@ -21,6 +22,9 @@ export const guestEvents = defineStep({
   shape: shape<GuestEventsStep>()(['expect'], []),
   example: 'guest_events: {}',
   explain: () => 'forward vEVENTQ records to the guest EVTQ',
+  detail: (_b, r) => [
+    `the VMM writes vEVENTQ records into the guest EVTQ and moves its EVENTQ_PROD: ${recordLine(r, ['written', 'lost', 'evtq_prod', 'evtq_cons'])}`,
+  ],
   refs(_b, t, at) {
     if (t.scenario.guest === undefined) t.report('CONFLICT', at, 'Step "guest_events" needs a top-level `guest:`');
   },

@@ -4,6 +4,7 @@ import { expect, int, name, obj } from '../../scenario/schema.ts';
 import { type WithExpect, shape } from '../../scenario/types.ts';
 import { devId, res } from '../exec/host.ts';
 import { defineStep } from './define.ts';
+import { uapiLine } from './explain.ts';
 
 export interface HwInfoStep extends WithExpect {
   readonly device: string;
@@ -34,6 +35,15 @@ export const hwInfo = defineStep({
   shape: shape<HwInfoStep>()(['device', 'data_len', 'flags', 'in_data_type', 'expect'], ['device']),
   example: 'hw_info: { device: nic }',
   explain: (b) => `${b.device} data_len ${b.data_len ?? 40}`,
+  detail: (_b, r) => [
+    uapiLine('IOMMU_GET_HW_INFO (the SMMU ID registers as struct iommu_hw_info_arm_smmuv3)', r, [
+      'out_data_type',
+      'data_len',
+      'max_pasid_log2',
+      'capabilities',
+      'data',
+    ]),
+  ],
   run(_ctx, h, b, _n, where) {
     const r = h.fd.getHwInfo(devId(h, b.device, where), {
       dataLen: b.data_len ?? 40,

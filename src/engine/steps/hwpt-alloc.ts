@@ -7,6 +7,7 @@ import type { Fields } from '../exec/context.ts';
 import { setupGuestRam } from '../exec/guest.ts';
 import { devId, need, res } from '../exec/host.ts';
 import { defineStep } from './define.ts';
+import { uapiLine } from './explain.ts';
 
 export interface HwptAllocStep extends WithExpect {
   readonly name: string;
@@ -41,6 +42,9 @@ export const hwptAlloc = defineStep({
   shape: shape<HwptAllocStep>()(['name', 'device', 'nest_parent', 'flags', 'data_len', 's2_table', 'expect'], ['name', 'device']),
   example: 'hwpt_alloc: { name: parent, device: nic, nest_parent: true, s2_table: vm_s2 }',
   explain: (b) => `${b.name} for ${b.device}${(b.nest_parent ?? true) ? ' NEST_PARENT' : ''}${b.s2_table !== undefined ? ` s2 ${b.s2_table}` : ''}`,
+  detail: (b, r) => [
+    uapiLine(`IOMMU_HWPT_ALLOC (paging HWPT: a stage-2 domain${(b.nest_parent ?? true) ? ', NEST_PARENT' : ''})`, r, ['id', 'vmid', 'msi_doorbell_ipa']),
+  ],
   refs(b, t, at) {
     t.ref(t.s2, 's2 table', b.s2_table, [...at, 's2_table']);
     t.declareObject('hwpt', b.name, [...at, 'name']);

@@ -3,6 +3,7 @@ import { ref } from '../../scenario/schema.ts';
 import type { FaultInjection } from '../../scenario/types.ts';
 import { injectFault as inject } from '../exec/faults.ts';
 import { defineStep, hx } from './define.ts';
+import { show } from './explain.ts';
 
 declare module '../../scenario/types.ts' {
   interface StepBodies {
@@ -18,6 +19,14 @@ export const injectFault = defineStep({
   shape: undefined,
   example: 'inject_fault: { kind: ext_abort, pa: 0x8000_0000 }',
   explain: (b) => `${b.kind}${b.pa !== undefined ? ` pa ${hx(b.pa)}` : ''}${b.count !== undefined ? ` count ${b.count}` : ''}`,
+  detail: (b) => [
+    `from this step on: ${Object.entries(b)
+      .filter(([k]) => k !== 'expect')
+      .map(
+        ([k, v]) => `${k}=${typeof v === 'bigint' || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? show(v) : JSON.stringify(v)}`,
+      )
+      .join(' ')}`,
+  ],
   run(ctx, f, _n, where) {
     inject(ctx, f, where);
     return { result: 'ok', fields: { kind: f.kind } };

@@ -10,6 +10,7 @@ import type { Fields } from '../exec/context.ts';
 import { objId, res } from '../exec/host.ts';
 import { guestCommand } from '../exec/host-world.ts';
 import { defineStep } from './define.ts';
+import { uapiLine } from './explain.ts';
 
 export interface InvalidateStep extends WithExpect {
   /** hwpt_id: a vIOMMU, or any object for error cases. */
@@ -53,6 +54,13 @@ export const invalidate = defineStep({
   ),
   example: 'invalidate: { target: vi, commands: [ { op: TLBI_NH_ASID, asid: 1 } ] }',
   explain: (b) => `${b.target}: ${b.commands.map((c) => c.op ?? 'raw').join(', ') || 'no commands'}`,
+  detail: (b, r) => [
+    uapiLine(
+      `IOMMU_HWPT_INVALIDATE on ${b.target} with ${b.commands.length} guest command(s): the kernel checks each and issues it on the physical CMDQ with the VMID substituted`,
+      r,
+      ['entry_num', 'batches'],
+    ),
+  ],
   refs(b, t, at) {
     t.ref(t.objects('*'), 'host object', b.target, [...at, 'target']);
     t.checkCommands(b.commands, at, false);

@@ -11,6 +11,7 @@ import { type ExecContext, type Fields, type StepOut, submitOut } from '../exec/
 import { s1Invalidation, s2Invalidation } from '../exec/invalidate.ts';
 import { mapS1, mapS2 } from '../exec/tables.ts';
 import { defineStep, hx } from './define.ts';
+import { tableLines } from './explain.ts';
 
 export interface MapStep extends WithExpect {
   readonly table: string;
@@ -47,6 +48,7 @@ export const map = defineStep({
   ),
   example: 'map: { table: guest_s1, va: 0x4000, pa: 0x8000_4000, size: 4K, perm: rw, invalidate: true }',
   explain: (b) => tableEditLine(b, b.pa ?? b.ipa),
+  detail: (b, r, ctx) => tableLines(ctx, b.table, `leaf descriptors written for ${tableEditLine(b, b.pa ?? b.ipa)} ${b.perm}`, r),
   refs: (b, t, at) => checkTableEdit(b, true, t, at),
   run: (ctx, b, _n, where) => editTable(ctx, b, b, where),
 });

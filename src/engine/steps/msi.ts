@@ -6,6 +6,7 @@ import { type U64, type WithExpect, shape } from '../../scenario/types.ts';
 import type { Fields } from '../exec/context.ts';
 import { streamSid } from '../exec/streams.ts';
 import { defineStep, hx } from './define.ts';
+import { recordLine, streamLines } from './explain.ts';
 
 export interface MsiStep extends WithExpect {
   readonly device: string;
@@ -30,6 +31,13 @@ export const msi = defineStep({
   shape: shape<MsiStep>()(['device', 'ssid', 'iova', 'data', 'expect'], ['device', 'iova', 'data']),
   example: 'msi: { device: nic, iova: 0x0800_0040, data: 0x20 }',
   explain: (b) => `${b.device} writes ${hx(b.data)} to ${hx(b.iova)}`,
+  detail: (b, r, ctx) => {
+    const sid = ctx.scenario.devices?.find((x) => x.name === b.device)?.sid;
+    return [
+      ...(sid !== undefined ? streamLines(ctx, Number(sid), b.ssid !== undefined ? Number(b.ssid) : 0) : []),
+      `a 32-bit write through the SMMU, like any DMA write; the output PA decides whether the ITS doorbell takes it: ${recordLine(r, ['delivered', 'landed', 'backed', 'fault', 'its_received'])}`,
+    ];
+  },
   run(ctx, h, b, _n, where) {
     const sid = streamSid(ctx.scenario, b, where);
     const o = deliverMsi(

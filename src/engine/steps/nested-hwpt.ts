@@ -8,6 +8,9 @@ import { type VSte, type WithExpect, shape } from '../../scenario/types.ts';
 import { devId, objId, res } from '../exec/host.ts';
 import { encodeVste } from '../exec/streams.ts';
 import { defineStep } from './define.ts';
+import { STE } from '../../arch/ste.ts';
+import { fieldsLine } from '../../arch/explain.ts';
+import { uapiLine } from './explain.ts';
 
 export interface NestedHwptStep extends WithExpect {
   readonly name: string;
@@ -46,6 +49,11 @@ export const nestedHwpt = defineStep({
   shape: shape<NestedHwptStep>()(['name', 'device', 'pt', 'ste', 'flags', 'data_type', 'trailing', 'expect'], ['name', 'device', 'pt', 'ste']),
   example: 'nested_hwpt: { name: nested, device: nic, pt: vi, ste: { config: s1, cd_table: guest_cds } }',
   explain: (b) => `${b.name} on ${b.pt} for ${b.device}, guest STE ${b.ste.raw !== undefined ? 'raw' : (b.ste.config ?? 's1')}`,
+  detail: (_b, r) => {
+    const v = r['vste'];
+    const words = Array.isArray(v) ? v.map((w) => BigInt(w as string | bigint)) : [];
+    return [uapiLine('IOMMU_HWPT_ALLOC (nested HWPT from the guest STE)', r, ['id', 'event']), `guest STE dw0-1 handed over: ${fieldsLine(STE, words)}`];
+  },
   refs(b, t, at) {
     t.ref(t.objects('*'), 'host object', b.pt, [...at, 'pt']);
     t.ref(t.cds, 'CD table', b.ste.cd_table, [...at, 'ste', 'cd_table']);

@@ -4,6 +4,7 @@ import { enumOf, expect, obj } from '../../scenario/schema.ts';
 import { shape, type WithExpect } from '../../scenario/types.ts';
 import { READ_REGISTERS, type ReadRegisterName } from '../../scenario/vocab.ts';
 import { defineStep } from './define.ts';
+import { regLine } from './explain.ts';
 
 export interface ReadRegStep extends WithExpect {
   readonly reg: ReadRegisterName;
@@ -21,6 +22,7 @@ export const readReg = defineStep({
   shape: shape<ReadRegStep>()(['reg', 'expect'], ['reg']),
   example: 'read_reg: { reg: SMMU_GERROR }',
   explain: (b) => b.reg,
+  detail: (b, r) => [regLine(b.reg, r['value'], 'reads')],
   run(ctx, b) {
     const key = b.reg.replace(/^SMMU_/, '') as RegName;
     return { result: 'ok', fields: { reg: b.reg, value: ctx.dev.readReg(REG[key]) } };

@@ -6,6 +6,7 @@ import type { EventRecord } from '../../scenario/observation.ts';
 import { eventRecord } from '../exec/events.ts';
 import { objId, res } from '../exec/host.ts';
 import { defineStep } from './define.ts';
+import { uapiLine } from './explain.ts';
 
 export interface ReadVeventsStep extends WithExpect {
   readonly veventq: string;
@@ -28,6 +29,7 @@ export const readVevents = defineStep({
   shape: shape<ReadVeventsStep>()(['veventq', 'buf_len', 'expect'], ['veventq']),
   example: 'read_vevents: { veventq: evq }',
   explain: (b) => `${b.veventq} buf_len ${b.buf_len ?? 1 << 20}`,
+  detail: (b, r) => [uapiLine(`read() of the vEVENTQ ${b.veventq} (struct iommufd_vevent_header + the 4-dword event record each)`, r, ['records', 'bytes'])],
   refs: (b, t, at) => t.ref(t.objects('veventq'), 'vEVENTQ', b.veventq, [...at, 'veventq']),
   run(_ctx, h, b, n, _where) {
     const r = h.fd.readVeventq(objId(h, b.veventq), b.buf_len ?? 1 << 20);

@@ -9,12 +9,15 @@ import { SmmuDevice } from '../../smmu/device.ts';
 import type { RefPath, RefTools, StepLanguage } from '../../scenario/language.ts';
 import { type Json, buildScenarioSchema } from '../../scenario/schema.ts';
 import { type Shape, type Step, type StepKind, stepKind } from '../../scenario/types.ts';
-import { BudgetExceeded } from '../budget.ts';
-import { ExecFailure } from '../exec-failure.ts';
+import { BudgetExceeded } from '../../scenario/budget.ts';
+import { ExecFailure } from '../../scenario/exec-failure.ts';
 import { hex64 } from '../../arch/fields.ts';
 import type { TransactionResult } from '../../smmu/transaction.ts';
 import { type ExecContext, txnFields } from '../exec/context.ts';
-import type { StepRecord } from '../../scenario/observation.ts';
+import type { EventRecord, StepRecord } from '../../scenario/observation.ts';
+import type { CmdqResult } from '../../smmu/cmdq.ts';
+import { commandEffect, commandLine } from '../../arch/explain.ts';
+import { show } from './explain.ts';
 import type { StepDef, StepOut } from './define.ts';
 import { ackGerror } from './ack-gerror.ts';
 import { attach } from './attach.ts';
@@ -118,6 +121,38 @@ export function explainStep(step: Step): string {
   const kind = stepKind(step);
   const def = stepDef(kind) as StepDef<StepKind>;
   return def.explain((step as unknown as Record<string, unknown>)[kind] as never);
+}
+
+/**
+ * What one step did, for `explain`: its kind's detail, then every command the SMMU consumed
+ * during it (decoded, with its effect), the walks of its transactions and the event records it
+ * produced (decoded).
+ */
+export function explainRun(ctx: ExecContext, step: Step, record: StepRecord, batches: readonly CmdqResult[]): string[] {
+  const kind = stepKind(step);
+  const def = stepDef(kind) as StepDef<StepKind>;
+  const lines = [`result: ${record.result}`, ...def.detail((step as unknown as Record<string, unknown>)[kind] as never, record, ctx)];
+  for (const b of batches) {
+    for (const c of b.executed) lines.push(`command ${commandLine(c)}: ${commandEffect(c)}`);
+    if (b.error !== 'CERROR_NONE') {
+      lines.push(
+        `command queue stopped at index ${b.errorIndex ?? '?'}: ${b.error}${b.errorReason !== undefined ? ` (${b.errorReason})` : ''}; CONS stays on it, GERROR.CMDQ_ERR toggles (§7.1)`,
+      );
+    }
+    if (b.stalled) lines.push('command queue made no progress (injected stall): CONS stays behind PROD');
+  }
+  for (const w of ctx.walks) if (w.step === record.step) lines.push(...w.lines.map((l) => `walk ${l}`));
+  for (const e of ctx.events) if (e.step === record.step) lines.push(`event ${eventLine(e)}`);
+  return lines;
+}
+
+/** `F_TRANSLATION sid=0x10 input_addr=0x2000 class=IN rnw=0 ...`: the decoded fields of an event record. */
+function eventLine(e: EventRecord): string {
+  const skip = new Set(['step', 'type', 'raw', 'host']);
+  const parts = Object.entries(e)
+    .filter(([k, v]) => !skip.has(k) && v !== null)
+    .map(([k, v]) => `${k}=${show(v)}`);
+  return [e.type, ...parts].join(' ');
 }
 
 /** Run one step → its StepRecord { step, op, result, ...fields }. Executor errors name the step. */

@@ -13,6 +13,7 @@ import { SYNC } from '../exec/commands.ts';
 import { type Fields, cmdqFields, cmdqResult, txnFields } from '../exec/context.ts';
 import { streamSid } from '../exec/streams.ts';
 import { defineStep, hx } from './define.ts';
+import { recordLine } from './explain.ts';
 
 export interface ResumeStep extends WithExpect {
   /** With `stag`: the device whose StreamID the RESUME names. */
@@ -51,6 +52,9 @@ export const resume = defineStep({
   shape: shape<ResumeStep>()(['device', 'ssid', 'stag', 'stall', 'action', 'expect'], ['action']),
   example: 'resume: { stall: 3, action: retry }',
   explain: (b) => `${b.stall !== undefined ? `the stall of step ${b.stall}` : `${b.device ?? '?'} stag ${hx(b.stag ?? 0n)}`} ${b.action}`,
+  detail: (_b, r) => [
+    `CMD_RESUME + CMD_SYNC for StreamID ${r['sid']} STAG ${r['stag']} (§4.7.1): ${recordLine(r, ['action', 'completed', 'pa', 'event', 'raz', 'new_stag'])}`,
+  ],
   refs(b, t, at) {
     t.ref(t.devices, 'device', b.device, [...at, 'device']);
     const i = Number(at[1]);

@@ -7,6 +7,7 @@ import { expect, name, obj, ref, u64 } from '../../scenario/schema.ts';
 import { type U64, type WithExpect, shape } from '../../scenario/types.ts';
 import { objId, res } from '../exec/host.ts';
 import { defineStep, hx } from './define.ts';
+import { uapiLine } from './explain.ts';
 
 export interface S2UnmapStep extends WithExpect {
   readonly hwpt: string;
@@ -30,6 +31,13 @@ export const s2Unmap = defineStep({
   shape: shape<S2UnmapStep>()(['hwpt', 'ipa', 'size', 'expect'], ['hwpt', 'ipa', 'size']),
   example: 's2_unmap: { hwpt: parent, ipa: 0x4000_0000, size: 2M }',
   explain: (b) => `${b.hwpt} ipa ${hx(b.ipa)} size ${hx(b.size)}`,
+  detail: (b, r) => [
+    uapiLine(
+      `IOMMU_IOAS_UNMAP: stage-2 descriptors of ${b.hwpt} cleared for IPA ${hx(b.ipa)} size ${hx(b.size)}, then TLBI_S2_IPA per leaf and TLBI_NH_ALL`,
+      r,
+      ['leaf', 'issued'],
+    ),
+  ],
   refs: (b, t, at) => t.ref(t.objects('hwpt'), 'HWPT', b.hwpt, [...at, 'hwpt']),
   run(_ctx, h, b, _n, _where) {
     const id = objId(h, b.hwpt);

@@ -6,6 +6,7 @@ import { submitOut } from '../exec/context.ts';
 import { steInvalidation } from '../exec/invalidate.ts';
 import { encodeSte, streamSid } from '../exec/streams.ts';
 import { defineStep, hx } from './define.ts';
+import { steLines } from './explain.ts';
 
 export interface SteStep extends StreamInstall, WithExpect {
   readonly invalidate?: boolean;
@@ -50,6 +51,7 @@ export const ste = defineStep({
   ),
   example: 'ste: { device: nic, config: s1, cd_table: cds, invalidate: true }',
   explain: (b) => `${b.device ?? (b.sid !== undefined ? `sid ${hx(b.sid)}` : '?')} config ${b.raw !== undefined ? 'raw' : (b.config ?? '?')}`,
+  detail: (_b, r, ctx) => steLines(ctx, r),
   refs: (b, t, at) => t.checkStream(b, at),
   run(ctx, st, _n, where) {
     const sid = streamSid(ctx.scenario, st, where);

@@ -3,6 +3,7 @@ import { expect, name, obj, u64 } from '../../scenario/schema.ts';
 import { type U64, type WithExpect, shape } from '../../scenario/types.ts';
 import { devId, need, objId, res } from '../exec/host.ts';
 import { defineStep } from './define.ts';
+import { uapiLine } from './explain.ts';
 
 export interface VdeviceStep extends WithExpect {
   readonly name?: string;
@@ -28,6 +29,7 @@ export const vdevice = defineStep({
   shape: shape<VdeviceStep>()(['name', 'viommu', 'device', 'virt_id', 'expect'], ['device']),
   example: 'vdevice: { name: vd, viommu: vi, device: nic, virt_id: 0x10 }',
   explain: (b) => `${b.device}${b.viommu !== undefined ? ` on ${b.viommu}` : ''}${b.virt_id !== undefined ? ` virt_id ${b.virt_id}` : ''}`,
+  detail: (b, r) => [uapiLine(`IOMMU_VDEVICE_ALLOC: the guest's virtual StreamID for ${b.device}`, r, ['id', 'virt_id'])],
   refs(b, t, at) {
     t.ref(t.objects('viommu'), 'vIOMMU', b.viommu, [...at, 'viommu']);
     t.declareObject('vdevice', b.name, [...at, 'name']);

@@ -4,6 +4,7 @@ import { expect, int, name, obj } from '../../scenario/schema.ts';
 import { type WithExpect, shape } from '../../scenario/types.ts';
 import { objId, res } from '../exec/host.ts';
 import { defineStep } from './define.ts';
+import { uapiLine } from './explain.ts';
 
 export interface VeventqStep extends WithExpect {
   readonly name: string;
@@ -28,6 +29,7 @@ export const veventq = defineStep({
   shape: shape<VeventqStep>()(['name', 'viommu', 'depth', 'type', 'expect'], ['name', 'viommu', 'depth']),
   example: 'veventq: { name: evq, viommu: vi, depth: 64 }',
   explain: (b) => `${b.name} on ${b.viommu} depth ${b.depth}`,
+  detail: (b, r) => [uapiLine(`IOMMU_VEVENTQ_ALLOC on ${b.viommu} (depth ${b.depth})`, r, ['id'])],
   refs(b, t, at) {
     t.ref(t.objects('viommu'), 'vIOMMU', b.viommu, [...at, 'viommu']);
     t.declareObject('veventq', b.name, [...at, 'name']);

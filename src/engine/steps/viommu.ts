@@ -4,6 +4,7 @@ import { expect, int, name, obj } from '../../scenario/schema.ts';
 import { type WithExpect, shape } from '../../scenario/types.ts';
 import { devId, objId, res } from '../exec/host.ts';
 import { defineStep } from './define.ts';
+import { uapiLine } from './explain.ts';
 
 export interface ViommuStep extends WithExpect {
   readonly name: string;
@@ -29,6 +30,7 @@ export const viommu = defineStep({
   shape: shape<ViommuStep>()(['name', 'device', 'hwpt', 'type', 'flags', 'expect'], ['name', 'device', 'hwpt']),
   example: 'viommu: { name: vi, device: nic, hwpt: parent }',
   explain: (b) => `${b.name} on ${b.hwpt} for ${b.device}`,
+  detail: (b, r) => [uapiLine(`IOMMU_VIOMMU_ALLOC on the nest parent ${b.hwpt} (owns the VMID)`, r, ['id'])],
   refs(b, t, at) {
     t.ref(t.objects('hwpt'), 'HWPT', b.hwpt, [...at, 'hwpt']);
     t.declareObject('viommu', b.name, [...at, 'name']);

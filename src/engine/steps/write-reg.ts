@@ -5,6 +5,7 @@ import { type U64, type WithExpect, shape } from '../../scenario/types.ts';
 import { REGISTERS, type RegisterName } from '../../scenario/vocab.ts';
 import { cmdqFields, cmdqResult } from '../exec/context.ts';
 import { defineStep, hx } from './define.ts';
+import { regLine } from './explain.ts';
 
 export interface WriteRegStep extends WithExpect {
   readonly reg: RegisterName;
@@ -23,6 +24,7 @@ export const writeReg = defineStep({
   shape: shape<WriteRegStep>()(['reg', 'value', 'expect'], ['reg', 'value']),
   example: 'write_reg: { reg: SMMU_CR0, value: 0 }',
   explain: (b) => `${b.reg} = ${hx(b.value)}`,
+  detail: (b) => [regLine(b.reg, b.value, 'written')],
   run(ctx, w, _n, where) {
     const key = w.reg.replace(/^SMMU_/, '') as RegName;
     const off = REG[key];

@@ -40,9 +40,9 @@ function devices(d: Draft, rng: Rng, n: number): string[] {
 }
 
 /** Stage-1 TTB0 (and sometimes TTB1) tables behind a CD table of one or more CDs. */
-function s1Setup(d: Draft, rng: Rng, prefix: string, s2?: BuiltTable): { cdName: string; probes: bigint[]; ssids: bigint[] } {
-  const tt0 = addS1Table(d, rng, `${prefix}tt0`, s2 !== undefined ? { s2 } : {});
-  const tt1 = rng.bool(0.3) ? addS1Table(d, rng, `${prefix}tt1`, { high: true, ...(s2 !== undefined ? { s2 } : {}) }) : undefined;
+function s1Setup(d: Draft, rng: Rng, prefix: string, s2: BuiltTable | undefined, global: boolean): { cdName: string; probes: bigint[]; ssids: bigint[] } {
+  const tt0 = addS1Table(d, rng, `${prefix}tt0`, { ...(s2 !== undefined ? { s2 } : {}), global });
+  const tt1 = rng.bool(0.3) ? addS1Table(d, rng, `${prefix}tt1`, { high: true, ...(s2 !== undefined ? { s2 } : {}), global }) : undefined;
   const ssids = rng.bool(0.3) ? [0n, BigInt(rng.edgeInt(1, 15))] : [0n];
   const entries = ssids.map((ssid) => genCd(rng, d, { tt0, ...(tt1 !== undefined ? { tt1 } : {}), ssid, ...(s2 !== undefined ? { s2 } : {}) }));
   const cdName = `${prefix}cd`;
@@ -55,7 +55,7 @@ function steExtras(rng: Rng, d: Draft, s1: boolean, s2: boolean): Partial<Stream
   const s2s = s2 && rng.bool(0.1);
   const s2ha = s2 && rng.bool(0.1);
   if (s2s) d.need('stall');
-  if (s2ha) d.need('httu');
+  if (s2ha) d.httu(rng.bool(0.85));
   return {
     ...(s1 && rng.bool(0.25) ? { s1dss: rng.pick(['terminate', 'bypass', 'ssid0'] as const) } : {}),
     ...(s1 && rng.bool(0.1) ? { s1stalld: true } : {}),
@@ -71,7 +71,7 @@ export function s1Area(rng: Rng, d: Draft): void {
   d.smmu.cache_policy = rng.bool(0.5) ? 'max' : 'none';
   const devs = devices(d, rng, rng.int(1, 2));
   devs.forEach((dev, i) => {
-    const s = s1Setup(d, rng, `d${i}`);
+    const s = s1Setup(d, rng, `d${i}`, undefined, devs.length === 1);
     d.streams.push({ device: dev, config: 's1', cd_table: s.cdName, ...steExtras(rng, d, true, false) });
     addDmas(d, rng, dev, s.probes, rng.int(2, 6), s.ssids.length > 1 ? s.ssids : undefined);
   });
@@ -90,7 +90,7 @@ export function s2Area(rng: Rng, d: Draft): void {
       device: dev,
       config: 's2',
       s2_table: t.name,
-      vmid: BigInt(rng.edgeInt(0, 0xffff)),
+      vmid: d.uniqueId('vmid', rng),
       ...ex,
       ...(ps !== undefined ? { fields: { ...(ex.fields ?? {}), S2PS: BigInt(ps) } } : {}),
     });
@@ -106,13 +106,13 @@ export function nestedArea(rng: Rng, d: Draft): void {
   const devs = devices(d, rng, rng.int(1, 2));
   devs.forEach((dev, i) => {
     const s2 = addS2Table(d, rng, `d${i}s2`, { nested: true, count: rng.int(2, 5) });
-    const s = s1Setup(d, rng, `d${i}`, s2);
+    const s = s1Setup(d, rng, `d${i}`, s2, true);
     d.streams.push({
       device: dev,
       config: 'nested',
       cd_table: s.cdName,
       s2_table: s2.name,
-      vmid: BigInt(rng.edgeInt(0, 0xffff)),
+      vmid: d.uniqueId('vmid', rng),
       ...steExtras(rng, d, true, true),
     });
     addDmas(d, rng, dev, s.probes, rng.int(2, 6), s.ssids.length > 1 ? s.ssids : undefined);

@@ -14,6 +14,7 @@ import { countByArea, countStates, problemName, type ReportInput, totals } from 
 import { CSS, JS } from './assets.ts';
 import type { EventRow, FailureDetail, HtmlExtras } from './data.ts';
 import { walkHtml } from './walk.ts';
+import { type TraceCompareView, traceCompareSection } from './trace.ts';
 
 /** Matrix columns: fail includes xpass and error (they fail the run). */
 const MATRIX_STATES = ['pass', 'fail', 'skip', 'xfail'] as const;
@@ -34,7 +35,8 @@ export function failureAnchor(id: string): string {
   return `f-${id}`;
 }
 
-export function htmlReport(input: ReportInput, extras?: HtmlExtras): string {
+/** `traces`: trace-compare results to show side by side (`trace compare --html`). */
+export function htmlReport(input: ReportInput, extras?: HtmlExtras, traces: readonly TraceCompareView[] = []): string {
   const t = totals(input);
   const c = countStates(input.results);
   const failing = input.results.filter((r) => r.state === 'fail' || r.state === 'xpass' || r.state === 'error' || r.state === 'xfail');
@@ -61,6 +63,7 @@ ${problemsSection(input)}
 <h2 id="failures-h">Failures (${failing.length})</h2>
 ${failing.length === 0 ? '<p>No failing scenario.</p>' : failing.map((r) => failureHtml(r, extras?.failures[r.id])).join('\n')}
 </section>
+${traceCompareSection(traces)}
 ${areaSection(input.results)}
 ${extras !== undefined ? matrixSection(input.results, extras) : ''}
 ${scenarioSection(input.results)}
@@ -81,8 +84,11 @@ function problemsSection(input: ReportInput): string {
 
 function failureHtml(r: ScenarioResult, d: FailureDetail | undefined): string {
   // The summary line stays short: the suggested command is in the body.
-  const first = (r.messages[0]?.split('\n')[0] ?? r.state).replace(/; (to accept the new output|create it with): .*$/, '');
-  const divergence = r.messages.map((m) => /^Golden mismatch: (.*?); to accept/.exec(m)?.[1]).find((x) => x !== undefined);
+  const first = (r.messages[0]?.split('\n')[0] ?? r.state).replace(
+    /; (to accept the new output|create it with|\S+ differs from the reference model)[ :(].*$/,
+    '',
+  );
+  const divergence = r.divergence;
   const parts = [
     `<p class="msg"><a href="${h(r.file)}">${h(r.file)}</a></p>`,
     ...(divergence !== undefined ? [`<p class="divergence"><strong>First divergent field:</strong> ${h(divergence)}</p>`] : []),

@@ -4,8 +4,9 @@
  *  - SMMU registers at 0x0905_0000 (page 1 aliased onto page 0);
  *  - the vCPU is parked in a WFI loop and `-icount shift=0,sleep=off` makes edu's 100 ms DMA
  *    timer fire at once (Debian strips the qtest accelerator, so clock_step is unavailable);
- *  - one PCI `edu` device per StreamID (StreamID = RID = devfn on bus 0), DMA of 4 bytes so that a
- *    fault gives exactly one event record (QEMU records one per failing 4-byte chunk), IOVA < 2^48;
+ *  - one PCI `edu` device per StreamID (StreamID = RID = devfn on bus 0), DMA of one naturally
+ *    aligned access of up to 4 bytes so that a fault gives exactly one event record (QEMU records
+ *    one per failing access it splits a DMA into: dmaBytes), IOVA < 2^48;
  *  - the harness's memory layout (src/engine/exec/layout.ts: tables from 0x1000_0000) is backed
  *    without relocation: RAM from 0x4000_0000 (4 GiB) plus three ivshmem-plain RAM BARs placed at
  *    0x1000_0000, 0x2000_0000 and 0x3000_0000, so no address in any golden changes.
@@ -46,7 +47,15 @@ const EDU_DMA_CNT = 0x90n;
 const EDU_DMA_CMD = 0x98n;
 /** edu's own buffer in its DMA address space (4 KiB; a DMA touching its last byte aborts QEMU). */
 const EDU_BUF = 0x4_0000n;
-const DMA_BYTES = 4;
+/**
+ * Bytes of a DMA: one naturally aligned access of up to 4 bytes. QEMU's memory core splits an
+ * access at its natural alignment and translates (and faults) each piece, so an unaligned 4-byte
+ * DMA at 0x…123 records three events (0x…123, 0x…124, 0x…126) where the architecture has one
+ * transaction and one record.
+ */
+export function dmaBytes(iova: bigint): number {
+  return (iova & 1n) !== 0n ? 1 : (iova & 2n) !== 0n ? 2 : 4;
+}
 const MAX_POLLS = 10_000;
 
 export const QEMU_MEMORY: readonly TargetMemoryRange[] = [...IVSHMEM, { base: RAM_BASE, size: RAM_SIZE - 0x1000n }];
@@ -222,7 +231,7 @@ export class QemuTarget implements SmmuTarget {
     const lines = [
       `writeq ${reg(EDU_DMA_SRC)} ${hex(write ? EDU_BUF : t.iova)}`,
       `writeq ${reg(EDU_DMA_DST)} ${hex(write ? t.iova : EDU_BUF)}`,
-      `writeq ${reg(EDU_DMA_CNT)} ${hex(BigInt(t.size ?? DMA_BYTES))}`,
+      `writeq ${reg(EDU_DMA_CNT)} ${hex(BigInt(t.size ?? dmaBytes(t.iova)))}`,
       `writeq ${reg(EDU_DMA_CMD)} ${write ? '0x3' : '0x1'}`,
       `readl ${reg(EDU_DMA_CMD)}`,
     ];
