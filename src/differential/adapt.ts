@@ -15,7 +15,7 @@
  */
 import { isMap, isPair, isScalar, isSeq, parseDocument, Scalar } from 'yaml';
 import { executeOnTarget } from '../engine/execute.ts';
-import { failurePath } from '../engine/exec-failure.ts';
+import { failurePath } from '../scenario/exec-failure.ts';
 import { loadScenarioText } from '../engine/load.ts';
 import { formatLoadError } from '../scenario/errors.ts';
 import { parseScenarioInt } from '../scenario/ints.ts';
