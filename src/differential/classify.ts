@@ -162,8 +162,15 @@ function typeMismatchClass(section: string, expected: string, actual: string, il
   return presenceClass(section, expected, true, ill);
 }
 
-/** Keys of the form `events[A].type: A -> B (ILL)` (written before typeMismatchClass existed) in today's form. */
-export function canonicalClass(c: DeviationClass): DeviationClass {
+/**
+ * A stored class in today's form: keys `events[A].type: A -> B (ILL)` written before
+ * typeMismatchClass existed, and, given the example's first-divergence summary, any record whose
+ * type differs (the summary names both types).
+ */
+export function canonicalClass(c: DeviationClass, summary?: string): DeviationClass {
+  const ill = /\(([A-Z0-9_]+)\)$/.exec(c.key)?.[1];
+  const s = summary === undefined ? null : /^(events|guest_events)\[\d+\] \([^)]*\): field type: expected "([A-Z_]+)", got "([A-Z_]+)"$/.exec(summary);
+  if (s !== null) return typeMismatchClass(s[1] as string, s[2] as string, s[3] as string, s[2]?.startsWith('C_BAD_') === true ? ill : undefined);
   const m = /^(events|guest_events)\[[A-Z_]+\]\.type: ([A-Z_]+) -> ([A-Z_]+)(?: \(([A-Z0-9_]+)\))?$/.exec(c.key);
   if (m === null) return c;
   return typeMismatchClass(m[1] as string, m[2] as string, m[3] as string, m[4]);

@@ -303,6 +303,14 @@ t.test('class keys name the event a target adds or lacks; older keys are re-keye
   t.equal(c('events[F_ADDR_SIZE].type: F_ADDR_SIZE -> F_PERMISSION'), 'events[F_ADDR_SIZE]: missing', 'a check the target does not make');
   t.equal(c('events[C_BAD_STE].type: C_BAD_STE -> C_BAD_CD (STE_S1CONTEXTPTR_RANGE)'), 'events[C_BAD_STE]: missing (STE_S1CONTEXTPTR_RANGE)');
   t.equal(c('events[C_BAD_CD].type: C_BAD_CD -> C_BAD_STE (CD_A_TERM_MODEL)'), 'events[C_BAD_STE]: extra', 'the STE is checked before the CD');
+  t.equal(
+    canonicalClass(
+      { key: 'events[C_BAD_CD]: missing (CD_A_TERM_MODEL)', field: '', rule: '', section: '' },
+      'events[0] (step 1 C_BAD_CD): field type: expected "C_BAD_CD", got "C_BAD_STE"',
+    ).key,
+    'events[C_BAD_STE]: extra',
+    'the summary names both types',
+  );
   t.equal(c('events[F_TRANSLATION].class: IN -> CD'), 'events[F_TRANSLATION].class: IN -> CD', 'other keys stay');
   t.equal(canonicalClass({ key: 'events[F_ACCESS].type: F_ACCESS -> F_PERMISSION', field: '', rule: '', section: '' }).section, '§7.3.15');
 });

@@ -81,7 +81,7 @@ export function mergeResults(lists: ReadonlyArray<readonly ResultLine[]>): Resul
 /** A result line whose class key is in today's form (lines of older campaigns are re-keyed). */
 export function canonicalResult(r: ResultLine): ResultLine {
   if (r.key === undefined) return r;
-  const c = canonicalClass({ key: r.key, field: r.field ?? '', rule: r.rule ?? '', section: r.section ?? '' });
+  const c = canonicalClass({ key: r.key, field: r.field ?? '', rule: r.rule ?? '', section: r.section ?? '' }, r.summary);
   return c.key === r.key ? r : { ...r, key: c.key, field: c.field, rule: c.rule, section: c.section };
 }
 
