@@ -210,6 +210,11 @@ t.test('validate, list, explain, help', async (t) => {
   t.equal(e.code, 0);
   t.equal(e.stdout, 'step 2 (dma): nic0 write 0x2000\n  step 2: S1 L0 @ 0x0000000000001000 -> 0x0000000000002003\n');
   t.equal((await run(dir, withExec(['explain', 's1/unmapped-va-faults', '--step', '9']))).code, 2);
+  // an executor failure: located, exit 2, no stack (as `run` reports it)
+  writeFileSync(join(dir, 'scenarios', 's1', 'crash.yaml'), `description: ${RULE}\ntags: [crash]\nsteps: []\n`);
+  const c = await run(dir, withExec(['explain', 's1/crash']));
+  t.equal(c.code, 2);
+  t.match(c.stderr, /^\S*crash\.yaml:1:1: error\[EXECUTOR_FAILED\]: fake executor crash\n$/);
   const h = await run(dir, ['--help']);
   t.equal(h.code, 0);
   t.match(h.stdout, /smmu-conform run \[paths\|globs\]/);

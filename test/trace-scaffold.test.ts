@@ -141,6 +141,19 @@ const KINDS: ReadonlyArray<{ kind: string; records: ReadonlyArray<[EventName, Re
     step: /name: cdt11, at: 0x41000000[^]*inject_fault: \{ kind: ext_abort, pa: 0x41000080, size: 64 \}/,
   },
   {
+    kind: 'C_BAD_STREAMID (the stream table ends below the StreamID, RECINVSID=1), beside an installed stream',
+    records: [
+      ['C_BAD_STREAMID', { StreamID: 0x40 }],
+      ['F_TRANSLATION', { StreamID: 0x10, RnW: 1, CLASS: IN, InputAddr: 0x3000n }],
+    ],
+    step: /smmu: \{ recinvsid: true \}[^]*boot: \{ strtab: \{ fmt: linear, log2size: 5 \} \}/,
+  },
+  {
+    kind: 'a stalled S1 F_PERMISSION (CD.S=1)',
+    records: [['F_PERMISSION', { StreamID: 0x12, RnW: 0, CLASS: IN, Stall: 1, STAG: 0x7, InputAddr: 0xb000n }]],
+    step: /tt0: pt12_0, s: true[^]*access: write, expect: \{ result: stall \}/,
+  },
+  {
     kind: 'every kind above in one log',
     records: [
       ['F_TRANSLATION', { StreamID: 0x10, SSV: 1, SubstreamID: 3, RnW: 1, CLASS: IN, InputAddr: 0x5000_1234n }],
@@ -171,6 +184,7 @@ t.test('records the scaffold cannot give their configuration say why', async (t)
   const log = eventLog('unsupported', [
     ['F_TRANSLATION', { StreamID: 0x10, RnW: 1, S2: 1, CLASS: IN, InputAddr: 0x1000n, IPA: 0x8000_0000n }],
     ['F_TRANSLATION', { StreamID: 0x10, RnW: 1, CLASS: 1, InputAddr: 0x1000n }],
+    ['F_TRANSLATION', { StreamID: 0x13, RnW: 1, CLASS: IN, Stall: 1, S2: 1, InputAddr: 0x1000n, IPA: 0x1000n }],
     ['F_PERMISSION', { StreamID: 0x10, RnW: 1, PnU: 1, CLASS: IN, InputAddr: 0x2000n }],
     ['F_TRANSLATION', { StreamID: 0x11, RnW: 1, CLASS: IN, InputAddr: 0x3000n }],
     ['F_ACCESS', { StreamID: 0x11, RnW: 1, CLASS: IN, InputAddr: 0x3000n }],
@@ -179,8 +193,9 @@ t.test('records the scaffold cannot give their configuration say why', async (t)
   const s = await run(['scaffold', log]);
   t.match(s.out, /# not reproduced: line 1: .*IPA 0x80000000 differs from the input address: a nested/);
   t.match(s.out, /# not reproduced: line 6: .*CLASS=TT: only faults on the input address/);
-  t.match(s.out, /# not reproduced: line 11: .*a privileged data read has no stage-1 permission fault/);
-  t.match(s.out, /# not reproduced: line 21: .*page 0x3000 already needs another mapping/);
-  t.match(s.out, /# not reproduced: line 26: .*STE address 0x40000440 is not StreamID 0x20 of a linear stream table aligned to its 16384-byte size/);
-  t.match(s.err, /scaffold reproduces 1 record; 5 not reproduced/);
+  t.match(s.out, /# not reproduced: line 11: .*stalled at stage 2 \(Stall=1, S2=1\): STE.S2S stall configurations are not scaffolded yet/);
+  t.match(s.out, /# not reproduced: line 16: .*a privileged data read has no stage-1 permission fault/);
+  t.match(s.out, /# not reproduced: line 26: .*page 0x3000 already needs another mapping/);
+  t.match(s.out, /# not reproduced: line 31: .*STE address 0x40000440 is not StreamID 0x20 of a linear stream table aligned to its 16384-byte size/);
+  t.match(s.err, /scaffold reproduces 1 record; 6 not reproduced/);
 });

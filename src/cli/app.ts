@@ -23,6 +23,7 @@ Usage:
       --timings           include wall times in the report
       --target T          builtin | qemu | qemu=PATH: the SMMU under test (docs/targets.md)
       --reference         with --target: differential report against the reference model
+      --matrix-with FILE  another run's JSON report: its target as more columns of the HTML matrix
       --budget-steps N    per-scenario step budget (default 100000)
       --budget-ms N       per-scenario wall time in ms, checked between steps (default 30000);
                           over budget: error at the step, exit 2, the suite goes on

@@ -7,13 +7,16 @@
  */
 import { discoverScenarios } from '../engine/discover.ts';
 import { loadExecutor } from '../engine/run-one.ts';
-import { formatLoadError } from '../scenario/errors.ts';
+import { formatLoadError, pathString } from '../scenario/errors.ts';
+import { failurePath } from '../scenario/exec-failure.ts';
+import { locateInSource } from '../scenario/locate.ts';
+import { BudgetExceeded } from '../scenario/budget.ts';
 import { loadScenarioFile } from '../engine/load.ts';
 import { stepKind } from '../scenario/types.ts';
 import { explainStep } from '../engine/steps/registry.ts';
 import { type Options, parseCommandArgs, str } from './args.ts';
 import { COMMON_OPTIONS, commonSettings } from './common.ts';
-import { type CliIo, EXIT_FAIL, EXIT_INVALID, EXIT_OK } from './io.ts';
+import { type CliIo, EXIT_INVALID, EXIT_OK } from './io.ts';
 
 const OPTIONS: Options = { ...COMMON_OPTIONS, step: { type: 'string' } };
 
@@ -51,8 +54,14 @@ export async function explainCommand(args: readonly string[], io: CliIo): Promis
   try {
     obs = exec(scenario, { profile: common.profile, trace: true });
   } catch (e) {
-    io.stderr(`Executor crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    return EXIT_FAIL;
+    // As `run` reports it: located in the scenario, exit 2, no stack (issue 12 part 6).
+    const path = failurePath(e);
+    const pos = loaded.source !== undefined ? locateInSource(loaded.source, path) : { line: 1, col: 1 };
+    const code = e instanceof BudgetExceeded ? 'BUDGET_EXCEEDED' : 'EXECUTOR_FAILED';
+    io.stderr(
+      `${ref.display}:${pos.line}:${pos.col}: error[${code}]${path.length > 0 ? ` at ${pathString(path)}` : ''}: ${e instanceof Error ? e.message : String(e)}\n`,
+    );
+    return EXIT_INVALID;
   }
   // Every step: its operands, then what it did (registry.ts explainRun: the kind's detail, the
   // commands consumed, walks, events). An executor without `explained` still gives its walks.

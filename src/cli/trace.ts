@@ -84,10 +84,10 @@ Write a starting scenario that reproduces the records of a kernel log: a device 
 DMA at each logged address with the logged access (SubstreamID, RnW, InD, PnU) under the
 configuration that yields the event type: F_TRANSLATION, F_ACCESS, F_PERMISSION at stage 1 or
 stage 2 (S2-only stream, IPA = input address), F_ADDR_SIZE at stage 1, C_BAD_STE, C_BAD_CD,
-C_BAD_SUBSTREAMID, F_STE_FETCH / F_CD_FETCH (the table placed at the logged FetchAddr, an
+C_BAD_SUBSTREAMID, C_BAD_STREAMID, F_STE_FETCH / F_CD_FETCH (the table placed at the logged FetchAddr, an
 external abort injected there); and each CERROR_ILL command placed at the logged CONS index.
-Records it cannot reproduce yet (nested, CLASS=CD/TT, stalled, F_WALK_EABT, ...) are listed as
-comments saying why. Then run
+Stalled stage-1 faults get CD.S=1. Records it cannot reproduce yet (nested, CLASS=CD/TT, stage-2
+stalls, F_WALK_EABT, ...) are listed as comments saying why. Then run
   smmu-conform trace compare scenario.yaml <log> --profile hardware
 `;
 

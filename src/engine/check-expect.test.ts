@@ -135,3 +135,15 @@ t.test('all wrong fields are reported, with readable messages', async (t) => {
   const none: Observation = { ...OBS, steps: [] };
   t.same(checkExpectations(scenario({ result: 'ok' }), none), ['step 1 (dma): no step record to check expect against']);
 });
+
+t.test('a list field (a multi-transaction DMA) compares element by element, null for null', async (t) => {
+  const rec: StepRecord = { ...REC, results: ['ok', 'fault'], pas: [0x8000_1ff0n, null] };
+  const obs: Observation = { ...OBS, steps: [rec] };
+  t.same(paths({ fields: { results: ['ok', 'fault'], pas: ['0x8000_1ff0', null] } }, obs), []);
+  t.same(paths({ fields: { results: ['ok', 'ok'] } }, obs), ['fields.results']);
+  t.same(paths({ fields: { pas: [0x8000_1ff0, 0] } }, obs), ['fields.pas'], 'null is not 0');
+  t.same(paths({ fields: { pas: [0x8000_1ff0] } }, obs), ['fields.pas'], 'length matters');
+  t.same(paths({ fields: { executed: [3] } }, obs), ['fields.executed'], 'a list is not a scalar');
+  const m = expectMismatches(scenario({ fields: { pas: [1, null] } }), obs)[0];
+  t.match(m?.message, /expect\.fields\.pas: expected \[1, null\], got \[0x80001ff0, null\]$/, 'shown without a throw (bigint lists)');
+});

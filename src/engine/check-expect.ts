@@ -118,6 +118,12 @@ function eventMismatches(exp: EventExpect, got: EventRecord): FieldMismatch[] {
 /** Numbers compare by value whatever their spelling (4096, 0x1000, '0x00001000'); names exactly. */
 function sameValue(exp: unknown, got: ObsValue | undefined): boolean {
   if (got === undefined) return false;
+  // a list field (a multi-transaction DMA's addrs/results/pas): element by element, null for null
+  if (Array.isArray(exp)) {
+    if (!Array.isArray(got) || got.length !== exp.length) return false;
+    return exp.every((e, i) => (e === null ? got[i] === null : sameValue(e, got[i] ?? undefined)));
+  }
+  if (Array.isArray(got)) return false;
   if (typeof exp === 'boolean') return got === exp || got === (exp ? 1 : 0) || got === (exp ? 1n : 0n);
   if (got === exp) return true;
   const want = typeof exp === 'bigint' ? exp : parseScenarioInt(exp);
@@ -126,6 +132,7 @@ function sameValue(exp: unknown, got: ObsValue | undefined): boolean {
 }
 
 function show(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => (x === null ? 'null' : show(x))).join(', ')}]`;
   if (typeof v === 'bigint') return `0x${v.toString(16)}`;
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v < 10 ? String(v) : `${v} (0x${v.toString(16)})`;
   if (v === undefined) return 'nothing';

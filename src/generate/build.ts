@@ -207,11 +207,26 @@ export function pickAccess(rng: Rng): Access {
   ]);
 }
 
+/**
+ * A DMA size: mostly none (one transaction), else 1 byte up to the rest of the page, or a range
+ * that crosses into the next 4KB page (two transactions, each translated on its own, §3.1).
+ */
+function dmaSize(rng: Rng, iova: bigint): number | undefined {
+  const left = 4096 - Number(iova & 0xfffn);
+  if (iova + 8192n > U64_TOP) return undefined;
+  return rng.weighted<number | undefined>([
+    [6, undefined],
+    [2, Math.min(left, rng.pick([1, 2, 4, 8, 64, left]))],
+    [1, Math.min(4096, left + rng.pick([1, 8, 4096 - left]))],
+  ]);
+}
+
 /** DMA steps from `device` at a few of the probes. */
 export function addDmas(d: Draft, rng: Rng, device: string, probes: readonly bigint[], n: number, ssids?: readonly bigint[]): void {
   for (let i = 0; i < n && probes.length > 0; i++) {
     const iova = rng.pick(probes);
     const ssid = ssids !== undefined && ssids.length > 0 && rng.bool(0.7) ? rng.pick(ssids) : undefined;
+    const size = dmaSize(rng, iova);
     d.step({
       dma: {
         device,
@@ -219,6 +234,7 @@ export function addDmas(d: Draft, rng: Rng, device: string, probes: readonly big
         iova,
         access: pickAccess(rng),
         ...(rng.bool(0.3) ? { priv: rng.bool() } : {}),
+        ...(size !== undefined ? { size } : {}),
       },
     });
   }

@@ -8,7 +8,7 @@ import { fuzzCount } from '../../test/fuzz-size.ts';
 import { AREA_NAMES, generateScenarios } from './index.ts';
 import { checkProperties } from './properties.ts';
 
-const count = fuzzCount(400, 5000);
+const count = fuzzCount(300, 5000);
 const seed = Number(process.env['GEN_SEED'] ?? 0x16);
 
 t.test(`${count} generated scenarios keep every property (seed ${seed})`, async (t) => {

@@ -8,7 +8,7 @@ import { executeScenario } from '../engine/execute.ts';
 import { AREA_NAMES, checkAreas, generateOne, generateScenarios } from './index.ts';
 import { fuzzCount } from '../../test/fuzz-size.ts';
 
-const COUNT = fuzzCount(60, 1000);
+const COUNT = fuzzCount(30, 1000);
 
 t.test('every generated scenario validates, loads back to the same object and runs', async (t) => {
   for (const area of AREA_NAMES) {

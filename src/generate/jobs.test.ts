@@ -19,7 +19,7 @@ t.test('generated scenarios: same goldens from objects, --jobs 1 and --jobs 2', 
   const root = join(dir, 'scenarios');
   const golden = join(dir, 'golden');
   mkdirSync(root);
-  const gs = generateScenarios({ seed: 0x10b5, count: 35 });
+  const gs = generateScenarios({ seed: 0x10b5, count: 21 });
   for (const g of gs) writeFileSync(join(root, `${g.id}.yaml`), g.yaml());
   const base: SuiteOptions = {
     cwd: dir,

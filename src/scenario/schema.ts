@@ -433,9 +433,11 @@ export function buildScenarioSchema(steps: Readonly<Record<string, Json>>): Json
         values: { ...arrayOf(u64), description: 'read_mem: exactly these values, in order' },
         fields: {
           type: 'object',
-          description: 'other fields of the step record by golden name -> value',
+          description: 'other fields of the step record by golden name -> value (a list field by a list, null where the record has null)',
           propertyNames: { pattern: '^[a-z][a-z0-9_]*$' },
-          additionalProperties: { type: ['integer', 'string', 'boolean'] },
+          additionalProperties: {
+            anyOf: [{ type: ['integer', 'string', 'boolean'] }, { type: 'array', items: { type: ['integer', 'string', 'boolean', 'null'] } }],
+          },
         },
         regs: obj(Object.fromEntries(READ_REGISTERS.map((r) => [r, u64])), [], 'register values read after the step'),
         events: { ...arrayOf(ref('event_expect')), description: 'exactly these events, in order, for this step' },

@@ -327,12 +327,14 @@ export interface Expect {
   readonly sync?: readonly ('msi' | 'sev' | 'irq')[];
   /** read_mem: the values read. */
   readonly values?: readonly U64[];
-  /** Any other field of the step record, by its golden name. */
-  readonly fields?: Readonly<Record<string, number | U64 | string | boolean>>;
+  /** Any other field of the step record, by its golden name; a list field (a DMA's `results`, `pas`) by a list, null where the record has null. */
+  readonly fields?: Readonly<Record<string, ExpectScalar | readonly (ExpectScalar | null)[]>>;
   /** Register values read after the step (and after its events are drained). */
   readonly regs?: Readonly<Partial<Record<ReadRegisterName, U64>>>;
   readonly events?: readonly EventExpect[];
 }
+/** A value of `expect.fields`: compared with the record's value (numbers by value, hex strings as numbers). */
+export type ExpectScalar = number | U64 | string | boolean;
 /** A guest STE as handed to the host (iommu_hwpt_arm_smmuv3 ste[2]); `raw` = [dw0, dw1]. */
 export interface VSte {
   readonly config?: 'abort' | 'bypass' | 's1' | 's2' | 'nested';

@@ -10,21 +10,14 @@
  * (including an S1 permission fault) take priority over the stage-2 translation of the output.
  */
 import * as ttd from '../arch/ttd.ts';
-import * as tlbMod from './tlb.ts';
 import type { LeafEntry } from './tlb.ts';
 import * as walk from './walk.ts';
 import type { FaultClass, S2FetchResult, TranslateEnv, TranslationConfig, TranslationFault, TranslationRequest, TranslationResult } from './translate-types.ts';
 import type { S2Context } from './walk-context.ts';
 
 // Imported bindings copied once into locals (see walk.ts: loader getters on the hot path).
-const { TWO32, startLevelS1, granuleShift } = ttd;
-const { tagOf } = tlbMod;
+const { TWO32 } = ttd;
 const { PERM_ALL, PERM_PR, PERM_PW, PERM_PX, PERM_UW, mkFault, needMask, newStageOut, stage2, walkS1 } = walk;
-const K_NH_LEAF = tlbMod.Kind.NhLeaf;
-const K_NH_GLOBAL = tlbMod.Kind.NhGlobal;
-const K_EL2_LEAF = tlbMod.Kind.El2Leaf;
-const K_EL2_GLOBAL = tlbMod.Kind.El2Global;
-const K_EL2_PLAIN = tlbMod.Kind.El2PlainLeaf;
 
 export interface FastResult {
   pa: number;
@@ -89,18 +82,17 @@ export function translateFast(
   // Range selection (Arm ARM AddrTop/TTBR select): VA[55] picks TTB0/TTB1 and TBI0/TBI1; bits
   // [top:IA] must all equal VA[55] (top = 55 with TBI, else 63) — otherwise F_TRANSLATION.
   const half = (hi >>> 23) & 1;
-  const tsz = half ? s1.t1sz : s1.t0sz;
-  const ia = 64 - tsz;
+  const h = half ? s1.half1 : s1.half0;
+  const ia = h.ia;
   const top = (half ? s1.tbi1 : s1.tbi0) ? 55 : 63;
-  const gShift = granuleShift(half ? s1.tg1 : s1.tg0);
-  if (!rangeOk(hi, lo, ia, top, half)) return mkFault('F_TRANSLATION', false, 'IN', startLevelS1(gShift, ia), -1, -1);
+  if (!rangeOk(hi, lo, ia, top, half)) return mkFault('F_TRANSLATION', false, 'IN', h.start, -1, -1);
   const va = (hi & 0xfffff) * TWO32 + lo + (half ? TWO52 : 0);
 
   const tlb = env.tlb;
   const cache = tlb !== undefined && tlb.enabled;
-  // Plain EL2 (E2H=0) entries have no ASID: global and non-global share one tag.
-  const tag = s1.el2 ? (s1.el2NoAsid === true ? tagOf(K_EL2_PLAIN, 0, 0) : tagOf(K_EL2_LEAF, 0, s1.asid)) : tagOf(K_NH_LEAF, s1.vmid, s1.asid);
-  const gtag = s1.el2 ? (s1.el2NoAsid === true ? tag : tagOf(K_EL2_GLOBAL, 0, 0)) : tagOf(K_NH_GLOBAL, s1.vmid, 0);
+  // Leaf tags derived from the CD once (walk-context.ts).
+  const tag = s1.leafTag;
+  const gtag = s1.globalTag;
   if (cache) {
     let e = tlb.lookupLeaf(tag, va);
     let global = false;
@@ -126,7 +118,7 @@ export function translateFast(
   }
 
   // EPDx: a TLB *miss* in a disabled half is a translation fault (§5.4); cached entries may hit.
-  if (half ? s1.epd1 : s1.epd0) return mkFault('F_TRANSLATION', false, 'IN', startLevelS1(gShift, ia), -1, -1);
+  if (half ? s1.epd1 : s1.epd0) return mkFault('F_TRANSLATION', false, 'IN', h.start, -1, -1);
   const f1 = walkS1(env, s1, s2, half, va, need, s1Out);
   if (f1 !== undefined) return f1;
   if ((s1Out.perm & need) !== need) return mkFault('F_PERMISSION', false, 'IN', s1Out.level, -1, -1);

@@ -110,6 +110,12 @@ export class S1Context {
   readonly lpa: boolean;
   /** TLB tag of this regime's walk-cache entries. */
   readonly walkTag: number;
+  /**
+   * TLB tags of this regime's leaf entries: non-global (nG=1) and global. Plain EL2 (E2H=0)
+   * entries have no ASID, so global and non-global share one tag.
+   */
+  readonly leafTag: number;
+  readonly globalTag: number;
 
   constructor(f: S1Fields) {
     this.#fields = f;
@@ -120,6 +126,8 @@ export class S1Context {
     this.ipsLimit = POW2[f.ipsBits] as number;
     this.lpa = f.oasBits >= 52;
     this.walkTag = f.el2 ? (f.el2NoAsid === true ? tagOf(Kind.El2PlainWalk, 0, 0) : tagOf(Kind.El2Walk, 0, f.asid)) : tagOf(Kind.NhWalk, f.vmid, f.asid);
+    this.leafTag = f.el2 ? (f.el2NoAsid === true ? tagOf(Kind.El2PlainLeaf, 0, 0) : tagOf(Kind.El2Leaf, 0, f.asid)) : tagOf(Kind.NhLeaf, f.vmid, f.asid);
+    this.globalTag = f.el2 ? (f.el2NoAsid === true ? this.leafTag : tagOf(Kind.El2Global, 0, 0)) : tagOf(Kind.NhGlobal, f.vmid, 0);
   }
 
   /** The effective fields this context was built from. */

@@ -27,7 +27,7 @@ import { expectedFromObservation } from './observed.ts';
 import type { Observation } from '../scenario/observation.ts';
 import { importQemu } from './qemu.ts';
 import { scaffoldScenario } from './scaffold.ts';
-import { createTraceYamlWriter, traceFromJson, traceToJson } from './serialize.ts';
+import { createTraceJsonWriter, createTraceYamlWriter, traceFromJson } from './serialize.ts';
 import {
   type ImportStats,
   type Trace,
@@ -347,24 +347,15 @@ export function runTraceImport(args: readonly string[], write?: (chunk: string) 
   const file = p.positional[0] ?? '';
   const max = maxBytesOf(p);
   if (typeof max === 'string') return fail(max);
-  let stdout = '';
-  if (p.flags.get('--json') === true) {
-    const r = loadTraceFile(file, opts, max);
-    if (r.trace === undefined) return fail(r.error ?? '');
-    const t = r.trace;
-    stdout = `${JSON.stringify(traceToJson(t), null, 2)}\n`;
-    return { stdout, stderr: diagText(file, t) + noRecordsText(file, t) + summaryLine(file, t), exitCode: strictExit(p, t) };
-  }
-  // YAML is written as the records are read (a 50 MB log never has all its records in memory).
+  // The document is written as the records are read (a 50 MB log never has all its records in memory).
   const parts: string[] = [];
   const out = write ?? ((c: string): number => parts.push(c));
-  const yaml = createTraceYamlWriter(out);
-  const r = loadTraceFile(file, opts, max, yaml.record);
+  const doc = p.flags.get('--json') === true ? createTraceJsonWriter(out) : createTraceYamlWriter(out);
+  const r = loadTraceFile(file, opts, max, doc.record);
   if (r.trace === undefined) return fail(r.error ?? '');
   const t = r.trace;
-  yaml.end(t);
-  stdout = parts.join('');
-  return { stdout, stderr: diagText(file, t) + noRecordsText(file, t) + summaryLine(file, t), exitCode: strictExit(p, t) };
+  doc.end(t);
+  return { stdout: parts.join(''), stderr: diagText(file, t) + noRecordsText(file, t) + summaryLine(file, t), exitCode: strictExit(p, t) };
 }
 
 /** `write`, when given, receives the listing as the records are read (stdout stays empty). */

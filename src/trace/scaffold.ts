@@ -6,7 +6,7 @@
  * logged CONS index (`cmdq.index`). Records it cannot reproduce are listed as comments saying
  * why, never dropped silently.
  *
- * Reproduced (CLASS=IN, Stall=0; stage 1 on an S1 stream with a CD per SubstreamID, stage 2 on an
+ * Reproduced (CLASS=IN; stage 1 stalled faults with CD.S=1; stage 1 on an S1 stream with a CD per SubstreamID, stage 2 on an
  * S2 stream where IPA = the input address):
  * - F_TRANSLATION: the page is not mapped (§7.3.13);
  * - F_ADDR_SIZE at stage 1: CD.IPS = 32 bits and the page maps above 4 GB (§7.3.14);
@@ -14,6 +14,8 @@
  * - F_PERMISSION: read-only page for a write, no execute for an instruction fetch, stage 1
  *   privileged-only page for an unprivileged read, stage 2 write-only page for a read (§7.3.16);
  * - C_BAD_STE: the stream is not installed, STE.V=0 (§7.3.5);
+ * - C_BAD_STREAMID: the linear stream table ends above every other StreamID of the log and at or
+ *   below this one, CR2.RECINVSID=1 (§7.3.3, §6.3.25);
  * - C_BAD_CD: the CD of that SubstreamID has V=0 (§7.3.11);
  * - C_BAD_SUBSTREAMID: the SubstreamID is beyond the CD table, 2^S1CDMax (§7.3.9);
  * - F_STE_FETCH: the linear stream table placed so the logged FetchAddr is that StreamID's STE
@@ -49,6 +51,8 @@ interface PageNeed {
 interface Cd {
   valid: boolean;
   ips32: boolean;
+  /** CD.S: faults stall (set by the first translation fault of this CD; the others must agree). */
+  stall?: boolean;
   /** Page address -> need, for this SubstreamID's stage-1 table. */
   readonly pages: Map<bigint, PageNeed>;
 }
@@ -56,7 +60,7 @@ interface Cd {
 interface Stream {
   readonly sid: bigint;
   readonly name: string;
-  readonly role: 's1' | 's2' | 'no_ste' | 'bypass';
+  readonly role: 's1' | 's2' | 'no_ste' | 'bypass' | 'bad_sid';
   readonly cds: Map<bigint, Cd>;
   /** Stage 2: IPA page -> need. */
   readonly pages: Map<bigint, PageNeed>;
@@ -144,10 +148,10 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
     pages.set(page, need);
     return true;
   };
-  const dma = (s: Stream, ssid: bigint | undefined, addr: bigint, f: Readonly<Record<string, bigint>>): string => {
+  const dma = (s: Stream, ssid: bigint | undefined, addr: bigint, f: Readonly<Record<string, bigint>>, result = 'fault'): string => {
     const access = f['InD'] === 1n ? 'exec' : f['RnW'] === 0n ? 'write' : 'read';
     const priv = f['PnU'] === 1n ? ', priv: true' : '';
-    return `  - dma: { device: ${s.name}${ssid !== undefined ? `, ssid: ${hex(ssid)}` : ''}, iova: ${hex(addr)}, access: ${access}${priv}, expect: { result: fault } }`;
+    return `  - dma: { device: ${s.name}${ssid !== undefined ? `, ssid: ${hex(ssid)}` : ''}, iova: ${hex(addr)}, access: ${access}${priv}, expect: { result: ${result} } }`;
   };
 
   /** One event record: its steps pushed and true, or the reason it is not reproduced. */
@@ -162,6 +166,14 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
       if (typeof s === 'string') return s;
       cites.add('C_BAD_STE for STE.V=0, SMMUv3 §7.3.5');
       steps.push(`  # ${at}: C_BAD_STE (the device's stream is not installed: STE.V=0)`);
+      steps.push(`  - dma: { device: ${s.name}, iova: 0x0, access: read, expect: { result: fault } }`);
+      return true;
+    }
+    if (e.type === 0x02) {
+      const s = stream(sid, 'bad_sid');
+      if (typeof s === 'string') return s;
+      cites.add('C_BAD_STREAMID for a StreamID beyond 2^STRTAB_BASE_CFG.LOG2SIZE with CR2.RECINVSID=1, SMMUv3 §7.3.3');
+      steps.push(`  # ${at}: C_BAD_STREAMID (the StreamID is beyond the linear stream table)`);
       steps.push(`  - dma: { device: ${s.name}, iova: 0x0, access: read, expect: { result: fault } }`);
       return true;
     }
@@ -223,7 +235,8 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
       return true;
     }
     if (e.type < 0x10 || e.type > 0x13) return `${name} sid=${hex(sid)}: no scaffold for this event type yet; set up its configuration by hand`;
-    if (f['Stall'] === 1n) return `${name} sid=${hex(sid)} stalled (Stall=1): stall configurations are not scaffolded`;
+    const stalled = f['Stall'] === 1n;
+    if (stalled && f['S2'] === 1n) return `${name} sid=${hex(sid)} stalled at stage 2 (Stall=1, S2=1): STE.S2S stall configurations are not scaffolded yet`;
     if (f['CLASS'] !== 2n)
       return `${name} sid=${hex(sid)} with CLASS=${f['CLASS'] === 0n ? 'CD' : 'TT'}: only faults on the input address (CLASS=IN) are scaffolded`;
     const addr = raw[2] ?? 0n;
@@ -245,8 +258,11 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
       if (typeof s === 'string') return s;
       const c = cd(s, ssid ?? 0n);
       if (!c.valid) return `${name} sid=${hex(sid)}: the CD of SubstreamID ${hex(ssid ?? 0n)} is invalid for an earlier record`;
+      if (c.stall !== undefined && c.stall !== stalled)
+        return `${name} sid=${hex(sid)}: ${stalled ? 'stalled' : 'not stalled'}, but an earlier fault of the same CD was ${c.stall ? 'stalled' : 'not'} (CD.S is one bit per CD)`;
       if (!claim(c.pages, page, need)) return `${name} sid=${hex(sid)}: page ${hex(page)} already needs another mapping for an earlier record`;
       if (need.high) c.ips32 = true;
+      c.stall = stalled;
     }
     const s = streams.get(sid) as Stream;
     const how = need.unmapped
@@ -257,8 +273,10 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
           ? 'mapped with AF=0'
           : `mapped ${need.perm}${need.priv ? ', privileged only' : ''}`;
     cites.add(CITES[e.type] ?? name);
-    steps.push(`  # ${at}: ${NAMES[e.type] ?? name} at stage ${stage}${ssid !== undefined ? `, SubstreamID ${hex(ssid)}` : ''} (the page is ${how})`);
-    steps.push(dma(s, ssid, addr, f));
+    steps.push(
+      `  # ${at}: ${NAMES[e.type] ?? name} at stage ${stage}${ssid !== undefined ? `, SubstreamID ${hex(ssid)}` : ''} (the page is ${how}${stalled ? '; CD.S=1: the transaction stalls' : ''})`,
+    );
+    steps.push(dma(s, ssid, addr, f, stalled ? 'stall' : 'fault'));
     return true;
   };
 
@@ -316,7 +334,8 @@ function render(source: string, streams: readonly Stream[], globals: Globals, st
   ];
   const s1 = streams.filter((s) => s.role === 's1');
   const s2 = streams.filter((s) => s.role === 's2');
-  const requires = [...(s1.length > 0 ? ['s1'] : []), ...(s2.length > 0 ? ['s2'] : [])];
+  const stalls = s1.some((s) => [...s.cds.values()].some((c) => c.stall === true));
+  const requires = [...(s1.length > 0 ? ['s1'] : []), ...(s2.length > 0 ? ['s2'] : []), ...(stalls ? ['stall'] : [])];
   if (requires.length > 0) out.push(`requires: [${requires.join(', ')}]`);
   if (streams.length > 0) {
     out.push('devices:');
@@ -356,7 +375,7 @@ function render(source: string, streams: readonly Stream[], globals: Globals, st
       const max = cdMax(s);
       const entries = [...s.cds].map(
         ([ssid, c]) =>
-          `{ ssid: ${hex(ssid)}, asid: ${asid++}, tt0: pt${s.sid.toString(16)}_${ssid.toString(16)}${c.valid ? '' : ', valid: false'}${c.ips32 ? ', ips: 0' : ''} }`,
+          `{ ssid: ${hex(ssid)}, asid: ${asid++}, tt0: pt${s.sid.toString(16)}_${ssid.toString(16)}${c.valid ? '' : ', valid: false'}${c.ips32 ? ', ips: 0' : ''}${c.stall ? ', s: true' : ''} }`,
       );
       const at = s.cdAt !== undefined ? `, at: ${hex(s.cdAt)}` : '';
       mem.push(`    - { name: cdt${s.sid.toString(16)}${at}${typeof max === 'number' ? `, s1cdmax: ${max}` : ''}, entries: [ ${entries.join(', ')} ] }`);
@@ -365,7 +384,21 @@ function render(source: string, streams: readonly Stream[], globals: Globals, st
     }
   }
   if (mem.length > 0) out.push('memory:', ...mem);
-  if (globals.strtab !== undefined) out.push(`boot: { strtab: { base: ${hex(globals.strtab.base)}, fmt: linear, log2size: ${globals.strtab.log2size} } }`);
+  const badSids = streams.filter((s) => s.role === 'bad_sid');
+  if (badSids.length > 0) {
+    // The table ends above every other StreamID and at or below the smallest out-of-range one.
+    let log2size = 0;
+    for (const s of streams) if (s.role !== 'bad_sid') while (1n << BigInt(log2size) <= s.sid) log2size++;
+    const lowest = badSids.reduce((m, s) => (s.sid < m ? s.sid : m), badSids[0]?.sid ?? 0n);
+    if (globals.strtab !== undefined || 1n << BigInt(log2size) > lowest)
+      notes.push(`C_BAD_STREAMID of StreamID ${hex(lowest)}: the stream table cannot end below it and above the other StreamIDs of the log`);
+    else globals.strtab = { base: -1n, log2size };
+  }
+  if (badSids.length > 0 && globals.strtab?.base === -1n) out.splice(out.indexOf('tags: [scaffold]') + 1, 0, 'smmu: { recinvsid: true }');
+  if (globals.strtab !== undefined)
+    out.push(
+      `boot: { strtab: { ${globals.strtab.base >= 0n ? `base: ${hex(globals.strtab.base)}, ` : ''}fmt: linear, log2size: ${globals.strtab.log2size} } }`,
+    );
   const bypass = streams.filter((s) => s.role === 'bypass');
   if (s1.length + s2.length + bypass.length > 0) {
     out.push('streams:');

@@ -245,8 +245,8 @@ function yamlItem(x: Json, indent: string, out: string[]): void {
   }
 }
 
-/** YAML written record by record: `record` for each, then `end` with the trace (instances, diagnostics). */
-export interface TraceYamlWriter {
+/** A trace document (YAML or JSON) written record by record: `record` for each, then `end` with the trace (instances, diagnostics). */
+export interface TraceDocWriter {
   record(r: TraceRecord, format: Trace['format']): void;
   end(t: Trace): void;
 }
@@ -255,7 +255,7 @@ export interface TraceYamlWriter {
  * The trace document in pieces to `write`: `format`, then each record as it comes (a streamed
  * import never holds them all), then `instances` and `diagnostics`, known only at the end.
  */
-export function createTraceYamlWriter(write: (chunk: string) => void): TraceYamlWriter {
+export function createTraceYamlWriter(write: (chunk: string) => void): TraceDocWriter {
   let any = false;
   let buf: string[] = [];
   return {
@@ -280,6 +280,35 @@ export function createTraceYamlWriter(write: (chunk: string) => void): TraceYaml
         'diagnostics:',
       );
       write(`${buf.join('\n')}\n`);
+      buf = [];
+    },
+  };
+}
+
+/**
+ * The same document as `JSON.stringify(traceToJson(t), null, 2)`, written record by record (a
+ * streamed import never holds the records): `record` for each, then `end`.
+ */
+export function createTraceJsonWriter(write: (chunk: string) => void): TraceDocWriter {
+  const indent = (v: Json, pad: string): string => JSON.stringify(v, null, 2).replace(/\n/g, `\n${pad}`);
+  let n = 0;
+  let buf: string[] = [];
+  return {
+    record(r, format) {
+      if (n === 0) buf.push(`{\n  "format": ${JSON.stringify(format)},\n  "records": [\n`);
+      buf.push(`${n > 0 ? ',\n' : ''}    ${indent(recordToJson(r), '    ')}`);
+      n++;
+      if (buf.length > 512) {
+        write(buf.join(''));
+        buf = [];
+      }
+    },
+    end(t) {
+      if (n === 0) buf.push(`{\n  "format": ${JSON.stringify(t.format)},\n  "records": [],\n`);
+      else buf.push('\n  ],\n');
+      const tail = traceToJson({ ...t, records: [] });
+      buf.push(`  "instances": ${indent(tail['instances'] as Json, '  ')},\n  "diagnostics": ${indent(tail['diagnostics'] as Json, '  ')}\n}\n`);
+      write(buf.join(''));
       buf = [];
     },
   };

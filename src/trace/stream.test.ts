@@ -5,7 +5,9 @@
  * the window of open records is bounded even when one instance never logs again.
  */
 import t from 'tap';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { loadTrace, loadTraceFile, runTraceDecode, runTraceImport } from './cli.ts';
@@ -45,10 +47,21 @@ t.test('streamed import gives the records, diagnostics and statistics of a whole
     // The CLI outputs are built from the stream: same document and listing as from the kept records.
     const yaml = parseYaml(runTraceImport([log]).stdout) as unknown;
     t.same(yaml, JSON.parse(JSON.stringify(traceToJson(whole))), `${log}: trace import YAML`);
+    t.equal(runTraceImport([log, '--json']).stdout, `${JSON.stringify(traceToJson(whole), null, 2)}\n`, `${log}: trace import --json, byte for byte`);
     const listing = runTraceDecode([log]).stdout.split('\n');
     const want = formatTraceListing(whole);
     t.same(listing.slice(0, want.length), want.length > 0 ? want : ['(no SMMU records)'], `${log}: trace decode listing`);
   }
+});
+
+t.test('trace import --json is the whole-trace JSON, byte for byte, for every format and for no records', async (t) => {
+  const empty = join(mkdtempSync(join(tmpdir(), 'smmu-stream-')), 'empty.log');
+  writeFileSync(empty, 'nothing here\n');
+  for (const log of [`${FIX}qemu-7.2.log`, `${FIX}evtq-xxd.txt`, `${FIX}dmesg-614.log`, empty]) {
+    const whole = loadTraceFile(log).trace;
+    t.equal(runTraceImport([log, '--json']).stdout, `${JSON.stringify(whole === undefined ? {} : traceToJson(whole), null, 2)}\n`, log);
+  }
+  rmSync(dirname(empty), { recursive: true, force: true });
 });
 
 const ev = (dev: string, ts: number, type: string, dws: string[]): string[] => [

@@ -6,6 +6,7 @@
  * prefetches are no-ops; everything else is CERROR_ILL for the guest. The guest-visible SMMU is
  * stage-1 only, so stage-2/EL2 TLBIs, and ATS/stall responses it never advertised, are illegal.
  */
+import { OPCODE, decodeCommand } from '../arch/command.ts';
 import { OP } from '../host/commands.ts';
 
 export type GuestCmdAction = 'forward' | 'sync' | 'ste' | 'nop' | 'illegal';
@@ -21,13 +22,12 @@ const FORWARD: ReadonlySet<number> = new Set([
   OP.CFGI_CD_ALL,
 ]);
 /** PREFETCH_CONFIG (0x01), PREFETCH_ADDR (0x02): hints, nothing to forward. */
-const NOP: ReadonlySet<number> = new Set([0x01, 0x02]);
+const NOP: ReadonlySet<number> = new Set([OPCODE.PREFETCH_CONFIG, OPCODE.PREFETCH_ADDR]);
 
 export function classifyGuestCommand(cmd: readonly bigint[]): GuestCmdAction {
-  const dw0 = cmd[0] ?? 0n;
-  const op = Number(dw0 & 0xffn);
+  const { opcode: op, fields } = decodeCommand(cmd);
   if (FORWARD.has(op)) return 'forward';
-  if (op === OP.CMD_SYNC) return ((dw0 >> 12n) & 3n) === 3n ? 'illegal' : 'sync'; // CS=0b11 reserved
+  if (op === OP.CMD_SYNC) return fields['CS'] === 3n ? 'illegal' : 'sync'; // CS=0b11 reserved
   if (op === OP.CFGI_STE || op === OP.CFGI_STE_RANGE) return 'ste';
   if (NOP.has(op)) return 'nop';
   return 'illegal';
@@ -38,10 +38,10 @@ export function classifyGuestCommand(cmd: readonly bigint[]): GuestCmdAction {
  * `known` (sorted). Range n covers 2^(n+1) StreamIDs from StreamID aligned down (§4.3.2).
  */
 export function steInvalidationTargets(cmd: readonly bigint[], known: readonly number[]): number[] {
-  const dw0 = cmd[0] ?? 0n;
-  const sid = Number(dw0 >> 32n);
-  if (Number(dw0 & 0xffn) === OP.CFGI_STE) return known.filter((v) => v === sid);
-  const range = Number((cmd[1] ?? 0n) & 0x1fn);
+  const { opcode, fields } = decodeCommand(cmd);
+  const sid = Number(fields['StreamID'] ?? 0n);
+  if (opcode === OP.CFGI_STE) return known.filter((v) => v === sid);
+  const range = Number(fields['Range'] ?? 0n);
   if (range >= 31) return known.slice();
   const span = 2 ** (range + 1);
   const lo = Math.floor(sid / span) * span;

@@ -7,6 +7,7 @@
  * logs why; the SMMU would only report C_BAD_STE on the next transaction, which the host never
  * forwards for an abort STE, so no guest event is synthesised here.
  */
+import { STRTAB_BASE, STRTAB_BASE_CFG } from '../arch/registers.ts';
 import type { Iommufd } from '../host/iommufd.ts';
 import { HWPT_DATA_ARM_SMMUV3, vsteBytes } from '../host/uapi.ts';
 import { VSTE_DW0_ALLOWED, VSTE_DW1_ALLOWED } from '../host/vste.ts';
@@ -29,11 +30,11 @@ const ABORT_VSTE: [bigint, bigint] = [1n, 0n];
 
 /** The guest STE of `vsid` (8 dwords), or a reason it cannot be read. */
 export function readGuestSte(ctx: SteSyncContext, vsid: number): bigint[] | string {
-  const fmt = Number((ctx.strtabCfg >> 16n) & 3n);
+  const fmt = Number(STRTAB_BASE_CFG.get([ctx.strtabCfg], 'FMT'));
   if (fmt !== 0) return `guest STRTAB_BASE_CFG.FMT ${fmt} is not linear (only the linear format is modelled)`;
-  const log2 = Number(ctx.strtabCfg & 0x3fn);
+  const log2 = Number(STRTAB_BASE_CFG.get([ctx.strtabCfg], 'LOG2SIZE'));
   if (vsid >= 2 ** log2) return `vSID 0x${vsid.toString(16)} is beyond the guest stream table (LOG2SIZE ${log2})`;
-  const base = ctx.strtabBase & 0x00ff_ffff_ffff_ffc0n;
+  const base = STRTAB_BASE.get([ctx.strtabBase], 'ADDR');
   const ste = ctx.mem.readWords(base + BigInt(vsid) * 64n, 8);
   return ste ?? `guest STE of vSID 0x${vsid.toString(16)} at IPA 0x${(base + BigInt(vsid) * 64n).toString(16)} is not guest RAM`;
 }

@@ -4,12 +4,15 @@
  * lets c8 merge one coverage file instead of dozens. The files stay ordinary tap files, so
  * `npx tap path/to/x.test.ts` still runs one of them alone.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import t from 'tap';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The whole suite on QEMU: a process of its own (test/suites/qemu.ts). */
+export const QEMU_SUITE = 'test/qemu-suite.test.ts';
 
 /** Every `*.test.ts` under `dir` (relative to the project root), sorted, recursing. */
 export function testFiles(dir: string, recurse: boolean): string[] {
@@ -26,10 +29,33 @@ export function testFiles(dir: string, recurse: boolean): string[] {
   return out.map((p) => relative(ROOT, p)).sort();
 }
 
+/**
+ * Suite-level files (test/) that run in process 1, beside the unit tests. tap runs the two
+ * processes on the two cores at once, so `npm test` lasts as long as the longer one; the
+ * suite-level files alone took about six times the CPU of all unit tests. These are heavy files
+ * with no tie to the rest of the suite (measured CPU seconds each: the two fuzzers ~5, the HTML
+ * report ~7, the package API ~7, jobs parity ~6, the coverage map ~5), chosen so that the two
+ * processes are about even with and without the CI-only browser test (it stays in process 2;
+ * the CI-only QEMU suite has process 3, test/suites/qemu.ts). A name that no longer exists fails the run (loadAll), so a rename cannot drop a
+ * file from both processes.
+ */
+export const SUITE_FILES_IN_UNIT: readonly string[] = [
+  'test/api.test.ts',
+  'test/coverage-map.test.ts',
+  'test/html-report.test.ts',
+  'test/jobs-parity.test.ts',
+  'test/loader-fuzz.test.ts',
+  'test/scenario-mutants.test.ts',
+];
+
 /** Import the files one after another; a file that fails to load is a failed test, not a crash. */
 export async function loadAll(files: readonly string[]): Promise<void> {
   if (files.length === 0) t.fail('no test files found');
   for (const f of files) {
+    if (!existsSync(join(ROOT, f))) {
+      t.fail(`${f} is listed but does not exist`);
+      continue;
+    }
     try {
       await import(pathToFileURL(join(ROOT, f)).href);
     } catch (e) {

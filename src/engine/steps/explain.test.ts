@@ -100,3 +100,16 @@ steps:
   t.match(of(3), ['result: ok', /^SMMU_CR0 written 0x0 \(§6\.3\.9\): all fields zero$/]);
   t.equal(executeScenario(r.scenario, { profile: { name: 't', features: [] } }).explained, undefined, 'only with trace');
 });
+
+t.test('a nested stream: the CD is read at its IPA translated by the stream stage 2', async (t) => {
+  const file = join(ROOT, 'host', 'inv-cfgi-cd-refetch.yaml');
+  const r = loadScenarioText(readFileSync(file, 'utf8'), { file });
+  if (r.scenario === undefined) throw new Error(r.errors.map((e) => e.message).join('; '));
+  const obs = executeScenario(r.scenario, { profile: { name: 't', features: [] }, trace: true });
+  const lines = obs.explained?.find((e) => e.step === 6)?.lines ?? [];
+  t.match(lines, [
+    'result: ok',
+    /^STE of StreamID 0x10 at PA 0x10000400: V=1 Config=7 \(NESTED\) S1ContextPtr=0x70004000 /,
+    /^CD\[0\] at IPA 0x70004000 -> PA 0x30004000 \(stage 2\): .* V=1 /,
+  ]);
+});

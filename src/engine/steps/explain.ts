@@ -12,6 +12,7 @@ import { strtabGeometry } from '../../smmu/config.ts';
 import { SmmuDevice } from '../../smmu/device.ts';
 import type { ObsValue, StepRecord } from '../../scenario/observation.ts';
 import type { ExecContext } from '../exec/context.ts';
+import { s2Lookup } from '../exec/tables.ts';
 
 /** A record value as explain prints it: hex for addresses (bigint), lists in brackets. */
 export function show(v: ObsValue | undefined): string {
@@ -60,13 +61,20 @@ export function streamLines(ctx: ExecContext, sid: number, ssid = 0): string[] {
   const config = Number(v['Config'] ?? 0n);
   if (v['V'] !== 1n || (config & 1) === 0) return out;
   const ptr = v['S1ContextPtr'] ?? 0n;
-  // With stage 2 on (Config[1]) S1ContextPtr is an IPA, translated by stage 2 on fetch (§5.2).
-  if ((config & 2) !== 0) return [...out, `CD table at IPA 0x${ptr.toString(16)} (fetched through stage 2, see the walk)`];
   // A linear CD table (S1Fmt=0) or a single CD (S1CDMax=0): CD[ssid] at S1ContextPtr + 64 * ssid (§5.4).
-  if (v['S1Fmt'] !== 0n && v['S1CDMax'] !== 0n) return [...out, `CD table at PA 0x${ptr.toString(16)} (2-level)`];
+  if (v['S1Fmt'] !== 0n && v['S1CDMax'] !== 0n) return [...out, `CD table at ${(config & 2) !== 0 ? 'IPA' : 'PA'} 0x${ptr.toString(16)} (2-level)`];
   const cdAddr = ptr + BigInt(64 * (v['S1CDMax'] === 0n ? 0 : ssid));
-  const cd = ctx.mem.readWords(cdAddr, 8);
-  return [...out, `CD[${ssid}] at PA 0x${cdAddr.toString(16)}: ${cd === undefined ? 'unbacked (F_CD_FETCH)' : fieldsLine(CD, cd)}`];
+  let at = `PA 0x${cdAddr.toString(16)}`;
+  let pa: bigint | undefined = cdAddr;
+  if ((config & 2) !== 0) {
+    // With stage 2 on (Config[1]) S1ContextPtr is an IPA, translated by the stream's stage 2 on
+    // fetch (§5.2, §3.4.3): through the declared stage-2 table whose root is STE.S2TTB.
+    const s2 = [...ctx.tables.s2.values()].find((x) => x.builder.ttb === v['S2TTB']);
+    pa = s2 === undefined ? undefined : s2Lookup(s2.builder, cdAddr);
+    at = `IPA 0x${cdAddr.toString(16)} -> ${pa === undefined ? 'no stage-2 translation (a stage-2 fault, CLASS=CD)' : `PA 0x${pa.toString(16)} (stage 2)`}`;
+  }
+  const cd = pa === undefined ? undefined : ctx.mem.readWords(pa, 8);
+  return [...out, `CD[${ssid}] at ${at}: ${cd === undefined ? (pa === undefined ? 'not fetched' : 'unbacked (F_CD_FETCH)') : fieldsLine(CD, cd)}`];
 }
 
 /** Register sections of SMMUv3 §6.3 by name, for the lines below. */

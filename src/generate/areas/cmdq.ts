@@ -20,9 +20,11 @@ function typed(rng: Rng, op: CommandOp, dev: string, asid: bigint, vmid: bigint,
   const codec = commandInfo(commandName(op)).codec;
   const has = (f: string): boolean => codec.has(f);
   const c: Record<string, unknown> = { op };
-  if (has('StreamID')) c[rng.bool(0.8) ? 'device' : 'sid'] = rng.bool(0.8) ? dev : BigInt(rng.edgeInt(0, 0xffff));
-  if (c['sid'] === dev) c['sid'] = BigInt(0);
-  if (c['device'] !== undefined && c['device'] !== dev) c['device'] = dev;
+  // the stream of the scenario's device, or any StreamID (one without an STE, or beyond the table)
+  if (has('StreamID')) {
+    if (rng.bool(0.8)) c['device'] = dev;
+    else c['sid'] = BigInt(rng.edgeInt(0, 0xffff));
+  }
   if (has('SubstreamID') && rng.bool(0.5)) c['ssid'] = BigInt(rng.edgeInt(0, 0xfffff));
   if (has('ASID')) c['asid'] = rng.bool(0.7) ? asid : BigInt(rng.edgeInt(0, 0xffff));
   if (has('VMID') && rng.bool(0.7)) c['vmid'] = rng.bool(0.7) ? vmid : BigInt(rng.edgeInt(0, 0xffff));
