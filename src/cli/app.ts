@@ -42,6 +42,9 @@ Usage:
   smmu-conform trace import|decode|compare   real traces (dmesg, EVTQ dumps, QEMU); see trace --help
   smmu-conform generate --seed S --count N [--area A] [--out DIR]
                                              random scenarios drawn from the architecture
+  smmu-conform fuzz --target qemu --seed S --count N --out DIR [--shard I/N] [--resume]
+                                             differential fuzzing against a target: deviation
+                                             classes, minimised scenarios; fuzz merge DIR...
   smmu-conform --help | --version
   smmu-conform <command> --help              options of one command
 
@@ -59,7 +62,9 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
           ? (await import('./init.ts')).INIT_HELP
           : cmd === 'generate'
             ? await (await import('./generate.ts')).generateHelp()
-            : COMMAND_HELP[cmd];
+            : cmd === 'fuzz'
+              ? (await import('./fuzz.ts')).FUZZ_HELP
+              : COMMAND_HELP[cmd];
     if (text !== undefined) {
       io.stdout(text);
       return 0;
@@ -95,9 +100,11 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
       return (await import('./trace.ts')).traceCommand(rest, io);
     case 'generate':
       return (await import('./generate.ts')).generateCommand(rest, io);
+    case 'fuzz':
+      return (await import('./fuzz.ts')).fuzzCommand(rest, io);
     default: {
       const { closest } = await import('../arch/fields.ts');
-      const dym = closest(cmd, ['run', 'validate', 'check', 'init', 'list', 'explain', 'decode', 'trace', 'generate']);
+      const dym = closest(cmd, ['run', 'validate', 'check', 'init', 'list', 'explain', 'decode', 'trace', 'generate', 'fuzz']);
       io.stderr(`smmu-conform: unknown command "${cmd}"${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}; see smmu-conform --help\n`);
       return 2;
     }
