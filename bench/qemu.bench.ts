@@ -1,10 +1,11 @@
 /**
- * QEMU target benchmarks (issue 13 targets: the whole suite on QEMU with 2 workers <= 60 s on 2
- * cores; <= 80 ms per DMA-only scenario). Uses the compiled CLI (npm run bench builds first).
- * Skipped, with the reason, when qemu-system-aarch64 is not installed.
+ * QEMU target benchmarks, per QEMU version (issue 13 targets: the whole suite on QEMU with 2
+ * workers <= 60 s on 2 cores; <= 80 ms per DMA-only scenario): Debian's QEMU 7.2 and QEMU 10.x
+ * unpacked into .qemu/10 by scripts/install-qemu.sh --backports, each skipped with the reason when
+ * absent. Uses the compiled CLI (npm run bench builds first).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,12 +14,26 @@ import { performance } from 'node:perf_hooks';
 const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
+/** The QEMUs the install script provides. */
+export const QEMUS: ReadonlyArray<{ readonly label: string; readonly binary: string; readonly unpacked: boolean }> = [
+  { label: 'QEMU (system)', binary: 'qemu-system-aarch64', unpacked: false },
+  { label: 'QEMU 10 (.qemu/10)', binary: join(ROOT, '.qemu/10/usr/bin/qemu-system-aarch64'), unpacked: true },
+];
+
 export interface QemuBenchResult {
+  readonly label: string;
   readonly skipped?: string;
+  /** The target name the run reported (`qemu-7.2`). */
+  readonly target?: string;
   readonly suiteSeconds?: number;
   readonly suiteCounts?: Record<string, number>;
+  /** Mean and largest wall time of the scenarios that ran on QEMU (pass/fail/xfail/xpass), in the 2-job run. */
+  readonly ranMeanMs?: number;
+  readonly ranMaxMs?: number;
   readonly dmaScenarioMs?: number;
   readonly dmaScenarios?: number;
+  /** Size of the HTML report of the whole suite on this QEMU. */
+  readonly htmlBytes?: number;
   readonly targets: { readonly suiteSeconds: number; readonly dmaScenarioMs: number };
 }
 
@@ -54,30 +69,48 @@ function run(args: string[], cwd: string): { seconds: number; status: number; st
   return { seconds: (performance.now() - t0) / 1000, status: r.status ?? -1, stdout: r.stdout };
 }
 
-export function benchQemu(): QemuBenchResult {
+export function benchQemu(q: (typeof QEMUS)[number]): QemuBenchResult {
+  const base = { label: q.label, targets: TARGETS };
+  if (q.unpacked && !existsSync(q.binary)) return { ...base, skipped: `${q.binary} not unpacked (scripts/install-qemu.sh --backports)` };
   try {
-    execFileSync('qemu-system-aarch64', ['--version'], { stdio: 'ignore' });
+    execFileSync(q.binary, ['--version'], { stdio: 'ignore' });
   } catch {
-    return { skipped: 'qemu-system-aarch64 not installed (scripts/install-qemu.sh)', targets: TARGETS };
-  }
-  const suite = run(['run', '--target', 'qemu', '-j', '2', '-R', 'json'], ROOT);
-  let counts: Record<string, number> = {};
-  try {
-    counts = (JSON.parse(suite.stdout) as { summary: Record<string, number> }).summary;
-  } catch {
-    counts = { unreadable: 1 };
+    return { ...base, skipped: `${q.binary} not installed (scripts/install-qemu.sh)` };
   }
   const dir = mkdtempSync(join(tmpdir(), 'smmu-qemu-bench-'));
   try {
-    const n = 20;
+    const html = join(dir, 'report.html');
+    const target = `qemu=${q.binary}`;
+    const suite = run(['run', '--target', target, '-j', '2', '--timings', '-R', 'json', '-R', `html:${html}`], ROOT);
+    let counts: Record<string, number> = {};
+    let name: string | undefined;
+    let ran: number[] = [];
+    try {
+      const doc = JSON.parse(suite.stdout) as { target?: string; summary: Record<string, number>; results: Array<{ state: string; duration_ms?: number }> };
+      counts = doc.summary;
+      name = doc.target;
+      ran = doc.results.filter((r) => r.state !== 'skip' && r.state !== 'error').map((r) => r.duration_ms ?? 0);
+    } catch {
+      counts = { unreadable: 1 };
+    }
     mkdirSync(join(dir, 'scenarios', 'bench'), { recursive: true });
+    const n = 20;
     for (let i = 0; i < n; i++) writeFileSync(join(dir, 'scenarios', 'bench', `dma-${i}.yaml`), dmaScenario(i));
     // goldens first (built-in), then the QEMU run against them, one scenario at a time
     run(['run', '--update', '--create', '-j', '1'], dir);
     // per scenario: (n scenarios - 1 scenario) / (n - 1), so process and worker start-up cancel out
-    const one = run(['run', '--target', 'qemu', '-j', '1', 'scenarios/bench/dma-0.yaml'], dir);
-    const q = run(['run', '--target', 'qemu', '-j', '1'], dir);
-    return { suiteSeconds: suite.seconds, suiteCounts: counts, dmaScenarioMs: ((q.seconds - one.seconds) * 1000) / (n - 1), dmaScenarios: n, targets: TARGETS };
+    const one = run(['run', '--target', target, '-j', '1', 'scenarios/bench/dma-0.yaml'], dir);
+    const all = run(['run', '--target', target, '-j', '1'], dir);
+    return {
+      ...base,
+      ...(name !== undefined ? { target: name } : {}),
+      suiteSeconds: suite.seconds,
+      suiteCounts: counts,
+      ...(ran.length > 0 ? { ranMeanMs: ran.reduce((a, b) => a + b, 0) / ran.length, ranMaxMs: Math.max(...ran) } : {}),
+      dmaScenarioMs: ((all.seconds - one.seconds) * 1000) / (n - 1),
+      dmaScenarios: n,
+      ...(existsSync(html) ? { htmlBytes: statSync(html).size } : {}),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

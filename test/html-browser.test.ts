@@ -2,8 +2,10 @@
 // changed, loaded in headless Chromium (Debian `chromium`, installed by .ci/run; skipped with the
 // reason where absent). Checks the size budget, that nothing is fetched from the network, the
 // matrix counts and filters, opening a failure from a link, and saves screenshots as CI
-// artifacts: out/report-screenshot.png (the opened failure) and out/report-top.png.
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+// artifacts: out/report-screenshot.png (the opened failure) and out/report-top.png; and a report of
+// two targets (--matrix-with), its matrix saved as out/report-matrix.png.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import t from 'tap';
@@ -96,6 +98,51 @@ t.test('HTML report in headless Chromium', { skip: missing ?? false, timeout: 60
   await ev(`(function(){var d=document.getElementById('f-${BROKEN[1]}');d.open=true;d.scrollIntoView();})()`);
   const shot = (await browser.send('Page.captureScreenshot', { format: 'png' }, s)) as { data: string };
   const path = join(OUT, 'report-screenshot.png');
+  writeFileSync(path, Buffer.from(shot.data, 'base64'));
+  t.ok(statSync(path).size > 10000, `screenshot saved: ${path}`);
+});
+
+t.test('HTML report of several targets in headless Chromium: the matrix per target', { skip: missing ?? false, timeout: 600000 }, async (t) => {
+  // this run (the emulator, two broken goldens) and another target's JSON report merged in
+  const dir = mkdtempSync(join(tmpdir(), 'smmu-matrix-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const base = await failingReport(['scenarios/smoke', 'scenarios/caching']);
+  const otherFails = base.json.results.filter((_r, i) => i % 4 === 0).map((r) => r.id);
+  const other = { ...base.json, target: 'qemu-x', results: base.json.results.map((r) => ({ ...r, state: otherFails.includes(r.id) ? 'xfail' : 'pass' })) };
+  writeFileSync(join(dir, 'other.json'), JSON.stringify(other));
+  const rep = await failingReport(['scenarios/smoke', 'scenarios/caching', ...BROKEN.map((b) => `scenarios/${b}.yaml`)], dir, [
+    '--matrix-with',
+    join(dir, 'other.json'),
+  ]);
+  const browser = Browser.launch();
+  t.teardown(() => browser.close());
+  const s = await browser.newPage();
+  const load = browser.waitFor('Page.loadEventFired', s);
+  await browser.send('Page.enable', {}, s);
+  await browser.send('Emulation.setDeviceMetricsOverride', { width: 1366, height: 768, deviceScaleFactor: 1, mobile: false }, s);
+  await browser.send('Page.navigate', { url: pathToFileURL(rep.file).href }, s);
+  await load;
+  const ev = <T>(expr: string): Promise<T> => browser.evaluate<T>(s, expr);
+  t.same(
+    await ev<string[]>(`Array.from(document.querySelectorAll('#matrix-table th[scope=colgroup]')).map(function(e){return e.textContent;})`),
+    ['emulator', 'qemu-x'],
+    'one column group per target',
+  );
+  // the xfail column of qemu-x counts, per rule, the covering scenarios that are xfail there
+  const xfails = await ev<number>(
+    `Array.from(document.querySelectorAll('#matrix-table td[data-target="qemu-x"][data-col=xfail]')).reduce(function(a,c){return a+Number(c.textContent);},0)`,
+  );
+  t.ok(xfails > 0, `qemu-x xfail cells (${xfails} in all)`);
+  await ev(`(function(){var c=document.getElementById('f-failing');c.checked=true;c.dispatchEvent(new Event('change'));})()`);
+  const shown = await ev<number>(`Array.from(document.querySelectorAll('#matrix-table tbody tr')).filter(function(r){return !r.hidden;}).length`);
+  t.ok(shown > 0, `rules with failures on some target (${shown})`);
+  await ev(
+    `(function(){var c=document.getElementById('f-failing');c.checked=false;c.dispatchEvent(new Event('change'));var a=document.getElementById('f-area');a.value='caching';a.dispatchEvent(new Event('change'));document.getElementById('matrix').scrollIntoView();})()`,
+  );
+  await ev(`new Promise(function(r){setTimeout(r,100);})`);
+  const shot = (await browser.send('Page.captureScreenshot', { format: 'png' }, s)) as { data: string };
+  mkdirSync(OUT, { recursive: true });
+  const path = join(OUT, 'report-matrix.png');
   writeFileSync(path, Buffer.from(shot.data, 'base64'));
   t.ok(statSync(path).size > 10000, `screenshot saved: ${path}`);
 });

@@ -1,9 +1,13 @@
 // The HTML report at DOM level (no browser): one self-contained file, the same totals as every
 // other reporter, the areas x rules matrix counts, each failure with its diff (within-line
 // marks), first divergent field, decoded events and walk path, accessible markup.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { walkRows } from '../src/report/html/walk.ts';
-import { BROKEN, failingReport } from './support/html-fixture.ts';
+import { BROKEN, failingReport, REPO } from './support/html-fixture.ts';
+import { runCli } from './support/run-cli.ts';
 import { parseXml, type XmlElement } from './support/xml.ts';
 
 function all(el: XmlElement, pred: (e: XmlElement) => boolean, out: XmlElement[] = []): XmlElement[] {
@@ -95,6 +99,62 @@ t.test('report of a run with failures (smoke + nested areas on the emulator)', a
   );
   t.equal(all(doc, (e) => e.tag === 'a' && e.attrs['href'] === '#failures').length, 1, 'skip link');
   t.ok(all(doc, (e) => (e.attrs['class'] ?? '').startsWith('badge ') && text(e) === '').length === 0, 'no colour-only badge');
+});
+
+t.test('several targets (--matrix-with the JSON report of another run): one column group per target, counts from each', async (t) => {
+  const first = await failingReport(['scenarios/smoke', 'scenarios/nested']);
+  // another target's run of the same scenarios: every third scenario failing, one skipped
+  const states = ['fail', 'pass', 'pass'];
+  const other = {
+    ...first.json,
+    target: 'other-smmu',
+    results: first.json.results.map((r, i) => ({ ...r, state: i === 1 ? 'skip' : (states[i % 3] ?? 'pass') })),
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'smmu-matrix-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'other.json');
+  writeFileSync(file, JSON.stringify(other));
+  const rep = await failingReport(['scenarios/smoke', 'scenarios/nested'], dir, ['--matrix-with', file]);
+  const doc = parseXml(
+    rep.html
+      .replace(/^<!DOCTYPE html>\n/, '')
+      .replace(/<script>[^]*?<\/script>/g, '<script/>')
+      .replace(/<style>[^]*?<\/style>/g, '<style/>'),
+  );
+  const groups = all(doc, (e) => e.tag === 'th' && e.attrs['scope'] === 'colgroup').map(text);
+  t.same(groups, ['emulator', 'other-smmu'], 'this run first, then the merged report');
+  const otherState = new Map(other.results.map((r) => [r.id, r.state === 'xpass' || r.state === 'error' ? 'fail' : r.state]));
+  const ownState = new Map(first.json.results.map((r) => [r.id, r.state === 'xpass' || r.state === 'error' ? 'fail' : r.state]));
+  const rows = all(doc, (e) => e.tag === 'tr' && e.attrs['data-rule'] !== undefined);
+  let otherFailing = 0;
+  for (const r of rows) {
+    const ids = all(r, (e) => e.tag === 'code')
+      .slice(1)
+      .map(text);
+    for (const [target, state] of [
+      ['emulator', ownState],
+      ['other-smmu', otherState],
+    ] as const) {
+      for (const col of ['pass', 'fail', 'skip', 'xfail']) {
+        const cell = all(r, (e) => e.attrs['data-col'] === col && e.attrs['data-target'] === target)[0];
+        t.equal(
+          Number(cell === undefined ? -1 : text(cell)),
+          ids.filter((id) => state.get(id) === col).length,
+          `${r.attrs['data-rule'] ?? ''} ${target} ${col}`,
+        );
+      }
+    }
+    if (ids.some((id) => otherState.get(id) === 'fail')) {
+      otherFailing++;
+      t.equal(r.attrs['data-failing'], '1', 'a rule failing on any target counts as failing');
+    }
+  }
+  t.ok(otherFailing > 0, 'the other target fails some rule');
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, '{"results": [{"id": 1}]}');
+  const r = await runCli(REPO, ['run', 'scenarios/smoke', '--matrix-with', bad, '--reporter', `html:${join(dir, 'x.html')}`]);
+  t.equal(r.code, 2, 'a file that is not a JSON report is invalid input');
+  t.match(r.stderr, /every result needs an id and a state/);
 });
 
 t.test('walk rows: S1 nodes with their S2 fetches, output translation last; S2-only as a path', async (t) => {

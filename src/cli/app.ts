@@ -23,6 +23,7 @@ Usage:
       --timings           include wall times in the report
       --target T          builtin | qemu | qemu=PATH: the SMMU under test (docs/targets.md)
       --reference         with --target: differential report against the reference model
+      --matrix-with FILE  another run's JSON report: its target as more columns of the HTML matrix
       --budget-steps N    per-scenario step budget (default 100000)
       --budget-ms N       per-scenario wall time in ms, checked between steps (default 30000);
                           over budget: error at the step, exit 2, the suite goes on
@@ -41,6 +42,9 @@ Usage:
   smmu-conform trace import|decode|compare   real traces (dmesg, EVTQ dumps, QEMU); see trace --help
   smmu-conform generate --seed S --count N [--area A] [--out DIR]
                                              random scenarios drawn from the architecture
+  smmu-conform fuzz --target qemu --seed S --count N --out DIR [--shard I/N] [--resume]
+                                             differential fuzzing against a target: deviation
+                                             classes, minimised scenarios; fuzz merge DIR...
   smmu-conform --help | --version
   smmu-conform <command> --help              options of one command
 
@@ -58,7 +62,9 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
           ? (await import('./init.ts')).INIT_HELP
           : cmd === 'generate'
             ? await (await import('./generate.ts')).generateHelp()
-            : COMMAND_HELP[cmd];
+            : cmd === 'fuzz'
+              ? (await import('./fuzz.ts')).FUZZ_HELP
+              : COMMAND_HELP[cmd];
     if (text !== undefined) {
       io.stdout(text);
       return 0;
@@ -94,9 +100,11 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
       return (await import('./trace.ts')).traceCommand(rest, io);
     case 'generate':
       return (await import('./generate.ts')).generateCommand(rest, io);
+    case 'fuzz':
+      return (await import('./fuzz.ts')).fuzzCommand(rest, io);
     default: {
       const { closest } = await import('../arch/fields.ts');
-      const dym = closest(cmd, ['run', 'validate', 'check', 'init', 'list', 'explain', 'decode', 'trace', 'generate']);
+      const dym = closest(cmd, ['run', 'validate', 'check', 'init', 'list', 'explain', 'decode', 'trace', 'generate', 'fuzz']);
       io.stderr(`smmu-conform: unknown command "${cmd}"${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}; see smmu-conform --help\n`);
       return 2;
     }

@@ -24,6 +24,8 @@ Reports:
   --target T            the SMMU under test: builtin (default) | qemu | qemu=PATH (docs/targets.md);
                         known deviations from targets/<name>.yaml are XFAIL
   --reference           with --target: print the differential report against the reference model
+  --matrix-with FILE    another run's JSON report (e.g. on another target): its results become
+                        more columns of the HTML report's areas x rules matrix (repeatable)
 Target:
   --features LIST       profile features (default: all, or the --profile part's), e.g. s1,s2,nesting
   --profile FILE        the SMMU part under test: every scenario runs on it (its own smmu: block

@@ -1,5 +1,5 @@
 /** `smmu-conform run`: run scenarios, compare with goldens, report. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { type ExpectFailList, loadExpectFail } from '../engine/expect-fail.ts';
 import { loadTargetExpectations } from '../target/expectations.ts';
@@ -10,6 +10,7 @@ import { parseShard } from '../engine/shard.ts';
 import { detectCi } from '../golden/store.ts';
 import { useColor } from '../report/color.ts';
 import type { HtmlExtras } from '../report/html/data.ts';
+import { type TargetResults, readTargetResults } from '../report/html/target-results.ts';
 import { parseReporterSpecs, renderReport, writeReportFile } from '../report/reporters.ts';
 import { exitCodeOf, type ReportInput } from '../report/summary.ts';
 import { type Options, parseCommandArgs, str, strs } from './args.ts';
@@ -30,6 +31,7 @@ export const RUN_OPTIONS: Options = {
   'allow-empty': { type: 'boolean' },
   timings: { type: 'boolean' },
   reference: { type: 'boolean' },
+  'matrix-with': { type: 'string', multiple: true },
   verbose: { type: 'boolean', short: 'v' },
   'budget-steps': { type: 'string' },
   'budget-ms': { type: 'string' },
@@ -102,6 +104,20 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     }
   }
 
+  // --matrix-with FILE: another run's JSON report (another target) as more columns of the HTML matrix
+  const others: TargetResults[] = [];
+  for (const f of strs(p.values['matrix-with'])) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(io.cwd, f), 'utf8');
+    } catch (e) {
+      return usage(`--matrix-with ${f}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const r = readTargetResults(text, f);
+    if (typeof r === 'string') return usage(r);
+    others.push(r);
+  }
+
   const budget: { maxSteps?: number; maxMs?: number } = {};
   for (const [opt, key] of [
     ['budget-steps', 'maxSteps'],
@@ -161,6 +177,8 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
         profile: common.profile,
         executorModule: common.executorModule,
         results: suite.results,
+        ...(name !== undefined ? { target: name } : {}),
+        others,
       }),
     );
     return extras;

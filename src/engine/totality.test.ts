@@ -108,3 +108,18 @@ t.test('cmdq.index at the far end of a 2^19-entry queue: 524287 CMD_SYNC fillers
   const s = o.steps[0] as StepRecord;
   t.same([s.result, s['commands'], s['executed'], s['prod']], ['ok', 524288, 524288, '0x00080000'], 'PROD wrapped to index 0, wrap bit 1');
 });
+
+t.test('resume of a dma step that did not stall: result error with the reason, no command, no exception', async (t) => {
+  const o = executeScenario(
+    load(`devices: [ { name: nic0, sid: 0x10 } ]
+streams: [ { device: nic0, config: bypass } ]
+steps:
+  - dma: { device: nic0, iova: 0x1000, access: read }
+  - resume: { stall: 1, action: retry }
+`),
+    { profile: PROFILE },
+  );
+  const s = o.steps[1] as StepRecord;
+  t.same([s.result, s['reason']], ['error', 'step 1 did not stall a transaction']);
+  t.equal(o.cmdq['prod'], '0x00000004', 'no CMD_RESUME was issued');
+});

@@ -32,8 +32,29 @@ export function compareGolden(actual: string, expected: string | undefined, gold
   return { status: 'mismatch', diff, summary };
 }
 
-/** One line naming the first section, record and field where `actual` departs from `expected`. */
-export function firstDivergence(expected: string, actual: string): string {
+/**
+ * Where two canonical texts first part, as data (the differential fuzzer classifies by it):
+ * `section` (steps, events, cmdq, ...), the record index and that record in both texts (when the
+ * section is a list), and either the differing `field` with both values or a record count
+ * difference (`count`). Undefined when the texts are equal as YAML.
+ */
+export interface Divergence {
+  readonly section: string;
+  /** `section[i] (step n type)` plus, for a record, its label: how the summary names the place. */
+  readonly path: string;
+  readonly index?: number;
+  readonly expectedRecord?: unknown;
+  readonly actualRecord?: unknown;
+  readonly field?: string;
+  readonly kind: 'value' | 'missing-field' | 'extra-field' | 'count';
+  readonly expected?: unknown;
+  readonly actual?: unknown;
+  readonly expectedCount?: number;
+  readonly actualCount?: number;
+}
+
+/** The first divergence as data, or a string saying why the texts cannot be compared as maps. */
+export function divergencePoint(expected: string, actual: string): Divergence | string | undefined {
   let e: unknown;
   let a: unknown;
   try {
@@ -45,34 +66,74 @@ export function firstDivergence(expected: string, actual: string): string {
   if (!isObj(e) || !isObj(a)) return `golden is not a map; first differing line ${firstLine(expected, actual)}`;
   const keys = [...Object.keys(e), ...Object.keys(a).filter((k) => !(k in e))];
   for (const k of keys) {
-    const d = diverge(k, e[k], a[k]);
+    const d = diverge(k, k, e[k], a[k]);
     if (d !== undefined) return d;
   }
-  return `texts differ in formatting only (first differing line ${firstLine(expected, actual)})`;
+  return undefined;
 }
 
-function diverge(path: string, e: unknown, a: unknown): string | undefined {
+/** One line naming the first section, record and field where `actual` departs from `expected`. */
+export function firstDivergence(expected: string, actual: string): string {
+  const d = divergencePoint(expected, actual);
+  if (typeof d === 'string') return d;
+  if (d === undefined) return `texts differ in formatting only (first differing line ${firstLine(expected, actual)})`;
+  return divergenceText(d);
+}
+
+/** The one-line text of a divergence (the golden mismatch summary). */
+export function divergenceText(d: Divergence): string {
+  switch (d.kind) {
+    case 'count': {
+      const extra = (d.expectedCount ?? 0) > (d.actualCount ?? 0) ? `first missing: ${show(d.expectedRecord)}` : `first extra: ${show(d.actualRecord)}`;
+      return `${d.path}: expected ${d.expectedCount} records, got ${d.actualCount} (${extra})`;
+    }
+    case 'missing-field':
+      return `${d.path}: field ${d.field} missing (expected ${show(d.expected)})`;
+    case 'extra-field':
+      return `${d.path}: unexpected field ${d.field} = ${show(d.actual)}`;
+    default:
+      return d.field !== undefined
+        ? `${d.path}: field ${d.field}: expected ${show(d.expected)}, got ${show(d.actual)}`
+        : `${d.path}: expected ${show(d.expected)}, got ${show(d.actual)}`;
+  }
+}
+
+interface Place {
+  readonly index?: number;
+  readonly expectedRecord?: unknown;
+  readonly actualRecord?: unknown;
+}
+
+function diverge(section: string, path: string, e: unknown, a: unknown, at: Place = {}): Divergence | undefined {
   if (Array.isArray(e) && Array.isArray(a)) {
     const n = Math.min(e.length, a.length);
     for (let i = 0; i < n; i++) {
-      const d = diverge(`${path}[${i}]${label(e[i])}`, e[i], a[i]);
+      const d = diverge(section, `${path}[${i}]${label(e[i])}`, e[i], a[i], { index: i, expectedRecord: e[i], actualRecord: a[i] });
       if (d !== undefined) return d;
     }
     if (e.length !== a.length) {
-      const extra = e.length > a.length ? `first missing: ${show(e[n])}` : `first extra: ${show(a[n])}`;
-      return `${path}: expected ${e.length} records, got ${a.length} (${extra})`;
+      return {
+        section,
+        path,
+        kind: 'count',
+        index: n,
+        expectedCount: e.length,
+        actualCount: a.length,
+        ...(n < e.length ? { expectedRecord: e[n] } : {}),
+        ...(n < a.length ? { actualRecord: a[n] } : {}),
+      };
     }
     return undefined;
   }
   if (isObj(e) && isObj(a)) {
     for (const k of [...Object.keys(e), ...Object.keys(a).filter((x) => !(x in e))]) {
-      if (!(k in a)) return `${path}: field ${k} missing (expected ${show(e[k])})`;
-      if (!(k in e)) return `${path}: unexpected field ${k} = ${show(a[k])}`;
-      if (JSON.stringify(e[k]) !== JSON.stringify(a[k])) return `${path}: field ${k}: expected ${show(e[k])}, got ${show(a[k])}`;
+      if (!(k in a)) return { section, path, ...at, kind: 'missing-field', field: k, expected: e[k] };
+      if (!(k in e)) return { section, path, ...at, kind: 'extra-field', field: k, actual: a[k] };
+      if (JSON.stringify(e[k]) !== JSON.stringify(a[k])) return { section, path, ...at, kind: 'value', field: k, expected: e[k], actual: a[k] };
     }
     return undefined;
   }
-  return JSON.stringify(e) === JSON.stringify(a) ? undefined : `${path}: expected ${show(e)}, got ${show(a)}`;
+  return JSON.stringify(e) === JSON.stringify(a) ? undefined : { section, path, ...at, kind: 'value', expected: e, actual: a };
 }
 
 function label(r: unknown): string {

@@ -141,3 +141,11 @@ t.test('resume: a STAG wider than 16 bits is a located error (fuzzer: CMD_RESUME
   ]);
   t.same(errors(`steps:\n  - resume: { device: nic0, stag: 0xffff, action: retry }\n`), []);
 });
+
+t.test('a table address must fit the pointer that holds it (fuzzer: the CD encoder threw on TTB0 = 0xffff_0000_0000_0000)', async (t) => {
+  t.match(errors(`${PT('', ", at: '0xffff_0000_0000_0000'")}steps: []\n`), [/^BAD_VALUE memory\.s1_tables\[0\]\.at .*CD\.TTB0\/TTB1 hold bits \[55:4\]/]);
+  t.same(errors(`${PT('', ", at: '0x00ff_0000_0000_0000'")}steps: []\n`), [], 'bit 55 and below fits');
+  t.match(errors(`memory:\n  s1_tables: []\n  cd_tables: [ { name: cd0, at: '0x100_0000_0000_0000', entries: [ { ssid: 0 } ] } ]\nsteps: []\n`), [
+    /^BAD_VALUE memory\.cd_tables\[0\]\.at .*S1ContextPtr holds bits \[55:6\]/,
+  ]);
+});

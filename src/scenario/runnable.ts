@@ -183,6 +183,11 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
       leavesAt ??= at;
     }
   };
+  // A table's address is written into a pointer field no wider than bits [55:x] (fuzzer: an s1
+  // table at 0xffff_0000_0000_0000 made the CD encoder throw).
+  const pointerFits = (at: bigint | undefined, path: Path, field: string): void => {
+    if (at !== undefined && at >= 1n << 56n) report('BAD_VALUE', path, `Table address 0x${at.toString(16)} does not fit the pointer that holds it: ${field}`);
+  };
   const declareTable = (stage: 1 | 2, name: string, granule: GranuleName, bits: number, sl0: number | undefined, at: bigint | undefined, path: Path): void => {
     const gb = GRANULE_BYTES[granule];
     const start = sl0 === undefined || stage === 1 ? undefined : startLevelS2(granuleShift(gb), sl0);
@@ -197,6 +202,7 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
         [...path, 'at'],
         `Table address 0x${at.toString(16)} is not 64-byte aligned (SMMUv3 §5.2/§5.4: table pointers hold bits [55:6] at least)`,
       );
+    pointerFits(at, [...path, 'at'], stage === 1 ? 'CD.TTB0/TTB1 hold bits [55:4] (SMMUv3 §5.4)' : 'STE.S2TTB holds bits [55:4] (SMMUv3 §5.2)');
     if (!tables.has(name)) tables.set(name, { stage, granule: gb, bits, maps: [] });
   };
   (mem.s2_tables ?? []).forEach((t, i) => declareTable(2, t.name, t.granule, t.ipa_bits, t.sl0, t.at, ['memory', 's2_tables', i]));
@@ -205,6 +211,7 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
     const at: Path = ['memory', 'cd_tables', i];
     if (t.at !== undefined && t.at % 64n !== 0n)
       report('BAD_VALUE', [...at, 'at'], `Table address 0x${t.at.toString(16)} is not 64-byte aligned (SMMUv3 §5.2 S1ContextPtr holds bits [55:6])`);
+    pointerFits(t.at, [...at, 'at'], 'STE.S1ContextPtr holds bits [55:6] (SMMUv3 §5.2)');
     t.entries.forEach((e, j) => {
       const eat: Path = [...at, 'entries', j];
       ssid(e.ssid, [...eat, 'ssid']);

@@ -12,8 +12,8 @@ export interface Normalisation {
   readonly why: string;
 }
 
-/** Step kinds whose outcome fields describe one transaction (exec/steps.ts txnFields). */
-const TXN_FIELDS = ['pa', 'event', 'recorded', 'raz', 'silent', 'stag', 'stages'];
+/** Fields of a dma step record that describe its transactions' outcomes (steps/dma.ts: txnFields, and per transaction results/pas/stags). */
+const TXN_FIELDS = ['pa', 'event', 'recorded', 'raz', 'silent', 'stag', 'stages', 'results', 'pas', 'stags'];
 
 export const NORMALISATIONS = {
   eventRaw: {

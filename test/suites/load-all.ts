@@ -11,6 +11,9 @@ import t from 'tap';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** The whole suite on QEMU: a process of its own (test/suites/qemu.ts). */
+export const QEMU_SUITE = 'test/qemu-suite.test.ts';
+
 /** Every `*.test.ts` under `dir` (relative to the project root), sorted, recursing. */
 export function testFiles(dir: string, recurse: boolean): string[] {
   const out: string[] = [];
@@ -32,8 +35,8 @@ export function testFiles(dir: string, recurse: boolean): string[] {
  * suite-level files alone took about six times the CPU of all unit tests. These are heavy files
  * with no tie to the rest of the suite (measured CPU seconds each: the two fuzzers ~5, the HTML
  * report ~7, the package API ~7, jobs parity ~6, the coverage map ~5), chosen so that the two
- * processes are about even with and without the CI-only browser and QEMU tests (both stay in
- * process 2). A name that no longer exists fails the run (loadAll), so a rename cannot drop a
+ * processes are about even with and without the CI-only browser test (it stays in process 2;
+ * the CI-only QEMU suite has process 3, test/suites/qemu.ts). A name that no longer exists fails the run (loadAll), so a rename cannot drop a
  * file from both processes.
  */
 export const SUITE_FILES_IN_UNIT: readonly string[] = [

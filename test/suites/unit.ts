@@ -1,4 +1,4 @@
-// Process 1 of 2 for `npm test`: every unit test beside the code (src/**/*.test.ts), and the
+// Process 1 of 3 for `npm test`: every unit test beside the code (src/**/*.test.ts), and the
 // suite-level files that balance the two processes (SUITE_FILES_IN_UNIT, see load-all.ts).
 import { SUITE_FILES_IN_UNIT, loadAll, testFiles } from './load-all.ts';
 

@@ -18,10 +18,20 @@ export interface FailingReport {
   readonly html: string;
   readonly file: string;
   readonly code: number;
-  readonly json: { totals: Record<string, number>; summary: Record<string, number>; exit_code: number };
+  readonly json: {
+    totals: Record<string, number>;
+    summary: Record<string, number>;
+    exit_code: number;
+    results: Array<{ id: string; state: string }>;
+    target?: string;
+  };
 }
 
-export async function failingReport(patterns: readonly string[], outDir = mkdtempSync(join(tmpdir(), 'smmu-html-'))): Promise<FailingReport> {
+export async function failingReport(
+  patterns: readonly string[],
+  outDir = mkdtempSync(join(tmpdir(), 'smmu-html-')),
+  extraArgs: readonly string[] = [],
+): Promise<FailingReport> {
   const golden = join(mkdtempSync(join(tmpdir(), 'smmu-golden-')), 'golden');
   cpSync(join(REPO, 'golden'), golden, { recursive: true });
   for (const id of BROKEN) {
@@ -34,6 +44,18 @@ export async function failingReport(patterns: readonly string[], outDir = mkdtem
   }
   const file = join(outDir, 'report.html');
   const json = join(outDir, 'report.json');
-  const r = await runCli(REPO, ['run', ...patterns, '--golden', golden, '--reporter', `html:${file}`, '--reporter', `json:${json}`, '--jobs', 'auto']);
+  const r = await runCli(REPO, [
+    'run',
+    ...patterns,
+    '--golden',
+    golden,
+    '--reporter',
+    `html:${file}`,
+    '--reporter',
+    `json:${json}`,
+    '--jobs',
+    'auto',
+    ...extraArgs,
+  ]);
   return { html: readFileSync(file, 'utf8'), file, code: r.code, json: JSON.parse(readFileSync(json, 'utf8')) as FailingReport['json'] };
 }

@@ -61,11 +61,12 @@ export class TargetDevice {
     const runsQueue = offset === REG.CMDQ_PROD || offset === REG.GERRORN || offset === REG.CR0;
     const consBefore = runsQueue ? this.readReg(REG.CMDQ_CONS) : 0n;
     const errBefore = runsQueue && this.#cmdqErrActive();
+    const gerrorBefore = runsQueue ? this.readReg(REG.GERROR) : 0n;
     if (REG64.has(offset)) this.target.writeReg64(offset, value);
     else this.target.writeReg32(offset, Number(value & 0xffff_ffffn));
     if (!runsQueue) return undefined;
     if (offset !== REG.CMDQ_PROD && (this.readReg(REG.CR0) & 0b1000n) === 0n) return undefined; // CR0.CMDQEN=0
-    return this.#cmdqResult(consBefore, errBefore);
+    return this.#cmdqResult(consBefore, errBefore, gerrorBefore);
   }
 
   /** A scenario that keeps a target busy beyond its budget fails instead of holding the run. */
@@ -184,14 +185,16 @@ export class TargetDevice {
   }
 
   /** Like the emulator's CmdqResult: `error` is an error this write raised; `stalled` means no progress without an error. */
-  #cmdqResult(consBefore: bigint, errBefore: boolean): CmdqResult {
+  #cmdqResult(consBefore: bigint, errBefore: boolean, gerrorBefore: bigint): CmdqResult {
     const p = this.cmdq.ptr();
     const base = this.cmdq.base();
     const prod = this.readReg(REG.CMDQ_PROD);
     const cons = this.readReg(REG.CMDQ_CONS);
     const gerror = this.readReg(REG.GERROR);
     const active = ((gerror ^ this.readReg(REG.GERRORN)) & CMDQ_ERR_BIT) !== 0n;
-    const raised = active && !(errBefore && cons === consBefore);
+    // a new error toggles GERROR.CMDQ_ERR (§6.3.19): also when the command refetched after an ack
+    // (GERRORN write, §7.1) fails again at the same CONS
+    const raised = active && (!errBefore || cons !== consBefore || ((gerror ^ gerrorBefore) & CMDQ_ERR_BIT) !== 0n);
     const error = (raised ? (CERROR_NAME[Number(CMDQ_CONS.get([cons], 'ERR'))] ?? 'CERROR_NONE') : 'CERROR_NONE') as CerrorName;
     const executed: DecodedCommand[] = [];
     for (let c = consBefore; !p.empty(cons, c); c = (c & ~BigInt(2 * p.size - 1)) | BigInt(p.inc(c))) {

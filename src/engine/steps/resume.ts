@@ -2,7 +2,7 @@
  * `resume`: CMD_RESUME (+ CMD_SYNC) for a stalled transaction, named by `stall: N` (the transaction
  * dma step N stalled) or by device + stag. Record: sid, stag, action, completed; the completion's
  * dma fields (retry) or raz; new_stag when the retried transaction stalled again; cmdq fields when
- * the queue failed.
+ * the queue failed. A `stall: N` whose dma step did not stall: result error, reason (no command issued).
  */
 import { emulatorOnly } from '../exec/context.ts';
 import { encodeCommand } from '../../arch/command.ts';
@@ -71,7 +71,9 @@ export const resume = defineStep({
     let target: { sid: number; stag: bigint };
     if (r.stall !== undefined) {
       const st = ctx.stalled?.get(r.stall);
-      if (st === undefined) throw new Error(`Cannot run ${where}: step ${r.stall} did not stall a transaction`);
+      // Nothing to resume: the referenced DMA did not stall (it translated, faulted or aborted), so
+      // software has no STAG and issues no command; the step says so instead of guessing one.
+      if (st === undefined) return { result: 'error', fields: { action: r.action, reason: `step ${r.stall} did not stall a transaction` } };
       target = { sid: st.sid, stag: BigInt(st.stag) };
     } else {
       if (r.device === undefined || r.stag === undefined) throw new Error(`Cannot run ${where}: give stall, or device and stag`);

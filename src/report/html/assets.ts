@@ -57,6 +57,7 @@ li.note{color:var(--muted);font-size:12px}
 .k{color:var(--muted)}
 .muted{color:var(--muted)}
 tr[hidden]{display:none}
+.tgt{border-left:2px solid var(--line)}
 `;
 
 /** Filters (matrix and scenario list) and opening a failure from a link; works by ids, no framework. */

@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { collectSuite } from '../../coverage/collect.ts';
 import { RULES } from '../../scenario/rules.ts';
 import type { ScenarioResult } from '../../engine/result.ts';
+import type { TargetResults } from './target-results.ts';
 import { loadExecutor } from '../../engine/run-one.ts';
 import type { Profile } from '../../scenario/observation.ts';
 import { goldenPath } from '../../golden/store.ts';
@@ -36,6 +37,10 @@ export interface FailureDetail {
 export interface HtmlExtras {
   /** Name of the target the results are for (one column group per target in the matrix). */
   readonly target: string;
+  /** Other targets' results (`run --matrix-with FILE`): one more column group each. */
+  readonly others?: readonly TargetResults[];
+  /** The events and walks below a failure are the reference model's (the run was on an external target). */
+  readonly referenceDetails?: boolean;
   readonly rules: readonly RuleRow[];
   /** Scenario id -> rule ids it covers. */
   readonly covers: Readonly<Record<string, readonly string[]>>;
@@ -50,6 +55,9 @@ export interface ExtrasOptions {
   readonly executorModule: string;
   /** The results to describe: files are re-run only for fail/xpass/error (not invalid). */
   readonly results: readonly ScenarioResult[];
+  /** The run's target name, when it was not the built-in emulator. */
+  readonly target?: string;
+  readonly others?: readonly TargetResults[];
 }
 
 function show(v: unknown): string {
@@ -73,7 +81,14 @@ export async function collectHtmlExtras(opts: ExtrasOptions): Promise<HtmlExtras
     if (!(r.state === 'fail' || r.state === 'xpass' || r.state === 'xfail' || (r.state === 'error' && !r.invalid))) continue;
     failures[r.id] = detail(r, opts, exec);
   }
-  return { target: opts.profile.name, rules: RULES.map((x) => ({ id: x.id, area: x.area, title: x.title, source: x.source })), covers, failures };
+  return {
+    target: opts.target ?? opts.profile.name,
+    ...(opts.target !== undefined ? { referenceDetails: true } : {}),
+    ...(opts.others !== undefined && opts.others.length > 0 ? { others: opts.others } : {}),
+    rules: RULES.map((x) => ({ id: x.id, area: x.area, title: x.title, source: x.source })),
+    covers,
+    failures,
+  };
 }
 
 function detail(r: ScenarioResult, opts: ExtrasOptions, exec: Awaited<ReturnType<typeof loadExecutor>>): FailureDetail {

@@ -3,7 +3,8 @@
  * Sections: verdict and totals (the same numbers as every reporter: summary.ts), run problems,
  * each failure (messages, first divergent field, unified diff with within-line highlight, event
  * records actual vs golden side by side, the walk of each DMA step drawn as a path), the matrix
- * of areas x rules of the coverage catalogue with pass/fail/skip/xfail per target, and the
+ * of areas x rules of the coverage catalogue with pass/fail/skip/xfail per target (this run's, then
+ * the runs merged with --matrix-with), and the
  * scenario list; filters on both tables. Markup is polyglot (well-formed XML) so tests can parse
  * it strictly; state is always spelled out, never colour alone.
  */
@@ -41,7 +42,7 @@ export function htmlReport(input: ReportInput, extras?: HtmlExtras, traces: read
   const c = countStates(input.results);
   const failing = input.results.filter((r) => r.state === 'fail' || r.state === 'xpass' || r.state === 'error' || r.state === 'xfail');
   const verdict = t.exitCode === 0 ? ['pass', 'all as expected'] : t.exitCode === 1 ? ['fail', 'failures'] : ['fail', 'invalid input'];
-  const target = extras?.target ?? 'target';
+  const target = input.target ?? extras?.target ?? 'target';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -61,11 +62,11 @@ export function htmlReport(input: ReportInput, extras?: HtmlExtras, traces: read
 ${problemsSection(input)}
 <section id="failures" aria-labelledby="failures-h">
 <h2 id="failures-h">Failures (${failing.length})</h2>
-${failing.length === 0 ? '<p>No failing scenario.</p>' : failing.map((r) => failureHtml(r, extras?.failures[r.id])).join('\n')}
+${failing.length === 0 ? '<p>No failing scenario.</p>' : failing.map((r) => failureHtml(r, extras?.failures[r.id], extras?.referenceDetails === true)).join('\n')}
 </section>
 ${traceCompareSection(traces)}
 ${areaSection(input.results)}
-${extras !== undefined ? matrixSection(input.results, extras) : ''}
+${extras !== undefined ? matrixSection(input.results, { ...extras, target }) : ''}
 ${scenarioSection(input.results)}
 </main>
 <script>${JS}</script>
@@ -82,7 +83,7 @@ function problemsSection(input: ReportInput): string {
   return `<section id="problems" aria-labelledby="problems-h"><h2 id="problems-h">Run problems (${input.problems.length})</h2><table><thead><tr><th scope="col">state</th><th scope="col">problem</th><th scope="col">message</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }
 
-function failureHtml(r: ScenarioResult, d: FailureDetail | undefined): string {
+function failureHtml(r: ScenarioResult, d: FailureDetail | undefined, reference = false): string {
   // The summary line stays short: the suggested command is in the body.
   const first = (r.messages[0]?.split('\n')[0] ?? r.state).replace(
     /; (to accept the new output|create it with|\S+ differs from the reference model)[ :(].*$/,
@@ -100,10 +101,11 @@ function failureHtml(r: ScenarioResult, d: FailureDetail | undefined): string {
     if (d.events.length > 0 || d.goldenEvents.length > 0) {
       parts.push(
         '<h3>Event records</h3>',
-        `<div class="sbs">${eventTable('Actual', d.events, d.goldenEvents)}${eventTable('Golden', d.goldenEvents, d.events)}</div>`,
+        `<div class="sbs">${eventTable(reference ? 'Reference model (the target’s records are in the diff)' : 'Actual', d.events, d.goldenEvents)}${eventTable('Golden', d.goldenEvents, d.events)}</div>`,
       );
     }
-    if (d.walks.length > 0) parts.push('<h3>Walks of the DMA steps</h3>', ...d.walks.map((w) => walkHtml(w.step, w.lines)));
+    if (d.walks.length > 0)
+      parts.push(`<h3>Walks of the DMA steps${reference ? ' (reference model)' : ''}</h3>`, ...d.walks.map((w) => walkHtml(w.step, w.lines)));
   }
   const cls = r.state === 'xfail' ? ' xfail-d' : '';
   return `<details class="failure${cls}" id="${h(failureAnchor(r.id))}" data-state="${r.state}"><summary>${badge(r.state)} <code>${h(r.id)}</code> — ${h(first)}</summary>${parts.join('\n')}</details>`;
@@ -144,30 +146,54 @@ function areaSection(results: readonly ScenarioResult[]): string {
 }
 
 function matrixSection(results: readonly ScenarioResult[], x: HtmlExtras): string {
+  // one column group per target: this run's first, then the runs given with --matrix-with
+  const columns: Array<{ readonly target: string; readonly byId: ReadonlyMap<string, ResultState> }> = [
+    { target: x.target, byId: new Map(results.map((r) => [r.id, r.state])) },
+    ...(x.others ?? []).map((o) => ({ target: o.target, byId: new Map(o.results.map((r) => [r.id, r.state])) })),
+  ];
   const byId = new Map(results.map((r) => [r.id, r]));
-  const scenariosOf = new Map<string, ScenarioResult[]>();
+  const idsOf = new Map<string, string[]>();
   for (const [id, rules] of Object.entries(x.covers)) {
-    const r = byId.get(id);
-    if (r === undefined) continue;
-    for (const rule of rules) scenariosOf.set(rule, [...(scenariosOf.get(rule) ?? []), r]);
+    if (!columns.some((c) => c.byId.has(id))) continue;
+    for (const rule of rules) idsOf.set(rule, [...(idsOf.get(rule) ?? []), id]);
   }
   const areas = [...new Set(x.rules.map((r) => r.area))];
   const rows = x.rules.map((rule) => {
-    const rs = scenariosOf.get(rule.id) ?? [];
-    const n = (s: MatrixState): number => rs.filter((r) => matrixState(r.state) === s).length;
-    const links = rs
-      .map((r) =>
-        r.state === 'pass' || r.state === 'skip'
+    const ids = idsOf.get(rule.id) ?? [];
+    const count = (c: (typeof columns)[number], s: MatrixState): number =>
+      ids.filter((id) => {
+        const st = c.byId.get(id);
+        return st !== undefined && matrixState(st) === s;
+      }).length;
+    const failing = columns.some((c) => count(c, 'fail') > 0);
+    const links = ids
+      .map((id) => {
+        const r = byId.get(id);
+        if (r === undefined) return `<code>${h(id)}</code>`;
+        return r.state === 'pass' || r.state === 'skip'
           ? `<code>${h(r.id)}</code>`
-          : `<a href="#${h(failureAnchor(r.id))}"><code>${h(r.id)}</code></a> ${badge(r.state)}`,
-      )
+          : `<a href="#${h(failureAnchor(r.id))}"><code>${h(r.id)}</code></a> ${badge(r.state)}`;
+      })
       .join(', ');
-    const text = `${rule.id} ${rule.title} ${rs.map((r) => r.id).join(' ')}`.toLowerCase();
-    return `<tr data-area="${h(rule.area)}" data-failing="${n('fail') > 0 ? 1 : 0}" data-text="${h(text)}" data-rule="${h(rule.id)}"><td>${h(rule.area)}</td><td><code>${h(rule.id)}</code><br/>${h(rule.title)}</td><td class="muted">${h(rule.source)}</td>${MATRIX_STATES.map((s) => `<td class="n" data-col="${s}">${badge(s === 'skip' ? 'skip' : s, n(s))}</td>`).join('')}<td>${links === '' ? '<span class="muted">not covered</span>' : links}</td></tr>`;
+    const cells = columns
+      .map((c, i) =>
+        MATRIX_STATES.map(
+          (s) => `<td class="n${i > 0 && s === 'pass' ? ' tgt' : ''}" data-col="${s}" data-target="${h(c.target)}">${badge(s, count(c, s))}</td>`,
+        ).join(''),
+      )
+      .join('');
+    const text = `${rule.id} ${rule.title} ${ids.join(' ')}`.toLowerCase();
+    return `<tr data-area="${h(rule.area)}" data-failing="${failing ? 1 : 0}" data-text="${h(text)}" data-rule="${h(rule.id)}"><td>${h(rule.area)}</td><td><code>${h(rule.id)}</code><br/>${h(rule.title)}</td><td class="muted">${h(rule.source)}</td>${cells}<td>${links === '' ? '<span class="muted">not covered</span>' : links}</td></tr>`;
   });
-  const covered = x.rules.filter((r) => (scenariosOf.get(r.id) ?? []).length > 0).length;
+  const covered = x.rules.filter((r) => (idsOf.get(r.id) ?? []).length > 0).length;
+  const groups = columns.map((c, i) => `<th scope="colgroup" colspan="${MATRIX_STATES.length}" class="n${i > 0 ? ' tgt' : ''}">${h(c.target)}</th>`).join('');
+  const sub = columns
+    .map((c, i) =>
+      MATRIX_STATES.map((s) => `<th scope="col" class="n${i > 0 && s === 'pass' ? ' tgt' : ''}" abbr="${h(`${s} on ${c.target}`)}">${s}</th>`).join(''),
+    )
+    .join('');
   return `<section id="matrix" aria-labelledby="matrix-h">
-<h2 id="matrix-h">Rules by area (${covered} of ${x.rules.length} rules with a selected scenario)</h2>
+<h2 id="matrix-h">Rules by area (${covered} of ${x.rules.length} rules with a selected scenario${columns.length > 1 ? `; ${columns.length} targets` : ''})</h2>
 <div class="filters" role="search" aria-label="filter rules">
 <label for="f-area">Area</label><select id="f-area"><option value="">all areas</option>${areas.map((a) => `<option value="${h(a)}">${h(a)}</option>`).join('')}</select>
 <label><input type="checkbox" id="f-failing"/> only rules with failures</label>
@@ -175,8 +201,8 @@ function matrixSection(results: readonly ScenarioResult[], x: HtmlExtras): strin
 <span id="matrix-count" class="count" aria-live="polite"></span>
 </div>
 <table id="matrix-table"><caption class="muted">Scenarios covering each rule of the catalogue, by result on each target (fail includes xpass and error).</caption>
-<thead><tr><th scope="col" rowspan="2">area</th><th scope="col" rowspan="2">rule</th><th scope="col" rowspan="2">source</th><th scope="colgroup" colspan="${MATRIX_STATES.length}" class="n">${h(x.target)}</th><th scope="col" rowspan="2">scenarios</th></tr>
-<tr>${MATRIX_STATES.map((s) => `<th scope="col" class="n">${s}</th>`).join('')}</tr></thead>
+<thead><tr><th scope="col" rowspan="2">area</th><th scope="col" rowspan="2">rule</th><th scope="col" rowspan="2">source</th>${groups}<th scope="col" rowspan="2">scenarios${columns.length > 1 ? ` (states on ${h(x.target)})` : ''}</th></tr>
+<tr>${sub}</tr></thead>
 <tbody>${rows.join('\n')}</tbody></table>
 </section>`;
 }

@@ -1,0 +1,131 @@
+/**
+ * One scenario on the reference model and on a target, compared the way `run --target` compares a
+ * target with a golden (the same normalisations, src/target/normalise.ts, and the same permitted
+ * alternatives, src/engine/permitted.ts), with the disagreement classified (classify.ts). Never
+ * throws: a target that cannot express the scenario is `skip`, a target that fails is a deviation
+ * of class `target failed`, a reference model that throws is `error` (a bug of the reference).
+ */
+import { performance } from 'node:perf_hooks';
+import { executeOnTarget, executeScenario } from '../engine/execute.ts';
+import { matchPermitted } from '../engine/permitted.ts';
+import { canonicalGolden } from '../golden/canonical.ts';
+import { divergencePoint, divergenceText } from '../golden/compare.ts';
+import { CHOICE_NAMES, CHOICES } from '../scenario/choices.ts';
+import { notModelledReason } from '../scenario/features.ts';
+import type { ExecuteOptions, Observation } from '../scenario/observation.ts';
+import type { Scenario } from '../scenario/types.ts';
+import { TargetUnsupported } from '../target/contract.ts';
+import { projectCanonical } from '../target/normalise.ts';
+import { classify, type DeviationClass, failureClass } from './classify.ts';
+import type { DiffTarget } from './target.ts';
+
+export type PairVerdict =
+  | { readonly kind: 'agree'; readonly note?: string }
+  | { readonly kind: 'skip'; readonly reason: string }
+  | { readonly kind: 'error'; readonly message: string }
+  | { readonly kind: 'deviates'; readonly cls: DeviationClass; readonly summary: string };
+
+/** Where the time went (milliseconds; not part of any deterministic output). */
+export interface PairTimes {
+  referenceMs: number;
+  /** Opening and closing the target (QEMU: spawn, qtest/QMP connect, PCI set-up, quit). */
+  targetStartMs: number;
+  /** Running the scenario on the open target. */
+  targetRunMs: number;
+}
+
+export interface PairResult {
+  readonly verdict: PairVerdict;
+  readonly times: PairTimes;
+}
+
+export function referenceOptions(target: DiffTarget): ExecuteOptions {
+  return { profile: { name: target.name, features: target.features, smmu: target.profile } };
+}
+
+export function runPair(s: Scenario, target: DiffTarget): PairResult {
+  const times: PairTimes = { referenceMs: 0, targetStartMs: 0, targetRunMs: 0 };
+  const done = (verdict: PairVerdict): PairResult => ({ verdict, times });
+  const unjudged = (s.requires ?? []).filter((f) => notModelledReason(f) !== undefined);
+  if (unjudged.length > 0) return done({ kind: 'skip', reason: `requires ${unjudged.join(', ')}: not modelled by the reference` });
+  const lacks = (s.requires ?? []).filter((f) => !target.features.includes(f));
+  if (lacks.length > 0) return done({ kind: 'skip', reason: `requires ${lacks.join(', ')} (not in ${target.name}'s ID registers)` });
+
+  const opts = referenceOptions(target);
+  let t = performance.now();
+  let ref: Observation;
+  try {
+    ref = executeScenario(s, opts);
+  } catch (e) {
+    return done({ kind: 'error', message: `reference model failed: ${message(e)}` });
+  } finally {
+    times.referenceMs += performance.now() - t;
+  }
+
+  // what the target cannot express shows on a stand-in as well, without starting the target
+  if (target.preflight !== undefined) {
+    const tp = performance.now();
+    const stand = target.preflight();
+    try {
+      executeOnTarget(s, opts, stand);
+    } catch (e) {
+      const why = unsupported(e);
+      if (why !== undefined) return done({ kind: 'skip', reason: why });
+    } finally {
+      stand.close();
+      times.referenceMs += performance.now() - tp;
+    }
+  }
+
+  t = performance.now();
+  let obs: Observation;
+  let tgt;
+  try {
+    tgt = target.open(s);
+  } catch (e) {
+    times.targetStartMs += performance.now() - t;
+    const why = unsupported(e);
+    return done(why !== undefined ? { kind: 'skip', reason: why } : failed(e));
+  }
+  const t1 = performance.now();
+  times.targetStartMs += t1 - t;
+  try {
+    obs = executeOnTarget(s, opts, tgt);
+  } catch (e) {
+    const why = unsupported(e);
+    return done(why !== undefined ? { kind: 'skip', reason: why } : failed(e));
+  } finally {
+    const t2 = performance.now();
+    times.targetRunMs += t2 - t1;
+    tgt.close();
+    times.targetStartMs += performance.now() - t2;
+  }
+
+  const norms = obs.target?.normalisations ?? [];
+  const want = projectCanonical(canonicalGolden(ref), norms);
+  const got = projectCanonical(canonicalGolden(obs), norms);
+  if (want === got) return done({ kind: 'agree' });
+  // every IMPLEMENTATION DEFINED choice the architecture leaves open (src/scenario/choices.ts) is
+  // permitted, whether or not the scenario declares it: a generated scenario does not know which
+  // of its outcomes depend on one
+  const permitted = Object.fromEntries(CHOICE_NAMES.map((n) => [n, CHOICES[n].values]));
+  const alt = matchPermitted({ ...s, permitted }, got, norms, (c) => executeScenario(s, { ...opts, choices: c }));
+  if (alt !== undefined) return done({ kind: 'agree', note: alt });
+  const d = divergencePoint(want, got);
+  if (d === undefined || typeof d === 'string') return done({ kind: 'error', message: `cannot compare observations: ${d ?? 'formatting only'}` });
+  return done({ kind: 'deviates', cls: classify(s, d, ref), summary: divergenceText(d) });
+}
+
+function failed(e: unknown): PairVerdict {
+  const m = `Target failed: ${message(e)}`;
+  return { kind: 'deviates', cls: failureClass(m), summary: m };
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function unsupported(e: unknown): string | undefined {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) if (c instanceof TargetUnsupported) return `not expressible on the target: ${c.reason}`;
+  return undefined;
+}
