@@ -170,8 +170,15 @@ export function formatField(d: DecodedField, missing?: string): string {
   return `${f.name.padEnd(16)} ${pos.padEnd(13)} ${val}${d.name !== undefined && missing === undefined ? ` (${d.name})` : ''}${f.doc ? `  ${f.doc}` : ''}`;
 }
 
+const MASKS = new WeakMap<FieldSpec, bigint>();
+/** The field's bits in place; memoised per spec (every extract/insert needs it: the CMDQ decodes each command). */
 export function fieldMask(f: FieldSpec): bigint {
-  return ((1n << BigInt(f.hi - f.lo + 1)) - 1n) << BigInt(f.lo);
+  let m = MASKS.get(f);
+  if (m === undefined) {
+    m = ((1n << BigInt(f.hi - f.lo + 1)) - 1n) << BigInt(f.lo);
+    MASKS.set(f, m);
+  }
+  return m;
 }
 
 function extract(raw: readonly bigint[], f: FieldSpec): bigint {

@@ -234,16 +234,20 @@ export class RegFile {
 
 /** Queue pointer arithmetic for a ring of 2^log2 entries: index bits plus the wrap bit. */
 export class QueuePtr {
-  constructor(readonly log2: number) {}
-  get size(): number {
-    return 2 ** this.log2;
+  readonly size: number;
+  readonly #wrapMask: bigint;
+  readonly #indexMask: bigint;
+  constructor(readonly log2: number) {
+    this.size = 2 ** log2;
+    this.#wrapMask = BigInt(2 * this.size - 1);
+    this.#indexMask = BigInt(this.size - 1);
   }
   /** Index + wrap (bits [log2:0]) of a raw PROD/CONS value. */
   norm(raw: bigint): number {
-    return Number(raw & BigInt(2 * this.size - 1));
+    return Number(raw & this.#wrapMask);
   }
   index(raw: bigint): number {
-    return Number(raw & BigInt(this.size - 1));
+    return Number(raw & this.#indexMask);
   }
   wrap(raw: bigint): number {
     return Number((raw >> BigInt(this.log2)) & 1n);
