@@ -39,6 +39,9 @@ export function abstractValue(v: unknown): string {
   return '<value>';
 }
 
+/** Event record fields that are single bits (§7.3 common fields). */
+const EVENT_FLAGS = new Set(['s2', 'rnw', 'pnu', 'ind', 'stall', 'ssv']);
+
 const EVENT_SECTION = new Map<string, string>();
 for (const r of RULES) {
   const m = /^event\.([A-Z_]+)(?:\.|$)/.exec(r.id);
@@ -134,10 +137,12 @@ export function classify(s: Scenario, d: Divergence, ref: Observation): Deviatio
     const ill = d.field === 'type' && /^C_BAD_(STE|CD)$/.test(type) ? illegalAt(ref, e?.['step']) : undefined;
     const why = ill !== undefined ? ` (${ill})` : '';
     const field = `${d.section}[${type}].${d.field ?? 'record'}`;
+    // the one-bit fields of an event record (S2, RnW, PnU, InD, Stall) name the deviation: keep them
+    const flag = (v: unknown): string => (d.field !== undefined && EVENT_FLAGS.has(d.field) && (v === 0 || v === 1) ? String(v) : abstractValue(v));
     return mk(
       field,
-      `${field}: ${change}${why}`,
-      `${type}: ${d.field ?? 'record'} (reference ${abstractValue(d.expected)}, target ${abstractValue(d.actual)})${why}`,
+      `${field}: ${flag(d.expected)} -> ${flag(d.actual)}${why}`,
+      `${type}: ${d.field ?? 'record'} (reference ${flag(d.expected)}, target ${flag(d.actual)})${why}`,
       ill !== undefined ? illegalSection(ill) : (EVENT_SECTION.get(type) ?? '§7.3'),
     );
   }

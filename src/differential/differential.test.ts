@@ -13,11 +13,12 @@ import { SmmuDevice } from '../smmu/device.ts';
 import { makeProfile, profileToIdRegs } from '../smmu/profile.ts';
 import { EMULATOR_CAPABILITIES, EmulatorTarget } from '../target/emulator.ts';
 import { featuresOfProfile, profileFromIdRegs } from '../target/idregs.ts';
+import type { Observation } from '../scenario/observation.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { TargetCapabilities } from '../target/contract.ts';
 import { mergeCampaigns, runCampaign, showsClass } from './campaign.ts';
 import { adaptText } from './adapt.ts';
-import { canonicalClass } from './classify.ts';
+import { canonicalClass, classify } from './classify.ts';
 import { ddmin, minimise } from './minimise.ts';
 import { runPair } from './pair.ts';
 import { type DiffTarget, qemuDiffTarget, standIn } from './target.ts';
@@ -295,6 +296,15 @@ t.test('two runners on one shard (--reverse, --also-done) and a time limit: merg
     return;
   }
   t.equal(readFileSync(join(root, 'm', 'report.md'), 'utf8'), readFileSync(join(root, 'whole', 'report.md'), 'utf8'));
+});
+
+t.test('one-bit event fields stay in the key, addresses do not', async (t) => {
+  const s = load('smoke/s1-translation-fault');
+  const ref = { steps: [] } as unknown as Observation;
+  const rec = { step: 1, type: 'F_PERMISSION' };
+  const at = { section: 'events', path: 'events[0]', index: 0, expectedRecord: rec, actualRecord: rec, kind: 'value' } as const;
+  t.equal(classify(s, { ...at, field: 's2', expected: 0, actual: 1 }, ref).key, 'events[F_PERMISSION].s2: 0 -> 1');
+  t.equal(classify(s, { ...at, field: 'input_addr', expected: '0x1000', actual: '0x2000' }, ref).key, 'events[F_PERMISSION].input_addr: <value> -> <value>');
 });
 
 t.test('class keys name the event a target adds or lacks; older keys are re-keyed', async (t) => {
