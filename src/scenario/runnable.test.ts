@@ -149,3 +149,18 @@ t.test('a table address must fit the pointer that holds it (fuzzer: the CD encod
     /^BAD_VALUE memory\.cd_tables\[0\]\.at .*S1ContextPtr holds bits \[55:6\]/,
   ]);
 });
+
+t.test('soak classes: an s2_unmap beyond the HWPT IPA space, a read_mem off its width (located)', async (t) => {
+  const HOST = `host: {}
+memory:
+  s2_tables: [ { name: vm, granule: 4k, ipa_bits: 48, map: [] } ]
+steps:
+  - hwpt_alloc: { name: s2, device: nic0, s2_table: vm }
+`;
+  t.match(errors(`${HOST}  - s2_unmap: { hwpt: s2, ipa: 0x1000, size: '0xffff_ffff_ffff_f000' }\n`), [
+    /^BAD_VALUE steps\[1\]\.s2_unmap\.size .*outside the 48-bit IPA space of HWPT "s2"/,
+  ]);
+  t.same(errors(`${HOST}  - s2_unmap: { hwpt: s2, ipa: 0x1000, size: 4K }\n`), []);
+  t.match(errors(`steps:\n  - read_mem: { pa: 0x8000_0004 }\n`), [/^BAD_VALUE steps\[0\]\.read_mem\.pa .*8-byte aligned pa/]);
+  t.same(errors(`steps:\n  - read_mem: { pa: 0x8000_0004, width: 32 }\n`), []);
+});

@@ -254,10 +254,14 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
   // A host s2_map builds stage-2 descriptors too (into its HWPT's table): count its leaves, at the
   // granule of the s2_table its hwpt_alloc named (else 4K, the finest: an upper bound).
   const hwptGranule = new Map<string, 4096 | 16384 | 65536>();
+  const hwptBits = new Map<string, number>();
   for (const step of s.steps) {
     if ('hwpt_alloc' in step && step.hwpt_alloc.s2_table !== undefined) {
-      const g = tables.get(step.hwpt_alloc.s2_table)?.granule;
-      if (g !== undefined) hwptGranule.set(step.hwpt_alloc.name, g);
+      const t = tables.get(step.hwpt_alloc.s2_table);
+      if (t !== undefined) {
+        hwptGranule.set(step.hwpt_alloc.name, t.granule);
+        hwptBits.set(step.hwpt_alloc.name, t.bits);
+      }
     }
   }
   s.steps.forEach((step, i) => {
@@ -267,6 +271,27 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
       const m = step.s2_map;
       leaves += leafCountBound(m.ipa, m.pa, m.size, hwptGranule.get(m.hwpt) ?? 4096, oas, m.page_only === true);
       leavesAt ??= at;
+    }
+    if ('s2_unmap' in step) {
+      // The range lies in the HWPT's IPA space (fuzzer: an unmap of 2^64 - 4K bytes walked 2^25
+      // level-0 slots); a 52-bit IPA space is the largest any stage-2 table has (Arm ARM D8.1).
+      const m = step.s2_unmap;
+      const bits = hwptBits.get(m.hwpt) ?? 52;
+      if (m.ipa + m.size > 1n << BigInt(bits))
+        report(
+          'BAD_VALUE',
+          [...at, 'size'],
+          `[0x${m.ipa.toString(16)}, 0x${(m.ipa + m.size).toString(16)}) is outside the ${bits}-bit IPA space of HWPT "${m.hwpt}" (Arm ARM D8.1: input address size)`,
+        );
+    }
+    if ('read_mem' in step) {
+      const w = BigInt((step.read_mem.width ?? 64) / 8);
+      if (step.read_mem.pa % w !== 0n)
+        report(
+          'BAD_VALUE',
+          [...at, 'pa'],
+          `A ${step.read_mem.width ?? 64}-bit read needs a ${w}-byte aligned pa, got 0x${step.read_mem.pa.toString(16)} (single-copy atomic accesses, SMMUv3 §3.2)`,
+        );
     }
     if ('ste' in step) ste(step.ste, at);
     else if ('dma' in step) {
