@@ -13,7 +13,8 @@ import { parseXml, type XmlElement } from './support/xml.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FX = 'test/fixtures/traces';
 const dir = mkdtempSync(join(tmpdir(), 'smmu-tc-html-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+// Not t.teardown: a root-level teardown ends the shared root test of test/suites/*.ts early (load-all.ts).
+process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 function all(el: XmlElement, pred: (e: XmlElement) => boolean, out: XmlElement[] = []): XmlElement[] {
   if (pred(el)) out.push(el);

@@ -17,7 +17,8 @@ import { formatEventLog, withDmesgPrefix } from '../src/linux/messages.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'smmu-scaffold-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+// Not t.teardown: a root-level teardown ends the shared root test of test/suites/*.ts early (load-all.ts).
+process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

@@ -12,7 +12,7 @@ import { notText, readChunks } from './read.ts';
 import { DIAGNOSTIC_LIMIT } from './types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'smmu-read-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, data: string | Uint8Array): string => {
   const p = join(dir, name);
   writeFileSync(p, data);

@@ -56,10 +56,26 @@ export async function loadAll(files: readonly string[]): Promise<void> {
       t.fail(`${f} is listed but does not exist`);
       continue;
     }
+    if (rootEnded(f)) return;
     try {
       await import(pathToFileURL(join(ROOT, f)).href);
     } catch (e) {
       t.fail(`${f} failed to load: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     }
   }
+  rootEnded('the end of the list');
+}
+
+/**
+ * A file that ends the shared root test (a top-level t.teardown, t.plan or t.end) makes tap drop
+ * every later file's tests with a printed "cannot create subtest after parent test ends" and a
+ * green summary. The root can no longer take a failing assertion then, so fail the process.
+ */
+function rootEnded(next: string): boolean {
+  if (!(t as unknown as { ended?: boolean }).ended) return false;
+  process.exitCode = 1;
+  process.stderr.write(
+    `load-all: the shared root test ended before ${next}: a file loaded earlier ends it (top-level t.teardown/t.plan/t.end); use process.once('exit', ...) for file-level cleanup\n`,
+  );
+  return true;
 }
