@@ -18,7 +18,7 @@ const TXN_FIELDS = ['pa', 'event', 'recorded', 'raz', 'silent', 'stag', 'stages'
 export const NORMALISATIONS = {
   eventRaw: {
     id: 'event-raw',
-    why: 'event records are compared by their architected fields; the raw dwords also hold RES0, IMPLEMENTATION DEFINED and UNKNOWN bits (§7.3) that any conformant SMMU may fill differently',
+    why: "event records are compared by their architected fields; the raw dwords also hold RES0, IMPLEMENTATION DEFINED and UNKNOWN bits (§7.3) that any conformant SMMU may fill differently. The same holds for the host kernel's raw dump of a record, and for the IPA it prints for a stage-1 fault (UNKNOWN, §7.3.13-§7.3.16): host_log keeps the decoded lines",
   },
   illegalReason: {
     id: 'illegal-reason',
@@ -52,6 +52,7 @@ export function projectCanonical(text: string, ids: readonly string[]): string {
   const recs = (k: string): Array<Record<string, unknown>> => (Array.isArray(doc[k]) ? (doc[k] as Array<Record<string, unknown>>) : []);
   if (ids.includes(NORMALISATIONS.eventRaw.id)) {
     for (const e of [...recs('events'), ...recs('guest_events')]) delete e['raw'];
+    if (Array.isArray(doc['host_log'])) doc['host_log'] = hostLogArchitected(doc['host_log'] as unknown[]);
   }
   if (ids.includes(NORMALISATIONS.illegalReason.id)) {
     for (const s of recs('steps')) delete s['illegal'];
@@ -79,4 +80,31 @@ export function expectNormalised(path: readonly (string | number)[], ids: readon
   if (ids.includes(NORMALISATIONS.illegalReason.id) && key === 'fields' && sub === 'illegal') return true;
   if (ids.includes(NORMALISATIONS.eventRaw.id) && key === 'events' && path.includes('raw')) return true;
   return false;
+}
+
+const DUMP_HEADER = /^event 0x[0-9a-f]{2} received:$/;
+const DUMP_DWORD = /^\t0x[0-9a-f]{16}$/;
+const DECODED_IPA = / ipa: (0x[0-9a-f]+|0)$/;
+const FAULT_STAGE = /^(?:priv|unpriv) \S+ \S+ (s1|s2) "/;
+
+/**
+ * The Linux event dump (src/linux/messages.ts) without what a conformant SMMU may fill
+ * differently: the raw dword lines after `event 0xNN received:` become `\t<raw>`, and the IPA of
+ * the decoded line becomes `UNKNOWN` when the fault line that follows says stage 1 (`s1`), since
+ * a stage-1 fault's IPA field is UNKNOWN (§7.3.13-§7.3.16). Every other line is kept as is.
+ */
+export function hostLogArchitected(lines: readonly unknown[]): unknown[] {
+  const out = [...lines];
+  for (let i = 0; i < out.length; i++) {
+    const line = out[i];
+    if (typeof line !== 'string') continue;
+    if (DUMP_HEADER.test(line)) {
+      for (let j = i + 1; j < out.length && j <= i + 4 && typeof out[j] === 'string' && DUMP_DWORD.test(out[j] as string); j++) out[j] = '\t<raw>';
+      continue;
+    }
+    const next = out[i + 1];
+    if (line.startsWith('event: ') && DECODED_IPA.test(line) && typeof next === 'string' && FAULT_STAGE.exec(next)?.[1] === 's1')
+      out[i] = line.replace(DECODED_IPA, ' ipa: UNKNOWN');
+  }
+  return out;
 }
