@@ -5,6 +5,8 @@
  * gaps are visible instead of hidden (Arm ACS checklists, test262 features.txt).
  */
 
+import { COMMAND_OPS } from './vocab.ts';
+
 export interface Rule {
   /** Stable id, e.g. `event.F_TRANSLATION.s2.TT`, `cmdq.CERROR_ILL.middle`, `linux-10.17`. */
   readonly id: string;
@@ -132,31 +134,13 @@ function walkRules(): Rule[] {
   return out;
 }
 
-const OPCODES = [
-  'PREFETCH_CONFIG',
-  'PREFETCH_ADDR',
-  'CFGI_STE',
-  'CFGI_STE_RANGE',
-  'CFGI_CD',
-  'CFGI_CD_ALL',
-  'CFGI_ALL',
-  'TLBI_NH_ALL',
-  'TLBI_NH_ASID',
-  'TLBI_NH_VA',
-  'TLBI_NH_VAA',
-  'TLBI_EL2_ALL',
-  'TLBI_EL2_ASID',
-  'TLBI_EL2_VA',
-  'TLBI_EL2_VAA',
-  'TLBI_S12_VMALL',
-  'TLBI_S2_IPA',
-  'TLBI_NSNH_ALL',
-  'ATC_INV',
-  'PRI_RESP',
-  'RESUME',
-  'STALL_TERM',
-  'CMD_SYNC',
-];
+/**
+ * The Non-secure command opcodes (vocab.ts COMMAND_OPS, its SYNC spelled CMD_SYNC as in §4.7.3),
+ * without the EL3 TLBIs and CFGI_VMS_PIDM, which this catalogue does not list.
+ */
+const OPCODES: readonly string[] = COMMAND_OPS.filter((op) => !op.startsWith('TLBI_EL3_') && op !== 'CFGI_VMS_PIDM').map((op) =>
+  op === 'SYNC' ? 'CMD_SYNC' : op,
+);
 
 function cmdqRules(): Rule[] {
   const out: Rule[] = [];
@@ -179,19 +163,7 @@ function cmdqRules(): Rule[] {
 
 function cachingRules(): Rule[] {
   const out: Rule[] = [];
-  const tlbi = [
-    'TLBI_NH_ALL',
-    'TLBI_NH_ASID',
-    'TLBI_NH_VA',
-    'TLBI_NH_VAA',
-    'TLBI_EL2_ALL',
-    'TLBI_EL2_ASID',
-    'TLBI_EL2_VA',
-    'TLBI_EL2_VAA',
-    'TLBI_S12_VMALL',
-    'TLBI_S2_IPA',
-    'TLBI_NSNH_ALL',
-  ];
+  const tlbi = OPCODES.filter((op) => op.startsWith('TLBI_'));
   const cfgi = ['CFGI_STE', 'CFGI_STE_RANGE', 'CFGI_ALL', 'CFGI_CD', 'CFGI_CD_ALL'];
   for (const op of [...tlbi, ...cfgi]) {
     out.push(r(`cache.${op}.stale`, 'caching', `Without ${op} the stale entry is still used`, 'SMMUv3 §3.21, §4.3–4.4'));

@@ -403,6 +403,31 @@ export function shape<T>() {
   ): Shape => ({ all, required });
 }
 
+/** The keys of StreamInstall (a `streams:` entry); the `ste` step takes them too. */
+export const STREAM_INSTALL_KEYS = [
+  'device',
+  'sid',
+  'config',
+  'valid',
+  's1dss',
+  's1fmt',
+  's1cdmax',
+  'cd_table',
+  's2_table',
+  'vmid',
+  's1stalld',
+  'eats',
+  'strw',
+  'mev',
+  's2ptw',
+  's2r',
+  's2s',
+  's2ha',
+  's2hd',
+  'fields',
+  'raw',
+] as const;
+
 /** Schema location (`#` = root, else a `$defs` name) -> keys of the TS type that models it. */
 export const SHAPES: Readonly<Record<string, Shape>> = {
   '#': shape<Scenario>()(
@@ -455,32 +480,7 @@ export const SHAPES: Readonly<Record<string, Shape>> = {
   boot: shape<Boot>()(['strtab', 'cmdq', 'evtq', 'invalidate'], []),
   boot_queue: shape<BootQueue>()(['base', 'log2size', 'start'], []),
   l1_desc: shape<L1Desc>()(['index', 'span', 'l2ptr'], ['index', 'span']),
-  stream: shape<StreamInstall>()(
-    [
-      'device',
-      'sid',
-      'config',
-      'valid',
-      's1dss',
-      's1fmt',
-      's1cdmax',
-      'cd_table',
-      's2_table',
-      'vmid',
-      's1stalld',
-      'eats',
-      'strw',
-      'mev',
-      's2ptw',
-      's2r',
-      's2s',
-      's2ha',
-      's2hd',
-      'fields',
-      'raw',
-    ],
-    [],
-  ),
+  stream: shape<StreamInstall>()(STREAM_INSTALL_KEYS, []),
   command: shape<Command>()(
     [
       'op',

@@ -1,7 +1,7 @@
 /** `ste`: install (overwrite) one STE. Record: sid, addr [+ cmdq fields with invalidate]. */
 import { installSte } from '../../smmu/boot.ts';
 import { bool, expect, obj, steFields, streamSelect } from '../../scenario/schema.ts';
-import { type StreamInstall, type WithExpect, shape } from '../../scenario/types.ts';
+import { STREAM_INSTALL_KEYS, type StreamInstall, type WithExpect, shape } from '../../scenario/types.ts';
 import { submitOut } from '../exec/context.ts';
 import { steInvalidation } from '../exec/invalidate.ts';
 import { encodeSte, streamSid } from '../exec/streams.ts';
@@ -21,34 +21,7 @@ export const ste = defineStep({
   kind: 'ste',
   layer: 'device',
   schema: obj({ ...streamSelect, ...steFields, invalidate: bool('follow with CFGI_STE + SYNC (default false)'), ...expect }, [], 'install (overwrite) one STE'),
-  shape: shape<SteStep>()(
-    [
-      'device',
-      'sid',
-      'config',
-      'valid',
-      's1dss',
-      's1fmt',
-      's1cdmax',
-      'cd_table',
-      's2_table',
-      'vmid',
-      's1stalld',
-      'eats',
-      'strw',
-      'mev',
-      's2ptw',
-      's2r',
-      's2s',
-      's2ha',
-      's2hd',
-      'fields',
-      'raw',
-      'invalidate',
-      'expect',
-    ],
-    [],
-  ),
+  shape: shape<SteStep>()([...STREAM_INSTALL_KEYS, 'invalidate', 'expect'], []),
   example: 'ste: { device: nic, config: s1, cd_table: cds, invalidate: true }',
   explain: (b) => `${b.device ?? (b.sid !== undefined ? `sid ${hx(b.sid)}` : '?')} config ${b.raw !== undefined ? 'raw' : (b.config ?? '?')}`,
   detail: (_b, r, ctx) => steLines(ctx, r),
