@@ -119,6 +119,19 @@ interface Stream {
   used: number;
 }
 
+/** One decoded event record and where it was logged. */
+interface Rec {
+  readonly raw: readonly bigint[];
+  readonly type: number;
+  readonly f: Readonly<Record<string, bigint>>;
+  readonly sid: bigint;
+  readonly ssid: bigint | undefined;
+  /** `NAME (0xNN)`. */
+  readonly name: string;
+  /** `line N`. */
+  readonly at: string;
+}
+
 /** Scenario-wide settings a record can ask for. */
 interface Globals {
   /** STRTAB_BASE of the linear stream table (F_STE_FETCH), with its LOG2SIZE. */
@@ -324,14 +337,15 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
       steps.push(dma(s, bad, 0x1000n, { RnW: 1n }));
       return true;
     }
-    if (e.type === 0x03 || e.type === 0x09) return fetchFault(e.type, f, sid, ssid, name, at);
-    if (e.type === 0x0b) return walkAbort(raw, f, sid, ssid, name, at);
+    const rec: Rec = { raw, type: e.type, f, sid, ssid, name, at };
+    if (e.type === 0x03 || e.type === 0x09) return fetchFault(rec);
+    if (e.type === 0x0b) return walkAbort(rec);
     if (e.type < 0x10 || e.type > 0x13) return `${name} sid=${hex(sid)}: no scaffold for this event type yet; set up its configuration by hand [unsupported]`;
-    return translationFault(raw, e.type, f, sid, ssid, name, at);
+    return translationFault(rec);
   };
 
   /** F_STE_FETCH / F_CD_FETCH: the structure placed at the logged FetchAddr, then aborted. */
-  const fetchFault = (type: number, f: Readonly<Record<string, bigint>>, sid: bigint, ssid: bigint | undefined, name: string, at: string): string | true => {
+  const fetchFault = ({ type, f, sid, ssid, name, at }: Rec): string | true => {
     const fetch = f['FetchAddr'] ?? 0n;
     const sse = type === 0x03;
     const index = sse ? sid : (ssid ?? 0n);
@@ -369,14 +383,7 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
   };
 
   /** F_WALK_EABT: the walk placed by hand so the logged FetchAddr is the aborting descriptor. */
-  const walkAbort = (
-    raw: readonly bigint[],
-    f: Readonly<Record<string, bigint>>,
-    sid: bigint,
-    ssid: bigint | undefined,
-    name: string,
-    at: string,
-  ): string | true => {
+  const walkAbort = ({ raw, f, sid, ssid, name, at }: Rec): string | true => {
     const addr = raw[2] ?? 0n;
     const fetch = f['FetchAddr'] ?? 0n;
     const stage = f['S2'] === 1n ? 2 : 1;
@@ -411,15 +418,7 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
   };
 
   /** F_TRANSLATION / F_ADDR_SIZE / F_ACCESS / F_PERMISSION. */
-  const translationFault = (
-    raw: readonly bigint[],
-    type: number,
-    f: Readonly<Record<string, bigint>>,
-    sid: bigint,
-    ssid: bigint | undefined,
-    name: string,
-    at: string,
-  ): string | true => {
+  const translationFault = ({ raw, type, f, sid, ssid, name, at }: Rec): string | true => {
     const stalled = f['Stall'] === 1n;
     const addr = raw[2] ?? 0n;
     const page = addr & ~PAGE;
