@@ -31,6 +31,7 @@ import {
   type CmdqErrorRecord,
   type EventRecord,
   type GerrorRecord,
+  type LineImporter,
   type LoggedEvent,
   type Trace,
   type TraceDiagnostic,
@@ -70,11 +71,7 @@ export interface DmesgImporterOptions {
  */
 export const STREAM_WINDOW = 4096;
 
-export interface DmesgImporter {
-  /** One physical line: s[from, to), without its line terminator. */
-  line(s: string, from: number, to: number): void;
-  finish(): Trace;
-}
+export type DmesgImporter = LineImporter;
 
 /** Import a whole kernel log held in memory (the CLI streams files through `createDmesgImporter`). */
 export function importDmesg(text: string): Trace {

@@ -159,6 +159,13 @@ export interface Trace {
   stats?: ImportStats | undefined;
 }
 
+/** Incremental import of a text format: feed physical lines in order, then `finish`. */
+export interface LineImporter {
+  /** One physical line: s[from, to), without its line terminator. */
+  line(s: string, from: number, to: number): void;
+  finish(): Trace;
+}
+
 /** Diagnostics kept per trace; the rest are counted in `totals`. */
 export const DIAGNOSTIC_LIMIT = 100;
 
