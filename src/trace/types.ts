@@ -56,13 +56,16 @@ export interface CmdqErrorRecord extends RecordBase {
   commandName?: string;
   /** `retrying command fetch` followed (CERROR_ABT). */
   retrying?: boolean;
+  /** `failed to convert to CMD_SYNC` followed: the driver left the command at CONS as it was (Xen). */
+  unconverted?: boolean;
 }
 
 export interface SyncTimeoutRecord extends RecordBase {
   readonly kind: 'sync_timeout';
-  prod: number;
-  hwprod: number;
-  hwcons: number;
+  /** Absent when the driver prints a bare `CMD_SYNC timeout` (Xen's SMMUv3 driver, xen-msg.ts). */
+  prod?: number;
+  hwprod?: number;
+  hwcons?: number;
 }
 
 export interface CmdqTimeoutRecord extends RecordBase {
