@@ -516,6 +516,63 @@ export async function runTraceCompare(args: readonly string[], executeScenario?:
   const [scenario = '', traceFile = ''] = p.positional;
   const max = maxBytesOf(p);
   if (typeof max === 'string') return fail(max);
+  const maskArg = p.flags.get('--mask');
+  const c = await compareFiles(scenario, traceFile, {
+    opts,
+    max,
+    ...(typeof prof === 'string' ? { profile: prof as MaskProfile } : {}),
+    masks: typeof maskArg === 'string' ? maskArg.split(',') : [],
+    ...(executeScenario !== undefined ? { executeScenario } : {}),
+  });
+  if ('exitCode' in c) return c;
+  const { res, expected, trace } = c;
+  const report = formatCompareReport(res, expected, trace);
+  if (res.errors.length > 0) return { stdout: '', stderr: report, exitCode: 2 };
+  const html = p.flags.get('--html');
+  if (typeof html === 'string') {
+    const failed = await writeCompareHtml(html, compareView(res, expected, trace, { scenario, trace: traceFile }));
+    if (failed !== undefined) return { stdout: report, stderr: `${diagText(traceFile, trace)}${failed}\n`, exitCode: 2 };
+  }
+  return { stdout: report, stderr: diagText(traceFile, trace), exitCode: res.ok ? 0 : 1 };
+}
+
+/**
+ * One comparison for another report (`run --trace-compare SCENARIO=LOG`): the side-by-side view
+ * the HTML report shows, or the error text (`trace compare`'s, unusable scenario or log).
+ */
+export async function traceCompareView(
+  scenario: string,
+  traceFile: string,
+  profile: MaskProfile | undefined,
+  executeScenario: ExecuteScenario,
+): Promise<TraceCompareView | string> {
+  const c = await compareFiles(scenario, traceFile, {
+    opts: {},
+    max: DEFAULT_MAX_BYTES,
+    ...(profile !== undefined ? { profile } : {}),
+    masks: [],
+    executeScenario,
+  });
+  if ('exitCode' in c) return c.stderr.trimEnd();
+  if (c.res.errors.length > 0) return formatCompareReport(c.res, c.expected, c.trace).trimEnd();
+  return compareView(c.res, c.expected, c.trace, { scenario, trace: traceFile });
+}
+
+interface CompareFilesOptions {
+  readonly opts: ImportOptions;
+  readonly max: number;
+  readonly profile?: MaskProfile;
+  readonly masks: readonly string[];
+  readonly executeScenario?: ExecuteScenario;
+}
+
+/** Import the trace, get the expected records (run the scenario, or read a golden), compare. */
+async function compareFiles(
+  scenario: string,
+  traceFile: string,
+  o: CompareFilesOptions,
+): Promise<CliResult | { res: ReturnType<typeof compareTrace>; expected: ExpectedRecords; trace: Trace }> {
+  const { opts, max, executeScenario } = o;
   const tr = loadTraceFile(traceFile, opts, max);
   if (tr.trace === undefined) return fail(tr.error ?? '');
   const trace = tr.trace;
@@ -536,11 +593,10 @@ export async function runTraceCompare(args: readonly string[], executeScenario?:
     if (typeof g === 'string') return fail(`Cannot use "${scenario}" as expected records: ${g}`);
     expected = g;
   }
-  const maskArg = p.flags.get('--mask');
-  const profile = typeof prof === 'string' ? (prof as MaskProfile) : trace.format === 'qemu' ? 'qemu' : 'architectural';
+  const profile = o.profile ?? (trace.format === 'qemu' ? 'qemu' : 'architectural');
   const res = compareTrace(expected, trace, {
     profile,
-    masks: typeof maskArg === 'string' ? maskArg.split(',') : [],
+    masks: o.masks,
     ...(opts.instance !== undefined ? { instance: opts.instance } : {}),
   });
   // Before the verdict: an import that dropped lines or left records incomplete cannot prove a match.
@@ -549,14 +605,7 @@ export async function runTraceCompare(args: readonly string[], executeScenario?:
     res.warnings.push(
       `the trace import reported ${lost} problem${lost === 1 ? '' : 's'} (dropped SMMU lines or incomplete records, listed on stderr): records may be missing from the trace`,
     );
-  const report = formatCompareReport(res, expected, trace);
-  if (res.errors.length > 0) return { stdout: '', stderr: report, exitCode: 2 };
-  const html = p.flags.get('--html');
-  if (typeof html === 'string') {
-    const failed = await writeCompareHtml(html, compareView(res, expected, trace, { scenario, trace: traceFile }));
-    if (failed !== undefined) return { stdout: report, stderr: `${diagText(traceFile, trace)}${failed}\n`, exitCode: 2 };
-  }
-  return { stdout: report, stderr: diagText(traceFile, trace), exitCode: res.ok ? 0 : 1 };
+  return { res, expected, trace };
 }
 
 /** The HTML report of one comparison (records side by side), written atomically; an error message or undefined. */
