@@ -18,6 +18,8 @@ export interface ResultLine {
   readonly field?: string;
   readonly rule?: string;
   readonly section?: string;
+  /** The rule the target breaks, apart from the combination (classify.ts causeOf). */
+  readonly cause?: string;
   readonly summary?: string;
   /** skip reason or error message, abstracted (numbers and addresses replaced) for grouping. */
   readonly reason?: string;
@@ -26,6 +28,8 @@ export interface ResultLine {
 /** What the target's expectation file says about a class (found by running its listed scenarios). */
 export interface KnownDeviation {
   readonly key: string;
+  /** The rule the entry's scenario breaks (classify.ts causeOf); absent in campaigns of older versions. */
+  readonly cause?: string;
   readonly scenario: string;
   readonly rule: string;
   readonly section: string;
@@ -50,7 +54,12 @@ export interface ClassReport {
   readonly section: string;
   readonly count: number;
   readonly example: { readonly id: string; readonly seed: number; readonly summary: string };
-  readonly known: { readonly scenario: string; readonly rule: string; readonly section: string } | null;
+  /**
+   * The expectation entry that knows the class: `by: 'class'`, its scenario shows this very class;
+   * `by: 'rule'`, it breaks the same rule (`cause`) and this class is that deviation in another
+   * combination (e.g. an ignored AP[1] on a nested stream instead of a stage-1 one).
+   */
+  readonly known: { readonly scenario: string; readonly rule: string; readonly section: string; readonly by: 'class' | 'rule'; readonly cause?: string } | null;
   readonly minimised: Omit<MinimisedLine, 'key'> | null;
 }
 
@@ -118,12 +127,21 @@ export function buildReport(
     }
   }
   const knownBy = new Map<string, KnownDeviation>();
-  for (const k of [...known].sort((a, b) => cmp(a.scenario, b.scenario))) if (!knownBy.has(k.key)) knownBy.set(k.key, k);
+  const knownByCause = new Map<string, KnownDeviation>();
+  for (const k of [...known].sort((a, b) => cmp(a.scenario, b.scenario))) {
+    if (!knownBy.has(k.key)) knownBy.set(k.key, k);
+    if (k.cause !== undefined && !knownByCause.has(k.cause)) knownByCause.set(k.cause, k);
+  }
+  const knownOf = (key: string, cause: string | undefined): ClassReport['known'] => {
+    const k = knownBy.get(key);
+    if (k !== undefined) return { scenario: k.scenario, rule: k.rule, section: k.section, by: 'class' };
+    const r = cause !== undefined ? knownByCause.get(cause) : undefined;
+    return r === undefined ? null : { scenario: r.scenario, rule: r.rule, section: r.section, by: 'rule', cause: cause as string };
+  };
   const minBy = new Map(minimised.map((m) => [`${m.key}\u0000${m.example}`, m]));
   const out: ClassReport[] = [...classes.entries()]
     .sort((a, b) => cmp(a[0], b[0]))
     .map(([key, c]) => {
-      const k = knownBy.get(key);
       const m = minBy.get(`${key}\u0000${c.first.id}`);
       return {
         key,
@@ -132,7 +150,7 @@ export function buildReport(
         section: c.first.section ?? '',
         count: c.count,
         example: { id: c.first.id, seed: c.first.seed, summary: c.first.summary ?? '' },
-        known: k === undefined ? null : { scenario: k.scenario, rule: k.rule, section: k.section },
+        known: knownOf(key, c.first.cause),
         minimised:
           m === undefined
             ? null
@@ -169,14 +187,19 @@ export function reportMarkdown(r: CampaignReport): string {
   else {
     out.push('| class | section | count | known | example | minimised |', '| --- | --- | ---: | --- | --- | --- |');
     for (const c of r.classes) {
-      const known = c.known === null ? 'new' : `known: ${c.known.scenario}`;
+      const known = c.known === null ? 'new' : c.known.by === 'rule' ? `known (same rule): ${c.known.scenario}` : `known: ${c.known.scenario}`;
       const min = c.minimised === null ? '-' : `${c.minimised.file} (${c.minimised.stepsBefore} -> ${c.minimised.stepsAfter} steps)`;
       out.push(`| ${md(c.key)} | ${c.section} | ${c.count} | ${md(known)} | ${md(c.example.id)} | ${md(min)} |`);
     }
     out.push('');
     for (const c of r.classes) {
       out.push(`### ${c.key}`, '', `- rule: ${c.rule} (${c.section})`, `- first divergence (${c.example.id}, seed ${c.example.seed}): ${c.example.summary}`);
-      if (c.known !== null) out.push(`- known: ${c.known.scenario}: ${c.known.rule} (${c.known.section})`);
+      if (c.known !== null)
+        out.push(
+          c.known.by === 'rule'
+            ? `- known by the rule it breaks (${c.known.cause ?? ''}), in another combination: ${c.known.scenario}: ${c.known.rule} (${c.known.section})`
+            : `- known: ${c.known.scenario}: ${c.known.rule} (${c.known.section})`,
+        );
       if (c.minimised !== null)
         out.push(`- minimised: ${c.minimised.file} (${c.minimised.tests} candidates tried${c.minimised.complete ? '' : ', budget spent'})`);
       out.push('');
