@@ -18,6 +18,7 @@ import type { Scenario } from '../scenario/types.ts';
 import type { TargetCapabilities } from '../target/contract.ts';
 import { mergeCampaigns, runCampaign, showsClass } from './campaign.ts';
 import { adaptText } from './adapt.ts';
+import { buildReport } from './report.ts';
 import { canonicalClass, classify } from './classify.ts';
 import { ddmin, minimise } from './minimise.ts';
 import { runPair } from './pair.ts';
@@ -397,6 +398,16 @@ t.test('known by the rule it breaks: a known deviation in another combination is
   const miss = (x: object) => classify(s, { section: 'events', path: 'events', kind: 'count', expectedRecord: x, expectedCount: 1, actualCount: 0 }, ref);
   t.not(miss(rec(0, 1)).cause, miss(rec(1, 0)).cause, 'AP[2] (a privileged write) and AP[1] (an unprivileged read) are two causes');
   t.equal(miss(rec(1, 0)).key, miss(rec(0, 1)).key, '... of one class key');
+  // a coarse key shared by two entries: the one breaking the same rule wins
+  const known2 = [
+    { key: 'events[F_ADDR_SIZE]: missing', cause: 'missing event.F_ADDR_SIZE.s1.IN', scenario: 's1/addr-size-table', rule: 'table', section: '§7.3.14' },
+    { key: 'events[F_ADDR_SIZE]: missing', cause: 'missing event.F_ADDR_SIZE.s2.IN', scenario: 's2/priority', rule: 'priority', section: '§7.3.22' },
+  ];
+  const line = (id: string, cause: string) => ({ id, seed: 0, verdict: 'deviates' as const, key: 'events[F_ADDR_SIZE]: missing', cause });
+  const rep = buildReport('t', 's', [line('a', 'missing event.F_ADDR_SIZE.s2.IN')], known2, []);
+  t.same(rep.classes[0]?.known, { scenario: 's2/priority', rule: 'priority', section: '§7.3.22', by: 'class' });
+  const rep2 = buildReport('t', 's', [line('a', 'missing event.F_ADDR_SIZE.s2.CD')], known2, []);
+  t.equal(rep2.classes[0]?.known?.scenario, 's1/addr-size-table', 'no entry breaks that rule: the key decides');
 });
 
 t.test('campaign on an exact target: no classes', async (t) => {
@@ -437,7 +448,14 @@ t.test('timings.json is written while the campaign runs: an interrupted campaign
       return exact.open(s);
     },
   };
-  const r = await runCampaign({ target: watching, source: { kind: 'corpus', root: join(root, 'scenarios') }, out, resume: false, minimiseBudget: 0, timingsEveryMs: 0 });
+  const r = await runCampaign({
+    target: watching,
+    source: { kind: 'corpus', root: join(root, 'scenarios') },
+    out,
+    resume: false,
+    minimiseBudget: 0,
+    timingsEveryMs: 0,
+  });
   if (typeof r === 'string') {
     t.fail(r);
     return;
@@ -446,7 +464,14 @@ t.test('timings.json is written while the campaign runs: an interrupted campaign
   const end = JSON.parse(readFileSync(join(out, 'timings.json'), 'utf8')) as { scenarios: number; wallMs: number };
   t.equal(end.scenarios, 4);
   // a resumed campaign adds its own measurements once (no double counting of the incremental writes)
-  const again = await runCampaign({ target: exact, source: { kind: 'corpus', root: join(root, 'scenarios') }, out, resume: true, minimiseBudget: 0, timingsEveryMs: 0 });
+  const again = await runCampaign({
+    target: exact,
+    source: { kind: 'corpus', root: join(root, 'scenarios') },
+    out,
+    resume: true,
+    minimiseBudget: 0,
+    timingsEveryMs: 0,
+  });
   t.type(again, 'object');
   const after = JSON.parse(readFileSync(join(out, 'timings.json'), 'utf8')) as { scenarios: number; wallMs: number };
   t.equal(after.scenarios, 4, 'nothing left to run: nothing added');

@@ -73,7 +73,10 @@ t.test('httu: the Access flag the SMMU sets is read back from the leaf descripto
   let stale = 0;
   for (const g of generateScenarios({ seed: 5, count: 80, areas: ['httu'] })) {
     const o = run(g.scenario);
-    const maps = [...(g.scenario.memory?.s1_tables ?? []).flatMap((x) => x.map.map((m) => ({ from: m.va, size: m.size, af: m.af }))), ...(g.scenario.memory?.s2_tables ?? []).flatMap((x) => x.map.map((m) => ({ from: m.ipa, size: m.size, af: m.af })))];
+    const maps = [
+      ...(g.scenario.memory?.s1_tables ?? []).flatMap((x) => x.map.map((m) => ({ from: m.va, size: m.size, af: m.af }))),
+      ...(g.scenario.memory?.s2_tables ?? []).flatMap((x) => x.map.map((m) => ({ from: m.ipa, size: m.size, af: m.af }))),
+    ];
     o.steps.forEach((r, i) => {
       const step = g.scenario.steps[i - 1];
       const dma = o.steps[i - 1];

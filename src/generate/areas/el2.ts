@@ -63,11 +63,26 @@ export function el2Area(rng: Rng, d: Draft): void {
       addDmas(d, rng, dev, probes, 1);
       if (el1 !== undefined && rng.bool(0.3)) addDmas(d, rng, el1, probes, 1);
     } else if (op === 'map') {
-      const [m] = genMappings(rng, pt.geo, { count: 1, out: paChooser(rng, d.oas), avoid: live.map((x) => ({ lo: x.from, hi: x.from + x.size })), global: true });
+      const [m] = genMappings(rng, pt.geo, {
+        count: 1,
+        out: paChooser(rng, d.oas),
+        avoid: live.map((x) => ({ lo: x.from, hi: x.from + x.size })),
+        global: true,
+      });
       if (m === undefined) continue;
       live.push(m);
       probes = [...probes, m.from, m.from + m.size - 8n];
-      d.step({ map: { table: 'pt', va: m.from, pa: m.out, size: m.size, perm: m.perm, ...(m.af !== undefined ? { af: m.af } : {}), ...(rng.bool(0.3) ? { invalidate: true } : {}) } });
+      d.step({
+        map: {
+          table: 'pt',
+          va: m.from,
+          pa: m.out,
+          size: m.size,
+          perm: m.perm,
+          ...(m.af !== undefined ? { af: m.af } : {}),
+          ...(rng.bool(0.3) ? { invalidate: true } : {}),
+        },
+      });
     } else if (op === 'unmap' && live.length > 0) {
       const m = live.splice(rng.int(0, live.length - 1), 1)[0];
       if (m === undefined) continue;

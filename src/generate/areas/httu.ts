@@ -85,17 +85,27 @@ export function httuArea(rng: Rng, d: Draft): void {
     addCdTable(d, 'cds', [{ ...rest, ...(ha ? { ha: true } : { ha: false }), ...(rng.bool(0.4) ? { hd: true } : {}) }]);
     install = { device: dev, config: 's1', cd_table: 'cds' };
   } else {
-    install = { device: dev, config: 's2', s2_table: 'pt', vmid: d.uniqueId('vmid', rng), ...(rng.bool(0.8) ? { s2ha: true } : {}), ...(rng.bool(0.4) ? { s2hd: true } : {}) };
+    install = {
+      device: dev,
+      config: 's2',
+      s2_table: 'pt',
+      vmid: d.uniqueId('vmid', rng),
+      ...(rng.bool(0.8) ? { s2ha: true } : {}),
+      ...(rng.bool(0.4) ? { s2hd: true } : {}),
+    };
   }
   d.streams.push(install);
-  d.note(`${kind} stream with hardware Access flag${kind === 's1' ? ' (CD.HA/HD)' : ' (STE.S2HA/S2HD)'} updates on AF=0 leaves, descriptors read back (§3.13, Arm ARM D8.5)`);
+  d.note(
+    `${kind} stream with hardware Access flag${kind === 's1' ? ' (CD.HA/HD)' : ' (STE.S2HA/S2HD)'} updates on AF=0 leaves, descriptors read back (§3.13, Arm ARM D8.5)`,
+  );
   const n = rng.int(2, 6);
   for (let i = 0; i < n; i++) {
     const m = rng.pick(t.maps);
     if (m === undefined) break;
     const iova = m.from + rng.range(0n, m.size / 8n - 1n) * 8n;
     d.step({ dma: { device: dev, iova, access: pickAccess(rng), ...(rng.bool(0.3) ? { priv: rng.bool() } : {}) } });
-    if (rng.bool(0.7)) d.step({ read_mem: { pa: descriptorAddress(t.at, t.geo.start, iova, Number(t.geo.gBytes) as 4096 | 16384 | 65536, t.geo.start, t.geo.bits) } });
+    if (rng.bool(0.7))
+      d.step({ read_mem: { pa: descriptorAddress(t.at, t.geo.start, iova, Number(t.geo.gBytes) as 4096 | 16384 | 65536, t.geo.start, t.geo.bits) } });
     // a remap puts AF=0 back; the next access sets it again (§3.13.2: updates are atomic with the walk)
     if (rng.bool(0.15)) {
       const input = kind === 's1' ? { va: m.from } : { ipa: m.from };
