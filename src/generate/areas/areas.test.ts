@@ -104,3 +104,24 @@ t.test('el2: both EL2 regimes, invalidated by TLBI_EL2_*', async (t) => {
   t.same([...regimes].sort(), ['el2', 'el2_e2h+E2H']);
   t.same([...ops].sort(), ['TLBI_EL2_ALL', 'TLBI_EL2_ASID', 'TLBI_EL2_VA', 'TLBI_EL2_VAA']);
 });
+
+t.test('host: a VMM over IOMMUFD attaches nested HWPTs, translates guest DMA, and every host step answers with an errno', async (t) => {
+  let attached = 0;
+  let translated = 0;
+  let refused = 0;
+  const unanswered: string[] = [];
+  const hostOps = new Set(['hwpt_alloc', 'viommu', 'vdevice', 'veventq', 'nested_hwpt', 'attach', 'invalidate', 's2_map', 's2_unmap', 'destroy']);
+  for (const g of generateScenarios({ seed: 8, count: 60, areas: ['host'] })) {
+    const o = run(g.scenario);
+    for (const r of o.steps) {
+      if (r.op === 'attach' && r.result === 'ok') attached++;
+      if (r.op === 'dma' && r.result === 'ok') translated++;
+      if (r.op === 'invalidate' && r.result === 'error') refused++;
+      if (hostOps.has(r.op) && r['errno'] === undefined) unanswered.push(`${g.id} step ${r.step} ${r.op}`);
+    }
+  }
+  t.ok(attached >= 60, `${attached} attaches`);
+  t.ok(translated >= 10, `${translated} guest DMAs translated`);
+  t.ok(refused >= 5, `${refused} invalidation arrays refused (forbidden opcodes, unknown vSIDs)`);
+  t.same(unanswered, []);
+});
