@@ -16,6 +16,7 @@
  * Address fields keep the address in place: VA Address [63:12], IPA/PA Address [55:12]
  * (TLBI_S2_IPA), MSIAddr [55:2].
  */
+import { SH_NAMES as SH } from './encodings.ts';
 import { type FieldInput, type FieldSpec, StructCodec } from './fields.ts';
 import type { Granule } from './ttd.ts';
 
@@ -108,7 +109,6 @@ export const CERROR_REASON: Readonly<Record<number, string>> = {
   3: 'ATC invalidate timeout',
 };
 
-const SH: Readonly<Record<number, string>> = { 0: 'NSH', 1: 'RESERVED(NSH)', 2: 'OSH', 3: 'ISH' };
 const TG: Readonly<Record<number, string>> = { 0: 'ANY(non-range)', 1: '4KB', 2: '16KB', 3: '64KB' };
 /** The granule a TLBI TG field (or TTL[3:2] hint) names (§4.4.1.1); 0 names none (non-range). */
 export const TLBI_TG_GRANULE: Readonly<Record<number, Granule | undefined>> = { 1: 4096, 2: 16384, 3: 65536 };
