@@ -4,7 +4,22 @@
  * schema's key order, so the YAML of it loads back to the same object).
  */
 import type { Feature } from '../scenario/features.ts';
-import type { CdEntry, CdTable, Device, Region, S1Map, S1Table, S2Map, S2Table, Scenario, SmmuBlock, Step, StreamInstall, Boot } from '../scenario/types.ts';
+import type {
+  Boot,
+  CdEntry,
+  CdTable,
+  Device,
+  HostConfig,
+  Region,
+  S1Map,
+  S1Table,
+  S2Map,
+  S2Table,
+  Scenario,
+  SmmuBlock,
+  Step,
+  StreamInstall,
+} from '../scenario/types.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type MS1Table = Mutable<Omit<S1Table, 'map'>> & { map: S1Map[] };
@@ -28,6 +43,8 @@ export class Draft {
   readonly about: string[] = [];
   smmu: Mutable<SmmuBlock> = {};
   boot: Mutable<Boot> | undefined;
+  /** The Linux-like host layer (`host:`), for the host area's IOMMUFD steps. */
+  host: HostConfig | undefined;
 
   device(name: string, sid: bigint): string {
     this.devices.push({ name, sid });
@@ -89,6 +106,7 @@ export class Draft {
       ...(Object.keys(memory).length > 0 ? { memory } : {}),
       ...(this.boot !== undefined ? { boot: this.boot } : {}),
       ...(this.streams.length > 0 ? { streams: this.streams } : {}),
+      ...(this.host !== undefined ? { host: this.host } : {}),
       steps: this.steps,
     };
   }
