@@ -62,12 +62,13 @@ async function main(): Promise<void> {
     target: `<= ${s.targets.coldStartSeconds} s`,
     ok: s.coldStartSeconds <= s.targets.coldStartSeconds,
   });
-  // issue 16 part 5: generation + reference run in process, DMA-and-table scenarios, one core
-  const g = benchGenerate(['s1', 's2', 'nested'], 2000);
+  // issue 16 part 5: generation + reference run in process, DMA-and-table scenarios, one core,
+  // compiled code (built above); the plain suite runner: the compiled CLI on 200 YAML files, 2 jobs
+  const g = await benchGenerate(['s1', 's2', 'nested'], 4000, 'dist');
   rows.push({
-    what: `generate + run in process (${g.scenarios} s1/s2/nested), one core`,
-    value: `${Math.round(g.perCpuSecond).toLocaleString('en-US')}/CPU-s (x${(g.perCpuSecond / s.scenariosPerSecond).toFixed(1)} suite runner)`,
-    target: '>= 2,000/s',
+    what: `generate + run in process (${g.scenarios} s1/s2/nested, dist/), one core`,
+    value: `${Math.round(g.perCpuSecond).toLocaleString('en-US')}/CPU-s, ${Math.round(g.perWallSecond).toLocaleString('en-US')}/s wall (x${(g.perWallSecond / s.scenariosPerSecond).toFixed(1)} suite runner's ${Math.round(s.scenariosPerSecond)}/s wall on ${s.jobs} jobs)`,
+    target: '>= 2,000/CPU-s',
     ok: g.perCpuSecond >= 2000,
   });
   const rep = benchReport();
