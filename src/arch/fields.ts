@@ -203,7 +203,8 @@ export class StructCodec {
     const out = this.normalise([]);
     for (const [name, v] of Object.entries(values)) {
       if (v === undefined) continue;
-      insert(out, this.field(name), toBig(v));
+      const c = this.#field(name);
+      out[c.dword] = ((out[c.dword] as bigint) & ~c.mask) | ((toBig(v) << c.shift) & c.mask);
     }
     return out;
   }
