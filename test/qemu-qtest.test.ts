@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { QtestSession } from '../src/target/qemu/qtest.ts';
 import { SyncQtest, livePids } from '../src/target/qemu/bridge.ts';
-import { QemuTarget, SMMU_BASE, machineArgs } from '../src/target/qemu/target.ts';
+import { QemuTarget, SMMU_BASE, machineArgs, threadBridge } from '../src/target/qemu/target.ts';
+import { reuseStats, setQemuReuse } from '../src/target/qemu/reuse.ts';
+import { REG } from '../src/arch/registers.ts';
 import { TargetFailure } from '../src/target/contract.ts';
 import { SYSTEM_QEMU, qemuMissing } from './support/qemu.ts';
 
@@ -83,6 +85,16 @@ t.test('QemuTarget: edu DMA through the SMMU in bypass (SMMUEN=0) and the Stream
     t.same([...q.readMem(0x1000_0000n, 4)], [0xaa, 0xbb, 0xcc, 0xdd], 'ivshmem window backs the harness layout at 0x1000_0000');
     t.same(q.transaction({ sid: 0x10, iova: 0x1000_0000n, access: 'write' }), { kind: 'unobserved' });
     t.same([...q.readMem(0x1000_0000n, 4)], [0, 0, 0, 0], 'edu wrote its (zero) buffer to the bypassed address');
+    // the output address of a write is checked where the golden expects it (a canary the
+    // zero write replaces); the software's bytes are put back either way
+    q.writeMem(0x1000_0000n, new Uint8Array([1, 2, 3, 4]));
+    t.same(q.transaction({ sid: 0x10, iova: 0x1000_0000n, access: 'write', expectPa: 0x1000_0000n }), { kind: 'completed', pa: 0x1000_0000n });
+    t.same(q.transaction({ sid: 0x10, iova: 0x1000_0000n, access: 'write', expectPa: 0x1000_0100n }), { kind: 'unobserved', notAt: 0x1000_0100n });
+    t.same([...q.readMem(0x1000_0100n, 4)], [0, 0, 0, 0], 'canary removed after a miss');
+    // a read fills edu's buffer at its start; writes take their data elsewhere, so still zeros
+    q.writeMem(0x1000_0200n, new Uint8Array([9, 9, 9, 9]));
+    t.same(q.transaction({ sid: 0x10, iova: 0x1000_0200n, access: 'read' }), { kind: 'unobserved' });
+    t.same(q.transaction({ sid: 0x10, iova: 0x1000_0000n, access: 'write', expectPa: 0x1000_0000n }), { kind: 'completed', pa: 0x1000_0000n }, 'a write after a read still stores zeros');
     t.match(q.capabilities.streamIds?.(5) ?? '', /host bridge/);
     t.match(q.capabilities.streamIds?.(0x11) ?? '', /no edu/);
   } finally {
@@ -103,4 +115,54 @@ t.test('a runner killed with SIGKILL (a test timeout) leaves no QEMU behind', op
   t.ok(pid > 0, `child started QEMU ${pid}`);
   t.ok(await gone(pid), 'QEMU died with its runner');
   if (alive(pid)) process.kill(pid, 'SIGKILL');
+});
+
+/** Linear stream table at 0x4000_0000 with a bypass STE for SID 0x10, SMMUEN=1: a DMA write goes to its IOVA. */
+function bypassWrite(q: QemuTarget, pa: bigint): unknown {
+  const ste = new Uint8Array(64);
+  ste[0] = 0x9; // V=1, Config=0b100 (bypass) (§5.2)
+  q.writeMem(0x4000_0000n + 0x10n * 64n, ste);
+  q.writeReg64(REG.STRTAB_BASE, 0x4000_0000n);
+  q.writeReg32(REG.STRTAB_BASE_CFG, 8);
+  q.writeReg32(REG.CR0, 1);
+  return q.transaction({ sid: 0x10, iova: pa, access: 'write', expectPa: pa });
+}
+
+t.test('reuse: a parked QEMU is as a fresh one (memory zeroed, registers and the 2-level flag reset)', opts, async (t) => {
+  setQemuReuse(true);
+  process.once('exit', () => threadBridge().stop());
+  try {
+    const fresh = new QemuTarget({ binary: QEMU, sids: [0x10] });
+    const regs = [REG.STRTAB_BASE, REG.CMDQ_BASE, REG.EVENTQ_BASE].map((o) => fresh.readReg64(o));
+    const pid = threadBridge().pid;
+    // scenario A: memory in RAM and in an ivshmem window, an event-queue ring the SMMU writes
+    // (simulated under the target, as the SMMU's own writes are), the 2-level format (sticky in QEMU until reset)
+    fresh.writeMem(0x4900_3000n, new Uint8Array([1, 2, 3, 4]));
+    fresh.writeMem(0x1000_5000n, new Uint8Array([5, 6, 7, 8]));
+    fresh.writeReg64(REG.EVENTQ_BASE, 0x4800_0000n | 4n);
+    threadBridge().batch(['write 0x48000040 4 0x11223344']);
+    fresh.writeReg64(REG.STRTAB_BASE, 0x4000_0000n);
+    fresh.writeReg32(REG.STRTAB_BASE_CFG, (1 << 16) | (4 << 6) | 8);
+    fresh.close();
+    const b = new QemuTarget({ binary: QEMU, sids: [0x10] });
+    try {
+      t.equal(threadBridge().pid, pid, 'the same QEMU');
+      t.same([...b.readMem(0x4900_3000n, 4)], [0, 0, 0, 0], 'RAM the scenario wrote is zero');
+      t.same([...b.readMem(0x1000_5000n, 4)], [0, 0, 0, 0], 'ivshmem memory the scenario wrote is zero');
+      t.same([...b.readMem(0x4800_0040n, 4)], [0, 0, 0, 0], 'the event-queue ring is zero');
+      t.same(
+        [REG.STRTAB_BASE, REG.CMDQ_BASE, REG.EVENTQ_BASE].map((o) => b.readReg64(o)),
+        regs,
+        'base registers read as fresh',
+      );
+      t.same(bypassWrite(b, 0x4020_0000n), { kind: 'completed', pa: 0x4020_0000n }, 'a linear stream table works: the 2-level format was reset');
+    } finally {
+      b.close();
+    }
+    t.ok(reuseStats.reused >= 1);
+  } finally {
+    setQemuReuse(undefined);
+    threadBridge().stop();
+  }
+  t.same(livePids(), [], 'no QEMU left running');
 });
