@@ -94,7 +94,11 @@ t.test('QemuTarget: edu DMA through the SMMU in bypass (SMMUEN=0) and the Stream
     // a read fills edu's buffer at its start; writes take their data elsewhere, so still zeros
     q.writeMem(0x1000_0200n, new Uint8Array([9, 9, 9, 9]));
     t.same(q.transaction({ sid: 0x10, iova: 0x1000_0200n, access: 'read' }), { kind: 'unobserved' });
-    t.same(q.transaction({ sid: 0x10, iova: 0x1000_0000n, access: 'write', expectPa: 0x1000_0000n }), { kind: 'completed', pa: 0x1000_0000n }, 'a write after a read still stores zeros');
+    t.same(
+      q.transaction({ sid: 0x10, iova: 0x1000_0000n, access: 'write', expectPa: 0x1000_0000n }),
+      { kind: 'completed', pa: 0x1000_0000n },
+      'a write after a read still stores zeros',
+    );
     t.match(q.capabilities.streamIds?.(5) ?? '', /host bridge/);
     t.match(q.capabilities.streamIds?.(0x11) ?? '', /no edu/);
   } finally {
@@ -117,16 +121,41 @@ t.test('a runner killed with SIGKILL (a test timeout) leaves no QEMU behind', op
   if (alive(pid)) process.kill(pid, 'SIGKILL');
 });
 
-/** Linear stream table at 0x4000_0000 with a bypass STE for SID 0x10, SMMUEN=1: a DMA write goes to its IOVA. */
-function bypassWrite(q: QemuTarget, pa: bigint): unknown {
+/** Linear stream table at 0x4000_0000 (512 STEs) with a bypass STE for `sid` only, SMMUEN=1: a DMA write from `sid` goes to its IOVA. */
+function bypassWrite(q: QemuTarget, pa: bigint, sid = 0x10): unknown {
   const ste = new Uint8Array(64);
   ste[0] = 0x9; // V=1, Config=0b100 (bypass) (§5.2)
-  q.writeMem(0x4000_0000n + 0x10n * 64n, ste);
+  q.writeMem(0x4000_0000n + BigInt(sid) * 64n, ste);
   q.writeReg64(REG.STRTAB_BASE, 0x4000_0000n);
-  q.writeReg32(REG.STRTAB_BASE_CFG, 8);
+  q.writeReg32(REG.STRTAB_BASE_CFG, 9);
   q.writeReg32(REG.CR0, 1);
-  return q.transaction({ sid: 0x10, iova: pa, access: 'write', expectPa: pa });
+  return q.transaction({ sid, iova: pa, access: 'write', expectPa: pa });
 }
+
+t.test('StreamIDs above 0xff: edus below PCIe root ports whose secondary bus numbers the harness programs', opts, async (t) => {
+  setQemuReuse(false);
+  try {
+    for (const sid of [0x105, 0x103]) {
+      const q = new QemuTarget({ binary: QEMU, sids: [0x10, sid] });
+      try {
+        t.equal(q.capabilities.streamIds?.(sid), undefined, `0x${sid.toString(16)} can issue`);
+        t.same(
+          bypassWrite(q, 0x4020_0000n, sid),
+          { kind: 'completed', pa: 0x4020_0000n },
+          `the SMMU sees StreamID 0x${sid.toString(16)}: its bypass STE lets the write through`,
+        );
+      } finally {
+        q.close();
+      }
+    }
+  } finally {
+    setQemuReuse(undefined);
+  }
+  const { qemuStreamIdProblem } = await import('../src/target/qemu/target.ts');
+  t.match(qemuStreamIdProblem(3), /single-function PCI host bridge/);
+  t.match(qemuStreamIdProblem(0x10d), /only device 0/);
+  t.equal(qemuStreamIdProblem(0x2007), undefined);
+});
 
 t.test('reuse: a parked QEMU is as a fresh one (memory zeroed, registers and the 2-level flag reset)', opts, async (t) => {
   setQemuReuse(true);
@@ -160,6 +189,12 @@ t.test('reuse: a parked QEMU is as a fresh one (memory zeroed, registers and the
       b.close();
     }
     t.ok(reuseStats.reused >= 1);
+    // a scenario with a StreamID the parked machine lacks gets a fresh QEMU, which replaces it
+    const c = new QemuTarget({ binary: QEMU, sids: [0x20] });
+    c.close();
+    t.not(threadBridge().pid, pid, 'a new QEMU for StreamID 0x20');
+    t.notOk(alive(pid), 'the replaced QEMU was reaped');
+    t.same(livePids(), [threadBridge().pid], 'only the running QEMU is tracked');
   } finally {
     setQemuReuse(undefined);
     threadBridge().stop();

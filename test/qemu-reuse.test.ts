@@ -74,25 +74,30 @@ const QEMUS = [
 
 for (const q of QEMUS) {
   const missing = !existsSync(q.binary) && q.binary.includes('/') ? `${q.binary} not unpacked (scripts/install-qemu.sh --backports)` : qemuMissing(q.binary);
-  t.test(`${q.label}: a reused QEMU gives every scenario the result of a fresh one (${full ? 'whole suite' : `${SET.length} scenarios`})`, missing !== undefined ? { skip: missing } : {}, async (t) => {
-    const list = tasks(full ? undefined : SET);
-    if (!full) t.equal(list.length, SET.length, 'every scenario of the set exists');
-    const fresh = await run(list, q.binary, false);
-    const before = { ...reuseStats, dropped: { ...reuseStats.dropped } };
-    const forward = await run(list, q.binary, true);
-    const pid = threadBridge().pid;
-    const backward = await run([...list].reverse(), q.binary, true);
-    t.equal(threadBridge().pid, pid, 'one QEMU served both reused passes');
-    let ran = 0;
-    for (const [id, want] of fresh) {
-      if (!want.includes('"state":"skip"')) ran++;
-      t.equal(forward.get(id), want, `${id}: forwards on a reused QEMU = fresh`);
-      t.equal(backward.get(id), want, `${id}: backwards on a reused QEMU = fresh`);
-    }
-    t.comment(`reuse: ${JSON.stringify({ reused: reuseStats.reused - before.reused, fresh: reuseStats.fresh - before.fresh, dropped: reuseStats.dropped })}`);
-    if (!full) t.equal(reuseStats.fresh - before.fresh, 1, 'one QEMU started; every later scenario reused it');
-    t.comment(`${q.label}: ${ran} of ${fresh.size} scenarios ran on QEMU, each identical fresh, forwards and backwards`);
-    threadBridge().stop();
-    t.same(livePids(), [], 'no QEMU left running');
-  });
+  t.test(
+    `${q.label}: a reused QEMU gives every scenario the result of a fresh one (${full ? 'whole suite' : `${SET.length} scenarios`})`,
+    missing !== undefined ? { skip: missing } : {},
+    async (t) => {
+      const list = tasks(full ? undefined : SET);
+      if (!full) t.equal(list.length, SET.length, 'every scenario of the set exists');
+      const fresh = await run(list, q.binary, false);
+      const before = { ...reuseStats, dropped: { ...reuseStats.dropped } };
+      const forward = await run(list, q.binary, true);
+      const pid = threadBridge().pid;
+      const backward = await run([...list].reverse(), q.binary, true);
+      // the whole suite has scenarios with other StreamIDs, which need a machine of their own
+      if (!full) t.equal(threadBridge().pid, pid, 'one QEMU served both reused passes');
+      let ran = 0;
+      for (const [id, want] of fresh) {
+        if (!want.includes('"state":"skip"')) ran++;
+        t.equal(forward.get(id), want, `${id}: forwards on a reused QEMU = fresh`);
+        t.equal(backward.get(id), want, `${id}: backwards on a reused QEMU = fresh`);
+      }
+      t.comment(`reuse: ${JSON.stringify({ reused: reuseStats.reused - before.reused, fresh: reuseStats.fresh - before.fresh, dropped: reuseStats.dropped })}`);
+      if (!full) t.equal(reuseStats.fresh - before.fresh, 1, 'one QEMU started; every later scenario reused it');
+      t.comment(`${q.label}: ${ran} of ${fresh.size} scenarios ran on QEMU, each identical fresh, forwards and backwards`);
+      threadBridge().stop();
+      t.same(livePids(), [], 'no QEMU left running');
+    },
+  );
 }

@@ -9,6 +9,7 @@
  * number as decimal, string verbatim (pre-format narrower hex with hex32 / your own width),
  * boolean as true/false, null as null, arrays of those in flow style (e.g. raw dwords).
  */
+import type { ExpectedPas, PaMiss } from '../target/pa-check.ts';
 import type { Feature } from './features.ts';
 import type { Scenario } from './types.ts';
 import type { SmmuProfile } from '../smmu/profile.ts';
@@ -71,7 +72,12 @@ export interface Observation {
    * normalise.ts) its comparison with the reference golden needs; absent for the built-in
    * emulator. Never part of the golden.
    */
-  readonly target?: { readonly name: string; readonly normalisations: readonly string[] };
+  readonly target?: {
+    readonly name: string;
+    readonly normalisations: readonly string[];
+    /** DMA writes whose output address was checked at the golden's PA (ExecuteOptions.expectedPas), and those not found there. */
+    readonly paChecks?: { readonly checked: number; readonly missed: readonly PaMiss[] };
+  };
   /** The value the executed SMMU took for each choice the scenario's `permitted:` declares. */
   readonly permitted?: Readonly<Record<string, string>>;
   /** Registers read after a step whose inline `expect.regs` names them; never part of the golden. */
@@ -112,6 +118,8 @@ export interface ExecuteOptions {
    * observation for a target whose IDRs differ from the reference part (engine/run-one.ts).
    */
   readonly asTarget?: Partial<SmmuProfile>;
+  /** On an external target: the golden's PA of each DMA write, for a target that can only check it (src/target/pa-check.ts). */
+  readonly expectedPas?: ExpectedPas;
 }
 
 /**

@@ -160,6 +160,8 @@ export class SyncQtest {
       this.#pid = -1;
       this.#running = undefined;
     } else if (reply.pid > 0 && reply.pid !== this.#pid) {
+      // a start reaps the QEMU it replaces (bridge-worker.ts)
+      live.delete(this.#pid);
       this.#pid = reply.pid;
       trackPid(reply.pid);
     }

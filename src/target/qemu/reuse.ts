@@ -29,6 +29,8 @@ export interface Machine {
   readonly sids: ReadonlySet<number>;
   readonly edus: ReadonlyArray<{ readonly sid: number; readonly bar: bigint }>;
   readonly ivshmem: ReadonlyArray<{ readonly devfn: number; readonly base: bigint }>;
+  /** PCIe root ports whose secondary bus numbers the harness programs (their reset clears them). */
+  readonly ports: ReadonlyArray<{ readonly devfn: number; readonly bus: number; readonly window: { readonly base: bigint; readonly limit: bigint } }>;
   readonly regs: RegSnapshot;
 }
 

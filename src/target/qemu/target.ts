@@ -79,16 +79,34 @@ const MAX_EVENTQ_LOG2 = 19;
 
 export const QEMU_MEMORY: readonly TargetMemoryRange[] = [...IVSHMEM, { base: RAM_BASE, size: RAM_SIZE - 0x1000n }];
 
-/** Which StreamIDs an edu on PCI bus 0 can have: RID = devfn, device 0 is the host bridge. */
+/**
+ * Which StreamIDs an edu can have (StreamID = PCI requester ID = bus<<8 | devfn on virt). Bus 0
+ * (the root bus): slots 1–31, any function; slot 0 is the host bridge (gpex-root, single-function,
+ * so no device can sit at 00:00.1–7). Buses 1–255: each behind its own PCIe root port, whose
+ * secondary bus number is programmed over ECAM; a PCIe link has only device 0 below it, so on
+ * those buses devfn 0–7 (RID bus<<8 | 0..7). Other RIDs would need a conventional PCI bus, where
+ * QEMU masks every device behind the bridge's own requester ID, as bare metal does.
+ */
 export function qemuStreamIdProblem(sid: number): string | undefined {
   if (sid >= 8 && sid <= 0xff) return undefined;
-  if (sid < 8) return `StreamID ${sid} is not reachable on QEMU virt: RID 0x0-0x7 is the PCI host bridge (00:00.x), so no edu can issue it`;
-  return `StreamID 0x${sid.toString(16)} is not reachable on QEMU virt: only bus 0 (RID < 0x100) is set up`;
+  if (sid < 8)
+    return `StreamID ${sid} is not reachable on QEMU virt: RID 0x0-0x7 is slot 0 of the root bus, where the single-function PCI host bridge sits (00:00.0), so no edu can issue it`;
+  if (sid > 0xffff) return `StreamID 0x${sid.toString(16)} is not reachable on QEMU virt: a PCI requester ID has 16 bits`;
+  if ((sid & 0xf8) !== 0)
+    return `StreamID 0x${sid.toString(16)} is not reachable on QEMU virt: bus ${sid >> 8} is the link below a PCIe root port, which has only device 0 (RID 0x${(sid & 0xff00).toString(16)}-0x${((sid & 0xff00) | 7).toString(16)}); a conventional PCI bus would alias every device to the bridge's requester ID`;
+  return undefined;
 }
 
 interface Edu {
   readonly sid: number;
   readonly bar: bigint;
+}
+
+/** A PCIe root port on the root bus (its devfn) whose secondary bus is `bus`, with the MMIO window of the edus below it. */
+interface RootPort {
+  readonly devfn: number;
+  readonly bus: number;
+  readonly window: { readonly base: bigint; readonly limit: bigint };
 }
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
@@ -180,11 +198,11 @@ export class QemuTarget implements SmmuTarget {
     const args = machineArgs(sids);
     this.#q.start(binary, args.argv);
     try {
-      this.#setupPci(args.edus, args.ivshmem);
+      this.#setupPci(args);
       const regs = this.#regSnapshot();
       reuseStats.fresh++;
       reuseStats.freshMs += performance.now() - t0;
-      return { binary, sids: new Set(args.edus.map((e) => e.sid)), edus: args.edus, ivshmem: args.ivshmem, regs };
+      return { binary, sids: new Set(args.edus.map((e) => e.sid)), edus: args.edus, ivshmem: args.ivshmem, ports: args.ports, regs };
     } catch (e) {
       this.#q.stop();
       throw e;
@@ -199,10 +217,10 @@ export class QemuTarget implements SmmuTarget {
   }
 
   /** The QEMU version string (`qemu-system-aarch64 --version`) is not needed per scenario; the caller names the binary. */
-  #setupPci(edus: readonly Edu[], ivshmem: ReadonlyArray<{ devfn: number; base: bigint }>): void {
+  #setupPci(m: Pick<Machine, 'edus' | 'ivshmem' | 'ports'>): void {
     const lines: string[] = [];
-    const cfg = (devfn: number, off: number): string => hex(ECAM_BASE + BigInt((devfn << 12) + off));
-    for (const v of ivshmem) {
+    const cfg = (bdf: number, off: number): string => hex(ECAM_BASE + BigInt((bdf << 12) + off));
+    for (const v of m.ivshmem) {
       // BAR2 is ivshmem-plain's 64-bit RAM BAR (§PCI 3.0 6.2.5.1: BAR pair low/high)
       lines.push(
         `writel ${cfg(v.devfn, 0x18)} ${hex(v.base & 0xffff_ffffn)}`,
@@ -210,15 +228,25 @@ export class QemuTarget implements SmmuTarget {
         `writel ${cfg(v.devfn, 0x04)} 0x2`,
       );
     }
-    for (const e of edus) lines.push(`writel ${cfg(e.sid, 0x10)} ${hex(e.bar)}`, `writel ${cfg(e.sid, 0x04)} 0x6`);
-    const checks = edus.map((e) => `readl ${cfg(e.sid, 0)}`);
+    for (const p of m.ports) {
+      // type-1 header (PCI-to-PCI Bridge 1.2 §3.2): primary 0, secondary = subordinate = bus;
+      // memory window [base, limit] in 1 MiB units; MEM + bus master so MMIO goes down and DMA up
+      const win = (((p.window.limit >> 16n) & 0xfff0n) << 16n) | ((p.window.base >> 16n) & 0xfff0n);
+      lines.push(
+        `writel ${cfg(p.devfn, 0x18)} ${hex(BigInt((p.bus << 16) | (p.bus << 8)))}`,
+        `writel ${cfg(p.devfn, 0x20)} ${hex(win)}`,
+        `writel ${cfg(p.devfn, 0x04)} 0x6`,
+      );
+    }
+    for (const e of m.edus) lines.push(`writel ${cfg(e.sid, 0x10)} ${hex(e.bar)}`, `writel ${cfg(e.sid, 0x04)} 0x6`);
+    const checks = m.edus.map((e) => `readl ${cfg(e.sid, 0)}`);
     const replies = this.#q.batch([...lines, ...checks]);
     replies.slice(0, lines.length).forEach((r, i) => {
       if (r !== 'OK') throw new TargetFailure(`QEMU PCI set-up "${lines[i] ?? ''}" answered "${r}"`);
     });
     replies.slice(lines.length).forEach((r, i) => {
       const v = okValue(checks[i] ?? '', r) & 0xffff_ffffn;
-      if (v !== EDU_ID) throw new TargetFailure(`QEMU PCI set-up: no edu at RID 0x${(edus[i]?.sid ?? 0).toString(16)} (ECAM read ${hex(v)})`);
+      if (v !== EDU_ID) throw new TargetFailure(`QEMU PCI set-up: no edu at RID 0x${(m.edus[i]?.sid ?? 0).toString(16)} (ECAM read ${hex(v)})`);
     });
   }
 
@@ -330,7 +358,7 @@ export class QemuTarget implements SmmuTarget {
         const left = regRestore(m.regs, this.#regSnapshot()).writes;
         if (left.length > 0) return drop(`register cannot be restored (${left.map(([o]) => regName(o) ?? hex(BigInt(o))).join(', ')})`);
       }
-      this.#setupPci(m.edus, m.ivshmem);
+      this.#setupPci(m);
       parkMachine(this.#q, m);
       reuseStats.parked++;
       reuseStats.parkMs += performance.now() - t0;
@@ -392,7 +420,7 @@ export class QemuTarget implements SmmuTarget {
 }
 
 /** The QEMU command line for a scenario's StreamIDs (docs: shared/reference/qemu-qtest.md §2). */
-export function machineArgs(sids: readonly number[]): { argv: string[]; edus: Edu[]; ivshmem: Array<{ devfn: number; base: bigint }> } {
+export function machineArgs(sids: readonly number[]): { argv: string[]; edus: Edu[]; ivshmem: Array<{ devfn: number; base: bigint }>; ports: RootPort[] } {
   const argv = [
     '-M',
     'virt,iommu=smmuv3',
@@ -411,25 +439,39 @@ export function machineArgs(sids: readonly number[]): { argv: string[]; edus: Ed
     `loader,addr=${hex(PARK)},cpu-num=0`,
   ];
   const edus: Edu[] = [];
+  // (bus, slot) → functions wanted; bus 0 slots 1–31, other buses slot 0 below a root port
   const slots = new Map<number, number[]>();
   for (const sid of sids) slots.set(sid >> 3, [...(slots.get(sid >> 3) ?? []), sid & 7]);
+  const rootSlots = new Set([...slots.keys()].filter((k) => k < 32));
+  const buses = [...new Set([...slots.keys()].filter((k) => k >= 32).map((k) => k >> 5))].sort((a, b) => a - b);
+  const free = [...Array(31).keys()].map((i) => 31 - i).filter((s) => s > 0 && !rootSlots.has(s));
+  if (free.length < IVSHMEM.length + buses.length) throw new TargetFailure('No free PCI slots on the root bus for the memory windows and root ports');
   let bar = EDU_BAR_BASE;
-  for (const [slot, fns] of [...slots].sort((a, b) => a[0] - b[0])) {
+  const ports: RootPort[] = [];
+  const portSlot = new Map<number, number>();
+  buses.forEach((bus, i) => {
+    const slot = free[IVSHMEM.length + i] as number;
+    portSlot.set(bus, slot);
+    argv.push('-device', `pcie-root-port,id=rp${bus},bus=pcie.0,addr=${slot.toString(16).padStart(2, '0')}.0,chassis=${bus},slot=${bus}`);
+  });
+  for (const [key, fns] of [...slots].sort((a, b) => a[0] - b[0])) {
+    const bus = key >> 5;
+    const slot = key & 31;
     const multi = fns.some((f) => f !== 0);
     const all = multi && !fns.includes(0) ? [0, ...fns] : fns;
+    const first = bar;
     for (const fn of all.sort((a, b) => a - b)) {
       const addr = `${slot.toString(16).padStart(2, '0')}.${fn}`;
-      argv.push('-device', `edu,addr=${addr},dma_mask=0xffffffffffffffff${multi && fn === 0 ? ',multifunction=on' : ''}`);
+      argv.push('-device', `edu,${bus > 0 ? `bus=rp${bus},` : ''}addr=${addr},dma_mask=0xffffffffffffffff${multi && fn === 0 ? ',multifunction=on' : ''}`);
       if (fns.includes(fn)) {
-        edus.push({ sid: (slot << 3) | fn, bar });
+        edus.push({ sid: (key << 3) | fn, bar });
         bar += EDU_BAR_SIZE;
       }
     }
+    if (bus > 0) ports.push({ devfn: (portSlot.get(bus) as number) << 3, bus, window: { base: first, limit: bar - 1n } });
   }
-  const free = [...Array(31).keys()].map((i) => 31 - i).filter((s) => s > 0 && !slots.has(s));
   const ivshmem = IVSHMEM.map((r, i) => {
-    const slot = free[i];
-    if (slot === undefined) throw new TargetFailure('No free PCI slot for the ivshmem memory windows');
+    const slot = free[i] as number;
     argv.push(
       '-object',
       `memory-backend-ram,id=ivm${i},size=${r.size >> 20n}M,share=on`,
@@ -438,5 +480,5 @@ export function machineArgs(sids: readonly number[]): { argv: string[]; edus: Ed
     );
     return { devfn: slot << 3, base: r.base };
   });
-  return { argv, edus, ivshmem };
+  return { argv, edus, ivshmem, ports };
 }
