@@ -233,12 +233,27 @@ export interface DecodedCommand {
   fields: Record<string, bigint>;
 }
 
+/** The Opcode field, dw0[7:0]. */
+export function commandOpcode(raw: readonly bigint[]): number {
+  return Number((raw[0] ?? 0n) & 0xffn);
+}
+
 /** Decode a 2-dword command; reserved opcodes decode as UNKNOWN with only Opcode. Never throws. */
 export function decodeCommand(raw: readonly bigint[]): DecodedCommand {
-  const opcode = Number(BigInt.asUintN(64, raw[0] ?? 0n) & 0xffn);
+  const opcode = commandOpcode(raw);
   const info = COMMANDS.get(opcode);
   if (info === undefined) return { opcode, name: 'UNKNOWN', fields: UNKNOWN_COMMAND.decode(raw) };
   return { opcode, name: info.name, fields: info.codec.decode(raw) };
+}
+
+/**
+ * Encode a command by name, each value cut to its field (StructCodec.encodeMasked): for drivers
+ * formatting commands from values they already hold in range. Opcode is set from the name.
+ */
+export function encodeCommandMasked(name: CommandName, fields: FieldInput): [bigint, bigint] {
+  const info = commandInfo(name);
+  const out = info.codec.encodeMasked({ ...fields, Opcode: info.opcode });
+  return [out[0] ?? 0n, out[1] ?? 0n];
 }
 
 /** Encode a command by name; Opcode is set from the name (an explicit Opcode field is overridden). */

@@ -143,6 +143,20 @@ export class StructCodec {
     return out;
   }
 
+  /**
+   * Build raw dwords keeping only each value's field bits (an address field keeps bits [hi:lo] in
+   * place), as hardware stores a write: no validation. For builders whose callers already checked
+   * their values (a driver formatting a command); scenario input goes through `encode`.
+   */
+  encodeMasked(values: FieldInput): bigint[] {
+    const out = this.normalise([]);
+    for (const [name, v] of Object.entries(values)) {
+      if (v === undefined) continue;
+      insert(out, this.field(name), toBig(v));
+    }
+    return out;
+  }
+
   /** Pad/trim to `dwords` words, each masked to 64 bits. */
   normalise(raw: readonly bigint[]): bigint[] {
     const out = new Array<bigint>(this.dwords);

@@ -25,7 +25,8 @@
 import { encodeEvent } from '../arch/event.ts';
 import { IDR0 } from '../arch/registers.ts';
 import { STE } from '../arch/ste.ts';
-import { type Cmd, OP, cmdSync } from './commands.ts';
+import { type Cmd, cmdSync } from './commands.ts';
+import { type VsmmuView, convertGuestCommand } from './invalidate.ts';
 import { CFG } from './masks.ts';
 import { driverIssue } from './driver-cmdq.ts';
 import { type SmmuFeatures, probeFeatures } from './features.ts';
@@ -205,26 +206,21 @@ export class Rfc2023 {
     const prod = a.cmdqProd & wrapMask;
     let cons = consRaw & wrapMask;
     if (cons === prod) return { errno: 'EINVAL', reason: 'guest CMDQ is empty (CONS == PROD)' };
-    const vmid = BigInt(this.#vmids.get(n.parent) ?? 0);
+    const view: VsmmuView = { vmid: this.#vmids.get(n.parent) ?? 0, lookupVsid: (vsid) => this.#psidOf(vsid) };
     const out: Cmd[] = [];
     while (cons !== prod) {
       const at = a.cmdqUptr + BigInt((cons & ((1 << log2) - 1)) * 16);
       const d0 = user.read64(at);
       const d1 = user.read64(at + 8n);
       if (d0 === undefined || d1 === undefined) return { errno: 'EFAULT', reason: `guest CMDQ entry at 0x${at.toString(16)} is not readable` };
-      const op = Number(d0 & 0xffn);
-      const withVmid = (x: bigint): bigint => (x & ~(0xffffn << 32n)) | (vmid << 32n);
-      if (op === OP.TLBI_NSNH_ALL) out.push([withVmid(BigInt(OP.TLBI_NH_ALL)), 0n]);
-      else if (op === OP.TLBI_NH_ALL || op === OP.TLBI_NH_ASID || op === OP.TLBI_NH_VA || op === OP.TLBI_NH_VAA) out.push([withVmid(d0), d1]);
-      else if (op === OP.ATC_INV || op === OP.CFGI_CD || op === OP.CFGI_CD_ALL) {
-        const psid = this.#psidOf(Number(d0 >> 32n));
-        if (psid === undefined) {
-          // stop on this entry: CONS with CERROR_ILL OR-ed into [30:24]; nothing collected is issued
-          const v = ((consRaw & ~wrapMask) | cons | Number(CERROR_ILL << 24n)) >>> 0;
-          writeU32(user, a.cmdqConsUptr, v);
-          return { errno: 'ENODEV', reason: `vSID 0x${(d0 >> 32n).toString(16)} has no device data`, cons: v };
-        }
-        out.push([(d0 & 0xffff_ffffn) | (BigInt(psid) << 32n), d1]);
+      // the same per-command conversion as today's uAPI; other opcodes were skipped silently
+      const c = convertGuestCommand(view, [d0, d1]);
+      if (c.ok) out.push(c.cmd);
+      else if (c.vsid !== undefined) {
+        // stop on this entry: CONS with CERROR_ILL OR-ed into [30:24]; nothing collected is issued
+        const v = ((consRaw & ~wrapMask) | cons | Number(CERROR_ILL << 24n)) >>> 0;
+        writeU32(user, a.cmdqConsUptr, v);
+        return { errno: 'ENODEV', reason: `vSID 0x${c.vsid.toString(16)} has no device data`, cons: v };
       }
       cons = (cons + 1) & wrapMask;
     }
