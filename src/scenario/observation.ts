@@ -9,7 +9,6 @@
  * number as decimal, string verbatim (pre-format narrower hex with hex32 / your own width),
  * boolean as true/false, null as null, arrays of those in flow style (e.g. raw dwords).
  */
-import type { ExpectedPas, PaMiss } from '../target/pa-check.ts';
 import type { Feature } from './features.ts';
 import type { Scenario } from './types.ts';
 import type { SmmuProfile } from '../smmu/profile.ts';
@@ -100,6 +99,17 @@ export interface Profile {
   readonly name: string;
   readonly features: readonly Feature[];
   readonly smmu?: Partial<SmmuProfile>;
+}
+
+/** Step number → the golden's PA of each transaction of a DMA write (null: not translated there); src/target/pa-check.ts. */
+export type ExpectedPas = ReadonlyMap<number, ReadonlyArray<bigint | null>>;
+
+/** A DMA write an external target checked at the golden's PA and did not find there. */
+export interface PaMiss {
+  readonly step: number;
+  /** Transaction index within the step (0 for a single-transaction DMA). */
+  readonly txn: number;
+  readonly pa: bigint;
 }
 
 export interface ExecuteOptions {

@@ -4,17 +4,9 @@
  * PA (contract.ts expectPa). A write whose data is not there is a golden mismatch on `pa`.
  */
 import { parse } from 'yaml';
+import type { ExpectedPas, PaMiss } from '../scenario/observation.ts';
 
-/** Step number → expected PA per transaction (null: the golden has it not translated). */
-export type ExpectedPas = ReadonlyMap<number, ReadonlyArray<bigint | null>>;
-
-/** A write the target checked at the golden's PA and did not find there. */
-export interface PaMiss {
-  readonly step: number;
-  /** Transaction index within the step (0 for a single-transaction DMA). */
-  readonly txn: number;
-  readonly pa: bigint;
-}
+export type { ExpectedPas, PaMiss };
 
 /** The expected PAs of the golden's DMA writes (only those: a read's data cannot be looked for). */
 export function expectedWritePas(golden: string | undefined): ExpectedPas {
