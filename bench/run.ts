@@ -81,7 +81,7 @@ async function main(): Promise<void> {
       ok: rep.bytes <= REPORT_TARGET_BYTES,
     });
   for (const qemu of QEMUS) {
-    const q = benchQemu(qemu);
+    const q = await benchQemu(qemu);
     const name = q.target ?? q.label;
     if (q.skipped !== undefined) {
       rows.push({ what: `${q.label}`, value: `skipped: ${q.skipped}`, target: '-', ok: true });
@@ -99,6 +99,16 @@ async function main(): Promise<void> {
       target: '-',
       ok: true,
     });
+    if (q.split !== undefined) {
+      const f = q.split.fresh;
+      const r = q.split.reused;
+      rows.push({
+        what: `${name}: per DMA-only scenario in one thread, QEMU start-up + rest: fresh QEMU / reused (load ${(q.load ?? [0, 0]).map((l) => l.toFixed(1)).join('→')})`,
+        value: `${f.totalMs.toFixed(0)} ms (${f.startupMs.toFixed(0)} + ${(f.totalMs - f.startupMs).toFixed(0)}) / ${r.totalMs.toFixed(0)} ms (${r.startupMs.toFixed(0)} + ${(r.totalMs - r.startupMs).toFixed(0)})`,
+        target: '-',
+        ok: true,
+      });
+    }
     rows.push({
       what: `${name}: per DMA-only scenario (${q.dmaScenarios ?? 0} x 4 DMAs)`,
       value: `${(q.dmaScenarioMs ?? 0).toFixed(0)} ms`,

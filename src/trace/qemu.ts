@@ -10,7 +10,7 @@
  * - any other smmu* line (smmu_ptw_*, smmuv3_translate_*, caches, ...): kept with its arguments.
  */
 import { regName } from '../arch/registers.ts';
-import { eventTypeByName, eventField, setField } from './codec.ts';
+import { eventTypeByName, eventField, eventType, setField } from './codec.ts';
 import { type EventRecord, type Trace, type TraceDiagnostic, type TraceRecord, diag, instancesOf } from './types.ts';
 
 /** QEMU spellings that differ from the architecture names. */
@@ -188,7 +188,7 @@ export function importQemu(text: string, opts: { instance?: string } = {}): Trac
         g.known !== undefined &&
         !g.known.includes('StreamID') &&
         (type === undefined || g.known.includes('Type') === true) &&
-        (type === undefined || ((g.raw[0] ?? 0n) & 0xffn) === BigInt(type))
+        (type === undefined || eventType(g.raw) === type)
       ) {
         setField(g.raw, eventField('StreamID'), sid);
         g.known.splice(g.known.includes('Type') ? 1 : 0, 0, 'StreamID');
