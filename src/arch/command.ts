@@ -16,7 +16,9 @@
  * Address fields keep the address in place: VA Address [63:12], IPA/PA Address [55:12]
  * (TLBI_S2_IPA), MSIAddr [55:2].
  */
+import { SH_NAMES as SH } from './encodings.ts';
 import { type FieldInput, type FieldSpec, StructCodec } from './fields.ts';
+import type { Granule } from './ttd.ts';
 
 export type CommandName =
   | 'PREFETCH_CONFIG'
@@ -107,8 +109,9 @@ export const CERROR_REASON: Readonly<Record<number, string>> = {
   3: 'ATC invalidate timeout',
 };
 
-const SH: Readonly<Record<number, string>> = { 0: 'NSH', 1: 'RESERVED(NSH)', 2: 'OSH', 3: 'ISH' };
 const TG: Readonly<Record<number, string>> = { 0: 'ANY(non-range)', 1: '4KB', 2: '16KB', 3: '64KB' };
+/** The granule a TLBI TG field (or TTL[3:2] hint) names (§4.4.1.1); 0 names none (non-range). */
+export const TLBI_TG_GRANULE: Readonly<Record<number, Granule | undefined>> = { 1: 4096, 2: 16384, 3: 65536 };
 
 // Field builders: one place per parameter position.
 const OPC: FieldSpec = { name: 'Opcode', dword: 0, lo: 0, hi: 7 };

@@ -10,6 +10,7 @@
  * not drain within the poll budget (an injected stall, a SYNC that keeps faulting) the result is
  * ETIMEDOUT with the "CMD_SYNC timeout" line.
  */
+import { OPCODE, commandOpcode } from '../arch/command.ts';
 import { REG } from '../arch/registers.ts';
 import { cmdSync } from './commands.ts';
 import { GERROR_CAUSES, formatCmdqError, formatSyncTimeout } from '../linux/messages.ts';
@@ -72,7 +73,7 @@ export function driverIssue(port: HostSmmuPort, cmds: readonly (readonly bigint[
   const wrapMask = (1n << BigInt(port.cmdqLog2Size() + 1)) - 1n;
   let batch = cmds;
   const last = cmds.at(-1);
-  if (opts.msiPolling && last !== undefined && Number((last[0] ?? 0n) & 0xffn) === 0x46) {
+  if (opts.msiPolling && last !== undefined && commandOpcode(last) === OPCODE.CMD_SYNC) {
     const size = 1 << port.cmdqLog2Size();
     const slot = (Number(port.readReg(REG.CMDQ_PROD) & BigInt(size - 1)) + cmds.length - 1) % size;
     batch = [...cmds.slice(0, -1), cmdSync(1, port.cmdqEntryAddress(slot))];

@@ -16,6 +16,7 @@
  * - Merging (§7.3.1): only when the profile enables it and STE.MEV=1: a record identical to the
  *   newest unconsumed one (InputAddr[11:0] ignored for translation-type events) is dropped.
  */
+import { eventType } from '../arch/event.ts';
 import { EVENTQ_BASE, EVENTQ_CONS, EVENTQ_PROD, GERROR_BIT, IDR1, REG } from '../arch/registers.ts';
 import type { SparseMemory } from '../memory/sparse-memory.ts';
 import { type MsiRecord, irqEnabled, sendMsi } from './msi.ts';
@@ -61,7 +62,7 @@ export class EventQueue {
   /** Offer one record (4 dwords). `mev` = STE.MEV of the stream; `stall` = a Stall=1 record. */
   record(raw: readonly bigint[], opts: { mev?: boolean; stall?: boolean } = {}): EventOutcome {
     const outcome = this.#record(raw, opts);
-    this.log.push({ type: Number((raw[0] ?? 0n) & 0xffn), outcome });
+    this.log.push({ type: eventType(raw), outcome });
     return outcome;
   }
 
@@ -133,7 +134,7 @@ export class EventQueue {
 }
 
 function sameForMerge(a: readonly bigint[], b: readonly bigint[]): boolean {
-  const type = Number((b[0] ?? 0n) & 0xffn);
+  const type = eventType(b);
   for (let i = 0; i < 4; i++) {
     let x = a[i] ?? 0n;
     let y = b[i] ?? 0n;

@@ -357,16 +357,23 @@ function noRecordsText(file: string, t: Trace): string {
   return m === undefined ? '' : `${file}:${m}\n`;
 }
 
-/** `write`, when given, receives the YAML in pieces (stdout stays empty): no whole-document string. */
-export function runTraceImport(args: readonly string[], write?: (chunk: string) => void): CliResult {
+/** The start `import` and `decode` share: import options, exactly one file, --max-bytes; or the usage error. */
+function fileCommand(args: readonly string[], usage: string): { p: Parsed; opts: ImportOptions; file: string; max: number } | CliResult {
   const p = parseArgs(args);
   const { opts, errors } = importOpts(p);
   errors.unshift(...p.errors);
-  if (p.positional.length !== 1) errors.push('Usage: smmu-conform trace import <file> [--format dmesg|evtq|qemu] [--collapse] [--json]');
+  if (p.positional.length !== 1) errors.push(usage);
   if (errors.length > 0) return fail(errors.join('\n'));
-  const file = p.positional[0] ?? '';
   const max = maxBytesOf(p);
   if (typeof max === 'string') return fail(max);
+  return { p, opts, file: p.positional[0] ?? '', max };
+}
+
+/** `write`, when given, receives the YAML in pieces (stdout stays empty): no whole-document string. */
+export function runTraceImport(args: readonly string[], write?: (chunk: string) => void): CliResult {
+  const c = fileCommand(args, 'Usage: smmu-conform trace import <file> [--format dmesg|evtq|qemu] [--collapse] [--json]');
+  if ('exitCode' in c) return c;
+  const { p, opts, file, max } = c;
   // The document is written as the records are read (a 50 MB log never has all its records in memory).
   const parts: string[] = [];
   const out = write ?? ((c: string): number => parts.push(c));
@@ -380,14 +387,9 @@ export function runTraceImport(args: readonly string[], write?: (chunk: string) 
 
 /** `write`, when given, receives the listing as the records are read (stdout stays empty). */
 export function runTraceDecode(args: readonly string[], write?: (chunk: string) => void): CliResult {
-  const p = parseArgs(args);
-  const { opts, errors } = importOpts(p);
-  errors.unshift(...p.errors);
-  if (p.positional.length !== 1) errors.push('Usage: smmu-conform trace decode <file> [--format dmesg|evtq|qemu] [--collapse] [--fields]');
-  if (errors.length > 0) return fail(errors.join('\n'));
-  const file = p.positional[0] ?? '';
-  const max = maxBytesOf(p);
-  if (typeof max === 'string') return fail(max);
+  const c = fileCommand(args, 'Usage: smmu-conform trace decode <file> [--format dmesg|evtq|qemu] [--collapse] [--fields]');
+  if ('exitCode' in c) return c;
+  const { p, opts, file, max } = c;
   const parts: string[] = [];
   const out = write ?? ((c: string): number => parts.push(c));
   let buf: string[] = [];

@@ -10,7 +10,7 @@
  * - any other smmu* line (smmu_ptw_*, smmuv3_translate_*, caches, ...): kept with its arguments.
  */
 import { regName } from '../arch/registers.ts';
-import { eventTypeByName, eventField, setField } from './codec.ts';
+import { eventTypeByName, eventField, eventType, setField } from './codec.ts';
 import { STREAM_WINDOW, forEachLine } from './dmesg.ts';
 import { createLineCounter } from './line-count.ts';
 import { type EventRecord, type LineImporter, type Trace, type TraceDiagnostic, type TraceRecord, diag, instancesOf, totalsOf } from './types.ts';
@@ -249,7 +249,7 @@ export function createQemuImporter(opts: QemuImportOptions = {}): LineImporter {
         g.known !== undefined &&
         !g.known.includes('StreamID') &&
         (type === undefined || g.known.includes('Type') === true) &&
-        (type === undefined || ((g.raw[0] ?? 0n) & 0xffn) === BigInt(type))
+        (type === undefined || eventType(g.raw) === type)
       ) {
         setField(g.raw, eventField('StreamID'), sid);
         g.known.splice(g.known.includes('Type') ? 1 : 0, 0, 'StreamID');
