@@ -6,7 +6,7 @@
  */
 import { CR0, EVENTQ_BASE, EVENTQ_CONS, EVENTQ_PROD, REG } from '../arch/registers.ts';
 import type { GuestMemory } from './guest-mem.ts';
-import { type Ring, ringEmpty, ringFull, ringInc, ringIndex } from './ring.ts';
+import { type Ring, ringEmpty, ringFull, ringInc, ringIndex } from '../arch/queue.ts';
 
 export interface GuestRegs {
   get(offset: number): bigint;

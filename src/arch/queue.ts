@@ -1,6 +1,7 @@
 /**
- * Queue index arithmetic shared by the guest CMDQ and EVTQ (§3.5 of the SMMUv3 spec): a PROD or
- * CONS value holds the index in its low log2size bits and the wrap bit at bit log2size. Empty when
+ * Queue index arithmetic (SMMUv3 §3.5), for every ring: the SMMU's CMDQ and EVTQ (smmu/regfile.ts
+ * QueuePtr), the vSMMU's guest queues, the guest CMDQ the rfc-2023 host walks. A PROD or CONS
+ * value holds the index in its low log2size bits and the wrap bit at bit log2size. Empty when
  * index and wrap are equal; full when the indexes are equal and the wraps differ.
  */
 export interface Ring {
@@ -12,6 +13,10 @@ const mask = (log2: number): number => (1 << (log2 + 1)) - 1;
 export function ringIndex(r: Ring, v: number): number {
   return v & ((1 << r.log2) - 1);
 }
+/** The wrap bit (bit log2). */
+export function ringWrap(r: Ring, v: number): number {
+  return (v >> r.log2) & 1;
+}
 export function ringInc(r: Ring, v: number): number {
   return (v + 1) & mask(r.log2);
 }
@@ -19,7 +24,7 @@ export function ringEmpty(r: Ring, prod: number, cons: number): boolean {
   return (prod & mask(r.log2)) === (cons & mask(r.log2));
 }
 export function ringFull(r: Ring, prod: number, cons: number): boolean {
-  return ringIndex(r, prod) === ringIndex(r, cons) && ((prod >> r.log2) & 1) !== ((cons >> r.log2) & 1);
+  return ringIndex(r, prod) === ringIndex(r, cons) && ringWrap(r, prod) !== ringWrap(r, cons);
 }
 /** Entries between cons and prod. */
 export function ringCount(r: Ring, prod: number, cons: number): number {
