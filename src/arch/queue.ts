@@ -20,6 +20,10 @@ export function ringWrap(r: Ring, v: number): number {
 export function ringInc(r: Ring, v: number): number {
   return (v + 1) & mask(r.log2);
 }
+/** The value before `v` (the last entry written when `v` is PROD). */
+export function ringDec(r: Ring, v: number): number {
+  return (v - 1) & mask(r.log2);
+}
 export function ringEmpty(r: Ring, prod: number, cons: number): boolean {
   return (prod & mask(r.log2)) === (cons & mask(r.log2));
 }
