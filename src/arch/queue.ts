@@ -4,6 +4,8 @@
  * value holds the index in its low log2size bits and the wrap bit at bit log2size. Empty when
  * index and wrap are equal; full when the indexes are equal and the wraps differ.
  */
+import { EVENTQ_CONS, EVENTQ_PROD } from './registers.ts';
+
 export interface Ring {
   readonly log2: number;
 }
@@ -33,4 +35,15 @@ export function ringFull(r: Ring, prod: number, cons: number): boolean {
 /** Entries between cons and prod. */
 export function ringCount(r: Ring, prod: number, cons: number): number {
   return ((prod & mask(r.log2)) - (cons & mask(r.log2)) + (2 << r.log2)) % (2 << r.log2);
+}
+
+/**
+ * EVENTQ_PROD after a record is lost (§7.4): OVFLG toggles only while no overflow is pending
+ * (PROD.OVFLG == CONS.OVACKFLG); otherwise PROD is returned unchanged. The SMMU's event queue and
+ * the vSMMU's guest event queue both follow it.
+ */
+export function eventqOverflow(prod: bigint, cons: bigint): bigint {
+  const ovflg = EVENTQ_PROD.get([prod], 'OVFLG');
+  if (ovflg !== EVENTQ_CONS.get([cons], 'OVACKFLG')) return prod;
+  return EVENTQ_PROD.with([prod], 'OVFLG', ovflg ^ 1n)[0] ?? 0n;
 }
