@@ -10,6 +10,7 @@ import type {
   CdTable,
   Device,
   HostConfig,
+  RawWrite,
   Region,
   S1Map,
   S1Table,
@@ -36,6 +37,8 @@ export class Draft {
   readonly streams: StreamInstall[] = [];
   readonly steps: Step[] = [];
   readonly ram: Region[] = [];
+  /** Raw memory writes applied after the tables (a descriptor the typed map cannot express, e.g. DBM=1). */
+  readonly writes: RawWrite[] = [];
   readonly tags = new Set<string>(['generated']);
   /** Features the SMMU must have (`requires:`), so a part without them reports SKIP. */
   readonly requires = new Set<Feature>();
@@ -93,6 +96,7 @@ export class Draft {
       ...(this.s2.length > 0 ? { s2_tables: this.s2 } : {}),
       ...(this.s1.length > 0 ? { s1_tables: this.s1 } : {}),
       ...(this.cds.length > 0 ? { cd_tables: this.cds } : {}),
+      ...(this.writes.length > 0 ? { writes: this.writes } : {}),
       ...(this.ram.length > 0 ? { ram: this.ram } : {}),
     };
     const about = this.about.length > 0 ? this.about.join('; ') : 'random configuration';

@@ -314,11 +314,12 @@ function stageComposition(s: Scenario, obs: Observation, run: Run): Violation[] 
 // an injected fault changes what memory answers: a state of its own
 const MUTATING = new Set(['map', 'unmap', 'ste', 'write', 'inject_fault']);
 
-function isFullInvalidation(st: Step, rec: StepRecord | undefined): boolean {
+function isFullInvalidation(st: Step, rec: StepRecord | undefined, el2: boolean): boolean {
   if (!('cmdq' in st) || rec?.['cerror'] !== 'CERROR_NONE') return false;
   const ops = st.cmdq.commands.map((c: Command) => c.op);
   const synced = st.cmdq.sync === true || ops[ops.length - 1] === 'SYNC';
-  return synced && ops.includes('CFGI_ALL') && ops.includes('TLBI_NSNH_ALL') && ops.includes('TLBI_EL2_ALL') && rec['executed'] === rec['commands'];
+  // TLBI_EL2_ALL is needed only where EL2 entries can exist: a stream of an EL2 StreamWorld (STRW)
+  return synced && ops.includes('CFGI_ALL') && ops.includes('TLBI_NSNH_ALL') && (ops.includes('TLBI_EL2_ALL') || !el2) && rec['executed'] === rec['commands'];
 }
 
 /**
@@ -366,11 +367,14 @@ function cachingSoundness(s: Scenario, obs: Observation, run: Run): Violation[] 
   let since = 0; // number of steps before the state the window starts at
   const states: number[] = [0];
   const tag = targetedTag(s);
+  const el2 = [...(s.streams ?? []), ...s.steps.flatMap((x) => ('ste' in x ? [x.ste] : []))].some(
+    (st) => (st.strw !== undefined && st.strw !== 'el1') || st.fields?.['STRW'] !== undefined || st.raw !== undefined,
+  );
   /** 4KB VA page -> steps before the state after its last TLBI_NH_VA + CMD_SYNC (leaf=0, this stream's ASID/VMID). */
   const invalidatedAt = new Map<bigint, number>();
   s.steps.forEach((st, i) => {
     const rec = obs.steps[i];
-    if (isFullInvalidation(st, rec)) {
+    if (isFullInvalidation(st, rec, el2)) {
       since = i + 1;
       states.length = 0;
       states.push(since);

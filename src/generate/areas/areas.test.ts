@@ -94,6 +94,28 @@ t.test('httu: the Access flag the SMMU sets is read back from the leaf descripto
   t.equal(stale, 0, 'no AF=0 leaf translates an access and still reads AF=0');
 });
 
+t.test('httu: a write through a writable-clean leaf (DBM=1) under HD reads back dirty', async (t) => {
+  // stage 1 dirty = AP[2] (bit 7) cleared; stage 2 dirty = S2AP[1] (bit 7) set (§3.13.3; Arm ARM D8.5.4)
+  let dirty = 0;
+  let clean = 0;
+  for (const g of generateScenarios({ seed: 12, count: 150, areas: ['httu'] })) {
+    const o = run(g.scenario);
+    const raw = new Set((g.scenario.memory?.writes ?? []).map((w) => w.pa));
+    const stage2 = (g.scenario.memory?.s2_tables ?? []).length > 0;
+    o.steps.forEach((r, i) => {
+      const step = g.scenario.steps[i - 1];
+      if (r.op !== 'read_mem' || step === undefined || !('dma' in step) || step.dma.access !== 'write' || o.steps[i - 1]?.result !== 'ok') return;
+      const st = g.scenario.steps[i];
+      if (st === undefined || !('read_mem' in st) || !raw.has(st.read_mem.pa)) return;
+      const bit7 = (BigInt((r['values'] as readonly string[])[0] ?? '0') >> 7n) & 1n;
+      if ((bit7 === 1n) === stage2) dirty++;
+      else clean++;
+    });
+  }
+  t.ok(dirty >= 5, `${dirty} writable-clean leaves read back dirty after a write they translated`);
+  t.equal(clean, 0, 'no write translates through a writable-clean leaf and leaves it clean');
+});
+
 t.test('el2: both EL2 regimes, invalidated by TLBI_EL2_*', async (t) => {
   const regimes = new Set<string>();
   const ops = new Set<string>();

@@ -7,7 +7,8 @@
  * HA (instead of F_ACCESS, §7.3.15), nothing written without HA or after a fault. Sometimes on a
  * part without HTTU, where HA/HD are ILLEGAL (C_BAD_CD, C_BAD_STE, §5.2 S2HA, §5.4 HA).
  */
-import { granuleShift, levelShift } from '../../arch/ttd.ts';
+import { granuleShift, levelShift, s1Leaf, s2Leaf } from '../../arch/ttd.ts';
+import { leafAttrs } from '../../engine/exec/tables.ts';
 import { descriptorAddress } from '../../pgtable/builder.ts';
 import type { StreamInstall } from '../../scenario/types.ts';
 import type { Draft } from '../draft.ts';
@@ -41,6 +42,20 @@ function table(rng: Rng, d: Draft, stage: 1 | 2, name: string, at: bigint): Buil
     out: paChooser(rng, d.oas),
     global: true,
   }).map((m): GenMapping => ({ ...m, ...(rng.bool(0.6) ? { af: false } : {}) }));
+  // writable-clean leaves (DBM=1, not writable: AP[2]=1 at stage 1, S2AP[1]=0 at stage 2): a write
+  // under HD makes them writable (dirty), without HD it is a permission fault (§3.13.3; Arm ARM
+  // D8.5.4). The typed map has no DBM, so the leaf descriptor is written raw over the builder's,
+  // encoded by the same leaf encoders (arch/ttd.ts) from the same attributes (exec/tables.ts).
+  for (const [i, m] of maps.entries()) {
+    if (!rng.bool(0.4)) continue;
+    const clean: GenMapping = { ...m, perm: m.perm.includes('x') ? 'rx' : 'r' };
+    maps[i] = clean;
+    const g = Number(geo.gBytes) as 4096 | 16384 | 65536;
+    const a = { ...leafAttrs(stage, clean), dbm: true };
+    const value = stage === 1 ? s1Leaf(clean.out, geo.start, g, a) : s2Leaf(clean.out, geo.start, g, a);
+    d.writes.push({ pa: descriptorAddress(at, geo.start, clean.from, g, geo.start, geo.bits), u64: [value] });
+    d.note('writable-clean leaves (DBM=1) written raw: the dirty state update under HD (§3.13.3)');
+  }
   if (stage === 1)
     d.s1.push({
       name,
