@@ -10,6 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { loadavg } from 'node:os';
+import { type RunTask, runOne } from '../src/engine/run-one.ts';
+import { FEATURES } from '../src/scenario/features.ts';
+import { reuseStats, setQemuReuse } from '../src/target/qemu/reuse.ts';
+import { threadBridge } from '../src/target/qemu/target.ts';
 
 const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -34,10 +39,53 @@ export interface QemuBenchResult {
   readonly dmaScenarios?: number;
   /** Size of the HTML report of the whole suite on this QEMU. */
   readonly htmlBytes?: number;
+  /** 1-minute load average before and after (timings are noisy under load). */
+  readonly load?: readonly [number, number];
+  /** Per DMA-only scenario, in one thread: a fresh QEMU each (start-up = spawn, connect, PCI set-up) and a reused one (start-up = park: zero memory, reset, restore, PCI). */
+  readonly split?: { readonly fresh: SplitMs; readonly reused: SplitMs };
   readonly targets: { readonly suiteSeconds: number; readonly dmaScenarioMs: number };
 }
 
 const TARGETS = { suiteSeconds: 60, dmaScenarioMs: 80 };
+
+export interface SplitMs {
+  readonly totalMs: number;
+  readonly startupMs: number;
+}
+
+/** Run the DMA-only scenarios in this thread, fresh and reused, and split each one's wall time into QEMU start-up (or park) and the rest. */
+export async function splitCost(binary: string, dir: string, n: number): Promise<{ fresh: SplitMs; reused: SplitMs }> {
+  const ctx = {
+    executorModule: new URL('../src/engine/execute.ts', import.meta.url).href,
+    profile: { name: 'emulator', features: [...FEATURES] },
+    target: { kind: 'qemu' as const, binary },
+  };
+  const task = (i: number): RunTask => ({
+    id: `bench/dma-${i}`,
+    file: join(dir, 'scenarios', 'bench', `dma-${i}.yaml`),
+    display: `dma-${i}`,
+    goldenFile: join(dir, 'golden', 'bench', `dma-${i}.yaml`),
+    goldenDisplay: '',
+    keepActual: false,
+    timings: false,
+  });
+  const measure = async (reuse: boolean): Promise<SplitMs> => {
+    setQemuReuse(reuse);
+    try {
+      await runOne(task(0), ctx); // warm: target probe, first QEMU, module loading
+      const s0 = { ...reuseStats };
+      const t0 = performance.now();
+      for (let i = 1; i < n; i++) await runOne(task(i), ctx);
+      const totalMs = (performance.now() - t0) / (n - 1);
+      const startupMs = (reuseStats.freshMs - s0.freshMs + reuseStats.parkMs - s0.parkMs) / (n - 1);
+      return { totalMs, startupMs };
+    } finally {
+      setQemuReuse(undefined);
+      threadBridge().stop();
+    }
+  };
+  return { fresh: await measure(false), reused: await measure(true) };
+}
 
 /** A DMA-only scenario: stage-1 tables, one STE, four DMAs (two translate, two fault). */
 function dmaScenario(i: number): string {
@@ -69,7 +117,7 @@ function run(args: string[], cwd: string): { seconds: number; status: number; st
   return { seconds: (performance.now() - t0) / 1000, status: r.status ?? -1, stdout: r.stdout };
 }
 
-export function benchQemu(q: (typeof QEMUS)[number]): QemuBenchResult {
+export async function benchQemu(q: (typeof QEMUS)[number]): Promise<QemuBenchResult> {
   const base = { label: q.label, targets: TARGETS };
   if (q.unpacked && !existsSync(q.binary)) return { ...base, skipped: `${q.binary} not unpacked (scripts/install-qemu.sh --backports)` };
   try {
@@ -79,6 +127,7 @@ export function benchQemu(q: (typeof QEMUS)[number]): QemuBenchResult {
   }
   const dir = mkdtempSync(join(tmpdir(), 'smmu-qemu-bench-'));
   try {
+    const load0 = loadavg()[0] ?? 0;
     const html = join(dir, 'report.html');
     const target = `qemu=${q.binary}`;
     const suite = run(['run', '--target', target, '-j', '2', '--timings', '-R', 'json', '-R', `html:${html}`], ROOT);
@@ -101,6 +150,7 @@ export function benchQemu(q: (typeof QEMUS)[number]): QemuBenchResult {
     // per scenario: (n scenarios - 1 scenario) / (n - 1), so process and worker start-up cancel out
     const one = run(['run', '--target', target, '-j', '1', 'scenarios/bench/dma-0.yaml'], dir);
     const all = run(['run', '--target', target, '-j', '1'], dir);
+    const split = await splitCost(q.binary, dir, n);
     return {
       ...base,
       ...(name !== undefined ? { target: name } : {}),
@@ -110,6 +160,8 @@ export function benchQemu(q: (typeof QEMUS)[number]): QemuBenchResult {
       dmaScenarioMs: ((all.seconds - one.seconds) * 1000) / (n - 1),
       dmaScenarios: n,
       ...(existsSync(html) ? { htmlBytes: statSync(html).size } : {}),
+      load: [load0, loadavg()[0] ?? 0],
+      split,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -42,7 +42,8 @@ while [ $# -gt 0 ]; do
 done
 
 cli=(node --import tsx src/cli/main.ts)
-[ -f dist/src/cli/main.js ] && [ dist/src/cli/main.js -nt src/cli/fuzz.ts ] && cli=(node dist/src/cli/main.js)
+# the compiled CLI only when no source file is newer than it (a stale dist/ would run old code)
+if [ -f dist/src/cli/main.js ] && [ -z "$(find src -newer dist/src/cli/main.js -print -quit)" ]; then cli=(node dist/src/cli/main.js); fi
 
 binaries=()
 if command -v qemu-system-aarch64 >/dev/null 2>&1; then binaries+=("$(command -v qemu-system-aarch64)"); fi

@@ -10,22 +10,10 @@
  * - PIIU/PIIP are raw 48-bit fields: PIIU<p> / PIIP<p> = bits [3p+2:3p].
  * - TG1 has its own encoding (0 reserved, 1 16KB, 2 4KB, 3 64KB), unlike TG0.
  */
+import { PS_NAMES as IPS, SH_NAMES as SH, TG0_NAMES as TG0, WALK_CACHE_NAMES as CACHE } from './encodings.ts';
 import { type FieldSpec, StructCodec } from './fields.ts';
 
-const TG0: Readonly<Record<number, string>> = { 0: '4KB', 1: '64KB', 2: '16KB', 3: 'RESERVED' };
 const TG1: Readonly<Record<number, string>> = { 0: 'RESERVED', 1: '16KB', 2: '4KB', 3: '64KB' };
-const CACHE: Readonly<Record<number, string>> = { 0: 'NC', 1: 'WB-RA-WA', 2: 'WT-RA', 3: 'WB-RA-noWA' };
-const SH: Readonly<Record<number, string>> = { 0: 'NSH', 1: 'RESERVED(NSH)', 2: 'OSH', 3: 'ISH' };
-const IPS: Readonly<Record<number, string>> = {
-  0: '32 bits',
-  1: '36 bits',
-  2: '40 bits',
-  3: '42 bits',
-  4: '44 bits',
-  5: '48 bits',
-  6: '52 bits',
-  7: '56 bits',
-};
 
 export const CD_FIELDS: readonly FieldSpec[] = [
   // dw0

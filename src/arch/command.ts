@@ -16,7 +16,9 @@
  * Address fields keep the address in place: VA Address [63:12], IPA/PA Address [55:12]
  * (TLBI_S2_IPA), MSIAddr [55:2].
  */
+import { SH_NAMES as SH } from './encodings.ts';
 import { type FieldInput, type FieldSpec, StructCodec } from './fields.ts';
+import type { Granule } from './ttd.ts';
 
 export type CommandName =
   | 'PREFETCH_CONFIG'
@@ -93,12 +95,10 @@ export const OPCODE: Readonly<Record<CommandName, number>> = {
 
 /** CMDQ_CONS.ERR codes (§7.1). CMD_SYNC is CERROR_ATC_INV_SYNC's victim, not a separate code. */
 export const CERROR = { NONE: 0, ILL: 1, ABT: 2, ATC_INV_SYNC: 3 } as const;
-export const CERROR_NAME: Readonly<Record<number, string>> = {
-  0: 'CERROR_NONE',
-  1: 'CERROR_ILL',
-  2: 'CERROR_ABT',
-  3: 'CERROR_ATC_INV_SYNC',
-};
+/** The CERROR names, by code. */
+export const CERROR_NAMES = ['CERROR_NONE', 'CERROR_ILL', 'CERROR_ABT', 'CERROR_ATC_INV_SYNC'] as const;
+export type CerrorName = (typeof CERROR_NAMES)[number];
+export const CERROR_NAME: Readonly<Record<number, CerrorName>> = { ...CERROR_NAMES };
 /** Linux's log strings for each CERROR code (arm_smmu_cmdq_skip_err). */
 export const CERROR_REASON: Readonly<Record<number, string>> = {
   0: 'No error',
@@ -107,8 +107,9 @@ export const CERROR_REASON: Readonly<Record<number, string>> = {
   3: 'ATC invalidate timeout',
 };
 
-const SH: Readonly<Record<number, string>> = { 0: 'NSH', 1: 'RESERVED(NSH)', 2: 'OSH', 3: 'ISH' };
 const TG: Readonly<Record<number, string>> = { 0: 'ANY(non-range)', 1: '4KB', 2: '16KB', 3: '64KB' };
+/** The granule a TLBI TG field (or TTL[3:2] hint) names (§4.4.1.1); 0 names none (non-range). */
+export const TLBI_TG_GRANULE: Readonly<Record<number, Granule | undefined>> = { 1: 4096, 2: 16384, 3: 65536 };
 
 // Field builders: one place per parameter position.
 const OPC: FieldSpec = { name: 'Opcode', dword: 0, lo: 0, hi: 7 };
@@ -233,12 +234,27 @@ export interface DecodedCommand {
   fields: Record<string, bigint>;
 }
 
+/** The Opcode field, dw0[7:0]. */
+export function commandOpcode(raw: readonly bigint[]): number {
+  return Number((raw[0] ?? 0n) & 0xffn);
+}
+
 /** Decode a 2-dword command; reserved opcodes decode as UNKNOWN with only Opcode. Never throws. */
 export function decodeCommand(raw: readonly bigint[]): DecodedCommand {
-  const opcode = Number(BigInt.asUintN(64, raw[0] ?? 0n) & 0xffn);
+  const opcode = commandOpcode(raw);
   const info = COMMANDS.get(opcode);
   if (info === undefined) return { opcode, name: 'UNKNOWN', fields: UNKNOWN_COMMAND.decode(raw) };
   return { opcode, name: info.name, fields: info.codec.decode(raw) };
+}
+
+/**
+ * Encode a command by name, each value cut to its field (StructCodec.encodeMasked): for drivers
+ * formatting commands from values they already hold in range. Opcode is set from the name.
+ */
+export function encodeCommandMasked(name: CommandName, fields: FieldInput): [bigint, bigint] {
+  const info = commandInfo(name);
+  const out = info.codec.encodeMasked({ ...fields, Opcode: info.opcode });
+  return [out[0] ?? 0n, out[1] ?? 0n];
 }
 
 /** Encode a command by name; Opcode is set from the name (an explicit Opcode field is overridden). */

@@ -167,9 +167,19 @@ export interface DecodedEvent {
   fields: Record<string, bigint>;
 }
 
+/** The Type field of an event record, dw0[7:0]. */
+export function eventType(raw: readonly bigint[]): number {
+  return Number((raw[0] ?? 0n) & 0xffn);
+}
+
+/** The StructCodec of an event type (reserved types: the common header only). */
+export function eventCodec(type: number): StructCodec {
+  return EVENTS.get(type)?.codec ?? UNKNOWN_EVENT;
+}
+
 /** Decode a 4-dword event record. Reserved types keep Type/SSV/SubstreamID/StreamID. Never throws. */
 export function decodeEvent(raw: readonly bigint[]): DecodedEvent {
-  const type = Number(BigInt.asUintN(64, raw[0] ?? 0n) & 0xffn);
+  const type = eventType(raw);
   const info = EVENTS.get(type);
   if (info === undefined) return { type, name: 'UNKNOWN', fields: UNKNOWN_EVENT.decode(raw) };
   return { type, name: info.name, fields: info.codec.decode(raw) };

@@ -255,7 +255,7 @@ export const REGISTER_CODECS: Readonly<Record<RegName, StructCodec | undefined>>
   EVENTQ_CONS,
 };
 
-/** OAS/IPS/S2PS encoding → bits (§6.3.6). */
+/** IDR5.OAS / CD.IPS / STE.S2PS encoding → address bits (§6.3.6; 0b111 = 56 bits, v3.4+). */
 export const OAS_BITS: readonly number[] = [32, 36, 40, 42, 44, 48, 52, 56];
 export function oasEncoding(bits: number): number {
   const i = OAS_BITS.indexOf(bits);

@@ -1,7 +1,9 @@
 import t from 'tap';
 import { hex64 } from './fields.ts';
 import { roundTrips } from './roundtrip.testkit.ts';
-import { PS_BITS, S2TG_GRANULE, STE, STE_CONFIG, steConfigName } from './ste.ts';
+import { STE, STE_CONFIG, steConfigName } from './ste.ts';
+import { OAS_BITS as PS_BITS } from './registers.ts';
+import { TG0_GRANULE as S2TG_GRANULE } from './ttd.ts';
 
 t.test('STE round-trips over every field', async (t) => {
   t.equal(STE.dwords, 8);

@@ -12,6 +12,7 @@
  * S2POI is kept as one 64-bit field (S2POI<p> = bits [4p+3:4p], p = 0..15); IMPLEMENTATION
  * DEFINED areas are declared as IMPDEF_DW1/IMPDEF_DW2/IMPDEF_DW4 so they round-trip.
  */
+import { PS_NAMES as PS_ENUM, SH_NAMES as SH, TG0_NAMES as S2TG, WALK_CACHE_NAMES as CACHE_WALK } from './encodings.ts';
 import { type FieldSpec, StructCodec } from './fields.ts';
 
 /** STE.Config (§5.2): 0b001-0b011 are reserved and behave as 0b000 (abort, no event). */
@@ -39,36 +40,16 @@ export function steConfigName(v: number | bigint): string {
   return CONFIG_NAMES[Number(v)] ?? `UNKNOWN(${String(v)})`;
 }
 
-/** S2PS / CD.IPS / IDR5.OAS encoding → address bits (0b111 = 56 bits, v3.4+). */
-export const PS_BITS: readonly number[] = [32, 36, 40, 42, 44, 48, 52, 56];
-
-/** STE.S2TG / CD.TG0 encoding → granule in bytes (0b11 reserved). */
-export const S2TG_GRANULE: Readonly<Record<number, number>> = { 0: 4096, 1: 65536, 2: 16384 };
-
-const PS_ENUM: Readonly<Record<number, string>> = {
-  0: '32 bits',
-  1: '36 bits',
-  2: '40 bits',
-  3: '42 bits',
-  4: '44 bits',
-  5: '48 bits',
-  6: '52 bits',
-  7: '56 bits',
-};
 const S1FMT: Readonly<Record<number, string>> = { 0: 'LINEAR', 1: '64K_L2(4KB leaf)', 2: '1024_L2(64KB leaf)', 3: 'RESERVED(LINEAR)' };
 const S1DSS: Readonly<Record<number, string>> = { 0: 'TERMINATE', 1: 'BYPASS', 2: 'SUBSTREAM0', 3: 'RESERVED(TERMINATE)' };
 /** S1CIR/S1COR: CD fetch cacheability (§5.2; errata row 10). */
 const CACHE_RA: Readonly<Record<number, string>> = { 0: 'NC', 1: 'WB-RA', 2: 'WT-RA', 3: 'WB-noRA' };
-/** S2IR0/S2OR0 (and CD.IRx/ORx): table walk cacheability. */
-const CACHE_WALK: Readonly<Record<number, string>> = { 0: 'NC', 1: 'WB-RA-WA', 2: 'WT-RA', 3: 'WB-RA-noWA' };
-const SH: Readonly<Record<number, string>> = { 0: 'NSH', 1: 'RESERVED(NSH)', 2: 'OSH', 3: 'ISH' };
 const EATS: Readonly<Record<number, string>> = { 0: 'ABORT', 1: 'TRANS', 2: 'S1CHK', 3: 'TRANS_DPT' };
 const STRW: Readonly<Record<number, string>> = { 0: 'EL1', 1: 'RESERVED(EL3 if Secure)', 2: 'EL2', 3: 'RESERVED' };
 const SHCFG: Readonly<Record<number, string>> = { 0: 'NSH', 1: 'INCOMING', 2: 'OSH', 3: 'ISH' };
 const NSCFG: Readonly<Record<number, string>> = { 0: 'INCOMING', 1: 'RESERVED(INCOMING)', 2: 'SECURE', 3: 'NONSECURE' };
 const PRIVCFG: Readonly<Record<number, string>> = { 0: 'INCOMING', 1: 'RESERVED(INCOMING)', 2: 'UNPRIV', 3: 'PRIV' };
 const INSTCFG: Readonly<Record<number, string>> = { 0: 'INCOMING', 1: 'RESERVED(INCOMING)', 2: 'DATA', 3: 'INSTR' };
-const S2TG: Readonly<Record<number, string>> = { 0: '4KB', 1: '64KB', 2: '16KB', 3: 'RESERVED' };
 const DPT_VMATCH: Readonly<Record<number, string>> = { 0: 'VMID_OR_AC10', 1: 'VMID_OR_AC01_10', 2: 'NO_VMID', 3: 'RESERVED' };
 const BOOL_ENDI: Readonly<Record<number, string>> = { 0: 'LE', 1: 'BE' };
 

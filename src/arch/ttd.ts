@@ -9,6 +9,7 @@
  * (FEAT_LPA). 52-bit OA for 4K/16K (DS=1) is not modelled.
  */
 import { StructCodec, type FieldSpec } from './fields.ts';
+import { OAS_BITS } from './registers.ts';
 
 /** A translation granule, in bytes: the one granule type (Arm ARM D8.2; CD.TG0/TG1, STE.S2TG). */
 export type Granule = 4096 | 16384 | 65536;
@@ -287,7 +288,8 @@ export function tg1Encoding(g: Granule): number {
   return tgEncoding(TG1_GRANULE, g);
 }
 
-const PS_BITS = [32, 36, 40, 42, 44, 48, 52];
+/** The table formats here go up to 52-bit addresses: the OAS encodings without 0b111 (56 bits). */
+const PS_BITS = OAS_BITS.slice(0, 7);
 
 /** CD.IPS / STE.S2PS encoding of an address size in bits (§5.2, §5.4). */
 export function psEncoding(bits: number): number {

@@ -82,12 +82,16 @@ const SCAFFOLD_HELP = `Usage: smmu-conform trace scaffold <log> [--instance NAME
 
 Write a starting scenario that reproduces the records of a kernel log: a device per StreamID, a
 DMA at each logged address with the logged access (SubstreamID, RnW, InD, PnU) under the
-configuration that yields the event type: F_TRANSLATION, F_ACCESS, F_PERMISSION at stage 1 or
-stage 2 (S2-only stream, IPA = input address), F_ADDR_SIZE at stage 1, C_BAD_STE, C_BAD_CD,
-C_BAD_SUBSTREAMID, C_BAD_STREAMID, F_STE_FETCH / F_CD_FETCH (the table placed at the logged FetchAddr, an
-external abort injected there); and each CERROR_ILL command placed at the logged CONS index.
-Stalled stage-1 faults get CD.S=1. Records it cannot reproduce yet (nested, CLASS=CD/TT, stage-2
-stalls, F_WALK_EABT, ...) are listed as comments saying why. Then run
+configuration that yields the event type: F_TRANSLATION, F_ADDR_SIZE, F_ACCESS, F_PERMISSION at
+stage 1, stage 2 (S2-only stream when IPA = input address, else nested) and on the CD or stage-1
+descriptor fetch (CLASS=CD/TT, nested); F_WALK_EABT (the walk placed so the logged FetchAddr is
+the aborting descriptor); F_STREAM_DISABLED, C_BAD_STE, C_BAD_CD, C_BAD_SUBSTREAMID,
+C_BAD_STREAMID, F_STE_FETCH / F_CD_FETCH (the table placed at the logged FetchAddr, an external
+abort injected there); CERROR_ILL, CERROR_ABT and CERROR_ATC_INV_SYNC at the logged CONS index.
+Stalls get CD.S=1 (stage 1) or STE.S2S=1 (stage 2). Records it cannot reproduce are listed as
+comments saying why, ending in a stable id: [not-emulated] for types the emulator never raises
+(F_UUT, F_BAD_ATS_TREQ, F_TRANSL_FORBIDDEN, F_VMS_FETCH, ...), [conflict] when two records need
+incompatible configurations, [unsupported], [incomplete]. Then run
   smmu-conform trace compare scenario.yaml <log> --profile hardware
 `;
 
@@ -124,7 +128,7 @@ export async function traceCommand(args: readonly string[], io: CliIo): Promise<
     const { commonSettings } = await import('./common.ts');
     const common = commonSettings(split.harness, io.cwd);
     if (typeof common === 'string') return usage(io, common);
-    r = await trace.runTraceCompare(split.rest, (path) => runScenario(path, common, io.cwd));
+    r = await trace.runTraceCompare(split.rest, (path) => expectedOfScenario(path, common, io.cwd));
   }
   io.stdout(r.stdout);
   io.stderr(
@@ -161,7 +165,7 @@ function splitHarnessOptions(args: readonly string[]): { harness: Parsed; rest: 
 }
 
 /** Load + validate the scenario like `run`, execute it, and turn the Observation into compare input. */
-async function runScenario(path: string, common: import('./common.ts').Common, cwd: string): Promise<ExpectedRecords> {
+export async function expectedOfScenario(path: string, common: import('./common.ts').Common, cwd: string): Promise<ExpectedRecords> {
   const [{ discoverScenarios }, { loadScenarioFile }, { formatLoadError }, { loadExecutor }, { ScenarioInputError }, { expectedFromObservation }] =
     await Promise.all([
       import('../engine/discover.ts'),

@@ -58,6 +58,8 @@ export interface CampaignOptions {
   readonly reverse?: boolean;
   /** Other directories of this campaign whose finished scenarios count as done (re-read as it goes). */
   readonly alsoDone?: readonly string[];
+  /** How often timings.json is rewritten while scenarios run (default 1000 ms). */
+  readonly timingsEveryMs?: number;
 }
 
 export interface CampaignState {
@@ -112,6 +114,18 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport | 
 
   const t0 = performance.now();
   const times: Timings = { scenarios: 0, wallMs: 0, referenceMs: 0, targetStartMs: 0, targetRunMs: 0, minimiseClasses: 0, minimiseTests: 0, minimiseMs: 0 };
+  // timings.json is written as the campaign goes (this run's measurements added to what earlier
+  // runs of the directory measured), so an interrupted campaign keeps them
+  const tPath = join(o.out, 'timings.json');
+  const had = existsSync(tPath) ? readJson<Timings>(tPath) : undefined;
+  const before = typeof had === 'object' ? had : undefined;
+  let lastWrite = performance.now();
+  let running = true; // wallMs is the time of the scenario loop (minimising has its own)
+  const saveTimings = (): void => {
+    if (running) times.wallMs = performance.now() - t0;
+    writeGoldenAtomic(tPath, `${JSON.stringify(addTimings(before, times), null, 2)}\n`);
+    lastWrite = performance.now();
+  };
 
   // 1. the classes the expectation file already knows
   const knownPath = join(o.out, 'known.json');
@@ -156,12 +170,15 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport | 
     appendFileSync(resultsPath, `${JSON.stringify(r)}\n`);
     results.push(r);
     times.scenarios++;
+    // at most once a second: a skipped scenario takes microseconds, a QEMU run seconds
+    if (performance.now() - lastWrite >= (o.timingsEveryMs ?? 1000)) saveTimings();
     if (times.scenarios % 100 === 0) {
       const s = (performance.now() - tRun) / 1000;
       log(`${times.scenarios}/${todo.length} (${(times.scenarios / s).toFixed(1)} scenarios/s)`);
     }
   }
-  times.wallMs = performance.now() - t0;
+  saveTimings();
+  running = false;
 
   // 3. one minimised scenario per class: the class's smallest example id in this shard
   const minPath = join(o.out, 'minimised.jsonl');
@@ -184,6 +201,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport | 
       times.minimiseTests += m.tests;
       appendFileSync(minPath, `${JSON.stringify(m)}\n`);
       minimised.push(m);
+      saveTimings();
       log(`minimised ${key}: ${m.stepsBefore} -> ${m.stepsAfter} steps in ${m.tests} candidates (${m.file})`);
     }
   }
@@ -192,9 +210,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport | 
   const report = buildReport(o.target.name, state.source, results, known, minimised);
   writeGoldenAtomic(join(o.out, 'report.json'), reportJson(report));
   writeGoldenAtomic(join(o.out, 'report.md'), reportMarkdown(report));
-  const tPath = join(o.out, 'timings.json');
-  const before = existsSync(tPath) ? readJson<Timings>(tPath) : undefined;
-  writeGoldenAtomic(tPath, `${JSON.stringify(addTimings(typeof before === 'object' ? before : undefined, times), null, 2)}\n`);
+  saveTimings();
   return report;
 }
 
@@ -223,7 +239,16 @@ function runItem(item: CampaignItem, target: DiffTarget, times: Timings): Result
     case 'error':
       return { ...base, verdict: 'error', reason: abstractReason(v.message), summary: v.message };
     case 'deviates':
-      return { ...base, verdict: 'deviates', key: v.cls.key, field: v.cls.field, rule: v.cls.rule, section: v.cls.section, summary: v.summary };
+      return {
+        ...base,
+        verdict: 'deviates',
+        key: v.cls.key,
+        field: v.cls.field,
+        rule: v.cls.rule,
+        section: v.cls.section,
+        ...(v.cls.cause !== undefined ? { cause: v.cls.cause } : {}),
+        summary: v.summary,
+      };
   }
 }
 
@@ -236,7 +261,14 @@ export function knownClasses(target: DiffTarget, known: CampaignOptions['known']
     const r = loadScenarioText(readFileSync(file, 'utf8'), { file, id: d.scenario, profile: target.profile });
     if (r.scenario === undefined) continue;
     const p = runPair(r.scenario, target);
-    if (p.verdict.kind === 'deviates') out.push({ key: p.verdict.cls.key, scenario: d.scenario, rule: d.rule, section: d.section });
+    if (p.verdict.kind === 'deviates')
+      out.push({
+        key: p.verdict.cls.key,
+        ...(p.verdict.cls.cause !== undefined ? { cause: p.verdict.cls.cause } : {}),
+        scenario: d.scenario,
+        rule: d.rule,
+        section: d.section,
+      });
   }
   return out.sort((a, b) => cmp(a.key, b.key) || cmp(a.scenario, b.scenario));
 }

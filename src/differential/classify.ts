@@ -25,6 +25,11 @@ export interface DeviationClass {
   readonly rule: string;
   /** Where the architecture states it (§...). */
   readonly section: string;
+  /**
+   * The rule the target breaks, apart from how it shows in this combination (causeOf): a class
+   * whose cause is a known entry's cause is that known deviation seen in a new combination.
+   */
+  readonly cause?: string;
 }
 
 type Rec = Readonly<Record<string, unknown>>;
@@ -99,6 +104,49 @@ function illegalSection(id: string): string {
 }
 
 export function classify(s: Scenario, d: Divergence, ref: Observation): DeviationClass {
+  const c = classifyKey(s, d, ref);
+  return { ...c, cause: causeOf(d, ref, c) };
+}
+
+/**
+ * The rule a divergence breaks, independent of the combination it shows in: the reference's record
+ * at the divergence named like the rule catalogue (src/scenario/rules.ts: `event.<TYPE>.<s1|s2>.
+ * <CLASS>`; for F_PERMISSION the access that was checked, since AP[2], AP[1], XN/PXN and PAN are
+ * separate rules; for C_BAD_STE / C_BAD_CD the ILLEGAL check). A missing event and an event
+ * reported at the other stage are one cause: the target did not apply the reference's check (e.g.
+ * an ignored stage-1 AP[1] shows as no event on a stage-1 stream and as the stage-2 fault that
+ * comes next on a nested one). A field of the right event (CLASS, IPA) keeps the field. Anything
+ * else (command queue, GERROR, a target failure) is its own cause: the class key.
+ */
+function causeOf(d: Divergence, ref: Observation, c: DeviationClass): string {
+  const e = isRec(d.expectedRecord) ? d.expectedRecord : undefined;
+  const a = isRec(d.actualRecord) ? d.actualRecord : undefined;
+  if (d.section !== 'events' && d.section !== 'guest_events') return c.key;
+  const where = d.section === 'guest_events' ? 'guest ' : '';
+  const presence = / (missing|extra)(?: \([A-Z0-9_]+\))?$/.exec(c.key)?.[1];
+  if (presence === 'missing' && e !== undefined) return `${where}missing ${eventRule(e, ref)}`;
+  if (presence === 'extra' && a !== undefined) return `${where}extra ${eventRule(a, ref)}`;
+  if (e !== undefined && d.field === 's2') return `${where}missing ${eventRule(e, ref)}`;
+  if (e !== undefined && d.field !== undefined) return `${where}${eventRule(e, ref)} ${d.field}`;
+  return c.key;
+}
+
+const FAULT_EVENTS = new Set(['F_TRANSLATION', 'F_ADDR_SIZE', 'F_ACCESS', 'F_PERMISSION', 'F_WALK_EABT']);
+
+/** An event record named as the rule it reports (the catalogue's ids, with the access of a permission check). */
+function eventRule(r: Rec, ref: Observation): string {
+  const type = String(r['type'] ?? 'event');
+  if (!FAULT_EVENTS.has(type)) {
+    const ill = /^C_BAD_(STE|CD)$/.test(type) ? illegalAt(ref, r['step']) : undefined;
+    return `event.${type}${ill !== undefined ? ` (${ill})` : ''}`;
+  }
+  const id = `event.${type}.${r['s2'] === 1 ? 's2' : 's1'}.${String(r['class'] ?? 'IN')}`;
+  if (type !== 'F_PERMISSION') return id;
+  const access = [r['rnw'] === 0 ? 'write' : 'read', r['pnu'] === 1 ? 'privileged' : 'unprivileged', r['ind'] === 1 ? 'instruction' : 'data'];
+  return `${id} (${access.join(', ')})`;
+}
+
+function classifyKey(s: Scenario, d: Divergence, ref: Observation): DeviationClass {
   const e = isRec(d.expectedRecord) ? d.expectedRecord : undefined;
   const a = isRec(d.actualRecord) ? d.actualRecord : undefined;
   const change = d.kind === 'count' ? '' : `${abstractValue(d.expected)} -> ${abstractValue(d.actual)}`;

@@ -2,12 +2,12 @@
 // to deviate in a known way) is classified, deduplicated, minimised; campaigns shard, merge and
 // resume to the same report bytes; known deviations come from an expectation file.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { cli } from '../cli/app.ts';
-import { loadScenarioFile } from '../engine/load.ts';
+import { loadScenarioFile, loadScenarioText } from '../engine/load.ts';
 import { SparseMemory } from '../memory/sparse-memory.ts';
 import { SmmuDevice } from '../smmu/device.ts';
 import { makeProfile, profileToIdRegs } from '../smmu/profile.ts';
@@ -18,6 +18,8 @@ import type { Scenario } from '../scenario/types.ts';
 import type { TargetCapabilities } from '../target/contract.ts';
 import { mergeCampaigns, runCampaign, showsClass } from './campaign.ts';
 import { adaptText } from './adapt.ts';
+import { buildReport } from './report.ts';
+import { generateScenarios } from '../generate/index.ts';
 import { canonicalClass, classify } from './classify.ts';
 import { ddmin, minimise } from './minimise.ts';
 import { runPair } from './pair.ts';
@@ -136,6 +138,30 @@ t.test('adapt: cache_policy dropped, unreachable StreamIDs renumbered consistent
   t.match(out, /op: CFGI_STE, sid: 0x12 }/, 'every sid: naming it follows');
   const fine = 'description: "x (§3)"\ndevices:\n  - { name: a, sid: 0x10 }\n';
   t.equal(adaptText(fine, problem), fine, 'nothing to adapt: the text itself');
+});
+
+t.test("adapt: a host scenario's nest-parent stage 2 takes the target's IAS (Linux sizes it so)", async (t) => {
+  const g = generateScenarios({ seed: 8, count: 40, areas: ['host'] }).find((x) => (x.scenario.memory?.s2_tables?.[0]?.sl0 ?? -1) >= 0);
+  if (g === undefined) {
+    t.fail('no host scenario with an S2SL0 in 40');
+    return;
+  }
+  const profile = { ...makeProfile(), oas: 44 as const };
+  t.match(
+    loadScenarioText(g.yaml(), { file: 'g.yaml', profile }).errors.map((e) => e.code),
+    ['PROFILE_RULE'],
+    'as generated: 48 bits, refused on a 44-bit part',
+  );
+  const out = adaptText(g.yaml(), undefined, 44);
+  t.match(out, /name: vm, granule: "?\w+"?, ipa_bits: 44/);
+  t.notMatch(out.split('s1_tables')[0] ?? '', /sl0/, 'the start level is derived again');
+  const r = loadScenarioText(out, { file: 'g.yaml', profile });
+  t.same(
+    r.errors.filter((e) => e.code === 'PROFILE_RULE').map((e) => e.message),
+    [],
+    'no IAS complaint on the 44-bit part (a mapping above 2^44 may still not load: then the scenario is skipped)',
+  );
+  t.equal(adaptText(g.yaml(), undefined, 48).includes('ipa_bits: 48'), true, 'the right size already: unchanged');
 });
 
 t.test('ddmin finds the 1-minimal subset', async (t) => {
@@ -325,6 +351,90 @@ t.test('class keys name the event a target adds or lacks; older keys are re-keye
   t.equal(canonicalClass({ key: 'events[F_ACCESS].type: F_ACCESS -> F_PERMISSION', field: '', rule: '', section: '' }).section, '§7.3.15');
 });
 
+/** Treats every transaction as privileged (PnU=1): a stage-1 AP[1] that never denies an unprivileged access. */
+class PrivilegedOnly extends BlindEmulator {
+  override transaction(x: Parameters<BlindEmulator['transaction']>[0]): ReturnType<BlindEmulator['transaction']> {
+    return super.transaction({ ...x, privileged: true });
+  }
+}
+function privilegedOnlyTarget(): DiffTarget {
+  const exact = fakeTarget(false);
+  return {
+    ...exact,
+    name: 'fake-ap1-ignored',
+    open: () => new PrivilegedOnly(new SmmuDevice({ mem: new SparseMemory(), profile: exact.profile, cachePolicy: 'max' })),
+  };
+}
+
+const NESTED_AP1 = `description: nested, a privileged-only stage-1 page read unprivileged; stage 2 is write-only (SMMUv3 §7.3.16)
+tags: [nested]
+requires: [s1, s2, nesting]
+devices:
+  - { name: gpu, sid: 0x20 }
+memory:
+  s2_tables:
+    - { name: vm0, granule: 4k, ipa_bits: 40, map: [ { ipa: 0x4000_0000, pa: 0x9000_0000, size: 4K, perm: w } ] }
+  s1_tables:
+    - { name: gpt, granule: 4k, va_bits: 48, ipa_space: vm0, map: [ { va: 0x1000, ipa: 0x4000_0000, size: 4K, perm: rw, priv: true } ] }
+  cd_tables:
+    - { name: gcd, ipa_space: vm0, entries: [ { ssid: 0, asid: 1, tt0: gpt } ] }
+streams:
+  - { device: gpu, config: nested, cd_table: gcd, s2_table: vm0, vmid: 3 }
+steps:
+  - dma: { device: gpu, iova: 0x1100, access: read }
+`;
+
+t.test('known by the rule it breaks: a known deviation in another combination is known, not new', async (t) => {
+  const root = tree(['s1/permission-el1-only-page-unprivileged-read']);
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(join(root, 'scenarios', 'n'), { recursive: true });
+  writeFileSync(join(root, 'scenarios', 'n', 'ap1-nested.yaml'), NESTED_AP1);
+  const known = {
+    deviations: [{ scenario: 's1/permission-el1-only-page-unprivileged-read', rule: 'AP[1]=0: no EL0 access', section: '§7.3.16' }],
+    root: join(root, 'scenarios'),
+  };
+  const r = await runCampaign({
+    target: privilegedOnlyTarget(),
+    source: { kind: 'corpus', root: join(root, 'scenarios') },
+    out: join(root, 'o'),
+    resume: false,
+    known,
+    minimiseBudget: 0,
+  });
+  if (typeof r === 'string') {
+    t.fail(r);
+    return;
+  }
+  t.same(
+    r.classes.map((c) => [c.key, c.known?.by ?? null, c.known?.scenario ?? null]),
+    [
+      ['events[F_PERMISSION].s2: 0 -> 1', 'rule', 's1/permission-el1-only-page-unprivileged-read'],
+      ['events[F_PERMISSION]: missing', 'class', 's1/permission-el1-only-page-unprivileged-read'],
+    ],
+    'the nested stream shows the ignored AP[1] as a stage-2 fault: the same rule, known',
+  );
+  t.equal(r.classes[0]?.known?.cause, 'missing event.F_PERMISSION.s1.IN (read, unprivileged, data)');
+  t.match(readFileSync(join(root, 'o', 'report.md'), 'utf8'), /known \(same rule\): s1\/permission-el1-only-page-unprivileged-read/);
+  // the write to a read-only page (AP[2]) is another permission rule: on a target that ignores
+  // AP[2] instead it would not be known through the AP[1] entry
+  const s = load('s1/permission-el1-only-page-unprivileged-read');
+  const ref = { steps: [] } as unknown as Observation;
+  const rec = (rnw: number, pnu: number) => ({ step: 1, type: 'F_PERMISSION', s2: 0, class: 'IN', rnw, pnu, ind: 0 });
+  const miss = (x: object) => classify(s, { section: 'events', path: 'events', kind: 'count', expectedRecord: x, expectedCount: 1, actualCount: 0 }, ref);
+  t.not(miss(rec(0, 1)).cause, miss(rec(1, 0)).cause, 'AP[2] (a privileged write) and AP[1] (an unprivileged read) are two causes');
+  t.equal(miss(rec(1, 0)).key, miss(rec(0, 1)).key, '... of one class key');
+  // a coarse key shared by two entries: the one breaking the same rule wins
+  const known2 = [
+    { key: 'events[F_ADDR_SIZE]: missing', cause: 'missing event.F_ADDR_SIZE.s1.IN', scenario: 's1/addr-size-table', rule: 'table', section: '§7.3.14' },
+    { key: 'events[F_ADDR_SIZE]: missing', cause: 'missing event.F_ADDR_SIZE.s2.IN', scenario: 's2/priority', rule: 'priority', section: '§7.3.22' },
+  ];
+  const line = (id: string, cause: string) => ({ id, seed: 0, verdict: 'deviates' as const, key: 'events[F_ADDR_SIZE]: missing', cause });
+  const rep = buildReport('t', 's', [line('a', 'missing event.F_ADDR_SIZE.s2.IN')], known2, []);
+  t.same(rep.classes[0]?.known, { scenario: 's2/priority', rule: 'priority', section: '§7.3.22', by: 'class' });
+  const rep2 = buildReport('t', 's', [line('a', 'missing event.F_ADDR_SIZE.s2.CD')], known2, []);
+  t.equal(rep2.classes[0]?.known?.scenario, 's1/addr-size-table', 'no entry breaks that rule: the key decides');
+});
+
 t.test('campaign on an exact target: no classes', async (t) => {
   const root = tree(IDS.slice(0, 3));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
@@ -341,6 +451,56 @@ t.test('campaign on an exact target: no classes', async (t) => {
   }
   t.same(r.verdicts, { agree: 3, deviates: 0, skip: 0, error: 0 });
   t.same(r.classes, []);
+});
+
+t.test('timings.json is written while the campaign runs: an interrupted campaign keeps its measurements', async (t) => {
+  const root = tree(IDS.slice(0, 4));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const out = join(root, 'o');
+  const exact = fakeTarget(false);
+  // what timings.json holds when each scenario's target opens (the campaign is still running)
+  const seen: Array<number | null> = [];
+  const watching: DiffTarget = {
+    ...exact,
+    open: (s) => {
+      let n: number | null = null;
+      try {
+        n = (JSON.parse(readFileSync(join(out, 'timings.json'), 'utf8')) as { scenarios: number }).scenarios;
+      } catch {
+        n = null;
+      }
+      seen.push(n);
+      return exact.open(s);
+    },
+  };
+  const r = await runCampaign({
+    target: watching,
+    source: { kind: 'corpus', root: join(root, 'scenarios') },
+    out,
+    resume: false,
+    minimiseBudget: 0,
+    timingsEveryMs: 0,
+  });
+  if (typeof r === 'string') {
+    t.fail(r);
+    return;
+  }
+  t.same(seen, [null, 1, 2, 3], 'after each scenario the file counts it');
+  const end = JSON.parse(readFileSync(join(out, 'timings.json'), 'utf8')) as { scenarios: number; wallMs: number };
+  t.equal(end.scenarios, 4);
+  // a resumed campaign adds its own measurements once (no double counting of the incremental writes)
+  const again = await runCampaign({
+    target: exact,
+    source: { kind: 'corpus', root: join(root, 'scenarios') },
+    out,
+    resume: true,
+    minimiseBudget: 0,
+    timingsEveryMs: 0,
+  });
+  t.type(again, 'object');
+  const after = JSON.parse(readFileSync(join(out, 'timings.json'), 'utf8')) as { scenarios: number; wallMs: number };
+  t.equal(after.scenarios, 4, 'nothing left to run: nothing added');
+  t.ok(after.wallMs >= end.wallMs);
 });
 
 t.test('fuzz CLI: usage errors and a missing QEMU are clear messages (exit 2)', async (t) => {

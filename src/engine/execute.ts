@@ -69,7 +69,10 @@ export function executeOnTarget(scenario: Scenario, opts: ExecuteOptions, target
 }
 
 function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecProfile): Observation {
-  if (dev instanceof TargetDevice) checkTargetProfile(ep, dev);
+  if (dev instanceof TargetDevice) {
+    checkTargetProfile(ep, dev);
+    if (opts.expectedPas !== undefined) dev.expectedPas = opts.expectedPas;
+  }
   const meter = new BudgetMeter(opts.budget);
   const mem = dev.mem;
   // Zero-filled RAM first: boot structures and tables may be placed inside it.
@@ -148,6 +151,7 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
     meter.path = path;
     meter.tick();
     batches.length = 0;
+    if (dev instanceof TargetDevice) dev.step = i + 1;
     const rec = runStep(ctx, step, i + 1);
     steps.push(rec);
     if (explicit !== undefined && emuForDrain !== undefined) explicit.marks.push({ step: i + 1, written: eventsWritten(emuForDrain) });
@@ -173,8 +177,13 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
     ...(regs.length > 0 ? { regs } : {}),
     ...(ctx.trace ? { walks: ctx.walks, explained: ctx.explained } : {}),
     ...(scenario.permitted !== undefined && !(dev instanceof TargetDevice) ? { permitted: referenceChoices(scenario, dev.profile, ep) } : {}),
-    ...(dev instanceof TargetDevice ? { target: { name: dev.target.name, normalisations: normalisationsFor(dev.target.capabilities).map((n) => n.id) } } : {}),
+    ...(dev instanceof TargetDevice ? { target: targetSummary(dev) } : {}),
   };
+}
+
+function targetSummary(dev: TargetDevice): NonNullable<Observation['target']> {
+  const normalisations = normalisationsFor(dev.target.capabilities).map((n) => n.id);
+  return dev.paChecks.checked > 0 ? { name: dev.target.name, normalisations, paChecks: dev.paChecks } : { name: dev.target.name, normalisations };
 }
 
 /** Run a setup phase; an exception becomes an ExecFailure located at `path` in the scenario. */

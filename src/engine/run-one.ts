@@ -18,6 +18,7 @@ import type { ScenarioResult } from './result.ts';
 import type { ExecuteScenario, ExecutorModule, Observation, Profile } from '../scenario/observation.ts';
 import { TargetFailure, type TargetSpec, TargetUnsupported } from '../target/contract.ts';
 import { projectCanonical } from '../target/normalise.ts';
+import { expectedWritePas, paMissMessage } from '../target/pa-check.ts';
 import type { ChoiceName } from '../scenario/choices.ts';
 import { matchPermitted } from './permitted.ts';
 import { targetFeatures } from './target-features.ts';
@@ -135,12 +136,15 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
   const exec = await loadExecutor(ctx.executorModule);
   if (typeof exec === 'string') return done({ state: 'error', invalid: false, golden: 'not-run', messages: [exec] });
 
+  const golden = readGolden(task.goldenFile);
+  const external = ctx.target !== undefined && ctx.target.kind !== 'builtin';
   let obs;
   try {
     obs = exec(scenario, {
       profile: ctx.profile,
       ...(ctx.budget !== undefined ? { budget: ctx.budget } : {}),
       ...(ctx.target !== undefined ? { target: ctx.target } : {}),
+      ...(external ? { expectedPas: expectedWritePas(golden) } : {}),
     });
   } catch (e) {
     const unsupported = unsupportedReason(e);
@@ -171,7 +175,6 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
       messages: [`Cannot serialise observation: ${e instanceof Error ? e.message : String(e)}`],
     });
   }
-  const golden = readGolden(task.goldenFile);
   const notes: string[] = [];
   // on a target: the golden, or the reference model run with the target's ID registers where the
   // golden depends on them (target-reference.ts)
@@ -218,6 +221,15 @@ async function runOneUnguarded(task: RunTask, ctx: RunContext): Promise<Scenario
       return `${task.display}:${p.line}:${p.col}: ${m.message}`;
     }),
   );
+  // DMA writes a target checked at the golden's PA (pa-check.ts): one not found there is a golden mismatch on that field
+  const paChecks = obs.target?.paChecks;
+  if (paChecks !== undefined && obs.target !== undefined) {
+    const name = obs.target.name;
+    const missed = paChecks.missed.map((m) => paMissMessage(m, name, (expectedWritePas(golden).get(m.step)?.length ?? 1) > 1));
+    if (missed.length > 0 && cmp.status === 'match') cmp = { status: 'mismatch', summary: missed[0] as string };
+    messages.push(...missed.slice(cmp.summary === missed[0] ? 1 : 0).map((m) => `Output address: ${m}`));
+    notes.push(`on ${name}, output address checked at the golden's PA for ${paChecks.checked} DMA write${paChecks.checked === 1 ? '' : 's'}`);
+  }
   const expectFailures = expectMiss.length;
   if (obs.target !== undefined && norms.length > 0) notes.push(`on ${obs.target.name}, normalised: ${norms.join(', ')}`);
   const rerun = task.rerun ?? DEFAULT_RERUN;

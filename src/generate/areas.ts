@@ -4,6 +4,11 @@ import type { Rng } from './rng.ts';
 import { cachingArea } from './areas/caching.ts';
 import { cmdqArea } from './areas/cmdq.ts';
 import { cdArea, steArea } from './areas/config.ts';
+import { el2Area } from './areas/el2.ts';
+import { faultsArea } from './areas/faults.ts';
+import { hostArea } from './areas/host.ts';
+import { httuArea } from './areas/httu.ts';
+import { stallArea } from './areas/stall.ts';
 import { nestedArea, s1Area, s2Area } from './areas/translate.ts';
 
 export interface Area {
@@ -25,6 +30,20 @@ export const AREAS = {
     what: 'command batches: every opcode, edge and illegal fields, reserved opcodes, CMD_SYNC misplaced or missing, wrapping queues',
   },
   caching: { generate: cachingArea, what: 'remaps, STE and CD rewrites and invalidations of every scope interleaved with DMA under cache_policy max' },
+  stall: {
+    generate: stallArea,
+    what: 'stalling faults (CD.S, STE.S2S, stall_force) resumed with retry or abort, resumes of nothing, CMD_RESUME/CMD_STALL_TERM at their edges',
+  },
+  faults: {
+    generate: faultsArea,
+    what: 'fault injection: external aborts on the STE, CD, root table, data and event queue; command fetch aborts, stalled and overflowing queues',
+  },
+  httu: { generate: httuArea, what: 'hardware Access flag / dirty state update (CD.HA/HD, STE.S2HA/S2HD) on AF=0 leaves, descriptors read back' },
+  host: {
+    generate: hostArea,
+    what: 'the Linux-like host layer (IOMMUFD): nest parent, vIOMMU, vDEVICE, vEVENTQ, nested HWPTs (refused vSTE bits too) attached and replaced, guest DMA and invalidations, parent stage-2 changes, destroys',
+  },
+  el2: { generate: el2Area, what: 'StreamWorld EL2 and EL2-E2H stage-1 streams (STRW, CR2.E2H) remapped and invalidated with TLBI_EL2_* and EL1 TLBIs' },
 } as const satisfies Record<string, Area>;
 
 export type AreaName = keyof typeof AREAS;

@@ -47,8 +47,12 @@ export function ipaChooser(rng: Rng, s2: BuiltTable): (size: bigint, align: bigi
   };
 }
 
-export function addS2Table(d: Draft, rng: Rng, name: string, opts: { count?: number; nested?: boolean } = {}): BuiltTable {
-  const geo = pickGeometry(rng, 2, { maxBits: d.oas, ...(opts.nested === true ? { minBits: 32 } : {}) });
+export function addS2Table(d: Draft, rng: Rng, name: string, opts: { count?: number; nested?: boolean; bits?: number } = {}): BuiltTable {
+  const geo = pickGeometry(
+    rng,
+    2,
+    opts.bits !== undefined ? { minBits: opts.bits, maxBits: opts.bits } : { maxBits: d.oas, ...(opts.nested === true ? { minBits: 32 } : {}) },
+  );
   needGranule(d, geo);
   const maps = genMappings(rng, geo, {
     count: opts.count ?? rng.int(1, 4),

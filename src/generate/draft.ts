@@ -4,7 +4,23 @@
  * schema's key order, so the YAML of it loads back to the same object).
  */
 import type { Feature } from '../scenario/features.ts';
-import type { CdEntry, CdTable, Device, Region, S1Map, S1Table, S2Map, S2Table, Scenario, SmmuBlock, Step, StreamInstall, Boot } from '../scenario/types.ts';
+import type {
+  Boot,
+  CdEntry,
+  CdTable,
+  Device,
+  HostConfig,
+  RawWrite,
+  Region,
+  S1Map,
+  S1Table,
+  S2Map,
+  S2Table,
+  Scenario,
+  SmmuBlock,
+  Step,
+  StreamInstall,
+} from '../scenario/types.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type MS1Table = Mutable<Omit<S1Table, 'map'>> & { map: S1Map[] };
@@ -21,6 +37,8 @@ export class Draft {
   readonly streams: StreamInstall[] = [];
   readonly steps: Step[] = [];
   readonly ram: Region[] = [];
+  /** Raw memory writes applied after the tables (a descriptor the typed map cannot express, e.g. DBM=1). */
+  readonly writes: RawWrite[] = [];
   readonly tags = new Set<string>(['generated']);
   /** Features the SMMU must have (`requires:`), so a part without them reports SKIP. */
   readonly requires = new Set<Feature>();
@@ -28,6 +46,8 @@ export class Draft {
   readonly about: string[] = [];
   smmu: Mutable<SmmuBlock> = {};
   boot: Mutable<Boot> | undefined;
+  /** The Linux-like host layer (`host:`), for the host area's IOMMUFD steps. */
+  host: HostConfig | undefined;
 
   device(name: string, sid: bigint): string {
     this.devices.push({ name, sid });
@@ -76,6 +96,7 @@ export class Draft {
       ...(this.s2.length > 0 ? { s2_tables: this.s2 } : {}),
       ...(this.s1.length > 0 ? { s1_tables: this.s1 } : {}),
       ...(this.cds.length > 0 ? { cd_tables: this.cds } : {}),
+      ...(this.writes.length > 0 ? { writes: this.writes } : {}),
       ...(this.ram.length > 0 ? { ram: this.ram } : {}),
     };
     const about = this.about.length > 0 ? this.about.join('; ') : 'random configuration';
@@ -89,6 +110,7 @@ export class Draft {
       ...(Object.keys(memory).length > 0 ? { memory } : {}),
       ...(this.boot !== undefined ? { boot: this.boot } : {}),
       ...(this.streams.length > 0 ? { streams: this.streams } : {}),
+      ...(this.host !== undefined ? { host: this.host } : {}),
       steps: this.steps,
     };
   }

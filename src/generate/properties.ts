@@ -22,7 +22,8 @@
 import { canonicalGolden } from '../golden/canonical.ts';
 import { executeScenario } from '../engine/execute.ts';
 import type { EventRecord, ExecuteScenario, Observation, StepRecord } from '../scenario/observation.ts';
-import type { Command, S1Table, Scenario, Step, StreamInstall } from '../scenario/types.ts';
+import type { Command, FaultInjection, S1Table, Scenario, Step, StreamInstall } from '../scenario/types.ts';
+import { HOST_BASE, HOST_LIMIT } from '../engine/exec/layout.ts';
 import { EVENT_TYPES } from '../scenario/vocab.ts';
 import { DEFAULT_PROFILE, profileIas } from '../smmu/profile.ts';
 
@@ -90,8 +91,29 @@ function fixedConfigs(s: Scenario): Map<string, Config> {
   return m;
 }
 
+/**
+ * The first step (1-based) from which a recorded fault may leave no record: software stopped
+ * draining the event queue (evtq_full: it fills, then overflows and later events are lost, §7.4)
+ * or the queue's memory aborts (EVENTQ_ABT_ERR: the record is not written, §7.2). Injected at
+ * set-up: step 1; never: Infinity.
+ */
+function eventsLostFrom(s: Scenario): number {
+  const base = s.boot?.evtq?.base;
+  const hitsQueue = (f: FaultInjection): boolean => {
+    if (f.kind === 'evtq_full') return true;
+    if (f.kind !== 'ext_abort' || f.pa === undefined) return false;
+    const end = f.pa + (f.size ?? 4096n);
+    // the queue is at boot.evtq.base, else somewhere in the executor's HOST region
+    return base !== undefined ? f.pa < base + 0x10_0000n && base < end : f.pa < HOST_LIMIT && HOST_BASE < end;
+  };
+  if ((s.smmu?.faults ?? []).some(hitsQueue)) return 1;
+  const i = s.steps.findIndex((st) => 'inject_fault' in st && hitsQueue(st.inject_fault));
+  return i < 0 ? Number.POSITIVE_INFINITY : i + 1;
+}
+
 function eventFields(s: Scenario, obs: Observation): Violation[] {
   const out: Violation[] = [];
+  const lostFrom = eventsLostFrom(s);
   const sids = new Map((s.devices ?? []).map((d) => [d.name, Number(d.sid)] as const));
   const configs = fixedConfigs(s);
   const byStep = new Map<number, EventRecord[]>();
@@ -117,7 +139,7 @@ function eventFields(s: Scenario, obs: Observation): Violation[] {
     }
     const multi = Array.isArray(rec['addrs']);
     const recorded = rec['recorded'] === true || rec.result === 'stall';
-    if (!multi && recorded && (evs.length !== 1 || (rec['event'] !== undefined && evs[0]?.type !== rec['event'])))
+    if (!multi && recorded && n < lostFrom && (evs.length !== 1 || (rec['event'] !== undefined && evs[0]?.type !== rec['event'])))
       bad(`a recorded ${String(rec['event'] ?? 'stall')} wrote ${evs.length} event(s): ${evs.map((e) => e.type).join(', ')}`);
     if (!multi && !recorded && evs.length > 0) bad(`an unrecorded ${String(rec['event'] ?? rec.result)} wrote ${evs.map((e) => e.type).join(', ')}`);
     for (const e of evs) {
@@ -289,13 +311,15 @@ function stageComposition(s: Scenario, obs: Observation, run: Run): Violation[] 
 
 // ---------------------------------------------------------------- caching
 
-const MUTATING = new Set(['map', 'unmap', 'ste', 'write']);
+// an injected fault changes what memory answers: a state of its own
+const MUTATING = new Set(['map', 'unmap', 'ste', 'write', 'inject_fault']);
 
-function isFullInvalidation(st: Step, rec: StepRecord | undefined): boolean {
+function isFullInvalidation(st: Step, rec: StepRecord | undefined, el2: boolean): boolean {
   if (!('cmdq' in st) || rec?.['cerror'] !== 'CERROR_NONE') return false;
   const ops = st.cmdq.commands.map((c: Command) => c.op);
   const synced = st.cmdq.sync === true || ops[ops.length - 1] === 'SYNC';
-  return synced && ops.includes('CFGI_ALL') && ops.includes('TLBI_NSNH_ALL') && ops.includes('TLBI_EL2_ALL') && rec['executed'] === rec['commands'];
+  // TLBI_EL2_ALL is needed only where EL2 entries can exist: a stream of an EL2 StreamWorld (STRW)
+  return synced && ops.includes('CFGI_ALL') && ops.includes('TLBI_NSNH_ALL') && (ops.includes('TLBI_EL2_ALL') || !el2) && rec['executed'] === rec['commands'];
 }
 
 /**
@@ -343,11 +367,14 @@ function cachingSoundness(s: Scenario, obs: Observation, run: Run): Violation[] 
   let since = 0; // number of steps before the state the window starts at
   const states: number[] = [0];
   const tag = targetedTag(s);
+  const el2 = [...(s.streams ?? []), ...s.steps.flatMap((x) => ('ste' in x ? [x.ste] : []))].some(
+    (st) => (st.strw !== undefined && st.strw !== 'el1') || st.fields?.['STRW'] !== undefined || st.raw !== undefined,
+  );
   /** 4KB VA page -> steps before the state after its last TLBI_NH_VA + CMD_SYNC (leaf=0, this stream's ASID/VMID). */
   const invalidatedAt = new Map<bigint, number>();
   s.steps.forEach((st, i) => {
     const rec = obs.steps[i];
-    if (isFullInvalidation(st, rec)) {
+    if (isFullInvalidation(st, rec, el2)) {
       since = i + 1;
       states.length = 0;
       states.push(since);

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { FAKE_CMDQ_BASE, FakePort } from './fake-port.ts';
 import { driverIssue } from './driver-cmdq.ts';
-import { cmdSync, cmdTlbiNhAll, opcodeOf } from './commands.ts';
+import { commandOpcode as opcodeOf } from '../arch/command.ts';
+import { cmdSync, cmdTlbiNhAll } from './commands.ts';
 
 const collect = (): { lines: string[]; log: (l: 'err' | 'warn' | 'info', s: string) => void } => {
   const lines: string[] = [];

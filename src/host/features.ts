@@ -3,13 +3,12 @@
  * from raw ID registers, including the IIDR errata that remove nesting: MMU-600 (0x483) with
  * Variant < 2, and MMU-700 (0x487, which also forces a CMD_SYNC every 63 commands).
  */
-import { IDR0, IDR1, IDR3, IDR5, IIDR } from '../arch/registers.ts';
+import { IDR0, IDR1, IDR3, IDR5, IIDR, OAS_BITS } from '../arch/registers.ts';
 import type { IdRegs } from '../smmu/profile.ts';
 
 export const IIDR_IMPLEMENTER_ARM = 0x43b;
 export const IIDR_PRODUCT_MMU600 = 0x483;
 export const IIDR_PRODUCT_MMU700 = 0x487;
-const OAS_BITS = [32, 36, 40, 42, 44, 48, 52];
 
 export interface SmmuFeatures {
   readonly s1p: boolean;

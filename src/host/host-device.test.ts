@@ -12,7 +12,7 @@ import { STE } from '../arch/ste.ts';
 import { DevicePort } from './device-port.ts';
 import { HWPT_ALLOC_NEST_PARENT, Iommufd, vsteBytes } from './iommufd.ts';
 import { commandsToBytes } from './invalidate.ts';
-import { OP } from './commands.ts';
+import { OPCODE as OP } from '../arch/command.ts';
 
 function world() {
   const mem = new SparseMemory();

@@ -8,7 +8,7 @@ import {
   type IssueFn,
   type VsmmuView,
 } from './invalidate.ts';
-import { OP, opcodeOf } from './commands.ts';
+import { OPCODE as OP, commandOpcode as opcodeOf } from '../arch/command.ts';
 
 const view: VsmmuView = { vmid: 0x42, lookupVsid: (v) => (v === 1 ? 0x10 : v === 2 ? 0x20 : undefined) };
 const nhVa = (asid: number, addr: bigint, vmid = 0x99): bigint[] => [

@@ -4,7 +4,8 @@
  * after each chunk of up to 63, and the entry_num write-back rules, including Linux's quirk that
  * converted commands of a not-yet-flushed chunk are dropped when a later command fails.
  */
-import { type Cmd, OP, cmdSync, opcodeOf } from './commands.ts';
+import { COMMANDS, type CommandName, OPCODE, commandOpcode } from '../arch/command.ts';
+import { type Cmd, cmdSync, cmdTlbiNhAll } from './commands.ts';
 
 /** IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3. */
 export const INVALIDATE_DATA_ARM_SMMUV3 = 1;
@@ -90,36 +91,34 @@ export function copyCommandArray(a: InvalidateArgs): { ok: true; cmds: Cmd[] } |
   return { ok: true, cmds };
 }
 
-const VMID_MASK = 0xffffn << 32n;
-const SID_MASK = 0xffff_ffffn << 32n;
+/** Guest commands the kernel takes with its own VMID written in (TLBI_NSNH_ALL becomes TLBI_NH_ALL). */
+export const GUEST_VMID_COMMANDS: readonly CommandName[] = ['TLBI_NSNH_ALL', 'TLBI_NH_VA', 'TLBI_NH_VAA', 'TLBI_NH_ALL', 'TLBI_NH_ASID'];
+/** Guest commands whose StreamID is a vSID the kernel replaces by the device's physical SID. */
+export const GUEST_SID_COMMANDS: readonly CommandName[] = ['ATC_INV', 'CFGI_CD', 'CFGI_CD_ALL'];
+const VMID_OPS: ReadonlySet<number> = new Set(GUEST_VMID_COMMANDS.map((n) => OPCODE[n]));
+const SID_OPS: ReadonlySet<number> = new Set(GUEST_SID_COMMANDS.map((n) => OPCODE[n]));
 
-/** arm_vsmmu_convert_user_cmd: the guest command rewritten for the host, or EIO. */
-export function convertGuestCommand(v: VsmmuView, cmd: readonly bigint[]): { ok: true; cmd: Cmd } | { ok: false; reason: string } {
-  let dw0 = cmd[0] ?? 0n;
-  const dw1 = cmd[1] ?? 0n;
-  const op = opcodeOf(cmd);
-  const setVmid = (d0: bigint): bigint => (d0 & ~VMID_MASK) | ((BigInt(v.vmid) & 0xffffn) << 32n);
-  switch (op) {
-    case OP.TLBI_NSNH_ALL:
-      // the guest's "everything" is everything of its own VMID: a fresh NH_ALL, all else zero
-      return { ok: true, cmd: [setVmid(BigInt(OP.TLBI_NH_ALL)), 0n] };
-    case OP.TLBI_NH_VA:
-    case OP.TLBI_NH_VAA:
-    case OP.TLBI_NH_ALL:
-    case OP.TLBI_NH_ASID:
-      return { ok: true, cmd: [setVmid(dw0), dw1] };
-    case OP.ATC_INV:
-    case OP.CFGI_CD:
-    case OP.CFGI_CD_ALL: {
-      const vsid = Number(dw0 >> 32n);
-      const psid = v.lookupVsid(vsid);
-      if (psid === undefined) return { ok: false, reason: `vSID 0x${vsid.toString(16)} has no vDEVICE on this vIOMMU` };
-      dw0 = (dw0 & ~SID_MASK) | (BigInt(psid) << 32n);
-      return { ok: true, cmd: [dw0, dw1] };
-    }
-    default:
-      return { ok: false, reason: `opcode 0x${op.toString(16).padStart(2, '0')} is not accepted from a guest` };
+/** `vsid`: set when the command names a vSID with no vDEVICE. */
+export type GuestCommandConversion = { ok: true; cmd: Cmd } | { ok: false; reason: string; vsid?: number };
+
+/**
+ * arm_vsmmu_convert_user_cmd: the guest command rewritten for the host, or why not (EIO for the
+ * current uAPI; the rfc-2023 walk skips opcodes it does not take and stops on an unknown vSID).
+ */
+export function convertGuestCommand(v: VsmmuView, cmd: readonly bigint[]): GuestCommandConversion {
+  const raw: Cmd = [cmd[0] ?? 0n, cmd[1] ?? 0n];
+  const op = commandOpcode(raw);
+  const codec = COMMANDS.get(op)?.codec;
+  // the guest's "everything" is everything of its own VMID: a fresh NH_ALL, all else zero
+  if (op === OPCODE.TLBI_NSNH_ALL) return { ok: true, cmd: cmdTlbiNhAll(v.vmid) };
+  if (codec !== undefined && VMID_OPS.has(op)) return { ok: true, cmd: codec.with(raw, 'VMID', v.vmid) as Cmd };
+  if (codec !== undefined && SID_OPS.has(op)) {
+    const vsid = Number(codec.get(raw, 'StreamID'));
+    const psid = v.lookupVsid(vsid);
+    if (psid === undefined) return { ok: false, reason: `vSID 0x${vsid.toString(16)} has no vDEVICE on this vIOMMU`, vsid };
+    return { ok: true, cmd: codec.with(raw, 'StreamID', psid) as Cmd };
   }
+  return { ok: false, reason: `opcode 0x${op.toString(16).padStart(2, '0')} is not accepted from a guest` };
 }
 
 /**

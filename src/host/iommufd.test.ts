@@ -10,7 +10,7 @@ import {
   type IommufdOptions,
 } from './iommufd.ts';
 import { INVALIDATE_DATA_ARM_SMMUV3, commandsToBytes } from './invalidate.ts';
-import { OP, opcodeOf } from './commands.ts';
+import { OPCODE as OP, commandOpcode as opcodeOf } from '../arch/command.ts';
 import { STE } from '../arch/ste.ts';
 import type { SmmuProfile } from '../smmu/profile.ts';
 import { VEVENTQ_FLAG_LOST_EVENTS } from './veventq.ts';

@@ -5,19 +5,16 @@
  * (arm_smmu_cmdq_issue_cmd_with_sync). With MSI polling each CMD_SYNC is CS=SIG_IRQ naming its
  * own queue slot, like every other host batch (driver-cmdq.ts).
  */
-import { type Cmd, OP, cmdSync } from './commands.ts';
+import { type Cmd, cmdCfgiAll, cmdSync, cmdTlbiEl2All, cmdTlbiNsnhAll } from './commands.ts';
 import { type DriverIssueResult, type HostLogSink, driverIssue } from './driver-cmdq.ts';
 import { probeFeatures } from './features.ts';
 import type { HostSmmuPort } from './port.ts';
 
-/** CFGI_ALL = CFGI_STE_RANGE with Range 31 (dw1[4:0]); the StreamID is ignored (§4.3). */
-const CFGI_ALL: Cmd = [BigInt(OP.CFGI_STE_RANGE), 31n];
-
 /** The reset batches in issue order, each ending with its CMD_SYNC (SEV form; see driverIssue). */
 export function linuxResetBatches(hyp: boolean): Cmd[][] {
-  const out: Cmd[][] = [[CFGI_ALL, cmdSync()]];
-  if (hyp) out.push([[BigInt(OP.TLBI_EL2_ALL), 0n], cmdSync()]);
-  out.push([[BigInt(OP.TLBI_NSNH_ALL), 0n], cmdSync()]);
+  const out: Cmd[][] = [[cmdCfgiAll(), cmdSync()]];
+  if (hyp) out.push([cmdTlbiEl2All(), cmdSync()]);
+  out.push([cmdTlbiNsnhAll(), cmdSync()]);
   return out;
 }
 

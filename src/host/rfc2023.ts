@@ -23,9 +23,11 @@
  * User memory is any read64/write64 space (e.g. GuestMemory: the VMM maps guest RAM, user VA = IPA).
  */
 import { encodeEvent } from '../arch/event.ts';
+import { type Ring, ringEmpty, ringInc, ringIndex } from '../arch/queue.ts';
 import { IDR0 } from '../arch/registers.ts';
 import { STE } from '../arch/ste.ts';
-import { type Cmd, OP, cmdSync } from './commands.ts';
+import { type Cmd, cmdSync } from './commands.ts';
+import { type VsmmuView, convertGuestCommand } from './invalidate.ts';
 import { CFG } from './masks.ts';
 import { driverIssue } from './driver-cmdq.ts';
 import { type SmmuFeatures, probeFeatures } from './features.ts';
@@ -200,33 +202,29 @@ export class Rfc2023 {
     if (a.cmdqLog2size < 1 || a.cmdqLog2size > 19) return { errno: 'EINVAL', reason: `cmdq_log2size ${a.cmdqLog2size} out of range` };
     const consRaw = readU32(user, a.cmdqConsUptr);
     if (consRaw === undefined) return { errno: 'EFAULT', reason: 'cmdq_cons_uptr is not readable' };
-    const log2 = a.cmdqLog2size;
-    const wrapMask = (1 << (log2 + 1)) - 1;
-    const prod = a.cmdqProd & wrapMask;
+    const ring: Ring = { log2: a.cmdqLog2size };
+    // index + wrap bits of CONS; the bits above (ERR) are kept on write-back
+    const wrapMask = (2 << ring.log2) - 1;
+    const prod = a.cmdqProd;
     let cons = consRaw & wrapMask;
-    if (cons === prod) return { errno: 'EINVAL', reason: 'guest CMDQ is empty (CONS == PROD)' };
-    const vmid = BigInt(this.#vmids.get(n.parent) ?? 0);
+    if (ringEmpty(ring, prod, cons)) return { errno: 'EINVAL', reason: 'guest CMDQ is empty (CONS == PROD)' };
+    const view: VsmmuView = { vmid: this.#vmids.get(n.parent) ?? 0, lookupVsid: (vsid) => this.#psidOf(vsid) };
     const out: Cmd[] = [];
-    while (cons !== prod) {
-      const at = a.cmdqUptr + BigInt((cons & ((1 << log2) - 1)) * 16);
+    while (!ringEmpty(ring, prod, cons)) {
+      const at = a.cmdqUptr + BigInt(ringIndex(ring, cons) * 16);
       const d0 = user.read64(at);
       const d1 = user.read64(at + 8n);
       if (d0 === undefined || d1 === undefined) return { errno: 'EFAULT', reason: `guest CMDQ entry at 0x${at.toString(16)} is not readable` };
-      const op = Number(d0 & 0xffn);
-      const withVmid = (x: bigint): bigint => (x & ~(0xffffn << 32n)) | (vmid << 32n);
-      if (op === OP.TLBI_NSNH_ALL) out.push([withVmid(BigInt(OP.TLBI_NH_ALL)), 0n]);
-      else if (op === OP.TLBI_NH_ALL || op === OP.TLBI_NH_ASID || op === OP.TLBI_NH_VA || op === OP.TLBI_NH_VAA) out.push([withVmid(d0), d1]);
-      else if (op === OP.ATC_INV || op === OP.CFGI_CD || op === OP.CFGI_CD_ALL) {
-        const psid = this.#psidOf(Number(d0 >> 32n));
-        if (psid === undefined) {
-          // stop on this entry: CONS with CERROR_ILL OR-ed into [30:24]; nothing collected is issued
-          const v = ((consRaw & ~wrapMask) | cons | Number(CERROR_ILL << 24n)) >>> 0;
-          writeU32(user, a.cmdqConsUptr, v);
-          return { errno: 'ENODEV', reason: `vSID 0x${(d0 >> 32n).toString(16)} has no device data`, cons: v };
-        }
-        out.push([(d0 & 0xffff_ffffn) | (BigInt(psid) << 32n), d1]);
+      // the same per-command conversion as today's uAPI; other opcodes were skipped silently
+      const c = convertGuestCommand(view, [d0, d1]);
+      if (c.ok) out.push(c.cmd);
+      else if (c.vsid !== undefined) {
+        // stop on this entry: CONS with CERROR_ILL OR-ed into [30:24]; nothing collected is issued
+        const v = ((consRaw & ~wrapMask) | cons | Number(CERROR_ILL << 24n)) >>> 0;
+        writeU32(user, a.cmdqConsUptr, v);
+        return { errno: 'ENODEV', reason: `vSID 0x${c.vsid.toString(16)} has no device data`, cons: v };
       }
-      cons = (cons + 1) & wrapMask;
+      cons = ringInc(ring, cons);
     }
     const v = ((consRaw & ~wrapMask) | cons) >>> 0;
     writeU32(user, a.cmdqConsUptr, v);

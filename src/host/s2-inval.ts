@@ -4,6 +4,7 @@
  * TLBI_NH_ALL for the VMID (nested S1 entries may cache the old S2 output) + CMD_SYNC, then a full
  * ATC invalidation of every ATS-enabled master using the domain + CMD_SYNC.
  */
+import { OPCODE, commandOpcode } from '../arch/command.ts';
 import { type Cmd, cmdAtcInvAll, cmdSync, cmdTlbiNhAll, cmdTlbiS2Ipa } from './commands.ts';
 
 /** CMDQ_TLBI_RANGE_NUM_MAX. */
@@ -45,6 +46,46 @@ export function s2IpaRangeCommands(ril: boolean, vmid: number, iova: bigint, siz
   return out;
 }
 
+/**
+ * A stage-2 invalidation where stage-1 entries may hold combined S1+S2 results (nested streams):
+ * the TLBI_S2_IPA (or other stage-2) commands `s2`, CMD_SYNC, then TLBI_NH_ALL for the VMID. The
+ * CMD_SYNC between orders them: the stage-2 invalidation must complete before the stage-1 one, or
+ * a walk in between can refill a combined entry from the old stage-2 entry (Arm ARM D8.17.6.1
+ * "TLBI IPAS2E1; DSB; TLBI VMALLE1"; SMMUv3 §4.4.3.1, CMD_SYNC ~ DSB). The caller ends the
+ * sequence with its own CMD_SYNC. Used by the host's nest-parent unmap and by the device-layer
+ * recipe (engine/exec/invalidate.ts).
+ */
+export function s2ThenNhAll(vmid: number, s2: readonly Cmd[], sync: readonly [bigint, bigint]): Cmd[] {
+  return [...s2, [sync[0], sync[1]], cmdTlbiNhAll(vmid)];
+}
+
+/** CMDQ_BATCH_ENTRIES. */
+const BATCH_ENTRIES = 64;
+
+/**
+ * The driver's batches of a command sequence: a batch ends at each CMD_SYNC, and auto-submits
+ * without one after 64 commands unless the next is the sync that closes it
+ * (arm_smmu_cmdq_batch_add / _submit).
+ */
+function driverBatches(cmds: readonly Cmd[]): Cmd[][] {
+  const out: Cmd[][] = [];
+  let cur: Cmd[] = [];
+  for (const c of cmds) {
+    const sync = commandOpcode(c) === OPCODE.CMD_SYNC;
+    if (!sync && cur.length === BATCH_ENTRIES) {
+      out.push(cur);
+      cur = [];
+    }
+    cur.push(c);
+    if (sync) {
+      out.push(cur);
+      cur = [];
+    }
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
 /** Batches (each ending in CMD_SYNC) for an unmap on a nest parent. */
 export function s2UnmapBatches(o: {
   ril: boolean;
@@ -55,13 +96,8 @@ export function s2UnmapBatches(o: {
   leafLog2: number;
   atsSids: readonly number[];
 }): Cmd[][] {
-  const batches: Cmd[][] = [];
   const tlbi = s2IpaRangeCommands(o.ril, o.vmid, o.iova, o.size, o.granule, o.leafLog2);
-  // the driver's batch auto-submits every 64 commands without a sync; the last one is synced
-  for (let i = 0; i < tlbi.length; i += 64) batches.push(tlbi.slice(i, i + 64));
-  if (batches.length === 0) batches.push([]);
-  batches[batches.length - 1]?.push(cmdSync());
-  batches.push([cmdTlbiNhAll(o.vmid), cmdSync()]);
+  const batches = driverBatches([...s2ThenNhAll(o.vmid, tlbi, cmdSync()), cmdSync()]);
   if (o.atsSids.length > 0) batches.push([...o.atsSids.map((s) => cmdAtcInvAll(s)), cmdSync()]);
   return batches;
 }

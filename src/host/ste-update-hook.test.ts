@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { FakePort } from './fake-port.ts';
 import { HWPT_ALLOC_NEST_PARENT, Iommufd, VIOMMU_TYPE_ARM_SMMUV3, vsteBytes } from './iommufd.ts';
-import { OP, opcodeOf } from './commands.ts';
+import { OPCODE as OP, commandOpcode as opcodeOf } from '../arch/command.ts';
 import { STE } from '../arch/ste.ts';
 
 type Seen = { sid: number; index: number; dwords: bigint[]; live: bigint[]; syncsSoFar: number; lastOps: number[] };

@@ -10,6 +10,7 @@
  * Lines are returned without the `[timestamp] arm-smmu-v3 <dev>: ` prefix; `withDmesgPrefix` adds it.
  * printf `%#x` / `%#llx` print `0` (no `0x`) for zero — `hexAlt` reproduces that.
  */
+import { EVENT_TYPE, type EventName } from '../arch/event.ts';
 import { decodeEventGeneric, isTranslationFault } from './event-view.ts';
 
 export type LogEra = 'pre-6.14' | '6.14+';
@@ -22,28 +23,29 @@ export const EVENT_LOG_LEVEL = { 'pre-6.14': 'info', '6.14+': 'err' } as const s
 export const LINUX_IPA_MASK = ((1n << 52n) - 1n) & ~((1n << 12n) - 1n);
 export const LINUX_FETCH_MASK = ((1n << 52n) - 1n) & ~7n;
 
-/** Event names Linux knows (event_str[]); any other type prints as UNKNOWN. */
-export const LINUX_EVENT_NAMES: Readonly<Record<number, string>> = {
-  0x02: 'C_BAD_STREAMID',
-  0x03: 'F_STE_FETCH',
-  0x04: 'C_BAD_STE',
-  0x06: 'F_STREAM_DISABLED',
-  0x08: 'C_BAD_SUBSTREAMID',
-  0x09: 'F_CD_FETCH',
-  0x0a: 'C_BAD_CD',
-  0x10: 'F_TRANSLATION',
-  0x11: 'F_ADDR_SIZE',
-  0x12: 'F_ACCESS',
-  0x13: 'F_PERMISSION',
-  0x25: 'F_VMS_FETCH',
-};
+/** Event names Linux knows (event_str[]); any other type prints as UNKNOWN. Names and types: arch/event.ts. */
+const LINUX_KNOWN_EVENTS: readonly EventName[] = [
+  'C_BAD_STREAMID',
+  'F_STE_FETCH',
+  'C_BAD_STE',
+  'F_STREAM_DISABLED',
+  'C_BAD_SUBSTREAMID',
+  'F_CD_FETCH',
+  'C_BAD_CD',
+  'F_TRANSLATION',
+  'F_ADDR_SIZE',
+  'F_ACCESS',
+  'F_PERMISSION',
+  'F_VMS_FETCH',
+];
+export const LINUX_EVENT_NAMES: Readonly<Record<number, string>> = Object.fromEntries(LINUX_KNOWN_EVENTS.map((n) => [EVENT_TYPE[n], n]));
 
 /** Linux event_class_str[] by CLASS value. */
 export const LINUX_CLASS_TEXT: readonly string[] = ['CD fetch', 'Stage 1 translation table fetch', 'Input address caused fault', 'Reserved'];
 
 /** Types Linux prints with a fetch_addr (F_STE_FETCH, F_CD_FETCH, F_VMS_FETCH). */
 export function linuxLogsFetchAddr(type: number): boolean {
-  return type === 0x03 || type === 0x09 || type === 0x25;
+  return type === EVENT_TYPE.F_STE_FETCH || type === EVENT_TYPE.F_CD_FETCH || type === EVENT_TYPE.F_VMS_FETCH;
 }
 
 export const UNASSIGNED_CLIENT = '(unassigned sid)';

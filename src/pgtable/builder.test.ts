@@ -111,3 +111,15 @@ t.test('outputAddress / leafSizeAt read the tables as the device walker does (on
     t.equal(BigInt(visited.at(-1) as number), b.descAddr(3, 0x10n * g), 'the last read is the leaf slot');
   }
 });
+
+t.test('the descent is the walker: a planted table pointing at unbacked memory reads as invalid below it', async (t) => {
+  const { b, mem } = mk();
+  // level-1 table descriptor for VA 0 whose level-2 table is nowhere in memory
+  b.setRaw(1, 0n, tableDesc(0x7000_0000n, 4096));
+  t.equal(b.outputAddress(0x1000n), undefined, 'nothing maps through it');
+  b.map(0x1000n, 0x9000_0000n, 0x1000n);
+  t.equal(mem.read64(0x7000_0000n) !== undefined, true, 'the level-2 slot was written: a new table under the planted one');
+  t.equal(b.outputAddress(0x1000n), 0x9000_0000n, 'and the page maps through both');
+  b.unmap(0x0n, 0x20_0000n);
+  t.equal(b.outputAddress(0x1000n), undefined, 'unmap walks the same path');
+});

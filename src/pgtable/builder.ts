@@ -7,14 +7,13 @@
  */
 import { PageAllocator } from '../memory/page-allocator.ts';
 import { SparseMemory } from '../memory/sparse-memory.ts';
-import { TWO32, blockAllowed, levelShift, sl0ForLevel, startLevelS1, startLevelS2 } from '../arch/ttd.ts';
+import { TWO32, blockAllowed, isValid, levelShift, sl0ForLevel, startLevelS1, startLevelS2 } from '../arch/ttd.ts';
 import { type DescriptorRead, type TableTree, WALK_LEAF, WALK_STOPPED, descriptorSlot, leafOutput, newTableWalk, walkTables } from '../smmu/walk.ts';
 import {
   type Granule,
   type S1LeafAttrs,
   type S2LeafAttrs,
   type TableAttrs,
-  decodeOA,
   granuleShift,
   psEncoding,
   s1Leaf,
@@ -221,10 +220,6 @@ export class PageTableBuilder {
     return addr;
   }
 
-  #slot(table: bigint, level: number, va: bigint): bigint {
-    return descriptorAddress(table, level, va, this.granule, this.startLevel, this.iaBits);
-  }
-
   /** Block size in bytes at `level`. */
   blockSize(level: number): bigint {
     return 1n << BigInt(levelShift(this.#g, level));
@@ -258,23 +253,21 @@ export class PageTableBuilder {
     return 3;
   }
 
-  /** Find or create the table path down to `level`; write `value` at the slot for `va`. */
+  /**
+   * Find or create the table path down to `level` and write `value` at the slot for `va`. The
+   * descent is the walker's (walkTables): where it ends above `level` on an invalid slot, a new
+   * table goes there and the walk is retried; a block (or a reserved encoding) there stays.
+   */
   #placeLeaf(level: number, va: bigint, value: bigint, overwrite: boolean): bigint {
-    let table = this.ttb;
-    for (let l = this.startLevel; l < level; l++) {
-      const slot = this.#slot(table, l, va);
-      const d = this.mem.read64(slot) ?? 0n;
-      if ((d & 1n) === 0n) {
-        const next = this.#newTable(this.granule, l + 1, va);
-        this.mem.write64(slot, tableDesc(next, this.granule));
-        table = next;
-      } else if ((d & 3n) === 3n) {
-        table = decodeOA(d, this.granule);
-      } else {
-        throw new RangeError(`Cannot place a level-${level} entry for 0x${va.toString(16)}: a level-${l} block already maps it`);
+    const w = this.#walk;
+    for (let r = this.#walkTo(va, level); r !== WALK_STOPPED; r = this.#walkTo(va, level)) {
+      if (r === WALK_LEAF || isValid(w.lo)) {
+        throw new RangeError(`Cannot place a level-${level} entry for 0x${va.toString(16)}: a level-${w.level} block already maps it`);
       }
+      const next = this.#newTable(this.granule, w.level + 1, va);
+      this.mem.write64(BigInt(w.slot), tableDesc(next, this.granule));
     }
-    const slot = this.#slot(table, level, va);
+    const slot = BigInt(w.slot);
     if (!overwrite && ((this.mem.read64(slot) ?? 0n) & 1n) === 1n) {
       throw new RangeError(`Cannot map 0x${va.toString(16)} at level ${level}: already mapped`);
     }
@@ -307,42 +300,40 @@ export class PageTableBuilder {
     this.mem.write64(slot, withTableAttrs(d, a));
   }
 
-  /** Clear leaf entries covering [va, va+size); `freeTables` frees tables left empty. */
+  /**
+   * Clear leaf entries covering [va, va+size); `freeTables` frees tables left empty. Each leaf is
+   * found by the walker's descent (walkTables); a valid encoding it does not descend (a reserved
+   * one, planted with setRaw) is cleared like a leaf.
+   */
   unmap(va: bigint, size: bigint, opts: { freeTables?: boolean } = {}): void {
     let cur = va;
     const end = va + size;
+    const w = this.#walk;
+    const visited: number[] = [];
     while (cur < end) {
-      const path: Array<{ slot: bigint; table: bigint; level: number }> = [];
-      let table = this.ttb;
-      let step = BigInt(this.granule);
-      for (let l = this.startLevel; l <= 3; l++) {
-        const slot = this.#slot(table, l, cur);
-        path.push({ slot, table, level: l });
-        const d = this.mem.read64(slot) ?? 0n;
-        step = this.blockSize(l);
-        if ((d & 1n) === 0n) break;
-        if (l < 3 && (d & 3n) === 3n) {
-          table = decodeOA(d, this.granule);
-          continue;
-        }
+      visited.length = 0;
+      const r = this.#walkTo(cur, 4, visited);
+      const step = this.blockSize(w.level);
+      if (r === WALK_LEAF || isValid(w.lo)) {
         if (cur % step !== 0n || cur + step > end) {
-          throw new RangeError(`Cannot unmap 0x${cur.toString(16)}..0x${end.toString(16)}: it splits a level-${l} block (unmap the whole block)`);
+          throw new RangeError(`Cannot unmap 0x${cur.toString(16)}..0x${end.toString(16)}: it splits a level-${w.level} block (unmap the whole block)`);
         }
-        this.mem.write64(slot, 0n);
-        if (opts.freeTables) this.#freeEmpty(path);
-        break;
+        this.mem.write64(BigInt(w.slot), 0n);
+        if (opts.freeTables) this.#freeEmpty(visited);
       }
       cur = (cur / step + 1n) * step;
     }
   }
 
-  #freeEmpty(path: Array<{ slot: bigint; table: bigint; level: number }>): void {
+  /** `path`: the descriptor slots a walk read, start level first; each table below the start is freed when empty. */
+  #freeEmpty(path: readonly number[]): void {
+    const gran = BigInt(this.granule);
     for (let i = path.length - 1; i > 0; i--) {
-      const { table, level } = path[i] as { table: bigint; level: number };
-      for (let a = 0n; a < BigInt(this.granule); a += 8n) if ((this.mem.read64(table + a) ?? 0n) !== 0n) return;
-      this.mem.write64((path[i - 1] as { slot: bigint }).slot, 0n);
+      // below the start level a table is one granule, aligned to it: the slot's granule is its table
+      const table = BigInt(path[i] as number) & ~(gran - 1n);
+      for (let a = 0n; a < gran; a += 8n) if ((this.mem.read64(table + a) ?? 0n) !== 0n) return;
+      this.mem.write64(BigInt(path[i - 1] as number), 0n);
       if (this.#alloc instanceof PageAllocator) this.#alloc.free(table, this.granule);
-      void level;
     }
   }
 

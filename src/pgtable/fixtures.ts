@@ -12,8 +12,25 @@ import { type Granule } from '../arch/ttd.ts';
 import { s1ContextFor, s2ContextFor } from './contexts.ts';
 import { Tlb } from '../smmu/tlb.ts';
 import type { CachePolicy } from '../smmu/cache-policy.ts';
-import type { TranslateEnv, TranslationConfig } from '../smmu/translate-types.ts';
+import { translate } from '../smmu/translate.ts';
+import type { TranslateEnv, TranslationConfig, TranslationRequest, TranslationResult } from '../smmu/translate-types.ts';
 import type { S1Fields, S2Fields } from '../smmu/walk-context.ts';
+
+/** A privileged data read of `iova` (fields in `o` override). */
+export const R = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => ({
+  iova,
+  read: true,
+  write: false,
+  instruction: false,
+  privileged: true,
+  ...o,
+});
+/** A privileged data write. */
+export const W = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => R(iova, { read: false, write: true, ...o });
+/** A privileged instruction fetch. */
+export const X = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => R(iova, { instruction: true, ...o });
+/** Translate through a setup's context and caches. */
+export const tr = (s: Setup, req: TranslationRequest): TranslationResult => translate(s.env, s.cfg, req);
 
 export const S1_TABLE_IPA = 0x1000_0000n;
 export const S1_TABLE_PA = 0x9000_0000n;

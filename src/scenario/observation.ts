@@ -71,7 +71,12 @@ export interface Observation {
    * normalise.ts) its comparison with the reference golden needs; absent for the built-in
    * emulator. Never part of the golden.
    */
-  readonly target?: { readonly name: string; readonly normalisations: readonly string[] };
+  readonly target?: {
+    readonly name: string;
+    readonly normalisations: readonly string[];
+    /** DMA writes whose output address was checked at the golden's PA (ExecuteOptions.expectedPas), and those not found there. */
+    readonly paChecks?: { readonly checked: number; readonly missed: readonly PaMiss[] };
+  };
   /** The value the executed SMMU took for each choice the scenario's `permitted:` declares. */
   readonly permitted?: Readonly<Record<string, string>>;
   /** Registers read after a step whose inline `expect.regs` names them; never part of the golden. */
@@ -96,6 +101,17 @@ export interface Profile {
   readonly smmu?: Partial<SmmuProfile>;
 }
 
+/** Step number → the golden's PA of each transaction of a DMA write (null: not translated there); src/target/pa-check.ts. */
+export type ExpectedPas = ReadonlyMap<number, ReadonlyArray<bigint | null>>;
+
+/** A DMA write an external target checked at the golden's PA and did not find there. */
+export interface PaMiss {
+  readonly step: number;
+  /** Transaction index within the step (0 for a single-transaction DMA). */
+  readonly txn: number;
+  readonly pa: bigint;
+}
+
 export interface ExecuteOptions {
   readonly profile: Profile;
   /** Collect WalkTrace records (costly; `explain` sets it). */
@@ -112,6 +128,8 @@ export interface ExecuteOptions {
    * observation for a target whose IDRs differ from the reference part (engine/run-one.ts).
    */
   readonly asTarget?: Partial<SmmuProfile>;
+  /** On an external target: the golden's PA of each DMA write, for a target that can only check it (src/target/pa-check.ts). */
+  readonly expectedPas?: ExpectedPas;
 }
 
 /**

@@ -253,7 +253,7 @@ export function checkRunnable(s: Scenario, caps: LoadCaps, file: string, loc: Lo
 
   // A host s2_map builds stage-2 descriptors too (into its HWPT's table): count its leaves, at the
   // granule of the s2_table its hwpt_alloc named (else 4K, the finest: an upper bound).
-  const hwptGranule = new Map<string, 4096 | 16384 | 65536>();
+  const hwptGranule = new Map<string, Granule>();
   const hwptBits = new Map<string, number>();
   for (const step of s.steps) {
     if ('hwpt_alloc' in step && step.hwpt_alloc.s2_table !== undefined) {

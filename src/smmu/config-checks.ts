@@ -8,7 +8,7 @@
  * (S2PIE/S2POE/CD.PIE: no such feature), VMSAv9-128 (no D128), AArch32 stage-2/stage-1
  * formats beyond rejecting them when TTF lacks AArch32, DPT (EATS=0b11 with IDR3.DPT=1).
  */
-import { PS_BITS } from '../arch/ste.ts';
+import { OAS_BITS } from '../arch/registers.ts';
 import type { FieldValues } from '../arch/fields.ts';
 import { type SmmuProfile, profileIas } from './profile.ts';
 
@@ -83,7 +83,7 @@ export function granuleSupported(p: SmmuProfile, bytes: number): boolean {
 /** Effective PS/IPS in bits: 0b111 (56 bits) is reserved in v3.1-v3.3 and behaves as 0b110; capped at OAS. */
 export function effectivePs(p: SmmuProfile, field: bigint): number {
   const enc = Math.min(Number(field), 6);
-  return Math.min(PS_BITS[enc] ?? 48, p.oas);
+  return Math.min(OAS_BITS[enc] ?? 48, p.oas);
 }
 
 const n = (v: FieldValues, name: string): number => Number(v[name] ?? 0n);

@@ -1,23 +1,13 @@
 // TLB policy and every TLBI: invalidates what it must, and with policy `max` leaves what it may
 // (so missing invalidations are observable). emulator-models §7 item 20.
 import t from 'tap';
-import { setup, type Setup } from '../pgtable/fixtures.ts';
+import { setup, type Setup, R, tr } from '../pgtable/fixtures.ts';
 import { type PageTableBuilder } from '../pgtable/builder.ts';
-import { translate } from './translate.ts';
 import { Tlb } from './tlb.ts';
 import type { TlbiParams } from './tlb.ts';
-import type { TranslationRequest, TranslationResult } from './translate-types.ts';
+import type { TranslationResult } from './translate-types.ts';
 
-const R = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => ({
-  iova,
-  read: true,
-  write: false,
-  instruction: false,
-  privileged: true,
-  ...o,
-});
 type S = Setup & { s1: PageTableBuilder };
-const tr = (s: Setup, req: TranslationRequest): TranslationResult => translate(s.env, s.cfg, req);
 const pa = (r: TranslationResult) => (r.ok ? r.pa : r.fault.type);
 const tlb = (s: Setup) => s.env.tlb as Tlb;
 const P = (o: Partial<TlbiParams>): TlbiParams => ({ vmid: 0, addr: 0n, leaf: false, tg: 0, num: 0, scale: 0, ttl: 0, ...o });

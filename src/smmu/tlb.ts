@@ -11,6 +11,8 @@
  * TTB1 ranges never alias. Stage-2 translations used by stage-1 walks share the S2 leaf kind
  * (emulator-models §7 item 20 choice): S2 TLBIs flush them.
  */
+import { TLBI_TG_GRANULE } from '../arch/command.ts';
+import type { Granule } from '../arch/ttd.ts';
 import type { CachePolicy } from './cache-policy.ts';
 
 /** TLBI command parameters (§4.4). tg: 0 non-range, 1 4K, 2 16K, 3 64K. */
@@ -61,9 +63,9 @@ export interface LeafEntry {
   /** Leaf levels (for TTL hints): S1 level (-1 if none) and S2 level (-1 if none). */
   s1Level: number;
   s2Level: number;
-  /** Granule (bytes) of the stage that TLBI by VA / by IPA target (for TTL hints). */
-  s1Granule: number;
-  s2Granule: number;
+  /** Granule of the stage that TLBI by VA / by IPA target (for TTL hints); 0 when there is no such stage. */
+  s1Granule: Granule | 0;
+  s2Granule: Granule | 0;
   /** A DBM page still clean under HD: writes must not hit (the walk sets the dirty state). */
   dirtyPending: boolean;
 }
@@ -79,7 +81,7 @@ export interface WalkEntry {
   apTable: number;
   pxnTable: boolean;
   uxnTable: boolean;
-  granule: number;
+  granule: Granule;
 }
 
 class Bucket<E extends { base: number; sizeLog2: number }> {
@@ -360,15 +362,13 @@ function ipaKey(addr: bigint): number {
   return Number(BigInt.asUintN(56, addr) & 0xfffffffffffffn);
 }
 
-const TG_BYTES = [0, 4096, 16384, 65536];
-
 /** [start, end) of the invalidation: one address (TG=0) or (NUM+1)·2^SCALE granules (§4.4.1.1). */
 function range(p: TlbiParams, start: number): [number, number] {
   if (p.tg === 0) {
     const s = Math.floor(start / 4096) * 4096;
     return [s, s + 4096];
   }
-  const g = TG_BYTES[p.tg] ?? 4096;
+  const g = TLBI_TG_GRANULE[p.tg] ?? 4096;
   const s = Math.floor(start / g) * g;
   return [s, s + (p.num + 1) * 2 ** p.scale * g];
 }
@@ -378,16 +378,17 @@ function overlaps(e: { base: number; sizeLog2: number }, start: number, end: num
 }
 
 /** TTL hint as {granule, level} or undefined when absent (§4.4.1.1: TTL[3:2] granule unless range). */
-function ttlHint(p: TlbiParams): { granule: number; level: number } | undefined {
+function ttlHint(p: TlbiParams): { granule: Granule; level: number } | undefined {
   // Level 0 is treated as "no information" (it is reserved or means no hint in most encodings).
   const level = p.ttl & 3;
   const gEnc = p.tg !== 0 ? p.tg : (p.ttl >> 2) & 3;
-  if (gEnc === 0 || level === 0) return undefined;
-  return { granule: TG_BYTES[gEnc] ?? 0, level };
+  const granule = TLBI_TG_GRANULE[gEnc];
+  if (granule === undefined || level === 0) return undefined;
+  return { granule, level };
 }
 
 /** With a TTL hint, entries of another granule/level need not be invalidated (policy max keeps them). */
-function ttlMatches(ttl: { granule: number; level: number } | undefined, granule: number, level: number): boolean {
+function ttlMatches(ttl: { granule: Granule; level: number } | undefined, granule: Granule | 0, level: number): boolean {
   if (ttl === undefined) return true;
   return granule === ttl.granule && level === ttl.level;
 }

@@ -1,22 +1,12 @@
 // Nested (stage 1 + stage 2) composition: emulator-models §7 items 16, 17, 18; errata row 12 (S2PTW).
 import t from 'tap';
-import { setup, S1_TABLE_IPA, S1_TABLE_PA, type Setup } from '../pgtable/fixtures.ts';
+import { setup, S1_TABLE_IPA, S1_TABLE_PA, type Setup, R, W, tr } from '../pgtable/fixtures.ts';
 import { type PageTableBuilder } from '../pgtable/builder.ts';
-import { translate, translateS2Fetch } from './translate.ts';
+import { translateS2Fetch } from './translate.ts';
 import { WalkTrace } from './walk-trace.ts';
-import type { TranslationRequest, TranslationResult } from './translate-types.ts';
+import type { TranslationResult } from './translate-types.ts';
 
-const R = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => ({
-  iova,
-  read: true,
-  write: false,
-  instruction: false,
-  privileged: true,
-  ...o,
-});
-const W = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => R(iova, { read: false, write: true, ...o });
 type Nested = Setup & { s1: PageTableBuilder; s2: PageTableBuilder };
-const tr = (s: Setup, req: TranslationRequest): TranslationResult => translate(s.env, s.cfg, req);
 const fault = (r: TranslationResult) => (r.ok ? undefined : r.fault);
 
 function nested(policy: 'max' | 'none' = 'none'): Nested {

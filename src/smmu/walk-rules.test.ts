@@ -1,23 +1,11 @@
 // Walk rules of issue 18: start-table base alignment, 64KB level-1 blocks by the implemented PA
 // size, AP[1] in the single-privilege EL2 regime, nested HTTU through a writable-clean S2 page.
 import t from 'tap';
-import { setup, S1_TABLE_IPA, S1_TABLE_PA, type Setup } from '../pgtable/fixtures.ts';
+import { setup, S1_TABLE_IPA, S1_TABLE_PA, type Setup, R, W, X, tr } from '../pgtable/fixtures.ts';
 import { type PageTableBuilder } from '../pgtable/builder.ts';
-import { translate } from './translate.ts';
-import type { TranslationRequest, TranslationResult } from './translate-types.ts';
+import type { TranslationResult } from './translate-types.ts';
 import type { S1Context, S1Fields, S2Context, S2Fields } from './walk-context.ts';
 
-const R = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => ({
-  iova,
-  read: true,
-  write: false,
-  instruction: false,
-  privileged: true,
-  ...o,
-});
-const W = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => R(iova, { read: false, write: true, ...o });
-const X = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => R(iova, { instruction: true, ...o });
-const tr = (s: Setup, req: TranslationRequest): TranslationResult => translate(s.env, s.cfg, req);
 const fault = (r: TranslationResult) => (r.ok ? undefined : r.fault);
 type S1 = Setup & { s1: PageTableBuilder };
 type S2 = Setup & { s2: PageTableBuilder };

@@ -1,28 +1,16 @@
 // Stage-1-only and stage-2-only walk rules (items 3 of the task; emulator-models §7 items 13–16).
 import t from 'tap';
-import { setup, type Setup } from '../pgtable/fixtures.ts';
+import { setup, type Setup, R, W, tr } from '../pgtable/fixtures.ts';
 import { PageTableBuilder } from '../pgtable/builder.ts';
 import { PageAllocator } from '../memory/page-allocator.ts';
 import { s1ContextFor } from '../pgtable/contexts.ts';
-import { translate } from './translate.ts';
 import { WalkTrace } from './walk-trace.ts';
-import type { TranslationRequest, TranslationResult } from './translate-types.ts';
-
-const R = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => ({
-  iova,
-  read: true,
-  write: false,
-  instruction: false,
-  privileged: true,
-  ...o,
-});
-const W = (iova: bigint, o: Partial<TranslationRequest> = {}): TranslationRequest => R(iova, { read: false, write: true, ...o });
+import type { TranslationResult } from './translate-types.ts';
 
 function s1Only(o: Parameters<typeof setup>[0]['s1ctx'] = {}, oaBits = 48): Setup & { s1: PageTableBuilder } {
   const s = setup({ s1: { granule: 4096, iaBits: 48, oaBits }, s1ctx: o, policy: 'none' });
   return s as Setup & { s1: PageTableBuilder };
 }
-const tr = (s: Setup, req: TranslationRequest): TranslationResult => translate(s.env, s.cfg, req);
 const fault = (r: TranslationResult) => (r.ok ? undefined : r.fault);
 
 t.test('S1: page, block and offsets translate', async (t) => {

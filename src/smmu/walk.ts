@@ -528,7 +528,12 @@ export function walkTables(read: DescriptorRead, tree: TableTree, aHi: number, a
     if (level === stopAt) return WALK_STOPPED;
     visited?.push(slot);
     // `read` may itself walk (tables at IPAs): the halves are taken right after it returns.
-    if (!read(slot, softScratch)) return WALK_UNMAPPED;
+    if (!read(slot, softScratch)) {
+      // an unbacked slot reads as an invalid descriptor
+      out.lo = 0;
+      out.hi = 0;
+      return WALK_UNMAPPED;
+    }
     const lo = softScratch[0] as number;
     const hi = softScratch[1] as number;
     out.lo = lo;

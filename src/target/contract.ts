@@ -38,6 +38,13 @@ export interface TargetTransaction {
   readonly privileged?: boolean;
   /** Bytes transferred (default 4: one event record even on chunking implementations). */
   readonly size?: number;
+  /**
+   * The output address the reference (the golden) gives this transaction, when it completes
+   * there. A target that cannot report the output address may instead check that the data went
+   * there (QEMU: a write's data is looked for at this PA) and answer `completed` with it, or
+   * `unobserved` with `notAt`.
+   */
+  readonly expectPa?: bigint;
 }
 
 /**
@@ -50,7 +57,8 @@ export type TargetTransactionOutcome =
   | { readonly kind: 'completed' /** Output PA, when the target can observe it. */; readonly pa?: bigint }
   | { readonly kind: 'aborted' }
   | { readonly kind: 'stalled'; readonly stag?: number }
-  | { readonly kind: 'unobserved' };
+  /** `notAt`: the target checked `expectPa` and the transaction's data did not go there. */
+  | { readonly kind: 'unobserved'; readonly notAt?: bigint };
 
 /** Optional capabilities; a scenario needing one the target lacks is SKIP with the reason. */
 export interface TargetCapabilities {

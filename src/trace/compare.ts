@@ -6,7 +6,7 @@
  * extra record shows as missing/extra instead of shifting every later pair.
  */
 import { hex64 } from '../arch/fields.ts';
-import { EVENT_FIELD_NAMES, decodeEvent } from './codec.ts';
+import { EVENT_FIELD_NAMES, decodeEvent, eventType } from './codec.ts';
 import { describeEvent, describeRecord, knownFields } from './decode.ts';
 import { importDmesg } from './dmesg.ts';
 import { type FieldDiff, type MaskProfile, type MaskSet, describeMasks, diffEvent, diffText, isMasked, resolveMasks } from './masks.ts';
@@ -161,7 +161,7 @@ export function compareTrace(expected: ExpectedRecords, trace: Trace, opts: Comp
     const at = `trace record #${x.idx + 1} (${lines(x.r)})`;
     if (x.r.truncated) incomplete.push(`${at} is truncated (${x.r.raw.length}/4 dwords)`);
     if (x.r.damaged !== undefined) incomplete.push(`${at} has damaged dword${x.r.damaged.length === 1 ? '' : 's'} ${x.r.damaged.join(', ')}`);
-    const type = x.r.raw.length > 0 ? Number(BigInt.asUintN(64, x.r.raw[0] ?? 0n) & 0xffn) : undefined;
+    const type = x.r.raw.length > 0 ? eventType(x.r.raw) : undefined;
     if (x.r.headerType !== undefined && type !== undefined && x.r.headerType !== type)
       incomplete.push(`${at}: its header says event 0x${x.r.headerType.toString(16)} but dw0 Type = 0x${type.toString(16)}`);
   }

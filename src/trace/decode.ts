@@ -5,9 +5,9 @@
  * (a wrong SID, a glued line cut in the wrong place, a log edited by hand) names its field.
  */
 import { formatEventLog, hexAlt } from '../linux/messages.ts';
-import { COMMANDS, UNKNOWN_COMMAND } from '../arch/command.ts';
+import { CERROR_NAME, COMMANDS, UNKNOWN_COMMAND, commandOpcode } from '../arch/command.ts';
 import { formatField } from '../arch/fields.ts';
-import { CLASS_NAMES, EVENT_FIELDS, decodeEventGeneric, eventCodec, isTranslationFault } from './codec.ts';
+import { CLASS_NAMES, EVENT_FIELDS, decodeEventGeneric, eventCodec, eventType, isTranslationFault } from './codec.ts';
 import { parseDecodedHead, parseFlags } from '../linux/decoded-lines.ts';
 import { fieldsFromLogged } from './logged.ts';
 import { type EventRecord, type LoggedEvent, type Trace, type TraceDiagnostic, type TraceRecord } from './types.ts';
@@ -15,7 +15,7 @@ import { type EventRecord, type LoggedEvent, type Trace, type TraceDiagnostic, t
 /** Fields the record actually carries: `known`, else those in the dwords present. */
 export function knownFields(rec: EventRecord): string[] {
   if (rec.known !== undefined) return rec.known;
-  const type = rec.raw.length > 0 ? Number(BigInt.asUintN(64, rec.raw[0] ?? 0n) & 0xffn) : -1;
+  const type = rec.raw.length > 0 ? eventType(rec.raw) : -1;
   const fields = [...EVENT_FIELDS, ...eventCodec(type).fields];
   // Damaged dwords carry no trusted field (the slot only keeps the others in place).
   const damaged = rec.damaged ?? [];
@@ -46,7 +46,7 @@ export function crossCheck(trace: Trace): TraceDiagnostic[] {
 export function crossCheckRecord(rec: TraceRecord, out: TraceDiagnostic[]): void {
   if (rec.kind !== 'event' || rec.known !== undefined) return;
   const line = rec.lines[0] ?? 0;
-  const type = rec.raw.length > 0 ? Number((rec.raw[0] ?? 0n) & 0xffn) : undefined;
+  const type = rec.raw.length > 0 ? eventType(rec.raw) : undefined;
   if (rec.headerType !== undefined && type !== undefined && rec.headerType !== type) {
     out.push({
       code: 'HEADER_RAW_MISMATCH',
@@ -133,17 +133,18 @@ export function describeRecord(r: TraceRecord): string {
       return describeEvent(r);
     case 'cmdq_error': {
       const code = r.cerror;
-      const names = ['CERROR_NONE', 'CERROR_ILL', 'CERROR_ABT', 'CERROR_ATC_INV_SYNC'];
       const cmd =
         r.command !== undefined && r.command.length > 0
-          ? ` command=[${r.command.map((x) => `0x${x.toString(16).padStart(16, '0')}`).join(', ')}] (opcode 0x${Number((r.command[0] ?? 0n) & 0xffn)
+          ? ` command=[${r.command.map((x) => `0x${x.toString(16).padStart(16, '0')}`).join(', ')}] (opcode 0x${commandOpcode(r.command)
               .toString(16)
               .padStart(2, '0')})`
           : '';
-      return `CMDQ error ${names[code] ?? `CERROR ${code}`}${r.cons !== undefined ? ` cons=0x${r.cons.toString(16).padStart(8, '0')}` : ''}${r.commandName !== undefined ? ` on ${r.commandName}` : ''}${cmd}${r.retrying ? ' (retrying fetch)' : ''}${r.commandTruncated ? ' [command truncated]' : ''}`;
+      return `CMDQ error ${CERROR_NAME[code] ?? `CERROR ${code}`}${r.cons !== undefined ? ` cons=0x${r.cons.toString(16).padStart(8, '0')}` : ''}${r.commandName !== undefined ? ` on ${r.commandName}` : ''}${cmd}${r.retrying ? ' (retrying fetch)' : ''}${r.commandTruncated ? ' [command truncated]' : ''}`;
     }
     case 'sync_timeout':
-      return `CMD_SYNC timeout prod=0x${r.prod.toString(16)} hwprod=0x${r.hwprod.toString(16)} hwcons=0x${r.hwcons.toString(16)}`;
+      return r.prod === undefined || r.hwprod === undefined || r.hwcons === undefined
+        ? 'CMD_SYNC timeout (no queue indices logged)'
+        : `CMD_SYNC timeout prod=0x${r.prod.toString(16)} hwprod=0x${r.hwprod.toString(16)} hwcons=0x${r.hwcons.toString(16)}`;
     case 'cmdq_timeout':
       return 'CMDQ timeout (queue full)';
     case 'overflow':
@@ -176,11 +177,11 @@ const NOT_IN_LOG = '(not in the log: dword missing or damaged, or not printed)';
 export function formatRecordFields(r: TraceRecord): string[] {
   const out: string[] = [];
   if (r.kind === 'event') {
-    const codec = eventCodec(Number(BigInt.asUintN(64, r.raw[0] ?? 0n) & 0xffn));
+    const codec = eventCodec(eventType(r.raw));
     const known = new Set(knownFields(r));
     for (const d of codec.describe(r.raw)) out.push(`    ${formatField(d, known.has(d.spec.name) ? undefined : NOT_IN_LOG)}`);
   } else if (r.kind === 'cmdq_error' && r.command !== undefined && r.command.length > 0) {
-    const codec = COMMANDS.get(Number(BigInt.asUintN(64, r.command[0] ?? 0n) & 0xffn))?.codec ?? UNKNOWN_COMMAND;
+    const codec = COMMANDS.get(commandOpcode(r.command))?.codec ?? UNKNOWN_COMMAND;
     const damaged = new Set(r.commandDamaged ?? []);
     out.push(`    command ${codec.name}:`);
     for (const d of codec.describe(r.command)) {

@@ -7,7 +7,7 @@
  * - RES0 bits some parts fill (QEMU writes ADDR2 as a full 64-bit value, §3 of emulator-models).
  * Profiles bundle defaults; users add masks by field name (or `RES0`).
  */
-import { EVENT_FIELDS, EVENT_FIELD_NAMES, eventCodec, getField, isFetchFault, isTranslationFault } from './codec.ts';
+import { EVENT_FIELDS, EVENT_FIELD_NAMES, eventCodec, eventType, getField, isFetchFault, isTranslationFault } from './codec.ts';
 import { fieldMask as archFieldMask, suggest } from '../arch/fields.ts';
 
 export type MaskProfile = 'strict' | 'architectural' | 'hardware' | 'qemu';
@@ -75,7 +75,7 @@ export function describeMasks(m: MaskSet): string {
 export function isMasked(m: MaskSet, field: string, exp: readonly bigint[]): boolean {
   if (m.always.has(field)) return true;
   if (!m.unknownFields) return false;
-  const type = Number((exp[0] ?? 0n) & 0xffn);
+  const type = eventType(exp);
   const f = (n: string): bigint => getField(exp, EVENT_FIELDS.find((x) => x.name === n) ?? EVENT_FIELDS[0]!);
   if (field === 'SubstreamID' && f('SSV') === 0n && type !== 0x08) return true;
   if (field === 'IPA' && isTranslationFault(type) && f('S2') === 0n) return true;
@@ -112,7 +112,7 @@ export function diffText(d: FieldDiff): string {
  */
 export function diffEvent(exp: readonly bigint[], act: readonly bigint[], known: readonly string[] | undefined, m: MaskSet): FieldDiff[] {
   const out: FieldDiff[] = [];
-  const codec = eventCodec(Number(BigInt.asUintN(64, exp[0] ?? 0n) & 0xffn));
+  const codec = eventCodec(eventType(exp));
   const maskedBits = [0n, 0n, 0n, 0n];
   for (const f of codec.fields) {
     if (isMasked(m, f.name, exp)) {

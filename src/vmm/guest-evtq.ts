@@ -4,12 +4,9 @@
  * the SMMU's rules (§7.4): EVENTQEN=0 discards; a full ring discards and toggles
  * EVENTQ_PROD.OVFLG, once, only while no overflow is pending (OVFLG == CONS.OVACKFLG).
  */
-import { REG } from '../arch/registers.ts';
+import { CR0, EVENTQ_BASE, EVENTQ_CONS, EVENTQ_PROD, REG } from '../arch/registers.ts';
 import type { GuestMemory } from './guest-mem.ts';
-import { type Ring, ringEmpty, ringFull, ringInc, ringIndex } from './ring.ts';
-
-const OVFLG = 1n << 31n;
-const RD_MASK = 0xfffffn;
+import { type Ring, eventqOverflow, ringEmpty, ringFull, ringInc, ringIndex } from '../arch/queue.ts';
 
 export interface GuestRegs {
   get(offset: number): bigint;
@@ -19,41 +16,42 @@ export interface GuestRegs {
 export type EventWrite = 'written' | 'discarded-disabled' | 'discarded-overflow' | 'not-guest-ram';
 
 function ring(regs: GuestRegs): { ring: Ring; base: bigint } {
-  const b = regs.get(REG.EVENTQ_BASE);
-  return { ring: { log2: Math.min(Number(b & 0x1fn), 19) }, base: b & 0x00ff_ffff_ffff_ffe0n };
+  const b = [regs.get(REG.EVENTQ_BASE)];
+  return { ring: { log2: Math.min(Number(EVENTQ_BASE.get(b, 'LOG2SIZE')), 19) }, base: EVENTQ_BASE.get(b, 'ADDR') };
 }
 
 /** Signal an overflow (a lost event) the way the SMMU does. */
 export function signalOverflow(regs: GuestRegs): void {
   const prod = regs.get(REG.EVENTQ_PROD);
-  if ((prod & OVFLG) === (regs.get(REG.EVENTQ_CONS) & OVFLG)) regs.set(REG.EVENTQ_PROD, prod ^ OVFLG);
+  const next = eventqOverflow(prod, regs.get(REG.EVENTQ_CONS));
+  if (next !== prod) regs.set(REG.EVENTQ_PROD, next);
 }
 
 export function writeGuestEvent(regs: GuestRegs, mem: GuestMemory, rec: readonly bigint[]): EventWrite {
-  if ((regs.get(REG.CR0) & 4n) === 0n) return 'discarded-disabled';
+  if (CR0.get([regs.get(REG.CR0)], 'EVENTQEN') === 0n) return 'discarded-disabled';
   const { ring: r, base } = ring(regs);
-  const prodReg = regs.get(REG.EVENTQ_PROD);
-  const prod = Number(prodReg & RD_MASK);
-  if (ringFull(r, prod, Number(regs.get(REG.EVENTQ_CONS) & RD_MASK))) {
+  const prodReg = [regs.get(REG.EVENTQ_PROD)];
+  const prod = Number(EVENTQ_PROD.get(prodReg, 'WR'));
+  if (ringFull(r, prod, Number(EVENTQ_CONS.get([regs.get(REG.EVENTQ_CONS)], 'RD')))) {
     signalOverflow(regs);
     return 'discarded-overflow';
   }
   if (!mem.writeWords(base + BigInt(ringIndex(r, prod) * 32), rec)) return 'not-guest-ram';
-  regs.set(REG.EVENTQ_PROD, (prodReg & OVFLG) | BigInt(ringInc(r, prod)));
+  regs.set(REG.EVENTQ_PROD, EVENTQ_PROD.encode({ WR: ringInc(r, prod), OVFLG: EVENTQ_PROD.get(prodReg, 'OVFLG') })[0] ?? 0n);
   return 'written';
 }
 
 /** What a guest driver does: read the records between CONS and PROD and advance CONS (OVACKFLG kept). */
 export function readGuestEvents(regs: GuestRegs, mem: GuestMemory): bigint[][] {
   const { ring: r, base } = ring(regs);
-  const prod = Number(regs.get(REG.EVENTQ_PROD) & RD_MASK);
-  const consReg = regs.get(REG.EVENTQ_CONS);
-  let cons = Number(consReg & RD_MASK);
+  const prod = Number(EVENTQ_PROD.get([regs.get(REG.EVENTQ_PROD)], 'WR'));
+  const consReg = [regs.get(REG.EVENTQ_CONS)];
+  let cons = Number(EVENTQ_CONS.get(consReg, 'RD'));
   const out: bigint[][] = [];
   while (!ringEmpty(r, prod, cons)) {
     out.push(mem.readWords(base + BigInt(ringIndex(r, cons) * 32), 4) ?? [0n, 0n, 0n, 0n]);
     cons = ringInc(r, cons);
   }
-  regs.set(REG.EVENTQ_CONS, (consReg & OVFLG) | BigInt(cons));
+  regs.set(REG.EVENTQ_CONS, EVENTQ_CONS.encode({ RD: cons, OVACKFLG: EVENTQ_CONS.get(consReg, 'OVACKFLG') })[0] ?? 0n);
   return out;
 }

@@ -7,28 +7,20 @@
  * stage-1 only, so stage-2/EL2 TLBIs, and ATS/stall responses it never advertised, are illegal.
  */
 import { OPCODE, decodeCommand } from '../arch/command.ts';
-import { OP } from '../host/commands.ts';
+import { GUEST_SID_COMMANDS, GUEST_VMID_COMMANDS } from '../host/invalidate.ts';
 
 export type GuestCmdAction = 'forward' | 'sync' | 'ste' | 'nop' | 'illegal';
 
-const FORWARD: ReadonlySet<number> = new Set([
-  OP.TLBI_NH_ALL,
-  OP.TLBI_NH_ASID,
-  OP.TLBI_NH_VA,
-  OP.TLBI_NH_VAA,
-  OP.TLBI_NSNH_ALL,
-  OP.ATC_INV,
-  OP.CFGI_CD,
-  OP.CFGI_CD_ALL,
-]);
+/** What IOMMU_HWPT_INVALIDATE converts (host/invalidate.ts convertGuestCommand). */
+const FORWARD: ReadonlySet<number> = new Set([...GUEST_VMID_COMMANDS, ...GUEST_SID_COMMANDS].map((n) => OPCODE[n]));
 /** PREFETCH_CONFIG (0x01), PREFETCH_ADDR (0x02): hints, nothing to forward. */
 const NOP: ReadonlySet<number> = new Set([OPCODE.PREFETCH_CONFIG, OPCODE.PREFETCH_ADDR]);
 
 export function classifyGuestCommand(cmd: readonly bigint[]): GuestCmdAction {
   const { opcode: op, fields } = decodeCommand(cmd);
   if (FORWARD.has(op)) return 'forward';
-  if (op === OP.CMD_SYNC) return fields['CS'] === 3n ? 'illegal' : 'sync'; // CS=0b11 reserved
-  if (op === OP.CFGI_STE || op === OP.CFGI_STE_RANGE) return 'ste';
+  if (op === OPCODE.CMD_SYNC) return fields['CS'] === 3n ? 'illegal' : 'sync'; // CS=0b11 reserved
+  if (op === OPCODE.CFGI_STE || op === OPCODE.CFGI_STE_RANGE) return 'ste';
   if (NOP.has(op)) return 'nop';
   return 'illegal';
 }
@@ -40,7 +32,7 @@ export function classifyGuestCommand(cmd: readonly bigint[]): GuestCmdAction {
 export function steInvalidationTargets(cmd: readonly bigint[], known: readonly number[]): number[] {
   const { opcode, fields } = decodeCommand(cmd);
   const sid = Number(fields['StreamID'] ?? 0n);
-  if (opcode === OP.CFGI_STE) return known.filter((v) => v === sid);
+  if (opcode === OPCODE.CFGI_STE) return known.filter((v) => v === sid);
   const range = Number(fields['Range'] ?? 0n);
   if (range >= 31) return known.slice();
   const span = 2 ** (range + 1);

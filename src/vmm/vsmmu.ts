@@ -20,20 +20,24 @@
  * EVENTQ_PROD.OVFLG once per unacknowledged overflow (§7.4), as the SMMU itself does.
  * Not modelled: SMMUEN=0/GBPA, 2-level stream tables, PRI, guest IRQ lines.
  */
-import { REG, type RegName } from '../arch/registers.ts';
+import { CERROR, commandInfo } from '../arch/command.ts';
+import type { StructCodec } from '../arch/fields.ts';
+import { CMDQ_BASE, CMDQ_CONS, CMDQ_PROD, CR0, GERROR_BIT, IDR0, IDR1, REG, type RegName } from '../arch/registers.ts';
 import type { Iommufd } from '../host/iommufd.ts';
 import { INVALIDATE_DATA_ARM_SMMUV3, INVALIDATE_ENTRY_SIZE, commandsToBytes } from '../host/invalidate.ts';
 import { VEVENTQ_FLAG_LOST_EVENTS } from '../host/veventq.ts';
 import { type GuestRegs, readGuestEvents, signalOverflow, writeGuestEvent } from './guest-evtq.ts';
 import type { GuestMemory } from './guest-mem.ts';
 import { classifyGuestCommand, steInvalidationTargets } from './policy.ts';
-import { type Ring, ringEmpty, ringInc, ringIndex } from './ring.ts';
+import { type Ring, ringEmpty, ringInc, ringIndex } from '../arch/queue.ts';
 import { syncGuestSte } from './ste-sync.ts';
 
-export const CERROR_ILL = 1;
-export const CERROR_ABT = 2;
-const CMDQ_ERR = 1n;
-const RD_MASK = 0xfffffn;
+const CMDQ_ERR = GERROR_BIT.CMDQ_ERR;
+const CMD_SYNC = commandInfo('CMD_SYNC').codec;
+/** One field of a 1-dword register value. */
+const field = (codec: StructCodec, v: bigint, name: string): bigint => codec.get([v], name);
+/** The guest enabled its command queue (CR0.CMDQEN). */
+const cmdqEnabled = (cr0: bigint): boolean => field(CR0, cr0, 'CMDQEN') !== 0n;
 
 export interface VSmmuOptions {
   readonly iommufd: Iommufd;
@@ -96,7 +100,7 @@ export class VSmmu {
 
   constructor(o: VSmmuOptions) {
     this.#o = o;
-    const idr = o.idr ?? [1n << 1n, (19n << 21n) | (19n << 16n)];
+    const idr = o.idr ?? [IDR0.encode({ S1P: 1 })[0] ?? 0n, IDR1.encode({ CMDQS: 19, EVENTQS: 19 })[0] ?? 0n];
     idr.slice(0, 6).forEach((v, i) => this.#regs.set(4 * i, v));
   }
 
@@ -128,18 +132,18 @@ export class VSmmu {
         const was = this.readReg('CR0');
         this.#regs.set(REG.CR0, v);
         this.#regs.set(REG.CR0ACK, v);
-        if ((was & 8n) === 0n && (v & 8n) !== 0n) {
+        if (!cmdqEnabled(was) && cmdqEnabled(v)) {
           this.#hung = false;
           this.#consume();
         }
         return;
       }
       case REG.CMDQ_CONS:
-        if ((this.readReg('CR0') & 8n) !== 0n) return; // CONS is software-writable only while CMDQEN=0
+        if (cmdqEnabled(this.readReg('CR0'))) return; // CONS is software-writable only while CMDQEN=0
         this.#regs.set(off, v & 0xffff_ffffn);
         return;
       case REG.CMDQ_PROD:
-        this.#regs.set(off, v & RD_MASK);
+        this.#regs.set(off, field(CMDQ_PROD, v, 'WR'));
         this.#consume();
         return;
       case REG.GERRORN:
@@ -154,9 +158,9 @@ export class VSmmu {
   state(): VSmmuState {
     const cons = this.readReg('CMDQ_CONS');
     return {
-      cons: Number(cons & RD_MASK),
-      prod: Number(this.readReg('CMDQ_PROD') & RD_MASK),
-      err: Number((cons >> 24n) & 0x7fn),
+      cons: Number(field(CMDQ_CONS, cons, 'RD')),
+      prod: Number(field(CMDQ_PROD, this.readReg('CMDQ_PROD'), 'WR')),
+      err: Number(field(CMDQ_CONS, cons, 'ERR')),
       gerror: this.readReg('GERROR'),
       gerrorn: this.readReg('GERRORN'),
       hung: this.#hung,
@@ -175,13 +179,12 @@ export class VSmmu {
   }
 
   #cmdqRing(): Ring {
-    return { log2: Math.min(Number(this.readReg('CMDQ_BASE') & 0x1fn), 19) };
+    return { log2: Math.min(Number(field(CMDQ_BASE, this.readReg('CMDQ_BASE'), 'LOG2SIZE')), 19) };
   }
 
   #setCons(cons: number, err?: number): void {
-    const old = this.readReg('CMDQ_CONS');
-    const e = err !== undefined ? BigInt(err) << 24n : old & (0x7fn << 24n);
-    this.#regs.set(REG.CMDQ_CONS, e | BigInt(cons));
+    const e = err !== undefined ? BigInt(err) : field(CMDQ_CONS, this.readReg('CMDQ_CONS'), 'ERR');
+    this.#regs.set(REG.CMDQ_CONS, CMDQ_CONS.encode({ RD: cons, ERR: e })[0] ?? 0n);
   }
 
   #raiseCmdqErr(cons: number, code: number): void {
@@ -216,16 +219,16 @@ export class VSmmu {
     // EIO (or any other refusal): entry_num names the command the host stopped at
     const at = batch[Math.min(r.entryNum, batch.length - 1)]?.cons ?? 0;
     this.#log.push(`host ${r.errno} at entry ${r.entryNum}: ${r.reason ?? ''}`);
-    this.#raiseCmdqErr(at, CERROR_ILL);
+    this.#raiseCmdqErr(at, CERROR.ILL);
     return false;
   }
 
   #consume(): void {
-    if ((this.readReg('CR0') & 8n) === 0n || this.#cmdqErrActive() || this.#hung) return;
+    if (!cmdqEnabled(this.readReg('CR0')) || this.#cmdqErrActive() || this.#hung) return;
     const ring = this.#cmdqRing();
-    const base = this.readReg('CMDQ_BASE') & 0x00ff_ffff_ffff_ffe0n;
-    const prod = Number(this.readReg('CMDQ_PROD') & RD_MASK);
-    let cons = Number(this.readReg('CMDQ_CONS') & RD_MASK);
+    const base = field(CMDQ_BASE, this.readReg('CMDQ_BASE'), 'ADDR');
+    const prod = Number(field(CMDQ_PROD, this.readReg('CMDQ_PROD'), 'WR'));
+    let cons = Number(field(CMDQ_CONS, this.readReg('CMDQ_CONS'), 'RD'));
     const pending: Pending[] = [];
     const flush = (syncCons?: number): boolean => {
       const batch = pending.splice(0, pending.length);
@@ -235,7 +238,7 @@ export class VSmmu {
       const cmd = this.#o.guestMem.readWords(base + BigInt(ringIndex(ring, cons) * 16), 2);
       if (cmd === undefined) {
         if (!flush()) return;
-        this.#raiseCmdqErr(cons, CERROR_ABT);
+        this.#raiseCmdqErr(cons, CERROR.ABT);
         return;
       }
       const action = classifyGuestCommand(cmd);
@@ -249,7 +252,7 @@ export class VSmmu {
         this.#cfgiSte(cmd);
       } else if (action === 'illegal') {
         if (!flush()) return;
-        this.#raiseCmdqErr(cons, CERROR_ILL);
+        this.#raiseCmdqErr(cons, CERROR.ILL);
         return;
       }
       cons = ringInc(ring, cons);
@@ -260,10 +263,9 @@ export class VSmmu {
 
   /** CMD_SYNC CS=IRQ (1) with a non-zero MSIAddr[55:2]: 32-bit MSIData written at that IPA. */
   #syncMsi(cmd: readonly bigint[]): void {
-    const dw0 = cmd[0] ?? 0n;
-    const addr = (cmd[1] ?? 0n) & 0x00ff_ffff_ffff_fffcn;
-    if (((dw0 >> 12n) & 3n) !== 1n || addr === 0n) return;
-    const data = dw0 >> 32n;
+    const addr = CMD_SYNC.get(cmd, 'MSIAddr');
+    if (CMD_SYNC.get(cmd, 'CS') !== 1n || addr === 0n) return;
+    const data = CMD_SYNC.get(cmd, 'MSIData');
     const word = addr & ~7n;
     const old = this.#o.guestMem.read64(word);
     if (old === undefined) {

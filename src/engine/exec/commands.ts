@@ -21,4 +21,4 @@ export function encodeScenarioCommand(s: Scenario, c: Command, where: string): b
   }
 }
 
-export const SYNC: readonly bigint[] = encodeCommand('CMD_SYNC', { CS: 0 });
+export const SYNC: readonly [bigint, bigint] = encodeCommand('CMD_SYNC', { CS: 0 });

@@ -23,9 +23,11 @@
  */
 import { hex32 } from '../../arch/fields.ts';
 import { CERROR_NAME } from '../../arch/command.ts';
+import { CMDQ_BASE, CMDQ_CONS, CR0, EVENTQ_BASE, GERROR_BIT, STRTAB_BASE, STRTAB_BASE_CFG } from '../../arch/registers.ts';
 import { cmdSync } from '../../host/commands.ts';
 import type { Command } from '../../scenario/types.ts';
 import { GuestMemory } from '../../vmm/guest-mem.ts';
+import { type Ring, ringIndex, ringInc } from '../../arch/queue.ts';
 import { VSmmu } from '../../vmm/vsmmu.ts';
 import type { EventRecord, ObsValue } from '../../scenario/observation.ts';
 import type { ExecContext, StepOut } from './context.ts';
@@ -60,20 +62,26 @@ function vsmmuOf(ctx: ExecContext, h: HostWorld, g: GuestWorld): VSmmu | string 
   const q = h.veventqOf.get(vi);
   const vs = new VSmmu({ iommufd: h.fd, viommuId: vi, guestMem: g.gm, vdevs: h.vdevs.get(vi) ?? new Map(), ...(q !== undefined ? { veventqId: q } : {}) });
   // guest driver probe: queues and stream table in guest RAM, then SMMUEN | EVENTQEN | CMDQEN
-  vs.writeReg('CMDQ_BASE', g.ram | BigInt(g.log2));
-  vs.writeReg('EVENTQ_BASE', (g.ram + EVTQ_OFF) | BigInt(g.evtqLog2));
-  vs.writeReg('STRTAB_BASE', g.ram + STRTAB_OFF);
-  vs.writeReg('STRTAB_BASE_CFG', 6n);
-  vs.writeReg('CR0', 0b1101n);
+  vs.writeReg('CMDQ_BASE', reg(CMDQ_BASE.encodeMasked({ ADDR: g.ram, LOG2SIZE: g.log2 })));
+  vs.writeReg('EVENTQ_BASE', reg(EVENTQ_BASE.encodeMasked({ ADDR: g.ram + EVTQ_OFF, LOG2SIZE: g.evtqLog2 })));
+  vs.writeReg('STRTAB_BASE', reg(STRTAB_BASE.encodeMasked({ ADDR: g.ram + STRTAB_OFF })));
+  vs.writeReg('STRTAB_BASE_CFG', reg(STRTAB_BASE_CFG.encode({ LOG2SIZE: 6 })));
+  vs.writeReg('CR0', reg(CR0.encode({ SMMUEN: 1, EVENTQEN: 1, CMDQEN: 1 })));
   g.vs = vs;
   return vs;
 }
 
+/** A 1-dword register value from a codec's encode. */
+const reg = (dwords: readonly bigint[]): bigint => dwords[0] ?? 0n;
+
+/** Guest IPA of the command slot of queue value `v` (index + wrap). */
+const cmdSlot = (g: GuestWorld, v: number): bigint => g.ram + BigInt(ringIndex({ log2: g.log2 }, v) * 16);
+
 function writeRing(g: GuestWorld, cmds: readonly (readonly bigint[])[]): void {
-  const size = 1 << g.log2;
+  const ring: Ring = { log2: g.log2 };
   for (const c of cmds) {
-    g.gm.writeWords(g.ram + BigInt((g.prod & (size - 1)) * 16), c);
-    g.prod = (g.prod + 1) & (2 * size - 1);
+    g.gm.writeWords(cmdSlot(g, g.prod), c);
+    g.prod = ringInc(ring, g.prod);
   }
 }
 
@@ -100,18 +108,18 @@ export function guestCmdqStep(ctx: ExecContext, h: HostWorld, commands: readonly
   const before = vs.state();
   if (ackGerror) {
     // Linux's cmdq_skip_err in the guest: the failing slot becomes a CMD_SYNC, then GERRORN
-    g.gm.writeWords(g.ram + BigInt((before.cons & ((1 << g.log2) - 1)) * 16), cmdSync(0));
+    g.gm.writeWords(cmdSlot(g, before.cons), cmdSync(0));
     vs.writeReg('GERRORN', vs.readReg('GERROR'));
   }
   writeRing(g, cmds);
   if (cmds.length > 0) vs.writeReg('CMDQ_PROD', BigInt(g.prod));
   const st = vs.state();
-  const active = ((st.gerror ^ st.gerrorn) & 1n) !== 0n;
-  const consVal = active ? (st.cons | (st.err << 24)) >>> 0 : st.cons;
+  const active = ((st.gerror ^ st.gerrorn) & GERROR_BIT.CMDQ_ERR) !== 0n;
+  const consVal = active ? reg(CMDQ_CONS.encode({ RD: st.cons, ERR: st.err })) : BigInt(st.cons);
   const fields: Record<string, ObsValue> = {
     commands: cmds.length,
     prod: hex32(BigInt(st.prod)),
-    cons: hex32(BigInt(consVal)),
+    cons: hex32(consVal),
     cerror: active ? (CERROR_NAME[st.err] ?? 'CERROR_UNKNOWN') : 'CERROR_NONE',
     gerror: active ? ['CMDQ_ERR'] : [],
     forwarded: st.forwarded.length - before.forwarded.length,
@@ -129,23 +137,23 @@ function rfcGuestCmdq(ctx: ExecContext, h: HostWorld, g: GuestWorld, cmds: bigin
   if (rfc === undefined) throw new Error(`Cannot run ${where}: not an rfc-2023 host`);
   if (hwpt === undefined) return missing(`nested_hwpt ${name}`, { commands: cmds.length });
   const consAt = g.ram + CONS_OFF;
-  const consWord = (): number => Number((g.gm.read64(consAt) ?? 0n) & 0xffff_ffffn);
+  const consWord = (): bigint => (g.gm.read64(consAt) ?? 0n) & 0xffff_ffffn;
   if (ack) {
     // the guest driver skips the failing entry (rewritten to CMD_SYNC, which the RFC ignores) and clears ERR
     const c = consWord();
-    g.gm.writeWords(g.ram + BigInt((c & ((1 << g.log2) - 1)) * 16), cmdSync(0));
+    g.gm.writeWords(cmdSlot(g, Number(CMDQ_CONS.get([c], 'RD'))), cmdSync(0));
     const w = g.gm.read64(consAt) ?? 0n;
-    g.gm.write64(consAt, (w & ~0xffff_ffffn) | BigInt(c & (~(0x7f << 24) >>> 0)));
+    g.gm.write64(consAt, (w & ~0xffff_ffffn) | reg(CMDQ_CONS.with([c], 'ERR', 0)));
   }
   writeRing(g, cmds);
   const r = rfc.invalidate(hwpt, { cmdqUptr: g.ram, cmdqConsUptr: consAt, cmdqProd: g.prod, cmdqEntrySize: 16, cmdqLog2size: g.log2 }, g.gm);
   const cons = consWord();
-  const err = (cons >>> 24) & 0x7f;
+  const err = Number(CMDQ_CONS.get([cons], 'ERR'));
   const fields: Record<string, ObsValue> = {
     errno: r.errno,
     commands: cmds.length,
     prod: hex32(BigInt(g.prod)),
-    cons: hex32(BigInt(cons)),
+    cons: hex32(cons),
     cerror: CERROR_NAME[err] ?? 'CERROR_UNKNOWN',
     issued: r.issued?.length ?? 0,
   };

@@ -4,16 +4,16 @@
  *   TLBI_NH_ASID when more than 16 pages; TLBI_NSNH_ALL when no CD references the table;
  * - stage 2: TLBI_S2_IPA (Leaf=0) per page, then CMD_SYNC, then TLBI_NH_ALL (stage-1 entries may
  *   hold combined S1+S2 results), per VMID of the streams using the table; beyond 16 pages
- *   TLBI_S12_VMALL instead. The CMD_SYNC between orders them: the stage-2 invalidation must complete
- *   before the stage-1 one, or a walk in between can refill a combined entry from the old stage-2
- *   entry (Arm ARM D8.17.6.1 "TLBI IPAS2E1; DSB; TLBI VMALLE1"; SMMUv3 §4.4 CMD_SYNC ~ DSB,
- *   §4.4.3.1); Linux's nest-parent unmap issues the same (the TLBI_S2_IPA batch ends in a sync);
+ *   TLBI_S12_VMALL instead. The same sequence as Linux's nest-parent unmap, from the same code
+ *   (host/s2-inval.ts s2ThenNhAll, which says why the CMD_SYNC sits between);
  * - STE: CFGI_STE (Leaf=1);
  * each batch followed by CMD_SYNC.
  */
 import { encodeCommand } from '../../arch/command.ts';
 import type { Scenario } from '../../scenario/types.ts';
 import type { PageTableBuilder } from '../../pgtable/builder.ts';
+import { s2IpaRangeCommands, s2ThenNhAll } from '../../host/s2-inval.ts';
+import { granuleShift } from '../../arch/ttd.ts';
 import { SYNC } from './commands.ts';
 import type { Tables } from './tables.ts';
 
@@ -64,9 +64,10 @@ export function s2Invalidation(s: Scenario, table: string, b: PageTableBuilder, 
       out.push(encodeCommand('TLBI_S12_VMALL', { VMID: vmid }));
       continue;
     }
-    for (let a = ipa & ~(g - 1n); a < ipa + size; a += g) out.push(encodeCommand('TLBI_S2_IPA', { VMID: vmid, Address: a, Leaf: 0 }));
-    out.push([...SYNC]);
-    out.push(encodeCommand('TLBI_NH_ALL', { VMID: vmid }));
+    // one non-range TLBI_S2_IPA (Leaf=0) per granule from the granule holding `ipa`
+    const start = ipa & ~(g - 1n);
+    const perPage = s2IpaRangeCommands(false, Number(vmid), start, ipa + size - start, g, granuleShift(b.granule), false);
+    out.push(...s2ThenNhAll(Number(vmid), perPage, SYNC));
   }
   out.push([...SYNC]);
   return out;

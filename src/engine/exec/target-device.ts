@@ -24,6 +24,7 @@ import { type SmmuTarget, TargetFailure, TargetUnsupported } from '../../target/
 /** Wall-clock budget of one scenario on an external target. */
 const SCENARIO_BUDGET_MS = 30_000;
 import { profileFromIdRegs } from '../../target/idregs.ts';
+import type { ExpectedPas, PaMiss } from '../../target/pa-check.ts';
 
 const CMDQ_ERR_BIT = 1n << BigInt(GERROR.fields.find((f) => f.name === 'CMDQ_ERR')?.lo ?? 0);
 
@@ -36,6 +37,17 @@ export class TargetDevice {
   readonly cmdq: { ptr(): QueuePtr; base(): bigint };
   evtqConsumerStopped = false;
   readonly #started = Date.now();
+  /** The golden's PA of each DMA write (by step), for a target that can check but not report output addresses. */
+  expectedPas: ExpectedPas | undefined;
+  /** The step being run (1-based; set by the executor), and how many transactions it has issued. */
+  #step = 0;
+  #txn = 0;
+  readonly paChecks: { checked: number; missed: PaMiss[] } = { checked: 0, missed: [] };
+
+  set step(n: number) {
+    this.#step = n;
+    this.#txn = 0;
+  }
 
   constructor(target: SmmuTarget) {
     this.target = target;
@@ -91,15 +103,19 @@ export class TargetDevice {
     if (bad !== undefined) throw new TargetUnsupported(bad);
     this.flush();
     const prodBefore = this.readReg(REG.EVENTQ_PROD);
+    const txn = this.#txn++;
+    const expectPa = req.access === 'write' && !caps.transactionOutcome ? (this.expectedPas?.get(this.#step)?.[txn] ?? undefined) : undefined;
     const o = this.target.transaction({
       sid: req.sid,
       iova,
       access: req.access,
+      ...(expectPa !== undefined ? { expectPa } : {}),
       ...(req.ssid !== undefined ? { ssid: req.ssid } : {}),
       ...(req.privileged !== undefined ? { privileged: req.privileged } : {}),
     });
     switch (o.kind) {
       case 'completed':
+        if (expectPa !== undefined) this.#paChecked(expectPa, txn, o.pa !== expectPa);
         // without an observed PA the outcome is compared through the event queue only (run-one projection)
         return o.pa !== undefined ? { kind: 'translated', pa: o.pa, stages: 's1' } : { kind: 'aborted', reason: 'unobserved' };
       case 'stalled':
@@ -110,8 +126,15 @@ export class TargetDevice {
         return event !== undefined ? { kind: 'aborted', event, recorded: true } : { kind: 'aborted', reason: 'aborted' };
       }
       case 'unobserved':
+        // notAt: the target looked for the data at the golden's PA and it was not there
+        if (o.notAt !== undefined) this.#paChecked(o.notAt, txn, true);
         return { kind: 'aborted', reason: 'unobserved' };
     }
+  }
+
+  #paChecked(pa: bigint, txn: number, missed: boolean): void {
+    this.paChecks.checked++;
+    if (missed) this.paChecks.missed.push({ step: this.#step, txn, pa });
   }
 
   /** New event records since the last drain, read from target memory; advances EVENTQ_CONS. */

@@ -1,4 +1,7 @@
-/** `hwpt_alloc`: IOMMU_HWPT_ALLOC of a paging (stage-2) HWPT. Record: errno, id, vmid [, msi_doorbell_ipa]. */
+/**
+ * `hwpt_alloc`: IOMMU_HWPT_ALLOC of a paging (stage-2) HWPT. Record: errno, id, vmid [, msi_doorbell_ipa];
+ * errno EINVAL and reason when `s2_table` names tables for an HWPT that is not a stage-2 domain.
+ */
 import { HWPT_ALLOC_NEST_PARENT } from '../../host/iommufd.ts';
 import { setupMsiCookie, setupMsiFlat } from '../../host/msi.ts';
 import { bool, expect, int, name, obj } from '../../scenario/schema.ts';
@@ -66,7 +69,9 @@ export const hwptAlloc = defineStep({
     if (b.s2_table !== undefined) {
       const sp = need(ctx.tables.s2.get(b.s2_table), `s2_table "${b.s2_table}" is not declared`, where);
       const t = fd.setParentTables(r.hwptId, sp.builder);
-      if (t.errno !== 0) throw new Error(`Cannot run ${where}: ${t.reason}`);
+      // a plain paging HWPT on an SMMU with stage 1 is a stage-1 domain: stage-2 tables cannot
+      // back it; the step answers (EINVAL, the HWPT stays allocated) instead of failing the run
+      if (t.errno !== 0) return res(t, { ...f, reason: t.reason });
       h.parents.set(r.hwptId, sp);
       if (s.host?.msi !== undefined && h.msi === undefined) {
         const m = s.host.msi === 'cookie' ? setupMsiCookie(fd, r.hwptId) : setupMsiFlat(fd, r.hwptId);

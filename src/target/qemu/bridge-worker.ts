@@ -16,6 +16,10 @@ async function handle(req: BridgeRequest): Promise<BridgeReply> {
       if (session !== undefined) await session.close();
       session = await QtestSession.start({ binary: req.binary, args: req.args });
       return { seq: req.seq, ok: true, pid: session.pid, replies: [] };
+    case 'reset':
+      if (session === undefined) throw new Error('No QEMU running');
+      await session.reset();
+      return { seq: req.seq, ok: true, pid: session.pid, replies: [] };
     case 'batch':
       if (session === undefined) throw new Error('No QEMU running');
       return { seq: req.seq, ok: true, pid: session.pid, replies: await session.batch(req.lines) };

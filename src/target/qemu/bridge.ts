@@ -11,6 +11,7 @@ import { TargetFailure } from '../contract.ts';
 export type BridgeRequest = { readonly seq: number } & (
   | { readonly op: 'start'; readonly binary: string; readonly args: readonly string[] }
   | { readonly op: 'batch'; readonly lines: readonly string[] }
+  | { readonly op: 'reset' }
   | { readonly op: 'close' }
 );
 
@@ -68,6 +69,7 @@ export class SyncQtest {
   readonly #flag: Int32Array;
   #pid = -1;
   #seq = 0;
+  #running: { readonly binary: string; readonly args: readonly string[] } | undefined;
   #broken: string | undefined;
 
   constructor() {
@@ -85,7 +87,20 @@ export class SyncQtest {
   /** Start a fresh QEMU (reaping the previous one). */
   start(binary: string, args: readonly string[]): void {
     this.#broken = undefined;
+    this.#running = undefined;
     this.#call({ op: 'start', binary, args }, 30_000);
+    this.#running = { binary, args: [...args] };
+  }
+
+  /** The binary and arguments of the QEMU this bridge runs and can still talk to, if any. */
+  get running(): { readonly binary: string; readonly args: readonly string[] } | undefined {
+    return this.#broken === undefined && this.#pid > 0 ? this.#running : undefined;
+  }
+
+  /** QMP `system_reset` of the running QEMU, returning once QEMU has performed it. */
+  reset(timeoutMs = 10_000): void {
+    if (this.#broken !== undefined) throw new TargetFailure(this.#broken);
+    this.#call({ op: 'reset' }, timeoutMs);
   }
 
   batch(lines: readonly string[], timeoutMs = 10_000): readonly string[] {
@@ -143,7 +158,10 @@ export class SyncQtest {
     if (req.op === 'close') {
       live.delete(this.#pid);
       this.#pid = -1;
+      this.#running = undefined;
     } else if (reply.pid > 0 && reply.pid !== this.#pid) {
+      // a start reaps the QEMU it replaces (bridge-worker.ts)
+      live.delete(this.#pid);
       this.#pid = reply.pid;
       trackPid(reply.pid);
     }

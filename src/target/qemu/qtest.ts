@@ -192,23 +192,76 @@ export class QtestSession {
   async #qmpHandshake(): Promise<void> {
     const qmp = this.#qmp;
     qmp.setEncoding('utf8');
-    let text = '';
-    const waitFor = (re: RegExp): Promise<void> =>
-      new Promise((resolve, reject) => {
-        const onData = (s: string): void => {
-          text += s;
-          if (re.test(text)) {
-            qmp.off('data', onData);
-            resolve();
-          }
-        };
-        qmp.on('data', onData);
-        qmp.once('close', () => reject(new Error('QEMU closed the QMP connection during the handshake')));
-      });
-    await waitFor(/"QMP"/);
-    text = '';
-    qmp.write('{"execute":"qmp_capabilities"}\n');
-    await waitFor(/"return"/);
+    qmp.on('data', (chunk: string) => this.#onQmp(chunk));
+    qmp.once('close', () => {
+      for (const w of this.#qmpWaiters.splice(0)) w.reject(new Error('QEMU closed the QMP connection'));
+    });
+    await this.#qmpWait((m) => 'QMP' in m);
+    await this.#qmpCommand('qmp_capabilities');
+  }
+
+  /**
+   * QMP `system_reset`, resolved once QEMU has performed it (its RESET event): the reset request
+   * is handled by QEMU's main loop after the command returns, so qtest lines sent before the
+   * event could still reach the old state.
+   */
+  async reset(timeoutMs = 5000): Promise<void> {
+    if (this.#dead !== undefined) throw this.#dead;
+    const event = this.#qmpWait((m) => m['event'] === 'RESET', timeoutMs);
+    await this.#qmpCommand('system_reset', timeoutMs);
+    await event;
+  }
+
+  #qmpText = '';
+  readonly #qmpWaiters: Array<{ match: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void; reject: (e: Error) => void }> =
+    [];
+
+  #onQmp(chunk: string): void {
+    this.#qmpText += chunk;
+    let nl: number;
+    while ((nl = this.#qmpText.indexOf('\n')) >= 0) {
+      const line = this.#qmpText.slice(0, nl).trim();
+      this.#qmpText = this.#qmpText.slice(nl + 1);
+      if (line === '') continue;
+      let m: Record<string, unknown>;
+      try {
+        m = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      const i = this.#qmpWaiters.findIndex((w) => w.match(m));
+      if (i >= 0) this.#qmpWaiters.splice(i, 1)[0]?.resolve(m);
+    }
+  }
+
+  #qmpWait(match: (m: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const w = {
+        match,
+        resolve: (m: Record<string, unknown>) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+        reject: (e: Error) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        const i = this.#qmpWaiters.indexOf(w);
+        if (i >= 0) this.#qmpWaiters.splice(i, 1);
+        reject(new Error(`QEMU's QMP monitor did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#qmpWaiters.push(w);
+    });
+  }
+
+  /** One QMP command (one at a time: replies carry no id here); rejects on an `error` reply. */
+  async #qmpCommand(execute: string, timeoutMs = 10_000): Promise<void> {
+    const reply = this.#qmpWait((m) => 'return' in m || 'error' in m, timeoutMs);
+    this.#qmp.write(`${JSON.stringify({ execute })}\n`);
+    const r = await reply;
+    if ('error' in r) throw new Error(`QMP ${execute} failed: ${JSON.stringify(r['error'])}`);
   }
 
   #stderrTail(s: string): string {
