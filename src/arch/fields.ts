@@ -44,6 +44,36 @@ export interface DecodedField {
   readonly name: string | undefined;
 }
 
+/**
+ * A field with its constants precomputed: decoding an STE or CD (every transaction under
+ * `cache_policy: none`) and encoding commands and events run these per field, so no shift
+ * amount or mask is rebuilt per call.
+ */
+interface Compiled {
+  readonly spec: FieldSpec;
+  readonly name: string;
+  readonly dword: number;
+  readonly mask: bigint;
+  /** Right shift that brings the field to bit 0 (0 for address fields, kept in place). */
+  readonly shift: bigint;
+  /** Smallest value that does not fit (values are checked against it). */
+  readonly limit: bigint;
+  /** Address fields: the bits below `lo`, which must be zero. */
+  readonly lowMask: bigint;
+}
+
+function compile(f: FieldSpec): Compiled {
+  return {
+    spec: f,
+    name: f.name,
+    dword: f.dword,
+    mask: fieldMask(f),
+    shift: f.addr ? 0n : BigInt(f.lo),
+    limit: 1n << BigInt(f.addr ? f.hi + 1 : f.hi - f.lo + 1),
+    lowMask: f.addr ? (1n << BigInt(f.lo)) - 1n : 0n,
+  };
+}
+
 export class StructCodec {
   readonly name: string;
   readonly dwords: number;
@@ -51,6 +81,8 @@ export class StructCodec {
   /** Bits covered by some field, per dword: encode(decode(raw)) == raw & definedMask. */
   readonly definedMask: readonly bigint[];
   readonly #byName: ReadonlyMap<string, FieldSpec>;
+  readonly #compiled: readonly Compiled[];
+  readonly #compiledByName: ReadonlyMap<string, Compiled>;
 
   constructor(name: string, dwords: number, fields: readonly FieldSpec[]) {
     this.name = name;
@@ -69,12 +101,18 @@ export class StructCodec {
     }
     this.#byName = byName;
     this.definedMask = masks;
+    this.#compiled = fields.map(compile);
+    this.#compiledByName = new Map(this.#compiled.map((c) => [c.name, c]));
   }
 
   field(name: string): FieldSpec {
-    const f = this.#byName.get(name);
-    if (f === undefined) throw new Error(`Unknown field "${name}" in ${this.name}${suggest(name, [...this.#byName.keys()])}`);
-    return f;
+    return this.#field(name).spec;
+  }
+
+  #field(name: string): Compiled {
+    const c = this.#compiledByName.get(name);
+    if (c === undefined) throw new Error(`Unknown field "${name}" in ${this.name}${suggest(name, [...this.#byName.keys()])}`);
+    return c;
   }
 
   has(name: string): boolean {
@@ -83,23 +121,26 @@ export class StructCodec {
 
   /** Read one field from raw dwords. Missing dwords read as zero. */
   get(raw: readonly bigint[], name: string): bigint {
-    return extract(raw, this.field(name));
+    const c = this.#field(name);
+    return (BigInt.asUintN(64, raw[c.dword] ?? 0n) & c.mask) >> c.shift;
   }
 
   /** Return a copy of `raw` with one field replaced. */
   with(raw: readonly bigint[], name: string, value: bigint | number | boolean): bigint[] {
     const out = this.normalise(raw);
-    const f = this.field(name);
-    const err = checkValue(f, toBig(value));
+    const c = this.#field(name);
+    const v = toBig(value);
+    const err = checkCompiled(c, v);
     if (err) throw new RangeError(`Cannot set ${this.name}.${name}: ${err.message}`);
-    insert(out, f, toBig(value));
+    out[c.dword] = ((out[c.dword] as bigint) & ~c.mask) | ((v << c.shift) & c.mask);
     return out;
   }
 
   /** All fields, by name (zero-valued fields included). */
   decode(raw: readonly bigint[]): FieldValues {
+    const w = this.normalise(raw);
     const out: FieldValues = {};
-    for (const f of this.fields) out[f.name] = extract(raw, f);
+    for (const c of this.#compiled) out[c.name] = ((w[c.dword] as bigint) & c.mask) >> c.shift;
     return out;
   }
 
@@ -114,32 +155,42 @@ export class StructCodec {
   /** Collect every problem with a field assignment instead of throwing on the first. */
   validate(values: FieldInput): FieldError[] {
     const errors: FieldError[] = [];
-    for (const [name, v] of Object.entries(values)) {
+    for (const name in values) {
+      const v = values[name];
       if (v === undefined) continue;
-      const f = this.#byName.get(name);
-      if (f === undefined) {
-        errors.push({ code: 'UNKNOWN_FIELD', field: name, message: `${this.name} has no field "${name}"${suggest(name, [...this.#byName.keys()])}` });
-        continue;
-      }
-      if (typeof v === 'number' && !Number.isSafeInteger(v)) {
-        errors.push({ code: 'NOT_INTEGER', field: name, message: `${name} must be an integer below 2^53 (use a hex string for larger values), got ${v}` });
-        continue;
-      }
-      const err = checkValue(f, toBig(v));
-      if (err) errors.push(err);
+      const err = this.#check(name, v);
+      if (err !== undefined) errors.push(err);
     }
     return errors;
   }
 
+  #check(name: string, v: bigint | number | boolean): FieldError | undefined {
+    const c = this.#compiledByName.get(name);
+    if (c === undefined)
+      return { code: 'UNKNOWN_FIELD', field: name, message: `${this.name} has no field "${name}"${suggest(name, [...this.#byName.keys()])}` };
+    if (typeof v === 'number' && !Number.isSafeInteger(v))
+      return { code: 'NOT_INTEGER', field: name, message: `${name} must be an integer below 2^53 (use a hex string for larger values), got ${v}` };
+    return checkCompiled(c, toBig(v));
+  }
+
   /** Build raw dwords from named fields; unnamed fields are zero. Throws on invalid input. */
   encode(values: FieldInput, base?: readonly bigint[]): bigint[] {
-    const errors = this.validate(values);
-    if (errors.length > 0) throw new RangeError(`Cannot encode ${this.name}: ${errors.map((e) => e.message).join('; ')}`);
     const out = this.normalise(base ?? []);
-    for (const [name, v] of Object.entries(values)) {
+    let errors: FieldError[] | undefined;
+    for (const name in values) {
+      const v = values[name];
       if (v === undefined) continue;
-      insert(out, this.field(name), toBig(v));
+      const c = this.#compiledByName.get(name);
+      const b = typeof v === 'bigint' ? v : typeof v === 'boolean' ? (v ? 1n : 0n) : Number.isSafeInteger(v) ? BigInt(v) : undefined;
+      // the common case (a known field, an integer that fits) inline; anything else as validate() reports it
+      if (c !== undefined && b !== undefined && b >= 0n && b < c.limit && (b & c.lowMask) === 0n) {
+        out[c.dword] = ((out[c.dword] as bigint) & ~c.mask) | ((b << c.shift) & c.mask);
+        continue;
+      }
+      const err = this.#check(name, v);
+      if (err !== undefined) (errors ??= []).push(err);
     }
+    if (errors !== undefined) throw new RangeError(`Cannot encode ${this.name}: ${errors.map((e) => e.message).join('; ')}`);
     return out;
   }
 
@@ -152,7 +203,8 @@ export class StructCodec {
     const out = this.normalise([]);
     for (const [name, v] of Object.entries(values)) {
       if (v === undefined) continue;
-      insert(out, this.field(name), toBig(v));
+      const c = this.#field(name);
+      out[c.dword] = ((out[c.dword] as bigint) & ~c.mask) | ((toBig(v) << c.shift) & c.mask);
     }
     return out;
   }
@@ -173,6 +225,12 @@ export class StructCodec {
     }
     return lines.join('\n');
   }
+}
+
+/** checkValue with the field's constants precomputed (same codes and messages). */
+function checkCompiled(c: Compiled, v: bigint): FieldError | undefined {
+  if (v >= 0n && v < c.limit && (v & c.lowMask) === 0n) return undefined;
+  return checkValue(c.spec, v);
 }
 
 /** `Name  dwN[hi:lo]  value (enum)  doc`; `missing` replaces value and enum when the value is not known. */
@@ -199,12 +257,6 @@ function extract(raw: readonly bigint[], f: FieldSpec): bigint {
   const w = BigInt.asUintN(64, raw[f.dword] ?? 0n);
   const m = fieldMask(f);
   return f.addr ? w & m : (w & m) >> BigInt(f.lo);
-}
-
-function insert(out: bigint[], f: FieldSpec, v: bigint): void {
-  const m = fieldMask(f);
-  const placed = f.addr ? v & m : (v << BigInt(f.lo)) & m;
-  out[f.dword] = ((out[f.dword] ?? 0n) & ~m) | placed;
 }
 
 function checkValue(f: FieldSpec, v: bigint): FieldError | undefined {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { cli } from '../cli/app.ts';
-import { loadScenarioFile } from '../engine/load.ts';
+import { loadScenarioFile, loadScenarioText } from '../engine/load.ts';
 import { SparseMemory } from '../memory/sparse-memory.ts';
 import { SmmuDevice } from '../smmu/device.ts';
 import { makeProfile, profileToIdRegs } from '../smmu/profile.ts';
@@ -19,6 +19,7 @@ import type { TargetCapabilities } from '../target/contract.ts';
 import { mergeCampaigns, runCampaign, showsClass } from './campaign.ts';
 import { adaptText } from './adapt.ts';
 import { buildReport } from './report.ts';
+import { generateScenarios } from '../generate/index.ts';
 import { canonicalClass, classify } from './classify.ts';
 import { ddmin, minimise } from './minimise.ts';
 import { runPair } from './pair.ts';
@@ -137,6 +138,30 @@ t.test('adapt: cache_policy dropped, unreachable StreamIDs renumbered consistent
   t.match(out, /op: CFGI_STE, sid: 0x12 }/, 'every sid: naming it follows');
   const fine = 'description: "x (§3)"\ndevices:\n  - { name: a, sid: 0x10 }\n';
   t.equal(adaptText(fine, problem), fine, 'nothing to adapt: the text itself');
+});
+
+t.test("adapt: a host scenario's nest-parent stage 2 takes the target's IAS (Linux sizes it so)", async (t) => {
+  const g = generateScenarios({ seed: 8, count: 40, areas: ['host'] }).find((x) => (x.scenario.memory?.s2_tables?.[0]?.sl0 ?? -1) >= 0);
+  if (g === undefined) {
+    t.fail('no host scenario with an S2SL0 in 40');
+    return;
+  }
+  const profile = { ...makeProfile(), oas: 44 as const };
+  t.match(
+    loadScenarioText(g.yaml(), { file: 'g.yaml', profile }).errors.map((e) => e.code),
+    ['PROFILE_RULE'],
+    'as generated: 48 bits, refused on a 44-bit part',
+  );
+  const out = adaptText(g.yaml(), undefined, 44);
+  t.match(out, /name: vm, granule: "?\w+"?, ipa_bits: 44/);
+  t.notMatch(out.split('s1_tables')[0] ?? '', /sl0/, 'the start level is derived again');
+  const r = loadScenarioText(out, { file: 'g.yaml', profile });
+  t.same(
+    r.errors.filter((e) => e.code === 'PROFILE_RULE').map((e) => e.message),
+    [],
+    'no IAS complaint on the 44-bit part (a mapping above 2^44 may still not load: then the scenario is skipped)',
+  );
+  t.equal(adaptText(g.yaml(), undefined, 48).includes('ipa_bits: 48'), true, 'the right size already: unchanged');
 });
 
 t.test('ddmin finds the 1-minimal subset', async (t) => {

@@ -203,3 +203,55 @@ t.test('allocator zero-fills a reused block and odd sizes like the word loop', a
   const odd = a.alloc(12, 8);
   t.equal(m.read64(odd + 8n), 0n, 'the last partial word is zeroed, as the word loop did');
 });
+
+t.test('backed-but-unwritten pages share one zero page: every write path copies it first (property)', async (t) => {
+  const fc = (await import('fast-check')).default;
+  // A page that was only backed (zero, back) reads through one shared zero page; a write through
+  // any API (bigint, 32-bit, hot-path halves, after the hot-path cache picked the shared page)
+  // must land in that page alone. Oracle: a Map of 32-bit words over 4 pages.
+  const base = 0x8000_0000;
+  const op = fc.oneof(
+    fc.record({ k: fc.constant('zero' as const), page: fc.integer({ min: 0, max: 3 }), whole: fc.boolean() }),
+    fc.record({ k: fc.constant('back' as const), page: fc.integer({ min: 0, max: 3 }) }),
+    fc.record({ k: fc.constantFrom('w64' as const, 'w32' as const, 'parts' as const, 'read' as const), word: fc.integer({ min: 0, max: 4 * 512 - 1 }) }),
+  );
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+      const m = new SparseMemory();
+      const model = new Map<number, number>(); // 32-bit word index -> value
+      const pages = new Set<number>();
+      const parts = new Uint32Array(2);
+      let n = 1;
+      for (const o of ops) {
+        if (o.k === 'zero' || o.k === 'back') {
+          const start = o.k === 'zero' && !o.whole ? 2048 : 0;
+          if (o.k === 'zero') m.zero(BigInt(base + o.page * 4096 + start), 4096 - start);
+          else m.back(BigInt(base + o.page * 4096), 4096);
+          if (o.k === 'zero') for (let w = start / 4; w < 1024; w++) model.set(o.page * 1024 + w, 0);
+          pages.add(o.page);
+          continue;
+        }
+        const a = base + o.word * 8;
+        if (o.k === 'read') {
+          m.readU64Parts(a, parts);
+          continue;
+        }
+        const lo = n++ >>> 0;
+        const hi = n++ >>> 0;
+        if (o.k === 'w64') m.write64(BigInt(a), (BigInt(hi) << 32n) | BigInt(lo));
+        else if (o.k === 'parts') m.writeU64Parts(a, lo, hi);
+        else m.write32(BigInt(a), lo);
+        model.set(o.word * 2, lo);
+        if (o.k !== 'w32') model.set(o.word * 2 + 1, hi);
+        pages.add(Math.floor(o.word / 512));
+      }
+      for (let w = 0; w < 4 * 1024; w++) {
+        const want = model.get(w) ?? (pages.has(Math.floor(w / 1024)) ? 0 : undefined);
+        if (m.read32(BigInt(base + 4 * w)) !== want) return false;
+      }
+      return m.backedPages().length === pages.size;
+    }),
+    { numRuns: 300 },
+  );
+  t.pass('no write reached another page through the shared zero page');
+});

@@ -9,12 +9,30 @@
  * (address >> 12), which is below 2^52 and therefore exact as a JS number. The hot-path API
  * (`readU64Parts`) takes a number address that must be a safe integer (< 2^53): physical
  * addresses are at most 52 bits (OAS) in every profile, so walks never need bigint.
+ *
+ * A page backed but never written (a zeroed table, queue or stream table: most of one) shares
+ * one read-only zero page; its own 4 KiB are allocated on the first write (copy on write). Reads
+ * see zeros either way, so this is invisible except in time and garbage (generate+run campaigns
+ * back thousands of such pages a second: bench/generate.bench.ts).
  */
+
+/** `n` consecutive 64-bit words from `at` through `read64`; undefined if any word is unreadable. */
+export function readWordsWith(read64: (addr: bigint) => bigint | undefined, at: bigint, n: number): bigint[] | undefined {
+  const out: bigint[] = [];
+  for (let i = 0; i < n; i++) {
+    const w = read64(at + BigInt(8 * i));
+    if (w === undefined) return undefined;
+    out.push(w);
+  }
+  return out;
+}
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 const PAGE_MASK_BIG = BigInt(PAGE_SIZE - 1);
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+/** The page every backed-but-unwritten page reads through; never written (see #writable). */
+const ZERO_VIEW = new DataView(new ArrayBuffer(PAGE_SIZE));
 
 export class MemoryCapError extends RangeError {
   readonly code = 'MEMORY_CAP';
@@ -31,7 +49,7 @@ export interface SparseMemoryOptions {
 }
 
 export class SparseMemory {
-  readonly #pages = new Map<number, Uint8Array>();
+  /** Backed pages: their own view, or ZERO_VIEW until first written. */
   readonly #views = new Map<number, DataView>();
   readonly maxBackedBytes: number;
   // One-entry page cache for the walk hot path: consecutive descriptor reads usually hit the
@@ -44,7 +62,7 @@ export class SparseMemory {
 
   /** Start recording which pages are written (every page backed so far counts as written). */
   trackWrites(): void {
-    this.#dirty = new Set(this.#pages.keys());
+    this.#dirty = new Set(this.#views.keys());
   }
 
   /** Pages written since the last call, ascending; tracking must be on. */
@@ -61,16 +79,16 @@ export class SparseMemory {
 
   /** Number of backed bytes (whole pages). */
   get backedBytes(): number {
-    return this.#pages.size * PAGE_SIZE;
+    return this.#views.size * PAGE_SIZE;
   }
 
   /** Page numbers that are backed, ascending (for deterministic dumps). */
   backedPages(): number[] {
-    return [...this.#pages.keys()].sort((a, b) => a - b);
+    return [...this.#views.keys()].sort((a, b) => a - b);
   }
 
   isBacked(pa: bigint): boolean {
-    return this.#pages.has(pageNumber(pa));
+    return this.#views.has(pageNumber(pa));
   }
 
   /** Back [pa, pa+size) with zero pages (existing contents are kept). */
@@ -79,7 +97,7 @@ export class SparseMemory {
     const first = pageNumber(pa);
     const last = pageNumber(BigInt.asUintN(64, pa + BigInt(size - 1)));
     for (let p = first; p <= last; p++) {
-      this.#page(p, true);
+      this.#back(p);
       this.#dirty?.add(p);
     }
   }
@@ -92,14 +110,20 @@ export class SparseMemory {
     if (size <= 0) return;
     checkAligned(pa, 8);
     if (size % 8 !== 0) throw new RangeError(`Cannot zero ${size} bytes at 0x${pa.toString(16)}: not a multiple of 8`);
-    this.back(pa, size);
     const first = pageNumber(pa);
     const last = pageNumber(BigInt.asUintN(64, pa + BigInt(size - 1)));
     const startOff = Number(pa & PAGE_MASK_BIG);
     for (let p = first, done = 0; p <= last; p++) {
       const from = p === first ? startOff : 0;
       const to = Math.min(PAGE_SIZE, from + (size - done));
-      (this.#pages.get(p) as Uint8Array).fill(0, from, to);
+      const v = this.#views.get(p);
+      if (v === undefined)
+        this.#back(p); // a new page reads as zeros: nothing to fill
+      else if (v !== ZERO_VIEW) {
+        // the whole page: share the zero page again; part of it: clear those bytes
+        if (from === 0 && to === PAGE_SIZE) this.#setView(p, ZERO_VIEW);
+        else new Uint8Array(v.buffer, v.byteOffset, PAGE_SIZE).fill(0, from, to);
+      }
       this.#dirty?.add(p);
       done += to - from;
     }
@@ -113,11 +137,10 @@ export class SparseMemory {
     // A range larger than what is backed (an abort injected over terabytes): visit the backed
     // pages instead of every page number, so the work is bounded by memory, not by `size`.
     const drop = (p: number): void => {
-      this.#pages.delete(p);
       this.#views.delete(p);
     };
-    if (last - first + 1 > this.#pages.size) {
-      for (const p of [...this.#pages.keys()]) if (p >= first && p <= last) drop(p);
+    if (last - first + 1 > this.#views.size) {
+      for (const p of [...this.#views.keys()]) if (p >= first && p <= last) drop(p);
     } else {
       for (let p = first; p <= last; p++) drop(p);
     }
@@ -155,35 +178,27 @@ export class SparseMemory {
       const n = Number(pa);
       if (n % 8 !== 0) checkAligned(pa, 8);
       const page = Math.floor(n / PAGE_SIZE);
-      const v = page === this.#lastPage ? (this.#lastView as DataView) : this.#viewFor(page);
+      const v = page === this.#lastPage && this.#lastView !== ZERO_VIEW ? (this.#lastView as DataView) : this.#viewFor(page);
       v.setBigUint64(n - page * PAGE_SIZE, BigInt.asUintN(64, value), true);
       this.#dirty?.add(page);
       return;
     }
     checkAligned(pa, 8);
     const p = pageNumber(pa);
-    this.#page(p, true);
-    (this.#views.get(p) as DataView).setBigUint64(Number(pa & PAGE_MASK_BIG), BigInt.asUintN(64, value), true);
+    this.#viewFor(p).setBigUint64(Number(pa & PAGE_MASK_BIG), BigInt.asUintN(64, value), true);
     this.#dirty?.add(p);
   }
 
   write32(pa: bigint, value: number): void {
     checkAligned(pa, 4);
     const p = pageNumber(pa);
-    this.#page(p, true);
-    (this.#views.get(p) as DataView).setUint32(Number(pa & PAGE_MASK_BIG), value >>> 0, true);
+    this.#viewFor(p).setUint32(Number(pa & PAGE_MASK_BIG), value >>> 0, true);
     this.#dirty?.add(p);
   }
 
   /** Read `n` consecutive 64-bit words (an STE, CD, command or event record). Undefined if any word is unbacked. */
   readWords(pa: bigint, n: number): bigint[] | undefined {
-    const out: bigint[] = [];
-    for (let i = 0; i < n; i++) {
-      const w = this.read64(pa + BigInt(8 * i));
-      if (w === undefined) return undefined;
-      out.push(w);
-    }
-    return out;
+    return readWordsWith((a) => this.read64(a), pa, n);
   }
 
   writeWords(pa: bigint, words: readonly bigint[]): void {
@@ -215,7 +230,7 @@ export class SparseMemory {
   /** Hot-path write of a 64-bit word given as halves (used by HTTU AF/dirty updates). */
   writeU64Parts(pa: number, lo: number, hi: number): void {
     const page = Math.floor(pa / PAGE_SIZE);
-    const v = page === this.#lastPage ? (this.#lastView as DataView) : this.#viewFor(page);
+    const v = page === this.#lastPage && this.#lastView !== ZERO_VIEW ? (this.#lastView as DataView) : this.#viewFor(page);
     const off = pa - page * PAGE_SIZE;
     v.setUint32(off, lo >>> 0, true);
     v.setUint32(off + 4, hi >>> 0, true);
@@ -223,32 +238,38 @@ export class SparseMemory {
   }
 
   isBackedNumber(pa: number): boolean {
-    return this.#pages.has(Math.floor(pa / PAGE_SIZE));
+    return this.#views.has(Math.floor(pa / PAGE_SIZE));
   }
 
-  /** The page's view, backing it if needed; remembered as the one-entry cache. */
+  /** The page's own (writable) view, backing it if needed; remembered as the one-entry cache. */
   #viewFor(p: number): DataView {
     let v = this.#views.get(p);
-    if (v === undefined) {
-      this.#page(p, true);
-      v = this.#views.get(p) as DataView;
+    if (v === undefined || v === ZERO_VIEW) {
+      if (v === undefined) this.#checkCap(p);
+      v = new DataView(new ArrayBuffer(PAGE_SIZE));
+      this.#views.set(p, v);
     }
     this.#lastPage = p;
     this.#lastView = v;
     return v;
   }
 
-  #page(p: number, create: boolean): Uint8Array | undefined {
-    let page = this.#pages.get(p);
-    if (page === undefined && create) {
-      if ((this.#pages.size + 1) * PAGE_SIZE > this.maxBackedBytes) {
-        throw new MemoryCapError(this.maxBackedBytes, BigInt(p) << BigInt(PAGE_SHIFT));
-      }
-      page = new Uint8Array(PAGE_SIZE);
-      this.#pages.set(p, page);
-      this.#views.set(p, new DataView(page.buffer));
+  /** Back page `p` (reading as zeros) if it is not backed yet. */
+  #back(p: number): void {
+    if (this.#views.has(p)) return;
+    this.#checkCap(p);
+    this.#views.set(p, ZERO_VIEW);
+  }
+
+  #setView(p: number, v: DataView): void {
+    this.#views.set(p, v);
+    if (this.#lastPage === p) this.#lastView = v;
+  }
+
+  #checkCap(p: number): void {
+    if ((this.#views.size + 1) * PAGE_SIZE > this.maxBackedBytes) {
+      throw new MemoryCapError(this.maxBackedBytes, BigInt(p) << BigInt(PAGE_SHIFT));
     }
-    return page;
   }
 }
 

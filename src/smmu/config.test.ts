@@ -212,6 +212,22 @@ t.test('C_BAD_CD: every ILLEGAL CD condition (errata B.2)', (t) => {
   t.end();
 });
 
+t.test('decoded STEs/CDs are reused only for the same words: a new STE re-checks an unchanged CD (DecodeMemo)', (t) => {
+  // CD.S=1 is legal under an STE with S1STALLD=0 and ILLEGAL under S1STALLD=1 (§5.4.2): the
+  // CD's words never change, the STE's do, so the CD verdict must follow the STE in force.
+  const k = s1Kit({ cd: { S: 1 } });
+  t.equal(k.dev.transaction(req(1)).kind, 'translated', 'S1STALLD=0: CD.S=1 is legal');
+  installSte(k.dev, 1, steS1({ S1ContextPtr: k.cdBase, S1STALLD: 1 }));
+  k.dev.cfgCache.invalidateAll(); // as CFGI_ALL + CMD_SYNC
+  expectEvent(t, k, req(1), 'C_BAD_CD', { StreamID: 1, SSV: 0 }, 'S1STALLD=1 with the same CD', 'CD_S_WITH_S1STALLD');
+  installSte(k.dev, 1, steS1({ S1ContextPtr: k.cdBase }));
+  events(k.dev);
+  t.equal(k.dev.transaction(req(1)).kind, 'aborted', 'the STE with S1STALLD=1 stays cached until invalidated (policy max)');
+  k.dev.cfgCache.invalidateAll();
+  t.equal(k.dev.transaction(req(1)).kind, 'translated', 'after the invalidation the S1STALLD=0 STE is back in force');
+  t.end();
+});
+
 t.test('C_BAD_CD with a SubstreamID records SSV=1 and the SubstreamID', (t) => {
   const k = s1Kit({ cdmax: 2, cd: { V: 0 } });
   expectEvent(t, k, req(1, { ssid: 3 }), 'C_BAD_CD', { StreamID: 1, SSV: 1, SubstreamID: 3 }, 'SSID 3');

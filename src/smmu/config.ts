@@ -6,6 +6,12 @@
  *
  * Structures are read through the ConfigCache: with policy 'max' a changed STE/CD stays
  * invisible until the matching CFGI.
+ *
+ * Decoding is memoised by content (DecodeMemo): the words are still fetched from memory (or the
+ * ConfigCache) for every transaction exactly as before, so every write and every invalidation is
+ * seen as the architecture and the cache policy say; only when the fetched words equal the
+ * last ones decoded for that StreamID (CD: StreamID and CD-table index) is the decoded object,
+ * and the verdict of the ILLEGAL checks on it, reused. Decoded objects are frozen (shared).
  */
 import { CD, L1CD } from '../arch/cd.ts';
 import type { EventName } from '../arch/event.ts';
@@ -51,11 +57,68 @@ export interface ConfigContext {
   regs: RegFile;
   mem: SparseMemory;
   cache: ConfigCache;
+  /** Decoded STEs/CDs by content; absent: decode every time. */
+  memo?: DecodeMemo;
   /** Translate a CD-table IPA through stage 2 (nested CD fetch), for the STE given. */
   s2Fetch(ste: FieldValues, ipa: bigint): S2FetchResult;
 }
 
 const n = (v: FieldValues, name: string): number => Number(v[name] ?? 0n);
+
+interface SteMemo {
+  readonly raw: readonly bigint[];
+  readonly ste: FieldValues;
+  /** steIllegal(ste, profile), once computed (the profile is the device's, fixed). */
+  ill?: { readonly reason: IllegalReason | undefined };
+}
+interface CdMemo {
+  readonly raw: readonly bigint[];
+  readonly cd: FieldValues;
+  /** cdIllegal for the last STE object / world it was checked with. */
+  ill?: { readonly ste: FieldValues; readonly world: StreamWorld; readonly reason: IllegalReason | undefined };
+}
+
+/**
+ * The last decoded STE per StreamID and CD per (StreamID, CD index), keyed by the raw words:
+ * a hit needs the same 64-bit words, so it is exactly what decoding again would give. One per
+ * device (the ILLEGAL verdicts depend on its profile).
+ */
+export class DecodeMemo {
+  readonly #ste = new Map<number, SteMemo>();
+  readonly #cd = new Map<number, CdMemo>();
+
+  ste(sid: number, raw: readonly bigint[]): SteMemo {
+    const m = this.#ste.get(sid);
+    if (m !== undefined && sameWords(m.raw, raw)) return m;
+    const fresh: SteMemo = { raw: [...raw], ste: Object.freeze(STE.decode(raw)) };
+    this.#ste.set(sid, fresh);
+    return fresh;
+  }
+
+  cd(sid: number, index: number, raw: readonly bigint[]): CdMemo {
+    // StreamIDs are at most 32 bits and CD indexes (SubstreamIDs) at most 20: an exact number key
+    const key = sid * 0x10_0000 + index;
+    const m = this.#cd.get(key);
+    if (m !== undefined && sameWords(m.raw, raw)) return m;
+    const fresh: CdMemo = { raw: [...raw], cd: Object.freeze(CD.decode(raw)) };
+    this.#cd.set(key, fresh);
+    return fresh;
+  }
+}
+
+function sameWords(a: readonly bigint[], b: readonly bigint[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function decodeSte(ctx: ConfigContext, sid: number, raw: readonly bigint[]): SteMemo {
+  return ctx.memo !== undefined ? ctx.memo.ste(sid, raw) : { raw, ste: STE.decode(raw) };
+}
+
+function decodeCd(ctx: ConfigContext, sid: number, index: number, raw: readonly bigint[]): CdMemo {
+  return ctx.memo !== undefined ? ctx.memo.cd(sid, index, raw) : { raw, cd: CD.decode(raw) };
+}
 
 /** Stream table geometry from STRTAB_BASE(_CFG) (§6.3.24-25). */
 export interface StrtabGeometry {
@@ -133,14 +196,16 @@ export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste
   } else {
     raw = [...raw];
   }
-  const ste = STE.decode(raw);
+  const memo = decodeSte(ctx, sid, raw);
+  const ste = memo.ste;
   if (n(ste, 'V') === 0) return { out: fault('C_BAD_STE', hdr, { id: 'STE_V0', detail: 'STE.V=0' }) };
   const config = n(ste, 'Config');
   if ((config & 4) === 0) {
     cache.putSte(sid, raw);
     return { out: { kind: 'abort-silent', reason: `STE.Config=0b${config.toString(2).padStart(3, '0')} (abort)` } };
   }
-  const ill = steIllegal(ste, p);
+  memo.ill ??= { reason: steIllegal(ste, p) };
+  const ill = memo.ill.reason;
   if (ill !== undefined) return { out: fault('C_BAD_STE', hdr, ill) };
   cache.putSte(sid, raw);
   return { ste };
@@ -186,7 +251,11 @@ export function resolveConfig(ctx: ConfigContext, sid: number, ssid: number | un
   }
   const cd = fetchCd(ctx, sid, ssid, ste, cdmax, cdIndex);
   if ('out' in cd) return cd.out;
-  const ill = cdIllegal(cd.cd, { ste, world, s2: (config & 2) !== 0 }, p);
+  // the verdict is a function of the CD, the STE (which gives s2) and the world
+  const m = cd.memo;
+  if (m.ill === undefined || m.ill.ste !== ste || m.ill.world !== world)
+    m.ill = { ste, world, reason: cdIllegal(cd.cd, { ste, world, s2: (config & 2) !== 0 }, p) };
+  const ill = m.ill.reason;
   if (ill !== undefined) return fault('C_BAD_CD', { StreamID: sid, ...ssidFields(ssid) }, ill);
   ctx.cache.putCd(sid, cdIndex, cd.raw);
   return { kind: 'translate', ste, cd: cd.cd, world };
@@ -208,9 +277,12 @@ function fetchCd(
   ste: FieldValues,
   cdmax: number,
   index: number,
-): { cd: FieldValues; raw: bigint[] } | { out: ConfigOutcome } {
+): { cd: FieldValues; raw: bigint[]; memo: CdMemo } | { out: ConfigOutcome } {
   const cached = ctx.cache.getCd(sid, index);
-  if (cached !== undefined) return { cd: CD.decode(cached), raw: cached };
+  if (cached !== undefined) {
+    const memo = decodeCd(ctx, sid, index, cached);
+    return { cd: memo.cd, raw: cached, memo };
+  }
   const nested = (n(ste, 'Config') & 2) !== 0;
   const hdr = { StreamID: sid, ...ssidFields(ssid) };
   // Every CD-table address is an IPA when stage 2 is on (§3.3.2): translate it first.
@@ -252,7 +324,8 @@ function fetchCd(
   }
   const got = fetch(cdAddr, 8);
   if ('out' in got) return got;
-  return { cd: CD.decode(got.words), raw: got.words };
+  const memo = decodeCd(ctx, sid, index, got.words);
+  return { cd: memo.cd, raw: got.words, memo };
 }
 
 /** A stage-2 fault on a CD-table fetch: CLASS=CD, S2=1, IPA = the CD address (§7.3.13). */

@@ -16,8 +16,10 @@ import type { SparseMemory } from '../memory/sparse-memory.ts';
 import { ConfigCache } from './cfgcache.ts';
 import { type StallAction, type CommandTarget, executeCommand } from './cmd-exec.ts';
 import { type CmdqResult, CommandQueue, type CommandSink } from './cmdq.ts';
-import { type ConfigContext, type EventSpec, resolveConfig, ssidFields } from './config.ts';
+import { type ConfigContext, DecodeMemo, type EventSpec, resolveConfig, ssidFields } from './config.ts';
+import type { StreamWorld } from './config-checks.ts';
 import { buildS1Context, buildS2Context, requestAfterOverrides } from './contexts.ts';
+import type { S1Context, S2Context } from './walk-context.ts';
 import { type EventOutcome, EventQueue } from './eventq.ts';
 import { MSI_ABT_BIT, type MsiRecord, sendMsi } from './msi.ts';
 import { type SmmuProfile, makeProfile, profileIas } from './profile.ts';
@@ -66,6 +68,12 @@ export class SmmuDevice implements CommandSink, CommandTarget {
   readonly #ctx: ConfigContext;
   /** Stalled transactions whose stall record was not written (queue not writable), oldest first. */
   readonly #unrecorded: Array<{ sid: number; stag: number }> = [];
+  /**
+   * Walk contexts of decoded STEs/CDs: the decoded objects are shared while their words are
+   * unchanged (DecodeMemo), and a context is a pure function of them and the profile.
+   */
+  readonly #s2Contexts = new WeakMap<FieldValues, S2Context>();
+  readonly #s1Contexts = new WeakMap<FieldValues, { ste: FieldValues; world: StreamWorld; nested: boolean; ctx: S1Context }>();
 
   constructor(opts: SmmuDeviceOptions) {
     this.profile = makeProfile(opts.profile);
@@ -85,14 +93,9 @@ export class SmmuDevice implements CommandSink, CommandTarget {
       regs: this.regs,
       mem: this.mem,
       cache: this.cfgCache,
+      memo: new DecodeMemo(),
       s2Fetch: (ste, ipa) =>
-        translateS2Fetch(
-          this.#env(undefined),
-          buildS2Context(ste, this.profile),
-          ipa,
-          { iova: ipa, read: true, write: false, instruction: false, privileged: false },
-          'CD',
-        ),
+        translateS2Fetch(this.#env(undefined), this.#s2Context(ste), ipa, { iova: ipa, read: true, write: false, instruction: false, privileged: false }, 'CD'),
     };
   }
 
@@ -172,8 +175,8 @@ export class SmmuDevice implements CommandSink, CommandTarget {
     if (cfg.kind === 'bypass') return this.#bypass(req, cfg.ste, this.profile.oas);
     const { ste, cd, world } = cfg;
     const s2on = (n(ste, 'Config') & 2) !== 0;
-    const s1 = cd === undefined ? undefined : buildS1Context(cd, ste, world, this.profile, s2on);
-    const s2 = s2on ? buildS2Context(ste, this.profile) : undefined;
+    const s1 = cd === undefined ? undefined : this.#s1Context(cd, ste, world, s2on);
+    const s2 = s2on ? this.#s2Context(ste) : undefined;
     // S1DSS=0b01 on a stage-1-only STE: no stage translates; the input is checked against the IAS (§5.2 S1DSS).
     if (s1 === undefined && s2 === undefined) return this.#bypass(req, ste, profileIas(this.profile));
     const treq = requestAfterOverrides(req, ste, this.profile);
@@ -203,6 +206,23 @@ export class SmmuDevice implements CommandSink, CommandTarget {
   }
 
   // ---- internals ---------------------------------------------------------------------------
+
+  #s2Context(ste: FieldValues): S2Context {
+    let c = this.#s2Contexts.get(ste);
+    if (c === undefined) {
+      c = buildS2Context(ste, this.profile);
+      this.#s2Contexts.set(ste, c);
+    }
+    return c;
+  }
+
+  #s1Context(cd: FieldValues, ste: FieldValues, world: StreamWorld, nested: boolean): S1Context {
+    const m = this.#s1Contexts.get(cd);
+    if (m !== undefined && m.ste === ste && m.world === world && m.nested === nested) return m.ctx;
+    const ctx = buildS1Context(cd, ste, world, this.profile, nested);
+    this.#s1Contexts.set(cd, { ste, world, nested, ctx });
+    return ctx;
+  }
 
   #env(trace: WalkTrace | undefined): TranslateEnv {
     return { mem: this.mem, tlb: this.tlb, trace };
