@@ -433,6 +433,29 @@ t.test('known by the rule it breaks: a known deviation in another combination is
   t.same(rep.classes[0]?.known, { scenario: 's2/priority', rule: 'priority', section: '§7.3.22', by: 'class' });
   const rep2 = buildReport('t', 's', [line('a', 'missing event.F_ADDR_SIZE.s2.CD')], known2, []);
   t.equal(rep2.classes[0]?.known?.scenario, 's1/addr-size-table', 'no entry breaks that rule: the key decides');
+  // a command-queue class is about its command, whichever field shows it first (stored lines too)
+  const el2 = [
+    {
+      key: 'steps[cmdq TLBI_EL2_ALL].result: fault -> ok',
+      cause: 'steps[cmdq TLBI_EL2_ALL].result: fault -> ok',
+      scenario: 'cmdq/el2',
+      rule: 'ILLEGAL without HYP',
+      section: '§4.4.2.7',
+    },
+  ];
+  const batch = { id: 'b', seed: 0, verdict: 'deviates' as const, key: 'steps[cmdq TLBI_EL2_ALL].executed: <value> -> <value>' };
+  t.same(buildReport('t', 's', [batch], el2, []).classes[0]?.known, {
+    scenario: 'cmdq/el2',
+    rule: 'ILLEGAL without HYP',
+    section: '§4.4.2.7',
+    by: 'rule',
+    cause: 'cmdq TLBI_EL2_ALL',
+  });
+  t.equal(
+    buildReport('t', 's', [{ ...batch, key: 'steps[cmdq TLBI_EL2_VA].executed: <value> -> <value>' }], el2, []).classes[0]?.known,
+    null,
+    'another command: new',
+  );
 });
 
 t.test('campaign on an exact target: no classes', async (t) => {
