@@ -117,6 +117,25 @@ t.test('preflight: what the target cannot express is skipped before the target s
   t.equal(opened, 1, 'an expressible scenario runs on the target');
 });
 
+t.test('a permitted choice the target makes does not name the class: the deviation no choice explains does', async (t) => {
+  // the target ignores RES0 command bits (permitted, §4.1.5) and records stage-1 faults with CLASS=CD (not)
+  const ignoring: DiffTarget = {
+    ...fakeTarget(true),
+    open: () => new ClassCdTarget(new SmmuDevice({ mem: new SparseMemory(), profile: makeProfile({ cmdRes0: 'ignore' }), cachePolicy: 'max' })),
+  };
+  const text = readFileSync('scenarios/smoke/s1-translation-fault.yaml', 'utf8').replace(
+    /^steps:\n/m,
+    'steps:\n  - cmdq: { commands: [ { raw: [0x805, 0x0] } ], sync: true }\n',
+  );
+  const r = loadScenarioText(text, { file: 'x.yaml', profile: ignoring.profile });
+  if (r.scenario === undefined) {
+    t.fail(r.errors.map((e) => e.message).join('; '));
+    return;
+  }
+  const v = runPair(r.scenario, ignoring).verdict;
+  t.equal(v.kind === 'deviates' ? v.cls.key : v.kind, CLASS_KEY, 'the CLASS deviation, not the CFGI_CD with a RES0 bit');
+});
+
 t.test('adapt: cache_policy dropped, unreachable StreamIDs renumbered consistently', async (t) => {
   const problem = (sid: number): string | undefined => (sid >= 8 && sid <= 0xff ? undefined : 'unreachable');
   const text = [
