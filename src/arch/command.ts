@@ -95,12 +95,10 @@ export const OPCODE: Readonly<Record<CommandName, number>> = {
 
 /** CMDQ_CONS.ERR codes (§7.1). CMD_SYNC is CERROR_ATC_INV_SYNC's victim, not a separate code. */
 export const CERROR = { NONE: 0, ILL: 1, ABT: 2, ATC_INV_SYNC: 3 } as const;
-export const CERROR_NAME: Readonly<Record<number, string>> = {
-  0: 'CERROR_NONE',
-  1: 'CERROR_ILL',
-  2: 'CERROR_ABT',
-  3: 'CERROR_ATC_INV_SYNC',
-};
+/** The CERROR names, by code. */
+export const CERROR_NAMES = ['CERROR_NONE', 'CERROR_ILL', 'CERROR_ABT', 'CERROR_ATC_INV_SYNC'] as const;
+export type CerrorName = (typeof CERROR_NAMES)[number];
+export const CERROR_NAME: Readonly<Record<number, CerrorName>> = { ...CERROR_NAMES };
 /** Linux's log strings for each CERROR code (arm_smmu_cmdq_skip_err). */
 export const CERROR_REASON: Readonly<Record<number, string>> = {
   0: 'No error',

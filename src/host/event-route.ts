@@ -5,7 +5,13 @@
  * it has a vDEVICE on that vIOMMU); only if Stall=0 and S2=0. The forwarded record is the raw event with the
  * StreamID replaced by the vSID. Everything else is printed by the host.
  */
-export const FORWARDABLE_EVENT_TYPES: ReadonlySet<number> = new Set([0x04, 0x06, 0x08, 0x0a, 0x10, 0x11, 0x12, 0x13]);
+import { EVENT_TYPE } from '../arch/event.ts';
+
+export const FORWARDABLE_EVENT_TYPES: ReadonlySet<number> = new Set(
+  (['C_BAD_STE', 'F_STREAM_DISABLED', 'C_BAD_SUBSTREAMID', 'C_BAD_CD', 'F_TRANSLATION', 'F_ADDR_SIZE', 'F_ACCESS', 'F_PERMISSION'] as const).map(
+    (n) => EVENT_TYPE[n],
+  ),
+);
 
 export interface VmasterInfo {
   readonly viommuId: number;
