@@ -99,13 +99,6 @@ export const CERROR = { NONE: 0, ILL: 1, ABT: 2, ATC_INV_SYNC: 3 } as const;
 export const CERROR_NAMES = ['CERROR_NONE', 'CERROR_ILL', 'CERROR_ABT', 'CERROR_ATC_INV_SYNC'] as const;
 export type CerrorName = (typeof CERROR_NAMES)[number];
 export const CERROR_NAME: Readonly<Record<number, CerrorName>> = { ...CERROR_NAMES };
-/** Linux's log strings for each CERROR code (arm_smmu_cmdq_skip_err). */
-export const CERROR_REASON: Readonly<Record<number, string>> = {
-  0: 'No error',
-  1: 'Illegal command',
-  2: 'Abort on command fetch',
-  3: 'ATC invalidate timeout',
-};
 
 const TG: Readonly<Record<number, string>> = { 0: 'ANY(non-range)', 1: '4KB', 2: '16KB', 3: '64KB' };
 /** The granule a TLBI TG field (or TTL[3:2] hint) names (§4.4.1.1); 0 names none (non-range). */
