@@ -18,6 +18,7 @@
  */
 import { SH_NAMES as SH } from './encodings.ts';
 import { type FieldInput, type FieldSpec, StructCodec } from './fields.ts';
+import { decodeTagged, tagOf } from './tagged.ts';
 import type { Granule } from './ttd.ts';
 
 export type CommandName =
@@ -228,16 +229,17 @@ export interface DecodedCommand {
 }
 
 /** The Opcode field, dw0[7:0]. */
-export function commandOpcode(raw: readonly bigint[]): number {
-  return Number((raw[0] ?? 0n) & 0xffn);
+export const commandOpcode: (raw: readonly bigint[]) => number = tagOf;
+
+/** The StructCodec of an opcode (reserved opcodes: Opcode only). */
+export function commandCodec(opcode: number): StructCodec {
+  return COMMANDS.get(opcode)?.codec ?? UNKNOWN_COMMAND;
 }
 
 /** Decode a 2-dword command; reserved opcodes decode as UNKNOWN with only Opcode. Never throws. */
 export function decodeCommand(raw: readonly bigint[]): DecodedCommand {
-  const opcode = commandOpcode(raw);
-  const info = COMMANDS.get(opcode);
-  if (info === undefined) return { opcode, name: 'UNKNOWN', fields: UNKNOWN_COMMAND.decode(raw) };
-  return { opcode, name: info.name, fields: info.codec.decode(raw) };
+  const d = decodeTagged(raw, COMMANDS, UNKNOWN_COMMAND);
+  return { opcode: d.tag, name: d.name, fields: d.fields };
 }
 
 /**
