@@ -128,7 +128,7 @@ export async function traceCommand(args: readonly string[], io: CliIo): Promise<
     const { commonSettings } = await import('./common.ts');
     const common = commonSettings(split.harness, io.cwd);
     if (typeof common === 'string') return usage(io, common);
-    r = await trace.runTraceCompare(split.rest, (path) => runScenario(path, common, io.cwd));
+    r = await trace.runTraceCompare(split.rest, (path) => expectedOfScenario(path, common, io.cwd));
   }
   io.stdout(r.stdout);
   io.stderr(
@@ -165,7 +165,7 @@ function splitHarnessOptions(args: readonly string[]): { harness: Parsed; rest: 
 }
 
 /** Load + validate the scenario like `run`, execute it, and turn the Observation into compare input. */
-async function runScenario(path: string, common: import('./common.ts').Common, cwd: string): Promise<ExpectedRecords> {
+export async function expectedOfScenario(path: string, common: import('./common.ts').Common, cwd: string): Promise<ExpectedRecords> {
   const [{ discoverScenarios }, { loadScenarioFile }, { formatLoadError }, { loadExecutor }, { ScenarioInputError }, { expectedFromObservation }] =
     await Promise.all([
       import('../engine/discover.ts'),

@@ -142,7 +142,9 @@ export function describeRecord(r: TraceRecord): string {
       return `CMDQ error ${CERROR_NAME[code] ?? `CERROR ${code}`}${r.cons !== undefined ? ` cons=0x${r.cons.toString(16).padStart(8, '0')}` : ''}${r.commandName !== undefined ? ` on ${r.commandName}` : ''}${cmd}${r.retrying ? ' (retrying fetch)' : ''}${r.commandTruncated ? ' [command truncated]' : ''}`;
     }
     case 'sync_timeout':
-      return `CMD_SYNC timeout prod=0x${r.prod.toString(16)} hwprod=0x${r.hwprod.toString(16)} hwcons=0x${r.hwcons.toString(16)}`;
+      return r.prod === undefined || r.hwprod === undefined || r.hwcons === undefined
+        ? 'CMD_SYNC timeout (no queue indices logged)'
+        : `CMD_SYNC timeout prod=0x${r.prod.toString(16)} hwprod=0x${r.hwprod.toString(16)} hwcons=0x${r.hwcons.toString(16)}`;
     case 'cmdq_timeout':
       return 'CMDQ timeout (queue full)';
     case 'overflow':
