@@ -96,7 +96,12 @@ function cmdqCommand(s: Scenario, e: Rec, a: Rec | undefined): string {
 /** Which ILLEGAL check the reference applied at a step (C_BAD_STE / C_BAD_CD), from the unprojected observation. */
 function illegalAt(ref: Observation, step: unknown): string | undefined {
   const r = ref.steps.find((x) => x.step === step);
-  return typeof r?.['illegal'] === 'string' ? r['illegal'] : undefined;
+  if (typeof r?.['illegal'] === 'string') return r['illegal'];
+  // a DMA of several transactions records no single `illegal`: the same device's configuration is
+  // the same ILLEGAL one in its other DMA steps (the STE or CD is checked per transaction)
+  if (r?.op !== 'dma' || !Array.isArray(r['addrs'])) return undefined;
+  const same = ref.steps.find((x) => x.op === 'dma' && x['device'] === r['device'] && typeof x['illegal'] === 'string');
+  return typeof same?.['illegal'] === 'string' ? same['illegal'] : undefined;
 }
 
 function illegalSection(id: string): string {

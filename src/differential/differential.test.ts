@@ -352,6 +352,19 @@ t.test('one-bit event fields stay in the key, addresses do not', async (t) => {
   t.equal(classify(s, { ...at, field: 'input_addr', expected: '0x1000', actual: '0x2000' }, ref).key, 'events[F_PERMISSION].input_addr: <value> -> <value>');
 });
 
+t.test('a C_BAD_STE of a DMA of several transactions is classed by the ILLEGAL check of the same device', async (t) => {
+  const s = load('smoke/s1-translation-fault');
+  const ref = {
+    steps: [
+      { step: 1, op: 'dma', result: 'abort', device: 'd', addrs: [0x1ff0n, 0x2000n], results: ['abort', 'abort'] },
+      { step: 2, op: 'dma', result: 'abort', device: 'd', event: 'C_BAD_STE', illegal: 'STE_S2HA_S2HD_HTTU' },
+    ],
+  } as unknown as Observation;
+  const rec = { step: 1, type: 'C_BAD_STE', sid: 255 };
+  const c = classify(s, { section: 'events', path: 'events', kind: 'count', expectedRecord: rec, expectedCount: 3, actualCount: 0 }, ref);
+  t.equal(c.key, 'events[C_BAD_STE]: missing (STE_S2HA_S2HD_HTTU)');
+});
+
 t.test('class keys name the event a target adds or lacks; older keys are re-keyed', async (t) => {
   const c = (key: string): string => canonicalClass({ key, field: '', rule: '', section: '' }).key;
   t.equal(c('events[F_TRANSLATION].type: F_TRANSLATION -> C_BAD_STE'), 'events[C_BAD_STE]: extra', 'a check only the target makes');
