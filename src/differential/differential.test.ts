@@ -488,6 +488,36 @@ t.test('known by the rule it breaks: a known deviation in another combination is
     null,
     'another command: new',
   );
+  // the target adds the wrong event a known entry shows it adding (a CD fetch it cannot make)
+  const cdFetch = [
+    { key: 'events[F_TRANSLATION]: extra', cause: 'extra event.F_TRANSLATION.s2.CD', scenario: 'nested/cd', rule: 'concatenated', section: '§5.2' },
+  ];
+  const ill = classify(
+    s,
+    {
+      section: 'events',
+      path: 'events[0]',
+      index: 0,
+      kind: 'value',
+      field: 'type',
+      expected: 'C_BAD_CD',
+      actual: 'F_TRANSLATION',
+      expectedRecord: { step: 1, type: 'C_BAD_CD' },
+      actualRecord: { step: 1, type: 'F_TRANSLATION', s2: 1, class: 'CD' },
+    },
+    ref,
+  );
+  t.equal(ill.targetCause, 'extra event.F_TRANSLATION.s2.CD');
+  const cdLine = {
+    id: 'c',
+    seed: 0,
+    verdict: 'deviates' as const,
+    key: ill.key,
+    ...(ill.cause !== undefined ? { cause: ill.cause } : {}),
+    targetCause: ill.targetCause as string,
+  };
+  t.same(buildReport('t', 's', [cdLine], cdFetch, []).classes[0]?.known?.scenario, 'nested/cd');
+  t.equal(buildReport('t', 's', [{ ...cdLine, targetCause: 'extra event.F_TRANSLATION.s2.TT' }], cdFetch, []).classes[0]?.known, null);
 });
 
 t.test('campaign on an exact target: no classes', async (t) => {
