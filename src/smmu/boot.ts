@@ -82,8 +82,10 @@ const states = new WeakMap<DrivenSmmu, BootState>();
 const one = (v: bigint[]): bigint => v[0] ?? 0n;
 
 function enable(dev: DrivenSmmu, bits: Record<string, number>): void {
-  const cur = CR0.decode([dev.readReg(REG.CR0)]);
-  const next = one(CR0.encode({ ...cur, ...bits }));
+  // encode({ ...decode(CR0), ...bits }) without the round trip: CR0's defined fields, then each bit
+  let raw = [dev.readReg(REG.CR0) & (CR0.definedMask[0] ?? 0n)];
+  for (const [name, v] of Object.entries(bits)) raw = CR0.with(raw, name, v);
+  const next = one(raw);
   dev.writeReg(REG.CR0, next);
   if (dev.readReg(REG.CR0ACK) !== next) throw new Error(`SMMU_CR0ACK 0x${dev.readReg(REG.CR0ACK).toString(16)} did not follow SMMU_CR0 0x${next.toString(16)}`);
 }
