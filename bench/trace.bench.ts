@@ -108,7 +108,43 @@ export function benchTraceImport(): TraceBenchResult {
   };
 }
 
+/** A ~`targetBytes` raw EVTQ dump: four dwords a line, one record a line. */
+export function generateEvtq(targetBytes: number): string {
+  const parts: string[] = [];
+  let bytes = 0;
+  for (let n = 0; bytes < targetBytes; n++) {
+    const sid = (n % 4096).toString(16).padStart(8, '0');
+    const line = `0x${sid}0000001${n % 4} 0x0000020800000000 0x${(0x1000 + n * 8).toString(16).padStart(16, '0')} 0x0000000000000000\n`;
+    parts.push(line);
+    bytes += line.length;
+  }
+  return parts.join('');
+}
+
+/** A ~`targetBytes` QEMU trace: events with their translate_abort, walks, commands, per-4-byte duplicate pairs. */
+export function generateQemu(targetBytes: number): string {
+  const parts: string[] = [];
+  let bytes = 0;
+  for (let n = 0; bytes < targetBytes; n++) {
+    const sid = `0x${(n % 64).toString(16)}`;
+    const iova = 0x1000 + (n % 4096) * 0x1000;
+    const chunk =
+      `${1000 + (n % 7)}@${(1700000000 + n / 1e4).toFixed(6)}:smmuv3_record_event SMMU_EVT_F_TRANSLATION sid=${sid}\n` +
+      `smmuv3_translate_abort sid=${sid} iova=0x${iova.toString(16)}\n` +
+      `smmu_ptw_level baseaddr=0x80000000 level=3 iova=0x${iova.toString(16)}\n` +
+      `smmuv3_record_event SMMU_EVT_F_TRANSLATION sid=${sid}\n` +
+      `smmuv3_translate_abort sid=${sid} iova=0x${(iova + 4).toString(16)}\n` +
+      (n % 8 === 7 ? 'smmuv3_cmdq_opcode <--- SMMU_CMD_SYNC\n' : '');
+    parts.push(chunk);
+    bytes += chunk.length;
+  }
+  return parts.join('');
+}
+
+export type TraceMemoryInput = 'dmesg' | 'evtq' | 'qemu' | 'qemu --collapse';
+
 export interface TraceMemoryResult {
+  input: TraceMemoryInput;
   megabytes: number;
   /** Peak resident set of the child (Node itself included), MB. */
   peakMb: number;
@@ -120,22 +156,27 @@ export interface TraceMemoryResult {
  * a child process runs `runTraceImport` and reports `process.resourceUsage().maxRSS` (the kernel's
  * high-water mark of its resident set, Node's own ~50 MB included), as `/usr/bin/time -v` would.
  */
-export function benchTraceMemory(): TraceMemoryResult | string {
+export function benchTraceMemory(input: TraceMemoryInput = 'dmesg'): TraceMemoryResult | string {
   const cli = fileURLToPath(new URL('../dist/src/trace/cli.js', import.meta.url));
   const dir = mkdtempSync(join(tmpdir(), 'smmu-bench-'));
   try {
-    const file = join(dir, 'dmesg.log');
-    const text = generateLog(50 * 1024 * 1024);
+    const file = join(dir, 'trace.log');
+    const size = 50 * 1024 * 1024;
+    const text = input === 'dmesg' ? generateLog(size) : input === 'evtq' ? generateEvtq(size) : generateQemu(size);
     writeFileSync(file, text);
-    const code = `const fs=require('node:fs');const t0=Date.now();import(${JSON.stringify(pathToFileURL(cli).href)}).then((m)=>{const fd=fs.openSync('/dev/null','w');m.runTraceImport([${JSON.stringify(file)}],(s)=>fs.writeSync(fd,s));process.stdout.write(JSON.stringify({rss:process.resourceUsage().maxRSS,ms:Date.now()-t0}));});`;
+    const args = [file, ...(input === 'qemu --collapse' ? ['--collapse'] : [])];
+    const code = `const fs=require('node:fs');const t0=Date.now();import(${JSON.stringify(pathToFileURL(cli).href)}).then((m)=>{const fd=fs.openSync('/dev/null','w');const r=m.runTraceImport(${JSON.stringify(args)},(s)=>fs.writeSync(fd,s));process.stdout.write(JSON.stringify({rss:process.resourceUsage().maxRSS,ms:Date.now()-t0,err:r.stderr.slice(-300)}));});`;
     const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
     if (r.status !== 0) return `child failed: ${r.stderr}`;
     const j = JSON.parse(r.stdout) as { rss: number; ms: number };
-    return { megabytes: Math.round((text.length / (1024 * 1024)) * 10) / 10, peakMb: Math.round(j.rss / 1024), seconds: j.ms / 1000 };
+    return { input, megabytes: Math.round((text.length / (1024 * 1024)) * 10) / 10, peakMb: Math.round(j.rss / 1024), seconds: j.ms / 1000 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Peak memory of `trace import` to YAML for every input kind (each streamed: target <= 3x the input). */
+export const TRACE_MEMORY_INPUTS: readonly TraceMemoryInput[] = ['dmesg', 'evtq', 'qemu', 'qemu --collapse'];
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const r = benchTraceImport();
@@ -143,8 +184,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     `trace import: ${r.megabytes} MB, ${r.records} records: streamed ${r.mbPerSecond} MB/s wall, ${r.cpuMbPerSecond} MB/s CPU time; ` +
       `all records kept ${r.retainedCpuMbPerSecond} MB/s CPU (target >= 50; a bare char loop runs at ${r.charLoopMbPerSecond} MB/s on this machine)`,
   );
-  const m = benchTraceMemory();
-  console.log(
-    typeof m === 'string' ? m : `trace import to YAML: peak RSS ${m.peakMb} MB for ${m.megabytes} MB (${(m.peakMb / m.megabytes).toFixed(2)}x; target <= 3x)`,
-  );
+  for (const input of TRACE_MEMORY_INPUTS) {
+    const m = benchTraceMemory(input);
+    console.log(
+      typeof m === 'string'
+        ? m
+        : `trace import ${input} to YAML: peak RSS ${m.peakMb} MB for ${m.megabytes} MB (${(m.peakMb / m.megabytes).toFixed(2)}x; target <= 3x), ${m.seconds.toFixed(1)} s`,
+    );
+  }
 }

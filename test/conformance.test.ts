@@ -24,7 +24,10 @@ const EXPECT_FAIL = fileURLToPath(new URL('expected-failures.txt', import.meta.u
     root: `${ROOT}scenarios`,
     goldenDir: `${ROOT}golden`,
     patterns: [],
-    jobs: 'auto',
+    // In-process: `npm test` already keeps both cores busy with its two tap processes, so worker
+    // threads here would only add their start-up (each loads the engine again, ~1 s of CPU);
+    // test/jobs-parity.test.ts shows the workers give the same results.
+    jobs: 1,
     update,
     create: update,
     ...(expectFail !== undefined ? { expectFail } : {}),

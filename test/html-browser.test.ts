@@ -16,6 +16,13 @@ import { BROKEN, failingReport, REPO } from './support/html-fixture.ts';
 const missing = chromiumMissing();
 const OUT = join(REPO, 'out');
 
+/**
+ * One browser for both tests, each on its own page: starting and closing Chromium costs seconds.
+ * The last test closes it; if that test does not run (a --grep), Browser's exit hook reaps it.
+ */
+let shared: Browser | undefined;
+const browser = (): Browser => (shared ??= Browser.launch());
+
 t.test('HTML report in headless Chromium', { skip: missing ?? false, timeout: 600000 }, async (t) => {
   const rep = await failingReport([]);
   const size = statSync(rep.file).size;
@@ -23,24 +30,23 @@ t.test('HTML report in headless Chromium', { skip: missing ?? false, timeout: 60
   t.comment(`whole-suite report: ${size} bytes, ${rep.json.summary['total']} scenarios`);
   t.equal(rep.json.totals['failures'], BROKEN.length);
 
-  const browser = Browser.launch();
-  t.teardown(() => browser.close());
-  const s = await browser.newPage();
+  const b = browser();
+  const s = await b.newPage();
   const requests: string[] = [];
-  const load = browser.waitFor('Page.loadEventFired', s);
-  await browser.send('Page.enable', {}, s);
-  await browser.send('Network.enable', {}, s);
+  const load = b.waitFor('Page.loadEventFired', s);
+  await b.send('Page.enable', {}, s);
+  await b.send('Network.enable', {}, s);
   const off = (url: string): boolean => !url.startsWith('file:') && !url.startsWith('data:') && !url.startsWith('about:');
-  void browser.waitFor('Network.requestWillBeSent', s, 120000).then(
+  void b.waitFor('Network.requestWillBeSent', s, 120000).then(
     (p) => requests.push(String((p['request'] as { url: string }).url)),
     () => {},
   );
-  await browser.send('Emulation.setDeviceMetricsOverride', { width: 1366, height: 768, deviceScaleFactor: 1, mobile: false }, s);
-  await browser.send('Page.navigate', { url: pathToFileURL(rep.file).href }, s);
+  await b.send('Emulation.setDeviceMetricsOverride', { width: 1366, height: 768, deviceScaleFactor: 1, mobile: false }, s);
+  await b.send('Page.navigate', { url: pathToFileURL(rep.file).href }, s);
   await load;
   t.same(requests.filter(off), [], 'no network request');
 
-  const ev = <T>(expr: string): Promise<T> => browser.evaluate<T>(s, expr);
+  const ev = <T>(expr: string): Promise<T> => b.evaluate<T>(s, expr);
   t.equal(await ev<string>(`document.getElementById('verdict').textContent`), 'failures (exit 1)');
   const total = await ev<number>(`document.querySelectorAll('#matrix-table tbody tr').length`);
   t.match(await ev<string>(`document.getElementById('matrix-count').textContent`), `${total} of ${total} rules shown`, 'the script ran');
@@ -81,7 +87,7 @@ t.test('HTML report in headless Chromium', { skip: missing ?? false, timeout: 60
   );
 
   // Open a failure from its link: the details open and its summary takes the keyboard focus.
-  const top = (await browser.send('Page.captureScreenshot', { format: 'png' }, s)) as { data: string };
+  const top = (await b.send('Page.captureScreenshot', { format: 'png' }, s)) as { data: string };
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'report-top.png'), Buffer.from(top.data, 'base64'));
   await ev(`document.querySelector('#scenario-table a[href="#f-${BROKEN[1]}"]').click()`);
@@ -91,12 +97,12 @@ t.test('HTML report in headless Chromium', { skip: missing ?? false, timeout: 60
   t.ok((await ev<number>(`document.getElementById('f-${BROKEN[1]}').querySelectorAll('pre.diff mark').length`)) > 0, 'diff with within-line marks');
   t.ok((await ev<number>(`document.getElementById('f-${BROKEN[1]}').querySelectorAll('figure.walk li.node').length`)) > 0, 'walk path drawn');
   // Keyboard: Enter on the focused summary closes it again.
-  await browser.send('Input.dispatchKeyEvent', { type: 'keyDown', key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 13, text: '\r' }, s);
-  await browser.send('Input.dispatchKeyEvent', { type: 'keyUp', key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 13 }, s);
+  await b.send('Input.dispatchKeyEvent', { type: 'keyDown', key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 13, text: '\r' }, s);
+  await b.send('Input.dispatchKeyEvent', { type: 'keyUp', key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 13 }, s);
   await ev(`new Promise(function(r){setTimeout(r,100);})`);
   t.equal(await ev<boolean>(`document.getElementById('f-${BROKEN[1]}').open`), false, 'Enter toggles it');
   await ev(`(function(){var d=document.getElementById('f-${BROKEN[1]}');d.open=true;d.scrollIntoView();})()`);
-  const shot = (await browser.send('Page.captureScreenshot', { format: 'png' }, s)) as { data: string };
+  const shot = (await b.send('Page.captureScreenshot', { format: 'png' }, s)) as { data: string };
   const path = join(OUT, 'report-screenshot.png');
   writeFileSync(path, Buffer.from(shot.data, 'base64'));
   t.ok(statSync(path).size > 10000, `screenshot saved: ${path}`);
@@ -114,15 +120,15 @@ t.test('HTML report of several targets in headless Chromium: the matrix per targ
     '--matrix-with',
     join(dir, 'other.json'),
   ]);
-  const browser = Browser.launch();
-  t.teardown(() => browser.close());
-  const s = await browser.newPage();
-  const load = browser.waitFor('Page.loadEventFired', s);
-  await browser.send('Page.enable', {}, s);
-  await browser.send('Emulation.setDeviceMetricsOverride', { width: 1366, height: 768, deviceScaleFactor: 1, mobile: false }, s);
-  await browser.send('Page.navigate', { url: pathToFileURL(rep.file).href }, s);
+  const b = browser();
+  t.teardown(() => b.close());
+  const s = await b.newPage();
+  const load = b.waitFor('Page.loadEventFired', s);
+  await b.send('Page.enable', {}, s);
+  await b.send('Emulation.setDeviceMetricsOverride', { width: 1366, height: 768, deviceScaleFactor: 1, mobile: false }, s);
+  await b.send('Page.navigate', { url: pathToFileURL(rep.file).href }, s);
   await load;
-  const ev = <T>(expr: string): Promise<T> => browser.evaluate<T>(s, expr);
+  const ev = <T>(expr: string): Promise<T> => b.evaluate<T>(s, expr);
   t.same(
     await ev<string[]>(`Array.from(document.querySelectorAll('#matrix-table th[scope=colgroup]')).map(function(e){return e.textContent;})`),
     ['emulator', 'qemu-x'],
@@ -140,7 +146,7 @@ t.test('HTML report of several targets in headless Chromium: the matrix per targ
     `(function(){var c=document.getElementById('f-failing');c.checked=false;c.dispatchEvent(new Event('change'));var a=document.getElementById('f-area');a.value='caching';a.dispatchEvent(new Event('change'));document.getElementById('matrix').scrollIntoView();})()`,
   );
   await ev(`new Promise(function(r){setTimeout(r,100);})`);
-  const shot = (await browser.send('Page.captureScreenshot', { format: 'png' }, s)) as { data: string };
+  const shot = (await b.send('Page.captureScreenshot', { format: 'png' }, s)) as { data: string };
   mkdirSync(OUT, { recursive: true });
   const path = join(OUT, 'report-matrix.png');
   writeFileSync(path, Buffer.from(shot.data, 'base64'));

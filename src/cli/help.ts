@@ -26,6 +26,10 @@ Reports:
   --reference           with --target: print the differential report against the reference model
   --matrix-with FILE    another run's JSON report (e.g. on another target): its results become
                         more columns of the HTML report's areas x rules matrix (repeatable)
+  --trace-compare S=LOG run \`trace compare\` of scenario S against LOG (a kernel log, EVTQ dump,
+                        QEMU trace) and show the records side by side in the HTML report
+                        (repeatable; needs --reporter html:FILE; docs/trace.md)
+  --trace-profile P     mask profile of those comparisons: strict | architectural | hardware | qemu
 Target:
   --features LIST       profile features (default: all, or the --profile part's), e.g. s1,s2,nesting
   --profile FILE        the SMMU part under test: every scenario runs on it (its own smmu: block

@@ -14,8 +14,10 @@ import { type TargetResults, readTargetResults } from '../report/html/target-res
 import { parseReporterSpecs, renderReport, writeReportFile } from '../report/reporters.ts';
 import { exitCodeOf, type ReportInput } from '../report/summary.ts';
 import { type Options, parseCommandArgs, str, strs } from './args.ts';
-import { COMMON_OPTIONS, commonSettings, parseJobs } from './common.ts';
+import { COMMON_OPTIONS, type Common, commonSettings, parseJobs } from './common.ts';
 import { type CliIo, EXIT_INVALID } from './io.ts';
+import { MASK_PROFILES, type MaskProfile } from '../trace/masks.ts';
+import type { TraceCompareView } from '../report/html/trace.ts';
 
 export const RUN_OPTIONS: Options = {
   ...COMMON_OPTIONS,
@@ -35,6 +37,8 @@ export const RUN_OPTIONS: Options = {
   verbose: { type: 'boolean', short: 'v' },
   'budget-steps': { type: 'string' },
   'budget-ms': { type: 'string' },
+  'trace-compare': { type: 'string', multiple: true },
+  'trace-profile': { type: 'string' },
 };
 
 /** `junit:out/j.xml` from a config in `from` -> the same file as seen from `cwd`. */
@@ -118,6 +122,12 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     others.push(r);
   }
 
+  // --trace-compare SCENARIO=LOG: `trace compare` results, side by side in the HTML report.
+  const tracePairs = parseTraceCompares(strs(p.values['trace-compare']), str(p.values['trace-profile']));
+  if (typeof tracePairs === 'string') return usage(tracePairs);
+  if (tracePairs.pairs.length > 0 && !reporters.some((r) => r.name === 'html'))
+    return usage('--trace-compare attaches comparisons to the HTML report; add --reporter html:FILE');
+
   const budget: { maxSteps?: number; maxMs?: number } = {};
   for (const [opt, key] of [
     ['budget-steps', 'maxSteps'],
@@ -183,7 +193,18 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     );
     return extras;
   };
-  const opts = { color: useColor(io.env, io.stdoutIsTTY ?? io.isTTY), verbose: p.values['verbose'] === true, html };
+  let traceViews: TraceCompareView[] | undefined;
+  if (tracePairs.pairs.length > 0) {
+    const views = await compareTraces(tracePairs, common, io);
+    if (typeof views === 'string') return usage(views);
+    traceViews = views;
+  }
+  const opts = {
+    color: useColor(io.env, io.stdoutIsTTY ?? io.isTTY),
+    verbose: p.values['verbose'] === true,
+    html,
+    ...(traceViews !== undefined ? { traces: traceViews } : {}),
+  };
   for (const r of reporters) {
     const text = await renderReport(r.name, input, r.file === undefined ? opts : { ...opts, color: false });
     if (r.file === undefined) {
@@ -198,4 +219,35 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     io.stderr(`smmu-conform run: wrote ${r.name} report ${r.file}\n`);
   }
   return exitCodeOf(input);
+}
+
+interface TracePairs {
+  readonly pairs: ReadonlyArray<{ scenario: string; log: string }>;
+  readonly profile?: MaskProfile;
+}
+
+/** `SCENARIO=LOG` values of --trace-compare and the --trace-profile for all of them. */
+function parseTraceCompares(values: readonly string[], profile: string | undefined): TracePairs | string {
+  const pairs: Array<{ scenario: string; log: string }> = [];
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    if (eq <= 0 || eq === v.length - 1) return `--trace-compare expects SCENARIO=LOG (a scenario file and the log to compare it with), got "${v}"`;
+    pairs.push({ scenario: v.slice(0, eq), log: v.slice(eq + 1) });
+  }
+  if (profile === undefined) return { pairs };
+  if (!(MASK_PROFILES as readonly string[]).includes(profile)) return `--trace-profile must be one of ${MASK_PROFILES.join(', ')}, got "${profile}"`;
+  return { pairs, profile: profile as MaskProfile };
+}
+
+/** Run each comparison as `trace compare` does (the scenario on the run's executor and profile). */
+async function compareTraces(t: TracePairs, common: Common, io: CliIo): Promise<TraceCompareView[] | string> {
+  const [{ traceCompareView }, { expectedOfScenario }] = await Promise.all([import('../trace/cli.ts'), import('./trace.ts')]);
+  const views: TraceCompareView[] = [];
+  for (const { scenario, log } of t.pairs) {
+    const v = await traceCompareView(resolve(io.cwd, scenario), resolve(io.cwd, log), t.profile, (path) => expectedOfScenario(path, common, io.cwd));
+    if (typeof v === 'string') return `--trace-compare ${scenario}=${log}: ${v}`;
+    views.push({ ...v, scenario, trace: log });
+    io.stderr(`smmu-conform run: trace compare ${scenario} vs ${log}: ${v.verdict}\n`);
+  }
+  return views;
 }

@@ -49,15 +49,30 @@ export function collectSuite(root: string, displayPrefix = 'scenarios'): SuiteEn
       continue;
     }
     const loaded = loadScenarioText(source, { file: display, id });
-    let raw: unknown;
-    try {
-      raw = parse(source);
-    } catch {
-      raw = undefined;
-    }
-    out.push({ id, display, file, scenario: loaded.scenario, errors: loaded.errors, raw });
+    // Parsed on first use: only `check` reads it, and parsing every file again is most of the
+    // cost of collecting a suite for the HTML report's coverage map.
+    let raw: { value: unknown } | undefined;
+    out.push({
+      id,
+      display,
+      file,
+      scenario: loaded.scenario,
+      errors: loaded.errors,
+      get raw(): unknown {
+        raw ??= { value: parseOrUndefined(source) };
+        return raw.value;
+      },
+    });
   }
   return out.sort((a, b) => cmp(a.id, b.id));
+}
+
+function parseOrUndefined(source: string): unknown {
+  try {
+    return parse(source);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The coverage input: loaded scenarios with their claims, and the ids of those that failed. */

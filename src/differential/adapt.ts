@@ -8,6 +8,10 @@
  *    issue. A generated translation scenario's StreamID is incidental; both sides run the same
  *    renumbered scenario, so the comparison is unchanged, and the minimised scenario written for
  *    the class is the renumbered one, which reproduces on the target as it is.
+ *  - the stage-2 table of a nest-parent HWPT (host scenarios) gets the target's IAS as ipa_bits (and
+ *    the start level that derives from it): Linux sizes a nest parent by the SMMU's IAS
+ *    (linux-smmuv3-iommufd.md §6.3), so on the target's part the VMM's tables are that size; a
+ *    mapping that no longer fits makes the scenario not load there (skipped).
  *  - DMA steps the target cannot issue (a SubstreamID, a privileged or instruction access, an
  *    IOVA beyond its limit) are dropped, found by running the scenario on the target's stand-in
  *    (target.ts preflight): the rest of the scenario still runs, on both sides alike.
@@ -20,6 +24,7 @@ import { loadScenarioText } from '../engine/load.ts';
 import { formatLoadError } from '../scenario/errors.ts';
 import { parseScenarioInt } from '../scenario/ints.ts';
 import type { Scenario } from '../scenario/types.ts';
+import { profileIas } from '../smmu/profile.ts';
 import { TargetUnsupported } from '../target/contract.ts';
 import { referenceOptions } from './pair.ts';
 import type { DiffTarget } from './target.ts';
@@ -44,7 +49,8 @@ export function fitScenario(s: Scenario | string, text: () => string, target: Di
     const r = loadScenarioText(next, { file: 'fitted.yaml', profile: target.profile });
     scenario = r.scenario ?? r.errors.map((e) => formatLoadError(e)).join('\n');
   };
-  if (needsAdapting(s, target.streamIdProblem)) reload(adaptText(text(), target.streamIdProblem));
+  const ias = profileIas(target.profile);
+  if (needsAdapting(s, target.streamIdProblem, ias)) reload(adaptText(text(), target.streamIdProblem, ias));
   for (let dropped = 0; target.preflight !== undefined && typeof scenario === 'object' && dropped < MAX_DROPPED; dropped++) {
     const i = inexpressibleStep(scenario, target);
     if (i === undefined || scenario.steps.length <= 1) break;
@@ -73,17 +79,53 @@ function inexpressibleStep(s: Scenario, target: DiffTarget): number | undefined 
 }
 
 /** Does the scenario object need adapting (cheap check before a YAML round trip)? */
-export function needsAdapting(s: Scenario, streamIdProblem: ((sid: number) => string | undefined) | undefined): boolean {
+/** The s2_tables a nest-parent hwpt_alloc names (their ipa_bits must be the SMMU's IAS). */
+function nestParentTables(s: Scenario): Set<string> {
+  const out = new Set<string>();
+  for (const step of s.steps) {
+    if (!('hwpt_alloc' in step)) continue;
+    const b = step.hwpt_alloc;
+    const nestParent = b.flags !== undefined ? (b.flags & 1) === 1 : (b.nest_parent ?? true);
+    if (nestParent && b.s2_table !== undefined) out.add(b.s2_table);
+  }
+  return out;
+}
+
+export function needsAdapting(s: Scenario, streamIdProblem: ((sid: number) => string | undefined) | undefined, ias?: number): boolean {
   if (s.smmu?.cache_policy !== undefined) return true;
+  if (ias !== undefined && s.host !== undefined) {
+    const parents = nestParentTables(s);
+    if ((s.memory?.s2_tables ?? []).some((t) => parents.has(t.name) && t.ipa_bits !== ias)) return true;
+  }
   if (streamIdProblem === undefined) return false;
   const sids = [...(s.devices ?? []).map((d) => d.sid), ...(s.streams ?? []).flatMap((x) => (x.sid !== undefined ? [x.sid] : []))];
   return sids.some((sid) => sid > 0xffff_ffffn || streamIdProblem(Number(sid)) !== undefined);
 }
 
 /** The adapted text, or the text itself when nothing needed changing. */
-export function adaptText(text: string, streamIdProblem: ((sid: number) => string | undefined) | undefined): string {
+export function adaptText(text: string, streamIdProblem: ((sid: number) => string | undefined) | undefined, ias?: number): string {
   const doc = parseDocument(text);
   let changed = false;
+  const tables = doc.getIn(['memory', 's2_tables'], true);
+  if (ias !== undefined && doc.has('host') && isSeq(tables)) {
+    const steps = doc.get('steps', true);
+    const parents = new Set<string>();
+    if (isSeq(steps))
+      for (const st of steps.items) {
+        const b = isMap(st) ? st.get('hwpt_alloc', true) : undefined;
+        if (!isMap(b)) continue;
+        const flags = b.get('flags');
+        const np = typeof flags === 'number' ? (flags & 1) === 1 : b.get('nest_parent') !== false;
+        const t = b.get('s2_table');
+        if (np && typeof t === 'string') parents.add(t);
+      }
+    for (const t of tables.items) {
+      if (!isMap(t) || !parents.has(String(t.get('name'))) || t.get('ipa_bits') === ias) continue;
+      t.set('ipa_bits', ias);
+      t.delete('sl0'); // the start level derives from the new size
+      changed = true;
+    }
+  }
   const smmu = doc.get('smmu', true);
   if (isMap(smmu) && smmu.has('cache_policy')) {
     smmu.delete('cache_policy');

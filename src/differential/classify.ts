@@ -121,7 +121,7 @@ export function classify(s: Scenario, d: Divergence, ref: Observation): Deviatio
 function causeOf(d: Divergence, ref: Observation, c: DeviationClass): string {
   const e = isRec(d.expectedRecord) ? d.expectedRecord : undefined;
   const a = isRec(d.actualRecord) ? d.actualRecord : undefined;
-  if (d.section !== 'events' && d.section !== 'guest_events') return c.key;
+  if (d.section !== 'events' && d.section !== 'guest_events') return causeOfKey(c.key) ?? c.key;
   const where = d.section === 'guest_events' ? 'guest ' : '';
   const presence = / (missing|extra)(?: \([A-Z0-9_]+\))?$/.exec(c.key)?.[1];
   if (presence === 'missing' && e !== undefined) return `${where}missing ${eventRule(e, ref)}`;
@@ -129,6 +129,17 @@ function causeOf(d: Divergence, ref: Observation, c: DeviationClass): string {
   if (e !== undefined && d.field === 's2') return `${where}missing ${eventRule(e, ref)}`;
   if (e !== undefined && d.field !== undefined) return `${where}${eventRule(e, ref)} ${d.field}`;
   return c.key;
+}
+
+/**
+ * The cause a class key names by itself: a command-queue class is about the command where the
+ * two queues part (its ILLEGAL conditions, §4), whichever record field shows it first (`result`
+ * where the reference stopped with CERROR_ILL and the target went on, `executed` where the batch
+ * had more commands). Used for stored result lines and expectation entries too.
+ */
+export function causeOfKey(key: string): string | undefined {
+  const m = /^steps\[cmdq ([A-Z0-9_]+)\]\./.exec(key);
+  return m === null ? undefined : `cmdq ${m[1]}`;
 }
 
 const FAULT_EVENTS = new Set(['F_TRANSLATION', 'F_ADDR_SIZE', 'F_ACCESS', 'F_PERMISSION', 'F_WALK_EABT']);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { cli } from '../cli/app.ts';
-import { loadScenarioFile } from '../engine/load.ts';
+import { loadScenarioFile, loadScenarioText } from '../engine/load.ts';
 import { SparseMemory } from '../memory/sparse-memory.ts';
 import { SmmuDevice } from '../smmu/device.ts';
 import { makeProfile, profileToIdRegs } from '../smmu/profile.ts';
@@ -19,6 +19,7 @@ import type { TargetCapabilities } from '../target/contract.ts';
 import { mergeCampaigns, runCampaign, showsClass } from './campaign.ts';
 import { adaptText } from './adapt.ts';
 import { buildReport } from './report.ts';
+import { generateScenarios } from '../generate/index.ts';
 import { canonicalClass, classify } from './classify.ts';
 import { ddmin, minimise } from './minimise.ts';
 import { runPair } from './pair.ts';
@@ -116,6 +117,25 @@ t.test('preflight: what the target cannot express is skipped before the target s
   t.equal(opened, 1, 'an expressible scenario runs on the target');
 });
 
+t.test('a permitted choice the target makes does not name the class: the deviation no choice explains does', async (t) => {
+  // the target ignores RES0 command bits (permitted, §4.1.5) and records stage-1 faults with CLASS=CD (not)
+  const ignoring: DiffTarget = {
+    ...fakeTarget(true),
+    open: () => new ClassCdTarget(new SmmuDevice({ mem: new SparseMemory(), profile: makeProfile({ cmdRes0: 'ignore' }), cachePolicy: 'max' })),
+  };
+  const text = readFileSync('scenarios/smoke/s1-translation-fault.yaml', 'utf8').replace(
+    /^steps:\n/m,
+    'steps:\n  - cmdq: { commands: [ { raw: [0x805, 0x0] } ], sync: true }\n',
+  );
+  const r = loadScenarioText(text, { file: 'x.yaml', profile: ignoring.profile });
+  if (r.scenario === undefined) {
+    t.fail(r.errors.map((e) => e.message).join('; '));
+    return;
+  }
+  const v = runPair(r.scenario, ignoring).verdict;
+  t.equal(v.kind === 'deviates' ? v.cls.key : v.kind, CLASS_KEY, 'the CLASS deviation, not the CFGI_CD with a RES0 bit');
+});
+
 t.test('adapt: cache_policy dropped, unreachable StreamIDs renumbered consistently', async (t) => {
   const problem = (sid: number): string | undefined => (sid >= 8 && sid <= 0xff ? undefined : 'unreachable');
   const text = [
@@ -137,6 +157,30 @@ t.test('adapt: cache_policy dropped, unreachable StreamIDs renumbered consistent
   t.match(out, /op: CFGI_STE, sid: 0x12 }/, 'every sid: naming it follows');
   const fine = 'description: "x (§3)"\ndevices:\n  - { name: a, sid: 0x10 }\n';
   t.equal(adaptText(fine, problem), fine, 'nothing to adapt: the text itself');
+});
+
+t.test("adapt: a host scenario's nest-parent stage 2 takes the target's IAS (Linux sizes it so)", async (t) => {
+  const g = generateScenarios({ seed: 8, count: 40, areas: ['host'] }).find((x) => (x.scenario.memory?.s2_tables?.[0]?.sl0 ?? -1) >= 0);
+  if (g === undefined) {
+    t.fail('no host scenario with an S2SL0 in 40');
+    return;
+  }
+  const profile = { ...makeProfile(), oas: 44 as const };
+  t.match(
+    loadScenarioText(g.yaml(), { file: 'g.yaml', profile }).errors.map((e) => e.code),
+    ['PROFILE_RULE'],
+    'as generated: 48 bits, refused on a 44-bit part',
+  );
+  const out = adaptText(g.yaml(), undefined, 44);
+  t.match(out, /name: vm, granule: "?\w+"?, ipa_bits: 44/);
+  t.notMatch(out.split('s1_tables')[0] ?? '', /sl0/, 'the start level is derived again');
+  const r = loadScenarioText(out, { file: 'g.yaml', profile });
+  t.same(
+    r.errors.filter((e) => e.code === 'PROFILE_RULE').map((e) => e.message),
+    [],
+    'no IAS complaint on the 44-bit part (a mapping above 2^44 may still not load: then the scenario is skipped)',
+  );
+  t.equal(adaptText(g.yaml(), undefined, 48).includes('ipa_bits: 48'), true, 'the right size already: unchanged');
 });
 
 t.test('ddmin finds the 1-minimal subset', async (t) => {
@@ -408,6 +452,29 @@ t.test('known by the rule it breaks: a known deviation in another combination is
   t.same(rep.classes[0]?.known, { scenario: 's2/priority', rule: 'priority', section: '§7.3.22', by: 'class' });
   const rep2 = buildReport('t', 's', [line('a', 'missing event.F_ADDR_SIZE.s2.CD')], known2, []);
   t.equal(rep2.classes[0]?.known?.scenario, 's1/addr-size-table', 'no entry breaks that rule: the key decides');
+  // a command-queue class is about its command, whichever field shows it first (stored lines too)
+  const el2 = [
+    {
+      key: 'steps[cmdq TLBI_EL2_ALL].result: fault -> ok',
+      cause: 'steps[cmdq TLBI_EL2_ALL].result: fault -> ok',
+      scenario: 'cmdq/el2',
+      rule: 'ILLEGAL without HYP',
+      section: '§4.4.2.7',
+    },
+  ];
+  const batch = { id: 'b', seed: 0, verdict: 'deviates' as const, key: 'steps[cmdq TLBI_EL2_ALL].executed: <value> -> <value>' };
+  t.same(buildReport('t', 's', [batch], el2, []).classes[0]?.known, {
+    scenario: 'cmdq/el2',
+    rule: 'ILLEGAL without HYP',
+    section: '§4.4.2.7',
+    by: 'rule',
+    cause: 'cmdq TLBI_EL2_ALL',
+  });
+  t.equal(
+    buildReport('t', 's', [{ ...batch, key: 'steps[cmdq TLBI_EL2_VA].executed: <value> -> <value>' }], el2, []).classes[0]?.known,
+    null,
+    'another command: new',
+  );
 });
 
 t.test('campaign on an exact target: no classes', async (t) => {

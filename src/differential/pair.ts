@@ -10,7 +10,7 @@ import { executeOnTarget, executeScenario } from '../engine/execute.ts';
 import { matchPermitted } from '../engine/permitted.ts';
 import { canonicalGolden } from '../golden/canonical.ts';
 import { divergencePoint, divergenceText } from '../golden/compare.ts';
-import { CHOICE_NAMES, CHOICES } from '../scenario/choices.ts';
+import { CHOICE_NAMES, CHOICES, combinations } from '../scenario/choices.ts';
 import { notModelledReason } from '../scenario/features.ts';
 import type { ExecuteOptions, Observation } from '../scenario/observation.ts';
 import type { Scenario } from '../scenario/types.ts';
@@ -111,9 +111,32 @@ export function runPair(s: Scenario, target: DiffTarget): PairResult {
   const permitted = Object.fromEntries(CHOICE_NAMES.map((n) => [n, CHOICES[n].values]));
   const alt = matchPermitted({ ...s, permitted }, got, norms, (c) => executeScenario(s, { ...opts, choices: c }));
   if (alt !== undefined) return done({ kind: 'agree', note: alt });
-  const d = divergencePoint(want, got);
+  // the deviation is what no permitted choice explains: of the reference's outcomes under every
+  // combination of choices, the one that agrees with the target longest names it (a RES0 bit the
+  // target ignores, §4.1.5, is not the deviation when a later command is)
+  let best = { ref, want, common: commonPrefix(want, got) };
+  for (const c of combinations(permitted)) {
+    let o: Observation;
+    try {
+      o = executeScenario(s, { ...opts, choices: c });
+    } catch {
+      continue;
+    }
+    const w = projectCanonical(canonicalGolden(o), norms);
+    const common = commonPrefix(w, got);
+    if (common > best.common) best = { ref: o, want: w, common };
+  }
+  const d = divergencePoint(best.want, got);
   if (d === undefined || typeof d === 'string') return done({ kind: 'error', message: `cannot compare observations: ${d ?? 'formatting only'}` });
-  return done({ kind: 'deviates', cls: classify(s, d, ref), summary: divergenceText(d) });
+  return done({ kind: 'deviates', cls: classify(s, d, best.ref), summary: divergenceText(d) });
+}
+
+/** How many leading characters two texts share. */
+function commonPrefix(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
 }
 
 function failed(e: unknown): PairVerdict {

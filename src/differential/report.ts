@@ -7,7 +7,7 @@
  * (timings.json): they are measurements, not results.
  */
 import { cmp } from '../engine/discover.ts';
-import { canonicalClass } from './classify.ts';
+import { canonicalClass, causeOfKey } from './classify.ts';
 
 /** One scenario's outcome, as a line of results.jsonl. */
 export interface ResultLine {
@@ -105,8 +105,17 @@ export function buildReport(
   knownLines: readonly KnownDeviation[],
   minimisedLines: readonly MinimisedLine[],
 ): CampaignReport {
-  const results = resultLines.map(canonicalResult);
-  const known = knownLines.map((k) => ({ ...k, key: canonicalKey(k.key) }));
+  // causes as today's classify names them (lines of earlier runs carried the key as the cause)
+  const cause = (key: string, c: string | undefined): string | undefined => causeOfKey(key) ?? c;
+  const results = resultLines.map(canonicalResult).map((r): ResultLine => {
+    const c = r.key === undefined ? undefined : cause(r.key, r.cause);
+    return c === undefined ? r : { ...r, cause: c };
+  });
+  const known = knownLines.map((k) => {
+    const key = canonicalKey(k.key);
+    const c = cause(key, k.cause);
+    return { ...k, key, ...(c !== undefined ? { cause: c } : {}) };
+  });
   const minimised = minimisedLines.map((m) => ({ ...m, key: canonicalKey(m.key) }));
   const sorted = [...results].sort((a, b) => cmp(a.id, b.id));
   const verdicts = { agree: 0, deviates: 0, skip: 0, error: 0 };

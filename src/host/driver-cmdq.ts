@@ -10,15 +10,12 @@
  * not drain within the poll budget (an injected stall, a SYNC that keeps faulting) the result is
  * ETIMEDOUT with the "CMD_SYNC timeout" line.
  */
-import { OPCODE, commandOpcode } from '../arch/command.ts';
-import { REG } from '../arch/registers.ts';
+import { CERROR, OPCODE, commandOpcode } from '../arch/command.ts';
+import { type Ring, ringDec, ringEmpty, ringIndex } from '../arch/queue.ts';
+import { CMDQ_CONS, GERROR_BIT, REG } from '../arch/registers.ts';
 import { cmdSync } from './commands.ts';
-import { GERROR_CAUSES, formatCmdqError, formatSyncTimeout } from '../linux/messages.ts';
+import { GERROR_CAUSES, GERROR_ERR_MASK, formatCmdqError, formatSyncTimeout } from '../linux/messages.ts';
 import type { HostSmmuPort } from './port.ts';
-
-/** GERROR bits Linux handles (GERROR_ERR_MASK). */
-export const GERROR_ERR_MASK = 0x1fdn;
-const CMDQ_ERR = 1n;
 
 export interface HostLogSink {
   /** One kernel log record (without the device prefix); `level` as printk. */
@@ -32,7 +29,7 @@ export interface HostLogSink {
 export function handleGerror(port: HostSmmuPort, log: HostLogSink, syncCs: 0 | 2 = 2): boolean {
   const gerror = port.readReg(REG.GERROR) & 0xffff_ffffn;
   const gerrorn = port.readReg(REG.GERRORN) & 0xffff_ffffn;
-  const active = Number((gerror ^ gerrorn) & GERROR_ERR_MASK);
+  const active = Number(gerror ^ gerrorn) & GERROR_ERR_MASK;
   if (active === 0) return false;
   log('warn', `unexpected global error reported (0x${active.toString(16).padStart(8, '0')}), this could be serious`);
   for (const c of GERROR_CAUSES) if ((active >>> c.bit) & 1) log(c.bit >= 4 && c.bit <= 7 ? 'warn' : 'err', c.text);
@@ -44,9 +41,9 @@ export function handleGerror(port: HostSmmuPort, log: HostLogSink, syncCs: 0 | 2
 /** arm_smmu_cmdq_skip_err: only an ILL (or unknown) error rewrites the slot at CONS. */
 function skipCmdqError(port: HostSmmuPort, log: HostLogSink, syncCs: 0 | 2): void {
   const cons = port.readReg(REG.CMDQ_CONS) & 0xffff_ffffn;
-  const err = Number((cons >> 24n) & 0x7fn);
-  const idx = Number(cons & ((1n << BigInt(port.cmdqLog2Size())) - 1n));
-  const skip = err !== 0 && err !== 2 && err !== 3;
+  const err = Number(CMDQ_CONS.get([cons], 'ERR'));
+  const idx = ringIndex({ log2: port.cmdqLog2Size() }, Number(cons));
+  const skip = err !== CERROR.NONE && err !== CERROR.ABT && err !== CERROR.ATC_INV_SYNC;
   const bad = skip ? port.readCmdqEntry(idx) : undefined;
   for (const line of formatCmdqError(Number(cons), bad)) log('err', line);
   // the illegal command is never re-run: the SMMU resumes on a harmless CMD_SYNC
@@ -70,26 +67,25 @@ export interface DriverIssueOptions {
 
 /** Submit a batch and wait for CONS to pass it, handling CMDQ errors the Linux way. */
 export function driverIssue(port: HostSmmuPort, cmds: readonly (readonly bigint[])[], log: HostLogSink, opts: DriverIssueOptions = {}): DriverIssueResult {
-  const wrapMask = (1n << BigInt(port.cmdqLog2Size() + 1)) - 1n;
+  const ring: Ring = { log2: port.cmdqLog2Size() };
+  /** A 32-bit queue register as a number (index, wrap and, for CONS, ERR). */
+  const reg32 = (o: number): number => Number(port.readReg(o) & 0xffff_ffffn);
   let batch = cmds;
   const last = cmds.at(-1);
   if (opts.msiPolling && last !== undefined && commandOpcode(last) === OPCODE.CMD_SYNC) {
-    const size = 1 << port.cmdqLog2Size();
-    const slot = (Number(port.readReg(REG.CMDQ_PROD) & BigInt(size - 1)) + cmds.length - 1) % size;
+    const size = 1 << ring.log2;
+    const slot = (ringIndex(ring, reg32(REG.CMDQ_PROD)) + cmds.length - 1) % size;
     batch = [...cmds.slice(0, -1), cmdSync(1, port.cmdqEntryAddress(slot))];
   }
   const r = port.submit(batch);
   const stalled = r.stalled;
   const budget = opts.pollBudget ?? 16;
   for (let round = 0; ; round++) {
-    const prod = port.readReg(REG.CMDQ_PROD) & wrapMask;
-    const cons = port.readReg(REG.CMDQ_CONS) & wrapMask;
-    const active = (port.readReg(REG.GERROR) ^ port.readReg(REG.GERRORN)) & CMDQ_ERR;
-    if (prod === cons && active === 0n) return { ok: true, issued: batch };
+    const prod = reg32(REG.CMDQ_PROD);
+    const active = (port.readReg(REG.GERROR) ^ port.readReg(REG.GERRORN)) & GERROR_BIT.CMDQ_ERR;
+    if (ringEmpty(ring, prod, reg32(REG.CMDQ_CONS)) && active === 0n) return { ok: true, issued: batch };
     if (stalled || round >= budget || active === 0n) {
-      const syncSlot = (prod - 1n) & wrapMask;
-      const hw = (o: number): number => Number(port.readReg(o) & 0xffff_ffffn);
-      for (const line of formatSyncTimeout(Number(syncSlot), hw(REG.CMDQ_PROD), hw(REG.CMDQ_CONS))) log('err', line);
+      for (const line of formatSyncTimeout(ringDec(ring, prod), reg32(REG.CMDQ_PROD), reg32(REG.CMDQ_CONS))) log('err', line);
       return { ok: false, errno: 'ETIMEDOUT', issued: batch };
     }
     handleGerror(port, log);

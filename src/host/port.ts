@@ -3,9 +3,10 @@
  * adapts `SmmuDevice` to this; host tests use a fake. Register offsets are the architected ones
  * (src/arch/registers.ts REG).
  */
+import type { CerrorName } from '../arch/command.ts';
 import type { IdRegs } from '../smmu/profile.ts';
 
-export type CerrorName = 'CERROR_NONE' | 'CERROR_ILL' | 'CERROR_ABT' | 'CERROR_ATC_INV_SYNC';
+export type { CerrorName } from '../arch/command.ts';
 
 export interface PortSubmitResult {
   /** Error the queue stopped on (CONS.ERR), CERROR_NONE if none. */

@@ -23,6 +23,7 @@
  * User memory is any read64/write64 space (e.g. GuestMemory: the VMM maps guest RAM, user VA = IPA).
  */
 import { encodeEvent } from '../arch/event.ts';
+import { type Ring, ringEmpty, ringInc, ringIndex } from '../arch/queue.ts';
 import { IDR0 } from '../arch/registers.ts';
 import { STE } from '../arch/ste.ts';
 import { type Cmd, cmdSync } from './commands.ts';
@@ -201,15 +202,16 @@ export class Rfc2023 {
     if (a.cmdqLog2size < 1 || a.cmdqLog2size > 19) return { errno: 'EINVAL', reason: `cmdq_log2size ${a.cmdqLog2size} out of range` };
     const consRaw = readU32(user, a.cmdqConsUptr);
     if (consRaw === undefined) return { errno: 'EFAULT', reason: 'cmdq_cons_uptr is not readable' };
-    const log2 = a.cmdqLog2size;
-    const wrapMask = (1 << (log2 + 1)) - 1;
-    const prod = a.cmdqProd & wrapMask;
+    const ring: Ring = { log2: a.cmdqLog2size };
+    // index + wrap bits of CONS; the bits above (ERR) are kept on write-back
+    const wrapMask = (2 << ring.log2) - 1;
+    const prod = a.cmdqProd;
     let cons = consRaw & wrapMask;
-    if (cons === prod) return { errno: 'EINVAL', reason: 'guest CMDQ is empty (CONS == PROD)' };
+    if (ringEmpty(ring, prod, cons)) return { errno: 'EINVAL', reason: 'guest CMDQ is empty (CONS == PROD)' };
     const view: VsmmuView = { vmid: this.#vmids.get(n.parent) ?? 0, lookupVsid: (vsid) => this.#psidOf(vsid) };
     const out: Cmd[] = [];
-    while (cons !== prod) {
-      const at = a.cmdqUptr + BigInt((cons & ((1 << log2) - 1)) * 16);
+    while (!ringEmpty(ring, prod, cons)) {
+      const at = a.cmdqUptr + BigInt(ringIndex(ring, cons) * 16);
       const d0 = user.read64(at);
       const d1 = user.read64(at + 8n);
       if (d0 === undefined || d1 === undefined) return { errno: 'EFAULT', reason: `guest CMDQ entry at 0x${at.toString(16)} is not readable` };
@@ -222,7 +224,7 @@ export class Rfc2023 {
         writeU32(user, a.cmdqConsUptr, v);
         return { errno: 'ENODEV', reason: `vSID 0x${c.vsid.toString(16)} has no device data`, cons: v };
       }
-      cons = (cons + 1) & wrapMask;
+      cons = ringInc(ring, cons);
     }
     const v = ((consRaw & ~wrapMask) | cons) >>> 0;
     writeU32(user, a.cmdqConsUptr, v);

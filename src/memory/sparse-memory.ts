@@ -16,6 +16,17 @@
  * back thousands of such pages a second: bench/generate.bench.ts).
  */
 
+/** `n` consecutive 64-bit words from `at` through `read64`; undefined if any word is unreadable. */
+export function readWordsWith(read64: (addr: bigint) => bigint | undefined, at: bigint, n: number): bigint[] | undefined {
+  const out: bigint[] = [];
+  for (let i = 0; i < n; i++) {
+    const w = read64(at + BigInt(8 * i));
+    if (w === undefined) return undefined;
+    out.push(w);
+  }
+  return out;
+}
+
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 const PAGE_MASK_BIG = BigInt(PAGE_SIZE - 1);
@@ -195,13 +206,7 @@ export class SparseMemory {
 
   /** Read `n` consecutive 64-bit words (an STE, CD, command or event record). Undefined if any word is unbacked. */
   readWords(pa: bigint, n: number): bigint[] | undefined {
-    const out: bigint[] = [];
-    for (let i = 0; i < n; i++) {
-      const w = this.read64(pa + BigInt(8 * i));
-      if (w === undefined) return undefined;
-      out.push(w);
-    }
-    return out;
+    return readWordsWith((a) => this.read64(a), pa, n);
   }
 
   writeWords(pa: bigint, words: readonly bigint[]): void {

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { closest } from '../arch/fields.ts';
 import { writeGoldenAtomic } from '../golden/store.ts';
 import type { HtmlExtras } from './html/data.ts';
+import type { TraceCompareView } from './html/trace.ts';
 import type { ReportInput } from './summary.ts';
 
 export const REPORTERS = ['pretty', 'tap', 'junit', 'json', 'html'] as const;
@@ -55,6 +56,8 @@ export interface RenderOptions {
   readonly verbose: boolean;
   /** Extra data only the HTML report shows (coverage matrix, decoded events, walks); built on demand. */
   readonly html?: () => Promise<HtmlExtras>;
+  /** `trace compare` results the HTML report shows side by side (`run --trace-compare`). */
+  readonly traces?: readonly TraceCompareView[];
 }
 
 export async function renderReport(name: ReporterName, input: ReportInput, opts: RenderOptions): Promise<string> {
@@ -66,7 +69,7 @@ export async function renderReport(name: ReporterName, input: ReportInput, opts:
     case 'json':
       return (await import('./json.ts')).jsonReport(input);
     case 'html':
-      return (await import('./html/page.ts')).htmlReport(input, opts.html === undefined ? undefined : await opts.html());
+      return (await import('./html/page.ts')).htmlReport(input, opts.html === undefined ? undefined : await opts.html(), opts.traces);
     default:
       return (await import('./pretty.ts')).prettyReport(input, { color: opts.color, verbose: opts.verbose });
   }

@@ -52,7 +52,33 @@ export function loadScenarioFile(path: string, opts: LoadOptions): LoadResult & 
   return { ...loadScenarioText(source, opts), source };
 }
 
+/**
+ * Loads are remembered by their whole input (step language, text, file name, id, caps, profile):
+ * one run loads a scenario several times (tag selection, the run itself, the HTML report's
+ * coverage map and failure details) and a process running many suites (the tests, an API user)
+ * loads the same files again and again; parsing the YAML is most of a load. A hit returns a
+ * fresh copy, so a caller that changes its result cannot change what a later caller gets.
+ */
+export const LOAD_CACHE_ENTRIES = 1024;
+const cache = new WeakMap<StepLanguage, Map<string, LoadResult>>();
+
 export function loadScenarioText(source: string, opts: LoadOptions): LoadResult {
+  let byInput = cache.get(opts.language);
+  if (byInput === undefined) cache.set(opts.language, (byInput = new Map()));
+  const key = `${JSON.stringify([opts.file, opts.id, opts.caps, opts.profile], (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}\0${source}`;
+  const hit = byInput.get(key);
+  if (hit !== undefined) {
+    byInput.delete(key); // least recently used is dropped first
+    byInput.set(key, hit);
+    return structuredClone(hit);
+  }
+  const r = parseScenario(source, opts);
+  byInput.set(key, structuredClone(r));
+  if (byInput.size > LOAD_CACHE_ENTRIES) byInput.delete(byInput.keys().next().value as string);
+  return r;
+}
+
+function parseScenario(source: string, opts: LoadOptions): LoadResult {
   const caps: LoadCaps = { ...DEFAULT_CAPS, ...opts.caps };
   const file = opts.file;
   const fail = (errors: LoadError[]): LoadResult => ({ scenario: undefined, errors: sortErrors(errors) });

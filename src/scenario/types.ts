@@ -335,19 +335,10 @@ export interface Expect {
 }
 /** A value of `expect.fields`: compared with the record's value (numbers by value, hex strings as numbers). */
 export type ExpectScalar = number | U64 | string | boolean;
-/** A guest STE as handed to the host (iommu_hwpt_arm_smmuv3 ste[2]); `raw` = [dw0, dw1]. */
-export interface VSte {
-  readonly config?: 'abort' | 'bypass' | 's1' | 's2' | 'nested';
-  readonly valid?: boolean;
-  readonly s1dss?: 'terminate' | 'bypass' | 'ssid0';
-  readonly s1fmt?: 'linear' | '2l_4k' | '2l_64k';
-  readonly s1cdmax?: number;
-  readonly cd_table?: string;
-  readonly s1stalld?: boolean;
-  readonly eats?: 'off' | 'full' | 'split';
-  readonly fields?: FieldMap;
+/** A guest STE as handed to the host (iommu_hwpt_arm_smmuv3 ste[2]): the stage-1 keys of SteFields; `raw` = [dw0, dw1]. */
+export type VSte = Pick<SteFields, 'config' | 'valid' | 's1dss' | 's1fmt' | 's1cdmax' | 'cd_table' | 's1stalld' | 'eats' | 'fields'> & {
   readonly raw?: readonly U64[];
-}
+};
 export interface AttachProbe {
   readonly device: string;
   readonly ssid?: U64;

@@ -3,6 +3,7 @@
  * (SMMUv3 §6.3), command opcodes (§4), event types (§7.3), CERROR codes (§7.1) and GERROR bits
  * (§6.3.14). The schema turns each into an `enum`, so a typo is a located error with a did-you-mean.
  */
+import { EVENT_NAMES, EVENT_TYPE, type EventName } from '../arch/event.ts';
 import { REG, type RegName } from '../arch/registers.ts';
 
 export const REGISTERS = [
@@ -92,31 +93,11 @@ export const COMMAND_OPS = [
 ] as const;
 export type CommandOp = (typeof COMMAND_OPS)[number];
 
-export const EVENT_TYPES = [
-  'F_UUT',
-  'C_BAD_STREAMID',
-  'F_STE_FETCH',
-  'C_BAD_STE',
-  'F_BAD_ATS_TREQ',
-  'F_STREAM_DISABLED',
-  'F_TRANSL_FORBIDDEN',
-  'C_BAD_SUBSTREAMID',
-  'F_CD_FETCH',
-  'C_BAD_CD',
-  'F_WALK_EABT',
-  'F_TRANSLATION',
-  'F_ADDR_SIZE',
-  'F_ACCESS',
-  'F_PERMISSION',
-  'F_TLB_CONFLICT',
-  'F_CFG_CONFLICT',
-  'E_PAGE_REQUEST',
-  'F_VMS_FETCH',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+/** The architected event types (arch/event.ts), without the IMPLEMENTATION DEFINED 0xE0-0xEF. */
+export type EventType = Exclude<EventName, `IMPDEF_${string}`>;
+export const EVENT_TYPES: readonly EventType[] = EVENT_NAMES.filter((n): n is EventType => EVENT_TYPE[n] < 0xe0);
 
-export const CERRORS = ['CERROR_NONE', 'CERROR_ILL', 'CERROR_ABT', 'CERROR_ATC_INV_SYNC'] as const;
-export type CerrorName = (typeof CERRORS)[number];
+export { CERROR_NAMES as CERRORS, type CerrorName } from '../arch/command.ts';
 
 export const GERRORS = [
   'CMDQ_ERR',

@@ -207,7 +207,7 @@ export function submitCommands(dev: DrivenSmmu, cmds: readonly (readonly bigint[
   do {
     const prod = dev.readReg(REG.CMDQ_PROD);
     const cons = dev.readReg(REG.CMDQ_CONS);
-    const used = (ptr.norm(prod) - ptr.norm(cons) + 2 * ptr.size) % (2 * ptr.size);
+    const used = ptr.count(prod, cons);
     // Software may have written PROD behind CONS (used > size): like a driver, treat that as a
     // full queue rather than a negative free count, and give up once a publish made no room.
     const free = Math.max(0, ptr.size - used);

@@ -22,13 +22,13 @@
  * Not CERROR_ILL (§4.1.7, §4.2, §4.4): out-of-range StreamID/SubstreamID, SSV=1 with IDR1.SSIDSIZE=0
  * (CONSTRAINED UNPREDICTABLE: acts as SSV=0 or has no effect; here no effect), upper ASID/VMID bits.
  */
-import { CERROR, CERROR_NAME, COMMANDS, type DecodedCommand, decodeCommand } from '../arch/command.ts';
+import { CERROR, CERROR_NAME, COMMANDS, type CerrorName, type DecodedCommand, decodeCommand } from '../arch/command.ts';
 import { CMDQ_BASE, CMDQ_CONS, GERROR_BIT, IDR1, REG } from '../arch/registers.ts';
 import type { SparseMemory } from '../memory/sparse-memory.ts';
 import { type SmmuProfile, commandPaBits } from './profile.ts';
 import { QueuePtr, type RegFile } from './regfile.ts';
 
-export type CerrorName = 'CERROR_NONE' | 'CERROR_ILL' | 'CERROR_ABT' | 'CERROR_ATC_INV_SYNC';
+export type { CerrorName } from '../arch/command.ts';
 
 export interface SyncSignal {
   /** Ring index of the CMD_SYNC. */

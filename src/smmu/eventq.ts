@@ -17,6 +17,7 @@
  *   newest unconsumed one (InputAddr[11:0] ignored for translation-type events) is dropped.
  */
 import { eventType } from '../arch/event.ts';
+import { eventqOverflow } from '../arch/queue.ts';
 import { EVENTQ_BASE, EVENTQ_CONS, EVENTQ_PROD, GERROR_BIT, IDR1, REG } from '../arch/registers.ts';
 import type { SparseMemory } from '../memory/sparse-memory.ts';
 import { type MsiRecord, irqEnabled, sendMsi } from './msi.ts';
@@ -26,7 +27,6 @@ export type EventOutcome = 'written' | 'discarded-disabled' | 'discarded-overflo
 
 /** Event types whose InputAddr[11:0] is ignored when merging (errata row 27). */
 const ADDR_LOW_IGNORED = new Set([0x07, 0x0b, 0x10, 0x11, 0x12, 0x13, 0x20]);
-const OVFLG = 1n << 31n;
 
 export class EventQueue {
   readonly #regs: RegFile;
@@ -90,7 +90,8 @@ export class EventQueue {
     if (p.full(prod, cons)) {
       if (opts.stall) return 'held';
       // Overflow: toggle OVFLG only if no overflow is already pending (§7.4).
-      if ((prod & OVFLG) === (cons & OVFLG)) this.#regs.set(REG.EVENTQ_PROD, prod ^ OVFLG);
+      const next = eventqOverflow(prod, cons);
+      if (next !== prod) this.#regs.set(REG.EVENTQ_PROD, next);
       return 'discarded-overflow';
     }
     return this.#write(raw, p, prod, cons);

@@ -21,6 +21,7 @@
  *   (§6.3.21-6.3.23, §6.3.30-6.3.32). PRIQ_* and GATOS_* registers are not modelled.
  */
 import { fieldMask } from '../arch/fields.ts';
+import { type Ring, ringCount, ringEmpty, ringFull, ringInc, ringIndex, ringWrap } from '../arch/queue.ts';
 import { CR0, EVENTQ_CONS_PAGE0, EVENTQ_PROD_PAGE0, GBPA, REG, REG64 } from '../arch/registers.ts';
 import { type SmmuProfile, profileToIdRegs } from './profile.ts';
 
@@ -241,34 +242,39 @@ export class RegFile {
   }
 }
 
-/** Queue pointer arithmetic for a ring of 2^log2 entries: index bits plus the wrap bit. */
-export class QueuePtr {
+/**
+ * A ring of 2^log2 entries over raw (bigint) PROD/CONS register values: the arithmetic is
+ * arch/queue.ts's, on the index + wrap bits of each value.
+ */
+export class QueuePtr implements Ring {
   readonly size: number;
   readonly #wrapMask: bigint;
-  readonly #indexMask: bigint;
   constructor(readonly log2: number) {
     this.size = 2 ** log2;
     this.#wrapMask = BigInt(2 * this.size - 1);
-    this.#indexMask = BigInt(this.size - 1);
   }
   /** Index + wrap (bits [log2:0]) of a raw PROD/CONS value. */
   norm(raw: bigint): number {
     return Number(raw & this.#wrapMask);
   }
   index(raw: bigint): number {
-    return Number(raw & this.#indexMask);
+    return ringIndex(this, this.norm(raw));
   }
   wrap(raw: bigint): number {
-    return Number((raw >> BigInt(this.log2)) & 1n);
+    return ringWrap(this, this.norm(raw));
   }
   empty(prod: bigint, cons: bigint): boolean {
-    return this.norm(prod) === this.norm(cons);
+    return ringEmpty(this, this.norm(prod), this.norm(cons));
   }
   full(prod: bigint, cons: bigint): boolean {
-    return this.index(prod) === this.index(cons) && this.wrap(prod) !== this.wrap(cons);
+    return ringFull(this, this.norm(prod), this.norm(cons));
   }
   /** Next index+wrap value. */
   inc(raw: bigint): number {
-    return (this.norm(raw) + 1) % (2 * this.size);
+    return ringInc(this, this.norm(raw));
+  }
+  /** Entries between cons and prod. */
+  count(prod: bigint, cons: bigint): number {
+    return ringCount(this, this.norm(prod), this.norm(cons));
   }
 }

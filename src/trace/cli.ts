@@ -16,20 +16,21 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { ScenarioResult } from '../engine/result.ts';
 import { type TraceCompareView, compareView } from './compare-view.ts';
 import { parse as parseYaml } from 'yaml';
-import { collapseDuplicates } from './collapse.ts';
+import { collapseDuplicates, createCollapser } from './collapse.ts';
 import { type ExpectedRecords, compareTrace, formatCompareReport } from './compare.ts';
 import { crossCheck, crossCheckRecord, formatRecordFields, formatRecordLine } from './decode.ts';
 import { createDmesgImporter, forEachLine, importDmesg } from './dmesg.ts';
 import { DEFAULT_MAX_BYTES, readChunks } from './read.ts';
-import { importEvtq } from './evtq.ts';
+import { createEvtqImporter, importEvtq } from './evtq.ts';
 import { type MaskProfile, MASK_PROFILES } from './masks.ts';
 import { expectedFromObservation } from './observed.ts';
 import type { Observation } from '../scenario/observation.ts';
-import { importQemu } from './qemu.ts';
+import { createQemuImporter, importQemu } from './qemu.ts';
 import { scaffoldScenario } from './scaffold.ts';
 import { createTraceJsonWriter, createTraceYamlWriter, traceFromJson } from './serialize.ts';
 import {
   type ImportStats,
+  type LineImporter,
   type Trace,
   type TraceDiagnostic,
   type TraceFormat,
@@ -151,24 +152,33 @@ export function loadTrace(text: string, opts: ImportOptions = {}): Trace {
 }
 
 /**
- * Read and import a file as a stream: kernel logs line by line (the text is never held whole),
- * other formats and saved traces as one text. Size limit and not-a-log test while reading.
+ * Read and import a file as a stream, line by line in every text format (kernel log, raw EVTQ
+ * dump, QEMU trace; the text is never held whole), saved traces as one text. With a sink, each
+ * record is handed over as soon as no later line can change it (cross-checked, folded with
+ * --collapse) and not kept. Size limit and not-a-log test while reading.
  */
 export function loadTraceFile(file: string, opts: ImportOptions = {}, maxBytes = DEFAULT_MAX_BYTES, onRecord?: RecordSink): { trace?: Trace; error?: string } {
   let head: string | undefined;
   let whole: string[] | undefined;
-  let imp: ReturnType<typeof createDmesgImporter> | undefined;
-  // Streamed (kernel logs, no folding): each record is cross-checked and handed on as it is read.
+  let imp: LineImporter | undefined;
+  let format: TraceFormat = 'dmesg';
+  // Streamed: dmesg records are cross-checked one by one, then folded (--collapse), then handed on.
   const checked: TraceDiagnostic[] = [];
+  const collapser = onRecord !== undefined && opts.collapse === true ? createCollapser((r) => onRecord(r, format)) : undefined;
+  const pass = onRecord === undefined ? undefined : collapser !== undefined ? collapser.record : (r: TraceRecord): void => onRecord(r, format);
   const streamed =
-    onRecord !== undefined && opts.collapse !== true
-      ? (rec: TraceRecord): void => {
-          const found: TraceDiagnostic[] = [];
-          crossCheckRecord(rec, found);
-          for (const d of found) diag(checked, d.severity, d.code, d.line, d.message);
-          onRecord(rec, 'dmesg');
-        }
-      : undefined;
+    pass === undefined
+      ? undefined
+      : (rec: TraceRecord): void => {
+          if (format === 'dmesg') {
+            const found: TraceDiagnostic[] = [];
+            crossCheckRecord(rec, found);
+            for (const d of found) diag(checked, d.severity, d.code, d.line, d.message);
+          }
+          pass(rec);
+        };
+  const sink = streamed !== undefined ? { onRecord: streamed } : {};
+  const inst = opts.instance !== undefined ? { instance: opts.instance } : {};
   const r = readChunks(
     file,
     (chunk) => {
@@ -176,8 +186,11 @@ export function loadTraceFile(file: string, opts: ImportOptions = {}, maxBytes =
         head = chunk.slice(0, 64 * 1024);
         const start = head.trimStart();
         const saved = start.startsWith('{') || start.startsWith('format:');
-        if (!saved && (opts.format ?? detectFormat(head)) === 'dmesg') imp = createDmesgImporter(streamed !== undefined ? { onRecord: streamed } : {});
-        else whole = [];
+        format = opts.format ?? detectFormat(head);
+        if (saved) whole = [];
+        else if (format === 'dmesg') imp = createDmesgImporter(sink);
+        else if (format === 'evtq') imp = createEvtqImporter({ ...inst, ...sink, ...(opts.wordSize ? { wordSize: opts.wordSize } : {}) });
+        else imp = createQemuImporter({ ...inst, ...sink });
       }
       if (imp !== undefined) forEachLine(chunk, imp.line);
       else whole?.push(chunk);
@@ -187,7 +200,14 @@ export function loadTraceFile(file: string, opts: ImportOptions = {}, maxBytes =
   if (r.error !== undefined) return { error: r.error.code === 'READ_FAILED' ? r.error.message : `${file}:1: error: ${r.error.message} [${r.error.code}]` };
   if (imp !== undefined) {
     const t = imp.finish();
-    const trace = finishImport(t, head ?? '', opts, t.stats?.lines, streamed !== undefined ? checked : undefined);
+    collapser?.finish();
+    const trace = finishImport(
+      t,
+      head ?? '',
+      collapser !== undefined ? { ...opts, collapse: false } : opts,
+      t.stats?.lines,
+      streamed !== undefined && format === 'dmesg' ? checked : undefined,
+    );
     if (onRecord !== undefined && streamed === undefined) deliver(trace, onRecord);
     return { trace };
   }
@@ -498,6 +518,63 @@ export async function runTraceCompare(args: readonly string[], executeScenario?:
   const [scenario = '', traceFile = ''] = p.positional;
   const max = maxBytesOf(p);
   if (typeof max === 'string') return fail(max);
+  const maskArg = p.flags.get('--mask');
+  const c = await compareFiles(scenario, traceFile, {
+    opts,
+    max,
+    ...(typeof prof === 'string' ? { profile: prof as MaskProfile } : {}),
+    masks: typeof maskArg === 'string' ? maskArg.split(',') : [],
+    ...(executeScenario !== undefined ? { executeScenario } : {}),
+  });
+  if ('exitCode' in c) return c;
+  const { res, expected, trace } = c;
+  const report = formatCompareReport(res, expected, trace);
+  if (res.errors.length > 0) return { stdout: '', stderr: report, exitCode: 2 };
+  const html = p.flags.get('--html');
+  if (typeof html === 'string') {
+    const failed = await writeCompareHtml(html, compareView(res, expected, trace, { scenario, trace: traceFile }));
+    if (failed !== undefined) return { stdout: report, stderr: `${diagText(traceFile, trace)}${failed}\n`, exitCode: 2 };
+  }
+  return { stdout: report, stderr: diagText(traceFile, trace), exitCode: res.ok ? 0 : 1 };
+}
+
+/**
+ * One comparison for another report (`run --trace-compare SCENARIO=LOG`): the side-by-side view
+ * the HTML report shows, or the error text (`trace compare`'s, unusable scenario or log).
+ */
+export async function traceCompareView(
+  scenario: string,
+  traceFile: string,
+  profile: MaskProfile | undefined,
+  executeScenario: ExecuteScenario,
+): Promise<TraceCompareView | string> {
+  const c = await compareFiles(scenario, traceFile, {
+    opts: {},
+    max: DEFAULT_MAX_BYTES,
+    ...(profile !== undefined ? { profile } : {}),
+    masks: [],
+    executeScenario,
+  });
+  if ('exitCode' in c) return c.stderr.trimEnd();
+  if (c.res.errors.length > 0) return formatCompareReport(c.res, c.expected, c.trace).trimEnd();
+  return compareView(c.res, c.expected, c.trace, { scenario, trace: traceFile });
+}
+
+interface CompareFilesOptions {
+  readonly opts: ImportOptions;
+  readonly max: number;
+  readonly profile?: MaskProfile;
+  readonly masks: readonly string[];
+  readonly executeScenario?: ExecuteScenario;
+}
+
+/** Import the trace, get the expected records (run the scenario, or read a golden), compare. */
+async function compareFiles(
+  scenario: string,
+  traceFile: string,
+  o: CompareFilesOptions,
+): Promise<CliResult | { res: ReturnType<typeof compareTrace>; expected: ExpectedRecords; trace: Trace }> {
+  const { opts, max, executeScenario } = o;
   const tr = loadTraceFile(traceFile, opts, max);
   if (tr.trace === undefined) return fail(tr.error ?? '');
   const trace = tr.trace;
@@ -518,11 +595,10 @@ export async function runTraceCompare(args: readonly string[], executeScenario?:
     if (typeof g === 'string') return fail(`Cannot use "${scenario}" as expected records: ${g}`);
     expected = g;
   }
-  const maskArg = p.flags.get('--mask');
-  const profile = typeof prof === 'string' ? (prof as MaskProfile) : trace.format === 'qemu' ? 'qemu' : 'architectural';
+  const profile = o.profile ?? (trace.format === 'qemu' ? 'qemu' : 'architectural');
   const res = compareTrace(expected, trace, {
     profile,
-    masks: typeof maskArg === 'string' ? maskArg.split(',') : [],
+    masks: o.masks,
     ...(opts.instance !== undefined ? { instance: opts.instance } : {}),
   });
   // Before the verdict: an import that dropped lines or left records incomplete cannot prove a match.
@@ -531,14 +607,7 @@ export async function runTraceCompare(args: readonly string[], executeScenario?:
     res.warnings.push(
       `the trace import reported ${lost} problem${lost === 1 ? '' : 's'} (dropped SMMU lines or incomplete records, listed on stderr): records may be missing from the trace`,
     );
-  const report = formatCompareReport(res, expected, trace);
-  if (res.errors.length > 0) return { stdout: '', stderr: report, exitCode: 2 };
-  const html = p.flags.get('--html');
-  if (typeof html === 'string') {
-    const failed = await writeCompareHtml(html, compareView(res, expected, trace, { scenario, trace: traceFile }));
-    if (failed !== undefined) return { stdout: report, stderr: `${diagText(traceFile, trace)}${failed}\n`, exitCode: 2 };
-  }
-  return { stdout: report, stderr: diagText(traceFile, trace), exitCode: res.ok ? 0 : 1 };
+  return { res, expected, trace };
 }
 
 /** The HTML report of one comparison (records side by side), written atomically; an error message or undefined. */

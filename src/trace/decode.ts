@@ -5,7 +5,7 @@
  * (a wrong SID, a glued line cut in the wrong place, a log edited by hand) names its field.
  */
 import { formatEventLog, hexAlt } from '../linux/messages.ts';
-import { CERROR_NAME, COMMANDS, UNKNOWN_COMMAND, commandOpcode } from '../arch/command.ts';
+import { CERROR_NAME, commandCodec, commandOpcode } from '../arch/command.ts';
 import { formatField } from '../arch/fields.ts';
 import { CLASS_NAMES, EVENT_FIELDS, decodeEventGeneric, eventCodec, eventType, isTranslationFault } from './codec.ts';
 import { parseDecodedHead, parseFlags } from '../linux/decoded-lines.ts';
@@ -142,7 +142,9 @@ export function describeRecord(r: TraceRecord): string {
       return `CMDQ error ${CERROR_NAME[code] ?? `CERROR ${code}`}${r.cons !== undefined ? ` cons=0x${r.cons.toString(16).padStart(8, '0')}` : ''}${r.commandName !== undefined ? ` on ${r.commandName}` : ''}${cmd}${r.retrying ? ' (retrying fetch)' : ''}${r.commandTruncated ? ' [command truncated]' : ''}`;
     }
     case 'sync_timeout':
-      return `CMD_SYNC timeout prod=0x${r.prod.toString(16)} hwprod=0x${r.hwprod.toString(16)} hwcons=0x${r.hwcons.toString(16)}`;
+      return r.prod === undefined || r.hwprod === undefined || r.hwcons === undefined
+        ? 'CMD_SYNC timeout (no queue indices logged)'
+        : `CMD_SYNC timeout prod=0x${r.prod.toString(16)} hwprod=0x${r.hwprod.toString(16)} hwcons=0x${r.hwcons.toString(16)}`;
     case 'cmdq_timeout':
       return 'CMDQ timeout (queue full)';
     case 'overflow':
@@ -179,7 +181,7 @@ export function formatRecordFields(r: TraceRecord): string[] {
     const known = new Set(knownFields(r));
     for (const d of codec.describe(r.raw)) out.push(`    ${formatField(d, known.has(d.spec.name) ? undefined : NOT_IN_LOG)}`);
   } else if (r.kind === 'cmdq_error' && r.command !== undefined && r.command.length > 0) {
-    const codec = COMMANDS.get(commandOpcode(r.command))?.codec ?? UNKNOWN_COMMAND;
+    const codec = commandCodec(commandOpcode(r.command));
     const damaged = new Set(r.commandDamaged ?? []);
     out.push(`    command ${codec.name}:`);
     for (const d of codec.describe(r.command)) {

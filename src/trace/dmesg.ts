@@ -15,6 +15,7 @@ import { GERROR_CAUSE_BY_TEXT, cerrorReason, parseCmdqErrorLine, parseGerrorLine
 import { ascending, isHexCode, isWs, looksLikeRecordStart, normaliseLines, smmuLooking, startsKnownMessage } from './dmesg-msg.ts';
 import { isFlagsLine, parseDecodedHead, parseFlags } from '../linux/decoded-lines.ts';
 import { rawFromLogged } from './logged.ts';
+import { XEN_CONVERT_FAILED, XEN_SYNC_TIMEOUT, isXenPrefix } from './xen-msg.ts';
 import {
   type LogLine,
   hexTail,
@@ -31,6 +32,7 @@ import {
   type CmdqErrorRecord,
   type EventRecord,
   type GerrorRecord,
+  type LineImporter,
   type LoggedEvent,
   type Trace,
   type TraceDiagnostic,
@@ -70,11 +72,7 @@ export interface DmesgImporterOptions {
  */
 export const STREAM_WINDOW = 4096;
 
-export interface DmesgImporter {
-  /** One physical line: s[from, to), without its line terminator. */
-  line(s: string, from: number, to: number): void;
-  finish(): Trace;
-}
+export type DmesgImporter = LineImporter;
 
 /** Import a whole kernel log held in memory (the CLI streams files through `createDmesgImporter`). */
 export function importDmesg(text: string): Trace {
@@ -456,7 +454,7 @@ export function createDmesgImporter(opts: DmesgImporterOptions = {}): DmesgImpor
         return 'done';
       }
       if (msg.startsWith('CMD_SYNC timeout')) {
-        const v = parseSyncTimeout(msg);
+        const v = msg === XEN_SYNC_TIMEOUT && isXenPrefix(ll.driver, ll.device) ? {} : parseSyncTimeout(msg);
         if (v === 'partial') return 'partial';
         if (v === undefined) return bad(msg, ln, 'CMD_SYNC timeout line');
         const st = state(ll.device ?? '');
@@ -471,7 +469,18 @@ export function createDmesgImporter(opts: DmesgImporterOptions = {}): DmesgImpor
         return 'done';
       }
     }
-    if (msg === 'skipping command in error state:' || msg === 'retrying command fetch' || msg === 'failed to convert to CMD_SYNC') {
+    if (msg === XEN_CONVERT_FAILED) {
+      // Xen: the skipped command could not be turned into a CMD_SYNC; ends its CMDQ error.
+      const st = state(ll.device ?? '');
+      close(st);
+      const last = st.last;
+      if (last?.kind === 'cmdq_error' && last.command !== undefined && !last.unconverted) {
+        extend(last, lineNos);
+        last.unconverted = true;
+      } else report('warning', 'ORPHAN_CMDQ_LINE', ln, `"${msg}" with no skipped command (\`skipping command in error state:\` and its dwords) before it`);
+      return 'done';
+    }
+    if (msg === 'skipping command in error state:' || msg === 'retrying command fetch') {
       const st = state(ll.device ?? '');
       close(st);
       const last = st.last;

@@ -7,12 +7,19 @@
  *   repeat lines) and plain hexdump (`0000000 0010 0000 ...`, 16-bit little-endian words).
  * A line may start with a label (`[3]`, `evt3:`). Memory is little-endian (SMMU queues are LE).
  */
-import { type EventRecord, type Trace, type TraceDiagnostic, type TraceRecord, diag, instancesOf } from './types.ts';
+import { forEachLine } from './dmesg.ts';
+import { createLineCounter } from './line-count.ts';
+import { type EventRecord, type LineImporter, type Trace, type TraceDiagnostic, type TraceRecord, diag, instancesOf, totalsOf } from './types.ts';
 
 export interface EvtqImportOptions {
   /** Word size of plain word lines; 'auto' guesses from token widths. */
   readonly wordSize?: 32 | 64 | 'auto';
   readonly instance?: string;
+  /**
+   * Streaming: each record is handed here as soon as its fourth dword is read and not kept (the
+   * Trace from `finish` has only `recordCount`): memory does not grow with the dump.
+   */
+  readonly onRecord?: (rec: TraceRecord) => void;
 }
 
 interface Dword {
@@ -35,9 +42,22 @@ function isLabel(tok: string): boolean {
   return tok.endsWith(':') && !isHexStr(tok.slice(0, -1).replace(/^0x/i, ''));
 }
 
+/** Import a whole dump held in memory (the CLI streams files through `createEvtqImporter`). */
 export function importEvtq(text: string, opts: EvtqImportOptions = {}): Trace {
+  const imp = createEvtqImporter(opts);
+  forEachLine(text, imp.line);
+  return imp.finish();
+}
+
+export function createEvtqImporter(opts: EvtqImportOptions = {}): LineImporter {
   const diagnostics: TraceDiagnostic[] = [];
-  const dwords: Dword[] = [];
+  const instance = opts.instance ?? '';
+  const sink = opts.onRecord;
+  const records: TraceRecord[] = [];
+  const used = createLineCounter();
+  let emitted = 0;
+  /** Dwords of the record being read (up to 4). */
+  let dwords: Dword[] = [];
   const wordSize = opts.wordSize ?? 'auto';
   // Byte-dump state: bytes not yet forming a full dword, the next expected offset, the last line.
   let bytes: number[] = [];
@@ -54,20 +74,40 @@ export function importEvtq(text: string, opts: EvtqImportOptions = {}): Trace {
       if (bytes.length === 8) {
         let v = 0n;
         for (let k = 7; k >= 0; k--) v = (v << 8n) | BigInt(bytes[k] ?? 0);
-        dwords.push({ value: v, line: bytesLine });
+        dword({ value: v, line: bytesLine });
         bytes = [];
       }
     }
   };
 
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const ln = i + 1;
-    let t = (lines[i] ?? '').trim();
-    if (t === '' || t.startsWith('#') || t.startsWith('//')) continue;
+  const emit = (part: Dword[]): void => {
+    const rec: EventRecord = { kind: 'event', instance, lines: [...new Set(part.map((d) => d.line))], raw: part.map((d) => d.value) };
+    if (part.length < 4) {
+      rec.truncated = true;
+      diag(diagnostics, 'warning', 'TRUNCATED_RECORD', part[0]?.line ?? 0, `last record has ${part.length} of 4 dwords; kept as truncated`);
+    }
+    for (const l of rec.lines) used.mark(l);
+    emitted++;
+    if (sink !== undefined) sink(rec);
+    else records.push(rec);
+  };
+  /** 32-byte records, one every four dwords. */
+  const dword = (d: Dword): void => {
+    dwords.push(d);
+    if (dwords.length === 4) {
+      emit(dwords);
+      dwords = [];
+    }
+  };
+
+  let ln = 0;
+  const line = (s: string, from: number, to: number): void => {
+    ln++;
+    let t = s.slice(from, to).trim();
+    if (t === '' || t.startsWith('#') || t.startsWith('//')) return;
     if (t === '*') {
       repeat = true;
-      continue;
+      return;
     }
     const bar = t.indexOf('|');
     if (bar > 0) t = t.slice(0, bar).trim();
@@ -84,7 +124,7 @@ export function importEvtq(text: string, opts: EvtqImportOptions = {}): Trace {
     const rest = tokens.slice(1);
     const isOffset = isHexStr(off) && off.length >= 4 && !off.startsWith('0x');
     // The bare final offset hexdump prints after the last line.
-    if (isOffset && rest.length === 0 && nextOffset !== undefined && parseInt(off, 16) === nextOffset) continue;
+    if (isOffset && rest.length === 0 && nextOffset !== undefined && parseInt(off, 16) === nextOffset) return;
     let data = rest;
     if (isOffset && colon) {
       // xxd and "off:" dumps stop at the two-space gap before the ASCII column.
@@ -117,14 +157,14 @@ export function importEvtq(text: string, opts: EvtqImportOptions = {}): Trace {
       pushBytes(b, ln);
       lastLineBytes = b;
       nextOffset = offset + b.length;
-      continue;
+      return;
     }
     // Word line, optionally labelled with an index ("3:").
     if (first.endsWith(':')) tokens = rest;
     const words = tokens.map((x) => (x.startsWith('0x') || x.startsWith('0X') ? x.slice(2) : x));
     if (words.length === 0 || !words.every((w) => isHexStr(w) && w.length <= 16)) {
       diag(diagnostics, 'warning', 'UNPARSEABLE', ln, `not a hex dump line: "${t.length > 80 ? `${t.slice(0, 80)}...` : t}"`);
-      continue;
+      return;
     }
     let size: 32 | 64;
     if (wordSize !== 'auto') size = wordSize;
@@ -133,32 +173,32 @@ export function importEvtq(text: string, opts: EvtqImportOptions = {}): Trace {
     else size = words.length === 8 ? 32 : 64;
     if (size === 32 && words.some((w) => w.length > 8)) {
       diag(diagnostics, 'warning', 'UNPARSEABLE', ln, 'word wider than 32 bits in a 32-bit dump');
-      continue;
+      return;
     }
     for (const w of words) {
       const v = BigInt(`0x${w}`);
-      if (size === 64) dwords.push({ value: v, line: ln });
+      if (size === 64) dword({ value: v, line: ln });
       else if (low === undefined) low = { value: v, line: ln };
       else {
-        dwords.push({ value: (v << 32n) | low.value, line: low.line });
+        dword({ value: (v << 32n) | low.value, line: low.line });
         low = undefined;
       }
     }
-  }
-  if (low !== undefined) dwords.push({ value: low.value, line: low.line });
-  if (bytes.length > 0) diag(diagnostics, 'warning', 'TRUNCATED_RECORD', bytesLine, `${bytes.length} trailing bytes do not form a dword; dropped`);
+  };
 
-  const records: TraceRecord[] = [];
-  const instance = opts.instance ?? '';
-  for (let k = 0; k < dwords.length; k += 4) {
-    const part = dwords.slice(k, k + 4);
-    const rec: EventRecord = { kind: 'event', instance, lines: [...new Set(part.map((d) => d.line))], raw: part.map((d) => d.value) };
-    if (part.length < 4) {
-      rec.truncated = true;
-      diag(diagnostics, 'warning', 'TRUNCATED_RECORD', part[0]?.line ?? 0, `last record has ${part.length} of 4 dwords; kept as truncated`);
-    }
-    records.push(rec);
-  }
-  diagnostics.sort((a, b) => a.line - b.line);
-  return { format: 'evtq', instances: instancesOf(records), records, diagnostics };
+  const finish = (): Trace => {
+    if (low !== undefined) dword({ value: low.value, line: low.line });
+    low = undefined;
+    if (bytes.length > 0) diag(diagnostics, 'warning', 'TRUNCATED_RECORD', bytesLine, `${bytes.length} trailing bytes do not form a dword; dropped`);
+    bytes = [];
+    if (dwords.length > 0) emit(dwords);
+    dwords = [];
+    diagnostics.sort((a, b) => a.line - b.line);
+    const stats = { lines: ln, used: used.count(), reported: new Set(diagnostics.map((d) => d.line)).size };
+    const base = { format: 'evtq' as const, diagnostics, totals: totalsOf(diagnostics), stats };
+    return sink !== undefined
+      ? { ...base, instances: emitted > 0 ? [instance] : [], records: [], recordCount: emitted }
+      : { ...base, instances: instancesOf(records), records };
+  };
+  return { line, finish };
 }

@@ -11,7 +11,19 @@
  */
 import { regName } from '../arch/registers.ts';
 import { eventTypeByName, eventField, eventType, setField } from './codec.ts';
-import { type EventRecord, type Trace, type TraceDiagnostic, type TraceRecord, diag, instancesOf } from './types.ts';
+import { STREAM_WINDOW, forEachLine } from './dmesg.ts';
+import { createLineCounter } from './line-count.ts';
+import { type EventRecord, type LineImporter, type Trace, type TraceDiagnostic, type TraceRecord, diag, instancesOf, totalsOf } from './types.ts';
+
+export interface QemuImportOptions {
+  readonly instance?: string;
+  /**
+   * Streaming: each record is handed here, in input order, once no later line can add to it (an
+   * event waits for its `smmuv3_translate_abort` / StreamID line, at most STREAM_WINDOW records),
+   * and not kept: memory does not grow with the trace.
+   */
+  readonly onRecord?: (rec: TraceRecord) => void;
+}
 
 /** QEMU spellings that differ from the architecture names. */
 const QEMU_EVENT_ALIASES: Readonly<Record<string, string>> = {
@@ -101,19 +113,93 @@ const GUEST_EVENT_TAIL = /^\((?:SMMU_EVT_)?([A-Z_0-9]+)\)$/;
 /** `-d guest_errors`: `Illegal command type: N` (the command at CONS is rejected: CERROR_ILL). */
 const GUEST_ILLEGAL_CMD = /Illegal command type: (\d+)/;
 
-export function importQemu(text: string, opts: { instance?: string } = {}): Trace {
+/** Import a whole trace held in memory (the CLI streams files through `createQemuImporter`). */
+export function importQemu(text: string, opts: QemuImportOptions = {}): Trace {
+  const imp = createQemuImporter(opts);
+  forEachLine(text, imp.line);
+  return imp.finish();
+}
+
+export function createQemuImporter(opts: QemuImportOptions = {}): LineImporter {
   const diagnostics: TraceDiagnostic[] = [];
+  const sink = opts.onRecord;
+  /** Records kept (no sink), or not handed over yet (sink): from `start` on. */
   const records: TraceRecord[] = [];
+  let start = 0;
+  let emitted = 0;
+  const seen = new Set<string>();
+  const used = createLineCounter();
   const instance = opts.instance ?? '';
   /** Events still waiting for their translate_abort line, by SID. */
   const waiting = new Map<bigint, EventRecord>();
   /** A `-d guest_errors` event line; the trace line QEMU prints right after it for the same event adds the StreamID. */
   let guestEvent: EventRecord | undefined;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const ln = i + 1;
-    let t = (lines[i] ?? '').trim();
-    if (t === '') continue;
+  /** A guest_errors line cut before its event name, waiting for the next line (its tail, or not). */
+  let cutLine: { iova: string; ln: number } | undefined;
+  const open = (r: TraceRecord): boolean => r === guestEvent || (r.kind === 'event' && [...waiting.values()].includes(r));
+  /** Hand over the records no later line can change; past the window, the oldest is sealed as it is. */
+  const flush = (all: boolean): void => {
+    if (sink === undefined) return;
+    while (start < records.length) {
+      const r = records[start] as TraceRecord;
+      if (!all && records.length - start <= STREAM_WINDOW && open(r)) break;
+      if (r === guestEvent) guestEvent = undefined;
+      for (const [k, v] of waiting) if (v === r) waiting.delete(k);
+      start++;
+      for (const l of r.lines) used.mark(l);
+      seen.add(r.instance);
+      emitted++;
+      sink(r);
+    }
+    if (start > 1024 || start === records.length) {
+      records.splice(0, start);
+      start = 0;
+    }
+  };
+  let ln = 0;
+  const line = (s: string, from: number, to: number): void => {
+    ln++;
+    const text = s.slice(from, to);
+    if (cutLine !== undefined) {
+      const c = cutLine;
+      cutLine = undefined;
+      const next = GUEST_EVENT_TAIL.exec(text.trim());
+      if (next !== null) {
+        diag(diagnostics, 'note', 'LINE_JOINED', c.ln, `guest_errors line wrapped before its event name; joined with line ${c.ln + 1}`);
+        guestEventRecord(c.iova, next[1] ?? '', [c.ln, ln]);
+        flush(false);
+        return;
+      }
+      unnamed(c);
+    }
+    body(text);
+    flush(false);
+  };
+  /** A cut guest_errors line whose event name never came: only InputAddr is known. */
+  const unnamed = (c: { iova: string; ln: number }): void => {
+    const raw = [0n, 0n, 0n, 0n];
+    setField(raw, eventField('InputAddr'), BigInt(c.iova));
+    records.push({ kind: 'event', instance, lines: [c.ln], raw, known: ['InputAddr'] });
+    diag(diagnostics, 'warning', 'PARTIAL_RECORD', c.ln, 'guest_errors translation failure without its event name: only InputAddr is known');
+  };
+  /** A `-d guest_errors` event: InputAddr and type now, the StreamID from the trace line after it. */
+  const guestEventRecord = (iova: string, evt: string, lines: number[]): void => {
+    const arch = QEMU_EVENT_ALIASES[evt] ?? evt;
+    const type = eventTypeByName(arch);
+    const raw = [0n, 0n, 0n, 0n];
+    const known = ['InputAddr'];
+    setField(raw, eventField('InputAddr'), BigInt(iova));
+    if (type !== undefined) {
+      setField(raw, eventField('Type'), BigInt(type));
+      known.unshift('Type');
+    } else diag(diagnostics, 'warning', 'UNKNOWN_EVENT', lines[0] ?? 0, `unknown QEMU event type "${evt}"`);
+    const rec: EventRecord = { kind: 'event', instance, lines, raw, known };
+    records.push(rec);
+    guestEvent = rec;
+  };
+  const body = (line: string): void => {
+    let t = line.trim();
+    if (t === '') return;
     let timestamp: string | undefined;
     // "1234@1700000000.123456:name args"
     const at = t.indexOf('@');
@@ -125,48 +211,23 @@ export function importQemu(text: string, opts: { instance?: string } = {}): Trac
         t = t.slice(colon + 1).trimStart();
       }
     }
-    let ge = GUEST_EVENT.exec(t);
-    let wrapped = false;
-    if (ge === null) {
-      // The event name wrapped onto the next line (a terminal or mail client), or not printed.
-      const cut = GUEST_EVENT_CUT.exec(t);
-      if (cut !== null) {
-        const next = GUEST_EVENT_TAIL.exec((lines[i + 1] ?? '').trim());
-        if (next !== null) {
-          ge = [t, cut[1] ?? '', next[1] ?? ''] as unknown as RegExpExecArray;
-          wrapped = true;
-          i++;
-          diag(diagnostics, 'note', 'LINE_JOINED', ln, `guest_errors line wrapped before its event name; joined with line ${ln + 1}`);
-        } else {
-          const raw = [0n, 0n, 0n, 0n];
-          setField(raw, eventField('InputAddr'), BigInt(cut[1] ?? '0'));
-          records.push({ kind: 'event', instance, lines: [ln], raw, known: ['InputAddr'] });
-          diag(diagnostics, 'warning', 'PARTIAL_RECORD', ln, 'guest_errors translation failure without its event name: only InputAddr is known');
-          continue;
-        }
-      }
-    }
+    const ge = GUEST_EVENT.exec(t);
     if (ge !== null) {
-      const arch = QEMU_EVENT_ALIASES[ge[2] ?? ''] ?? ge[2] ?? '';
-      const type = eventTypeByName(arch);
-      const raw = [0n, 0n, 0n, 0n];
-      const known = ['InputAddr'];
-      setField(raw, eventField('InputAddr'), BigInt(ge[1] ?? '0'));
-      if (type !== undefined) {
-        setField(raw, eventField('Type'), BigInt(type));
-        known.unshift('Type');
-      } else diag(diagnostics, 'warning', 'UNKNOWN_EVENT', ln, `unknown QEMU event type "${ge[2]}"`);
-      const rec: EventRecord = { kind: 'event', instance, lines: wrapped ? [ln, ln + 1] : [ln], raw, known };
-      records.push(rec);
-      guestEvent = rec;
-      continue;
+      guestEventRecord(ge[1] ?? '0', ge[2] ?? '', [ln]);
+      return;
+    }
+    // The event name wrapped onto the next line (a terminal or mail client), or not printed.
+    const cut = GUEST_EVENT_CUT.exec(t);
+    if (cut !== null) {
+      cutLine = { iova: cut[1] ?? '0', ln };
+      return;
     }
     const gi = GUEST_ILLEGAL_CMD.exec(t);
     if (gi !== null) {
       records.push({ kind: 'cmdq_error', instance, lines: [ln], cerror: 1, reason: `Illegal command type: ${gi[1]}` });
-      continue;
+      return;
     }
-    if (!t.startsWith('smmu')) continue;
+    if (!t.startsWith('smmu')) return;
     const nameEnd = t.indexOf(' ');
     const name = nameEnd < 0 ? t : t.slice(0, nameEnd);
     const argText = nameEnd < 0 ? '' : t.slice(nameEnd + 1).trim();
@@ -179,7 +240,7 @@ export function importQemu(text: string, opts: { instance?: string } = {}): Trac
       const sid = sidTok.startsWith('sid=') ? parseNum(sidTok.slice(4)) : undefined;
       if (sid === undefined) {
         diag(diagnostics, 'error', 'UNPARSEABLE', ln, `cannot parse ${name} arguments: "${argText}"`);
-        continue;
+        return;
       }
       const g = guestEvent;
       guestEvent = undefined;
@@ -194,7 +255,7 @@ export function importQemu(text: string, opts: { instance?: string } = {}): Trac
         g.known.splice(g.known.includes('Type') ? 1 : 0, 0, 'StreamID');
         g.lines.push(ln);
         waiting.set(sid, g);
-        continue;
+        return;
       }
       const raw = [0n, 0n, 0n, 0n];
       const known = ['StreamID'];
@@ -206,7 +267,7 @@ export function importQemu(text: string, opts: { instance?: string } = {}): Trac
       const rec: EventRecord = { kind: 'event', ...base, raw, known };
       records.push(rec);
       waiting.set(sid, rec);
-      continue;
+      return;
     }
     if (name === 'smmuv3_translate_abort') {
       const a = parseArgs(argText);
@@ -224,24 +285,24 @@ export function importQemu(text: string, opts: { instance?: string } = {}): Trac
     if (name === 'smmuv3_cmdq_opcode') {
       const cmd = qemuCommandName(argText.replace(/^<-+\s*/, ''));
       records.push({ kind: 'command', ...base, name: cmd });
-      continue;
+      return;
     }
     if (name === 'smmuv3_cmdq_consume_error') {
       const m = /^Error on (\S+) command execution: (\d+)/.exec(argText);
       if (m === null) {
         diag(diagnostics, 'error', 'UNPARSEABLE', ln, `cannot parse ${name} arguments: "${argText}"`);
-        continue;
+        return;
       }
       const cmd = qemuCommandName(m[1] ?? '');
       records.push({ kind: 'cmdq_error', ...base, cerror: Number(m[2]), reason: '', commandName: cmd });
-      continue;
+      return;
     }
     if (name === 'smmuv3_write_gerror') {
       const a = parseArgs(argText);
       const toggled = a['toggled'] !== undefined ? parseNum(a['toggled']) : undefined;
       if (toggled === undefined) diag(diagnostics, 'warning', 'UNPARSEABLE', ln, `cannot parse ${name} arguments: "${argText}"`);
       else records.push({ kind: 'gerror', ...base, active: Number(toggled), causes: [] });
-      continue;
+      return;
     }
     const args = parseArgs(argText);
     // MMIO accesses: name the register (Secure bank included) so the line says what was touched.
@@ -251,6 +312,19 @@ export function importQemu(text: string, opts: { instance?: string } = {}): Trac
       if (reg !== undefined) args['register'] = reg;
     }
     records.push({ kind: 'qemu', ...base, name, args, text: argText });
-  }
-  return { format: 'qemu', instances: instancesOf(records), records, diagnostics };
+  };
+
+  const finish = (): Trace => {
+    if (cutLine !== undefined) unnamed(cutLine);
+    cutLine = undefined;
+    flush(true);
+    diagnostics.sort((a, b) => a.line - b.line);
+    if (sink === undefined) for (const r of records) for (const l of r.lines) used.mark(l);
+    const stats = { lines: ln, used: used.count(), reported: new Set(diagnostics.map((d) => d.line)).size };
+    const base = { format: 'qemu' as const, diagnostics, totals: totalsOf(diagnostics), stats };
+    return sink !== undefined
+      ? { ...base, instances: [...seen].sort(), records: [], recordCount: emitted }
+      : { ...base, instances: instancesOf(records), records };
+  };
+  return { line, finish };
 }

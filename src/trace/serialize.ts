@@ -50,11 +50,12 @@ export function recordToJson(r: TraceRecord): Obj {
       if (r.commandDamaged !== undefined) o['commandDamaged'] = [...r.commandDamaged];
       if (r.commandName !== undefined) o['commandName'] = r.commandName;
       if (r.retrying) o['retrying'] = true;
+      if (r.unconverted) o['unconverted'] = true;
       break;
     case 'sync_timeout':
-      o['prod'] = hex32(r.prod);
-      o['hwprod'] = hex32(r.hwprod);
-      o['hwcons'] = hex32(r.hwcons);
+      if (r.prod !== undefined) o['prod'] = hex32(r.prod);
+      if (r.hwprod !== undefined) o['hwprod'] = hex32(r.hwprod);
+      if (r.hwcons !== undefined) o['hwcons'] = hex32(r.hwcons);
       break;
     case 'overflow':
       o['queue'] = r.queue;
@@ -156,10 +157,16 @@ export function traceFromJson(j: unknown): Trace {
         if (Array.isArray(r['commandDamaged'])) e.commandDamaged = (r['commandDamaged'] as number[]).map(Number);
         if (typeof r['commandName'] === 'string') e.commandName = r['commandName'];
         if (r['retrying'] === true) e.retrying = true;
+        if (r['unconverted'] === true) e.unconverted = true;
         return e;
       }
-      case 'sync_timeout':
-        return { kind: 'sync_timeout', ...b, prod: num(r['prod']), hwprod: num(r['hwprod']), hwcons: num(r['hwcons']) };
+      case 'sync_timeout': {
+        const e: TraceRecord = { kind: 'sync_timeout', ...b };
+        if (r['prod'] !== undefined) e.prod = num(r['prod']);
+        if (r['hwprod'] !== undefined) e.hwprod = num(r['hwprod']);
+        if (r['hwcons'] !== undefined) e.hwcons = num(r['hwcons']);
+        return e;
+      }
       case 'cmdq_timeout':
         return { kind: 'cmdq_timeout', ...b };
       case 'overflow':

@@ -56,13 +56,16 @@ export interface CmdqErrorRecord extends RecordBase {
   commandName?: string;
   /** `retrying command fetch` followed (CERROR_ABT). */
   retrying?: boolean;
+  /** `failed to convert to CMD_SYNC` followed: the driver left the command at CONS as it was (Xen). */
+  unconverted?: boolean;
 }
 
 export interface SyncTimeoutRecord extends RecordBase {
   readonly kind: 'sync_timeout';
-  prod: number;
-  hwprod: number;
-  hwcons: number;
+  /** Absent when the driver prints a bare `CMD_SYNC timeout` (Xen's SMMUv3 driver, xen-msg.ts). */
+  prod?: number;
+  hwprod?: number;
+  hwcons?: number;
 }
 
 export interface CmdqTimeoutRecord extends RecordBase {
@@ -157,6 +160,13 @@ export interface Trace {
   /** Totals over every diagnostic raised (absent: `diagnostics` is complete). */
   totals?: DiagnosticTotals | undefined;
   stats?: ImportStats | undefined;
+}
+
+/** Incremental import of a text format: feed physical lines in order, then `finish`. */
+export interface LineImporter {
+  /** One physical line: s[from, to), without its line terminator. */
+  line(s: string, from: number, to: number): void;
+  finish(): Trace;
 }
 
 /** Diagnostics kept per trace; the rest are counted in `totals`. */

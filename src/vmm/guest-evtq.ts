@@ -6,7 +6,7 @@
  */
 import { CR0, EVENTQ_BASE, EVENTQ_CONS, EVENTQ_PROD, REG } from '../arch/registers.ts';
 import type { GuestMemory } from './guest-mem.ts';
-import { type Ring, ringEmpty, ringFull, ringInc, ringIndex } from './ring.ts';
+import { type Ring, eventqOverflow, ringEmpty, ringFull, ringInc, ringIndex } from '../arch/queue.ts';
 
 export interface GuestRegs {
   get(offset: number): bigint;
@@ -22,9 +22,9 @@ function ring(regs: GuestRegs): { ring: Ring; base: bigint } {
 
 /** Signal an overflow (a lost event) the way the SMMU does. */
 export function signalOverflow(regs: GuestRegs): void {
-  const prod = [regs.get(REG.EVENTQ_PROD)];
-  const ovflg = EVENTQ_PROD.get(prod, 'OVFLG');
-  if (ovflg === EVENTQ_CONS.get([regs.get(REG.EVENTQ_CONS)], 'OVACKFLG')) regs.set(REG.EVENTQ_PROD, EVENTQ_PROD.with(prod, 'OVFLG', ovflg ^ 1n)[0] ?? 0n);
+  const prod = regs.get(REG.EVENTQ_PROD);
+  const next = eventqOverflow(prod, regs.get(REG.EVENTQ_CONS));
+  if (next !== prod) regs.set(REG.EVENTQ_PROD, next);
 }
 
 export function writeGuestEvent(regs: GuestRegs, mem: GuestMemory, rec: readonly bigint[]): EventWrite {

@@ -5,7 +5,7 @@
  * writes) and, through `mapIntoS2`, the SMMU's stage-2 walk — so the two views cannot diverge.
  * Reads of IPAs outside guest RAM return undefined (the VMM treats them like a bus abort).
  */
-import type { SparseMemory } from '../memory/sparse-memory.ts';
+import { type SparseMemory, readWordsWith } from '../memory/sparse-memory.ts';
 import { type TableMemory, ipaView } from '../pgtable/builder.ts';
 
 export interface GuestRamRegion {
@@ -59,13 +59,7 @@ export class GuestMemory {
   }
 
   readWords(ipa: bigint, n: number): bigint[] | undefined {
-    const out: bigint[] = [];
-    for (let i = 0; i < n; i++) {
-      const v = this.read64(ipa + BigInt(8 * i));
-      if (v === undefined) return undefined;
-      out.push(v);
-    }
-    return out;
+    return readWordsWith((a) => this.read64(a), ipa, n);
   }
 
   writeWords(ipa: bigint, words: readonly bigint[]): boolean {

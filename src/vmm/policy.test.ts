@@ -1,7 +1,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { classifyGuestCommand, steInvalidationTargets } from './policy.ts';
-import { ringCount, ringEmpty, ringFull, ringInc, ringIndex } from './ring.ts';
+import { ringCount, ringEmpty, ringFull, ringInc, ringIndex } from '../arch/queue.ts';
 
 t.test('classifyGuestCommand: QEMU-accel-like forwarding policy', (tt) => {
   const c = (op: number, dw0hi = 0n) => classifyGuestCommand([BigInt(op) | dw0hi, 0n]);

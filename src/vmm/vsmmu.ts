@@ -29,7 +29,7 @@ import { VEVENTQ_FLAG_LOST_EVENTS } from '../host/veventq.ts';
 import { type GuestRegs, readGuestEvents, signalOverflow, writeGuestEvent } from './guest-evtq.ts';
 import type { GuestMemory } from './guest-mem.ts';
 import { classifyGuestCommand, steInvalidationTargets } from './policy.ts';
-import { type Ring, ringEmpty, ringInc, ringIndex } from './ring.ts';
+import { type Ring, ringEmpty, ringInc, ringIndex } from '../arch/queue.ts';
 import { syncGuestSte } from './ste-sync.ts';
 
 const CMDQ_ERR = GERROR_BIT.CMDQ_ERR;

@@ -2,7 +2,8 @@
  * Headless Chromium driven over the DevTools protocol through a pipe (--remote-debugging-pipe:
  * JSON messages, NUL-terminated, on fds 3 and 4), so no client library or port is needed. The
  * browser gets a fresh profile folder and the flags that keep it off the network; `close()`
- * always kills it and removes the profile, and a process 'exit' hook reaps it if a test dies.
+ * always kills it and removes the profile, and a process 'exit' hook reaps it (and removes the
+ * profile) if a test dies or a browser shared by several tests is never closed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -35,6 +36,15 @@ export class Browser {
       if (this.#proc.pid !== undefined) process.kill(-this.#proc.pid, 'SIGKILL');
     } catch {
       this.#proc.kill('SIGKILL');
+    }
+  };
+
+  readonly #atExit = (): void => {
+    this.#reap();
+    try {
+      rmSync(this.#profile, { recursive: true, force: true });
+    } catch {
+      // a dying renderer may still be writing into it: leave the temp folder
     }
   };
 
@@ -71,7 +81,7 @@ export class Browser {
       for (const p of this.#pending.values()) p.reject(new Error('chromium exited'));
       this.#pending.clear();
     });
-    process.once('exit', this.#reap);
+    process.once('exit', this.#atExit);
   }
 
   static launch(): Browser {
@@ -123,6 +133,7 @@ export class Browser {
   waitFor(method: string, sessionId?: string, timeoutMs = 30000): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${method} in ${timeoutMs} ms`)), timeoutMs);
+      timer.unref(); // an event that never comes must not hold the process open after the browser is gone
       const l = (m: string, p: Record<string, unknown>, s?: string): void => {
         if (m !== method || (sessionId !== undefined && s !== sessionId)) return;
         clearTimeout(timer);
@@ -151,19 +162,21 @@ export class Browser {
   }
 
   async close(): Promise<void> {
-    process.removeListener('exit', this.#reap);
+    process.removeListener('exit', this.#atExit);
     const exited = new Promise<void>((res) => {
       if (this.#proc.exitCode !== null || this.#proc.signalCode !== null) res();
       else this.#proc.once('exit', () => res());
     });
     // Ask first (Chromium then waits for its own children), kill the group after 5 s at most.
-    const grace = new Promise<void>((res) => setTimeout(res, 5000));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((res) => (timer = setTimeout(res, 5000)));
     try {
       await Promise.race([this.send('Browser.close', {}, undefined, 3000), exited]);
     } catch {
       // killed below
     }
     await Promise.race([exited, grace]);
+    clearTimeout(timer); // else it holds the process open for the rest of the 5 s
     this.#reap();
     await exited;
     rmSync(this.#profile, { recursive: true, force: true });

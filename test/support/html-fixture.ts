@@ -53,8 +53,9 @@ export async function failingReport(
     `html:${file}`,
     '--reporter',
     `json:${json}`,
+    // in-process: see test/conformance.test.ts (workers only add start-up under `npm test`)
     '--jobs',
-    'auto',
+    '1',
     ...extraArgs,
   ]);
   return { html: readFileSync(file, 'utf8'), file, code: r.code, json: JSON.parse(readFileSync(json, 'utf8')) as FailingReport['json'] };

@@ -27,7 +27,7 @@ import { CMDQ_BASE, CMDQ_CONS, CR0, EVENTQ_BASE, GERROR_BIT, STRTAB_BASE, STRTAB
 import { cmdSync } from '../../host/commands.ts';
 import type { Command } from '../../scenario/types.ts';
 import { GuestMemory } from '../../vmm/guest-mem.ts';
-import { type Ring, ringIndex, ringInc } from '../../vmm/ring.ts';
+import { type Ring, ringIndex, ringInc } from '../../arch/queue.ts';
 import { VSmmu } from '../../vmm/vsmmu.ts';
 import type { EventRecord, ObsValue } from '../../scenario/observation.ts';
 import type { ExecContext, StepOut } from './context.ts';

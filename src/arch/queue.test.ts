@@ -1,0 +1,24 @@
+import t from 'tap';
+import { eventqOverflow, ringCount, ringDec, ringEmpty, ringFull, ringInc, ringIndex, ringWrap } from './queue.ts';
+
+const OVFLG = 1n << 31n;
+
+t.test('EVENTQ overflow flag (§7.4): toggles only while no overflow is pending', (t) => {
+  t.equal(eventqOverflow(0x5n, 0x5n), OVFLG | 0x5n, 'none pending: OVFLG 0 -> 1, WR kept');
+  t.equal(eventqOverflow(OVFLG | 0x5n, 0x5n), OVFLG | 0x5n, 'pending (OVFLG != OVACKFLG): unchanged');
+  t.equal(eventqOverflow(OVFLG | 0x7n, OVFLG | 0x2n), 0x7n, 'acknowledged (OVFLG == OVACKFLG): OVFLG 1 -> 0');
+  t.end();
+});
+
+t.test('queue values (§3.5): index, wrap, empty, full, count, next and previous', (t) => {
+  const r = { log2: 2 };
+  t.equal(ringIndex(r, 0b110), 0b10);
+  t.equal(ringWrap(r, 0b110), 1);
+  t.ok(ringEmpty(r, 0b101, 0b101));
+  t.ok(ringFull(r, 0b101, 0b001), 'same index, wraps differ');
+  t.notOk(ringFull(r, 0b101, 0b101));
+  t.equal(ringCount(r, 0b001, 0b110), 3);
+  t.equal(ringInc(r, 0b111), 0, 'wraps past the wrap bit');
+  t.equal(ringDec(r, 0), 0b111, 'the value before 0 is the last slot with the wrap bit set');
+  t.end();
+});
