@@ -280,6 +280,14 @@ const KINDS: ReadonlyArray<{ kind: string; records: ReadonlyArray<[EventName, Re
     step: /name: pt73_0, granule: 4k, va_bits: 48, at: 0x88000000, ipa_space: vm73[^]*\{ ipa: 0x40005000, pa: 0x40005000, size: 4K, perm: rw \}/,
   },
   {
+    kind: 'F_CD_FETCH on a nested stream (the CD table in IPA space mapped one to one onto PA)',
+    records: [
+      ['F_CD_FETCH', { StreamID: 0x74, SSV: 1, SubstreamID: 2, FetchAddr: 0x4100_0080n }],
+      ['F_TRANSLATION', { StreamID: 0x74, SSV: 1, SubstreamID: 0x80, RnW: 1, S2: 1, CLASS: IN, InputAddr: 0x9000n, IPA: 0x6000_0000n }],
+    ],
+    step: /\{ ipa: 0x41000000, pa: 0x41000000, size: 4K, perm: rw \}[^]*name: cdt74, at: 0x41000000, ipa_space: vm74/,
+  },
+  {
     kind: 'F_STREAM_DISABLED (SubstreamID 0 with STE.S1DSS=SUBSTREAM0)',
     records: [['F_STREAM_DISABLED', { StreamID: 0x62 }]],
     step: /s1cdmax: 1[^]*s1dss: ssid0[^]*ssid: 0x0, iova: 0x1000/,

@@ -375,9 +375,12 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
     } else {
       const s = stream(sid, 's1');
       if (typeof s === 'string') return s;
-      if (s.role === 'nested')
-        return `${name} sid=${hex(sid)}: the CD table of a nested stream is in IPA space; an F_CD_FETCH there is not scaffolded [unsupported]`;
       if (s.cdAt !== undefined && s.cdAt !== base) return `${name} sid=${hex(sid)}: an earlier record put its CD table at ${hex(s.cdAt)} [conflict]`;
+      // Nested: the CD table is in IPA space, mapped one to one onto PA so FetchAddr is its IPA too.
+      if (s.role === 'nested')
+        for (const p of new Set([base & ~PAGE, fetch & ~PAGE]))
+          if (!claim(s.pages, p, { perm: 'rw', identity: true }))
+            return `${name} sid=${hex(sid)}: IPA ${hex(p)} already needs another stage-2 mapping for an earlier record [conflict]`;
       s.cdAt = base;
       cd(s, ssid ?? 0n);
       cites.add('F_CD_FETCH for an external abort on the CD fetch, FetchAddr = the CD address, SMMUv3 §7.3.10, §5.4');

@@ -116,7 +116,10 @@ export class TargetDevice {
     this.flush();
     const prodBefore = this.readReg(REG.EVENTQ_PROD);
     const txn = this.#txn++;
-    const expectPa = req.access === 'write' && !caps.transactionOutcome ? (this.expectedPas?.get(this.#step)?.[txn] ?? undefined) : undefined;
+    const golden = req.access === 'write' && !caps.transactionOutcome ? (this.expectedPas?.get(this.#step)?.[txn] ?? undefined) : undefined;
+    // not where software keeps structures: a target checking the PA may put a canary there
+    // before the transaction, which must not be a descriptor this transaction's walk reads
+    const expectPa = golden !== undefined && !this.#shadow.has(Number(golden / BigInt(PAGE_SIZE))) ? golden : undefined;
     const o = this.target.transaction({
       sid: req.sid,
       iova,
