@@ -2,7 +2,8 @@ import t from 'tap';
 import fc from 'fast-check';
 import { hex64 } from './fields.ts';
 import { roundTrips } from './roundtrip.testkit.ts';
-import { CERROR, CERROR_NAME, CERROR_REASON, COMMAND_NAMES, COMMANDS, OPCODE, decodeCommand, encodeCommand } from './command.ts';
+import { CERROR, CERROR_NAME, COMMAND_NAMES, COMMANDS, OPCODE, decodeCommand, encodeCommand } from './command.ts';
+import { CERROR_REASON } from '../linux/messages.ts';
 
 const hx = (r: readonly bigint[]) => r.map(hex64);
 

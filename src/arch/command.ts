@@ -18,6 +18,7 @@
  */
 import { SH_NAMES as SH } from './encodings.ts';
 import { type FieldInput, type FieldSpec, StructCodec } from './fields.ts';
+import { decodeTagged, tagOf } from './tagged.ts';
 import type { Granule } from './ttd.ts';
 
 export type CommandName =
@@ -99,13 +100,6 @@ export const CERROR = { NONE: 0, ILL: 1, ABT: 2, ATC_INV_SYNC: 3 } as const;
 export const CERROR_NAMES = ['CERROR_NONE', 'CERROR_ILL', 'CERROR_ABT', 'CERROR_ATC_INV_SYNC'] as const;
 export type CerrorName = (typeof CERROR_NAMES)[number];
 export const CERROR_NAME: Readonly<Record<number, CerrorName>> = { ...CERROR_NAMES };
-/** Linux's log strings for each CERROR code (arm_smmu_cmdq_skip_err). */
-export const CERROR_REASON: Readonly<Record<number, string>> = {
-  0: 'No error',
-  1: 'Illegal command',
-  2: 'Abort on command fetch',
-  3: 'ATC invalidate timeout',
-};
 
 const TG: Readonly<Record<number, string>> = { 0: 'ANY(non-range)', 1: '4KB', 2: '16KB', 3: '64KB' };
 /** The granule a TLBI TG field (or TTL[3:2] hint) names (§4.4.1.1); 0 names none (non-range). */
@@ -235,16 +229,17 @@ export interface DecodedCommand {
 }
 
 /** The Opcode field, dw0[7:0]. */
-export function commandOpcode(raw: readonly bigint[]): number {
-  return Number((raw[0] ?? 0n) & 0xffn);
+export const commandOpcode: (raw: readonly bigint[]) => number = tagOf;
+
+/** The StructCodec of an opcode (reserved opcodes: Opcode only). */
+export function commandCodec(opcode: number): StructCodec {
+  return COMMANDS.get(opcode)?.codec ?? UNKNOWN_COMMAND;
 }
 
 /** Decode a 2-dword command; reserved opcodes decode as UNKNOWN with only Opcode. Never throws. */
 export function decodeCommand(raw: readonly bigint[]): DecodedCommand {
-  const opcode = commandOpcode(raw);
-  const info = COMMANDS.get(opcode);
-  if (info === undefined) return { opcode, name: 'UNKNOWN', fields: UNKNOWN_COMMAND.decode(raw) };
-  return { opcode, name: info.name, fields: info.codec.decode(raw) };
+  const d = decodeTagged(raw, COMMANDS, UNKNOWN_COMMAND);
+  return { opcode: d.tag, name: d.name, fields: d.fields };
 }
 
 /**

@@ -14,6 +14,7 @@
  * Overlay/AssuredOnly/DirtyBit.
  */
 import { type FieldInput, type FieldSpec, StructCodec } from './fields.ts';
+import { decodeTagged, tagOf } from './tagged.ts';
 
 export type EventName =
   | 'F_UUT'
@@ -168,9 +169,7 @@ export interface DecodedEvent {
 }
 
 /** The Type field of an event record, dw0[7:0]. */
-export function eventType(raw: readonly bigint[]): number {
-  return Number((raw[0] ?? 0n) & 0xffn);
-}
+export const eventType: (raw: readonly bigint[]) => number = tagOf;
 
 /** The StructCodec of an event type (reserved types: the common header only). */
 export function eventCodec(type: number): StructCodec {
@@ -179,10 +178,8 @@ export function eventCodec(type: number): StructCodec {
 
 /** Decode a 4-dword event record. Reserved types keep Type/SSV/SubstreamID/StreamID. Never throws. */
 export function decodeEvent(raw: readonly bigint[]): DecodedEvent {
-  const type = eventType(raw);
-  const info = EVENTS.get(type);
-  if (info === undefined) return { type, name: 'UNKNOWN', fields: UNKNOWN_EVENT.decode(raw) };
-  return { type, name: info.name, fields: info.codec.decode(raw) };
+  const d = decodeTagged(raw, EVENTS, UNKNOWN_EVENT);
+  return { type: d.tag, name: d.name, fields: d.fields };
 }
 
 /** Encode an event record by name (4 dwords); Type is set from the name. */

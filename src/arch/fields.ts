@@ -259,6 +259,18 @@ function extract(raw: readonly bigint[], f: FieldSpec): bigint {
   return f.addr ? w & m : (w & m) >> BigInt(f.lo);
 }
 
+/** One field of raw dwords by its position alone (for views that are not one codec: overlapping fields). */
+export function fieldValue(raw: readonly bigint[], f: FieldSpec): bigint {
+  return extract(raw, f);
+}
+
+/** Set one field in place, the value cut to its bits (address fields keep bits [hi:lo] in place). */
+export function setFieldValue(raw: bigint[], f: FieldSpec, v: bigint): void {
+  const m = fieldMask(f);
+  const placed = f.addr ? v & m : (v << BigInt(f.lo)) & m;
+  raw[f.dword] = ((raw[f.dword] ?? 0n) & ~m) | placed;
+}
+
 function checkValue(f: FieldSpec, v: bigint): FieldError | undefined {
   if (v < 0n) return { code: 'NEGATIVE', field: f.name, message: `${f.name} must not be negative` };
   if (f.addr) {

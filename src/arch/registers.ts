@@ -214,6 +214,10 @@ export const CMDQ_CONS = reg('SMMU_CMDQ_CONS', [
   f('RD', 19, 0),
   f('ERR', 30, 24, { enum: { 0: 'CERROR_NONE', 1: 'CERROR_ILL', 2: 'CERROR_ABT', 3: 'CERROR_ATC_INV_SYNC' } }),
 ]);
+/** CMDQ_CONS.ERR of a 32-bit CONS value held as a number (as logs and traces carry it). */
+export function cmdqConsErr(cons: number): number {
+  return Number(CMDQ_CONS.get([BigInt(cons >>> 0)], 'ERR'));
+}
 export const EVENTQ_BASE = reg('SMMU_EVENTQ_BASE', [f('LOG2SIZE', 4, 0), f('ADDR', 55, 5, { addr: true }), f('WA', 62, 62)]);
 export const EVENTQ_PROD = reg('SMMU_EVENTQ_PROD', [f('WR', 19, 0), f('OVFLG', 31, 31)]);
 export const EVENTQ_CONS = reg('SMMU_EVENTQ_CONS', [f('RD', 19, 0), f('OVACKFLG', 31, 31)]);

@@ -12,8 +12,8 @@
  * Deterministic: pure function of `args`; `main.ts` wires it to process I/O.
  */
 import { CD, L1CD } from '../arch/cd.ts';
-import { decodeCommand, COMMANDS, UNKNOWN_COMMAND } from '../arch/command.ts';
-import { decodeEvent, EVENTS, UNKNOWN_EVENT } from '../arch/event.ts';
+import { commandCodec, decodeCommand } from '../arch/command.ts';
+import { decodeEvent, eventCodec } from '../arch/event.ts';
 import { type StructCodec, formatField, hex64, suggest } from '../arch/fields.ts';
 import { L1STD } from '../arch/l1std.ts';
 import { STE, steConfigName } from '../arch/ste.ts';
@@ -119,13 +119,13 @@ function describeKind(kind: Kind, raw: readonly bigint[], o: TtdOpts): { title: 
     }
     case 'cmd': {
       const d = decodeCommand(raw);
-      const codec = COMMANDS.get(d.opcode)?.codec ?? UNKNOWN_COMMAND;
+      const codec = commandCodec(d.opcode);
       const name = d.name === 'UNKNOWN' ? 'UNKNOWN (reserved opcode: CERROR_ILL)' : d.name;
       return { title: `${name} (command opcode 0x${d.opcode.toString(16).padStart(2, '0')})`, codec };
     }
     case 'event': {
       const d = decodeEvent(raw);
-      const codec = EVENTS.get(d.type)?.codec ?? UNKNOWN_EVENT;
+      const codec = eventCodec(d.type);
       const name = d.name === 'UNKNOWN' ? 'UNKNOWN (reserved event number)' : d.name;
       return { title: `${name} (event 0x${d.type.toString(16).padStart(2, '0')})`, codec };
     }

@@ -14,11 +14,8 @@ import { CERROR, OPCODE, commandOpcode } from '../arch/command.ts';
 import { type Ring, ringDec, ringEmpty, ringIndex } from '../arch/queue.ts';
 import { CMDQ_CONS, GERROR_BIT, REG } from '../arch/registers.ts';
 import { cmdSync } from './commands.ts';
-import { GERROR_CAUSES, formatCmdqError, formatSyncTimeout } from '../linux/messages.ts';
+import { GERROR_CAUSES, GERROR_ERR_MASK, formatCmdqError, formatSyncTimeout } from '../linux/messages.ts';
 import type { HostSmmuPort } from './port.ts';
-
-/** GERROR bits Linux handles (GERROR_ERR_MASK). */
-export const GERROR_ERR_MASK = 0x1fdn;
 
 export interface HostLogSink {
   /** One kernel log record (without the device prefix); `level` as printk. */
@@ -32,7 +29,7 @@ export interface HostLogSink {
 export function handleGerror(port: HostSmmuPort, log: HostLogSink, syncCs: 0 | 2 = 2): boolean {
   const gerror = port.readReg(REG.GERROR) & 0xffff_ffffn;
   const gerrorn = port.readReg(REG.GERRORN) & 0xffff_ffffn;
-  const active = Number((gerror ^ gerrorn) & GERROR_ERR_MASK);
+  const active = Number(gerror ^ gerrorn) & GERROR_ERR_MASK;
   if (active === 0) return false;
   log('warn', `unexpected global error reported (0x${active.toString(16).padStart(8, '0')}), this could be serious`);
   for (const c of GERROR_CAUSES) if ((active >>> c.bit) & 1) log(c.bit >= 4 && c.bit <= 7 ? 'warn' : 'err', c.text);

@@ -5,7 +5,8 @@
  * it has a vDEVICE on that vIOMMU); only if Stall=0 and S2=0. The forwarded record is the raw event with the
  * StreamID replaced by the vSID. Everything else is printed by the host.
  */
-import { EVENT_TYPE } from '../arch/event.ts';
+import { EVENT_TYPE, eventType } from '../arch/event.ts';
+import { eventField, getField, setField } from '../linux/event-view.ts';
 
 export const FORWARDABLE_EVENT_TYPES: ReadonlySet<number> = new Set(
   (['C_BAD_STE', 'F_STREAM_DISABLED', 'C_BAD_SUBSTREAMID', 'C_BAD_CD', 'F_TRANSLATION', 'F_ADDR_SIZE', 'F_ACCESS', 'F_PERMISSION'] as const).map(
@@ -28,17 +29,17 @@ export type EventRoute =
  * Stalled events go to the IOPF path whatever the vmaster (they need a RESUME).
  */
 export function routeEvent(raw: readonly bigint[], master: (sid: number) => { vmaster: VmasterInfo | undefined } | undefined): EventRoute {
-  const dw0 = raw[0] ?? 0n;
-  const dw1 = raw[1] ?? 0n;
-  const type = Number(dw0 & 0xffn);
-  if (!FORWARDABLE_EVENT_TYPES.has(type)) return { to: 'log', why: 'type' };
-  const stall = ((dw1 >> 31n) & 1n) === 1n;
-  const s2 = ((dw1 >> 39n) & 1n) === 1n;
-  const m = master(Number(dw0 >> 32n));
+  // the driver's generic view of the record (linux/event-view.ts: the same positions for every type)
+  const f = (name: string): bigint => getField(raw, eventField(name));
+  if (!FORWARDABLE_EVENT_TYPES.has(eventType(raw))) return { to: 'log', why: 'type' };
+  const stall = f('Stall') === 1n;
+  const s2 = f('S2') === 1n;
+  const m = master(Number(f('StreamID')));
   if (m === undefined) return { to: 'log', why: 'no-master' };
   if (stall) return { to: 'iopf' };
   if (m.vmaster === undefined) return { to: 'log', why: 'no-vmaster' };
   if (s2) return { to: 'log', why: 's2' };
-  const data = [(dw0 & 0xffff_ffffn) | (BigInt(m.vmaster.vsid) << 32n), dw1, raw[2] ?? 0n, raw[3] ?? 0n];
+  const data = [0, 1, 2, 3].map((i) => raw[i] ?? 0n);
+  setField(data, eventField('StreamID'), BigInt(m.vmaster.vsid));
   return { to: 'vevent', viommuId: m.vmaster.viommuId, data };
 }

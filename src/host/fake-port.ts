@@ -4,7 +4,9 @@
  * toggles, GERRORN ack resumes from CONS), an STE store and fault injection. The real device is
  * connected through the same interface by the lead.
  */
-import { REG } from '../arch/registers.ts';
+import { CERROR, CERROR_NAME, OPCODE, commandOpcode } from '../arch/command.ts';
+import { type Ring, ringEmpty, ringInc, ringIndex } from '../arch/queue.ts';
+import { CMDQ_CONS, GERROR_BIT, REG } from '../arch/registers.ts';
 import { type IdRegs, type SmmuProfile, makeProfile, profileToIdRegs } from '../smmu/profile.ts';
 import type { CerrorName, HostSmmuPort, PortSubmitResult } from './port.ts';
 
@@ -80,18 +82,21 @@ export class FakePort implements HostSmmuPort {
   #wrap(): number {
     return (2 << this.#log2) - 1;
   }
+  get #ring(): Ring {
+    return { log2: this.#log2 };
+  }
   submit(cmds: readonly (readonly bigint[])[]): PortSubmitResult {
     let prod = Number(this.readReg(REG.CMDQ_PROD));
     for (const c of cmds) {
-      this.ring[prod & ((1 << this.#log2) - 1)] = [c[0] ?? 0n, c[1] ?? 0n];
-      prod = (prod + 1) & this.#wrap();
+      this.ring[ringIndex(this.#ring, prod)] = [c[0] ?? 0n, c[1] ?? 0n];
+      prod = ringInc(this.#ring, prod);
     }
     this.#regs.set(REG.CMDQ_PROD, BigInt(prod));
     return this.#consume();
   }
 
   #active(): boolean {
-    return ((this.readReg(REG.GERROR) ^ this.readReg(REG.GERRORN)) & 1n) !== 0n;
+    return ((this.readReg(REG.GERROR) ^ this.readReg(REG.GERRORN)) & GERROR_BIT.CMDQ_ERR) !== 0n;
   }
 
   #consume(): PortSubmitResult {
@@ -100,28 +105,28 @@ export class FakePort implements HostSmmuPort {
       const prod = Number(this.readReg(REG.CMDQ_PROD));
       const consReg = this.readReg(REG.CMDQ_CONS);
       const cons = Number(consReg & BigInt(this.#wrap()));
-      if (prod === cons) break;
+      if (ringEmpty(this.#ring, prod, cons)) break;
       if (this.#stallAfter !== undefined && this.#consumed >= this.#stallAfter) return { error, stalled: true };
-      const cmd = this.readCmdqEntry(cons & ((1 << this.#log2) - 1));
-      const op = Number(cmd[0] & 0xffn);
-      let code = 0;
+      const cmd = this.readCmdqEntry(ringIndex(this.#ring, cons));
+      const op = commandOpcode(cmd);
+      let code: number = CERROR.NONE;
       if (this.#abt > 0) {
         this.#abt--;
-        code = 2;
-      } else if (this.#illegal.has(op)) code = 1;
-      else if (op === 0x46 && this.#atc > 0) {
+        code = CERROR.ABT;
+      } else if (this.#illegal.has(op)) code = CERROR.ILL;
+      else if (op === OPCODE.CMD_SYNC && this.#atc > 0) {
         this.#atc--;
-        code = 3;
+        code = CERROR.ATC_INV_SYNC;
       }
-      if (code !== 0) {
-        error = (['CERROR_NONE', 'CERROR_ILL', 'CERROR_ABT', 'CERROR_ATC_INV_SYNC'] as const)[code] ?? 'CERROR_ILL';
-        this.#regs.set(REG.CMDQ_CONS, BigInt(cons) | (BigInt(code) << 24n));
-        this.#regs.set(REG.GERROR, this.readReg(REG.GERROR) ^ 1n);
+      if (code !== CERROR.NONE) {
+        error = CERROR_NAME[code] ?? 'CERROR_ILL';
+        this.#regs.set(REG.CMDQ_CONS, CMDQ_CONS.encode({ RD: cons, ERR: code })[0] ?? 0n);
+        this.#regs.set(REG.GERROR, this.readReg(REG.GERROR) ^ GERROR_BIT.CMDQ_ERR);
         break;
       }
       this.executed.push(cmd);
       this.#consumed++;
-      this.#regs.set(REG.CMDQ_CONS, (consReg & ~BigInt(this.#wrap())) | BigInt((cons + 1) & this.#wrap()));
+      this.#regs.set(REG.CMDQ_CONS, (consReg & ~BigInt(this.#wrap())) | BigInt(ringInc(this.#ring, cons)));
     }
     return { error, stalled: false };
   }

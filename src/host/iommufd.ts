@@ -10,7 +10,7 @@
  * Split: uapi.ts (constants, hw_info layout), iommufd-objects.ts (object table),
  * iommufd-events.ts (vEVENTQ, event thread), iommufd-s2.ts (stage-2 tables).
  */
-import { REG } from '../arch/registers.ts';
+import { EVENTQ_CONS, EVENTQ_PROD, REG } from '../arch/registers.ts';
 import { STE } from '../arch/ste.ts';
 import { CFG } from './masks.ts';
 import { type DriverIssueResult, driverIssue, type HostLogSink } from './driver-cmdq.ts';
@@ -419,10 +419,10 @@ export class Iommufd {
     const port = this.#smmu(smmu).spec.port;
     const prod = port.readReg(REG.EVENTQ_PROD);
     const cons = port.readReg(REG.EVENTQ_CONS);
-    const OVF = 1n << 31n;
-    if ((prod & OVF) === (cons & OVF)) return false;
+    const ovflg = EVENTQ_PROD.get([prod], 'OVFLG');
+    if (ovflg === EVENTQ_CONS.get([cons], 'OVACKFLG')) return false;
     for (const line of formatEvtqOverflow()) this.log.push({ level: 'err', line });
-    port.writeReg(REG.EVENTQ_CONS, (cons & ~OVF) | (prod & OVF));
+    port.writeReg(REG.EVENTQ_CONS, EVENTQ_CONS.with([cons], 'OVACKFLG', ovflg)[0] ?? 0n);
     return true;
   }
 

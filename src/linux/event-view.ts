@@ -7,6 +7,7 @@
  * src/arch/event.ts.
  */
 import { EVENTS } from '../arch/event.ts';
+import { fieldMask, fieldValue as getField, setFieldValue as setField } from '../arch/fields.ts';
 
 /** Types whose dw3 carries an IPA (stage-2 faults) and Stall/STAG (§7.3.13–7.3.16). */
 export function isTranslationFault(type: number): boolean {
@@ -47,21 +48,8 @@ export const EVENT_FIELDS: readonly EventFieldPos[] = [
 
 export const EVENT_FIELD_NAMES: readonly string[] = EVENT_FIELDS.map((f) => f.name);
 
-export function fieldMask(f: EventFieldPos): bigint {
-  return ((1n << BigInt(f.hi - f.lo + 1)) - 1n) << BigInt(f.lo);
-}
-
-export function getField(raw: readonly bigint[], f: EventFieldPos): bigint {
-  const w = BigInt.asUintN(64, raw[f.dword] ?? 0n);
-  const m = fieldMask(f);
-  return f.addr ? w & m : (w & m) >> BigInt(f.lo);
-}
-
-export function setField(raw: bigint[], f: EventFieldPos, v: bigint): void {
-  const m = fieldMask(f);
-  const placed = f.addr ? v & m : (v << BigInt(f.lo)) & m;
-  raw[f.dword] = ((raw[f.dword] ?? 0n) & ~m) | placed;
-}
+/** Field access at these positions: the codecs' (arch/fields.ts). */
+export { fieldMask, getField, setField };
 
 export function eventField(name: string): EventFieldPos {
   const f = EVENT_FIELDS.find((x) => x.name === name);

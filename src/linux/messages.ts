@@ -10,6 +10,8 @@
  * Lines are returned without the `[timestamp] arm-smmu-v3 <dev>: ` prefix; `withDmesgPrefix` adds it.
  * printf `%#x` / `%#llx` print `0` (no `0x`) for zero — `hexAlt` reproduces that.
  */
+import { CERROR } from '../arch/command.ts';
+import { cmdqConsErr } from '../arch/registers.ts';
 import { EVENT_TYPE, type EventName } from '../arch/event.ts';
 import { decodeEventGeneric, isTranslationFault } from './event-view.ts';
 
@@ -100,8 +102,16 @@ export function formatEventLog(raw: readonly bigint[], opts: EventLogOptions): s
 }
 
 /** CMDQ_CONS.ERR reason text (cmdq_err_map); codes beyond 3 print `Unknown`. */
+/** Linux's log strings for each CERROR code (arm_smmu_cmdq_skip_err). */
+export const CERROR_REASON: Readonly<Record<number, string>> = {
+  [CERROR.NONE]: 'No error',
+  [CERROR.ILL]: 'Illegal command',
+  [CERROR.ABT]: 'Abort on command fetch',
+  [CERROR.ATC_INV_SYNC]: 'ATC invalidate timeout',
+};
+
 export function cerrorReason(code: number): string {
-  return ['No error', 'Illegal command', 'Abort on command fetch', 'ATC invalidate timeout'][code] ?? 'Unknown';
+  return CERROR_REASON[code] ?? 'Unknown';
 }
 
 /**
@@ -110,10 +120,10 @@ export function cerrorReason(code: number): string {
  * NONE and ATC_INV_SYNC print only the error line (§3.3).
  */
 export function formatCmdqError(cons: number, command?: readonly bigint[]): string[] {
-  const code = (cons >>> 24) & 0x7f;
+  const code = cmdqConsErr(cons);
   const lines = [`CMDQ error (cons 0x${hex8(cons)}): ${cerrorReason(code)}`];
-  if (code === 2) lines.push('retrying command fetch');
-  else if (code !== 0 && code !== 3) {
+  if (code === CERROR.ABT) lines.push('retrying command fetch');
+  else if (code !== CERROR.NONE && code !== CERROR.ATC_INV_SYNC) {
     lines.push('skipping command in error state:');
     for (let i = 0; i < 2; i++) lines.push(`\t0x${hex16(command?.[i] ?? 0n)}`);
   }
@@ -223,7 +233,7 @@ export function parseCmdqErrorLine(msg: string): { cons: number; cerror: number;
   const m = matchTemplate(msg, ['CMDQ error (cons 0x', '): ']);
   if (m === undefined || m === 'partial') return m;
   const cons = m.values[0] ?? 0;
-  return { cons, cerror: (cons >>> 24) & 0x7f, reason: m.tail };
+  return { cons, cerror: cmdqConsErr(cons), reason: m.tail };
 }
 
 /** `unexpected global error reported (0x%08x), this could be serious` (formatGerror). */

@@ -5,6 +5,7 @@
  * records. Alignment walks both lists and resynchronises within a small window, so one lost or
  * extra record shows as missing/extra instead of shifting every later pair.
  */
+import { cmdqConsErr } from '../arch/registers.ts';
 import { hex64 } from '../arch/fields.ts';
 import { EVENT_FIELD_NAMES, decodeEvent, eventType } from './codec.ts';
 import { describeEvent, describeRecord, knownFields } from './decode.ts';
@@ -186,7 +187,7 @@ export function compareTrace(expected: ExpectedRecords, trace: Trace, opts: Comp
     expOther = importDmesg(expected.hostLog.join('\n')).records.filter((r) => OTHER_KINDS.has(r.kind));
   } else if (expected.cmdqErrors !== undefined) {
     expOther = expected.cmdqErrors.map((c): TraceRecord => {
-      const r: TraceRecord = { kind: 'cmdq_error', instance: '', lines: [], cons: c.cons >>> 0, cerror: (c.cons >>> 24) & 0x7f, reason: '' };
+      const r: TraceRecord = { kind: 'cmdq_error', instance: '', lines: [], cons: c.cons >>> 0, cerror: cmdqConsErr(c.cons), reason: '' };
       if (c.command !== undefined) r.command = c.command;
       return r;
     });

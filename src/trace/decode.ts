@@ -5,7 +5,7 @@
  * (a wrong SID, a glued line cut in the wrong place, a log edited by hand) names its field.
  */
 import { formatEventLog, hexAlt } from '../linux/messages.ts';
-import { CERROR_NAME, COMMANDS, UNKNOWN_COMMAND, commandOpcode } from '../arch/command.ts';
+import { CERROR_NAME, commandCodec, commandOpcode } from '../arch/command.ts';
 import { formatField } from '../arch/fields.ts';
 import { CLASS_NAMES, EVENT_FIELDS, decodeEventGeneric, eventCodec, eventType, isTranslationFault } from './codec.ts';
 import { parseDecodedHead, parseFlags } from '../linux/decoded-lines.ts';
@@ -181,7 +181,7 @@ export function formatRecordFields(r: TraceRecord): string[] {
     const known = new Set(knownFields(r));
     for (const d of codec.describe(r.raw)) out.push(`    ${formatField(d, known.has(d.spec.name) ? undefined : NOT_IN_LOG)}`);
   } else if (r.kind === 'cmdq_error' && r.command !== undefined && r.command.length > 0) {
-    const codec = COMMANDS.get(commandOpcode(r.command))?.codec ?? UNKNOWN_COMMAND;
+    const codec = commandCodec(commandOpcode(r.command));
     const damaged = new Set(r.commandDamaged ?? []);
     out.push(`    command ${codec.name}:`);
     for (const d of codec.describe(r.command)) {
