@@ -20,11 +20,20 @@
  *   (§6.3.29, §6.3.95); GERROR_IRQ_CFG0-2 by GERROR_IRQEN, EVENTQ_IRQ_CFG0-2 by EVENTQ_IRQEN
  *   (§6.3.21-6.3.23, §6.3.30-6.3.32). PRIQ_* and GATOS_* registers are not modelled.
  */
+import { fieldMask } from '../arch/fields.ts';
 import { type Ring, ringCount, ringEmpty, ringFull, ringInc, ringIndex, ringWrap } from '../arch/queue.ts';
 import { CR0, EVENTQ_CONS_PAGE0, EVENTQ_PROD_PAGE0, GBPA, REG, REG64 } from '../arch/registers.ts';
 import { type SmmuProfile, profileToIdRegs } from './profile.ts';
 
 const M32 = 0xffff_ffffn;
+/** The one-bit CR0 enables as masks (cr0() runs on every transaction and register write). */
+const CR0_ENABLE = {
+  SMMUEN: fieldMask(CR0.field('SMMUEN')),
+  EVENTQEN: fieldMask(CR0.field('EVENTQEN')),
+  CMDQEN: fieldMask(CR0.field('CMDQEN')),
+  PRIQEN: fieldMask(CR0.field('PRIQEN')),
+  ATSCHK: fieldMask(CR0.field('ATSCHK')),
+} as const;
 const CR0_EVENTQEN = 1n << 2n;
 const CR0_CMDQEN = 1n << 3n;
 /** CMDQEN, EVENTQEN, PRIQEN: the enables guarding SMMU_CR1.QUEUE_* (§6.3.11). */
@@ -194,12 +203,12 @@ export class RegFile {
     return true;
   }
 
-  cr0(name: 'SMMUEN' | 'EVENTQEN' | 'CMDQEN' | 'PRIQEN' | 'ATSCHK'): boolean {
-    return CR0.get([this.get(REG.CR0ACK)], name) === 1n;
+  cr0(name: keyof typeof CR0_ENABLE): boolean {
+    return (this.get(REG.CR0ACK) & CR0_ENABLE[name]) !== 0n;
   }
 
   smmuEnabled(): boolean {
-    return this.cr0('SMMUEN') || CR0.get([this.get(REG.CR0)], 'SMMUEN') === 1n;
+    return this.cr0('SMMUEN') || (this.get(REG.CR0) & CR0_ENABLE.SMMUEN) !== 0n;
   }
 
   /** Active global errors (GERROR ^ GERRORN). */
