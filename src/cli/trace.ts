@@ -84,8 +84,8 @@ Write a starting scenario that reproduces the records of a kernel log: a device 
 DMA at each logged address with the logged access (SubstreamID, RnW, InD, PnU) under the
 configuration that yields the event type: F_TRANSLATION, F_ADDR_SIZE, F_ACCESS, F_PERMISSION at
 stage 1, stage 2 (S2-only stream when IPA = input address, else nested) and on the CD or stage-1
-descriptor fetch (CLASS=CD/TT, nested); F_WALK_EABT (the walk placed so the logged FetchAddr is
-the aborting descriptor); F_STREAM_DISABLED, C_BAD_STE, C_BAD_CD, C_BAD_SUBSTREAMID,
+descriptor fetch (CLASS=CD/TT, nested); F_WALK_EABT at stage 1, stage 2 and nested stage 2 (the
+walk placed so the logged FetchAddr is the aborting descriptor); F_STREAM_DISABLED, C_BAD_STE, C_BAD_CD, C_BAD_SUBSTREAMID,
 C_BAD_STREAMID, F_STE_FETCH / F_CD_FETCH (the table placed at the logged FetchAddr, an external
 abort injected there); CERROR_ILL, CERROR_ABT and CERROR_ATC_INV_SYNC at the logged CONS index.
 Stalls get CD.S=1 (stage 1) or STE.S2S=1 (stage 2). Records it cannot reproduce are listed as

@@ -19,7 +19,9 @@
  *   privileged-only page for an unprivileged read, stage 2 write-only page for a read or for the
  *   CD / descriptor read (§7.3.16);
  * - F_WALK_EABT: the table walk placed by hand so the logged FetchAddr is the descriptor of the
- *   aborting level, which then aborts (§7.3.12; scaffold-walk.ts);
+ *   aborting level, which then aborts (§7.3.12; scaffold-walk.ts); at stage 2 of a nested stream
+ *   on an IPA the scaffold picks (the record has none) for the input page, CD table or S1 root;
+ *   at stage 1 of a nested stream with its stage-1 tables in IPA space mapped one to one onto PA;
  * - F_STREAM_DISABLED: SubstreamID 0 with STE.S1DSS=SUBSTREAM0 (§7.3.7, §5.2 S1DSS);
  * - C_BAD_STE: the stream is not installed, STE.V=0 (§7.3.5);
  * - C_BAD_STREAMID: the linear stream table ends above every other StreamID of the log and at or
@@ -77,6 +79,8 @@ interface PageNeed {
   readonly high?: true;
   /** Nested stage 1: the IPA the page maps to (a stage-2 fault on the input). */
   readonly ipa?: bigint;
+  /** Stage 2 maps the IPA page to the same PA (hand-built stage-1 tables of a nested stream). */
+  readonly identity?: true;
 }
 
 interface Cd {
@@ -145,7 +149,7 @@ interface Globals {
 }
 
 const sameNeed = (a: PageNeed, b: PageNeed): boolean =>
-  a.perm === b.perm && a.unmapped === b.unmapped && a.af === b.af && a.priv === b.priv && a.high === b.high && a.ipa === b.ipa;
+  a.perm === b.perm && a.unmapped === b.unmapped && a.af === b.af && a.priv === b.priv && a.high === b.high && a.ipa === b.ipa && a.identity === b.identity;
 
 /** The page a fault on the transaction's own access needs, or why no page can give it. */
 function pageNeed(type: number, f: Readonly<Record<string, bigint>>, stage: 1 | 2): PageNeed | string {
@@ -208,7 +212,11 @@ function nestedStreams(trace: Trace): Set<bigint> {
     const cls = f['CLASS'];
     const page = (r.raw[2] ?? 0n) & ~PAGE & MASK56;
     if (e.type >= 0x10 && e.type <= 0x13 && (cls !== 2n || f['SSV'] === 1n || (f['IPA'] ?? 0n) !== page)) out.add(f['StreamID'] ?? 0n);
-    if (e.type === 0x0b && (cls !== 2n || f['SSV'] === 1n)) out.add(f['StreamID'] ?? 0n);
+    // A stage-2 walk abort on the input whose FetchAddr is no descriptor of the input address's
+    // own walk: the input went through stage 1 first (the IPA is not in the record).
+    let k = 0n;
+    const away = typeof handWalk(r.raw[2] ?? 0n, f['FetchAddr'] ?? 0n, () => (k += 0x1000n)) === 'string';
+    if (e.type === 0x0b && (cls !== 2n || f['SSV'] === 1n || away)) out.add(f['StreamID'] ?? 0n);
   }
   return out;
 }
@@ -367,9 +375,12 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
     } else {
       const s = stream(sid, 's1');
       if (typeof s === 'string') return s;
-      if (s.role === 'nested')
-        return `${name} sid=${hex(sid)}: the CD table of a nested stream is in IPA space; an F_CD_FETCH there is not scaffolded [unsupported]`;
       if (s.cdAt !== undefined && s.cdAt !== base) return `${name} sid=${hex(sid)}: an earlier record put its CD table at ${hex(s.cdAt)} [conflict]`;
+      // Nested: the CD table is in IPA space, mapped one to one onto PA so FetchAddr is its IPA too.
+      if (s.role === 'nested')
+        for (const p of new Set([base & ~PAGE, fetch & ~PAGE]))
+          if (!claim(s.pages, p, { perm: 'rw', identity: true }))
+            return `${name} sid=${hex(sid)}: IPA ${hex(p)} already needs another stage-2 mapping for an earlier record [conflict]`;
       s.cdAt = base;
       cd(s, ssid ?? 0n);
       cites.add('F_CD_FETCH for an external abort on the CD fetch, FetchAddr = the CD address, SMMUv3 §7.3.10, §5.4');
@@ -389,7 +400,7 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
     const stage = f['S2'] === 1n ? 2 : 1;
     const cls = f['CLASS'];
     if (f['InD'] === 1n && f['RnW'] === 0n) return `${name} sid=${hex(sid)}: an instruction fetch that writes (InD=1, RnW=0) is no transaction [unsupported]`;
-    if (nested.has(sid)) return `${name} sid=${hex(sid)}: a walk abort on a nested stream (S2=${stage - 1}, CLASS=${cls}) is not scaffolded yet [unsupported]`;
+    if (nested.has(sid)) return nestedWalkAbort({ raw, type: 0x0b, f, sid, ssid, name, at });
     const walk = handWalk(addr, fetch, walkPage);
     if (typeof walk === 'string') return `${name} sid=${hex(sid)}: ${walk} [unsupported]`;
     let s: Stream | string;
@@ -413,6 +424,78 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
     s.used++;
     cites.add('F_WALK_EABT for an external abort on a descriptor fetch, FetchAddr = the descriptor PA, SMMUv3 §7.3.12');
     steps.push(`  # ${at}: F_WALK_EABT at stage ${stage} (the level-${walk.level} descriptor at ${hex(fetch)} cannot be read: an external abort)`);
+    steps.push(dma(s, ssid, addr, f));
+    return true;
+  };
+
+  /**
+   * F_WALK_EABT at stage 2 of a nested stream: the record has no IPA, so the scaffold picks the
+   * IPA whose stage-2 walk reads the logged FetchAddr (level-0 index 256, keeping it apart from
+   * every other IPA of the stream, level-1 index from FetchAddr[11:3]) and puts there the
+   * input page's stage-1 output (CLASS=IN), the CD table (CLASS=CD) or the stage-1 root (CLASS=TT).
+   */
+  const nestedWalkAbort = ({ raw, f, sid, ssid, name, at }: Rec): string | true => {
+    const addr = raw[2] ?? 0n;
+    const fetch = f['FetchAddr'] ?? 0n;
+    const cls = f['CLASS'] === 0n ? 'CD' : f['CLASS'] === 1n ? 'TT' : f['CLASS'] === 2n ? 'IN' : 'RESERVED';
+    if (cls === 'RESERVED') return `${name} sid=${hex(sid)}: CLASS=3 is reserved [unsupported]`;
+    if (f['S2'] !== 1n) return nestedStage1WalkAbort({ raw, type: 0x0b, f, sid, ssid, name, at });
+    const ipa = (256n << 39n) | (((fetch & 0xfffn) >> 3n) << 30n);
+    const walk = handWalk(ipa, fetch, walkPage);
+    if (typeof walk === 'string') return `${name} sid=${hex(sid)}: ${walk} [unsupported]`;
+    const s = stream(sid, 's2');
+    if (typeof s === 'string') return s;
+    if (s.s2walk !== undefined || s.s2ps32) return `${name} sid=${hex(sid)}: the stage-2 table is placed for an earlier record [conflict]`;
+    const c = cd(s, ssid ?? 0n);
+    if (cls === 'CD') {
+      if (s.used > 0) return `${name} sid=${hex(sid)} with CLASS=CD: the CD fetch must abort, but earlier records use the stream [conflict]`;
+      s.cdAt = ipa;
+      s.cdFault = true;
+    } else if (cls === 'TT') {
+      if (c.pages.size > 0 || c.ttAt !== undefined || !c.valid)
+        return `${name} sid=${hex(sid)} with CLASS=TT: the stage-1 root must abort, but earlier records use the CD of SubstreamID ${hex(ssid ?? 0n)} [conflict]`;
+      c.ttAt = ipa;
+    } else {
+      if (!c.valid || c.ttAt !== undefined)
+        return `${name} sid=${hex(sid)}: the CD of SubstreamID ${hex(ssid ?? 0n)} cannot translate for an earlier record [conflict]`;
+      if (!claim(c.pages, addr & ~PAGE, { perm: f['InD'] === 1n ? 'rwx' : 'rw', ipa }))
+        return `${name} sid=${hex(sid)}: page ${hex(addr & ~PAGE)} already needs another stage-1 mapping for an earlier record [conflict]`;
+    }
+    s.s2walk = walk;
+    abort(fetch);
+    s.used++;
+    cites.add('F_WALK_EABT for an external abort on a descriptor fetch, FetchAddr = the descriptor PA, SMMUv3 §7.3.12');
+    const what = cls === 'IN' ? 'the input page maps' : cls === 'CD' ? 'the CD table is' : 'the stage-1 root is';
+    steps.push(`  # ${at}: F_WALK_EABT at stage 2, CLASS=${cls} (${what} at IPA ${hex(ipa)}, whose stage-2 descriptor at ${hex(fetch)} cannot be read)`);
+    steps.push(dma(s, ssid, addr, f));
+    return true;
+  };
+
+  /**
+   * F_WALK_EABT at stage 1 of a nested stream (CLASS=TT): the stage-1 tables are placed by hand
+   * as for a stage-1 stream, in IPA space that stage 2 maps one to one onto PA, so the logged
+   * FetchAddr (a PA) is also the IPA of the aborting descriptor.
+   */
+  const nestedStage1WalkAbort = ({ raw, f, sid, ssid, name, at }: Rec): string | true => {
+    const addr = raw[2] ?? 0n;
+    const fetch = f['FetchAddr'] ?? 0n;
+    if (f['CLASS'] !== 1n) return `${name} sid=${hex(sid)}: a stage-1 walk abort has CLASS=TT (§7.3.12), the log says CLASS=${f['CLASS']} [unsupported]`;
+    const walk = handWalk(addr, fetch, walkPage);
+    if (typeof walk === 'string') return `${name} sid=${hex(sid)}: ${walk} [unsupported]`;
+    const s = stream(sid, 's1');
+    if (typeof s === 'string') return s;
+    const c = cd(s, ssid ?? 0n);
+    if (!c.valid || c.pages.size > 0 || c.walk !== undefined || c.ttAt !== undefined)
+      return `${name} sid=${hex(sid)}: the stage-1 table of SubstreamID ${hex(ssid ?? 0n)} is used by an earlier record, and the walk must be placed by hand [conflict]`;
+    const pages = [walk.root, ...walk.writes.map((w) => w.pa & ~PAGE), fetch & ~PAGE];
+    for (const p of pages)
+      if (!claim(s.pages, p, { perm: 'rw', identity: true }))
+        return `${name} sid=${hex(sid)}: IPA ${hex(p)} already needs another stage-2 mapping for an earlier record [conflict]`;
+    c.walk = walk;
+    abort(fetch);
+    s.used++;
+    cites.add('F_WALK_EABT for an external abort on a descriptor fetch, FetchAddr = the descriptor PA, SMMUv3 §7.3.12');
+    steps.push(`  # ${at}: F_WALK_EABT at stage 1 (the level-${walk.level} descriptor at ${hex(fetch)}, IPA = PA, cannot be read: an external abort)`);
     steps.push(dma(s, ssid, addr, f));
     return true;
   };
@@ -704,7 +787,7 @@ function render(source: string, streams: readonly Stream[], globals: Globals, st
       const map = [`{ ipa: ${hex(fill)}, pa: ${hex(0x8fff_1000n)}, size: 4K, perm: rw }`];
       // A CD / stage-1 table page that must be missing is mapped automatically at set-up and
       // removed by an `unmap` step; every other need is an explicit mapping here.
-      for (const [page, n] of s.pages) if (!n.unmapped) map.push(`{ ipa: ${hex(page)}, pa: ${hex(nextPa(n))}, size: 4K, ${flags(n)} }`);
+      for (const [page, n] of s.pages) if (!n.unmapped) map.push(`{ ipa: ${hex(page)}, pa: ${hex(n.identity ? page : nextPa(n))}, size: 4K, ${flags(n)} }`);
       for (const ipa of outIpas.get(s) ?? []) map.push(`{ ipa: ${hex(ipa)}, pa: ${hex(nextPa({ perm: 'rw' }))}, size: 4K, perm: rw }`);
       if (s.s2ps32) {
         const wide = [...s.pages.keys(), ...(outIpas.get(s) ?? [])].find((k) => k >= FOUR_GB);

@@ -51,7 +51,10 @@ export class QtestSession {
       for (const p of this.#pending.splice(0)) p.reject(this.#dead);
     };
     qtest.on('close', () => die('QEMU closed the qtest connection'));
-    qtest.on('error', (e) => die(`QEMU connection lost (${e.message})`));
+    // a reset or broken pipe is QEMU going away, like a close: one message whichever comes first
+    qtest.on('error', (e: NodeJS.ErrnoException) =>
+      die(e.code === 'ECONNRESET' || e.code === 'EPIPE' ? 'QEMU closed the qtest connection' : `QEMU connection lost (${e.message})`),
+    );
     qmp.on('error', () => undefined);
     child.on('exit', (code, signal) => die(`QEMU exited (${signal ?? `status ${String(code)}`})`));
   }

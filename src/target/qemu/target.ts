@@ -71,6 +71,7 @@ export function dmaBytes(iova: bigint): number {
   return (iova & 1n) !== 0n ? 1 : (iova & 2n) !== 0n ? 2 : 4;
 }
 const MAX_POLLS = 10_000;
+const DMA_POLLS = 3;
 /** The byte a write's expected PA is filled with before the DMA (any non-zero value). */
 const CANARY = 0xa5;
 const EVENTQ_BASE_REG = REG.EVENTQ_BASE;
@@ -305,14 +306,15 @@ export class QemuTarget implements SmmuTarget {
       `writeq ${reg(EDU_DMA_DST)} ${hex(write ? t.iova : EDU_BUF)}`,
       `writeq ${reg(EDU_DMA_CNT)} ${hex(BigInt(size))}`,
       `writeq ${reg(EDU_DMA_CMD)} ${write ? '0x3' : '0x1'}`,
-      `readl ${reg(EDU_DMA_CMD)}`,
+      // the DMA runs from a timer icount fires within 2 polls (7.2) or 3 (10.0): pipelined with the start
+      ...Array<string>(DMA_POLLS).fill(`readl ${reg(EDU_DMA_CMD)}`),
     ];
     const probe = write && t.expectPa !== undefined ? this.#canary(t.expectPa, size) : undefined;
     const r = this.#batch(lines);
     r.slice(0, 4).forEach((x, i) => {
       if (x !== 'OK') throw this.#fail(`qtest "${lines[i] ?? ''}" answered "${x}"`);
     });
-    let status = this.#value(lines[4] ?? '', r[4] ?? '');
+    let status = this.#value(lines[4] ?? '', r[lines.length - 1] ?? '');
     for (let polls = 0; (status & 1n) !== 0n; polls++) {
       if (polls >= MAX_POLLS) throw this.#fail(`edu DMA at StreamID 0x${t.sid.toString(16)} did not complete after ${MAX_POLLS} polls`);
       status = this.#value(lines[4] ?? '', this.#one(lines[4] ?? ''));
