@@ -56,6 +56,14 @@ export class SparseMemory {
   // same table page, and the Map lookup dominated a nested TLB miss (bench/translate.bench.ts).
   #lastPage = -1;
   #lastView: DataView | undefined;
+  /**
+   * Written pages are carved out of slabs of 4, 8 and 16 pages: one ArrayBuffer per slab
+   * instead of one per page (allocating and collecting a buffer per page was the largest single
+   * cost of a generate+run campaign). At most half of the last slab is unused.
+   */
+  #slab: ArrayBuffer | undefined;
+  #slabPages = 0;
+  #slabUsed = 0;
 
   /** Pages written since the last takeDirtyPages(), when tracking is on (an external target's memory sync). */
   #dirty: Set<number> | undefined;
@@ -246,12 +254,22 @@ export class SparseMemory {
     let v = this.#views.get(p);
     if (v === undefined || v === ZERO_VIEW) {
       if (v === undefined) this.#checkCap(p);
-      v = new DataView(new ArrayBuffer(PAGE_SIZE));
+      v = this.#newPage();
       this.#views.set(p, v);
     }
     this.#lastPage = p;
     this.#lastView = v;
     return v;
+  }
+
+  /** A fresh zeroed page of its own. */
+  #newPage(): DataView {
+    if (this.#slab === undefined || this.#slabUsed === this.#slabPages) {
+      this.#slabPages = Math.min(16, this.#slabPages === 0 ? 4 : 2 * this.#slabPages);
+      this.#slab = new ArrayBuffer(this.#slabPages * PAGE_SIZE);
+      this.#slabUsed = 0;
+    }
+    return new DataView(this.#slab, PAGE_SIZE * this.#slabUsed++, PAGE_SIZE);
   }
 
   /** Back page `p` (reading as zeros) if it is not backed yet. */

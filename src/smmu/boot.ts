@@ -81,9 +81,20 @@ const states = new WeakMap<DrivenSmmu, BootState>();
 
 const one = (v: bigint[]): bigint => v[0] ?? 0n;
 
+// The compact reset batch's commands and the constant register values, encoded once (every
+// scenario boots; the encodings never change).
+const CFGI_ALL = encodeCommand('CFGI_STE_RANGE', { Range: 31 });
+const TLBI_EL2_ALL = encodeCommand('TLBI_EL2_ALL', {});
+const TLBI_NSNH_ALL = encodeCommand('TLBI_NSNH_ALL', {});
+const SYNC_NONE = encodeCommand('CMD_SYNC', { CS: 0 });
+const CR1_VALUE = one(CR1.encode({ QUEUE_IC: 1, QUEUE_OC: 1, QUEUE_SH: 3, TABLE_IC: 1, TABLE_OC: 1, TABLE_SH: 3 }));
+const IRQ_CTRL_VALUE = one(IRQ_CTRL.encode({ GERROR_IRQEN: 1, EVENTQ_IRQEN: 1 }));
+
 function enable(dev: DrivenSmmu, bits: Record<string, number>): void {
-  const cur = CR0.decode([dev.readReg(REG.CR0)]);
-  const next = one(CR0.encode({ ...cur, ...bits }));
+  // encode({ ...decode(CR0), ...bits }) without the round trip: CR0's defined fields, then each bit
+  let raw = [dev.readReg(REG.CR0) & (CR0.definedMask[0] ?? 0n)];
+  for (const [name, v] of Object.entries(bits)) raw = CR0.with(raw, name, v);
+  const next = one(raw);
   dev.writeReg(REG.CR0, next);
   if (dev.readReg(REG.CR0ACK) !== next) throw new Error(`SMMU_CR0ACK 0x${dev.readReg(REG.CR0ACK).toString(16)} did not follow SMMU_CR0 0x${next.toString(16)}`);
 }
@@ -128,7 +139,7 @@ export function bootSmmu(dev: DrivenSmmu, alloc: PageAllocator, opts: BootOption
   }
 
   dev.writeReg(REG.CR0, 0n);
-  dev.writeReg(REG.CR1, one(CR1.encode({ QUEUE_IC: 1, QUEUE_OC: 1, QUEUE_SH: 3, TABLE_IC: 1, TABLE_OC: 1, TABLE_SH: 3 })));
+  dev.writeReg(REG.CR1, CR1_VALUE);
   dev.writeReg(REG.CR2, one(CR2.encode({ RECINVSID: (opts.recinvsid ?? true) ? 1 : 0, E2H: opts.e2h === true && p.hyp ? 1 : 0 })));
   dev.writeReg(REG.STRTAB_BASE, one(STRTAB_BASE.encode({ ADDR: strtabBase, RA: 1 })));
   dev.writeReg(REG.STRTAB_BASE_CFG, one(STRTAB_BASE_CFG.encode({ FMT: twoLevel ? 1 : 0, LOG2SIZE: sidBits, SPLIT: twoLevel ? split : 0 })));
@@ -138,18 +149,18 @@ export function bootSmmu(dev: DrivenSmmu, alloc: PageAllocator, opts: BootOption
   dev.writeReg(REG.EVENTQ_BASE, one(EVENTQ_BASE.encode({ ADDR: evtqBase, LOG2SIZE: opts.evtqLog2, WA: 1 })));
   dev.writeReg(REG.EVENTQ_PROD, opts.evtqStart ?? 0n);
   dev.writeReg(REG.EVENTQ_CONS, opts.evtqStart ?? 0n);
-  dev.writeReg(REG.IRQ_CTRL, one(IRQ_CTRL.encode({ GERROR_IRQEN: 1, EVENTQ_IRQEN: 1 })));
+  dev.writeReg(REG.IRQ_CTRL, IRQ_CTRL_VALUE);
 
   enable(dev, { CMDQEN: 1 });
   let init: CmdqResult | undefined;
   if (opts.invalidate !== undefined) opts.invalidate(dev);
   else {
-    const inv: bigint[][] = [encodeCommand('CFGI_STE_RANGE', { Range: 31 })];
+    const inv: (readonly bigint[])[] = [CFGI_ALL];
     // TLBI_EL2_ALL only exists with IDR0.Hyp (CERROR_ILL otherwise, §4.4); Hyp is RES0 unless S1P and S2P (§6.3.1)
-    if (p.hyp) inv.push(encodeCommand('TLBI_EL2_ALL', {}));
-    else if (opts.padEl2 === true) inv.push(encodeCommand('TLBI_NSNH_ALL', {}));
-    inv.push(encodeCommand('TLBI_NSNH_ALL', {}));
-    inv.push(encodeCommand('CMD_SYNC', { CS: 0 }));
+    if (p.hyp) inv.push(TLBI_EL2_ALL);
+    else if (opts.padEl2 === true) inv.push(TLBI_NSNH_ALL);
+    inv.push(TLBI_NSNH_ALL);
+    inv.push(SYNC_NONE);
     init = submitCommands(dev, inv);
   }
   enable(dev, { EVENTQEN: 1 });

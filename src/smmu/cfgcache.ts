@@ -18,12 +18,21 @@ export interface CfgCacheStats {
   inserts: number;
 }
 
+/** CD-table indexes per StreamID: SubstreamIDs are at most 20 bits (IDR1.SSIDSIZE <= 20, §6.3.2). */
+const CD_INDEXES = 2 ** 20;
+
+/** (StreamID, CD or L1CD index) as one exact number: StreamIDs are at most 32 bits, so below 2^52. */
+function cdKey(sid: number, index: number): number {
+  if (!(index >= 0 && index < CD_INDEXES)) throw new RangeError(`CD-table index ${index} is not a 20-bit SubstreamID index`);
+  return sid * CD_INDEXES + index;
+}
+
 export class ConfigCache {
   readonly policy: CachePolicy;
   readonly #ste = new Map<number, bigint[]>();
   readonly #l1std = new Map<number, bigint>();
-  readonly #cd = new Map<string, bigint[]>();
-  readonly #l1cd = new Map<string, bigint>();
+  readonly #cd = new Map<number, bigint[]>();
+  readonly #l1cd = new Map<number, bigint>();
   readonly stats: CfgCacheStats = { steHits: 0, cdHits: 0, inserts: 0 };
 
   constructor(policy: CachePolicy = 'max') {
@@ -51,23 +60,23 @@ export class ConfigCache {
   }
 
   getCd(sid: number, index: number): bigint[] | undefined {
-    const v = this.#cd.get(`${sid}:${index}`);
+    const v = this.#cd.get(cdKey(sid, index));
     if (v !== undefined) this.stats.cdHits++;
     return v;
   }
 
   putCd(sid: number, index: number, raw: readonly bigint[]): void {
     if (this.policy === 'none') return;
-    this.#cd.set(`${sid}:${index}`, [...raw]);
+    this.#cd.set(cdKey(sid, index), [...raw]);
     this.stats.inserts++;
   }
 
   getL1cd(sid: number, l1Index: number): bigint | undefined {
-    return this.#l1cd.get(`${sid}:${l1Index}`);
+    return this.#l1cd.get(cdKey(sid, l1Index));
   }
 
   putL1cd(sid: number, l1Index: number, raw: bigint): void {
-    if (this.policy !== 'none') this.#l1cd.set(`${sid}:${l1Index}`, raw);
+    if (this.policy !== 'none') this.#l1cd.set(cdKey(sid, l1Index), raw);
   }
 
   /** CFGI_STE: the STE and every CD/L1CD cached through it; Leaf=0 also the covering L1STD. */
@@ -97,8 +106,8 @@ export class ConfigCache {
 
   /** CFGI_CD: CD-table index `index` of `sid`; Leaf=0 also the L1CD covering it. */
   invalidateCd(sid: number, index: number, leaf: boolean, l1Index: number | undefined): void {
-    this.#cd.delete(`${sid}:${index}`);
-    if (!leaf && l1Index !== undefined) this.#l1cd.delete(`${sid}:${l1Index}`);
+    this.#cd.delete(cdKey(sid, index));
+    if (!leaf && l1Index !== undefined) this.#l1cd.delete(cdKey(sid, l1Index));
   }
 
   /** CFGI_CD_ALL: every CD and L1CD of `sid`. */
@@ -118,7 +127,7 @@ export class ConfigCache {
   }
 
   #dropCds(match: (sid: number) => boolean): void {
-    for (const k of [...this.#cd.keys()]) if (match(Number(k.split(':')[0]))) this.#cd.delete(k);
-    for (const k of [...this.#l1cd.keys()]) if (match(Number(k.split(':')[0]))) this.#l1cd.delete(k);
+    for (const k of [...this.#cd.keys()]) if (match(Math.floor(k / CD_INDEXES))) this.#cd.delete(k);
+    for (const k of [...this.#l1cd.keys()]) if (match(Math.floor(k / CD_INDEXES))) this.#l1cd.delete(k);
   }
 }

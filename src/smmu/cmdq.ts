@@ -157,14 +157,26 @@ export class CommandQueue {
   }
 
   ptr(): QueuePtr {
-    const max = Number(IDR1.get([this.#regs.get(REG.IDR1)], 'CMDQS'));
-    return new QueuePtr(Math.min(Number(CMDQ_BASE.get([this.#regs.get(REG.CMDQ_BASE)], 'LOG2SIZE')), max));
+    return this.#geometry().ptr;
   }
 
   /** Effective base: aligned to the larger of the queue size and 32 bytes (§6.3.26). */
   base(): bigint {
-    const align = BigInt(Math.max(32, 16 * this.ptr().size));
-    return CMDQ_BASE.get([this.#regs.get(REG.CMDQ_BASE)], 'ADDR') & ~(align - 1n);
+    return this.#geometry().base;
+  }
+
+  /** ptr() and base() as of the CMDQ_BASE and IDR1 values they were derived from (read per command). */
+  #geo: { readonly reg: bigint; readonly idr1: bigint; readonly ptr: QueuePtr; readonly base: bigint } | undefined;
+
+  #geometry(): { readonly ptr: QueuePtr; readonly base: bigint } {
+    const reg = this.#regs.get(REG.CMDQ_BASE);
+    const idr1 = this.#regs.get(REG.IDR1);
+    const g = this.#geo;
+    if (g !== undefined && g.reg === reg && g.idr1 === idr1) return g;
+    const ptr = new QueuePtr(Math.min(Number(CMDQ_BASE.get([reg], 'LOG2SIZE')), Number(IDR1.get([idr1], 'CMDQS'))));
+    const align = BigInt(Math.max(32, 16 * ptr.size));
+    this.#geo = { reg, idr1, ptr, base: CMDQ_BASE.get([reg], 'ADDR') & ~(align - 1n) };
+    return this.#geo;
   }
 
   /** Consume commands from CONS up to PROD (or until an error / injected stall). */

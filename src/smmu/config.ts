@@ -86,6 +86,18 @@ interface CdMemo {
 export class DecodeMemo {
   readonly #ste = new Map<number, SteMemo>();
   readonly #cd = new Map<number, CdMemo>();
+  #strtab: { readonly cfg: bigint; readonly base: bigint; readonly g: StrtabGeometry } | undefined;
+
+  /** strtabGeometry(regs), as of the STRTAB_BASE(_CFG) values it was derived from. */
+  strtab(regs: RegFile): StrtabGeometry {
+    const cfg = regs.get(REG.STRTAB_BASE_CFG);
+    const base = regs.get(REG.STRTAB_BASE);
+    const m = this.#strtab;
+    if (m !== undefined && m.cfg === cfg && m.base === base) return m.g;
+    const g = Object.freeze(strtabGeometry(regs));
+    this.#strtab = { cfg, base, g };
+    return g;
+  }
 
   ste(sid: number, raw: readonly bigint[]): SteMemo {
     const m = this.#ste.get(sid);
@@ -163,7 +175,7 @@ export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste
   const recinvsid = CR2.get([regs.get(REG.CR2)], 'RECINVSID') === 1n;
   const hdr: FieldInput = { StreamID: sid, ...ssidFields(ssid) };
   const badSid = (why: string): { out: ConfigOutcome } => ({ out: fault('C_BAD_STREAMID', hdr, why, recinvsid) });
-  const g = strtabGeometry(regs);
+  const g = ctx.memo !== undefined ? ctx.memo.strtab(regs) : strtabGeometry(regs);
   const sidBits = Math.min(g.log2size, p.sidSize);
   if (sid >= 2 ** sidBits) return badSid(`StreamID 0x${sid.toString(16)} >= 2^${sidBits}`);
   let raw = cache.getSte(sid);

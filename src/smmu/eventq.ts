@@ -46,17 +46,26 @@ export class EventQueue {
   }
 
   ptr(): QueuePtr {
-    const base = this.#regs.get(REG.EVENTQ_BASE);
-    const max = Number(IDR1.get([this.#regs.get(REG.IDR1)], 'EVENTQS'));
-    return new QueuePtr(Math.min(Number(EVENTQ_BASE.get([base], 'LOG2SIZE')), max));
+    return this.#geometry().ptr;
   }
 
   base(): bigint {
-    const p = this.ptr();
-    const addr = EVENTQ_BASE.get([this.#regs.get(REG.EVENTQ_BASE)], 'ADDR');
+    return this.#geometry().base;
+  }
+
+  /** ptr() and base() as of the EVENTQ_BASE and IDR1 values they were derived from. */
+  #geo: { readonly reg: bigint; readonly idr1: bigint; readonly ptr: QueuePtr; readonly base: bigint } | undefined;
+
+  #geometry(): { readonly ptr: QueuePtr; readonly base: bigint } {
+    const reg = this.#regs.get(REG.EVENTQ_BASE);
+    const idr1 = this.#regs.get(REG.IDR1);
+    const g = this.#geo;
+    if (g !== undefined && g.reg === reg && g.idr1 === idr1) return g;
+    const ptr = new QueuePtr(Math.min(Number(EVENTQ_BASE.get([reg], 'LOG2SIZE')), Number(IDR1.get([idr1], 'EVENTQS'))));
     // Effective base is aligned to the larger of the queue size and 32 bytes (§6.3.29).
-    const align = BigInt(Math.max(32, 32 * p.size));
-    return addr & ~(align - 1n);
+    const align = BigInt(Math.max(32, 32 * ptr.size));
+    this.#geo = { reg, idr1, ptr, base: EVENTQ_BASE.get([reg], 'ADDR') & ~(align - 1n) };
+    return this.#geo;
   }
 
   /** Offer one record (4 dwords). `mev` = STE.MEV of the stream; `stall` = a Stall=1 record. */

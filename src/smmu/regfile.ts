@@ -47,8 +47,16 @@ import {
 } from '../arch/registers.ts';
 import { type SmmuProfile, profileToIdRegs } from './profile.ts';
 
-const CR0_EVENTQEN = bits(CR0, 'EVENTQEN');
-const CR0_CMDQEN = bits(CR0, 'CMDQEN');
+/** The one-bit CR0 enables as masks (cr0() runs on every transaction and register write). */
+const CR0_ENABLE = {
+  SMMUEN: fieldMask(CR0.field('SMMUEN')),
+  EVENTQEN: fieldMask(CR0.field('EVENTQEN')),
+  CMDQEN: fieldMask(CR0.field('CMDQEN')),
+  PRIQEN: fieldMask(CR0.field('PRIQEN')),
+  ATSCHK: fieldMask(CR0.field('ATSCHK')),
+} as const;
+const CR0_EVENTQEN = CR0_ENABLE.EVENTQEN;
+const CR0_CMDQEN = CR0_ENABLE.CMDQEN;
 /** CMDQEN, EVENTQEN, PRIQEN: the enables guarding SMMU_CR1.QUEUE_* (§6.3.11). */
 const CR0_QUEUE_ENABLES = bits(CR0, 'CMDQEN', 'EVENTQEN', 'PRIQEN');
 
@@ -226,12 +234,12 @@ export class RegFile {
     return true;
   }
 
-  cr0(name: 'SMMUEN' | 'EVENTQEN' | 'CMDQEN' | 'PRIQEN' | 'ATSCHK'): boolean {
-    return CR0.get([this.get(REG.CR0ACK)], name) === 1n;
+  cr0(name: keyof typeof CR0_ENABLE): boolean {
+    return (this.get(REG.CR0ACK) & CR0_ENABLE[name]) !== 0n;
   }
 
   smmuEnabled(): boolean {
-    return this.cr0('SMMUEN') || CR0.get([this.get(REG.CR0)], 'SMMUEN') === 1n;
+    return this.cr0('SMMUEN') || (this.get(REG.CR0) & CR0_ENABLE.SMMUEN) !== 0n;
   }
 
   /** Active global errors (GERROR ^ GERRORN). */
