@@ -247,6 +247,7 @@ function runItem(item: CampaignItem, target: DiffTarget, times: Timings): Result
         rule: v.cls.rule,
         section: v.cls.section,
         ...(v.cls.cause !== undefined ? { cause: v.cls.cause } : {}),
+        ...(v.cls.targetCause !== undefined ? { targetCause: v.cls.targetCause } : {}),
         summary: v.summary,
       };
   }

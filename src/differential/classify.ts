@@ -30,6 +30,13 @@ export interface DeviationClass {
    * whose cause is a known entry's cause is that known deviation seen in a new combination.
    */
   readonly cause?: string;
+  /**
+   * The wrong event the target records at the divergence, as the cause of an 'extra' class
+   * (`extra event.F_TRANSLATION.s2.CD`), when it records one of another type, stage or CLASS
+   * than the reference: a known entry whose target adds that very event explains the class too
+   * (a CD fetch QEMU cannot make shows as a missing C_BAD_CD, or a CLASS=CD for an IN fault).
+   */
+  readonly targetCause?: string;
 }
 
 type Rec = Readonly<Record<string, unknown>>;
@@ -96,7 +103,12 @@ function cmdqCommand(s: Scenario, e: Rec, a: Rec | undefined): string {
 /** Which ILLEGAL check the reference applied at a step (C_BAD_STE / C_BAD_CD), from the unprojected observation. */
 function illegalAt(ref: Observation, step: unknown): string | undefined {
   const r = ref.steps.find((x) => x.step === step);
-  return typeof r?.['illegal'] === 'string' ? r['illegal'] : undefined;
+  if (typeof r?.['illegal'] === 'string') return r['illegal'];
+  // a DMA of several transactions records no single `illegal`: the same device's configuration is
+  // the same ILLEGAL one in its other DMA steps (the STE or CD is checked per transaction)
+  if (r?.op !== 'dma' || !Array.isArray(r['addrs'])) return undefined;
+  const same = ref.steps.find((x) => x.op === 'dma' && x['device'] === r['device'] && typeof x['illegal'] === 'string');
+  return typeof same?.['illegal'] === 'string' ? same['illegal'] : undefined;
 }
 
 function illegalSection(id: string): string {
@@ -105,7 +117,13 @@ function illegalSection(id: string): string {
 
 export function classify(s: Scenario, d: Divergence, ref: Observation): DeviationClass {
   const c = classifyKey(s, d, ref);
-  return { ...c, cause: causeOf(d, ref, c) };
+  const a = isRec(d.actualRecord) ? d.actualRecord : undefined;
+  const e = isRec(d.expectedRecord) ? d.expectedRecord : undefined;
+  const events = d.section === 'events' || d.section === 'guest_events';
+  // the target's own wrong event, when it records one where the reference records another
+  const wrong = events && a !== undefined && e !== undefined && d.kind === 'value' && (d.field === 'type' || d.field === 's2' || d.field === 'class');
+  const where = d.section === 'guest_events' ? 'guest ' : '';
+  return { ...c, cause: causeOf(d, ref, c), ...(wrong ? { targetCause: `${where}extra ${eventRule(a, ref)}` } : {}) };
 }
 
 /**

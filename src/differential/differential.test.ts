@@ -352,6 +352,19 @@ t.test('one-bit event fields stay in the key, addresses do not', async (t) => {
   t.equal(classify(s, { ...at, field: 'input_addr', expected: '0x1000', actual: '0x2000' }, ref).key, 'events[F_PERMISSION].input_addr: <value> -> <value>');
 });
 
+t.test('a C_BAD_STE of a DMA of several transactions is classed by the ILLEGAL check of the same device', async (t) => {
+  const s = load('smoke/s1-translation-fault');
+  const ref = {
+    steps: [
+      { step: 1, op: 'dma', result: 'abort', device: 'd', addrs: [0x1ff0n, 0x2000n], results: ['abort', 'abort'] },
+      { step: 2, op: 'dma', result: 'abort', device: 'd', event: 'C_BAD_STE', illegal: 'STE_S2HA_S2HD_HTTU' },
+    ],
+  } as unknown as Observation;
+  const rec = { step: 1, type: 'C_BAD_STE', sid: 255 };
+  const c = classify(s, { section: 'events', path: 'events', kind: 'count', expectedRecord: rec, expectedCount: 3, actualCount: 0 }, ref);
+  t.equal(c.key, 'events[C_BAD_STE]: missing (STE_S2HA_S2HD_HTTU)');
+});
+
 t.test('class keys name the event a target adds or lacks; older keys are re-keyed', async (t) => {
   const c = (key: string): string => canonicalClass({ key, field: '', rule: '', section: '' }).key;
   t.equal(c('events[F_TRANSLATION].type: F_TRANSLATION -> C_BAD_STE'), 'events[C_BAD_STE]: extra', 'a check only the target makes');
@@ -475,6 +488,36 @@ t.test('known by the rule it breaks: a known deviation in another combination is
     null,
     'another command: new',
   );
+  // the target adds the wrong event a known entry shows it adding (a CD fetch it cannot make)
+  const cdFetch = [
+    { key: 'events[F_TRANSLATION]: extra', cause: 'extra event.F_TRANSLATION.s2.CD', scenario: 'nested/cd', rule: 'concatenated', section: '§5.2' },
+  ];
+  const ill = classify(
+    s,
+    {
+      section: 'events',
+      path: 'events[0]',
+      index: 0,
+      kind: 'value',
+      field: 'type',
+      expected: 'C_BAD_CD',
+      actual: 'F_TRANSLATION',
+      expectedRecord: { step: 1, type: 'C_BAD_CD' },
+      actualRecord: { step: 1, type: 'F_TRANSLATION', s2: 1, class: 'CD' },
+    },
+    ref,
+  );
+  t.equal(ill.targetCause, 'extra event.F_TRANSLATION.s2.CD');
+  const cdLine = {
+    id: 'c',
+    seed: 0,
+    verdict: 'deviates' as const,
+    key: ill.key,
+    ...(ill.cause !== undefined ? { cause: ill.cause } : {}),
+    targetCause: ill.targetCause as string,
+  };
+  t.same(buildReport('t', 's', [cdLine], cdFetch, []).classes[0]?.known?.scenario, 'nested/cd');
+  t.equal(buildReport('t', 's', [{ ...cdLine, targetCause: 'extra event.F_TRANSLATION.s2.TT' }], cdFetch, []).classes[0]?.known, null);
 });
 
 t.test('campaign on an exact target: no classes', async (t) => {

@@ -6,10 +6,11 @@
  * of class `target failed`, a reference model that throws is `error` (a bug of the reference).
  */
 import { performance } from 'node:perf_hooks';
+import { diffLines } from 'diff';
 import { executeOnTarget, executeScenario } from '../engine/execute.ts';
 import { matchPermitted } from '../engine/permitted.ts';
 import { canonicalGolden } from '../golden/canonical.ts';
-import { divergencePoint, divergenceText } from '../golden/compare.ts';
+import { type Divergence, divergencePoint, divergenceText } from '../golden/compare.ts';
 import { CHOICE_NAMES, CHOICES, combinations } from '../scenario/choices.ts';
 import { notModelledReason } from '../scenario/features.ts';
 import type { ExecuteOptions, Observation } from '../scenario/observation.ts';
@@ -112,9 +113,16 @@ export function runPair(s: Scenario, target: DiffTarget): PairResult {
   const alt = matchPermitted({ ...s, permitted }, got, norms, (c) => executeScenario(s, { ...opts, choices: c }));
   if (alt !== undefined) return done({ kind: 'agree', note: alt });
   // the deviation is what no permitted choice explains: of the reference's outcomes under every
-  // combination of choices, the one that agrees with the target longest names it (a RES0 bit the
-  // target ignores, §4.1.5, is not the deviation when a later command is)
-  let best = { ref, want, common: commonPrefix(want, got) };
+  // combination of choices, the one the target follows furthest names it (the latest first
+  // divergence: step, then the command where the queues part, then the text; fewer differing
+  // lines on a tie): a RES0 bit the target ignores (§4.1.5) is not the deviation when a later
+  // command is
+  const rank = (w: string): readonly number[] => {
+    const d = divergencePoint(w, got);
+    const at = d === undefined || typeof d === 'string' ? [Number.MAX_SAFE_INTEGER, 0] : divergenceAt(d);
+    return [...at, commonPrefix(w, got), -changedLines(w, got)];
+  };
+  let best = { ref, want, rank: rank(want) };
   for (const c of combinations(permitted)) {
     let o: Observation;
     try {
@@ -123,12 +131,36 @@ export function runPair(s: Scenario, target: DiffTarget): PairResult {
       continue;
     }
     const w = projectCanonical(canonicalGolden(o), norms);
-    const common = commonPrefix(w, got);
-    if (common > best.common) best = { ref: o, want: w, common };
+    const r = rank(w);
+    if (later(r, best.rank)) best = { ref: o, want: w, rank: r };
   }
   const d = divergencePoint(best.want, got);
   if (d === undefined || typeof d === 'string') return done({ kind: 'error', message: `cannot compare observations: ${d ?? 'formatting only'}` });
   return done({ kind: 'deviates', cls: classify(s, d, best.ref), summary: divergenceText(d) });
+}
+
+/** Where a divergence is: its step, and in a command-queue step the command where the queues part. */
+function divergenceAt(d: Divergence): [number, number] {
+  const r = (d.expectedRecord ?? d.actualRecord) as Readonly<Record<string, unknown>> | undefined;
+  const step = typeof r?.['step'] === 'number' ? r['step'] : 0;
+  const ex = [
+    (d.expectedRecord as Readonly<Record<string, unknown>> | undefined)?.['executed'],
+    (d.actualRecord as Readonly<Record<string, unknown>> | undefined)?.['executed'],
+  ];
+  const nums = ex.filter((x): x is number => typeof x === 'number');
+  return [step, nums.length > 0 ? Math.min(...nums) : 0];
+}
+
+function later(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  return false;
+}
+
+/** Lines one text has and the other does not (a line diff). */
+function changedLines(a: string, b: string): number {
+  let n = 0;
+  for (const part of diffLines(a, b)) if (part.added === true || part.removed === true) n += part.count ?? 0;
+  return n;
 }
 
 /** How many leading characters two texts share. */

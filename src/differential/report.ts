@@ -20,6 +20,8 @@ export interface ResultLine {
   readonly section?: string;
   /** The rule the target breaks, apart from the combination (classify.ts causeOf). */
   readonly cause?: string;
+  /** The target's wrong event as a cause (classify.ts targetCause). */
+  readonly targetCause?: string;
   readonly summary?: string;
   /** skip reason or error message, abstracted (numbers and addresses replaced) for grouping. */
   readonly reason?: string;
@@ -139,13 +141,16 @@ export function buildReport(
   // is coarse: 'events[F_ADDR_SIZE]: missing' is a table-descriptor check on one entry and a fault
   // priority on another), else the same key
   const entries = [...known].sort((a, b) => cmp(a.scenario, b.scenario));
-  const knownOf = (key: string, cause: string | undefined): ClassReport['known'] => {
+  const knownOf = (key: string, cause: string | undefined, targetCause: string | undefined): ClassReport['known'] => {
     const same = (k: KnownDeviation): boolean => cause !== undefined && k.cause === cause;
     const k = entries.find((x) => x.key === key && same(x)) ?? entries.find(same) ?? entries.find((x) => x.key === key);
-    if (k === undefined) return null;
-    return k.key === key
-      ? { scenario: k.scenario, rule: k.rule, section: k.section, by: 'class' }
-      : { scenario: k.scenario, rule: k.rule, section: k.section, by: 'rule', cause: cause as string };
+    if (k !== undefined)
+      return k.key === key
+        ? { scenario: k.scenario, rule: k.rule, section: k.section, by: 'class' }
+        : { scenario: k.scenario, rule: k.rule, section: k.section, by: 'rule', cause: cause as string };
+    // the target records the wrong event a known entry shows it adding
+    const t = targetCause !== undefined ? entries.find((x) => x.cause === targetCause) : undefined;
+    return t === undefined ? null : { scenario: t.scenario, rule: t.rule, section: t.section, by: 'rule', cause: targetCause as string };
   };
   const minBy = new Map(minimised.map((m) => [`${m.key}\u0000${m.example}`, m]));
   const out: ClassReport[] = [...classes.entries()]
@@ -159,7 +164,7 @@ export function buildReport(
         section: c.first.section ?? '',
         count: c.count,
         example: { id: c.first.id, seed: c.first.seed, summary: c.first.summary ?? '' },
-        known: knownOf(key, c.first.cause),
+        known: knownOf(key, c.first.cause, c.first.targetCause),
         minimised:
           m === undefined
             ? null
