@@ -54,7 +54,10 @@ t.test('the built package, imported by name with plain node and type-checked by 
   t.teardown(() => rmSync(base, { recursive: true, force: true }));
   const pkg = join(base, 'pkg');
   mkdirSync(pkg);
-  execFileSync(process.execPath, [TSC_JS, '-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')], { stdio: 'pipe', env: ENV });
+  execFileSync(process.execPath, [TSC_JS, '--singleThreaded', '-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')], {
+    stdio: 'pipe',
+    env: ENV,
+  });
   for (const f of ['package.json', 'schemas', 'scenarios', 'golden']) cpSync(join(REPO, f), join(pkg, f), { recursive: true });
   const consumer = join(base, 'consumer');
   mkdirSync(join(consumer, 'node_modules'), { recursive: true });
@@ -101,7 +104,12 @@ export { first, code };
   );
   let tscOut = '';
   try {
-    execFileSync(process.execPath, [TSC_JS, '-p', join(consumer, 'tsconfig.json')], { cwd: consumer, encoding: 'utf8', stdio: 'pipe', env: ENV });
+    execFileSync(process.execPath, [TSC_JS, '--singleThreaded', '-p', join(consumer, 'tsconfig.json')], {
+      cwd: consumer,
+      encoding: 'utf8',
+      stdio: 'pipe',
+      env: ENV,
+    });
   } catch (e) {
     tscOut = String((e as { stdout?: string }).stdout ?? e);
   }

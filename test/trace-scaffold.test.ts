@@ -39,7 +39,7 @@ t.test('scaffold + compare --profile hardware: MATCH for each reproduced record 
   t.match(scenario, /- dma: \{ device: dev10, iova: 0x2468, access: write, expect: \{ result: fault \} \}/);
   t.match(scenario, /- dma: \{ device: dev10, iova: 0x345000, access: read, expect: \{ result: fault \} \}/);
   t.match(scenario, /- dma: \{ device: dev20, iova: 0x0, access: read/);
-  t.match(scenario, /- cmdq: \{ index: 5, commands: \[ \{ raw: \['0xff', '0x0'\] \} \]/);
+  t.match(scenario, /- cmdq: \{ index: 5, filler: false, commands: \[ \{ raw: \['0xff', '0x0'\] \} \]/);
   t.equal(compare.code, 0, compare.out + compare.err);
   t.match(compare.out, /records: 5 match, 0 differ, 0 missing, 0 extra\n\nRESULT: MATCH\n$/);
 });
@@ -377,12 +377,19 @@ function cmdqLog(name: string, cons: number, command?: bigint[]): string {
 }
 
 const CMDQ: ReadonlyArray<{ kind: string; cons: number; command?: bigint[]; step: RegExp }> = [
-  { kind: 'CERROR_ILL', cons: (1 << 24) | 7, command: [0xffn, 0n], step: /- cmdq: \{ index: 7, commands: \[ \{ raw: \['0xff', '0x0'\] \} \]/ },
+  { kind: 'CERROR_ILL', cons: (1 << 24) | 7, command: [0xffn, 0n], step: /- cmdq: \{ index: 7, filler: false, commands: \[ \{ raw: \['0xff', '0x0'\] \} \]/ },
   {
     kind: 'CERROR_ABT',
     cons: (2 << 24) | 3,
     step: /inject_fault: \{ kind: cmdq_fetch_abort, count: 1 \}\n {2}- cmdq: \{ index: 3, filler: false, commands: \[ \{ op: CFGI_ALL \} \]/,
   },
+  {
+    kind: 'CERROR_ILL beyond a 256-entry queue (CMDQ_BASE.LOG2SIZE from the logged CONS)',
+    cons: (1 << 24) | 0x1a3,
+    command: [0xffn, 0n],
+    step: /smmu: \{ cmdq_log2size: 9 \}[^]*- cmdq: \{ index: 419, filler: false/,
+  },
+  { kind: 'CERROR_ABT at index 0x123', cons: (2 << 24) | 0x123, step: /smmu: \{ cmdq_log2size: 9 \}[^]*- cmdq: \{ index: 291, filler: false/ },
   {
     kind: 'CERROR_ATC_INV_SYNC',
     cons: (3 << 24) | 4,

@@ -76,16 +76,21 @@ export function checkTree(opts: CheckOptions): CheckReport {
     for (const err of e.errors) at(err.file, err.code, err.path === '' ? err.message : `at ${err.path}: ${err.message}`, err.line, err.col);
 
   for (const e of entries) {
-    const loc = locator(e);
+    // Parsed again with positions only when a finding needs one (most files have none).
+    let parsed: { loc: Locator | undefined } | undefined;
+    const position = (path: (string | number)[]): { line: number; col: number } => {
+      parsed ??= { loc: locator(e) };
+      return parsed.loc?.locate(path) ?? { line: 1, col: 1 };
+    };
     const d = field(e, 'description');
     // Schema errors already cover a missing or pattern-less description; this is the wider citation rule.
     if (typeof d === 'string' && !citesRule(d) && !e.errors.some((x) => x.path === 'description')) {
-      const p = loc?.locate(['description']) ?? { line: 1, col: 1 };
+      const p = position(['description']);
       at(e.display, 'UNCITED', 'The description cites no rule: name a section ("SMMUv3 §7.3.13") or a reference note', p.line, p.col);
     }
     const tags = field(e, 'tags');
     if (Array.isArray(tags) && tags.length === 0) {
-      const p = loc?.locate(['tags']) ?? { line: 1, col: 1 };
+      const p = position(['tags']);
       at(e.display, 'UNTAGGED', 'No tags: give the scenario at least one tag (run --tag selects by them)', p.line, p.col);
     }
     const g = goldenPath(opts.goldenDir, e.id);
@@ -101,7 +106,7 @@ export function checkTree(opts: CheckOptions): CheckReport {
       }
       if (golden !== undefined)
         for (const gap of coversGaps(e.scenario.covers ?? [], e.raw, golden)) {
-          const p = loc?.locate(['covers', gap.index]) ?? { line: 1, col: 1 };
+          const p = position(['covers', gap.index]);
           at(
             e.display,
             'COVERS_NOT_OBSERVED',

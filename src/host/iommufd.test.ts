@@ -213,38 +213,25 @@ t.test('attach commit (§6.5 normal ATS sequencing): ATC flush after the STE ins
     const atc = cmds.flatMap((c, i) => (opcodeOf(c) === OP.ATC_INV ? [{ i, cmd: [...c] }] : []));
     return { lastCfgi, atc, last: cmds.at(-1) ?? [] };
   };
-  w.port.executed.length = 0;
-  must(w.fd.attach(w.d1, mk([S1_VSTE[0], S1_VSTE[1] | (1n << 28n)])));
-  const on = flushes();
+  /** Attach `vste`: exactly one full ATC_INV, issued after the STE install, then CMD_SYNC (§4.7.3). */
+  const attachFlushes = (vste: [bigint, bigint], why: string): ReturnType<typeof flushes> => {
+    w.port.executed.length = 0;
+    must(w.fd.attach(w.d1, mk(vste)));
+    const f = flushes();
+    tt.same(
+      f.atc.map((a) => a.cmd),
+      [atcFlush],
+      why,
+    );
+    tt.ok((f.atc[0]?.i ?? -1) > f.lastCfgi, `${why}: issued after the STE install`);
+    tt.equal(opcodeOf(f.last), OP.CMD_SYNC, `${why}: then CMD_SYNC`);
+    return f;
+  };
+  const on = attachFlushes([S1_VSTE[0], S1_VSTE[1] | (1n << 28n)], 'ATS off → on: one full ATC_INV for SID 0x10');
   tt.ok(on.lastCfgi >= 0, 'the STE was written');
-  tt.same(
-    on.atc.map((a) => a.cmd),
-    [atcFlush],
-    'ATS off → on: one full ATC_INV for SID 0x10',
-  );
-  tt.ok((on.atc[0]?.i ?? -1) > on.lastCfgi, 'issued after the STE install');
-  tt.equal(opcodeOf(on.last), OP.CMD_SYNC, 'then CMD_SYNC (§4.7.3)');
-  w.port.executed.length = 0;
-  must(w.fd.attach(w.d1, mk([S1_VSTE[0] | 0x1000_0000n, S1_VSTE[1] | (1n << 28n)])));
-  const kept = flushes();
-  tt.same(
-    kept.atc.map((a) => a.cmd),
-    [atcFlush],
-    'ATS kept on, translation changed: flushed again',
-  );
-  tt.ok((kept.atc[0]?.i ?? -1) > kept.lastCfgi, 'after the STE install');
-  tt.equal(opcodeOf(kept.last), OP.CMD_SYNC);
-  w.port.executed.length = 0;
-  must(w.fd.attach(w.d1, mk([1n | (4n << 1n), 0n])));
-  const off = flushes();
+  attachFlushes([S1_VSTE[0] | 0x1000_0000n, S1_VSTE[1] | (1n << 28n)], 'ATS kept on, translation changed: flushed again');
+  attachFlushes([1n | (4n << 1n), 0n], 'ATS switched off: the entire ATC is invalidated (arm_smmu_attach_commit), after the STE install (EATS=0 first)');
   tt.equal(STE.get(w.port.readSte(0x10), 'EATS'), 0n, 'bypass vSTE: ATS off');
-  tt.same(
-    off.atc.map((a) => a.cmd),
-    [atcFlush],
-    'ATS switched off: the entire ATC is invalidated (arm_smmu_attach_commit)',
-  );
-  tt.ok((off.atc[0]?.i ?? -1) > off.lastCfgi, 'after the STE install (EATS=0 first)');
-  tt.equal(opcodeOf(off.last), OP.CMD_SYNC);
   w.port.executed.length = 0;
   must(w.fd.attach(w.d1, mk([1n | (4n << 1n), 0n])));
   tt.notOk(

@@ -24,7 +24,8 @@
  */
 import { encodeEvent } from '../arch/event.ts';
 import { type Ring, ringEmpty, ringInc, ringIndex } from '../arch/queue.ts';
-import { IDR0 } from '../arch/registers.ts';
+import { CMDQ_CONS, IDR0 } from '../arch/registers.ts';
+import { CERROR } from '../arch/command.ts';
 import { STE } from '../arch/ste.ts';
 import { type Cmd, cmdSync } from './commands.ts';
 import { type VsmmuView, convertGuestCommand } from './invalidate.ts';
@@ -47,7 +48,6 @@ export interface UserMemory {
 export const RFC_STE_SIZE = 64;
 export const RFC_EVENT_SIZE = 32;
 export const RFC_CMDQ_ENTRY_SIZE = 16;
-const CERROR_ILL = 1n;
 
 /** What the RFC's STE checks need of the SMMU. */
 export interface RfcSteCaps {
@@ -220,7 +220,7 @@ export class Rfc2023 {
       if (c.ok) out.push(c.cmd);
       else if (c.vsid !== undefined) {
         // stop on this entry: CONS with CERROR_ILL OR-ed into [30:24]; nothing collected is issued
-        const v = ((consRaw & ~wrapMask) | cons | Number(CERROR_ILL << 24n)) >>> 0;
+        const v = ((consRaw & ~wrapMask) | cons | Number(CMDQ_CONS.encodeMasked({ ERR: CERROR.ILL })[0] ?? 0n)) >>> 0;
         writeU32(user, a.cmdqConsUptr, v);
         return { errno: 'ENODEV', reason: `vSID 0x${c.vsid.toString(16)} has no device data`, cons: v };
       }

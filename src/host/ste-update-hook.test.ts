@@ -33,6 +33,17 @@ function world() {
 
 const cdVste = (ptr: bigint, s1dss: bigint): [bigint, bigint] => [1n | (5n << 1n) | ptr, s1dss];
 
+/** Attach `from`, then attach `to` with the recorder: the result and the passes the hook saw. */
+function recordAttach(tt: Test, from: [bigint, bigint], to: [bigint, bigint]) {
+  const w = world();
+  tt.equal(w.fd.attach(w.d, w.nested(from)).errno, 0);
+  w.port.executed.length = 0;
+  const seen: Seen[] = [];
+  const r = w.fd.attach(w.d, w.nested(to), w.recorder(seen));
+  if (r.errno !== 0) throw new Error('attach');
+  return { r, seen };
+}
+
 function checkSteps(tt: Test, seen: Seen[], syncs: number, final: readonly bigint[]): void {
   tt.equal(seen.length, syncs, 'one hook call per synced pass');
   seen.forEach((s, i) => {
@@ -46,12 +57,7 @@ function checkSteps(tt: Test, seen: Seen[], syncs: number, final: readonly bigin
 }
 
 t.test('onStep runs after every pass + CFGI_STE/CMD_SYNC of a hitless attach (abort vSTE -> bypass vSTE -> nested)', (tt) => {
-  const w = world();
-  tt.equal(w.fd.attach(w.d, w.nested([1n | (4n << 1n), 0n])).errno, 0);
-  w.port.executed.length = 0;
-  const seen: Seen[] = [];
-  const r = w.fd.attach(w.d, w.nested(cdVste(0x4000_0000n, 0n)), w.recorder(seen));
-  if (r.errno !== 0) throw new Error('attach');
+  const { r, seen } = recordAttach(tt, [1n | (4n << 1n), 0n], cdVste(0x4000_0000n, 0n));
   tt.ok(r.syncs >= 2, 'S2 -> nested takes more than one pass');
   checkSteps(tt, seen, r.syncs, r.ste);
   tt.notOk(
@@ -62,12 +68,7 @@ t.test('onStep runs after every pass + CFGI_STE/CMD_SYNC of a hitless attach (ab
 });
 
 t.test('onStep sees the V=0 pass of a breaking update (CD table pointer and S1DSS change together)', (tt) => {
-  const w = world();
-  tt.equal(w.fd.attach(w.d, w.nested(cdVste(0x4000_0000n, 0n))).errno, 0);
-  w.port.executed.length = 0;
-  const seen: Seen[] = [];
-  const r = w.fd.attach(w.d, w.nested(cdVste(0x4000_0040n, 1n)), w.recorder(seen));
-  if (r.errno !== 0) throw new Error('attach');
+  const { r, seen } = recordAttach(tt, cdVste(0x4000_0000n, 0n), cdVste(0x4000_0040n, 1n));
   tt.equal(r.syncs, 3, 'KUnit non_hitless: 3 syncs');
   checkSteps(tt, seen, 3, r.ste);
   tt.same(

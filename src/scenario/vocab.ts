@@ -3,6 +3,7 @@
  * (SMMUv3 §6.3), command opcodes (§4), event types (§7.3), CERROR codes (§7.1) and GERROR bits
  * (§6.3.14). The schema turns each into an `enum`, so a typo is a located error with a did-you-mean.
  */
+import { COMMAND_NAMES, type CommandName, OPCODE } from '../arch/command.ts';
 import { EVENT_NAMES, EVENT_TYPE, type EventName } from '../arch/event.ts';
 import { REG, type RegName } from '../arch/registers.ts';
 
@@ -63,35 +64,16 @@ export const ERRNOS = [
 ] as const;
 export type ErrnoName = (typeof ERRNOS)[number];
 
-export const COMMAND_OPS = [
-  'PREFETCH_CONFIG',
-  'PREFETCH_ADDR',
-  'CFGI_STE',
-  'CFGI_STE_RANGE',
-  'CFGI_CD',
-  'CFGI_CD_ALL',
-  'CFGI_VMS_PIDM',
-  'CFGI_ALL',
-  'TLBI_NH_ALL',
-  'TLBI_NH_ASID',
-  'TLBI_NH_VA',
-  'TLBI_NH_VAA',
-  'TLBI_EL3_ALL',
-  'TLBI_EL3_VA',
-  'TLBI_EL2_ALL',
-  'TLBI_EL2_ASID',
-  'TLBI_EL2_VA',
-  'TLBI_EL2_VAA',
-  'TLBI_S12_VMALL',
-  'TLBI_S2_IPA',
-  'TLBI_NSNH_ALL',
-  'ATC_INV',
-  'PRI_RESP',
-  'RESUME',
-  'STALL_TERM',
-  'SYNC',
-] as const;
-export type CommandOp = (typeof COMMAND_OPS)[number];
+/** Commands of the Secure queue and DPT maintenance (opcodes 0x50 and up): not in the scenario language. */
+type SecureCommand = `TLBI_S_${string}` | 'TLBI_SNH_ALL' | `DPTI_${string}`;
+/**
+ * The scenario's command vocabulary: the Non-secure commands of arch/command.ts in opcode order,
+ * CMD_SYNC spelled SYNC, and CFGI_ALL (CFGI_STE_RANGE with Range 31, §4.3.3) after CFGI_VMS_PIDM.
+ */
+export type CommandOp = Exclude<CommandName, SecureCommand | 'CMD_SYNC'> | 'CFGI_ALL' | 'SYNC';
+export const COMMAND_OPS: readonly CommandOp[] = COMMAND_NAMES.filter((n) => OPCODE[n] < 0x50).flatMap((n): CommandOp[] =>
+  n === 'CMD_SYNC' ? ['SYNC'] : n === 'CFGI_VMS_PIDM' ? [n, 'CFGI_ALL'] : [n as Exclude<CommandName, SecureCommand | 'CMD_SYNC'>],
+);
 
 /** The architected event types (arch/event.ts), without the IMPLEMENTATION DEFINED 0xE0-0xEF. */
 export type EventType = Exclude<EventName, `IMPDEF_${string}`>;

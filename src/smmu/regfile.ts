@@ -20,12 +20,33 @@
  *   (§6.3.29, §6.3.95); GERROR_IRQ_CFG0-2 by GERROR_IRQEN, EVENTQ_IRQ_CFG0-2 by EVENTQ_IRQEN
  *   (§6.3.21-6.3.23, §6.3.30-6.3.32). PRIQ_* and GATOS_* registers are not modelled.
  */
-import { fieldMask } from '../arch/fields.ts';
 import { type Ring, ringCount, ringEmpty, ringFull, ringInc, ringIndex, ringWrap } from '../arch/queue.ts';
-import { CR0, EVENTQ_CONS_PAGE0, EVENTQ_PROD_PAGE0, GBPA, REG, REG64 } from '../arch/registers.ts';
+import { type StructCodec, fieldMask } from '../arch/fields.ts';
+import {
+  CMDQ_BASE,
+  CMDQ_CONS,
+  CMDQ_PROD,
+  CR0,
+  CR1,
+  CR2,
+  EVENTQ_BASE,
+  EVENTQ_CONS,
+  EVENTQ_CONS_PAGE0,
+  EVENTQ_PROD,
+  EVENTQ_PROD_PAGE0,
+  GBPA,
+  GERRORN,
+  GERROR_IRQ_CFG0,
+  GERROR_IRQ_CFG1,
+  GERROR_IRQ_CFG2,
+  IRQ_CTRL,
+  REG,
+  REG64,
+  STRTAB_BASE,
+  STRTAB_BASE_CFG,
+} from '../arch/registers.ts';
 import { type SmmuProfile, profileToIdRegs } from './profile.ts';
 
-const M32 = 0xffff_ffffn;
 /** The one-bit CR0 enables as masks (cr0() runs on every transaction and register write). */
 const CR0_ENABLE = {
   SMMUEN: fieldMask(CR0.field('SMMUEN')),
@@ -34,10 +55,10 @@ const CR0_ENABLE = {
   PRIQEN: fieldMask(CR0.field('PRIQEN')),
   ATSCHK: fieldMask(CR0.field('ATSCHK')),
 } as const;
-const CR0_EVENTQEN = 1n << 2n;
-const CR0_CMDQEN = 1n << 3n;
+const CR0_EVENTQEN = CR0_ENABLE.EVENTQEN;
+const CR0_CMDQEN = CR0_ENABLE.CMDQEN;
 /** CMDQEN, EVENTQEN, PRIQEN: the enables guarding SMMU_CR1.QUEUE_* (§6.3.11). */
-const CR0_QUEUE_ENABLES = CR0_CMDQEN | CR0_EVENTQEN | (1n << 1n);
+const CR0_QUEUE_ENABLES = bits(CR0, 'CMDQEN', 'EVENTQEN', 'PRIQEN');
 
 /** Map a page-0 alias to the page-1 register it stands for. */
 export function canonicalOffset(offset: number): number {
@@ -69,45 +90,55 @@ const WRITABLE = new Set<number>([
   REG.EVENTQ_IRQ_CFG2,
 ]);
 
-/** Bits software can set per register (others RES0, stored as zero). */
+/** The bits of the named fields of a register. */
+function bits(codec: StructCodec, ...names: string[]): bigint {
+  return names.reduce((m, n) => m | fieldMask(codec.field(n)), 0n);
+}
+/** Every field of a register. */
+const all = (codec: StructCodec): bigint => codec.definedMask[0] ?? 0n;
+
+/** Bits software can set per register (others RES0, stored as zero); addresses up to the OAS. */
 function writeMask(offset: number, p: SmmuProfile): bigint {
   const oasMask = (1n << BigInt(p.oas)) - 1n;
   switch (offset) {
     case REG.CR0:
-      return 0b1101n | (p.pri ? 0b10n : 0n) | (p.ats ? 0b1_0000n : 0n);
+      return bits(CR0, 'SMMUEN', 'EVENTQEN', 'CMDQEN') | (p.pri ? bits(CR0, 'PRIQEN') : 0n) | (p.ats ? bits(CR0, 'ATSCHK') : 0n);
     case REG.CR1:
-      return 0xfffn;
+      return all(CR1);
     case REG.CR2:
-      return 0b110n | (p.hyp ? 1n : 0n) | (p.ats ? 0b1000n : 0n); // E2H is RES0 without IDR0.HYP
+      // E2H is RES0 without IDR0.HYP
+      return bits(CR2, 'RECINVSID', 'PTM') | (p.hyp ? bits(CR2, 'E2H') : 0n) | (p.ats ? bits(CR2, 'REC_CFG_ATS') : 0n);
     case REG.GBPA:
-      return 0x801f_3f1fn;
+      return all(GBPA);
     case REG.IRQ_CTRL:
-      return 0b101n | (p.pri ? 0b10n : 0n);
+      return bits(IRQ_CTRL, 'GERROR_IRQEN', 'EVENTQ_IRQEN') | (p.pri ? bits(IRQ_CTRL, 'PRIQ_IRQEN') : 0n);
     case REG.GERRORN:
-      return 0x7fdn;
+      return all(GERRORN);
     case REG.GERROR_IRQ_CFG0:
     case REG.EVENTQ_IRQ_CFG0:
-      return oasMask & ~3n;
+      return bits(GERROR_IRQ_CFG0, 'ADDR') & oasMask;
     case REG.GERROR_IRQ_CFG1:
     case REG.EVENTQ_IRQ_CFG1:
-      return M32;
+      return all(GERROR_IRQ_CFG1);
     case REG.GERROR_IRQ_CFG2:
     case REG.EVENTQ_IRQ_CFG2:
-      return 0x3fn;
+      return all(GERROR_IRQ_CFG2);
     case REG.STRTAB_BASE:
-      return (oasMask & ~0x3fn) | (1n << 62n);
+      return (bits(STRTAB_BASE, 'ADDR') & oasMask) | bits(STRTAB_BASE, 'RA');
     case REG.STRTAB_BASE_CFG:
-      return 0x3_07ffn;
+      return all(STRTAB_BASE_CFG);
     case REG.CMDQ_BASE:
+      return (bits(CMDQ_BASE, 'ADDR') & oasMask) | bits(CMDQ_BASE, 'LOG2SIZE', 'RA');
     case REG.EVENTQ_BASE:
-      return (oasMask & ~0x1fn) | 0x1fn | (1n << 62n);
+      return (bits(EVENTQ_BASE, 'ADDR') & oasMask) | bits(EVENTQ_BASE, 'LOG2SIZE', 'WA');
     case REG.CMDQ_PROD:
-      return 0xf_ffffn;
+      return all(CMDQ_PROD);
     case REG.CMDQ_CONS:
-      return 0x7f0f_ffffn;
+      return all(CMDQ_CONS);
     case REG.EVENTQ_PROD:
+      return all(EVENTQ_PROD);
     case REG.EVENTQ_CONS:
-      return 0x800f_ffffn;
+      return all(EVENTQ_CONS);
     default:
       return 0n;
   }

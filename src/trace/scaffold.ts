@@ -144,6 +144,8 @@ interface Globals {
   readonly aborts: bigint[];
   /** An ATS endpoint whose invalidations never complete (CERROR_ATC_INV_SYNC). */
   atc?: true;
+  /** CMDQ_BASE.LOG2SIZE large enough for every logged CONS index (above the default 8). */
+  cmdqLog2?: number;
   /** Next page for hand-built walk tables. */
   walkPage: bigint;
 }
@@ -633,8 +635,18 @@ function cmdqError(r: CmdqErrorRecord, at: string, steps: string[], notes: strin
     notes.push(`${at}: CMDQ error CERROR ${r.cerror} without its CONS value [incomplete]`);
     return false;
   }
-  const index = r.cons & 0xff;
-  const wrap = (r.cons & 0x100) !== 0 ? `${at}: CONS has the wrap bit set; the scaffold places the command at index ${index} of the first pass` : undefined;
+  // CONS.RD (§6.3.27) is the index and, above it, the wrap bit of a queue whose size the log does
+  // not say: the scaffold takes the smallest queue (at least 2^8 entries) in which the logged value
+  // is an index of the first pass, so CONS comes out the same.
+  const rd = r.cons & 0xfffff;
+  let log2 = 8;
+  while (log2 < 19 && rd >= 1 << log2) log2++;
+  const index = rd & ((1 << log2) - 1);
+  const wrap =
+    rd !== index
+      ? `${at}: CONS ${hex(r.cons)} has the wrap bit of a 2^19-entry queue set; the scaffold places the command at index ${index} of the first pass`
+      : undefined;
+  if (log2 > (globals.cmdqLog2 ?? 8)) globals.cmdqLog2 = log2;
   if (r.cerror === 1) {
     if (r.command === undefined || r.command.length < 2 || r.commandDamaged !== undefined) {
       notes.push(`${at}: CERROR_ILL without both command dwords logged: the illegal command is unknown [incomplete]`);
@@ -643,7 +655,7 @@ function cmdqError(r: CmdqErrorRecord, at: string, steps: string[], notes: strin
     cites.add('CERROR_ILL stops CONS on the illegal command, SMMUv3 §7.1');
     steps.push(`  # ${at}: CMDQ error (cons ${hex(r.cons)}): the logged command at CONS index ${index}`);
     steps.push(
-      `  - cmdq: { index: ${index}, commands: [ { raw: ['${hex(r.command[0] ?? 0n)}', '${hex(r.command[1] ?? 0n)}'] } ], expect: { result: fault, cerror: CERROR_ILL, gerror: [CMDQ_ERR] } }`,
+      `  - cmdq: { index: ${index}, filler: false, commands: [ { raw: ['${hex(r.command[0] ?? 0n)}', '${hex(r.command[1] ?? 0n)}'] } ], expect: { result: fault, cerror: CERROR_ILL, gerror: [CMDQ_ERR] } }`,
     );
   } else if (r.cerror === 2) {
     cites.add('CERROR_ABT stops CONS on the command whose fetch aborted, SMMUv3 §7.1');
@@ -713,6 +725,7 @@ function render(source: string, streams: readonly Stream[], globals: Globals, st
   if (requires.length > 0) out.push(`requires: [${requires.join(', ')}]`);
   const smmu: string[] = [];
   const devices = streams.map((s) => `  - { name: ${s.name}, sid: ${hex(s.sid)} }`);
+  if (globals.cmdqLog2 !== undefined && globals.cmdqLog2 > 8) smmu.push(`cmdq_log2size: ${globals.cmdqLog2}`);
   if (globals.atc) {
     // An ATS endpoint of its own, on a StreamID no record uses; every declared device stops
     // completing ATC invalidations (the injection has no StreamID).

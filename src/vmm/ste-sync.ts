@@ -9,6 +9,7 @@
  */
 import { STRTAB_BASE, STRTAB_BASE_CFG } from '../arch/registers.ts';
 import type { Iommufd } from '../host/iommufd.ts';
+import { makeAbortSte } from '../host/ste-build.ts';
 import { HWPT_DATA_ARM_SMMUV3, vsteBytes } from '../host/uapi.ts';
 import { VSTE_DW0_ALLOWED, VSTE_DW1_ALLOWED } from '../host/vste.ts';
 import type { GuestMemory } from './guest-mem.ts';
@@ -26,7 +27,8 @@ export type SteSyncResult =
   | { readonly ok: true; readonly hwptId: number; readonly vste: [bigint, bigint] }
   | { readonly ok: false; readonly reason: string; readonly hwptId?: number };
 
-const ABORT_VSTE: [bigint, bigint] = [1n, 0n];
+/** The vSTE of the host's abort STE (V=1, Config=abort): its first two dwords. */
+const ABORT_VSTE: [bigint, bigint] = [makeAbortSte()[0] ?? 0n, makeAbortSte()[1] ?? 0n];
 
 /** The guest STE of `vsid` (8 dwords), or a reason it cannot be read. */
 export function readGuestSte(ctx: SteSyncContext, vsid: number): bigint[] | string {
