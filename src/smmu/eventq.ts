@@ -17,7 +17,7 @@
  *   newest unconsumed one (InputAddr[11:0] ignored for translation-type events) is dropped.
  */
 import { eventType } from '../arch/event.ts';
-import { eventqOverflow } from '../arch/queue.ts';
+import { eventqOverflow, ringConsume } from '../arch/queue.ts';
 import { EVENTQ_BASE, EVENTQ_CONS, EVENTQ_PROD, GERROR_BIT, REG } from '../arch/registers.ts';
 import type { SparseMemory } from '../memory/sparse-memory.ts';
 import { type MsiRecord, irqEnabled, sendMsi } from './msi.ts';
@@ -114,15 +114,14 @@ export class EventQueue {
     const out: Array<{ raw: bigint[] }> = [];
     if (this.#regs.get(REG.EVENTQ_BASE) === 0n) return out;
     const p = this.ptr();
-    let cons = this.#regs.get(REG.EVENTQ_CONS);
-    const prod = this.#regs.get(REG.EVENTQ_PROD);
-    while (!p.empty(prod, cons)) {
-      const raw = this.#mem.readWords(this.base() + BigInt(p.index(cons) * 32), 4) ?? [0n, 0n, 0n, 0n];
-      out.push({ raw });
-      cons = (cons & ~BigInt(2 * p.size - 1)) | BigInt(p.inc(cons));
-    }
-    this.#regs.set(REG.EVENTQ_CONS, cons);
-    return out;
+    const cons = this.#regs.get(REG.EVENTQ_CONS);
+    const base = this.base();
+    const done = ringConsume(p, p.norm(this.#regs.get(REG.EVENTQ_PROD)), p.norm(cons), (i) => ({
+      raw: this.#mem.readWords(base + BigInt(i * 32), 4) ?? [0n, 0n, 0n, 0n],
+    }));
+    // CONS.RD advances; the bits above it (OVACKFLG) are software's and stay as written
+    this.#regs.set(REG.EVENTQ_CONS, (cons & ~BigInt(2 * p.size - 1)) | BigInt(done.cons));
+    return done.entries;
   }
 
   /** Overflow pending: PROD.OVFLG != CONS.OVACKFLG. */
