@@ -1,5 +1,5 @@
 import t from 'tap';
-import { eventqOverflow, ringCount, ringDec, ringEmpty, ringFull, ringInc, ringIndex, ringWrap } from './queue.ts';
+import { eventqOverflow, ringConsume, ringCount, ringDec, ringEmpty, ringFull, ringInc, ringIndex, ringWrap } from './queue.ts';
 
 const OVFLG = 1n << 31n;
 
@@ -20,5 +20,25 @@ t.test('queue values (§3.5): index, wrap, empty, full, count, next and previous
   t.equal(ringCount(r, 0b001, 0b110), 3);
   t.equal(ringInc(r, 0b111), 0, 'wraps past the wrap bit');
   t.equal(ringDec(r, 0), 0b111, 'the value before 0 is the last slot with the wrap bit set');
+  t.end();
+});
+
+t.test('ringConsume (§3.5): every entry from CONS to PROD in order, across the wrap', (t) => {
+  const r = { log2: 2 };
+  // CONS index 2 wrap 0, PROD index 1 wrap 1: entries 2, 3, 0 and CONS ends equal to PROD
+  t.same(
+    ringConsume(r, 0b101, 0b010, (i) => i),
+    { entries: [2, 3, 0], cons: 0b101 },
+  );
+  t.same(
+    ringConsume(r, 0b110, 0b110, (i) => i),
+    { entries: [], cons: 0b110 },
+    'empty: nothing read, CONS as given',
+  );
+  t.same(
+    ringConsume(r, 0b001, 0b101, (i) => i),
+    { entries: [1, 2, 3, 0], cons: 0b001 },
+    'full: all four',
+  );
   t.end();
 });

@@ -38,6 +38,21 @@ export function ringCount(r: Ring, prod: number, cons: number): number {
 }
 
 /**
+ * Consume every entry from CONS up to PROD, in order (§3.5): `read(index)` for each. Returns the
+ * entries and the CONS value (index + wrap) after them; CONS is returned as given when the queue
+ * is empty. The SMMU's event queue drain and the vSMMU's guest event queue reader both use it.
+ */
+export function ringConsume<T>(r: Ring, prod: number, cons: number, read: (index: number) => T): { entries: T[]; cons: number } {
+  const entries: T[] = [];
+  let c = cons;
+  while (!ringEmpty(r, prod, c)) {
+    entries.push(read(ringIndex(r, c)));
+    c = ringInc(r, c);
+  }
+  return { entries, cons: c };
+}
+
+/**
  * EVENTQ_PROD after a record is lost (§7.4): OVFLG toggles only while no overflow is pending
  * (PROD.OVFLG == CONS.OVACKFLG); otherwise PROD is returned unchanged. The SMMU's event queue and
  * the vSMMU's guest event queue both follow it.

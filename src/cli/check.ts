@@ -2,7 +2,7 @@
 import { checkTree, formatFinding } from '../coverage/check.ts';
 import { writeGoldenAtomic } from '../golden/store.ts';
 import { type Options, parseCommandArgs, str } from './args.ts';
-import { COMMON_OPTIONS, commonSettings, quote, shown, TOOL } from './common.ts';
+import { COMMON_OPTIONS, commonSettings, usageError, quote, shown, TOOL } from './common.ts';
 import { configPath } from './config.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK } from './io.ts';
 
@@ -26,10 +26,7 @@ Exit 0 clean, 2 findings.
 `;
 
 export function checkCommand(args: readonly string[], io: CliIo): number {
-  const bad = (m: string): number => {
-    io.stderr(`smmu-conform check: ${m}\n`);
-    return EXIT_INVALID;
-  };
+  const bad = usageError(io, 'check');
   const p = parseCommandArgs(args, OPTIONS);
   if (typeof p === 'string') return bad(p);
   if (p.positionals.length > 0) return bad(`Unexpected argument "${p.positionals[0] ?? ''}": check works on the whole tree (--root)`);

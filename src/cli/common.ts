@@ -7,7 +7,8 @@ import { FEATURES, type Feature, isFeature } from '../scenario/features.ts';
 import { formatLoadError } from '../scenario/errors.ts';
 import { type PartProfile, loadProfileFile } from '../scenario/profile-file.ts';
 import type { Options, Parsed } from './args.ts';
-import { str } from './args.ts';
+import { parseCommandArgs, str } from './args.ts';
+import { type CliIo, EXIT_INVALID } from './io.ts';
 import { configPath, loadConfig, type ProjectConfig } from './config.ts';
 import { quote } from '../engine/shell-quote.ts';
 
@@ -137,4 +138,23 @@ export function parseJobs(text: string | undefined): number | 'auto' | string {
   if (text === undefined || text === 'auto') return 'auto';
   if (!/^[1-9]\d*$/.test(text)) return `Cannot use --jobs "${text}": expected a positive integer or auto`;
   return Number(text);
+}
+
+/** A command's usage-error reporter: `smmu-conform <cmd>: <message>` on stderr, exit 2. */
+export function usageError(io: CliIo, command: string): (message: string) => number {
+  return (message) => {
+    io.stderr(`smmu-conform ${command}: ${message}\n`);
+    return EXIT_INVALID;
+  };
+}
+
+/**
+ * The prologue of every command that takes the common options: parse the arguments, then load
+ * the settings (config file, roots, profile, target). A problem with either is the message to print.
+ */
+export function parseCommon(args: readonly string[], options: Options, cwd: string): { p: Parsed; common: Common } | string {
+  const p = parseCommandArgs(args, options);
+  if (typeof p === 'string') return p;
+  const common = commonSettings(p, cwd);
+  return typeof common === 'string' ? common : { p, common };
 }

@@ -14,21 +14,17 @@ import { BudgetExceeded } from '../scenario/budget.ts';
 import { loadScenarioFile } from '../engine/load.ts';
 import { stepKind } from '../scenario/types.ts';
 import { explainStep } from '../engine/steps/registry.ts';
-import { type Options, parseCommandArgs, str } from './args.ts';
-import { COMMON_OPTIONS, commonSettings } from './common.ts';
+import { type Options, str } from './args.ts';
+import { COMMON_OPTIONS, parseCommon, usageError } from './common.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK } from './io.ts';
 
 const OPTIONS: Options = { ...COMMON_OPTIONS, step: { type: 'string' } };
 
 export async function explainCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const bad = (m: string): number => {
-    io.stderr(`smmu-conform explain: ${m}\n`);
-    return EXIT_INVALID;
-  };
-  const p = parseCommandArgs(args, OPTIONS);
-  if (typeof p === 'string') return bad(p);
-  const common = commonSettings(p, io.cwd);
-  if (typeof common === 'string') return bad(common);
+  const bad = usageError(io, 'explain');
+  const parsed = parseCommon(args, OPTIONS, io.cwd);
+  if (typeof parsed === 'string') return bad(parsed);
+  const { p, common } = parsed;
   if (p.positionals.length !== 1) return bad('Expected exactly one scenario');
   const found = discoverScenarios(p.positionals, common.root, io.cwd);
   const ref = found.refs[0];

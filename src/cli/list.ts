@@ -1,8 +1,8 @@
 /** `smmu-conform list [paths] [--tag t] [--grep re]`: scenario ids with tags and requirements. */
 import { discoverScenarios } from '../engine/discover.ts';
 import { loadScenarioFile } from '../engine/load.ts';
-import { type Options, parseCommandArgs, str, strs } from './args.ts';
-import { COMMON_OPTIONS, commonSettings } from './common.ts';
+import { type Options, str, strs } from './args.ts';
+import { COMMON_OPTIONS, parseCommon, usageError } from './common.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK } from './io.ts';
 
 const OPTIONS: Options = {
@@ -13,19 +13,16 @@ const OPTIONS: Options = {
 };
 
 export function listCommand(args: readonly string[], io: CliIo): number {
-  const p = parseCommandArgs(args, OPTIONS);
-  const common = typeof p === 'string' ? p : commonSettings(p, io.cwd);
-  if (typeof p === 'string' || typeof common === 'string') {
-    io.stderr(`smmu-conform list: ${typeof p === 'string' ? p : String(common)}\n`);
-    return EXIT_INVALID;
-  }
+  const bad = usageError(io, 'list');
+  const parsed = parseCommon(args, OPTIONS, io.cwd);
+  if (typeof parsed === 'string') return bad(parsed);
+  const { p, common } = parsed;
   let grep: RegExp | undefined;
   try {
     const g = str(p.values['grep']);
     grep = g === undefined ? undefined : new RegExp(g);
   } catch (e) {
-    io.stderr(`smmu-conform list: Cannot use --grep: ${e instanceof Error ? e.message : String(e)}\n`);
-    return EXIT_INVALID;
+    return bad(`Cannot use --grep: ${e instanceof Error ? e.message : String(e)}`);
   }
   const tags = strs(p.values['tag']);
   const found = discoverScenarios(p.positionals, common.root, io.cwd);

@@ -13,9 +13,9 @@ import type { HtmlExtras } from '../report/html/data.ts';
 import { type TargetResults, readTargetResults } from '../report/html/target-results.ts';
 import { parseReporterSpecs, renderReport, writeReportFile } from '../report/reporters.ts';
 import { exitCodeOf, type ReportInput } from '../report/summary.ts';
-import { type Options, parseCommandArgs, str, strs } from './args.ts';
-import { COMMON_OPTIONS, type Common, commonSettings, parseJobs } from './common.ts';
-import { type CliIo, EXIT_INVALID } from './io.ts';
+import { type Options, str, strs } from './args.ts';
+import { COMMON_OPTIONS, type Common, parseCommon, usageError, parseJobs } from './common.ts';
+import { type CliIo } from './io.ts';
 import { MASK_PROFILES, type MaskProfile } from '../trace/masks.ts';
 import type { TraceCompareView } from '../report/html/trace.ts';
 
@@ -50,14 +50,10 @@ function relocate(spec: string, from: string, cwd: string): string {
 
 export async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
   const t0 = performance.now();
-  const usage = (msg: string): number => {
-    io.stderr(`smmu-conform run: ${msg}\n`);
-    return EXIT_INVALID;
-  };
-  const p = parseCommandArgs(args, RUN_OPTIONS);
-  if (typeof p === 'string') return usage(p);
-  const common = commonSettings(p, io.cwd);
-  if (typeof common === 'string') return usage(common);
+  const usage = usageError(io, 'run');
+  const parsed = parseCommon(args, RUN_OPTIONS, io.cwd);
+  if (typeof parsed === 'string') return usage(parsed);
+  const { p, common } = parsed;
   const cfg = common.config;
   // --reporter replaces the config's list; a config reporter's file is relative to the config file.
   const given = strs(p.values['reporter']);

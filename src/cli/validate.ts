@@ -2,23 +2,16 @@
 import { discoverScenarios } from '../engine/discover.ts';
 import { formatLoadError } from '../scenario/errors.ts';
 import { loadScenarioFile } from '../engine/load.ts';
-import { type Options, parseCommandArgs } from './args.ts';
-import { COMMON_OPTIONS, commonSettings } from './common.ts';
+import { type Options } from './args.ts';
+import { COMMON_OPTIONS, parseCommon, usageError } from './common.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK } from './io.ts';
 
 const OPTIONS: Options = { root: COMMON_OPTIONS['root'] ?? { type: 'string' }, config: { type: 'string' }, profile: { type: 'string' } };
 
 export function validateCommand(args: readonly string[], io: CliIo): number {
-  const p = parseCommandArgs(args, OPTIONS);
-  if (typeof p === 'string') {
-    io.stderr(`smmu-conform validate: ${p}\n`);
-    return EXIT_INVALID;
-  }
-  const common = commonSettings(p, io.cwd);
-  if (typeof common === 'string') {
-    io.stderr(`smmu-conform validate: ${common}\n`);
-    return EXIT_INVALID;
-  }
+  const parsed = parseCommon(args, OPTIONS, io.cwd);
+  if (typeof parsed === 'string') return usageError(io, 'validate')(parsed);
+  const { p, common } = parsed;
   const found = discoverScenarios(p.positionals, common.root, io.cwd);
   let invalid = 0;
   let errors = 0;

@@ -157,7 +157,11 @@ function causeOf(d: Divergence, ref: Observation, c: DeviationClass): string {
  */
 export function causeOfKey(key: string): string | undefined {
   const m = /^steps\[cmdq ([A-Z0-9_]+)\]\./.exec(key);
-  return m === null ? undefined : `cmdq ${m[1]}`;
+  if (m !== null) return `cmdq ${m[1]}`;
+  // a crashed target: what it said (an assertion), not how the connection to it ended (closed,
+  // reset, timed out depends on the transport and on whether the process was reused)
+  const said = /^target failed: .*?QEMU said: (?:\*\* \| )?(.+)$/.exec(key);
+  return said === null ? undefined : `target crashed: ${said[1]}`;
 }
 
 const FAULT_EVENTS = new Set(['F_TRANSLATION', 'F_ADDR_SIZE', 'F_ACCESS', 'F_PERMISSION', 'F_WALK_EABT']);

@@ -488,6 +488,22 @@ t.test('known by the rule it breaks: a known deviation in another combination is
     null,
     'another command: new',
   );
+  // a crash is known by what the target said, however the connection ended
+  const crash = [
+    {
+      key: 'target failed: QEMU closed the qtest connection; QEMU said: ** | ERROR:hw/arm/smmuv3.c:437:decode_ste_s2_cfg: code should not be reached',
+      scenario: 'events/s2aa64',
+      rule: 'crash',
+      section: '§5.2',
+    },
+  ];
+  const lost = {
+    id: 'x',
+    seed: 0,
+    verdict: 'deviates' as const,
+    key: 'target failed: QEMU connection lost (read ECONNRESET); QEMU said: ** | ERROR:hw/arm/smmuv3.c:437:decode_ste_s2_cfg: code should not be reached',
+  };
+  t.equal(buildReport('t', 's', [lost], crash, []).classes[0]?.known?.scenario, 'events/s2aa64');
   // the target adds the wrong event a known entry shows it adding (a CD fetch it cannot make)
   const cdFetch = [
     { key: 'events[F_TRANSLATION]: extra', cause: 'extra event.F_TRANSLATION.s2.CD', scenario: 'nested/cd', rule: 'concatenated', section: '§5.2' },

@@ -141,16 +141,19 @@ export function buildReport(
   // is coarse: 'events[F_ADDR_SIZE]: missing' is a table-descriptor check on one entry and a fault
   // priority on another), else the same key
   const entries = [...known].sort((a, b) => cmp(a.scenario, b.scenario));
+  // order: the same key and rule; the wrong event the target adds, when an entry shows the target
+  // adding it (specific: type, stage and CLASS of what the target did); the same rule; the same key
   const knownOf = (key: string, cause: string | undefined, targetCause: string | undefined): ClassReport['known'] => {
     const same = (k: KnownDeviation): boolean => cause !== undefined && k.cause === cause;
-    const k = entries.find((x) => x.key === key && same(x)) ?? entries.find(same) ?? entries.find((x) => x.key === key);
-    if (k !== undefined)
-      return k.key === key
-        ? { scenario: k.scenario, rule: k.rule, section: k.section, by: 'class' }
-        : { scenario: k.scenario, rule: k.rule, section: k.section, by: 'rule', cause: cause as string };
-    // the target records the wrong event a known entry shows it adding
+    const exact = entries.find((x) => x.key === key && same(x));
+    if (exact !== undefined) return { scenario: exact.scenario, rule: exact.rule, section: exact.section, by: 'class' };
     const t = targetCause !== undefined ? entries.find((x) => x.cause === targetCause) : undefined;
-    return t === undefined ? null : { scenario: t.scenario, rule: t.rule, section: t.section, by: 'rule', cause: targetCause as string };
+    if (t !== undefined) return { scenario: t.scenario, rule: t.rule, section: t.section, by: 'rule', cause: targetCause as string };
+    const k = entries.find(same) ?? entries.find((x) => x.key === key);
+    if (k === undefined) return null;
+    return k.key === key
+      ? { scenario: k.scenario, rule: k.rule, section: k.section, by: 'class' }
+      : { scenario: k.scenario, rule: k.rule, section: k.section, by: 'rule', cause: cause as string };
   };
   const minBy = new Map(minimised.map((m) => [`${m.key}\u0000${m.example}`, m]));
   const out: ClassReport[] = [...classes.entries()]

@@ -23,10 +23,10 @@
  * (CONSTRAINED UNPREDICTABLE: acts as SSV=0 or has no effect; here no effect), upper ASID/VMID bits.
  */
 import { CERROR, CERROR_NAME, COMMANDS, type CerrorName, type DecodedCommand, decodeCommand } from '../arch/command.ts';
-import { CMDQ_BASE, CMDQ_CONS, GERROR_BIT, IDR1, REG } from '../arch/registers.ts';
+import { CMDQ_BASE, CMDQ_CONS, GERROR_BIT, REG } from '../arch/registers.ts';
 import type { SparseMemory } from '../memory/sparse-memory.ts';
 import { type SmmuProfile, commandPaBits } from './profile.ts';
-import { QueuePtr, type RegFile } from './regfile.ts';
+import { QueueGeometry, type QueuePtr, type RegFile } from './regfile.ts';
 
 export type { CerrorName } from '../arch/command.ts';
 
@@ -124,6 +124,7 @@ export function illegalReason(cmd: DecodedCommand, raw: readonly bigint[], p: Sm
 
 export class CommandQueue {
   readonly #regs: RegFile;
+  readonly #geometry: QueueGeometry;
   readonly #mem: SparseMemory;
   readonly #sink: CommandSink;
   /** Total commands consumed since reset (fault injection counts against this). */
@@ -143,6 +144,7 @@ export class CommandQueue {
     this.#regs = regs;
     this.#mem = mem;
     this.#sink = sink;
+    this.#geometry = new QueueGeometry(regs, REG.CMDQ_BASE, CMDQ_BASE, 'CMDQS', 16);
     this.stallAt = regs.profile.cmdqStallAt;
   }
 
@@ -157,26 +159,12 @@ export class CommandQueue {
   }
 
   ptr(): QueuePtr {
-    return this.#geometry().ptr;
+    return this.#geometry.get().ptr;
   }
 
   /** Effective base: aligned to the larger of the queue size and 32 bytes (§6.3.26). */
   base(): bigint {
-    return this.#geometry().base;
-  }
-
-  /** ptr() and base() as of the CMDQ_BASE and IDR1 values they were derived from (read per command). */
-  #geo: { readonly reg: bigint; readonly idr1: bigint; readonly ptr: QueuePtr; readonly base: bigint } | undefined;
-
-  #geometry(): { readonly ptr: QueuePtr; readonly base: bigint } {
-    const reg = this.#regs.get(REG.CMDQ_BASE);
-    const idr1 = this.#regs.get(REG.IDR1);
-    const g = this.#geo;
-    if (g !== undefined && g.reg === reg && g.idr1 === idr1) return g;
-    const ptr = new QueuePtr(Math.min(Number(CMDQ_BASE.get([reg], 'LOG2SIZE')), Number(IDR1.get([idr1], 'CMDQS'))));
-    const align = BigInt(Math.max(32, 16 * ptr.size));
-    this.#geo = { reg, idr1, ptr, base: CMDQ_BASE.get([reg], 'ADDR') & ~(align - 1n) };
-    return this.#geo;
+    return this.#geometry.get().base;
   }
 
   /** Consume commands from CONS up to PROD (or until an error / injected stall). */

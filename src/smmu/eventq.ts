@@ -17,11 +17,11 @@
  *   newest unconsumed one (InputAddr[11:0] ignored for translation-type events) is dropped.
  */
 import { eventType } from '../arch/event.ts';
-import { eventqOverflow } from '../arch/queue.ts';
-import { EVENTQ_BASE, EVENTQ_CONS, EVENTQ_PROD, GERROR_BIT, IDR1, REG } from '../arch/registers.ts';
+import { eventqOverflow, ringConsume } from '../arch/queue.ts';
+import { EVENTQ_BASE, EVENTQ_CONS, EVENTQ_PROD, GERROR_BIT, REG } from '../arch/registers.ts';
 import type { SparseMemory } from '../memory/sparse-memory.ts';
 import { type MsiRecord, irqEnabled, sendMsi } from './msi.ts';
-import { QueuePtr, type RegFile } from './regfile.ts';
+import { QueueGeometry, type QueuePtr, type RegFile } from './regfile.ts';
 
 export type EventOutcome = 'written' | 'discarded-disabled' | 'discarded-overflow' | 'discarded-abort' | 'merged' | 'held';
 
@@ -30,6 +30,7 @@ const ADDR_LOW_IGNORED = new Set([0x07, 0x0b, 0x10, 0x11, 0x12, 0x13, 0x20]);
 
 export class EventQueue {
   readonly #regs: RegFile;
+  readonly #geometry: QueueGeometry;
   readonly #mem: SparseMemory;
   /** Count of interrupt edges signalled (observable; wired IRQ or MSI). */
   irqEdges = 0;
@@ -43,29 +44,16 @@ export class EventQueue {
     this.#regs = regs;
     this.#mem = mem;
     this.msis = msiLog;
+    this.#geometry = new QueueGeometry(regs, REG.EVENTQ_BASE, EVENTQ_BASE, 'EVENTQS', 32);
   }
 
   ptr(): QueuePtr {
-    return this.#geometry().ptr;
+    return this.#geometry.get().ptr;
   }
 
+  /** Effective base: aligned to the larger of the queue size and 32 bytes (§6.3.29). */
   base(): bigint {
-    return this.#geometry().base;
-  }
-
-  /** ptr() and base() as of the EVENTQ_BASE and IDR1 values they were derived from. */
-  #geo: { readonly reg: bigint; readonly idr1: bigint; readonly ptr: QueuePtr; readonly base: bigint } | undefined;
-
-  #geometry(): { readonly ptr: QueuePtr; readonly base: bigint } {
-    const reg = this.#regs.get(REG.EVENTQ_BASE);
-    const idr1 = this.#regs.get(REG.IDR1);
-    const g = this.#geo;
-    if (g !== undefined && g.reg === reg && g.idr1 === idr1) return g;
-    const ptr = new QueuePtr(Math.min(Number(EVENTQ_BASE.get([reg], 'LOG2SIZE')), Number(IDR1.get([idr1], 'EVENTQS'))));
-    // Effective base is aligned to the larger of the queue size and 32 bytes (§6.3.29).
-    const align = BigInt(Math.max(32, 32 * ptr.size));
-    this.#geo = { reg, idr1, ptr, base: EVENTQ_BASE.get([reg], 'ADDR') & ~(align - 1n) };
-    return this.#geo;
+    return this.#geometry.get().base;
   }
 
   /** Offer one record (4 dwords). `mev` = STE.MEV of the stream; `stall` = a Stall=1 record. */
@@ -126,15 +114,14 @@ export class EventQueue {
     const out: Array<{ raw: bigint[] }> = [];
     if (this.#regs.get(REG.EVENTQ_BASE) === 0n) return out;
     const p = this.ptr();
-    let cons = this.#regs.get(REG.EVENTQ_CONS);
-    const prod = this.#regs.get(REG.EVENTQ_PROD);
-    while (!p.empty(prod, cons)) {
-      const raw = this.#mem.readWords(this.base() + BigInt(p.index(cons) * 32), 4) ?? [0n, 0n, 0n, 0n];
-      out.push({ raw });
-      cons = (cons & ~BigInt(2 * p.size - 1)) | BigInt(p.inc(cons));
-    }
-    this.#regs.set(REG.EVENTQ_CONS, cons);
-    return out;
+    const cons = this.#regs.get(REG.EVENTQ_CONS);
+    const base = this.base();
+    const done = ringConsume(p, p.norm(this.#regs.get(REG.EVENTQ_PROD)), p.norm(cons), (i) => ({
+      raw: this.#mem.readWords(base + BigInt(i * 32), 4) ?? [0n, 0n, 0n, 0n],
+    }));
+    // CONS.RD advances; the bits above it (OVACKFLG) are software's and stay as written
+    this.#regs.set(REG.EVENTQ_CONS, (cons & ~BigInt(2 * p.size - 1)) | BigInt(done.cons));
+    return done.entries;
   }
 
   /** Overflow pending: PROD.OVFLG != CONS.OVACKFLG. */

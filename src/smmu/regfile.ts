@@ -39,6 +39,7 @@ import {
   GERROR_IRQ_CFG0,
   GERROR_IRQ_CFG1,
   GERROR_IRQ_CFG2,
+  IDR1,
   IRQ_CTRL,
   REG,
   REG64,
@@ -307,5 +308,32 @@ export class QueuePtr implements Ring {
   /** Entries between cons and prod. */
   count(prod: bigint, cons: bigint): number {
     return ringCount(this, this.norm(prod), this.norm(cons));
+  }
+}
+
+/**
+ * A queue's ring and effective base from its BASE register (LOG2SIZE capped by the IDR1 size
+ * field, ADDR aligned to the larger of the queue size and 32 bytes: §6.3.26, §6.3.29), derived
+ * again only when BASE or IDR1 changed (the CMDQ reads it per command).
+ */
+export class QueueGeometry {
+  #geo: { readonly reg: bigint; readonly idr1: bigint; readonly ptr: QueuePtr; readonly base: bigint } | undefined;
+  constructor(
+    readonly regs: RegFile,
+    readonly baseReg: typeof REG.CMDQ_BASE | typeof REG.EVENTQ_BASE,
+    readonly codec: StructCodec,
+    readonly maxField: 'CMDQS' | 'EVENTQS',
+    readonly entryBytes: number,
+  ) {}
+
+  get(): { readonly ptr: QueuePtr; readonly base: bigint } {
+    const reg = this.regs.get(this.baseReg);
+    const idr1 = this.regs.get(REG.IDR1);
+    const g = this.#geo;
+    if (g !== undefined && g.reg === reg && g.idr1 === idr1) return g;
+    const ptr = new QueuePtr(Math.min(Number(this.codec.get([reg], 'LOG2SIZE')), Number(IDR1.get([idr1], this.maxField))));
+    const align = BigInt(Math.max(32, this.entryBytes * ptr.size));
+    this.#geo = { reg, idr1, ptr, base: this.codec.get([reg], 'ADDR') & ~(align - 1n) };
+    return this.#geo;
   }
 }

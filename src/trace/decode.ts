@@ -4,6 +4,7 @@
  * same way as the imported text and the two field sets are compared, so every disagreement
  * (a wrong SID, a glued line cut in the wrong place, a log edited by hand) names its field.
  */
+import { priAccess } from './pri-msg.ts';
 import { formatEventLog, hexAlt } from '../linux/messages.ts';
 import { CERROR_NAME, commandCodec, commandOpcode } from '../arch/command.ts';
 import { formatField } from '../arch/fields.ts';
@@ -157,6 +158,8 @@ export function describeRecord(r: TraceRecord): string {
       return `command ${r.name}`;
     case 'qemu':
       return `${r.name} ${r.text}`;
+    case 'pri':
+      return `PRI page request sid=0x${r.sid.toString(16)} ssid=0x${r.ssid.toString(16)} group=${r.group}${r.last ? ' last' : ''} ${r.privileged ? 'privileged' : 'unprivileged'} access=${priAccess(r) || '-'} iova=0x${r.iova.toString(16).padStart(16, '0')}`;
   }
 }
 

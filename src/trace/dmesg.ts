@@ -15,6 +15,7 @@ import { GERROR_CAUSE_BY_TEXT, cerrorReason, parseCmdqErrorLine, parseGerrorLine
 import { ascending, isHexCode, isWs, looksLikeRecordStart, normaliseLines, smmuLooking, startsKnownMessage } from './dmesg-msg.ts';
 import { isFlagsLine, parseDecodedHead, parseFlags } from '../linux/decoded-lines.ts';
 import { rawFromLogged } from './logged.ts';
+import { PRI_HEADER, looksLikePriRequest, parsePriRequest } from './pri-msg.ts';
 import { XEN_CONVERT_FAILED, XEN_SYNC_TIMEOUT, isXenPrefix } from './xen-msg.ts';
 import {
   type LogLine,
@@ -48,6 +49,8 @@ interface InstState {
   pending: { rec: EventRecord; kind: 'event' } | { rec: CmdqErrorRecord; kind: 'cmd' } | undefined;
   /** Most recent record of this instance. */
   last: TraceRecord | undefined;
+  /** Lines of an `unexpected PRI request received:` header still waiting for its `sid ...` line. */
+  priHeader?: { lines: number[]; timestamp?: string } | undefined;
 }
 
 const MAX_JOINS = 3;
@@ -189,6 +192,10 @@ export function createDmesgImporter(opts: DmesgImporterOptions = {}): DmesgImpor
   };
 
   const close = (st: InstState): void => {
+    if (st.priHeader !== undefined) {
+      report('warning', 'TRUNCATED_RECORD', st.priHeader.lines[0] ?? 0, 'PRI request header with no `sid 0x...: [...] ... access at iova 0x...` line after it');
+      st.priHeader = undefined;
+    }
     const p = st.pending;
     if (p === undefined) return;
     st.pending = undefined;
@@ -260,6 +267,7 @@ export function createDmesgImporter(opts: DmesgImporterOptions = {}): DmesgImpor
   };
 
   const hasPending = (s: InstState): boolean => s.pending !== undefined;
+  const wantsPri = (s: InstState): boolean => s.priHeader !== undefined;
   const wantsText = (s: InstState): boolean => s.last?.kind === 'event' && s.last.logged === undefined;
   const wantsFlags = (s: InstState): boolean => s.last?.kind === 'event' && s.last.logged !== undefined && s.last.logged.flags === undefined;
   const bad = (msg: string, ln: number, what: string): Outcome => {
@@ -497,6 +505,28 @@ export function createDmesgImporter(opts: DmesgImporterOptions = {}): DmesgImpor
         rec.command = [];
         st.pending = { rec, kind: 'cmd' };
       } else if (msg.startsWith('retrying')) rec.retrying = true;
+      return 'done';
+    }
+    if (msg === PRI_HEADER) {
+      const st = state(ll.device ?? '');
+      close(st);
+      const ts = ownTs(ll);
+      st.priHeader = ts !== undefined ? { lines: [...lineNos], timestamp: ts } : { lines: [...lineNos] };
+      touches++; // the header line is used (by the record its request line completes)
+      return 'done';
+    }
+    if (looksLikePriRequest(msg)) {
+      const v = parsePriRequest(msg);
+      if (v === undefined) return bad(msg, ln, 'PRI request line (`sid 0x%08x.0x%05x: [%u%s] %sprivileged %s%s%s access at iova 0x%016llx`)');
+      const inst = ll.device ?? resolve(ll, wantsPri);
+      const st = state(inst);
+      const h = st.priHeader;
+      st.priHeader = undefined;
+      close(st);
+      if (h === undefined) report('warning', 'ORPHAN_PRI_LINE', ln, 'PRI request line with no `unexpected PRI request received:` line before it');
+      const b = base(ll, inst, h !== undefined ? [...h.lines, ...lineNos] : lineNos);
+      if (h?.timestamp !== undefined) b.timestamp = h.timestamp;
+      push(st, { kind: 'pri', ...b, ...v });
       return 'done';
     }
     if (msg.startsWith('EVTQ overflow detected') || msg.startsWith('PRIQ overflow detected')) {

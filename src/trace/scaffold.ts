@@ -36,7 +36,8 @@
  *   (injected); CERROR_ATC_INV_SYNC: an ATC_INV before CONS whose endpoint never answers
  *   (injected), the CMD_SYNC at CONS (§7.1, §4.7.3).
  * F_UUT, F_BAD_ATS_TREQ, F_TRANSL_FORBIDDEN, F_VMS_FETCH and the other types the emulator never
- * raises are reported with the id `not-emulated`.
+ * raises are reported with the id `not-emulated`, and so are PRI page requests (the emulator has
+ * no PRI queue, IDR0.PRI = 0).
  */
 import { decodeEvent } from './codec.ts';
 import { type HandWalk, awayFrom, handWalk } from './scaffold-walk.ts';
@@ -611,6 +612,8 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
     } else if (r.kind === 'cmdq_error') {
       const done = cmdqError(r, at, steps, notes, cites, globals);
       if (done) reproduced++;
+    } else if (r.kind === 'pri') {
+      notes.push(`${at}: PRI page request sid=${hex(r.sid)}: the emulator has no PRI queue (IDR0.PRI = 0), so no scenario reproduces it [not-emulated]`);
     } else if (r.kind === 'gerror' || r.kind === 'suppressed') {
       // GERROR lines follow from the CMDQ error they report; rate-limit gaps are not events.
     } else if (r.kind !== 'qemu' && r.kind !== 'command') notes.push(`${at}: ${r.kind} record: not reproduced [unsupported]`);

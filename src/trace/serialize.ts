@@ -78,6 +78,17 @@ export function recordToJson(r: TraceRecord): Obj {
       break;
     case 'cmdq_timeout':
       break;
+    case 'pri':
+      o['sid'] = hex32(r.sid);
+      o['ssid'] = hex32(r.ssid);
+      o['group'] = r.group;
+      o['last'] = r.last;
+      o['privileged'] = r.privileged;
+      o['read'] = r.read;
+      o['write'] = r.write;
+      o['exec'] = r.exec;
+      o['iova'] = hex64(r.iova);
+      break;
   }
   return o;
 }
@@ -180,6 +191,20 @@ export function traceFromJson(j: unknown): Trace {
         return { kind: 'suppressed', ...b, count: Number(r['count']), func: String(r['func'] ?? '') };
       case 'command':
         return { kind: 'command', ...b, name: String(r['name']) };
+      case 'pri':
+        return {
+          kind: 'pri',
+          ...b,
+          sid: num(r['sid']),
+          ssid: num(r['ssid']),
+          group: Number(r['group']),
+          last: r['last'] === true,
+          privileged: r['privileged'] === true,
+          read: r['read'] === true,
+          write: r['write'] === true,
+          exec: r['exec'] === true,
+          iova: big(r['iova']),
+        };
       default:
         return { kind: 'qemu', ...b, name: String(r['name'] ?? ''), args: { ...((r['args'] as Record<string, string>) ?? {}) }, text: String(r['text'] ?? '') };
     }

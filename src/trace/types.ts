@@ -18,6 +18,7 @@ export interface RecordBase {
 }
 
 import { type LoggedEvent } from '../linux/decoded-lines.ts';
+import { type PriRequest } from './pri-msg.ts';
 
 export type { LoggedEvent, LoggedFlags } from '../linux/decoded-lines.ts';
 
@@ -99,6 +100,14 @@ export interface CommandRecord extends RecordBase {
   name: string;
 }
 
+/**
+ * A PRI page request the driver logged as unexpected (`unexpected PRI request received:` + the
+ * `sid ...` line, pri-msg.ts). The emulator has no PRI queue: scaffold and compare only report it.
+ */
+export interface PriRecord extends RecordBase, PriRequest {
+  readonly kind: 'pri';
+}
+
 /** Any other QEMU SMMU trace line (walks, translations, caches), kept with its arguments. */
 export interface QemuRecord extends RecordBase {
   readonly kind: 'qemu';
@@ -116,6 +125,7 @@ export type TraceRecord =
   | GerrorRecord
   | SuppressedRecord
   | CommandRecord
+  | PriRecord
   | QemuRecord;
 
 export type Severity = 'error' | 'warning' | 'note';

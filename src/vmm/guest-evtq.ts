@@ -6,7 +6,7 @@
  */
 import { CR0, EVENTQ_BASE, EVENTQ_CONS, EVENTQ_PROD, REG } from '../arch/registers.ts';
 import type { GuestMemory } from './guest-mem.ts';
-import { type Ring, eventqOverflow, ringEmpty, ringFull, ringInc, ringIndex } from '../arch/queue.ts';
+import { type Ring, eventqOverflow, ringConsume, ringFull, ringInc, ringIndex } from '../arch/queue.ts';
 
 export interface GuestRegs {
   get(offset: number): bigint;
@@ -46,12 +46,7 @@ export function readGuestEvents(regs: GuestRegs, mem: GuestMemory): bigint[][] {
   const { ring: r, base } = ring(regs);
   const prod = Number(EVENTQ_PROD.get([regs.get(REG.EVENTQ_PROD)], 'WR'));
   const consReg = [regs.get(REG.EVENTQ_CONS)];
-  let cons = Number(EVENTQ_CONS.get(consReg, 'RD'));
-  const out: bigint[][] = [];
-  while (!ringEmpty(r, prod, cons)) {
-    out.push(mem.readWords(base + BigInt(ringIndex(r, cons) * 32), 4) ?? [0n, 0n, 0n, 0n]);
-    cons = ringInc(r, cons);
-  }
-  regs.set(REG.EVENTQ_CONS, EVENTQ_CONS.encode({ RD: cons, OVACKFLG: EVENTQ_CONS.get(consReg, 'OVACKFLG') })[0] ?? 0n);
-  return out;
+  const done = ringConsume(r, prod, Number(EVENTQ_CONS.get(consReg, 'RD')), (i) => mem.readWords(base + BigInt(i * 32), 4) ?? [0n, 0n, 0n, 0n]);
+  regs.set(REG.EVENTQ_CONS, EVENTQ_CONS.encode({ RD: done.cons, OVACKFLG: EVENTQ_CONS.get(consReg, 'OVACKFLG') })[0] ?? 0n);
+  return done.entries;
 }
