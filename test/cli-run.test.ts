@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { cli } from '../src/cli/app.ts';
+import { runCli } from './support/run-cli.ts';
 
 const FAKE = fileURLToPath(new URL('fixtures/fake-execute.ts', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('fixtures/suite/scenarios', import.meta.url));
@@ -15,12 +15,7 @@ interface Out {
   stdout: string;
   stderr: string;
 }
-async function run(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Out> {
-  let stdout = '';
-  let stderr = '';
-  const code = await cli(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env, cwd, isTTY: false });
-  return { code, stdout, stderr };
-}
+const run = (cwd: string, args: string[], env: Record<string, string> = {}): Promise<Out> => runCli(cwd, args, env);
 // In-process (--jobs 1) unless a test asks otherwise: worker start-up would dominate these small
 // runs, and test/jobs-parity.test.ts already shows workers and in-process give identical reports.
 const withExec = (args: string[]): string[] => [...args, ...(args[0] === 'run' && !args.includes('--jobs') ? ['--jobs', '1'] : []), '--executor', FAKE];

@@ -6,16 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { cli } from '../src/cli/app.ts';
+import { type CliOut, runCli } from './support/run-cli.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
-async function run(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await cli(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env: {}, cwd, isTTY: false });
-  return { code, stdout, stderr };
-}
+const run = (cwd: string, args: string[]): Promise<CliOut> => runCli(cwd, args);
 
 function project(): string {
   const dir = mkdtempSync(join(tmpdir(), 'smmu-profile-'));

@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cli } from '../src/cli/app.ts';
+import { runCliOutErr } from './support/run-cli.ts';
 import { executeScenario } from '../src/engine/execute.ts';
 import type { Observation } from '../src/scenario/observation.ts';
 import { formatEventLog, withDmesgPrefix, type LogEra } from '../src/linux/messages.ts';
@@ -70,12 +70,7 @@ function write(name: string, text: string): string {
   return p;
 }
 
-async function viaCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await cli(args, { stdout: (s) => (out += s), stderr: (s) => (err += s), env: {}, cwd: ROOT, isTTY: false });
-  return { code, out, err };
-}
+const viaCli = (args: string[]): Promise<{ code: number; out: string; err: string }> => runCliOutErr(ROOT, args);
 
 const runs = new Map(SCENARIOS.map((id) => [id, run(id)]));
 

@@ -9,19 +9,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cli } from '../src/cli/app.ts';
+import { runCliOutErr } from './support/run-cli.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'smmu-run-trace-'));
 // Not t.teardown: a root-level teardown ends the shared root test of test/suites/*.ts early.
 process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await cli(args, { stdout: (x) => (out += x), stderr: (x) => (err += x), env: {}, cwd: ROOT, isTTY: false });
-  return { code, out, err };
-}
+const run = (args: string[]): Promise<{ code: number; out: string; err: string }> => runCliOutErr(ROOT, args);
 
 const LOG = 'test/fixtures/traces/scaffold-roundtrip.log';
 const OTHER = 'test/fixtures/traces/smoke-s1-fault-pre614.log';

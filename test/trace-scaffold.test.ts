@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cli } from '../src/cli/app.ts';
+import { runCliOutErr } from './support/run-cli.ts';
 import { type EventName, encodeEvent } from '../src/arch/event.ts';
 import { formatEventLog, formatGerror, withDmesgPrefix } from '../src/linux/messages.ts';
 
@@ -20,12 +20,7 @@ const dir = mkdtempSync(join(tmpdir(), 'smmu-scaffold-'));
 // Not t.teardown: a root-level teardown ends the shared root test of test/suites/*.ts early (load-all.ts).
 process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await cli(['trace', ...args], { stdout: (x) => (out += x), stderr: (x) => (err += x), env: {}, cwd: ROOT, isTTY: false });
-  return { code, out, err };
-}
+const run = (args: string[]): Promise<{ code: number; out: string; err: string }> => runCliOutErr(ROOT, ['trace', ...args]);
 
 async function roundTrip(log: string): Promise<{ scenario: string; compare: { code: number; out: string; err: string } }> {
   const s = await run(['scaffold', log]);
