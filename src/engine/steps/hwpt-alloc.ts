@@ -1,6 +1,9 @@
 /**
- * `hwpt_alloc`: IOMMU_HWPT_ALLOC of a paging (stage-2) HWPT. Record: errno, id, vmid [, msi_doorbell_ipa];
- * errno EINVAL and reason when `s2_table` names tables for an HWPT that is not a stage-2 domain.
+ * `hwpt_alloc`: IOMMU_HWPT_ALLOC of a paging HWPT. Record: errno, id, vmid [, msi_doorbell_ipa].
+ * `s2_table` hands the HWPT the VMM's stage-2 tables (the harness's stand-in for the IOAS mappings);
+ * on a HWPT that is not a stage-2 domain (no NEST_PARENT on an SMMU with stage 1: Linux gives it a
+ * stage-1 domain) they cannot back it: the ioctl's own answer stands (errno 0, its id) and the record
+ * says why the tables were not bound (`reason`), instead of an errno no kernel call returned.
  */
 import { HWPT_ALLOC_NEST_PARENT } from '../../host/iommufd.ts';
 import { setupMsiCookie, setupMsiFlat } from '../../host/msi.ts';
@@ -46,7 +49,7 @@ export const hwptAlloc = defineStep({
   example: 'hwpt_alloc: { name: parent, device: nic, nest_parent: true, s2_table: vm_s2 }',
   explain: (b) => `${b.name} for ${b.device}${(b.nest_parent ?? true) ? ' NEST_PARENT' : ''}${b.s2_table !== undefined ? ` s2 ${b.s2_table}` : ''}`,
   detail: (b, r) => [
-    uapiLine(`IOMMU_HWPT_ALLOC (paging HWPT: a stage-2 domain${(b.nest_parent ?? true) ? ', NEST_PARENT' : ''})`, r, ['id', 'vmid', 'msi_doorbell_ipa']),
+    uapiLine(`IOMMU_HWPT_ALLOC (paging HWPT${(b.nest_parent ?? true) ? ', NEST_PARENT' : ''})`, r, ['id', 'vmid', 'msi_doorbell_ipa', 'reason']),
   ],
   refs(b, t, at) {
     t.ref(t.s2, 's2 table', b.s2_table, [...at, 's2_table']);
@@ -69,9 +72,10 @@ export const hwptAlloc = defineStep({
     if (b.s2_table !== undefined) {
       const sp = need(ctx.tables.s2.get(b.s2_table), `s2_table "${b.s2_table}" is not declared`, where);
       const t = fd.setParentTables(r.hwptId, sp.builder);
-      // a plain paging HWPT on an SMMU with stage 1 is a stage-1 domain: stage-2 tables cannot
-      // back it; the step answers (EINVAL, the HWPT stays allocated) instead of failing the run
-      if (t.errno !== 0) return res(t, { ...f, reason: t.reason });
+      // a plain paging HWPT on an SMMU with stage 1 is a stage-1 domain (linux-smmuv3-iommufd.md
+      // §6.3): stage-2 tables cannot back it. The ioctl succeeded (a failed one leaves no object),
+      // so the record keeps errno 0 and says why the tables were not bound.
+      if (t.errno !== 0) return res(r, { ...f, reason: `s2_table "${b.s2_table}" not bound: ${t.reason}` });
       h.parents.set(r.hwptId, sp);
       if (s.host?.msi !== undefined && h.msi === undefined) {
         const m = s.host.msi === 'cookie' ? setupMsiCookie(fd, r.hwptId) : setupMsiFlat(fd, r.hwptId);
