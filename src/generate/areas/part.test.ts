@@ -59,7 +59,7 @@ t.test('each area a stage-1-only part runs draws only what that part has, first 
     for (let i = 0; i < 150; i++) {
       const g = generateOne(area, deriveSeed(0x7e2, i), STAGE1);
       for (const p of beyondStage1(g.scenario)) problems.push(`${g.id}: ${p}`);
-      if (area === 'ste') for (const st of g.scenario.streams ?? []) configs.add(st.config);
+      if (area === 'ste') for (const st of g.scenario.streams ?? []) if (st.config !== undefined) configs.add(st.config);
     }
     t.same(problems.slice(0, 5), [], `${area}: 150 scenarios`);
   }
