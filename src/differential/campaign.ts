@@ -85,7 +85,8 @@ export interface Timings {
 export function describeSource(s: SourceSpec, part?: PartLimits): string {
   if (s.kind === 'corpus') return `scenario tree ${s.root}`;
   const areas = s.areas !== undefined && s.areas.length > 0 ? [...s.areas] : part !== undefined ? areasFor(part) : [];
-  const drawn = part === undefined ? '' : ` for the part (${[...part.features].join(',')}; OAS ${part.oas ?? 48}; ${part.substreams === false ? 'no ' : ''}SubstreamIDs)`;
+  const drawn =
+    part === undefined ? '' : ` for the part (${[...part.features].join(',')}; OAS ${part.oas ?? 48}; ${part.substreams === false ? 'no ' : ''}SubstreamIDs)`;
   return `generated${drawn}, seed ${s.seed}, count ${s.count}${areas.length > 0 ? `, areas ${areas.join(',')}` : ''}`;
 }
 

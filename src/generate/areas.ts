@@ -25,20 +25,36 @@ export interface Area {
 
 export const AREAS = {
   s1: { generate: s1Area, needs: ['s1'], what: 'stage-1 tables of every granule and size (TTB0/TTB1, TBI, EPD, IPS, AF, permissions) and DMA at their edges' },
-  s2: { generate: s2Area, needs: ['s2'], what: 'stage-2 tables of every granule, size, start level and concatenation (S2PS, AF, S2AP/XN) and DMA at their edges' },
-  nested: { generate: nestedArea, needs: ['s1', 's2', 'nesting'], what: 'nested streams: guest stage-1 tables in IPA space over stage 2, outputs across stage-2 boundaries' },
+  s2: {
+    generate: s2Area,
+    needs: ['s2'],
+    what: 'stage-2 tables of every granule, size, start level and concatenation (S2PS, AF, S2AP/XN) and DMA at their edges',
+  },
+  nested: {
+    generate: nestedArea,
+    needs: ['s1', 's2', 'nesting'],
+    what: 'nested streams: guest stage-1 tables in IPA space over stage 2, outputs across stage-2 boundaries',
+  },
   ste: {
     generate: steArea,
     needsOneOf: ['s1', 's2'],
     what: 'stream tables linear and 2-level (SPLIT, LOG2SIZE, level-1 Span) and STEs of every Config, legal and ILLEGAL field combinations',
   },
-  cd: { generate: cdArea, needs: ['s1'], what: 'CD tables linear and 2-level, S1CDMax/SSIDSIZE and SubstreamIDs at their limits, invalid and ILLEGAL CDs, S1DSS' },
+  cd: {
+    generate: cdArea,
+    needs: ['s1'],
+    what: 'CD tables linear and 2-level, S1CDMax/SSIDSIZE and SubstreamIDs at their limits, invalid and ILLEGAL CDs, S1DSS',
+  },
   cmdq: {
     generate: cmdqArea,
     needs: ['s1'],
     what: 'command batches: every opcode, edge and illegal fields, reserved opcodes, CMD_SYNC misplaced or missing, wrapping queues',
   },
-  caching: { generate: cachingArea, needsOneOf: ['s1', 's2'], what: 'remaps, STE and CD rewrites and invalidations of every scope interleaved with DMA under cache_policy max' },
+  caching: {
+    generate: cachingArea,
+    needsOneOf: ['s1', 's2'],
+    what: 'remaps, STE and CD rewrites and invalidations of every scope interleaved with DMA under cache_policy max',
+  },
   stall: {
     generate: stallArea,
     needs: ['stall'],
@@ -51,13 +67,21 @@ export const AREAS = {
     injects: true,
     what: 'fault injection: external aborts on the STE, CD, root table, data and event queue; command fetch aborts, stalled and overflowing queues',
   },
-  httu: { generate: httuArea, needsOneOf: ['s1', 's2'], what: 'hardware Access flag / dirty state update (CD.HA/HD, STE.S2HA/S2HD) on AF=0 leaves, descriptors read back' },
+  httu: {
+    generate: httuArea,
+    needsOneOf: ['s1', 's2'],
+    what: 'hardware Access flag / dirty state update (CD.HA/HD, STE.S2HA/S2HD) on AF=0 leaves, descriptors read back',
+  },
   host: {
     generate: hostArea,
     needs: ['s1', 's2', 'nesting'],
     what: 'the Linux-like host layer (IOMMUFD): nest parent, vIOMMU, vDEVICE, vEVENTQ, nested HWPTs (refused vSTE bits too) attached and replaced, guest DMA and invalidations, parent stage-2 changes, destroys',
   },
-  el2: { generate: el2Area, needs: ['s1', 'hyp'], what: 'StreamWorld EL2 and EL2-E2H stage-1 streams (STRW, CR2.E2H) remapped and invalidated with TLBI_EL2_* and EL1 TLBIs' },
+  el2: {
+    generate: el2Area,
+    needs: ['s1', 'hyp'],
+    what: 'StreamWorld EL2 and EL2-E2H stage-1 streams (STRW, CR2.E2H) remapped and invalidated with TLBI_EL2_* and EL1 TLBIs',
+  },
 } as const satisfies Record<string, Area>;
 
 export type AreaName = keyof typeof AREAS;

@@ -28,7 +28,7 @@ t.test('areasFor: the areas whose every scenario the part can run', async (t) =>
   t.equal(runsOn('cmdq', STAGE1), undefined);
 });
 
-t.test('checkAreas: by default the part\'s areas; an area the part cannot run is refused with what it lacks', async (t) => {
+t.test("checkAreas: by default the part's areas; an area the part cannot run is refused with what it lacks", async (t) => {
   t.same(checkAreas(undefined, STAGE1), areasFor(STAGE1));
   t.throws(() => checkAreas(['s1', 'stall'], STAGE1), /Area stall does not run on this part: needs stall/);
   t.throws(() => generateScenarios({ seed: 1, count: 3, areas: ['el2'], part: STAGE1 }), /Area el2 does not run on this part: needs hyp/);
@@ -75,7 +75,8 @@ t.test('without the feature, CD.HA/HD and CD.S are drawn as the ILLEGAL CDs they
     const cds = (g.scenario.memory?.cd_tables ?? []).flatMap((c) => c.entries);
     if (cds.some((e) => e.s === true)) illegalS++;
     if (cds.some((e) => e.ha === true || e.hd === true)) illegalHa++;
-    if (cds.some((e) => e.s === true || e.ha === true || e.hd === true) && executeScenario(g.scenario, { profile }).events.some((e) => e.type === 'C_BAD_CD')) badCd++;
+    if (cds.some((e) => e.s === true || e.ha === true || e.hd === true) && executeScenario(g.scenario, { profile }).events.some((e) => e.type === 'C_BAD_CD'))
+      badCd++;
   }
   t.ok(illegalS >= 5, `${illegalS} scenarios with CD.S=1 on a part without stalls`);
   t.ok(illegalHa >= 5, `${illegalHa} scenarios with CD.HA/HD=1 on a part without HTTU`);
