@@ -8,7 +8,7 @@
  * A line may start with a label (`[3]`, `evt3:`). Memory is little-endian (SMMU queues are LE).
  */
 import { dwordsFromBytes } from '../arch/dwords.ts';
-import { forEachLine } from './dmesg.ts';
+import { importText } from './dmesg.ts';
 import { createLineCounter } from './line-count.ts';
 import { type EventRecord, type LineImporter, type Trace, type TraceDiagnostic, type TraceRecord, diag, instancesOf, totalsOf } from './types.ts';
 
@@ -45,9 +45,7 @@ function isLabel(tok: string): boolean {
 
 /** Import a whole dump held in memory (the CLI streams files through `createEvtqImporter`). */
 export function importEvtq(text: string, opts: EvtqImportOptions = {}): Trace {
-  const imp = createEvtqImporter(opts);
-  forEachLine(text, imp.line);
-  return imp.finish();
+  return importText(createEvtqImporter(opts), text);
 }
 
 export function createEvtqImporter(opts: EvtqImportOptions = {}): LineImporter {
