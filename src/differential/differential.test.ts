@@ -138,10 +138,13 @@ t.test('a permitted choice the target makes does not name the class: the deviati
   // the command with the RES0 bit after the faulting DMA: its step record comes first in the text
   // (steps precede events), yet the wrong event of the earlier step is the deviation (QEMU 7.2:
   // gen-cmdq-0d2ac6d1 was classed steps[cmdq TLBI_NSNH_ALL].result: fault -> ok)
-  const after = loadScenarioText(`${readFileSync('scenarios/smoke/s1-translation-fault.yaml', 'utf8').trimEnd()}\n  - cmdq: { commands: [ { raw: [0x805, 0x0] } ], sync: true }\n`, {
-    file: 'y.yaml',
-    profile: ignoring.profile,
-  });
+  const after = loadScenarioText(
+    `${readFileSync('scenarios/smoke/s1-translation-fault.yaml', 'utf8').trimEnd()}\n  - cmdq: { commands: [ { raw: [0x805, 0x0] } ], sync: true }\n`,
+    {
+      file: 'y.yaml',
+      profile: ignoring.profile,
+    },
+  );
   if (after.scenario === undefined) {
     t.fail(after.errors.map((e) => e.message).join('; '));
     return;
