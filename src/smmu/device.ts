@@ -230,8 +230,13 @@ export class SmmuDevice implements CommandSink, CommandTarget {
     return ctx;
   }
 
+  /** The walk environment of untraced transactions, made once (never changed). */
+  #untraced: TranslateEnv | undefined;
+
   #env(trace: WalkTrace | undefined): TranslateEnv {
-    return { mem: this.mem, tlb: this.tlb, trace };
+    if (trace !== undefined) return { mem: this.mem, tlb: this.tlb, trace };
+    this.#untraced ??= { mem: this.mem, tlb: this.tlb, trace: undefined };
+    return this.#untraced;
   }
 
   /** The transaction's fields of a fault record (§7.3): one object, each event layout keeps the ones it has. */
