@@ -12,7 +12,8 @@ import { SparseMemory } from '../memory/sparse-memory.ts';
 import { SmmuDevice } from '../smmu/device.ts';
 import { makeProfile, profileToIdRegs } from '../smmu/profile.ts';
 import { EMULATOR_CAPABILITIES, EmulatorTarget } from '../target/emulator.ts';
-import { featuresOfProfile, profileFromIdRegs } from '../target/idregs.ts';
+import { profileFromIdRegs } from '../target/idregs.ts';
+import { profileFeatures } from '../scenario/features.ts';
 import type { Observation } from '../scenario/observation.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { TargetCapabilities } from '../target/contract.ts';
@@ -51,7 +52,7 @@ function fakeTarget(deviate: boolean): DiffTarget {
   return {
     name: deviate ? 'fake-classcd' : 'fake-exact',
     profile,
-    features: featuresOfProfile(profile),
+    features: profileFeatures(profile),
     open: () => {
       const dev = new SmmuDevice({ mem: new SparseMemory(), profile, cachePolicy: 'max' });
       return deviate ? new ClassCdTarget(dev) : new BlindEmulator(dev);

@@ -5,14 +5,14 @@
  * asks for another part is SKIP on the target, docs/targets.md).
  */
 import type { Scenario } from '../scenario/types.ts';
-import type { Feature } from '../scenario/features.ts';
+import { type Feature, profileFeatures } from '../scenario/features.ts';
 import type { SmmuProfile } from '../smmu/profile.ts';
 import { openTarget } from '../engine/exec/target-open.ts';
 import { SparseMemory } from '../memory/sparse-memory.ts';
 import { SmmuDevice } from '../smmu/device.ts';
 import type { SmmuTarget, TargetCapabilities, TargetMemoryRange } from '../target/contract.ts';
 import { EmulatorTarget } from '../target/emulator.ts';
-import { featuresOfProfile, profileFromIdRegs } from '../target/idregs.ts';
+import { profileFromIdRegs } from '../target/idregs.ts';
 import { QEMU_MEMORY, QemuTarget, qemuStreamIdProblem, qemuVersion } from '../target/qemu/target.ts';
 
 export interface DiffTarget {
@@ -68,7 +68,7 @@ export function qemuDiffTarget(binary: string): DiffTarget {
   return {
     name: profile.name,
     profile,
-    features: featuresOfProfile(profile),
+    features: profileFeatures(profile),
     open: (s) => openTarget(spec, s),
     preflight: () => standIn(profile.name, profile, caps, QEMU_MEMORY),
     streamIdProblem: qemuStreamIdProblem,

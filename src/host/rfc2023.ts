@@ -22,6 +22,7 @@
  * C_BAD_STE StreamID is the device's vSID (0 if none) — the record is meant for the guest.
  * User memory is any read64/write64 space (e.g. GuestMemory: the VMM maps guest RAM, user VA = IPA).
  */
+import { dwordsFromBytes } from '../arch/dwords.ts';
 import { encodeEvent } from '../arch/event.ts';
 import { type Ring, ringEmpty, ringInc, ringIndex } from '../arch/queue.ts';
 import { CMDQ_CONS, IDR0 } from '../arch/registers.ts';
@@ -173,8 +174,7 @@ export class Rfc2023 {
     if (!this.#vmids.has(a.parentHwptId)) return { errno: 'EINVAL', reason: `HWPT ${a.parentHwptId} is not an S2 parent of this profile` };
     if (a.ste === null || a.steLen < RFC_STE_SIZE || a.ste.length < RFC_STE_SIZE)
       return { errno: 'EINVAL', reason: `ste_len ${a.steLen} is shorter than the 64-byte STE` };
-    const dv = new DataView(a.ste.buffer, a.ste.byteOffset, RFC_STE_SIZE);
-    const ste = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => dv.getBigUint64(8 * i, true));
+    const ste = dwordsFromBytes(a.ste, RFC_STE_SIZE / 8);
     const port = this.#o.smmus[spec.smmu]?.port;
     if (port === undefined) return { errno: 'ENOENT', reason: `no SMMU ${spec.smmu}` };
     const ids = port.idRegs();

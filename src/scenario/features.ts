@@ -3,6 +3,8 @@
  * style): a scenario that requires a feature the profile under test lacks is reported SKIP, and a
  * name not on this list is a located error with a did-you-mean, so the list cannot go stale.
  */
+import type { SmmuProfile } from '../smmu/profile-type.ts';
+
 export const FEATURES = [
   's1', // stage 1 translation (IDR0.S1P)
   's2', // stage 2 translation (IDR0.S2P)
@@ -58,4 +60,38 @@ export const NOT_MODELLED: Readonly<Partial<Record<Feature, string>>> = {
 /** The reason a feature cannot be judged by the reference emulator, or undefined when it is modelled. */
 export function notModelledReason(f: Feature): string | undefined {
   return NOT_MODELLED[f];
+}
+
+/** What a part offers, as `requires:` names: a `--profile` file's part, or a target's ID registers read as a profile. */
+export function profileFeatures(p: SmmuProfile): Feature[] {
+  const has: Record<Feature, boolean> = {
+    s1: p.s1p,
+    s2: p.s2p,
+    nesting: p.s1p && p.s2p,
+    ats: p.ats,
+    pri: p.pri,
+    stall: p.stallModel !== 1,
+    cd2l: p.cd2l,
+    '2lvl_strtab': p.stLevel === 1,
+    ril: p.ril,
+    msi: p.msi,
+    hyp: p.hyp,
+    httu: p.httu >= 2,
+    btm: p.btm,
+    vmid16: p.vmid16,
+    asid16: p.asid16,
+    e2h: p.hyp,
+    sev: p.sev,
+    granule_16k: p.granules.includes('16k'),
+    granule_64k: p.granules.includes('64k'),
+    vatos: false, // no VATOS interface is modelled
+    // Not modelled by the emulator (features.ts NOT_MODELLED): what the part advertises; a scenario
+    // requiring one is a SKIP whatever the part says (run-one.ts).
+    ds: p.ds,
+    contiguous: true,
+    aarch32: (p.ttf & 1) !== 0,
+    secure: false,
+    s2fwb: p.fwb,
+  };
+  return FEATURES.filter((f) => has[f]);
 }

@@ -11,7 +11,7 @@
  */
 import { regName } from '../arch/registers.ts';
 import { eventTypeByName, eventField, eventType, setField } from './codec.ts';
-import { STREAM_WINDOW, forEachLine } from './dmesg.ts';
+import { STREAM_WINDOW, importText } from './dmesg.ts';
 import { createLineCounter } from './line-count.ts';
 import { type EventRecord, type LineImporter, type Trace, type TraceDiagnostic, type TraceRecord, diag, instancesOf, totalsOf } from './types.ts';
 
@@ -115,9 +115,7 @@ const GUEST_ILLEGAL_CMD = /Illegal command type: (\d+)/;
 
 /** Import a whole trace held in memory (the CLI streams files through `createQemuImporter`). */
 export function importQemu(text: string, opts: QemuImportOptions = {}): Trace {
-  const imp = createQemuImporter(opts);
-  forEachLine(text, imp.line);
-  return imp.finish();
+  return importText(createQemuImporter(opts), text);
 }
 
 export function createQemuImporter(opts: QemuImportOptions = {}): LineImporter {
