@@ -11,7 +11,8 @@
  * ConfigCache) for every transaction exactly as before, so every write and every invalidation is
  * seen as the architecture and the cache policy say; only when the fetched words equal the
  * last ones decoded for that StreamID (CD: StreamID and CD-table index) is the decoded object,
- * and the verdict of the ILLEGAL checks on it, reused. Decoded objects are frozen (shared).
+ * and the verdict of the ILLEGAL checks on it, reused. Decoded objects are frozen (the device's
+ * walk contexts are built from them and cached by them).
  */
 import { CD, L1CD } from '../arch/cd.ts';
 import type { EventName } from '../arch/event.ts';
@@ -102,7 +103,7 @@ export class DecodeMemo {
   ste(sid: number, raw: readonly bigint[]): SteMemo {
     const m = this.#ste.get(sid);
     if (m !== undefined && sameWords(m.raw, raw)) return m;
-    const fresh: SteMemo = { raw: [...raw], ste: decodeShared(STE_DECODED, STE, raw) };
+    const fresh: SteMemo = { raw: [...raw], ste: Object.freeze(STE.decode(raw)) };
     this.#ste.set(sid, fresh);
     return fresh;
   }
@@ -112,32 +113,10 @@ export class DecodeMemo {
     const key = sid * 0x10_0000 + index;
     const m = this.#cd.get(key);
     if (m !== undefined && sameWords(m.raw, raw)) return m;
-    const fresh: CdMemo = { raw: [...raw], cd: decodeShared(CD_DECODED, CD, raw) };
+    const fresh: CdMemo = { raw: [...raw], cd: Object.freeze(CD.decode(raw)) };
     this.#cd.set(key, fresh);
     return fresh;
   }
-}
-
-/**
- * Decoded STEs and CDs shared by every device, by content: a decode is a pure function of the
- * words (the profile-dependent ILLEGAL verdicts stay per device, in DecodeMemo). Keyed by the
- * first word, the whole words compared; bounded (cleared when full).
- */
-const STE_DECODED = new Map<bigint, { readonly raw: readonly bigint[]; readonly v: FieldValues }>();
-const CD_DECODED = new Map<bigint, { readonly raw: readonly bigint[]; readonly v: FieldValues }>();
-
-function decodeShared(
-  cache: Map<bigint, { readonly raw: readonly bigint[]; readonly v: FieldValues }>,
-  codec: typeof STE,
-  raw: readonly bigint[],
-): FieldValues {
-  const k = raw[0] ?? 0n;
-  const hit = cache.get(k);
-  if (hit !== undefined && sameWords(hit.raw, raw)) return hit.v;
-  if (cache.size >= 1024) cache.clear();
-  const v = Object.freeze(codec.decode(raw));
-  cache.set(k, { raw: [...raw], v });
-  return v;
 }
 
 function sameWords(a: readonly bigint[], b: readonly bigint[]): boolean {
