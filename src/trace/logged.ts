@@ -4,7 +4,7 @@
  */
 import { type LoggedEvent } from './types.ts';
 import { LINUX_CLASS_TEXT, LINUX_FETCH_MASK, LINUX_IPA_MASK } from '../linux/messages.ts';
-import { eventField, setField } from './codec.ts';
+import { eventField, setField } from '../linux/event-view.ts';
 import { linuxTypeByName } from '../linux/decoded-lines.ts';
 
 /** Field values the text states (Linux prints IPA/FetchAddr masked to [51:12] / [51:3]). */

@@ -7,7 +7,8 @@
  * - RES0 bits some parts fill (QEMU writes ADDR2 as a full 64-bit value, §3 of emulator-models).
  * Profiles bundle defaults; users add masks by field name (or `RES0`).
  */
-import { EVENT_FIELDS, EVENT_FIELD_NAMES, eventCodec, eventType, getField, isFetchFault, isTranslationFault } from './codec.ts';
+import { eventCodec, eventType } from '../arch/event.ts';
+import { EVENT_FIELDS, EVENT_FIELD_NAMES, getField, isFetchFault, isTranslationFault } from '../linux/event-view.ts';
 import { fieldMask as archFieldMask, suggest } from '../arch/fields.ts';
 
 export type MaskProfile = 'strict' | 'architectural' | 'hardware' | 'qemu';

@@ -10,7 +10,9 @@
  * - any other smmu* line (smmu_ptw_*, smmuv3_translate_*, caches, ...): kept with its arguments.
  */
 import { regName } from '../arch/registers.ts';
-import { eventTypeByName, eventField, eventType, setField } from './codec.ts';
+import { eventType } from '../arch/event.ts';
+import { eventField, setField } from '../linux/event-view.ts';
+import { eventTypeByName } from './codec.ts';
 import { STREAM_WINDOW, importText } from './dmesg.ts';
 import { createLineCounter } from './line-count.ts';
 import { type EventRecord, type LineImporter, type Trace, type TraceDiagnostic, type TraceRecord, diag, instancesOf, totalsOf } from './types.ts';

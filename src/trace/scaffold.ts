@@ -39,8 +39,7 @@
  * raises are reported with the id `not-emulated`, and so are PRI page requests (the emulator has
  * no PRI queue, IDR0.PRI = 0).
  */
-import { CLASS_NAME } from '../arch/event.ts';
-import { decodeEvent } from './codec.ts';
+import { CLASS_NAME, decodeEvent } from '../arch/event.ts';
 import { type HandWalk, awayFrom, handWalk } from './scaffold-walk.ts';
 import { type Trace } from './types.ts';
 
