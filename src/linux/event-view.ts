@@ -7,7 +7,7 @@
  * src/arch/event.ts.
  */
 import { COMMON_EVENT_FIELDS, EVENTS } from '../arch/event.ts';
-import { fieldMask, fieldValue as getField, setFieldValue as setField } from '../arch/fields.ts';
+import { fieldValue, setFieldValue } from '../arch/fields.ts';
 
 /** Types whose dw3 carries an IPA (stage-2 faults) and Stall/STAG (§7.3.13–7.3.16). */
 export function isTranslationFault(type: number): boolean {
@@ -32,9 +32,6 @@ export const EVENT_FIELDS: readonly EventFieldPos[] = COMMON_EVENT_FIELDS;
 
 export const EVENT_FIELD_NAMES: readonly string[] = EVENT_FIELDS.map((f) => f.name);
 
-/** Field access at these positions: the codecs' (arch/fields.ts). */
-export { fieldMask, getField, setField };
-
 export function eventField(name: string): EventFieldPos {
   const f = EVENT_FIELDS.find((x) => x.name === name);
   if (f === undefined) throw new Error(`Unknown event field "${name}"`);
@@ -50,13 +47,13 @@ export interface GenericEvent {
 /** Every common field at its position, whatever the type (Linux's view; missing dwords read 0). */
 export function decodeEventGeneric(raw: readonly bigint[]): GenericEvent {
   const fields: Record<string, bigint> = {};
-  for (const f of EVENT_FIELDS) fields[f.name] = getField(raw, f);
+  for (const f of EVENT_FIELDS) fields[f.name] = fieldValue(raw, f);
   const type = Number(fields['Type'] ?? 0n);
   return { type, name: EVENTS.get(type)?.name ?? 'UNKNOWN', fields };
 }
 
 export function encodeEvent(fields: Readonly<Record<string, bigint>>): bigint[] {
   const raw = [0n, 0n, 0n, 0n];
-  for (const [name, v] of Object.entries(fields)) setField(raw, eventField(name), v);
+  for (const [name, v] of Object.entries(fields)) setFieldValue(raw, eventField(name), v);
   return raw;
 }

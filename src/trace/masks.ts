@@ -8,7 +8,8 @@
  * Profiles bundle defaults; users add masks by field name (or `RES0`).
  */
 import { eventCodec, eventType } from '../arch/event.ts';
-import { EVENT_FIELDS, EVENT_FIELD_NAMES, getField, isFetchFault, isTranslationFault } from '../linux/event-view.ts';
+import { fieldValue } from '../arch/fields.ts';
+import { EVENT_FIELDS, EVENT_FIELD_NAMES, isFetchFault, isTranslationFault } from '../linux/event-view.ts';
 import { fieldMask as archFieldMask, suggest } from '../arch/fields.ts';
 
 export type MaskProfile = 'strict' | 'architectural' | 'hardware' | 'qemu';
@@ -77,7 +78,7 @@ export function isMasked(m: MaskSet, field: string, exp: readonly bigint[]): boo
   if (m.always.has(field)) return true;
   if (!m.unknownFields) return false;
   const type = eventType(exp);
-  const f = (n: string): bigint => getField(exp, EVENT_FIELDS.find((x) => x.name === n) ?? EVENT_FIELDS[0]!);
+  const f = (n: string): bigint => fieldValue(exp, EVENT_FIELDS.find((x) => x.name === n) ?? EVENT_FIELDS[0]!);
   if (field === 'SubstreamID' && f('SSV') === 0n && type !== 0x08) return true;
   if (field === 'IPA' && isTranslationFault(type) && f('S2') === 0n) return true;
   if (field === 'STAG' && ((isTranslationFault(type) && f('Stall') === 0n) || isFetchFault(type))) return true;
