@@ -16,6 +16,8 @@ export interface SmmuFeatures {
   /** FEAT_NESTING = S1P && S2P, minus the IIDR errata. */
   readonly nesting: boolean;
   readonly fwb: boolean;
+  /** ARM_SMMU_FEAT_2_LVL_CDTAB (IDR0.CD2L). */
+  readonly cd2l: boolean;
   readonly ril: boolean;
   readonly ats: boolean;
   readonly hyp: boolean;
@@ -72,6 +74,7 @@ export function probeFeatures(r: IdRegs): SmmuFeatures {
     s2p,
     nesting,
     fwb: g(IDR3, r.idr3, 'FWB') === 1,
+    cd2l: g(IDR0, r.idr0, 'CD2L') === 1,
     ril: g(IDR3, r.idr3, 'RIL') === 1,
     ats: g(IDR0, r.idr0, 'ATS') === 1,
     hyp: g(IDR0, r.idr0, 'HYP') === 1,
