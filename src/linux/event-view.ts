@@ -7,7 +7,7 @@
  * src/arch/event.ts.
  */
 import { COMMON_EVENT_FIELDS, EVENTS } from '../arch/event.ts';
-import { fieldValue, setFieldValue } from '../arch/fields.ts';
+import { type FieldSpec, fieldValue, setFieldValue } from '../arch/fields.ts';
 
 /** Types whose dw3 carries an IPA (stage-2 faults) and Stall/STAG (§7.3.13–7.3.16). */
 export function isTranslationFault(type: number): boolean {
@@ -19,20 +19,12 @@ export function isFetchFault(type: number): boolean {
   return type === 0x03 || type === 0x09 || type === 0x0b || type === 0x25;
 }
 
-export interface EventFieldPos {
-  readonly name: string;
-  readonly dword: number;
-  readonly lo: number;
-  readonly hi: number;
-  readonly addr?: boolean;
-}
-
 /** Field positions (IPA and FetchAddr share dw3; which one applies depends on the type): the codec's own. */
-export const EVENT_FIELDS: readonly EventFieldPos[] = COMMON_EVENT_FIELDS;
+export const EVENT_FIELDS: readonly FieldSpec[] = COMMON_EVENT_FIELDS;
 
 export const EVENT_FIELD_NAMES: readonly string[] = EVENT_FIELDS.map((f) => f.name);
 
-export function eventField(name: string): EventFieldPos {
+export function eventField(name: string): FieldSpec {
   const f = EVENT_FIELDS.find((x) => x.name === name);
   if (f === undefined) throw new Error(`Unknown event field "${name}"`);
   return f;

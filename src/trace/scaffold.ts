@@ -403,6 +403,16 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
     return true;
   };
 
+  /** An F_WALK_EABT placed: the descriptor at `fetch` aborts, and the record's transaction runs on `s`. */
+  const walkAborted = ({ addr, f, ssid }: Rec, s: Stream, fetch: bigint, comment: string): true => {
+    abort(fetch);
+    s.used++;
+    cites.add('F_WALK_EABT for an external abort on a descriptor fetch, FetchAddr = the descriptor PA, SMMUv3 §7.3.12');
+    steps.push(comment);
+    steps.push(dma(s, ssid, addr, f));
+    return true;
+  };
+
   /** F_WALK_EABT: the walk placed by hand so the logged FetchAddr is the aborting descriptor. */
   const walkAbort = (rec: Rec): string | true => {
     const { addr, f, sid, ssid, name, at } = rec;
@@ -430,12 +440,12 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
         return `${name} sid=${hex(sid)}: the stage-2 table is used by an earlier record, and the walk must be placed by hand [conflict]`;
       s.s2walk = walk;
     }
-    abort(fetch);
-    s.used++;
-    cites.add('F_WALK_EABT for an external abort on a descriptor fetch, FetchAddr = the descriptor PA, SMMUv3 §7.3.12');
-    steps.push(`  # ${at}: F_WALK_EABT at stage ${stage} (the level-${walk.level} descriptor at ${hex(fetch)} cannot be read: an external abort)`);
-    steps.push(dma(s, ssid, addr, f));
-    return true;
+    return walkAborted(
+      rec,
+      s,
+      fetch,
+      `  # ${at}: F_WALK_EABT at stage ${stage} (the level-${walk.level} descriptor at ${hex(fetch)} cannot be read: an external abort)`,
+    );
   };
 
   /**
@@ -472,13 +482,13 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
         return `${name} sid=${hex(sid)}: page ${hex(addr & ~PAGE)} already needs another stage-1 mapping for an earlier record [conflict]`;
     }
     s.s2walk = walk;
-    abort(fetch);
-    s.used++;
-    cites.add('F_WALK_EABT for an external abort on a descriptor fetch, FetchAddr = the descriptor PA, SMMUv3 §7.3.12');
     const what = cls === 'IN' ? 'the input page maps' : cls === 'CD' ? 'the CD table is' : 'the stage-1 root is';
-    steps.push(`  # ${at}: F_WALK_EABT at stage 2, CLASS=${cls} (${what} at IPA ${hex(ipa)}, whose stage-2 descriptor at ${hex(fetch)} cannot be read)`);
-    steps.push(dma(s, ssid, addr, f));
-    return true;
+    return walkAborted(
+      rec,
+      s,
+      fetch,
+      `  # ${at}: F_WALK_EABT at stage 2, CLASS=${cls} (${what} at IPA ${hex(ipa)}, whose stage-2 descriptor at ${hex(fetch)} cannot be read)`,
+    );
   };
 
   /**
@@ -486,7 +496,8 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
    * as for a stage-1 stream, in IPA space that stage 2 maps one to one onto PA, so the logged
    * FetchAddr (a PA) is also the IPA of the aborting descriptor.
    */
-  const nestedStage1WalkAbort = ({ addr, f, sid, ssid, name, at }: Rec): string | true => {
+  const nestedStage1WalkAbort = (rec: Rec): string | true => {
+    const { addr, f, sid, ssid, name, at } = rec;
     const fetch = f['FetchAddr'] ?? 0n;
     if (f['CLASS'] !== 1n) return `${name} sid=${hex(sid)}: a stage-1 walk abort has CLASS=TT (§7.3.12), the log says CLASS=${f['CLASS']} [unsupported]`;
     const walk = handWalk(addr, fetch, walkPage);
@@ -501,12 +512,12 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
       if (!claim(s.pages, p, { perm: 'rw', identity: true }))
         return `${name} sid=${hex(sid)}: IPA ${hex(p)} already needs another stage-2 mapping for an earlier record [conflict]`;
     c.walk = walk;
-    abort(fetch);
-    s.used++;
-    cites.add('F_WALK_EABT for an external abort on a descriptor fetch, FetchAddr = the descriptor PA, SMMUv3 §7.3.12');
-    steps.push(`  # ${at}: F_WALK_EABT at stage 1 (the level-${walk.level} descriptor at ${hex(fetch)}, IPA = PA, cannot be read: an external abort)`);
-    steps.push(dma(s, ssid, addr, f));
-    return true;
+    return walkAborted(
+      rec,
+      s,
+      fetch,
+      `  # ${at}: F_WALK_EABT at stage 1 (the level-${walk.level} descriptor at ${hex(fetch)}, IPA = PA, cannot be read: an external abort)`,
+    );
   };
 
   /** F_TRANSLATION / F_ADDR_SIZE / F_ACCESS / F_PERMISSION. */
