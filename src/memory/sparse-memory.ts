@@ -81,6 +81,16 @@ export class SparseMemory {
   #slab: Slab | undefined;
   #slabUsed = 0;
 
+  #version = 0;
+  /**
+   * Changes whenever what a page-table walk reads may change: every write, zero, unback and
+   * release (not `back`: a walk reads an unbacked slot and a zero one alike, as invalid). Lets a
+   * cache of walks (engine/exec/s2-pages.ts) know when to forget them.
+   */
+  get version(): number {
+    return this.#version;
+  }
+
   /** Pages written since the last takeDirtyPages(), when tracking is on (an external target's memory sync). */
   #dirty: Set<number> | undefined;
 
@@ -133,6 +143,7 @@ export class SparseMemory {
   zero(pa: bigint, size: number): void {
     if (size <= 0) return;
     checkAligned(pa, 8);
+    this.#version++;
     if (size % 8 !== 0) throw new RangeError(`Cannot zero ${size} bytes at 0x${pa.toString(16)}: not a multiple of 8`);
     const first = pageNumber(pa);
     const last = pageNumber(BigInt.asUintN(64, pa + BigInt(size - 1)));
@@ -156,6 +167,7 @@ export class SparseMemory {
   /** Remove backing: later reads of these pages abort. */
   unback(pa: bigint, size: number): void {
     if (size <= 0) return;
+    this.#version++;
     const first = pageNumber(pa);
     const last = pageNumber(BigInt.asUintN(64, pa + BigInt(size - 1)));
     // A range larger than what is backed (an abort injected over terabytes): visit the backed
@@ -198,6 +210,7 @@ export class SparseMemory {
 
   /** Backs the page if needed. */
   write64(pa: bigint, value: bigint): void {
+    this.#version++;
     if (pa >= 0n && pa <= MAX_SAFE_BIG) {
       const n = Number(pa);
       if (n % 8 !== 0) checkAligned(pa, 8);
@@ -214,6 +227,7 @@ export class SparseMemory {
   }
 
   write32(pa: bigint, value: number): void {
+    this.#version++;
     checkAligned(pa, 4);
     const p = pageNumber(pa);
     this.#viewFor(p).setUint32(Number(pa & PAGE_MASK_BIG), value >>> 0, true);
@@ -253,6 +267,7 @@ export class SparseMemory {
 
   /** Hot-path write of a 64-bit word given as halves (used by HTTU AF/dirty updates). */
   writeU64Parts(pa: number, lo: number, hi: number): void {
+    this.#version++;
     const page = Math.floor(pa / PAGE_SIZE);
     const v = page === this.#lastPage && this.#lastView !== ZERO_VIEW ? (this.#lastView as DataView) : this.#viewFor(page);
     const off = pa - page * PAGE_SIZE;
@@ -296,6 +311,7 @@ export class SparseMemory {
    * may keep reading through it, so only the owner of the memory calls this.
    */
   release(): void {
+    this.#version++;
     for (const slab of this.#slabs) {
       const used = slab === this.#slab ? this.#slabUsed : slab.pages.length;
       // zeroed now, so #newPage can hand them out as they are
