@@ -71,8 +71,10 @@ export class Stage2Pages {
   }
 
   #forget(): void {
-    this.#pages.clear();
-    this.#tables.clear();
+    if (this.#pages.size > 0) {
+      this.#pages.clear();
+      this.#tables.clear();
+    }
     this.#version = this.#mem.version;
   }
 }
