@@ -25,7 +25,7 @@
 import { dwordsFromBytes } from '../arch/dwords.ts';
 import { encodeEvent } from '../arch/event.ts';
 import { type Ring, ringEmpty, ringInc, ringIndex } from '../arch/queue.ts';
-import { CMDQ_CONS, IDR0 } from '../arch/registers.ts';
+import { CMDQ_CONS } from '../arch/registers.ts';
 import { CERROR } from '../arch/command.ts';
 import { STE } from '../arch/ste.ts';
 import { type Cmd, cmdSync } from './commands.ts';
@@ -51,16 +51,7 @@ export const RFC_EVENT_SIZE = 32;
 export const RFC_CMDQ_ENTRY_SIZE = 16;
 
 /** What the RFC's STE checks need of the SMMU. */
-export interface RfcSteCaps {
-  readonly s1p: boolean;
-  readonly s2p: boolean;
-  readonly cd2l: boolean;
-  readonly ias: number;
-}
-
-export function rfcCaps(f: SmmuFeatures, idr0: bigint): RfcSteCaps {
-  return { s1p: f.s1p, s2p: f.s2p, cd2l: IDR0.get([idr0], 'CD2L') === 1n, ias: f.ias };
-}
+export type RfcSteCaps = Pick<SmmuFeatures, 's1p' | 's2p' | 'cd2l' | 'ias'>;
 
 /** The RFC's sanity checks of a 64-byte guest STE: undefined if acceptable, else why. */
 export function rfcCheckSte(c: RfcSteCaps, ssidBits: number, ste: readonly bigint[]): string | undefined {
@@ -178,7 +169,8 @@ export class Rfc2023 {
     const port = this.#o.smmus[spec.smmu]?.port;
     if (port === undefined) return { errno: 'ENOENT', reason: `no SMMU ${spec.smmu}` };
     const ids = port.idRegs();
-    const why = rfcCheckSte(rfcCaps(probeFeatures(ids), ids.idr0), Math.min(probeFeatures(ids).ssidBits, spec.pasidBits ?? 0), ste);
+    const f = probeFeatures(ids);
+    const why = rfcCheckSte(f, Math.min(f.ssidBits, spec.pasidBits ?? 0), ste);
     if (why !== undefined) {
       const event = a.eventLen >= RFC_EVENT_SIZE ? encodeEvent('C_BAD_STE', { StreamID: this.#devData.get(a.devId) ?? 0 }) : undefined;
       return { errno: 'EINVAL', reason: why, ...(event ? { event } : {}) };

@@ -62,30 +62,45 @@ export function notModelledReason(f: Feature): string | undefined {
   return NOT_MODELLED[f];
 }
 
+type BoolKey = { [K in keyof SmmuProfile]-?: SmmuProfile[K] extends boolean ? K : never }[keyof SmmuProfile];
+
+/**
+ * Features that are one boolean ID register field of the part, both ways: `features: { ats: true }`
+ * in an `smmu:` block sets IDR0.ATS (profile-block.ts), and a part with IDR0.ATS offers `ats`.
+ */
+export const FEATURE_BITS = {
+  s1: 's1p',
+  s2: 's2p',
+  ats: 'ats',
+  pri: 'pri',
+  cd2l: 'cd2l',
+  ril: 'ril',
+  msi: 'msi',
+  hyp: 'hyp',
+  btm: 'btm',
+  vmid16: 'vmid16',
+  asid16: 'asid16',
+  sev: 'sev',
+} as const satisfies Partial<Record<Feature, BoolKey>>;
+
+/** The profile field a feature switch sets alone, if it is one of FEATURE_BITS. */
+export function featureBit(name: string): BoolKey | undefined {
+  return Object.hasOwn(FEATURE_BITS, name) ? FEATURE_BITS[name as keyof typeof FEATURE_BITS] : undefined;
+}
+
 /** What a part offers, as `requires:` names: a `--profile` file's part, or a target's ID registers read as a profile. */
 export function profileFeatures(p: SmmuProfile): Feature[] {
   const has: Record<Feature, boolean> = {
-    s1: p.s1p,
-    s2: p.s2p,
+    ...(Object.fromEntries(Object.entries(FEATURE_BITS).map(([f, k]) => [f, p[k]])) as Record<keyof typeof FEATURE_BITS, boolean>),
     nesting: p.s1p && p.s2p,
-    ats: p.ats,
-    pri: p.pri,
     stall: p.stallModel !== 1,
-    cd2l: p.cd2l,
     '2lvl_strtab': p.stLevel === 1,
-    ril: p.ril,
-    msi: p.msi,
-    hyp: p.hyp,
     httu: p.httu >= 2,
-    btm: p.btm,
-    vmid16: p.vmid16,
-    asid16: p.asid16,
     e2h: p.hyp,
-    sev: p.sev,
     granule_16k: p.granules.includes('16k'),
     granule_64k: p.granules.includes('64k'),
     vatos: false, // no VATOS interface is modelled
-    // Not modelled by the emulator (features.ts NOT_MODELLED): what the part advertises; a scenario
+    // Not modelled by the emulator (NOT_MODELLED): what the part advertises; a scenario
     // requiring one is a SKIP whatever the part says (run-one.ts).
     ds: p.ds,
     contiguous: true,

@@ -9,6 +9,7 @@ import type { GranuleName } from '../arch/ttd.ts';
 import { DEFAULT_PROFILE, type SmmuProfile, makeProfile, profileIas } from '../smmu/profile.ts';
 import { fieldAllows, profileField } from '../smmu/profile-fields.ts';
 import { type ProfileKey, profileViolations } from '../smmu/profile-rules.ts';
+import { featureBit } from './features.ts';
 import type { LoadError } from './errors.ts';
 import { pathString } from './errors.ts';
 import type { Locator } from './locate.ts';
@@ -53,54 +54,23 @@ export function profileOverrides(m: SmmuBlock, base: Path = ['smmu'], under: Smm
   for (const [name, on] of Object.entries(f)) {
     if (on === undefined) continue;
     const at: Path = ['features', name];
+    const bit = featureBit(name);
+    if (bit !== undefined) {
+      set(bit, on, at);
+      continue;
+    }
     switch (name) {
-      case 's1':
-        set('s1p', on, at);
-        break;
-      case 's2':
-        set('s2p', on, at);
-        break;
       case 'nesting':
         if (!on && f.s2 === undefined) set('s2p', false, at);
-        break;
-      case 'ats':
-        set('ats', on, at);
-        break;
-      case 'pri':
-        set('pri', on, at);
         break;
       case 'stall':
         set('stallModel', on ? (m.stall_model === 'stall_force' ? 2 : 0) : 1, at);
         break;
-      case 'cd2l':
-        set('cd2l', on, at);
-        break;
       case '2lvl_strtab':
         set('stLevel', on ? 1 : 0, at);
         break;
-      case 'ril':
-        set('ril', on, at);
-        break;
-      case 'msi':
-        set('msi', on, at);
-        break;
-      case 'hyp':
-        set('hyp', on, at);
-        break;
       case 'httu':
         set('httu', on ? 2 : 0, at);
-        break;
-      case 'btm':
-        set('btm', on, at);
-        break;
-      case 'vmid16':
-        set('vmid16', on, at);
-        break;
-      case 'asid16':
-        set('asid16', on, at);
-        break;
-      case 'sev':
-        set('sev', on, at);
         break;
       case 'granule_16k':
         granules = toggle(granules, '16k', on);

@@ -31,6 +31,8 @@ export interface DrivenSmmu {
   readonly profile: SmmuProfile;
   readonly mem: SparseMemory;
   readonly cmdq: { ptr(): QueuePtr; base(): bigint };
+  /** Set by bootSmmu, read by installSte (kept on the SMMU: a WeakMap beside it cost more than the rest of bring-up). */
+  bootState?: BootState | undefined;
   readReg(offset: number): bigint;
   writeReg(offset: number, value: bigint): CmdqResult | undefined;
 }
@@ -70,15 +72,14 @@ export interface BootInfo {
   init: CmdqResult | undefined;
 }
 
-interface BootState {
+/** Where bring-up put the stream table and how it is laid out: what installSte needs. */
+export interface BootState {
   alloc: PageAllocator;
   twoLevel: boolean;
   split: number;
   sidBits: number;
   strtabBase: bigint;
 }
-
-const states = new WeakMap<DrivenSmmu, BootState>();
 
 const one = (v: bigint[]): bigint => v[0] ?? 0n;
 
@@ -168,13 +169,13 @@ export function bootSmmu(dev: DrivenSmmu, alloc: PageAllocator, opts: BootOption
   }
   enable(dev, 'EVENTQEN', true);
   enable(dev, 'SMMUEN', true);
-  states.set(dev, { alloc, twoLevel, split, sidBits, strtabBase });
+  dev.bootState = { alloc, twoLevel, split, sidBits, strtabBase };
   return { strtabBase, cmdqBase, evtqBase, init };
 }
 
 /** Write an STE into the stream table (creating the L2 table on demand for 2-level). Returns its address. */
 export function installSte(dev: DrivenSmmu, sid: number, dwords: readonly bigint[]): bigint {
-  const st = states.get(dev);
+  const st = dev.bootState;
   if (st === undefined) throw new Error('Cannot install STE: the device was not booted with bootSmmu');
   if (sid >= 2 ** st.sidBits) throw new RangeError(`Cannot install STE for StreamID 0x${sid.toString(16)}: the stream table covers ${st.sidBits} bits`);
   let addr: bigint;

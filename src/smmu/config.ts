@@ -103,7 +103,7 @@ export class DecodeMemo {
   ste(sid: number, raw: readonly bigint[]): SteMemo {
     const m = this.#ste.get(sid);
     if (m !== undefined && sameWords(m.raw, raw)) return m;
-    const fresh: SteMemo = { raw: [...raw], ste: Object.freeze(STE.decode(raw)) };
+    const fresh: SteMemo = { raw, ste: Object.freeze(STE.decode(raw)) };
     this.#ste.set(sid, fresh);
     return fresh;
   }
@@ -113,7 +113,7 @@ export class DecodeMemo {
     const key = sid * 0x10_0000 + index;
     const m = this.#cd.get(key);
     if (m !== undefined && sameWords(m.raw, raw)) return m;
-    const fresh: CdMemo = { raw: [...raw], cd: Object.freeze(CD.decode(raw)) };
+    const fresh: CdMemo = { raw, cd: Object.freeze(CD.decode(raw)) };
     this.#cd.set(key, fresh);
     return fresh;
   }
@@ -173,9 +173,11 @@ function fault(name: EventName, fields: FieldInput, reason: string | IllegalReas
 export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste: FieldValues } | { out: ConfigOutcome } {
   const { regs, mem, cache } = ctx;
   const p = regs.profile;
-  const recinvsid = CR2.get([regs.get(REG.CR2)], 'RECINVSID') === 1n;
-  const hdr: FieldInput = { StreamID: sid, ...ssidFields(ssid) };
-  const badSid = (why: string): { out: ConfigOutcome } => ({ out: fault('C_BAD_STREAMID', hdr, why, recinvsid) });
+  // The record's header and CR2.RECINVSID only matter on a fault: built then, not per lookup.
+  const hdr = (): FieldInput => ({ StreamID: sid, ...ssidFields(ssid) });
+  const badSid = (why: string): { out: ConfigOutcome } => ({
+    out: fault('C_BAD_STREAMID', hdr(), why, CR2.get([regs.get(REG.CR2)], 'RECINVSID') === 1n),
+  });
   const g = ctx.memo !== undefined ? ctx.memo.strtab(regs) : strtabGeometry(regs);
   const sidBits = Math.min(g.log2size, p.sidSize);
   if (sid >= 2 ** sidBits) return badSid(`StreamID 0x${sid.toString(16)} >= 2^${sidBits}`);
@@ -188,7 +190,7 @@ export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste
       if (desc === undefined) {
         const l1Addr = g.base + BigInt(l1 * 8);
         desc = mem.read64(l1Addr);
-        if (desc === undefined) return { out: fault('F_STE_FETCH', { ...hdr, FetchAddr: l1Addr }, `L1STD fetch abort at 0x${l1Addr.toString(16)}`) };
+        if (desc === undefined) return { out: fault('F_STE_FETCH', { ...hdr(), FetchAddr: l1Addr }, `L1STD fetch abort at 0x${l1Addr.toString(16)}`) };
       }
       const span = Number(L1STD.get([desc], 'Span'));
       // Span 0 invalid, 12-31 reserved (behave as 0), > SPLIT+1 out of range (§5.1, errata B.10).
@@ -204,14 +206,12 @@ export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste
     }
     // An STE address above the OAS (from L1STD.L2Ptr) gives F_STE_FETCH rather than truncation (§3.4.3 note 5).
     const words = steAddr >> BigInt(p.oas) !== 0n ? undefined : mem.readWords(steAddr, 8);
-    if (words === undefined) return { out: fault('F_STE_FETCH', { ...hdr, FetchAddr: steAddr }, `STE fetch abort at 0x${steAddr.toString(16)}`) };
+    if (words === undefined) return { out: fault('F_STE_FETCH', { ...hdr(), FetchAddr: steAddr }, `STE fetch abort at 0x${steAddr.toString(16)}`) };
     raw = words;
-  } else {
-    raw = [...raw];
   }
   const memo = decodeSte(ctx, sid, raw);
   const ste = memo.ste;
-  if (n(ste, 'V') === 0) return { out: fault('C_BAD_STE', hdr, { id: 'STE_V0', detail: 'STE.V=0' }) };
+  if (n(ste, 'V') === 0) return { out: fault('C_BAD_STE', hdr(), { id: 'STE_V0', detail: 'STE.V=0' }) };
   const config = n(ste, 'Config');
   if ((config & 4) === 0) {
     cache.putSte(sid, raw);
@@ -219,7 +219,7 @@ export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste
   }
   memo.ill ??= { reason: steIllegal(ste, p) };
   const ill = memo.ill.reason;
-  if (ill !== undefined) return { out: fault('C_BAD_STE', hdr, ill) };
+  if (ill !== undefined) return { out: fault('C_BAD_STE', hdr(), ill) };
   cache.putSte(sid, raw);
   return { ste };
 }
@@ -290,7 +290,7 @@ function fetchCd(
   ste: FieldValues,
   cdmax: number,
   index: number,
-): { cd: FieldValues; raw: bigint[]; memo: CdMemo } | { out: ConfigOutcome } {
+): { cd: FieldValues; raw: readonly bigint[]; memo: CdMemo } | { out: ConfigOutcome } {
   const cached = ctx.cache.getCd(sid, index);
   if (cached !== undefined) {
     const memo = decodeCd(ctx, sid, index, cached);

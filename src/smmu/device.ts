@@ -13,6 +13,7 @@ import { CLASS, EVENT_NAMES, type EventName, eventInfo, encodeEvent } from '../a
 import type { FieldInput, FieldValues } from '../arch/fields.ts';
 import { GBPA, REG } from '../arch/registers.ts';
 import type { SparseMemory } from '../memory/sparse-memory.ts';
+import type { BootState } from './boot.ts';
 import { ConfigCache } from './cfgcache.ts';
 import { type StallAction, type CommandTarget, executeCommand } from './cmd-exec.ts';
 import { type CmdqResult, CommandQueue, type CommandSink } from './cmdq.ts';
@@ -68,6 +69,8 @@ export class SmmuDevice implements CommandSink, CommandTarget {
   readonly msis: MsiRecord[] = [];
   /** Injected: StreamIDs whose ATS invalidations never complete. */
   readonly atcInvNeverCompletes: Set<number>;
+  /** Stream-table layout from bring-up (boot.ts). */
+  bootState: BootState | undefined = undefined;
   readonly #ctx: ConfigContext;
   /** Stalled transactions whose stall record was not written (queue not writable), oldest first. */
   readonly #unrecorded: Array<{ sid: number; stag: number }> = [];
@@ -227,8 +230,13 @@ export class SmmuDevice implements CommandSink, CommandTarget {
     return ctx;
   }
 
+  /** The walk environment of untraced transactions, made once (never changed). */
+  #untraced: TranslateEnv | undefined;
+
   #env(trace: WalkTrace | undefined): TranslateEnv {
-    return { mem: this.mem, tlb: this.tlb, trace };
+    if (trace !== undefined) return { mem: this.mem, tlb: this.tlb, trace };
+    this.#untraced ??= { mem: this.mem, tlb: this.tlb, trace: undefined };
+    return this.#untraced;
   }
 
   /** The transaction's fields of a fault record (§7.3): one object, each event layout keeps the ones it has. */

@@ -4,6 +4,7 @@
  * `requires:` the target's IDRs lack is SKIP with the reason. Field meanings: §6.3.1–§6.3.6.
  */
 import { AIDR, IDR0, IDR1, IDR3, IDR5, IIDR } from '../arch/registers.ts';
+import { linuxOasEnc } from '../host/features.ts';
 import { DEFAULT_PROFILE, type SmmuProfile } from '../smmu/profile.ts';
 import { type IdRegName, PROFILE_FIELDS, type ProfileField } from '../smmu/profile-fields.ts';
 import type { TargetIdRegs } from './contract.ts';
@@ -15,14 +16,14 @@ export function profileFromIdRegs(name: string, r: TargetIdRegs): SmmuProfile {
 /**
  * Reserved encodings a target may report, read as a defined one: TTF 0b00 as AArch64 tables,
  * STALL_MODEL 0b11 as stall forced, ST_LEVEL 0b1x as 2-level, VAX 0b1x as 52-bit, OAS 0b111
- * (56 bits, not modelled) as 48 bits like Linux (§6.3.1, §6.3.6).
+ * (56 bits, not modelled) as Linux reads it, 48 bits (§6.3.1, §6.3.6).
  */
 const READ_AS: Readonly<Record<string, (v: number) => number>> = {
   TTF: (v) => v || 2,
   STALL_MODEL: (v) => Math.min(2, v),
   ST_LEVEL: (v) => (v === 0 ? 0 : 1),
   VAX: (v) => (v === 0 ? 0 : 1),
-  OAS: (v) => (v > 6 ? 5 : v),
+  OAS: linuxOasEnc,
 };
 
 /**
