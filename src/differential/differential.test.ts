@@ -135,6 +135,22 @@ t.test('a permitted choice the target makes does not name the class: the deviati
   }
   const v = runPair(r.scenario, ignoring).verdict;
   t.equal(v.kind === 'deviates' ? v.cls.key : v.kind, CLASS_KEY, 'the CLASS deviation, not the CFGI_CD with a RES0 bit');
+  // the command with the RES0 bit after the faulting DMA: its step record comes first in the text
+  // (steps precede events), yet the wrong event of the earlier step is the deviation (QEMU 7.2:
+  // gen-cmdq-0d2ac6d1 was classed steps[cmdq TLBI_NSNH_ALL].result: fault -> ok)
+  const after = loadScenarioText(
+    `${readFileSync('scenarios/smoke/s1-translation-fault.yaml', 'utf8').trimEnd()}\n  - cmdq: { commands: [ { raw: [0x805, 0x0] } ], sync: true }\n`,
+    {
+      file: 'y.yaml',
+      profile: ignoring.profile,
+    },
+  );
+  if (after.scenario === undefined) {
+    t.fail(after.errors.map((e) => e.message).join('; '));
+    return;
+  }
+  const w = runPair(after.scenario, ignoring).verdict;
+  t.equal(w.kind === 'deviates' ? w.cls.key : w.kind, CLASS_KEY, 'a later command with a RES0 bit does not name the class either');
 });
 
 t.test('adapt: cache_policy dropped, unreachable StreamIDs renumbered consistently', async (t) => {

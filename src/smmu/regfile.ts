@@ -20,7 +20,7 @@
  *   (§6.3.29, §6.3.95); GERROR_IRQ_CFG0-2 by GERROR_IRQEN, EVENTQ_IRQ_CFG0-2 by EVENTQ_IRQEN
  *   (§6.3.21-6.3.23, §6.3.30-6.3.32). PRIQ_* and GATOS_* registers are not modelled.
  */
-import { type Ring, ringCount, ringEmpty, ringFull, ringInc, ringIndex, ringWrap } from '../arch/queue.ts';
+import { type Ring, queueBase, ringCount, ringEmpty, ringFull, ringInc, ringIndex, ringWrap } from '../arch/queue.ts';
 import { type StructCodec, fieldMask } from '../arch/fields.ts';
 import {
   CMDQ_BASE,
@@ -367,8 +367,7 @@ export class QueueGeometry {
     const g = this.#geo;
     if (g !== undefined && g.reg === reg && g.idr1 === idr1) return g;
     const ptr = new QueuePtr(Math.min(Number(this.codec.get([reg], 'LOG2SIZE')), Number(IDR1.get([idr1], this.maxField))));
-    const align = BigInt(Math.max(32, this.entryBytes * ptr.size));
-    this.#geo = { reg, idr1, ptr, base: this.codec.get([reg], 'ADDR') & ~(align - 1n) };
+    this.#geo = { reg, idr1, ptr, base: queueBase(this.codec.get([reg], 'ADDR'), ptr.size, this.entryBytes) };
     return this.#geo;
   }
 }
