@@ -27,7 +27,7 @@ import * as registers from '../arch/registers.ts';
 
 // Imported bindings copied once into locals (as in walk.ts): under tsx's CJS interop every use of
 // an imported name is a getter call, and every register access runs through this file.
-const { ringCount, ringEmpty, ringFull, ringInc, ringIndex, ringWrap } = queue;
+const { queueBase, ringCount, ringEmpty, ringFull, ringInc, ringIndex, ringWrap } = queue;
 const {
   CMDQ_BASE,
   CMDQ_CONS,
@@ -373,8 +373,7 @@ export class QueueGeometry {
     const g = this.#geo;
     if (g !== undefined && g.reg === reg && g.idr1 === idr1) return g;
     const ptr = new QueuePtr(Math.min(Number(this.codec.get([reg], 'LOG2SIZE')), Number(IDR1.get([idr1], this.maxField))));
-    const align = BigInt(Math.max(32, this.entryBytes * ptr.size));
-    this.#geo = { reg, idr1, ptr, base: this.codec.get([reg], 'ADDR') & ~(align - 1n) };
+    this.#geo = { reg, idr1, ptr, base: queueBase(this.codec.get([reg], 'ADDR'), ptr.size, this.entryBytes) };
     return this.#geo;
   }
 }
