@@ -238,17 +238,22 @@ export class PageTableBuilder {
       throw new RangeError(`Cannot map 0x${va.toString(16)} -> 0x${pa.toString(16)} size 0x${size.toString(16)}: not ${this.granule}-byte aligned`);
     }
     // A leaf differs from the next only in its OA and level: the other bits once per level.
-    const base: bigint[] = [];
     if (va >= 0n && pa >= 0n && va + size <= MAX_SAFE_BIG && pa + size <= MAX_SAFE_BIG) {
       // Every address a safe integer (all but TTB1 ranges and test edges): number arithmetic,
       // the leaf written as halves, the same descriptors as the loop below.
       const parts = new Uint32Array(2);
+      const baseLo: number[] = [];
+      const baseHi: number[] = [];
       for (let v = Number(va), p = Number(pa), left = Number(size); left > 0; ) {
         const level = this.#chooseLevel(v, p, left, opts);
         const slot = this.#placeLeaf(level, Math.floor(v / TWO32), v % TWO32, false);
-        const b = (base[level] ??= this.#leaf(0n, level, attrs));
+        if (baseLo[level] === undefined) {
+          const b = this.#leaf(0n, level, attrs);
+          baseLo[level] = Number(b & 0xffffffffn);
+          baseHi[level] = Number(b >> 32n);
+        }
         encodeOAParts(p, this.#g, parts);
-        this.#write(slot, (parts[0] as number) | Number(b & 0xffffffffn), (parts[1] as number) | Number(b >> 32n));
+        this.#write(slot, (parts[0] as number) | (baseLo[level] as number), (parts[1] as number) | (baseHi[level] as number));
         const bs = POW2[levelShift(this.#g, level)] as number;
         v += bs;
         p += bs;
@@ -256,6 +261,7 @@ export class PageTableBuilder {
       }
       return;
     }
+    const base: bigint[] = [];
     for (let off = 0n; off < size; ) {
       const level = this.#chooseLevel(va + off, pa + off, size - off, opts);
       halves(va + off, vaParts);
