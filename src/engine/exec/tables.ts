@@ -308,5 +308,5 @@ function encodeCd(e: CdEntry, t: Tables, where: string): bigint[] {
   if (e.t1sz !== undefined) f['T1SZ'] = e.t1sz;
   if (e.tg0 !== undefined) f['TG0'] = tg0Encoding(GRANULE_BYTES[e.tg0]);
   if (e.ips !== undefined) f['IPS'] = e.ips;
-  return CD.encode({ ...f, ...(e.fields ?? {}) });
+  return CD.encode(e.fields !== undefined ? Object.assign(f, e.fields) : f);
 }
