@@ -5,16 +5,20 @@
 #
 #   bash scripts/fuzz-qemu.sh [--seed S] [--count N] [--shards K] [--out DIR] [--resume]
 #                             [--minimise-budget B] [--together] [--time-limit MIN] [--two-way]
+#                             [--area A]... [--only 7|10]
 #
 # Each version's campaign is split into K shards run side by side (one QEMU each at a time), then
 # merged (`fuzz merge`): DIR/qemu-<version>/merged/report.md is the report, minimised/ the
-# scenarios, timings.json and rates.txt the rates. A stage-1-only QEMU (7.x) draws from the
-# generator's stage-1 area only (s2 and nested scenarios would all be skipped); others from every
-# area. --together runs the versions at the same time instead of one after the other. --two-way
-# gives each shard a second runner working from the other end (--reverse, each --also-done the
-# other's directory; merged like shards). --time-limit stops starting scenarios after MIN minutes
-# (then minimise and report). --resume continues interrupted or time-limited campaigns. Exit status: 0 when every campaign ran (new deviation classes
-# are results, listed in the reports, not failures).
+# scenarios, timings.json and rates.txt the rates. Each campaign draws from the generator areas
+# the QEMU's part can run, each area drawing only what the part has (`fuzz` derives both from the
+# ID registers and capabilities: a stage-1-only QEMU 7.x runs s1, ste, cd, cmdq, caching and httu
+# with stage-1, abort and bypass streams; docs/fuzzing.md); --area A (repeatable) names areas
+# instead. --only V runs only the QEMU whose version starts with V (7, 10.0). --together runs the
+# versions at the same time instead of one after the other. --two-way gives each shard a second
+# runner working from the other end (--reverse, each --also-done the other's directory; merged like
+# shards). --time-limit stops starting scenarios after MIN minutes (then minimise and report).
+# --resume continues interrupted or time-limited campaigns. Exit status: 0 when every campaign ran
+# (new deviation classes are results, listed in the reports, not failures).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=1
@@ -26,6 +30,8 @@ budget=120
 together=0
 twoway=0
 limit=()
+areas=()
+only=
 while [ $# -gt 0 ]; do
   case "$1" in
     --seed) seed=$2; shift 2 ;;
@@ -37,6 +43,8 @@ while [ $# -gt 0 ]; do
     --together) together=1; shift ;;
     --two-way) twoway=1; shift ;;
     --time-limit) limit=(--time-limit "$2"); shift 2 ;;
+    --area) areas+=(--area "$2"); shift 2 ;;
+    --only) only=$2; shift 2 ;;
     *) echo "fuzz-qemu.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -54,12 +62,12 @@ if [ ${#binaries[@]} -eq 0 ]; then
 fi
 
 campaign() {
-  local bin=$1 version dir areas=() status=0 pids=() i p
+  local bin=$1 version dir status=0 pids=() i p
   version=$("$bin" --version | sed -n 's/^QEMU emulator version \([0-9]*\.[0-9]*\).*/\1/p')
   dir="$out/qemu-$version"
-  case "$version" in 7.*) areas=(--area s1) ;; esac
+  case "$version" in "$only"*) ;; *) echo "== QEMU $version ($bin): skipped (--only $only)"; return 0 ;; esac
   mkdir -p "$dir"
-  echo "== QEMU $version ($bin): seed $seed, $count scenarios ${areas[*]}, $shards shard(s) -> $dir"
+  echo "== QEMU $version ($bin): seed $seed, $count scenarios ${areas[*]:-(the areas its part runs)}, $shards shard(s) -> $dir"
   for i in $(seq 1 "$shards"); do
     local common=(fuzz --target "qemu=$bin" --seed "$seed" --count "$count" "${areas[@]}" --shard "$i/$shards" "${limit[@]}")
     if [ "$twoway" = 1 ]; then

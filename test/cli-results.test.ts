@@ -265,13 +265,16 @@ t.test('--version, --help on every subcommand', async (t) => {
   const v = await run(dir, ['--version']);
   t.equal(v.code, 0);
   t.equal(v.stdout, `smmu-conform ${pkg.version}\n`);
-  for (const cmd of ['run', 'validate', 'list', 'explain', 'decode', 'trace']) {
+  for (const cmd of ['run', 'validate', 'check', 'init', 'list', 'explain', 'decode', 'trace', 'generate', 'fuzz']) {
     const h = await run(dir, [cmd, '--help']);
     t.equal(h.code, 0, `${cmd} --help exits 0`);
     t.match(h.stdout, /[Uu]sage/, `${cmd} --help prints usage`);
     t.equal(h.stderr, '', `${cmd} --help: no error`);
   }
   t.match((await run(dir, ['run', '--help'])).stdout, /--reporter R\[:FILE\]/);
+  const typo = await run(dir, ['chek']);
+  t.equal(typo.code, 2);
+  t.equal(typo.stderr, 'smmu-conform: unknown command "chek" (did you mean "check"?); see smmu-conform --help\n');
 });
 
 t.test('colour only on a TTY; NO_COLOR and FORCE_COLOR respected', async (t) => {

@@ -17,7 +17,7 @@ import { formatEventLog, withDmesgPrefix, type LogEra } from '../src/linux/messa
 import { FEATURES } from '../src/scenario/features.ts';
 import { loadScenarioFile } from '../src/engine/load.ts';
 import { crossCheck } from '../src/trace/decode.ts';
-import { eventCodec } from '../src/trace/codec.ts';
+import { eventCodec } from '../src/arch/event.ts';
 import { importDmesg } from '../src/trace/dmesg.ts';
 import { expectedFromObservation } from '../src/trace/observed.ts';
 import { runTraceCompare } from '../src/trace/cli.ts';

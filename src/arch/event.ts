@@ -101,6 +101,11 @@ const TTRNW: FieldSpec = { name: 'TTRnW', dword: 1, lo: 44, hi: 44, enum: { 0: '
 const INPUT: FieldSpec = { name: 'InputAddr', dword: 2, lo: 0, hi: 63, addr: true };
 const IPA: FieldSpec = { name: 'IPA', dword: 3, lo: 12, hi: 55, addr: true, doc: 'valid when S2=1' };
 const FETCH: FieldSpec = { name: 'FetchAddr', dword: 3, lo: 3, hi: 55, addr: true };
+/**
+ * Every field at the position each record that has it puts it, whatever the type (IPA and
+ * FetchAddr share dw3): how the Linux driver reads any record (linux/event-view.ts).
+ */
+export const COMMON_EVENT_FIELDS: readonly FieldSpec[] = [...HDR, STAG, STALL, PNU, IND, RNW, S2, CLASSF, TTRNW, INPUT, IPA, FETCH];
 /** Translation-related faults that can stall (§7.3.13-16). */
 const XLATE: FieldSpec[] = [...HDR, STAG, STALL, PNU, IND, RNW, NSIPA, S2, CLASSF, INPUT, IPA];
 

@@ -48,6 +48,10 @@ export interface DecodedField {
  * A field with its constants precomputed: decoding an STE or CD (every transaction under
  * `cache_policy: none`) and encoding commands and events run these per field, so no shift
  * amount or mask is rebuilt per call.
+ *
+ * Most fields lie inside one 32-bit half of their dword: those are read and written as JS
+ * numbers on the two halves (exact: at most 32 bits), and only the finished dwords and field
+ * values are BigInts. Address fields and fields across bit 32 take the BigInt path.
  */
 interface Compiled {
   readonly spec: FieldSpec;
@@ -60,18 +64,51 @@ interface Compiled {
   readonly limit: bigint;
   /** Address fields: the bits below `lo`, which must be zero. */
   readonly lowMask: bigint;
+  /** Index of the 32-bit half holding the whole field (2 * dword + 0 or 1), or -1 for the BigInt path. */
+  readonly half: number;
+  /** Within that half: the field's lowest bit, its width as a mask, and its bits in place (int32). */
+  readonly halfShift: number;
+  readonly halfMask: number;
+  readonly halfBits: number;
+  /** The field's bits in the low and high half of its dword (int32; both used by the BigInt path to clear). */
+  readonly loBits: number;
+  readonly hiBits: number;
 }
 
 function compile(f: FieldSpec): Compiled {
+  const mask = fieldMask(f);
+  const oneHalf = !f.addr && f.lo >> 5 === f.hi >> 5;
+  const halfShift = f.lo & 31;
+  const halfMask = oneHalf ? 2 ** (f.hi - f.lo + 1) - 1 : 0;
   return {
     spec: f,
     name: f.name,
     dword: f.dword,
-    mask: fieldMask(f),
+    mask,
     shift: f.addr ? 0n : BigInt(f.lo),
     limit: 1n << BigInt(f.addr ? f.hi + 1 : f.hi - f.lo + 1),
     lowMask: f.addr ? (1n << BigInt(f.lo)) - 1n : 0n,
+    half: oneHalf ? 2 * f.dword + (f.lo >> 5) : -1,
+    halfShift,
+    halfMask,
+    halfBits: halfMask << halfShift,
+    loBits: Number(BigInt.asIntN(32, mask)),
+    hiBits: Number(BigInt.asIntN(32, mask >> 32n)),
   };
+}
+
+/** BigInts 0..4095 made once: most field values are small, and a decode then allocates none for them. */
+const SMALL: readonly bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+const toBigU32 = (v: number): bigint => (v < 4096 ? (SMALL[v] as bigint) : BigInt(v));
+
+/**
+ * A function building the decoded object from the values in table order, as one object literal:
+ * V8 then gives it fixed-layout (fast) properties, where assigning 60-80 names one by one would
+ * turn it into a hash table (the STE and CD are decoded on every configuration fetch).
+ */
+function objectMaker(names: readonly string[]): (values: readonly bigint[]) => FieldValues {
+  const body = `return {${names.map((n, i) => `${JSON.stringify(n)}: v[${i}]`).join(', ')}};`;
+  return new Function('v', body) as (values: readonly bigint[]) => FieldValues;
 }
 
 export class StructCodec {
@@ -83,6 +120,11 @@ export class StructCodec {
   readonly #byName: ReadonlyMap<string, FieldSpec>;
   readonly #compiled: readonly Compiled[];
   readonly #compiledByName: ReadonlyMap<string, Compiled>;
+  readonly #make: (values: readonly bigint[]) => FieldValues;
+  /** Scratch space of decode/encode (never escapes a call; codecs are not re-entered). */
+  readonly #halves: number[];
+  readonly #values: bigint[];
+  readonly #big: bigint[];
 
   constructor(name: string, dwords: number, fields: readonly FieldSpec[]) {
     this.name = name;
@@ -103,6 +145,10 @@ export class StructCodec {
     this.definedMask = masks;
     this.#compiled = fields.map(compile);
     this.#compiledByName = new Map(this.#compiled.map((c) => [c.name, c]));
+    this.#make = objectMaker(fields.map((f) => f.name));
+    this.#halves = new Array<number>(2 * dwords).fill(0);
+    this.#values = new Array<bigint>(fields.length).fill(0n);
+    this.#big = new Array<bigint>(dwords).fill(0n);
   }
 
   field(name: string): FieldSpec {
@@ -136,12 +182,23 @@ export class StructCodec {
     return out;
   }
 
-  /** All fields, by name (zero-valued fields included). */
+  /** All fields, by name in table order (zero-valued fields included). */
   decode(raw: readonly bigint[]): FieldValues {
-    const w = this.normalise(raw);
-    const out: FieldValues = {};
-    for (const c of this.#compiled) out[c.name] = ((w[c.dword] as bigint) & c.mask) >> c.shift;
-    return out;
+    const words = this.#big;
+    const halves = this.#halves;
+    for (let d = 0; d < this.dwords; d++) {
+      const w = BigInt.asUintN(64, raw[d] ?? 0n);
+      words[d] = w;
+      halves[2 * d] = w === 0n ? 0 : Number(BigInt.asUintN(32, w));
+      halves[2 * d + 1] = w === 0n ? 0 : Number(w >> 32n);
+    }
+    const values = this.#values;
+    const compiled = this.#compiled;
+    for (let i = 0; i < compiled.length; i++) {
+      const c = compiled[i] as Compiled;
+      values[i] = c.half >= 0 ? toBigU32((((halves[c.half] as number) >>> c.halfShift) & c.halfMask) >>> 0) : ((words[c.dword] as bigint) & c.mask) >> c.shift;
+    }
+    return this.#make(values);
   }
 
   /** Fields in table order with enum names, for printing. */
@@ -175,22 +232,59 @@ export class StructCodec {
 
   /** Build raw dwords from named fields; unnamed fields are zero. Throws on invalid input. */
   encode(values: FieldInput, base?: readonly bigint[]): bigint[] {
-    const out = this.normalise(base ?? []);
+    return this.#encode(values, base, false);
+  }
+
+  /**
+   * `encode` of the fields this structure has, skipping the names it does not have: one set of
+   * transaction fields (StreamID, SSV, InputAddr, ...) serves every event layout (§7.3).
+   */
+  encodeKnown(values: FieldInput, base?: readonly bigint[]): bigint[] {
+    return this.#encode(values, base, true);
+  }
+
+  #encode(values: FieldInput, base: readonly bigint[] | undefined, skipUnknown: boolean): bigint[] {
+    const halves = this.#halves;
+    const big = this.#big;
+    for (let d = 0; d < this.dwords; d++) {
+      const w = base === undefined ? 0n : BigInt.asUintN(64, base[d] ?? 0n);
+      halves[2 * d] = w === 0n ? 0 : Number(BigInt.asUintN(32, w));
+      halves[2 * d + 1] = w === 0n ? 0 : Number(w >> 32n);
+      big[d] = 0n;
+    }
     let errors: FieldError[] | undefined;
     for (const name in values) {
       const v = values[name];
       if (v === undefined) continue;
       const c = this.#compiledByName.get(name);
+      if (c === undefined && skipUnknown) continue;
+      // the common cases (a known field, an integer that fits) inline; anything else as validate() reports it
+      if (c !== undefined && c.half >= 0) {
+        const x = typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : v >= 0n && v < c.limit ? Number(v) : -1;
+        if (Number.isInteger(x) && x >= 0 && x <= c.halfMask) {
+          halves[c.half] = ((halves[c.half] as number) & ~c.halfBits) | (x << c.halfShift);
+          continue;
+        }
+      }
       const b = typeof v === 'bigint' ? v : typeof v === 'boolean' ? (v ? 1n : 0n) : Number.isSafeInteger(v) ? BigInt(v) : undefined;
-      // the common case (a known field, an integer that fits) inline; anything else as validate() reports it
       if (c !== undefined && b !== undefined && b >= 0n && b < c.limit && (b & c.lowMask) === 0n) {
-        out[c.dword] = ((out[c.dword] as bigint) & ~c.mask) | ((b << c.shift) & c.mask);
+        halves[2 * c.dword] = (halves[2 * c.dword] as number) & ~c.loBits;
+        halves[2 * c.dword + 1] = (halves[2 * c.dword + 1] as number) & ~c.hiBits;
+        big[c.dword] = (big[c.dword] as bigint) | ((b << c.shift) & c.mask);
         continue;
       }
       const err = this.#check(name, v);
       if (err !== undefined) (errors ??= []).push(err);
     }
     if (errors !== undefined) throw new RangeError(`Cannot encode ${this.name}: ${errors.map((e) => e.message).join('; ')}`);
+    const out = new Array<bigint>(this.dwords);
+    for (let d = 0; d < this.dwords; d++) {
+      const lo = (halves[2 * d] as number) >>> 0;
+      const hi = (halves[2 * d + 1] as number) >>> 0;
+      const w = hi === 0 ? toBigU32(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+      const b = big[d] as bigint;
+      out[d] = b === 0n ? w : w | b;
+    }
     return out;
   }
 

@@ -133,6 +133,16 @@ export function descOA(lo: number, hi: number, gShift: number): number {
   return high * TWO32 + low;
 }
 
+/**
+ * The OA field of a descriptor for a number address (a safe integer), as halves: descOA's
+ * inverse and encodeOA's number face (OA[47:g] in place, OA[51:48] in bits[15:12] for 64K).
+ */
+export function encodeOAParts(addr: number, gShift: number, out: Uint32Array): void {
+  const hi = Math.floor(addr / TWO32);
+  out[0] = (((addr % TWO32) >>> gShift) << gShift) | (gShift === 16 ? ((hi >>> 16) & 0xf) << 12 : 0);
+  out[1] = hi & 0xffff;
+}
+
 /** 2^i for i in 0..64 (array lookup instead of Math.pow on the hot path). */
 export const POW2 = new Float64Array(65).map((_, i) => 2 ** i);
 

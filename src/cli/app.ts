@@ -51,25 +51,42 @@ Usage:
 Exit codes: 0 all as expected, 1 conformance failures, 2 invalid input.
 `;
 
+type RunCommand = (args: readonly string[], io: CliIo) => Promise<number> | number;
+
+interface Subcommand {
+  /** Its module is imported only when it runs. */
+  readonly load: () => Promise<RunCommand>;
+  /** The `<command> --help` text; without it the command answers --help itself. */
+  readonly help?: () => Promise<string | undefined>;
+}
+
+const helpText = (cmd: string) => async (): Promise<string | undefined> => (await import('./help.ts')).COMMAND_HELP[cmd];
+
+/** Every subcommand, in the order `did you mean` prefers them. */
+const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
+  run: { load: async () => (await import('./run.ts')).runCommand, help: helpText('run') },
+  validate: { load: async () => (await import('./validate.ts')).validateCommand, help: helpText('validate') },
+  check: { load: async () => (await import('./check.ts')).checkCommand, help: async () => (await import('./check.ts')).CHECK_HELP },
+  init: { load: async () => (await import('./init.ts')).initCommand, help: async () => (await import('./init.ts')).INIT_HELP },
+  list: { load: async () => (await import('./list.ts')).listCommand, help: helpText('list') },
+  explain: { load: async () => (await import('./explain.ts')).explainCommand, help: helpText('explain') },
+  decode: { load: async () => runDecodeCommand },
+  trace: { load: async () => (await import('./trace.ts')).traceCommand },
+  generate: { load: async () => (await import('./generate.ts')).generateCommand, help: async () => (await import('./generate.ts')).generateHelp() },
+  fuzz: { load: async () => (await import('./fuzz.ts')).fuzzCommand, help: async () => (await import('./fuzz.ts')).FUZZ_HELP },
+};
+
 export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (cmd !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
-    const { COMMAND_HELP } = await import('./help.ts');
-    const text =
-      cmd === 'check'
-        ? (await import('./check.ts')).CHECK_HELP
-        : cmd === 'init'
-          ? (await import('./init.ts')).INIT_HELP
-          : cmd === 'generate'
-            ? await (await import('./generate.ts')).generateHelp()
-            : cmd === 'fuzz'
-              ? (await import('./fuzz.ts')).FUZZ_HELP
-              : COMMAND_HELP[cmd];
+  const sub = cmd !== undefined && Object.hasOwn(SUBCOMMANDS, cmd) ? SUBCOMMANDS[cmd] : undefined;
+  if (sub !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    const text = await sub.help?.();
     if (text !== undefined) {
       io.stdout(text);
       return 0;
     }
   }
+  if (sub !== undefined) return (await sub.load())(rest, io);
   switch (cmd) {
     case '--version':
     case '-V':
@@ -82,29 +99,9 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
     case 'help':
       io.stdout(HELP);
       return cmd === undefined ? 2 : 0;
-    case 'run':
-      return (await import('./run.ts')).runCommand(rest, io);
-    case 'validate':
-      return (await import('./validate.ts')).validateCommand(rest, io);
-    case 'check':
-      return (await import('./check.ts')).checkCommand(rest, io);
-    case 'init':
-      return (await import('./init.ts')).initCommand(rest, io);
-    case 'list':
-      return (await import('./list.ts')).listCommand(rest, io);
-    case 'explain':
-      return (await import('./explain.ts')).explainCommand(rest, io);
-    case 'decode':
-      return runDecodeCommand(rest, io);
-    case 'trace':
-      return (await import('./trace.ts')).traceCommand(rest, io);
-    case 'generate':
-      return (await import('./generate.ts')).generateCommand(rest, io);
-    case 'fuzz':
-      return (await import('./fuzz.ts')).fuzzCommand(rest, io);
     default: {
       const { closest } = await import('../arch/fields.ts');
-      const dym = closest(cmd, ['run', 'validate', 'check', 'init', 'list', 'explain', 'decode', 'trace', 'generate', 'fuzz']);
+      const dym = closest(cmd, Object.keys(SUBCOMMANDS));
       io.stderr(`smmu-conform: unknown command "${cmd}"${dym !== undefined ? ` (did you mean "${dym}"?)` : ''}; see smmu-conform --help\n`);
       return 2;
     }

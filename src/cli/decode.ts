@@ -18,12 +18,7 @@ import { type StructCodec, formatField, hex64, suggest } from '../arch/fields.ts
 import { L1STD } from '../arch/l1std.ts';
 import { STE, steConfigName } from '../arch/ste.ts';
 import { type Granule, blockAllowed, TTD } from '../arch/ttd.ts';
-
-export interface CliResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
+import type { CliResult } from '../trace/cli.ts';
 
 const KINDS = ['ste', 'cd', 'cmd', 'event', 'l1cd', 'l1std', 's1ttd', 's2ttd'] as const;
 type Kind = (typeof KINDS)[number];

@@ -23,7 +23,8 @@ marked known. Details and CI matrix recipes: docs/fuzzing.md.
 Scenarios:
   --seed S              generator seed (integer)
   --count N             number of generated scenarios (the whole campaign, all shards together)
-  --area A              generator area (repeatable; default: all)
+  --area A              generator area (repeatable; default: every area the target's part runs,
+                        each drawing only what the part has: docs/fuzzing.md)
   --corpus [DIR]        the scenario tree instead of the generator (default: scenarios)
 Target:
   --target T            qemu | qemu=PATH (the SMMU under test; required)

@@ -71,7 +71,8 @@ export async function generateCommand(args: readonly string[], io: CliIo): Promi
     const { formatLoadError } = await import('../scenario/errors.ts');
     const r = loadProfileFile(resolve(io.cwd, file), file);
     if (r.part === undefined) return fail(r.errors.map((e) => formatLoadError(e)).join('\n'));
-    part = { features: r.part.features, ...(r.part.smmu.oas !== undefined ? { oas: r.part.smmu.oas } : {}) };
+    const smmu = r.part.smmu;
+    part = { features: r.part.features, ...(smmu.oas !== undefined ? { oas: smmu.oas } : {}), ...(smmu.ssidSize === 0 ? { substreams: false } : {}) };
   }
   const ids = strs(p.values['id']);
   if (ids.length > 0) {
@@ -82,7 +83,7 @@ export async function generateCommand(args: readonly string[], io: CliIo): Promi
       const m = /^gen-([a-z0-9]+)-([0-9a-f]{8})$/.exec(id);
       if (m === null || !(AREA_NAMES as readonly string[]).includes(m[1] ?? ''))
         return fail(`--id ${id} is not gen-<area>-<8 hex digits> with an area of: ${AREA_NAMES.join(', ')}`);
-      gs.push(generateOne(m[1] as (typeof AREA_NAMES)[number], Number.parseInt(m[2] ?? '0', 16), part?.oas));
+      gs.push(generateOne(m[1] as (typeof AREA_NAMES)[number], Number.parseInt(m[2] ?? '0', 16), part));
     }
     return write(gs, str(p.values['out']), io, fail);
   }

@@ -19,6 +19,7 @@ import { parseDocument } from 'yaml';
 import { cmp } from '../engine/discover.ts';
 import { loadScenarioText } from '../engine/load.ts';
 import { fnv1a, type Shard, selectShard } from '../engine/shard.ts';
+import { areasFor, type PartLimits } from '../generate/index.ts';
 import { writeGoldenAtomic } from '../golden/store.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { Deviation } from '../target/expectations.ts';
@@ -38,7 +39,7 @@ import {
   reportMarkdown,
 } from './report.ts';
 import { type CampaignItem, loadSource, type SourceSpec } from './source.ts';
-import type { DiffTarget } from './target.ts';
+import { type DiffTarget, targetPart } from './target.ts';
 
 export interface CampaignOptions {
   readonly target: DiffTarget;
@@ -80,10 +81,13 @@ export interface Timings {
   minimiseMs: number;
 }
 
-export function describeSource(s: SourceSpec): string {
-  return s.kind === 'corpus'
-    ? `scenario tree ${s.root}`
-    : `generated, seed ${s.seed}, count ${s.count}${s.areas !== undefined && s.areas.length > 0 ? `, areas ${[...s.areas].join(',')}` : ''}`;
+/** What a campaign runs (state.json: a resume must match; generated scenarios depend on the part they are drawn for). */
+export function describeSource(s: SourceSpec, part?: PartLimits): string {
+  if (s.kind === 'corpus') return `scenario tree ${s.root}`;
+  const areas = s.areas !== undefined && s.areas.length > 0 ? [...s.areas] : part !== undefined ? areasFor(part) : [];
+  const drawn =
+    part === undefined ? '' : ` for the part (${[...part.features].join(',')}; OAS ${part.oas ?? 48}; ${part.substreams === false ? 'no ' : ''}SubstreamIDs)`;
+  return `generated${drawn}, seed ${s.seed}, count ${s.count}${areas.length > 0 ? `, areas ${areas.join(',')}` : ''}`;
 }
 
 /** Numbers and addresses out, so that reasons group (file positions, StreamIDs, sizes). */
@@ -98,10 +102,11 @@ export function abstractReason(s: string): string {
 export async function runCampaign(o: CampaignOptions): Promise<CampaignReport | string> {
   const log = o.log ?? (() => {});
   mkdirSync(join(o.out, 'minimised'), { recursive: true });
+  const part = targetPart(o.target);
   const state: CampaignState = {
     format: 1,
     target: o.target.name,
-    source: describeSource(o.source),
+    source: describeSource(o.source, part),
     shard: o.shard === undefined ? '1/1' : `${o.shard.index}/${o.shard.count}`,
   };
   const statePath = join(o.out, 'state.json');
@@ -141,7 +146,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport | 
   }
 
   // 2. the scenarios of this shard, minus those a previous run finished
-  const all = loadSource(o.source, o.target.profile);
+  const all = loadSource(o.source, o.target.profile, part);
   if (typeof all === 'string') return all;
   const mine = o.shard === undefined ? all : selectShard(all, (i) => i.id, o.shard);
   const resultsPath = join(o.out, 'results.jsonl');

@@ -7,6 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { diffLines } from 'diff';
+import { parse, stringify } from 'yaml';
 import { executeOnTarget, executeScenario } from '../engine/execute.ts';
 import { matchPermitted } from '../engine/permitted.ts';
 import { canonicalGolden } from '../golden/canonical.ts';
@@ -117,11 +118,7 @@ export function runPair(s: Scenario, target: DiffTarget): PairResult {
   // divergence: step, then the command where the queues part, then the text; fewer differing
   // lines on a tie): a RES0 bit the target ignores (§4.1.5) is not the deviation when a later
   // command is
-  const rank = (w: string): readonly number[] => {
-    const d = divergencePoint(w, got);
-    const at = d === undefined || typeof d === 'string' ? [Number.MAX_SAFE_INTEGER, 0] : divergenceAt(d);
-    return [...at, commonPrefix(w, got), -changedLines(w, got)];
-  };
+  const rank = (w: string): readonly number[] => [...earliestDivergence(w, got), commonPrefix(w, got), -changedLines(w, got)];
   let best = { ref, want, rank: rank(want) };
   for (const c of combinations(permitted)) {
     let o: Observation;
@@ -137,6 +134,34 @@ export function runPair(s: Scenario, target: DiffTarget): PairResult {
   const d = divergencePoint(best.want, got);
   if (d === undefined || typeof d === 'string') return done({ kind: 'error', message: `cannot compare observations: ${d ?? 'formatting only'}` });
   return done({ kind: 'deviates', cls: classify(s, d, best.ref), summary: divergenceText(d) });
+}
+
+/**
+ * The earliest point, in the scenario's own order, where two observations part: the first
+ * divergence of each section (steps, events, ...) placed by its step (and command), the earliest
+ * of them. The text's first divergence is not that: every step record precedes every event, so a
+ * command at step 5 the target executes (a RES0 bit it ignores, permitted) would hide a wrong
+ * event of step 2 that the target shows under every choice.
+ */
+function earliestDivergence(want: string, got: string): readonly number[] {
+  let e: unknown;
+  let a: unknown;
+  try {
+    e = parse(want);
+    a = parse(got);
+  } catch {
+    return [Number.MAX_SAFE_INTEGER, 0];
+  }
+  const obj = (x: unknown): Record<string, unknown> => (typeof x === 'object' && x !== null ? (x as Record<string, unknown>) : {});
+  const [eo, ao] = [obj(e), obj(a)];
+  let best: readonly number[] = [Number.MAX_SAFE_INTEGER, 0];
+  for (const k of new Set([...Object.keys(eo), ...Object.keys(ao)])) {
+    const d = divergencePoint(stringify({ [k]: eo[k] ?? null }), stringify({ [k]: ao[k] ?? null }));
+    if (d === undefined || typeof d === 'string') continue;
+    const at = divergenceAt(d);
+    if (at[0] > 0 && later(best, at)) best = at;
+  }
+  return best;
 }
 
 /** Where a divergence is: its step, and in a command-queue step the command where the queues part. */

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadScenarioText } from '../engine/load.ts';
-import { generateScenarios } from '../generate/index.ts';
+import { generateScenarios, type PartLimits } from '../generate/index.ts';
 import { formatLoadError } from '../scenario/errors.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { SmmuProfile } from '../smmu/profile.ts';
@@ -24,13 +24,22 @@ export type SourceSpec =
   | { readonly kind: 'generated'; readonly seed: number; readonly count: number; readonly areas?: readonly string[] }
   | { readonly kind: 'corpus'; readonly root: string };
 
-export function loadSource(spec: SourceSpec, profile: Partial<SmmuProfile>): CampaignItem[] | string {
+/**
+ * The campaign's scenarios. Generated ones are drawn for `part` (the target's, targetPart): from
+ * the areas it can run unless `areas` names some, each area drawing only what the part has.
+ */
+export function loadSource(spec: SourceSpec, profile: Partial<SmmuProfile>, part?: PartLimits): CampaignItem[] | string {
   if (spec.kind === 'corpus') return corpusItems(spec.root, profile);
-  const opts = { seed: spec.seed, count: spec.count, ...(spec.areas !== undefined && spec.areas.length > 0 ? { areas: spec.areas } : {}) };
+  const opts = {
+    seed: spec.seed,
+    count: spec.count,
+    ...(spec.areas !== undefined && spec.areas.length > 0 ? { areas: spec.areas } : {}),
+    ...(part !== undefined ? { part } : {}),
+  };
   try {
     return generateScenarios(opts).map((g) => ({ id: g.id, seed: g.seed, scenario: g.scenario, yaml: () => g.yaml() }));
   } catch (e) {
-    return e instanceof RangeError ? e.message : `The generator failed: ${e instanceof Error ? e.message : String(e)}`; // an unknown --area
+    return e instanceof RangeError ? e.message : `The generator failed: ${e instanceof Error ? e.message : String(e)}`; // an unknown --area, or one the part cannot run
   }
 }
 

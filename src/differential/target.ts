@@ -5,14 +5,15 @@
  * asks for another part is SKIP on the target, docs/targets.md).
  */
 import type { Scenario } from '../scenario/types.ts';
-import type { Feature } from '../scenario/features.ts';
+import type { PartLimits } from '../generate/draft.ts';
+import { type Feature, profileFeatures } from '../scenario/features.ts';
 import type { SmmuProfile } from '../smmu/profile.ts';
 import { openTarget } from '../engine/exec/target-open.ts';
 import { SparseMemory } from '../memory/sparse-memory.ts';
 import { SmmuDevice } from '../smmu/device.ts';
 import type { SmmuTarget, TargetCapabilities, TargetMemoryRange } from '../target/contract.ts';
 import { EmulatorTarget } from '../target/emulator.ts';
-import { featuresOfProfile, profileFromIdRegs } from '../target/idregs.ts';
+import { profileFromIdRegs } from '../target/idregs.ts';
 import { QEMU_MEMORY, QemuTarget, qemuStreamIdProblem, qemuVersion } from '../target/qemu/target.ts';
 
 export interface DiffTarget {
@@ -31,6 +32,18 @@ export interface DiffTarget {
   preflight?(): SmmuTarget;
   /** Why the target cannot issue transactions from a StreamID (adapt.ts renumbers such StreamIDs). */
   readonly streamIdProblem?: (sid: number) => string | undefined;
+  /** What the target can issue beyond its ID registers (SubstreamIDs, fault injection); default: the emulator's. */
+  readonly capabilities?: Pick<TargetCapabilities, 'substreams' | 'faultInjection'>;
+}
+
+/**
+ * The part a campaign generates for: the target's features and OAS from its ID registers,
+ * SubstreamIDs only when IDR1.SSIDSIZE > 0 and the target can issue them, the faults area only
+ * with fault injection. The areas draw what this part can run (src/generate/draft.ts PartLimits).
+ */
+export function targetPart(t: DiffTarget): PartLimits {
+  const caps = t.capabilities ?? { substreams: true, faultInjection: true };
+  return { features: t.features, oas: t.profile.oas, substreams: t.profile.ssidSize > 0 && caps.substreams, faultInjection: caps.faultInjection };
 }
 
 /** The emulator dressed as another target: same name, part, capabilities and memory map. */
@@ -68,9 +81,10 @@ export function qemuDiffTarget(binary: string): DiffTarget {
   return {
     name: profile.name,
     profile,
-    features: featuresOfProfile(profile),
+    features: profileFeatures(profile),
     open: (s) => openTarget(spec, s),
     preflight: () => standIn(profile.name, profile, caps, QEMU_MEMORY),
     streamIdProblem: qemuStreamIdProblem,
+    capabilities: caps,
   };
 }

@@ -52,8 +52,13 @@ export const executeScenario: ExecuteScenario = (scenario: Scenario, opts: Execu
   if (opts.target === undefined || opts.target.kind === 'builtin') {
     const mem = new SparseMemory();
     const profile = opts.asTarget !== undefined ? { ...ep.profile, ...opts.asTarget } : ep.profile;
-    const dev = at(['smmu'], () => new SmmuDevice({ mem, profile, cachePolicy: ep.cachePolicy }));
-    return executeOn(scenario, opts, dev, ep);
+    try {
+      const dev = at(['smmu'], () => new SmmuDevice({ mem, profile, cachePolicy: ep.cachePolicy }));
+      return executeOn(scenario, opts, dev, ep);
+    } finally {
+      // the device and its memory end here: the pages go to the next scenario's memory
+      mem.release();
+    }
   }
   const target = openTarget(opts.target, scenario);
   try {

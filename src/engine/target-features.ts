@@ -2,9 +2,9 @@
  * Features of an external target, from its own ID registers (probed once per thread and target):
  * a scenario whose `requires:` the target lacks is SKIP, with the target named.
  */
-import type { Feature } from '../scenario/features.ts';
+import { type Feature, profileFeatures } from '../scenario/features.ts';
 import type { TargetSpec } from '../target/contract.ts';
-import { featuresOfProfile, idRegFields, profileFromIdRegs } from '../target/idregs.ts';
+import { idRegFields, profileFromIdRegs } from '../target/idregs.ts';
 import type { SmmuProfile } from '../smmu/profile.ts';
 import { QemuTarget } from '../target/qemu/target.ts';
 
@@ -33,7 +33,7 @@ function probe(spec: TargetSpec): TargetFeatures | string {
   try {
     const t = new QemuTarget({ binary: spec.binary, sids: [] });
     try {
-      return { name: t.name, features: featuresOfProfile(profileFromIdRegs(t.name, t.idRegs())), idFields: idRegFields(t.idRegs()) };
+      return { name: t.name, features: profileFeatures(profileFromIdRegs(t.name, t.idRegs())), idFields: idRegFields(t.idRegs()) };
     } finally {
       t.close();
     }

@@ -150,11 +150,13 @@ export function genCd(rng: Rng, d: Draft, o: CdOptions): CdEntry {
   const ips = rng.bool(0.25) ? rng.edgeInt(0, 5) : undefined;
   if (ips !== undefined) d.note(`CD.IPS=${ips} bounds the stage-1 output (§5.4 IPS, F_ADDR_SIZE §7.3.14)`);
   if (fields['TBI0'] !== undefined || fields['TBI1'] !== undefined) d.note('top-byte-ignore (§5.4 TBI0/TBI1, §3.4.1)');
-  const ha = rng.bool(0.15);
-  const hd = rng.bool(0.1);
-  const stall = rng.bool(0.1);
+  const ha = rng.bool(0.15) && (d.offers('httu') || rng.bool(0.3));
+  const hd = rng.bool(0.1) && (d.offers('httu') || rng.bool(0.3));
+  const stall = rng.bool(0.1) && (d.offers('stall') || rng.bool(0.3));
   if (ha || hd) d.httu(rng.bool(0.85));
-  if (stall) d.need('stall');
+  // on a part without stalls CD.S=1 is ILLEGAL (§5.4 S: C_BAD_CD), drawn less often, as HA/HD without HTTU
+  if (stall && d.offers('stall')) d.need('stall');
+  else if (stall) d.note('CD.S=1 on a part without stalls (IDR0.STALL_MODEL=0b01): ILLEGAL, C_BAD_CD (§5.4 S)');
   const e: CdEntry = {
     ssid: o.ssid ?? 0n,
     asid: d.uniqueId('asid', rng),

@@ -27,9 +27,37 @@ export type MS1Table = Mutable<Omit<S1Table, 'map'>> & { map: S1Map[] };
 export type MS2Table = Mutable<Omit<S2Table, 'map'>> & { map: S2Map[] };
 export type MCdTable = Mutable<Omit<CdTable, 'entries'>> & { entries: CdEntry[] };
 
+/**
+ * The SMMU part scenarios are drawn for (`generate --profile`, or a fuzz target's ID registers and
+ * capabilities): the areas draw only what it can run, so few scenarios are SKIP on it.
+ */
+export interface PartLimits {
+  readonly features: readonly Feature[];
+  /** SMMU_IDR5.OAS in bits (default 48). */
+  readonly oas?: number;
+  /** Transactions with a SubstreamID can be issued (IDR1.SSIDSIZE > 0 and a source that sends them; default yes). */
+  readonly substreams?: boolean;
+  /** Faults can be injected (the faults area; default yes). */
+  readonly faultInjection?: boolean;
+}
+
 export class Draft {
   /** The part's output address size (SMMU_IDR5.OAS): output addresses and stage-2 inputs stay below it. */
-  constructor(readonly oas = 48) {}
+  readonly oas: number;
+  readonly #part: PartLimits | undefined;
+  /** `part`: the part to draw for (default: the reference model's part, every feature). */
+  constructor(part?: PartLimits) {
+    this.oas = part?.oas ?? 48;
+    this.#part = part;
+  }
+  /** The part has feature `f` (every feature when no part was given). */
+  offers(f: Feature): boolean {
+    return this.#part === undefined || this.#part.features.includes(f);
+  }
+  /** Transactions may carry a SubstreamID. */
+  get substreams(): boolean {
+    return this.#part?.substreams !== false;
+  }
   readonly devices: Device[] = [];
   readonly s1: MS1Table[] = [];
   readonly s2: MS2Table[] = [];
@@ -75,11 +103,12 @@ export class Draft {
   }
   /**
    * Hardware translation-table update is used: mostly on a part that has it (IDR0.HTTU), sometimes
-   * deliberately without (HA/HD are then ILLEGAL, C_BAD_CD / C_BAD_STE, §5.2 S2HA, §5.4 HA).
+   * deliberately without (HA/HD are then ILLEGAL, C_BAD_CD / C_BAD_STE, §5.2 S2HA, §5.4 HA); always
+   * without on a part that lacks it.
    */
   httu(rngBool: boolean): void {
     if (this.smmu.features?.httu !== undefined) return;
-    if (rngBool) {
+    if (rngBool && this.offers('httu')) {
       this.feature('httu', true);
       this.need('httu');
     } else this.note('HA/HD without IDR0.HTTU (ILLEGAL: §5.2 S2HA, §5.4 HA)');

@@ -6,7 +6,8 @@
  * StreamID replaced by the vSID. Everything else is printed by the host.
  */
 import { EVENT_TYPE, eventType } from '../arch/event.ts';
-import { eventField, getField, setField } from '../linux/event-view.ts';
+import { fieldValue, setFieldValue } from '../arch/fields.ts';
+import { eventField } from '../linux/event-view.ts';
 
 export const FORWARDABLE_EVENT_TYPES: ReadonlySet<number> = new Set(
   (['C_BAD_STE', 'F_STREAM_DISABLED', 'C_BAD_SUBSTREAMID', 'C_BAD_CD', 'F_TRANSLATION', 'F_ADDR_SIZE', 'F_ACCESS', 'F_PERMISSION'] as const).map(
@@ -30,7 +31,7 @@ export type EventRoute =
  */
 export function routeEvent(raw: readonly bigint[], master: (sid: number) => { vmaster: VmasterInfo | undefined } | undefined): EventRoute {
   // the driver's generic view of the record (linux/event-view.ts: the same positions for every type)
-  const f = (name: string): bigint => getField(raw, eventField(name));
+  const f = (name: string): bigint => fieldValue(raw, eventField(name));
   if (!FORWARDABLE_EVENT_TYPES.has(eventType(raw))) return { to: 'log', why: 'type' };
   const stall = f('Stall') === 1n;
   const s2 = f('S2') === 1n;
@@ -40,6 +41,6 @@ export function routeEvent(raw: readonly bigint[], master: (sid: number) => { vm
   if (m.vmaster === undefined) return { to: 'log', why: 'no-vmaster' };
   if (s2) return { to: 'log', why: 's2' };
   const data = [0, 1, 2, 3].map((i) => raw[i] ?? 0n);
-  setField(data, eventField('StreamID'), BigInt(m.vmaster.vsid));
+  setFieldValue(data, eventField('StreamID'), BigInt(m.vmaster.vsid));
   return { to: 'vevent', viommuId: m.vmaster.viommuId, data };
 }

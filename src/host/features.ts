@@ -16,6 +16,8 @@ export interface SmmuFeatures {
   /** FEAT_NESTING = S1P && S2P, minus the IIDR errata. */
   readonly nesting: boolean;
   readonly fwb: boolean;
+  /** ARM_SMMU_FEAT_2_LVL_CDTAB (IDR0.CD2L). */
+  readonly cd2l: boolean;
   readonly ril: boolean;
   readonly ats: boolean;
   readonly hyp: boolean;
@@ -39,15 +41,18 @@ export interface SmmuFeatures {
   readonly coherent: boolean;
 }
 
+/** IDR5.OAS as Linux reads it: an encoding it does not know (0b111, 56 bits) is truncated to 48 bits (0b101). */
+export function linuxOasEnc(enc: number): number {
+  return enc > 6 ? 5 : enc;
+}
+
 const g = (codec: { get(raw: readonly bigint[], n: string): bigint }, v: bigint, n: string): number => Number(codec.get([v], n));
 
 export function probeFeatures(r: IdRegs): SmmuFeatures {
   const s1p = g(IDR0, r.idr0, 'S1P') === 1;
   const s2p = g(IDR0, r.idr0, 'S2P') === 1;
   const ttf = g(IDR0, r.idr0, 'TTF');
-  let oasEnc = g(IDR5, r.idr5, 'OAS');
-  // unknown encodings are treated as 48 bits by Linux
-  if (oasEnc > 6) oasEnc = 5;
+  const oasEnc = linuxOasEnc(g(IDR5, r.idr5, 'OAS'));
   const oas = OAS_BITS[oasEnc] ?? 48;
   const ias = Math.max((ttf & 1) !== 0 ? 40 : 0, oas);
   const impl = g(IIDR, r.iidr, 'Implementer');
@@ -72,6 +77,7 @@ export function probeFeatures(r: IdRegs): SmmuFeatures {
     s2p,
     nesting,
     fwb: g(IDR3, r.idr3, 'FWB') === 1,
+    cd2l: g(IDR0, r.idr0, 'CD2L') === 1,
     ril: g(IDR3, r.idr3, 'RIL') === 1,
     ats: g(IDR0, r.idr0, 'ATS') === 1,
     hyp: g(IDR0, r.idr0, 'HYP') === 1,

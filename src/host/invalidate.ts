@@ -4,6 +4,7 @@
  * after each chunk of up to 63, and the entry_num write-back rules, including Linux's quirk that
  * converted commands of a not-yet-flushed chunk are dropped when a later command fails.
  */
+import { dwordsFromBytes, dwordsToBytes } from '../arch/dwords.ts';
 import { COMMANDS, type CommandName, OPCODE, commandOpcode } from '../arch/command.ts';
 import { type Cmd, cmdSync, cmdTlbiNhAll } from './commands.ts';
 
@@ -57,13 +58,7 @@ export interface InvalidateResult {
 /** Encode commands into a user buffer with the given entry_len (zero-padded or truncated). */
 export function commandsToBytes(cmds: readonly (readonly bigint[])[], entryLen = INVALIDATE_ENTRY_SIZE): Uint8Array {
   const buf = new Uint8Array(cmds.length * entryLen);
-  cmds.forEach((c, i) => {
-    const tmp = new Uint8Array(16);
-    const tv = new DataView(tmp.buffer);
-    tv.setBigUint64(0, BigInt.asUintN(64, c[0] ?? 0n), true);
-    tv.setBigUint64(8, BigInt.asUintN(64, c[1] ?? 0n), true);
-    buf.set(tmp.subarray(0, Math.min(16, entryLen)), i * entryLen);
-  });
+  cmds.forEach((c, i) => buf.set(dwordsToBytes([c[0] ?? 0n, c[1] ?? 0n]).subarray(0, Math.min(16, entryLen)), i * entryLen));
   return buf;
 }
 
@@ -83,10 +78,9 @@ export function copyCommandArray(a: InvalidateArgs): { ok: true; cmds: Cmd[] } |
     for (let j = INVALIDATE_ENTRY_SIZE; j < e.length; j++) {
       if (e[j] !== 0) return { ok: false, errno: 'E2BIG', reason: `entry ${i} has non-zero byte ${j} beyond the 16-byte command` };
     }
-    const full = new Uint8Array(16);
-    full.set(e.subarray(0, Math.min(16, e.length)));
-    const dv = new DataView(full.buffer);
-    cmds.push([dv.getBigUint64(0, true), dv.getBigUint64(8, true)]);
+    // a shorter entry is zero-extended
+    const [d0 = 0n, d1 = 0n] = dwordsFromBytes(e, 2);
+    cmds.push([d0, d1]);
   }
   return { ok: true, cmds };
 }

@@ -6,7 +6,8 @@
  */
 import { routeEvent } from './event-route.ts';
 import type { ObjectStore, VeventqObj } from './iommufd-objects.ts';
-import { eventField, getField } from '../linux/event-view.ts';
+import { fieldValue } from '../arch/fields.ts';
+import { eventField } from '../linux/event-view.ts';
 import { EVENT_LOG_LEVEL, formatEventLog, type LogEra } from '../linux/messages.ts';
 import type { Result } from './uapi.ts';
 import { VEVENTQ_TYPE_ARM_SMMUV3, VEventQueue, type VEventRecord } from './veventq.ts';
@@ -52,7 +53,7 @@ export function handleEvent(
     if (q) return q.q.report(route.data) === 'queued' ? 'vevent' : 'lost';
   }
   if (route.to === 'iopf') return 'iopf';
-  const client = store.deviceBySid(smmu, Number(getField(raw, eventField('StreamID'))))?.spec.name;
+  const client = store.deviceBySid(smmu, Number(fieldValue(raw, eventField('StreamID'))))?.spec.name;
   for (const line of formatEventLog(raw, { era, client })) log(EVENT_LOG_LEVEL[era], line);
   return 'logged';
 }

@@ -10,6 +10,7 @@
  * Split: uapi.ts (constants, hw_info layout), iommufd-objects.ts (object table),
  * iommufd-events.ts (vEVENTQ, event thread), iommufd-s2.ts (stage-2 tables).
  */
+import { dwordsFromBytes } from '../arch/dwords.ts';
 import { EVENTQ_CONS, EVENTQ_PROD, REG } from '../arch/registers.ts';
 import { STE } from '../arch/ste.ts';
 import { CFG } from './masks.ts';
@@ -241,8 +242,7 @@ export class Iommufd {
     if (a.dataType !== HWPT_DATA_ARM_SMMUV3) return fail('EINVAL', `data_type ${a.dataType} is not IOMMU_HWPT_DATA_ARM_SMMUV3 (2)`);
     if (a.data.length < 16) return fail('EINVAL', `data_len ${a.data.length} is shorter than 16`);
     for (let i = 16; i < a.data.length; i++) if (a.data[i] !== 0) return fail('E2BIG', `non-zero byte ${i} beyond ste[2]`);
-    const dv = new DataView(a.data.buffer, a.data.byteOffset, 16);
-    const r = validateVste([dv.getBigUint64(0, true), dv.getBigUint64(8, true)]);
+    const r = validateVste(dwordsFromBytes(a.data, 2));
     if (!r.ok) return fail(r.errno, r.reason);
     v.users++;
     const o = this.#store.add((id): NestedObj => ({ kind: 'hwpt_nested', id, viommu: v.id, ste: r.ste, enableAts: r.enableAts, users: 0 }));

@@ -22,9 +22,10 @@
  * C_BAD_STE StreamID is the device's vSID (0 if none) — the record is meant for the guest.
  * User memory is any read64/write64 space (e.g. GuestMemory: the VMM maps guest RAM, user VA = IPA).
  */
+import { dwordsFromBytes } from '../arch/dwords.ts';
 import { encodeEvent } from '../arch/event.ts';
 import { type Ring, ringEmpty, ringInc, ringIndex } from '../arch/queue.ts';
-import { CMDQ_CONS, IDR0 } from '../arch/registers.ts';
+import { CMDQ_CONS } from '../arch/registers.ts';
 import { CERROR } from '../arch/command.ts';
 import { STE } from '../arch/ste.ts';
 import { type Cmd, cmdSync } from './commands.ts';
@@ -50,16 +51,7 @@ export const RFC_EVENT_SIZE = 32;
 export const RFC_CMDQ_ENTRY_SIZE = 16;
 
 /** What the RFC's STE checks need of the SMMU. */
-export interface RfcSteCaps {
-  readonly s1p: boolean;
-  readonly s2p: boolean;
-  readonly cd2l: boolean;
-  readonly ias: number;
-}
-
-export function rfcCaps(f: SmmuFeatures, idr0: bigint): RfcSteCaps {
-  return { s1p: f.s1p, s2p: f.s2p, cd2l: IDR0.get([idr0], 'CD2L') === 1n, ias: f.ias };
-}
+export type RfcSteCaps = Pick<SmmuFeatures, 's1p' | 's2p' | 'cd2l' | 'ias'>;
 
 /** The RFC's sanity checks of a 64-byte guest STE: undefined if acceptable, else why. */
 export function rfcCheckSte(c: RfcSteCaps, ssidBits: number, ste: readonly bigint[]): string | undefined {
@@ -173,12 +165,12 @@ export class Rfc2023 {
     if (!this.#vmids.has(a.parentHwptId)) return { errno: 'EINVAL', reason: `HWPT ${a.parentHwptId} is not an S2 parent of this profile` };
     if (a.ste === null || a.steLen < RFC_STE_SIZE || a.ste.length < RFC_STE_SIZE)
       return { errno: 'EINVAL', reason: `ste_len ${a.steLen} is shorter than the 64-byte STE` };
-    const dv = new DataView(a.ste.buffer, a.ste.byteOffset, RFC_STE_SIZE);
-    const ste = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => dv.getBigUint64(8 * i, true));
+    const ste = dwordsFromBytes(a.ste, RFC_STE_SIZE / 8);
     const port = this.#o.smmus[spec.smmu]?.port;
     if (port === undefined) return { errno: 'ENOENT', reason: `no SMMU ${spec.smmu}` };
     const ids = port.idRegs();
-    const why = rfcCheckSte(rfcCaps(probeFeatures(ids), ids.idr0), Math.min(probeFeatures(ids).ssidBits, spec.pasidBits ?? 0), ste);
+    const f = probeFeatures(ids);
+    const why = rfcCheckSte(f, Math.min(f.ssidBits, spec.pasidBits ?? 0), ste);
     if (why !== undefined) {
       const event = a.eventLen >= RFC_EVENT_SIZE ? encodeEvent('C_BAD_STE', { StreamID: this.#devData.get(a.devId) ?? 0 }) : undefined;
       return { errno: 'EINVAL', reason: why, ...(event ? { event } : {}) };

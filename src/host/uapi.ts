@@ -3,6 +3,7 @@
  * errno/result convention: every ioctl-like call returns `{ errno: 0, ... }` or
  * `{ errno: 'E...', reason }`, never throws on bad input.
  */
+import { dwordsToBytes } from '../arch/dwords.ts';
 import type { IdRegs } from '../smmu/profile.ts';
 
 export type Errno = 'EINVAL' | 'EOPNOTSUPP' | 'E2BIG' | 'EIO' | 'ETIMEDOUT' | 'ENOENT' | 'EEXIST' | 'EBUSY' | 'ENOSPC' | 'EFAULT';
@@ -32,10 +33,7 @@ export function hwInfoBytes(r: IdRegs, dataLen: number): Uint8Array {
 
 /** The 16-byte iommu_hwpt_arm_smmuv3 payload for a guest STE. */
 export function vsteBytes(ste: readonly [bigint, bigint], extra: readonly number[] = []): Uint8Array {
-  const b = new Uint8Array(16 + extra.length);
-  const dv = new DataView(b.buffer);
-  dv.setBigUint64(0, BigInt.asUintN(64, ste[0]), true);
-  dv.setBigUint64(8, BigInt.asUintN(64, ste[1]), true);
+  const b = dwordsToBytes(ste, new Uint8Array(16 + extra.length));
   b.set(extra, 16);
   return b;
 }

@@ -415,9 +415,7 @@ function skipPrefixes(s: string, i: number, n: number, out: LogLine): number {
       if (e < 0) break;
       setTs(out, i, e, 'iso');
       starts = true;
-      i = skipSpaces(s, e, n);
-      const k = kernelTagAt(s, i, n);
-      if (k >= 0) i = k;
+      i = pastHeaderTime(s, e, n);
       continue;
     }
     if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) {
@@ -427,9 +425,7 @@ function skipPrefixes(s: string, i: number, n: number, out: LogLine): number {
       if (e >= 0) {
         setTs(out, i, e, 'syslog');
         starts = true;
-        i = skipSpaces(s, e, n);
-        const k = kernelTagAt(s, i, n);
-        if (k >= 0) i = k;
+        i = pastHeaderTime(s, e, n);
         continue;
       }
       const f = facilityAt(s, i, n);
@@ -450,6 +446,13 @@ function skipPrefixes(s: string, i: number, n: number, out: LogLine): number {
   }
   out.startsMessage = starts;
   return i;
+}
+
+/** Past a syslog or ISO time ending at `e`: its spaces and the `host kernel: ` header that may follow. */
+function pastHeaderTime(s: string, e: number, n: number): number {
+  const i = skipSpaces(s, e, n);
+  const k = kernelTagAt(s, i, n);
+  return k >= 0 ? k : i;
 }
 
 function hasSmmu(s: string, a: number, b: number): boolean {

@@ -255,3 +255,18 @@ t.test('backed-but-unwritten pages share one zero page: every write path copies 
   );
   t.pass('no write reached another page through the shared zero page');
 });
+
+t.test('release: pages go to the next memory zeroed, the released memory is empty', async (t) => {
+  const a = new SparseMemory();
+  // enough pages for several slabs (4, 8 and 16 pages), every word of each written
+  for (let p = 0; p < 40; p++) for (let o = 0; o < 4096; o += 8) a.write64(BigInt(0x10_0000 + p * 4096 + o), 0xffff_ffff_ffff_ffffn);
+  a.release();
+  t.equal(a.backedBytes, 0);
+  t.equal(a.read64(0x10_0000n), undefined, 'released pages read as unbacked');
+  const b = new SparseMemory();
+  for (let p = 0; p < 40; p++) b.write64(BigInt(0x20_0000 + p * 4096), 1n);
+  let nonzero = 0;
+  for (let p = 0; p < 40; p++) for (let o = 8; o < 4096; o += 8) if (b.read64(BigInt(0x20_0000 + p * 4096 + o)) !== 0n) nonzero++;
+  t.equal(nonzero, 0, 'reused pages read as zeros where not written');
+  t.equal(a.read64(0x10_0000n), undefined, 'the released memory does not see the new owner');
+});

@@ -34,6 +34,21 @@ const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 /** The page every backed-but-unwritten page reads through; never written (see #writable). */
 const ZERO_VIEW = new DataView(new ArrayBuffer(PAGE_SIZE));
 
+/** Consecutive pages of one ArrayBuffer, with a view of each made once. */
+interface Slab {
+  readonly bytes: Uint8Array;
+  readonly pages: readonly DataView[];
+}
+
+function newSlab(pages: number): Slab {
+  const buf = new ArrayBuffer(pages * PAGE_SIZE);
+  return { bytes: new Uint8Array(buf), pages: Array.from({ length: pages }, (_, i) => new DataView(buf, i * PAGE_SIZE, PAGE_SIZE)) };
+}
+
+/** Zeroed slabs of released memories (SparseMemory.release), at most 4 MiB of them. */
+const SLAB_POOL: Slab[] = [];
+const SLAB_POOL_MAX = 64;
+
 export class MemoryCapError extends RangeError {
   readonly code = 'MEMORY_CAP';
   constructor(capBytes: number, address: bigint) {
@@ -59,10 +74,11 @@ export class SparseMemory {
   /**
    * Written pages are carved out of slabs of 4, 8 and 16 pages: one ArrayBuffer per slab
    * instead of one per page (allocating and collecting a buffer per page was the largest single
-   * cost of a generate+run campaign). At most half of the last slab is unused.
+   * cost of a generate+run campaign). At most half of the last slab is unused. `release()` hands
+   * the slabs to the next memory (SLAB_POOL), so a campaign allocates almost none.
    */
-  #slab: ArrayBuffer | undefined;
-  #slabPages = 0;
+  readonly #slabs: Slab[] = [];
+  #slab: Slab | undefined;
   #slabUsed = 0;
 
   /** Pages written since the last takeDirtyPages(), when tracking is on (an external target's memory sync). */
@@ -264,12 +280,34 @@ export class SparseMemory {
 
   /** A fresh zeroed page of its own. */
   #newPage(): DataView {
-    if (this.#slab === undefined || this.#slabUsed === this.#slabPages) {
-      this.#slabPages = Math.min(16, this.#slabPages === 0 ? 4 : 2 * this.#slabPages);
-      this.#slab = new ArrayBuffer(this.#slabPages * PAGE_SIZE);
+    let slab = this.#slab;
+    if (slab === undefined || this.#slabUsed === slab.pages.length) {
+      slab = SLAB_POOL.pop() ?? newSlab(Math.min(16, slab === undefined ? 4 : 2 * slab.pages.length));
+      this.#slabs.push(slab);
+      this.#slab = slab;
       this.#slabUsed = 0;
     }
-    return new DataView(this.#slab, PAGE_SIZE * this.#slabUsed++, PAGE_SIZE);
+    return slab.pages[this.#slabUsed++] as DataView;
+  }
+
+  /**
+   * Give every page back for reuse by later memories (the executor calls this when a scenario
+   * is done, see executeScenario): afterwards this memory is empty, every page unbacked. Nothing
+   * may keep reading through it, so only the owner of the memory calls this.
+   */
+  release(): void {
+    for (const slab of this.#slabs) {
+      const used = slab === this.#slab ? this.#slabUsed : slab.pages.length;
+      // zeroed now, so #newPage can hand them out as they are
+      slab.bytes.fill(0, 0, used * PAGE_SIZE);
+      if (SLAB_POOL.length < SLAB_POOL_MAX) SLAB_POOL.push(slab);
+    }
+    this.#slabs.length = 0;
+    this.#slab = undefined;
+    this.#views.clear();
+    this.#lastPage = -1;
+    this.#lastView = undefined;
+    if (this.#dirty !== undefined) this.#dirty = new Set();
   }
 
   /** Back page `p` (reading as zeros) if it is not backed yet. */

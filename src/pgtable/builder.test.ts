@@ -2,7 +2,7 @@ import t from 'tap';
 import { SparseMemory } from '../memory/sparse-memory.ts';
 import { PageAllocator } from '../memory/page-allocator.ts';
 import { PageTableBuilder, descriptorAddress } from './builder.ts';
-import { decodeOA, encodeOA, psBits, psEncoding, s1Leaf, s2Leaf, tableDesc, tg1Encoding } from '../arch/ttd.ts';
+import { decodeOA, encodeOA, encodeOAParts, psBits, psEncoding, s1Leaf, s2Leaf, tableDesc, tg1Encoding } from '../arch/ttd.ts';
 import { TTD } from '../arch/ttd.ts';
 import { translate } from '../smmu/translate.ts';
 import { setup } from './fixtures.ts';
@@ -122,4 +122,14 @@ t.test('the descent is the walker: a planted table pointing at unbacked memory r
   t.equal(b.outputAddress(0x1000n), 0x9000_0000n, 'and the page maps through both');
   b.unmap(0x0n, 0x20_0000n);
   t.equal(b.outputAddress(0x1000n), undefined, 'unmap walks the same path');
+});
+
+t.test('encodeOAParts is encodeOA for number addresses', async (t) => {
+  const parts = new Uint32Array(2);
+  for (const g of [4096, 16384, 65536] as const) {
+    for (const pa of [0, 0x1000, 0xffff_f000, 0x1_0000_0000, 0xabc_dead_f000, 0xf_0000_1234_0000, 0x1f_ffff_ffff_f000, 2 ** 53 - 4096]) {
+      encodeOAParts(pa, Math.log2(g), parts);
+      t.equal((BigInt(parts[1] as number) << 32n) | BigInt(parts[0] as number), encodeOA(BigInt(pa), g), `${g} 0x${pa.toString(16)}`);
+    }
+  }
 });

@@ -7,7 +7,7 @@
  */
 import { PageAllocator } from '../memory/page-allocator.ts';
 import { SparseMemory } from '../memory/sparse-memory.ts';
-import { TWO32, blockAllowed, isValid, levelShift, sl0ForLevel, startLevelS1, startLevelS2 } from '../arch/ttd.ts';
+import { POW2, TWO32, blockAllowed, encodeOA, encodeOAParts, isValid, levelShift, sl0ForLevel, startLevelS1, startLevelS2 } from '../arch/ttd.ts';
 import { type DescriptorRead, type TableTree, WALK_LEAF, WALK_STOPPED, descriptorSlot, leafOutput, newTableWalk, walkTables } from '../smmu/walk.ts';
 import {
   type Granule,
@@ -82,6 +82,8 @@ function halves(va: bigint, out: Uint32Array): void {
   }
 }
 const vaParts = new Uint32Array(2);
+const slotParts = new Uint32Array(2);
+const hex = (hi: number, lo: number): string => ((BigInt(hi) << 32n) | BigInt(lo)).toString(16);
 
 /**
  * Address of the descriptor for `va` at `level` in the table at `tableBase`: the walker's
@@ -235,43 +237,76 @@ export class PageTableBuilder {
     if ((va | pa | size) % gran !== 0n || size <= 0n) {
       throw new RangeError(`Cannot map 0x${va.toString(16)} -> 0x${pa.toString(16)} size 0x${size.toString(16)}: not ${this.granule}-byte aligned`);
     }
-    let off = 0n;
-    while (off < size) {
+    // A leaf differs from the next only in its OA and level: the other bits once per level.
+    const base: bigint[] = [];
+    if (va >= 0n && pa >= 0n && va + size <= MAX_SAFE_BIG && pa + size <= MAX_SAFE_BIG) {
+      // Every address a safe integer (all but TTB1 ranges and test edges): number arithmetic,
+      // the leaf written as halves, the same descriptors as the loop below.
+      const parts = new Uint32Array(2);
+      for (let v = Number(va), p = Number(pa), left = Number(size); left > 0; ) {
+        const level = this.#chooseLevel(v, p, left, opts);
+        const slot = this.#placeLeaf(level, Math.floor(v / TWO32), v % TWO32, false);
+        const b = (base[level] ??= this.#leaf(0n, level, attrs));
+        encodeOAParts(p, this.#g, parts);
+        this.#write(slot, (parts[0] as number) | Number(b & 0xffffffffn), (parts[1] as number) | Number(b >> 32n));
+        const bs = POW2[levelShift(this.#g, level)] as number;
+        v += bs;
+        p += bs;
+        left -= bs;
+      }
+      return;
+    }
+    for (let off = 0n; off < size; ) {
       const level = this.#chooseLevel(va + off, pa + off, size - off, opts);
-      this.#placeLeaf(level, va + off, this.#leaf(pa + off, level, attrs), false);
+      halves(va + off, vaParts);
+      const slot = this.#placeLeaf(level, vaParts[1] as number, vaParts[0] as number, false);
+      this.mem.write64(BigInt(slot), (base[level] ??= this.#leaf(0n, level, attrs)) | encodeOA(pa + off, this.granule));
       off += this.blockSize(level);
     }
   }
 
-  #chooseLevel(va: bigint, pa: bigint, left: bigint, opts: MapOptions): number {
+  /** The largest leaf for va -> pa with `left` bytes to go (all numbers or all bigints). */
+  #chooseLevel(va: number | bigint, pa: number | bigint, left: number | bigint, opts: MapOptions): number {
     if (opts.level !== undefined) return opts.level;
     if (opts.pageOnly) return 3;
     for (let l = Math.max(this.startLevel, 1); l < 3; l++) {
-      const bs = this.blockSize(l);
-      if (blockAllowed(this.#g, l, this.oaBits >= 52) && va % bs === 0n && pa % bs === 0n && left >= bs) return l;
+      if (!blockAllowed(this.#g, l, this.oaBits >= 52)) continue;
+      if (typeof va === 'number') {
+        const bs = POW2[levelShift(this.#g, l)] as number;
+        if (va % bs === 0 && (pa as number) % bs === 0 && (left as number) >= bs) return l;
+      } else {
+        const bs = this.blockSize(l);
+        if (va % bs === 0n && (pa as bigint) % bs === 0n && (left as bigint) >= bs) return l;
+      }
     }
     return 3;
   }
 
+  /** Write a descriptor given as halves: without bigints into SparseMemory. */
+  #write(slot: number, lo: number, hi: number): void {
+    if (this.mem instanceof SparseMemory) this.mem.writeU64Parts(slot, lo, hi);
+    else this.mem.write64(BigInt(slot), (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+  }
+
   /**
-   * Find or create the table path down to `level` and write `value` at the slot for `va`. The
-   * descent is the walker's (walkTables): where it ends above `level` on an invalid slot, a new
-   * table goes there and the walk is retried; a block (or a reserved encoding) there stays.
+   * Find or create the table path down to `level` for the address hi:lo and return the slot
+   * there (unless `overwrite`, it must be invalid). The descent is the walker's (walkTables):
+   * where it ends above `level` on an invalid slot, a new table goes there and the walk is
+   * retried; a block (or a reserved encoding) there stays.
    */
-  #placeLeaf(level: number, va: bigint, value: bigint, overwrite: boolean): bigint {
+  #placeLeaf(level: number, hi: number, lo: number, overwrite: boolean): number {
     const w = this.#walk;
-    for (let r = this.#walkTo(va, level); r !== WALK_STOPPED; r = this.#walkTo(va, level)) {
+    for (let r = walkTables(this.#read, this.#tree, hi, lo, level, w); r !== WALK_STOPPED; r = walkTables(this.#read, this.#tree, hi, lo, level, w)) {
       if (r === WALK_LEAF || isValid(w.lo)) {
-        throw new RangeError(`Cannot place a level-${level} entry for 0x${va.toString(16)}: a level-${w.level} block already maps it`);
+        throw new RangeError(`Cannot place a level-${level} entry for 0x${hex(hi, lo)}: a level-${w.level} block already maps it`);
       }
-      const next = this.#newTable(this.granule, w.level + 1, va);
+      const next = this.#newTable(this.granule, w.level + 1, (BigInt(hi) << 32n) | BigInt(lo));
       this.mem.write64(BigInt(w.slot), tableDesc(next, this.granule));
     }
-    const slot = BigInt(w.slot);
-    if (!overwrite && ((this.mem.read64(slot) ?? 0n) & 1n) === 1n) {
-      throw new RangeError(`Cannot map 0x${va.toString(16)} at level ${level}: already mapped`);
+    const slot = w.slot;
+    if (!overwrite && this.#read(slot, slotParts) && isValid(slotParts[0] as number)) {
+      throw new RangeError(`Cannot map 0x${hex(hi, lo)} at level ${level}: already mapped`);
     }
-    this.mem.write64(slot, value);
     return slot;
   }
 
@@ -282,7 +317,10 @@ export class PageTableBuilder {
 
   /** Plant a raw descriptor value at the level-`level` slot for `va` (creating tables above it). */
   setRaw(level: number, va: bigint, value: bigint): bigint {
-    return this.#placeLeaf(level, va, BigInt.asUintN(64, value), true);
+    halves(va, vaParts);
+    const slot = BigInt(this.#placeLeaf(level, vaParts[1] as number, vaParts[0] as number, true));
+    this.mem.write64(slot, BigInt.asUintN(64, value));
+    return slot;
   }
 
   /** Slot address for `va` at `level`, following existing tables; undefined if the path stops earlier. */

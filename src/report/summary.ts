@@ -5,14 +5,10 @@
  * HTML and the exit code all derive from it, so they cannot disagree.
  */
 import { areaOf, RESULT_STATES, type ResultState, type RunProblem, type ScenarioResult } from '../engine/result.ts';
+import type { SuiteResult } from '../engine/run-suite.ts';
 
-export interface ReportInput {
-  /** Sorted by id. */
-  readonly results: readonly ScenarioResult[];
-  readonly written: readonly string[];
-  /** Findings about the run as a whole, sorted by kind then subject. */
-  readonly problems: readonly RunProblem[];
-  readonly notes: readonly string[];
+/** What a suite run gave (results sorted by id; problems by kind then subject), and how to report it. */
+export interface ReportInput extends Pick<SuiteResult, 'results' | 'written' | 'problems' | 'notes'> {
   /** Include per-scenario wall times (off by default so reports are reproducible). */
   readonly timings: boolean;
   /** Wall time of the whole run; shown by the pretty summary (and by others only with timings). */

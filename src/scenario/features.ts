@@ -3,6 +3,8 @@
  * style): a scenario that requires a feature the profile under test lacks is reported SKIP, and a
  * name not on this list is a located error with a did-you-mean, so the list cannot go stale.
  */
+import type { SmmuProfile } from '../smmu/profile-type.ts';
+
 export const FEATURES = [
   's1', // stage 1 translation (IDR0.S1P)
   's2', // stage 2 translation (IDR0.S2P)
@@ -58,4 +60,53 @@ export const NOT_MODELLED: Readonly<Partial<Record<Feature, string>>> = {
 /** The reason a feature cannot be judged by the reference emulator, or undefined when it is modelled. */
 export function notModelledReason(f: Feature): string | undefined {
   return NOT_MODELLED[f];
+}
+
+type BoolKey = { [K in keyof SmmuProfile]-?: SmmuProfile[K] extends boolean ? K : never }[keyof SmmuProfile];
+
+/**
+ * Features that are one boolean ID register field of the part, both ways: `features: { ats: true }`
+ * in an `smmu:` block sets IDR0.ATS (profile-block.ts), and a part with IDR0.ATS offers `ats`.
+ */
+export const FEATURE_BITS = {
+  s1: 's1p',
+  s2: 's2p',
+  ats: 'ats',
+  pri: 'pri',
+  cd2l: 'cd2l',
+  ril: 'ril',
+  msi: 'msi',
+  hyp: 'hyp',
+  btm: 'btm',
+  vmid16: 'vmid16',
+  asid16: 'asid16',
+  sev: 'sev',
+} as const satisfies Partial<Record<Feature, BoolKey>>;
+
+/** The profile field a feature switch sets alone, if it is one of FEATURE_BITS. */
+export function featureBit(name: string): BoolKey | undefined {
+  return Object.hasOwn(FEATURE_BITS, name) ? FEATURE_BITS[name as keyof typeof FEATURE_BITS] : undefined;
+}
+
+/** What a part offers, as `requires:` names: a `--profile` file's part, or a target's ID registers read as a profile. */
+export function profileFeatures(p: SmmuProfile): Feature[] {
+  const has: Record<Feature, boolean> = {
+    ...(Object.fromEntries(Object.entries(FEATURE_BITS).map(([f, k]) => [f, p[k]])) as Record<keyof typeof FEATURE_BITS, boolean>),
+    nesting: p.s1p && p.s2p,
+    stall: p.stallModel !== 1,
+    '2lvl_strtab': p.stLevel === 1,
+    httu: p.httu >= 2,
+    e2h: p.hyp,
+    granule_16k: p.granules.includes('16k'),
+    granule_64k: p.granules.includes('64k'),
+    vatos: false, // no VATOS interface is modelled
+    // Not modelled by the emulator (NOT_MODELLED): what the part advertises; a scenario
+    // requiring one is a SKIP whatever the part says (run-one.ts).
+    ds: p.ds,
+    contiguous: true,
+    aarch32: (p.ttf & 1) !== 0,
+    secure: false,
+    s2fwb: p.fwb,
+  };
+  return FEATURES.filter((f) => has[f]);
 }

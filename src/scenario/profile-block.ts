@@ -4,10 +4,12 @@
  * came from, and the consistency check of the resulting part (src/smmu/profile-rules.ts) as
  * located errors. The executor applies exactly these overrides, so what is validated is what runs.
  */
+import { OAS_BITS } from '../arch/registers.ts';
 import type { GranuleName } from '../arch/ttd.ts';
 import { DEFAULT_PROFILE, type SmmuProfile, makeProfile, profileIas } from '../smmu/profile.ts';
-import { profileField } from '../smmu/profile-fields.ts';
+import { fieldAllows, profileField } from '../smmu/profile-fields.ts';
 import { type ProfileKey, profileViolations } from '../smmu/profile-rules.ts';
+import { featureBit } from './features.ts';
 import type { LoadError } from './errors.ts';
 import { pathString } from './errors.ts';
 import type { Locator } from './locate.ts';
@@ -22,7 +24,9 @@ export interface ProfileOverrides {
   readonly paths: ReadonlyMap<ProfileKey, Path>;
 }
 
-const OAS = [32, 36, 40, 42, 44, 48, 52] as const;
+/** The output address sizes a part can have: the IDR5.OAS encodings the profile field table allows. */
+const OAS_FIELD = profileField('OAS');
+const OAS = OAS_BITS.filter((_, enc) => OAS_FIELD !== undefined && fieldAllows(OAS_FIELD, enc));
 export const VERSIONS = ['v3.0', 'v3.1', 'v3.2'] as const;
 
 /**
@@ -37,11 +41,8 @@ export function profileOverrides(m: SmmuBlock, base: Path = ['smmu'], under: Smm
     paths.set(key, [...base, ...path]);
   };
   if (m.version !== undefined) set('aidr', { major: 0, minor: VERSIONS.indexOf(m.version) }, ['version']);
-  if (m.oas !== undefined) {
-    const oas = OAS.find((o) => o === m.oas);
-    // the schema allows 32..52; a value between the encodings is reported by checkProfileBlock
-    set('oas', oas ?? (m.oas as SmmuProfile['oas']), ['oas']);
-  }
+  // the schema allows 32..52; a value between the encodings is reported by checkProfileBlock
+  if (m.oas !== undefined) set('oas', m.oas as SmmuProfile['oas'], ['oas']);
   if (m.sidsize !== undefined) set('sidSize', m.sidsize, ['sidsize']);
   if (m.ssidsize !== undefined) set('ssidSize', m.ssidsize, ['ssidsize']);
   if (m.stall_model !== undefined) {
@@ -53,54 +54,23 @@ export function profileOverrides(m: SmmuBlock, base: Path = ['smmu'], under: Smm
   for (const [name, on] of Object.entries(f)) {
     if (on === undefined) continue;
     const at: Path = ['features', name];
+    const bit = featureBit(name);
+    if (bit !== undefined) {
+      set(bit, on, at);
+      continue;
+    }
     switch (name) {
-      case 's1':
-        set('s1p', on, at);
-        break;
-      case 's2':
-        set('s2p', on, at);
-        break;
       case 'nesting':
         if (!on && f.s2 === undefined) set('s2p', false, at);
-        break;
-      case 'ats':
-        set('ats', on, at);
-        break;
-      case 'pri':
-        set('pri', on, at);
         break;
       case 'stall':
         set('stallModel', on ? (m.stall_model === 'stall_force' ? 2 : 0) : 1, at);
         break;
-      case 'cd2l':
-        set('cd2l', on, at);
-        break;
       case '2lvl_strtab':
         set('stLevel', on ? 1 : 0, at);
         break;
-      case 'ril':
-        set('ril', on, at);
-        break;
-      case 'msi':
-        set('msi', on, at);
-        break;
-      case 'hyp':
-        set('hyp', on, at);
-        break;
       case 'httu':
         set('httu', on ? 2 : 0, at);
-        break;
-      case 'btm':
-        set('btm', on, at);
-        break;
-      case 'vmid16':
-        set('vmid16', on, at);
-        break;
-      case 'asid16':
-        set('asid16', on, at);
-        break;
-      case 'sev':
-        set('sev', on, at);
         break;
       case 'granule_16k':
         granules = toggle(granules, '16k', on);
@@ -164,7 +134,7 @@ export function checkProfileBlock(m: SmmuBlock | undefined, file: string, loc: L
       report([...base, 'idr', name], `idr.${name} disagrees with ${pathString(plain.paths.get(f.key) ?? base)}; name the field once`, 'CONFLICT');
     }
   }
-  if (m.oas !== undefined && !OAS.some((x) => x === m.oas)) {
+  if (m.oas !== undefined && !OAS.includes(m.oas)) {
     report([...base, 'oas'], `IDR5.OAS cannot encode ${m.oas} bits; expected one of ${OAS.join(', ')} (SMMUv3 §6.3.6)`);
     return errors;
   }

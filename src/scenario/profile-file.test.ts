@@ -5,7 +5,8 @@
 import t from 'tap';
 import { DEFAULT_PROFILE } from '../smmu/profile.ts';
 import { FEATURES } from './features.ts';
-import { loadProfileText, profileFeatures } from './profile-file.ts';
+import { profileFeatures } from './features.ts';
+import { loadProfileText } from './profile-file.ts';
 
 const errs = (text: string): string[] => loadProfileText(text, 'part.yaml').errors.map((e) => `${e.line}:${e.col} ${e.code} ${e.path}: ${e.message}`);
 

@@ -12,7 +12,7 @@ import { closest } from '../arch/fields.ts';
 import { type SmmuProfile, makeProfile } from '../smmu/profile.ts';
 import type { LoadError } from './errors.ts';
 import { pathString } from './errors.ts';
-import { FEATURES, type Feature } from './features.ts';
+import { type Feature, profileFeatures } from './features.ts';
 import { Locator } from './locate.ts';
 import { checkProfileBlock, profileOverrides } from './profile-block.ts';
 import type { SmmuBlock } from './types.ts';
@@ -32,40 +32,6 @@ export interface PartProfile {
 }
 
 export type PartLoad = { readonly part: PartProfile; readonly errors: readonly [] } | { readonly part: undefined; readonly errors: readonly LoadError[] };
-
-/** What a part offers, as `requires:` names (features.ts). */
-export function profileFeatures(p: SmmuProfile): Feature[] {
-  const has: Record<Feature, boolean> = {
-    s1: p.s1p,
-    s2: p.s2p,
-    nesting: p.s1p && p.s2p,
-    ats: p.ats,
-    pri: p.pri,
-    stall: p.stallModel !== 1,
-    cd2l: p.cd2l,
-    '2lvl_strtab': p.stLevel === 1,
-    ril: p.ril,
-    msi: p.msi,
-    hyp: p.hyp,
-    httu: p.httu >= 2,
-    btm: p.btm,
-    vmid16: p.vmid16,
-    asid16: p.asid16,
-    e2h: p.hyp,
-    sev: p.sev,
-    granule_16k: p.granules.includes('16k'),
-    granule_64k: p.granules.includes('64k'),
-    vatos: false, // no VATOS interface is modelled
-    // Not modelled by the emulator (features.ts NOT_MODELLED): what the part advertises; a scenario
-    // requiring one is a SKIP whatever the part says (run-one.ts).
-    ds: p.ds,
-    contiguous: true,
-    aarch32: (p.ttf & 1) !== 0,
-    secure: false,
-    s2fwb: p.fwb,
-  };
-  return FEATURES.filter((f) => has[f]);
-}
 
 export function loadProfileFile(path: string, display = path): PartLoad {
   let source: string;

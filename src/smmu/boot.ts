@@ -13,6 +13,7 @@
  * memory), profile SIDSIZE for 2-level; SPLIT = 8 (Linux); RECINVSID = 1 (Linux sets it).
  */
 import { encodeCommand } from '../arch/command.ts';
+import { fieldMask } from '../arch/fields.ts';
 import { L1STD } from '../arch/l1std.ts';
 import { CMDQ_BASE, CR0, CR1, CR2, EVENTQ_BASE, IRQ_CTRL, REG, STRTAB_BASE, STRTAB_BASE_CFG } from '../arch/registers.ts';
 import type { PageAllocator } from '../memory/page-allocator.ts';
@@ -30,6 +31,8 @@ export interface DrivenSmmu {
   readonly profile: SmmuProfile;
   readonly mem: SparseMemory;
   readonly cmdq: { ptr(): QueuePtr; base(): bigint };
+  /** Set by bootSmmu, read by installSte (kept on the SMMU: a WeakMap beside it cost more than the rest of bring-up). */
+  bootState?: BootState | undefined;
   readReg(offset: number): bigint;
   writeReg(offset: number, value: bigint): CmdqResult | undefined;
 }
@@ -69,15 +72,14 @@ export interface BootInfo {
   init: CmdqResult | undefined;
 }
 
-interface BootState {
+/** Where bring-up put the stream table and how it is laid out: what installSte needs. */
+export interface BootState {
   alloc: PageAllocator;
   twoLevel: boolean;
   split: number;
   sidBits: number;
   strtabBase: bigint;
 }
-
-const states = new WeakMap<DrivenSmmu, BootState>();
 
 const one = (v: bigint[]): bigint => v[0] ?? 0n;
 
@@ -90,11 +92,13 @@ const SYNC_NONE = encodeCommand('CMD_SYNC', { CS: 0 });
 const CR1_VALUE = one(CR1.encode({ QUEUE_IC: 1, QUEUE_OC: 1, QUEUE_SH: 3, TABLE_IC: 1, TABLE_OC: 1, TABLE_SH: 3 }));
 const IRQ_CTRL_VALUE = one(IRQ_CTRL.encode({ GERROR_IRQEN: 1, EVENTQ_IRQEN: 1 }));
 
-function enable(dev: DrivenSmmu, bits: Record<string, number>): void {
-  // encode({ ...decode(CR0), ...bits }) without the round trip: CR0's defined fields, then each bit
-  let raw = [dev.readReg(REG.CR0) & (CR0.definedMask[0] ?? 0n)];
-  for (const [name, v] of Object.entries(bits)) raw = CR0.with(raw, name, v);
-  const next = one(raw);
+/** The CR0 enables bring-up sets and clears, as masks. */
+const CR0_ENABLE = { CMDQEN: fieldMask(CR0.field('CMDQEN')), EVENTQEN: fieldMask(CR0.field('EVENTQEN')), SMMUEN: fieldMask(CR0.field('SMMUEN')) } as const;
+
+/** Set or clear one CR0 enable, keeping CR0's other fields, and check that CR0ACK follows (§6.3.9). */
+function enable(dev: DrivenSmmu, name: keyof typeof CR0_ENABLE, on: boolean): void {
+  const cur = dev.readReg(REG.CR0) & (CR0.definedMask[0] ?? 0n);
+  const next = on ? cur | CR0_ENABLE[name] : cur & ~CR0_ENABLE[name];
   dev.writeReg(REG.CR0, next);
   if (dev.readReg(REG.CR0ACK) !== next) throw new Error(`SMMU_CR0ACK 0x${dev.readReg(REG.CR0ACK).toString(16)} did not follow SMMU_CR0 0x${next.toString(16)}`);
 }
@@ -106,10 +110,10 @@ function enable(dev: DrivenSmmu, bits: Record<string, number>): void {
  * the queue still held (CONS behind PROD) is discarded, as when a driver resets its queue.
  */
 export function restartCmdqAt(dev: DrivenSmmu, index: number): void {
-  enable(dev, { CMDQEN: 0 });
+  enable(dev, 'CMDQEN', false);
   dev.writeReg(REG.CMDQ_CONS, BigInt(index));
   dev.writeReg(REG.CMDQ_PROD, BigInt(index));
-  enable(dev, { CMDQEN: 1 });
+  enable(dev, 'CMDQEN', true);
 }
 
 export function bootSmmu(dev: DrivenSmmu, alloc: PageAllocator, opts: BootOptions): BootInfo {
@@ -151,7 +155,7 @@ export function bootSmmu(dev: DrivenSmmu, alloc: PageAllocator, opts: BootOption
   dev.writeReg(REG.EVENTQ_CONS, opts.evtqStart ?? 0n);
   dev.writeReg(REG.IRQ_CTRL, IRQ_CTRL_VALUE);
 
-  enable(dev, { CMDQEN: 1 });
+  enable(dev, 'CMDQEN', true);
   let init: CmdqResult | undefined;
   if (opts.invalidate !== undefined) opts.invalidate(dev);
   else {
@@ -163,15 +167,15 @@ export function bootSmmu(dev: DrivenSmmu, alloc: PageAllocator, opts: BootOption
     inv.push(SYNC_NONE);
     init = submitCommands(dev, inv);
   }
-  enable(dev, { EVENTQEN: 1 });
-  enable(dev, { SMMUEN: 1 });
-  states.set(dev, { alloc, twoLevel, split, sidBits, strtabBase });
+  enable(dev, 'EVENTQEN', true);
+  enable(dev, 'SMMUEN', true);
+  dev.bootState = { alloc, twoLevel, split, sidBits, strtabBase };
   return { strtabBase, cmdqBase, evtqBase, init };
 }
 
 /** Write an STE into the stream table (creating the L2 table on demand for 2-level). Returns its address. */
 export function installSte(dev: DrivenSmmu, sid: number, dwords: readonly bigint[]): bigint {
-  const st = states.get(dev);
+  const st = dev.bootState;
   if (st === undefined) throw new Error('Cannot install STE: the device was not booted with bootSmmu');
   if (sid >= 2 ** st.sidBits) throw new RangeError(`Cannot install STE for StreamID 0x${sid.toString(16)}: the stream table covers ${st.sidBits} bits`);
   let addr: bigint;

@@ -29,9 +29,10 @@ function cdKey(sid: number, index: number): number {
 
 export class ConfigCache {
   readonly policy: CachePolicy;
-  readonly #ste = new Map<number, bigint[]>();
+  // Words are kept as given and handed out as given: readonly everywhere they go, so no copies.
+  readonly #ste = new Map<number, readonly bigint[]>();
   readonly #l1std = new Map<number, bigint>();
-  readonly #cd = new Map<number, bigint[]>();
+  readonly #cd = new Map<number, readonly bigint[]>();
   readonly #l1cd = new Map<number, bigint>();
   readonly stats: CfgCacheStats = { steHits: 0, cdHits: 0, inserts: 0 };
 
@@ -39,7 +40,7 @@ export class ConfigCache {
     this.policy = policy;
   }
 
-  getSte(sid: number): bigint[] | undefined {
+  getSte(sid: number): readonly bigint[] | undefined {
     const v = this.#ste.get(sid);
     if (v !== undefined) this.stats.steHits++;
     return v;
@@ -47,7 +48,7 @@ export class ConfigCache {
 
   putSte(sid: number, raw: readonly bigint[]): void {
     if (this.policy === 'none') return;
-    this.#ste.set(sid, [...raw]);
+    this.#ste.set(sid, raw);
     this.stats.inserts++;
   }
 
@@ -59,7 +60,7 @@ export class ConfigCache {
     if (this.policy !== 'none') this.#l1std.set(l1Index, raw);
   }
 
-  getCd(sid: number, index: number): bigint[] | undefined {
+  getCd(sid: number, index: number): readonly bigint[] | undefined {
     const v = this.#cd.get(cdKey(sid, index));
     if (v !== undefined) this.stats.cdHits++;
     return v;
@@ -67,7 +68,7 @@ export class ConfigCache {
 
   putCd(sid: number, index: number, raw: readonly bigint[]): void {
     if (this.policy === 'none') return;
-    this.#cd.set(cdKey(sid, index), [...raw]);
+    this.#cd.set(cdKey(sid, index), raw);
     this.stats.inserts++;
   }
 

@@ -9,6 +9,7 @@
  * formats beyond rejecting them when TTF lacks AArch32, DPT (EATS=0b11 with IDR3.DPT=1).
  */
 import { OAS_BITS } from '../arch/registers.ts';
+import { TG0_GRANULE, TG1_GRANULE } from '../arch/ttd.ts';
 import type { FieldValues } from '../arch/fields.ts';
 import { type SmmuProfile, profileIas } from './profile.ts';
 
@@ -209,6 +210,12 @@ export function cdHalves(cd: FieldValues, world: StreamWorld): { h0: boolean; h1
   return { h0: n(cd, 'EPD0') === 0, h1: n(cd, 'EPD1') === 0 };
 }
 
+/** The CD fields of each TTBx half and its TGx encodings (TG0 and TG1 encode granules differently, §5.4). */
+const CD_HALF = [
+  { tg: 'TG0', tsz: 'T0SZ', ttb: 'TTB0', granule: TG0_GRANULE },
+  { tg: 'TG1', tsz: 'T1SZ', ttb: 'TTB1', granule: TG1_GRANULE },
+] as const;
+
 export function cdIllegal(cd: FieldValues, ctx: CdCheckContext, p: SmmuProfile): IllegalReason | undefined {
   if (n(cd, 'V') === 0) return ill('CD_V0', 'CD.V=0');
   const s = n(cd, 'S');
@@ -234,16 +241,16 @@ export function cdIllegal(cd: FieldValues, ctx: CdCheckContext, p: SmmuProfile):
   const ds = n(cd, 'DS') === 1 && p.ds;
   for (const half of [0, 1] as const) {
     if (half === 0 ? !h0 : !h1) continue;
-    const tgField = n(cd, `TG${half}`);
-    const tg =
-      half === 0 ? ({ 0: 4096, 1: 65536, 2: 16384 } as Record<number, number>)[tgField] : ({ 1: 16384, 2: 4096, 3: 65536 } as Record<number, number>)[tgField];
+    const k = CD_HALF[half];
+    const tgField = n(cd, k.tg);
+    const tg = k.granule[tgField];
     if (tg === undefined) return ill('CD_TG_RESERVED', `CD.TG${half}=0b${tgField.toString(2).padStart(2, '0')} is reserved`);
     if (!granuleSupported(p, tg)) return ill('CD_TG_UNSUPPORTED', `CD.TG${half} selects a ${tg / 1024}KB granule the SMMU does not support`);
-    const tsz = n(cd, `T${half}SZ`);
+    const tsz = n(cd, k.tsz);
     const minTsz = p.vax >= 1 && (tg === 65536 || ds) ? 12 : 16;
     const maxTsz = p.stt ? (tg === 65536 ? 47 : 48) : 39;
     if (tsz < minTsz || tsz > maxTsz) return ill('CD_TSZ_RANGE', `CD.T${half}SZ=${tsz} outside [${minTsz}, ${maxTsz}]`);
-    const ttb = cd[`TTB${half}`] ?? 0n;
+    const ttb = cd[k.ttb] ?? 0n;
     if (ttb >> BigInt(ips) !== 0n) return ill('CD_TTB_IPS', `CD.TTB${half} 0x${ttb.toString(16)} is outside the effective IPS (${ips} bits)`);
     if (tg !== 65536 && !ds && ttb >> 48n !== 0n)
       return ill('CD_TTB_ABOVE_48', `CD.TTB${half} 0x${ttb.toString(16)} is above 48 bits with a ${tg / 1024}KB granule and DS=0`);

@@ -11,7 +11,8 @@
  * ConfigCache) for every transaction exactly as before, so every write and every invalidation is
  * seen as the architecture and the cache policy say; only when the fetched words equal the
  * last ones decoded for that StreamID (CD: StreamID and CD-table index) is the decoded object,
- * and the verdict of the ILLEGAL checks on it, reused. Decoded objects are frozen (shared).
+ * and the verdict of the ILLEGAL checks on it, reused. Decoded objects are frozen (the device's
+ * walk contexts are built from them and cached by them).
  */
 import { CD, L1CD } from '../arch/cd.ts';
 import type { EventName } from '../arch/event.ts';
@@ -102,7 +103,7 @@ export class DecodeMemo {
   ste(sid: number, raw: readonly bigint[]): SteMemo {
     const m = this.#ste.get(sid);
     if (m !== undefined && sameWords(m.raw, raw)) return m;
-    const fresh: SteMemo = { raw: [...raw], ste: decodeShared(STE_DECODED, STE, raw) };
+    const fresh: SteMemo = { raw, ste: Object.freeze(STE.decode(raw)) };
     this.#ste.set(sid, fresh);
     return fresh;
   }
@@ -112,32 +113,10 @@ export class DecodeMemo {
     const key = sid * 0x10_0000 + index;
     const m = this.#cd.get(key);
     if (m !== undefined && sameWords(m.raw, raw)) return m;
-    const fresh: CdMemo = { raw: [...raw], cd: decodeShared(CD_DECODED, CD, raw) };
+    const fresh: CdMemo = { raw, cd: Object.freeze(CD.decode(raw)) };
     this.#cd.set(key, fresh);
     return fresh;
   }
-}
-
-/**
- * Decoded STEs and CDs shared by every device, by content: a decode is a pure function of the
- * words (the profile-dependent ILLEGAL verdicts stay per device, in DecodeMemo). Keyed by the
- * first word, the whole words compared; bounded (cleared when full).
- */
-const STE_DECODED = new Map<bigint, { readonly raw: readonly bigint[]; readonly v: FieldValues }>();
-const CD_DECODED = new Map<bigint, { readonly raw: readonly bigint[]; readonly v: FieldValues }>();
-
-function decodeShared(
-  cache: Map<bigint, { readonly raw: readonly bigint[]; readonly v: FieldValues }>,
-  codec: typeof STE,
-  raw: readonly bigint[],
-): FieldValues {
-  const k = raw[0] ?? 0n;
-  const hit = cache.get(k);
-  if (hit !== undefined && sameWords(hit.raw, raw)) return hit.v;
-  if (cache.size >= 1024) cache.clear();
-  const v = Object.freeze(codec.decode(raw));
-  cache.set(k, { raw: [...raw], v });
-  return v;
 }
 
 function sameWords(a: readonly bigint[], b: readonly bigint[]): boolean {
@@ -194,9 +173,11 @@ function fault(name: EventName, fields: FieldInput, reason: string | IllegalReas
 export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste: FieldValues } | { out: ConfigOutcome } {
   const { regs, mem, cache } = ctx;
   const p = regs.profile;
-  const recinvsid = CR2.get([regs.get(REG.CR2)], 'RECINVSID') === 1n;
-  const hdr: FieldInput = { StreamID: sid, ...ssidFields(ssid) };
-  const badSid = (why: string): { out: ConfigOutcome } => ({ out: fault('C_BAD_STREAMID', hdr, why, recinvsid) });
+  // The record's header and CR2.RECINVSID only matter on a fault: built then, not per lookup.
+  const hdr = (): FieldInput => ({ StreamID: sid, ...ssidFields(ssid) });
+  const badSid = (why: string): { out: ConfigOutcome } => ({
+    out: fault('C_BAD_STREAMID', hdr(), why, CR2.get([regs.get(REG.CR2)], 'RECINVSID') === 1n),
+  });
   const g = ctx.memo !== undefined ? ctx.memo.strtab(regs) : strtabGeometry(regs);
   const sidBits = Math.min(g.log2size, p.sidSize);
   if (sid >= 2 ** sidBits) return badSid(`StreamID 0x${sid.toString(16)} >= 2^${sidBits}`);
@@ -209,7 +190,7 @@ export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste
       if (desc === undefined) {
         const l1Addr = g.base + BigInt(l1 * 8);
         desc = mem.read64(l1Addr);
-        if (desc === undefined) return { out: fault('F_STE_FETCH', { ...hdr, FetchAddr: l1Addr }, `L1STD fetch abort at 0x${l1Addr.toString(16)}`) };
+        if (desc === undefined) return { out: fault('F_STE_FETCH', { ...hdr(), FetchAddr: l1Addr }, `L1STD fetch abort at 0x${l1Addr.toString(16)}`) };
       }
       const span = Number(L1STD.get([desc], 'Span'));
       // Span 0 invalid, 12-31 reserved (behave as 0), > SPLIT+1 out of range (§5.1, errata B.10).
@@ -225,14 +206,12 @@ export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste
     }
     // An STE address above the OAS (from L1STD.L2Ptr) gives F_STE_FETCH rather than truncation (§3.4.3 note 5).
     const words = steAddr >> BigInt(p.oas) !== 0n ? undefined : mem.readWords(steAddr, 8);
-    if (words === undefined) return { out: fault('F_STE_FETCH', { ...hdr, FetchAddr: steAddr }, `STE fetch abort at 0x${steAddr.toString(16)}`) };
+    if (words === undefined) return { out: fault('F_STE_FETCH', { ...hdr(), FetchAddr: steAddr }, `STE fetch abort at 0x${steAddr.toString(16)}`) };
     raw = words;
-  } else {
-    raw = [...raw];
   }
   const memo = decodeSte(ctx, sid, raw);
   const ste = memo.ste;
-  if (n(ste, 'V') === 0) return { out: fault('C_BAD_STE', hdr, { id: 'STE_V0', detail: 'STE.V=0' }) };
+  if (n(ste, 'V') === 0) return { out: fault('C_BAD_STE', hdr(), { id: 'STE_V0', detail: 'STE.V=0' }) };
   const config = n(ste, 'Config');
   if ((config & 4) === 0) {
     cache.putSte(sid, raw);
@@ -240,7 +219,7 @@ export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste
   }
   memo.ill ??= { reason: steIllegal(ste, p) };
   const ill = memo.ill.reason;
-  if (ill !== undefined) return { out: fault('C_BAD_STE', hdr, ill) };
+  if (ill !== undefined) return { out: fault('C_BAD_STE', hdr(), ill) };
   cache.putSte(sid, raw);
   return { ste };
 }
@@ -311,7 +290,7 @@ function fetchCd(
   ste: FieldValues,
   cdmax: number,
   index: number,
-): { cd: FieldValues; raw: bigint[]; memo: CdMemo } | { out: ConfigOutcome } {
+): { cd: FieldValues; raw: readonly bigint[]; memo: CdMemo } | { out: ConfigOutcome } {
   const cached = ctx.cache.getCd(sid, index);
   if (cached !== undefined) {
     const memo = decodeCd(ctx, sid, index, cached);

@@ -9,14 +9,15 @@
  * with CD.A=0 completes as RAZ/WI instead of aborting (unless IDR0.TERM_MODEL=1).
  */
 import { type DecodedCommand } from '../arch/command.ts';
-import { type EventName, eventInfo, encodeEvent } from '../arch/event.ts';
+import { CLASS, EVENT_NAMES, type EventName, eventInfo, encodeEvent } from '../arch/event.ts';
 import type { FieldInput, FieldValues } from '../arch/fields.ts';
 import { GBPA, REG } from '../arch/registers.ts';
 import type { SparseMemory } from '../memory/sparse-memory.ts';
+import type { BootState } from './boot.ts';
 import { ConfigCache } from './cfgcache.ts';
 import { type StallAction, type CommandTarget, executeCommand } from './cmd-exec.ts';
 import { type CmdqResult, CommandQueue, type CommandSink } from './cmdq.ts';
-import { type ConfigContext, DecodeMemo, type EventSpec, resolveConfig, ssidFields } from './config.ts';
+import { type ConfigContext, DecodeMemo, type EventSpec, resolveConfig } from './config.ts';
 import type { StreamWorld } from './config-checks.ts';
 import { buildS1Context, buildS2Context, requestAfterOverrides } from './contexts.ts';
 import type { S1Context, S2Context } from './walk-context.ts';
@@ -48,6 +49,9 @@ export interface SmmuDeviceOptions {
 
 const n = (v: FieldValues | undefined, name: string): number => Number(v?.[name] ?? 0n);
 
+/** Each event's record with only Type set (the base every recorded event is encoded over). */
+const TYPE_ONLY = Object.fromEntries(EVENT_NAMES.map((name) => [name, encodeEvent(name, {})])) as unknown as Readonly<Record<EventName, readonly bigint[]>>;
+
 export class SmmuDevice implements CommandSink, CommandTarget {
   readonly profile: SmmuProfile;
   readonly mem: SparseMemory;
@@ -65,6 +69,8 @@ export class SmmuDevice implements CommandSink, CommandTarget {
   readonly msis: MsiRecord[] = [];
   /** Injected: StreamIDs whose ATS invalidations never complete. */
   readonly atcInvNeverCompletes: Set<number>;
+  /** Stream-table layout from bring-up (boot.ts). */
+  bootState: BootState | undefined = undefined;
   readonly #ctx: ConfigContext;
   /** Stalled transactions whose stall record was not written (queue not writable), oldest first. */
   readonly #unrecorded: Array<{ sid: number; stag: number }> = [];
@@ -224,19 +230,37 @@ export class SmmuDevice implements CommandSink, CommandTarget {
     return ctx;
   }
 
+  /** The walk environment of untraced transactions, made once (never changed). */
+  #untraced: TranslateEnv | undefined;
+
   #env(trace: WalkTrace | undefined): TranslateEnv {
-    return { mem: this.mem, tlb: this.tlb, trace };
+    if (trace !== undefined) return { mem: this.mem, tlb: this.tlb, trace };
+    this.#untraced ??= { mem: this.mem, tlb: this.tlb, trace: undefined };
+    return this.#untraced;
   }
 
-  #txnFields(req: TransactionRequest, t: TranslationRequest): FieldInput {
-    return { StreamID: req.sid, ...ssidFields(req.ssid), InputAddr: t.iova, RnW: t.read ? 1 : 0, PnU: t.privileged ? 1 : 0, InD: t.instruction ? 1 : 0 };
+  /** The transaction's fields of a fault record (§7.3): one object, each event layout keeps the ones it has. */
+  #txnFields(req: TransactionRequest, t: TranslationRequest, s2: number, cls: number): Record<string, bigint | number | undefined> {
+    const ssv = req.ssid !== undefined;
+    return {
+      StreamID: req.sid,
+      SSV: ssv ? 1 : 0,
+      SubstreamID: req.ssid,
+      InputAddr: t.iova,
+      RnW: t.read ? 1 : 0,
+      PnU: t.privileged ? 1 : 0,
+      InD: t.instruction ? 1 : 0,
+      S2: s2,
+      CLASS: cls,
+      IPA: undefined,
+      FetchAddr: undefined,
+      TTRnW: undefined,
+    };
   }
 
   #emit(name: EventName, fields: FieldInput, opts: { mev?: boolean; stall?: boolean } = {}): EventOutcome {
-    const codec = eventInfo(name).codec;
-    const kept: Record<string, bigint | number | boolean> = {};
-    for (const [k, v] of Object.entries(fields)) if (v !== undefined && codec.has(k)) kept[k] = v;
-    return this.eventq.record(encodeEvent(name, kept), opts);
+    // Type from the name (encodeEvent's record of no fields), then the fields this layout has
+    return this.eventq.record(eventInfo(name).codec.encodeKnown(fields, TYPE_ONLY[name]), opts);
   }
 
   /**
@@ -274,7 +298,7 @@ export class SmmuDevice implements CommandSink, CommandTarget {
       // Stage-2 fault on a CD fetch: transaction's RnW/PnU/InD/InputAddr; STE.S2R gates recording.
       const found = ev.ste;
       const t = requestAfterOverrides(req, found, this.profile);
-      fields = { ...this.#txnFields(req, t), ...ev.fields };
+      fields = { ...this.#txnFields(req, t, 0, 0), ...ev.fields };
       if (ev.s2Fault.type !== 'F_WALK_EABT' && found !== undefined && n(found, 'S2R') === 0) record = false;
       // A Translation-related stage-2 fault on a CD fetch stalls with STE.S2S=1 (§3.12.2.3).
       if (STALLABLE.has(ev.s2Fault.type) && n(found, 'S2S') === 1) {
@@ -293,7 +317,7 @@ export class SmmuDevice implements CommandSink, CommandTarget {
     // S2=0, CLASS=IN (errata B.8, §3.4).
     if (iova >> BigInt(limitBits) !== 0n) {
       const t = requestAfterOverrides(req, ste, this.profile);
-      this.#emit('F_ADDR_SIZE', { ...this.#txnFields(req, t), S2: 0, CLASS: 2 }, { mev: n(ste, 'MEV') === 1 });
+      this.#emit('F_ADDR_SIZE', this.#txnFields(req, t, 0, CLASS.IN), { mev: n(ste, 'MEV') === 1 });
       return { kind: 'aborted', event: 'F_ADDR_SIZE', recorded: true, reason: `bypass input 0x${iova.toString(16)} above ${limitBits} bits` };
     }
     // Stage 2 bypassed: an IPA above the OAS is silently truncated (IAS 40 > OAS with AArch32, §3.4).
@@ -306,11 +330,7 @@ export class SmmuDevice implements CommandSink, CommandTarget {
     // above the IAS is always recorded (§3.4 'If bypassing stage 1 ... F_ADDR_SIZE is recorded').
     const s1Record = cd === undefined || n(cd, 'R') === 1;
     const record = f.type === 'F_WALK_EABT' || stallEnabled || (f.s2 ? n(ste, 'S2R') === 1 : s1Record);
-    const fields: Record<string, bigint | number | boolean | undefined> = {
-      ...this.#txnFields(req, t),
-      S2: f.s2 ? 1 : 0,
-      CLASS: f.class === 'CD' ? 0 : f.class === 'TT' ? 1 : 2,
-    };
+    const fields = this.#txnFields(req, t, f.s2 ? 1 : 0, CLASS[f.class]);
     if (f.s2 && f.ipa !== undefined) fields['IPA'] = f.ipa & ~0xfffn;
     if (f.type === 'F_WALK_EABT' && f.fetchAddr !== undefined) fields['FetchAddr'] = f.fetchAddr & ~7n;
     if (f.type === 'F_PERMISSION' && f.class === 'TT') fields['TTRnW'] = f.ttrnw === false ? 0 : 1;

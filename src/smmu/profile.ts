@@ -9,7 +9,7 @@
  * AIDR = 0x02 (ArchMajorRev 0 = SMMUv3, ArchMinorRev 2 = v3.2).
  */
 import { AIDR, IDR0, IDR1, IDR2, IDR3, IDR4, IDR5, IIDR } from '../arch/registers.ts';
-import { type IdRegName, PROFILE_FIELDS, registerFields } from './profile-fields.ts';
+import { type IdRegName, registerFields } from './profile-fields.ts';
 
 export type { SmmuProfile } from './profile-type.ts';
 import type { SmmuProfile } from './profile-type.ts';
@@ -102,26 +102,12 @@ export interface IdRegs {
   aidr: bigint;
 }
 
-/** Raw ID register values for the profile (what hw_info hands to userspace), from the field table. */
 /**
- * ID register values by the profile fields they encode (every SMMU built encodes its ID
- * registers; a campaign builds thousands of SMMUs of a few profiles). Bounded: cleared when full.
+ * Raw ID register values for the profile (what hw_info hands to userspace), from the field table.
+ * Encoded on every call: as cheap as the string-keyed module-level memo this replaces (every SMMU
+ * built encodes its ID registers).
  */
-const ID_REGS = new Map<string, Readonly<IdRegs>>();
-
 export function profileToIdRegs(p: SmmuProfile): IdRegs {
-  // the registers are a function of exactly these field values (registerFields reads nothing else)
-  let key = '';
-  for (const f of PROFILE_FIELDS) key += `${f.get(p)},`;
-  const hit = ID_REGS.get(key);
-  if (hit !== undefined) return hit;
-  if (ID_REGS.size >= 256) ID_REGS.clear();
-  const regs = Object.freeze(encodeIdRegs(p));
-  ID_REGS.set(key, regs);
-  return regs;
-}
-
-function encodeIdRegs(p: SmmuProfile): IdRegs {
   const one = (c: { encode(v: Record<string, number>): bigint[] }, reg: IdRegName): bigint => c.encode(registerFields(p, reg))[0] ?? 0n;
   return {
     idr0: one(IDR0, 'IDR0'),

@@ -98,48 +98,80 @@ function bits(codec: StructCodec, ...names: string[]): bigint {
 /** Every field of a register. */
 const all = (codec: StructCodec): bigint => codec.definedMask[0] ?? 0n;
 
-/** Bits software can set per register (others RES0, stored as zero); addresses up to the OAS. */
-function writeMask(offset: number, p: SmmuProfile): bigint {
-  const oasMask = (1n << BigInt(p.oas)) - 1n;
+/**
+ * The write masks' parts, made once (boot alone writes some fifteen registers, and a campaign
+ * boots an SMMU per scenario): the profile only decides which parts apply.
+ */
+const MASK = {
+  CR0: bits(CR0, 'SMMUEN', 'EVENTQEN', 'CMDQEN'),
+  CR0_PRIQEN: bits(CR0, 'PRIQEN'),
+  CR0_ATSCHK: bits(CR0, 'ATSCHK'),
+  CR1: all(CR1),
+  CR2: bits(CR2, 'RECINVSID', 'PTM'),
+  CR2_E2H: bits(CR2, 'E2H'),
+  CR2_REC_CFG_ATS: bits(CR2, 'REC_CFG_ATS'),
+  GBPA: all(GBPA),
+  IRQ_CTRL: bits(IRQ_CTRL, 'GERROR_IRQEN', 'EVENTQ_IRQEN'),
+  IRQ_CTRL_PRIQ: bits(IRQ_CTRL, 'PRIQ_IRQEN'),
+  GERRORN: all(GERRORN),
+  IRQ_CFG0_ADDR: bits(GERROR_IRQ_CFG0, 'ADDR'),
+  IRQ_CFG1: all(GERROR_IRQ_CFG1),
+  IRQ_CFG2: all(GERROR_IRQ_CFG2),
+  STRTAB_BASE_ADDR: bits(STRTAB_BASE, 'ADDR'),
+  STRTAB_BASE_RA: bits(STRTAB_BASE, 'RA'),
+  STRTAB_BASE_CFG: all(STRTAB_BASE_CFG),
+  CMDQ_BASE_ADDR: bits(CMDQ_BASE, 'ADDR'),
+  CMDQ_BASE_REST: bits(CMDQ_BASE, 'LOG2SIZE', 'RA'),
+  EVENTQ_BASE_ADDR: bits(EVENTQ_BASE, 'ADDR'),
+  EVENTQ_BASE_REST: bits(EVENTQ_BASE, 'LOG2SIZE', 'WA'),
+  CMDQ_PROD: all(CMDQ_PROD),
+  CMDQ_CONS: all(CMDQ_CONS),
+  EVENTQ_PROD: all(EVENTQ_PROD),
+  EVENTQ_CONS: all(EVENTQ_CONS),
+  GBPA_UPDATE: bits(GBPA, 'UPDATE'),
+} as const;
+
+/** Bits software can set per register (others RES0, stored as zero); addresses up to the OAS (`oasMask`). */
+function writeMask(offset: number, p: SmmuProfile, oasMask: bigint): bigint {
   switch (offset) {
     case REG.CR0:
-      return bits(CR0, 'SMMUEN', 'EVENTQEN', 'CMDQEN') | (p.pri ? bits(CR0, 'PRIQEN') : 0n) | (p.ats ? bits(CR0, 'ATSCHK') : 0n);
+      return MASK.CR0 | (p.pri ? MASK.CR0_PRIQEN : 0n) | (p.ats ? MASK.CR0_ATSCHK : 0n);
     case REG.CR1:
-      return all(CR1);
+      return MASK.CR1;
     case REG.CR2:
       // E2H is RES0 without IDR0.HYP
-      return bits(CR2, 'RECINVSID', 'PTM') | (p.hyp ? bits(CR2, 'E2H') : 0n) | (p.ats ? bits(CR2, 'REC_CFG_ATS') : 0n);
+      return MASK.CR2 | (p.hyp ? MASK.CR2_E2H : 0n) | (p.ats ? MASK.CR2_REC_CFG_ATS : 0n);
     case REG.GBPA:
-      return all(GBPA);
+      return MASK.GBPA;
     case REG.IRQ_CTRL:
-      return bits(IRQ_CTRL, 'GERROR_IRQEN', 'EVENTQ_IRQEN') | (p.pri ? bits(IRQ_CTRL, 'PRIQ_IRQEN') : 0n);
+      return MASK.IRQ_CTRL | (p.pri ? MASK.IRQ_CTRL_PRIQ : 0n);
     case REG.GERRORN:
-      return all(GERRORN);
+      return MASK.GERRORN;
     case REG.GERROR_IRQ_CFG0:
     case REG.EVENTQ_IRQ_CFG0:
-      return bits(GERROR_IRQ_CFG0, 'ADDR') & oasMask;
+      return MASK.IRQ_CFG0_ADDR & oasMask;
     case REG.GERROR_IRQ_CFG1:
     case REG.EVENTQ_IRQ_CFG1:
-      return all(GERROR_IRQ_CFG1);
+      return MASK.IRQ_CFG1;
     case REG.GERROR_IRQ_CFG2:
     case REG.EVENTQ_IRQ_CFG2:
-      return all(GERROR_IRQ_CFG2);
+      return MASK.IRQ_CFG2;
     case REG.STRTAB_BASE:
-      return (bits(STRTAB_BASE, 'ADDR') & oasMask) | bits(STRTAB_BASE, 'RA');
+      return (MASK.STRTAB_BASE_ADDR & oasMask) | MASK.STRTAB_BASE_RA;
     case REG.STRTAB_BASE_CFG:
-      return all(STRTAB_BASE_CFG);
+      return MASK.STRTAB_BASE_CFG;
     case REG.CMDQ_BASE:
-      return (bits(CMDQ_BASE, 'ADDR') & oasMask) | bits(CMDQ_BASE, 'LOG2SIZE', 'RA');
+      return (MASK.CMDQ_BASE_ADDR & oasMask) | MASK.CMDQ_BASE_REST;
     case REG.EVENTQ_BASE:
-      return (bits(EVENTQ_BASE, 'ADDR') & oasMask) | bits(EVENTQ_BASE, 'LOG2SIZE', 'WA');
+      return (MASK.EVENTQ_BASE_ADDR & oasMask) | MASK.EVENTQ_BASE_REST;
     case REG.CMDQ_PROD:
-      return all(CMDQ_PROD);
+      return MASK.CMDQ_PROD;
     case REG.CMDQ_CONS:
-      return all(CMDQ_CONS);
+      return MASK.CMDQ_CONS;
     case REG.EVENTQ_PROD:
-      return all(EVENTQ_PROD);
+      return MASK.EVENTQ_PROD;
     case REG.EVENTQ_CONS:
-      return all(EVENTQ_CONS);
+      return MASK.EVENTQ_CONS;
     default:
       return 0n;
   }
@@ -148,9 +180,12 @@ function writeMask(offset: number, p: SmmuProfile): bigint {
 export class RegFile {
   readonly profile: SmmuProfile;
   readonly #v = new Map<number, bigint>();
+  /** Bits [OAS-1:0]: the address bits a base or IRQ_CFG0 register stores (§6.3). */
+  readonly #oasMask: bigint;
 
   constructor(profile: SmmuProfile) {
     this.profile = profile;
+    this.#oasMask = (1n << BigInt(profile.oas)) - 1n;
     const id = profileToIdRegs(profile);
     this.#v.set(REG.IDR0, id.idr0);
     this.#v.set(REG.IDR1, id.idr1);
@@ -183,7 +218,7 @@ export class RegFile {
   softwareWrite(offset: number, value: bigint): boolean {
     const o = canonicalOffset(offset);
     if (!WRITABLE.has(o)) return false;
-    const v = BigInt.asUintN(REG64.has(o) ? 64 : 32, value) & writeMask(o, this.profile);
+    const v = BigInt.asUintN(REG64.has(o) ? 64 : 32, value) & writeMask(o, this.profile, this.#oasMask);
     switch (o) {
       case REG.CR0:
         this.#v.set(REG.CR0, v);
@@ -194,8 +229,8 @@ export class RegFile {
         this.#v.set(REG.IRQ_CTRLACK, v);
         return true;
       case REG.GBPA:
-        if (GBPA.get([v], 'UPDATE') === 0n) return false;
-        this.#v.set(REG.GBPA, v & ~(1n << 31n));
+        if ((v & MASK.GBPA_UPDATE) === 0n) return false;
+        this.#v.set(REG.GBPA, v & ~MASK.GBPA_UPDATE);
         return true;
       case REG.CR1: {
         // TABLE_* [11:6] guarded by SMMUEN, QUEUE_* [5:0] by every queue enable (§6.3.11).

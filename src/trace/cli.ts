@@ -357,8 +357,21 @@ function noRecordsText(file: string, t: Trace): string {
   return m === undefined ? '' : `${file}:${m}\n`;
 }
 
-/** The start `import` and `decode` share: import options, exactly one file, --max-bytes; or the usage error. */
-function fileCommand(args: readonly string[], usage: string): { p: Parsed; opts: ImportOptions; file: string; max: number } | CliResult {
+interface FileCommand {
+  readonly p: Parsed;
+  readonly opts: ImportOptions;
+  readonly file: string;
+  readonly max: number;
+  /** Where the output goes: `write` when given, else collected for `stdout()`. */
+  readonly out: (chunk: string) => void;
+  readonly stdout: () => string;
+}
+
+/**
+ * The start `import` and `decode` share: import options, exactly one file, --max-bytes, the
+ * output sink; or the usage error.
+ */
+function fileCommand(args: readonly string[], usage: string, write: ((chunk: string) => void) | undefined): FileCommand | CliResult {
   const p = parseArgs(args);
   const { opts, errors } = importOpts(p);
   errors.unshift(...p.errors);
@@ -366,32 +379,30 @@ function fileCommand(args: readonly string[], usage: string): { p: Parsed; opts:
   if (errors.length > 0) return fail(errors.join('\n'));
   const max = maxBytesOf(p);
   if (typeof max === 'string') return fail(max);
-  return { p, opts, file: p.positional[0] ?? '', max };
+  const parts: string[] = [];
+  const out = write ?? ((c: string): void => void parts.push(c));
+  return { p, opts, file: p.positional[0] ?? '', max, out, stdout: () => parts.join('') };
 }
 
 /** `write`, when given, receives the YAML in pieces (stdout stays empty): no whole-document string. */
 export function runTraceImport(args: readonly string[], write?: (chunk: string) => void): CliResult {
-  const c = fileCommand(args, 'Usage: smmu-conform trace import <file> [--format dmesg|evtq|qemu] [--collapse] [--json]');
+  const c = fileCommand(args, 'Usage: smmu-conform trace import <file> [--format dmesg|evtq|qemu] [--collapse] [--json]', write);
   if ('exitCode' in c) return c;
-  const { p, opts, file, max } = c;
+  const { p, opts, file, max, out } = c;
   // The document is written as the records are read (a 50 MB log never has all its records in memory).
-  const parts: string[] = [];
-  const out = write ?? ((c: string): number => parts.push(c));
   const doc = p.flags.get('--json') === true ? createTraceJsonWriter(out) : createTraceYamlWriter(out);
   const r = loadTraceFile(file, opts, max, doc.record);
   if (r.trace === undefined) return fail(r.error ?? '');
   const t = r.trace;
   doc.end(t);
-  return { stdout: parts.join(''), stderr: diagText(file, t) + noRecordsText(file, t) + summaryLine(file, t), exitCode: strictExit(p, t) };
+  return { stdout: c.stdout(), stderr: diagText(file, t) + noRecordsText(file, t) + summaryLine(file, t), exitCode: strictExit(p, t) };
 }
 
 /** `write`, when given, receives the listing as the records are read (stdout stays empty). */
 export function runTraceDecode(args: readonly string[], write?: (chunk: string) => void): CliResult {
-  const c = fileCommand(args, 'Usage: smmu-conform trace decode <file> [--format dmesg|evtq|qemu] [--collapse] [--fields]');
+  const c = fileCommand(args, 'Usage: smmu-conform trace decode <file> [--format dmesg|evtq|qemu] [--collapse] [--fields]', write);
   if ('exitCode' in c) return c;
-  const { p, opts, file, max } = c;
-  const parts: string[] = [];
-  const out = write ?? ((c: string): number => parts.push(c));
+  const { p, opts, file, max, out } = c;
   let buf: string[] = [];
   let n = 0;
   let decoded = 0;
@@ -422,7 +433,7 @@ export function runTraceDecode(args: readonly string[], write?: (chunk: string) 
   const tot = t.totals ?? totalsOf(t.diagnostics);
   rest.totals = { ...tot, omitted: tot.omitted };
   return {
-    stdout: parts.join(''),
+    stdout: c.stdout(),
     stderr: diagText(file, rest) + noRecordsText(file, t) + summaryLine(file, t),
     exitCode: strictExit(p, t),
   };

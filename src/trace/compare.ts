@@ -7,7 +7,8 @@
  */
 import { cmdqConsErr } from '../arch/registers.ts';
 import { hex64 } from '../arch/fields.ts';
-import { EVENT_FIELD_NAMES, decodeEvent, eventType } from './codec.ts';
+import { decodeEvent, eventType } from '../arch/event.ts';
+import { EVENT_FIELD_NAMES } from '../linux/event-view.ts';
 import { describeEvent, describeRecord, knownFields } from './decode.ts';
 import { importDmesg } from './dmesg.ts';
 import { type FieldDiff, type MaskProfile, type MaskSet, describeMasks, diffEvent, diffText, isMasked, resolveMasks } from './masks.ts';

@@ -8,7 +8,8 @@ import { priAccess } from './pri-msg.ts';
 import { formatEventLog, hexAlt } from '../linux/messages.ts';
 import { CERROR_NAME, commandCodec, commandOpcode } from '../arch/command.ts';
 import { formatField } from '../arch/fields.ts';
-import { CLASS_NAMES, EVENT_FIELDS, decodeEventGeneric, eventCodec, eventType, isTranslationFault } from './codec.ts';
+import { CLASS_NAME, eventCodec, eventType } from '../arch/event.ts';
+import { EVENT_FIELDS, decodeEventGeneric, isTranslationFault } from '../linux/event-view.ts';
 import { parseDecodedHead, parseFlags } from '../linux/decoded-lines.ts';
 import { fieldsFromLogged } from './logged.ts';
 import { type EventRecord, type LoggedEvent, type Trace, type TraceDiagnostic, type TraceRecord } from './types.ts';
@@ -109,7 +110,7 @@ export function describeEvent(rec: EventRecord): string {
   else if (k.has('SSV')) parts.push(v('SSV') === 1n ? `ssid=${hx(v('SubstreamID'))}` : 'ssid=-');
   const relevantIn = k.has('InputAddr') && (isTranslationFault(d.type) || d.type === 0x0b || d.type === 0x01 || d.type === 0x07 || !k.has('Type'));
   if (k.has('S2') && (isTranslationFault(d.type) || d.type === 0x0b)) {
-    parts.push(`stage=${v('S2') === 1n ? 2 : 1}`, `CLASS=${CLASS_NAMES[Number(v('CLASS'))] ?? '?'}`);
+    parts.push(`stage=${v('S2') === 1n ? 2 : 1}`, `CLASS=${CLASS_NAME[Number(v('CLASS'))] ?? '?'}`);
     parts.push(`RnW=${v('RnW')}`, `PnU=${v('PnU')}`, `InD=${v('InD')}`);
     if (d.type === 0x13 && v('CLASS') === 1n) parts.push(`TTRnW=${v('TTRnW')}`);
     if (isTranslationFault(d.type)) parts.push(`Stall=${v('Stall')}`, `STAG=${hx(v('STAG'))}`);

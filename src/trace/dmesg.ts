@@ -79,7 +79,11 @@ export type DmesgImporter = LineImporter;
 
 /** Import a whole kernel log held in memory (the CLI streams files through `createDmesgImporter`). */
 export function importDmesg(text: string): Trace {
-  const imp = createDmesgImporter();
+  return importText(createDmesgImporter(), text);
+}
+
+/** Every line of a text held in memory through an importer (each format's whole-text import). */
+export function importText(imp: LineImporter, text: string): Trace {
   forEachLine(text, (s, from, to) => imp.line(s, from, to));
   return imp.finish();
 }
@@ -266,6 +270,14 @@ export function createDmesgImporter(opts: DmesgImporterOptions = {}): DmesgImpor
     return ts !== undefined ? { instance, lines: [...lineNos], timestamp: ts } : { instance, lines: [...lineNos] };
   };
 
+  /** A message of the line's own SMMU (its dev_printk device) that starts or ends a record there: the open one is closed. */
+  const own = (ll: LogLine): InstState => {
+    const st = state(ll.device ?? '');
+    close(st);
+    return st;
+  };
+  const ownBase = (ll: LogLine, lineNos: number[]): { instance: string; lines: number[]; timestamp?: string } => base(ll, ll.device ?? '', lineNos);
+
   const hasPending = (s: InstState): boolean => s.pending !== undefined;
   const wantsPri = (s: InstState): boolean => s.priHeader !== undefined;
   const wantsText = (s: InstState): boolean => s.last?.kind === 'event' && s.last.logged === undefined;
@@ -366,8 +378,7 @@ export function createDmesgImporter(opts: DmesgImporterOptions = {}): DmesgImpor
     const ln = lineNos[0] ?? 0;
     const c0 = msg.charCodeAt(0);
     if (msg.startsWith('event 0x')) {
-      const st = state(ll.device ?? '');
-      close(st);
+      const st = own(ll);
       let k = 8;
       let type = 0;
       while (k < msg.length && isHexCode(msg.charCodeAt(k))) {
@@ -453,9 +464,8 @@ export function createDmesgImporter(opts: DmesgImporterOptions = {}): DmesgImpor
         const v = parseCmdqErrorLine(msg);
         if (v === 'partial') return 'partial';
         if (v === undefined) return bad(msg, ln, 'CMDQ error line');
-        const st = state(ll.device ?? '');
-        close(st);
-        push(st, { kind: 'cmdq_error', ...base(ll, ll.device ?? '', lineNos), ...v });
+        const st = own(ll);
+        push(st, { kind: 'cmdq_error', ...ownBase(ll, lineNos), ...v });
         if (v.reason !== cerrorReason(v.cerror)) {
           report('warning', 'REASON_MISMATCH', ln, `CONS.ERR = ${v.cerror} means "${cerrorReason(v.cerror)}" but the line says "${printable(v.reason)}"`);
         }
@@ -465,22 +475,19 @@ export function createDmesgImporter(opts: DmesgImporterOptions = {}): DmesgImpor
         const v = msg === XEN_SYNC_TIMEOUT && isXenPrefix(ll.driver, ll.device) ? {} : parseSyncTimeout(msg);
         if (v === 'partial') return 'partial';
         if (v === undefined) return bad(msg, ln, 'CMD_SYNC timeout line');
-        const st = state(ll.device ?? '');
-        close(st);
-        push(st, { kind: 'sync_timeout', ...base(ll, ll.device ?? '', lineNos), ...v });
+        const st = own(ll);
+        push(st, { kind: 'sync_timeout', ...ownBase(ll, lineNos), ...v });
         return 'done';
       }
       if (msg === 'CMDQ timeout') {
-        const st = state(ll.device ?? '');
-        close(st);
-        push(st, { kind: 'cmdq_timeout', ...base(ll, ll.device ?? '', lineNos) });
+        const st = own(ll);
+        push(st, { kind: 'cmdq_timeout', ...ownBase(ll, lineNos) });
         return 'done';
       }
     }
     if (msg === XEN_CONVERT_FAILED) {
       // Xen: the skipped command could not be turned into a CMD_SYNC; ends its CMDQ error.
-      const st = state(ll.device ?? '');
-      close(st);
+      const st = own(ll);
       const last = st.last;
       if (last?.kind === 'cmdq_error' && last.command !== undefined && !last.unconverted) {
         extend(last, lineNos);
@@ -489,8 +496,7 @@ export function createDmesgImporter(opts: DmesgImporterOptions = {}): DmesgImpor
       return 'done';
     }
     if (msg === 'skipping command in error state:' || msg === 'retrying command fetch') {
-      const st = state(ll.device ?? '');
-      close(st);
+      const st = own(ll);
       const last = st.last;
       let rec: CmdqErrorRecord;
       if (last?.kind === 'cmdq_error' && last.command === undefined && last.retrying === undefined) {
@@ -498,7 +504,7 @@ export function createDmesgImporter(opts: DmesgImporterOptions = {}): DmesgImpor
         extend(rec, lineNos);
       } else {
         report('warning', 'ORPHAN_CMDQ_LINE', ln, `"${msg}" with no \`CMDQ error (cons ...)\` line before it`);
-        rec = { kind: 'cmdq_error', ...base(ll, ll.device ?? '', lineNos), cerror: msg.startsWith('retrying') ? 2 : 1, reason: '' };
+        rec = { kind: 'cmdq_error', ...ownBase(ll, lineNos), cerror: msg.startsWith('retrying') ? 2 : 1, reason: '' };
         push(st, rec);
       }
       if (msg.startsWith('skipping')) {
@@ -508,8 +514,7 @@ export function createDmesgImporter(opts: DmesgImporterOptions = {}): DmesgImpor
       return 'done';
     }
     if (msg === PRI_HEADER) {
-      const st = state(ll.device ?? '');
-      close(st);
+      const st = own(ll);
       const ts = ownTs(ll);
       st.priHeader = ts !== undefined ? { lines: [...lineNos], timestamp: ts } : { lines: [...lineNos] };
       touches++; // the header line is used (by the record its request line completes)
@@ -530,31 +535,28 @@ export function createDmesgImporter(opts: DmesgImporterOptions = {}): DmesgImpor
       return 'done';
     }
     if (msg.startsWith('EVTQ overflow detected') || msg.startsWith('PRIQ overflow detected')) {
-      const st = state(ll.device ?? '');
-      close(st);
-      push(st, { kind: 'overflow', ...base(ll, ll.device ?? '', lineNos), queue: msg.startsWith('EVTQ') ? 'evtq' : 'priq' });
+      const st = own(ll);
+      push(st, { kind: 'overflow', ...ownBase(ll, lineNos), queue: msg.startsWith('EVTQ') ? 'evtq' : 'priq' });
       return 'done';
     }
     if (msg.startsWith('unexpected global error')) {
       const v = parseGerrorLine(msg);
       if (v === 'partial') return 'partial';
       if (v === undefined) return bad(msg, ln, 'GERROR line');
-      const st = state(ll.device ?? '');
-      close(st);
-      push(st, { kind: 'gerror', ...base(ll, ll.device ?? '', lineNos), active: v.active, causes: [] });
+      const st = own(ll);
+      push(st, { kind: 'gerror', ...ownBase(ll, lineNos), active: v.active, causes: [] });
       return 'done';
     }
     const cause = GERROR_CAUSE_BY_TEXT.get(msg);
     if (cause !== undefined) {
-      const st = state(ll.device ?? '');
-      close(st);
+      const st = own(ll);
       const last = st.last;
       let rec: GerrorRecord;
       if (last?.kind === 'gerror') {
         rec = last;
         extend(rec, lineNos);
       } else {
-        rec = { kind: 'gerror', ...base(ll, ll.device ?? '', lineNos), causes: [] };
+        rec = { kind: 'gerror', ...ownBase(ll, lineNos), causes: [] };
         push(st, rec);
         report('note', 'GERROR_CAUSE_WITHOUT_HEADER', ln, `"${msg}" with no \`unexpected global error\` line before it`);
       }

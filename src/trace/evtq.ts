@@ -7,7 +7,8 @@
  *   repeat lines) and plain hexdump (`0000000 0010 0000 ...`, 16-bit little-endian words).
  * A line may start with a label (`[3]`, `evt3:`). Memory is little-endian (SMMU queues are LE).
  */
-import { forEachLine } from './dmesg.ts';
+import { dwordsFromBytes } from '../arch/dwords.ts';
+import { importText } from './dmesg.ts';
 import { createLineCounter } from './line-count.ts';
 import { type EventRecord, type LineImporter, type Trace, type TraceDiagnostic, type TraceRecord, diag, instancesOf, totalsOf } from './types.ts';
 
@@ -44,9 +45,7 @@ function isLabel(tok: string): boolean {
 
 /** Import a whole dump held in memory (the CLI streams files through `createEvtqImporter`). */
 export function importEvtq(text: string, opts: EvtqImportOptions = {}): Trace {
-  const imp = createEvtqImporter(opts);
-  forEachLine(text, imp.line);
-  return imp.finish();
+  return importText(createEvtqImporter(opts), text);
 }
 
 export function createEvtqImporter(opts: EvtqImportOptions = {}): LineImporter {
@@ -72,9 +71,7 @@ export function createEvtqImporter(opts: EvtqImportOptions = {}): LineImporter {
       if (bytes.length === 0) bytesLine = line;
       bytes.push(x);
       if (bytes.length === 8) {
-        let v = 0n;
-        for (let k = 7; k >= 0; k--) v = (v << 8n) | BigInt(bytes[k] ?? 0);
-        dword({ value: v, line: bytesLine });
+        dword({ value: dwordsFromBytes(bytes, 1)[0] ?? 0n, line: bytesLine });
         bytes = [];
       }
     }

@@ -4,7 +4,8 @@
  */
 import { type LoggedEvent } from './types.ts';
 import { LINUX_CLASS_TEXT, LINUX_FETCH_MASK, LINUX_IPA_MASK } from '../linux/messages.ts';
-import { eventField, setField } from './codec.ts';
+import { setFieldValue } from '../arch/fields.ts';
+import { eventField } from '../linux/event-view.ts';
 import { linuxTypeByName } from '../linux/decoded-lines.ts';
 
 /** Field values the text states (Linux prints IPA/FetchAddr masked to [51:12] / [51:3]). */
@@ -40,6 +41,6 @@ export function fieldsFromLogged(l: LoggedEvent): Record<string, bigint> {
 export function rawFromLogged(l: LoggedEvent): { raw: bigint[]; known: string[] } {
   const f = fieldsFromLogged(l);
   const raw = [0n, 0n, 0n, 0n];
-  for (const [name, v] of Object.entries(f)) setField(raw, eventField(name), v);
+  for (const [name, v] of Object.entries(f)) setFieldValue(raw, eventField(name), v);
   return { raw, known: Object.keys(f) };
 }

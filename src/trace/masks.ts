@@ -7,7 +7,9 @@
  * - RES0 bits some parts fill (QEMU writes ADDR2 as a full 64-bit value, §3 of emulator-models).
  * Profiles bundle defaults; users add masks by field name (or `RES0`).
  */
-import { EVENT_FIELDS, EVENT_FIELD_NAMES, eventCodec, eventType, getField, isFetchFault, isTranslationFault } from './codec.ts';
+import { eventCodec, eventType } from '../arch/event.ts';
+import { fieldValue } from '../arch/fields.ts';
+import { EVENT_FIELDS, EVENT_FIELD_NAMES, isFetchFault, isTranslationFault } from '../linux/event-view.ts';
 import { fieldMask as archFieldMask, suggest } from '../arch/fields.ts';
 
 export type MaskProfile = 'strict' | 'architectural' | 'hardware' | 'qemu';
@@ -76,7 +78,7 @@ export function isMasked(m: MaskSet, field: string, exp: readonly bigint[]): boo
   if (m.always.has(field)) return true;
   if (!m.unknownFields) return false;
   const type = eventType(exp);
-  const f = (n: string): bigint => getField(exp, EVENT_FIELDS.find((x) => x.name === n) ?? EVENT_FIELDS[0]!);
+  const f = (n: string): bigint => fieldValue(exp, EVENT_FIELDS.find((x) => x.name === n) ?? EVENT_FIELDS[0]!);
   if (field === 'SubstreamID' && f('SSV') === 0n && type !== 0x08) return true;
   if (field === 'IPA' && isTranslationFault(type) && f('S2') === 0n) return true;
   if (field === 'STAG' && ((isTranslationFault(type) && f('Stall') === 0n) || isFetchFault(type))) return true;

@@ -10,8 +10,11 @@
  * - any other smmu* line (smmu_ptw_*, smmuv3_translate_*, caches, ...): kept with its arguments.
  */
 import { regName } from '../arch/registers.ts';
-import { eventTypeByName, eventField, eventType, setField } from './codec.ts';
-import { STREAM_WINDOW, forEachLine } from './dmesg.ts';
+import { eventType } from '../arch/event.ts';
+import { setFieldValue } from '../arch/fields.ts';
+import { eventField } from '../linux/event-view.ts';
+import { eventTypeByName } from './codec.ts';
+import { STREAM_WINDOW, importText } from './dmesg.ts';
 import { createLineCounter } from './line-count.ts';
 import { type EventRecord, type LineImporter, type Trace, type TraceDiagnostic, type TraceRecord, diag, instancesOf, totalsOf } from './types.ts';
 
@@ -115,9 +118,7 @@ const GUEST_ILLEGAL_CMD = /Illegal command type: (\d+)/;
 
 /** Import a whole trace held in memory (the CLI streams files through `createQemuImporter`). */
 export function importQemu(text: string, opts: QemuImportOptions = {}): Trace {
-  const imp = createQemuImporter(opts);
-  forEachLine(text, imp.line);
-  return imp.finish();
+  return importText(createQemuImporter(opts), text);
 }
 
 export function createQemuImporter(opts: QemuImportOptions = {}): LineImporter {
@@ -178,7 +179,7 @@ export function createQemuImporter(opts: QemuImportOptions = {}): LineImporter {
   /** A cut guest_errors line whose event name never came: only InputAddr is known. */
   const unnamed = (c: { iova: string; ln: number }): void => {
     const raw = [0n, 0n, 0n, 0n];
-    setField(raw, eventField('InputAddr'), BigInt(c.iova));
+    setFieldValue(raw, eventField('InputAddr'), BigInt(c.iova));
     records.push({ kind: 'event', instance, lines: [c.ln], raw, known: ['InputAddr'] });
     diag(diagnostics, 'warning', 'PARTIAL_RECORD', c.ln, 'guest_errors translation failure without its event name: only InputAddr is known');
   };
@@ -188,9 +189,9 @@ export function createQemuImporter(opts: QemuImportOptions = {}): LineImporter {
     const type = eventTypeByName(arch);
     const raw = [0n, 0n, 0n, 0n];
     const known = ['InputAddr'];
-    setField(raw, eventField('InputAddr'), BigInt(iova));
+    setFieldValue(raw, eventField('InputAddr'), BigInt(iova));
     if (type !== undefined) {
-      setField(raw, eventField('Type'), BigInt(type));
+      setFieldValue(raw, eventField('Type'), BigInt(type));
       known.unshift('Type');
     } else diag(diagnostics, 'warning', 'UNKNOWN_EVENT', lines[0] ?? 0, `unknown QEMU event type "${evt}"`);
     const rec: EventRecord = { kind: 'event', instance, lines, raw, known };
@@ -251,7 +252,7 @@ export function createQemuImporter(opts: QemuImportOptions = {}): LineImporter {
         (type === undefined || g.known.includes('Type') === true) &&
         (type === undefined || eventType(g.raw) === type)
       ) {
-        setField(g.raw, eventField('StreamID'), sid);
+        setFieldValue(g.raw, eventField('StreamID'), sid);
         g.known.splice(g.known.includes('Type') ? 1 : 0, 0, 'StreamID');
         g.lines.push(ln);
         waiting.set(sid, g);
@@ -259,9 +260,9 @@ export function createQemuImporter(opts: QemuImportOptions = {}): LineImporter {
       }
       const raw = [0n, 0n, 0n, 0n];
       const known = ['StreamID'];
-      setField(raw, eventField('StreamID'), sid);
+      setFieldValue(raw, eventField('StreamID'), sid);
       if (type !== undefined) {
-        setField(raw, eventField('Type'), BigInt(type));
+        setFieldValue(raw, eventField('Type'), BigInt(type));
         known.unshift('Type');
       } else diag(diagnostics, 'warning', 'UNKNOWN_EVENT', ln, `unknown QEMU event type "${typeTok}"`);
       const rec: EventRecord = { kind: 'event', ...base, raw, known };
@@ -276,7 +277,7 @@ export function createQemuImporter(opts: QemuImportOptions = {}): LineImporter {
       const iova = iovaText !== undefined ? parseNum(iovaText) : undefined;
       const ev = sid !== undefined ? waiting.get(sid) : undefined;
       if (ev !== undefined && iova !== undefined && ev.known !== undefined) {
-        setField(ev.raw, eventField('InputAddr'), iova);
+        setFieldValue(ev.raw, eventField('InputAddr'), iova);
         ev.known.push('InputAddr');
         ev.lines.push(ln);
         if (sid !== undefined) waiting.delete(sid);

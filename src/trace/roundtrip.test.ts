@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { formatEventLog, withDmesgPrefix, type LogEra } from '../linux/messages.ts';
 import { importDmesg } from './dmesg.ts';
 import { crossCheck } from './decode.ts';
-import { decodeEventGeneric, encodeEvent, EVENT_NAMES } from './codec.ts';
+import { decodeEventGeneric, encodeEvent } from '../linux/event-view.ts';
+import { EVENT_NAMES } from './codec.ts';
 import { fieldsFromLogged } from './logged.ts';
 import { type EventRecord } from './types.ts';
 

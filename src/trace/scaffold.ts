@@ -39,7 +39,7 @@
  * raises are reported with the id `not-emulated`, and so are PRI page requests (the emulator has
  * no PRI queue, IDR0.PRI = 0).
  */
-import { decodeEvent } from './codec.ts';
+import { CLASS_NAME, decodeEvent } from '../arch/event.ts';
 import { type HandWalk, awayFrom, handWalk } from './scaffold-walk.ts';
 import { type Trace } from './types.ts';
 
@@ -126,7 +126,8 @@ interface Stream {
 
 /** One decoded event record and where it was logged. */
 interface Rec {
-  readonly raw: readonly bigint[];
+  /** InputAddr. */
+  readonly addr: bigint;
   readonly type: number;
   readonly f: Readonly<Record<string, bigint>>;
   readonly sid: bigint;
@@ -204,6 +205,11 @@ const CITES: Readonly<Record<number, string>> = {
   0x13: 'F_PERMISSION, SMMUv3 §7.3.16',
 };
 
+/** The record's CLASS by name (§7.3; the field is in every record that has one here). */
+function classOf(f: Readonly<Record<string, bigint>>): 'CD' | 'TT' | 'IN' | 'RESERVED' {
+  return CLASS_NAME[Number(f['CLASS'] ?? 3n)] as 'CD' | 'TT' | 'IN' | 'RESERVED';
+}
+
 /** StreamIDs whose records need a nested (stage 1 + stage 2) stream. */
 function nestedStreams(trace: Trace): Set<bigint> {
   const out = new Set<bigint>();
@@ -213,12 +219,13 @@ function nestedStreams(trace: Trace): Set<bigint> {
     const f = e.fields;
     if (f['S2'] !== 1n) continue;
     const cls = f['CLASS'];
-    const page = (r.raw[2] ?? 0n) & ~PAGE & MASK56;
+    const addr = f['InputAddr'] ?? 0n;
+    const page = addr & ~PAGE & MASK56;
     if (e.type >= 0x10 && e.type <= 0x13 && (cls !== 2n || f['SSV'] === 1n || (f['IPA'] ?? 0n) !== page)) out.add(f['StreamID'] ?? 0n);
     // A stage-2 walk abort on the input whose FetchAddr is no descriptor of the input address's
     // own walk: the input went through stage 1 first (the IPA is not in the record).
     let k = 0n;
-    const away = typeof handWalk(r.raw[2] ?? 0n, f['FetchAddr'] ?? 0n, () => (k += 0x1000n)) === 'string';
+    const away = typeof handWalk(addr, f['FetchAddr'] ?? 0n, () => (k += 0x1000n)) === 'string';
     if (e.type === 0x0b && (cls !== 2n || f['SSV'] === 1n || away)) out.add(f['StreamID'] ?? 0n);
   }
   return out;
@@ -348,7 +355,7 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
       steps.push(dma(s, bad, 0x1000n, { RnW: 1n }));
       return true;
     }
-    const rec: Rec = { raw, type: e.type, f, sid, ssid, name, at };
+    const rec: Rec = { addr: f['InputAddr'] ?? 0n, type: e.type, f, sid, ssid, name, at };
     if (e.type === 0x03 || e.type === 0x09) return fetchFault(rec);
     if (e.type === 0x0b) return walkAbort(rec);
     if (e.type < 0x10 || e.type > 0x13) return `${name} sid=${hex(sid)}: no scaffold for this event type yet; set up its configuration by hand [unsupported]`;
@@ -396,14 +403,24 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
     return true;
   };
 
+  /** An F_WALK_EABT placed: the descriptor at `fetch` aborts, and the record's transaction runs on `s`. */
+  const walkAborted = ({ addr, f, ssid }: Rec, s: Stream, fetch: bigint, comment: string): true => {
+    abort(fetch);
+    s.used++;
+    cites.add('F_WALK_EABT for an external abort on a descriptor fetch, FetchAddr = the descriptor PA, SMMUv3 §7.3.12');
+    steps.push(comment);
+    steps.push(dma(s, ssid, addr, f));
+    return true;
+  };
+
   /** F_WALK_EABT: the walk placed by hand so the logged FetchAddr is the aborting descriptor. */
-  const walkAbort = ({ raw, f, sid, ssid, name, at }: Rec): string | true => {
-    const addr = raw[2] ?? 0n;
+  const walkAbort = (rec: Rec): string | true => {
+    const { addr, f, sid, ssid, name, at } = rec;
     const fetch = f['FetchAddr'] ?? 0n;
     const stage = f['S2'] === 1n ? 2 : 1;
     const cls = f['CLASS'];
     if (f['InD'] === 1n && f['RnW'] === 0n) return `${name} sid=${hex(sid)}: an instruction fetch that writes (InD=1, RnW=0) is no transaction [unsupported]`;
-    if (nested.has(sid)) return nestedWalkAbort({ raw, type: 0x0b, f, sid, ssid, name, at });
+    if (nested.has(sid)) return nestedWalkAbort(rec);
     const walk = handWalk(addr, fetch, walkPage);
     if (typeof walk === 'string') return `${name} sid=${hex(sid)}: ${walk} [unsupported]`;
     let s: Stream | string;
@@ -423,12 +440,12 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
         return `${name} sid=${hex(sid)}: the stage-2 table is used by an earlier record, and the walk must be placed by hand [conflict]`;
       s.s2walk = walk;
     }
-    abort(fetch);
-    s.used++;
-    cites.add('F_WALK_EABT for an external abort on a descriptor fetch, FetchAddr = the descriptor PA, SMMUv3 §7.3.12');
-    steps.push(`  # ${at}: F_WALK_EABT at stage ${stage} (the level-${walk.level} descriptor at ${hex(fetch)} cannot be read: an external abort)`);
-    steps.push(dma(s, ssid, addr, f));
-    return true;
+    return walkAborted(
+      rec,
+      s,
+      fetch,
+      `  # ${at}: F_WALK_EABT at stage ${stage} (the level-${walk.level} descriptor at ${hex(fetch)} cannot be read: an external abort)`,
+    );
   };
 
   /**
@@ -437,12 +454,12 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
    * every other IPA of the stream, level-1 index from FetchAddr[11:3]) and puts there the
    * input page's stage-1 output (CLASS=IN), the CD table (CLASS=CD) or the stage-1 root (CLASS=TT).
    */
-  const nestedWalkAbort = ({ raw, f, sid, ssid, name, at }: Rec): string | true => {
-    const addr = raw[2] ?? 0n;
+  const nestedWalkAbort = (rec: Rec): string | true => {
+    const { addr, f, sid, ssid, name, at } = rec;
     const fetch = f['FetchAddr'] ?? 0n;
-    const cls = f['CLASS'] === 0n ? 'CD' : f['CLASS'] === 1n ? 'TT' : f['CLASS'] === 2n ? 'IN' : 'RESERVED';
+    const cls = classOf(f);
     if (cls === 'RESERVED') return `${name} sid=${hex(sid)}: CLASS=3 is reserved [unsupported]`;
-    if (f['S2'] !== 1n) return nestedStage1WalkAbort({ raw, type: 0x0b, f, sid, ssid, name, at });
+    if (f['S2'] !== 1n) return nestedStage1WalkAbort(rec);
     const ipa = (256n << 39n) | (((fetch & 0xfffn) >> 3n) << 30n);
     const walk = handWalk(ipa, fetch, walkPage);
     if (typeof walk === 'string') return `${name} sid=${hex(sid)}: ${walk} [unsupported]`;
@@ -465,13 +482,13 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
         return `${name} sid=${hex(sid)}: page ${hex(addr & ~PAGE)} already needs another stage-1 mapping for an earlier record [conflict]`;
     }
     s.s2walk = walk;
-    abort(fetch);
-    s.used++;
-    cites.add('F_WALK_EABT for an external abort on a descriptor fetch, FetchAddr = the descriptor PA, SMMUv3 §7.3.12');
     const what = cls === 'IN' ? 'the input page maps' : cls === 'CD' ? 'the CD table is' : 'the stage-1 root is';
-    steps.push(`  # ${at}: F_WALK_EABT at stage 2, CLASS=${cls} (${what} at IPA ${hex(ipa)}, whose stage-2 descriptor at ${hex(fetch)} cannot be read)`);
-    steps.push(dma(s, ssid, addr, f));
-    return true;
+    return walkAborted(
+      rec,
+      s,
+      fetch,
+      `  # ${at}: F_WALK_EABT at stage 2, CLASS=${cls} (${what} at IPA ${hex(ipa)}, whose stage-2 descriptor at ${hex(fetch)} cannot be read)`,
+    );
   };
 
   /**
@@ -479,8 +496,8 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
    * as for a stage-1 stream, in IPA space that stage 2 maps one to one onto PA, so the logged
    * FetchAddr (a PA) is also the IPA of the aborting descriptor.
    */
-  const nestedStage1WalkAbort = ({ raw, f, sid, ssid, name, at }: Rec): string | true => {
-    const addr = raw[2] ?? 0n;
+  const nestedStage1WalkAbort = (rec: Rec): string | true => {
+    const { addr, f, sid, ssid, name, at } = rec;
     const fetch = f['FetchAddr'] ?? 0n;
     if (f['CLASS'] !== 1n) return `${name} sid=${hex(sid)}: a stage-1 walk abort has CLASS=TT (§7.3.12), the log says CLASS=${f['CLASS']} [unsupported]`;
     const walk = handWalk(addr, fetch, walkPage);
@@ -495,35 +512,33 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
       if (!claim(s.pages, p, { perm: 'rw', identity: true }))
         return `${name} sid=${hex(sid)}: IPA ${hex(p)} already needs another stage-2 mapping for an earlier record [conflict]`;
     c.walk = walk;
-    abort(fetch);
-    s.used++;
-    cites.add('F_WALK_EABT for an external abort on a descriptor fetch, FetchAddr = the descriptor PA, SMMUv3 §7.3.12');
-    steps.push(`  # ${at}: F_WALK_EABT at stage 1 (the level-${walk.level} descriptor at ${hex(fetch)}, IPA = PA, cannot be read: an external abort)`);
-    steps.push(dma(s, ssid, addr, f));
-    return true;
+    return walkAborted(
+      rec,
+      s,
+      fetch,
+      `  # ${at}: F_WALK_EABT at stage 1 (the level-${walk.level} descriptor at ${hex(fetch)}, IPA = PA, cannot be read: an external abort)`,
+    );
   };
 
   /** F_TRANSLATION / F_ADDR_SIZE / F_ACCESS / F_PERMISSION. */
-  const translationFault = ({ raw, type, f, sid, ssid, name, at }: Rec): string | true => {
+  const translationFault = ({ addr, type, f, sid, ssid, name, at }: Rec): string | true => {
     const stalled = f['Stall'] === 1n;
-    const addr = raw[2] ?? 0n;
     const page = addr & ~PAGE;
     const stage = f['S2'] === 1n ? 2 : 1;
-    const cls = f['CLASS'] === 0n ? 'CD' : f['CLASS'] === 1n ? 'TT' : f['CLASS'] === 2n ? 'IN' : 'RESERVED';
+    const cls = classOf(f);
     const ipa = (f['IPA'] ?? 0n) & ~PAGE;
     if (addr >> 48n !== 0n) return `${name} sid=${hex(sid)}: address ${hex(addr)} is beyond the 48-bit range the scaffold maps [unsupported]`;
     if (cls !== 'IN' && stage === 1)
       return `${name} sid=${hex(sid)} with CLASS=${cls} at stage 1: a stage-1 fault is on the input address (CLASS=IN); stage-1 descriptor faults are F_WALK_EABT or stage 2 [unsupported]`;
     if (cls === 'RESERVED') return `${name} sid=${hex(sid)}: CLASS=3 is reserved [unsupported]`;
     let how: string;
-    let s: Stream;
+    // what the faulting page or structure needs, and the stream: stage 2 for every fault but a stage-1 one on the input
+    const need = cls === 'IN' ? pageNeed(type, f, stage) : structureNeed(type, f, cls);
+    if (typeof need === 'string') return `${name} sid=${hex(sid)}: ${need} [unsupported]`;
+    const s = stream(sid, stage === 2 ? 's2' : 's1');
+    if (typeof s === 'string') return s;
     if (cls !== 'IN') {
       // Stage 2 faults on the CD (CLASS=CD) or a stage-1 descriptor (CLASS=TT) of a nested stream.
-      const need = structureNeed(type, f, cls);
-      if (typeof need === 'string') return `${name} sid=${hex(sid)}: ${need} [unsupported]`;
-      const got = stream(sid, 's2');
-      if (typeof got === 'string') return got;
-      s = got;
       if (cls === 'CD') {
         if (s.used > 0) return `${name} sid=${hex(sid)} with CLASS=CD: the CD fetch must fault, but earlier records use the stream [conflict]`;
         const base = ipa - (((ssid ?? 0n) * 64n) & ~PAGE);
@@ -545,11 +560,6 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
       how = `the ${cls === 'CD' ? 'CD' : 'stage-1 root table'} is at IPA ${hex(ipa)}, which stage 2 has ${describe(need)}`;
     } else if (stage === 2 && !nested.has(sid)) {
       // A stage-2 fault of an S2-only stream: the IPA is the input address (§7.3.13-16).
-      const need = pageNeed(type, f, 2);
-      if (typeof need === 'string') return `${name} sid=${hex(sid)}: ${need} [unsupported]`;
-      const got = stream(sid, 's2');
-      if (typeof got === 'string') return got;
-      s = got;
       if (s.s2walk !== undefined) return `${name} sid=${hex(sid)}: the stage-2 walk is placed by hand for an earlier record [conflict]`;
       if (!claim(s.pages, page, need)) return `${name} sid=${hex(sid)}: page ${hex(page)} already needs another mapping for an earlier record [conflict]`;
       const stall = s2Stall(s, stalled, name);
@@ -558,11 +568,6 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
       how = `the page is ${describe(need)}`;
     } else if (stage === 2) {
       // Nested, CLASS=IN: stage 1 maps the input page to the logged IPA, which faults at stage 2.
-      const need = pageNeed(type, f, 2);
-      if (typeof need === 'string') return `${name} sid=${hex(sid)}: ${need} [unsupported]`;
-      const got = stream(sid, 's2');
-      if (typeof got === 'string') return got;
-      s = got;
       const c = cd(s, ssid ?? 0n);
       if (!c.valid || c.ttAt !== undefined)
         return `${name} sid=${hex(sid)}: the CD of SubstreamID ${hex(ssid ?? 0n)} cannot translate for an earlier record [conflict]`;
@@ -574,11 +579,6 @@ export function scaffoldScenario(trace: Trace, source: string): Scaffold {
       if (need.high) s.s2ps32 = true;
       how = `stage 1 maps it to IPA ${hex(ipa)}, which stage 2 has ${describe(need)}`;
     } else {
-      const need = pageNeed(type, f, 1);
-      if (typeof need === 'string') return `${name} sid=${hex(sid)}: ${need} [unsupported]`;
-      const got = stream(sid, 's1');
-      if (typeof got === 'string') return got;
-      s = got;
       const c = cd(s, ssid ?? 0n);
       if (!c.valid) return `${name} sid=${hex(sid)}: the CD of SubstreamID ${hex(ssid ?? 0n)} is invalid for an earlier record [conflict]`;
       if (c.walk !== undefined || c.ttAt !== undefined)

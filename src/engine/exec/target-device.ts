@@ -11,6 +11,7 @@
  * Emulator-only hooks (fault injection, stall completions, walk traces) are not here: steps that
  * need them are TargetUnsupported (SKIP with the reason).
  */
+import { dwordsFromBytes, dwordsToBytes } from '../../arch/dwords.ts';
 import { type EventName, decodeEvent } from '../../arch/event.ts';
 import { CERROR_NAME, type DecodedCommand, decodeCommand } from '../../arch/command.ts';
 import { CMDQ_BASE, CMDQ_CONS, EVENTQ_BASE, GERROR, REG, REG64 } from '../../arch/registers.ts';
@@ -163,9 +164,7 @@ export class TargetDevice {
     let cons = this.readReg(REG.EVENTQ_CONS);
     const out: Array<{ raw: bigint[] }> = [];
     while (!p.empty(prod, cons)) {
-      const bytes = this.target.readMem(base + BigInt(p.index(cons) * 32), 32);
-      const raw = [0, 1, 2, 3].map((i) => bytesToU64(bytes, 8 * i));
-      out.push({ raw });
+      out.push({ raw: dwordsFromBytes(this.target.readMem(base + BigInt(p.index(cons) * 32), 32), 4) });
       cons = (cons & ~BigInt(2 * p.size - 1)) | BigInt(p.inc(cons));
     }
     if (out.length > 0) this.target.writeReg32(REG.EVENTQ_CONS, Number(cons & 0xffff_ffffn));
@@ -178,8 +177,7 @@ export class TargetDevice {
     const p = new QueuePtr(Number(EVENTQ_BASE.get([baseReg], 'LOG2SIZE')));
     if (p.norm(this.readReg(REG.EVENTQ_PROD)) === p.norm(prodBefore)) return undefined;
     const base = EVENTQ_BASE.get([baseReg], 'ADDR') & ~BigInt(Math.max(32, 32 * p.size) - 1);
-    const bytes = this.target.readMem(base + BigInt(p.index(prodBefore) * 32), 32);
-    const d = decodeEvent([0, 1, 2, 3].map((i) => bytesToU64(bytes, 8 * i)));
+    const d = decodeEvent(dwordsFromBytes(this.target.readMem(base + BigInt(p.index(prodBefore) * 32), 32), 4));
     return d.name === 'UNKNOWN' ? undefined : (d.name as EventName);
   }
 
@@ -216,10 +214,7 @@ export class TargetDevice {
   }
 
   #pageBytes(pa: bigint): Uint8Array {
-    const out = new Uint8Array(PAGE_SIZE);
-    const dv = new DataView(out.buffer);
-    for (let off = 0; off < PAGE_SIZE; off += 8) dv.setBigUint64(off, this.mem.read64(pa + BigInt(off)) ?? 0n, true);
-    return out;
+    return dwordsToBytes(Array.from({ length: PAGE_SIZE / 8 }, (_, i) => this.mem.read64(pa + BigInt(8 * i)) ?? 0n));
   }
 
   /** Like the emulator's CmdqResult: `error` is an error this write raised; `stalled` means no progress without an error. */
@@ -241,12 +236,6 @@ export class TargetDevice {
     }
     return { cons, prod, error, gerror, executed, syncs: [], stalled: !active && !p.empty(prod, cons) };
   }
-}
-
-function bytesToU64(b: Uint8Array, off: number): bigint {
-  let v = 0n;
-  for (let i = 7; i >= 0; i--) v = (v << 8n) | BigInt(b[off + i] ?? 0);
-  return v;
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {

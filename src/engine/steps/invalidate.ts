@@ -3,7 +3,7 @@
  * entry_num, batches (commands per host batch incl. its CMD_SYNC), issued (raw dwords of what
  * reached the CMDQ, when at most 8 commands).
  */
-import { INVALIDATE_DATA_ARM_SMMUV3, INVALIDATE_ENTRY_SIZE } from '../../host/invalidate.ts';
+import { INVALIDATE_DATA_ARM_SMMUV3, INVALIDATE_ENTRY_SIZE, commandsToBytes } from '../../host/invalidate.ts';
 import { arrayOf, bool, expect, int, name, obj, ref } from '../../scenario/schema.ts';
 import { type Command, type WithExpect, shape } from '../../scenario/types.ts';
 import type { Fields } from '../exec/context.ts';
@@ -68,16 +68,8 @@ export const invalidate = defineStep({
   run(ctx, h, b, _n, where) {
     const cmds = b.commands.map((c, i) => guestCommand(ctx.scenario, c, `${where} command ${i + 1}`));
     const entryLen = b.entry_len ?? INVALIDATE_ENTRY_SIZE;
-    const data = new Uint8Array(cmds.length * entryLen);
-    cmds.forEach((c, i) => {
-      const o = i * entryLen;
-      for (let k = 16; k < entryLen; k++) data[o + k] = b.surplus ?? 0;
-      const tmp = new Uint8Array(16);
-      const tv = new DataView(tmp.buffer);
-      tv.setBigUint64(0, BigInt.asUintN(64, c[0] ?? 0n), true);
-      tv.setBigUint64(8, BigInt.asUintN(64, c[1] ?? 0n), true);
-      data.set(tmp.subarray(0, Math.min(16, entryLen)), o);
-    });
+    const data = commandsToBytes(cmds, entryLen);
+    for (let i = 0; i < cmds.length; i++) data.fill(b.surplus ?? 0, i * entryLen + 16, (i + 1) * entryLen);
     const r = h.fd.invalidate(objId(h, b.target), {
       dataType: b.data_type ?? INVALIDATE_DATA_ARM_SMMUV3,
       entryLen,

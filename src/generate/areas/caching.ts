@@ -32,10 +32,11 @@ export function cachingArea(rng: Rng, d: Draft): void {
   d.smmu.cache_policy = 'max';
   // half the time for a part with EL2 (the driver's reset invalidation includes TLBI_EL2_ALL), half
   // for one without: a target without IDR0.HYP (QEMU) runs these instead of skipping them all
-  const hyp = rng.bool(0.5);
+  const hyp = rng.bool(0.5) && d.offers('hyp');
   if (hyp) d.need('hyp');
   const full = hyp ? FULL_INVALIDATION : FULL_INVALIDATION_NO_HYP;
-  const kind = rng.pick(['s1', 's2', 'nested'] as const);
+  // the stream kinds the part has (a stage-1-only part: stage 1 only)
+  const kind = rng.pick((['s1', 's2', 'nested'] as const).filter((k) => (k === 'nested' ? d.offers('nesting') : d.offers(k))));
   const dev = d.device('dev0', pickSid(rng, []));
   let s2: BuiltTable | undefined;
   let s1: BuiltTable | undefined;
@@ -127,7 +128,7 @@ export function cachingArea(rng: Rng, d: Draft): void {
       d.step({ write: { pa: CD_AT, u64: [0n] } });
     } else if (op === 'tlbi') {
       const page = live.length > 0 ? rng.pick(live).from : 0n;
-      const c = rng.pick<Command>([
+      const scopes: Command[] = [
         { op: 'TLBI_NH_ASID', ...tag },
         { op: 'TLBI_NH_VA', ...tag, addr: page, leaf: rng.bool() },
         { op: 'TLBI_NH_VAA', ...(s2 !== undefined ? { vmid } : {}), addr: page, leaf: rng.bool() },
@@ -137,7 +138,9 @@ export function cachingArea(rng: Rng, d: Draft): void {
         { op: 'CFGI_STE', device: dev, leaf: true },
         { op: 'CFGI_CD', device: dev, ssid: 0n, leaf: true },
         { op: 'CFGI_CD_ALL', device: dev },
-      ]);
+      ];
+      // without stage 2 the stage-2 scopes are ILLEGAL commands (§4.4.3.2, §4.4.3.1): the cmdq area's business, not this one's
+      const c = rng.pick(d.offers('s2') ? scopes : scopes.filter((x) => x.op !== 'TLBI_S12_VMALL' && x.op !== 'TLBI_S2_IPA'));
       d.step({ cmdq: { commands: [c], ...(rng.bool(0.7) ? { sync: true } : {}) } });
     }
   }

@@ -71,7 +71,7 @@ function stream(rng: Rng, d: Draft, dev: string, i: number, cfg: Cfg): { install
     if (cfg === 'nested') d.need('nesting');
     const tt0 = addS1Table(d, rng, `p${i}`, { count: rng.int(1, 2), ...(s2 !== undefined ? { s2 } : {}) });
     cdName = `c${i}`;
-    ssids = rng.bool(0.3) ? [0n, 1n] : [0n];
+    ssids = d.substreams && rng.bool(0.3) ? [0n, 1n] : [0n];
     addCdTable(
       d,
       cdName,
@@ -95,7 +95,7 @@ function stream(rng: Rng, d: Draft, dev: string, i: number, cfg: Cfg): { install
 
 export function steArea(rng: Rng, d: Draft): void {
   d.smmu.cache_policy = rng.bool(0.5) ? 'max' : 'none';
-  const twoLevel = rng.bool(0.5);
+  const twoLevel = rng.bool(0.5) && d.offers('2lvl_strtab');
   const split = rng.pick([6, 8, 10] as const);
   const log2size = twoLevel ? rng.edgeInt(split, 16) : rng.edgeInt(1, 12);
   if (twoLevel) d.need('2lvl_strtab');
@@ -131,32 +131,39 @@ export function steArea(rng: Rng, d: Draft): void {
       addDmas(d, rng, dev, [0n, 0x1000n], 1);
       return;
     }
+    // the configs the part has (a stage-1-only part: abort, bypass and stage 1)
     const cfg = rng.weighted<Cfg>([
       [1, 'abort'],
       [1, 'bypass'],
-      [3, 's1'],
-      [3, 's2'],
-      [2, 'nested'],
+      [d.offers('s1') ? 3 : 0, 's1'],
+      [d.offers('s2') ? 3 : 0, 's2'],
+      [d.offers('nesting') ? 2 : 0, 'nested'],
     ]);
     const st = stream(rng, d, dev, i, cfg);
     d.streams.push(st.install);
-    addDmas(d, rng, dev, st.probes, rng.int(1, 3), st.ssids);
+    addDmas(d, rng, dev, st.probes, rng.int(1, 3), d.substreams ? st.ssids : undefined);
   });
 }
 
 export function cdArea(rng: Rng, d: Draft): void {
   d.smmu.cache_policy = rng.bool(0.5) ? 'max' : 'none';
   d.need('s1');
-  const ssidsize = rng.weighted<number>([
-    [4, 20],
-    [1, rng.int(1, 19)],
-  ]);
-  if (ssidsize !== 20) d.smmu.ssidsize = ssidsize;
-  const fmt = rng.pick(['linear', '2l_4k', '2l_64k'] as const);
+  // a part without SubstreamIDs (IDR1.SSIDSIZE=0, or a source that cannot send them) keeps its own
+  // SSIDSIZE (a scenario asking for another is SKIP on a target), one CD, mostly S1CDMax=0 (S1CDMax and
+  // S1Fmt are then IGNORED, §5.2), and DMA without a SubstreamID: the CD checks of §5.4 remain
+  const subs = d.substreams;
+  const ssidsize = subs
+    ? rng.weighted<number>([
+        [4, 20],
+        [1, rng.int(1, 19)],
+      ])
+    : 0;
+  if (subs && ssidsize !== 20) d.smmu.ssidsize = ssidsize;
+  const fmt = rng.pick(subs && d.offers('cd2l') ? (['linear', '2l_4k', '2l_64k'] as const) : (['linear'] as const));
   if (fmt !== 'linear') d.need('cd2l');
   const split = fmt === '2l_4k' ? 6 : 10;
   const maxCdmax = fmt === 'linear' ? 10 : Math.min(20, ssidsize + 1);
-  const s1cdmax = rng.pick([0, 1, Math.min(split, maxCdmax), Math.min(split + 1, maxCdmax), maxCdmax, rng.int(0, maxCdmax)]);
+  const s1cdmax = subs || rng.bool(0.15) ? rng.pick([0, 1, Math.min(split, maxCdmax), Math.min(split + 1, maxCdmax), maxCdmax, rng.int(0, maxCdmax)]) : 0;
   const top = 2 ** s1cdmax;
   const tt0 = addS1Table(d, rng, 'pt', { count: rng.int(1, 2) });
   const want = [0, 1, top - 1, rng.int(0, top - 1), split, 2 ** split].filter((x) => x < top);
@@ -198,6 +205,6 @@ export function cdArea(rng: Rng, d: Draft): void {
     entries.some((e) => e.fields?.['TBI0'] !== undefined),
   );
   const ssidChoices = [...ssids.map(BigInt), BigInt(top), BigInt(2 ** ssidsize - 1), BigInt(2 ** ssidsize)].filter((x) => x < 1n << 20n);
-  addDmas(d, rng, dev, probe, rng.int(2, 6), ssidChoices);
+  addDmas(d, rng, dev, probe, rng.int(2, 6), subs ? ssidChoices : undefined);
   d.note('DMA with and without SubstreamID, at and beyond S1CDMax and SSIDSIZE (§3.3.2 C_BAD_SUBSTREAMID, §5.2 S1DSS)');
 }

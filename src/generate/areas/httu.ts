@@ -84,8 +84,8 @@ function table(rng: Rng, d: Draft, stage: 1 | 2, name: string, at: bigint): Buil
 
 export function httuArea(rng: Rng, d: Draft): void {
   const kind = rng.weighted<'s1' | 's2'>([
-    [3, 's1'],
-    [2, 's2'],
+    [d.offers('s1') ? 3 : 0, 's1'],
+    [d.offers('s2') ? 2 : 0, 's2'],
   ]);
   d.need(kind);
   d.smmu.cache_policy = rng.bool(0.5) ? 'max' : 'none';

@@ -43,7 +43,7 @@ function devices(d: Draft, rng: Rng, n: number): string[] {
 function s1Setup(d: Draft, rng: Rng, prefix: string, s2: BuiltTable | undefined, global: boolean): { cdName: string; probes: bigint[]; ssids: bigint[] } {
   const tt0 = addS1Table(d, rng, `${prefix}tt0`, { ...(s2 !== undefined ? { s2 } : {}), global });
   const tt1 = rng.bool(0.3) ? addS1Table(d, rng, `${prefix}tt1`, { high: true, ...(s2 !== undefined ? { s2 } : {}), global }) : undefined;
-  const ssids = rng.bool(0.3) ? [0n, BigInt(rng.edgeInt(1, 15))] : [0n];
+  const ssids = d.substreams && rng.bool(0.3) ? [0n, BigInt(rng.edgeInt(1, 15))] : [0n];
   const entries = ssids.map((ssid) => genCd(rng, d, { tt0, ...(tt1 !== undefined ? { tt1 } : {}), ssid, ...(s2 !== undefined ? { s2 } : {}) }));
   const cdName = `${prefix}cd`;
   addCdTable(d, cdName, entries, s2 !== undefined ? { s2 } : {});
@@ -52,9 +52,11 @@ function s1Setup(d: Draft, rng: Rng, prefix: string, s2: BuiltTable | undefined,
 }
 
 function steExtras(rng: Rng, d: Draft, s1: boolean, s2: boolean): Partial<StreamInstall> {
-  const s2s = s2 && rng.bool(0.1);
+  const s2s = s2 && rng.bool(0.1) && (d.offers('stall') || rng.bool(0.3));
   const s2ha = s2 && rng.bool(0.1);
-  if (s2s) d.need('stall');
+  // on a part without stalls S2S=1 is ILLEGAL (§5.2 S2S: C_BAD_STE), drawn less often
+  if (s2s && d.offers('stall')) d.need('stall');
+  else if (s2s) d.note('STE.S2S=1 on a part without stalls (IDR0.STALL_MODEL=0b01): ILLEGAL, C_BAD_STE (§5.2 S2S)');
   if (s2ha) d.httu(rng.bool(0.85));
   return {
     ...(s1 && rng.bool(0.25) ? { s1dss: rng.pick(['terminate', 'bypass', 'ssid0'] as const) } : {}),
