@@ -11,7 +11,8 @@
 import { Transform } from 'node:stream';
 
 const RESULT = /^(not )?ok\b/;
-const DIRECTIVE = /#\s*(SKIP|TODO)\b/i;
+/** A directive is ` # SKIP` or ` # TODO`; a `#` inside a test name is escaped as `\#`. */
+const DIRECTIVE = /[^\\]#\s*(SKIP|TODO)\b/i;
 
 export default class Report extends Transform {
   #rest = '';
@@ -63,7 +64,10 @@ export default class Report extends Transform {
       return '';
     }
     if (text.startsWith('Bail out!')) return `${text}\n`;
-    if (indent === 0) return text === '' || text.startsWith('TAP version') ? '' : `${text}\n`;
+    if (indent === 0) {
+      if (text.startsWith('not ')) this.#yamlNext = 2;
+      return text === '' || text.startsWith('TAP version') ? '' : `${text}\n`;
+    }
     if (!RESULT.test(text) || !(text.startsWith('not ') || DIRECTIVE.test(text))) return '';
     const where = this.#open.filter((s) => s.indent < indent).map((s) => s.name);
     this.#yamlNext = indent + 2;
