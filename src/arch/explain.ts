@@ -5,8 +5,7 @@
  */
 import type { DecodedCommand } from './command.ts';
 import type { StructCodec } from './fields.ts';
-
-const hex = (v: bigint): string => `0x${v.toString(16)}`;
+import { hex } from './hex.ts';
 
 /** `Config=0b101 (S1_TRANS) S1ContextPtr=0x1000c000 ...`: every non-zero field, enum names added. */
 export function fieldsLine(codec: StructCodec, raw: readonly bigint[]): string {

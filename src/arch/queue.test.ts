@@ -1,5 +1,5 @@
 import t from 'tap';
-import { eventqOverflow, ringConsume, ringCount, ringDec, ringEmpty, ringFull, ringInc, ringIndex, ringWrap } from './queue.ts';
+import { eventqOverflow, queueBase, ringConsume, ringCount, ringDec, ringEmpty, ringFull, ringInc, ringIndex, ringWrap } from './queue.ts';
 
 const OVFLG = 1n << 31n;
 
@@ -40,5 +40,12 @@ t.test('ringConsume (§3.5): every entry from CONS to PROD in order, across the 
     { entries: [1, 2, 3, 0], cons: 0b001 },
     'full: all four',
   );
+  t.end();
+});
+
+t.test('queue base: ADDR aligned to the queue size, at least 32 bytes (§6.3.26, §6.3.29)', (t) => {
+  t.equal(queueBase(0x8000_1234n, 256, 16), 0x8000_1000n, '256 commands: 4 KiB');
+  t.equal(queueBase(0x8000_1234n, 1, 16), 0x8000_1220n, 'one command: 32 bytes, not 16');
+  t.equal(queueBase(0x8000_1fe0n, 256, 32), 0x8000_0000n, '256 events: 8 KiB');
   t.end();
 });

@@ -62,3 +62,11 @@ export function eventqOverflow(prod: bigint, cons: bigint): bigint {
   if (ovflg !== EVENTQ_CONS.get([cons], 'OVACKFLG')) return prod;
   return EVENTQ_PROD.with([prod], 'OVFLG', ovflg ^ 1n)[0] ?? 0n;
 }
+
+/**
+ * A queue's base address: BASE.ADDR aligned down to the queue's size in bytes, and to at least
+ * 32 bytes (§6.3.26 CMDQ_BASE, §6.3.29 EVENTQ_BASE).
+ */
+export function queueBase(addr: bigint, entries: number, entryBytes: number): bigint {
+  return addr & ~(BigInt(Math.max(32, entryBytes * entries)) - 1n);
+}

@@ -5,8 +5,9 @@
  * a file. Every command it prints works as printed from where it says to run it.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { checkTree } from '../coverage/check.ts';
+import { posix } from '../engine/discover.ts';
 import { type Options, parseCommandArgs } from './args.ts';
 import { quote, TOOL } from './common.ts';
 import { CONFIG_FILE } from './config.ts';
@@ -33,10 +34,6 @@ Existing files are never overwritten (exit 2, nothing written).
 /** The package root (schemas/, scenarios/, golden/ ship beside dist/). */
 function packageRoot(): string {
   return new URL(import.meta.url.endsWith('.ts') ? '../../' : '../../../', import.meta.url).pathname;
-}
-
-function posix(p: string): string {
-  return p.split(sep).join('/');
 }
 
 export function initCommand(args: readonly string[], io: CliIo): number {

@@ -18,6 +18,7 @@ import { coversGaps } from './covers-observable.ts';
 import { citesRule, findDuplicates, scenarioBody } from './hygiene.ts';
 import { cmp, renderCoverageMap } from './map.ts';
 import { RULES } from '../scenario/rules.ts';
+import { posix } from '../engine/discover.ts';
 
 export type CheckCode =
   | LoadError['code']
@@ -58,10 +59,6 @@ export interface CheckReport {
   readonly findings: readonly Finding[];
   /** The coverage map text for this tree (written by `check --write-coverage-map`). */
   readonly coverageText?: string;
-}
-
-function posix(p: string): string {
-  return p.split(sep).join('/');
 }
 
 export function checkTree(opts: CheckOptions): CheckReport {

@@ -78,6 +78,36 @@ function inexpressibleStep(s: Scenario, target: DiffTarget): number | undefined 
   }
 }
 
+/**
+ * A stream table too small for a renumbered StreamID whose STE the scenario installs (the ste
+ * area's tables of 2-16 entries, whose StreamIDs 0x0-0x7 QEMU cannot issue) grows to cover it
+ * (boot.strtab.log2size): else the scenario would not load on the target. StreamIDs of devices
+ * without an STE (beyond the table on purpose: C_BAD_STREAMID, §7.3.3) do not make it grow.
+ */
+function growStreamTable(doc: ReturnType<typeof parseDocument>, renumbered: ReadonlySet<bigint>): boolean {
+  const strtab = doc.getIn(['boot', 'strtab'], true);
+  const log2size = isMap(strtab) ? strtab.get('log2size') : undefined;
+  if (!isMap(strtab) || typeof log2size !== 'number') return false;
+  const sidOf = new Map<string, bigint>();
+  const devices = doc.get('devices', true);
+  if (isSeq(devices))
+    for (const d of devices.items) {
+      const sid = isMap(d) ? d.get('sid') : undefined;
+      if (isMap(d) && (typeof sid === 'number' || typeof sid === 'string')) sidOf.set(String(d.get('name')), BigInt(sid));
+    }
+  let need = log2size;
+  const streams = doc.get('streams', true);
+  if (isSeq(streams))
+    for (const st of streams.items) {
+      if (!isMap(st)) continue;
+      const sid = sidOf.get(String(st.get('device')));
+      if (sid !== undefined && renumbered.has(sid)) need = Math.max(need, sid.toString(2).length);
+    }
+  if (need === log2size) return false;
+  strtab.set('log2size', need);
+  return true;
+}
+
 /** Does the scenario object need adapting (cheap check before a YAML round trip)? */
 /** The s2_tables a nest-parent hwpt_alloc names (their ipa_bits must be the SMMU's IAS). */
 function nestParentTables(s: Scenario): Set<string> {
@@ -164,6 +194,7 @@ export function adaptText(text: string, streamIdProblem: ((sid: number) => strin
       n.node.format = 'HEX';
       changed = true;
     }
+    if (growStreamTable(doc, new Set(map.values()))) changed = true;
   }
   return changed ? doc.toString({ lineWidth: 0 }) : text;
 }

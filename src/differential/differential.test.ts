@@ -176,6 +176,41 @@ t.test('adapt: cache_policy dropped, unreachable StreamIDs renumbered consistent
   t.equal(adaptText(fine, problem), fine, 'nothing to adapt: the text itself');
 });
 
+t.test('adapt: a stream table too small for a renumbered installed StreamID grows to cover it', async (t) => {
+  const problem = (sid: number): string | undefined => (sid >= 8 && sid <= 0xff ? undefined : 'unreachable');
+  const text = [
+    'description: "a 4-entry linear stream table (SMMUv3 §6.3.24)"',
+    'tags: [config]',
+    'boot: { strtab: { fmt: linear, log2size: 2 } }',
+    'devices:',
+    '  - { name: a, sid: 0x1 }',
+    '  - { name: b, sid: 0x5 }',
+    'streams:',
+    '  - { device: a, config: bypass }',
+    'steps:',
+    '  - { dma: { device: a, iova: 0x1000, access: read } }',
+    '  - { dma: { device: b, iova: 0x1000, access: read } }',
+    '',
+  ].join('\n');
+  const out = adaptText(text, problem);
+  t.match(out, /name: a, sid: 0x10 }/);
+  t.match(out, /log2size: 5/, 'StreamID 0x10 needs 5 bits');
+  const r = loadScenarioText(out, { file: 'adapted.yaml' });
+  t.same(
+    r.errors.map((e) => e.message),
+    [],
+    'the adapted scenario loads (it did not: the STE of 0x10 was outside the table)',
+  );
+  // a device without an STE is beyond the table on purpose (C_BAD_STREAMID): no growth for it
+  const beyond = adaptText(text.replace('  - { device: a, config: bypass }\n', '  - { device: b, config: bypass }\n').replace('sid: 0x5', 'sid: 0x3'), problem);
+  t.match(beyond, /log2size: 5/, 'the installed renumbered one (b: 0x3 -> 0x11) grows it');
+  t.equal(
+    adaptText(text.replace('streams:\n  - { device: a, config: bypass }\n', ''), problem).includes('log2size: 2'),
+    true,
+    'no installed STE: the table keeps its size',
+  );
+});
+
 t.test("adapt: a host scenario's nest-parent stage 2 takes the target's IAS (Linux sizes it so)", async (t) => {
   const g = generateScenarios({ seed: 8, count: 40, areas: ['host'] }).find((x) => (x.scenario.memory?.s2_tables?.[0]?.sl0 ?? -1) >= 0);
   if (g === undefined) {

@@ -75,7 +75,8 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^(?:\\./)?${re}$`);
 }
 
-function posix(p: string): string {
+/** A path with `/` separators whatever the platform (ids, displayed paths, globs). */
+export function posix(p: string): string {
   return p.split(sep).join('/');
 }
 

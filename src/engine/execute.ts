@@ -83,10 +83,10 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
   // Zero-filled RAM first: boot structures and tables may be placed inside it.
   (scenario.memory?.ram ?? []).forEach((r, i) => at(['memory', 'ram', i], () => mem.zero(r.pa, Number(r.size))));
   const alloc = makeAllocators(mem);
-  const sidBits = sidBitsFor(scenario, makeProfile(ep.profile).sidSize, ep.boot.strtab);
+  const ref = makeProfile(ep.profile);
+  const sidBits = sidBitsFor(scenario, ref.sidSize, ep.boot.strtab);
   // a target without IDR0.Hyp (or the emulator run as one, asTarget) boots with as many commands
   // as the reference model (boot.ts padEl2)
-  const ref = makeProfile(ep.profile);
   const padEl2 = ref.hyp && !dev.profile.hyp;
   // a host scenario's SMMU is reset by the Linux-like host (three CMD_SYNC batches); others by the compact batch
   const boot = at(['smmu'], () =>
@@ -178,7 +178,7 @@ function executeOn(scenario: Scenario, opts: ExecuteOptions, dev: Dut, ep: ExecP
     host_log: host?.hostLog ?? [],
     cmdq: { prod: hex32(dev.readReg(REG.CMDQ_PROD)), cons: consOf(dev), error: cerrorOf(dev) },
     ...(gerror !== 0n || gerrorn !== 0n ? { gerror: { gerror: hex32(gerror), gerrorn: hex32(gerrorn), active: activeGerror(dev) } } : {}),
-    layout: { ...layout, ...steLayout(ctx) },
+    layout: steLayout(ctx, layout),
     ...(regs.length > 0 ? { regs } : {}),
     ...(ctx.trace ? { walks: ctx.walks, explained: ctx.explained } : {}),
     ...(scenario.permitted !== undefined && !(dev instanceof TargetDevice) ? { permitted: referenceChoices(scenario, dev.profile, ep) } : {}),
@@ -222,9 +222,8 @@ function layoutOf(ctx: ExecContext): Record<string, ObsScalar> {
   return l;
 }
 
-/** STE addresses by StreamID (streams and `ste` steps), in StreamID order. */
-function steLayout(ctx: ExecContext): Record<string, ObsScalar> {
-  const l: Record<string, ObsScalar> = {};
+/** `l` with the STE addresses by StreamID (streams and `ste` steps) added, in StreamID order. */
+function steLayout(ctx: ExecContext, l: Record<string, ObsScalar>): Record<string, ObsScalar> {
   for (const sid of [...ctx.steAddrs.keys()].sort((a, b) => a - b)) l[layoutKey('ste', `0x${sid.toString(16)}`)] = ctx.steAddrs.get(sid) ?? null;
   return l;
 }

@@ -52,24 +52,39 @@ export class Rng {
   }
   /** One value by weight: `[[3, 'a'], [1, 'b']]` picks 'a' three times as often. */
   weighted<T>(choices: readonly (readonly [number, T])[]): T {
-    const total = choices.reduce((a, [w]) => a + w, 0);
+    let total = 0;
+    for (let i = 0; i < choices.length; i++) total += (choices[i] as readonly [number, T])[0];
     let r = this.float() * total;
-    for (const [w, v] of choices) {
-      if (r < w) return v;
-      r -= w;
+    for (let i = 0; i < choices.length; i++) {
+      const c = choices[i] as readonly [number, T];
+      if (r < c[0]) return c[1];
+      r -= c[0];
     }
     return (choices[choices.length - 1] as readonly [number, T])[1];
   }
-  /** A uniform bigint in [0, 2^bits). */
+  /** A uniform bigint in [0, 2^bits): 16-bit draws, the first the most significant. */
   bits(bits: number): bigint {
+    if (bits <= 48) {
+      // at most three draws: exact as a number
+      let n = 0;
+      for (let done = 0; done < bits; done += 16) n = n * 0x1_0000 + this.int(0, 0xffff);
+      return bits <= 0 ? 0n : BigInt(n % 2 ** bits);
+    }
     let v = 0n;
     for (let done = 0; done < bits; done += 16) v = (v << 16n) | BigInt(this.int(0, 0xffff));
-    return bits <= 0 ? 0n : v & ((1n << BigInt(bits)) - 1n);
+    return v & ((1n << BigInt(bits)) - 1n);
   }
   /** A uniform bigint in [lo, hi]. */
   range(lo: bigint, hi: bigint): bigint {
     if (hi <= lo) return lo;
     const span = hi - lo + 1n;
-    return lo + (this.bits(span.toString(2).length + 8) % span);
+    return lo + (this.bits(bitLength(span) + 8) % span);
   }
+}
+
+/** Bits needed to write v > 0 in binary (its toString(2) length). */
+function bitLength(v: bigint): number {
+  let n = 0;
+  for (; v > 0xffff_ffffn; v >>= 32n) n += 32;
+  return n + 32 - Math.clz32(Number(v));
 }

@@ -39,6 +39,23 @@ export const LINUX_TTB0 = genmask(51, 4);
 /** STE dw2 VTCR block [50:32] (S2T0SZ..S2PS). */
 export const STE2_VTCR = genmask(50, 32);
 
-export const CFG = { ABORT: 0n, BYPASS: 4n, S1_TRANS: 5n, S2_TRANS: 6n, NESTED: 7n } as const;
-export const S1DSS = { TERMINATE: 0n, BYPASS: 1n, SSID0: 2n } as const;
-export const EATS = { ABORT: 0n, TRANS: 1n, S1CHK: 2n } as const;
+/** The encoding the STE codec's table names `name` for field `field` (arch/ste.ts): each encoding is defined once. */
+export function steEncoding(field: string, name: string): bigint {
+  const hit = Object.entries(STE.field(field).enum ?? {}).find(([, n]) => n === name);
+  if (hit === undefined) throw new Error(`STE.${field} has no encoding named ${name}`);
+  return BigInt(hit[0]);
+}
+
+export const CFG = {
+  ABORT: steEncoding('Config', 'ABORT'),
+  BYPASS: steEncoding('Config', 'BYPASS'),
+  S1_TRANS: steEncoding('Config', 'S1_TRANS'),
+  S2_TRANS: steEncoding('Config', 'S2_TRANS'),
+  NESTED: steEncoding('Config', 'NESTED'),
+} as const;
+export const S1DSS = {
+  TERMINATE: steEncoding('S1DSS', 'TERMINATE'),
+  BYPASS: steEncoding('S1DSS', 'BYPASS'),
+  SSID0: steEncoding('S1DSS', 'SUBSTREAM0'),
+} as const;
+export const EATS = { ABORT: steEncoding('EATS', 'ABORT'), TRANS: steEncoding('EATS', 'TRANS'), S1CHK: steEncoding('EATS', 'S1CHK') } as const;

@@ -3,7 +3,7 @@
  * dwords and only sets bits the used-bits model (used-bits.ts) says are used, as Linux requires.
  */
 import { STE } from '../arch/ste.ts';
-import { CFG, EATS, LINUX_S1CTXPTR, LINUX_S2TTB, LINUX_TTB0, S1DSS, cdField, cdMask, steField, steMask } from './masks.ts';
+import { CFG, EATS, LINUX_S1CTXPTR, LINUX_S2TTB, LINUX_TTB0, S1DSS, cdField, cdMask, steEncoding, steField, steMask } from './masks.ts';
 
 /** SMMU/host features the builders depend on (Linux ARM_SMMU_FEAT_*). */
 export interface HostFeatures {
@@ -20,11 +20,11 @@ export interface MasterFlags {
   readonly stallEnabled: boolean;
 }
 
-const SH_ISH = 3n;
-const CACHE_WBRA = 1n;
-const SHCFG_INCOMING = 1n;
-const STRW_NSEL1 = 0n;
-const STRW_EL2 = 2n;
+const SH_ISH = steEncoding('S1CSH', 'ISH');
+const CACHE_WBRA = steEncoding('S1CIR', 'WB-RA');
+const SHCFG_INCOMING = steEncoding('SHCFG', 'INCOMING');
+const STRW_NSEL1 = steEncoding('STRW', 'EL1');
+const STRW_EL2 = steEncoding('STRW', 'EL2');
 
 const empty = (): bigint[] => new Array<bigint>(8).fill(0n);
 

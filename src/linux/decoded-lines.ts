@@ -10,7 +10,7 @@
  */
 import { LINUX_CLASS_TEXT, LINUX_EVENT_NAMES, linuxLogsFetchAddr } from './messages.ts';
 import { isTranslationFault } from './event-view.ts';
-import { intern } from './log-line.ts';
+import { intern, isHexCode } from './log-line.ts';
 
 /** The v6.14+ flags line: `unpriv data read s1 "Input address caused fault"[ ttd_read][ stall] stag: 0`. */
 export interface LoggedFlags {
@@ -79,7 +79,7 @@ class Cursor {
     let end = this.pos;
     if (s.startsWith('0x', end)) {
       end += 2;
-      while (end < s.length && isHex(s.charCodeAt(end))) end++;
+      while (end < s.length && isHexCode(s.charCodeAt(end))) end++;
       if (end === this.pos + 2) return undefined;
     } else if (s.charCodeAt(end) === 48) end++;
     else return undefined;
@@ -113,10 +113,6 @@ class Cursor {
     while (p < this.s.length && this.s.charCodeAt(p) === 32) p++;
     return p >= this.s.length ? '' : this.s.slice(p);
   }
-}
-
-function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
 
 function step<T>(r: 'ok' | 'partial' | 'bad', what: string): ParseResult<T> | undefined {

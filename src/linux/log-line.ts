@@ -698,7 +698,8 @@ export function lastDwordDigits(): number {
 const DWORD_U64 = new BigUint64Array(1);
 const DWORD_HALVES = new Uint32Array(DWORD_U64.buffer);
 
-function isHex(c: number): boolean {
+/** A hex digit's char code (either case). */
+export function isHexCode(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
 
@@ -716,15 +717,15 @@ export function parseDwordLoose(s: string, from: number, to: number): LooseDword
   let b = to;
   while (a < b && isSpace(s.charCodeAt(a))) a++;
   while (b > a && (isSpace(s.charCodeAt(b - 1)) || s.charCodeAt(b - 1) === 13)) b--;
-  if (b - a < 3 || s.charCodeAt(a) !== 48 || (s.charCodeAt(a + 1) | 32) !== 120 || !isHex(s.charCodeAt(a + 2))) return undefined;
+  if (b - a < 3 || s.charCodeAt(a) !== 48 || (s.charCodeAt(a + 1) | 32) !== 120 || !isHexCode(s.charCodeAt(a + 2))) return undefined;
   let k = a + 2;
-  while (k < b && isHex(s.charCodeAt(k))) k++;
+  while (k < b && isHexCode(s.charCodeAt(k))) k++;
   const first = s.slice(a + 2, k);
   if (k < b && isSpace(s.charCodeAt(k))) {
     let m = k;
     while (m < b && isSpace(s.charCodeAt(m))) m++;
     let e = m;
-    while (e < b && isHex(s.charCodeAt(e))) e++;
+    while (e < b && isHexCode(s.charCodeAt(e))) e++;
     if (e === b && e > m) {
       const second = s.slice(m, e);
       if (first.length + second.length === 16) return { kind: 'split', value: BigInt(`0x${first}${second}`) };
@@ -742,6 +743,6 @@ export function hexTail(s: string, from: number, to: number): string | undefined
   while (a < b && isSpace(s.charCodeAt(a))) a++;
   while (b > a && (isSpace(s.charCodeAt(b - 1)) || s.charCodeAt(b - 1) === 13)) b--;
   if (b === a || b - a > 15) return undefined;
-  for (let k = a; k < b; k++) if (!isHex(s.charCodeAt(k))) return undefined;
+  for (let k = a; k < b; k++) if (!isHexCode(s.charCodeAt(k))) return undefined;
   return s.slice(a, b);
 }

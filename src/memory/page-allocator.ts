@@ -13,56 +13,71 @@ export class AllocatorExhaustedError extends RangeError {
 export class PageAllocator {
   readonly base: bigint;
   readonly limit: bigint;
-  #next: bigint;
-  readonly #free: Array<{ addr: bigint; size: bigint }> = [];
+  // Addresses are PAs and IPAs below 2^53 (the constructor checks the range): number arithmetic.
+  readonly #limit: number;
+  #next: number;
+  readonly #free: Array<{ addr: number; size: number }> = [];
   readonly #mem: SparseMemory | undefined;
 
   /** Allocates from [base, limit). When `mem` is given, allocated blocks are backed (zeroed). */
   constructor(base: bigint, limit: bigint, mem?: SparseMemory) {
     if (limit <= base) throw new RangeError(`Cannot create allocator: limit 0x${limit.toString(16)} <= base 0x${base.toString(16)}`);
+    if (base < 0n || limit > MAX_SAFE_BIG)
+      throw new RangeError(`Cannot create allocator: range 0x${base.toString(16)}-0x${limit.toString(16)} is not below 2^53`);
     this.base = base;
     this.limit = limit;
-    this.#next = base;
+    this.#limit = Number(limit);
+    this.#next = Number(base);
     this.#mem = mem;
   }
 
   /** Allocate `size` bytes aligned to `align` (default: size rounded up to a power of two, min 8). */
   alloc(size: number | bigint, align?: number | bigint): bigint {
-    const sz = BigInt(size);
-    if (sz <= 0n) throw new RangeError('Cannot allocate: size must be positive');
-    const al = align !== undefined ? BigInt(align) : nextPow2(sz < 8n ? 8n : sz);
-    if ((al & (al - 1n)) !== 0n) throw new RangeError(`Cannot allocate: alignment ${al} is not a power of two`);
-    const reuse = this.#free.findIndex((b) => b.size === sz && (b.addr & (al - 1n)) === 0n);
-    let addr: bigint;
+    if (size <= 0) throw new RangeError('Cannot allocate: size must be positive');
+    // A size beyond 2^53 cannot fit below the limit: the exhausted error below says so.
+    const sz = Number(size);
+    const al = align !== undefined ? Number(align) : nextPow2(sz < 8 ? 8 : sz);
+    if (al < 1 || 2 ** Math.round(Math.log2(al)) !== al) throw new RangeError(`Cannot allocate: alignment ${align} is not a power of two`);
+    let reuse = -1;
+    for (let i = 0; i < this.#free.length && reuse < 0; i++) {
+      const b = this.#free[i] as { addr: number; size: number };
+      if (b.size === sz && b.addr % al === 0) reuse = i;
+    }
+    let addr: number;
     if (reuse >= 0) {
-      addr = (this.#free.splice(reuse, 1)[0] as { addr: bigint }).addr;
+      addr = (this.#free.splice(reuse, 1)[0] as { addr: number }).addr;
     } else {
-      addr = (this.#next + al - 1n) & ~(al - 1n);
-      if (addr + sz > this.limit) {
-        throw new AllocatorExhaustedError(`Cannot allocate ${sz} bytes: allocator range 0x${this.base.toString(16)}-0x${this.limit.toString(16)} is exhausted`);
+      addr = Math.ceil(this.#next / al) * al;
+      if (addr + sz > this.#limit) {
+        throw new AllocatorExhaustedError(
+          `Cannot allocate ${size} bytes: allocator range 0x${this.base.toString(16)}-0x${this.limit.toString(16)} is exhausted`,
+        );
       }
       this.#next = addr + sz;
     }
+    const at = BigInt(addr);
     if (this.#mem !== undefined) {
-      if ((addr & 7n) === 0n) {
+      if (addr % 8 === 0) {
         // Whole-page zero-fill: same pages, same contents as the word loop below.
-        this.#mem.zero(addr, Number((sz + 7n) & ~7n));
+        this.#mem.zero(at, Math.ceil(sz / 8) * 8);
       } else {
-        this.#mem.back(addr, Number(sz));
-        for (let a = addr; a < addr + sz; a += 8n) this.#mem.write64(a, 0n);
+        this.#mem.back(at, sz);
+        for (let a = 0; a < sz; a += 8) this.#mem.write64(at + BigInt(a), 0n);
       }
     }
-    return addr;
+    return at;
   }
 
   free(addr: bigint, size: number | bigint): void {
-    this.#free.push({ addr, size: BigInt(size) });
-    this.#free.sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
+    this.#free.push({ addr: Number(addr), size: Number(size) });
+    this.#free.sort((a, b) => a.addr - b.addr);
   }
 }
 
-function nextPow2(v: bigint): bigint {
-  let p = 1n;
-  while (p < v) p <<= 1n;
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+
+function nextPow2(v: number): number {
+  let p = 1;
+  while (p < v) p *= 2;
   return p;
 }

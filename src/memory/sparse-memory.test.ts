@@ -109,6 +109,15 @@ t.test('allocator is deterministic, aligned, backed and reuses freed blocks', as
   const small = new PageAllocator(0n, 0x2000n);
   small.alloc(0x2000);
   t.throws(() => small.alloc(8), /exhausted/);
+  t.throws(() => small.alloc(1n << 60n), /Cannot allocate 1152921504606846976 bytes: .* exhausted/, 'a size beyond 2^53');
+  t.throws(() => new PageAllocator(0n, 1n << 60n), /not below 2\^53/);
+  const odd = new PageAllocator(0x1008n, 0x10000n);
+  t.throws(() => odd.alloc(8, 24), /alignment 24 is not a power of two/);
+  t.same(
+    [odd.alloc(8, 8), odd.alloc(8, 0x1000), odd.alloc(24)],
+    [0x1008n, 0x2000n, 0x2020n],
+    'rounded up to the alignment (default: the size to a power of two)',
+  );
 });
 
 t.test('the hot-path page cache never outlives unback', async (t) => {

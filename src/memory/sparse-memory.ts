@@ -81,6 +81,16 @@ export class SparseMemory {
   #slab: Slab | undefined;
   #slabUsed = 0;
 
+  #version = 0;
+  /**
+   * Changes whenever what a page-table walk reads may change: every write, zero, unback and
+   * release (not `back`: a walk reads an unbacked slot and a zero one alike, as invalid). Lets a
+   * cache of walks (engine/exec/s2-pages.ts) know when to forget them.
+   */
+  get version(): number {
+    return this.#version;
+  }
+
   /** Pages written since the last takeDirtyPages(), when tracking is on (an external target's memory sync). */
   #dirty: Set<number> | undefined;
 
@@ -118,9 +128,9 @@ export class SparseMemory {
   /** Back [pa, pa+size) with zero pages (existing contents are kept). */
   back(pa: bigint, size: number): void {
     if (size <= 0) return;
-    const first = pageNumber(pa);
-    const last = pageNumber(BigInt.asUintN(64, pa + BigInt(size - 1)));
-    for (let p = first; p <= last; p++) {
+    pageSpan(pa, size);
+    const last = SPAN[1] as number;
+    for (let p = SPAN[0] as number; p <= last; p++) {
       this.#back(p);
       this.#dirty?.add(p);
     }
@@ -132,11 +142,13 @@ export class SparseMemory {
    */
   zero(pa: bigint, size: number): void {
     if (size <= 0) return;
-    checkAligned(pa, 8);
+    pageSpan(pa, size);
+    if ((SPAN[2] as number) % 8 !== 0) checkAligned(pa, 8);
+    this.#version++;
     if (size % 8 !== 0) throw new RangeError(`Cannot zero ${size} bytes at 0x${pa.toString(16)}: not a multiple of 8`);
-    const first = pageNumber(pa);
-    const last = pageNumber(BigInt.asUintN(64, pa + BigInt(size - 1)));
-    const startOff = Number(pa & PAGE_MASK_BIG);
+    const first = SPAN[0] as number;
+    const last = SPAN[1] as number;
+    const startOff = SPAN[2] as number;
     for (let p = first, done = 0; p <= last; p++) {
       const from = p === first ? startOff : 0;
       const to = Math.min(PAGE_SIZE, from + (size - done));
@@ -156,6 +168,7 @@ export class SparseMemory {
   /** Remove backing: later reads of these pages abort. */
   unback(pa: bigint, size: number): void {
     if (size <= 0) return;
+    this.#version++;
     const first = pageNumber(pa);
     const last = pageNumber(BigInt.asUintN(64, pa + BigInt(size - 1)));
     // A range larger than what is backed (an abort injected over terabytes): visit the backed
@@ -178,10 +191,7 @@ export class SparseMemory {
       // Fast path (every real PA/IPA): number arithmetic, no intermediate bigints.
       const n = Number(pa);
       if (n % 8 !== 0) checkAligned(pa, 8);
-      const page = Math.floor(n / PAGE_SIZE);
-      const v = page === this.#lastPage ? this.#lastView : this.#views.get(page);
-      if (v === undefined) return undefined;
-      return v.getBigUint64(n - page * PAGE_SIZE, true);
+      return this.#read64At(n);
     }
     checkAligned(pa, 8);
     const v = this.#views.get(pageNumber(pa));
@@ -198,6 +208,7 @@ export class SparseMemory {
 
   /** Backs the page if needed. */
   write64(pa: bigint, value: bigint): void {
+    this.#version++;
     if (pa >= 0n && pa <= MAX_SAFE_BIG) {
       const n = Number(pa);
       if (n % 8 !== 0) checkAligned(pa, 8);
@@ -214,6 +225,7 @@ export class SparseMemory {
   }
 
   write32(pa: bigint, value: number): void {
+    this.#version++;
     checkAligned(pa, 4);
     const p = pageNumber(pa);
     this.#viewFor(p).setUint32(Number(pa & PAGE_MASK_BIG), value >>> 0, true);
@@ -222,7 +234,23 @@ export class SparseMemory {
 
   /** Read `n` consecutive 64-bit words (an STE, CD, command or event record). Undefined if any word is unbacked. */
   readWords(pa: bigint, n: number): bigint[] | undefined {
-    return readWordsWith((a) => this.read64(a), pa, n);
+    if (pa < 0n || pa > MAX_SAFE_BIG - BigInt(8 * n) || Number(pa) % 8 !== 0) return readWordsWith((a) => this.read64(a), pa, n);
+    // every real PA (an STE, CD or command fetch): the words by number address
+    const out: bigint[] = [];
+    for (let i = 0, a = Number(pa); i < n; i++, a += 8) {
+      const w = this.#read64At(a);
+      if (w === undefined) return undefined;
+      out.push(w);
+    }
+    return out;
+  }
+
+  /** read64 at an 8-byte aligned safe-integer address. */
+  #read64At(n: number): bigint | undefined {
+    const page = Math.floor(n / PAGE_SIZE);
+    const v = page === this.#lastPage ? this.#lastView : this.#views.get(page);
+    if (v === undefined) return undefined;
+    return v.getBigUint64(n - page * PAGE_SIZE, true);
   }
 
   writeWords(pa: bigint, words: readonly bigint[]): void {
@@ -253,6 +281,7 @@ export class SparseMemory {
 
   /** Hot-path write of a 64-bit word given as halves (used by HTTU AF/dirty updates). */
   writeU64Parts(pa: number, lo: number, hi: number): void {
+    this.#version++;
     const page = Math.floor(pa / PAGE_SIZE);
     const v = page === this.#lastPage && this.#lastView !== ZERO_VIEW ? (this.#lastView as DataView) : this.#viewFor(page);
     const off = pa - page * PAGE_SIZE;
@@ -296,6 +325,7 @@ export class SparseMemory {
    * may keep reading through it, so only the owner of the memory calls this.
    */
   release(): void {
+    this.#version++;
     for (const slab of this.#slabs) {
       const used = slab === this.#slab ? this.#slabUsed : slab.pages.length;
       // zeroed now, so #newPage can hand them out as they are
@@ -327,6 +357,22 @@ export class SparseMemory {
       throw new MemoryCapError(this.maxBackedBytes, BigInt(p) << BigInt(PAGE_SHIFT));
     }
   }
+}
+
+/** [first page, last page, offset in the first page] of [pa, pa+size) (last < first when it wraps past 2^64). */
+const SPAN = new Float64Array(3);
+function pageSpan(pa: bigint, size: number): void {
+  if (pa >= 0n && pa <= MAX_SAFE_BIG - BigInt(size)) {
+    // every real PA: number arithmetic
+    const n = Number(pa);
+    SPAN[0] = Math.floor(n / PAGE_SIZE);
+    SPAN[1] = Math.floor((n + size - 1) / PAGE_SIZE);
+    SPAN[2] = n - (SPAN[0] as number) * PAGE_SIZE;
+    return;
+  }
+  SPAN[0] = pageNumber(pa);
+  SPAN[1] = pageNumber(BigInt.asUintN(64, pa + BigInt(size - 1)));
+  SPAN[2] = Number(BigInt.asUintN(64, pa) & PAGE_MASK_BIG);
 }
 
 function pageNumber(pa: bigint): number {

@@ -31,6 +31,8 @@ export interface TableMemory {
   back(addr: bigint, size: number): void;
   /** Optional fast path: back [addr, addr+size) and set it to zero, the same as `back` and zero `write64`s over it. */
   zero?(addr: bigint, size: number): void;
+  /** Optional fast path: `read64` at a safe-integer address as halves, false when undefined (SparseMemory.readU64Parts). */
+  readU64Parts?(addr: number, out: Uint32Array): boolean;
 }
 
 /** Memory seen through an address translation (nested tables live at IPAs): `toPa(ipa)`. */
@@ -83,6 +85,8 @@ function halves(va: bigint, out: Uint32Array): void {
 }
 const vaParts = new Uint32Array(2);
 const slotParts = new Uint32Array(2);
+/** map's OA halves: read right after encodeOAParts fills them (a nested map may run in between). */
+const oaParts = new Uint32Array(2);
 const hex = (hi: number, lo: number): string => ((BigInt(hi) << 32n) | BigInt(lo)).toString(16);
 
 /**
@@ -171,9 +175,10 @@ export class PageTableBuilder {
     this.ttb = this.#newTable(this.#tableBytes(geo), geo, 0n);
     this.#tree = { ttb: Number(this.ttb), g: this.#g, start: geo, ia: o.iaBits, lpa: this.oaBits >= 52 };
     const mem = o.mem;
+    const parts = mem instanceof SparseMemory ? mem : mem.readU64Parts !== undefined ? (mem as Required<Pick<TableMemory, 'readU64Parts'>>) : undefined;
     this.#read =
-      mem instanceof SparseMemory
-        ? (pa, out) => mem.readU64Parts(pa, out)
+      parts !== undefined
+        ? (pa, out) => parts.readU64Parts(pa, out)
         : (pa, out) => {
             const v = mem.read64(BigInt(pa));
             if (v === undefined) return false;
@@ -233,22 +238,27 @@ export class PageTableBuilder {
 
   /** Map [va, va+size) → [pa, pa+size). Throws if any part is already mapped. */
   map(va: bigint, pa: bigint, size: bigint, attrs: LeafAttrs = {}, opts: MapOptions = {}): void {
-    const gran = BigInt(this.granule);
-    if ((va | pa | size) % gran !== 0n || size <= 0n) {
-      throw new RangeError(`Cannot map 0x${va.toString(16)} -> 0x${pa.toString(16)} size 0x${size.toString(16)}: not ${this.granule}-byte aligned`);
-    }
-    // A leaf differs from the next only in its OA and level: the other bits once per level.
-    const base: bigint[] = [];
-    if (va >= 0n && pa >= 0n && va + size <= MAX_SAFE_BIG && pa + size <= MAX_SAFE_BIG) {
-      // Every address a safe integer (all but TTB1 ranges and test edges): number arithmetic,
-      // the leaf written as halves, the same descriptors as the loop below.
-      const parts = new Uint32Array(2);
-      for (let v = Number(va), p = Number(pa), left = Number(size); left > 0; ) {
+    // Every address a safe integer (all but TTB1 ranges and test edges): number arithmetic, the
+    // leaf written as halves, the same descriptors as the bigint loop below.
+    const safe = va >= 0n && pa >= 0n && size > 0n && va <= MAX_SAFE_BIG && pa <= MAX_SAFE_BIG && size <= MAX_SAFE_BIG;
+    const v0 = safe ? Number(va) : 0;
+    const p0 = safe ? Number(pa) : 0;
+    const s0 = safe ? Number(size) : 0;
+    if (safe && v0 + s0 <= Number.MAX_SAFE_INTEGER && p0 + s0 <= Number.MAX_SAFE_INTEGER) {
+      if (v0 % this.granule !== 0 || p0 % this.granule !== 0 || s0 % this.granule !== 0) this.#misaligned(va, pa, size);
+      // A leaf differs from the next only in its OA and level: the other bits once per level.
+      const baseLo: number[] = [];
+      const baseHi: number[] = [];
+      for (let v = v0, p = p0, left = s0; left > 0; ) {
         const level = this.#chooseLevel(v, p, left, opts);
         const slot = this.#placeLeaf(level, Math.floor(v / TWO32), v % TWO32, false);
-        const b = (base[level] ??= this.#leaf(0n, level, attrs));
-        encodeOAParts(p, this.#g, parts);
-        this.#write(slot, (parts[0] as number) | Number(b & 0xffffffffn), (parts[1] as number) | Number(b >> 32n));
+        if (baseLo[level] === undefined) {
+          const b = this.#leaf(0n, level, attrs);
+          baseLo[level] = Number(b & 0xffffffffn);
+          baseHi[level] = Number(b >> 32n);
+        }
+        encodeOAParts(p, this.#g, oaParts);
+        this.#write(slot, (oaParts[0] as number) | (baseLo[level] as number), (oaParts[1] as number) | (baseHi[level] as number));
         const bs = POW2[levelShift(this.#g, level)] as number;
         v += bs;
         p += bs;
@@ -256,6 +266,8 @@ export class PageTableBuilder {
       }
       return;
     }
+    if ((va | pa | size) % BigInt(this.granule) !== 0n || size <= 0n) this.#misaligned(va, pa, size);
+    const base: bigint[] = [];
     for (let off = 0n; off < size; ) {
       const level = this.#chooseLevel(va + off, pa + off, size - off, opts);
       halves(va + off, vaParts);
@@ -263,6 +275,10 @@ export class PageTableBuilder {
       this.mem.write64(BigInt(slot), (base[level] ??= this.#leaf(0n, level, attrs)) | encodeOA(pa + off, this.granule));
       off += this.blockSize(level);
     }
+  }
+
+  #misaligned(va: bigint, pa: bigint, size: bigint): never {
+    throw new RangeError(`Cannot map 0x${va.toString(16)} -> 0x${pa.toString(16)} size 0x${size.toString(16)}: not ${this.granule}-byte aligned`);
   }
 
   /** The largest leaf for va -> pa with `left` bytes to go (all numbers or all bigints). */

@@ -83,6 +83,12 @@ function configRules(): Rule[] {
       `${s} S2R; SMMUv3 §3.12.1`,
     ),
     r(
+      'config.CD.R.unrecorded',
+      'config',
+      'CD.R=0: a stage-1 fault terminates the transaction (CD.A=1) without an event record, and stage 2 never sees its output',
+      'SMMUv3 §5.4 R; §3.12.2, §5.5',
+    ),
+    r(
       'config.CD.EPDx.half-unchecked',
       'config',
       "With CD.EPDx=1 that half's fields (TxSZ, TGx) are not checked: no C_BAD_CD for them",

@@ -165,6 +165,16 @@ function fault(name: EventName, fields: FieldInput, reason: string | IllegalReas
   return { kind: 'fault', event: { name, fields, reason: `${reason.id}: ${reason.detail}`, reasonId: reason.id, record } };
 }
 
+// The fault record's header and CR2.RECINVSID only matter on a fault: built then, not per lookup.
+function steHdr(sid: number, ssid: number | undefined): FieldInput {
+  return { StreamID: sid, ...ssidFields(ssid) };
+}
+
+/** C_BAD_STREAMID, recorded only with SMMU_CR2.RECINVSID=1 (§6.3.12). */
+function badStreamId(regs: RegFile, sid: number, ssid: number | undefined, why: string): { out: ConfigOutcome } {
+  return { out: fault('C_BAD_STREAMID', steHdr(sid, ssid), why, CR2.get([regs.get(REG.CR2)], 'RECINVSID') === 1n) };
+}
+
 /**
  * Find, fetch and check the STE for `sid`. The SubstreamID is not checked here, only reported:
  * C_BAD_STREAMID, F_STE_FETCH and C_BAD_STE carry SSV and the transaction's SubstreamID (§7.3
@@ -173,14 +183,9 @@ function fault(name: EventName, fields: FieldInput, reason: string | IllegalReas
 export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste: FieldValues } | { out: ConfigOutcome } {
   const { regs, mem, cache } = ctx;
   const p = regs.profile;
-  // The record's header and CR2.RECINVSID only matter on a fault: built then, not per lookup.
-  const hdr = (): FieldInput => ({ StreamID: sid, ...ssidFields(ssid) });
-  const badSid = (why: string): { out: ConfigOutcome } => ({
-    out: fault('C_BAD_STREAMID', hdr(), why, CR2.get([regs.get(REG.CR2)], 'RECINVSID') === 1n),
-  });
   const g = ctx.memo !== undefined ? ctx.memo.strtab(regs) : strtabGeometry(regs);
   const sidBits = Math.min(g.log2size, p.sidSize);
-  if (sid >= 2 ** sidBits) return badSid(`StreamID 0x${sid.toString(16)} >= 2^${sidBits}`);
+  if (sid >= 2 ** sidBits) return badStreamId(regs, sid, ssid, `StreamID 0x${sid.toString(16)} >= 2^${sidBits}`);
   let raw = cache.getSte(sid);
   if (raw === undefined) {
     let steAddr: bigint;
@@ -190,14 +195,16 @@ export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste
       if (desc === undefined) {
         const l1Addr = g.base + BigInt(l1 * 8);
         desc = mem.read64(l1Addr);
-        if (desc === undefined) return { out: fault('F_STE_FETCH', { ...hdr(), FetchAddr: l1Addr }, `L1STD fetch abort at 0x${l1Addr.toString(16)}`) };
+        if (desc === undefined)
+          return { out: fault('F_STE_FETCH', { ...steHdr(sid, ssid), FetchAddr: l1Addr }, `L1STD fetch abort at 0x${l1Addr.toString(16)}`) };
       }
       const span = Number(L1STD.get([desc], 'Span'));
       // Span 0 invalid, 12-31 reserved (behave as 0), > SPLIT+1 out of range (§5.1, errata B.10).
-      if (span === 0 || span > 11) return badSid(`L1STD[${l1}].Span=${span} is invalid`);
-      if (span > g.split + 1) return badSid(`L1STD[${l1}].Span=${span} > SPLIT+1=${g.split + 1}`);
+      if (span === 0 || span > 11) return badStreamId(regs, sid, ssid, `L1STD[${l1}].Span=${span} is invalid`);
+      if (span > g.split + 1) return badStreamId(regs, sid, ssid, `L1STD[${l1}].Span=${span} > SPLIT+1=${g.split + 1}`);
       const l2Index = sid % 2 ** g.split;
-      if (l2Index >= 2 ** (span - 1)) return badSid(`StreamID 0x${sid.toString(16)} is beyond L1STD[${l1}].Span=${span} (${2 ** (span - 1)} STEs)`);
+      if (l2Index >= 2 ** (span - 1))
+        return badStreamId(regs, sid, ssid, `StreamID 0x${sid.toString(16)} is beyond L1STD[${l1}].Span=${span} (${2 ** (span - 1)} STEs)`);
       cache.putL1std(l1, desc);
       const l2 = L1STD.get([desc], 'L2Ptr') & ~((1n << BigInt(6 + span - 1)) - 1n);
       steAddr = l2 + BigInt(l2Index * 64);
@@ -206,12 +213,12 @@ export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste
     }
     // An STE address above the OAS (from L1STD.L2Ptr) gives F_STE_FETCH rather than truncation (§3.4.3 note 5).
     const words = steAddr >> BigInt(p.oas) !== 0n ? undefined : mem.readWords(steAddr, 8);
-    if (words === undefined) return { out: fault('F_STE_FETCH', { ...hdr(), FetchAddr: steAddr }, `STE fetch abort at 0x${steAddr.toString(16)}`) };
+    if (words === undefined) return { out: fault('F_STE_FETCH', { ...steHdr(sid, ssid), FetchAddr: steAddr }, `STE fetch abort at 0x${steAddr.toString(16)}`) };
     raw = words;
   }
   const memo = decodeSte(ctx, sid, raw);
   const ste = memo.ste;
-  if (n(ste, 'V') === 0) return { out: fault('C_BAD_STE', hdr(), { id: 'STE_V0', detail: 'STE.V=0' }) };
+  if (n(ste, 'V') === 0) return { out: fault('C_BAD_STE', steHdr(sid, ssid), { id: 'STE_V0', detail: 'STE.V=0' }) };
   const config = n(ste, 'Config');
   if ((config & 4) === 0) {
     cache.putSte(sid, raw);
@@ -219,7 +226,7 @@ export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste
   }
   memo.ill ??= { reason: steIllegal(ste, p) };
   const ill = memo.ill.reason;
-  if (ill !== undefined) return { out: fault('C_BAD_STE', hdr(), ill) };
+  if (ill !== undefined) return { out: fault('C_BAD_STE', steHdr(sid, ssid), ill) };
   cache.putSte(sid, raw);
   return { ste };
 }

@@ -9,7 +9,8 @@
  * AIDR = 0x02 (ArchMajorRev 0 = SMMUv3, ArchMinorRev 2 = v3.2).
  */
 import { AIDR, IDR0, IDR1, IDR2, IDR3, IDR4, IDR5, IIDR } from '../arch/registers.ts';
-import { type IdRegName, registerFields } from './profile-fields.ts';
+import type { StructCodec } from '../arch/fields.ts';
+import { type IdRegName, PROFILE_FIELDS, registerFields } from './profile-fields.ts';
 
 export type { SmmuProfile } from './profile-type.ts';
 import type { SmmuProfile } from './profile-type.ts';
@@ -102,21 +103,41 @@ export interface IdRegs {
   aidr: bigint;
 }
 
+const ID_CODECS: Readonly<Record<IdRegName, StructCodec>> = { IDR0, IDR1, IDR3, IDR5, IIDR, AIDR };
+/** IDR2 and IDR4 hold no field the profile controls. */
+const IDR2_VALUE = IDR2.encode({})[0] ?? 0n;
+const IDR4_VALUE = IDR4.encode({})[0] ?? 0n;
+
 /**
- * Raw ID register values for the profile (what hw_info hands to userspace), from the field table.
- * Encoded on every call: as cheap as the string-keyed module-level memo this replaces (every SMMU
- * built encodes its ID registers).
+ * Each profile field's place in its ID register, from the register's field table, made once:
+ * every SMMU built encodes its ID registers, and all of them are 32-bit registers, so the values
+ * are summed as numbers (the fields are disjoint: StructCodec rejects overlaps) and made BigInts
+ * at the end.
  */
+const ID_FIELD_PLACES = PROFILE_FIELDS.map((f) => {
+  const spec = ID_CODECS[f.reg].field(f.field);
+  if (spec.hi > 31) throw new Error(`SMMU_${f.reg}.${f.field} is not in bits [31:0]`);
+  return { f, scale: 2 ** spec.lo, limit: 2 ** (spec.hi - spec.lo + 1) };
+});
+if (new Set(PROFILE_FIELDS.map((f) => `${f.reg}.${f.field}`)).size !== PROFILE_FIELDS.length) throw new Error('PROFILE_FIELDS names a register field twice');
+
+/** Raw ID register values for the profile (what hw_info hands to userspace), from the field table. */
 export function profileToIdRegs(p: SmmuProfile): IdRegs {
-  const one = (c: { encode(v: Record<string, number>): bigint[] }, reg: IdRegName): bigint => c.encode(registerFields(p, reg))[0] ?? 0n;
+  const v: Record<IdRegName, number> = { IDR0: 0, IDR1: 0, IDR3: 0, IDR5: 0, IIDR: 0, AIDR: 0 };
+  for (const { f, scale, limit } of ID_FIELD_PLACES) {
+    const x = f.get(p);
+    // a value the field cannot hold: the codec reports it (RangeError naming the register and field)
+    if (!(Number.isInteger(x) && x >= 0 && x < limit)) ID_CODECS[f.reg].encode(registerFields(p, f.reg));
+    v[f.reg] += x * scale;
+  }
   return {
-    idr0: one(IDR0, 'IDR0'),
-    idr1: one(IDR1, 'IDR1'),
-    idr2: IDR2.encode({})[0] ?? 0n,
-    idr3: one(IDR3, 'IDR3'),
-    idr4: IDR4.encode({})[0] ?? 0n,
-    idr5: one(IDR5, 'IDR5'),
-    iidr: one(IIDR, 'IIDR'),
-    aidr: one(AIDR, 'AIDR'),
+    idr0: BigInt(v.IDR0),
+    idr1: BigInt(v.IDR1),
+    idr2: IDR2_VALUE,
+    idr3: BigInt(v.IDR3),
+    idr4: IDR4_VALUE,
+    idr5: BigInt(v.IDR5),
+    iidr: BigInt(v.IIDR),
+    aidr: BigInt(v.AIDR),
   };
 }

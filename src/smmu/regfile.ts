@@ -20,9 +20,15 @@
  *   (§6.3.29, §6.3.95); GERROR_IRQ_CFG0-2 by GERROR_IRQEN, EVENTQ_IRQ_CFG0-2 by EVENTQ_IRQEN
  *   (§6.3.21-6.3.23, §6.3.30-6.3.32). PRIQ_* and GATOS_* registers are not modelled.
  */
-import { type Ring, ringCount, ringEmpty, ringFull, ringInc, ringIndex, ringWrap } from '../arch/queue.ts';
+import type { Ring } from '../arch/queue.ts';
+import * as queue from '../arch/queue.ts';
 import { type StructCodec, fieldMask } from '../arch/fields.ts';
-import {
+import * as registers from '../arch/registers.ts';
+
+// Imported bindings copied once into locals (as in walk.ts): under tsx's CJS interop every use of
+// an imported name is a getter call, and every register access runs through this file.
+const { queueBase, ringCount, ringEmpty, ringFull, ringInc, ringIndex, ringWrap } = queue;
+const {
   CMDQ_BASE,
   CMDQ_CONS,
   CMDQ_PROD,
@@ -45,7 +51,7 @@ import {
   REG64,
   STRTAB_BASE,
   STRTAB_BASE_CFG,
-} from '../arch/registers.ts';
+} = registers;
 import { type SmmuProfile, profileToIdRegs } from './profile.ts';
 
 /** The one-bit CR0 enables as masks (cr0() runs on every transaction and register write). */
@@ -367,8 +373,7 @@ export class QueueGeometry {
     const g = this.#geo;
     if (g !== undefined && g.reg === reg && g.idr1 === idr1) return g;
     const ptr = new QueuePtr(Math.min(Number(this.codec.get([reg], 'LOG2SIZE')), Number(IDR1.get([idr1], this.maxField))));
-    const align = BigInt(Math.max(32, this.entryBytes * ptr.size));
-    this.#geo = { reg, idr1, ptr, base: this.codec.get([reg], 'ADDR') & ~(align - 1n) };
+    this.#geo = { reg, idr1, ptr, base: queueBase(this.codec.get([reg], 'ADDR'), ptr.size, this.entryBytes) };
     return this.#geo;
   }
 }

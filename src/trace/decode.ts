@@ -13,6 +13,7 @@ import { EVENT_FIELDS, decodeEventGeneric, isTranslationFault } from '../linux/e
 import { parseDecodedHead, parseFlags } from '../linux/decoded-lines.ts';
 import { fieldsFromLogged } from './logged.ts';
 import { type EventRecord, type LoggedEvent, type Trace, type TraceDiagnostic, type TraceRecord } from './types.ts';
+import { hex } from '../arch/hex.ts';
 
 /** Fields the record actually carries: `known`, else those in the dwords present. */
 export function knownFields(rec: EventRecord): string[] {
@@ -102,25 +103,24 @@ export function describeEvent(rec: EventRecord): string {
   const f = d.fields;
   const parts: string[] = [];
   const v = (name: string): bigint => f[name] ?? 0n;
-  const hx = (x: bigint): string => `0x${x.toString(16)}`;
   parts.push(k.has('Type') ? `${d.name} (0x${d.type.toString(16).padStart(2, '0')})` : 'event (type unknown)');
-  if (k.has('StreamID')) parts.push(`sid=${hx(v('StreamID'))}`);
+  if (k.has('StreamID')) parts.push(`sid=${hex(v('StreamID'))}`);
   // C_BAD_SUBSTREAMID always carries the SubstreamID that failed, whatever SSV says (§7.3.9).
-  if (d.type === 0x08 && k.has('SubstreamID')) parts.push(`ssid=${hx(v('SubstreamID'))}${v('SSV') === 1n ? '' : ' (SSV=0)'}`);
-  else if (k.has('SSV')) parts.push(v('SSV') === 1n ? `ssid=${hx(v('SubstreamID'))}` : 'ssid=-');
+  if (d.type === 0x08 && k.has('SubstreamID')) parts.push(`ssid=${hex(v('SubstreamID'))}${v('SSV') === 1n ? '' : ' (SSV=0)'}`);
+  else if (k.has('SSV')) parts.push(v('SSV') === 1n ? `ssid=${hex(v('SubstreamID'))}` : 'ssid=-');
   const relevantIn = k.has('InputAddr') && (isTranslationFault(d.type) || d.type === 0x0b || d.type === 0x01 || d.type === 0x07 || !k.has('Type'));
   if (k.has('S2') && (isTranslationFault(d.type) || d.type === 0x0b)) {
     parts.push(`stage=${v('S2') === 1n ? 2 : 1}`, `CLASS=${CLASS_NAME[Number(v('CLASS'))] ?? '?'}`);
     parts.push(`RnW=${v('RnW')}`, `PnU=${v('PnU')}`, `InD=${v('InD')}`);
     if (d.type === 0x13 && v('CLASS') === 1n) parts.push(`TTRnW=${v('TTRnW')}`);
-    if (isTranslationFault(d.type)) parts.push(`Stall=${v('Stall')}`, `STAG=${hx(v('STAG'))}`);
+    if (isTranslationFault(d.type)) parts.push(`Stall=${v('Stall')}`, `STAG=${hex(v('STAG'))}`);
   }
   // F_UUT and F_TRANSL_FORBIDDEN record the access direction too (§7.3.2, §7.3.8).
   if ((d.type === 0x07 || d.type === 0x01) && k.has('RnW')) parts.push(`RnW=${v('RnW')}`);
   if (d.type === 0x01 && k.has('PnU')) parts.push(`PnU=${v('PnU')}`, `InD=${v('InD')}`);
-  if (relevantIn) parts.push(`InputAddr=${hx(v('InputAddr'))}`);
-  if (k.has('IPA') && isTranslationFault(d.type)) parts.push(`IPA=${hx(v('IPA'))}${v('S2') === 1n ? '' : ' (UNKNOWN for S1)'}`);
-  if (k.has('FetchAddr') && (d.type === 0x03 || d.type === 0x09 || d.type === 0x0b || d.type === 0x25)) parts.push(`FetchAddr=${hx(v('FetchAddr'))}`);
+  if (relevantIn) parts.push(`InputAddr=${hex(v('InputAddr'))}`);
+  if (k.has('IPA') && isTranslationFault(d.type)) parts.push(`IPA=${hex(v('IPA'))}${v('S2') === 1n ? '' : ' (UNKNOWN for S1)'}`);
+  if (k.has('FetchAddr') && (d.type === 0x03 || d.type === 0x09 || d.type === 0x0b || d.type === 0x25)) parts.push(`FetchAddr=${hex(v('FetchAddr'))}`);
   if (rec.truncated) parts.push(`[truncated: ${rec.raw.length}/4 dwords]`);
   if (rec.damaged !== undefined) parts.push(`[damaged dwords: ${rec.damaged.join(',')}]`);
   if (rec.known !== undefined) parts.push(`[fields known: ${rec.known.join(',')}]`);

@@ -22,10 +22,6 @@ export function isWs(c: number): boolean {
   return c === 32 || c === 9 || c === 13 || c === 10 || c === 11 || c === 12;
 }
 
-export function isHexCode(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-}
-
 /** A line that is a message of its own, never the tail of a wrapped one. */
 export function startsKnownMessage(msg: string): boolean {
   return looksLikeRecordStart(msg) || isFlagsLine(msg) || msg.startsWith('unexpected ') || msg.startsWith('retrying ') || GERROR_CAUSE_BY_TEXT.has(msg);

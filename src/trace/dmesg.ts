@@ -12,7 +12,7 @@
  * diagnostic with its line number.
  */
 import { GERROR_CAUSE_BY_TEXT, cerrorReason, parseCmdqErrorLine, parseGerrorLine, parseSyncTimeout } from '../linux/messages.ts';
-import { ascending, isHexCode, isWs, looksLikeRecordStart, normaliseLines, smmuLooking, startsKnownMessage } from './dmesg-msg.ts';
+import { ascending, isWs, looksLikeRecordStart, normaliseLines, smmuLooking, startsKnownMessage } from './dmesg-msg.ts';
 import { isFlagsLine, parseDecodedHead, parseFlags } from '../linux/decoded-lines.ts';
 import { rawFromLogged } from './logged.ts';
 import { PRI_HEADER, looksLikePriRequest, parsePriRequest } from './pri-msg.ts';
@@ -20,6 +20,7 @@ import { XEN_CONVERT_FAILED, XEN_SYNC_TIMEOUT, isXenPrefix } from './xen-msg.ts'
 import {
   type LogLine,
   hexTail,
+  isHexCode,
   lastDwordDigits,
   newLogLine,
   parseDwordLine,

@@ -6,8 +6,7 @@
  * tables above it are placed by hand (raw table descriptors, `memory.writes`) so the level-L
  * table is the page holding FetchAddr, which then aborts.
  */
-
-const hex = (v: bigint): string => `0x${v.toString(16)}`;
+import { hex } from '../arch/hex.ts';
 
 /** Index of `addr` at walk level `level` (4 KB granule, 48-bit input). */
 export const walkIndex = (addr: bigint, level: number): bigint => (addr >> BigInt(39 - 9 * level)) & 511n;

@@ -42,8 +42,8 @@
 import { CLASS_NAME, decodeEvent } from '../arch/event.ts';
 import { type HandWalk, awayFrom, handWalk } from './scaffold-walk.ts';
 import { type Trace } from './types.ts';
+import { hex } from '../arch/hex.ts';
 
-const hex = (v: bigint | number): string => `0x${v.toString(16)}`;
 const PAGE = 0xfffn;
 const MASK56 = (1n << 56n) - 1n;
 const FOUR_GB = 0x1_0000_0000n;

@@ -5,23 +5,22 @@
  */
 import { hex32, hex64 } from '../arch/fields.ts';
 import { type LoggedEvent, type Trace, type TraceRecord } from './types.ts';
+import { hex } from '../arch/hex.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
 
-const hx = (v: bigint): string => `0x${v.toString(16)}`;
-
 function loggedToJson(l: LoggedEvent): Obj {
-  const o: Obj = { name: l.name, client: l.client, sid: hx(l.sid), ssid: hx(l.ssid) };
-  if (l.iova !== undefined) o['iova'] = hx(l.iova);
-  if (l.ipa !== undefined) o['ipa'] = hx(l.ipa);
-  if (l.fetchAddr !== undefined) o['fetchAddr'] = hx(l.fetchAddr);
+  const o: Obj = { name: l.name, client: l.client, sid: hex(l.sid), ssid: hex(l.ssid) };
+  if (l.iova !== undefined) o['iova'] = hex(l.iova);
+  if (l.ipa !== undefined) o['ipa'] = hex(l.ipa);
+  if (l.fetchAddr !== undefined) o['fetchAddr'] = hex(l.fetchAddr);
   if (l.flags) {
     const f = l.flags;
     const fo: Obj = { priv: f.priv, inst: f.inst, read: f.read, s2: f.s2, classText: f.classText };
     if (f.ttd !== undefined) fo['ttd'] = f.ttd;
     fo['stall'] = f.stall;
-    fo['stag'] = hx(f.stag);
+    fo['stag'] = hex(f.stag);
     o['flags'] = fo;
   }
   o['textLines'] = l.textLines;

@@ -6,7 +6,7 @@
  */
 import { CR0, EVENTQ_BASE, EVENTQ_CONS, EVENTQ_PROD, REG } from '../arch/registers.ts';
 import type { GuestMemory } from './guest-mem.ts';
-import { type Ring, eventqOverflow, ringConsume, ringFull, ringInc, ringIndex } from '../arch/queue.ts';
+import { type Ring, eventqOverflow, queueBase, ringConsume, ringFull, ringInc, ringIndex } from '../arch/queue.ts';
 
 export interface GuestRegs {
   get(offset: number): bigint;
@@ -15,9 +15,14 @@ export interface GuestRegs {
 
 export type EventWrite = 'written' | 'discarded-disabled' | 'discarded-overflow' | 'not-guest-ram';
 
+/**
+ * The ring EVENTQ_BASE describes. As on the SMMU (§6.3.29), the address bits below the queue's
+ * size in bytes are treated as zero: a guest that programs an unaligned base gets the aligned one.
+ */
 function ring(regs: GuestRegs): { ring: Ring; base: bigint } {
   const b = [regs.get(REG.EVENTQ_BASE)];
-  return { ring: { log2: Math.min(Number(EVENTQ_BASE.get(b, 'LOG2SIZE')), 19) }, base: EVENTQ_BASE.get(b, 'ADDR') };
+  const log2 = Math.min(Number(EVENTQ_BASE.get(b, 'LOG2SIZE')), 19);
+  return { ring: { log2 }, base: queueBase(EVENTQ_BASE.get(b, 'ADDR'), 1 << log2, 32) };
 }
 
 /** Signal an overflow (a lost event) the way the SMMU does. */

@@ -27,7 +27,7 @@ const VA = 0x8000_0000n;
 const VSID = 7;
 const ASID = 5n;
 
-function world(opts: { evtqLog2?: number; stallHost?: () => boolean; veventqDepth?: number } = {}) {
+function world(opts: { evtqLog2?: number; evtqAddrLow?: bigint; stallHost?: () => boolean; veventqDepth?: number } = {}) {
   const mem = new SparseMemory();
   const alloc = new PageAllocator(0x1000_0000n, 0x8000_0000n, mem);
   const dev = new SmmuDevice({ mem });
@@ -58,7 +58,7 @@ function world(opts: { evtqLog2?: number; stallHost?: () => boolean; veventqDept
   const vs = new VSmmu({ iommufd: fd, viommuId: vi.viommuId, guestMem: gm, vdevs: new Map([[VSID, 1]]), veventqId: q.veventqId });
   // guest driver probe: queues and stream table in guest RAM, then enable
   vs.writeReg('CMDQ_BASE', CMDQ | 8n);
-  vs.writeReg('EVENTQ_BASE', EVTQ | BigInt(opts.evtqLog2 ?? 6));
+  vs.writeReg('EVENTQ_BASE', (EVTQ + (opts.evtqAddrLow ?? 0n)) | BigInt(opts.evtqLog2 ?? 6));
   vs.writeReg('STRTAB_BASE', STRTAB);
   vs.writeReg('STRTAB_BASE_CFG', 6n);
   vs.writeReg('CR0', 0b1101n);
@@ -183,6 +183,18 @@ t.test('a host fault reaches the guest EVTQ with the vSID; a full guest ring tog
   tt.equal(ev[0]?.[0], 0x10n | (BigInt(VSID) << 32n), 'F_TRANSLATION with StreamID = vSID');
   tt.equal(ev[0]?.[2], 0x9000_0000n, 'InputAddr is the guest IOVA');
   tt.equal(w.vs.state().evtqCons, 2n, 'guest CONS advanced; OVACKFLG not yet copied');
+  tt.end();
+});
+
+t.test('an unaligned guest EVENTQ_BASE.ADDR is aligned to the queue size (§6.3.29)', (tt) => {
+  // 4 entries of 32 bytes: ADDR bits [6:5] below the 128-byte queue size are ignored
+  const w = world({ evtqLog2: 2, evtqAddrLow: 0x60n });
+  w.issue([cfgiSte(VSID), SYNC]);
+  w.dev.transaction({ sid: 0x10, iova: 0x9000_0000n, access: 'read' });
+  for (const e of w.dev.drainEvents()) tt.equal(w.fd.handleEvent(0, e.raw), 'vevent');
+  tt.same(w.vs.pollEvents(), { written: 1, lost: 0 });
+  tt.equal(w.gm.readWords(EVTQ, 4)?.[2], 0x9000_0000n, 'the record is at the aligned base, entry 0');
+  tt.equal(w.vs.readGuestEvents()[0]?.[2], 0x9000_0000n, 'and the guest reads it from there');
   tt.end();
 });
 

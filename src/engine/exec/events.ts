@@ -5,7 +5,7 @@
  * record holds them); addresses are bigint.
  */
 import { CLASS_NAME, EVENTS, decodeEvent } from '../../arch/event.ts';
-import { hex32 } from '../../arch/fields.ts';
+import { type StructCodec, hex32 } from '../../arch/fields.ts';
 import { EVENTQ_CONS, EVENTQ_PROD, REG } from '../../arch/registers.ts';
 import type { EventRecord, ObsValue } from '../../scenario/observation.ts';
 import type { ExecContext } from './context.ts';
@@ -14,27 +14,37 @@ import { hostEvent } from './host-world.ts';
 export function eventRecord(step: number, raw: readonly bigint[]): EventRecord {
   const d = decodeEvent(raw);
   const codec = EVENTS.get(d.type)?.codec;
-  const has = (f: string): boolean => codec?.has(f) ?? (f === 'StreamID' || f === 'SubstreamID' || f === 'SSV');
-  const num = (f: string): number => Number(d.fields[f] ?? 0n);
+  const f = d.fields;
   const r: Record<string, ObsValue> = { step, type: d.name === 'UNKNOWN' ? `UNKNOWN_0x${d.type.toString(16)}` : d.name };
-  if (has('StreamID')) r['sid'] = num('StreamID');
-  if (has('SubstreamID')) r['ssid'] = !has('SSV') || num('SSV') === 1 ? num('SubstreamID') : null;
-  if (has('S2')) r['s2'] = num('S2');
-  if (has('CLASS')) r['class'] = CLASS_NAME[num('CLASS')] ?? String(num('CLASS'));
-  if (has('TTRnW') && num('CLASS') === 1) r['ttrnw'] = num('TTRnW');
-  for (const [f, k] of [
-    ['RnW', 'rnw'],
-    ['PnU', 'pnu'],
-    ['InD', 'ind'],
-    ['Stall', 'stall'],
-  ] as const)
-    if (has(f)) r[k] = num(f);
-  if (has('STAG') && num('Stall') === 1) r['stag'] = num('STAG');
-  if (has('InputAddr')) r['input_addr'] = d.fields['InputAddr'] ?? 0n;
-  if (has('IPA') && num('S2') === 1) r['ipa'] = d.fields['IPA'] ?? 0n;
-  if (has('FetchAddr')) r['fetch_addr'] = d.fields['FetchAddr'] ?? 0n;
-  r['raw'] = [0, 1, 2, 3].map((i) => BigInt.asUintN(64, raw[i] ?? 0n));
+  if (has(codec, 'StreamID')) r['sid'] = num(f, 'StreamID');
+  if (has(codec, 'SubstreamID')) r['ssid'] = !has(codec, 'SSV') || num(f, 'SSV') === 1 ? num(f, 'SubstreamID') : null;
+  if (has(codec, 'S2')) r['s2'] = num(f, 'S2');
+  if (has(codec, 'CLASS')) r['class'] = CLASS_NAME[num(f, 'CLASS')] ?? String(num(f, 'CLASS'));
+  if (has(codec, 'TTRnW') && num(f, 'CLASS') === 1) r['ttrnw'] = num(f, 'TTRnW');
+  for (const [field, k] of FLAGS) if (has(codec, field)) r[k] = num(f, field);
+  if (has(codec, 'STAG') && num(f, 'Stall') === 1) r['stag'] = num(f, 'STAG');
+  if (has(codec, 'InputAddr')) r['input_addr'] = f['InputAddr'] ?? 0n;
+  if (has(codec, 'IPA') && num(f, 'S2') === 1) r['ipa'] = f['IPA'] ?? 0n;
+  if (has(codec, 'FetchAddr')) r['fetch_addr'] = f['FetchAddr'] ?? 0n;
+  r['raw'] = [BigInt.asUintN(64, raw[0] ?? 0n), BigInt.asUintN(64, raw[1] ?? 0n), BigInt.asUintN(64, raw[2] ?? 0n), BigInt.asUintN(64, raw[3] ?? 0n)];
   return r as EventRecord;
+}
+
+/** Single-bit fields recorded as they are, in record order. */
+const FLAGS = [
+  ['RnW', 'rnw'],
+  ['PnU', 'pnu'],
+  ['InD', 'ind'],
+  ['Stall', 'stall'],
+] as const;
+
+/** The record type has the field (an unknown type: only the StreamID/SubstreamID/SSV every record has). */
+function has(codec: StructCodec | undefined, f: string): boolean {
+  return codec?.has(f) ?? (f === 'StreamID' || f === 'SubstreamID' || f === 'SSV');
+}
+
+function num(fields: Readonly<Record<string, bigint>>, f: string): number {
+  return Number(fields[f] ?? 0n);
 }
 
 /**

@@ -71,7 +71,7 @@ export function encodeSte(f: SteFields, t: Tables, where: string): bigint[] {
   if (f.s2ha !== undefined) v['S2HA'] = f.s2ha;
   if (f.s2hd !== undefined) v['S2HD'] = f.s2hd;
   try {
-    return STE.encode({ ...v, ...(f.fields ?? {}) });
+    return STE.encode(f.fields !== undefined ? Object.assign(v, f.fields) : v);
   } catch (e) {
     throw new RangeError(`Cannot build STE for ${where}: ${(e as Error).message}`);
   }

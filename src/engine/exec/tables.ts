@@ -9,6 +9,7 @@ import { PageAllocator } from '../../memory/page-allocator.ts';
 import { PageTableBuilder, type TableMemory, ipaView, type LeafAttrs } from '../../pgtable/builder.ts';
 import { GRANULE_BYTES, type Granule, granuleShift, psEncoding, tg0Encoding } from '../../arch/ttd.ts';
 import type { CdEntry, CdTable, Perm, S1Map, S1Table, S2Map, S2Table, Scenario } from '../../scenario/types.ts';
+import { Stage2Pages } from './s2-pages.ts';
 import { type Allocators, GUEST_TABLE_IPA_BASE, GUEST_TABLE_IPA_LIMIT, allocAt } from './layout.ts';
 
 /** A stage-2 table and the guest IPA space it defines. */
@@ -90,81 +91,62 @@ function buildS2(spec: S2Table, mem: SparseMemory, alloc: Allocators, oas: numbe
   });
   for (const m of spec.map) mapS2(builder, m, `s2_tables "${spec.name}"`);
   const guestAlloc = new PageAllocator(GUEST_TABLE_IPA_BASE, GUEST_TABLE_IPA_LIMIT);
+  // every translation of the view through one walk per 4 KB page while the tables stay as they are
+  const pages = new Stage2Pages(builder, mem);
   const ensure = (ipa: bigint, size: number): void => {
     const g = BigInt(granule);
     for (let a = ipa & ~(g - 1n); a < ipa + BigInt(size); a += g) {
-      if (s2Lookup(builder, a) === undefined) builder.map(a, alloc.guestRam.alloc(granule, granule), g, leafAttrs(2, { perm: 'rw' }), { pageOnly: true });
+      if (pages.lookup(a) === undefined) builder.map(a, alloc.guestRam.alloc(granule, granule), g, leafAttrs(2, { perm: 'rw' }), { pageOnly: true });
     }
   };
   const toPa = (ipa: bigint): bigint => {
-    const pa = s2Lookup(builder, ipa);
+    const pa = pages.lookup(ipa);
     if (pa === undefined) throw new RangeError(`Cannot access guest IPA 0x${ipa.toString(16)}: not mapped by stage-2 table "${spec.name}"`);
     return pa;
   };
   const base = ipaView(mem, toPa);
-  // Zero-fill window: a new table is `back(a, size)` then zero write64s at a, a+8, ... (the
-  // builder's #newTable, buildCd). Within that synchronous run only these zero writes happen, so
-  // each S2 page is translated once; the page is re-walked per word if it is one of the tables
-  // its own walk reads (a zero write there could change the translation of the next word).
-  let win: { next: bigint; end: bigint; pageIpa: bigint; pageEnd: bigint; pagePa: bigint } | undefined;
   const gBig = BigInt(granule);
-  const walked: number[] = [];
   const view: TableMemory = {
-    read64: (a) => {
-      win = undefined;
-      return base.read64(a);
+    read64: base.read64,
+    // the builder's descriptor reads: without bigints while the page's translation is remembered
+    readU64Parts: (a, out) => {
+      const pa = pages.lookupNumber(a);
+      if (pa >= 0) return mem.readU64Parts(pa, out);
+      const v = base.read64(BigInt(a));
+      if (v === undefined) return false;
+      out[0] = Number(v & 0xffffffffn);
+      out[1] = Number(v >> 32n);
+      return true;
     },
     write64: (a, v) => {
-      const w = win;
-      if (w !== undefined && v === 0n && a === w.next) {
-        if (a >= w.pageEnd) {
-          walked.length = 0;
-          const pa = s2Lookup(builder, a, walked);
-          const pageEnd = (a & ~(gBig - 1n)) + gBig;
-          if (pa === undefined || touchesWalk(walked, pa, pageEnd - a)) {
-            win = undefined;
-          } else {
-            w.pageIpa = a;
-            w.pageEnd = pageEnd;
-            w.pagePa = pa;
-          }
-        }
-        if (win !== undefined) {
-          mem.write64(w.pagePa + (a - w.pageIpa), 0n);
-          w.next = a + 8n;
-          if (w.next >= w.end) win = undefined;
-          return;
-        }
-      }
-      win = undefined;
       // One walk when the page is mapped (then ensure would do nothing and toPa gives this PA).
-      const pa = s2Lookup(builder, a);
-      if (pa !== undefined && (a & 7n) === 0n) mem.write64(pa, v);
-      else {
+      const pa = pages.lookup(a);
+      if (pa !== undefined && (a & 7n) === 0n) {
+        mem.write64(pa, v);
+        pages.wrote(pa, 8);
+      } else {
         ensure(a, 8);
         base.write64(a, v);
       }
     },
     back: (a, size) => {
-      win = undefined;
       ensure(a, size);
       base.back(a, size);
-      if (size > 0 && (a & 7n) === 0n) win = { next: a, end: a + BigInt(size), pageIpa: a, pageEnd: a, pagePa: 0n };
     },
-    // back + zero write64s, a stage-2 page at a time: each page is translated once, right before
-    // it is zeroed (a zeroed page may be a table of the next page's walk); a page that is one of
-    // the tables its own walk reads is zeroed a word at a time, re-walked per word as above.
+    // back + zero write64s, a stage-2 page at a time: each page is translated right before it is
+    // zeroed (a zeroed page may be a table of the next page's walk); a page that is one of the
+    // tables its own walk reads is zeroed a word at a time, translated again per word.
     zero: (a, size) => {
-      win = undefined;
       ensure(a, size);
       base.back(a, size);
       for (let off = 0n; off < BigInt(size); ) {
         const ia = a + off;
         const len = (ia & ~(gBig - 1n)) + gBig - ia < BigInt(size) - off ? (ia & ~(gBig - 1n)) + gBig - ia : BigInt(size) - off;
-        walked.length = 0;
-        const pa = s2Lookup(builder, ia, walked);
-        if (pa !== undefined && (pa & 7n) === 0n && len % 8n === 0n && !touchesWalk(walked, pa, len)) mem.zero(pa, Number(len));
-        else for (let w = 0n; w < len; w += 8n) base.write64(ia + w, 0n);
+        const pa = pages.lookup(ia);
+        if (pa !== undefined && (pa & 7n) === 0n && len % 8n === 0n && !touchesWalk(pages.walked, pa, len)) {
+          mem.zero(pa, Number(len));
+          pages.wrote(pa, Number(len));
+        } else for (let w = 0n; w < len; w += 8n) base.write64(ia + w, 0n);
         off += len;
       }
     },
@@ -172,9 +154,9 @@ function buildS2(spec: S2Table, mem: SparseMemory, alloc: Allocators, oas: numbe
   return { spec, builder, guestAlloc, view };
 }
 
-/** Would writes to [pa, pa+len) touch a table page the walk read (descriptor addresses; -1: unknown)? */
+/** Would writes to [pa, pa+len) touch a table page the walk read (descriptor addresses)? */
 function touchesWalk(walked: readonly number[], pa: bigint, len: bigint): boolean {
-  if (walked.includes(-1) || pa + len > MAX_SAFE_BIG) return true;
+  if (pa + len > MAX_SAFE_BIG) return true;
   const first = Math.floor(Number(pa) / 4096);
   const last = Math.floor(Number(pa + len - 1n) / 4096);
   return walked.some((a) => Math.floor(a / 4096) >= first && Math.floor(a / 4096) <= last);
@@ -336,5 +318,5 @@ function encodeCd(e: CdEntry, t: Tables, where: string): bigint[] {
   if (e.t1sz !== undefined) f['T1SZ'] = e.t1sz;
   if (e.tg0 !== undefined) f['TG0'] = tg0Encoding(GRANULE_BYTES[e.tg0]);
   if (e.ips !== undefined) f['IPS'] = e.ips;
-  return CD.encode({ ...f, ...(e.fields ?? {}) });
+  return CD.encode(e.fields !== undefined ? Object.assign(f, e.fields) : f);
 }

@@ -14,6 +14,7 @@
 import { dwordsFromBytes, dwordsToBytes } from '../../arch/dwords.ts';
 import { type EventName, decodeEvent } from '../../arch/event.ts';
 import { CERROR_NAME, type DecodedCommand, decodeCommand } from '../../arch/command.ts';
+import { queueBase } from '../../arch/queue.ts';
 import { CMDQ_BASE, CMDQ_CONS, EVENTQ_BASE, GERROR, REG, REG64 } from '../../arch/registers.ts';
 import { PAGE_SIZE, SparseMemory } from '../../memory/sparse-memory.ts';
 import type { CerrorName, CmdqResult } from '../../smmu/cmdq.ts';
@@ -59,11 +60,7 @@ export class TargetDevice {
     this.mem.trackWrites();
     this.cmdq = {
       ptr: () => new QueuePtr(Number(CMDQ_BASE.get([this.readReg(REG.CMDQ_BASE)], 'LOG2SIZE'))),
-      base: () => {
-        const p = this.cmdq.ptr();
-        const align = BigInt(Math.max(32, 16 * p.size));
-        return CMDQ_BASE.get([this.readReg(REG.CMDQ_BASE)], 'ADDR') & ~(align - 1n);
-      },
+      base: () => queueBase(CMDQ_BASE.get([this.readReg(REG.CMDQ_BASE)], 'ADDR'), this.cmdq.ptr().size, 16),
     };
   }
 
@@ -158,8 +155,7 @@ export class TargetDevice {
     if (this.evtqConsumerStopped && !explicit) return [];
     const baseReg = this.readReg(REG.EVENTQ_BASE);
     if (baseReg === 0n) return [];
-    const p = new QueuePtr(Number(EVENTQ_BASE.get([baseReg], 'LOG2SIZE')));
-    const base = EVENTQ_BASE.get([baseReg], 'ADDR') & ~BigInt(Math.max(32, 32 * p.size) - 1);
+    const { p, base } = evtqGeometry(baseReg);
     const prod = this.readReg(REG.EVENTQ_PROD);
     let cons = this.readReg(REG.EVENTQ_CONS);
     const out: Array<{ raw: bigint[] }> = [];
@@ -174,9 +170,8 @@ export class TargetDevice {
   /** Type of the first event record written since EVENTQ_PROD was `prodBefore`, if any. */
   #recordedSince(prodBefore: bigint): EventName | undefined {
     const baseReg = this.readReg(REG.EVENTQ_BASE);
-    const p = new QueuePtr(Number(EVENTQ_BASE.get([baseReg], 'LOG2SIZE')));
+    const { p, base } = evtqGeometry(baseReg);
     if (p.norm(this.readReg(REG.EVENTQ_PROD)) === p.norm(prodBefore)) return undefined;
-    const base = EVENTQ_BASE.get([baseReg], 'ADDR') & ~BigInt(Math.max(32, 32 * p.size) - 1);
     const d = decodeEvent(dwordsFromBytes(this.target.readMem(base + BigInt(p.index(prodBefore) * 32), 32), 4));
     return d.name === 'UNKNOWN' ? undefined : (d.name as EventName);
   }
@@ -236,6 +231,12 @@ export class TargetDevice {
     }
     return { cons, prod, error, gerror, executed, syncs: [], stalled: !active && !p.empty(prod, cons) };
   }
+}
+
+/** The event queue as software reads EVENTQ_BASE: its ring and its 32-byte records' base. */
+function evtqGeometry(baseReg: bigint): { p: QueuePtr; base: bigint } {
+  const p = new QueuePtr(Number(EVENTQ_BASE.get([baseReg], 'LOG2SIZE')));
+  return { p, base: queueBase(EVENTQ_BASE.get([baseReg], 'ADDR'), p.size, 32) };
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {

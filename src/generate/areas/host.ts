@@ -35,8 +35,10 @@ export function hostArea(rng: Rng, d: Draft): void {
   if (d.devices.length === 2 && d.devices[0]?.vsid === d.devices[1]?.vsid)
     d.devices[1] = { ...(d.devices[1] as (typeof d.devices)[number]), vsid: ((d.devices[0]?.vsid ?? 0n) + 1n) & 0xffffn };
   d.host = {};
-  // Linux sizes a nest parent's stage 2 by the SMMU's IAS (48 bits on the default part)
-  const vm = addS2Table(d, rng, 'vm', { nested: true, bits: 48, count: rng.int(1, 3) });
+  // Linux sizes a nest parent's stage 2 by the SMMU's IAS (48 bits on the default part; the OAS,
+  // or 40 bits if larger with AArch32 tables, §3.4): mappings drawn for another IAS would not fit
+  const ias = Math.max(d.oas, d.offers('aarch32') ? 40 : 0);
+  const vm = addS2Table(d, rng, 'vm', { nested: true, bits: ias, count: rng.int(1, 3) });
   const gs1 = addS1Table(d, rng, 'gs1', { s2: vm, count: rng.int(1, 3), global: n === 1 });
   const entries = [genCd(rng, d, { tt0: gs1, s2: vm })].map(({ s: _s, ...e }) => e);
   addCdTable(d, 'gcd', entries, { s2: vm });

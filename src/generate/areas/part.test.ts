@@ -94,3 +94,11 @@ t.test('a part with every feature draws exactly what no part draws (the default 
     }
   t.pass(`${AREA_NAMES.length} areas × 40 seeds`);
 });
+
+t.test("host: the nest parent's stage 2 is sized by the part's IAS (Linux does; a campaign's adapt.ts would refuse others)", async (t) => {
+  const part: PartLimits = { features: ['s1', 's2', 'nesting', 'granule_16k', 'granule_64k'], oas: 44, substreams: false };
+  const bits = new Set<number>();
+  for (let i = 0; i < 30; i++) for (const s2 of generateOne('host', deriveSeed(0x4057, i), part).scenario.memory?.s2_tables ?? []) bits.add(s2.ipa_bits);
+  t.same([...bits], [44]);
+  t.same(new Set((generateOne('host', deriveSeed(0x4057, 0)).scenario.memory?.s2_tables ?? []).map((x) => x.ipa_bits)), new Set([48]), 'the default part: 48');
+});

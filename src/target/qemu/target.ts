@@ -30,6 +30,7 @@ import { performance } from 'node:perf_hooks';
 import { SyncQtest } from './bridge.ts';
 import { okValue } from './qtest.ts';
 import { type Machine, REG_LIST, type RegSnapshot, dirtyMemset, noteDropped, parkMachine, qemuReuse, regRestore, reuseStats, unparkMachine } from './reuse.ts';
+import { hex } from '../../arch/hex.ts';
 
 export const SMMU_BASE = 0x0905_0000n;
 const ECAM_BASE = 0x40_1000_0000n;
@@ -109,8 +110,6 @@ interface RootPort {
   readonly bus: number;
   readonly window: { readonly base: bigint; readonly limit: bigint };
 }
-
-const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
 export interface QemuTargetOptions {
   readonly binary: string;
