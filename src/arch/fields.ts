@@ -29,6 +29,14 @@ export interface FieldSpec {
 }
 
 export type FieldValues = Record<string, bigint>;
+
+/**
+ * A narrow decoded field (at most 32 bits: a format, a size, an enable) as a number; absent
+ * reads as 0. Call sites read the field by its literal name (`num(ste['Config'])`): a helper
+ * taking the name as an argument makes one property load see every field name of every
+ * structure, and V8 then looks each up the slow (megamorphic) way.
+ */
+export const num = (v: bigint | undefined): number => Number(v ?? 0n);
 export type FieldInput = Readonly<Record<string, bigint | number | boolean | undefined>>;
 
 export interface FieldError {

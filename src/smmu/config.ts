@@ -16,7 +16,7 @@
  */
 import { CD, L1CD } from '../arch/cd.ts';
 import type { EventName } from '../arch/event.ts';
-import type { FieldInput, FieldValues } from '../arch/fields.ts';
+import { type FieldInput, type FieldValues, num } from '../arch/fields.ts';
 import { L1STD } from '../arch/l1std.ts';
 import { CR2, REG, STRTAB_BASE, STRTAB_BASE_CFG } from '../arch/registers.ts';
 import { STE } from '../arch/ste.ts';
@@ -63,8 +63,6 @@ export interface ConfigContext {
   /** Translate a CD-table IPA through stage 2 (nested CD fetch), for the STE given. */
   s2Fetch(ste: FieldValues, ipa: bigint): S2FetchResult;
 }
-
-const n = (v: FieldValues, name: string): number => Number(v[name] ?? 0n);
 
 interface SteMemo {
   readonly raw: readonly bigint[];
@@ -218,8 +216,8 @@ export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste
   }
   const memo = decodeSte(ctx, sid, raw);
   const ste = memo.ste;
-  if (n(ste, 'V') === 0) return { out: fault('C_BAD_STE', steHdr(sid, ssid), { id: 'STE_V0', detail: 'STE.V=0' }) };
-  const config = n(ste, 'Config');
+  if (num(ste['V']) === 0) return { out: fault('C_BAD_STE', steHdr(sid, ssid), { id: 'STE_V0', detail: 'STE.V=0' }) };
+  const config = num(ste['Config']);
   if ((config & 4) === 0) {
     cache.putSte(sid, raw);
     return { out: { kind: 'abort-silent', reason: `STE.Config=0b${config.toString(2).padStart(3, '0')} (abort)` } };
@@ -233,7 +231,7 @@ export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste
 
 export function streamWorld(ste: FieldValues, regs: RegFile): StreamWorld {
   // Stage 2 on → NS-EL1; STRW is RES0 without IDR0.HYP (§5.2 STRW).
-  if ((n(ste, 'Config') & 2) !== 0 || !regs.profile.hyp || n(ste, 'STRW') !== 2) return 'EL1';
+  if ((num(ste['Config']) & 2) !== 0 || !regs.profile.hyp || num(ste['STRW']) !== 2) return 'EL1';
   return CR2.get([regs.get(REG.CR2)], 'E2H') === 1n ? 'EL2-E2H' : 'EL2';
 }
 
@@ -243,10 +241,10 @@ export function resolveConfig(ctx: ConfigContext, sid: number, ssid: number | un
   if ('out' in found) return found.out;
   const ste = found.ste;
   const p = ctx.regs.profile;
-  const config = n(ste, 'Config');
+  const config = num(ste['Config']);
   const s1 = (config & 1) !== 0;
   const world = streamWorld(ste, ctx.regs);
-  const cdmax = p.ssidSize === 0 ? 0 : n(ste, 'S1CDMax'); // S1CDMax IGNORED when SSIDSIZE=0
+  const cdmax = p.ssidSize === 0 ? 0 : num(ste['S1CDMax']); // S1CDMax IGNORED when SSIDSIZE=0
   const badSsid = (why: string, id: number): ConfigOutcome => fault('C_BAD_SUBSTREAMID', { StreamID: sid, SubstreamID: id }, why);
   if (ssid !== undefined) {
     if (p.ssidSize === 0) return badSsid('SubstreamID on an SMMU with IDR1.SSIDSIZE=0', ssid);
@@ -258,7 +256,7 @@ export function resolveConfig(ctx: ConfigContext, sid: number, ssid: number | un
   if (!s1) return { kind: 'translate', ste, cd: undefined, world };
   let cdIndex = 0;
   if (cdmax !== 0) {
-    const s1dss = n(ste, 'S1DSS');
+    const s1dss = num(ste['S1DSS']);
     if (ssid === undefined) {
       // S1DSS=0b11 is reserved and behaves as 0b00 (errata row 3).
       if (s1dss === 0 || s1dss === 3) return fault('F_STREAM_DISABLED', { StreamID: sid }, 'no SubstreamID and S1DSS=terminate');
@@ -303,7 +301,7 @@ function fetchCd(
     const memo = decodeCd(ctx, sid, index, cached);
     return { cd: memo.cd, raw: cached, memo };
   }
-  const nested = (n(ste, 'Config') & 2) !== 0;
+  const nested = (num(ste['Config']) & 2) !== 0;
   const hdr = { StreamID: sid, ...ssidFields(ssid) };
   // Every CD-table address is an IPA when stage 2 is on (§3.3.2): translate it first.
   const fetch = (ipa: bigint, count: number): { words: bigint[] } | { out: ConfigOutcome } => {
@@ -318,7 +316,7 @@ function fetchCd(
     return { words };
   };
   const ptr = ste['S1ContextPtr'] ?? 0n;
-  const split = cdmax === 0 ? undefined : cdSplit(n(ste, 'S1Fmt'));
+  const split = cdmax === 0 ? undefined : cdSplit(num(ste['S1Fmt']));
   let cdAddr: bigint;
   if (cdmax === 0) {
     cdAddr = ptr; // S1Fmt IGNORED: the pointer addresses one CD

@@ -10,7 +10,7 @@
  */
 import { type DecodedCommand } from '../arch/command.ts';
 import { CLASS, EVENT_NAMES, type EventName, eventInfo, encodeEvent } from '../arch/event.ts';
-import type { FieldInput, FieldValues } from '../arch/fields.ts';
+import { type FieldInput, type FieldValues, num } from '../arch/fields.ts';
 import { GBPA, REG } from '../arch/registers.ts';
 import type { SparseMemory } from '../memory/sparse-memory.ts';
 import type { BootState } from './boot.ts';
@@ -46,8 +46,6 @@ export interface SmmuDeviceOptions {
   mem: SparseMemory;
   cachePolicy?: CachePolicy;
 }
-
-const n = (v: FieldValues | undefined, name: string): number => Number(v?.[name] ?? 0n);
 
 /** Each event's record with only Type set (the base every recorded event is encoded over). */
 const TYPE_ONLY = Object.fromEntries(EVENT_NAMES.map((name) => [name, encodeEvent(name, {})])) as unknown as Readonly<Record<EventName, readonly bigint[]>>;
@@ -180,7 +178,7 @@ export class SmmuDevice implements CommandSink, CommandTarget {
     if (cfg.kind === 'fault') return this.#configFault(cfg.event, req);
     if (cfg.kind === 'bypass') return this.#bypass(req, cfg.ste, this.profile.oas);
     const { ste, cd, world } = cfg;
-    const s2on = (n(ste, 'Config') & 2) !== 0;
+    const s2on = (num(ste['Config']) & 2) !== 0;
     const s1 = cd === undefined ? undefined : this.#s1Context(cd, ste, world, s2on);
     const s2 = s2on ? this.#s2Context(ste) : undefined;
     // S1DSS=0b01 on a stage-1-only STE: no stage translates; the input is checked against the IAS (§5.2 S1DSS).
@@ -299,9 +297,9 @@ export class SmmuDevice implements CommandSink, CommandTarget {
       const found = ev.ste;
       const t = requestAfterOverrides(req, found, this.profile);
       fields = { ...this.#txnFields(req, t, 0, 0), ...ev.fields };
-      if (ev.s2Fault.type !== 'F_WALK_EABT' && found !== undefined && n(found, 'S2R') === 0) record = false;
+      if (ev.s2Fault.type !== 'F_WALK_EABT' && found !== undefined && num(found['S2R']) === 0) record = false;
       // A Translation-related stage-2 fault on a CD fetch stalls with STE.S2S=1 (§3.12.2.3).
-      if (STALLABLE.has(ev.s2Fault.type) && n(found, 'S2S') === 1) {
+      if (STALLABLE.has(ev.s2Fault.type) && num(found?.['S2S']) === 1) {
         const stalled = this.#stall(ev.name, fields, req);
         if (stalled !== undefined) return stalled;
         record = true;
@@ -317,7 +315,7 @@ export class SmmuDevice implements CommandSink, CommandTarget {
     // S2=0, CLASS=IN (errata B.8, §3.4).
     if (iova >> BigInt(limitBits) !== 0n) {
       const t = requestAfterOverrides(req, ste, this.profile);
-      this.#emit('F_ADDR_SIZE', this.#txnFields(req, t, 0, CLASS.IN), { mev: n(ste, 'MEV') === 1 });
+      this.#emit('F_ADDR_SIZE', this.#txnFields(req, t, 0, CLASS.IN), { mev: num(ste?.['MEV']) === 1 });
       return { kind: 'aborted', event: 'F_ADDR_SIZE', recorded: true, reason: `bypass input 0x${iova.toString(16)} above ${limitBits} bits` };
     }
     // Stage 2 bypassed: an IPA above the OAS is silently truncated (IAS 40 > OAS with AArch32, §3.4).
@@ -325,23 +323,23 @@ export class SmmuDevice implements CommandSink, CommandTarget {
   }
 
   #translationFault(f: TranslationFault, req: TransactionRequest, t: TranslationRequest, ste: FieldValues, cd: FieldValues | undefined): TransactionResult {
-    const stallEnabled = STALLABLE.has(f.type) && (f.s2 ? n(ste, 'S2S') === 1 : n(cd, 'S') === 1);
+    const stallEnabled = STALLABLE.has(f.type) && (f.s2 ? num(ste['S2S']) === 1 : num(cd?.['S']) === 1);
     // With stage 1 bypassed there is no CD to gate recording: the stage-1 F_ADDR_SIZE of an input
     // above the IAS is always recorded (§3.4 'If bypassing stage 1 ... F_ADDR_SIZE is recorded').
-    const s1Record = cd === undefined || n(cd, 'R') === 1;
-    const record = f.type === 'F_WALK_EABT' || stallEnabled || (f.s2 ? n(ste, 'S2R') === 1 : s1Record);
+    const s1Record = cd === undefined || num(cd['R']) === 1;
+    const record = f.type === 'F_WALK_EABT' || stallEnabled || (f.s2 ? num(ste['S2R']) === 1 : s1Record);
     const fields = this.#txnFields(req, t, f.s2 ? 1 : 0, CLASS[f.class]);
     if (f.s2 && f.ipa !== undefined) fields['IPA'] = f.ipa & ~0xfffn;
     if (f.type === 'F_WALK_EABT' && f.fetchAddr !== undefined) fields['FetchAddr'] = f.fetchAddr & ~7n;
     if (f.type === 'F_PERMISSION' && f.class === 'TT') fields['TTRnW'] = f.ttrnw === false ? 0 : 1;
-    const mev = n(ste, 'MEV') === 1;
+    const mev = num(ste['MEV']) === 1;
     if (stallEnabled) {
       const stalled = this.#stall(f.type, fields, req);
       if (stalled !== undefined) return stalled;
     }
     if (record) this.#emit(f.type, fields, { mev });
     // CD.A applies to the four Translation-related faults at stage 1 only (§5.5).
-    const raz = STALLABLE.has(f.type) && !f.s2 && cd !== undefined && n(cd, 'A') === 0 && !this.profile.termModel;
+    const raz = STALLABLE.has(f.type) && !f.s2 && cd !== undefined && num(cd['A']) === 0 && !this.profile.termModel;
     return { kind: 'aborted', event: f.type, recorded: record, ...(raz ? { raz: true } : {}), reason: `${f.type} at stage ${f.s2 ? 2 : 1}` };
   }
 }
