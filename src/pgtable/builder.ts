@@ -31,6 +31,8 @@ export interface TableMemory {
   back(addr: bigint, size: number): void;
   /** Optional fast path: back [addr, addr+size) and set it to zero, the same as `back` and zero `write64`s over it. */
   zero?(addr: bigint, size: number): void;
+  /** Optional fast path: `read64` at a safe-integer address as halves, false when undefined (SparseMemory.readU64Parts). */
+  readU64Parts?(addr: number, out: Uint32Array): boolean;
 }
 
 /** Memory seen through an address translation (nested tables live at IPAs): `toPa(ipa)`. */
@@ -173,9 +175,10 @@ export class PageTableBuilder {
     this.ttb = this.#newTable(this.#tableBytes(geo), geo, 0n);
     this.#tree = { ttb: Number(this.ttb), g: this.#g, start: geo, ia: o.iaBits, lpa: this.oaBits >= 52 };
     const mem = o.mem;
+    const parts = mem instanceof SparseMemory ? mem : mem.readU64Parts !== undefined ? (mem as Required<Pick<TableMemory, 'readU64Parts'>>) : undefined;
     this.#read =
-      mem instanceof SparseMemory
-        ? (pa, out) => mem.readU64Parts(pa, out)
+      parts !== undefined
+        ? (pa, out) => parts.readU64Parts(pa, out)
         : (pa, out) => {
             const v = mem.read64(BigInt(pa));
             if (v === undefined) return false;

@@ -70,5 +70,13 @@ export function allocAt(at: bigint | undefined, next: (size: number) => bigint):
 
 /** Layout keys must match the golden record key pattern: non-word characters become `_`. */
 export function layoutKey(...parts: string[]): string {
-  return parts.map((p) => p.replace(/[^A-Za-z0-9_]/g, '_')).join('_');
+  let key = '';
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i] as string;
+    // most parts are words already (ste, 0x1f, ttb): tested, not rewritten
+    key += (i > 0 ? '_' : '') + (WORD.test(p) ? p : p.replace(NON_WORD, '_'));
+  }
+  return key;
 }
+const WORD = /^[A-Za-z0-9_]*$/;
+const NON_WORD = /[^A-Za-z0-9_]/g;

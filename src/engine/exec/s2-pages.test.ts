@@ -16,6 +16,8 @@ t.test('answers are the walk’s, also after the tables change under them', asyn
   t.equal(pages.lookup(0x4000_1008n), 0x8_0000_1008n);
   t.equal(pages.lookup(0x4000_1ff8n), 0x8_0000_1ff8n, 'remembered page, other offset');
   t.equal(pages.lookup(0x4000_2000n), undefined, 'unmapped');
+  t.equal(pages.lookupNumber(0x4000_1ff8), 0x8_0000_1ff8, 'number face');
+  t.equal(pages.lookupNumber(0x4000_2000), -1, 'number face: unmapped');
   b.unmap(0x4000_1000n, 0x1000n);
   t.equal(pages.lookup(0x4000_1008n), undefined, 'forgotten when the memory changes (unmap)');
   b.map(0x4000_1000n, 0x9_0000_0000n, 0x1000n);

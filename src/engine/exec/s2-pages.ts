@@ -18,6 +18,8 @@ export class Stage2Pages {
   readonly #pages = new Map<number, { readonly pa: number; readonly walked: readonly number[] }>();
   /** PA page numbers of the tables the remembered walks read. */
   readonly #tables = new Set<number>();
+  /** The walk's answer for the page of the last lookupNumber that returned -1. */
+  #miss: bigint | undefined;
   /** The memory's version the remembered pages hold for. */
   #version = -1;
   /** The descriptor addresses (PAs) the walk behind the last `lookup` read. */
@@ -32,24 +34,36 @@ export class Stage2Pages {
 
   /** The PA of `ipa`, or undefined when the stage-2 table does not map it (never remembered). */
   lookup(ipa: bigint): bigint | undefined {
-    if (this.#version !== this.#mem.version) this.#forget();
-    if (ipa < 0n || ipa > MAX_SAFE_BIG) return this.#walk(ipa);
+    if (ipa < 0n || ipa > MAX_SAFE_BIG) {
+      if (this.#version !== this.#mem.version) this.#forget();
+      return this.#walk(ipa);
+    }
     const n = Number(ipa);
-    const page = Math.floor(n / PAGE);
-    const off = n - page * PAGE;
+    const pa = this.lookupNumber(n);
+    if (pa >= 0) return BigInt(pa);
+    // unmapped, or a PA too large to remember: the walk's answer as it is
+    const miss = this.#miss;
+    return miss === undefined ? undefined : miss + BigInt(n % PAGE);
+  }
+
+  /** `lookup` for a safe-integer IPA, the PA as a number; -1 when `lookup` must answer (unmapped, or a PA near 2^53). */
+  lookupNumber(ipa: number): number {
+    if (this.#version !== this.#mem.version) this.#forget();
+    const page = Math.floor(ipa / PAGE);
     let e = this.#pages.get(page);
     if (e === undefined) {
       // a leaf is at least 4 KB: the page's walk (same descriptors) translates all of it
       const pa = this.#walk(BigInt(page * PAGE));
       if (pa === undefined || pa > MAX_SAFE_BIG - BigInt(PAGE)) {
-        return pa === undefined ? undefined : pa + BigInt(off);
+        this.#miss = pa;
+        return -1;
       }
       e = { pa: Number(pa), walked: this.walked };
       this.#pages.set(page, e);
       for (const a of e.walked) this.#tables.add(Math.floor(a / PAGE));
     }
     this.walked = e.walked;
-    return BigInt(e.pa + off);
+    return e.pa + (ipa - page * PAGE);
   }
 
   /**

@@ -108,6 +108,16 @@ function buildS2(spec: S2Table, mem: SparseMemory, alloc: Allocators, oas: numbe
   const gBig = BigInt(granule);
   const view: TableMemory = {
     read64: base.read64,
+    // the builder's descriptor reads: without bigints while the page's translation is remembered
+    readU64Parts: (a, out) => {
+      const pa = pages.lookupNumber(a);
+      if (pa >= 0) return mem.readU64Parts(pa, out);
+      const v = base.read64(BigInt(a));
+      if (v === undefined) return false;
+      out[0] = Number(v & 0xffffffffn);
+      out[1] = Number(v >> 32n);
+      return true;
+    },
     write64: (a, v) => {
       // One walk when the page is mapped (then ensure would do nothing and toPa gives this PA).
       const pa = pages.lookup(a);
