@@ -86,7 +86,7 @@ function configRules(): Rule[] {
       'config.CD.R.unrecorded',
       'config',
       'CD.R=0: a stage-1 fault terminates the transaction (CD.A=1) without an event record, and stage 2 never sees its output',
-      'SMMUv3 §5.4 R; §3.12.2, §5.5',
+      'SMMUv3 §5.4 R; §3.12.1, §5.5',
     ),
     r(
       'config.CD.EPDx.half-unchecked',
