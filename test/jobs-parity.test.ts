@@ -1,16 +1,11 @@
 // --jobs 1 (in-process) and --jobs 2 (worker_threads) produce byte-identical reports.
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { cli } from '../src/cli/app.ts';
-import { runSuite, type SuiteOptions } from '../src/engine/run-suite.ts';
 import { FEATURES } from '../src/scenario/features.ts';
-import { jsonReport } from '../src/report/json.ts';
-import { junitReport } from '../src/report/junit.ts';
-import { prettyReport } from '../src/report/pretty.ts';
-import { tapReport } from '../src/report/tap.ts';
 
 const FAKE = fileURLToPath(new URL('fixtures/fake-execute.ts', import.meta.url));
 const RULE = 'Checks a rule (SMMUv3 §3.2).';
@@ -30,44 +25,62 @@ function project(): string {
   return dir;
 }
 
-t.test('runSuite: every reporter is identical for in-process and worker runs', async (t) => {
+/**
+ * One in-process run and one worker run, both through the CLI (which hands --jobs to runSuite):
+ * starting the two worker threads, each loading the engine through tsx, is most of this file's
+ * cost, so a single --jobs 2 run is compared with --jobs 1 on every reporter at once (TAP on
+ * stdout, JUnit, JSON and pretty into files).
+ */
+t.test('--jobs 1 (in process) and --jobs 2 (worker threads): every reporter identical, through runSuite and the CLI', async (t) => {
   const dir = project();
-  const base: SuiteOptions = {
-    cwd: dir,
-    root: join(dir, 'scenarios'),
-    goldenDir: join(dir, 'golden'),
-    patterns: [],
-    jobs: 1,
-    profile: { name: 'test', features: FEATURES.filter((f) => f !== 'ats') },
-    executorModule: pathToFileURL(FAKE).href,
-  };
-  const one = await runSuite(base);
-  const two = await runSuite({ ...base, jobs: 2 });
-  t.equal(one.results.length, 15);
-  t.same(new Set(one.results.map((r) => r.state)), new Set(['fail', 'skip', 'error']), 'several states exercised');
-  for (const render of [tapReport, junitReport, jsonReport, prettyReport]) {
-    const a = render({ ...one, timings: false });
-    const b = render({ ...two, timings: false });
-    t.equal(b, a, `${render.name} identical`);
-  }
-});
-
-t.test('CLI: --jobs 1 and --jobs 2 print the same TAP', async (t) => {
-  const dir = project();
-  const out = async (jobs: string): Promise<[number, string]> => {
+  const features = FEATURES.filter((f) => f !== 'ats').join(',');
+  const out = async (jobs: string): Promise<{ code: number; stdout: string; files: Record<string, string> }> => {
     let s = '';
-    const code = await cli(['run', '--reporter', 'tap', '--jobs', jobs, '--executor', FAKE], {
-      stdout: (x) => (s += x),
-      stderr: () => {},
-      env: {},
-      cwd: dir,
-      isTTY: false,
-    });
-    return [code, s];
+    const at = `out-${jobs}`;
+    const code = await cli(
+      [
+        'run',
+        '--features',
+        features,
+        '--reporter',
+        'tap',
+        '--reporter',
+        `junit:${at}/r.xml`,
+        '--reporter',
+        `json:${at}/r.json`,
+        '--reporter',
+        `pretty:${at}/r.txt`,
+        '--jobs',
+        jobs,
+        '--executor',
+        FAKE,
+      ],
+      {
+        stdout: (x) => (s += x),
+        stderr: () => {},
+        env: {},
+        cwd: dir,
+        isTTY: false,
+      },
+    );
+    const files = Object.fromEntries(['r.xml', 'r.json', 'r.txt'].map((f) => [f, readFileSync(join(dir, at, f), 'utf8')]));
+    return { code, stdout: s, files };
   };
-  const [c1, o1] = await out('1');
-  const [c2, o2] = await out('2');
-  t.equal(o2, o1);
-  t.equal(c2, c1);
-  t.equal(c1, 2, 'the invalid scenario makes it exit 2');
+  // The pretty summary's "in 0.59 s" is the one timing the CLI prints without --timings.
+  const untimed = (s: string | undefined): string | undefined => s?.replace(/ in \d+\.\d+ s — /, ' in (time) s — ');
+  const one = await out('1');
+  const two = await out('2');
+  const results = (JSON.parse(one.files['r.json'] ?? '{}') as { results: { state: string }[] }).results;
+  t.equal(results.length, 15);
+  t.same(new Set(results.map((r) => r.state)), new Set(['fail', 'skip', 'error']), 'several states exercised');
+  for (const [f, name] of [
+    ['r.xml', 'junitReport'],
+    ['r.json', 'jsonReport'],
+    ['r.txt', 'prettyReport'],
+  ] as const)
+    t.equal(untimed(two.files[f]), untimed(one.files[f]), `${name} identical`);
+  t.equal(two.stdout, one.stdout, 'tapReport identical (stdout)');
+  t.equal(two.code, one.code);
+  t.equal(one.code, 2, 'the invalid scenario makes it exit 2');
+  t.match(one.stdout, /^TAP version 14\n/, 'TAP on stdout');
 });

@@ -33,7 +33,7 @@ export function testFiles(dir: string, recurse: boolean): string[] {
  * Suite-level files (test/) that run in process 1, beside the unit tests. tap runs the three
  * processes at once (`jobs: 3` in .taprc; its default on two cores is one at a time), so
  * `npm test` lasts as long as the longest one. These are heavy files with no tie to the rest of
- * the suite (CPU seconds under c8: jobs parity ~6, the coverage map ~4, the HTML report ~3),
+ * the suite (CPU seconds under c8: jobs parity ~3 (one worker run), the coverage map ~4, the HTML report ~3),
  * chosen so that processes 1 and 2 use about the same CPU: measured 50 and 42.5 s with the loader
  * fuzzer (~4) in process 1, so it now runs in process 2, which also has the browser test with
  * Chromium (~10) and the package API (~6). The CI-only QEMU suite has process 3,
