@@ -211,7 +211,7 @@ export function pickAccess(rng: Rng): Access {
 
 /**
  * A DMA size: mostly none (one transaction), else 1 byte up to the rest of the page, or a range
- * that crosses into the next 4KB page (two transactions, each translated on its own, §3.1).
+ * that crosses into the next 4KB page (two transactions, each translated on its own, §3.12).
  */
 function dmaSize(rng: Rng, iova: bigint): number | undefined {
   const left = 4096 - Number(iova & 0xfffn);
