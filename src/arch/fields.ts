@@ -161,6 +161,11 @@ export class StructCodec {
     return c;
   }
 
+  /** The named field's bits in place, made when the layout was built. */
+  mask(name: string): bigint {
+    return this.#field(name).mask;
+  }
+
   has(name: string): boolean {
     return this.#byName.has(name);
   }
@@ -336,15 +341,13 @@ export function formatField(d: DecodedField, missing?: string): string {
   return `${f.name.padEnd(16)} ${pos.padEnd(13)} ${val}${d.name !== undefined && missing === undefined ? ` (${d.name})` : ''}${f.doc ? `  ${f.doc}` : ''}`;
 }
 
-const MASKS = new WeakMap<FieldSpec, bigint>();
-/** The field's bits in place; memoised per spec (every extract/insert needs it: the CMDQ decodes each command). */
+/**
+ * The field's bits in place. Computed per call (two BigInt operations): a codec keeps each of
+ * its fields' masks from when its layout was built (`StructCodec.mask`), which is what hot
+ * paths use; this serves loose specs (event views, trace parsers) and layout building.
+ */
 export function fieldMask(f: FieldSpec): bigint {
-  let m = MASKS.get(f);
-  if (m === undefined) {
-    m = ((1n << BigInt(f.hi - f.lo + 1)) - 1n) << BigInt(f.lo);
-    MASKS.set(f, m);
-  }
-  return m;
+  return ((1n << BigInt(f.hi - f.lo + 1)) - 1n) << BigInt(f.lo);
 }
 
 function extract(raw: readonly bigint[], f: FieldSpec): bigint {

@@ -460,6 +460,47 @@ t.test('a C_BAD_STE of a DMA of several transactions is classed by the ILLEGAL c
   t.equal(c.key, 'events[C_BAD_STE]: missing (STE_S2HA_S2HD_HTTU)');
 });
 
+/** An SMMU that has HTTU (so it takes STE.S2HA=1) but whose ID registers say it has none. */
+class NoHttuIdRegs extends BlindEmulator {
+  override idRegs(): ReturnType<BlindEmulator['idRegs']> {
+    return profileToIdRegs(makeProfile({ httu: 0 }));
+  }
+}
+
+t.test('a DMA of several transactions that meets an ILLEGAL STE is classed by the check (run as one transaction)', async (t) => {
+  // the target's part lacks HTTU (STE.S2HA=1 is ILLEGAL, §5.2) but its SMMU ignores the check; the
+  // DMA crosses a page, so the reference's step record names no single `illegal` check
+  const profile = profileFromIdRegs('emulator', profileToIdRegs(makeProfile({ httu: 0 })));
+  const ignoring: DiffTarget = {
+    name: 'fake-s2ha',
+    profile,
+    features: profileFeatures(profile),
+    open: () => new NoHttuIdRegs(new SmmuDevice({ mem: new SparseMemory(), profile: makeProfile({ httu: 2 }), cachePolicy: 'max' })),
+  };
+  const text = [
+    'description: "S2HA=1 without HTTU is ILLEGAL (SMMUv3 §5.2)"',
+    'tags: [s2]',
+    'requires: [s2]',
+    'devices:',
+    '  - { name: d, sid: 0x20 }',
+    'memory:',
+    '  s2_tables:',
+    '    - { name: vm, granule: 4k, ipa_bits: 40, map: [ { ipa: 0x1000, pa: 0x8000_1000, size: 8K, perm: rw } ] }',
+    'streams:',
+    '  - { device: d, config: s2, s2_table: vm, vmid: 1, s2ha: true }',
+    'steps:',
+    '  - { dma: { device: d, iova: 0x1ff8, access: read, size: 16 } }',
+    '',
+  ].join('\n');
+  const r = loadScenarioText(text, { file: 'x.yaml', profile });
+  if (r.scenario === undefined) {
+    t.fail(r.errors.map((e) => e.message).join('; '));
+    return;
+  }
+  const v = runPair(r.scenario, ignoring).verdict;
+  t.equal(v.kind === 'deviates' ? v.cls.key : v.kind, 'events[C_BAD_STE]: missing (STE_S2HA_S2HD_HTTU)', JSON.stringify(v));
+});
+
 t.test('class keys name the event a target adds or lacks; older keys are re-keyed', async (t) => {
   const c = (key: string): string => canonicalClass({ key, field: '', rule: '', section: '' }).key;
   t.equal(c('events[F_TRANSLATION].type: F_TRANSLATION -> C_BAD_STE'), 'events[C_BAD_STE]: extra', 'a check only the target makes');

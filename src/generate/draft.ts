@@ -22,7 +22,7 @@ import type {
   StreamInstall,
 } from '../scenario/types.ts';
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type MS1Table = Mutable<Omit<S1Table, 'map'>> & { map: S1Map[] };
 export type MS2Table = Mutable<Omit<S2Table, 'map'>> & { map: S2Map[] };
 export type MCdTable = Mutable<Omit<CdTable, 'entries'>> & { entries: CdEntry[] };

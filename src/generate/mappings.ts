@@ -7,6 +7,7 @@
 import type { Perm } from '../scenario/types.ts';
 import type { Geometry } from './geometry.ts';
 import type { Rng } from './rng.ts';
+import type { Mutable } from './draft.ts';
 
 export interface GenMapping {
   /** Input address (VA or IPA). */
@@ -95,18 +96,14 @@ export function genMappings(rng: Rng, geo: Geometry, o: MappingOptions): GenMapp
       if (dest === undefined) break;
       taken.push({ lo: from, hi: to });
       const perm = rng.weighted(geo.stage === 1 ? S1_PERMS : S2_PERMS);
-      const m: GenMapping = {
-        from,
-        size,
-        out: dest,
-        perm,
-        ...(rng.bool(0.12) ? { af: false } : {}),
-        ...(rng.bool(0.15) ? { attr: rng.pick(['normal_nc', 'device'] as const) } : {}),
-        ...(leaf > geo.gBytes && leaf / geo.gBytes <= 512n && rng.bool(0.1) ? { page_only: true } : {}),
-        ...(geo.stage === 1 && rng.bool(0.2) ? { priv: true } : {}),
-        ...(geo.stage === 1 && perm.includes('x') && rng.bool(0.2) ? { xn: true } : {}),
-        ...(geo.stage === 1 && o.global === true && rng.bool(0.15) ? { ng: false } : {}),
-      };
+      // assigned in order, not spread (several times faster); the draws in the same order
+      const m: Mutable<GenMapping> = { from, size, out: dest, perm };
+      if (rng.bool(0.12)) m.af = false;
+      if (rng.bool(0.15)) m.attr = rng.pick(['normal_nc', 'device'] as const);
+      if (leaf > geo.gBytes && leaf / geo.gBytes <= 512n && rng.bool(0.1)) m.page_only = true;
+      if (geo.stage === 1 && rng.bool(0.2)) m.priv = true;
+      if (geo.stage === 1 && perm.includes('x') && rng.bool(0.2)) m.xn = true;
+      if (geo.stage === 1 && o.global === true && rng.bool(0.15)) m.ng = false;
       out.push(m);
       break;
     }

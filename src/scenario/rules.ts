@@ -86,7 +86,7 @@ function configRules(): Rule[] {
       'config.CD.R.unrecorded',
       'config',
       'CD.R=0: a stage-1 fault terminates the transaction (CD.A=1) without an event record, and stage 2 never sees its output',
-      'SMMUv3 §5.4 R; §3.12.2, §5.5',
+      'SMMUv3 §5.4 R; §3.12.1, §5.5',
     ),
     r(
       'config.CD.EPDx.half-unchecked',
@@ -106,7 +106,7 @@ function walkRules(): Rule[] {
     out.push(r(`walk.${st}.block`, 'walks', `${st.toUpperCase()} block mapping`, 'Arm ARM D8.3'));
     out.push(r(`walk.${st}.start-level`, 'walks', `${st.toUpperCase()} start level from ${st === 's1' ? 'TxSZ' : 'S2SL0/S2T0SZ'}`, 'Arm ARM D8.2'));
   }
-  out.push(r('walk.s2.concatenated', 'walks', 'S2 concatenated start-level tables', 'Arm ARM D8.2.7'));
+  out.push(r('walk.s2.concatenated', 'walks', 'S2 concatenated start-level tables', 'Arm ARM D8.2.2'));
   out.push(r('walk.s1.ttb1', 'walks', 'TTB1 upper VA range', 'SMMUv3 §5.4; Arm ARM D8.2'));
   out.push(r('walk.s1.tbi', 'walks', 'TBI per TTB0/TTB1', 'SMMUv3 §5.4'));
   out.push(r('walk.s1.epd0', 'walks', 'EPD0: TTB0 walks disabled give F_TRANSLATION', 'SMMUv3 §5.4'));

@@ -13,7 +13,6 @@
  * memory), profile SIDSIZE for 2-level; SPLIT = 8 (Linux); RECINVSID = 1 (Linux sets it).
  */
 import { encodeCommand } from '../arch/command.ts';
-import { fieldMask } from '../arch/fields.ts';
 import { L1STD } from '../arch/l1std.ts';
 import { CMDQ_BASE, CR0, CR1, CR2, EVENTQ_BASE, IRQ_CTRL, REG, STRTAB_BASE, STRTAB_BASE_CFG } from '../arch/registers.ts';
 import type { PageAllocator } from '../memory/page-allocator.ts';
@@ -93,7 +92,7 @@ const CR1_VALUE = one(CR1.encode({ QUEUE_IC: 1, QUEUE_OC: 1, QUEUE_SH: 3, TABLE_
 const IRQ_CTRL_VALUE = one(IRQ_CTRL.encode({ GERROR_IRQEN: 1, EVENTQ_IRQEN: 1 }));
 
 /** The CR0 enables bring-up sets and clears, as masks. */
-const CR0_ENABLE = { CMDQEN: fieldMask(CR0.field('CMDQEN')), EVENTQEN: fieldMask(CR0.field('EVENTQEN')), SMMUEN: fieldMask(CR0.field('SMMUEN')) } as const;
+const CR0_ENABLE = { CMDQEN: CR0.mask('CMDQEN'), EVENTQEN: CR0.mask('EVENTQEN'), SMMUEN: CR0.mask('SMMUEN') } as const;
 
 /** Set or clear one CR0 enable, keeping CR0's other fields, and check that CR0ACK follows (§6.3.9). */
 function enable(dev: DrivenSmmu, name: keyof typeof CR0_ENABLE, on: boolean): void {

@@ -22,7 +22,7 @@
  */
 import type { Ring } from '../arch/queue.ts';
 import * as queue from '../arch/queue.ts';
-import { type StructCodec, fieldMask } from '../arch/fields.ts';
+import type { StructCodec } from '../arch/fields.ts';
 import * as registers from '../arch/registers.ts';
 
 // Imported bindings copied once into locals (as in walk.ts): under tsx's CJS interop every use of
@@ -56,11 +56,11 @@ import { type SmmuProfile, profileToIdRegs } from './profile.ts';
 
 /** The one-bit CR0 enables as masks (cr0() runs on every transaction and register write). */
 const CR0_ENABLE = {
-  SMMUEN: fieldMask(CR0.field('SMMUEN')),
-  EVENTQEN: fieldMask(CR0.field('EVENTQEN')),
-  CMDQEN: fieldMask(CR0.field('CMDQEN')),
-  PRIQEN: fieldMask(CR0.field('PRIQEN')),
-  ATSCHK: fieldMask(CR0.field('ATSCHK')),
+  SMMUEN: CR0.mask('SMMUEN'),
+  EVENTQEN: CR0.mask('EVENTQEN'),
+  CMDQEN: CR0.mask('CMDQEN'),
+  PRIQEN: CR0.mask('PRIQEN'),
+  ATSCHK: CR0.mask('ATSCHK'),
 } as const;
 const CR0_EVENTQEN = CR0_ENABLE.EVENTQEN;
 const CR0_CMDQEN = CR0_ENABLE.CMDQEN;
@@ -99,7 +99,7 @@ const WRITABLE = new Set<number>([
 
 /** The bits of the named fields of a register. */
 function bits(codec: StructCodec, ...names: string[]): bigint {
-  return names.reduce((m, n) => m | fieldMask(codec.field(n)), 0n);
+  return names.reduce((m, n) => m | codec.mask(n), 0n);
 }
 /** Every field of a register. */
 const all = (codec: StructCodec): bigint => codec.definedMask[0] ?? 0n;

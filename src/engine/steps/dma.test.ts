@@ -1,6 +1,6 @@
 // A DMA step of N bytes is the sequence of transactions a PCIe requester issues: never across a
 // 4 KB boundary (PCIe Base 6.0 §2.2.7), each translated on its own with its own result and event
-// record (SMMUv3 §3.1, §7.2) (issue 12 part 3).
+// record (SMMUv3 §3.12, §7.2) (issue 12 part 3).
 import t from 'tap';
 import { loadScenarioText } from '../load.ts';
 import { executeScenario } from '../execute.ts';
