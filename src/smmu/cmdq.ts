@@ -65,13 +65,20 @@ export interface CommandSink {
 const RANGE_TLBI = new Set([0x12, 0x13, 0x22, 0x23, 0x2a]);
 const SECURE_OR_EL3 = new Set([0x18, 0x1a, 0x50, 0x51, 0x52, 0x53, 0x58, 0x5a, 0x60]);
 
+/**
+ * A decoded command's field, 0 when the command has none (a module-level function, not a closure
+ * made per call: illegalReason runs for every command consumed, up to 2^19 in one batch).
+ */
+function field(cmd: DecodedCommand, n: string): bigint {
+  return cmd.fields[n] ?? 0n;
+}
+
 /** Why a decoded command is ILLEGAL on this profile's Non-secure queue, or undefined. */
 export function illegalReason(cmd: DecodedCommand, raw: readonly bigint[], p: SmmuProfile): string | undefined {
   const op = cmd.opcode;
-  const f = (n: string): bigint => cmd.fields[n] ?? 0n;
   if (cmd.name === 'UNKNOWN') return `reserved opcode 0x${op.toString(16)}`;
   if (SECURE_OR_EL3.has(op)) return `${cmd.name} is not allowed on the Non-secure command queue`;
-  if (f('SSec') !== 0n) return 'SSec=1 on the Non-secure command queue';
+  if (field(cmd, 'SSec') !== 0n) return 'SSec=1 on the Non-secure command queue';
   // Feature checks (§7.1 table, §4.3-4.7).
   if (op >= 0x10 && op <= 0x13 && !p.s1p) return `${cmd.name} without stage 1 (IDR0.S1P=0)`;
   if ((op === 0x28 || op === 0x2a) && !p.s2p) return `${cmd.name} without stage 2 (IDR0.S2P=0)`;
@@ -83,16 +90,16 @@ export function illegalReason(cmd: DecodedCommand, raw: readonly bigint[], p: Sm
   if (op === 0x41 && !p.pri) return 'PRI_RESP without IDR0.PRI';
   if ((op === 0x44 || op === 0x45) && p.stallModel === 1) return `${cmd.name} with IDR0.STALL_MODEL=0b01`;
   // Illegal values.
-  if (op === 0x46 && f('CS') === 3n) return 'CMD_SYNC CS=0b11 is reserved';
-  if (op === 0x41 && f('Resp') === 3n) return 'PRI_RESP Resp=0b11 is reserved';
-  if (op === 0x40 && f('Size') > 52n) return `ATC_INV Size=${f('Size')} > 52`;
+  if (op === 0x46 && field(cmd, 'CS') === 3n) return 'CMD_SYNC CS=0b11 is reserved';
+  if (op === 0x41 && field(cmd, 'Resp') === 3n) return 'PRI_RESP Resp=0b11 is reserved';
+  if (op === 0x40 && field(cmd, 'Size') > 52n) return `ATC_INV Size=${field(cmd, 'Size')} > 52`;
   if (RANGE_TLBI.has(op) && p.ril) {
-    const tg = f('TG');
+    const tg = field(cmd, 'TG');
     // With IDR5.DS=0, TG=16KB and TTL=0b01 is reserved and treated as TTL=0b00 (§4.4.1.1 TTL
     // table), so it is ILLEGAL only as the single-granule NUM=0, SCALE=0 form.
-    const ttl = !p.ds && tg === 2n && f('TTL') === 1n ? 0n : f('TTL');
-    if (tg !== 0n && f('NUM') === 0n && f('SCALE') === 0n && ttl === 0n) {
-      return f('TTL') === 0n
+    const ttl = !p.ds && tg === 2n && field(cmd, 'TTL') === 1n ? 0n : field(cmd, 'TTL');
+    if (tg !== 0n && field(cmd, 'NUM') === 0n && field(cmd, 'SCALE') === 0n && ttl === 0n) {
+      return field(cmd, 'TTL') === 0n
         ? `${cmd.name} TG!=0 with NUM=0, SCALE=0, TTL=0 is reserved`
         : `${cmd.name} TG=16KB with TTL=0b01 (treated as 0b00 without IDR5.DS) and NUM=0, SCALE=0 is reserved`;
     }
@@ -105,19 +112,19 @@ export function illegalReason(cmd: DecodedCommand, raw: readonly bigint[], p: Sm
         if (extra !== 0n) return `${cmd.name} has non-zero RES0 bits 0x${extra.toString(16)} in dw${i}`;
       }
     }
-    if (RANGE_TLBI.has(op) && !p.ril && (f('NUM') | f('SCALE') | f('TG') | f('TTL') | f('TTL128')) !== 0n) {
+    if (RANGE_TLBI.has(op) && !p.ril && (field(cmd, 'NUM') | field(cmd, 'SCALE') | field(cmd, 'TG') | field(cmd, 'TTL') | field(cmd, 'TTL128')) !== 0n) {
       return `${cmd.name} range fields are RES0 without IDR3.RIL`;
     }
-    if (RANGE_TLBI.has(op) && !p.ds && (f('SCALE') & 0x20n) !== 0n) return `${cmd.name} SCALE[5] is RES0 without IDR5.DS`;
-    if (RANGE_TLBI.has(op) && p.ril && f('TG') === 0n && (f('NUM') | f('SCALE') | f('TTL') | f('TTL128')) !== 0n)
+    if (RANGE_TLBI.has(op) && !p.ds && (field(cmd, 'SCALE') & 0x20n) !== 0n) return `${cmd.name} SCALE[5] is RES0 without IDR5.DS`;
+    if (RANGE_TLBI.has(op) && p.ril && field(cmd, 'TG') === 0n && (field(cmd, 'NUM') | field(cmd, 'SCALE') | field(cmd, 'TTL') | field(cmd, 'TTL128')) !== 0n)
       return `${cmd.name} NUM/SCALE/TTL/TTL128 are RES0 with TG=0`;
-    if (RANGE_TLBI.has(op) && p.ril && f('TTL') === 0n && f('TTL128') !== 0n) return `${cmd.name} TTL128 is RES0 with TTL=0`;
+    if (RANGE_TLBI.has(op) && p.ril && field(cmd, 'TTL') === 0n && field(cmd, 'TTL128') !== 0n) return `${cmd.name} TTL128 is RES0 with TTL=0`;
     // IPA/PA fields: bits above commandPaBits are RES0 (§4.1.6).
     const paTop = BigInt(commandPaBits(p));
-    if (op === 0x2a && f('Address') >> paTop !== 0n) return `${cmd.name} Address bits [55:${paTop}] are RES0`;
-    if (op === 0x46 && f('MSIAddr') >> paTop !== 0n) return `${cmd.name} MSIAddr bits [55:${paTop}] are RES0`;
+    if (op === 0x2a && field(cmd, 'Address') >> paTop !== 0n) return `${cmd.name} Address bits [55:${paTop}] are RES0`;
+    if (op === 0x46 && field(cmd, 'MSIAddr') >> paTop !== 0n) return `${cmd.name} MSIAddr bits [55:${paTop}] are RES0`;
     // VMID of TLBI_NH_* is RES0 without stage 2 (§4.4.2).
-    if (op >= 0x10 && op <= 0x13 && !p.s2p && f('VMID') !== 0n) return `${cmd.name} VMID is RES0 without stage 2 (IDR0.S2P=0)`;
+    if (op >= 0x10 && op <= 0x13 && !p.s2p && field(cmd, 'VMID') !== 0n) return `${cmd.name} VMID is RES0 without stage 2 (IDR0.S2P=0)`;
   }
   return undefined;
 }

@@ -52,7 +52,7 @@ export const cmdq = defineStep({
   ],
   refs: (b, t, at) => t.checkCommands(b.commands, at, true),
   run(ctx, c, _n, where) {
-    let cmds = c.commands.map((cmd, i) => encodeScenarioCommand(ctx.scenario, cmd, `${where} command ${i + 1}`));
+    let cmds: (readonly bigint[])[] = c.commands.map((cmd, i) => encodeScenarioCommand(ctx.scenario, cmd, `${where} command ${i + 1}`));
     if (c.index !== undefined) {
       const ptr = ctx.dev.cmdq.ptr();
       const at = c.index % ptr.size;
@@ -64,8 +64,9 @@ export const cmdq = defineStep({
         // Software can only write at PROD: to place the first command at ring index `index`, queue
         // CMD_SYNCs (CS=none, no side effect) until PROD gets there (§3.5: the ring wraps).
         const pad = (at - ptr.index(prod) + ptr.size) % ptr.size;
-        // (concat, not unshift(...): up to 2^19 - 1 fillers would overflow the call stack as arguments)
-        cmds = Array.from({ length: pad }, (): bigint[] => [...SYNC]).concat(cmds);
+        // (concat, not unshift(...): up to 2^19 - 1 fillers would overflow the call stack as
+        // arguments; the fillers share the one read-only SYNC, as submitCommands only reads them)
+        cmds = new Array<readonly bigint[]>(pad).fill(SYNC).concat(cmds);
       }
     }
     if (c.sync === true) cmds.push([...SYNC]);
