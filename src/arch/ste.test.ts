@@ -1,7 +1,7 @@
 import t from 'tap';
 import { hex64 } from './fields.ts';
 import { roundTrips } from './roundtrip.testkit.ts';
-import { STE, STE_CONFIG, steConfigName } from './ste.ts';
+import { STE, STE_CONFIG, steConfigName, steEncoding } from './ste.ts';
 import { OAS_BITS as PS_BITS } from './registers.ts';
 import { TG0_GRANULE as S2TG_GRANULE } from './ttd.ts';
 
@@ -111,4 +111,12 @@ t.test('STE helpers and enum names', async (t) => {
   // RES0 gaps: S1ContextPtr ends at 55, bits [58:56] are RES0; dw1[43:41] RES0.
   t.equal(hex64(STE.definedMask[0] ?? 0n), '0xf8ffffffffffffff');
   t.equal(hex64(STE.definedMask[1] ?? 0n), '0xfffff1ffffffffff');
+});
+
+t.test('steEncoding names an encoding by its table entry (§5.2)', (t) => {
+  t.equal(steEncoding('S1DSS', 'SUBSTREAM0'), 2);
+  t.equal(steEncoding('STRW', 'EL2'), 2);
+  t.equal(steEncoding('S1CSH', 'ISH'), 3);
+  t.throws(() => steEncoding('S1DSS', 'SSID0'), /STE\.S1DSS has no encoding named SSID0/);
+  t.end();
 });

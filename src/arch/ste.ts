@@ -143,3 +143,13 @@ export const STE_FIELDS: readonly FieldSpec[] = [
 ];
 
 export const STE = new StructCodec('STE', 8, STE_FIELDS);
+
+/**
+ * The encoding of STE.`field` that its table names `name` (§5.2), e.g. ('S1DSS', 'BYPASS') = 1:
+ * users name an encoding instead of writing its number again.
+ */
+export function steEncoding(field: string, name: string): number {
+  const hit = Object.entries(STE.field(field).enum ?? {}).find(([, n]) => n === name);
+  if (hit === undefined) throw new Error(`STE.${field} has no encoding named ${name}`);
+  return Number(hit[0]);
+}

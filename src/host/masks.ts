@@ -5,7 +5,7 @@
  * host reproduces Linux, so those three are declared here with Linux's width.
  */
 import { fieldMask } from '../arch/fields.ts';
-import { STE } from '../arch/ste.ts';
+import { STE, steEncoding as steEncodingNumber } from '../arch/ste.ts';
 import { CD } from '../arch/cd.ts';
 
 /** Bits [hi:lo] set. */
@@ -40,10 +40,9 @@ export const LINUX_TTB0 = genmask(51, 4);
 export const STE2_VTCR = genmask(50, 32);
 
 /** The encoding the STE codec's table names `name` for field `field` (arch/ste.ts): each encoding is defined once. */
+/** steEncoding as the driver's bigint (arch/ste.ts has the table). */
 export function steEncoding(field: string, name: string): bigint {
-  const hit = Object.entries(STE.field(field).enum ?? {}).find(([, n]) => n === name);
-  if (hit === undefined) throw new Error(`STE.${field} has no encoding named ${name}`);
-  return BigInt(hit[0]);
+  return BigInt(steEncodingNumber(field, name));
 }
 
 export const CFG = {

@@ -5,6 +5,7 @@
  * deterministically.
  */
 import { type SparseMemory } from './sparse-memory.ts';
+import { MAX_SAFE_BIG } from '../arch/safe.ts';
 
 export class AllocatorExhaustedError extends RangeError {
   readonly code = 'ALLOCATOR_EXHAUSTED';
@@ -73,8 +74,6 @@ export class PageAllocator {
     this.#free.sort((a, b) => a.addr - b.addr);
   }
 }
-
-const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
 function nextPow2(v: number): number {
   let p = 1;

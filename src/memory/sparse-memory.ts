@@ -15,6 +15,7 @@
  * see zeros either way, so this is invisible except in time and garbage (generate+run campaigns
  * back thousands of such pages a second: bench/generate.bench.ts).
  */
+import { MAX_SAFE_BIG } from '../arch/safe.ts';
 
 /** `n` consecutive 64-bit words from `at` through `read64`; undefined if any word is unreadable. */
 export function readWordsWith(read64: (addr: bigint) => bigint | undefined, at: bigint, n: number): bigint[] | undefined {
@@ -30,7 +31,6 @@ export function readWordsWith(read64: (addr: bigint) => bigint | undefined, at: 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 const PAGE_MASK_BIG = BigInt(PAGE_SIZE - 1);
-const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 /** The page every backed-but-unwritten page reads through; never written (see #writable). */
 const ZERO_VIEW = new DataView(new ArrayBuffer(PAGE_SIZE));
 

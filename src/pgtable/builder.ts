@@ -23,6 +23,7 @@ import {
   tg1Encoding,
   withTableAttrs,
 } from '../arch/ttd.ts';
+import { MAX_SAFE_BIG } from '../arch/safe.ts';
 
 /** What the builder needs of memory: SparseMemory, or a view of it (e.g. IPA space, see ipaView). */
 export interface TableMemory {
@@ -69,8 +70,6 @@ export interface MapOptions {
 }
 
 export type LeafAttrs = S1LeafAttrs & S2LeafAttrs;
-
-const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** The 32-bit halves of a 64-bit address, without bigint arithmetic when it is a safe integer. */
 function halves(va: bigint, out: Uint32Array): void {

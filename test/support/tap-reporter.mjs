@@ -1,7 +1,9 @@
 /**
  * The reporter of `npm test` (.taprc `reporter:`): tap's TAP stream, cut down to what a person
  * reads. It prints every failing point with its YAML diagnostics, every skipped or todo test with
- * its reason, each suite process's result line and the final totals; passing points are left out.
+ * its reason, every comment a test writes (t.comment: how many scenarios ran on each QEMU, the
+ * golden-review counts), each suite process's result line and the final totals; passing points
+ * and tap's own `# time=` lines are left out.
  *
  * Why not tap's default: its ink/React reporters re-render for every result and cost about 1 ms
  * of CPU per assertion (measured: 9.5 CPU-s for the 6,749 points of test/suites/unit.ts, against
@@ -13,6 +15,8 @@ import { Transform } from 'node:stream';
 const RESULT = /^(not )?ok\b/;
 /** A directive is ` # SKIP` or ` # TODO`; a `#` inside a test name is escaped as `\#`. */
 const DIRECTIVE = /[^\\]#\s*(SKIP|TODO)\b/i;
+/** tap's timing line after each subtest. */
+const TIME = /^# time=/;
 
 export default class Report extends Transform {
   #rest = '';
@@ -64,6 +68,10 @@ export default class Report extends Transform {
       return '';
     }
     if (text.startsWith('Bail out!')) return `${text}\n`;
+    if (indent > 0 && text.startsWith('# ') && !TIME.test(text)) {
+      const where = this.#open.filter((s) => s.indent < indent).map((s) => s.name);
+      return `${[...where, text].join(' > ')}\n`;
+    }
     if (indent === 0) {
       if (text.startsWith('not ')) this.#yamlNext = 2;
       return text === '' || text.startsWith('TAP version') ? '' : `${text}\n`;

@@ -7,8 +7,8 @@
  */
 import type { SparseMemory } from '../../memory/sparse-memory.ts';
 import type { PageTableBuilder } from '../../pgtable/builder.ts';
+import { MAX_SAFE_BIG } from '../../arch/safe.ts';
 
-const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 const PAGE = 4096;
 
 export class Stage2Pages {

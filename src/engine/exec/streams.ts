@@ -5,15 +5,22 @@
  * Linux programs them (S1CIR/S1COR WB-RA, S1CSH ISH, S2IR0/S2OR0 WB, S2SH0 ISH).
  * STRW: el2 and el2_e2h both encode 0b10 (EL2-E2H is selected by SMMU_CR2.E2H, not by the STE).
  */
-import { STE, STE_CONFIG } from '../../arch/ste.ts';
+import { STE, STE_CONFIG, steEncoding } from '../../arch/ste.ts';
 import type { Scenario, SteFields, VSte } from '../../scenario/types.ts';
 import type { Tables } from './tables.ts';
 
 const CONFIG = { abort: STE_CONFIG.ABORT, bypass: STE_CONFIG.BYPASS, s1: STE_CONFIG.S1_TRANS, s2: STE_CONFIG.S2_TRANS, nested: STE_CONFIG.NESTED } as const;
-const S1DSS = { terminate: 0, bypass: 1, ssid0: 2 } as const;
-const S1FMT = { linear: 0, '2l_4k': 1, '2l_64k': 2 } as const;
-const EATS = { off: 0, full: 1, split: 2 } as const;
-const STRW = { el1: 0, el2: 2, el2_e2h: 2 } as const;
+// the scenario's words for STE encodings, by the names in arch/ste.ts's tables (§5.2)
+const S1DSS = { terminate: steEncoding('S1DSS', 'TERMINATE'), bypass: steEncoding('S1DSS', 'BYPASS'), ssid0: steEncoding('S1DSS', 'SUBSTREAM0') } as const;
+const S1FMT = {
+  linear: steEncoding('S1Fmt', 'LINEAR'),
+  '2l_4k': steEncoding('S1Fmt', '64K_L2(4KB leaf)'),
+  '2l_64k': steEncoding('S1Fmt', '1024_L2(64KB leaf)'),
+} as const;
+const EATS = { off: steEncoding('EATS', 'ABORT'), full: steEncoding('EATS', 'TRANS'), split: steEncoding('EATS', 'S1CHK') } as const;
+const STRW = { el1: steEncoding('STRW', 'EL1'), el2: steEncoding('STRW', 'EL2'), el2_e2h: steEncoding('STRW', 'EL2') } as const;
+/** CD fetch attributes as Linux programs them: S1CIR/S1COR write-back read-allocate, S1CSH inner shareable. */
+const CD_FETCH = { S1CIR: steEncoding('S1CIR', 'WB-RA'), S1COR: steEncoding('S1COR', 'WB-RA'), S1CSH: steEncoding('S1CSH', 'ISH') } as const;
 
 /** StreamID of a stream install / step: `sid`, or the named device's. */
 export function streamSid(s: Scenario, x: { device?: string; sid?: bigint }, where: string): number {
@@ -50,9 +57,9 @@ export function encodeSte(f: SteFields, t: Tables, where: string): bigint[] {
     if (f.s1cdmax !== undefined) v['S1CDMax'] = f.s1cdmax;
   }
   v['S1DSS'] = S1DSS[f.s1dss ?? 'terminate'];
-  v['S1CIR'] = 1;
-  v['S1COR'] = 1;
-  v['S1CSH'] = 3;
+  v['S1CIR'] = CD_FETCH.S1CIR;
+  v['S1COR'] = CD_FETCH.S1COR;
+  v['S1CSH'] = CD_FETCH.S1CSH;
   if (f.s1stalld !== undefined) v['S1STALLD'] = f.s1stalld;
   if (f.eats !== undefined) v['EATS'] = EATS[f.eats];
   if (f.strw !== undefined) v['STRW'] = STRW[f.strw];
@@ -93,7 +100,8 @@ export function encodeVste(v: VSte, t: Tables, where: string): bigint[] {
   }
   if (v.s1fmt !== undefined) f['S1Fmt'] = S1FMT[v.s1fmt];
   if (v.s1cdmax !== undefined) f['S1CDMax'] = v.s1cdmax;
-  if (f['Config'] === STE_CONFIG.S1_TRANS) Object.assign(f, { S1DSS: S1DSS[v.s1dss ?? 'terminate'], S1CIR: 1, S1COR: 1, S1CSH: 3 });
+  if (f['Config'] === STE_CONFIG.S1_TRANS)
+    Object.assign(f, { S1DSS: S1DSS[v.s1dss ?? 'terminate'], S1CIR: CD_FETCH.S1CIR, S1COR: CD_FETCH.S1COR, S1CSH: CD_FETCH.S1CSH });
   else if (v.s1dss !== undefined) f['S1DSS'] = S1DSS[v.s1dss];
   if (v.s1stalld !== undefined) f['S1STALLD'] = v.s1stalld;
   if (v.eats !== undefined) f['EATS'] = EATS[v.eats];

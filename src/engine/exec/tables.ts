@@ -11,6 +11,7 @@ import { GRANULE_BYTES, type Granule, granuleShift, psEncoding, tg0Encoding } fr
 import type { CdEntry, CdTable, Perm, S1Map, S1Table, S2Map, S2Table, Scenario } from '../../scenario/types.ts';
 import { Stage2Pages } from './s2-pages.ts';
 import { type Allocators, GUEST_TABLE_IPA_BASE, GUEST_TABLE_IPA_LIMIT, allocAt } from './layout.ts';
+import { MAX_SAFE_BIG } from '../../arch/safe.ts';
 
 /** A stage-2 table and the guest IPA space it defines. */
 export interface S2Space {
@@ -50,8 +51,6 @@ export function s2Lookup(b: PageTableBuilder, ipa: bigint, walked?: number[]): b
   if (walked !== undefined && !(b.mem instanceof SparseMemory)) walked.push(-1);
   return b.outputAddress(ipa, walked);
 }
-
-const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
 export function leafAttrs(stage: 1 | 2, m: { perm: Perm; af?: boolean; attr?: string; priv?: boolean; ng?: boolean; xn?: boolean }): LeafAttrs {
   const r = m.perm.includes('r');

@@ -55,6 +55,3 @@ export type StepDef<K extends StepKind> = DeviceStepDef<K> | HostStepDef<K>;
 export function defineStep<K extends StepKind>(def: StepDef<K>): StepDef<K> {
   return def;
 }
-
-/** `0x…` for explain lines. */
-export const hx = (v: bigint | number): string => `0x${v.toString(16)}`;

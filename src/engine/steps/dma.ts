@@ -12,7 +12,8 @@ import { bool, enumOf, expect, int, name, obj, u64 } from '../../scenario/schema
 import { type U64, type WithExpect, shape } from '../../scenario/types.ts';
 import { type Fields, txnFields } from '../exec/context.ts';
 import { streamSid } from '../exec/streams.ts';
-import { defineStep, hx } from './define.ts';
+import { hex } from '../../arch/hex.ts';
+import { defineStep } from './define.ts';
 import { show, streamLines } from './explain.ts';
 
 export interface DmaStep extends WithExpect {
@@ -75,7 +76,7 @@ export const dma = defineStep({
   ),
   shape: shape<DmaStep>()(['device', 'ssid', 'iova', 'access', 'priv', 'size', 'expect'], ['device', 'iova', 'access']),
   example: 'dma: { device: nic, iova: 0x1000, access: read }',
-  explain: (b) => `${b.device}${b.ssid !== undefined ? ` ssid ${b.ssid}` : ''} ${b.access} ${hx(b.iova)}${b.size !== undefined ? ` size ${b.size}` : ''}`,
+  explain: (b) => `${b.device}${b.ssid !== undefined ? ` ssid ${b.ssid}` : ''} ${b.access} ${hex(b.iova)}${b.size !== undefined ? ` size ${b.size}` : ''}`,
   detail: (d, r, ctx) => {
     const sid = ctx.scenario.devices?.find((x) => x.name === d.device)?.sid;
     const txns = Array.isArray(r['addrs'])
@@ -84,7 +85,7 @@ export const dma = defineStep({
             `transaction at ${show(a)}: ${show((r['results'] as readonly unknown[] as string[])[i])}${Array.isArray(r['pas']) && r['pas'][i] !== null ? ` -> PA ${show(r['pas'][i])}` : ''}`,
         )
       : [
-          `transaction at ${hx(d.iova)} (${d.access}${d.priv === true ? ', privileged' : ''}): ${r.result}${r['pa'] !== undefined ? ` -> PA ${show(r['pa'])}` : ''}${r['event'] !== undefined ? ` ${show(r['event'])}${r['recorded'] === false ? ' (not recorded)' : ''}` : ''}${r['stag'] !== undefined ? ` STAG ${show(r['stag'])}` : ''}`,
+          `transaction at ${hex(d.iova)} (${d.access}${d.priv === true ? ', privileged' : ''}): ${r.result}${r['pa'] !== undefined ? ` -> PA ${show(r['pa'])}` : ''}${r['event'] !== undefined ? ` ${show(r['event'])}${r['recorded'] === false ? ' (not recorded)' : ''}` : ''}${r['stag'] !== undefined ? ` STAG ${show(r['stag'])}` : ''}`,
         ];
     return [...(sid !== undefined ? streamLines(ctx, Number(sid), d.ssid !== undefined ? Number(d.ssid) : 0) : []), ...txns];
   },
@@ -110,7 +111,7 @@ export const dma = defineStep({
         ...(d.priv !== undefined ? { privileged: d.priv } : {}),
         ...(trace !== undefined ? { trace } : {}),
       });
-      if (trace !== undefined) ctx.walks.push({ step: n, lines: chunks.length > 1 ? [`transaction at ${hx(c.iova)}:`, ...trace.format()] : trace.format() });
+      if (trace !== undefined) ctx.walks.push({ step: n, lines: chunks.length > 1 ? [`transaction at ${hex(c.iova)}:`, ...trace.format()] : trace.format() });
       // `resume: { stall: n }` names the first transaction of this step that stalled.
       if (r.kind === 'stalled' && ctx.stalled !== undefined && !ctx.stalled.has(n)) ctx.stalled.set(n, { sid, stag: r.stag });
       return { iova: c.iova, o: txnFields(r) };

@@ -2,7 +2,8 @@
 import { ref } from '../../scenario/schema.ts';
 import type { FaultInjection } from '../../scenario/types.ts';
 import { injectFault as inject } from '../exec/faults.ts';
-import { defineStep, hx } from './define.ts';
+import { hex } from '../../arch/hex.ts';
+import { defineStep } from './define.ts';
 import { show } from './explain.ts';
 
 declare module '../../scenario/types.ts' {
@@ -18,7 +19,7 @@ export const injectFault = defineStep({
   schema: ref('fault'),
   shape: undefined,
   example: 'inject_fault: { kind: ext_abort, pa: 0x8000_0000 }',
-  explain: (b) => `${b.kind}${b.pa !== undefined ? ` pa ${hx(b.pa)}` : ''}${b.count !== undefined ? ` count ${b.count}` : ''}`,
+  explain: (b) => `${b.kind}${b.pa !== undefined ? ` pa ${hex(b.pa)}` : ''}${b.count !== undefined ? ` count ${b.count}` : ''}`,
   detail: (b) => [
     `from this step on: ${Object.entries(b)
       .filter(([k]) => k !== 'expect')

@@ -10,7 +10,8 @@ import type { RefPath, RefTools } from '../../scenario/language.ts';
 import { type ExecContext, type Fields, type StepOut, submitOut } from '../exec/context.ts';
 import { s1Invalidation, s2Invalidation } from '../exec/invalidate.ts';
 import { mapS1, mapS2 } from '../exec/tables.ts';
-import { defineStep, hx } from './define.ts';
+import { hex } from '../../arch/hex.ts';
+import { defineStep } from './define.ts';
 import { tableLines } from './explain.ts';
 
 export interface MapStep extends WithExpect {
@@ -55,8 +56,8 @@ export const map = defineStep({
 
 /** `table va|ipa [-> out] size`, for explain. */
 export function tableEditLine(b: { table: string; va?: U64; ipa?: U64; size: U64 }, out?: U64): string {
-  const input = b.va !== undefined ? `va ${hx(b.va)}` : b.ipa !== undefined ? `ipa ${hx(b.ipa)}` : '?';
-  return `${b.table} ${input}${out !== undefined && out !== b.ipa ? ` -> ${hx(out)}` : ''} size ${hx(b.size)}`;
+  const input = b.va !== undefined ? `va ${hex(b.va)}` : b.ipa !== undefined ? `ipa ${hex(b.ipa)}` : '?';
+  return `${b.table} ${input}${out !== undefined && out !== b.ipa ? ` -> ${hex(out)}` : ''} size ${hex(b.size)}`;
 }
 
 /** What map and unmap have in common: the table and the input address edited. */

@@ -5,7 +5,8 @@ import { expect, name, obj, u64 } from '../../scenario/schema.ts';
 import { type U64, type WithExpect, shape } from '../../scenario/types.ts';
 import type { Fields } from '../exec/context.ts';
 import { streamSid } from '../exec/streams.ts';
-import { defineStep, hx } from './define.ts';
+import { hex } from '../../arch/hex.ts';
+import { defineStep } from './define.ts';
 import { recordLine, streamLines } from './explain.ts';
 
 export interface MsiStep extends WithExpect {
@@ -30,7 +31,7 @@ export const msi = defineStep({
   ),
   shape: shape<MsiStep>()(['device', 'ssid', 'iova', 'data', 'expect'], ['device', 'iova', 'data']),
   example: 'msi: { device: nic, iova: 0x0800_0040, data: 0x20 }',
-  explain: (b) => `${b.device} writes ${hx(b.data)} to ${hx(b.iova)}`,
+  explain: (b) => `${b.device} writes ${hex(b.data)} to ${hex(b.iova)}`,
   detail: (b, r, ctx) => {
     const sid = ctx.scenario.devices?.find((x) => x.name === b.device)?.sid;
     return [

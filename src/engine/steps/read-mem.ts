@@ -7,7 +7,8 @@ import { hex32, hex64 } from '../../arch/fields.ts';
 import { enumOf, expect, int, obj, u64 } from '../../scenario/schema.ts';
 import type { ObsScalar } from '../../scenario/observation.ts';
 import { shape, type U64, type WithExpect } from '../../scenario/types.ts';
-import { defineStep, hx } from './define.ts';
+import { hex } from '../../arch/hex.ts';
+import { defineStep } from './define.ts';
 import { show } from './explain.ts';
 
 export interface ReadMemStep extends WithExpect {
@@ -31,9 +32,9 @@ export const readMem = defineStep({
   ),
   shape: shape<ReadMemStep>()(['pa', 'count', 'width', 'expect'], ['pa']),
   example: 'read_mem: { pa: 0x8000_0000, count: 2 }',
-  explain: (b) => `${b.count ?? 1} x ${b.width ?? 64} bits at ${hx(b.pa)}`,
+  explain: (b) => `${b.count ?? 1} x ${b.width ?? 64} bits at ${hex(b.pa)}`,
   detail: (b, r) => [
-    `${b.count ?? 1} read(s) of ${b.width ?? 64} bits from PA ${hx(b.pa)}: ${show(r['values'])}${r.result === 'abort' ? ' (null: unbacked, an external abort)' : ''}`,
+    `${b.count ?? 1} read(s) of ${b.width ?? 64} bits from PA ${hex(b.pa)}: ${show(r['values'])}${r.result === 'abort' ? ' (null: unbacked, an external abort)' : ''}`,
   ],
   run(ctx, m) {
     const width = m.width ?? 64;

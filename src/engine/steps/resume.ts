@@ -12,7 +12,8 @@ import { type U64, type WithExpect, shape } from '../../scenario/types.ts';
 import { SYNC } from '../exec/commands.ts';
 import { type Fields, cmdqFields, cmdqResult, txnFields } from '../exec/context.ts';
 import { streamSid } from '../exec/streams.ts';
-import { defineStep, hx } from './define.ts';
+import { hex } from '../../arch/hex.ts';
+import { defineStep } from './define.ts';
 import { recordLine } from './explain.ts';
 
 export interface ResumeStep extends WithExpect {
@@ -51,7 +52,7 @@ export const resume = defineStep({
   ),
   shape: shape<ResumeStep>()(['device', 'ssid', 'stag', 'stall', 'action', 'expect'], ['action']),
   example: 'resume: { stall: 3, action: retry }',
-  explain: (b) => `${b.stall !== undefined ? `the stall of step ${b.stall}` : `${b.device ?? '?'} stag ${hx(b.stag ?? 0n)}`} ${b.action}`,
+  explain: (b) => `${b.stall !== undefined ? `the stall of step ${b.stall}` : `${b.device ?? '?'} stag ${hex(b.stag ?? 0n)}`} ${b.action}`,
   detail: (_b, r) => [
     `CMD_RESUME + CMD_SYNC for StreamID ${r['sid']} STAG ${r['stag']} (§4.7.1): ${recordLine(r, ['action', 'completed', 'pa', 'event', 'raz', 'new_stag'])}`,
   ],

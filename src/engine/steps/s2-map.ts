@@ -3,7 +3,8 @@ import { expect, mapCommon, name, obj, ref, u64, type Json } from '../../scenari
 import { type Perm, type U64, type WithExpect, shape } from '../../scenario/types.ts';
 import { objId, res } from '../exec/host.ts';
 import { leafAttrs } from '../exec/tables.ts';
-import { defineStep, hx } from './define.ts';
+import { hex } from '../../arch/hex.ts';
+import { defineStep } from './define.ts';
 import { uapiLine } from './explain.ts';
 
 export interface S2MapStep extends WithExpect {
@@ -40,8 +41,10 @@ export const s2Map = defineStep({
   ),
   shape: shape<S2MapStep>()(['hwpt', 'ipa', 'pa', 'size', 'perm', 'attr', 'page_only', 'expect'], ['hwpt', 'ipa', 'pa', 'size', 'perm']),
   example: 's2_map: { hwpt: parent, ipa: 0x4000_0000, pa: 0x8000_0000, size: 2M, perm: rw }',
-  explain: (b) => `${b.hwpt} ipa ${hx(b.ipa)} -> ${hx(b.pa)} size ${hx(b.size)} ${b.perm}`,
-  detail: (b, r) => [uapiLine(`IOMMU_IOAS_MAP: stage-2 leaf descriptors of ${b.hwpt} for IPA ${hx(b.ipa)} -> PA ${hx(b.pa)} size ${hx(b.size)} ${b.perm}`, r)],
+  explain: (b) => `${b.hwpt} ipa ${hex(b.ipa)} -> ${hex(b.pa)} size ${hex(b.size)} ${b.perm}`,
+  detail: (b, r) => [
+    uapiLine(`IOMMU_IOAS_MAP: stage-2 leaf descriptors of ${b.hwpt} for IPA ${hex(b.ipa)} -> PA ${hex(b.pa)} size ${hex(b.size)} ${b.perm}`, r),
+  ],
   refs: (b, t, at) => t.ref(t.objects('hwpt'), 'HWPT', b.hwpt, [...at, 'hwpt']),
   run(_ctx, h, b, _n, _where) {
     const r = h.fd.s2Map(objId(h, b.hwpt), b.ipa, b.pa, b.size, leafAttrs(2, b));

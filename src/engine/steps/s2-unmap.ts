@@ -6,7 +6,8 @@ import { decodeCommand } from '../../arch/command.ts';
 import { expect, name, obj, ref, u64 } from '../../scenario/schema.ts';
 import { type U64, type WithExpect, shape } from '../../scenario/types.ts';
 import { objId, res } from '../exec/host.ts';
-import { defineStep, hx } from './define.ts';
+import { hex } from '../../arch/hex.ts';
+import { defineStep } from './define.ts';
 import { uapiLine } from './explain.ts';
 
 export interface S2UnmapStep extends WithExpect {
@@ -30,10 +31,10 @@ export const s2Unmap = defineStep({
   ),
   shape: shape<S2UnmapStep>()(['hwpt', 'ipa', 'size', 'expect'], ['hwpt', 'ipa', 'size']),
   example: 's2_unmap: { hwpt: parent, ipa: 0x4000_0000, size: 2M }',
-  explain: (b) => `${b.hwpt} ipa ${hx(b.ipa)} size ${hx(b.size)}`,
+  explain: (b) => `${b.hwpt} ipa ${hex(b.ipa)} size ${hex(b.size)}`,
   detail: (b, r) => [
     uapiLine(
-      `IOMMU_IOAS_UNMAP: stage-2 descriptors of ${b.hwpt} cleared for IPA ${hx(b.ipa)} size ${hx(b.size)}, then TLBI_S2_IPA per leaf and TLBI_NH_ALL`,
+      `IOMMU_IOAS_UNMAP: stage-2 descriptors of ${b.hwpt} cleared for IPA ${hex(b.ipa)} size ${hex(b.size)}, then TLBI_S2_IPA per leaf and TLBI_NH_ALL`,
       r,
       ['leaf', 'issued'],
     ),

@@ -5,7 +5,8 @@ import { STREAM_INSTALL_KEYS, type StreamInstall, type WithExpect, shape } from 
 import { submitOut } from '../exec/context.ts';
 import { steInvalidation } from '../exec/invalidate.ts';
 import { encodeSte, streamSid } from '../exec/streams.ts';
-import { defineStep, hx } from './define.ts';
+import { hex } from '../../arch/hex.ts';
+import { defineStep } from './define.ts';
 import { steLines } from './explain.ts';
 
 export interface SteStep extends StreamInstall, WithExpect {
@@ -23,7 +24,7 @@ export const ste = defineStep({
   schema: obj({ ...streamSelect, ...steFields, invalidate: bool('follow with CFGI_STE + SYNC (default false)'), ...expect }, [], 'install (overwrite) one STE'),
   shape: shape<SteStep>()([...STREAM_INSTALL_KEYS, 'invalidate', 'expect'], []),
   example: 'ste: { device: nic, config: s1, cd_table: cds, invalidate: true }',
-  explain: (b) => `${b.device ?? (b.sid !== undefined ? `sid ${hx(b.sid)}` : '?')} config ${b.raw !== undefined ? 'raw' : (b.config ?? '?')}`,
+  explain: (b) => `${b.device ?? (b.sid !== undefined ? `sid ${hex(b.sid)}` : '?')} config ${b.raw !== undefined ? 'raw' : (b.config ?? '?')}`,
   detail: (_b, r, ctx) => steLines(ctx, r),
   refs: (b, t, at) => t.checkStream(b, at),
   run(ctx, st, _n, where) {

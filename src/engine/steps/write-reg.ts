@@ -4,7 +4,8 @@ import { enumOf, expect, obj, u64 } from '../../scenario/schema.ts';
 import { type U64, type WithExpect, shape } from '../../scenario/types.ts';
 import { REGISTERS, type RegisterName } from '../../scenario/vocab.ts';
 import { cmdqFields, cmdqResult } from '../exec/context.ts';
-import { defineStep, hx } from './define.ts';
+import { hex } from '../../arch/hex.ts';
+import { defineStep } from './define.ts';
 import { regLine } from './explain.ts';
 
 export interface WriteRegStep extends WithExpect {
@@ -23,7 +24,7 @@ export const writeReg = defineStep({
   schema: obj({ reg: enumOf(REGISTERS), value: u64, ...expect }, ['reg', 'value'], 'write an SMMU register'),
   shape: shape<WriteRegStep>()(['reg', 'value', 'expect'], ['reg', 'value']),
   example: 'write_reg: { reg: SMMU_CR0, value: 0 }',
-  explain: (b) => `${b.reg} = ${hx(b.value)}`,
+  explain: (b) => `${b.reg} = ${hex(b.value)}`,
   detail: (b) => [regLine(b.reg, b.value, 'written')],
   run(ctx, w, _n, where) {
     const key = w.reg.replace(/^SMMU_/, '') as RegName;
