@@ -123,6 +123,10 @@ t.test('repository: rule ids are unique and the repository generator matches che
   t.equal(new Set(RULES.map((r) => r.id)).size, RULES.length, 'rule ids are unique');
   const { text, entries } = generateCoverageDoc(ROOT);
   t.ok(entries.length > 0, 'scenarios found');
+  t.ok(
+    entries.every((e) => e.display === `scenarios/${e.id}.yaml`),
+    "collected under check's label for the root (scenarios/), so check can reuse the collection",
+  );
   const viaCheck = checkTree({
     cwd: ROOT,
     root: `${ROOT}scenarios`,
@@ -130,6 +134,9 @@ t.test('repository: rule ids are unique and the repository generator matches che
     coverageMap: `${ROOT}docs/coverage.md`,
     rerun: 'x',
     recheck: 'x',
+    // The generator's collection is check's input as it is (same root, label `scenarios`): the
+    // suite is read once and both renderings are compared.
+    entries,
   }).coverageText;
   t.equal(viaCheck, text, `scripts/coverage-map.ts (${REGENERATE_COMMAND}) and check --write-coverage-map write the same map`);
 });

@@ -50,6 +50,11 @@ export interface CheckOptions {
   readonly rerun: string;
   /** The check command with the same settings, for the coverage-map fix. */
   readonly recheck: string;
+  /**
+   * The tree under `root` as collectSuite(root, its label relative to cwd) returns it, when the
+   * caller already collected it (the coverage-map test: one collection, not two); else collected here.
+   */
+  readonly entries?: readonly SuiteEntry[];
 }
 
 export interface CheckReport {
@@ -64,7 +69,7 @@ export interface CheckReport {
 export function checkTree(opts: CheckOptions): CheckReport {
   const show = (abs: string): string => posix(relative(opts.cwd, abs)) || '.';
   const rootLabel = show(opts.root);
-  const entries = collectSuite(opts.root, rootLabel);
+  const entries = opts.entries ?? collectSuite(opts.root, rootLabel);
   const findings: Finding[] = [];
   const at = (file: string, code: CheckCode, message: string, line = 1, col = 1): void => {
     findings.push({ code, file, line, col, message });
