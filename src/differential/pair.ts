@@ -7,11 +7,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { diffLines } from 'diff';
-import { parse, stringify } from 'yaml';
 import { executeOnTarget, executeScenario } from '../engine/execute.ts';
 import { matchPermitted } from '../engine/permitted.ts';
 import { canonicalGolden } from '../golden/canonical.ts';
-import { type Divergence, divergencePoint, divergenceText } from '../golden/compare.ts';
+import { type Divergence, divergencePoint, divergenceText, sectionDivergences } from '../golden/compare.ts';
 import { CHOICE_NAMES, CHOICES, combinations } from '../scenario/choices.ts';
 import { notModelledReason } from '../scenario/features.ts';
 import type { ExecuteOptions, Observation, StepRecord } from '../scenario/observation.ts';
@@ -173,20 +172,10 @@ function withIllegalChecks(s: Scenario, ref: Observation, run: (x: Scenario) => 
  * event of step 2 that the target shows under every choice.
  */
 function earliestDivergence(want: string, got: string): readonly number[] {
-  let e: unknown;
-  let a: unknown;
-  try {
-    e = parse(want);
-    a = parse(got);
-  } catch {
-    return [Number.MAX_SAFE_INTEGER, 0];
-  }
-  const obj = (x: unknown): Record<string, unknown> => (typeof x === 'object' && x !== null ? (x as Record<string, unknown>) : {});
-  const [eo, ao] = [obj(e), obj(a)];
   let best: readonly number[] = [Number.MAX_SAFE_INTEGER, 0];
-  for (const k of new Set([...Object.keys(eo), ...Object.keys(ao)])) {
-    const d = divergencePoint(stringify({ [k]: eo[k] ?? null }), stringify({ [k]: ao[k] ?? null }));
-    if (d === undefined || typeof d === 'string') continue;
+  const ds = sectionDivergences(want, got);
+  if (typeof ds === 'string') return best;
+  for (const d of ds) {
     const at = divergenceAt(d);
     if (at[0] > 0 && later(best, at)) best = at;
   }

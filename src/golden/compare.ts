@@ -55,6 +55,16 @@ export interface Divergence {
 
 /** The first divergence as data, or a string saying why the texts cannot be compared as maps. */
 export function divergencePoint(expected: string, actual: string): Divergence | string | undefined {
+  const ds = sectionDivergences(expected, actual);
+  return typeof ds === 'string' ? ds : ds[0];
+}
+
+/**
+ * The first divergence of each top-level section (steps, events, cmdq, ...), in section order, or
+ * a string saying why the texts cannot be compared as maps. The differential fuzzer places each by
+ * its step to find the earliest in the scenario's own order (differential/pair.ts).
+ */
+export function sectionDivergences(expected: string, actual: string): Divergence[] | string {
   let e: unknown;
   let a: unknown;
   try {
@@ -64,12 +74,12 @@ export function divergencePoint(expected: string, actual: string): Divergence | 
     return `golden is not valid YAML; first differing line ${firstLine(expected, actual)}`;
   }
   if (!isObj(e) || !isObj(a)) return `golden is not a map; first differing line ${firstLine(expected, actual)}`;
-  const keys = [...Object.keys(e), ...Object.keys(a).filter((k) => !(k in e))];
-  for (const k of keys) {
+  const out: Divergence[] = [];
+  for (const k of [...Object.keys(e), ...Object.keys(a).filter((x) => !(x in e))]) {
     const d = diverge(k, k, e[k], a[k]);
-    if (d !== undefined) return d;
+    if (d !== undefined) out.push(d);
   }
-  return undefined;
+  return out;
 }
 
 /** One line naming the first section, record and field where `actual` departs from `expected`. */
