@@ -117,7 +117,7 @@ export function runPair(s: Scenario, target: DiffTarget): PairResult {
   // divergence: step, then the command where the queues part, then the text; fewer differing
   // lines on a tie): a RES0 bit the target ignores (§4.1.5) is not the deviation when a later
   // command is
-  const rank = (w: string): readonly number[] => [...earliestDivergence(w, got), commonPrefix(w, got), -changedLines(w, got)];
+  const rank = (w: string): readonly number[] => followRank(w, got);
   let best: { ref: Observation; want: string; rank: readonly number[]; choices?: Record<string, string> } = { ref, want, rank: rank(want) };
   for (const c of combinations(permitted)) {
     let o: Observation;
@@ -165,6 +165,15 @@ function withIllegalChecks(s: Scenario, ref: Observation, run: (x: Scenario) => 
 }
 
 /**
+ * How far the target's observation `got` follows the reference's `want`, compared with `later`:
+ * the earliest divergence in scenario order (step, then command), then the common text prefix,
+ * then fewer differing lines.
+ */
+export function followRank(want: string, got: string): readonly number[] {
+  return [...earliestDivergence(want, got), commonPrefix(want, got), -changedLines(want, got)];
+}
+
+/**
  * The earliest point, in the scenario's own order, where two observations part: the first
  * divergence of each section (steps, events, ...) placed by its step (and command), the earliest
  * of them. The text's first divergence is not that: every step record precedes every event, so a
@@ -194,7 +203,8 @@ function divergenceAt(d: Divergence): [number, number] {
   return [step, nums.length > 0 ? Math.min(...nums) : 0];
 }
 
-function later(a: readonly number[], b: readonly number[]): boolean {
+/** Whether rank `a` is later (the target follows it further) than rank `b`. */
+export function later(a: readonly number[], b: readonly number[]): boolean {
   for (let i = 0; i < a.length; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
   return false;
 }
