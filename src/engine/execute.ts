@@ -30,7 +30,7 @@ import type { SmmuTarget } from '../target/contract.ts';
 import { injectFault } from './exec/faults.ts';
 import { hostAfterStep, hostEvent, hostResetInvalidate, makeHostWorld } from './exec/host-world.ts';
 import { encodeSte, streamSid } from './exec/streams.ts';
-import { buildTables, s2Lookup } from './exec/tables.ts';
+import { buildTables } from './exec/tables.ts';
 import { explainRun, runStep } from './steps/registry.ts';
 import type { CmdqResult } from '../smmu/cmdq.ts';
 import type { ExecuteOptions, ExecuteScenario, ObsScalar, Observation, StepRecord } from '../scenario/observation.ts';
@@ -216,7 +216,7 @@ function layoutOf(ctx: ExecContext): Record<string, ObsScalar> {
   for (const [name, s1] of ctx.tables.s1) {
     l[layoutKey('s1', name, 'ttb')] = s1.builder.ttb;
     if (s1.s2 !== undefined) {
-      const pa = s2Lookup(s1.s2.builder, s1.builder.ttb);
+      const pa = s1.s2.builder.outputAddress(s1.builder.ttb);
       if (pa !== undefined) l[layoutKey('s1', name, 'ttb_pa')] = pa;
     }
   }

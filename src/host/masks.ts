@@ -4,7 +4,6 @@
  * table pointers (it stops at bit 51: S1ContextPtr [51:6], S2TTB [51:4], CD.TTB0 [51:4]); the
  * host reproduces Linux, so those three are declared here with Linux's width.
  */
-import { fieldMask } from '../arch/fields.ts';
 import { STE, steEncoding as steEncodingNumber } from '../arch/ste.ts';
 import { CD } from '../arch/cd.ts';
 
@@ -14,20 +13,18 @@ export function genmask(hi: number, lo: number): bigint {
 }
 
 export function steMask(name: string): bigint {
-  return fieldMask(STE.field(name));
+  return STE.mask(name);
 }
 export function cdMask(name: string): bigint {
-  return fieldMask(CD.field(name));
+  return CD.mask(name);
 }
 
 /** Place `v` in field `name` of an STE dword (shifted into position, masked). */
 export function steField(name: string, v: bigint | number): bigint {
-  const f = STE.field(name);
-  return (BigInt(v) << BigInt(f.lo)) & fieldMask(f);
+  return (BigInt(v) << BigInt(STE.field(name).lo)) & STE.mask(name);
 }
 export function cdField(name: string, v: bigint | number): bigint {
-  const f = CD.field(name);
-  return (BigInt(v) << BigInt(f.lo)) & fieldMask(f);
+  return (BigInt(v) << BigInt(CD.field(name).lo)) & CD.mask(name);
 }
 
 /** Linux STRTAB_STE_0_S1CTXPTR_MASK. */

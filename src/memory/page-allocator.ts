@@ -37,6 +37,7 @@ export class PageAllocator {
     if (size <= 0) throw new RangeError('Cannot allocate: size must be positive');
     // A size beyond 2^53 cannot fit below the limit: the exhausted error below says so.
     const sz = Number(size);
+    if (!Number.isInteger(sz)) throw new RangeError(`Cannot allocate: size ${size} is not a whole number of bytes`);
     const al = align !== undefined ? Number(align) : nextPow2(sz < 8 ? 8 : sz);
     if (al < 1 || 2 ** Math.round(Math.log2(al)) !== al) throw new RangeError(`Cannot allocate: alignment ${align} is not a power of two`);
     let reuse = -1;

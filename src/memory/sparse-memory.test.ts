@@ -113,6 +113,7 @@ t.test('allocator is deterministic, aligned, backed and reuses freed blocks', as
   t.throws(() => new PageAllocator(0n, 1n << 60n), /not below 2\^53/);
   const odd = new PageAllocator(0x1008n, 0x10000n);
   t.throws(() => odd.alloc(8, 24), /alignment 24 is not a power of two/);
+  t.throws(() => odd.alloc(12.5), /size 12.5 is not a whole number of bytes/, 'a fractional size');
   t.same(
     [odd.alloc(8, 8), odd.alloc(8, 0x1000), odd.alloc(24)],
     [0x1008n, 0x2000n, 0x2020n],

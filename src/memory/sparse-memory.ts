@@ -327,10 +327,11 @@ export class SparseMemory {
   release(): void {
     this.#version++;
     for (const slab of this.#slabs) {
+      if (SLAB_POOL.length >= SLAB_POOL_MAX) break;
       const used = slab === this.#slab ? this.#slabUsed : slab.pages.length;
       // zeroed now, so #newPage can hand them out as they are
       slab.bytes.fill(0, 0, used * PAGE_SIZE);
-      if (SLAB_POOL.length < SLAB_POOL_MAX) SLAB_POOL.push(slab);
+      SLAB_POOL.push(slab);
     }
     this.#slabs.length = 0;
     this.#slab = undefined;

@@ -19,7 +19,7 @@ import type { PageAllocator } from '../memory/page-allocator.ts';
 import type { SparseMemory } from '../memory/sparse-memory.ts';
 import type { CmdqResult } from './cmdq.ts';
 import type { SmmuProfile } from './profile.ts';
-import type { QueuePtr } from './regfile.ts';
+import { CR0_ENABLE, type QueuePtr } from './regfile.ts';
 
 /**
  * What bring-up needs from an SMMU: the software-visible surface (registers, the memory software
@@ -90,9 +90,6 @@ const TLBI_NSNH_ALL = encodeCommand('TLBI_NSNH_ALL', {});
 const SYNC_NONE = encodeCommand('CMD_SYNC', { CS: 0 });
 const CR1_VALUE = one(CR1.encode({ QUEUE_IC: 1, QUEUE_OC: 1, QUEUE_SH: 3, TABLE_IC: 1, TABLE_OC: 1, TABLE_SH: 3 }));
 const IRQ_CTRL_VALUE = one(IRQ_CTRL.encode({ GERROR_IRQEN: 1, EVENTQ_IRQEN: 1 }));
-
-/** The CR0 enables bring-up sets and clears, as masks. */
-const CR0_ENABLE = { CMDQEN: CR0.mask('CMDQEN'), EVENTQEN: CR0.mask('EVENTQEN'), SMMUEN: CR0.mask('SMMUEN') } as const;
 
 /** Set or clear one CR0 enable, keeping CR0's other fields, and check that CR0ACK follows (§6.3.9). */
 function enable(dev: DrivenSmmu, name: keyof typeof CR0_ENABLE, on: boolean): void {

@@ -127,7 +127,10 @@ export function profileToIdRegs(p: SmmuProfile): IdRegs {
   for (const { f, scale, limit } of ID_FIELD_PLACES) {
     const x = f.get(p);
     // a value the field cannot hold: the codec reports it (RangeError naming the register and field)
-    if (!(Number.isInteger(x) && x >= 0 && x < limit)) ID_CODECS[f.reg].encode(registerFields(p, f.reg));
+    if (!(Number.isInteger(x) && x >= 0 && x < limit)) {
+      ID_CODECS[f.reg].encode(registerFields(p, f.reg));
+      throw new RangeError(`SMMU_${f.reg}.${f.field}: ${x} does not fit the field`);
+    }
     v[f.reg] += x * scale;
   }
   return {

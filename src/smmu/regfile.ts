@@ -55,7 +55,7 @@ const {
 import { type SmmuProfile, profileToIdRegs } from './profile.ts';
 
 /** The one-bit CR0 enables as masks (cr0() runs on every transaction and register write). */
-const CR0_ENABLE = {
+export const CR0_ENABLE = {
   SMMUEN: CR0.mask('SMMUEN'),
   EVENTQEN: CR0.mask('EVENTQEN'),
   CMDQEN: CR0.mask('CMDQEN'),

@@ -1,13 +1,17 @@
 import t from 'tap';
 import { IDR0, IDR5 } from '../arch/registers.ts';
 import { DEFAULT_PROFILE, makeProfile, profileToIdRegs } from '../smmu/profile.ts';
+import { PROFILE_FIELDS } from '../smmu/profile-fields.ts';
 import { idRegFields, profileFromIdRegs } from './idregs.ts';
 
 t.test('a part read back from its own ID registers is the same part', async (t) => {
   for (const over of [{}, { s2p: false, hyp: false, oas: 44 as const, granules: ['4k' as const] }, { stallModel: 1 as const, stallMax: 0, httu: 2 as const }]) {
     const p = makeProfile(over);
     const back = profileFromIdRegs(p.name, profileToIdRegs(p));
-    for (const [k, v] of Object.entries(idRegFields(profileToIdRegs(p)))) t.same(v, p[k as keyof typeof p], `${JSON.stringify(over)}: ${k}`);
+    const read = idRegFields(profileToIdRegs(p));
+    // every field of the table is read back, none dropped
+    t.same(Object.keys(read).sort(), [...new Set(PROFILE_FIELDS.map((f) => f.key))].sort(), `${JSON.stringify(over)}: every profile field`);
+    for (const [k, v] of Object.entries(read)) t.same(v, p[k as keyof typeof p], `${JSON.stringify(over)}: ${k}`);
     t.same(back.granules, p.granules);
   }
 });

@@ -27,7 +27,7 @@ const VA = 0x8000_0000n;
 const VSID = 7;
 const ASID = 5n;
 
-function world(opts: { evtqLog2?: number; evtqAddrLow?: bigint; stallHost?: () => boolean; veventqDepth?: number } = {}) {
+function world(opts: { evtqLog2?: number; evtqAddrLow?: bigint; cmdqAddrLow?: bigint; stallHost?: () => boolean; veventqDepth?: number } = {}) {
   const mem = new SparseMemory();
   const alloc = new PageAllocator(0x1000_0000n, 0x8000_0000n, mem);
   const dev = new SmmuDevice({ mem });
@@ -57,7 +57,7 @@ function world(opts: { evtqLog2?: number; evtqAddrLow?: bigint; stallHost?: () =
   if (q.errno !== 0) throw new Error(q.reason);
   const vs = new VSmmu({ iommufd: fd, viommuId: vi.viommuId, guestMem: gm, vdevs: new Map([[VSID, 1]]), veventqId: q.veventqId });
   // guest driver probe: queues and stream table in guest RAM, then enable
-  vs.writeReg('CMDQ_BASE', CMDQ | 8n);
+  vs.writeReg('CMDQ_BASE', (CMDQ + (opts.cmdqAddrLow ?? 0n)) | 8n);
   vs.writeReg('EVENTQ_BASE', (EVTQ + (opts.evtqAddrLow ?? 0n)) | BigInt(opts.evtqLog2 ?? 6));
   vs.writeReg('STRTAB_BASE', STRTAB);
   vs.writeReg('STRTAB_BASE_CFG', 6n);
@@ -195,6 +195,15 @@ t.test('an unaligned guest EVENTQ_BASE.ADDR is aligned to the queue size (§6.3.
   tt.same(w.vs.pollEvents(), { written: 1, lost: 0 });
   tt.equal(w.gm.readWords(EVTQ, 4)?.[2], 0x9000_0000n, 'the record is at the aligned base, entry 0');
   tt.equal(w.vs.readGuestEvents()[0]?.[2], 0x9000_0000n, 'and the guest reads it from there');
+  tt.end();
+});
+
+t.test('an unaligned guest CMDQ_BASE.ADDR is aligned to the queue size (§6.3.26)', (tt) => {
+  // 256 entries of 16 bytes: ADDR bits [11:5] below the 4 KB queue size are ignored
+  const w = world({ cmdqAddrLow: 0x100n });
+  w.issue([cfgiSte(VSID), SYNC]);
+  tt.not(w.vs.hwptOf(VSID), undefined, 'CFGI_STE was read from the aligned base and installed');
+  tt.equal(w.vs.readReg('CMDQ_CONS') & 0xfffffn, 2n, 'both commands consumed');
   tt.end();
 });
 

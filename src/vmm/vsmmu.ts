@@ -29,7 +29,7 @@ import { VEVENTQ_FLAG_LOST_EVENTS } from '../host/veventq.ts';
 import { type GuestRegs, readGuestEvents, signalOverflow, writeGuestEvent } from './guest-evtq.ts';
 import type { GuestMemory } from './guest-mem.ts';
 import { classifyGuestCommand, steInvalidationTargets } from './policy.ts';
-import { type Ring, ringEmpty, ringInc, ringIndex } from '../arch/queue.ts';
+import { type Ring, queueBase, ringEmpty, ringInc, ringIndex } from '../arch/queue.ts';
 import { syncGuestSte } from './ste-sync.ts';
 
 const CMDQ_ERR = GERROR_BIT.CMDQ_ERR;
@@ -226,7 +226,8 @@ export class VSmmu {
   #consume(): void {
     if (!cmdqEnabled(this.readReg('CR0')) || this.#cmdqErrActive() || this.#hung) return;
     const ring = this.#cmdqRing();
-    const base = field(CMDQ_BASE, this.readReg('CMDQ_BASE'), 'ADDR');
+    // the effective base is aligned to the queue size in bytes (§6.3.26), as on the SMMU
+    const base = queueBase(field(CMDQ_BASE, this.readReg('CMDQ_BASE'), 'ADDR'), 1 << ring.log2, 16);
     const prod = Number(field(CMDQ_PROD, this.readReg('CMDQ_PROD'), 'WR'));
     let cons = Number(field(CMDQ_CONS, this.readReg('CMDQ_CONS'), 'RD'));
     const pending: Pending[] = [];

@@ -40,9 +40,21 @@ t.test('a write through the view to a table page of a remembered walk forgets it
   mem.write64(pa, 0n);
   pages.wrote(pa, 8);
   t.equal(pages.lookup(ipa), undefined, 'ipa is no longer mapped');
-  // a write elsewhere keeps what is remembered (same answers either way)
+  // a write elsewhere keeps what is remembered: no new walk; a write to a table page walks again
   t.equal(pages.lookup(0x4000_1000n), table);
+  let walks = 0;
+  const walk = b.outputAddress.bind(b);
+  b.outputAddress = (...a: Parameters<typeof walk>) => {
+    walks++;
+    return walk(...a);
+  };
   mem.write64(0x8_0000_0000n, 1n);
   pages.wrote(0x8_0000_0000n, 8);
   t.equal(pages.lookup(0x4000_1000n), table);
+  t.equal(walks, 0, 'a write to a data page keeps the remembered walk');
+  // another descriptor of the same level-3 table page (not the one 0x4000_1000 uses)
+  mem.write64(slot + 0x100n, 0n);
+  pages.wrote(slot + 0x100n, 8);
+  t.equal(pages.lookup(0x4000_1000n), table);
+  t.equal(walks, 1, 'a write to a table page the walk read forgets it');
 });

@@ -1,8 +1,8 @@
 /**
  * IPA → PA through a stage-2 table, remembered per 4 KB IPA page, for the guest-structure view
  * of buildS2 (tables.ts): building a nested stage-1 table reads and writes every descriptor at an
- * IPA, one stage-2 walk each without this. An answer is always the walk's (s2Lookup): remembered
- * pages are forgotten whenever the memory changes (SparseMemory.version), except by a write the
+ * IPA, one stage-2 walk each without this. An answer is always the walk's
+ * (PageTableBuilder.outputAddress): remembered pages are forgotten whenever the memory changes (SparseMemory.version), except by a write the
  * view itself made (`wrote`) that leaves every table page a remembered walk read untouched.
  */
 import type { SparseMemory } from '../../memory/sparse-memory.ts';

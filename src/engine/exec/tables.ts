@@ -42,16 +42,6 @@ export interface Tables {
   readonly cd: Map<string, CdBuilt>;
 }
 
-/**
- * IPA → PA through a stage-2 table (the walker's descent, PageTableBuilder.outputAddress);
- * undefined when `ipa` is unmapped. `walked` gets the descriptor addresses read, or -1 when they
- * are not PAs (tables not in SparseMemory).
- */
-export function s2Lookup(b: PageTableBuilder, ipa: bigint, walked?: number[]): bigint | undefined {
-  if (walked !== undefined && !(b.mem instanceof SparseMemory)) walked.push(-1);
-  return b.outputAddress(ipa, walked);
-}
-
 export function leafAttrs(stage: 1 | 2, m: { perm: Perm; af?: boolean; attr?: string; priv?: boolean; ng?: boolean; xn?: boolean }): LeafAttrs {
   const r = m.perm.includes('r');
   const w = m.perm.includes('w');
@@ -271,7 +261,7 @@ function buildCd(spec: CdTable, t: Tables, mem: SparseMemory, alloc: Allocators)
     const dws = encodeCd(e, t, where);
     dws.forEach((d, i) => w.write64(cdAddr + BigInt(8 * i), d));
   }
-  const pa = s2 !== undefined ? (s2Lookup(s2.builder, addr) ?? addr) : addr;
+  const pa = s2 !== undefined ? (s2.builder.outputAddress(addr) ?? addr) : addr;
   return { spec, addr, pa, s1fmt: fmt, s1cdmax: cdmax, ...(s2 !== undefined ? { s2 } : {}) };
 }
 

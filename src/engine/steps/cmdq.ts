@@ -69,7 +69,7 @@ export const cmdq = defineStep({
         cmds = new Array<readonly bigint[]>(pad).fill(SYNC).concat(cmds);
       }
     }
-    if (c.sync === true) cmds.push([...SYNC]);
+    if (c.sync === true) cmds.push(SYNC);
     const o = submitOut(ctx, cmds);
     return { result: o.result, fields: { commands: cmds.length, ...o.fields } };
   },

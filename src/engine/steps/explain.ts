@@ -12,7 +12,6 @@ import { strtabGeometry } from '../../smmu/config.ts';
 import { SmmuDevice } from '../../smmu/device.ts';
 import type { ObsValue, StepRecord } from '../../scenario/observation.ts';
 import type { ExecContext } from '../exec/context.ts';
-import { s2Lookup } from '../exec/tables.ts';
 
 /** A record value as explain prints it: hex for addresses (bigint), lists in brackets. */
 export function show(v: ObsValue | undefined): string {
@@ -70,7 +69,7 @@ export function streamLines(ctx: ExecContext, sid: number, ssid = 0): string[] {
     // With stage 2 on (Config[1]) S1ContextPtr is an IPA, translated by the stream's stage 2 on
     // fetch (§5.2, §3.4.3): through the declared stage-2 table whose root is STE.S2TTB.
     const s2 = [...ctx.tables.s2.values()].find((x) => x.builder.ttb === v['S2TTB']);
-    pa = s2 === undefined ? undefined : s2Lookup(s2.builder, cdAddr);
+    pa = s2 === undefined ? undefined : s2.builder.outputAddress(cdAddr);
     at = `IPA 0x${cdAddr.toString(16)} -> ${pa === undefined ? 'no stage-2 translation (a stage-2 fault, CLASS=CD)' : `PA 0x${pa.toString(16)} (stage 2)`}`;
   }
   const cd = pa === undefined ? undefined : ctx.mem.readWords(pa, 8);
