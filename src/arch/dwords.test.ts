@@ -6,6 +6,8 @@ t.test('little-endian words from bytes (hand-computed)', async (t) => {
   t.same(dwordsFromBytes(b, 2), [0x0807_0605_0403_0201n, 0x100f_0e0d_0c0b_0a09n]);
   t.same(dwordsFromBytes(b, 1, 8), [0x100f_0e0d_0c0b_0a09n], 'from an offset');
   t.same(dwordsFromBytes([0xff, 0xee], 2), [0xeeffn, 0n], 'bytes past the end read as zero');
+  t.same(dwordsFromBytes(b.subarray(4), 2), [0x0c0b_0a09_0807_0605n, 0x100f_0e0dn], 'a typed-array view: its own offset, a short tail');
+  t.same(dwordsFromBytes(b, 2), dwordsFromBytes([...b], 2), 'a typed array reads as the same plain array');
 });
 
 t.test('words to bytes: modulo 2^64, into a given array at an offset', async (t) => {

@@ -7,9 +7,16 @@
 /** `n` words from `off`; a byte past the end of `b` reads as zero. */
 export function dwordsFromBytes(b: ArrayLike<number>, n: number, off = 0): bigint[] {
   const out: bigint[] = [];
+  // a typed array's whole words are read natively; a plain array or a short tail byte by byte
+  const dv = b instanceof Uint8Array ? new DataView(b.buffer, b.byteOffset, b.byteLength) : undefined;
   for (let w = 0; w < n; w++) {
+    const at = off + 8 * w;
+    if (dv !== undefined && at >= 0 && at + 8 <= dv.byteLength) {
+      out.push(dv.getBigUint64(at, true));
+      continue;
+    }
     let v = 0n;
-    for (let k = 7; k >= 0; k--) v = (v << 8n) | BigInt(b[off + 8 * w + k] ?? 0);
+    for (let k = 7; k >= 0; k--) v = (v << 8n) | BigInt(b[at + k] ?? 0);
     out.push(v);
   }
   return out;
