@@ -119,3 +119,13 @@ t.test('ConfigCache unit: invalid structures are not inserted by the lookup; cou
   t.equal(k.dev.cfgCache.getSte(9), undefined, 'STE.V=0 not cached');
   t.end();
 });
+
+t.test('a configuration is inserted once, on its miss; hits do not insert it again', (t) => {
+  const k = kit();
+  t.equal(read(k, 1, 1), 0x5000_1000n);
+  const after = { ...k.dev.cfgCache.stats };
+  t.equal(read(k, 1, 1), 0x5000_1000n);
+  t.equal(read(k, 1, 1), 0x5000_1000n);
+  t.same(k.dev.cfgCache.stats, { steHits: after.steHits + 2, cdHits: after.cdHits + 2, inserts: after.inserts }, 'two STE and two CD hits, no insert');
+  t.end();
+});

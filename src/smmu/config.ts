@@ -185,6 +185,8 @@ export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste
   const sidBits = Math.min(g.log2size, p.sidSize);
   if (sid >= 2 ** sidBits) return badStreamId(regs, sid, ssid, `StreamID 0x${sid.toString(16)} >= 2^${sidBits}`);
   let raw = cache.getSte(sid);
+  // a cached STE was legal when it was inserted; it is inserted once, on the miss
+  const hit = raw !== undefined;
   if (raw === undefined) {
     let steAddr: bigint;
     if (g.twoLevel) {
@@ -219,13 +221,13 @@ export function lookupSte(ctx: ConfigContext, sid: number, ssid?: number): { ste
   if (num(ste['V']) === 0) return { out: fault('C_BAD_STE', steHdr(sid, ssid), { id: 'STE_V0', detail: 'STE.V=0' }) };
   const config = num(ste['Config']);
   if ((config & 4) === 0) {
-    cache.putSte(sid, raw);
+    if (!hit) cache.putSte(sid, raw);
     return { out: { kind: 'abort-silent', reason: `STE.Config=0b${config.toString(2).padStart(3, '0')} (abort)` } };
   }
   memo.ill ??= { reason: steIllegal(ste, p) };
   const ill = memo.ill.reason;
   if (ill !== undefined) return { out: fault('C_BAD_STE', steHdr(sid, ssid), ill) };
-  cache.putSte(sid, raw);
+  if (!hit) cache.putSte(sid, raw);
   return { ste };
 }
 
@@ -275,7 +277,7 @@ export function resolveConfig(ctx: ConfigContext, sid: number, ssid: number | un
     m.ill = { ste, world, reason: cdIllegal(cd.cd, { ste, world, s2: (config & 2) !== 0 }, p) };
   const ill = m.ill.reason;
   if (ill !== undefined) return fault('C_BAD_CD', { StreamID: sid, ...ssidFields(ssid) }, ill);
-  ctx.cache.putCd(sid, cdIndex, cd.raw);
+  if (!cd.cached) ctx.cache.putCd(sid, cdIndex, cd.raw);
   return { kind: 'translate', ste, cd: cd.cd, world };
 }
 
@@ -295,11 +297,11 @@ function fetchCd(
   ste: FieldValues,
   cdmax: number,
   index: number,
-): { cd: FieldValues; raw: readonly bigint[]; memo: CdMemo } | { out: ConfigOutcome } {
+): { cd: FieldValues; raw: readonly bigint[]; memo: CdMemo; cached: boolean } | { out: ConfigOutcome } {
   const cached = ctx.cache.getCd(sid, index);
   if (cached !== undefined) {
     const memo = decodeCd(ctx, sid, index, cached);
-    return { cd: memo.cd, raw: cached, memo };
+    return { cd: memo.cd, raw: cached, memo, cached: true };
   }
   const nested = (num(ste['Config']) & 2) !== 0;
   const hdr = { StreamID: sid, ...ssidFields(ssid) };
@@ -343,7 +345,7 @@ function fetchCd(
   const got = fetch(cdAddr, 8);
   if ('out' in got) return got;
   const memo = decodeCd(ctx, sid, index, got.words);
-  return { cd: memo.cd, raw: got.words, memo };
+  return { cd: memo.cd, raw: got.words, memo, cached: false };
 }
 
 /** A stage-2 fault on a CD-table fetch: CLASS=CD, S2=1, IPA = the CD address (§7.3.13). */
